@@ -1,0 +1,1 @@
+"""field layer of tensorproof (see docs/internals.md)."""

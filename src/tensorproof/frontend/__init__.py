@@ -1,0 +1,1 @@
+"""frontend layer of tensorproof (see docs/internals.md)."""

@@ -1,0 +1,1 @@
+"""poly layer of tensorproof (see docs/internals.md)."""

@@ -1,0 +1,1 @@
+"""prover layer of tensorproof (see docs/internals.md)."""

@@ -1,0 +1,1 @@
+"""prover/layers layer of tensorproof (see docs/internals.md)."""

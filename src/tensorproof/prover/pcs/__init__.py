@@ -1,0 +1,1 @@
+"""prover/pcs layer of tensorproof (see docs/internals.md)."""

@@ -1,0 +1,1 @@
+"""quant layer of tensorproof (see docs/internals.md)."""

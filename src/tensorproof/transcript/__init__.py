@@ -1,0 +1,1 @@
+"""transcript layer of tensorproof (see docs/internals.md)."""

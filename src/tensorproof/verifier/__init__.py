@@ -1,0 +1,1 @@
+"""verifier layer of tensorproof (see docs/internals.md)."""

@@ -1,0 +1,1 @@
+"""verifier/layers layer of tensorproof (see docs/internals.md)."""

@@ -1,0 +1,1 @@
+"""verifier/pcs layer of tensorproof (see docs/internals.md)."""
