@@ -1,0 +1,193 @@
+"""Multilinear tables: the eq polynomial, folding and evaluation of multilinear extensions.
+
+Variable order (the one convention of the whole library): a table T of length 2^n holds the
+multilinear extension T~ on the Boolean hypercube at index i = sum_j x_j 2^j, so bit j of the
+index is variable x_j and x_0 is the least-significant bit. Folding the first variable x_0 at r
+gives the table of T~(r, x_1, ..., x_{n-1}):  T[0::2] + r * (T[1::2] - T[0::2]).
+
+Worked example, n = 2, T = [a, b, c, d]:  T[1] = b = T~(x_0=1, x_1=0), T[2] = c = T~(0, 1), so
+T~(x_0, x_1) = a(1-x_0)(1-x_1) + b x_0(1-x_1) + c(1-x_0)x_1 + d x_0 x_1.
+
+>>> from tensorproof.field.vec import vec_field
+>>> FV = vec_field(1)
+>>> T = FV.from_scalars([10, 20, 30, 40])
+>>> FV.to_scalars(fold(FV, T, 1))  # x_0 = 1 keeps the odd entries
+[20, 40]
+>>> evaluate(FV, T, [0, 1]), evaluate(FV, T, [1, 0])  # T~(0, 1) = c, T~(1, 0) = b
+(30, 20)
+
+Vector side (prover): functions take a ``VecField`` ``vf`` of degree k and work on F tables
+(uint64 shape (2^n,)) and on K tables (shape (2^n, k)); an F table folded at a K challenge
+becomes a K table without first being lifted to K (k base-field multiplications per entry).
+Scalar side (verifier): plain-int functions on an ``ExtField``; points and values may mix ints
+(F elements, lifted) and K tuples.
+
+eq(a, b) = prod_j (a_j b_j + (1 - a_j)(1 - b_j)) is the MLE of equality on the hypercube, so
+T~(z) = sum_x T[x] eq(z, x) (Thaler, "Proofs, Arguments and Zero-Knowledge", Lemma 3.6).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ..field.scalar import ExtField
+from ..field.vec import VecField, vec_field
+
+Scalar = Any
+"""An ``int`` (F element) or a ``tuple[int, ...]`` (K element)."""
+
+
+def log2_exact(n: int) -> int:
+    """Return n_vars with 2^n_vars = n; ValueError if n is not a power of two."""
+    if n < 1 or n & (n - 1):
+        raise ValueError(f"table length {n} is not a power of two")
+    return n.bit_length() - 1
+
+
+def one_scalar(vf: VecField) -> Scalar:
+    """The unit of vf's field as a scalar (``1`` for F, ``(1, 0, ..)`` for K)."""
+    return 1 if vf.k == 1 else (1,) + (0,) * (vf.k - 1)
+
+
+def lift_scalar(vf: VecField, x: Scalar) -> Scalar:
+    """An F element (int) as a scalar of vf's field; a K tuple is returned unchanged."""
+    if vf.k == 1 or not isinstance(x, int | np.integer):
+        return x
+    return (int(x),) + (0,) * (vf.k - 1)
+
+
+def promote(vf: VecField, scalars: Sequence[Scalar]) -> VecField:
+    """vf, or the VecField of the K scalars among ``scalars`` when vf is F (an F table at a K
+    point is a K value)."""
+    if vf.k == 1:
+        for x in scalars:
+            if not isinstance(x, int | np.integer):
+                return vec_field(len(x))
+    return vf
+
+
+def is_base_table(vf: VecField, T: np.ndarray) -> bool:
+    """True when T is an F table used with an extension ``vf`` (shape (n,) while k > 1)."""
+    return vf.k > 1 and T.ndim == 1
+
+
+def lift_table(vf: VecField, T: np.ndarray) -> np.ndarray:
+    """T as a table of vf's field (an F table is lifted; a table of vf's field is unchanged)."""
+    return vf.from_base(T) if is_base_table(vf, T) else T
+
+
+def base_times_scalar(vf: VecField, f: np.ndarray, r: Scalar) -> np.ndarray:
+    """The K vector r * f for an F vector f and one K scalar r (k scalings of f in F)."""
+    fv = vec_field(1)
+    return np.stack([fv.scale(f, int(c)) for c in r], axis=1)
+
+
+def fold(vf: VecField, T: np.ndarray, r: Scalar) -> np.ndarray:
+    """Fix the first variable x_0 of T~ to r: the table T[0::2] + r*(T[1::2] - T[0::2]).
+
+    T may be an F or a K table; the result is a table of vf's field (of length len(T)/2), or of
+    r's field when vf is F and r is a K element.
+    """
+    vf = promote(vf, [r])
+    if len(T) < 2:
+        raise ValueError("cannot fold a table with no variables left")
+    lo, hi = np.ascontiguousarray(T[0::2]), np.ascontiguousarray(T[1::2])
+    return fold_halves(vf, lo, _sub(vf, hi, lo), r)
+
+
+def fold_halves(vf: VecField, lo: np.ndarray, diff: np.ndarray, r: Scalar) -> np.ndarray:
+    """lo + r * diff, where lo = T[0::2] and diff = T[1::2] - T[0::2] were already computed."""
+    r = lift_scalar(vf, r)
+    if is_base_table(vf, lo):
+        out = base_times_scalar(vf, diff, r)
+        out[:, 0] = vec_field(1).add(np.ascontiguousarray(out[:, 0]), lo)
+        return out
+    return vf.add(lo, vf.scale(diff, r))
+
+
+def _sub(vf: VecField, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a - b in the field of a (F for a 1-D table, else vf's field)."""
+    return vec_field(1).sub(a, b) if a.ndim == 1 else vf.sub(a, b)
+
+
+def evaluate(vf: VecField, T: np.ndarray, point: Sequence[Scalar]) -> Scalar:
+    """T~(point) as a scalar of vf's field, by folding x_0, x_1, ... in turn (O(len(T))).
+
+    With vf = F and a point in K the value is in K (the table is folded into K once).
+    """
+    vf = promote(vf, point)
+    if log2_exact(len(T)) != len(point):
+        raise ValueError(f"table of length {len(T)} evaluated at a point of {len(point)} coords")
+    for r in point:
+        T = fold(vf, T, r)
+    value = (vec_field(1) if T.ndim == 1 else vf).to_scalars(T)[0]
+    return lift_scalar(vf, value)
+
+
+def eq_table(vf: VecField, point: Sequence[Scalar]) -> np.ndarray:
+    """The table of eq(point, x) over x in {0,1}^n, in vf's field, by doubling (O(2^n)).
+
+    After handling z_0..z_{j-1} the table is indexed by x_0..x_{j-1}; z_j becomes the new most
+    significant bit: the lower half is table*(1 - z_j), the upper half table*z_j.
+    With vf = F and a point in K the table is in K.
+    """
+    vf = promote(vf, point)
+    table = vf.from_scalars([one_scalar(vf)])
+    for z in point:
+        hi = vf.scale(table, lift_scalar(vf, z))
+        table = np.concatenate([vf.sub(table, hi), hi])
+    return table
+
+
+# ---- scalar (verifier) side -------------------------------------------------------------------
+
+
+def as_ext(ext: ExtField, x: Scalar) -> tuple[int, ...]:
+    """An int (F element) lifted to K; a K tuple unchanged."""
+    return ext.from_base(int(x)) if isinstance(x, int | np.integer) else tuple(x)
+
+
+def eq_eval(ext: ExtField, a: Sequence[Scalar], b: Sequence[Scalar]) -> tuple[int, ...]:
+    """eq(a, b) = prod_j (a_j b_j + (1 - a_j)(1 - b_j)) = prod_j (1 - a_j - b_j + 2 a_j b_j)."""
+    if len(a) != len(b):
+        raise ValueError(f"eq of points of different lengths {len(a)} and {len(b)}")
+    acc = ext.one()
+    for aj, bj in zip(a, b):
+        aj, bj = as_ext(ext, aj), as_ext(ext, bj)
+        ab = ext.mul(aj, bj)
+        term = ext.add(ext.sub(ext.sub(ext.one(), aj), bj), ext.add(ab, ab))
+        acc = ext.mul(acc, term)
+    return acc
+
+
+def eq_eval_index(ext: ExtField, point: Sequence[Scalar], index: int) -> tuple[int, ...]:
+    """eq(point, bits of index) = prod_j (z_j if bit j of index else 1 - z_j) (selector bits)."""
+    if not 0 <= index < 1 << len(point):
+        raise ValueError(f"index {index} does not fit in {len(point)} bits")
+    acc = ext.one()
+    for j, z in enumerate(point):
+        z = as_ext(ext, z)
+        acc = ext.mul(acc, z if (index >> j) & 1 else ext.sub(ext.one(), z))
+    return acc
+
+
+def evaluate_scalar(
+    ext: ExtField, values: Sequence[Scalar], point: Sequence[Scalar]
+) -> tuple[int, ...]:
+    """T~(point) for a table given as a list of F ints or K tuples (the verifier's reference).
+
+    Plain Python arithmetic, O(len(values)) field operations: meant for small public tables;
+    provers and large public tensors use :func:`evaluate` on vectors.
+    """
+    if log2_exact(len(values)) != len(point):
+        raise ValueError(
+            f"table of length {len(values)} evaluated at a point of {len(point)} coords"
+        )
+    vals = [as_ext(ext, v) for v in values]
+    for r in point:
+        r = as_ext(ext, r)
+        vals = [ext.add(lo, ext.mul(r, ext.sub(hi, lo))) for lo, hi in zip(vals[0::2], vals[1::2])]
+    return vals[0]

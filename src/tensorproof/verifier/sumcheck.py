@@ -1,0 +1,96 @@
+"""Sumcheck verifier (Lund–Fortnow–Karloff–Nisan; Thaler, "Proofs, Arguments and Zero-Knowledge",
+§4.1), non-interactive through the caller's Fiat–Shamir transcript.
+
+Reduces the claim  sum_{x in {0,1}^n} g(f_1~(x), ..., f_m~(x)) = C,  with g of degree <= d in each
+variable, to the subclaim  g(f_1~(r), ..., f_m~(r)) = v  at a point r drawn by the transcript.
+Round i: the prover sends s_i(0), ..., s_i(d); the verifier checks s_i(0) + s_i(1) = C_i, draws
+r_i (after s_i was absorbed) and sets C_{i+1} = s_i(r_i). A false claim survives with
+probability <= n d / |K| (Schwartz–Zippel per round; Thaler, Prop. 4.1), i.e. <= 2^-120 for
+n <= 64, d <= 16 and |K| >= 2^128.
+
+Soundness: :func:`verify_sumcheck` returns a :class:`SumcheckSubclaim` and checks nothing about
+it; the caller must establish value = g(f_i~(point)) (e.g. with :func:`check_subclaim` against
+evaluations it can trust, or by turning them into evaluation claims it discharges later).
+
+Sub-protocols run on the caller's transcript: call these functions in the caller's order, with a
+label unique within the proof; the prover in :mod:`tensorproof.prover.sumcheck` mirrors them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ..errors import VerificationError
+from ..field.scalar import ExtField
+from ..poly.mle import Scalar, as_ext
+from ..poly.univariate import interpolate_eval
+from .claims import SumcheckSubclaim
+
+Terms = Sequence[tuple[Scalar, Sequence[int]]]
+"""g = sum_t c_t prod_{i in S_t} f_i as a list of (c_t, S_t); c_t an int or a K tuple."""
+
+
+def round_label(label: str, i: int) -> str:
+    """Transcript label of round i's message (shared with the prover)."""
+    return f"{label}/round{i}"
+
+
+def challenge_label(label: str, i: int) -> str:
+    """Transcript label of round i's challenge r_i (shared with the prover)."""
+    return f"{label}/r{i}"
+
+
+def verify_sumcheck(
+    transcript, ext: ExtField, claim: Scalar, n_vars: int, degree: int, label: str
+) -> SumcheckSubclaim:
+    """Check n_vars rounds of a degree-``degree`` sumcheck of ``claim``; return the subclaim.
+
+    Raises VerificationError naming the first round whose s(0) + s(1) misses the running claim;
+    ProofFormatError (from the transcript) on a truncated or non-canonical message.
+    Soundness: the caller must check the returned subclaim (see the module docstring).
+    """
+    if n_vars < 0 or degree < 1:
+        raise ValueError(f"sumcheck needs n_vars >= 0 and degree >= 1 (got {n_vars}, {degree})")
+    running = as_ext(ext, claim)
+    point: list[tuple[int, ...]] = []
+    for i in range(n_vars):
+        evals = transcript.recv_k(round_label(label, i), degree + 1, ext.k)
+        if not ext.eq(ext.add(evals[0], evals[1]), running):
+            raise VerificationError(
+                f"sumcheck '{label}' round {i}: s(0) + s(1) does not equal the claimed sum"
+            )
+        r = tuple(transcript.challenge_k(challenge_label(label, i), ext.k))
+        point.append(r)
+        running = interpolate_eval(ext, evals, r)
+    return SumcheckSubclaim(point, running)
+
+
+def max_term_degree(terms: Terms) -> int:
+    """max |S_t|: the degree of g, the least ``degree`` a sumcheck of g may use."""
+    return max((len(s) for _, s in terms), default=0)
+
+
+def evaluate_terms(ext: ExtField, terms: Terms, values: Sequence[Scalar]) -> tuple[int, ...]:
+    """g(values) = sum_t c_t prod_{i in S_t} values[i] in K."""
+    acc = ext.zero()
+    for coeff, indices in terms:
+        prod = as_ext(ext, coeff)
+        for i in indices:
+            if not 0 <= i < len(values):
+                raise ValueError(f"term uses table {i}, but only {len(values)} values were given")
+            prod = ext.mul(prod, as_ext(ext, values[i]))
+        acc = ext.add(acc, prod)
+    return acc
+
+
+def check_subclaim(
+    ext: ExtField, subclaim: SumcheckSubclaim, terms: Terms, values: Sequence[Scalar], label: str
+) -> None:
+    """Discharge a subclaim given f_i~(point) = values[i]; VerificationError if g(values) != value.
+
+    Soundness: ``values`` must themselves be trusted or become claims the caller checks later.
+    """
+    if not ext.eq(evaluate_terms(ext, terms, values), as_ext(ext, subclaim.value)):
+        raise VerificationError(
+            f"sumcheck '{label}': final evaluations do not match the last round polynomial"
+        )
