@@ -1,0 +1,90 @@
+"""Merkle tree construction and canonical multi-openings (the prover's side of verifier/merkle.py).
+
+Hashing rules and the proof-node order are specified in ``tensorproof.verifier.merkle``. Leaves
+and every level of inner nodes are hashed by one batched numba Keccak call each
+(``keccak256_rows``), so building a tree costs no Python work per node.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from ..transcript.keccak import HASH_BYTES
+from ..transcript.keccak_batch import keccak256_rows
+from ..verifier.merkle import LEAF_PREFIX, NODE_PREFIX, hash_leaf
+
+
+def hash_leaves(leaves: np.ndarray | Sequence[bytes]) -> np.ndarray:
+    """Leaf hashes keccak256(0x00 ‖ leaf) of many leaves -> (n, 32) uint8.
+
+    ``leaves`` is an (n, L) uint8 matrix (one leaf per row: the fast, batched path) or a list of
+    byte strings (batched when all have one length, else one Keccak call per leaf).
+    """
+    if isinstance(leaves, np.ndarray):
+        if leaves.ndim != 2 or leaves.dtype != np.uint8:
+            raise ValueError(f"leaves must be an (n, L) uint8 matrix, got {leaves.dtype} "
+                             f"{leaves.shape}")
+        return keccak256_rows(leaves, LEAF_PREFIX[0])
+    leaves = [bytes(b) for b in leaves]
+    lengths = {len(b) for b in leaves}
+    if len(lengths) <= 1:
+        width = lengths.pop() if lengths else 0
+        matrix = np.frombuffer(b"".join(leaves), dtype=np.uint8).reshape(len(leaves), width)
+        return keccak256_rows(matrix, LEAF_PREFIX[0])
+    flat = b"".join(hash_leaf(b) for b in leaves)
+    return np.frombuffer(flat, dtype=np.uint8).reshape(len(leaves), HASH_BYTES).copy()
+
+
+class MerkleTree:
+    """A Keccak Merkle tree over 2^d leaves; keeps every level for openings.
+
+    ``levels[0]`` holds the (n, 32) leaf hashes, ``levels[d]`` the (1, 32) root.
+    """
+
+    def __init__(self, leaves: np.ndarray | Sequence[bytes]) -> None:
+        n = len(leaves)
+        if n < 1 or n & (n - 1):
+            raise ValueError(f"number of Merkle leaves must be a power of two, got {n}")
+        self.levels: list[np.ndarray] = [hash_leaves(leaves)]
+        while len(self.levels[-1]) > 1:
+            pairs = self.levels[-1].reshape(-1, 2 * HASH_BYTES)
+            self.levels.append(keccak256_rows(pairs, NODE_PREFIX[0]))
+
+    @property
+    def n_leaves(self) -> int:
+        return len(self.levels[0])
+
+    @property
+    def depth(self) -> int:
+        return len(self.levels) - 1
+
+    @property
+    def root(self) -> bytes:
+        """The 32-byte root."""
+        return self.levels[-1][0].tobytes()
+
+    def leaf_hashes(self, indices: Sequence[int] | np.ndarray) -> list[bytes]:
+        """The leaf hashes at ``indices``, in the order given."""
+        idx = self._check_indices(indices)
+        return [self.levels[0][i].tobytes() for i in idx]
+
+    def open_multi(self, indices: Sequence[int] | np.ndarray) -> list[bytes]:
+        """The canonical proof nodes opening all ``indices`` together (order, dedup: see
+        ``tensorproof.verifier.merkle``). Repeated indices are opened once."""
+        known = np.unique(self._check_indices(indices))
+        nodes: list[bytes] = []
+        for level in self.levels[:-1]:
+            missing = np.setdiff1d(known ^ 1, known)  # siblings not computable; sorted
+            nodes.extend(h.tobytes() for h in level[missing])
+            known = np.unique(known >> 1)
+        return nodes
+
+    def _check_indices(self, indices: Sequence[int] | np.ndarray) -> np.ndarray:
+        idx = np.asarray(indices)
+        if idx.ndim != 1 or idx.size == 0 or not np.issubdtype(idx.dtype, np.integer):
+            raise ValueError("indices must be a non-empty 1-D sequence of integers")
+        if idx.min() < 0 or idx.max() >= self.n_leaves:
+            raise ValueError(f"leaf index out of range [0, {self.n_leaves})")
+        return idx.astype(np.int64)

@@ -1,0 +1,135 @@
+"""The Fiat-Shamir sponge shared by the prover's and the verifier's transcripts.
+
+A 32-byte state s is chained through Keccak-256 (layout in docs/internals.md, "Transcript and
+Merkle byte layouts"); u32/u64 are big-endian, ‖ is concatenation:
+  init:       s0 = keccak256(0^32 ‖ 0x01 ‖ u32(6) ‖ "domain" ‖ u64(|domain|) ‖ domain)
+  absorb:     s  = keccak256(s ‖ tag ‖ u32(|label|) ‖ label ‖ u64(|data|) ‖ data),
+              tag 0x02 for public data (``absorb_bytes``), 0x03 for a prover message
+  challenge:  out_i = keccak256(s ‖ 0x04 ‖ u32(|label|) ‖ label ‖ u32(i)), i = 0..m-1, then
+              s = keccak256(s ‖ 0x05 ‖ u32(|label|) ‖ label ‖ u32(m))
+Every field is length-prefixed and every record starts with a distinct tag, so the bytes hashed
+are an injective encoding of the whole history (absorbs, messages, labels, domain and the number
+of challenges drawn): changing any of them changes every later challenge unless Keccak-256
+collides. Each F coefficient is one 256-bit output reduced mod p; its statistical distance from
+uniform is at most p / 2^256 < 2^-191 (a uniform integer in [0, 2^256) taken mod p), negligible
+beside the 2^-128 soundness target.
+"""
+
+from __future__ import annotations
+
+import operator
+
+from Crypto.Hash import keccak as _keccak
+
+from ..field.params import P
+from .keccak import HASH_BYTES
+
+TAG_DOMAIN = b"\x01"
+TAG_PUBLIC = b"\x02"
+TAG_MESSAGE = b"\x03"
+TAG_CHALLENGE = b"\x04"
+TAG_ADVANCE = b"\x05"
+
+MAX_CHALLENGES_PER_CALL = 2**32 - 1
+"""The output counter is a u32."""
+
+
+def label_bytes(label: str) -> bytes:
+    """The ASCII bytes of a label; an empty, non-str or non-ASCII label is a programming error."""
+    if not isinstance(label, str) or not label or not label.isascii():
+        raise ValueError(f"transcript label must be a non-empty ASCII string, got {label!r}")
+    return label.encode("ascii")
+
+
+def _record_header(tag: bytes, label: str, data_len: int) -> bytes:
+    lab = label_bytes(label)
+    return tag + len(lab).to_bytes(4, "big") + lab + data_len.to_bytes(8, "big")
+
+
+class Transcript:
+    """Keccak-256 sponge state with labelled absorbs and challenge sampling (both sides)."""
+
+    def __init__(self, domain: bytes) -> None:
+        if not isinstance(domain, bytes | bytearray | memoryview):
+            raise TypeError(f"transcript domain must be bytes, got {type(domain).__name__}")
+        self._state = bytes(HASH_BYTES)
+        self._absorb(TAG_DOMAIN, "domain", bytes(domain))
+
+    @property
+    def state(self) -> bytes:
+        """The current 32-byte sponge state (for golden vectors and debugging)."""
+        return self._state
+
+    def _absorb(self, tag: bytes, label: str, data: bytes | memoryview) -> None:
+        """Chain one record into the state; ``data`` is hashed in place in one Keccak call."""
+        h = _keccak.new(digest_bits=256)
+        h.update(self._state)
+        h.update(_record_header(tag, label, len(data)))
+        h.update(data)
+        self._state = h.digest()
+
+    def absorb_bytes(self, label: str, data: bytes) -> None:
+        """Absorb public data both sides know (the statement); it is not part of the proof."""
+        self._absorb(TAG_PUBLIC, label, memoryview(data).cast("B"))
+
+    def _squeeze(self, label: str, m: int) -> list[int]:
+        """m independent 256-bit outputs (as ints) bound to the state and label; then advance."""
+        m = count(m, "challenges", MAX_CHALLENGES_PER_CALL)
+        lab = label_bytes(label)
+        head = self._state + TAG_CHALLENGE + len(lab).to_bytes(4, "big") + lab
+        outs = []
+        for i in range(m):
+            h = _keccak.new(digest_bits=256, data=head)
+            h.update(i.to_bytes(4, "big"))
+            outs.append(int.from_bytes(h.digest(), "big"))
+        h = _keccak.new(digest_bits=256, data=self._state)
+        h.update(TAG_ADVANCE + len(lab).to_bytes(4, "big") + lab + m.to_bytes(4, "big"))
+        self._state = h.digest()
+        return outs
+
+    def challenges_f(self, label: str, n: int) -> list[int]:
+        """n challenges in F (each from its own 256-bit output, reduced mod p)."""
+        return [x % P for x in self._squeeze(label, n)]
+
+    def challenge_f(self, label: str) -> int:
+        """One challenge in F (same derivation as ``challenges_f(label, 1)``)."""
+        return self.challenges_f(label, 1)[0]
+
+    def challenges_k(self, label: str, n: int, k: int) -> list[tuple[int, ...]]:
+        """n challenges in K of degree k: n*k coefficients drawn in order, k per element."""
+        k = degree(k)
+        flat = self.challenges_f(label, n * k)
+        return [tuple(flat[i * k : (i + 1) * k]) for i in range(n)]
+
+    def challenge_k(self, label: str, k: int) -> tuple[int, ...]:
+        """One challenge in K of degree k (same derivation as ``challenges_k(label, 1, k)``)."""
+        return self.challenges_k(label, 1, k)[0]
+
+    def challenge_indices(self, label: str, n: int, bound: int) -> list[int]:
+        """n integers in [0, bound) (e.g. PCS query positions), each one 256-bit output mod bound.
+
+        Distance from uniform: at most bound / 2^256 per index (bound must be < 2^64).
+        """
+        bound = count(bound, "index bound", 2**64 - 1)
+        if bound == 0:
+            raise ValueError("index bound must be positive")
+        return [x % bound for x in self._squeeze(label, n)]
+
+
+def count(n: int, what: str, limit: int = 2**63) -> int:
+    """Validate a non-negative integer count (Python or numpy int) and return it as an int."""
+    try:
+        n = operator.index(n)
+    except TypeError:
+        raise ValueError(f"number of {what} must be an integer, got {n!r}") from None
+    if not 0 <= n <= limit:
+        raise ValueError(f"number of {what} must be in [0, {limit}], got {n}")
+    return n
+
+
+def degree(k: int) -> int:
+    """Validate an extension degree k >= 1 (k = 1 is F itself)."""
+    k = count(k, "extension coefficients", 2**16)
+    if k < 1:
+        raise ValueError("extension degree must be at least 1")
+    return k

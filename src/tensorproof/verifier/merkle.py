@@ -1,0 +1,115 @@
+"""Merkle trees over Keccak-256: hashing rules and the multi-opening verifier.
+
+A tree over n = 2^d leaves (d >= 0) has levels 0 (leaf hashes) .. d (the root); node i of level
+l + 1 hashes nodes 2i and 2i + 1 of level l:
+  leaf hash:  keccak256(0x00 ‖ leaf bytes)
+  node hash:  keccak256(0x01 ‖ left ‖ right)
+The one-byte prefixes separate the two domains, so no leaf can be presented as an inner node
+(second-preimage attacks on unprefixed trees). The tree binds its leaves (collision resistance
+of Keccak-256).
+
+Multi-opening (``verify_multi``): for a set of leaf indices S_0 (sorted, deduplicated), the proof
+is the list of sibling hashes the verifier cannot compute itself, in this canonical order: level
+by level from the leaves up, and within a level by increasing position. At level l the known
+positions are S_l; every i in S_l whose sibling i ^ 1 is not in S_l takes the next proof node;
+S_{l+1} = {i >> 1 : i in S_l}. The same rule (a sorted queue per level) is what a Solidity
+verifier implements.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Sequence
+
+import numpy as np
+
+from ..errors import ProofFormatError, VerificationError
+from ..transcript.keccak import HASH_BYTES, keccak256
+
+LEAF_PREFIX = b"\x00"
+NODE_PREFIX = b"\x01"
+
+
+def hash_leaf(data: bytes) -> bytes:
+    """keccak256(0x00 ‖ data): the hash of one leaf."""
+    return keccak256(LEAF_PREFIX, data)
+
+
+def hash_node(left: bytes, right: bytes) -> bytes:
+    """keccak256(0x01 ‖ left ‖ right): the hash of an inner node."""
+    return keccak256(NODE_PREFIX, left, right)
+
+
+def tree_depth(n_leaves: int) -> int:
+    """d with n_leaves = 2^d; VerificationError unless n_leaves is a power of two."""
+    if isinstance(n_leaves, bool | float) or not isinstance(n_leaves, int | np.integer):
+        raise VerificationError(f"number of Merkle leaves must be an integer, got {n_leaves!r}")
+    n = int(n_leaves)
+    if n < 1 or n & (n - 1):
+        raise VerificationError(f"number of Merkle leaves must be a power of two, got {n}")
+    return n.bit_length() - 1
+
+
+def _hash32(h: bytes, what: str) -> bytes:
+    if not isinstance(h, bytes | bytearray) or len(h) != HASH_BYTES:
+        raise ProofFormatError(f"{what} must be {HASH_BYTES} bytes")
+    return bytes(h)
+
+
+def _leaf_map(
+    n_leaves: int, indices: Sequence[int], leaf_hashes: Sequence[bytes]
+) -> dict[int, bytes]:
+    """Position -> leaf hash; checks range and that a repeated index repeats its hash."""
+    if len(indices) != len(leaf_hashes):
+        raise VerificationError(f"{len(indices)} indices but {len(leaf_hashes)} leaf hashes")
+    if len(indices) == 0:
+        raise VerificationError("empty Merkle multi-opening")
+    known: dict[int, bytes] = {}
+    for raw, h in zip(indices, leaf_hashes):
+        if isinstance(raw, bool | float) or not isinstance(raw, int | np.integer):
+            raise VerificationError(f"Merkle leaf index must be an integer, got {raw!r}")
+        i, h = int(raw), _hash32(h, "leaf hash")
+        if not 0 <= i < n_leaves:
+            raise VerificationError(f"Merkle leaf index {i} out of range [0, {n_leaves})")
+        if known.setdefault(i, h) != h:
+            raise VerificationError(f"Merkle leaf index {i} opened twice with different hashes")
+    return known
+
+
+def verify_multi(
+    root: bytes,
+    n_leaves: int,
+    indices: Sequence[int],
+    leaf_hashes: Sequence[bytes],
+    proof_nodes: Sequence[bytes],
+) -> None:
+    """Check that the leaves at ``indices`` hash to ``leaf_hashes`` in the tree with ``root``.
+
+    ``leaf_hashes[j]`` is the hash (``hash_leaf``) of leaf ``indices[j]``; indices may come in
+    any order and may repeat (a repeat must carry the same hash). ``proof_nodes`` must be exactly
+    the canonical sibling list (module docstring): too few or unused nodes are rejected.
+    Raises VerificationError on any mismatch (ProofFormatError on a hash of the wrong length).
+    """
+    root = _hash32(root, "Merkle root")
+    depth = tree_depth(n_leaves)
+    level = _leaf_map(1 << depth, indices, leaf_hashes)
+    nodes = [_hash32(h, "Merkle proof node") for h in proof_nodes]
+    used = 0
+    for _ in range(depth):
+        parents: dict[int, bytes] = {}
+        for i in sorted(level):
+            if i ^ 1 in level:
+                if i & 1:
+                    continue  # combined when its left sibling was visited
+                sibling = level[i ^ 1]
+            elif used < len(nodes):
+                sibling, used = nodes[used], used + 1
+            else:
+                raise VerificationError("Merkle multi-opening has too few proof nodes")
+            left, right = (level[i], sibling) if i % 2 == 0 else (sibling, level[i])
+            parents[i >> 1] = hash_node(left, right)
+        level = parents
+    if used != len(nodes):
+        raise VerificationError(f"Merkle multi-opening has {len(nodes) - used} unused proof nodes")
+    if not hmac.compare_digest(level[0], root):
+        raise VerificationError("Merkle multi-opening does not match the root")
