@@ -1,0 +1,134 @@
+"""Prover of the fraction-sum GKR (mirror of :mod:`tensorproof.verifier.fraction_gkr`).
+
+Builds the binary tree of projective sums bottom-up (level l from the even/odd entries of level
+l + 1), then proves each layer from the root down: one degree-3 sumcheck of
+eq(rho, x) (n0 d1 + n1 d0 + lambda d0 d1)(x), the four child values, then mu. All vectorized;
+the work is O(2^m) field operations in all (each layer costs O(its size)).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import ProverError
+from ..field.vec import VecField
+from ..poly.mle import eq_table, log2_exact
+from ..verifier.fraction_gkr import LAYER_DEGREE, layer_label, layer_terms, root_label
+from .sumcheck import prove_sumcheck
+
+__all__ = ["FractionSumResult", "prove_fraction_sum", "fraction_tree", "fraction_sum_value"]
+
+K = tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class FractionSumResult:
+    """The root (P, Q) and the leaf claims n~(point) = num_eval, d~(point) = den_eval."""
+
+    P: K
+    Q: K
+    point: list[K]
+    num_eval: K
+    den_eval: K
+
+
+def _halves(T: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(T[0::2], T[1::2]) as contiguous arrays: the children of x_0 = 0 and x_0 = 1."""
+    return np.ascontiguousarray(T[0::2]), np.ascontiguousarray(T[1::2])
+
+
+def _parent(vf: VecField, N: np.ndarray, D: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One level up: (n0 d1 + n1 d0, d0 d1); an F numerator table stays F until multiplied."""
+    n0, n1 = _halves(N)
+    d0, d1 = _halves(D)
+    if N.ndim == 1:
+        num = vf.add(vf.mul_base(d1, n0), vf.mul_base(d0, n1))
+    else:
+        num = vf.add(vf.mul(n0, d1), vf.mul(n1, d0))
+    return num, vf.mul(d0, d1)
+
+
+def fraction_tree(vf: VecField, num: np.ndarray, den: np.ndarray) -> list[tuple]:
+    """Levels [(N_0, D_0), ..., (N_m, D_m)]: level l has 2^l entries, level m the leaves."""
+    levels = [(num, den)]
+    while len(levels[-1][1]) > 1:
+        levels.append(_parent(vf, *levels[-1]))
+    return levels[::-1]
+
+
+def _check_tables(vf: VecField, num, den) -> np.ndarray:
+    """Validate shapes; return num as an F or K table (None -> all-ones F table)."""
+    if vf.k < 2:
+        raise ValueError("the fraction-sum GKR runs in an extension field (k >= 2)")
+    if den.ndim != 2 or den.shape[1] != vf.k:
+        raise ValueError(f"denominators must be a K{vf.k} table of shape (2^m, {vf.k})")
+    log2_exact(len(den))
+    if num is None:
+        return np.ones(len(den), dtype=np.uint64)
+    if len(num) != len(den) or not (num.ndim == 1 or num.shape[1:] == (vf.k,)):
+        raise ValueError("numerators must be an F or K table of the denominators' length")
+    return num
+
+
+def prove_fraction_sum(
+    transcript, vf: VecField, num: np.ndarray | None, den: np.ndarray, label: str
+) -> FractionSumResult:
+    """Prove sum_x num(x)/den(x) = P/Q on ``transcript``; return the root and the leaf claims.
+
+    num: F table (shape (2^m,)), K table (shape (2^m, k)) or None (all ones); den: K table.
+    Raises ProverError if Q = 0 (some denominator vanishes: the verifier would reject).
+    """
+    num = _check_tables(vf, num, den)
+    levels = fraction_tree(vf, num, den)
+    P, Q = (_scalar(vf, T) for T in levels[0])
+    if not any(Q):
+        raise ProverError(f"fraction sum '{label}': a denominator is zero (Q = 0)")
+    transcript.send_k(root_label(label), [P, Q], vf.k)
+    point: list[K] = []
+    num_eval, den_eval = P, Q
+    for layer in range(len(levels) - 1):
+        point, num_eval, den_eval = _prove_layer(
+            transcript, vf, label, layer, point, *levels[layer + 1]
+        )
+    return FractionSumResult(P, Q, point, num_eval, den_eval)
+
+
+def _prove_layer(transcript, vf: VecField, label: str, layer: int, rho, N, D):
+    """Sumcheck of layer l over the children (N, D) = level l + 1; return [mu] + rho' and claims."""
+    ext_k = vf.k
+    lam = tuple(transcript.challenge_k(layer_label(label, layer, "lambda"), ext_k))
+    n0, n1 = _halves(N)
+    d0, d1 = _halves(D)
+    tables = [eq_table(vf, rho), n0, n1, d0, d1]
+    rho2, finals = prove_sumcheck(
+        transcript,
+        vf,
+        tables,
+        layer_terms(lam),
+        LAYER_DEGREE,
+        layer_label(label, layer, "sumcheck"),
+    )
+    c_n0, c_n1, c_d0, c_d1 = (tuple(int(c) for c in v) for v in finals[1:])
+    transcript.send_k(layer_label(label, layer, "children"), [c_n0, c_n1, c_d0, c_d1], ext_k)
+    mu = tuple(transcript.challenge_k(layer_label(label, layer, "mu"), ext_k))
+    line = vf.from_scalars([c_n0, c_d0, c_n1, c_d1])
+    lo, hi = line[:2], line[2:]
+    new = vf.add(lo, vf.scale(vf.sub(hi, lo), mu))  # value at mu of the line through lo, hi
+    num_eval, den_eval = vf.to_scalars(new)
+    return [mu, *rho2], tuple(num_eval), tuple(den_eval)
+
+
+def _scalar(vf: VecField, T: np.ndarray) -> K:
+    """The single entry of a length-1 table as a K scalar (an F entry lifted)."""
+    if T.ndim == 1:
+        return (int(T[0]),) + (0,) * (vf.k - 1)
+    return tuple(int(c) for c in T[0])
+
+
+def fraction_sum_value(vf: VecField, num: np.ndarray | None, den: np.ndarray) -> tuple[K, K]:
+    """(P, Q) without a proof (the root of :func:`fraction_tree`)."""
+    num = _check_tables(vf, num, den)
+    root = fraction_tree(vf, num, den)[0]
+    return _scalar(vf, root[0]), _scalar(vf, root[1])
