@@ -26,10 +26,12 @@ from ..verifier.sumcheck import Terms, challenge_label, evaluate_terms, max_term
 __all__ = ["prove_sumcheck", "sum_of_products"]
 
 
-def _check_inputs(vf: VecField, tables: Sequence[np.ndarray], terms: Terms, degree: int) -> int:
+def _check_inputs(vf: VecField, tables, terms: Terms, degree: int, eq_point) -> int:
     """Validate the call; return n_vars."""
     if vf.k < 2:
-        raise ValueError("sumcheck challenges must come from an extension field (k >= 2)")
+        raise ValueError(
+            "sumcheck challenges live in K: pass vec_field(k), k = 2 or 3 (F tables are accepted)"
+        )
     if not tables:
         raise ValueError("sumcheck needs at least one table")
     n = len(tables[0])
@@ -39,9 +41,13 @@ def _check_inputs(vf: VecField, tables: Sequence[np.ndarray], terms: Terms, degr
     for _, indices in terms:
         if not indices or not all(0 <= i < len(tables) for i in indices):
             raise ValueError(f"term {list(indices)} must name tables 0..{len(tables) - 1}")
-    if degree < max(1, max_term_degree(terms)):
-        raise ValueError(f"degree {degree} is below the degree {max_term_degree(terms)} of g")
-    return log2_exact(n)
+    g_degree = max_term_degree(terms) + (eq_point is not None)
+    if degree < max(1, g_degree):
+        raise ValueError(f"degree {degree} is below the degree {g_degree} of the summand")
+    n_vars = log2_exact(n)
+    if eq_point is not None and len(eq_point) != n_vars:
+        raise ValueError(f"eq_point has {len(eq_point)} coordinates, the tables {n_vars} variables")
+    return n_vars
 
 
 def _product_sum(vf: VecField, factors: list[np.ndarray]) -> Scalar:
@@ -69,12 +75,14 @@ def _prod_then_sum(vf: VecField, factors: list[np.ndarray]) -> Scalar:
     return vf.inner(prod, factors[-1])
 
 
-def _g_sum(vf: VecField, values: list[np.ndarray], terms: Terms, coeffs: list) -> tuple:
-    """sum_t c_t sum_x prod_{i in S_t} values[i][x], in K."""
+def _g_sum(vf: VecField, values: list[np.ndarray], terms: Terms, coeffs: list, weight=None):
+    """sum_t c_t sum_x weight[x] prod_{i in S_t} values[i][x] in K (weight: optional K vector)."""
     ext = ext_field(vf.k)
     acc = ext.zero()
+    extra = [] if weight is None else [weight]
     for coeff, (_, indices) in zip(coeffs, terms):
-        acc = ext.add(acc, ext.mul(coeff, _product_sum(vf, [values[i] for i in indices])))
+        total = _product_sum(vf, extra + [values[i] for i in indices])
+        acc = ext.add(acc, ext.mul(coeff, total))
     return acc
 
 
@@ -86,19 +94,60 @@ def _add(vf: VecField, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return vec_field(1).add(a, b) if a.ndim == 1 else vf.add(a, b)
 
 
-def _round(vf, tables, terms, coeffs, degree, running):
-    """Round polynomial evaluations s(0..degree) and the (lo, diff) halves of every table."""
-    ext = ext_field(vf.k)
+def _halves(vf: VecField, tables: list[np.ndarray]):
+    """(lo, hi, diff) lists: T[0::2], T[1::2] and their difference, per table."""
     lo = [np.ascontiguousarray(T[0::2]) for T in tables]
     hi = [np.ascontiguousarray(T[1::2]) for T in tables]
-    diff = [_sub(vf, h, low) for h, low in zip(hi, lo)]
-    s0 = _g_sum(vf, lo, terms, coeffs)
-    s1 = _g_sum(vf, hi, terms, coeffs) if running is None else ext.sub(running, s0)
-    evals, cur = [s0, s1], hi
-    for _ in range(2, degree + 1):
+    return lo, hi, [_sub(vf, h, low) for h, low in zip(hi, lo)]
+
+
+def _line_sums(vf, lo, hi, diff, terms, coeffs, n_points, s1=None, weight=None) -> list:
+    """[sum_x weight g(lo + t diff)] for t = 0..n_points-1 (t = 1 given as s1 when known)."""
+    out = [_g_sum(vf, lo, terms, coeffs, weight)]
+    out.append(_g_sum(vf, hi, terms, coeffs, weight) if s1 is None else s1(out[0]))
+    cur = hi
+    for _ in range(2, n_points):
         cur = [_add(vf, c, d) for c, d in zip(cur, diff)]
-        evals.append(_g_sum(vf, cur, terms, coeffs))
-    return evals, lo, diff
+        out.append(_g_sum(vf, cur, terms, coeffs, weight))
+    return out
+
+
+class _EqFactor:
+    """The factor eq(z, x) handled apart (Gruen, "Some improvements for the PIOP for ZeroCheck",
+    ePrint 2024/108, §3.2): s_i(t) = alpha_i eq(z_i, t) q_i(t), alpha_i = prod_{j<i} eq(z_j, r_j),
+    q_i(t) = sum_{x'} eq(z_{>i}, x') g(f(r_<i, t, x')), so q_i has degree deg g and the eq table
+    is never folded: E_{i+1}[y] = E_i[2y] + E_i[2y+1] (eq's sum over its lowest variable)."""
+
+    def __init__(self, vf: VecField, z: Sequence):
+        self.ext = ext_field(vf.k)
+        self.z = [as_ext(self.ext, c) for c in z]
+        self.alpha = self.ext.one()
+        self.E = eq_table(vf, self.z[1:])  # eq(z_{>0}, x') over the half hypercube
+
+    def round(self, vf, tables, terms, coeffs, degree, running, i):
+        """(evaluations s_i(0..degree), lo, diff)."""
+        ext, z, alpha = self.ext, self.z[i], self.alpha
+        lo, hi, diff = _halves(vf, tables)
+        s1 = None
+        if running is not None and not (ext.is_zero(z) or ext.is_zero(alpha)):
+            # running = alpha ((1 - z) q(0) + z q(1))  =>  q(1)
+            def s1(q0):
+                rest = ext.sub(ext.mul(running, ext.inv(alpha)), ext.mul(ext.sub(ext.one(), z), q0))
+                return ext.mul(rest, ext.inv(z))
+
+        q = _line_sums(vf, lo, hi, diff, terms, coeffs, degree, s1, self.E)
+        evals = []
+        for t in range(degree + 1):
+            qt = q[t] if t < len(q) else interpolate_eval(ext, q, t)
+            eq_zt = ext.add(ext.sub(ext.one(), z), ext.mul_base(ext.sub(ext.add(z, z), ext.one()), t))
+            evals.append(ext.mul(alpha, ext.mul(eq_zt, qt)))
+        return evals, lo, diff
+
+    def bind(self, vf: VecField, i: int, r: tuple) -> None:
+        """After r_i: alpha *= eq(z_i, r_i), E loses its lowest variable."""
+        self.alpha = self.ext.mul(self.alpha, eq_eval(self.ext, [self.z[i]], [r]))
+        if len(self.E) > 1:
+            self.E = vf.add(self.E[0::2], self.E[1::2])
 
 
 def prove_sumcheck(

@@ -1,0 +1,31 @@
+"""Prover of verifier/layers/add.py."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ...poly.mle import evaluate
+from ...verifier.layers.add import split_batch
+
+
+def forward(step, plan, ints) -> np.ndarray:
+    x = ints[step.inputs[0]]
+    if step.op == "add":
+        return x + ints[step.inputs[1]]
+    return x + ints[step.consts[0]][None]
+
+
+def prove(ctx, i: int, step) -> None:
+    for j, c in enumerate(ctx.pending.pop(step.output, [])):
+        if step.op == "add":
+            part = evaluate(ctx.vf, ctx.tables[step.inputs[0]], c.point)
+            ctx.send(ctx.label(i, step, f"part{j}"), [part])
+            ctx.claim(step.inputs[0], c.point, part)
+            ctx.claim(step.inputs[1], c.point, ctx.ext.sub(c.value, part))
+        else:
+            z_s, z_b = split_batch(ctx, step, c.point)
+            part = evaluate(ctx.vf, ctx.tables[step.consts[0]], z_s)
+            ctx.send(ctx.label(i, step, f"part{j}"), [part])
+            ctx.const_claim(step.consts[0], z_s, part)
+            x_val = evaluate(ctx.vf, ctx.tables[step.inputs[0]], c.point)
+            ctx.claim(step.inputs[0], c.point, x_val)

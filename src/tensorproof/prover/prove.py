@@ -1,0 +1,112 @@
+"""Prove a batch of inferences of a compiled model: the prover twin of verifier/verify.py.
+
+Witness: the plan's forward pass on the integer inputs (every step's exact int64 output), the
+steps' extra advice (quotients, remainders, …) and the lookups' multiplicities. The advice is
+committed once; then the claims run backwards exactly as verify.py describes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from ..errors import ProverError
+from ..field.scalar import ext_field
+from ..field.vec import vec_field
+from ..poly.mle import as_ext, evaluate
+from ..transcript import ProverTranscript
+from ..verifier.claims import EvalClaim
+from ..verifier.layers import step_module as verifier_step
+from ..verifier.lowering import build_plan
+from ..verifier.packing import Packing
+from ..verifier.plan import Plan
+from ..verifier.proof import Proof
+from ..verifier.verify import DOMAIN, absorb_statement
+from .context import ProverContext
+from .layers import step_module
+from .lookups import multiplicities, prove_lookups
+from .merge import prove_merge
+from .model import ProvingKey
+from .vectors import pack, padded
+
+Progress = Callable[[str], None]
+
+
+def witness(plan: Plan, inputs: dict[str, np.ndarray], consts: dict) -> dict[str, np.ndarray]:
+    """Every plan tensor as an exact int64 array (forward pass), plus the steps' advice."""
+    ints = {**consts, **{n: np.asarray(v, dtype=np.int64) for n, v in inputs.items()}}
+    for step in plan.steps:
+        mod = step_module(step.op)
+        ints[step.output] = mod.forward(step, plan, ints)
+        t = plan.tensors[step.output]
+        out = ints[step.output]
+        if out.size and (out.min() < t.lo or out.max() > t.hi):
+            raise ProverError(f"layer {step.name!r}: tensor {step.output!r} leaves its proven "
+                              f"range [{t.lo}, {t.hi}]: recalibrate or widen the bit width")
+        if hasattr(mod, "advice_values"):
+            ints.update(mod.advice_values(step, plan, ints))
+    ints.update(multiplicities(plan, _padded_all(plan, ints), plan.lookup_uses))
+    return ints
+
+
+def _padded_all(plan: Plan, ints: dict) -> dict[str, np.ndarray]:
+    return {n: padded(plan.tensors[n].layout, ints[n]) for n in plan.tensors if n in ints}
+
+
+def prove(pk: ProvingKey, inputs: dict[str, np.ndarray], progress: Progress | None = None) -> Proof:
+    """Prove that the model's outputs on the integer `inputs` (batch first) are what it computes."""
+    say = progress or (lambda _msg: None)
+    vk = pk.vk
+    batch = int(next(iter(inputs.values())).shape[0])
+    plan = build_plan(vk.graph, batch)
+    say("witness")
+    ints = witness(plan, inputs, pk.consts(plan))
+    tables = _padded_all(plan, ints)
+    tables.update({n: padded(plan.consts[n], ints[n]) for n in plan.consts})
+    outputs = {n: ints[n] for n in plan.outputs}
+    k = vk.k
+    vf, ext = vec_field(k), ext_field(k)
+    say("commit")
+    advice = Packing.of(plan.advice_layouts())
+    pcs = pk.pcs_prover()
+    adv_commitment, adv_data = pcs.commit(pack(advice, tables))
+    t = ProverTranscript(DOMAIN)
+    absorb_statement(t, vk.model_id, k, batch, inputs, outputs)
+    t.send_bytes("advice commitment", adv_commitment)
+    ctx = ProverContext(t, ext, vf, plan, tables, ints)
+    say("lookups")
+    prove_lookups(ctx, plan.lookup_uses)
+    _claim_outputs(ctx, plan)
+    say("layers")
+    for i in reversed(range(len(plan.steps))):
+        step = plan.steps[i]
+        step_module(step.op).prove(ctx, i, step)
+    say("openings")
+    _open(ctx, pcs, advice, adv_data, pack(advice, tables), ctx.advice_claims, "advice")
+    model = Packing.of(plan.consts)
+    _open(ctx, pcs, model, pk.model_data(plan), pack(model, tables), ctx.model_claims, "model")
+    return Proof(k, batch, vk.model_id, {n: np.asarray(v, dtype=np.int64) for n, v in inputs.items()},
+                 outputs, t.proof_bytes())
+
+
+def _claim_outputs(ctx, plan: Plan) -> None:
+    producers = {s.output: s for s in plan.steps}
+    for name in plan.outputs:
+        step = producers.get(name)
+        if step is None or not verifier_step(step.op).REDUCES_CLAIMS:
+            continue
+        n = plan.tensors[name].layout.n_vars
+        z = ctx.challenge_point(f"output {name}", n)
+        value = evaluate(ctx.vf, ctx.tables[name], z)
+        ctx.pending[name].append(EvalClaim(list(z), as_ext(ctx.ext, value)))
+
+
+def _open(ctx, pcs, packing: Packing, data, vector, claims, what: str) -> None:
+    if not claims:
+        return
+    embedded = [EvalClaim(list(packing.embed(n, tuple(c.point), ctx.ext)), c.value)
+                for n, c in claims]
+    regions = [packing.region(n) for n, _ in claims]
+    merged = prove_merge(ctx.t, ctx.vf, vector, embedded, f"open {what}", regions)
+    pcs.open(data, [merged.point], ctx.t)

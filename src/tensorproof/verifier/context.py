@@ -1,0 +1,80 @@
+"""The verifier's bookkeeping while it walks the plan backwards: where each claim goes.
+
+A claim T~(z) = v lands according to T's kind (plan.py):
+  input/output  public: the verifier evaluates T~(z) itself and rejects on a mismatch;
+  advice        committed by the prover: collected, opened once at the end (accumulator);
+  virtual       pending until the step that produced T reduces it (several are merged first).
+Claims on model constants are collected for the single opening of the model commitment.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+
+from ..errors import VerificationError
+from ..field.scalar import ExtField
+from ..field.vec import vec_field
+from ..poly.mle import as_ext, evaluate
+from .claims import EvalClaim
+from .merge import verify_merge
+from .plan import Plan, Step
+
+
+class ClaimBook:
+    """Routing shared by the prover's and the verifier's contexts."""
+
+    def __init__(self, transcript, ext: ExtField, plan: Plan):
+        self.t, self.ext, self.plan, self.k = transcript, ext, plan, ext.k
+        self.pending: dict[str, list[EvalClaim]] = defaultdict(list)
+        self.advice_claims: list[tuple[str, EvalClaim]] = []
+        self.model_claims: list[tuple[str, EvalClaim]] = []
+
+    def claim(self, tensor: str, point, value) -> None:
+        """Record T~(point) = value for plan tensor `tensor`."""
+        c = EvalClaim(list(point), tuple(value))
+        kind = self.plan.tensors[tensor].kind
+        if kind in ("input", "output"):
+            self.check_public(tensor, c)
+        elif kind == "advice":
+            self.advice_claims.append((tensor, c))
+        else:
+            self.pending[tensor].append(c)
+
+    def const_claim(self, const: str, point, value) -> None:
+        self.model_claims.append((const, EvalClaim(list(point), tuple(value))))
+
+    def check_public(self, tensor: str, c: EvalClaim) -> None:
+        """Public tensors: nothing to prove on the prover's side."""
+
+    @staticmethod
+    def label(step_index: int, step: Step, what: str) -> str:
+        return f"{step_index}:{step.op}:{what}"
+
+    def challenge_point(self, label: str, n: int) -> list:
+        return [tuple(x) for x in self.t.challenges_k(label, n, self.k)] if n else []
+
+
+class VerifierContext(ClaimBook):
+    """Claim routing on the verifier's side; public tensors are padded F vectors."""
+
+    def __init__(self, transcript, ext: ExtField, plan: Plan, public: dict[str, np.ndarray]):
+        super().__init__(transcript, ext, plan)
+        self.public = public
+
+    def check_public(self, tensor: str, c: EvalClaim) -> None:
+        expected = as_ext(self.ext, evaluate(vec_field(1), self.public[tensor], c.point))
+        if not self.ext.eq(expected, c.value):
+            raise VerificationError(f"claim on public tensor {tensor!r} does not match its values")
+
+    def recv(self, label: str, n: int = 1) -> list:
+        return [tuple(x) for x in self.t.recv_k(label, n, self.k)]
+
+    def take(self, tensor: str, label: str) -> EvalClaim | None:
+        """All pending claims on `tensor` merged into one (None if nothing was claimed)."""
+        claims = self.pending.pop(tensor, [])
+        if not claims:
+            return None
+        n = self.plan.tensors[tensor].layout.n_vars
+        return verify_merge(self.t, self.ext, n, claims, label)

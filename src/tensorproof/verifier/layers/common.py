@@ -1,0 +1,27 @@
+"""Shapes and closed-form MLEs shared by the step protocols (verifier side)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..layout import Layout, real_indicator
+
+
+@dataclass(frozen=True)
+class LinearShape:
+    """Variable counts of a linear step: rows (batch + leading axes), contraction, outputs."""
+
+    rows: Layout
+    k_bits: int
+    n_bits: int
+
+    def row_indicator(self, ext, z_rows):
+        return real_indicator(ext, self.rows, tuple(z_rows))
+
+
+def linear_shape(plan, step) -> LinearShape:
+    y = plan.tensors[step.output].layout
+    x = plan.tensors[step.inputs[0]].layout
+    nc = step.attrs["n_contract"]
+    k_bits = sum(x.bits[len(x.shape) - nc :])
+    return LinearShape(Layout(y.shape[:-1]), k_bits, y.bits[-1])

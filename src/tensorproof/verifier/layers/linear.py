@@ -1,0 +1,36 @@
+"""Linear layers (Gemm, MatMul with constant weights, Conv after im2col) by one sumcheck.
+
+Y[r, n] = Σ_j X[r, j] · W[j, n] + b[n] over rows r (batch and leading axes) and contraction
+index j (the last `n_contract` axes of X). A claim Y~(z_r, z_n) = v becomes, by Thaler's matmul
+sumcheck ("Time-optimal interactive proofs for circuit evaluation", CRYPTO 2013, §5.1),
+    v − b~(z_n) · 1_rows~(z_r) = Σ_j X~(j, z_r) · W~(z_n, j),
+a degree-2 sumcheck over the bits of j, ending in claims on X (passed back) and on W and b
+(model commitment). 1_rows masks the bias to the real rows (padding stays zero).
+"""
+
+from __future__ import annotations
+
+from ...errors import VerificationError
+from ...poly.mle import as_ext
+from ..sumcheck import verify_sumcheck
+from .common import LinearShape, linear_shape
+
+REDUCES_CLAIMS = True
+
+
+def verify(ctx, i: int, step) -> None:
+    claim = ctx.take(step.output, ctx.label(i, step, "merge"))
+    if claim is None:
+        return
+    ext = ctx.ext
+    s: LinearShape = linear_shape(ctx.plan, step)
+    z_n, z_rows = claim.point[: s.n_bits], claim.point[s.n_bits :]
+    (b_val,) = ctx.recv(ctx.label(i, step, "bias"))
+    target = ext.sub(claim.value, ext.mul(b_val, s.row_indicator(ext, z_rows)))
+    sub = verify_sumcheck(ctx.t, ext, target, s.k_bits, 2, ctx.label(i, step, "sumcheck"))
+    x_val, w_val = ctx.recv(ctx.label(i, step, "finals"), 2)
+    if not ext.eq(ext.mul(x_val, w_val), as_ext(ext, sub.value)):
+        raise VerificationError(f"layer {step.name!r} (linear): final sumcheck check failed")
+    ctx.claim(step.inputs[0], list(sub.point) + list(z_rows), x_val)
+    ctx.const_claim(step.consts[0], list(z_n) + list(sub.point), w_val)
+    ctx.const_claim(step.consts[1], z_n, b_val)

@@ -1,0 +1,219 @@
+"""Lower an integer graph (ir) to a Plan of proof steps; see plan.py for the rules.
+
+Only shapes, ranges and attributes are read (never weight values), so the verifier derives the
+same plan from its key as the prover does from the compiled model.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import wiring
+from .layers import extra_advice, step_lookups
+from .layout import Layout
+from .lookups import group_uses, mult_name
+from .plan import Plan, Step, TensorPlan, check_provable
+
+RELATION_OPS = ("requant", "lookup", "max_reduce")
+"""Steps whose output is supplied by the prover (committed, or public) and checked by relation."""
+
+
+class _Builder:
+    def __init__(self, graph, batch: int):
+        self.graph, self.batch = graph, batch
+        self.tensors: dict[str, TensorPlan] = {}
+        self.steps: list[Step] = []
+        self.consts: dict[str, Layout] = {}
+        self.const_sources: dict[str, tuple] = {}
+
+    def tensor(self, name: str, shape, lo: int, hi: int) -> str:
+        self.tensors[name] = TensorPlan(name, Layout((self.batch, *shape)), "virtual", lo, hi)
+        return name
+
+    def graph_tensor(self, name: str) -> str:
+        spec = self.graph.tensors[name]
+        return self.tensor(name, tuple(spec.shape), int(spec.lo), int(spec.hi))
+
+    def const(self, node_index: int, node, key: str, perm=None, shape=None,
+              broadcast: bool = False) -> str:
+        """Register a model constant; its committed array is
+        ``node.consts[key].transpose(perm).reshape(shape)`` (or broadcast to `shape`)."""
+        arr_shape = tuple(node.consts[key].shape)
+        perm = tuple(perm) if perm is not None else tuple(range(len(arr_shape)))
+        shape = tuple(shape) if shape is not None else tuple(arr_shape[p] for p in perm)
+        name = f"{node_index}:{key}"
+        self.consts[name] = Layout(shape)
+        self.const_sources[name] = (node_index, key, perm, shape, broadcast)
+        return name
+
+    def step(self, op, node, inputs, output, consts=(), **attrs) -> None:
+        self.steps.append(Step(op, node.name, tuple(inputs), output, attrs, tuple(consts)))
+
+
+def build_plan(graph, batch: int) -> Plan:
+    """Lower `graph` for a batch of `batch` samples (the batch axis is padded like the others)."""
+    if batch < 1:
+        raise ValueError("batch size must be at least 1")
+    check_provable(graph)
+    b = _Builder(graph, batch)
+    for name in graph.inputs:
+        b.graph_tensor(name)
+    for i, node in enumerate(graph.nodes):
+        _LOWER[node.op](b, i, node)
+    _assign_kinds(b, graph)
+    plan = Plan(batch, b.tensors, b.steps, b.consts, tuple(graph.inputs), tuple(graph.outputs),
+                b.const_sources)
+    _add_step_advice(plan)
+    return plan
+
+
+def _add_step_advice(plan: Plan) -> None:
+    """Extra committed tensors of the steps, lookups, and one multiplicity tensor per table."""
+    for step in plan.steps:
+        for t in extra_advice(step, plan):
+            plan.tensors[t.name] = t
+        plan.lookup_uses.extend(step_lookups(step, plan))
+    for key, group in group_uses(plan.lookup_uses).items():
+        spec = group[0].table
+        rows = sum(plan.tensors[u.columns[0]].layout.size for u in group)
+        plan.tensors[mult_name(key)] = TensorPlan(mult_name(key), Layout((1 << spec.n_vars,)),
+                                                  "advice", 0, rows)
+
+
+def _assign_kinds(b: _Builder, graph) -> None:
+    producers = {s.output: s for s in b.steps}
+    for name, t in b.tensors.items():
+        kind = "virtual"
+        if name in graph.inputs:
+            kind = "input"
+        elif name in graph.outputs:
+            kind = "output"
+        elif name in producers and producers[name].op in RELATION_OPS:
+            kind = "advice"
+        b.tensors[name] = TensorPlan(name, t.layout, kind, t.lo, t.hi)
+
+
+def _shape(b: _Builder, name: str) -> tuple[int, ...]:
+    return b.tensors[name].layout.shape[1:]
+
+
+def _lower_linear(b, i, node):
+    y = b.graph_tensor(node.output)
+    w, bias = b.const(i, node, "W"), b.const(i, node, "b")
+    b.step("linear", node, node.inputs[:1], y, (w, bias), n_contract=1)
+
+
+def _lower_conv2d(b, i, node):
+    x = node.inputs[0]
+    o, c, kh, kw = node.consts["W"].shape
+    out_shape, wire = wiring.im2col(_shape(b, x), (kh, kw), node.attrs["strides"],
+                                    node.attrs["pads"])
+    spec = b.tensors[x]
+    cols = b.tensor(f"{node.output}#im2col", out_shape, min(spec.lo, 0), max(spec.hi, 0))
+    b.step("gather", node, (x,), cols, wirings=(wire,))
+    y_spec = b.graph.tensors[node.output]
+    acc = b.tensor(f"{node.output}#acc", (out_shape[0], out_shape[1], o), y_spec.lo, y_spec.hi)
+    w = b.const(i, node, "W", perm=(1, 2, 3, 0), shape=(c, kh * kw, o))
+    bias = b.const(i, node, "b")
+    b.step("linear", node, (cols,), acc, (w, bias), n_contract=2)
+    y = b.graph_tensor(node.output)
+    b.step("transpose", node, (acc,), y, perm=(0, 3, 1, 2))
+
+
+def _lower_pool(op):
+    def lower(b, i, node):
+        x = node.inputs[0]
+        a = node.attrs
+        out_shape, wire = wiring.windows(_shape(b, x), a["kernel"], a["strides"], a["pads"])
+        spec = b.tensors[x]
+        win = b.tensor(f"{node.output}#windows", out_shape, min(spec.lo, 0), max(spec.hi, 0))
+        b.step("gather", node, (x,), win, wirings=(wire,))
+        y = b.graph_tensor(node.output)
+        if op == "reduce_sum":
+            b.step(op, node, (win,), y, axes=(len(out_shape),), keepdims=False)
+        else:
+            b.step(op, node, (win,), y, axis=len(out_shape))
+    return lower
+
+
+def _lower_requant(b, i, node):
+    y = b.graph_tensor(node.output)
+    mult = b.const(i, node, "mult")
+    axis = int(node.attrs.get("axis", -1))
+    b.step("requant", node, node.inputs[:1], y, (mult,), shift=int(node.attrs["shift"]),
+           lo=int(node.attrs["lo"]), hi=int(node.attrs["hi"]),
+           axis=-1 if axis < 0 else axis + 1)
+
+
+def _lower_lookup(b, i, node):
+    y = b.graph_tensor(node.output)
+    b.step("lookup", node, node.inputs[:1], y, x_lo=int(node.attrs["x_lo"]),
+           table=np.asarray(node.consts["table"], dtype=np.int64))
+
+
+def _lower_binary(op):
+    def lower(b, i, node):
+        y = b.graph_tensor(node.output)
+        b.step(op, node, node.inputs[:2], y)
+    return lower
+
+
+def _lower_const_binary(op):
+    def lower(b, i, node):
+        x = node.inputs[0]
+        y = b.graph_tensor(node.output)
+        shape = _shape(b, x)
+        c = b.const(i, node, "c", shape=shape, broadcast=True)
+        b.step(op, node, (x,), y, (c,))
+    return lower
+
+
+def _lower_reshape(b, i, node):
+    x = node.inputs[0]
+    y = b.graph_tensor(node.output)
+    wire = wiring.reshape(_shape(b, x), _shape(b, y))
+    if wiring.is_identity(wire, Layout(_shape(b, x)), Layout(_shape(b, y))):
+        b.step("alias", node, (x,), y)
+    else:
+        b.step("gather", node, (x,), y, wirings=(wire,))
+
+
+def _lower_transpose(b, i, node):
+    y = b.graph_tensor(node.output)
+    perm = (0, *(p + 1 for p in node.attrs["perm"]))
+    b.step("transpose", node, node.inputs[:1], y, perm=perm)
+
+
+def _lower_concat(b, i, node):
+    y = b.graph_tensor(node.output)
+    axis = int(node.attrs["axis"])
+    shapes = [_shape(b, x) for x in node.inputs]
+    axis = axis % len(shapes[0])
+    _, wires = wiring.concat(shapes, axis)
+    b.step("gather", node, tuple(node.inputs), y, wirings=tuple(wires))
+
+
+def _lower_reduce_sum(b, i, node):
+    x = node.inputs[0]
+    rank = len(_shape(b, x))
+    axes = tuple(sorted(a % rank + 1 for a in node.attrs["axes"]))
+    y = b.graph_tensor(node.output)
+    b.step("reduce_sum", node, (x,), y, axes=axes, keepdims=bool(node.attrs.get("keepdims", 1)))
+
+
+_LOWER = {
+    "linear": _lower_linear,
+    "conv2d": _lower_conv2d,
+    "sum_pool2d": _lower_pool("reduce_sum"),
+    "max_pool2d": _lower_pool("max_reduce"),
+    "requant": _lower_requant,
+    "lookup": _lower_lookup,
+    "add": _lower_binary("add"),
+    "mul": _lower_binary("mul"),
+    "add_const": _lower_const_binary("add_const"),
+    "mul_const": _lower_const_binary("mul_const"),
+    "reshape": _lower_reshape,
+    "transpose": _lower_transpose,
+    "concat": _lower_concat,
+    "reduce_sum": _lower_reduce_sum,
+}

@@ -1,0 +1,117 @@
+"""Verify a proof of a batch of inferences: the protocol's top level (the spec of prove.py).
+
+Order of the transcript (PROTOCOLS.md, "Transcript order"):
+ 1. statement: protocol version, model id, field degree, batch, public inputs and outputs;
+ 2. the advice commitment (prover-supplied tensors: lookup and requantization outputs, remainders,
+    multiplicities);
+ 3. the lookups (β, γ, one LogUp per table);
+ 4. a random point on every public output computed by a claim-reducing step;
+ 5. every step, last first, reducing the claims on its output to claims on its inputs;
+ 6. one merged opening of the advice commitment, one of the model commitment; check_eof.
+"""
+
+from __future__ import annotations
+
+import struct
+
+import numpy as np
+
+from ..errors import ProofFormatError, VerificationError
+from ..field.scalar import ext_field
+from ..field.vec import vec_field
+from ..poly.mle import as_ext, evaluate
+from ..transcript import VerifierTranscript
+from .claims import EvalClaim
+from .context import VerifierContext
+from .keys import PROTOCOL_VERSION, VerifyingKey
+from .layers import step_module
+from .layout import padded_vector
+from .lookups import verify_lookups
+from .lowering import build_plan
+from .merge import verify_merge
+from .packing import Packing
+from .pcs_config import commitment_bytes, pcs_verifier
+from .plan import Plan
+from .proof import Proof
+
+DOMAIN = b"tensorproof/inference/v1"
+
+
+def absorb_statement(t, vk_model_id: bytes, k: int, batch: int, inputs: dict, outputs: dict):
+    """The statement, absorbed before any prover message (prover and verifier alike)."""
+    t.absorb_bytes("protocol", struct.pack(">H", PROTOCOL_VERSION))
+    t.absorb_bytes("model id", vk_model_id)
+    t.absorb_bytes("config", struct.pack(">BI", k, batch))
+    for what, group in (("input", inputs), ("output", outputs)):
+        for name in sorted(group):
+            arr = np.asarray(group[name], dtype=np.int64)
+            t.absorb_bytes(f"{what} {name}", struct.pack(f">{arr.ndim}I", *arr.shape)
+                           + arr.astype(">i8").tobytes())
+
+
+def check_statement(vk: VerifyingKey, proof: Proof, plan: Plan) -> None:
+    if proof.model_id != vk.model_id:
+        raise VerificationError("the proof is for another model (model id differs from the key's)")
+    if proof.k != vk.k:
+        raise VerificationError(f"proof uses field degree {proof.k}, the key {vk.k}")
+    for group, names in ((proof.inputs, plan.inputs), (proof.outputs, plan.outputs)):
+        if sorted(group) != sorted(names):
+            raise ProofFormatError(f"proof names tensors {sorted(group)}, expected {sorted(names)}")
+        for name in names:
+            t = plan.tensors[name]
+            if group[name].shape != t.layout.shape:
+                raise ProofFormatError(f"tensor {name!r} has shape {group[name].shape}, "
+                                       f"expected {t.layout.shape}")
+            if group[name].size and (group[name].min() < t.lo or group[name].max() > t.hi):
+                raise VerificationError(f"tensor {name!r} leaves its range [{t.lo}, {t.hi}]")
+
+
+def verify(vk: VerifyingKey, proof: Proof) -> dict[str, np.ndarray]:
+    """Check `proof` against `vk`; return the verified integer outputs. Raises
+    VerificationError (statement not proven) or ProofFormatError (malformed proof)."""
+    plan = build_plan(vk.graph, proof.batch)
+    check_statement(vk, proof, plan)
+    ext = ext_field(vk.k)
+    t = VerifierTranscript(DOMAIN, proof.stream)
+    absorb_statement(t, vk.model_id, vk.k, proof.batch, proof.inputs, proof.outputs)
+    pcs = pcs_verifier(vk.config)
+    advice = Packing.of(plan.advice_layouts())
+    advice_commitment = t.recv_bytes("advice commitment", commitment_bytes(vk.config))
+    public = {n: padded_vector(plan.tensors[n].layout, v)
+              for n, v in {**proof.inputs, **proof.outputs}.items()}
+    ctx = VerifierContext(t, ext, plan, public)
+    verify_lookups(ctx, plan.lookup_uses)
+    _claim_outputs(ctx, plan)
+    for i in reversed(range(len(plan.steps))):
+        step = plan.steps[i]
+        step_module(step.op).verify(ctx, i, step)
+    left = [n for n, c in ctx.pending.items() if c]
+    if left:
+        raise VerificationError(f"claims on {left} were never reduced (malformed plan)")
+    _open(ctx, pcs, advice, advice_commitment, ctx.advice_claims, "advice")
+    model = Packing.of(plan.consts)
+    _open(ctx, pcs, model, vk.commitment, ctx.model_claims, "model")
+    t.check_eof()
+    return dict(proof.outputs)
+
+
+def _claim_outputs(ctx, plan: Plan) -> None:
+    """A random point on each public output that a claim-reducing step computes."""
+    producers = {s.output: s for s in plan.steps}
+    for name in plan.outputs:
+        step = producers.get(name)
+        if step is None or not step_module(step.op).REDUCES_CLAIMS:
+            continue
+        n = plan.tensors[name].layout.n_vars
+        z = ctx.challenge_point(f"output {name}", n)
+        value = evaluate(vec_field(1), ctx.public[name], z)
+        ctx.pending[name].append(EvalClaim(list(z), as_ext(ctx.ext, value)))
+
+
+def _open(ctx, pcs, packing: Packing, commitment: bytes, claims, what: str) -> None:
+    if not claims:
+        return
+    embedded = [EvalClaim(list(packing.embed(n, tuple(c.point), ctx.ext)), c.value)
+                for n, c in claims]
+    merged = verify_merge(ctx.t, ctx.ext, packing.n_vars, embedded, f"open {what}")
+    pcs.verify(commitment, packing.n_vars, [merged.point], [merged.value], ctx.t)

@@ -1,0 +1,94 @@
+"""Wiring maps of the gather steps: which input entry each output entry copies.
+
+A wiring is a pair of int64 arrays (out_pos, in_pos) over *padded, per-sample* flat positions
+(see layout.py): output entry out_pos[i] equals input entry in_pos[i]; output entries not listed
+are zero. Everything here is vectorized index arithmetic on numpy arrays.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .layout import Layout
+
+
+def padded_flat_index(layout: Layout, idx: tuple[np.ndarray, ...]) -> np.ndarray:
+    """Flat position in the padded layout of the multi-index `idx` (one array per axis)."""
+    pos = np.zeros(np.broadcast(*idx).shape, dtype=np.int64)
+    for size, coord in zip(layout.padded, idx):
+        pos = pos * size + coord
+    return pos
+
+
+def _grid(shape: tuple[int, ...]) -> tuple[np.ndarray, ...]:
+    return tuple(np.indices(shape, dtype=np.int64).reshape(len(shape), -1))
+
+
+def conv_out_size(n: int, k: int, stride: int, pad_lo: int, pad_hi: int) -> int:
+    return (n + pad_lo + pad_hi - k) // stride + 1
+
+
+def im2col(in_shape, kernel, strides, pads):
+    """Wiring of x (C, H, W) → patches (OH, OW, C, KH·KW) of a 2-D convolution.
+
+    pads = (top, left, bottom, right); out-of-range reads are zeros (left out of the wiring).
+    Returns (out_shape, (out_pos, in_pos)).
+    """
+    c, h, w = in_shape
+    kh, kw = kernel
+    oh = conv_out_size(h, kh, strides[0], pads[0], pads[2])
+    ow = conv_out_size(w, kw, strides[1], pads[1], pads[3])
+    out_shape = (oh, ow, c, kh * kw)
+    i_oh, i_ow, i_c, i_u = _grid(out_shape)
+    ih = i_oh * strides[0] + i_u // kw - pads[0]
+    iw = i_ow * strides[1] + i_u % kw - pads[1]
+    ok = (ih >= 0) & (ih < h) & (iw >= 0) & (iw < w)
+    out_pos = padded_flat_index(Layout(out_shape), (i_oh, i_ow, i_c, i_u))[ok]
+    in_pos = padded_flat_index(Layout(in_shape), (i_c[ok], ih[ok], iw[ok]))
+    return out_shape, (out_pos, in_pos)
+
+
+def windows(in_shape, kernel, strides, pads):
+    """Wiring of x (C, H, W) → windows (C, OH, OW, KH·KW) of a pooling layer."""
+    c, h, w = in_shape
+    kh, kw = kernel
+    oh = conv_out_size(h, kh, strides[0], pads[0], pads[2])
+    ow = conv_out_size(w, kw, strides[1], pads[1], pads[3])
+    out_shape = (c, oh, ow, kh * kw)
+    i_c, i_oh, i_ow, i_u = _grid(out_shape)
+    ih = i_oh * strides[0] + i_u // kw - pads[0]
+    iw = i_ow * strides[1] + i_u % kw - pads[1]
+    ok = (ih >= 0) & (ih < h) & (iw >= 0) & (iw < w)
+    out_pos = padded_flat_index(Layout(out_shape), (i_c, i_oh, i_ow, i_u))[ok]
+    in_pos = padded_flat_index(Layout(in_shape), (i_c[ok], ih[ok], iw[ok]))
+    return out_shape, (out_pos, in_pos)
+
+
+def reshape(in_shape, out_shape):
+    """Wiring of a row-major reshape."""
+    n = int(np.prod(in_shape, dtype=np.int64))
+    flat = np.arange(n, dtype=np.int64)
+    out_pos = padded_flat_index(Layout(tuple(out_shape)), np.unravel_index(flat, out_shape))
+    in_pos = padded_flat_index(Layout(tuple(in_shape)), np.unravel_index(flat, in_shape))
+    return out_pos, in_pos
+
+
+def is_identity(wiring, in_layout: Layout, out_layout: Layout) -> bool:
+    """True when the wiring is a pure relabeling (same padded positions, same size)."""
+    out_pos, in_pos = wiring
+    return in_layout.n_vars == out_layout.n_vars and bool(np.array_equal(out_pos, in_pos))
+
+
+def concat(in_shapes, axis: int):
+    """Wirings of a concatenation along `axis`: one (out_pos, in_pos) per source."""
+    out_shape = list(in_shapes[0])
+    out_shape[axis] = sum(s[axis] for s in in_shapes)
+    out_layout = Layout(tuple(out_shape))
+    wirings, offset = [], 0
+    for shape in in_shapes:
+        idx = _grid(tuple(shape))
+        shifted = tuple(ix + offset if a == axis else ix for a, ix in enumerate(idx))
+        wirings.append((padded_flat_index(out_layout, shifted),
+                        padded_flat_index(Layout(tuple(shape)), idx)))
+        offset += shape[axis]
+    return tuple(out_shape), wirings
