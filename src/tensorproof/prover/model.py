@@ -10,11 +10,12 @@ import numpy as np
 
 from ..ir.model import CompiledModel
 from ..verifier.keys import VerifyingKey, strip_weights
+from ..verifier.layout import padded_vector as padded
 from ..verifier.lowering import build_plan
 from ..verifier.packing import Packing
 from ..verifier.pcs_config import default_config
 from .pcs_config import pcs_prover
-from .vectors import const_arrays, pack, padded
+from .vectors import const_arrays, pack
 
 
 @dataclass(eq=False)

@@ -18,6 +18,7 @@ from ..poly.mle import as_ext, evaluate
 from ..transcript import ProverTranscript
 from ..verifier.claims import EvalClaim
 from ..verifier.layers import step_module as verifier_step
+from ..verifier.layout import padded_vector as padded
 from ..verifier.lowering import build_plan
 from ..verifier.packing import Packing
 from ..verifier.plan import Plan
@@ -28,7 +29,7 @@ from .layers import step_module
 from .lookups import multiplicities, prove_lookups
 from .merge import prove_merge
 from .model import ProvingKey
-from .vectors import pack, padded
+from .vectors import pack
 
 Progress = Callable[[str], None]
 
@@ -86,8 +87,8 @@ def prove(pk: ProvingKey, inputs: dict[str, np.ndarray], progress: Progress | No
     _open(ctx, pcs, advice, adv_data, pack(advice, tables), ctx.advice_claims, "advice")
     model = Packing.of(plan.consts)
     _open(ctx, pcs, model, pk.model_data(plan), pack(model, tables), ctx.model_claims, "model")
-    return Proof(k, batch, vk.model_id, {n: np.asarray(v, dtype=np.int64) for n, v in inputs.items()},
-                 outputs, t.proof_bytes())
+    public_inputs = {n: np.asarray(v, dtype=np.int64) for n, v in inputs.items()}
+    return Proof(k, batch, vk.model_id, public_inputs, outputs, t.proof_bytes())
 
 
 def _claim_outputs(ctx, plan: Plan) -> None:
