@@ -13,7 +13,7 @@ import pytest
 from tensorproof.errors import VerificationError
 from tensorproof.field.scalar import ext_field
 from tensorproof.field.vec import vec_field
-from tensorproof.poly.mle import evaluate
+from tensorproof.poly.mle import eq_table, evaluate
 from tensorproof.prover.sumcheck import final_value, prove_sumcheck, sum_of_products
 from tensorproof.transcript import ProverTranscript, VerifierTranscript
 from tensorproof.verifier.sumcheck import check_subclaim, evaluate_terms, verify_sumcheck
@@ -164,3 +164,66 @@ def test_prover_refuses_base_field_challenges():
         prove_sumcheck(
             ProverTranscript(DOMAIN), vec_field(1), [np.zeros(4, np.uint64)], [(1, [0])], 1, "sc"
         )
+
+
+EQ_CASES = [
+    ("k", [(1, [0])], 2),  # sum_x eq(z, x) T(x): claim merging
+    ("fk", [(1, [0, 1])], 3),
+    ("fkk", [(2, [0, 1]), (3, [1, 2]), (1, [2])], 3),  # the shape of a fraction-GKR layer
+    ("kk", [(1, [0, 1])], 5),  # degree above the degree of the summand
+]
+
+
+@pytest.mark.parametrize("k", [2, 3])
+@pytest.mark.parametrize("kinds,terms,degree", EQ_CASES)
+@pytest.mark.parametrize("n", [0, 1, 2, 6])
+@pytest.mark.parametrize("boolean_z", [False, True])
+def test_eq_factor_gives_the_same_proof_as_an_eq_table(k, kinds, terms, degree, n, boolean_z):
+    """eq_point=z proves exactly what the eq table as one more factor proves, byte for byte."""
+    rng = np.random.default_rng(zlib.crc32(f"eq{k}{kinds}{n}{boolean_z}".encode()))
+    ext, vf = ext_field(k), vec_field(k)
+    tables = make_tables(k, n, kinds, rng)
+    z = [ext.from_base(int(b)) for b in rng.integers(0, 2, n)] if boolean_z else None
+    z = z or [ext.random(rng) for _ in range(n)]
+    # Prover world: with the eq factor, and with eq as an explicit last table
+    claim = sum_of_products(vf, tables, terms, eq_point=z)
+    pt = ProverTranscript(DOMAIN)
+    point, finals = prove_sumcheck(pt, vf, tables, terms, degree, "sc", eq_point=z)
+    e = len(tables)
+    explicit = [(c, [*s, e]) for c, s in terms]
+    pt2 = ProverTranscript(DOMAIN)
+    point2, finals2 = prove_sumcheck(pt2, vf, [*tables, eq_table(vf, z)], explicit, degree, "sc")
+    assert claim == sum_of_products(vf, [*tables, eq_table(vf, z)], explicit)
+    assert pt.proof_bytes() == pt2.proof_bytes()
+    assert (point, finals) == (point2, finals2[:-1])
+    # Verifier world
+    vt = VerifierTranscript(DOMAIN, pt.proof_bytes())
+    sub = verify_sumcheck(vt, ext, claim, n, degree, "sc")
+    vt.check_eof()
+    check_subclaim(ext, sub, terms, finals, "sc", eq_point=z)
+    for T, v in zip(tables, finals):
+        assert evaluate(vf, T, point) == v
+
+
+def test_eq_factor_subclaim_rejects_a_wrong_eq_point():
+    rng = np.random.default_rng(12)
+    ext, vf = ext_field(2), vec_field(2)
+    tables = make_tables(2, 3, "k", rng)
+    z = [ext.random(rng) for _ in range(3)]
+    pt = ProverTranscript(DOMAIN)
+    _, finals = prove_sumcheck(pt, vf, tables, [(1, [0])], 2, "sc", eq_point=z)
+    vt = VerifierTranscript(DOMAIN, pt.proof_bytes())
+    sub = verify_sumcheck(vt, ext, sum_of_products(vf, tables, [(1, [0])], z), 3, 2, "sc")
+    with pytest.raises(VerificationError):
+        check_subclaim(ext, sub, [(1, [0])], finals, "sc", eq_point=[ext.one(), *z[1:]])
+
+
+def test_eq_factor_needs_one_more_degree_and_a_full_point():
+    vf, ext = vec_field(2), ext_field(2)
+    tables = [np.zeros((4, 2), np.uint64)] * 2
+    with pytest.raises(ValueError):
+        prove_sumcheck(
+            ProverTranscript(DOMAIN), vf, tables, [(1, [0, 1])], 2, "sc", [ext.one()] * 2
+        )
+    with pytest.raises(ValueError):
+        prove_sumcheck(ProverTranscript(DOMAIN), vf, tables, [(1, [0, 1])], 3, "sc", [ext.one()])

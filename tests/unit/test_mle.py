@@ -176,3 +176,15 @@ def test_bad_shapes_raise_value_error():
 
 def test_module_doctest():
     assert doctest.testmod(mle_module).failed == 0
+
+
+@pytest.mark.parametrize("k", KS)
+def test_base_vec_field_with_extension_point_gives_extension_value(k):
+    """evaluate/fold/eq_table with vf = F and a K point work in K (promote)."""
+    rng = np.random.default_rng(60 + k)
+    FV, vf = vec_field(1), vec_field(k)
+    T, values = random_table(k, 3, True, rng)
+    z = random_point(k, 3, rng)
+    assert evaluate(FV, T, z) == evaluate(vf, T, z) == naive_mle(ext_field(k), values, z)
+    assert np.array_equal(fold(FV, T, z[0]), fold(vf, T, z[0]))
+    assert np.array_equal(eq_table(FV, z), eq_table(vf, z))

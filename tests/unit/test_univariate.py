@@ -10,7 +10,7 @@ import pytest
 import tensorproof.poly.univariate as univariate_module
 from tensorproof.field.params import P
 from tensorproof.field.scalar import ext_field
-from tensorproof.poly.univariate import interpolate_eval, lagrange_weights
+from tensorproof.poly.univariate import coefficients, interpolate_eval, lagrange_weights
 
 
 def horner(ext, coeffs, x):
@@ -65,3 +65,12 @@ def test_empty_evaluations_rejected():
 
 def test_module_doctest():
     assert doctest.testmod(univariate_module).failed == 0
+
+
+@pytest.mark.parametrize("d", range(0, 7))
+def test_monomial_matrix_recovers_coefficients(d):
+    rng = np.random.default_rng(50 + d)
+    ext = ext_field(3)
+    coeffs = [ext.random(rng) for _ in range(d + 1)]
+    evals = [horner(ext, coeffs, ext.from_base(i)) for i in range(d + 1)]
+    assert coefficients(ext, evals) == coeffs

@@ -1,14 +1,15 @@
 """Univariate round polynomials given by their values at 0, 1, ..., d.
 
 A sumcheck round message is s(0), ..., s(d) for a polynomial s of degree <= d; the verifier
-needs s(r) at a random r in K. Lagrange's form on the nodes 0..d:
+needs s(r) at a random r in K. By Lagrange on the nodes 0..d,
 
-    s(r) = sum_i s(i) * w_i * prod_{j != i} (r - j),   w_i = 1 / prod_{j != i} (i - j)
-         = (-1)^(d-i) / (i! (d-i)!),
+    s(x) = sum_i s(i) L_i(x),   L_i(x) = w_i prod_{j != i} (x - j),
+    w_i = 1 / prod_{j != i} (i - j) = (-1)^(d-i) / (i! (d-i)!),
 
-with the integer weights w_i precomputed in F once per d, and prod_{j != i}(r - j) built from
-prefix and suffix products: O(d) multiplications in K and no inversion, correct also when r is
-one of the nodes (Berrut & Trefethen, "Barycentric Lagrange Interpolation", SIAM Rev. 2004, §3).
+so the monomial coefficients of s are c_m = sum_i V[m][i] s(i), with V[m][i] the coefficient of
+x^m in L_i: an integer matrix (the inverse Vandermonde matrix of the nodes 0..d) precomputed in
+F once per d. Then s(r) by Horner: (d+1)^2 base-field products and d products in K, no inversion
+(Berrut & Trefethen, "Barycentric Lagrange Interpolation", SIAM Rev. 46(3), 2004, §3).
 
 >>> from tensorproof.field.scalar import ext_field
 >>> K2 = ext_field(2)
@@ -22,7 +23,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from ..field.params import P
-from ..field.scalar import ExtField, f_inv, f_mul
+from ..field.scalar import ExtField, f_inv
 from .mle import Scalar, as_ext
 
 
@@ -36,9 +37,33 @@ def lagrange_weights(d: int) -> tuple[int, ...]:
         denom = 1
         for j in range(d + 1):
             if j != i:
-                denom = f_mul(denom, (i - j) % P)
+                denom = denom * (i - j) % P
         weights.append(f_inv(denom))
     return tuple(weights)
+
+
+@lru_cache(maxsize=64)
+def monomial_matrix(d: int) -> tuple[tuple[int, ...], ...]:
+    """V[m][i] = coefficient of x^m in L_i(x), in F: c = V s maps values at 0..d to coefficients."""
+    columns = []
+    for i, w in enumerate(lagrange_weights(d)):
+        poly = [1]  # prod_{j != i} (x - j), lowest coefficient first
+        for j in range(d + 1):
+            if j != i:
+                poly = [(a - j * b) % P for a, b in zip([0, *poly], [*poly, 0])]  # * (x - j)
+        columns.append([c * w % P for c in poly])
+    return tuple(tuple(col[m] for col in columns) for m in range(d + 1))
+
+
+def coefficients(ext: ExtField, evals: Sequence[Scalar]) -> list[tuple[int, ...]]:
+    """Monomial coefficients c_0..c_d (in K) of the polynomial with s(i) = evals[i]."""
+    if not evals:
+        raise ValueError("a polynomial needs at least one evaluation")
+    ys = [as_ext(ext, y) for y in evals]
+    return [
+        tuple(sum(v * y[c] for v, y in zip(row, ys)) % P for c in range(ext.k))
+        for row in monomial_matrix(len(ys) - 1)
+    ]
 
 
 def interpolate_eval(ext: ExtField, evals: Sequence[Scalar], r: Scalar) -> tuple[int, ...]:
@@ -46,17 +71,13 @@ def interpolate_eval(ext: ExtField, evals: Sequence[Scalar], r: Scalar) -> tuple
 
     evals and r may be K tuples or F ints (lifted); the result is in K.
     """
-    if not evals:
-        raise ValueError("a polynomial needs at least one evaluation")
-    d = len(evals) - 1
+    coeffs = coefficients(ext, evals)
+    acc = coeffs[-1]
+    if isinstance(r, int):  # r in F: Horner with base-field products only
+        for c in reversed(coeffs[:-1]):
+            acc = ext.add(ext.mul_base(acc, r % P), c)
+        return acc
     r = as_ext(ext, r)
-    diffs = [ext.sub(r, ext.from_base(j)) for j in range(d + 1)]
-    prefix = [ext.one()]  # prefix[i] = prod_{j < i} (r - j)
-    for x in diffs[:-1]:
-        prefix.append(ext.mul(prefix[-1], x))
-    acc, suffix = ext.zero(), ext.one()  # suffix = prod_{j > i} (r - j)
-    for i in range(d, -1, -1):
-        basis = ext.mul_base(ext.mul(prefix[i], suffix), lagrange_weights(d)[i])
-        acc = ext.add(acc, ext.mul(basis, as_ext(ext, evals[i])))
-        suffix = ext.mul(suffix, diffs[i])
+    for c in reversed(coeffs[:-1]):
+        acc = ext.add(ext.mul(acc, r), c)
     return acc

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 
 from ..errors import VerificationError
 from ..field.scalar import ExtField
-from ..poly.mle import Scalar, as_ext
+from ..poly.mle import Scalar, as_ext, eq_eval
 from ..poly.univariate import interpolate_eval
 from .claims import SumcheckSubclaim
 
@@ -84,13 +84,22 @@ def evaluate_terms(ext: ExtField, terms: Terms, values: Sequence[Scalar]) -> tup
 
 
 def check_subclaim(
-    ext: ExtField, subclaim: SumcheckSubclaim, terms: Terms, values: Sequence[Scalar], label: str
+    ext: ExtField,
+    subclaim: SumcheckSubclaim,
+    terms: Terms,
+    values: Sequence[Scalar],
+    label: str,
+    eq_point: Sequence[Scalar] | None = None,
 ) -> None:
-    """Discharge a subclaim given f_i~(point) = values[i]; VerificationError if g(values) != value.
+    """Discharge a subclaim given f_i~(point) = values[i]: VerificationError unless
+    value = g(values), or value = eq(eq_point, point) g(values) for a sumcheck with an eq factor.
 
     Soundness: ``values`` must themselves be trusted or become claims the caller checks later.
     """
-    if not ext.eq(evaluate_terms(ext, terms, values), as_ext(ext, subclaim.value)):
+    expected = evaluate_terms(ext, terms, values)
+    if eq_point is not None:
+        expected = ext.mul(eq_eval(ext, eq_point, subclaim.point), expected)
+    if not ext.eq(expected, as_ext(ext, subclaim.value)):
         raise VerificationError(
             f"sumcheck '{label}': final evaluations do not match the last round polynomial"
         )
