@@ -1,1 +1,28 @@
-"""Public Python API of tensorproof: compile → prove → verify."""
+"""Public Python API of tensorproof: compile → setup → prove → verify.
+
+>>> import tensorproof.api as tp                                   # doctest: +SKIP
+>>> model = tp.compile("net.onnx", calibration)                    # doctest: +SKIP
+>>> pk = tp.setup(model)             # commits to the weights: pk.vk is public  # doctest: +SKIP
+>>> proof = tp.prove(pk, x)                                        # doctest: +SKIP
+>>> outputs = tp.verify(pk.vk, proof)  # raises VerificationError if rejected  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from .core import (
+    Proof,
+    ProvingKey,
+    VerifiedOutputs,
+    VerifyingKey,
+    compile,  # noqa: A004 (the natural name of the step)
+    load_proof,
+    load_vk,
+    prove,
+    save_proof,
+    save_vk,
+    setup,
+    verify,
+)
+
+__all__ = ["Proof", "ProvingKey", "VerifiedOutputs", "VerifyingKey", "compile", "load_proof",
+           "load_vk", "prove", "save_proof", "save_vk", "setup", "verify"]

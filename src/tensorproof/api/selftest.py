@@ -15,10 +15,12 @@ from ..errors import VerificationError
 from ..field.scalar import ext_field
 from ..field.vec import FV, vec_field
 from ..poly.mle import evaluate
-from ..prover.pcs.ligero import LigeroPCSProver
+from ..prover.pcs.ligero import LigeroPCS
 from ..prover.sumcheck import prove_sumcheck
 from ..transcript import ProverTranscript, VerifierTranscript
-from ..verifier.pcs.ligero import LigeroParams, LigeroPCSVerifier, security_bits
+from ..verifier.pcs.commitment import absorb_commitment
+from ..verifier.pcs.ligero import LigeroVerifier
+from ..verifier.pcs.params import LigeroParams, security_bits
 from ..verifier.sumcheck import verify_sumcheck
 
 DOMAIN = b"tensorproof/selftest/v1"
@@ -29,8 +31,8 @@ def run_selftest(log_size: int = 20, k: int = 2, seed: int = 0) -> dict:
     rng = np.random.default_rng(seed)
     f = FV.random(1 << log_size, rng)
     g = FV.random(1 << log_size, rng)
-    params = LigeroParams()
-    prover_pcs, verifier_pcs = LigeroPCSProver(params, k), LigeroPCSVerifier(params, k)
+    params = LigeroParams(k=k)
+    prover_pcs, verifier_pcs = LigeroPCS(params), LigeroVerifier(params)
     _warm_up(prover_pcs, k)
     times: dict[str, float] = {}
 
@@ -40,10 +42,10 @@ def run_selftest(log_size: int = 20, k: int = 2, seed: int = 0) -> dict:
     times["commit"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     pt = ProverTranscript(DOMAIN)
-    pt.absorb_bytes("commitment", commitment.to_bytes())
+    absorb_commitment(pt, commitment)
     claim = FV.inner(f, g)
     pt.send_f("claimed sum", [claim])
-    point, finals = prove_sumcheck(pt, FV, [f, g], [(1, [0, 1])], 2, "product")
+    point, finals = prove_sumcheck(pt, vec_field(k), [f, g], [(1, [0, 1])], 2, "product")
     pt.send_k("f at point", [finals[0]], k)
     times["sumcheck prove"] = time.perf_counter() - t0
     sumcheck_bytes = len(pt.proof_bytes())
@@ -56,7 +58,7 @@ def run_selftest(log_size: int = 20, k: int = 2, seed: int = 0) -> dict:
     t0 = time.perf_counter()
     ext = ext_field(k)
     vt = VerifierTranscript(DOMAIN, proof)
-    vt.absorb_bytes("commitment", commitment.to_bytes())
+    absorb_commitment(vt, commitment)
     (claimed,) = vt.recv_f("claimed sum", 1)
     sub = verify_sumcheck(vt, ext, ext.from_base(claimed), log_size, 2, "product")
     (f_at,) = vt.recv_k("f at point", 1, k)
@@ -71,7 +73,7 @@ def run_selftest(log_size: int = 20, k: int = 2, seed: int = 0) -> dict:
         "proof_bytes": len(proof),
         "sumcheck_bytes": sumcheck_bytes,
         "opening_bytes": len(proof) - sumcheck_bytes,
-        "security_bits": security_bits(params, k),
+        "security_bits": security_bits(params, k, log_size),
     }
 
 
@@ -81,5 +83,5 @@ def _warm_up(prover_pcs, k: int) -> None:
     f = FV.random(1 << 6, rng)
     _, pd = prover_pcs.commit(f)
     pt = ProverTranscript(b"warmup")
-    point, _ = prove_sumcheck(pt, FV, [f, f], [(1, [0, 1])], 2, "w")
+    point, _ = prove_sumcheck(pt, vec_field(k), [f, f], [(1, [0, 1])], 2, "w")
     prover_pcs.open(pd, [point], pt)
