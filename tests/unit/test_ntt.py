@@ -1,0 +1,92 @@
+"""NTT and Reed-Solomon encoding against a naive big-int DFT; inverse after forward is identity."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tensorproof.field.params import MULTIPLICATIVE_GENERATOR, TWO_ADICITY, P
+from tensorproof.poly.ntt import intt, ntt, root_of_unity, rs_encode, rs_encode_ext
+
+
+def naive_eval(coeffs, n_points):
+    """sum_m c_m w^(m x) for x < n_points, w a primitive n_points-th root: plain Python ints."""
+    w = pow(MULTIPLICATIVE_GENERATOR, (P - 1) // n_points, P)
+    return [sum(int(c) * pow(w, m * x, P) for m, c in enumerate(coeffs)) % P
+            for x in range(n_points)]
+
+
+def random_rows(rng, rows, n):
+    return rng.integers(0, P, size=(rows, n), dtype=np.uint64)
+
+
+@pytest.mark.parametrize("log_n", range(0, 6))
+def test_ntt_matches_naive_dft(log_n):
+    rng = np.random.default_rng(log_n)
+    a = random_rows(rng, 3, 1 << log_n)
+    assert ntt(a).tolist() == [naive_eval(row, 1 << log_n) for row in a]
+
+
+def test_ntt_of_one_row_equals_batched():
+    rng = np.random.default_rng(1)
+    a = random_rows(rng, 4, 64)
+    assert np.array_equal(ntt(a[2]), ntt(a)[2])
+
+
+@pytest.mark.parametrize("log_n", [0, 1, 2, 7, 12])
+def test_intt_inverts_ntt(log_n):
+    rng = np.random.default_rng(10 + log_n)
+    a = random_rows(rng, 3, 1 << log_n)
+    assert np.array_equal(intt(ntt(a)), a)
+    assert np.array_equal(ntt(intt(a)), a)
+
+
+def test_ntt_edge_values():
+    """p - 1 everywhere (largest canonical value) and zero."""
+    a = np.full((2, 16), P - 1, dtype=np.uint64)
+    a[1] = 0
+    assert ntt(a).tolist() == [naive_eval(row, 16) for row in a]
+
+
+@pytest.mark.parametrize("blowup", [2, 4, 8])
+@pytest.mark.parametrize("log_n", [0, 1, 3, 4])
+def test_rs_encode_matches_naive(blowup, log_n):
+    rng = np.random.default_rng(blowup * 100 + log_n)
+    a = random_rows(rng, 3, 1 << log_n)
+    assert rs_encode(a, blowup).tolist() == [naive_eval(row, blowup << log_n) for row in a]
+
+
+def test_rs_codewords_have_low_degree():
+    """Interpolating a codeword of n * blowup symbols gives back c followed by zeros."""
+    rng = np.random.default_rng(3)
+    a = random_rows(rng, 5, 256)
+    coeffs = intt(rs_encode(a, 4))
+    assert np.array_equal(coeffs[:, :256], a)
+    assert not coeffs[:, 256:].any()
+
+
+def test_rs_encode_ext_is_coefficientwise():
+    rng = np.random.default_rng(4)
+    u = rng.integers(0, P, size=(32, 3), dtype=np.uint64)
+    enc = rs_encode_ext(u, 4)
+    assert enc.shape == (128, 3)
+    for j in range(3):
+        assert np.array_equal(enc[:, j], rs_encode(np.ascontiguousarray(u[:, j]), 4))
+
+
+@pytest.mark.parametrize("log_n", [1, 5, 20, TWO_ADICITY])
+def test_root_of_unity_has_exact_order(log_n):
+    w = root_of_unity(1 << log_n)
+    assert pow(w, 1 << log_n, P) == 1
+    assert pow(w, 1 << (log_n - 1), P) == P - 1  # so the order is exactly 2^log_n
+
+
+def test_bad_inputs_rejected():
+    with pytest.raises(ValueError):
+        ntt(np.zeros(6, dtype=np.uint64))
+    with pytest.raises(ValueError):
+        ntt(np.zeros(8, dtype=np.int64))
+    with pytest.raises(ValueError):
+        rs_encode(np.zeros(8, dtype=np.uint64), 3)
+    with pytest.raises(ValueError):
+        root_of_unity(1 << (TWO_ADICITY + 1))
