@@ -116,11 +116,23 @@ def naive_multiplicities(cols, table, selector):
     return out
 
 
-@pytest.mark.parametrize("case", ["one_column", "two_columns", "repeated_first_column"])
+MULTIPLICITY_CASES = [
+    "one_column",  # t_min + j: index by subtraction
+    "two_columns",
+    "one_column_shuffled",  # unique first column: binary search
+    "two_columns_shuffled",
+    "repeated_first_column",  # joint dense keys
+]
+
+
+@pytest.mark.parametrize("case", MULTIPLICITY_CASES)
 def test_multiplicities_match_naive_count(case):
     rng = np.random.default_rng(zlib.crc32(case.encode()))
     table = relu_table(4)
-    if case == "one_column":
+    if case.endswith("shuffled"):
+        perm = rng.permutation(16)
+        table = [t[perm] for t in table]
+    if case.startswith("one_column"):
         table = table[:1]
     if case == "repeated_first_column":  # t not unique: the dense-key path; one row repeated
         table = [from_signed(np.arange(16) % 4), from_signed(np.arange(16) // 4)]
@@ -137,9 +149,13 @@ def test_honest_lookup_with_repeated_table_rows_verifies():
     run_lookup(2, cols, selector, table)
 
 
+@pytest.mark.parametrize("shuffled", [False, True])
 @pytest.mark.parametrize("n_columns", [1, 2])
-def test_row_not_in_table_makes_prover_raise(n_columns):
+def test_row_not_in_table_makes_prover_raise(n_columns, shuffled):
     table = relu_table(4)[:n_columns]
+    if shuffled:
+        perm = np.random.default_rng(1).permutation(16)
+        table = [t[perm] for t in table]
     cols, selector = witness(table, 5, 30, np.random.default_rng(7))
     cols[0][3] = from_signed(np.array([100]))[0]  # outside [-8, 8)
     cols[0][9] = from_signed(np.array([-100]))[0]

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..errors import ProverError
 from ..field.vec import VecField
-from ..poly.mle import eq_table, log2_exact
+from ..poly.mle import log2_exact
 from ..verifier.fraction_gkr import LAYER_DEGREE, layer_label, layer_terms, root_label
 from .sumcheck import prove_sumcheck
 
@@ -101,16 +101,16 @@ def _prove_layer(transcript, vf: VecField, label: str, layer: int, rho, N, D):
     lam = tuple(transcript.challenge_k(layer_label(label, layer, "lambda"), ext_k))
     n0, n1 = _halves(N)
     d0, d1 = _halves(D)
-    tables = [eq_table(vf, rho), n0, n1, d0, d1]
     rho2, finals = prove_sumcheck(
         transcript,
         vf,
-        tables,
+        [n0, n1, d0, d1],
         layer_terms(lam),
         LAYER_DEGREE,
         layer_label(label, layer, "sumcheck"),
+        eq_point=rho,
     )
-    c_n0, c_n1, c_d0, c_d1 = (tuple(int(c) for c in v) for v in finals[1:])
+    c_n0, c_n1, c_d0, c_d1 = (tuple(int(c) for c in v) for v in finals)
     transcript.send_k(layer_label(label, layer, "children"), [c_n0, c_n1, c_d0, c_d1], ext_k)
     mu = tuple(transcript.challenge_k(layer_label(label, layer, "mu"), ext_k))
     line = vf.from_scalars([c_n0, c_d0, c_n1, c_d1])

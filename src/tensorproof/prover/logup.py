@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import ProverError
+from ..field.params import P
 from ..field.scalar import ext_field
 from ..field.vec import VecField
 from ..poly.mle import base_times_scalar, evaluate, lift_scalar
@@ -79,6 +80,38 @@ def _dense_keys(columns, table_columns) -> tuple[np.ndarray, np.ndarray]:
     return key[:n_w], key[n_w:]
 
 
+def _offsets(values: np.ndarray, start: np.uint64) -> np.ndarray:
+    """(values - start) mod p for F vectors, without uint64 overflow."""
+    return np.where(values >= start, values - start, values + (np.uint64(P) - start))
+
+
+def _match_rows(columns, table_columns) -> tuple[np.ndarray, np.ndarray]:
+    """(idx, found): for each witness row, a table row index and whether the rows are equal.
+
+    Fast path when the first table column is the range t_min + j (index by subtraction); else
+    binary search on the first column when it is unique, else on joint dense keys.
+    """
+    first = table_columns[0]
+    n_table = len(first)
+    if np.array_equal(_offsets(first, first[0]), np.arange(n_table, dtype=np.uint64)):
+        pos = _offsets(columns[0], first[0])
+        found = pos < np.uint64(n_table)
+        idx = np.where(found, pos, 0).astype(np.int64)
+    else:
+        order = np.argsort(first, kind="stable")
+        if len(columns) == 1 or np.all(first[order][1:] != first[order][:-1]):
+            wkey, tkey = columns[0], first  # the first column identifies a table row
+        else:
+            wkey, tkey = _dense_keys(columns, table_columns)
+            order = np.argsort(tkey, kind="stable")
+        sorted_keys = tkey[order]
+        pos = np.minimum(np.searchsorted(sorted_keys, wkey), n_table - 1)
+        idx, found = order[pos], sorted_keys[pos] == wkey
+    for col, tcol in zip(columns[1:], table_columns[1:]):
+        found &= col == tcol[idx]
+    return idx, found
+
+
 def compute_multiplicities(
     columns: Sequence[np.ndarray],
     table_columns: Sequence[np.ndarray],
@@ -96,19 +129,7 @@ def compute_multiplicities(
     rows = _real_rows(selector, n)
     if rows is not None:
         columns = [c[rows] for c in columns]
-    first = table_columns[0]
-    order = np.argsort(first, kind="stable")
-    if len(columns) == 1 or np.all(first[order][1:] != first[order][:-1]):
-        wkey, tkey = columns[0], first  # the first column identifies a table row
-    else:
-        wkey, tkey = _dense_keys(columns, table_columns)
-        order = np.argsort(tkey, kind="stable")
-    sorted_keys = tkey[order]
-    pos = np.minimum(np.searchsorted(sorted_keys, wkey), n_table - 1)
-    idx = order[pos]
-    found = sorted_keys[pos] == wkey
-    for col, tcol in zip(columns[1:], table_columns[1:]):
-        found &= col == tcol[idx]
+    idx, found = _match_rows(columns, table_columns)
     if not np.all(found):
         _raise_missing(columns, found, rows)
     counts = np.bincount(idx, minlength=n_table)

@@ -38,7 +38,7 @@ from ..errors import VerificationError
 from ..field.params import P as FIELD_P
 from ..field.scalar import ExtField
 from ..poly.mle import eq_eval
-from .sumcheck import Terms, verify_sumcheck
+from .sumcheck import Terms, evaluate_terms, verify_sumcheck
 
 __all__ = [
     "FractionSubclaim",
@@ -70,8 +70,8 @@ class FractionSubclaim:
 
 
 def layer_terms(lam: K) -> Terms:
-    """g(eq, n0, n1, d0, d1) = eq n0 d1 + eq n1 d0 + lambda eq d0 d1 (table order of the prover)."""
-    return [(1, [0, 1, 4]), (1, [0, 2, 3]), (lam, [0, 3, 4])]
+    """g(n0, n1, d0, d1) = n0 d1 + n1 d0 + lambda d0 d1; the layer sums eq(rho, x) g (degree 3)."""
+    return [(1, [0, 3]), (1, [1, 2]), (lam, [2, 3])]
 
 
 def root_label(label: str) -> str:
@@ -111,7 +111,7 @@ def _verify_layer(transcript, ext: ExtField, label: str, layer: int, rho: list[K
         transcript, ext, claim, layer, LAYER_DEGREE, layer_label(label, layer, "sumcheck")
     )
     n0, n1, d0, d1 = transcript.recv_k(layer_label(label, layer, "children"), 4, ext.k)
-    inner = ext.add(ext.add(ext.mul(n0, d1), ext.mul(n1, d0)), ext.mul(lam, ext.mul(d0, d1)))
+    inner = evaluate_terms(ext, layer_terms(lam), [n0, n1, d0, d1])
     if not ext.eq(ext.mul(eq_eval(ext, rho, sub.point), inner), sub.value):
         raise VerificationError(
             f"fraction sum '{label}' layer {layer}: child values do not match the sumcheck"
