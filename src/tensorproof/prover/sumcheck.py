@@ -8,7 +8,8 @@ round, all vectorized. s_i(1) = C_i - s_i(0) except in round 0. After r_i is dra
 folded: lo + r_i diff (Thaler, "Proofs, Arguments and Zero-Knowledge", §4.1, linear-time prover).
 
 F tables (shape (n,)) stay in F in round 0 (products in F, then mul_base or lift of the sum) and
-become K tables at the first fold, which costs k base multiplications per entry.
+become K tables at the first fold, which costs k base multiplications per entry. An optional
+eq(z, x) factor is handled without a table (see ``_EqFactor``); the proof bytes do not change.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from ..poly.mle import (
 from ..poly.univariate import interpolate_eval
 from ..verifier.sumcheck import Terms, challenge_label, evaluate_terms, max_term_degree, round_label
 
-__all__ = ["prove_sumcheck", "sum_of_products"]
+__all__ = ["final_value", "prove_sumcheck", "sum_of_products"]
 
 
 def _check_inputs(vf: VecField, tables, terms: Terms, degree: int, eq_point) -> int:
