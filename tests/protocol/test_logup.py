@@ -177,3 +177,29 @@ def test_non_boolean_selector_makes_prover_raise():
     selector[0] = 2
     with pytest.raises(ProverError, match="selector"):
         compute_multiplicities(cols, table, selector)
+
+
+def test_signed_integer_columns_match_field_columns():
+    """int64 columns (centered lift) give the same multiplicities and proof as F vectors."""
+    t = np.arange(16, dtype=np.int64) - 8
+    table_int = [t, np.maximum(t, 0)]
+    idx = np.random.default_rng(12).integers(0, 16, 32)
+    cols_int = [c[idx] for c in table_int]
+    selector = np.ones(32, dtype=np.int64)
+    mult = compute_multiplicities(cols_int, table_int, selector)
+    as_f = [from_signed(c) for c in cols_int]
+    assert np.array_equal(mult, compute_multiplicities(as_f, relu_table(4), None))
+    proofs = []
+    for cols, table in [(cols_int, table_int), (as_f, relu_table(4))]:
+        pt = ProverTranscript(DOMAIN)
+        prove_lookup(pt, vec_field(2), cols, selector, table, "lk", multiplicities=mult)
+        proofs.append(pt.proof_bytes())
+    assert proofs[0] == proofs[1]
+
+
+def test_missing_negative_value_is_reported_as_signed():
+    table = [np.arange(8, dtype=np.int64) - 4]
+    cols = [np.full(8, -3, dtype=np.int64)]
+    cols[0][5] = -50
+    with pytest.raises(ProverError, match=r"1 of 8 rows .*row 5 = -50\)"):
+        compute_multiplicities(cols, table)

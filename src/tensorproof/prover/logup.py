@@ -16,7 +16,7 @@ import numpy as np
 from ..errors import ProverError
 from ..field.params import P
 from ..field.scalar import ext_field
-from ..field.vec import VecField
+from ..field.vec import VecField, from_signed
 from ..poly.mle import base_times_scalar, evaluate, lift_scalar
 from ..verifier.logup import lookup_labels
 from .fraction_gkr import prove_fraction_sum
@@ -44,28 +44,31 @@ class LookupResult:
     gamma: K
 
 
-def _check_columns(columns: Sequence[np.ndarray], what: str) -> int:
-    """Every column a 1-D uint64 F vector of one power-of-two length; return that length."""
+def _as_field_columns(columns: Sequence[np.ndarray], what: str) -> list[np.ndarray]:
+    """Columns as F vectors of one power-of-two length: uint64 F vectors are kept, signed
+    integer arrays are mapped by the centered lift (x < 0 -> p + x)."""
     if not columns:
         raise ValueError(f"{what}: at least one column is needed")
     n = len(columns[0])
+    out = []
     for c in columns:
-        if not isinstance(c, np.ndarray) or c.dtype != np.uint64 or c.ndim != 1 or len(c) != n:
-            raise ValueError(f"{what}: columns must be uint64 F vectors of one length")
+        if not isinstance(c, np.ndarray) or c.ndim != 1 or len(c) != n or c.dtype.kind not in "iu":
+            raise ValueError(f"{what}: columns must be 1-D integer arrays of one length")
+        out.append(c if c.dtype == np.uint64 else from_signed(c))
     if n < 1 or n & (n - 1):
         raise ValueError(f"{what}: length {n} is not a power of two")
-    return n
+    return out
 
 
-def _real_rows(selector: np.ndarray | None, n: int) -> np.ndarray | None:
-    """Indices of the real rows (selector 1); None for all rows. ProverError on a non-0/1 entry."""
+def _selector_vector(selector: np.ndarray | None, n: int) -> np.ndarray | None:
+    """The selector as an F vector; ProverError unless every entry is 0 or 1."""
     if selector is None:
         return None
-    if selector.shape != (n,):
-        raise ValueError(f"selector must have shape ({n},), got {selector.shape}")
-    if np.any(selector > 1):
+    if not isinstance(selector, np.ndarray) or selector.shape != (n,):
+        raise ValueError(f"selector must be an array of shape ({n},)")
+    if np.any((selector != 0) & (selector != 1)):
         raise ProverError("lookup selector must be 0 (padding) or 1 (real row)")
-    return np.flatnonzero(selector)
+    return np.ascontiguousarray(selector, dtype=np.uint64)
 
 
 def _dense_keys(columns, table_columns) -> tuple[np.ndarray, np.ndarray]:
@@ -119,14 +122,18 @@ def compute_multiplicities(
 ) -> np.ndarray:
     """m_j = number of real witness rows equal to table row j (F vector of the table's length).
 
-    A table row repeated several times gets every count on its first occurrence.
+    Columns: uint64 F vectors or signed integer arrays (centered lift), table alike; selector:
+    0/1 vector or None. A table row repeated several times gets every count on its first
+    occurrence.
     Raises ProverError naming how many real rows are not in the table and one example.
     """
-    n = _check_columns(columns, "lookup columns")
-    n_table = _check_columns(table_columns, "table columns")
+    columns = _as_field_columns(columns, "lookup columns")
+    table_columns = _as_field_columns(table_columns, "table columns")
+    n, n_table = len(columns[0]), len(table_columns[0])
     if len(columns) != len(table_columns):
         raise ValueError(f"{len(columns)} witness columns but {len(table_columns)} table columns")
-    rows = _real_rows(selector, n)
+    selector = _selector_vector(selector, n)
+    rows = None if selector is None else np.flatnonzero(selector)
     if rows is not None:
         columns = [c[rows] for c in columns]
     idx, found = _match_rows(columns, table_columns)
@@ -141,11 +148,16 @@ def _raise_missing(columns, found: np.ndarray, rows: np.ndarray | None) -> None:
     bad = np.flatnonzero(~found)
     i = int(bad[0])
     index = int(rows[i]) if rows is not None else i
-    values = tuple(int(c[i]) for c in columns)
+    values = tuple(_centered(int(c[i])) for c in columns)
     raise ProverError(
         f"lookup: {len(bad)} of {len(found)} rows are not in the table "
         f"(e.g. row {index} = {values[0] if len(values) == 1 else values})"
     )
+
+
+def _centered(x: int) -> int:
+    """An F element as the integer it stands for (values above p/2 are negative)."""
+    return x - P if x > P // 2 else x
 
 
 def lookup_denominators(vf: VecField, columns, beta: K, gamma: K) -> np.ndarray:
@@ -170,13 +182,17 @@ def prove_lookup(
 ) -> LookupResult:
     """Prove every real row of ``columns`` is a row of ``table_columns`` (LogUp-GKR).
 
-    columns: 1 or 2 F vectors of length 2^m; selector: F vector (1 real, 0 padding) or None
-    (all real); table_columns: F vectors of length 2^n; multiplicities: the committed m (None:
-    computed here). Soundness: commitments to columns, selector and m precede this call.
+    columns: 1 or 2 F vectors (uint64; or int64 arrays, centered lift) of length 2^m; selector:
+    0/1 vector (1 real, 0 padding) or None (all real); table_columns: likewise, length 2^n;
+    multiplicities: the committed m, a uint64 F vector (None: computed here).
+    Soundness: commitments to the columns, the selector and m precede this call.
     """
     if multiplicities is None:
         multiplicities = compute_multiplicities(columns, table_columns, selector)
-    n_table = _check_columns(table_columns, "table columns")
+    columns = _as_field_columns(columns, "lookup columns")
+    table_columns = _as_field_columns(table_columns, "table columns")
+    n_table = len(table_columns[0])
+    selector = _selector_vector(selector, len(columns[0]))
     if multiplicities.shape != (n_table,) or multiplicities.dtype != np.uint64:
         raise ValueError(f"multiplicities must be a uint64 F vector of length {n_table}")
     labels = lookup_labels(label)
