@@ -25,7 +25,8 @@ Soundness (what the caller MUST do):
 Then a row outside the table passes with probability at most
   (2^m + 2^n)/|K|   (gamma: the cleared rational identity has degree < 2^m + 2^n; this also
                      bounds the chance that gamma makes a denominator vanish, Haböck Lemma 5)
-  + 2^n/|K|         (beta: a row's combination collides with one of the 2^n table rows)
+  + (c-1) 2^n/|K|   (beta: a row's combination, a degree-(c-1) polynomial in beta, collides
+                     with one of the 2^n table rows' combinations; 0 for c = 1)
   + the two GKR errors (:func:`.fraction_gkr.soundness_error_bound`).
 With |K| = p^2 ~ 2^128 and m, n <= 30 this is below 2^-96.
 """
