@@ -1,0 +1,109 @@
+"""Lowering a normalized float graph onto the quantizer, one ONNX op at a time.
+
+The op table (:data:`LOWERINGS`, built from lower_ops and lower_nn) is keyed by ONNX op name;
+each entry is called as ``fn(L, node, *inputs, **attributes)`` with ONNX's input order and
+attribute names (tinygrad style), where an input is a :class:`QVal` (it depends on the model's
+inputs) or a numpy array (a folded constant). ONNX axes count the batch axis; the integer graph's
+axes are per sample, so ``L.axis`` shifts them and refuses any op across the batch axis.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import UnsupportedOpError
+from ..quant import QVal
+from ..quant.layers import Quantizer
+from .normalize import FloatGraph, FNode
+
+STRUCTURAL = ("Constant", "Identity", "Dropout", "Shape", "Reshape", "Flatten", "Squeeze",
+              "Unsqueeze", "Expand", "Cast")
+"""Ops folded or removed by normalization (Cast: to a float type only)."""
+
+
+def _table() -> dict:
+    from .lower_nn import NN_LOWERINGS
+    from .lower_ops import OP_LOWERINGS
+
+    return {**OP_LOWERINGS, **NN_LOWERINGS}
+
+
+def supported_ops() -> list[str]:
+    """Every ONNX operator the compiler accepts on the path from the inputs, sorted."""
+    return sorted({k for k in _table() if not k.startswith("tp.")} | set(STRUCTURAL))
+
+
+class Lowering:
+    """State of one lowering: the float graph, the quantizer and the value of each tensor."""
+
+    def __init__(self, fg: FloatGraph, q: Quantizer) -> None:
+        self.fg = fg
+        self.q = q
+        self.vals: dict[str, QVal] = {}
+
+    def shape(self, name: str) -> tuple[int, ...]:
+        """Per-sample static shape of a float tensor."""
+        return self.fg.shapes[name][1:]
+
+    def axis(self, node: FNode, axis: int, rank: int) -> int:
+        """ONNX axis (of a rank-``rank`` tensor with batch) → per-sample axis."""
+        a = int(axis) + rank if int(axis) < 0 else int(axis)
+        if not 0 <= a < rank:
+            raise UnsupportedOpError(f"node {node.name!r} ({node.op}): axis {axis} out of range")
+        if a == 0:
+            raise UnsupportedOpError(f"node {node.name!r} ({node.op}) works across the batch "
+                                     "axis, which is not supported")
+        return a - 1
+
+    def const(self, node: FNode, c: np.ndarray, out: str) -> np.ndarray:
+        """A constant operand as a float array broadcastable to the per-sample output shape."""
+        c = np.asarray(c, dtype=np.float64)
+        rank = len(self.shape(out))
+        while c.ndim > rank:
+            if c.shape[0] != 1:
+                raise UnsupportedOpError(f"node {node.name!r} ({node.op}): a constant operand "
+                                         f"of shape {c.shape} spans the batch axis")
+            c = c[0]
+        return c
+
+    def expand(self, node: FNode, v: QVal, shape: tuple[int, ...]) -> QVal:
+        """``v`` broadcast (numpy rules) to the per-sample ``shape``."""
+        if v.shape == tuple(shape):
+            return v
+        if len(v.shape) < len(shape):
+            new = (1,) * (len(shape) - len(v.shape)) + v.shape
+            v = self.q.shape_op("reshape", v, node.name, v.ref, shape=list(new))
+        if len(v.shape) > len(shape):
+            raise UnsupportedOpError(f"node {node.name!r} ({node.op}): cannot broadcast "
+                                     f"{v.shape} to {shape}")
+        return self.q.shape_op("broadcast", v, node.name, v.ref, shape=list(shape))
+
+    def attrs(self, node: FNode) -> dict:
+        """The node's attributes without internal keys."""
+        return {k: v for k, v in node.attrs.items() if not k.startswith("_")}
+
+
+def lower_node(L: Lowering, node: FNode) -> None:
+    """Lower one node, storing its outputs' values."""
+    fn = _table().get(node.op)
+    if fn is None:
+        from .normalize import unsupported
+
+        raise unsupported(node.op, node.name)
+    args = [None if not i else L.fg.consts[i] if i in L.fg.consts else L.vals[i]
+            for i in node.inputs]
+    out = fn(L, node, *args, **node.attrs)
+    for name, v in zip(node.outputs, out if isinstance(out, tuple) else (out,)):
+        L.vals[name] = v
+
+
+def lower_graph(fg: FloatGraph, q: Quantizer) -> tuple[dict[str, QVal], dict[str, QVal]]:
+    """Quantize every node of ``fg``; returns the values of the graph inputs and outputs (the
+    outputs as activations)."""
+    L = Lowering(fg, q)
+    for name in fg.inputs:
+        L.vals[name] = q.input(name, fg.input_shapes[name], name)
+    ins = dict(L.vals)
+    for node in fg.nodes:
+        lower_node(L, node)
+    return ins, {o: q.act(L.vals[o], "output " + o) for o in fg.outputs}

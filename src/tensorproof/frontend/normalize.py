@@ -1,0 +1,211 @@
+"""ONNX → normalized float graph: constants folded, static shapes, BatchNorm folded.
+
+The model is evaluated once with batch 1 on a dummy input (float_ops / float_nn). Every node
+whose inputs are all constant — and every Shape/Size, since shapes are static — is folded into a
+constant; the rest is kept with its static shape. Then: Identity, Dropout and float Casts are
+dropped; BatchNormalization after a Conv or Gemm that feeds nothing else is folded into its weights;
+Reshape/Flatten/Squeeze/Unsqueeze become ``tp.Reshape`` and Expand ``tp.Expand`` with a fixed
+per-sample shape; every kept tensor must keep the batch axis in front.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import onnx
+
+from ..errors import CompileError, TensorProofError, UnsupportedOpError
+from .float_nn import NN
+from .float_ops import ELEMENTWISE, np_dtype
+from .onnx_io import attributes, constant_value, input_info, opset_version, to_array, topo_order
+
+FLOAT_OPS: dict = {
+    **ELEMENTWISE, **NN,
+    "tp.Reshape": lambda x, shape: x.reshape((x.shape[0],) + tuple(shape)),
+    "tp.Expand": lambda x, shape: np.broadcast_to(x, (x.shape[0],) + tuple(shape)).copy(),
+}
+"""Float semantics of every ONNX op the frontend can evaluate, plus the internal tp.* ops."""
+
+ALIAS_OPS = ("Identity", "Dropout")
+RESHAPE_OPS = ("Reshape", "Flatten", "Squeeze", "Unsqueeze")
+
+
+@dataclass
+class FNode:
+    """A kept (non-constant) node: ONNX op and attributes; inputs name activations or consts."""
+
+    op: str
+    name: str
+    inputs: list[str]
+    outputs: list[str]
+    attrs: dict = field(default_factory=dict)
+
+
+@dataclass
+class FloatGraph:
+    """The normalized float model. ``shapes`` are full static shapes with batch 1."""
+
+    inputs: list[str]
+    input_shapes: dict[str, tuple[int, ...]]
+    outputs: list[str]
+    nodes: list[FNode]
+    consts: dict[str, np.ndarray]
+    shapes: dict[str, tuple[int, ...]]
+    opset: int
+
+    def run(self, feeds: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Float64 inference on a batch; returns every activation tensor by name."""
+        vals = {k: np.asarray(v, dtype=np.float64) for k, v in feeds.items()}
+        with np.errstate(all="ignore"):
+            for n in self.nodes:
+                args = [None if not i else self.consts[i] if i in self.consts else vals[i]
+                        for i in n.inputs]
+                out = FLOAT_OPS[n.op](*args, **n.attrs)
+                for name, v in zip(n.outputs, out if isinstance(out, tuple) else (out,)):
+                    vals[name] = np.asarray(v, dtype=np.float64)
+        return vals
+
+
+def unsupported(op: str, node: str) -> UnsupportedOpError:
+    """The error for an operator outside the table (lists the supported ones)."""
+    from .lowering import supported_ops
+
+    return UnsupportedOpError(f"unsupported operator {op} (node {node!r}); supported operators: "
+                              f"{', '.join(supported_ops())}")
+
+
+def _evaluate(n: onnx.NodeProto, name: str, attrs: dict, args: list, const: bool):
+    fn = FLOAT_OPS.get(n.op_type) if n.domain in ("", "ai.onnx") else None
+    if fn is None:
+        raise unsupported(n.op_type if not n.domain else f"{n.domain}.{n.op_type}", name)
+    try:
+        with np.errstate(all="ignore"):
+            out = fn(*args, **attrs)
+    except TensorProofError as e:
+        raise type(e)(f"node {name!r} ({n.op_type}): {e}") from None
+    except Exception as e:
+        what = "constant subgraph" if const else "node"
+        raise CompileError(f"{what} {name!r} ({n.op_type}) cannot be evaluated: "
+                           f"{type(e).__name__}: {e}") from None
+    return out if isinstance(out, tuple) else (out,)
+
+
+def _trace(model: onnx.ModelProto):
+    """Evaluate with batch 1: (inputs, consts, values, kept nodes, opset)."""
+    g = model.graph
+    opset = opset_version(model)
+    consts = {t.name: to_array(t) for t in g.initializer}
+    inputs = {vi.name: input_info(vi)[0] for vi in g.input if vi.name not in consts}
+    if not inputs:
+        raise CompileError("the model has no inputs")
+    values = {k: np.full((1,) + s, 0.5) for k, s in inputs.items()}
+    used = {i for n in g.node for i in n.input} | {o.name for o in g.output}
+    kept: list[FNode] = []
+    for idx, n in enumerate(topo_order(g, set(consts) | set(values))):
+        name = n.name or f"{n.op_type}_{idx}"
+        attrs = attributes(n)
+        if n.op_type == "Constant" and n.domain in ("", "ai.onnx"):
+            consts[n.output[0]] = constant_value(n, attrs)
+            continue
+        if n.op_type in ("Softmax", "LogSoftmax"):
+            attrs["_opset"] = opset
+        is_const = all(not i or i in consts for i in n.input) or n.op_type in ("Shape", "Size")
+        args = [None if not i else consts[i] if i in consts else values[i] for i in n.input]
+        outs = _evaluate(n, name, attrs, args, is_const)
+        names = [o for o in n.output]
+        for extra in names[len(outs):]:
+            if extra and extra in used:
+                raise UnsupportedOpError(f"node {name!r} ({n.op_type}): its output {extra!r} "
+                                         "(beyond the first) is not supported")
+        for o, v in zip(names, outs):
+            (consts if is_const else values)[o] = np.asarray(v)
+        if not is_const:
+            kept.append(FNode(n.op_type, name, list(n.input), names[: len(outs)], attrs))
+    return inputs, consts, values, kept, opset
+
+
+def _drop_aliases(nodes: list[FNode], outputs: list[str]) -> tuple[list[FNode], list[str]]:
+    alias: dict[str, str] = {}
+    out = []
+    for n in nodes:
+        n.inputs = [alias.get(i, i) for i in n.inputs]
+        is_float_cast = n.op == "Cast" and np.dtype(np_dtype(n.attrs.get("to", 1))).kind == "f"
+        if n.op in ALIAS_OPS or is_float_cast:
+            alias[n.outputs[0]] = n.inputs[0]
+        else:
+            out.append(n)
+    return out, [alias.get(o, o) for o in outputs]
+
+
+def _fold_bn(nodes: list[FNode], consts: dict, outputs: list[str]) -> list[FNode]:
+    """Fold inference BatchNormalization into the Conv/Gemm before it (when it alone reads it)."""
+    uses: dict[str, int] = {}
+    for n in nodes:
+        for i in n.inputs:
+            uses[i] = uses.get(i, 0) + 1
+    producer = {n.outputs[0]: n for n in nodes}
+    drop = set()
+    for bn in nodes:
+        p = producer.get(bn.inputs[0]) if bn.op == "BatchNormalization" else None
+        if (p is None or p.op not in ("Conv", "Gemm") or uses.get(p.outputs[0]) != 1
+                or p.outputs[0] in outputs or bn.attrs.get("training_mode", 0)
+                or not all(i in consts for i in bn.inputs[1:5] + p.inputs[1:])):
+            continue
+        scale, b, mean, var = (consts[i] for i in bn.inputs[1:5])
+        a = scale / np.sqrt(var + bn.attrs.get("epsilon", 1e-5))
+        shift = b - mean * a
+        if p.op == "Conv":
+            w = consts[p.inputs[1]]
+            bias = consts[p.inputs[2]] if len(p.inputs) > 2 and p.inputs[2] else 0.0
+            w2, b2 = w * a.reshape((-1,) + (1,) * (w.ndim - 1)), bias * a + shift
+        else:
+            at = p.attrs
+            w = at.get("alpha", 1.0) * (consts[p.inputs[1]].T if at.get("transB", 0)
+                                        else consts[p.inputs[1]])
+            c = consts[p.inputs[2]] if len(p.inputs) > 2 and p.inputs[2] else np.zeros(1)
+            if np.size(c) not in (1, w.shape[1]):
+                continue
+            bias = at.get("beta", 1.0) * np.broadcast_to(np.ravel(c), (w.shape[1],))
+            w2, b2 = w * a[None, :], bias * a + shift
+            p.attrs = {"transA": at.get("transA", 0)}
+        consts[p.name + "/W_bn"], consts[p.name + "/b_bn"] = w2, b2
+        p.inputs = [p.inputs[0], p.name + "/W_bn", p.name + "/b_bn"]
+        p.outputs = [bn.outputs[0]]
+        drop.add(id(bn))
+    return [n for n in nodes if id(n) not in drop]
+
+
+def _static_shapes(nodes: list[FNode], values: dict) -> None:
+    """Fix per-sample shapes of reshapes/expands; check the batch axis stays in front."""
+    for n in nodes:
+        out_shape = values[n.outputs[0]].shape
+        for o in n.outputs:
+            if not values[o].shape or values[o].shape[0] != 1:
+                raise UnsupportedOpError(
+                    f"node {n.name!r} ({n.op}) produces shape {values[o].shape}: the batch axis "
+                    "is not kept in front (models must act on each sample separately)")
+        if n.op in RESHAPE_OPS or n.op == "Expand":
+            axis = n.attrs.get("axis", 1)
+            if n.op == "Flatten" and axis + (values[n.inputs[0]].ndim if axis < 0 else 0) == 0:
+                raise UnsupportedOpError(f"node {n.name!r}: Flatten with axis 0 merges the "
+                                         "batch axis")
+            n.op = "tp.Expand" if n.op == "Expand" else "tp.Reshape"
+            n.inputs, n.attrs = n.inputs[:1], {"shape": tuple(out_shape[1:])}
+
+
+def normalize(model: onnx.ModelProto) -> FloatGraph:
+    """Fold and normalize an ONNX model (see module docstring)."""
+    inputs, consts, values, kept, opset = _trace(model)
+    outputs = [o.name for o in model.graph.output]
+    kept, outputs = _drop_aliases(kept, outputs)
+    for o in outputs:
+        if o in consts:
+            raise CompileError(f"graph output {o!r} is a constant (it does not depend on the "
+                               "inputs); nothing to prove")
+        if o not in values:
+            raise CompileError(f"graph output {o!r} is not computed by the model")
+    kept = _fold_bn(kept, consts, outputs)
+    _static_shapes(kept, values)
+    shapes = {k: tuple(v.shape) for k, v in values.items()}
+    return FloatGraph(list(inputs), inputs, outputs, kept, consts, shapes, opset)

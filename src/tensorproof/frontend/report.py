@@ -1,0 +1,109 @@
+"""Accuracy of a compiled model against its float original on sample inputs.
+
+The float reference is onnxruntime when it is installed (the model as deployed), otherwise the
+frontend's own float64 evaluation. The quantized side is the exact integer executor, dequantized.
+For each output: top-1 agreement (outputs with more than one value per sample: argmax over the
+flattened sample), max and mean absolute error, and the float output's largest |value|.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import numpy as np
+import onnx
+
+from ..ir.model import CompiledModel
+from ..quant.executor import execute
+from .normalize import FloatGraph
+
+
+@dataclass(frozen=True)
+class OutputAccuracy:
+    """Float vs quantized figures for one output."""
+
+    name: str
+    top1: float | None
+    max_abs_err: float
+    mean_abs_err: float
+    float_absmax: float
+
+
+@dataclass(frozen=True)
+class AccuracyReport:
+    """Per-output figures, the float reference used and the number of samples."""
+
+    outputs: tuple[OutputAccuracy, ...]
+    reference: str
+    n_samples: int
+
+    def as_dict(self) -> dict:
+        """JSON-friendly summary (stored in the compiled model's info)."""
+        return {"reference": self.reference, "n_samples": self.n_samples,
+                "outputs": [o.__dict__ for o in self.outputs]}
+
+
+def _ort_run(model: onnx.ModelProto, feeds: dict[str, np.ndarray], outputs: list[str]
+             ) -> dict[str, np.ndarray] | None:
+    try:
+        import onnxruntime as ort
+    except ImportError:
+        return None
+    try:
+        opts = ort.SessionOptions()
+        opts.log_severity_level = 3
+        try:
+            sess = ort.InferenceSession(model.SerializeToString(), opts,
+                                        providers=["CPUExecutionProvider"])
+        except Exception:  # a newer IR version than this onnxruntime reads: declare IR 10
+            m = onnx.ModelProto()
+            m.CopyFrom(model)
+            m.ir_version = min(m.ir_version, 10)
+            sess = ort.InferenceSession(m.SerializeToString(), opts,
+                                        providers=["CPUExecutionProvider"])
+        f32 = {k: v.astype(np.float32) for k, v in feeds.items()}
+        try:
+            res = sess.run(outputs, f32)
+        except Exception:  # fixed batch size 1, or batch-dependent reshapes: one sample at a time
+            n = next(iter(f32.values())).shape[0]
+            per = [sess.run(outputs, {k: v[i : i + 1] for k, v in f32.items()}) for i in range(n)]
+            res = [np.concatenate([p[j] for p in per]) for j in range(len(outputs))]
+    except Exception:
+        return None
+    return {o: np.asarray(r, dtype=np.float64) for o, r in zip(outputs, res)}
+
+
+def float_outputs(model: onnx.ModelProto | None, fg: FloatGraph, feeds: dict[str, np.ndarray]
+                  ) -> tuple[dict[str, np.ndarray], str]:
+    """Float outputs of the original model: (values by ONNX output name, reference used)."""
+    names = [o.name for o in model.graph.output] if model is not None else list(fg.outputs)
+    if model is not None and os.environ.get("TENSORPROOF_FLOAT_REFERENCE") != "numpy":
+        res = _ort_run(model, feeds, names)
+        if res is not None:
+            return res, "onnxruntime"
+    vals = fg.run(feeds)
+    return {o: vals[a] for o, a in zip(names, fg.outputs)}, "numpy float64"
+
+
+def quantized_outputs(cm: CompiledModel, feeds: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Dequantized outputs of the integer graph, keyed by ONNX output name."""
+    vals = execute(cm.graph, cm.quantize_inputs(feeds))
+    return cm.dequantize_outputs(vals)
+
+
+def accuracy_report(cm: CompiledModel, model: onnx.ModelProto | None, fg: FloatGraph,
+                    feeds: dict[str, np.ndarray]) -> AccuracyReport:
+    """Compare the compiled model with the float model on ``feeds``."""
+    ref, which = float_outputs(model, fg, feeds)
+    got = quantized_outputs(cm, feeds)
+    rows = []
+    for o in cm.outputs:
+        f = ref[o.onnx_name].reshape(len(ref[o.onnx_name]), -1)
+        g = got[o.onnx_name].reshape(len(got[o.onnx_name]), -1)
+        err = np.abs(f - g)
+        top1 = float(np.mean(f.argmax(1) == g.argmax(1))) if f.shape[1] > 1 else None
+        rows.append(OutputAccuracy(o.onnx_name, top1, float(err.max(initial=0)),
+                                   float(err.mean()) if err.size else 0.0,
+                                   float(np.abs(f).max(initial=0))))
+    return AccuracyReport(tuple(rows), which, int(next(iter(feeds.values())).shape[0]))

@@ -1,0 +1,210 @@
+"""The compiled-model file (.tpm): versioned, self-describing, no pickle, no onnx/torch needed.
+
+Layout (all integers little-endian):
+
+    0   magic  b"TPMODEL\\0"                      8 bytes
+    8   version                                  u32
+    12  header length H                          u64
+    20  header: UTF-8 JSON                       H bytes
+        zero padding to a multiple of 8
+    D   data: the arrays, each at an 8-aligned offset relative to D
+
+The header holds the graph (tensors, nodes with their attributes), input quantization, output
+dequantization, info, and an array table ``[{"dtype", "shape", "offset"}]`` that node constants
+point into by index, plus the data section's exact length and SHA-256. ``load_model`` rejects a
+wrong magic or version, truncation, trailing bytes, a checksum mismatch or an inconsistent graph
+with ModelFileError, then re-validates the graph's shapes and bounds (ir.validate).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import struct
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import ModelFileError, TensorProofError
+from .graph import IntGraph, Node, TensorSpec
+from .model import CompiledModel, InputQuant, OutputQuant
+from .validate import validate_graph
+
+MAGIC = b"TPMODEL\x00"
+VERSION = 1
+_PREFIX = struct.Struct("<8sIQ")
+_DTYPES = {"<i8": np.dtype("<i8")}
+MAX_HEADER = 1 << 28
+
+
+def _json_default(o: object) -> object:
+    if isinstance(o, np.integer):
+        return int(o)
+    if isinstance(o, np.floating):
+        return float(o)
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    if isinstance(o, tuple):
+        return list(o)
+    raise TypeError(f"cannot store {type(o).__name__} in a model header")
+
+
+def _pack(model: CompiledModel) -> tuple[bytes, bytes]:
+    """(header JSON, data section) of a model."""
+    table: list[dict] = []
+    chunks: list[bytes] = []
+    offset = 0
+
+    def put(a: np.ndarray) -> int:
+        nonlocal offset
+        raw = np.ascontiguousarray(a, dtype="<i8").tobytes()
+        table.append({"dtype": "<i8", "shape": list(a.shape), "offset": offset})
+        chunks.append(raw)
+        offset += len(raw)  # a multiple of 8: every array is int64
+        return len(table) - 1
+
+    g = model.graph
+    header = {
+        "graph": {
+            "inputs": list(g.inputs), "outputs": list(g.outputs), "meta": g.meta,
+            "tensors": [[t.name, list(t.shape), t.lo, t.hi, t.scale] for t in g.tensors.values()],
+            "nodes": [{"op": n.op, "name": n.name, "inputs": list(n.inputs), "output": n.output,
+                       "attrs": n.attrs, "consts": {k: put(v) for k, v in n.consts.items()}}
+                      for n in g.nodes],
+        },
+        "inputs": [[q.name, list(q.shape), q.scale, q.bits, q.lo, q.hi] for q in model.inputs],
+        "outputs": [[o.name, o.onnx_name, list(o.shape), o.scale] for o in model.outputs],
+        "info": model.info,
+        "arrays": table,
+    }
+    data = b"".join(chunks)
+    header["data_nbytes"] = len(data)
+    header["data_sha256"] = hashlib.sha256(data).hexdigest()
+    text = json.dumps(header, default=_json_default, allow_nan=False, separators=(",", ":"))
+    return text.encode(), data
+
+
+def model_bytes(model: CompiledModel) -> bytes:
+    """The file's bytes for ``model``."""
+    head, data = _pack(model)
+    pad = (-(_PREFIX.size + len(head))) % 8
+    return _PREFIX.pack(MAGIC, VERSION, len(head)) + head + b"\0" * pad + data
+
+
+def save_model(model: CompiledModel, path: str | os.PathLike) -> None:
+    """Write ``model`` to ``path`` atomically (temporary file in the same folder, then rename)."""
+    path = Path(path)
+    blob = model_bytes(model)
+    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent or ".")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(blob)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _ints(v: object, what: str) -> tuple[int, ...]:
+    if not isinstance(v, list) or not all(isinstance(x, int) and not isinstance(x, bool)
+                                          for x in v):
+        raise ModelFileError(f"model header: {what} must be a list of integers")
+    return tuple(v)
+
+
+def _int(v: object, what: str) -> int:
+    if not isinstance(v, int) or isinstance(v, bool):
+        raise ModelFileError(f"model header: {what} must be an integer")
+    return v
+
+
+def _num(v: object, what: str) -> float:
+    if not isinstance(v, int | float) or isinstance(v, bool):
+        raise ModelFileError(f"model header: {what} must be a number")
+    return float(v)
+
+
+def _arrays(table: list, data: bytes) -> list[np.ndarray]:
+    out = []
+    for i, e in enumerate(table):
+        dt = _DTYPES.get(e.get("dtype"))
+        shape, off = _ints(e.get("shape"), f"array {i} shape"), _int(e.get("offset"), "offset")
+        if dt is None or any(d < 0 for d in shape):
+            raise ModelFileError(f"model file: array {i} has a bad dtype or shape")
+        n = int(np.prod(shape, dtype=np.int64)) * dt.itemsize
+        if off < 0 or off % 8 or off + n > len(data):
+            raise ModelFileError(f"model file: array {i} lies outside the data section")
+        out.append(np.frombuffer(data, dtype=dt, count=n // dt.itemsize, offset=off)
+                   .reshape(shape).astype(np.int64))
+    return out
+
+
+def _node(d: dict, arrays: list[np.ndarray]) -> Node:
+    consts = {str(k): arrays[_int(i, "constant index")] for k, i in d["consts"].items()
+              if 0 <= _int(i, "constant index") < len(arrays)}
+    if len(consts) != len(d["consts"]) or not isinstance(d["attrs"], dict):
+        raise ModelFileError(f"model header: node {d.get('name')!r} is malformed")
+    return Node(str(d["op"]), str(d["name"]), tuple(str(x) for x in d["inputs"]),
+                str(d["output"]), dict(d["attrs"]), consts)
+
+
+def _unpack(header: dict, data: bytes) -> CompiledModel:
+    arrays = _arrays(header["arrays"], data)
+    g = header["graph"]
+    tensors = {}
+    for name, shape, lo, hi, scale in g["tensors"]:
+        tensors[str(name)] = TensorSpec(str(name), _ints(shape, "shape"), _int(lo, "lo"),
+                                        _int(hi, "hi"), _num(scale, "scale"))
+    graph = IntGraph(tuple(str(x) for x in g["inputs"]), tuple(str(x) for x in g["outputs"]),
+                     tensors, [_node(n, arrays) for n in g["nodes"]], dict(g["meta"]))
+    ins = tuple(InputQuant(str(a), _ints(b, "shape"), _num(c, "scale"), _int(d, "bits"),
+                           _int(e, "lo"), _int(f, "hi")) for a, b, c, d, e, f in header["inputs"])
+    outs = tuple(OutputQuant(str(a), str(b), _ints(c, "shape"), _num(d, "scale"))
+                 for a, b, c, d in header["outputs"])
+    return CompiledModel(graph, ins, outs, dict(header["info"]))
+
+
+def parse_model(blob: bytes) -> CompiledModel:
+    """Decode and validate a model file's bytes; ModelFileError on anything malformed."""
+    if len(blob) < _PREFIX.size:
+        raise ModelFileError("not a tensorproof model file (too short)")
+    magic, version, hlen = _PREFIX.unpack_from(blob)
+    if magic != MAGIC:
+        raise ModelFileError("not a tensorproof model file (bad magic bytes)")
+    if version != VERSION:
+        raise ModelFileError(f"unsupported model file version {version} (this build reads "
+                             f"version {VERSION})")
+    start = _PREFIX.size + hlen + (-(_PREFIX.size + hlen)) % 8
+    if hlen > MAX_HEADER or start > len(blob):
+        raise ModelFileError("model file truncated inside its header")
+    try:
+        header = json.loads(blob[_PREFIX.size : _PREFIX.size + hlen].decode("utf-8"))
+        data = blob[start:]
+        if len(data) != header["data_nbytes"]:
+            what = "truncated" if len(data) < header["data_nbytes"] else "has trailing bytes"
+            raise ModelFileError(f"model file {what} (data section {len(data)} bytes, "
+                                 f"header says {header['data_nbytes']})")
+        if hashlib.sha256(data).hexdigest() != header["data_sha256"]:
+            raise ModelFileError("model file corrupted: data checksum mismatch")
+        model = _unpack(header, data)
+        validate_graph(model.graph)
+    except ModelFileError:
+        raise
+    except TensorProofError as e:
+        raise ModelFileError(f"model file holds an invalid graph: {e}") from None
+    except (ValueError, KeyError, TypeError, AttributeError, IndexError, UnicodeError) as e:
+        raise ModelFileError(f"model file header is malformed ({type(e).__name__}: {e})") from None
+    return model
+
+
+def load_model(path: str | os.PathLike) -> CompiledModel:
+    """Read a .tpm file written by :func:`save_model`."""
+    try:
+        blob = Path(path).read_bytes()
+    except OSError as e:
+        raise ModelFileError(f"cannot read model file {str(path)!r}: {e.strerror}") from None
+    return parse_model(blob)

@@ -1,0 +1,179 @@
+"""Quantization of layers: matrix products, convolution, pooling, reductions, activations,
+softmax and normalization, on top of the elementwise core.
+
+- linear / conv2d: int weights per output channel (symmetric, ``weight_bits``), bias rounded at
+  the accumulator's scale s_x·s_w[n]; the result stays an accumulator with per-channel scales.
+- Average pooling and means are window or axis sums whose scale is divided by the count (no op);
+  a position-dependent count (padding excluded) multiplies by round(2^12 / count) first.
+- softmax over axes A: d = x − max_A x ≤ 0, e = lookup(2^E·exp(d·s)) clamped to [1, 2^E] (so
+  the sum is provably ≥ 1), y = div_round(qmax·e, Σ_A e), then a clamp to [0, qmax]: y ≈ qmax·p.
+- normalization (LayerNorm, InstanceNorm) over axes A of size n: d = n·x − Σ_A x (exact),
+  V = Σ_A d², r = lookup(1/sqrt(V·s²/n³ + eps)) over V requantized to ``lookup_bits``, y = d·r,
+  then the affine γ, β.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .calibrate import act_range, qmax
+from .elementwise import Elementwise
+from .qvalue import QVal
+from .scales import quantize_per_channel, round_half_up, to_int
+
+COUNT_BITS = 12
+"""Fixed-point bits of 1/count when an average's divisor changes with the position."""
+
+
+class Quantizer(Elementwise):
+    """Builds the integer graph of a model op by op (see module docstrings)."""
+
+    def linear(self, v: QVal, w: np.ndarray, b: np.ndarray | None, layer: str, ref: str) -> QVal:
+        """y = x @ w + b, w of shape (K, N)."""
+        x = self.act(v, layer)
+        wq, sw = quantize_per_channel(np.asarray(w, dtype=np.float64), 1, self.cfg.weight_bits,
+                                      layer)
+        s_acc = float(x.scale) * sw
+        bq = np.zeros(w.shape[1], np.int64) if b is None else to_int(b / s_acc, "bias", layer)
+        spec = self.b.emit("linear", layer, [x.name], consts={"W": wq, "b": bq},
+                           scale=float(s_acc.max()), hint=ref)
+        return QVal(spec, s_acc, len(spec.shape) - 1, False, ref)
+
+    def conv2d(self, v: QVal, w: np.ndarray, b: np.ndarray | None, strides: tuple[int, int],
+               pads: tuple[int, int, int, int], layer: str, ref: str) -> QVal:
+        """Cross-correlation of x (C, H, W) with w (O, C, KH, KW), zero padding, plus b."""
+        x = self.act(v, layer)
+        wq, sw = quantize_per_channel(np.asarray(w, dtype=np.float64), 0, self.cfg.weight_bits,
+                                      layer)
+        s_acc = float(x.scale) * sw
+        bq = np.zeros(w.shape[0], np.int64) if b is None else to_int(b / s_acc, "bias", layer)
+        spec = self.b.emit("conv2d", layer, [x.name], consts={"W": wq, "b": bq},
+                           attrs={"strides": list(strides), "pads": list(pads)},
+                           scale=float(s_acc.max()), hint=ref)
+        return QVal(spec, s_acc, 0, False, ref)
+
+    def avg_pool(self, v: QVal, kernel, strides, pads, counts: np.ndarray | None, layer: str,
+                 ref: str) -> QVal:
+        """Window means; ``counts`` (OH, OW) gives each window's divisor (None: kernel area)."""
+        x = self.act(v, layer)
+        attrs = {"kernel": list(kernel), "strides": list(strides), "pads": list(pads)}
+        spec = self.b.emit("sum_pool2d", layer, [x.name], attrs=attrs, scale=float(x.scale),
+                           hint=ref)
+        if counts is None or np.all(counts == counts.flat[0]):
+            n = math.prod(kernel) if counts is None else float(counts.flat[0])
+            return QVal(spec, float(x.scale) / n, None, False, ref)
+        c = round_half_up(2.0**COUNT_BITS / counts).astype(np.int64)[None]
+        s = float(x.scale) / 2**COUNT_BITS
+        spec = self.b.emit("mul_const", layer, [spec.name], consts={"c": c}, scale=s, hint=ref)
+        return QVal(spec, s, None, False, ref)
+
+    def max_pool(self, v: QVal, kernel, strides, pads, layer: str, ref: str) -> QVal:
+        """Window maxima (padding never wins)."""
+        x = self.act(v, layer)
+        attrs = {"kernel": list(kernel), "strides": list(strides), "pads": list(pads)}
+        spec = self.b.emit("max_pool2d", layer, [x.name], attrs=attrs, scale=float(x.scale),
+                           hint=ref)
+        return QVal(spec, x.scale, None, True, ref)
+
+    def reduce_sum(self, v: QVal, axes: list[int], keepdims: bool, layer: str, ref: str,
+                   mean: bool = False) -> QVal:
+        """Sum (or mean) over ``axes``."""
+        x = self.per_tensor(v, layer)
+        spec = self.b.emit("reduce_sum", layer, [x.name],
+                           attrs={"axes": sorted(axes), "keepdims": int(keepdims)},
+                           scale=float(x.scale), hint=ref)
+        n = math.prod(x.shape[a] for a in axes) if mean else 1
+        return QVal(spec, float(x.scale) / n, None, False, ref)
+
+    def reduce_max(self, v: QVal, axes: list[int], keepdims: bool, layer: str, ref: str,
+                   minimum: bool = False) -> QVal:
+        """Max (or min, as −max(−x)) over ``axes``."""
+        x = self.act(v, layer)
+        if minimum:
+            x = self.neg(x, layer)
+        spec = self.b.emit("reduce_max", layer, [x.name],
+                           attrs={"axes": sorted(axes), "keepdims": int(keepdims)},
+                           scale=float(x.scale), hint=ref)
+        y = QVal(spec, x.scale, None, True, ref)
+        return self.neg(y, layer) if minimum else y
+
+    def matmul(self, a: QVal, b: QVal, layer: str, ref: str) -> QVal:
+        """Batched product of two activations (..., M, K) @ (..., K, N)."""
+        a, b = self.act(a, layer), self.act(b, layer)
+        s = float(a.scale) * float(b.scale)
+        spec = self.b.emit("matmul", layer, [a.name, b.name], scale=s, hint=ref)
+        return QVal(spec, s, None, False, ref)
+
+    # -- activations -----------------------------------------------------------------------
+    def clip(self, v: QVal, lo: float | None, hi: float | None, layer: str, ref: str) -> QVal:
+        """clamp(x, lo, hi) (ReLU: lo = 0); on an accumulator it is the requant's clamp."""
+        if v.act:
+            return self.lookup(v, lambda t: np.clip(t, lo, hi), layer, ref, homogeneous=True)
+        s = self.scale_for(ref, v)
+        alo, ahi = act_range(self.cfg.bits)
+        ilo = alo if lo is None else min(max(alo, math.ceil(lo / s)), ahi)
+        ihi = ahi if hi is None else max(min(ahi, math.floor(hi / s)), ilo)
+        return self.requant(v, s, layer, ref, ilo, ihi)
+
+    def unary(self, v: QVal, f, layer: str, ref: str, homogeneous: bool = False) -> QVal:
+        """Any elementwise function, by a table."""
+        return self.lookup(v, f, layer, ref, homogeneous)
+
+    def divide(self, a: QVal, b: QVal, layer: str, ref: str) -> QVal:
+        """a / b = a · lookup(1/b); the reciprocal's scale covers 1/(smallest calibrated |b|)."""
+        bt = self.table_input(b, layer)
+        st = self.stats.get(b.ref)
+        small = st.absmin if st is not None and st.absmin > 0 else float(bt.scale)
+        r = self.lookup(bt, lambda t: 1.0 / t, layer, ref + "/reciprocal",
+                        out_scale=1.0 / small / qmax(self.cfg.bits))
+        return self.mul(a, r, layer, ref)
+
+    def softmax(self, v: QVal, axes: list[int], layer: str, ref: str) -> QVal:
+        """Softmax over ``axes`` (see module docstring); output scale 1/qmax."""
+        x = self.table_input(v, layer, max_width=1 << 15)
+        keep = {"axes": sorted(axes), "keepdims": 1}
+        m = self.b.emit("reduce_max", layer, [x.name], attrs=keep, hint=ref + "/max")
+        mb = self.b.emit("broadcast", layer, [m.name], attrs={"shape": list(x.shape)})
+        nm = self.b.emit("mul_const", layer, [mb.name], consts={"c": np.array([-1])})
+        d = self.b.emit("add", layer, [x.name, nm.name], scale=float(x.scale), hint=ref + "/d")
+        e_max = 1 << self.cfg.exp_bits
+        e = self.lookup(QVal(d, x.scale), np.exp, layer, ref + "/exp",
+                        out_scale=1.0 / e_max, out_range=(1, e_max))
+        s = self.b.emit("reduce_sum", layer, [e.name], attrs=keep, hint=ref + "/sum")
+        sb = self.b.emit("broadcast", layer, [s.name], attrs={"shape": list(x.shape)})
+        qm = qmax(self.cfg.bits)
+        num = self.b.emit("mul_const", layer, [e.name], consts={"c": np.array([qm])})
+        y = self.b.emit("div_round", layer, [num.name, sb.name], attrs={"shift": 0},
+                        scale=1.0 / qm)
+        return self.requant(QVal(y, 1.0 / qm), 1.0 / qm, layer, ref, 0, qm)
+
+    def normalize(self, v: QVal, axes: list[int], eps: float, gamma: np.ndarray | None,
+                  beta: np.ndarray | None, layer: str, ref: str) -> QVal:
+        """(x − mean_A x) / sqrt(var_A x + eps) · γ + β (see module docstring)."""
+        x = self.act(v, layer)
+        n = math.prod(x.shape[a] for a in axes)
+        keep = {"axes": sorted(axes), "keepdims": 1}
+        sx = self.b.emit("reduce_sum", layer, [x.name], attrs=keep)
+        sb = self.b.emit("broadcast", layer, [sx.name], attrs={"shape": list(x.shape)})
+        nsb = self.b.emit("mul_const", layer, [sb.name], consts={"c": np.array([-1])})
+        nx = self.b.emit("mul_const", layer, [x.name], consts={"c": np.array([n])})
+        d = self.b.emit("add", layer, [nx.name, nsb.name], hint=ref + "/centered")
+        d2 = self.b.emit("mul", layer, [d.name, d.name])
+        var = self.b.emit("reduce_sum", layer, [d2.name], attrs=keep, hint=ref + "/var")
+        s = float(x.scale)
+        vq = QVal(var, s * s / n**3, ref=ref + "/var")
+        vt = self.table_input(vq, layer)
+        hi = act_range(self.cfg.lookup_bits)[1]
+        top = 1.0 / math.sqrt(max(eps, 0.0) + max(float(vt.scale) * max(vt.lo, 0), 0.0) or 1e-30)
+        r = self.lookup(vt, lambda t: 1.0 / np.sqrt(np.maximum(t, 0.0) + eps), layer,
+                        ref + "/rstd", out_scale=top / hi, out_range=(0, hi))
+        rb = self.b.emit("broadcast", layer, [r.name], attrs={"shape": list(x.shape)})
+        y = self.b.emit("mul", layer, [d.name, rb.name], hint=ref + "/normalized")
+        out = QVal(y, s / n * float(r.scale), None, False, ref)
+        if gamma is not None:
+            out = self.scale_by(out, gamma, layer, ref)
+        if beta is not None:
+            out = self.offset(out, beta, layer, ref)
+        return out
