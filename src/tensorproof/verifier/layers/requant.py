@@ -1,0 +1,139 @@
+"""Requantization y = clamp((x·M + 2^(s−1)) >> s, lo, hi): a relation step (PROTOCOLS.md,
+"Requantization").
+
+Advice (committed): q = (x·M + 2^(s−1)) >> s (unclamped), the remainder r = x·M + 2^(s−1) − 2^s q
+in 16-bit limbs r = Σ_i 2^(16 i) r_i (the last limb s mod 16 bits wide when that is nonzero), and
+y itself (unless it is a public output). Lookups: (q, y) in the clamp table
+{(t, clamp(t, lo, hi)) : t ∈ [lo − W, hi + W]} (proves y and q's range), each r_i in the range
+table of its width (proves 0 ≤ r < 2^s). The arithmetic, linear per element but with the
+multiplier broadcast per channel, is one zero-check at a fresh ρ (degree 3):
+    Σ_x eq(ρ, x) [x·M̂ + 2^(s−1)·1 − 2^s q − Σ_i 2^(16 i) r_i + λ (1 − 1)·y](x) = 0,
+M̂ = M expanded over the layout (M̂~(z) = M~(z_channel): it depends on the channel axis only),
+1 = real-entry indicator (closed form); the λ term proves y's padding zero (see lookup.py).
+It ends in claims on x (passed back), M (model commitment), q, r_i, y (advice).
+Field ⇒ integers: |x·M| + 2^s < 2^62 (compile, ir.ACC_LIMIT) and |2^s q + r| < 2^62 (checked in
+`advice`), so the identity mod p holds over the integers; for any committed M, at most one q in
+the table satisfies it (the interval 2^s·[t_lo, t_hi + 1) is shorter than p): y is determined.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ...errors import BoundError, VerificationError
+from ...field.params import P
+from ...ir.graph import ACC_LIMIT
+from ...poly.mle import eq_eval
+from ..layout import real_indicator
+from ..lookups import LookupUse, TableSpec, range_table
+from ..plan import TensorPlan
+from ..sumcheck import evaluate_terms, verify_sumcheck
+from .lookup import needs_pad_check, negate, pad_terms
+
+REDUCES_CLAIMS = False
+
+LIMB_BITS = 16
+"""Remainder limbs are range-checked in tables of at most 2^16 rows."""
+CLAMP_EXTRA_BITS = 8
+"""The clamp table has about 2^(bits of [lo, hi] + 8) rows: q may overshoot the clamp range by
+W ≈ 127·(hi − lo) on either side before the prover must recalibrate."""
+CLAMP_MAX_VARS = 18
+"""Cap on the clamp table's size (2^18 rows) unless [lo, hi] alone needs more."""
+DEGREE = 3
+"""eq · x · M̂ (and eq · (1 − 1) · y)."""
+
+
+def limb_widths(shift: int) -> list[int]:
+    """Bit widths of the remainder's limbs, least significant first (sum = shift)."""
+    full, rest = divmod(shift, LIMB_BITS)
+    return [LIMB_BITS] * full + ([rest] if rest else [])
+
+
+def clamp_range(lo: int, hi: int) -> tuple[int, int]:
+    """[t_lo, t_hi] of the clamp table for clamp bounds [lo, hi] (a power-of-two row count)."""
+    bits = (hi - lo).bit_length()
+    n_vars = max(min(bits + CLAMP_EXTRA_BITS, CLAMP_MAX_VARS), bits)
+    w = ((1 << n_vars) - (hi - lo + 1)) // 2
+    return lo - w, lo - w + (1 << n_vars) - 1
+
+
+def clamp_table(lo: int, hi: int) -> TableSpec:
+    t_lo, t_hi = clamp_range(lo, hi)
+    t = np.arange(t_lo, t_hi + 1, dtype=np.int64)
+    return TableSpec(f"clamp[{lo},{hi}]", (t, np.clip(t, lo, hi)))
+
+
+def q_name(step) -> str:
+    return f"{step.output}#q"
+
+
+def r_names(step) -> list[str]:
+    return [f"{step.output}#r{j}" for j in range(len(limb_widths(step.attrs["shift"])))]
+
+
+def advice(step, plan) -> list[TensorPlan]:
+    """q and the remainder limbs, in y's layout. BoundError if the identity could wrap mod p."""
+    shift, lo, hi = step.attrs["shift"], step.attrs["lo"], step.attrs["hi"]
+    if shift < 1:
+        raise BoundError(f"layer {step.name!r}: requant shift must be at least 1, got {shift}")
+    t_lo, t_hi = clamp_range(lo, hi)
+    if (max(abs(t_lo), abs(t_hi)) + 1) << shift >= ACC_LIMIT:
+        raise BoundError(f"layer {step.name!r}: 2^{shift} · q could exceed 2^62 for q in the "
+                         f"clamp table [{t_lo}, {t_hi}]: reduce the shift")
+    layout = plan.tensors[step.output].layout
+    out = [TensorPlan(q_name(step), layout, "advice", t_lo, t_hi)]
+    for name, w in zip(r_names(step), limb_widths(shift)):
+        out.append(TensorPlan(name, layout, "advice", 0, (1 << w) - 1))
+    return out
+
+
+def lookups(step, plan) -> list[LookupUse]:
+    uses = [LookupUse(clamp_table(step.attrs["lo"], step.attrs["hi"]), (q_name(step), step.output))]
+    for name, w in zip(r_names(step), limb_widths(step.attrs["shift"])):
+        uses.append(LookupUse(range_table(w), (name,)))
+    return uses
+
+
+def relation_terms(step, pad: bool, lam) -> list:
+    """Terms over the tables [x, M̂, 1, q, r_0, …, r_{L−1}, (y)] (shared with the prover)."""
+    shift = step.attrs["shift"]
+    n = len(limb_widths(shift))
+    terms = [(1, [0, 1]), (1 << (shift - 1), [2]), (negate(pow(2, shift, P)), [3])]
+    terms += [(negate(1 << (LIMB_BITS * j)), [4 + j]) for j in range(n)]
+    if pad:
+        terms += pad_terms(2, 4 + n, lam)
+    return terms
+
+
+def channel_point(plan, step, point) -> list:
+    """Coordinates of `point` (on x's layout) that M's table depends on: the channel axis's."""
+    axis = step.attrs["axis"]
+    if axis < 0:
+        return []
+    return list(point[plan.tensors[step.inputs[0]].layout.axis_slice(axis)])
+
+
+def verify(ctx, i: int, step) -> None:
+    ext, plan = ctx.ext, ctx.plan
+    layout = plan.tensors[step.inputs[0]].layout
+    pad = needs_pad_check(plan, step.output)
+    rho = ctx.challenge_point(ctx.label(i, step, "point"), layout.n_vars)
+    lam = tuple(ctx.t.challenge_k(ctx.label(i, step, "lambda"), ext.k)) if pad else None
+    sub = verify_sumcheck(ctx.t, ext, ext.zero(), layout.n_vars, DEGREE,
+                          ctx.label(i, step, "sumcheck"))
+    n_limbs = len(limb_widths(step.attrs["shift"]))
+    finals = ctx.recv(ctx.label(i, step, "finals"), 3 + n_limbs + pad)
+    x_val, m_val, q_val, *rest = finals
+    one = real_indicator(ext, layout, tuple(sub.point))
+    values = [x_val, m_val, one, q_val, *rest]
+    expected = ext.mul(eq_eval(ext, rho, sub.point),
+                       evaluate_terms(ext, relation_terms(step, pad, lam), values))
+    if not ext.eq(expected, sub.value):
+        raise VerificationError(f"layer {step.name!r} (requant): x·M + 2^(s−1) ≠ 2^s·q + r")
+    ctx.claim(step.inputs[0], sub.point, x_val)
+    ctx.const_claim(step.consts[0], channel_point(plan, step, sub.point), m_val)
+    ctx.claim(q_name(step), sub.point, q_val)
+    for name, v in zip(r_names(step), rest[:n_limbs]):
+        ctx.claim(name, sub.point, v)
+    if pad:
+        ctx.claim(step.output, sub.point, rest[n_limbs])
