@@ -1,10 +1,12 @@
 """Batched Keccak-256 of many equal-length byte strings (numba), for Merkle trees.
 
 ``keccak256_rows(rows, prefix)`` returns, for every row r of a (n, L) uint8 matrix,
-keccak256(prefix ‖ r) — bit-for-bit the EVM's Keccak-256 (see ``keccak.py``), computed by a
-numba kernel parallel over rows. It exists because one pycryptodome call costs ~5 µs of Python
-overhead, which dominates the 2^16 internal nodes of a Merkle tree; the kernel is tested
-against pycryptodome on lengths around every block boundary (``*_matches_reference``).
+keccak256(prefix ‖ r) — bit-for-bit the EVM's Keccak-256 (see ``keccak.py``) — with a numba
+kernel that releases the GIL, run on row blocks by a thread pool (one block per numba thread).
+It exists because one pycryptodome call costs ~5 µs of Python overhead, which dominates the
+2^16 inner nodes of a Merkle tree; it is tested against pycryptodome on lengths around every
+block boundary (``*_matches_reference``). One compiled signature, no ``parallel=True``: a cold
+compile stays at a few seconds.
 
 Keccak-f[1600] follows the Keccak reference (Bertoni, Daemen, Peeters, Van Assche, "The Keccak
 reference", v3.0, 2011, §1.2): lanes A[x + 5y] are little-endian 64-bit words; a round keeps
@@ -13,12 +15,16 @@ the 25 lanes in a tuple so they stay in registers (2x faster than array-indexed 
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
-from numba import njit, prange
+from numba import get_num_threads, njit, types
 
 from .keccak import HASH_BYTES, RATE_BYTES
 
 _ROUNDS = 24
+_PARALLEL_MIN_BYTES = 1 << 20
+"""Below this much input, one thread hashes everything (thread start-up would dominate)."""
 
 
 def _round_constants() -> np.ndarray:
@@ -81,7 +87,7 @@ def _round(s, rc):
     return (r0[0] ^ rc, r0[1], r0[2], r0[3], r0[4]) + r1 + r2 + r3 + r4
 
 
-@njit("void(uint64[::1])", cache=True, inline="always")
+@njit(inline="always")
 def _keccak_f1600(a):
     """Apply Keccak-f[1600] in place to the 25 lanes a[x + 5y]."""
     s = (a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12],
@@ -92,12 +98,17 @@ def _keccak_f1600(a):
         a[i] = s[i]
 
 
-@njit("void(uint8[:, ::1], int64, uint8[:, ::1])", cache=True, parallel=True)
+# Read-only input (writable arrays convert to it), so one compiled signature serves both.
+_ROWS_IN = types.Array(types.uint8, 2, "C", readonly=True)
+_ROWS_OUT = types.Array(types.uint8, 2, "C")
+
+
+@njit(types.void(_ROWS_IN, types.int64, _ROWS_OUT), cache=True, nogil=True)
 def _keccak_rows_kernel(rows, prefix, out):
     """out[i] = keccak256(prefix ‖ rows[i]); prefix < 0 means no prefix byte."""
     n, length = rows.shape
     start = 1 if prefix >= 0 else 0
-    for i in prange(n):
+    for i in range(n):
         a = np.zeros(25, dtype=np.uint64)
         if start:
             a[0] = np.uint64(prefix)
@@ -126,6 +137,17 @@ def keccak256_rows(rows: np.ndarray, prefix: int | None = None) -> np.ndarray:
     rows = np.ascontiguousarray(rows, dtype=np.uint8)
     if rows.ndim != 2:
         raise ValueError(f"rows must be a 2-D uint8 matrix, got shape {rows.shape}")
-    out = np.empty((rows.shape[0], HASH_BYTES), dtype=np.uint8)
-    _keccak_rows_kernel(rows, -1 if prefix is None else int(prefix), out)
+    n = rows.shape[0]
+    out = np.empty((n, HASH_BYTES), dtype=np.uint8)
+    pre = -1 if prefix is None else int(prefix)
+    n_threads = min(get_num_threads(), n) if rows.size >= _PARALLEL_MIN_BYTES else 1
+    if n_threads <= 1:
+        _keccak_rows_kernel(rows, pre, out)
+        return out
+    cuts = np.linspace(0, n, n_threads + 1).astype(np.int64).tolist()
+    with ThreadPoolExecutor(n_threads) as pool:  # the kernel releases the GIL
+        jobs = [pool.submit(_keccak_rows_kernel, rows[a:b], pre, out[a:b])
+                for a, b in zip(cuts[:-1], cuts[1:])]
+        for job in jobs:
+            job.result()
     return out
