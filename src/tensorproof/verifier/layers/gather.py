@@ -1,0 +1,78 @@
+"""Gather (im2col, pooling windows, reshape, concat) by a sumcheck over a sparse wiring predicate.
+
+Per sample, the output copies input entries along the wiring (verifier/wiring.py): for source s
+with wires (out_pos_j, in_pos_j), Y[p] = Σ_s Σ_j [out_pos_j = p] X_s[in_pos_j]; the batch axis
+(the highest variables) is shared. A claim Y~(z_s, z_b) = v becomes
+    v = Σ_s v_s,   v_s = Σ_q X_s~(q, z_b) · a_s(q),   a_s(q) = Σ_{j: in_pos_j = q} eq(z_s, out_pos_j),
+one degree-2 sumcheck per source over its per-sample variables (the prover states every v_s when
+there are several sources). This is the GKR wiring-predicate reduction (Thaler, "Proofs,
+Arguments and Zero-Knowledge", §4.6) with a sparse predicate as in Libra (Xie et al.,
+CRYPTO 2019, §3) — PROTOCOLS.md "Conv by wiring", first version. At the sumcheck's point ρ the
+prover states X_s~(ρ, z_b) (a claim on the source) and the verifier computes the predicate
+itself, a_s~(ρ) = Σ_j eq(z_s, out_pos_j) · eq(ρ, in_pos_j): two eq tables and one gathered inner
+product, O(#wires + table sizes), never O(multiply-accumulates). A false v survives with
+probability ≤ 2·n/|K| per source (Thaler, Prop. 4.1).
+"""
+
+from __future__ import annotations
+
+from ...errors import VerificationError
+from ...field.vec import VecField, vec_field
+from ...poly.mle import as_ext, eq_table
+from ..sumcheck import verify_sumcheck
+from .add import split_batch
+
+REDUCES_CLAIMS = True
+
+
+def sample_vars(plan, name: str) -> int:
+    """Number of per-sample (non-batch) variables of plan tensor `name`."""
+    layout = plan.tensors[name].layout
+    return layout.n_vars - layout.bits[0]
+
+
+def wiring_weight(vf: VecField, z_out, z_in, wiring) -> tuple:
+    """Σ_j eq(z_out, out_pos_j) · eq(z_in, in_pos_j): the wiring predicate's MLE at (z_out, z_in)."""
+    out_pos, in_pos = wiring
+    if len(out_pos) == 0:
+        return (0,) * vf.k
+    e_out = eq_table(vf, list(z_out))[out_pos]
+    e_in = eq_table(vf, list(z_in))[in_pos]
+    return tuple(vf.inner(e_out, e_in))
+
+
+def source_parts(ctx, i: int, step, value) -> list:
+    """Each source's share v_s of the claimed value (received, and checked to add up)."""
+    if len(step.inputs) == 1:
+        return [value]
+    ext = ctx.ext
+    parts = ctx.recv(ctx.label(i, step, "parts"), len(step.inputs))
+    total = ext.zero()
+    for p in parts:
+        total = ext.add(total, p)
+    if not ext.eq(total, as_ext(ext, value)):
+        raise VerificationError(f"layer {step.name!r} (gather): the sources' parts do not add "
+                                "up to the claimed value")
+    return parts
+
+
+def verify(ctx, i: int, step) -> None:
+    claim = ctx.take(step.output, ctx.label(i, step, "merge"))
+    if claim is None:
+        return
+    ext, vf = ctx.ext, vec_field(ctx.k)
+    wirings = step.attrs["wirings"]
+    if len(wirings) != len(step.inputs):
+        raise VerificationError(f"layer {step.name!r} (gather): malformed plan, "
+                                f"{len(wirings)} wirings for {len(step.inputs)} sources")
+    z_s, z_b = split_batch(ctx, step, claim.point)
+    parts = source_parts(ctx, i, step, claim.value)
+    for s, (src, wiring) in enumerate(zip(step.inputs, wirings)):
+        label = ctx.label(i, step, f"source{s}")
+        sub = verify_sumcheck(ctx.t, ext, parts[s], sample_vars(ctx.plan, src), 2, label)
+        (x_val,) = ctx.recv(f"{label}/value")
+        a_val = wiring_weight(vf, z_s, sub.point, wiring)
+        if not ext.eq(ext.mul(x_val, a_val), as_ext(ext, sub.value)):
+            raise VerificationError(f"layer {step.name!r} (gather): final sumcheck check failed "
+                                    f"for source {s}")
+        ctx.claim(src, list(sub.point) + list(z_b), x_val)
