@@ -66,7 +66,9 @@ def encode_f_array(a: np.ndarray) -> bytes:
 def decode_f_array(data: bytes, n: int) -> np.ndarray:
     """Decode n F elements into a uint64 array; rejects a wrong length or values >= p."""
     if len(data) != F_BYTES * n:
-        raise ProofFormatError(f"expected {n} field elements ({F_BYTES * n} bytes), got {len(data)}")
+        raise ProofFormatError(
+            f"expected {n} field elements ({F_BYTES * n} bytes), got {len(data)}"
+        )
     a = np.frombuffer(data, dtype=">u8").astype(np.uint64)
     if a.size and int(a.max()) >= P:
         raise ProofFormatError("non-canonical field element (value >= p)")

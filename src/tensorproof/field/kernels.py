@@ -1,0 +1,484 @@
+"""Numba kernels for Goldilocks arithmetic on uint64 arrays (the hot loops behind ``vec.py``).
+
+Every kernel assumes canonical inputs (< p) and writes canonical outputs into a caller-supplied
+``out`` (no temporaries). Reduction of a 128-bit x = hi 2^64 + lo, hi = hh 2^32 + hl, uses
+2^64 = 2^32 - 1 and 2^96 = -1 (mod p):  x = lo - hh + hl (2^32 - 1)  (mod p).
+The 64x64 -> 128-bit product is built from four 32x32 -> 64-bit limb products.
+Sums and inner products reduce lazily: 128-bit products are accumulated into three words
+(2^192 > n p^2 for every n < 2^64) and reduced once per output coefficient.
+Extension products (k = 2, 3) are schoolbook with X^k = W, one lazy reduction per coefficient.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from .params import EPSILON, NONRESIDUE, P
+
+_P = np.uint64(P)
+_EPS = np.uint64(EPSILON)
+_M32 = np.uint64(0xFFFFFFFF)
+_S32 = np.uint64(32)
+_ZERO = np.uint64(0)
+_ONE = np.uint64(1)
+_PM2 = np.uint64(P - 2)
+_HALF = np.uint64((P - 1) // 2)
+_W2 = np.uint64(NONRESIDUE[2])
+_W3 = np.uint64(NONRESIDUE[3])
+
+_F1 = "void(uint64[::1], uint64[::1])"
+_F2 = "void(uint64[::1], uint64[::1], uint64[::1])"
+
+
+# ---- scalar helpers (inlined into the kernels; never called from Python) -------------------
+
+
+@njit(inline="always")
+def mul128(a, b):
+    """(hi, lo) with a * b = hi 2^64 + lo, from 32-bit limbs."""
+    a0 = a & _M32
+    a1 = a >> _S32
+    b0 = b & _M32
+    b1 = b >> _S32
+    ll = a0 * b0
+    lh = a0 * b1
+    hl = a1 * b0
+    mid = (ll >> _S32) + (lh & _M32) + (hl & _M32)
+    lo = (ll & _M32) | (mid << _S32)
+    hi = a1 * b1 + (lh >> _S32) + (hl >> _S32) + (mid >> _S32)
+    return hi, lo
+
+
+@njit(inline="always")
+def reduce128(hi, lo):
+    """(hi 2^64 + lo) mod p, canonical."""
+    hh = hi >> _S32
+    t0 = lo - hh
+    if lo < hh:  # borrowed 2^64 = EPS (mod p): take it back; cannot underflow
+        t0 -= _EPS
+    t1 = (hi & _M32) * _EPS
+    s = t0 + t1
+    if s < t1:  # carried out 2^64 = EPS (mod p): add it back; cannot overflow
+        s += _EPS
+    if s >= _P:
+        s -= _P
+    return s
+
+
+@njit(inline="always")
+def fmul(a, b):
+    """a * b mod p."""
+    hi, lo = mul128(a, b)
+    return reduce128(hi, lo)
+
+
+@njit(inline="always")
+def fadd(a, b):
+    """a + b mod p (a, b < p): subtract p on a 64-bit carry or when the sum reaches p."""
+    s = a + b
+    if s < a or s >= _P:
+        s -= _P
+    return s
+
+
+@njit(inline="always")
+def fsub(a, b):
+    """a - b mod p (a, b < p)."""
+    d = a - b
+    if a < b:
+        d += _P
+    return d
+
+
+@njit(inline="always")
+def acc_add(h2, h1, h0, a, b):
+    """(h2, h1, h0) + a * b as a 192-bit number."""
+    hi, lo = mul128(a, b)
+    h0 += lo
+    hi += np.uint64(h0 < lo)  # hi <= 2^64 - 2, so no overflow
+    h1 += hi
+    h2 += np.uint64(h1 < hi)
+    return h2, h1, h0
+
+
+@njit(inline="always")
+def reduce192(h2, h1, h0):
+    """(h2 2^128 + h1 2^64 + h0) mod p, using 2^128 = -2^32 (mod p)."""
+    return fsub(reduce128(h1, h0), reduce128(h2 >> _S32, h2 << _S32))
+
+
+@njit(inline="always")
+def fpow(a, e):
+    """a^e mod p for a uint64 exponent (square-and-multiply, most-significant bit first)."""
+    r = _ONE
+    for i in range(63, -1, -1):
+        r = fmul(r, r)
+        if (e >> np.uint64(i)) & _ONE:
+            r = fmul(r, a)
+    return r
+
+
+# ---- base field, elementwise on flat arrays ------------------------------------------------
+
+
+@njit(_F2, cache=True)
+def f_add(a, b, out):
+    for i in range(a.shape[0]):
+        out[i] = fadd(a[i], b[i])
+
+
+@njit(_F2, cache=True)
+def f_sub(a, b, out):
+    for i in range(a.shape[0]):
+        out[i] = fsub(a[i], b[i])
+
+
+@njit(_F1, cache=True)
+def f_neg(a, out):
+    for i in range(a.shape[0]):
+        out[i] = fsub(_ZERO, a[i])
+
+
+@njit(_F2, cache=True)
+def f_mul(a, b, out):
+    for i in range(a.shape[0]):
+        out[i] = fmul(a[i], b[i])
+
+
+@njit(_F1, cache=True)
+def f_square(a, out):
+    for i in range(a.shape[0]):
+        out[i] = fmul(a[i], a[i])
+
+
+@njit(_F2, cache=True)
+def f_scale(a, s, out):
+    """out = a * s[0]."""
+    s0 = s[0]
+    for i in range(a.shape[0]):
+        out[i] = fmul(a[i], s0)
+
+
+@njit("void(uint64[::1], uint8[::1], uint64[::1])", cache=True)
+def f_pow_bits(a, bits, out):
+    """out = a^e with e given by its bits, most-significant first."""
+    for i in range(a.shape[0]):
+        x = a[i]
+        r = _ONE
+        for bit in bits:
+            r = fmul(r, r)
+            if bit:
+                r = fmul(r, x)
+        out[i] = r
+
+
+_LANES = 16
+"""Independent Montgomery chains of ``f_inv_batch`` (element i is in lane i mod 16), so that
+every recurrence has dependence distance 16 and vectorizes."""
+_BLOCK = 1024
+"""Block length of the inner-product and batch-inversion kernels: scratch stays in L1."""
+
+
+@njit("int64(uint64[::1], uint64[::1])", cache=True)
+def f_inv_batch(a, out):
+    """out = 1/a by Montgomery's trick on 16 interleaved lanes: 3 products per element and one
+    exponentiation. Returns -1, or the index of the first zero (``out`` is then garbage)."""
+    n = a.shape[0]
+    if n == 0:
+        return -1
+    for i in range(min(_LANES, n)):  # out[i] = product of a[j], j < i in i's lane
+        out[i] = _ONE
+    for i in range(n - _LANES):
+        out[i + _LANES] = fmul(out[i], a[i])
+    tot = np.ones(_LANES, dtype=np.uint64)
+    for i in range(max(n - _LANES, 0), n):
+        tot[i % _LANES] = fmul(out[i], a[i])
+    for t in range(_LANES):
+        if tot[t] == _ZERO:  # a zero element: report the first one
+            for i in range(n):
+                if a[i] == _ZERO:
+                    return i
+    pre = np.empty(_LANES, dtype=np.uint64)  # invert the lane totals (Montgomery, one pow)
+    acc = _ONE
+    for t in range(_LANES):
+        pre[t] = acc
+        acc = fmul(acc, tot[t])
+    acc = fpow(acc, _PM2)
+    inv = np.empty(_LANES, dtype=np.uint64)
+    for t in range(_LANES - 1, -1, -1):
+        inv[t] = fmul(acc, pre[t])
+        acc = fmul(acc, tot[t])
+    # backward, blockwise: r_j = 1/(lane product through j) = r_(j+16) a_(j+16); out_j *= r_j
+    buf = np.empty(_BLOCK + _LANES, dtype=np.uint64)
+    e = max(n - _LANES, 0)
+    for j in range(e, n):
+        buf[j - e] = inv[j % _LANES]
+        out[j] = fmul(out[j], buf[j - e])
+    while e > 0:
+        s = max(e - _BLOCK, 0)
+        m = e - s
+        inv[:] = buf[:_LANES]  # carry r_e .. r_(e+15) to the top of the buffer
+        buf[m : m + _LANES] = inv
+        x = a[s : e + _LANES]
+        for j in range(m - 1, -1, -1):
+            buf[j] = fmul(buf[j + _LANES], x[j + _LANES])
+        y = out[s:e]
+        for j in range(m):
+            y[j] = fmul(y[j], buf[j])
+        e = s
+    return -1
+
+
+# ---- generic over the row width k (flat arrays of n k-coefficient rows) --------------------
+# Each kernel dispatches to an inlined loop with a literal k = 1, 2, 3 so that LLVM unrolls the
+# row and vectorizes across rows; other k run the same loop with a runtime k.
+
+
+@njit("uint64[::1](uint64[:, ::1])", cache=True)
+def sum_rows(a):
+    """Sum of the n rows of an (n, k) array, one pass per column, reduced once per column."""
+    n, k = a.shape
+    out = np.zeros(k, dtype=np.uint64)
+    for j in range(k):
+        hi = _ZERO
+        lo = _ZERO
+        for i in range(n):
+            x = a[i, j]
+            lo += x
+            hi += np.uint64(lo < x)
+        out[j] = reduce128(hi, lo)
+    return out
+
+
+@njit(inline="always")
+def _mul_base_rows(a, f, out, k):
+    for i in range(f.shape[0]):
+        fi = f[i]
+        for j in range(k):
+            out[i * k + j] = fmul(a[i * k + j], fi)
+
+
+@njit(_F2, cache=True)
+def mul_base(a, f, out):
+    """out[i] = a[i] * f[i]: each k-coefficient row of ``a`` times one F element of ``f``."""
+    k = a.shape[0] // f.shape[0] if f.shape[0] else 1
+    if k == 2:
+        _mul_base_rows(a, f, out, 2)
+    elif k == 3:
+        _mul_base_rows(a, f, out, 3)
+    else:
+        _mul_base_rows(a, f, out, k)
+
+
+@njit(inline="always")
+def _map_cols(a, c, out, k, mul):
+    for i in range(a.shape[0] // k):
+        for j in range(k):
+            out[i * k + j] = fmul(a[i * k + j], c[j]) if mul else fadd(a[i * k + j], c[j])
+
+
+@njit("void(uint64[::1], uint64[::1], uint64[::1], boolean)", cache=True)
+def map_cols(a, c, out, mul):
+    """out[i, j] = a[i, j] * c[j] if ``mul`` else a[i, j] + c[j], with k = len(c) columns.
+
+    Adds one K element to every row, or scales coefficient j by c[j] (the Frobenius map).
+    """
+    k = c.shape[0]
+    if k == 1:
+        _map_cols(a, c, out, 1, mul)
+    elif k == 2:
+        _map_cols(a, c, out, 2, mul)
+    elif k == 3:
+        _map_cols(a, c, out, 3, mul)
+    else:
+        _map_cols(a, c, out, k, mul)
+
+
+# ---- extension products, specialised for k = 2 and k = 3 (flat arrays of rows) -------------
+
+
+@njit(inline="always")
+def k2_prod(a0, a1, b0, b1):
+    """(a0 + a1 X)(b0 + b1 X) = a0 b0 + W a1 b1 + (a0 b1 + a1 b0) X, W = NONRESIDUE[2]."""
+    h2, h1, h0 = acc_add(_ZERO, _ZERO, _ZERO, a0, b1)
+    h2, h1, h0 = acc_add(h2, h1, h0, a1, b0)
+    return fadd(fmul(a0, b0), fmul(_W2, fmul(a1, b1))), reduce192(h2, h1, h0)
+
+
+@njit(inline="always")
+def k3_prod(a0, a1, a2, b0, b1, b2):
+    """Schoolbook product in F[X]/(X^3 - W), W = NONRESIDUE[3]: X^3 = W, X^4 = W X."""
+    h2, h1, h0 = acc_add(_ZERO, _ZERO, _ZERO, a1, b2)
+    h2, h1, h0 = acc_add(h2, h1, h0, a2, b1)
+    c0 = fadd(fmul(a0, b0), fmul(_W3, reduce192(h2, h1, h0)))
+    h2, h1, h0 = acc_add(_ZERO, _ZERO, _ZERO, a0, b1)
+    h2, h1, h0 = acc_add(h2, h1, h0, a1, b0)
+    c1 = fadd(reduce192(h2, h1, h0), fmul(_W3, fmul(a2, b2)))
+    h2, h1, h0 = acc_add(_ZERO, _ZERO, _ZERO, a0, b2)
+    h2, h1, h0 = acc_add(h2, h1, h0, a1, b1)
+    h2, h1, h0 = acc_add(h2, h1, h0, a2, b0)
+    return c0, c1, reduce192(h2, h1, h0)
+
+
+@njit(_F2, cache=True)
+def k2_mul(a, b, out):
+    for i in range(a.shape[0] // 2):
+        out[2 * i], out[2 * i + 1] = k2_prod(a[2 * i], a[2 * i + 1], b[2 * i], b[2 * i + 1])
+
+
+@njit(_F1, cache=True)
+def k2_square(a, out):
+    """(a0 + a1 X)^2 = a0^2 + W a1^2 + 2 a0 a1 X."""
+    for i in range(a.shape[0] // 2):
+        a0 = a[2 * i]
+        a1 = a[2 * i + 1]
+        t = fmul(a0, a1)
+        out[2 * i] = fadd(fmul(a0, a0), fmul(_W2, fmul(a1, a1)))
+        out[2 * i + 1] = fadd(t, t)
+
+
+@njit(_F2, cache=True)
+def k2_scale(a, s, out):
+    """out[i] = a[i] * s for one K element s."""
+    s0 = s[0]
+    s1 = s[1]
+    for i in range(a.shape[0] // 2):
+        out[2 * i], out[2 * i + 1] = k2_prod(a[2 * i], a[2 * i + 1], s0, s1)
+
+
+@njit(_F2, cache=True)
+def k3_mul(a, b, out):
+    for i in range(a.shape[0] // 3):
+        j = 3 * i
+        out[j], out[j + 1], out[j + 2] = k3_prod(a[j], a[j + 1], a[j + 2], b[j], b[j + 1], b[j + 2])
+
+
+@njit(_F1, cache=True)
+def k3_square(a, out):
+    """(a0 + a1 X + a2 X^2)^2 = a0^2 + 2W a1 a2 + (2 a0 a1 + W a2^2) X + (2 a0 a2 + a1^2) X^2."""
+    for i in range(a.shape[0] // 3):
+        a0 = a[3 * i]
+        a1 = a[3 * i + 1]
+        a2 = a[3 * i + 2]
+        t = fmul(a1, a2)
+        out[3 * i] = fadd(fmul(a0, a0), fmul(_W3, fadd(t, t)))
+        t = fmul(a0, a1)
+        out[3 * i + 1] = fadd(fadd(t, t), fmul(_W3, fmul(a2, a2)))
+        t = fmul(a0, a2)
+        out[3 * i + 2] = fadd(fadd(t, t), fmul(a1, a1))
+
+
+@njit(_F2, cache=True)
+def k3_scale(a, s, out):
+    """out[i] = a[i] * s for one K element s."""
+    s0 = s[0]
+    s1 = s[1]
+    s2 = s[2]
+    for i in range(a.shape[0] // 3):
+        j = 3 * i
+        out[j], out[j + 1], out[j + 2] = k3_prod(a[j], a[j + 1], a[j + 2], s0, s1, s2)
+
+
+# ---- inner products: blockwise, products into an L1-sized buffer (vectorized), lazy sums -----
+
+@njit(inline="always")
+def _lazy_sum_block(buf, m, k, acc):
+    """acc[2j] + 2^64 acc[2j+1] += sum of column j of the first m rows of buf (no reduction)."""
+    for j in range(k):
+        lo = acc[2 * j]
+        hi = acc[2 * j + 1]
+        for i in range(m):
+            x = buf[i * k + j]
+            lo += x
+            hi += np.uint64(lo < x)
+        acc[2 * j] = lo
+        acc[2 * j + 1] = hi
+
+
+@njit(inline="always")
+def _reduce_acc(acc, k):
+    out = np.empty(k, dtype=np.uint64)
+    for j in range(k):
+        out[j] = reduce128(acc[2 * j + 1], acc[2 * j])
+    return out
+
+
+@njit("uint64[::1](uint64[::1], uint64[::1])", cache=True)
+def f_inner(a, b):
+    """[sum_i a_i b_i] over F, one pass over the inputs."""
+    buf = np.empty(_BLOCK, dtype=np.uint64)
+    acc = np.zeros(2, dtype=np.uint64)
+    for s in range(0, a.shape[0], _BLOCK):
+        m = min(_BLOCK, a.shape[0] - s)
+        x = a[s : s + m]
+        y = b[s : s + m]
+        for i in range(m):
+            buf[i] = fmul(x[i], y[i])
+        _lazy_sum_block(buf, m, 1, acc)
+    return _reduce_acc(acc, 1)
+
+
+@njit("uint64[::1](uint64[::1], uint64[::1])", cache=True)
+def k2_inner(a, b):
+    """sum_i a_i b_i in K2 (coefficients), one pass over the inputs."""
+    buf = np.empty(2 * _BLOCK, dtype=np.uint64)
+    acc = np.zeros(4, dtype=np.uint64)
+    for s in range(0, a.shape[0] // 2, _BLOCK):
+        m = min(_BLOCK, a.shape[0] // 2 - s)
+        x = a[2 * s : 2 * (s + m)]
+        y = b[2 * s : 2 * (s + m)]
+        for i in range(m):
+            buf[2 * i], buf[2 * i + 1] = k2_prod(x[2 * i], x[2 * i + 1], y[2 * i], y[2 * i + 1])
+        _lazy_sum_block(buf, m, 2, acc)
+    return _reduce_acc(acc, 2)
+
+
+@njit("uint64[::1](uint64[::1], uint64[::1])", cache=True)
+def k3_inner(a, b):
+    """sum_i a_i b_i in K3 (coefficients), one pass over the inputs."""
+    buf = np.empty(3 * _BLOCK, dtype=np.uint64)
+    acc = np.zeros(6, dtype=np.uint64)
+    for s in range(0, a.shape[0] // 3, _BLOCK):
+        m = min(_BLOCK, a.shape[0] // 3 - s)
+        x = a[3 * s : 3 * (s + m)]
+        y = b[3 * s : 3 * (s + m)]
+        for i in range(m):
+            j = 3 * i
+            c = k3_prod(x[j], x[j + 1], x[j + 2], y[j], y[j + 1], y[j + 2])
+            buf[j], buf[j + 1], buf[j + 2] = c
+        _lazy_sum_block(buf, m, 3, acc)
+    return _reduce_acc(acc, 3)
+
+
+# ---- integer conversions -------------------------------------------------------------------
+
+
+@njit("void(int64[::1], uint64[::1])", cache=True)
+def from_signed(x, out):
+    """Centered lift: x >= 0 -> x, x < 0 -> p + x (|x| < 2^63 < p)."""
+    for i in range(x.shape[0]):
+        v = x[i]
+        out[i] = np.uint64(v) + _P if v < 0 else np.uint64(v)
+
+
+@njit("UniTuple(int64, 2)(uint64[::1], uint64, int64[::1])", cache=True)
+def to_signed(a, bound, out):
+    """Centered value of each a_i (> (p-1)/2 means negative), checked against |v| <= bound.
+
+    Returns (0, -1) on success, (1, i) if a_i >= p, (2, i) if |v_i| > bound.
+    """
+    for i in range(a.shape[0]):
+        v = a[i]
+        if v >= _P:
+            return 1, i
+        if v <= _HALF:
+            if v > bound:
+                return 2, i
+            out[i] = np.int64(v)
+        else:
+            m = _P - v
+            if m > bound:
+                return 2, i
+            out[i] = -np.int64(m)
+    return 0, -1
