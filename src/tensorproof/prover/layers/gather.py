@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ...poly.mle import eq_table
 from ...verifier.layers.add import split_batch
 from ...verifier.layout import Layout
-from ...poly.mle import eq_table
 from ..scatter import gather_scatter_add
 from ..sumcheck import prove_sumcheck, sum_of_products
 from ..tables import fix_high

@@ -3,7 +3,7 @@
 Per sample, the output copies input entries along the wiring (verifier/wiring.py): for source s
 with wires (out_pos_j, in_pos_j), Y[p] = Σ_s Σ_j [out_pos_j = p] X_s[in_pos_j]; the batch axis
 (the highest variables) is shared. A claim Y~(z_s, z_b) = v becomes
-    v = Σ_s v_s,   v_s = Σ_q X_s~(q, z_b) · a_s(q),   a_s(q) = Σ_{j: in_pos_j = q} eq(z_s, out_pos_j),
+    v = Σ_s v_s,   v_s = Σ_q X_s~(q, z_b) · a_s(q),   a_s(q) = Σ_{j: in_pos_j=q} eq(z_s, out_pos_j),
 one degree-2 sumcheck per source over its per-sample variables (the prover states every v_s when
 there are several sources). This is the GKR wiring-predicate reduction (Thaler, "Proofs,
 Arguments and Zero-Knowledge", §4.6) with a sparse predicate as in Libra (Xie et al.,
@@ -32,7 +32,7 @@ def sample_vars(plan, name: str) -> int:
 
 
 def wiring_weight(vf: VecField, z_out, z_in, wiring) -> tuple:
-    """Σ_j eq(z_out, out_pos_j) · eq(z_in, in_pos_j): the wiring predicate's MLE at (z_out, z_in)."""
+    """Σ_j eq(z_out, out_pos_j) · eq(z_in, in_pos_j): the wiring predicate's MLE at the point."""
     out_pos, in_pos = wiring
     if len(out_pos) == 0:
         return (0,) * vf.k
