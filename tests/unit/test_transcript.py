@@ -257,6 +257,11 @@ def test_prover_rejects_non_canonical_and_misshaped_messages():
         t.send_k("y", [(1, 2, 3)], 2)
     with pytest.raises(ValueError):
         t.send_f("x", np.zeros((2, 2), dtype=np.uint64))
+    with pytest.raises(ValueError, match="uint64"):
+        t.send_f("x", np.array([-(2**32)], dtype=np.int64))  # would alias p - 1 if cast
+    with pytest.raises(ValueError, match="uint64"):
+        t.send_k("y", np.zeros((2, 2), dtype=np.int64), 2)
+    assert t.proof_bytes() == b""
 
 
 # --- large messages -----------------------------------------------------------------------------

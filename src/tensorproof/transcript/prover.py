@@ -30,8 +30,8 @@ class ProverTranscript(Transcript):
     def send_f(self, label: str, xs: np.ndarray | Sequence[int]) -> None:
         """Send F elements: a 1-D uint64 vector or a list of ints, each canonical (< p)."""
         if isinstance(xs, np.ndarray):
-            if xs.ndim != 1:
-                raise ValueError(f"send_f expects a 1-D F vector, got shape {xs.shape}")
+            if xs.ndim != 1 or xs.dtype != np.uint64:
+                raise ValueError(f"send_f expects a 1-D uint64 F vector, got {xs.dtype} {xs.shape}")
             data = encode_f_array(xs)
         else:
             data = b"".join(encode_f(int(x)) for x in xs)
@@ -43,8 +43,9 @@ class ProverTranscript(Transcript):
         """Send K elements of degree k: an (n, k) uint64 array or a list of k-tuples."""
         k = degree(k)
         if isinstance(xs, np.ndarray):
-            if xs.ndim != 2 or xs.shape[1] != k:
-                raise ValueError(f"send_k expects an (n, {k}) array, got shape {xs.shape}")
+            if xs.ndim != 2 or xs.shape[1] != k or xs.dtype != np.uint64:
+                raise ValueError(f"send_k expects an (n, {k}) uint64 array, got {xs.dtype} "
+                                 f"{xs.shape}")
             data = encode_k_array(xs)
         else:
             for x in xs:
