@@ -25,9 +25,25 @@ from .normalize import FloatGraph, normalize
 from .onnx_io import load_onnx
 
 
+def _internal_values(fg: FloatGraph, vals: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Float values inside composite ops that the quantizer also scales: the variance and
+    1/sqrt(variance + eps) of normalizations (refs "<output>/var", "<output>/rstd")."""
+    out = {}
+    for n in fg.nodes:
+        if n.op not in ("LayerNormalization", "InstanceNormalization"):
+            continue
+        x = vals[n.inputs[0]]
+        first = n.attrs.get("axis", -1) % x.ndim if n.op == "LayerNormalization" else 2
+        var = x.var(axis=tuple(range(first, x.ndim)))
+        out[n.outputs[0] + "/var"] = var
+        out[n.outputs[0] + "/rstd"] = 1.0 / np.sqrt(var + n.attrs.get("epsilon", 1e-5))
+    return out
+
+
 def calibrate(fg: FloatGraph, feeds: dict[str, np.ndarray], cfg: QuantConfig) -> dict:
-    """Statistics of every float tensor on the sample batch."""
+    """Statistics of every float tensor (and of composite ops' internals) on the samples."""
     vals = fg.run(feeds)
+    vals.update(_internal_values(fg, vals))
     return {k: observe(v, cfg.method, cfg.percentile) for k, v in vals.items()}
 
 
@@ -45,13 +61,14 @@ def compile_float_graph(fg: FloatGraph, feeds: dict[str, np.ndarray], cfg: Quant
     stats = calibrate(fg, feeds, cfg)
     q = Quantizer(stats, cfg)
     ins, outs = lower_graph(fg, q)
-    graph = q.b.build([outs[o].name for o in fg.outputs],
+    graph = q.b.build([v.name for v in outs],
                       meta={"bits": cfg.bits, "weight_bits": cfg.weight_bits})
     validate_graph(graph)
     lo, hi = act_range(cfg.bits)
     inputs = tuple(InputQuant(v.name, v.shape, float(v.scale), cfg.bits, lo, hi)
                    for v in ins.values())
-    outputs = tuple(OutputQuant(v.name, o, v.shape, float(v.scale)) for o, v in outs.items())
+    outputs = tuple(OutputQuant(v.name, o, v.shape, float(v.scale))
+                    for o, v in zip(fg.onnx_outputs, outs))
     ops: dict[str, int] = {}
     for n in fg.nodes:
         ops[n.op] = ops.get(n.op, 0) + 1

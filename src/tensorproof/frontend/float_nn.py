@@ -70,6 +70,88 @@ def _conv(x, w, b=None, auto_pad="NOTSET", dilations=None, group=1, kernel_shape
     return y[:, :, 0, :] if out_1d else y
 
 
+def conv_transpose_as_conv(w, kernel_shape=None, pads=None, strides=None, output_padding=None,
+                           dilations=None, group=1, auto_pad="NOTSET", output_shape=None):
+    """ConvTranspose as a stride-1 convolution of the zero-stuffed input: (conv weights
+    (O, C, KH, KW), strides (2), conv pads (t, l, b, r))."""
+    if group != 1 or output_shape is not None or auto_pad not in ("NOTSET", b"NOTSET"):
+        raise UnsupportedOpError("ConvTranspose is supported with group=1, explicit pads and no "
+                                 "output_shape")
+    one_d = w.ndim == 3
+    w4 = w[:, :, None, :] if one_d else w
+    k = w4.shape[2:]
+    s = _p2(strides, 1) if strides is not None else [1, 1]
+    if (_p2(dilations, 1) if dilations is not None else [1, 1]) != [1, 1]:
+        raise UnsupportedOpError("ConvTranspose with dilations other than 1 is not supported")
+    p = [0, 0, 0, 0] if pads is None else ([0, pads[0], 0, pads[1]] if one_d else list(pads))
+    op = [0, 0] if output_padding is None else ([0] + list(output_padding) if one_d
+                                                 else list(output_padding))
+    cp = [k[0] - 1 - p[0], k[1] - 1 - p[1], k[0] - 1 - p[2] + op[0], k[1] - 1 - p[3] + op[1]]
+    if min(cp) < 0:
+        raise UnsupportedOpError("ConvTranspose with pads larger than kernel − 1")
+    wc = np.asarray(w4, np.float64)[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)
+    return np.ascontiguousarray(wc), s, cp
+
+
+def _conv_transpose(x, w, b=None, **attrs):
+    wc, s, cp = conv_transpose_as_conv(w, **attrs)
+    x4 = _as_2d(np.asarray(x, np.float64))
+    n, c, h, ww = x4.shape
+    up = np.zeros((n, c, (h - 1) * s[0] + 1, (ww - 1) * s[1] + 1))
+    up[:, :, :: s[0], :: s[1]] = x4
+    y = np.tensordot(windows(up, wc.shape[2:], (1, 1), cp, 0.0), wc,
+                     axes=([1, 4, 5], [1, 2, 3])).transpose(0, 3, 1, 2)
+    if b is not None:
+        y = y + b[None, :, None, None]
+    return y[:, :, 0, :] if x.ndim == 3 else y
+
+
+def resize_index(n_in: int, n_out: int, scale: float, mode: str, nearest: str) -> np.ndarray:
+    """Source index of each output position of a nearest-neighbour Resize along one axis."""
+    i = np.arange(n_out, dtype=np.float64)
+    if mode == "asymmetric":
+        x = i / scale
+    elif mode == "align_corners":
+        x = i * (n_in - 1) / (n_out - 1) if n_out > 1 else np.zeros(n_out)
+    elif mode == "tf_half_pixel_for_nn":
+        x = (i + 0.5) / scale
+    elif mode in ("half_pixel", "pytorch_half_pixel"):
+        x = (i + 0.5) / scale - 0.5 if (n_out > 1 or mode == "half_pixel") else np.zeros(n_out)
+    else:
+        raise UnsupportedOpError(f"Resize coordinate_transformation_mode {mode!r} is not "
+                                 "supported")
+    rounding = {"floor": np.floor, "ceil": np.ceil, "round_prefer_ceil": lambda v: np.floor(
+        v + 0.5), "round_prefer_floor": lambda v: np.ceil(v - 0.5)}
+    if nearest not in rounding:
+        raise UnsupportedOpError(f"Resize nearest_mode {nearest!r} is not supported")
+    return np.clip(rounding[nearest](x), 0, n_in - 1).astype(np.int64)
+
+
+def resize_plan(shape, roi=None, scales=None, sizes=None, coordinate_transformation_mode=
+                "half_pixel", mode="nearest", nearest_mode="round_prefer_floor", **unused):
+    """Per-axis source indices (None where an axis is unchanged) of a nearest Resize."""
+    if mode != "nearest" or unused.get("antialias") or unused.get("axes") is not None:
+        raise UnsupportedOpError(f"Resize mode {mode!r} is not supported (nearest only)")
+    if sizes is not None and np.size(sizes):
+        out = [int(v) for v in np.ravel(sizes)]
+        sc = [o / i for o, i in zip(out, shape)]
+    else:
+        sc = [float(v) for v in np.ravel(scales)]
+        out = [int(np.floor(i * f)) for i, f in zip(shape, sc)]
+    plan = []
+    for n_in, n_out, f in zip(shape, out, sc):
+        idx = resize_index(n_in, n_out, f, coordinate_transformation_mode, nearest_mode)
+        plan.append(None if n_in == n_out and np.array_equal(idx, np.arange(n_in)) else idx)
+    return plan
+
+
+def _resize(x, roi=None, scales=None, sizes=None, **attrs):
+    for axis, idx in enumerate(resize_plan(x.shape, roi, scales, sizes, **attrs)):
+        if idx is not None:
+            x = np.take(x, idx, axis=axis)
+    return x
+
+
 def _pool(x, kernel_shape, auto_pad, ceil_mode, dilations, pads, strides):
     k, s, p, extra = conv_geometry(x.shape, kernel_shape, strides, pads, auto_pad, ceil_mode,
                                    dilations)
@@ -155,6 +237,8 @@ NN: dict = {
     "Gemm": _gemm,
     "MatMul": lambda a, b: np.matmul(a, b),
     "Conv": _conv,
+    "ConvTranspose": _conv_transpose,
+    "Resize": _resize,
     "AveragePool": _avg_pool,
     "MaxPool": _max_pool,
     "GlobalAveragePool": lambda x: x.mean(axis=tuple(range(2, x.ndim)), keepdims=True),

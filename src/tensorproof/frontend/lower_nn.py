@@ -6,8 +6,15 @@ import numpy as np
 
 from ..errors import UnsupportedOpError
 from ..quant import QVal
-from .float_nn import conv_geometry, reduce_axes, softmax_axes
+from .float_nn import (
+    conv_geometry,
+    conv_transpose_as_conv,
+    reduce_axes,
+    resize_plan,
+    softmax_axes,
+)
 from .geometry import window_counts
+from .lower_ops import take
 from .lowering import Lowering
 from .normalize import FNode
 
@@ -68,6 +75,9 @@ def matmul(L: Lowering, node: FNode, a, b):
 
 def _to_2d(L: Lowering, node: FNode, x: QVal) -> tuple[QVal, bool]:
     """(C, L) → (C, 1, L) for 1-D windows; (C, H, W) unchanged."""
+    if not L.stripped(node.inputs[0]):
+        raise UnsupportedOpError(f"node {node.name!r} ({node.op}): the input's leading (batch) "
+                                 "axis must have size 1")
     if len(x.shape) == 2:
         return L.q.shape_op("reshape", x, node.name, x.ref, shape=[x.shape[0], 1, x.shape[1]]), True
     if len(x.shape) != 3:
@@ -90,12 +100,42 @@ def conv(L: Lowering, node: FNode, x, w, b=None, auto_pad="NOTSET", dilations=No
     b = None if b is None else _need_const(node, b, "the bias")
     if group != 1:
         raise UnsupportedOpError(f"node {node.name!r}: Conv with group={group} is not supported")
+    x2, one_d = _to_2d(L, node, x)
     k, s, p, _ = conv_geometry((1,) + x.shape, w.shape[2:], strides, pads, auto_pad, 0,
                                dilations, node.name)
-    x2, one_d = _to_2d(L, node, x)
     y = L.q.conv2d(x2, w.reshape(w.shape[0], w.shape[1], k[0], k[1]), b, s, p, node.name,
                    node.outputs[0])
     return _from_2d(L, node, y, one_d)
+
+
+def conv_transpose(L: Lowering, node: FNode, x, w, b=None, **attrs):
+    """ConvTranspose = stride-1 Conv of the zero-stuffed input with flipped weights."""
+    x = _need_q(node, x)
+    w = _need_const(node, w, "the weights")
+    b = None if b is None else _need_const(node, b, "the bias")
+    try:
+        wc, s, cp = conv_transpose_as_conv(w, **attrs)
+    except UnsupportedOpError as e:
+        raise UnsupportedOpError(f"node {node.name!r}: {e}") from None
+    x2, one_d = _to_2d(L, node, x)
+    up = L.q.zero_stuff(x2, s, node.name, node.outputs[0] + "/stuffed")
+    y = L.q.conv2d(up, wc, b, (1, 1), cp, node.name, node.outputs[0])
+    return _from_2d(L, node, y, one_d)
+
+
+def resize(L: Lowering, node: FNode, x, roi=None, scales=None, sizes=None, **attrs):
+    """Nearest-neighbour Resize: constant indexing along each resized axis."""
+    x = _need_q(node, x)
+    src, out = node.inputs[0], node.outputs[0]
+    try:
+        plan = resize_plan(L.fg.shapes[src], roi, scales, sizes, **attrs)
+    except UnsupportedOpError as e:
+        raise UnsupportedOpError(f"node {node.name!r}: {e}") from None
+    v = L.full(node, x, src)
+    for axis, idx in enumerate(plan):
+        if idx is not None:
+            v = take(L, node, v, idx, axis, out)
+    return L.fit(node, v, out)
 
 
 def _pool_geometry(node: FNode, x: QVal, kernel_shape, strides, pads, auto_pad, ceil_mode,
@@ -125,20 +165,29 @@ def max_pool(L: Lowering, node: FNode, x, auto_pad="NOTSET", ceil_mode=0, dilati
     return _from_2d(L, node, y, one_d)
 
 
-def _spatial(x: QVal) -> list[int]:
-    return list(range(1, len(x.shape)))
+def _axes_from(L: Lowering, node: FNode, first: int) -> list[int]:
+    """Per-sample axes of ONNX axes first, first + 1, ... of the node's input."""
+    rank = len(L.fg.shapes[node.inputs[0]])
+    axes = [L.axis(node, a, node.inputs[0]) for a in range(first % max(rank, 1), rank)]
+    return [a for a in axes if a is not None]
 
 
 def global_avg_pool(L: Lowering, node: FNode, x):
-    return L.q.reduce_sum(x, _spatial(x), True, node.name, node.outputs[0], mean=True)
+    y = L.q.reduce_sum(x, _axes_from(L, node, 2), True, node.name, node.outputs[0], mean=True)
+    return L.fit(node, y, node.outputs[0])
 
 
 def global_max_pool(L: Lowering, node: FNode, x):
-    return L.q.reduce_max(x, _spatial(x), True, node.name, node.outputs[0])
+    y = L.q.reduce_max(x, _axes_from(L, node, 2), True, node.name, node.outputs[0])
+    return L.fit(node, y, node.outputs[0])
 
 
-def _channel(c: np.ndarray, rank: int) -> np.ndarray:
-    return np.asarray(c, dtype=np.float64).reshape((-1,) + (1,) * (rank - 1))
+def _channel(L: Lowering, node: FNode, c: np.ndarray, x: QVal) -> np.ndarray:
+    """A per-channel (ONNX axis 1) vector shaped to broadcast over the per-sample input."""
+    axis = L.axis(node, 1, node.inputs[0])
+    shape = [1] * len(x.shape)
+    shape[axis] = -1
+    return np.asarray(c, dtype=np.float64).reshape(shape)
 
 
 def batch_norm(L: Lowering, node: FNode, x, scale, b, mean, var, epsilon=1e-5, momentum=0.9,
@@ -147,65 +196,71 @@ def batch_norm(L: Lowering, node: FNode, x, scale, b, mean, var, epsilon=1e-5, m
     scale, b, mean, var = (_need_const(node, v, "a parameter") for v in (scale, b, mean, var))
     a = scale / np.sqrt(var + epsilon)
     out = node.outputs[0]
-    y = L.q.scale_by(x, _channel(a, len(x.shape)), node.name, out)
-    return L.q.offset(y, _channel(b - mean * a, len(x.shape)), node.name, out)
+    y = L.q.scale_by(x, _channel(L, node, a, x), node.name, out)
+    return L.q.offset(y, _channel(L, node, b - mean * a, x), node.name, out)
 
 
 def instance_norm(L: Lowering, node: FNode, x, scale, b, epsilon=1e-5):
     x = _need_q(node, x)
-    r = len(x.shape)
-    gamma = _channel(_need_const(node, scale, "scale"), r)
-    beta = _channel(_need_const(node, b, "B"), r)
-    return L.q.normalize(x, _spatial(x), epsilon, gamma, beta, node.name, node.outputs[0])
+    gamma = _channel(L, node, _need_const(node, scale, "scale"), x)
+    beta = _channel(L, node, _need_const(node, b, "B"), x)
+    return L.q.normalize(x, _axes_from(L, node, 2), epsilon, gamma, beta, node.name,
+                         node.outputs[0])
 
 
 def layer_norm(L: Lowering, node: FNode, x, scale, b=None, axis=-1, epsilon=1e-5, stash_type=1):
     x = _need_q(node, x)
-    rank = len(x.shape) + 1
-    first = L.axis(node, axis, rank)
-    gamma = _need_const(node, scale, "scale")
-    beta = None if b is None else _need_const(node, b, "B")
-    axes = list(range(first, rank - 1))
-    return L.q.normalize(x, axes, epsilon, gamma, beta, node.name, node.outputs[0])
+    gamma = L.const(node, _need_const(node, scale, "scale"), node.outputs[0])
+    beta = None if b is None else L.const(node, _need_const(node, b, "B"), node.outputs[0])
+    return L.q.normalize(x, _axes_from(L, node, axis), epsilon, gamma, beta, node.name,
+                         node.outputs[0])
 
 
 def softmax(L: Lowering, node: FNode, x, axis=None, _opset=13):
     x = _need_q(node, x)
-    rank = len(x.shape) + 1
-    axes = [L.axis(node, a, rank) for a in softmax_axes(rank, axis, _opset)]
+    rank = len(L.fg.shapes[node.inputs[0]])
+    axes = [L.axis(node, a, node.inputs[0]) for a in softmax_axes(rank, axis, _opset)]
+    axes = [a for a in axes if a is not None]
+    if not axes:
+        raise UnsupportedOpError(f"node {node.name!r}: Softmax over the batch axis only")
     return L.q.softmax(x, axes, node.name, node.outputs[0])
 
 
 def _reduce_axes(L: Lowering, node: FNode, x: QVal, axes, noop) -> list[int]:
-    rank = len(x.shape) + 1
-    return [L.axis(node, a, rank) for a in reduce_axes(rank, axes, noop)]
+    rank = len(L.fg.shapes[node.inputs[0]])
+    ax = [L.axis(node, a, node.inputs[0]) for a in reduce_axes(rank, axes, noop)]
+    return [a for a in ax if a is not None]
 
 
 def reduction(kind: str):
     def lower(L: Lowering, node: FNode, x, axes=None, keepdims=1, noop_with_empty_axes=0):
         x = _need_q(node, x)
         ax = _reduce_axes(L, node, x, axes, noop_with_empty_axes)
-        if not ax:
-            return x
         q, out, name = L.q, node.outputs[0], node.name
+        if not ax:
+            return L.fit(node, x, out)
         if kind in ("max", "min"):
-            return q.reduce_max(x, ax, bool(keepdims), name, out, minimum=kind == "min")
+            return L.fit(node, q.reduce_max(x, ax, True, name, out, minimum=kind == "min"), out)
+        if kind == "logsumexp":
+            return L.fit(node, q.logsumexp(x, ax, name, out), out)
         if kind == "l1":
             x = q.unary(x, np.abs, name, out + "/abs", homogeneous=True)
         if kind in ("l2", "sumsquare"):
             x = q.mul(x, x, name, out + "/square")
-        y = q.reduce_sum(x, ax, bool(keepdims), name, out if kind != "l2" else out + "/sum",
+        y = q.reduce_sum(x, ax, True, name, out if kind != "l2" else out + "/sum",
                          mean=kind == "mean")
-        return q.unary(y, np.sqrt, name, out) if kind == "l2" else y
+        y = q.unary(y, np.sqrt, name, out) if kind == "l2" else y
+        return L.fit(node, y, out)
     return lower
 
 
 NN_LOWERINGS: dict = {
-    "Gemm": gemm, "MatMul": matmul, "Conv": conv, "AveragePool": avg_pool, "MaxPool": max_pool,
+    "Gemm": gemm, "MatMul": matmul, "Conv": conv, "ConvTranspose": conv_transpose,
+    "Resize": resize, "AveragePool": avg_pool, "MaxPool": max_pool,
     "GlobalAveragePool": global_avg_pool, "GlobalMaxPool": global_max_pool,
     "BatchNormalization": batch_norm, "InstanceNormalization": instance_norm,
     "LayerNormalization": layer_norm, "Softmax": softmax,
     "ReduceSum": reduction("sum"), "ReduceMean": reduction("mean"), "ReduceMax": reduction("max"),
     "ReduceMin": reduction("min"), "ReduceL1": reduction("l1"), "ReduceL2": reduction("l2"),
-    "ReduceSumSquare": reduction("sumsquare"),
+    "ReduceSumSquare": reduction("sumsquare"), "ReduceLogSumExp": reduction("logsumexp"),
 }

@@ -124,28 +124,32 @@ def minmax(fn):
 
 
 def reshape(L: Lowering, node: FNode, x, shape) -> QVal:
-    return L.q.shape_op("reshape", x, node.name, node.outputs[0], shape=list(shape))
+    return L.fit(node, x, node.outputs[0])
 
 
 def expand(L: Lowering, node: FNode, x, shape) -> QVal:
-    return L.expand(node, x, tuple(shape))
+    return L.expand(node, x, L.shape(node.outputs[0]))
 
 
 def transpose(L: Lowering, node: FNode, x, perm=None) -> QVal:
-    rank = len(x.shape) + 1
+    src, out = node.inputs[0], node.outputs[0]
+    rank = len(L.fg.shapes[src])
     perm = list(range(rank))[::-1] if perm is None else [int(p) % rank for p in perm]
-    if perm[0] != 0:
-        raise UnsupportedOpError(f"node {node.name!r}: Transpose moves the batch axis")
-    return L.q.shape_op("transpose", x, node.name, node.outputs[0],
-                        perm=[p - 1 for p in perm[1:]])
+    if L.stripped(src) and L.stripped(out) and perm[0] == 0:
+        return L.q.shape_op("transpose", x, node.name, out, perm=[p - 1 for p in perm[1:]])
+    y = L.q.shape_op("transpose", L.full(node, x, src), node.name, out, perm=perm)
+    return L.fit(node, y, out)
 
 
 def concat(L: Lowering, node: FNode, *xs, axis=0) -> QVal:
     if not all(_is_q(x) for x in xs):
         raise UnsupportedOpError(f"node {node.name!r}: Concat of a constant with activations "
                                  "is not supported")
-    a = L.axis(node, axis, len(xs[0].shape) + 1)
-    return L.q.concat(list(xs), a, node.name, node.outputs[0])
+    a = L.axis(node, axis, node.inputs[0])
+    if a is None:
+        xs = tuple(L.full(node, x, i) for x, i in zip(xs, node.inputs))
+        a = 0
+    return L.fit(node, L.q.concat(list(xs), a, node.name, node.outputs[0]), node.outputs[0])
 
 
 def _slice_to(L: Lowering, node: FNode, x: QVal, out: str, per_axis: dict) -> QVal:
@@ -165,22 +169,24 @@ def _slice_to(L: Lowering, node: FNode, x: QVal, out: str, per_axis: dict) -> QV
 
 def slice_(L: Lowering, node: FNode, x, starts, ends, axes=None, steps=None) -> QVal:
     starts, ends = np.ravel(starts), np.ravel(ends)
-    rank = len(x.shape) + 1
     axes = range(len(starts)) if axes is None else np.ravel(axes)
     steps = np.ones(len(starts), np.int64) if steps is None else np.ravel(steps)
     per = {}
     for a, s, e, st in zip(axes, starts, ends, steps):
-        if int(a) % rank == 0:
+        pa = L.axis(node, int(a), node.inputs[0])
+        if pa is None:
             if len(range(*slice(int(s), int(e), int(st)).indices(1))) == 1:
-                continue  # keeps the whole batch axis (of size 1 at trace time)
-            raise UnsupportedOpError(f"node {node.name!r}: Slice cuts the batch axis")
+                continue  # keeps the whole leading axis of size 1
+            raise UnsupportedOpError(f"node {node.name!r}: Slice empties the batch axis")
         clip = max(min(int(s), 2**62), -(2**62)), max(min(int(e), 2**62), -(2**62))
-        per[L.axis(node, int(a), rank)] = slice(clip[0], clip[1], int(st))
-    return _slice_to(L, node, x, node.outputs[0], per)
+        per[pa] = slice(clip[0], clip[1], int(st))
+    return L.fit(node, _slice_to(L, node, x, node.outputs[0], per), node.outputs[0])
 
 
 def split(L: Lowering, node: FNode, x, split=None, axis=0, num_outputs=None):
-    a = L.axis(node, axis, len(x.shape) + 1)
+    a = L.axis(node, axis, node.inputs[0])
+    if a is None:
+        raise UnsupportedOpError(f"node {node.name!r}: Split along the batch axis")
     sizes = [L.shape(o)[a] for o in node.outputs]
     offs = np.concatenate([[0], np.cumsum(sizes)]).astype(int)
     return tuple(_slice_to(L, node, x, o, {a: slice(offs[i], offs[i + 1])})
@@ -191,48 +197,90 @@ def gather(L: Lowering, node: FNode, x, indices, axis=0) -> QVal:
     if not _is_q(x) or _is_q(indices):
         raise UnsupportedOpError(f"node {node.name!r}: Gather is supported only with constant "
                                  "indices into an activation")
-    a = L.axis(node, axis, len(x.shape) + 1)
-    idx = np.asarray(indices, dtype=np.int64) % x.shape[a]
+    a = L.axis(node, axis, node.inputs[0])
     out = node.outputs[0]
+    if a is None:  # the leading axis of size 1: indices can only be 0
+        return L.fit(node, L.expand(node, x, L.shape(out)) if np.size(indices) > 1 else x, out)
+    idx = np.asarray(indices, dtype=np.int64) % x.shape[a]
     if idx.ndim == 0:
         y = _slice_to(L, node, x, out + "/slice", {a: slice(int(idx), int(idx) + 1)})
         return L.q.shape_op("reshape", y, node.name, out, shape=list(L.shape(out)))
-    flat = idx.ravel()
-    step = int(flat[1] - flat[0]) if flat.size > 1 else 1
-    if step >= 1 and np.array_equal(flat, flat[0] + step * np.arange(flat.size)):
-        y = _slice_to(L, node, x, out + "/slice", {a: slice(int(flat[0]), int(flat[-1]) + 1,
-                                                                step)})
-    else:
-        parts = [_slice_to(L, node, x, out + f"/{i}", {a: slice(int(i), int(i) + 1)})
-                 for i in flat]
-        y = L.q.concat(parts, a, node.name, out)
+    y = take(L, node, x, idx.ravel(), a, out)
     if y.shape != L.shape(out):
         y = L.q.shape_op("reshape", y, node.name, out, shape=list(L.shape(out)))
     return y
 
 
+def take(L: Lowering, node: FNode, x: QVal, idx: np.ndarray, a: int, out: str) -> QVal:
+    """x indexed by the constant ``idx`` along per-sample axis ``a``: a strided slice, an
+    element repetition (reshape + broadcast), or slices joined by a concat."""
+    n, k = x.shape[a], idx.size
+    step = int(idx[1] - idx[0]) if k > 1 else 1
+    if step >= 1 and np.array_equal(idx, idx[0] + step * np.arange(k)):
+        return _slice_to(L, node, x, out + "/slice", {a: slice(int(idx[0]), int(idx[-1]) + 1,
+                                                               step)})
+    q = L.q
+    if k % n == 0 and np.array_equal(idx, np.repeat(np.arange(n), k // n)):
+        one = x.shape[: a + 1] + (1,) + x.shape[a + 1 :]
+        y = q.shape_op("reshape", x, node.name, out, shape=list(one))
+        y = q.shape_op("broadcast", y, node.name, out,
+                       shape=list(one[: a + 1] + (k // n,) + one[a + 2 :]))
+        return q.shape_op("reshape", y, node.name, out,
+                          shape=list(x.shape[:a] + (k,) + x.shape[a + 1 :]))
+    parts = [_slice_to(L, node, x, out + f"/{i}", {a: slice(int(i), int(i) + 1)}) for i in idx]
+    return q.concat(parts, a, node.name, out)
+
+
 def tile(L: Lowering, node: FNode, x, repeats) -> QVal:
-    reps = [int(r) for r in np.ravel(repeats)]
-    if reps[0] != 1:
-        raise UnsupportedOpError(f"node {node.name!r}: Tile repeats the batch axis")
-    for a, r in enumerate(reps[1:]):
+    x = L.full(node, x, node.inputs[0])
+    for a, r in enumerate(int(r) for r in np.ravel(repeats)):
         if r > 1:
             x = L.q.concat([x] * r, a, node.name, node.outputs[0])
-    return x
+    return L.fit(node, x, node.outputs[0])
 
 
 def pad(L: Lowering, node: FNode, x, pads=None, constant_value=None, axes=None,
         mode="constant", value=0.0) -> QVal:
     p = [int(v) for v in np.ravel(pads)]
-    rank = len(x.shape) + 1
+    rank = len(L.fg.shapes[node.inputs[0]])
     axes = list(range(rank)) if axes is None else [int(a) % rank for a in np.ravel(axes)]
     fill = value if constant_value is None else float(np.ravel(constant_value)[0])
     width = {a: (p[i], p[i + len(p) // 2]) for i, a in enumerate(axes)}
-    if fill != 0.0 or any(w != (0, 0) for a, w in width.items() if a < rank - 2) or rank != 4:
+    if (fill != 0.0 or any(w != (0, 0) for a, w in width.items() if a < rank - 2) or rank != 4
+            or not L.stripped(node.inputs[0])):
         raise UnsupportedOpError(f"node {node.name!r}: Pad is supported with zeros on the two "
                                  "spatial axes of (N, C, H, W) only")
     (t, b), (left, r) = width.get(2, (0, 0)), width.get(3, (0, 0))
     return L.q.zero_pad(x, (t, left, b, r), node.name, node.outputs[0])
+
+
+def where(L: Lowering, node: FNode, cond, a, b) -> QVal:
+    """Where with a constant condition: a·c + b·(1 − c), exact for a 0/1 mask."""
+    if _is_q(cond):
+        raise UnsupportedOpError(f"node {node.name!r}: Where is supported only with a constant "
+                                 "condition")
+    out = node.outputs[0]
+    c = L.const(node, np.asarray(cond, dtype=np.float64), out)
+    parts = []
+    for v, m in ((a, c), (b, 1.0 - c)):
+        if _is_q(v):
+            parts.append(L.q.scale_by(L.expand(node, v, L.shape(out)), m, node.name, out))
+    consts = [np.broadcast_to(L.const(node, v, out), L.shape(out)) * m
+              for v, m in ((a, c), (b, 1.0 - c)) if not _is_q(v)]
+    y = parts[0] if len(parts) == 1 else L.q.add(parts[0], parts[1], node.name, out)
+    if consts and np.any(consts[0]):
+        if not np.all(np.isfinite(consts[0])):
+            raise UnsupportedOpError(f"node {node.name!r}: Where with an infinite constant")
+        y = L.q.offset(y, consts[0], node.name, out)
+    return y
+
+
+def trilu(L: Lowering, node: FNode, x, k=None, upper=1) -> QVal:
+    """Triangular part of the last two axes: x times a 0/1 mask."""
+    k = 0 if k is None else int(np.ravel(k)[0])
+    ones = np.ones(x.shape[-2:])
+    mask = np.triu(ones, k) if upper else np.tril(ones, k)
+    return L.q.scale_by(x, mask, node.name, node.outputs[0])
 
 
 OP_LOWERINGS: dict = {
@@ -240,6 +288,7 @@ OP_LOWERINGS: dict = {
     "Clip": clip, "PRelu": prelu, "Max": minmax(np.maximum), "Min": minmax(np.minimum),
     "tp.Reshape": reshape, "tp.Expand": expand, "Transpose": transpose, "Concat": concat,
     "Slice": slice_, "Split": split, "Gather": gather, "Tile": tile, "Pad": pad,
+    "Where": where, "Trilu": trilu,
 }
 for _op in UNARY:
     OP_LOWERINGS[_op] = unary(_op)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import UnsupportedOpError
+from ..errors import CompileError, TensorProofError, UnsupportedOpError
 from ..quant import QVal
 from ..quant.layers import Quantizer
 from .normalize import FloatGraph, FNode
@@ -43,17 +43,35 @@ class Lowering:
 
     def shape(self, name: str) -> tuple[int, ...]:
         """Per-sample static shape of a float tensor."""
-        return self.fg.shapes[name][1:]
+        return self.fg.ps(name)
 
-    def axis(self, node: FNode, axis: int, rank: int) -> int:
-        """ONNX axis (of a rank-``rank`` tensor with batch) → per-sample axis."""
+    def stripped(self, name: str) -> bool:
+        """Whether the per-sample shape of ``name`` drops a leading 1 of its ONNX shape."""
+        s = self.fg.shapes[name]
+        return len(s) >= 2 and s[0] == 1
+
+    def axis(self, node: FNode, axis: int, name: str) -> int | None:
+        """ONNX axis of tensor ``name`` → per-sample axis; None for the dropped leading 1."""
+        rank = max(len(self.fg.shapes[name]), 1)
         a = int(axis) + rank if int(axis) < 0 else int(axis)
         if not 0 <= a < rank:
             raise UnsupportedOpError(f"node {node.name!r} ({node.op}): axis {axis} out of range")
-        if a == 0:
-            raise UnsupportedOpError(f"node {node.name!r} ({node.op}) works across the batch "
-                                     "axis, which is not supported")
-        return a - 1
+        if self.stripped(name):
+            return None if a == 0 else a - 1
+        return a
+
+    def full(self, node: FNode, v: QVal, name: str) -> QVal:
+        """``v`` reshaped to the ONNX (batch-1) shape of ``name``, leading 1 included."""
+        shape = self.fg.shapes[name] or (1,)
+        if v.shape == tuple(shape):
+            return v
+        return self.q.shape_op("reshape", v, node.name, v.ref, shape=list(shape))
+
+    def fit(self, node: FNode, v: QVal, out: str) -> QVal:
+        """``v`` reshaped to the per-sample shape of ``out`` (same size)."""
+        if v.shape == self.shape(out):
+            return v
+        return self.q.shape_op("reshape", v, node.name, out, shape=list(self.shape(out)))
 
     def const(self, node: FNode, c: np.ndarray, out: str) -> np.ndarray:
         """A constant operand as a float array broadcastable to the per-sample output shape."""
@@ -92,18 +110,24 @@ def lower_node(L: Lowering, node: FNode) -> None:
         raise unsupported(node.op, node.name)
     args = [None if not i else L.fg.consts[i] if i in L.fg.consts else L.vals[i]
             for i in node.inputs]
-    out = fn(L, node, *args, **node.attrs)
+    try:
+        out = fn(L, node, *args, **node.attrs)
+    except TensorProofError:
+        raise
+    except (TypeError, ValueError, IndexError, KeyError, ArithmeticError) as e:
+        raise CompileError(f"node {node.name!r} ({node.op}) cannot be compiled: "
+                           f"{type(e).__name__}: {e}") from None
     for name, v in zip(node.outputs, out if isinstance(out, tuple) else (out,)):
         L.vals[name] = v
 
 
-def lower_graph(fg: FloatGraph, q: Quantizer) -> tuple[dict[str, QVal], dict[str, QVal]]:
-    """Quantize every node of ``fg``; returns the values of the graph inputs and outputs (the
-    outputs as activations)."""
+def lower_graph(fg: FloatGraph, q: Quantizer) -> tuple[dict[str, QVal], list[QVal]]:
+    """Quantize every node of ``fg``; returns the values of the graph inputs (by name) and of
+    its outputs (in order, as activations)."""
     L = Lowering(fg, q)
     for name in fg.inputs:
         L.vals[name] = q.input(name, fg.input_shapes[name], name)
     ins = dict(L.vals)
     for node in fg.nodes:
         lower_node(L, node)
-    return ins, {o: q.act(L.vals[o], "output " + o) for o in fg.outputs}
+    return ins, [q.act(L.vals[o], "output " + o) for o in fg.outputs]

@@ -1,11 +1,15 @@
 """ONNX → normalized float graph: constants folded, static shapes, BatchNorm folded.
 
-The model is evaluated once with batch 1 on a dummy input (float_ops / float_nn). Every node
-whose inputs are all constant — and every Shape/Size, since shapes are static — is folded into a
-constant; the rest is kept with its static shape. Then: Identity, Dropout and float Casts are
-dropped; BatchNormalization after a Conv or Gemm that feeds nothing else is folded into its weights;
-Reshape/Flatten/Squeeze/Unsqueeze become ``tp.Reshape`` and Expand ``tp.Expand`` with a fixed
-per-sample shape; every kept tensor must keep the batch axis in front.
+Semantics: the compiled model is the ONNX model run on **one sample at a time** (batch size 1);
+a batch is a stack of independent samples. The model is evaluated once with batch 1 on a dummy
+input (float_ops / float_nn). Every node whose inputs are all constant — and every Shape/Size,
+since shapes are static — is folded into a constant; the rest is kept with its static shape. Then:
+Identity, Dropout and float Casts are dropped; BatchNormalization after a Conv or Gemm that feeds
+nothing else is folded into its weights; Reshape/Flatten/Squeeze/Unsqueeze become ``tp.Reshape``
+and Expand ``tp.Expand`` with a fixed shape. A tensor's per-sample shape is its batch-1 shape
+without the leading 1 (:meth:`FloatGraph.ps`). Models whose every tensor keeps the batch axis in
+front and computes each sample independently (checked by running two samples together and apart)
+are ``batched``: their float evaluation runs whole batches at once.
 """
 
 from __future__ import annotations
@@ -20,10 +24,17 @@ from .float_nn import NN
 from .float_ops import ELEMENTWISE, np_dtype
 from .onnx_io import attributes, constant_value, input_info, opset_version, to_array, topo_order
 
+
+def _batch_shape(x: np.ndarray, shape) -> tuple[int, ...]:
+    """A baked batch-1 shape, with the batch size of ``x`` when the shape leads with 1."""
+    shape = tuple(shape)
+    return (x.shape[0],) + shape[1:] if shape and shape[0] == 1 else shape
+
+
 FLOAT_OPS: dict = {
     **ELEMENTWISE, **NN,
-    "tp.Reshape": lambda x, shape: x.reshape((x.shape[0],) + tuple(shape)),
-    "tp.Expand": lambda x, shape: np.broadcast_to(x, (x.shape[0],) + tuple(shape)).copy(),
+    "tp.Reshape": lambda x, shape: x.reshape(_batch_shape(x, shape)),
+    "tp.Expand": lambda x, shape: np.broadcast_to(x, _batch_shape(x, shape)).copy(),
 }
 """Float semantics of every ONNX op the frontend can evaluate, plus the internal tp.* ops."""
 
@@ -42,21 +53,37 @@ class FNode:
     attrs: dict = field(default_factory=dict)
 
 
+def per_sample(shape: tuple[int, ...]) -> tuple[int, ...]:
+    """Per-sample shape of a batch-1 shape: without its leading 1 (rank >= 2), at least (1,)."""
+    if len(shape) >= 2 and shape[0] == 1:
+        return tuple(shape[1:])
+    return tuple(shape) if shape else (1,)
+
+
 @dataclass
 class FloatGraph:
-    """The normalized float model. ``shapes`` are full static shapes with batch 1."""
+    """The normalized float model. ``shapes`` are static shapes with batch 1."""
 
     inputs: list[str]
-    input_shapes: dict[str, tuple[int, ...]]
     outputs: list[str]
     nodes: list[FNode]
     consts: dict[str, np.ndarray]
     shapes: dict[str, tuple[int, ...]]
     opset: int
+    batched: bool = False
+    onnx_outputs: list[str] = field(default_factory=list)
 
-    def run(self, feeds: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        """Float64 inference on a batch; returns every activation tensor by name."""
-        vals = {k: np.asarray(v, dtype=np.float64) for k, v in feeds.items()}
+    def ps(self, name: str) -> tuple[int, ...]:
+        """Per-sample shape of tensor ``name``."""
+        return per_sample(self.shapes[name])
+
+    @property
+    def input_shapes(self) -> dict[str, tuple[int, ...]]:
+        """Per-sample shape of each input."""
+        return {k: self.ps(k) for k in self.inputs}
+
+    def _run(self, feeds: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        vals = dict(feeds)
         with np.errstate(all="ignore"):
             for n in self.nodes:
                 args = [None if not i else self.consts[i] if i in self.consts else vals[i]
@@ -65,6 +92,34 @@ class FloatGraph:
                 for name, v in zip(n.outputs, out if isinstance(out, tuple) else (out,)):
                     vals[name] = np.asarray(v, dtype=np.float64)
         return vals
+
+    def run(self, feeds: dict[str, np.ndarray], batched: bool | None = None
+            ) -> dict[str, np.ndarray]:
+        """Float64 inference on samples (N, *per-sample shape); returns every activation tensor
+        as (N, *per-sample shape). Batched models run at once, others one sample at a time."""
+        n = len(next(iter(feeds.values())))
+        feeds = {k: np.asarray(v, dtype=np.float64) for k, v in feeds.items()}
+        if self.batched if batched is None else batched:
+            vals = self._run({k: v.reshape((n,) + self.shapes[k][1:]) for k, v in feeds.items()})
+        else:
+            per = [self._run({k: v[i].reshape(self.shapes[k]) for k, v in feeds.items()})
+                   for i in range(n)]
+            vals = {k: np.stack([p[k] for p in per]) for k in per[0]}
+        return {k: v.reshape((n,) + self.ps(k)) for k, v in vals.items()}
+
+
+def _is_batched(fg: FloatGraph) -> bool:
+    """Whether two samples run together give what they give apart (and shapes lead with 1)."""
+    if any(not s or s[0] != 1 for s in fg.shapes.values()):
+        return False
+    rng = np.random.default_rng(0)
+    feeds = {k: rng.normal(size=(2,) + fg.ps(k)) for k in fg.inputs}
+    try:
+        together = fg.run(feeds, batched=True)
+    except Exception:
+        return False
+    apart = fg.run(feeds, batched=False)
+    return all(np.allclose(together[k], apart[k], equal_nan=True) for k in apart)
 
 
 def unsupported(op: str, node: str) -> UnsupportedOpError:
@@ -99,7 +154,7 @@ def _trace(model: onnx.ModelProto):
     inputs = {vi.name: input_info(vi)[0] for vi in g.input if vi.name not in consts}
     if not inputs:
         raise CompileError("the model has no inputs")
-    values = {k: np.full((1,) + s, 0.5) for k, s in inputs.items()}
+    values = {k: np.full(s, 0.5) for k, s in inputs.items()}
     used = {i for n in g.node for i in n.input} | {o.name for o in g.output}
     kept: list[FNode] = []
     for idx, n in enumerate(topo_order(g, set(consts) | set(values))):
@@ -110,6 +165,8 @@ def _trace(model: onnx.ModelProto):
             continue
         if n.op_type in ("Softmax", "LogSoftmax"):
             attrs["_opset"] = opset
+        if n.op_type == "Split" and "num_outputs" not in attrs:
+            attrs["num_outputs"] = len(n.output)
         is_const = all(not i or i in consts for i in n.input) or n.op_type in ("Shape", "Size")
         args = [None if not i else consts[i] if i in consts else values[i] for i in n.input]
         outs = _evaluate(n, name, attrs, args, is_const)
@@ -177,28 +234,18 @@ def _fold_bn(nodes: list[FNode], consts: dict, outputs: list[str]) -> list[FNode
 
 
 def _static_shapes(nodes: list[FNode], values: dict) -> None:
-    """Fix per-sample shapes of reshapes/expands; check the batch axis stays in front."""
+    """Bake the (batch-1) output shape into reshapes and expands."""
     for n in nodes:
-        out_shape = values[n.outputs[0]].shape
-        for o in n.outputs:
-            if not values[o].shape or values[o].shape[0] != 1:
-                raise UnsupportedOpError(
-                    f"node {n.name!r} ({n.op}) produces shape {values[o].shape}: the batch axis "
-                    "is not kept in front (models must act on each sample separately)")
         if n.op in RESHAPE_OPS or n.op == "Expand":
-            axis = n.attrs.get("axis", 1)
-            if n.op == "Flatten" and axis + (values[n.inputs[0]].ndim if axis < 0 else 0) == 0:
-                raise UnsupportedOpError(f"node {n.name!r}: Flatten with axis 0 merges the "
-                                         "batch axis")
             n.op = "tp.Expand" if n.op == "Expand" else "tp.Reshape"
-            n.inputs, n.attrs = n.inputs[:1], {"shape": tuple(out_shape[1:])}
+            n.inputs, n.attrs = n.inputs[:1], {"shape": tuple(values[n.outputs[0]].shape)}
 
 
 def normalize(model: onnx.ModelProto) -> FloatGraph:
     """Fold and normalize an ONNX model (see module docstring)."""
     inputs, consts, values, kept, opset = _trace(model)
-    outputs = [o.name for o in model.graph.output]
-    kept, outputs = _drop_aliases(kept, outputs)
+    onnx_outputs = [o.name for o in model.graph.output]
+    kept, outputs = _drop_aliases(kept, onnx_outputs)
     for o in outputs:
         if o in consts:
             raise CompileError(f"graph output {o!r} is a constant (it does not depend on the "
@@ -208,4 +255,7 @@ def normalize(model: onnx.ModelProto) -> FloatGraph:
     kept = _fold_bn(kept, consts, outputs)
     _static_shapes(kept, values)
     shapes = {k: tuple(v.shape) for k, v in values.items()}
-    return FloatGraph(list(inputs), inputs, outputs, kept, consts, shapes, opset)
+    fg = FloatGraph(list(inputs), outputs, kept, consts, shapes, opset,
+                    onnx_outputs=onnx_outputs)
+    fg.batched = _is_batched(fg)
+    return fg

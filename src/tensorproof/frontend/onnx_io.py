@@ -115,21 +115,21 @@ def topo_order(graph: onnx.GraphProto, known: set[str]) -> list[onnx.NodeProto]:
 
 
 def input_info(vi: onnx.ValueInfoProto) -> tuple[tuple[int, ...], type]:
-    """(per-sample shape, dtype) of a graph input: the leading axis is the batch axis, and must be
-    symbolic or 1; every other dimension must be fixed."""
+    """(batch-1 shape, dtype) of a graph input: a symbolic leading axis is the batch axis (set to
+    1); every other dimension must be fixed."""
     tt = vi.type.tensor_type
     if not vi.type.HasField("tensor_type") or not tt.HasField("shape"):
         raise CompileError(f"graph input {vi.name!r} has no tensor shape")
-    dims = [d.dim_value if d.HasField("dim_value") else None for d in tt.shape.dim]
-    if not dims or dims[0] not in (None, 0, 1):
-        raise UnsupportedOpError(
-            f"graph input {vi.name!r} of shape {dims}: its leading axis must be the batch axis "
-            "(symbolic or 1)")
-    if any(d is None or d < 1 for d in dims[1:]):
-        raise CompileError(f"graph input {vi.name!r} has a dynamic dimension {dims}; "
-                           "only the batch axis may be dynamic")
+    dims = [d.dim_value if d.HasField("dim_value") and d.dim_value > 0 else None
+            for d in tt.shape.dim]
+    if dims and dims[0] is None:
+        dims[0] = 1
+    if any(d is None for d in dims):
+        raise CompileError(f"graph input {vi.name!r} has a dynamic dimension "
+                           f"{[d or '?' for d in dims]}; only the leading (batch) axis may be "
+                           "dynamic")
     dtype = np_dtype(tt.elem_type)
     if np.dtype(dtype).kind != "f":
         raise UnsupportedOpError(f"graph input {vi.name!r} has element type "
                                  f"{np.dtype(dtype).name}; only float inputs are supported")
-    return tuple(dims[1:]), dtype
+    return tuple(dims), dtype

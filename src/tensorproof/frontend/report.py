@@ -44,46 +44,57 @@ class AccuracyReport:
                 "outputs": [o.__dict__ for o in self.outputs]}
 
 
-def _ort_run(model: onnx.ModelProto, feeds: dict[str, np.ndarray], outputs: list[str]
-             ) -> dict[str, np.ndarray] | None:
+def _session(model: onnx.ModelProto):
+    import onnxruntime as ort
+
+    opts = ort.SessionOptions()
+    opts.log_severity_level = 3
     try:
-        import onnxruntime as ort
+        return ort.InferenceSession(model.SerializeToString(), opts,
+                                    providers=["CPUExecutionProvider"])
+    except Exception:  # a newer IR version than this onnxruntime reads: declare IR 10
+        m = onnx.ModelProto()
+        m.CopyFrom(model)
+        m.ir_version = min(m.ir_version, 10)
+        return ort.InferenceSession(m.SerializeToString(), opts,
+                                    providers=["CPUExecutionProvider"])
+
+
+def _ort_run(model: onnx.ModelProto, fg: FloatGraph, feeds: dict[str, np.ndarray],
+             outputs: list[str]) -> dict[str, np.ndarray] | None:
+    """onnxruntime outputs (N, -1) per output; batched models in one call, others per sample
+    (the compiled model's semantics: each sample is a batch of one)."""
+    try:
+        import onnxruntime  # noqa: F401
     except ImportError:
         return None
     try:
-        opts = ort.SessionOptions()
-        opts.log_severity_level = 3
-        try:
-            sess = ort.InferenceSession(model.SerializeToString(), opts,
-                                        providers=["CPUExecutionProvider"])
-        except Exception:  # a newer IR version than this onnxruntime reads: declare IR 10
-            m = onnx.ModelProto()
-            m.CopyFrom(model)
-            m.ir_version = min(m.ir_version, 10)
-            sess = ort.InferenceSession(m.SerializeToString(), opts,
-                                        providers=["CPUExecutionProvider"])
-        f32 = {k: v.astype(np.float32) for k, v in feeds.items()}
-        try:
-            res = sess.run(outputs, f32)
-        except Exception:  # fixed batch size 1, or batch-dependent reshapes: one sample at a time
-            n = next(iter(f32.values())).shape[0]
-            per = [sess.run(outputs, {k: v[i : i + 1] for k, v in f32.items()}) for i in range(n)]
-            res = [np.concatenate([p[j] for p in per]) for j in range(len(outputs))]
+        sess = _session(model)
+        n = next(iter(feeds.values())).shape[0]
+        if fg.batched:
+            res = sess.run(outputs, {k: v.reshape((n,) + fg.shapes[k][1:]).astype(np.float32)
+                                     for k, v in feeds.items()})
+            return {o: np.asarray(r, np.float64).reshape(n, -1) for o, r in zip(outputs, res)}
+        per = [sess.run(outputs, {k: v[i].reshape(fg.shapes[k]).astype(np.float32)
+                                  for k, v in feeds.items()}) for i in range(n)]
+        return {o: np.stack([np.asarray(p[j], np.float64).ravel() for p in per])
+                for j, o in enumerate(outputs)}
     except Exception:
         return None
-    return {o: np.asarray(r, dtype=np.float64) for o, r in zip(outputs, res)}
 
 
 def float_outputs(model: onnx.ModelProto | None, fg: FloatGraph, feeds: dict[str, np.ndarray]
                   ) -> tuple[dict[str, np.ndarray], str]:
-    """Float outputs of the original model: (values by ONNX output name, reference used)."""
-    names = [o.name for o in model.graph.output] if model is not None else list(fg.outputs)
+    """Float outputs of the original model as (N, -1) arrays by ONNX output name, and the
+    reference used."""
+    names = list(fg.onnx_outputs)
     if model is not None and os.environ.get("TENSORPROOF_FLOAT_REFERENCE") != "numpy":
-        res = _ort_run(model, feeds, names)
+        res = _ort_run(model, fg, feeds, names)
         if res is not None:
             return res, "onnxruntime"
     vals = fg.run(feeds)
-    return {o: vals[a] for o, a in zip(names, fg.outputs)}, "numpy float64"
+    n = next(iter(feeds.values())).shape[0]
+    return {o: vals[a].reshape(n, -1) for o, a in zip(names, fg.outputs)}, "numpy float64"
 
 
 def quantized_outputs(cm: CompiledModel, feeds: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

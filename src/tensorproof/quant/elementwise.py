@@ -67,13 +67,18 @@ class Elementwise:
 
     def requant(self, v: QVal, scale: float, layer: str, ref: str, lo: int | None = None,
                 hi: int | None = None, negate: bool = False) -> QVal:
-        """Rescale ``v`` to ``scale`` (times −1 if ``negate``), clamped to [lo, hi] if given."""
+        """Rescale ``v`` to ``scale`` (times −1 if ``negate``), clamped to [lo, hi] if given.
+
+        A target scale so small that x·mult could pass 2^60 (a degenerate calibration, e.g. a
+        tensor that was constant on the samples) is raised until it cannot: the clamp then
+        saturates, as it would anyway."""
+        top = float(np.max(np.abs(v.scale))) * max(v.spec.absmax, 1)
+        scale = max(scale, top / 2.0**60)
         m = np.atleast_1d(np.asarray(v.scale, dtype=np.float64)) / scale * (-1 if negate else 1)
         mult, shift = quantize_multiplier(m, v.spec.absmax, layer)
         nat_lo, nat_hi = requant_bounds(mult, shift, v.lo, v.hi)
-        clamp_lo = nat_lo if lo is None else max(min(lo, nat_hi), nat_lo)
-        clamp_hi = nat_hi if hi is None else min(max(hi, nat_lo), nat_hi)
-        attrs = {"shift": shift, "lo": clamp_lo, "hi": clamp_hi,
+        attrs = {"shift": shift, "lo": nat_lo if lo is None else lo,
+                 "hi": nat_hi if hi is None else hi,
                  "axis": -1 if v.axis is None else v.axis}
         spec = self.b.emit("requant", layer, [v.name], attrs=attrs, consts={"mult": mult},
                            scale=scale, hint=ref)
@@ -216,6 +221,28 @@ class Elementwise:
         spec = self.b.emit("concat", layer, [v.name for v in vs], attrs={"axis": axis},
                            scale=float(vs[0].scale), hint=ref)
         return QVal(spec, vs[0].scale, None, True, ref)
+
+    def zero_stuff(self, v: QVal, strides, layer: str, ref: str) -> QVal:
+        """(C, H, W) → (C, (H−1)·sh + 1, (W−1)·sw + 1) with the inputs at multiples of the
+        strides and zeros between (the input of a transposed convolution)."""
+        v = self.act(v, layer)
+        for axis, s in ((1, strides[0]), (2, strides[1])):
+            if s == 1:
+                continue
+            c = v.shape
+            one = c[: axis + 1] + (1,) + c[axis + 1 :]
+            x = self.shape_op("reshape", v, layer, ref, shape=list(one))
+            z = self.b.emit("mul_const", layer, [x.name], consts={"c": np.array([0])},
+                            scale=float(x.scale))
+            spec = self.b.emit("concat", layer, [x.name] + [z.name] * (s - 1),
+                               attrs={"axis": axis + 1}, scale=float(x.scale))
+            flat = c[:axis] + (c[axis] * s,) + c[axis + 1 :]
+            y = self.shape_op("reshape", QVal(spec, x.scale, None, True, ref), layer, ref,
+                              shape=list(flat))
+            ends = list(flat)
+            ends[axis] = (c[axis] - 1) * s + 1
+            v = self.shape_op("slice", y, layer, ref, starts=[0] * 3, ends=ends, steps=[1] * 3)
+        return v
 
     def zero_pad(self, v: QVal, pads: tuple[int, int, int, int], layer: str, ref: str) -> QVal:
         """Zero padding of the last two axes of (C, H, W): a 1×1 sum pooling with pads."""

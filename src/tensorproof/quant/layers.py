@@ -26,6 +26,25 @@ from .scales import quantize_per_channel, round_half_up, to_int
 COUNT_BITS = 12
 """Fixed-point bits of 1/count when an average's divisor changes with the position."""
 
+BIAS_BITS = 40
+"""A bias is at most 2^40 accumulator steps: a channel whose weights are negligible next to its
+bias (below 2^-40 of it per input step) gets a coarser weight scale instead of a huge bias."""
+
+
+def _weight_scales(w: np.ndarray, b: np.ndarray | None, axis: int, s_x: float, bits: int,
+                   layer: str) -> tuple[np.ndarray, np.ndarray]:
+    """Per-output-channel weights (ints, scales), the scales floored by the bias (BIAS_BITS)."""
+    wq, sw = quantize_per_channel(w, axis, bits, layer)
+    if b is None:
+        return wq, sw
+    floor = np.abs(b) / (s_x * 2.0**BIAS_BITS)
+    if np.all(sw >= floor):
+        return wq, sw
+    sw = np.maximum(sw, floor)
+    shape = [1] * w.ndim
+    shape[axis] = -1
+    return to_int(w / sw.reshape(shape), "weights", layer), sw
+
 
 class Quantizer(Elementwise):
     """Builds the integer graph of a model op by op (see module docstrings)."""
@@ -33,8 +52,8 @@ class Quantizer(Elementwise):
     def linear(self, v: QVal, w: np.ndarray, b: np.ndarray | None, layer: str, ref: str) -> QVal:
         """y = x @ w + b, w of shape (K, N)."""
         x = self.act(v, layer)
-        wq, sw = quantize_per_channel(np.asarray(w, dtype=np.float64), 1, self.cfg.weight_bits,
-                                      layer)
+        wq, sw = _weight_scales(np.asarray(w, dtype=np.float64), b, 1, float(x.scale),
+                                self.cfg.weight_bits, layer)
         s_acc = float(x.scale) * sw
         bq = np.zeros(w.shape[1], np.int64) if b is None else to_int(b / s_acc, "bias", layer)
         spec = self.b.emit("linear", layer, [x.name], consts={"W": wq, "b": bq},
@@ -45,8 +64,8 @@ class Quantizer(Elementwise):
                pads: tuple[int, int, int, int], layer: str, ref: str) -> QVal:
         """Cross-correlation of x (C, H, W) with w (O, C, KH, KW), zero padding, plus b."""
         x = self.act(v, layer)
-        wq, sw = quantize_per_channel(np.asarray(w, dtype=np.float64), 0, self.cfg.weight_bits,
-                                      layer)
+        wq, sw = _weight_scales(np.asarray(w, dtype=np.float64), b, 0, float(x.scale),
+                                self.cfg.weight_bits, layer)
         s_acc = float(x.scale) * sw
         bq = np.zeros(w.shape[0], np.int64) if b is None else to_int(b / s_acc, "bias", layer)
         spec = self.b.emit("conv2d", layer, [x.name], consts={"W": wq, "b": bq},
@@ -149,6 +168,22 @@ class Quantizer(Elementwise):
                         scale=1.0 / qm)
         return self.requant(QVal(y, 1.0 / qm), 1.0 / qm, layer, ref, 0, qm)
 
+    def logsumexp(self, v: QVal, axes: list[int], layer: str, ref: str) -> QVal:
+        """log Σ_A exp(x) = m + log Σ_A exp(x − m), m = max_A x (keepdims), by two tables."""
+        x = self.table_input(v, layer, max_width=1 << 15)
+        keep = {"axes": sorted(axes), "keepdims": 1}
+        m = self.b.emit("reduce_max", layer, [x.name], attrs=keep, hint=ref + "/max")
+        mb = self.b.emit("broadcast", layer, [m.name], attrs={"shape": list(x.shape)})
+        nm = self.b.emit("mul_const", layer, [mb.name], consts={"c": np.array([-1])})
+        d = self.b.emit("add", layer, [x.name, nm.name], scale=float(x.scale))
+        e_max = 1 << self.cfg.exp_bits
+        e = self.lookup(QVal(d, x.scale), np.exp, layer, ref + "/exp",
+                        out_scale=1.0 / e_max, out_range=(1, e_max))
+        s = self.b.emit("reduce_sum", layer, [e.name], attrs=keep, hint=ref + "/sum")
+        log_s = self.lookup(QVal(s, 1.0 / e_max, ref=ref + "/sum"), np.log, layer,
+                            ref + "/logsum")
+        return self.add(QVal(m, x.scale, None, True, ref + "/max"), log_s, layer, ref)
+
     def normalize(self, v: QVal, axes: list[int], eps: float, gamma: np.ndarray | None,
                   beta: np.ndarray | None, layer: str, ref: str) -> QVal:
         """(x − mean_A x) / sqrt(var_A x + eps) · γ + β (see module docstring)."""
@@ -166,7 +201,9 @@ class Quantizer(Elementwise):
         vq = QVal(var, s * s / n**3, ref=ref + "/var")
         vt = self.table_input(vq, layer)
         hi = act_range(self.cfg.lookup_bits)[1]
-        top = 1.0 / math.sqrt(max(eps, 0.0) + max(float(vt.scale) * max(vt.lo, 0), 0.0) or 1e-30)
+        st = self.stats.get(ref + "/rstd")
+        top = st.absmax if st is not None and st.absmax > 0 else 1.0 / math.sqrt(
+            max(eps, 0.0) + max(float(vt.scale) * max(vt.lo, 0), 0.0) or 1e-30)
         r = self.lookup(vt, lambda t: 1.0 / np.sqrt(np.maximum(t, 0.0) + eps), layer,
                         ref + "/rstd", out_scale=top / hi, out_range=(0, hi))
         rb = self.b.emit("broadcast", layer, [r.name], attrs={"shape": list(x.shape)})

@@ -3,8 +3,10 @@
 Requantization follows gemmlowp/TFLite: a real multiplier m = s_in / s_out is replaced by an
 integer ``mult`` and a right ``shift`` with m ≈ mult / 2^shift, and y = (x·mult + 2^(shift−1)) >>
 shift (floor shift, hence round half up). Choice of shift: the largest |mult| gets
-MULT_BITS = 16 significant bits, so its relative rounding error is below 2^-16 — far under the
-2^-7 step of an int8 activation — while x·mult stays small. If |x|max·|mult| + 2^shift would
+MULT_BITS = 20 significant bits, so its relative rounding error is below 2^-20 and a channel
+whose multiplier is 100 times smaller (per-channel multipliers share one shift) still keeps 13
+bits — all far under the 2^-7 step of an int8 activation — while x·mult stays small (an int8
+layer's accumulator is ~2^20, so x·mult ~2^40). If |x|max·|mult| + 2^shift would
 reach 2^62 (the graph's accumulator limit), the shift is lowered one bit at a time; when even
 shift = 1 overflows, the layer is refused (BoundError).
 """
@@ -18,7 +20,7 @@ import numpy as np
 from ..errors import BoundError
 from ..ir.graph import ACC_LIMIT
 
-MULT_BITS = 16
+MULT_BITS = 20
 """Significant bits of the largest requant multiplier (see module docstring)."""
 
 MAX_SHIFT = 61
@@ -72,7 +74,7 @@ def quantize_multiplier(m: np.ndarray, x_absmax: int, layer: str) -> tuple[np.nd
     top = float(np.abs(m).max())
     if not math.isfinite(top):
         raise BoundError(f"layer {layer!r}: requantization multiplier is not finite")
-    shift = 1 if top == 0 else MULT_BITS - math.frexp(top)[1]  # top·2^shift ∈ [2^15, 2^16)
+    shift = 1 if top == 0 else MULT_BITS - math.frexp(top)[1]  # top·2^shift ∈ [2^19, 2^20)
     shift = min(max(shift, 1), MAX_SHIFT)
 
     def fits(s: int) -> bool:
