@@ -79,19 +79,12 @@ def compile_float_graph(fg: FloatGraph, feeds: dict[str, np.ndarray], cfg: Quant
     return CompiledModel(graph, inputs, outputs, {**(info or {}), **meta})
 
 
-def compile_onnx(path_or_model: str | os.PathLike | bytes | onnx.ModelProto,
-                 calibration: Calibration | str | os.PathLike, bits: int = 8, *,
-                 weight_bits: int = 8, method: str = "minmax", percentile: float = 99.99,
-                 lookup_bits: int = 0) -> CompiledModel:
-    """Compile an ONNX model to the exact integer graph tensorproof proves.
+INTERNAL = (ValueError, TypeError, IndexError, KeyError, ArithmeticError, MemoryError)
+"""Exceptions that only a compiler bug (or an exotic model) raises: reported as one line."""
 
-    ``calibration``: sample inputs (an array for a single-input model, a list per input or a
-    dict by input name, or a .npy/.npz/.json file path). ``bits``: activation width (2..16);
-    ``weight_bits``: weights and constants; ``method``: "minmax" or "percentile".
-    Raises CompileError (UnsupportedOpError, BoundError) with a one-line reason.
-    """
-    cfg = QuantConfig(bits=bits, weight_bits=weight_bits, method=method, percentile=percentile,
-                      lookup_bits=lookup_bits)
+
+def _compile(path_or_model, calibration, cfg: QuantConfig):
+    """(CompiledModel, ONNX model, float graph)."""
     model = load_onnx(path_or_model)
     fg = normalize(model)
     if isinstance(calibration, str | os.PathLike):
@@ -105,23 +98,47 @@ def compile_onnx(path_or_model: str | os.PathLike | bytes | onnx.ModelProto,
         except OSError as e:
             raise CompileError(f"cannot read {label!r}: {e.strerror}") from None
     info = {"source": label, "onnx_sha256": hashlib.sha256(blob).hexdigest()}
-    return compile_float_graph(fg, feeds, cfg, info)
+    try:
+        return compile_float_graph(fg, feeds, cfg, info), model, fg
+    except INTERNAL as e:
+        raise CompileError(f"internal error while compiling {label!r}: {type(e).__name__}: "
+                           f"{e}") from None
+
+
+def compile_onnx(path_or_model: str | os.PathLike | bytes | onnx.ModelProto,
+                 calibration: Calibration | str | os.PathLike, bits: int = 8, *,
+                 weight_bits: int = 8, method: str = "minmax", percentile: float = 99.99,
+                 lookup_bits: int = 0) -> CompiledModel:
+    """Compile an ONNX model to the exact integer graph tensorproof proves.
+
+    ``calibration``: sample inputs (an array for a single-input model, a list per input or a
+    dict by input name, or a .npy/.npz/.json file path). ``bits``: activation width (2..16);
+    ``weight_bits``: weights and constants; ``method``: "minmax" or "percentile".
+    Raises CompileError (UnsupportedOpError, BoundError) with a one-line reason.
+    """
+    cfg = QuantConfig(bits=bits, weight_bits=weight_bits, method=method, percentile=percentile,
+                      lookup_bits=lookup_bits)
+    return _compile(path_or_model, calibration, cfg)[0]
 
 
 def compile_with_report(path_or_model, calibration: Calibration | str | os.PathLike,
-                        eval_data: Calibration | str | os.PathLike | None = None, **kwargs):
+                        eval_data: Calibration | str | os.PathLike | None = None, bits: int = 8,
+                        **kwargs):
     """compile_onnx, then the accuracy report on ``eval_data`` (default: the calibration
     samples). Returns (CompiledModel, AccuracyReport); the report's summary is also stored in
     the model's info under "accuracy"."""
     from .report import accuracy_report
 
-    cm = compile_onnx(path_or_model, calibration, **kwargs)
-    model = load_onnx(path_or_model)
-    fg = normalize(model)
+    cfg = QuantConfig(bits=bits, **kwargs)
+    cm, model, fg = _compile(path_or_model, calibration, cfg)
     data = calibration if eval_data is None else eval_data
     if isinstance(data, str | os.PathLike):
         data = load_samples(data)
     feeds = sample_feeds(fg.inputs, fg.input_shapes, data)
-    rep = accuracy_report(cm, model, fg, feeds)
+    try:
+        rep = accuracy_report(cm, model, fg, feeds)
+    except INTERNAL as e:
+        raise CompileError(f"internal error while evaluating the compiled model: "
+                           f"{type(e).__name__}: {e}") from None
     cm.info["accuracy"] = rep.as_dict()
     return cm, rep

@@ -113,8 +113,10 @@ def accuracy_report(cm: CompiledModel, model: onnx.ModelProto | None, fg: FloatG
         f = ref[o.onnx_name].reshape(len(ref[o.onnx_name]), -1)
         g = got[o.onnx_name].reshape(len(got[o.onnx_name]), -1)
         err = np.abs(f - g)
+        err = err[np.isfinite(err)]  # a float model may output inf/NaN (e.g. log of 0)
         top1 = float(np.mean(f.argmax(1) == g.argmax(1))) if f.shape[1] > 1 else None
+        fin = np.abs(f[np.isfinite(f)])
         rows.append(OutputAccuracy(o.onnx_name, top1, float(err.max(initial=0)),
                                    float(err.mean()) if err.size else 0.0,
-                                   float(np.abs(f).max(initial=0))))
+                                   float(fin.max(initial=0))))
     return AccuracyReport(tuple(rows), which, int(next(iter(feeds.values())).shape[0]))

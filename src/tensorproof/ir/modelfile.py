@@ -39,6 +39,17 @@ _DTYPES = {"<i8": np.dtype("<i8")}
 MAX_HEADER = 1 << 28
 
 
+def _finite(o: object) -> object:
+    """``o`` with non-finite floats replaced by None (JSON has no NaN or infinity)."""
+    if isinstance(o, dict):
+        return {k: _finite(v) for k, v in o.items()}
+    if isinstance(o, list | tuple):
+        return [_finite(v) for v in o]
+    if isinstance(o, float | np.floating) and not np.isfinite(o):
+        return None
+    return o
+
+
 def _json_default(o: object) -> object:
     if isinstance(o, np.integer):
         return int(o)
@@ -76,7 +87,7 @@ def _pack(model: CompiledModel) -> tuple[bytes, bytes]:
         },
         "inputs": [[q.name, list(q.shape), q.scale, q.bits, q.lo, q.hi] for q in model.inputs],
         "outputs": [[o.name, o.onnx_name, list(o.shape), o.scale] for o in model.outputs],
-        "info": model.info,
+        "info": _finite(model.info),
         "arrays": table,
     }
     data = b"".join(chunks)
