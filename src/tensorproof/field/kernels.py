@@ -24,6 +24,7 @@ _ZERO = np.uint64(0)
 _ONE = np.uint64(1)
 _PM2 = np.uint64(P - 2)
 _HALF = np.uint64((P - 1) // 2)
+_HALF_I = np.int64((P - 1) // 2)
 _W2 = np.uint64(NONRESIDUE[2])
 _W3 = np.uint64(NONRESIDUE[3])
 
@@ -454,12 +455,16 @@ def k3_inner(a, b):
 # ---- integer conversions -------------------------------------------------------------------
 
 
-@njit("void(int64[::1], uint64[::1])", cache=True)
+@njit("int64(int64[::1], uint64[::1])", cache=True)
 def from_signed(x, out):
-    """Centered lift: x >= 0 -> x, x < 0 -> p + x (|x| < 2^63 < p)."""
+    """Centered lift x -> x mod p for |x| <= (p-1)/2 (where it is injective and to_signed inverts
+    it). Returns -1, or the index of the first x out of that range (``out`` is then partial)."""
     for i in range(x.shape[0]):
         v = x[i]
+        if v > _HALF_I or v < -_HALF_I:
+            return i
         out[i] = np.uint64(v) + _P if v < 0 else np.uint64(v)
+    return -1
 
 
 @njit("UniTuple(int64, 2)(uint64[::1], uint64, int64[::1])", cache=True)

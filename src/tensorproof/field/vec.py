@@ -6,10 +6,9 @@ k >= 2, exactly as in :mod:`tensorproof.field.scalar`, whose results these twins
 
 Canonical inputs: every operation assumes array entries < p and does not check them (checking
 would cost a pass per operation). Values from outside the field layer enter through
-``from_signed`` (range-checked), ``VecField.from_uint64`` (reduces mod p), ``from_scalars`` or
-``check_canonical`` (both raise FieldError on a value >= p). Arrays of another dtype are refused
-with FieldError rather than silently reinterpreted. Scalars passed to ``scale``/``add_scalar``
-are checked.
+``from_signed`` (checks |x| <= (p-1)/2), ``VecField.from_uint64`` (reduces mod p), or
+``from_scalars`` / ``check_canonical`` (both raise FieldError on a value >= p). Arrays of another
+dtype are refused with FieldError, never silently reinterpreted. Scalar arguments are checked.
 
 >>> FV.mul(np.array([P - 1], dtype=np.uint64), np.array([P - 1], dtype=np.uint64))
 array([1], dtype=uint64)
@@ -71,16 +70,23 @@ def check_canonical(a: np.ndarray) -> None:
 
 
 def from_signed(x: Any) -> np.ndarray:
-    """Signed integers -> F vector (same shape) by the centered lift: x < 0 maps to p + x."""
+    """Signed integers -> F vector (same shape) by the centered lift: x < 0 maps to p + x.
+
+    Raises FieldError unless every |x| <= (p-1)/2 = 2^63 - 2^31, the range on which the lift is
+    injective, so that ``to_signed(from_signed(x)) == x`` always holds.
+    """
     x = np.asarray(x)
     if x.dtype.kind == "u":
         if x.size and int(x.max()) > _INT64_MAX:
-            raise FieldError("from_signed: unsigned value does not fit int64")
+            raise FieldError("from_signed: unsigned value exceeds (p-1)/2")
     elif x.dtype.kind != "i":
         raise FieldError(f"from_signed needs an integer array, got dtype {x.dtype}")
     x = np.ascontiguousarray(x, dtype=np.int64)
     out = np.empty(x.shape, dtype=np.uint64)
-    kn.from_signed(x.reshape(-1), out.reshape(-1))
+    i = kn.from_signed(x.reshape(-1), out.reshape(-1))
+    if i >= 0:
+        v = int(x.reshape(-1)[i])
+        raise FieldError(f"from_signed: |{v}| at index {i} exceeds (p-1)/2")
     return out
 
 
