@@ -49,7 +49,8 @@ def print_tables(r: dict) -> None:
     print("| field | M mul/s (2^20 arrays) |\n|---|---|")
     for row, name in zip(r["field"], ("F", "K2", "K3")):
         print(f"| {name} | {row['mops']:.1f} |")
-    print("\n| sumcheck (product of 2 tables, K2) | prove | verify | proof bytes |\n|---|---|---|---|")
+    print("\n| sumcheck (product of 2 tables, K2) | prove | verify | proof bytes |")
+    print("|---|---|---|---|")
     for s in r["sumcheck"]:
         print(f"| 2^{s['log_size']} | {s['prove_s'] * 1e3:.1f} ms | {s['verify_s'] * 1e3:.1f} ms "
               f"| {s['proof_bytes']:,} |")
