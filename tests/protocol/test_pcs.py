@@ -76,6 +76,18 @@ def test_honest_openings_verify_small_sizes(k, m):
             assert verify(verifier, commitment, points, values, proof) == p_state
 
 
+@pytest.mark.parametrize("k", [2, 3])
+def test_honest_openings_verify_medium_sizes(k):
+    """2^13 .. 2^16 (Ligero only: RawPCS proofs would be the whole table)."""
+    rng = np.random.default_rng(30 + k)
+    params = LigeroParams(k=k)
+    for n in range(13, 17):
+        table = random_table(rng, n)
+        points = random_points(rng, n, 2, k)
+        commitment, values, proof, p_state = prove(LigeroPCS(params), table, points)
+        assert verify(LigeroVerifier(params), commitment, points, values, proof) == p_state
+
+
 def test_honest_opening_verifies_at_2_pow_20():
     rng = np.random.default_rng(20)
     table = random_table(rng, 20)

@@ -98,6 +98,8 @@ def check_k(k: int) -> int:
 def normalize_points(points: Sequence[Sequence[Any]], n_vars: int, k: int) -> list[Point]:
     """Points as tuples of k-tuples; VerificationError unless there is at least one point and
     each has n_vars coordinates."""
+    if isinstance(points, np.ndarray):
+        points = list(points)
     if not isinstance(points, Sequence) or len(points) == 0:
         raise VerificationError("an opening needs at least one point")
     out = []
