@@ -122,3 +122,39 @@ def test_shift_too_large_for_the_field_is_a_bound_error():
     g, _ = requant_graph((3, 5), 47, -1, seed=0)
     with pytest.raises(BoundError, match="reduce the shift"):
         build_plan(g, 1)
+
+
+def tiny_cnn(seed=0):
+    """conv 3×3 → requant per channel with ReLU → max pool 2×2 → flatten → linear → requant per
+    tensor → sigmoid lookup: every relation step with a virtual (claim-reduced) input."""
+    from tensorproof.quant.builder import GraphBuilder
+
+    rng = np.random.default_rng(seed)
+    b = GraphBuilder()
+    x = b.add_input("x", (2, 6, 6), -128, 127, 1.0)
+    conv = b.emit("conv2d", "conv", [x.name], attrs={"strides": (1, 1), "pads": (1, 1, 1, 1)},
+                  consts={"W": rng.integers(-20, 21, (4, 2, 3, 3)), "b": rng.integers(-99, 99, 4)})
+    act = b.emit("requant", "conv_rq", [conv.name], consts={"mult": rng.integers(900, 1100, 4)},
+                 attrs={"shift": 17, "lo": 0, "hi": 127, "axis": 0})
+    pool = b.emit("max_pool2d", "pool", [act.name],
+                  attrs={"kernel": (2, 2), "strides": (2, 2), "pads": (0, 0, 0, 0)})
+    flat = b.emit("reshape", "flat", [pool.name], attrs={"shape": (36,)})
+    fc = b.emit("linear", "fc", [flat.name],
+                consts={"W": rng.integers(-30, 31, (36, 5)), "b": rng.integers(-99, 99, 5)})
+    rq = b.emit("requant", "fc_rq", [fc.name], consts={"mult": [40]},
+                attrs={"shift": 12, "lo": -128, "hi": 127, "axis": -1})
+    t = np.arange(-128, 128)
+    sig = b.emit("lookup", "sigmoid", [rq.name], attrs={"x_lo": -128},
+                 consts={"table": np.rint(255 / (1 + np.exp(-t / 16))).astype(np.int64)})
+    return b.build([sig.name]), sig.name
+
+
+@pytest.mark.parametrize("batch", [1, 3])
+def test_tiny_cnn_end_to_end(batch):
+    g, out = tiny_cnn()
+    xs = {"x": np.random.default_rng(batch).integers(-128, 128, (batch, 2, 6, 6))}
+    ref = execute(g, xs)
+    assert 0 < (ref[g.nodes[1].output] == 0).mean() < 1  # the ReLU clamp is active
+    assert len(np.unique(ref[out])) > 3
+    _, outputs = prove_and_verify(g, xs)
+    assert np.array_equal(outputs[out], ref[out])

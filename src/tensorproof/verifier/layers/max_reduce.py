@@ -138,7 +138,8 @@ def verify(ctx, i: int, step) -> None:
     expected = ext.mul(eq_eval(ext, rho_p, sub.point),
                        evaluate_terms(ext, relation_terms(sh, pad, lam, ext.square(lam)), values))
     if not ext.eq(expected, sub.value):
-        raise VerificationError(f"layer {step.name!r} (max_reduce): y is not the window maximum")
+        raise VerificationError(f"layer {step.name!r} (max_reduce): y is not the window maximum "
+                                "(or d ≠ y − x, or a nonzero entry in y's padding)")
     rho_w = ctx.challenge_point(ctx.label(i, step, "window point"), sh.u_bits)
     d_w = ext.zero()
     for u, d_u in enumerate(d_us):

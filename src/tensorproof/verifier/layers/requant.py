@@ -129,7 +129,8 @@ def verify(ctx, i: int, step) -> None:
     expected = ext.mul(eq_eval(ext, rho, sub.point),
                        evaluate_terms(ext, relation_terms(step, pad, lam), values))
     if not ext.eq(expected, sub.value):
-        raise VerificationError(f"layer {step.name!r} (requant): x·M + 2^(s−1) ≠ 2^s·q + r")
+        raise VerificationError(f"layer {step.name!r} (requant): x·M + 2^(s−1) ≠ 2^s·q + r "
+                                "(or a nonzero entry in y's padding)")
     ctx.claim(step.inputs[0], sub.point, x_val)
     ctx.const_claim(step.consts[0], channel_point(plan, step, sub.point), m_val)
     ctx.claim(q_name(step), sub.point, q_val)

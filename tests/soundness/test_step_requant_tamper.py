@@ -1,0 +1,263 @@
+"""Named tamper suite of the requant step, through the real prove/verify drivers: a lying prover
+commits wrong advice (q, remainder limbs, y, y's padding) — with multiplicities counting only
+the rows that are in the tables, as a cheater would — or a proof message is changed. Every case
+must end in VerificationError or ProofFormatError, never another exception.
+
+The lying-prover helpers (`lying_proof`, `bump`, `rejects`) are shared by the lookup and
+max_reduce tamper suites.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pytest
+
+from protocol.step_harness import RAW_CONFIG, build_plan, compiled, graph, node, spec
+from tensorproof.errors import ProofFormatError, VerificationError
+from tensorproof.field.params import P
+from tensorproof.field.vec import to_signed
+from tensorproof.prover import prove as prove_mod
+from tensorproof.prover.lookups import real_rows
+from tensorproof.prover.model import setup
+from tensorproof.transcript import ProverTranscript
+from tensorproof.verifier.lookups import group_uses, mult_name
+from tensorproof.verifier.verify import verify
+
+# ---- a lying prover ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Message:
+    label: str
+    start: int
+    end: int
+
+
+class _Recording(ProverTranscript):
+    """ProverTranscript remembering every message's label and byte range (the last one made)."""
+
+    last: _Recording | None = None
+
+    def __init__(self, domain: bytes):
+        super().__init__(domain)
+        self.messages: list[Message] = []
+        self._n = 0
+        _Recording.last = self
+
+    def send_bytes(self, label: str, data: bytes) -> None:
+        self.messages.append(Message(label, self._n, self._n + len(data)))
+        self._n += len(data)
+        super().send_bytes(label, data)
+
+
+@dataclass(frozen=True)
+class Lie:
+    vk: object
+    proof: object
+    messages: list[Message]
+
+    def find(self, fragment: str) -> list[Message]:
+        found = [m for m in self.messages if fragment in m.label]
+        assert found, f"no message labelled *{fragment}*"
+        return found
+
+
+def loose_multiplicities(plan, tables) -> dict[str, np.ndarray]:
+    """Multiplicities of the rows that are in their tables; the others are left out (a cheater
+    cannot count them anywhere)."""
+    out = {}
+    for key, group in group_uses(plan.lookup_uses).items():
+        tcols = group[0].table.padded_columns()
+        order = np.argsort(tcols[0], kind="stable")
+        total = np.zeros(len(tcols[0]), dtype=np.int64)
+        for use in group:
+            layout = plan.tensors[use.columns[0]].layout
+            real = real_rows(layout.shape, layout.padded).astype(bool)
+            cols = [to_signed(tables[c])[real] for c in use.columns]
+            pos = np.searchsorted(tcols[0], cols[0], sorter=order).clip(0, len(order) - 1)
+            idx = order[pos]
+            found = tcols[0][idx] == cols[0]
+            for c, t in zip(cols[1:], tcols[1:]):
+                found &= c == t[idx]
+            total += np.bincount(idx[found], minlength=len(total))
+        out[mult_name(key)] = total
+    return out
+
+
+def lying_proof(monkeypatch, g, inputs, ints_fn=None, tables_fn=None) -> Lie:
+    """Prove with the real driver after ints_fn(plan, ints) changed the witness and
+    tables_fn(plan, tables) the padded tables (both in place; tables_fn must be idempotent)."""
+    real_witness, real_padded = prove_mod.witness, prove_mod._padded_all
+
+    def padded_all(plan, ints):
+        tables = real_padded(plan, ints)
+        if tables_fn:
+            tables_fn(plan, tables)
+        return tables
+
+    def witness(plan, inputs_, consts):
+        ints = real_witness(plan, inputs_, consts)
+        if ints_fn:
+            ints_fn(plan, ints)
+        ints.update(loose_multiplicities(plan, padded_all(plan, ints)))
+        return ints
+
+    monkeypatch.setattr(prove_mod, "witness", witness)
+    monkeypatch.setattr(prove_mod, "_padded_all", padded_all)
+    monkeypatch.setattr(prove_mod, "multiplicities", lambda plan, t, uses: {})
+    monkeypatch.setattr(prove_mod, "ProverTranscript", _Recording)
+    pk = setup(compiled(g), dict(RAW_CONFIG))
+    proof = prove_mod.prove(pk, inputs)
+    return Lie(pk.vk, proof, _Recording.last.messages)
+
+
+def bump(lie: Lie, message: Message, element: int = 0, k: int = 2):
+    """The proof with K element `element` of `message` plus 1 (still canonical)."""
+    stream = bytearray(lie.proof.stream)
+    pos = message.start + 8 * k * element
+    assert pos + 8 <= message.end
+    v = (int.from_bytes(stream[pos:pos + 8], "big") + 1) % P
+    stream[pos:pos + 8] = v.to_bytes(8, "big")
+    return replace(lie.proof, stream=bytes(stream))
+
+
+def rejects(vk, proof, match: str | None = None) -> None:
+    with pytest.raises((VerificationError, ProofFormatError), match=match):
+        verify(vk, proof)
+
+
+# ---- the statement: x → requant (shift 20: limbs of 16 and 4 bits) → y → flatten → z -----------
+
+SHIFT, LO, HI = 20, -128, 127
+MULT = np.array([90_000, 120_000, 150_000])
+
+
+def requant_model():
+    specs = [spec("x", (3, 5), -1000, 1000), spec("y", (3, 5), LO, HI), spec("z", (15,), LO, HI)]
+    nodes = [node("requant", ["x"], "y", {"mult": MULT}, shift=SHIFT, lo=LO, hi=HI, axis=0),
+             node("reshape", ["y"], "z", shape=(15,))]
+    return graph(["x"], ["z"], specs, nodes)
+
+
+X = {"x": np.random.default_rng(11).integers(-1000, 1001, (2, 3, 5))}
+
+
+def _entry(ints, clamped: bool, need_r1: bool = False):
+    """An index of y where q is (or is not) clamped (and the upper limb r1 ≥ 1 if asked)."""
+    q, r1 = ints["y#q"], ints["y#r1"]
+    ok = ((q < LO) | (q > HI)) if clamped else ((q > LO + 1) & (q < HI - 1))
+    if need_r1:
+        ok &= r1 >= 1
+    return tuple(int(i) for i in np.argwhere(ok)[0])
+
+
+def shift_y(ints, e, delta: int) -> None:
+    """y[e] += delta, and the flattened public output z claims the lie too."""
+    ints["y"][e] += delta
+    ints["z"] = ints["y"].reshape(len(ints["y"]), -1).copy()
+
+
+@pytest.fixture
+def model():
+    g = requant_model()
+    return g, build_plan(g, 2)
+
+
+def test_honest_proof_verifies(monkeypatch, model):
+    lie = lying_proof(monkeypatch, model[0], X)
+    assert np.array_equal(verify(lie.vk, lie.proof)["z"], lie.proof.outputs["z"])
+
+
+def test_changed_quotient_rejected_by_clamp_lookup(monkeypatch, model):
+    def lie(plan, ints):
+        ints["y#q"][_entry(ints, clamped=False)] += 1
+    rejects(*astuple(lying_proof(monkeypatch, model[0], X, lie)), match="lookup into clamp")
+
+
+def test_changed_quotient_in_clamped_region_rejected_by_relation(monkeypatch, model):
+    def lie(plan, ints):
+        e = _entry(ints, clamped=True)
+        ints["y#q"][e] += 1 if ints["y#q"][e] > HI else -1  # (q ± 1, y) stays in the table
+    rejects(*astuple(lying_proof(monkeypatch, model[0], X, lie)), match="requant")
+
+
+def test_consistent_lie_with_borrowed_remainder_rejected(monkeypatch, model):
+    """q + 1 and y + 1 (a table row), remainder r − 2^s: the relation holds, the upper limb
+    goes negative and leaves its 4-bit range."""
+    def lie(plan, ints):
+        e = _entry(ints, clamped=False)
+        ints["y#q"][e] += 1
+        shift_y(ints, e, 1)
+        ints["y#r1"][e] -= 1 << (SHIFT - 16)
+    rejects(*astuple(lying_proof(monkeypatch, model[0], X, lie)), match="lookup into range4")
+
+
+def test_remainder_of_at_least_two_to_the_shift_rejected(monkeypatch, model):
+    """q − 1, y − 1, r + 2^s: the relation holds, r ≥ 2^s shows in the upper limb."""
+    def lie(plan, ints):
+        e = _entry(ints, clamped=False)
+        ints["y#q"][e] -= 1
+        shift_y(ints, e, -1)
+        ints["y#r1"][e] += 1 << (SHIFT - 16)
+    rejects(*astuple(lying_proof(monkeypatch, model[0], X, lie)), match="lookup into range4")
+
+
+def test_out_of_range_remainder_limb_rejected(monkeypatch, model):
+    """r0 + 2^16, r1 − 1: same remainder, but the low limb leaves [0, 2^16)."""
+    def lie(plan, ints):
+        e = _entry(ints, clamped=False, need_r1=True)
+        ints["y#r0"][e] += 1 << 16
+        ints["y#r1"][e] -= 1
+    rejects(*astuple(lying_proof(monkeypatch, model[0], X, lie)), match="lookup into range16")
+
+
+def test_changed_remainder_rejected(monkeypatch, model):
+    def lie(plan, ints):
+        ints["y#r0"][_entry(ints, clamped=False)] ^= 1
+    rejects(*astuple(lying_proof(monkeypatch, model[0], X, lie)), match="requant")
+
+
+def test_changed_output_rejected(monkeypatch, model):
+    def lie(plan, ints):
+        shift_y(ints, _entry(ints, clamped=False), 1)
+    rejects(*astuple(lying_proof(monkeypatch, model[0], X, lie)), match="lookup into clamp")
+
+
+def test_nonzero_padding_of_output_rejected(monkeypatch, model):
+    """y's padding is invisible to the lookup and to the flattening gather: the step's own
+    zero-padding term must catch it."""
+    def pad(plan, tables):
+        layout = plan.tensors["y"].layout
+        tables["y"][layout.size - 1] = 7  # (batch 1, channel 3 of 4, entry 7 of 8): padding
+    rejects(*astuple(lying_proof(monkeypatch, model[0], X, tables_fn=pad)), match="requant")
+
+
+def test_changed_first_sumcheck_message_rejected(monkeypatch, model):
+    lie = lying_proof(monkeypatch, model[0], X)
+    rejects(lie.vk, bump(lie, lie.find("0:requant:sumcheck/round")[0], 1), match="sumcheck")
+
+
+def test_changed_last_sumcheck_message_rejected(monkeypatch, model):
+    lie = lying_proof(monkeypatch, model[0], X)
+    rejects(lie.vk, bump(lie, lie.find("0:requant:sumcheck/round")[-1], 3))
+
+
+@pytest.mark.parametrize("element, what", [(0, "x"), (1, "mult"), (2, "q"), (3, "r0"),
+                                           (4, "r1"), (5, "y")])
+def test_changed_final_value_rejected(monkeypatch, model, element, what):
+    lie = lying_proof(monkeypatch, model[0], X)
+    (finals,) = lie.find("0:requant:finals")
+    assert finals.end - finals.start == 6 * 16  # x, M, q, r0, r1, y
+    rejects(lie.vk, bump(lie, finals, element), match="requant")
+
+
+def test_truncated_finals_rejected(monkeypatch, model):
+    lie = lying_proof(monkeypatch, model[0], X)
+    (finals,) = lie.find("0:requant:finals")
+    rejects(lie.vk, replace(lie.proof, stream=lie.proof.stream[: finals.end - 8]))
+
+
+def astuple(lie: Lie) -> tuple:
+    return lie.vk, lie.proof
