@@ -28,7 +28,7 @@ DEFAULT_OUT = ROOT / "benchmarks/results/corpus_compile.md"
 
 def _provable_ops() -> set[str] | None:
     try:
-        from tensorproof.verifier.plan import PROVABLE_OPS
+        from tensorproof.verifier.lowering import PROVABLE_OPS
     except Exception:
         return None
     return set(PROVABLE_OPS)
@@ -111,7 +111,7 @@ def write_report(rows: list[dict], out: Path, corpus: Path, seconds: float) -> N
         "",
         f"**{len(ok)} of {len(rows)} models compile** to the exact integer graph; "
         f"{prov} of them use only the integer ops the prover covers today "
-        "(`tensorproof.verifier.plan.PROVABLE_OPS`).",
+        "(`tensorproof.verifier.lowering.PROVABLE_OPS`).",
         "",
         "Columns: *provable* = every integer op is in PROVABLE_OPS; *agreement* = top-1 "
         "agreement with the float model (– for one-value outputs) / max |error| relative to "

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import UnsupportedOpError
 from . import wiring
 from .layers import extra_advice, step_lookups
 from .layout import Layout
 from .lookups import group_uses, mult_name
-from .plan import Plan, Step, TensorPlan, check_provable
+from .plan import Plan, Step, TensorPlan
 
 RELATION_OPS = ("requant", "lookup", "max_reduce")
 """Steps whose output is supplied by the prover (committed, or public) and checked by relation."""
@@ -169,8 +170,11 @@ def _lower_const_binary(op):
 
 
 def _lower_reshape(b, i, node):
-    x = node.inputs[0]
-    y = b.graph_tensor(node.output)
+    _reshape_step(b, node, node.inputs[0], b.graph_tensor(node.output))
+
+
+def _reshape_step(b, node, x: str, y: str) -> None:
+    """A row-major reshape: a relabeling when the padded positions agree, else a gather."""
     wire = wiring.reshape(_shape(b, x), _shape(b, y))
     if wiring.is_identity(wire, Layout(_shape(b, x)), Layout(_shape(b, y))):
         b.step("alias", node, (x,), y)
@@ -201,6 +205,42 @@ def _lower_reduce_sum(b, i, node):
     b.step("reduce_sum", node, (x,), y, axes=axes, keepdims=bool(node.attrs.get("keepdims", 1)))
 
 
+def _lower_slice(b, i, node):
+    x = node.inputs[0]
+    a = node.attrs
+    _, wire = wiring.strided_slice(_shape(b, x), a["starts"], a["ends"], a["steps"])
+    y = b.graph_tensor(node.output)
+    b.step("gather", node, (x,), y, wirings=(wire,))
+
+
+def _lower_broadcast(b, i, node):
+    x = node.inputs[0]
+    y = b.graph_tensor(node.output)
+    b.step("gather", node, (x,), y, wirings=(wiring.broadcast_to(_shape(b, x), _shape(b, y)),))
+
+
+def _lower_reduce_max(b, i, node):
+    x = node.inputs[0]
+    shape = _shape(b, x)
+    axes = tuple(sorted(a % len(shape) for a in node.attrs["axes"]))
+    win_shape, wire = wiring.reduce_windows(shape, axes)
+    spec = b.tensors[x]
+    win = b.tensor(f"{node.output}#windows", win_shape, min(spec.lo, 0), max(spec.hi, 0))
+    b.step("gather", node, (x,), win, wirings=(wire,))
+    y_spec = b.graph.tensors[node.output]
+    if tuple(y_spec.shape) == win_shape[:-1]:
+        b.step("max_reduce", node, (win,), b.graph_tensor(node.output), axis=len(win_shape))
+        return
+    m = b.tensor(f"{node.output}#max", win_shape[:-1], y_spec.lo, y_spec.hi)
+    b.step("max_reduce", node, (win,), m, axis=len(win_shape))
+    _reshape_step(b, node, m, b.graph_tensor(node.output))
+
+
+def _lower_matmul(b, i, node):
+    y = b.graph_tensor(node.output)
+    b.step("matmul", node, node.inputs[:2], y)
+
+
 _LOWER = {
     "linear": _lower_linear,
     "conv2d": _lower_conv2d,
@@ -216,4 +256,22 @@ _LOWER = {
     "transpose": _lower_transpose,
     "concat": _lower_concat,
     "reduce_sum": _lower_reduce_sum,
+    "slice": _lower_slice,
+    "broadcast": _lower_broadcast,
+    "reduce_max": _lower_reduce_max,
+    "matmul": _lower_matmul,
 }
+
+
+PROVABLE_OPS = tuple(sorted(_LOWER))
+"""Integer ops the prover can prove (the keys of the lowering table)."""
+
+
+def check_provable(graph) -> None:
+    """Raise UnsupportedOpError naming the first node the prover cannot prove yet."""
+    for node in graph.nodes:
+        if node.op not in _LOWER:
+            raise UnsupportedOpError(
+                f"node {node.name!r}: integer op {node.op!r} cannot be proven yet "
+                f"(provable: {', '.join(PROVABLE_OPS)})"
+            )

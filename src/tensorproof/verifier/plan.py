@@ -17,13 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..errors import UnsupportedOpError
 from .layout import Layout
-
-PROVABLE_OPS = (
-    "linear", "conv2d", "sum_pool2d", "max_pool2d", "requant", "lookup", "add", "add_const",
-    "mul", "mul_const", "reshape", "transpose", "concat", "reduce_sum",
-)
 
 
 @dataclass(frozen=True)
@@ -68,13 +62,3 @@ class Plan:
 
     def tensor(self, name: str) -> TensorPlan:
         return self.tensors[name]
-
-
-def check_provable(graph) -> None:
-    """Raise UnsupportedOpError naming the first node the prover cannot prove yet."""
-    for node in graph.nodes:
-        if node.op not in PROVABLE_OPS:
-            raise UnsupportedOpError(
-                f"node {node.name!r}: integer op {node.op!r} cannot be proven yet "
-                f"(provable: {', '.join(PROVABLE_OPS)})"
-            )

@@ -92,3 +92,36 @@ def concat(in_shapes, axis: int):
                         padded_flat_index(Layout(tuple(shape)), idx)))
         offset += shape[axis]
     return tuple(out_shape), wirings
+
+
+def strided_slice(in_shape, starts, ends, steps):
+    """Wiring of x[starts:ends:steps] (one slice per axis, positive steps)."""
+    out_shape = tuple(len(range(s, e, st)) for s, e, st in zip(starts, ends, steps))
+    idx = _grid(out_shape)
+    src = tuple(s + i * st for i, s, st in zip(idx, starts, steps))
+    return out_shape, (padded_flat_index(Layout(out_shape), idx),
+                       padded_flat_index(Layout(tuple(in_shape)), src))
+
+
+def broadcast_to(in_shape, out_shape):
+    """Wiring of numpy broadcast_to for equal ranks (size-1 axes repeat)."""
+    idx = _grid(tuple(out_shape))
+    src = tuple(np.zeros_like(i) if d == 1 else i for i, d in zip(idx, in_shape))
+    return (padded_flat_index(Layout(tuple(out_shape)), idx),
+            padded_flat_index(Layout(tuple(in_shape)), src))
+
+
+def reduce_windows(in_shape, axes):
+    """Wiring x → (kept axes…, U) with the reduced axes flattened into the last axis U."""
+    kept = [a for a in range(len(in_shape)) if a not in axes]
+    u = int(np.prod([in_shape[a] for a in axes], dtype=np.int64))
+    out_shape = (*(in_shape[a] for a in kept), u)
+    idx = _grid(out_shape)
+    src = [None] * len(in_shape)
+    for j, a in enumerate(kept):
+        src[a] = idx[j]
+    rest = np.unravel_index(idx[-1], tuple(in_shape[a] for a in axes))
+    for a, r in zip(axes, rest):
+        src[a] = r.astype(np.int64)
+    return out_shape, (padded_flat_index(Layout(out_shape), idx),
+                       padded_flat_index(Layout(tuple(in_shape)), tuple(src)))

@@ -25,6 +25,7 @@ _MODULES = {
     "requant": "requant",
     "lookup": "lookup",
     "max_reduce": "max_reduce",
+    "matmul": "matmul",
 }
 
 
