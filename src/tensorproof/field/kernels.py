@@ -1,14 +1,15 @@
 """Numba kernels for Goldilocks arithmetic on uint64 arrays (the hot loops behind ``vec.py``).
 
-Every kernel assumes canonical inputs (< p) and writes canonical outputs into a caller-supplied
-``out`` (no temporaries). Reduction of a 128-bit x = hi 2^64 + lo, hi = hh 2^32 + hl, uses
-2^64 = 2^32 - 1 and 2^96 = -1 (mod p):  x = lo - hh + hl (2^32 - 1)  (mod p).
+Every kernel assumes canonical inputs (< p) and writes canonical outputs (into a caller-supplied
+``out`` where it returns an array). Reduction of a 128-bit x = hi 2^64 + lo, hi = hh 2^32 + hl,
+uses 2^64 = 2^32 - 1 and 2^96 = -1 (mod p):  x = lo - hh + hl (2^32 - 1)  (mod p).
 The 64x64 -> 128-bit product is built from four 32x32 -> 64-bit limb products.
-Sums and inner products reduce lazily: 128-bit products are accumulated into three words
-(2^192 > n p^2 for every n < 2^64) and reduced once per output coefficient.
-Extension products (k = 2, 3) are schoolbook with X^k = W, one lazy reduction per coefficient.
+Extension products (k = 2, 3) are schoolbook with X^k = W; sums of products inside them are
+accumulated in 192 bits and reduced once per coefficient. Sums and inner products over vectors
+keep a 128-bit running sum of reduced terms (one reduction per coefficient at the end).
+K vectors are passed flat (row i = entries k i .. k i + k - 1) so LLVM vectorizes across rows.
+Top-level kernels have explicit signatures and ``cache=True`` but compile on first call.
 """
-
 from __future__ import annotations
 
 import numpy as np
@@ -30,6 +31,26 @@ _W3 = np.uint64(NONRESIDUE[3])
 
 _F1 = "void(uint64[::1], uint64[::1])"
 _F2 = "void(uint64[::1], uint64[::1], uint64[::1])"
+
+
+class _Kernel:
+    """A kernel with an explicit numba signature, compiled (or loaded from the on-disk cache) on
+    its first call rather than at import: a cold compile of every kernel takes ~20 s of CPU, and
+    a process pays only for the kernels it uses."""
+
+    def __init__(self, sig: str, fn) -> None:
+        self.sig, self.py_func, self._dispatcher = sig, fn, None
+        self.__name__, self.__doc__ = fn.__name__, fn.__doc__
+
+    def __call__(self, *args):
+        if self._dispatcher is None:
+            self._dispatcher = njit(self.sig, cache=True)(self.py_func)
+        return self._dispatcher(*args)
+
+
+def kernel(sig: str):
+    """Decorator: ``njit(sig, cache=True)``, compiled lazily (see _Kernel)."""
+    return lambda fn: _Kernel(sig, fn)
 
 
 # ---- scalar helpers (inlined into the kernels; never called from Python) -------------------
@@ -123,37 +144,37 @@ def fpow(a, e):
 # ---- base field, elementwise on flat arrays ------------------------------------------------
 
 
-@njit(_F2, cache=True)
+@kernel(_F2)
 def f_add(a, b, out):
     for i in range(a.shape[0]):
         out[i] = fadd(a[i], b[i])
 
 
-@njit(_F2, cache=True)
+@kernel(_F2)
 def f_sub(a, b, out):
     for i in range(a.shape[0]):
         out[i] = fsub(a[i], b[i])
 
 
-@njit(_F1, cache=True)
+@kernel(_F1)
 def f_neg(a, out):
     for i in range(a.shape[0]):
         out[i] = fsub(_ZERO, a[i])
 
 
-@njit(_F2, cache=True)
+@kernel(_F2)
 def f_mul(a, b, out):
     for i in range(a.shape[0]):
         out[i] = fmul(a[i], b[i])
 
 
-@njit(_F1, cache=True)
+@kernel(_F1)
 def f_square(a, out):
     for i in range(a.shape[0]):
         out[i] = fmul(a[i], a[i])
 
 
-@njit(_F2, cache=True)
+@kernel(_F2)
 def f_scale(a, s, out):
     """out = a * s[0]."""
     s0 = s[0]
@@ -161,7 +182,7 @@ def f_scale(a, s, out):
         out[i] = fmul(a[i], s0)
 
 
-@njit("void(uint64[::1], uint8[::1], uint64[::1])", cache=True)
+@kernel("void(uint64[::1], uint8[::1], uint64[::1])")
 def f_pow_bits(a, bits, out):
     """out = a^e with e given by its bits, most-significant first."""
     for i in range(a.shape[0]):
@@ -181,7 +202,7 @@ _BLOCK = 1024
 """Block length of the inner-product and batch-inversion kernels: scratch stays in L1."""
 
 
-@njit("int64(uint64[::1], uint64[::1])", cache=True)
+@kernel("int64(uint64[::1], uint64[::1])")
 def f_inv_batch(a, out):
     """out = 1/a by Montgomery's trick on 16 interleaved lanes: 3 products per element and one
     exponentiation. Returns -1, or the index of the first zero (``out`` is then garbage)."""
@@ -236,7 +257,7 @@ def f_inv_batch(a, out):
 # row and vectorizes across rows; other k run the same loop with a runtime k.
 
 
-@njit("uint64[::1](uint64[:, ::1])", cache=True)
+@kernel("uint64[::1](uint64[:, ::1])")
 def sum_rows(a):
     """Sum of the n rows of an (n, k) array, one pass per column, reduced once per column."""
     n, k = a.shape
@@ -260,7 +281,7 @@ def _mul_base_rows(a, f, out, k):
             out[i * k + j] = fmul(a[i * k + j], fi)
 
 
-@njit(_F2, cache=True)
+@kernel(_F2)
 def mul_base(a, f, out):
     """out[i] = a[i] * f[i]: each k-coefficient row of ``a`` times one F element of ``f``."""
     k = a.shape[0] // f.shape[0] if f.shape[0] else 1
@@ -279,7 +300,7 @@ def _map_cols(a, c, out, k, mul):
             out[i * k + j] = fmul(a[i * k + j], c[j]) if mul else fadd(a[i * k + j], c[j])
 
 
-@njit("void(uint64[::1], uint64[::1], uint64[::1], boolean)", cache=True)
+@kernel("void(uint64[::1], uint64[::1], uint64[::1], boolean)")
 def map_cols(a, c, out, mul):
     """out[i, j] = a[i, j] * c[j] if ``mul`` else a[i, j] + c[j], with k = len(c) columns.
 
@@ -322,13 +343,13 @@ def k3_prod(a0, a1, a2, b0, b1, b2):
     return c0, c1, reduce192(h2, h1, h0)
 
 
-@njit(_F2, cache=True)
+@kernel(_F2)
 def k2_mul(a, b, out):
     for i in range(a.shape[0] // 2):
         out[2 * i], out[2 * i + 1] = k2_prod(a[2 * i], a[2 * i + 1], b[2 * i], b[2 * i + 1])
 
 
-@njit(_F1, cache=True)
+@kernel(_F1)
 def k2_square(a, out):
     """(a0 + a1 X)^2 = a0^2 + W a1^2 + 2 a0 a1 X."""
     for i in range(a.shape[0] // 2):
@@ -339,7 +360,7 @@ def k2_square(a, out):
         out[2 * i + 1] = fadd(t, t)
 
 
-@njit(_F2, cache=True)
+@kernel(_F2)
 def k2_scale(a, s, out):
     """out[i] = a[i] * s for one K element s."""
     s0 = s[0]
@@ -348,14 +369,14 @@ def k2_scale(a, s, out):
         out[2 * i], out[2 * i + 1] = k2_prod(a[2 * i], a[2 * i + 1], s0, s1)
 
 
-@njit(_F2, cache=True)
+@kernel(_F2)
 def k3_mul(a, b, out):
     for i in range(a.shape[0] // 3):
         j = 3 * i
         out[j], out[j + 1], out[j + 2] = k3_prod(a[j], a[j + 1], a[j + 2], b[j], b[j + 1], b[j + 2])
 
 
-@njit(_F1, cache=True)
+@kernel(_F1)
 def k3_square(a, out):
     """(a0 + a1 X + a2 X^2)^2 = a0^2 + 2W a1 a2 + (2 a0 a1 + W a2^2) X + (2 a0 a2 + a1^2) X^2."""
     for i in range(a.shape[0] // 3):
@@ -370,7 +391,7 @@ def k3_square(a, out):
         out[3 * i + 2] = fadd(fadd(t, t), fmul(a1, a1))
 
 
-@njit(_F2, cache=True)
+@kernel(_F2)
 def k3_scale(a, s, out):
     """out[i] = a[i] * s for one K element s."""
     s0 = s[0]
@@ -405,7 +426,7 @@ def _reduce_acc(acc, k):
     return out
 
 
-@njit("uint64[::1](uint64[::1], uint64[::1])", cache=True)
+@kernel("uint64[::1](uint64[::1], uint64[::1])")
 def f_inner(a, b):
     """[sum_i a_i b_i] over F, one pass over the inputs."""
     buf = np.empty(_BLOCK, dtype=np.uint64)
@@ -420,7 +441,7 @@ def f_inner(a, b):
     return _reduce_acc(acc, 1)
 
 
-@njit("uint64[::1](uint64[::1], uint64[::1])", cache=True)
+@kernel("uint64[::1](uint64[::1], uint64[::1])")
 def k2_inner(a, b):
     """sum_i a_i b_i in K2 (coefficients), one pass over the inputs."""
     buf = np.empty(2 * _BLOCK, dtype=np.uint64)
@@ -435,7 +456,7 @@ def k2_inner(a, b):
     return _reduce_acc(acc, 2)
 
 
-@njit("uint64[::1](uint64[::1], uint64[::1])", cache=True)
+@kernel("uint64[::1](uint64[::1], uint64[::1])")
 def k3_inner(a, b):
     """sum_i a_i b_i in K3 (coefficients), one pass over the inputs."""
     buf = np.empty(3 * _BLOCK, dtype=np.uint64)
@@ -455,7 +476,7 @@ def k3_inner(a, b):
 # ---- integer conversions -------------------------------------------------------------------
 
 
-@njit("int64(int64[::1], uint64[::1])", cache=True)
+@kernel("int64(int64[::1], uint64[::1])")
 def from_signed(x, out):
     """Centered lift x -> x mod p for |x| <= (p-1)/2 (where it is injective and to_signed inverts
     it). Returns -1, or the index of the first x out of that range (``out`` is then partial)."""
@@ -467,7 +488,7 @@ def from_signed(x, out):
     return -1
 
 
-@njit("UniTuple(int64, 2)(uint64[::1], uint64, int64[::1])", cache=True)
+@kernel("UniTuple(int64, 2)(uint64[::1], uint64, int64[::1])")
 def to_signed(a, bound, out):
     """Centered value of each a_i (> (p-1)/2 means negative), checked against |v| <= bound.
 
