@@ -90,3 +90,11 @@ def test_input_outside_the_table_asks_to_recalibrate():
                                                     -1000, 1000)
     with pytest.raises(ProverError, match="'y'.*out of the calibrated range, recalibrate"):
         witness_of(g, plan, {"x": np.array([[0, 1, 500]])})
+
+
+@pytest.mark.parametrize("committed", [True, False])
+def test_single_element_tensor(committed):
+    g, out = lookup_graph((1,), committed)
+    xs = {"x": np.array([[5]])}
+    _, outputs = prove_and_verify(g, xs)
+    assert np.array_equal(outputs[out], execute(g, xs)[out])

@@ -92,3 +92,14 @@ def test_wide_input_range_is_a_bound_error():
     g, _ = pool_graph(1, 4, 4, (2, 2), (2, 2), (0, 0, 0, 0), lo=-(1 << 16), hi=1 << 16)
     with pytest.raises(BoundError, match="requantize its input first"):
         build_plan(g, 1)
+
+
+@pytest.mark.parametrize("committed", [True, False])
+@pytest.mark.parametrize("c, kernel", [(1, (1, 1)), (2, (1, 1)), (1, (2, 2))],
+                         ids=["1x1-window", "1x1-two-channels", "single-window"])
+def test_degenerate_shapes(c, kernel, committed):
+    """U = 1 (no window variables) and a single output entry (no output variables)."""
+    g, out = pool_graph(c, 2, 2, kernel, kernel, (0, 0, 0, 0), committed=committed)
+    xs = {"x": np.random.default_rng(0).integers(-50, 51, (1, c, 2, 2))}
+    _, outputs = prove_and_verify(g, xs)
+    assert np.array_equal(outputs[out], execute(g, xs)[out])

@@ -158,3 +158,12 @@ def test_tiny_cnn_end_to_end(batch):
     assert len(np.unique(ref[out])) > 3
     _, outputs = prove_and_verify(g, xs)
     assert np.array_equal(outputs[out], ref[out])
+
+
+@pytest.mark.parametrize("committed", [True, False])
+def test_single_element_tensor(committed):
+    """One entry, batch 1: no variables at all."""
+    g, out = requant_graph((1,), 9, -1, committed=committed)
+    xs = {"x": np.array([[1234]])}
+    _, outputs = prove_and_verify(g, xs)
+    assert np.array_equal(outputs[out], execute(g, xs)[out])
