@@ -1,0 +1,133 @@
+"""EZKL's side of benchmarks/vs_ezkl.py: one pipeline step per child process.
+
+    python benchmarks/ezkl_runner.py STEP WORKDIR
+
+WORKDIR holds network.onnx and input.json (EZKL's data format); each step reads what the
+earlier ones wrote there and prints one line ``RESULT {json}`` with its timings, so the parent
+can time every step in a fresh process and read that process's peak RSS (os.wait4).
+
+Steps, in order (EZKL 23.0.5, all synchronous):
+  compile  gen_settings (public input and output, fixed params: EZKL's defaults) →
+           calibrate_settings(target="resources") on input.json → compile_circuit
+  setup    gen_srs (a local, insecure, test-only SRS: nothing can be downloaded) → setup (pk, vk)
+  witness  gen_witness (the quantized forward pass; rescaled outputs for the accuracy column)
+  prove    prove (reads the proving key from disk, as EZKL's prove always does)
+  verify   verify
+  import   import ezkl only (the interpreter + extension baseline for the memory column)
+
+Only the EZKL call itself is timed; imports and file checks are not.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+
+def _timed(fn, *args, **kwargs) -> tuple[object, float]:
+    t0 = time.perf_counter()
+    out = fn(*args, **kwargs)
+    return out, time.perf_counter() - t0
+
+
+def _check(ok: object, what: str) -> None:
+    if ok is False:
+        raise RuntimeError(f"ezkl.{what} returned False")
+
+
+def step_compile(ezkl, d: Path) -> dict:
+    args = ezkl.PyRunArgs()
+    args.input_visibility, args.output_visibility = "public", "public"
+    args.param_visibility = "fixed"
+    ok, t_gen = _timed(ezkl.gen_settings, str(d / "network.onnx"), str(d / "settings.json"),
+                       py_run_args=args)
+    _check(ok, "gen_settings")
+    ok, t_cal = _timed(ezkl.calibrate_settings, str(d / "input.json"), str(d / "network.onnx"),
+                       str(d / "settings.json"), "resources")
+    _check(ok, "calibrate_settings")
+    ok, t_comp = _timed(ezkl.compile_circuit, str(d / "network.onnx"), str(d / "network.ezkl"),
+                        str(d / "settings.json"))
+    _check(ok, "compile_circuit")
+    settings = json.loads((d / "settings.json").read_text())
+    run_args = settings.get("run_args", {})
+    return {"gen_settings_s": t_gen, "calibrate_s": t_cal, "compile_circuit_s": t_comp,
+            "compile_s": t_gen + t_cal + t_comp, "logrows": run_args.get("logrows"),
+            "input_scale": run_args.get("input_scale"),
+            "param_scale": run_args.get("param_scale"),
+            "num_rows": settings.get("num_rows")}
+
+
+def step_setup(ezkl, d: Path) -> dict:
+    logrows = json.loads((d / "settings.json").read_text())["run_args"]["logrows"]
+    _, t_srs = _timed(ezkl.gen_srs, str(d / "kzg.srs"), logrows)
+    ok, t_setup = _timed(ezkl.setup, str(d / "network.ezkl"), str(d / "vk.key"),
+                         str(d / "pk.key"), srs_path=str(d / "kzg.srs"))
+    _check(ok, "setup")
+    return {"gen_srs_s": t_srs, "key_setup_s": t_setup, "setup_s": t_srs + t_setup,
+            "pk_bytes": (d / "pk.key").stat().st_size, "vk_bytes": (d / "vk.key").stat().st_size,
+            "srs_bytes": (d / "kzg.srs").stat().st_size}
+
+
+def step_witness(ezkl, d: Path) -> dict:
+    _, t = _timed(ezkl.gen_witness, str(d / "input.json"), str(d / "network.ezkl"),
+                  str(d / "witness.json"), vk_path=str(d / "vk.key"),
+                  srs_path=str(d / "kzg.srs"))
+    w = json.loads((d / "witness.json").read_text())
+    outputs = (w.get("pretty_elements") or {}).get("rescaled_outputs")
+    return {"witness_s": t, "outputs": [[float(v) for v in o] for o in outputs or []]}
+
+
+def step_prove(ezkl, d: Path) -> dict:
+    proof_path = d / "proof.json"
+    proof_path.unlink(missing_ok=True)
+    res, t = _timed(ezkl.prove, str(d / "witness.json"), str(d / "network.ezkl"),
+                    str(d / "pk.key"), str(proof_path), srs_path=str(d / "kzg.srs"))
+    _check(res, "prove")
+    return {"prove_s": t, **proof_sizes(proof_path)}
+
+
+def proof_sizes(path: Path) -> dict:
+    """The raw proof's bytes (the `proof` field: KZG/Halo2 transcript, without the public
+    instances) and the JSON file's size."""
+    p = json.loads(path.read_text())
+    raw = p.get("proof")
+    if isinstance(raw, list):
+        n = len(raw)
+    elif isinstance(raw, str):
+        n = len(raw.removeprefix("0x")) // 2
+    else:
+        n = None
+    instances = p.get("instances") or []
+    return {"proof_bytes": n, "proof_json_bytes": path.stat().st_size,
+            "n_instances": sum(len(i) for i in instances)}
+
+
+def step_verify(ezkl, d: Path) -> dict:
+    ok, t = _timed(ezkl.verify, str(d / "proof.json"), str(d / "settings.json"),
+                   str(d / "vk.key"), srs_path=str(d / "kzg.srs"))
+    if ok is not True:
+        raise RuntimeError("ezkl.verify rejected the proof")
+    return {"verify_s": t}
+
+
+STEPS = {"compile": step_compile, "setup": step_setup, "witness": step_witness,
+         "prove": step_prove, "verify": step_verify}
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 2 or argv[0] not in (*STEPS, "import"):
+        print(f"usage: ezkl_runner.py {{{'|'.join(STEPS)}|import}} WORKDIR", file=sys.stderr)
+        return 2
+    import ezkl
+
+    result = {"ezkl_version": getattr(ezkl, "__version__", "?")}
+    if argv[0] != "import":
+        result.update(STEPS[argv[0]](ezkl, Path(argv[1])))
+    print("RESULT " + json.dumps(result), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,494 @@
+"""tensorproof vs EZKL: the same ONNX models proven by both systems in one run (issue 5).
+
+    python benchmarks/vs_ezkl.py [--models a,b] [--repeats 3] [--ezkl-repeats N] [--skip-ezkl]
+                                 [--quick] [--out DIR]
+
+Every step of each system runs in a fresh child process; the parent times it (inside the child,
+around the call only) and reads the child's peak RSS from os.wait4 after it exits. tensorproof's
+prove child does only: load the model file and verifying key, rebuild the weight commitment,
+prove (and once more, warm). EZKL's steps run in benchmarks/ezkl_runner.py. A failure of one
+system on one model is recorded with its reason; the run goes on. Writes DIR/vs_ezkl.md and
+DIR/vs_ezkl.json (default benchmarks/results; --quick writes to a temporary folder unless --out
+is given). EZKL is optional: `pip install ezkl==23.0.5` (never a dependency of tensorproof).
+
+Profile tensorproof's prove on one model (the child entry point is reusable):
+    python benchmarks/vs_ezkl.py --models mlp_784_512_512_10 --skip-ezkl --keep WORK
+    python -m cProfile -o prove.prof benchmarks/vs_ezkl.py --child prove WORK/mlp_784_512_512_10
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+TARGET_PROVE, TARGET_MEM = 100.0, 10.0  # issue 5: prove ≥ 100× faster, peak memory ≤ 1/10
+
+
+# ---------------------------------------------------------------- tensorproof's child steps
+def tp_child(step: str, d: Path) -> dict:
+    """One tensorproof step in this (child) process; returns its measurements."""
+    import tensorproof
+
+    if step == "import":
+        return {}
+    import numpy as np
+
+    import tensorproof.api as tp
+    from tensorproof.ir.modelfile import load_model, save_model
+
+    if step == "import-api":
+        return {}
+    if step == "compile":
+        calibration = np.load(d / "calibration.npy")
+        t0 = time.perf_counter()
+        model = tp.compile(str(d / "network.onnx"), calibration)
+        t1 = time.perf_counter()
+        pk = tp.setup(model)
+        t2 = time.perf_counter()
+        save_model(model, d / "model.tpm")
+        tp.save_vk(pk.vk, d / "vk.bin")
+        return {"quantize_s": t1 - t0, "commit_s": t2 - t1, "compile_s": t2 - t0,
+                "model_id": pk.vk.model_id.hex(), "version": tensorproof.__version__}
+    if step == "prove":
+        x = np.load(d / "x.npy")
+        t0 = time.perf_counter()
+        model, vk = load_model(d / "model.tpm"), tp.load_vk(d / "vk.bin")
+        pk = tp.setup(model, k=vk.k)  # rebuild the commitment's prover data (the "pk")
+        if pk.vk.model_id != vk.model_id:
+            raise RuntimeError("the model file and the verifying key disagree")
+        t1 = time.perf_counter()
+        proof = tp.prove(pk, x)
+        t2 = time.perf_counter()
+        tp.save_proof(proof, d / "proof.bin")
+        t3 = time.perf_counter()
+        tp.prove(pk, x)
+        t4 = time.perf_counter()
+        return {"load_s": t1 - t0, "prove_call_s": t2 - t1, "prove_s": t2 - t0,
+                "prove_warm_s": t4 - t3, "proof_bytes": len(proof.to_bytes())}
+    if step == "verify":
+        vk, proof = tp.load_vk(d / "vk.bin"), tp.load_proof(d / "proof.bin")
+        t0 = time.perf_counter()
+        out = tp.verify(vk, proof)
+        t1 = time.perf_counter()
+        warm = []
+        for _ in range(3):
+            t2 = time.perf_counter()
+            tp.verify(vk, proof)
+            warm.append(time.perf_counter() - t2)
+        return {"verify_s": t1 - t0, "verify_warm_s": statistics.median(warm),
+                "outputs": {k: np.asarray(v, dtype=float).ravel().tolist()
+                            for k, v in out.values.items()}}
+    raise SystemExit(f"unknown tensorproof step {step!r}")
+
+
+# ---------------------------------------------------------------- running children
+@dataclass
+class Child:
+    ok: bool
+    result: dict
+    reason: str
+    peak_mib: float
+
+
+def _reason(log: str, rc: int) -> str:
+    """The one line of a failed child's output that says why (its last exception line)."""
+    lines = [ln.strip() for ln in log.splitlines() if ln.strip()]
+    errs = [ln for ln in lines if ("Error" in ln or "Exception" in ln or "panicked" in ln)
+            and not ln.startswith(("File ", "Traceback", "raise "))]
+    line = errs[-1] if errs else (lines[-1] if lines else f"exit status {rc}, no output")
+    return line[:300]
+
+
+def run_child(cmd: list[str], timeout: float, log_path: Path) -> Child:
+    """Run `python *cmd` with a wall-clock limit; its RESULT line, reason, and peak RSS."""
+    with open(log_path, "w") as log:
+        p = subprocess.Popen([sys.executable, *cmd], stdout=log, stderr=subprocess.STDOUT,
+                             cwd=HERE.parent)
+        killed = threading.Event()
+        timer = threading.Timer(timeout, lambda: (killed.set(), p.kill()))
+        timer.start()
+        try:
+            _, status, usage = os.wait4(p.pid, 0)
+        finally:
+            timer.cancel()
+        p.returncode = rc = os.waitstatus_to_exitcode(status)
+    text = log_path.read_text(errors="replace")
+    peak = usage.ru_maxrss / 1024  # Linux: KiB
+    results = [ln[7:] for ln in text.splitlines() if ln.startswith("RESULT ")]
+    if rc == 0 and results:
+        return Child(True, json.loads(results[-1]), "", peak)
+    reason = f"timed out after {timeout:.0f} s" if killed.is_set() else _reason(text, rc)
+    return Child(False, {}, reason, peak)
+
+
+def child_main(step: str, d: str) -> int:
+    print("RESULT " + json.dumps(tp_child(step, Path(d))), flush=True)
+    return 0
+
+
+# ---------------------------------------------------------------- one system on one model
+TP_STEPS = ("compile", "prove", "verify")
+EZKL_STEPS = ("compile", "setup", "witness", "prove", "verify")
+
+
+def run_system(system: str, d: Path, repeats: int, timeout: float) -> dict:
+    """All steps of one system on the model in `d`; stops at the first failing step."""
+    rec: dict = {"runs": {}, "error": None}
+    steps = TP_STEPS if system == "tensorproof" else EZKL_STEPS
+    for step in steps:
+        for i in range(repeats if step == "prove" else 1):
+            cmd = ([__file__, "--child", step, str(d)] if system == "tensorproof"
+                   else [str(HERE / "ezkl_runner.py"), step, str(d)])
+            say(f"  {system} {step}" + (f" ({i + 1}/{repeats})" if step == "prove" else ""))
+            c = run_child(cmd, timeout, d / f"{system}-{step}.log")
+            if not c.ok:
+                rec["error"] = f"{step}: {c.reason}"
+                say(f"    failed: {c.reason}")
+                return rec
+            rec["runs"].setdefault(step, []).append({**c.result, "peak_rss_mib": c.peak_mib})
+    return rec
+
+
+def _max_err(outputs, ref) -> float | None:
+    import numpy as np
+
+    if outputs is None or ref is None:
+        return None
+    out = np.asarray(outputs, dtype=float).ravel()
+    return float(np.abs(out - ref.ravel()).max()) if out.size == ref.size else None
+
+
+def summarize(system: str, rec: dict, ref) -> dict:
+    """Medians and peaks of a system's runs (None where a step did not run)."""
+    runs = rec["runs"]
+
+    def first(step, key):
+        return runs[step][0].get(key) if step in runs else None
+
+    def med(step, key):
+        return statistics.median(r[key] for r in runs[step]) if step in runs else None
+
+    s = {"error": rec["error"], "compile_s": first("compile", "compile_s"),
+         "prove_s": med("prove", "prove_s"), "verify_s": first("verify", "verify_s"),
+         "prove_runs_s": [r["prove_s"] for r in runs.get("prove", [])],
+         "proof_bytes": first("prove", "proof_bytes"),
+         "peak_rss_mib": max((r["peak_rss_mib"] for r in runs.get("prove", [])), default=None),
+         "steps": runs}
+    if system == "tensorproof":
+        outs = first("verify", "outputs")
+        s.update(setup_s=None, commit_s=first("compile", "commit_s"),
+                 prove_warm_s=med("prove", "prove_warm_s"),
+                 verify_warm_s=first("verify", "verify_warm_s"),
+                 max_abs_err=_max_err(next(iter(outs.values())) if outs else None, ref))
+    else:
+        outs = first("witness", "outputs")
+        s.update(setup_s=first("setup", "setup_s"), witness_s=first("witness", "witness_s"),
+                 logrows=first("compile", "logrows"), pk_bytes=first("setup", "pk_bytes"),
+                 max_abs_err=_max_err(outs[0] if outs else None, ref))
+    return s
+
+
+# ---------------------------------------------------------------- the run
+def say(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def prepare(m, d: Path):
+    """Write the model and its data into `d`; return onnxruntime's float output (or None)."""
+    import numpy as np
+
+    d.mkdir(parents=True, exist_ok=True)
+    (d / "network.onnx").write_bytes(m.onnx_bytes)
+    (d / "input.json").write_text(m.ezkl_input_json())
+    np.save(d / "x.npy", m.x)
+    np.save(d / "calibration.npy", m.calibration)
+    try:
+        import onnxruntime as ort
+    except ImportError:
+        return None
+    sess = ort.InferenceSession(m.onnx_bytes, providers=["CPUExecutionProvider"])
+    return np.asarray(sess.run(None, {m.input_name: m.x})[0], dtype=float)
+
+
+def baselines(work: Path, with_ezkl: bool) -> dict:
+    """Peak RSS of children that only import (the interpreter and library overhead)."""
+    out = {}
+    cmds = {"import tensorproof": [__file__, "--child", "import", str(work)],
+            "import tensorproof.api": [__file__, "--child", "import-api", str(work)]}
+    if with_ezkl:
+        cmds["import ezkl"] = [str(HERE / "ezkl_runner.py"), "import", str(work)]
+    for name, cmd in cmds.items():
+        c = run_child(cmd, 600, work / f"baseline-{name.replace(' ', '_')}.log")
+        out[name] = c.peak_mib if c.ok else None
+    return out
+
+
+def run(names: list[str], repeats: int, ezkl_repeats: int, skip_ezkl: str | None,
+        work: Path, timeout: float) -> dict:
+    """Benchmark every model with both systems; the results document (JSON-ready)."""
+    import models
+
+    report = {"environment": environment(), "options": {
+        "models": names, "repeats": repeats, "ezkl_repeats": ezkl_repeats, "batch": 1,
+        "ezkl_skipped": skip_ezkl, "timeout_s": timeout}, "models": []}
+    report["environment"]["load_avg_start"] = os.getloadavg()
+    say("baselines (import-only children)")
+    report["baselines_mib"] = baselines(work, skip_ezkl is None)
+    for name in names:
+        say(f"model {name}")
+        row: dict = {"name": name}
+        try:
+            m = models.build(name)
+            row.update(description=m.description, params=m.params, source=m.source,
+                       input_shape=list(m.x.shape))
+            ref = prepare(m, work / name)
+        except Exception as e:  # a model that cannot even be built is a row, not a crash
+            row["error"] = f"{type(e).__name__}: {e}"
+            report["models"].append(row)
+            continue
+        row["float_output"] = None if ref is None else ref.ravel().tolist()
+        row["tensorproof"] = summarize("tensorproof", run_system(
+            "tensorproof", work / name, repeats, timeout), ref)
+        if skip_ezkl is None:
+            row["ezkl"] = summarize("ezkl", run_system(
+                "ezkl", work / name, ezkl_repeats, timeout), ref)
+            row["targets"] = targets(row)
+        report["models"].append(row)
+    report["environment"]["load_avg_end"] = os.getloadavg()
+    return report
+
+
+def ezkl_available() -> str | None:
+    """Why EZKL is skipped, or None when it can run."""
+    import importlib.util
+
+    return None if importlib.util.find_spec("ezkl") else "ezkl is not installed"
+
+
+def _version(pkg: str) -> str | None:
+    from importlib import metadata
+
+    try:
+        return metadata.version(pkg)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _ram_gib() -> float | None:
+    try:
+        pages, size = os.sysconf("SC_PHYS_PAGES"), os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+    return pages * size / 2**30
+
+
+def environment() -> dict:
+    git = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                         text=True, cwd=HERE).stdout.strip()
+    return {"date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+            "machine": {"cpu": _cpu_model(), "cores": os.cpu_count(), "ram_gib": _ram_gib(),
+                        "os": f"{platform.system()} {platform.release()}"},
+            "versions": {"python": platform.python_version(),
+                         **{p: _version(p) for p in ("numpy", "numba", "tensorproof", "ezkl",
+                                                     "onnx", "onnxruntime")}},
+            "git_commit": git or None}
+
+
+# ---------------------------------------------------------------- the report
+def _t(s: float | None) -> str:
+    if s is None:
+        return "—"
+    return f"{s * 1e3:.0f} ms" if s < 1 else f"{s:.2f} s" if s < 10 else f"{s:.1f} s"
+
+
+def _b(n: int | None) -> str:
+    if n is None:
+        return "—"
+    return f"{n:,} B" if n < 10_000 else f"{n / 1000:,.0f} kB"
+
+
+def _m(mib: float | None) -> str:
+    return "—" if mib is None else f"{mib:,.0f} MiB"
+
+
+def _e(x: float | None) -> str:
+    return "—" if x is None else f"{x:.2g}"
+
+
+def _ratio(a: float | None, b: float | None) -> float | None:
+    return a / b if a is not None and b else None
+
+
+def targets(row: dict) -> dict:
+    """Issue 5's targets for one model (met / missed / n/a), with the ratios behind them."""
+    tp, ez = row.get("tensorproof") or {}, row.get("ezkl") or {}
+    rp = _ratio(ez.get("prove_s"), tp.get("prove_s"))
+    rm = _ratio(ez.get("peak_rss_mib"), tp.get("peak_rss_mib"))
+    rv = _ratio(ez.get("verify_s"), tp.get("verify_s"))
+
+    def judge(ok: bool | None) -> str:
+        return "n/a" if ok is None else "met" if ok else "missed"
+
+    return {"prove_ratio": rp, "memory_ratio": rm, "verify_ratio": rv,
+            "prove": judge(None if rp is None else rp >= TARGET_PROVE),
+            "memory": judge(None if rm is None else rm >= TARGET_MEM),
+            "verify": judge(None if rv is None else rv >= 1.0),
+            "no_setup": judge(None if tp.get("compile_s") is None else True)}
+
+
+def _system_row(row: dict, system: str, label: str) -> str:
+    s = row[system]
+    setup = "none" if system == "tensorproof" else _t(s.get("setup_s"))
+    status = "ok" if not s["error"] else "failed: " + s["error"][:70].replace("|", "/")
+    return (f"| {row.get('description', row['name'])} | {row.get('params', 0):,} | {label} | "
+            f"{_t(s['compile_s'])} | {setup} | {_t(s['prove_s'])} | {_t(s['verify_s'])} | "
+            f"{_b(s['proof_bytes'])} | {_m(s['peak_rss_mib'])} | {_e(s['max_abs_err'])} | "
+            f"{status} |")
+
+
+def render(r: dict) -> str:
+    env, opt = r["environment"], r["options"]
+    mach, v = env["machine"], env["versions"]
+    ez_label = f"EZKL {v.get('ezkl')}" if v.get("ezkl") else "EZKL"
+    lines = [
+        "# tensorproof vs EZKL: the same ONNX models, one run", "",
+        f"{env['date']} · {mach['cpu']}, {mach['cores']} cores, {mach['ram_gib'] or 0:.0f} GiB "
+        f"RAM, {mach['os']} · load average {env['load_avg_start'][0]:.1f} at start, "
+        f"{env['load_avg_end'][0]:.1f} at end · python {v['python']}, numpy {v['numpy']}, "
+        f"numba {v['numba']}, tensorproof {v['tensorproof']} (git {env['git_commit']}), "
+        f"ezkl {v.get('ezkl') or 'not installed'}, onnxruntime {v.get('onnxruntime')}", "",
+        f"Batch 1. Prove: median of {opt['repeats']} fresh child processes for tensorproof"
+        + ("" if opt["ezkl_skipped"] else f", {opt['ezkl_repeats']} for EZKL") + ".", ""]
+    if opt["ezkl_skipped"]:
+        lines += [f"**EZKL was skipped** ({opt['ezkl_skipped']}): tensorproof alone.", ""]
+    lines += ["| model | params | system | compile | setup | prove | verify | proof | "
+              "prove peak RSS | max abs err vs onnxruntime | status |",
+              "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for row in r["models"]:
+        if "error" in row:
+            lines.append(f"| {row['name']} | — | — | — | — | — | — | — | — | — | "
+                         f"model not built: {row['error'][:80]} |")
+            continue
+        lines.append(_system_row(row, "tensorproof", "tensorproof"))
+        if "ezkl" in row:
+            lines.append(_system_row(row, "ezkl", ez_label))
+    if not opt["ezkl_skipped"]:
+        lines += _targets_section(r)
+    lines += _notes(r)
+    return "\n".join(lines) + "\n"
+
+
+def _targets_section(r: dict) -> list[str]:
+    out = ["", "## Ratios (EZKL / tensorproof) and issue 5's targets", "",
+           f"Targets: prove ≥ {TARGET_PROVE:.0f}× faster, prove peak memory ≤ 1/{TARGET_MEM:.0f},"
+           " no setup beyond compile, verify no slower than EZKL's.", "",
+           "| model | prove ratio | prove ≥ 100× | memory ratio | memory ≤ 1/10 | verify ratio "
+           "| verify ≤ EZKL | no setup beyond compile |", "|---|---|---|---|---|---|---|---|"]
+    for row in r["models"]:
+        if "ezkl" not in row:
+            continue
+        t = row["targets"]
+
+        def x(v):
+            return "—" if v is None else f"{v:,.1f}×"
+
+        out.append(f"| {row.get('description', row['name'])} | {x(t['prove_ratio'])} | "
+                   f"{t['prove']} | {x(t['memory_ratio'])} | {t['memory']} | "
+                   f"{x(t['verify_ratio'])} | {t['verify']} | {t['no_setup']} |")
+    return out
+
+
+def _notes(r: dict) -> list[str]:
+    b = r.get("baselines_mib", {})
+    base = ", ".join(f"`{k}` {_m(v)}" for k, v in b.items())
+    fails = [f"- {row['name']} / {sys_}: {row[sys_]['error']}" for row in r["models"]
+             for sys_ in ("tensorproof", "ezkl") if (row.get(sys_) or {}).get("error")]
+    notes = ["", "## Notes", "",
+             "- Every step runs in a fresh child process; times are measured inside it around the "
+             "call (imports excluded); peak RSS is the prove child's `ru_maxrss` (os.wait4). "
+             f"Import-only children, the interpreter baseline of that column: {base}.",
+             "- tensorproof *compile* = quantization + weight commitment (`setup`, i.e. the "
+             "model commitment; it has no other setup). *prove* = load the model file and "
+             "verifying key, rebuild the commitment's prover data, prove (a fresh process: numba "
+             "loads its cached kernels). The JSON also has `prove_warm_s`, a second proof in the "
+             "same process. *verify* = first verification in a fresh process.",
+             "- EZKL: default visibility (public input and output, fixed params), "
+             "`calibrate_settings(target=\"resources\")` on the proving input; *compile* = "
+             "gen_settings + calibrate_settings + compile_circuit; *setup* = `gen_srs` + "
+             "`setup`. **The SRS is generated locally by `ezkl.gen_srs`** (insecure, for "
+             "testing: nothing can be downloaded here). *prove* = `ezkl.prove` (it reads the "
+             "proving key from disk) without `gen_witness` (its time is in the JSON). EZKL's "
+             "proof size is the raw Halo2/KZG proof without its public instances (inputs and "
+             "outputs, 32 bytes each); tensorproof's proof bytes include the claimed outputs.",
+             "- Max abs err: the verified (dequantized) output of each system against the float "
+             "model run by onnxruntime on the same input.",
+             "- Models built here use seeded random weights (benchmarks/models.py); the others "
+             "are EZKL's example models (../shared/peer-corpus/ezkl-examples) on their "
+             "input.json."]
+    if fails:
+        notes += ["", "### Failures (step: reason)", "", *fails]
+    return notes
+
+
+# ---------------------------------------------------------------- command line
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--models", default=None, help="comma-separated names (default: all)")
+    ap.add_argument("--repeats", type=int, default=3, help="prove runs per system (median)")
+    ap.add_argument("--ezkl-repeats", type=int, default=None, help="default: --repeats")
+    ap.add_argument("--skip-ezkl", action="store_true", help="benchmark tensorproof alone")
+    ap.add_argument("--quick", action="store_true",
+                    help="CI smoke test: smallest model, 1 repeat, no EZKL")
+    ap.add_argument("--out", default=None, help="results folder (default benchmarks/results)")
+    ap.add_argument("--keep", default=None, help="keep the work files in this folder")
+    ap.add_argument("--timeout", type=float, default=1800, help="seconds per child step")
+    ap.add_argument("--child", nargs=2, metavar=("STEP", "DIR"), help=argparse.SUPPRESS)
+    a = ap.parse_args(argv)
+    if a.child:
+        return child_main(*a.child)
+    sys.path.insert(0, str(HERE))
+    import models
+
+    names = ([models.QUICK_MODEL] if a.quick and not a.models
+             else a.models.split(",") if a.models else list(models.BUILDERS))
+    repeats = 1 if a.quick else a.repeats
+    skip = ("--quick mode" if a.quick else "--skip-ezkl given") if a.quick or a.skip_ezkl \
+        else ezkl_available()
+    out = Path(a.out) if a.out else (Path(tempfile.mkdtemp(prefix="vs_ezkl_quick_")) if a.quick
+                                     else HERE / "results")
+    with tempfile.TemporaryDirectory(prefix="vs_ezkl_") as tmp:
+        work = Path(a.keep) if a.keep else Path(tmp)
+        work.mkdir(parents=True, exist_ok=True)
+        r = run(names, repeats, a.ezkl_repeats or repeats, skip, work, a.timeout)
+    text = render(r)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "vs_ezkl.md").write_text(text)
+    (out / "vs_ezkl.json").write_text(json.dumps(r, indent=1, default=str) + "\n")
+    print(text)
+    say(f"wrote {out / 'vs_ezkl.md'} and {out / 'vs_ezkl.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
