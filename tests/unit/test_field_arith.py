@@ -408,3 +408,18 @@ def test_to_signed_rejects_non_canonical_and_negative_bound():
         to_signed(np.array([1], dtype=np.uint64), bound=-1)
     with pytest.raises(FieldError):
         to_signed(np.array([1], dtype=np.int64))
+
+
+@pytest.mark.parametrize("k", [1, 2, 3])
+def test_random_is_canonical_and_seeded(k):
+    vf = vec_field(k)
+    for make in (lambda: np.random.default_rng(7), lambda: random.Random(7)):
+        a, b = vf.random(500, make()), vf.random(500, make())
+        assert np.array_equal(a, b) and a.shape == ((500, k) if k > 1 else (500,))
+        check_canonical(a)
+        assert len(np.unique(a)) > 400 * k  # not degenerate
+    if k > 1:
+        ext = ext_field(k)
+        for rng in (np.random.default_rng(3), random.Random(3)):
+            x = ext.random(rng)
+            assert len(x) == k and all(isinstance(c, int) and 0 <= c < P for c in x)
