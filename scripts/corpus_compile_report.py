@@ -13,16 +13,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 import time
 from collections import Counter
 from pathlib import Path
 
-import numpy as np
+from corpus_common import DEFAULT_CORPUS, ROOT, model_folders, reason_class
+from corpus_common import samples as _samples
 
-ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_CORPUS = ROOT / "../shared/peer-corpus/ezkl-examples"
 DEFAULT_OUT = ROOT / "benchmarks/results/corpus_compile.md"
 
 
@@ -32,28 +30,6 @@ def _provable_ops() -> set[str] | None:
     except Exception:
         return None
     return set(PROVABLE_OPS)
-
-
-def _samples(folder: Path, fg) -> tuple[object, str]:
-    from tensorproof.frontend import load_samples
-
-    if (folder / "input.json").exists():
-        return load_samples(folder / "input.json"), "input.json"
-    rng = np.random.default_rng(0)
-    return {n: rng.normal(size=(4, *fg.input_shapes[n])) for n in fg.inputs}, "random"
-
-
-def reason_class(msg: str) -> str:
-    """A short category of a failure message, for the reasons table."""
-    m = re.match(r"unsupported operator (\S+)", msg)
-    if m:
-        return f"unsupported operator {m.group(1)}"
-    m = re.search(r"node '[^']*' \((\w+)\)[^:]*: (.*)", msg)
-    text = f"{m.group(1)}: {m.group(2)}" if m else msg
-    text = re.sub(r"'[^']*'", "…", text)
-    text = re.sub(r"\d+(\.\d+)?(e[+-]?\d+)?", "N", text)
-    text = re.sub(r"\([^)]*\)", "", text)
-    return text[:90].strip()
 
 
 def compile_one(folder: Path) -> dict:
@@ -145,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     t0 = time.perf_counter()
     rows = []
-    for folder in sorted(p for p in args.corpus.iterdir() if (p / "network.onnx").exists()):
+    for folder in model_folders(args.corpus):
         row = compile_one(folder)
         print(f"{row['model']:28s} {'ok' if row['ok'] else 'no: ' + row['reason'][:100]}")
         rows.append(row)
