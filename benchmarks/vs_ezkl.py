@@ -357,13 +357,16 @@ def targets(row: dict) -> dict:
             "no_setup": judge(None if tp.get("compile_s") is None else True)}
 
 
-def _system_row(row: dict, system: str, label: str) -> str:
+def _system_row(row: dict, system: str, label: str, base: float | None) -> str:
     s = row[system]
+    peak = _m(s["peak_rss_mib"])
+    if s["peak_rss_mib"] is not None and base:
+        peak += f" (+{s['peak_rss_mib'] - base:,.0f})"
     setup = "none" if system == "tensorproof" else _t(s.get("setup_s"))
     status = "ok" if not s["error"] else "failed: " + s["error"][:70].replace("|", "/")
     return (f"| {row.get('description', row['name'])} | {row.get('params', 0):,} | {label} | "
             f"{_t(s['compile_s'])} | {setup} | {_t(s['prove_s'])} | {_t(s['verify_s'])} | "
-            f"{_b(s['proof_bytes'])} | {_m(s['peak_rss_mib'])} | {_e(s['max_abs_err'])} | "
+            f"{_b(s['proof_bytes'])} | {peak} | {_e(s['max_abs_err'])} | "
             f"{status} |")
 
 
@@ -371,6 +374,7 @@ def render(r: dict) -> str:
     env, opt = r["environment"], r["options"]
     mach, v = env["machine"], env["versions"]
     ez_label = f"EZKL {v.get('ezkl')}" if v.get("ezkl") else "EZKL"
+    base = r.get("baselines_mib", {})
     lines = [
         "# tensorproof vs EZKL: the same ONNX models, one run", "",
         f"{env['date']} · {mach['cpu']}, {mach['cores']} cores, {mach['ram_gib'] or 0:.0f} GiB "
@@ -383,16 +387,17 @@ def render(r: dict) -> str:
     if opt["ezkl_skipped"]:
         lines += [f"**EZKL was skipped** ({opt['ezkl_skipped']}): tensorproof alone.", ""]
     lines += ["| model | params | system | compile | setup | prove | verify | proof | "
-              "prove peak RSS | max abs err vs onnxruntime | status |",
+              "prove peak RSS (+ over import) | max abs err vs onnxruntime | status |",
               "|---|---|---|---|---|---|---|---|---|---|---|"]
     for row in r["models"]:
         if "error" in row:
             lines.append(f"| {row['name']} | — | — | — | — | — | — | — | — | — | "
                          f"model not built: {row['error'][:80]} |")
             continue
-        lines.append(_system_row(row, "tensorproof", "tensorproof"))
+        lines.append(_system_row(row, "tensorproof", "tensorproof",
+                                 base.get("import tensorproof.api")))
         if "ezkl" in row:
-            lines.append(_system_row(row, "ezkl", ez_label))
+            lines.append(_system_row(row, "ezkl", ez_label, base.get("import ezkl")))
     if not opt["ezkl_skipped"]:
         lines += _targets_section(r)
     lines += _notes(r)
