@@ -11,7 +11,7 @@ import pytest
 from protocol.step_harness import build_plan, graph, node, prove_and_verify, spec, witness_of
 from tensorproof.errors import BoundError, ProverError
 from tensorproof.quant.executor import execute
-from tensorproof.verifier.layers.requant import clamp_range, clamp_table, limb_widths
+from tensorproof.verifier.layers.requant import LIMB_BITS, clamp_range, clamp_table, limb_widths
 
 X_BOUND = 3000
 
@@ -78,25 +78,25 @@ def test_negative_multipliers():
     assert np.array_equal(outputs[out], execute(g, xs)[out])
 
 
-@pytest.mark.parametrize("shift", [1, 8, 16, 17, 33, 40])
+@pytest.mark.parametrize("shift", [4, 8, 16, 17, 33, 40])
 def test_advice_satisfies_the_identity(shift):
     g, _ = requant_graph((3, 5), shift, 0, seed=shift)
     plan = build_plan(g, 2)
     ints = witness_of(g, plan, inputs((3, 5), 2))
     x, mult = ints["x"], ints["0:mult"]
     q = ints["y#q"]
-    r = sum(ints[f"y#r{j}"] << (16 * j) for j in range(len(limb_widths(shift))))
+    r = sum(ints[f"y#r{j}"] << (LIMB_BITS * j) for j in range(len(limb_widths(shift))))
     for j, w in enumerate(limb_widths(shift)):
         assert ints[f"y#r{j}"].min() >= 0 and ints[f"y#r{j}"].max() < 1 << w
     assert np.array_equal(x * mult[None, :, None] + (1 << (shift - 1)), (q << shift) + r)
     assert np.array_equal(ints["y"], np.clip(q, -128, 127))
 
 
-def test_limb_widths():
-    assert limb_widths(8) == [8]
-    assert limb_widths(16) == [16]
-    assert limb_widths(20) == [16, 4]
-    assert limb_widths(40) == [16, 16, 8]
+@pytest.mark.parametrize("shift", [1, 7, 8, 16, 20, 40])
+def test_limb_widths(shift):
+    widths = limb_widths(shift)
+    assert sum(widths) == shift and all(0 < w <= LIMB_BITS for w in widths)
+    assert widths[:-1] == [LIMB_BITS] * (len(widths) - 1)
 
 
 @pytest.mark.parametrize("lo, hi", [(-128, 127), (0, 127), (0, 255), (-5, 5), (3, 3),
@@ -119,7 +119,7 @@ def test_quotient_outside_table_asks_to_recalibrate():
 
 
 def test_shift_too_large_for_the_field_is_a_bound_error():
-    g, _ = requant_graph((3, 5), 47, -1, seed=0)
+    g, _ = requant_graph((3, 5), 55, -1, seed=0)
     with pytest.raises(BoundError, match="reduce the shift"):
         build_plan(g, 1)
 

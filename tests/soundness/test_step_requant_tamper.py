@@ -22,6 +22,7 @@ from tensorproof.prover import prove as prove_mod
 from tensorproof.prover.lookups import real_rows
 from tensorproof.prover.model import setup
 from tensorproof.transcript import ProverTranscript
+from tensorproof.verifier.layers.requant import LIMB_BITS, limb_widths
 from tensorproof.verifier.lookups import group_uses, mult_name
 from tensorproof.verifier.verify import verify
 
@@ -128,10 +129,14 @@ def rejects(vk, proof, match: str | None = None) -> None:
         verify(vk, proof)
 
 
-# ---- the statement: x → requant (shift 20: limbs of 16 and 4 bits) → y → flatten → z -----------
+# ---- the statement: x → requant (shift 20: limbs of LIMB_BITS and fewer bits) → y → flatten → z
 
 SHIFT, LO, HI = 20, -128, 127
 MULT = np.array([90_000, 120_000, 150_000])
+WIDTHS = limb_widths(SHIFT)
+TOP, TOP_W = f"y#r{len(WIDTHS) - 1}", WIDTHS[-1]
+assert len(WIDTHS) >= 2 and TOP_W < LIMB_BITS, "the tests below need a narrower top limb"
+LIMBS = [f"r{j}" for j in range(len(WIDTHS))]
 
 
 def requant_model():
@@ -184,14 +189,15 @@ def test_changed_quotient_in_clamped_region_rejected_by_relation(monkeypatch, mo
 
 
 def test_consistent_lie_with_borrowed_remainder_rejected(monkeypatch, model):
-    """q + 1 and y + 1 (a table row), remainder r − 2^s: the relation holds, the upper limb
-    goes negative and leaves its 4-bit range."""
+    """q + 1 and y + 1 (a table row), remainder r − 2^s: the relation holds, the top limb
+    goes negative and leaves its TOP_W-bit range."""
     def lie(plan, ints):
         e = _entry(ints, clamped=False)
         ints["y#q"][e] += 1
         shift_y(ints, e, 1)
-        ints["y#r1"][e] -= 1 << (SHIFT - 16)
-    rejects(*astuple(lying_proof(monkeypatch, model[0], X, lie)), match="lookup into range4")
+        ints[TOP][e] -= 1 << TOP_W
+    rejects(*astuple(lying_proof(monkeypatch, model[0], X, lie)),
+            match=f"lookup into range{TOP_W}")
 
 
 def test_remainder_of_at_least_two_to_the_shift_rejected(monkeypatch, model):
@@ -200,17 +206,19 @@ def test_remainder_of_at_least_two_to_the_shift_rejected(monkeypatch, model):
         e = _entry(ints, clamped=False)
         ints["y#q"][e] -= 1
         shift_y(ints, e, -1)
-        ints["y#r1"][e] += 1 << (SHIFT - 16)
-    rejects(*astuple(lying_proof(monkeypatch, model[0], X, lie)), match="lookup into range4")
+        ints[TOP][e] += 1 << TOP_W
+    rejects(*astuple(lying_proof(monkeypatch, model[0], X, lie)),
+            match=f"lookup into range{TOP_W}")
 
 
 def test_out_of_range_remainder_limb_rejected(monkeypatch, model):
-    """r0 + 2^16, r1 − 1: same remainder, but the low limb leaves [0, 2^16)."""
+    """r0 + 2^LIMB_BITS, r1 − 1: same remainder, but the low limb leaves [0, 2^LIMB_BITS)."""
     def lie(plan, ints):
         e = _entry(ints, clamped=False, need_r1=True)
-        ints["y#r0"][e] += 1 << 16
+        ints["y#r0"][e] += 1 << LIMB_BITS
         ints["y#r1"][e] -= 1
-    rejects(*astuple(lying_proof(monkeypatch, model[0], X, lie)), match="lookup into range16")
+    rejects(*astuple(lying_proof(monkeypatch, model[0], X, lie)),
+            match=f"lookup into range{LIMB_BITS}")
 
 
 def test_changed_remainder_rejected(monkeypatch, model):
@@ -244,12 +252,14 @@ def test_changed_last_sumcheck_message_rejected(monkeypatch, model):
     rejects(lie.vk, bump(lie, lie.find("0:requant:sumcheck/round")[-1], 3))
 
 
-@pytest.mark.parametrize("element, what", [(0, "x"), (1, "mult"), (2, "q"), (3, "r0"),
-                                           (4, "r1"), (5, "y")])
+FINALS = ["x", "mult", "q", *LIMBS, "y"]
+
+
+@pytest.mark.parametrize("element, what", list(enumerate(FINALS)))
 def test_changed_final_value_rejected(monkeypatch, model, element, what):
     lie = lying_proof(monkeypatch, model[0], X)
     (finals,) = lie.find("0:requant:finals")
-    assert finals.end - finals.start == 6 * 16  # x, M, q, r0, r1, y
+    assert finals.end - finals.start == len(FINALS) * 16
     rejects(lie.vk, bump(lie, finals, element), match="requant")
 
 
