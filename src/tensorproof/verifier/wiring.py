@@ -64,13 +64,19 @@ def windows(in_shape, kernel, strides, pads):
     return out_shape, (out_pos, in_pos)
 
 
+def _row_major_positions(shape, flat: np.ndarray) -> np.ndarray:
+    """Padded flat positions of the row-major indices `flat` of `shape` (rank 0: one entry,
+    at position 0; np.unravel_index rejects an empty shape)."""
+    if len(shape) == 0:
+        return np.zeros_like(flat)
+    return padded_flat_index(Layout(tuple(shape)), np.unravel_index(flat, tuple(shape)))
+
+
 def reshape(in_shape, out_shape):
-    """Wiring of a row-major reshape."""
+    """Wiring of a row-major reshape (either shape may be rank 0, e.g. a full reduction)."""
     n = int(np.prod(in_shape, dtype=np.int64))
     flat = np.arange(n, dtype=np.int64)
-    out_pos = padded_flat_index(Layout(tuple(out_shape)), np.unravel_index(flat, out_shape))
-    in_pos = padded_flat_index(Layout(tuple(in_shape)), np.unravel_index(flat, in_shape))
-    return out_pos, in_pos
+    return _row_major_positions(out_shape, flat), _row_major_positions(in_shape, flat)
 
 
 def is_identity(wiring, in_layout: Layout, out_layout: Layout) -> bool:
