@@ -11,7 +11,7 @@ from protocol.step_harness import build_plan, graph, node, prove_and_verify, spe
 from tensorproof.errors import ProverError
 from tensorproof.quant.executor import execute
 from tensorproof.verifier.layers.lookup import table_spec
-from tensorproof.verifier.lookups import group_uses
+from tensorproof.verifier.lookups import tables_of
 
 X_LO, X_HI = -128, 127
 
@@ -68,7 +68,7 @@ def test_two_layers_share_one_table():
              node("lookup", ["h2"], "y", {"table": t}, x_lo=X_LO)]
     g = graph(["x"], ["y"], specs, nodes)
     plan = build_plan(g, 2)
-    assert len(group_uses(plan.lookup_uses)) == 1
+    assert len(tables_of(plan.lookup_uses)) == 1
     xs = inputs((6,), 2)
     _, outputs = prove_and_verify(g, xs)
     assert np.array_equal(outputs["y"], execute(g, xs)["y"])

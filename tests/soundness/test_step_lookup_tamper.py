@@ -14,6 +14,9 @@ from tensorproof.verifier.layers.lookup import table_spec
 from tensorproof.verifier.lowering import build_plan
 from tensorproof.verifier.verify import verify
 
+LOOKUP_MISS = "not in its table"
+"""The combined LogUp's message when some looked-up row is missing from its table."""
+
 X_LO = -128
 TABLE = np.rint(255.0 / (1.0 + np.exp(-np.arange(-128, 128) / 16.0))).astype(np.int64)
 
@@ -53,7 +56,7 @@ def test_output_off_the_table_rejected(monkeypatch, g):
         ints["y"][E] += 1  # (x, y + 1) is no row: x names one row
         flatten(ints)
     lie_ = lying_proof(monkeypatch, g, X, lie)
-    rejects(lie_.vk, lie_.proof, match=f"lookup into {_key(g)}")
+    rejects(lie_.vk, lie_.proof, match=LOOKUP_MISS)
 
 
 def test_output_of_a_neighbouring_row_rejected(monkeypatch, g):
@@ -63,7 +66,7 @@ def test_output_of_a_neighbouring_row_rejected(monkeypatch, g):
         assert ints["y"][E] != TABLE[ints["x"][E] - X_LO]
         flatten(ints)
     lie_ = lying_proof(monkeypatch, g, X, lie)
-    rejects(lie_.vk, lie_.proof, match=f"lookup into {_key(g)}")
+    rejects(lie_.vk, lie_.proof, match=LOOKUP_MISS)
 
 
 def test_nonzero_padding_of_output_rejected(monkeypatch, g):
@@ -87,8 +90,8 @@ def test_changed_padding_final_value_rejected(monkeypatch, g):
 @pytest.mark.parametrize("column", [0, 1], ids=["x", "y"])
 def test_changed_lookup_column_value_rejected(monkeypatch, g, column):
     lie = lying_proof(monkeypatch, g, X)
-    (cols,) = lie.find(f"lookup/{_key(g)}/0/columns")
-    rejects(lie.vk, bump(lie, cols, column), match="lookup into")
+    (cols,) = lie.find("lookup/use0/columns")
+    rejects(lie.vk, bump(lie, cols, column), match="lookup|public tensor")
 
 
 def test_public_output_has_no_padding_check(monkeypatch):

@@ -1,4 +1,4 @@
-"""Prover of verifier/lookups.py: multiplicities (before the commitment) and the LogUp runs."""
+"""Prover of verifier/lookups.py: multiplicities (before the commitment) and the one LogUp."""
 
 from __future__ import annotations
 
@@ -6,9 +6,10 @@ import numpy as np
 
 from ..field.vec import from_signed, to_signed
 from ..poly.mle import evaluate
-from ..verifier.lookups import LookupUse, group_uses, mult_name
+from ..verifier.lookups import LABEL, MULT, LookupUse, combined_table, tag_of, use_packing
 from .fraction_gkr import prove_fraction_sum
 from .logup import compute_multiplicities, lookup_denominators
+from .vectors import pack
 
 
 def real_rows(shape: tuple[int, ...], padded: tuple[int, ...]) -> np.ndarray:
@@ -18,40 +19,49 @@ def real_rows(shape: tuple[int, ...], padded: tuple[int, ...]) -> np.ndarray:
     return mask.reshape(-1)
 
 
+def witness_columns(plan, tables: dict, uses: list[LookupUse]) -> list[np.ndarray]:
+    """Packed witness columns (tag, first, second) as F vectors, and the packed selector."""
+    packing = use_packing(plan, uses)
+    tags = tag_of(uses)
+    parts: list[dict] = [{}, {}, {}, {}]
+    for j, use in enumerate(uses):
+        layout = plan.tensors[use.columns[0]].layout
+        size = layout.size
+        parts[0][str(j)] = from_signed(np.full(size, tags[use.table.key], dtype=np.int64))
+        parts[1][str(j)] = tables[use.columns[0]]
+        parts[2][str(j)] = (tables[use.columns[1]] if len(use.columns) > 1
+                            else np.zeros(size, dtype=np.uint64))
+        parts[3][str(j)] = real_rows(layout.shape, layout.padded)
+    return [pack(packing, p) for p in parts]
+
+
 def multiplicities(plan, tables: dict[str, np.ndarray], uses: list[LookupUse]) -> dict:
-    """mult:<key> → int64 counts over the padded table, summed over the table's uses."""
-    out = {}
-    for key, group in group_uses(uses).items():
-        tcols = group[0].table.padded_columns()
-        total = np.zeros(len(tcols[0]), dtype=np.int64)
-        for use in group:
-            layout = plan.tensors[use.columns[0]].layout
-            sel = real_rows(layout.shape, layout.padded)
-            cols = [to_signed(tables[c]) for c in use.columns]
-            total += compute_multiplicities(cols, tcols, sel).astype(np.int64)
-        out[mult_name(key)] = total
-    return out
+    """{mult:lookups: int64 counts over the combined table} of the real witness rows."""
+    if not uses:
+        return {}
+    tag, first, second, selector = witness_columns(plan, tables, uses)
+    cols = [to_signed(tag), to_signed(first), to_signed(second)]
+    counts = compute_multiplicities(cols, combined_table(uses), selector)
+    return {MULT: counts.astype(np.int64)}
 
 
 def prove_lookups(ctx, uses: list[LookupUse]) -> None:
     if not uses:
         return
     vf, ext, t = ctx.vf, ctx.ext, ctx.t
-    beta = tuple(t.challenge_k("lookup/beta", ext.k))
-    gamma = tuple(t.challenge_k("lookup/gamma", ext.k))
-    for key, group in group_uses(uses).items():
-        for j, use in enumerate(group):
-            layout = ctx.plan.tensors[use.columns[0]].layout
-            sel = real_rows(layout.shape, layout.padded)
-            cols = [ctx.tables[c] for c in use.columns]
-            den = lookup_denominators(vf, cols, beta, gamma)
-            res = prove_fraction_sum(t, vf, sel, den, f"lookup/{key}/{j}")
-            vals = [evaluate(vf, ctx.tables[c], res.point) for c in use.columns]
-            ctx.send(f"lookup/{key}/{j}/columns", vals)
-            for name, v in zip(use.columns, vals):
-                ctx.claim(name, res.point, v)
-        tcols = [from_signed(c) for c in group[0].table.padded_columns()]
-        den = lookup_denominators(vf, tcols, beta, gamma)
-        mult = ctx.tables[mult_name(key)]
-        res = prove_fraction_sum(t, vf, mult, den, f"lookup/{key}/table")
-        ctx.claim(mult_name(key), res.point, res.num_eval)
+    beta = tuple(t.challenge_k(f"{LABEL}/beta", ext.k))
+    gamma = tuple(t.challenge_k(f"{LABEL}/gamma", ext.k))
+    tag, first, second, selector = witness_columns(ctx.plan, ctx.tables, uses)
+    den = lookup_denominators(vf, [tag, first, second], beta, gamma)
+    res = prove_fraction_sum(t, vf, selector, den, f"{LABEL}/witness")
+    packing = use_packing(ctx.plan, uses)
+    for j, use in enumerate(uses):
+        sub = res.point[: packing.slot(str(j)).n_vars]
+        vals = [evaluate(vf, ctx.tables[c], sub) for c in use.columns]
+        ctx.send(f"{LABEL}/use{j}/columns", vals)
+        for name, v in zip(use.columns, vals):
+            ctx.claim(name, sub, v)
+    tcols = [from_signed(c) for c in combined_table(uses)]
+    den = lookup_denominators(vf, tcols, beta, gamma)
+    res = prove_fraction_sum(t, vf, ctx.tables[MULT], den, f"{LABEL}/table")
+    ctx.claim(MULT, res.point, res.num_eval)

@@ -1,17 +1,20 @@
-"""All lookups of a proof, one LogUp per table (Haböck, "Multivariate lookups based on
-logarithmic derivatives", ePrint 2022/1530; GKR variant: Papini & Haböck, ePrint 2023/1284).
+"""All lookups of a proof in one LogUp (Haböck, "Multivariate lookups based on logarithmic
+derivatives", ePrint 2022/1530; GKR variant: Papini & Haböck, ePrint 2023/1284).
 
 Every step that needs a lookup declares `LookupUse`s: witness columns (plan tensors of one
-layout, 1 or 2 columns) that must lie, row by row on the real entries, in a public table.
-For each table T (sorted by key) with uses u_1..u_s and committed multiplicities m (advice
-tensor ``mult:<key>``), after β, γ are drawn (the advice commitment, which holds m, is already
-absorbed):
-    Σ_u Σ_{i real in u} 1/(γ − a_i − β b_i)  =  Σ_j m_j/(γ − t_j − β u_j),
-each side a fraction-sum GKR; the verifier checks the leaf claims: witness numerators are the
-real-entry indicator (closed form), witness denominators give claims on the columns, table
-denominators are evaluated from the public table, table numerators become a claim on m.
-Soundness error per table ≤ (rows + table size)/|K| for the logarithmic-derivative identity
-(ePrint 2022/1530, Lemma 5) plus the GKR terms of fraction_gkr.soundness_error_bound.
+layout, 1 or 2 columns) whose rows, on the real entries, must lie in a public table. All tables
+are concatenated into one combined table with a tag column (table j has tag j + 1), and every
+use's rows carry its table's tag, so one identity covers everything:
+    Σ_u Σ_{i real in u} 1/(γ − tag_u − β a_i − β² b_i)  =  Σ_j m_j/(γ − tag_j − β t_j − β² s_j),
+with the multiplicities m committed (advice tensor ``mult:lookups``) before β, γ are drawn.
+Each side is one fraction-sum GKR. The witness side runs over the uses packed in one vector
+(packing.py: aligned slots, selector bits); at its leaf point ρ the verifier rebuilds the packed
+numerator (real-entry indicators) and denominator from the prover's column values
+a_u~(ρ_u), b_u~(ρ_u), which become claims on the column tensors. The table side's denominator
+the verifier evaluates from the public table; its numerator becomes a claim on m.
+Soundness error ≤ (rows + table rows)/|K| for the logarithmic-derivative identity with the
+β-combined columns (ePrint 2022/1530, Lemma 5; 2/|K| more for β), plus the GKR terms of
+fraction_gkr.soundness_error_bound.
 """
 
 from __future__ import annotations
@@ -22,28 +25,23 @@ import numpy as np
 
 from ..errors import VerificationError
 from ..field.vec import from_signed, vec_field
-from ..poly.mle import eq_table
+from ..poly.mle import eq_eval_index, eq_table
 from .fraction_gkr import verify_fraction_sum
 from .layout import Layout, real_indicator
 from .logup import combine_columns
+from .packing import Packing
+
+MULT = "mult:lookups"
+"""The advice tensor holding the multiplicities of the combined table."""
+LABEL = "lookup"
 
 
 @dataclass(frozen=True)
 class TableSpec:
-    """A public lookup table: equal-length int64 columns, padded to a power of two by repeating
-    row 0 (a repeated row adds no new member to the table)."""
+    """A public lookup table: equal-length int64 columns (1 or 2)."""
 
     key: str
     columns: tuple
-
-    @property
-    def n_vars(self) -> int:
-        return max(len(self.columns[0]) - 1, 0).bit_length()
-
-    def padded_columns(self) -> list[np.ndarray]:
-        size = 1 << self.n_vars
-        return [np.concatenate([c, np.full(size - len(c), c[0], dtype=np.int64)])
-                for c in self.columns]
 
 
 @dataclass(frozen=True)
@@ -58,51 +56,85 @@ def range_table(bits: int) -> TableSpec:
     return TableSpec(f"range{bits}", (np.arange(1 << bits, dtype=np.int64),))
 
 
-def mult_name(key: str) -> str:
-    return f"mult:{key}"
+def tables_of(uses: list[LookupUse]) -> list[TableSpec]:
+    """The distinct tables, sorted by key (their tags are 1, 2, … in this order)."""
+    return [t for _, t in sorted({u.table.key: u.table for u in uses}.items())]
 
 
-def group_uses(uses: list[LookupUse]) -> dict[str, list[LookupUse]]:
-    groups: dict[str, list[LookupUse]] = {}
-    for u in uses:
-        groups.setdefault(u.table.key, []).append(u)
-    return dict(sorted(groups.items()))
+def combined_table(uses: list[LookupUse]) -> list[np.ndarray]:
+    """(tag, first column, second column or zeros) of all tables, padded to a power of two by
+    repeating row 0 (a repeated row adds no new member)."""
+    cols: list[list[np.ndarray]] = [[], [], []]
+    for tag, spec in enumerate(tables_of(uses), start=1):
+        n = len(spec.columns[0])
+        cols[0].append(np.full(n, tag, dtype=np.int64))
+        cols[1].append(np.asarray(spec.columns[0], dtype=np.int64))
+        second = spec.columns[1] if len(spec.columns) > 1 else np.zeros(n, dtype=np.int64)
+        cols[2].append(np.asarray(second, dtype=np.int64))
+    out = [np.concatenate(c) for c in cols]
+    size = 1 << max(len(out[0]) - 1, 0).bit_length()
+    return [np.concatenate([c, np.full(size - len(c), c[0], dtype=np.int64)]) for c in out]
 
 
-def table_mle(ext, spec: TableSpec, point) -> list:
-    """Each table column's MLE at `point` (vectorized: one eq table, one inner product each)."""
-    vf = vec_field(ext.k)
-    eq = eq_table(vf, point)
-    return [tuple(vf.inner(eq, vf.from_base(from_signed(c)))) for c in spec.padded_columns()]
+def tag_of(uses: list[LookupUse]) -> dict[str, int]:
+    return {t.key: tag for tag, t in enumerate(tables_of(uses), start=1)}
+
+
+def use_packing(plan, uses: list[LookupUse]) -> Packing:
+    """Slots of the uses in the packed witness vector (named by their index)."""
+    return Packing.of({str(j): plan.tensors[u.columns[0]].layout for j, u in enumerate(uses)})
 
 
 def verify_lookups(ctx, uses: list[LookupUse]) -> None:
-    """Run every table's LogUp; route the resulting claims through ctx (see module doc)."""
+    """The one LogUp of the proof; column claims are routed through ctx (see module doc)."""
     if not uses:
         return
     ext, t = ctx.ext, ctx.t
-    beta = tuple(t.challenge_k("lookup/beta", ext.k))
-    gamma = tuple(t.challenge_k("lookup/gamma", ext.k))
-    for key, group in group_uses(uses).items():
-        total = ext.zero()
-        for j, use in enumerate(group):
-            layout: Layout = ctx.plan.tensors[use.columns[0]].layout
-            sub = verify_fraction_sum(t, ext, layout.n_vars, f"lookup/{key}/{j}")
-            if not ext.eq(sub.num_value, real_indicator(ext, layout, tuple(sub.point))):
-                raise VerificationError(f"lookup into {key}: witness numerators are not the "
-                                        "real-entry indicator")
-            vals = ctx.recv(f"lookup/{key}/{j}/columns", len(use.columns))
-            if not ext.eq(combine_columns(ext, beta, gamma, vals), sub.den_value):
-                raise VerificationError(f"lookup into {key}: column values do not give the "
-                                        "witness denominator")
-            for name, v in zip(use.columns, vals):
-                ctx.claim(name, sub.point, v)
-            total = ext.add(total, ext.mul(sub.P, ext.inv(sub.Q)))
-        spec = group[0].table
-        sub = verify_fraction_sum(t, ext, spec.n_vars, f"lookup/{key}/table")
-        tvals = table_mle(ext, spec, sub.point)
-        if not ext.eq(combine_columns(ext, beta, gamma, tvals), sub.den_value):
-            raise VerificationError(f"lookup into {key}: table denominator mismatch")
-        ctx.claim(mult_name(key), sub.point, sub.num_value)
-        if not ext.eq(total, ext.mul(sub.P, ext.inv(sub.Q))):
-            raise VerificationError(f"lookup into {key}: a looked-up row is not in the table")
+    beta = tuple(t.challenge_k(f"{LABEL}/beta", ext.k))
+    gamma = tuple(t.challenge_k(f"{LABEL}/gamma", ext.k))
+    packing = use_packing(ctx.plan, uses)
+    wit = verify_fraction_sum(t, ext, packing.n_vars, f"{LABEL}/witness")
+    num, den_terms = ext.zero(), ext.zero()
+    tags = tag_of(uses)
+    for j, use in enumerate(uses):
+        slot = packing.slot(str(j))
+        sub, sel = wit.point[: slot.n_vars], _selector(ext, wit.point, slot)
+        vals = ctx.recv(f"{LABEL}/use{j}/columns", len(use.columns))
+        layout: Layout = ctx.plan.tensors[use.columns[0]].layout
+        num = ext.add(num, ext.mul(sel, real_indicator(ext, layout, tuple(sub))))
+        row = [ext.from_base(tags[use.table.key]), *vals]
+        den_terms = ext.add(den_terms, ext.mul(sel, _neg_gamma_free(ext, beta, row)))
+        for name, v in zip(use.columns, vals):
+            ctx.claim(name, sub, v)
+    if not ext.eq(num, wit.num_value):
+        raise VerificationError("lookup: witness numerators are not the real-entry indicators")
+    if not ext.eq(ext.sub(gamma, den_terms), wit.den_value):
+        raise VerificationError("lookup: column values do not give the witness denominators")
+    tab = verify_fraction_sum(t, ext, _table_vars(uses), f"{LABEL}/table")
+    if not ext.eq(combine_columns(ext, beta, gamma, table_mle(ext, uses, tab.point)),
+                  tab.den_value):
+        raise VerificationError("lookup: table denominator mismatch")
+    ctx.claim(MULT, tab.point, tab.num_value)
+    if not ext.eq(ext.mul(wit.P, tab.Q), ext.mul(tab.P, wit.Q)):
+        raise VerificationError("lookup: a looked-up row is not in its table")
+
+
+def _selector(ext, point, slot):
+    """eq(selector coordinates of `point`, bits of the slot's block index)."""
+    return eq_eval_index(ext, point[slot.n_vars :], slot.offset >> slot.n_vars)
+
+
+def _neg_gamma_free(ext, beta, values):
+    """Σ_c β^c values[c] (the denominator is γ minus this)."""
+    return ext.sub(ext.zero(), combine_columns(ext, beta, ext.zero(), values))
+
+
+def _table_vars(uses) -> int:
+    return max(len(combined_table(uses)[0]) - 1, 0).bit_length()
+
+
+def table_mle(ext, uses, point) -> list:
+    """MLEs of the combined table's columns at `point` (one eq table, one inner product each)."""
+    vf = vec_field(ext.k)
+    eq = eq_table(vf, point)
+    return [tuple(vf.inner(eq, vf.from_base(from_signed(c)))) for c in combined_table(uses)]

@@ -12,7 +12,7 @@ from ..errors import UnsupportedOpError
 from . import wiring
 from .layers import extra_advice, step_lookups
 from .layout import Layout
-from .lookups import group_uses, mult_name
+from .lookups import MULT, combined_table
 from .plan import Plan, Step, TensorPlan
 
 RELATION_OPS = ("requant", "lookup", "max_reduce")
@@ -74,11 +74,10 @@ def _add_step_advice(plan: Plan) -> None:
         for t in extra_advice(step, plan):
             plan.tensors[t.name] = t
         plan.lookup_uses.extend(step_lookups(step, plan))
-    for key, group in group_uses(plan.lookup_uses).items():
-        spec = group[0].table
-        rows = sum(plan.tensors[u.columns[0]].layout.size for u in group)
-        plan.tensors[mult_name(key)] = TensorPlan(mult_name(key), Layout((1 << spec.n_vars,)),
-                                                  "advice", 0, rows)
+    if plan.lookup_uses:
+        size = len(combined_table(plan.lookup_uses)[0])
+        rows = sum(plan.tensors[u.columns[0]].layout.size for u in plan.lookup_uses)
+        plan.tensors[MULT] = TensorPlan(MULT, Layout((size,)), "advice", 0, rows)
 
 
 def _assign_kinds(b: _Builder, graph) -> None:
