@@ -5,6 +5,12 @@ read, and the short failure category used in the reasons tables."""
 from __future__ import annotations
 
 import re
+import resource
+import subprocess
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -40,3 +46,66 @@ def reason_class(msg: str) -> str:
     text = re.sub(r"\d+(\.\d+)?(e[+-]?\d+)?", "N", text)
     text = re.sub(r"\([^)]*\)", "", text)
     return text[:90].strip()
+
+
+@dataclass(frozen=True)
+class CappedRun:
+    """What a capped child left: killed ("timeout", "memory" or None), its exit code, its
+    stdout lines and the last lines of its stderr."""
+
+    killed: str | None
+    returncode: int | None
+    lines: list[str]
+    stderr_tail: list[str]
+
+
+def _rss_bytes(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def _limit_address_space(nbytes: int):
+    def apply():
+        resource.setrlimit(resource.RLIMIT_AS, (nbytes, nbytes))
+    return apply
+
+
+def _read_lines(stream, lines: list[str], on_line) -> None:
+    for line in stream:
+        lines.append(line.rstrip("\n"))
+        on_line(lines[-1])
+
+
+def run_capped(cmd: list[str], timeout: float, mem_bytes: int, on_line=lambda s: None,
+               poll_s: float = 0.05) -> CappedRun:
+    """Run `cmd`, killing it past `timeout` seconds or when its resident set exceeds
+    `mem_bytes` (polled; the address space is also limited to mem_bytes + 2 GiB so that one
+    huge allocation fails at once). `on_line` sees each stdout line as it arrives."""
+    lines: list[str] = []
+    with tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err, text=True,
+                                preexec_fn=_limit_address_space(mem_bytes + (2 << 30)))
+        reader = threading.Thread(target=_read_lines, args=(proc.stdout, lines, on_line),
+                                  daemon=True)
+        reader.start()
+        killed, t0 = None, time.perf_counter()
+        while proc.poll() is None:
+            if time.perf_counter() - t0 > timeout:
+                killed = "timeout"
+            elif _rss_bytes(proc.pid) > mem_bytes:
+                killed = "memory"
+            if killed:
+                proc.kill()
+                proc.wait()
+                break
+            time.sleep(poll_s)
+        reader.join(5)
+        err.seek(0)
+        tail = [ln for ln in err.read().strip().splitlines() if ln.strip()][-5:]
+    return CappedRun(killed, proc.returncode, lines, tail)

@@ -26,16 +26,13 @@ import fnmatch
 import json
 import os
 import resource
-import subprocess
 import sys
-import tempfile
-import threading
 import time
 import traceback
 from collections import Counter
 from pathlib import Path
 
-from corpus_common import DEFAULT_CORPUS, ROOT, model_folders, reason_class, samples
+from corpus_common import DEFAULT_CORPUS, ROOT, model_folders, reason_class, run_capped, samples
 
 DEFAULT_OUT = ROOT / "benchmarks/results/peer_corpus.md"
 STAGE_MARK, ROW_MARK = "@@stage ", "@@row "
@@ -206,65 +203,21 @@ def _child_main(folder: Path) -> int:
 
 # --------------------------------------------------------------------------- parent side
 
-def _rss_bytes(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return 0
-
-
-def _limit_address_space(nbytes: int):
-    def apply():
-        resource.setrlimit(resource.RLIMIT_AS, (nbytes, nbytes))
-    return apply
-
-
-def _reader(stream, lines: list, on_stage) -> None:
-    for line in stream:
-        line = line.rstrip("\n")
-        if line.startswith(STAGE_MARK):
-            lines.append(line)
-            on_stage(line[len(STAGE_MARK):])
-        elif line.startswith(ROW_MARK):
-            lines.append(line)
-
-
 def run_isolated(folder: Path, timeout: float, mem_bytes: int, on_stage=lambda s: None) -> dict:
     """prove_one(folder) in a child process under a timeout and a memory cap."""
-    lines: list[str] = []
     stage = ["start"]
 
-    def seen(s):
-        stage[0] = s
-        on_stage(s)
+    def on_line(line: str) -> None:
+        if line.startswith(STAGE_MARK):
+            stage[0] = line[len(STAGE_MARK):]
+            on_stage(stage[0])
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", str(folder)]
-    with tempfile.TemporaryFile("w+") as err:
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err, text=True,
-                                preexec_fn=_limit_address_space(mem_bytes + (2 << 30)))
-        reader = threading.Thread(target=_reader, args=(proc.stdout, lines, seen), daemon=True)
-        reader.start()
-        killed, t0 = None, time.perf_counter()
-        while proc.poll() is None:
-            if time.perf_counter() - t0 > timeout:
-                killed = "timeout"
-            elif _rss_bytes(proc.pid) > mem_bytes:
-                killed = "memory"
-            if killed:
-                proc.kill()
-                proc.wait()
-                break
-            time.sleep(0.05)
-        reader.join(5)
-        err.seek(0)
-        tail = [ln for ln in err.read().strip().splitlines() if ln.strip()]
-    rows = [json.loads(ln[len(ROW_MARK):]) for ln in lines if ln.startswith(ROW_MARK)]
+    res = run_capped(cmd, timeout, mem_bytes, on_line)
+    rows = [json.loads(ln[len(ROW_MARK):]) for ln in res.lines if ln.startswith(ROW_MARK)]
     if rows:
         return rows[-1]
-    return _dead_row(folder.name, killed, stage[0], proc.returncode, tail, timeout, mem_bytes)
+    return _dead_row(folder.name, res.killed, stage[0], res.returncode, res.stderr_tail,
+                     timeout, mem_bytes)
 
 
 def _dead_row(model, killed, stage, rc, tail, timeout, mem_bytes) -> dict:
