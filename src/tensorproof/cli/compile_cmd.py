@@ -78,17 +78,23 @@ def _layers_table(cm) -> Table:
 def compile_cmd(model: str, samples: str, output: str | None, bits: int, weight_bits: int,
                 method: str, percentile: float, eval_samples: str | None, layers: bool) -> None:
     """Quantize MODEL (ONNX) to the exact integer graph that tensorproof proves."""
+    from .. import api
     from ..frontend import compile_with_report
     from ..ir import save_model
 
     out = Path(output) if output else Path(model).with_suffix(".tpm")
+    vk_out = out.with_suffix(".vk")
     console = Console()
-    with console.status("[bold]compiling..."):
+    with console.status("[bold]compiling...") as status:
         cm, rep = compile_with_report(model, samples, eval_samples, bits=bits,
                                       weight_bits=weight_bits, method=method,
                                       percentile=percentile)
+        status.update("[bold]committing to the quantized weights...")
+        vk = api.setup(cm).vk
         save_model(cm, out)
+        api.save_vk(vk, vk_out)
     console.print(_summary_table(cm, out))
+    console.print(f"verifying key: {vk_out}  (model id {vk.model_id.hex()})")
     console.print(_accuracy_table(rep))
     if layers:
         console.print(_layers_table(cm))

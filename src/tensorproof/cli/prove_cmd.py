@@ -81,7 +81,8 @@ def _print_outputs(console, quants, ints) -> None:
         flat = vals.reshape(vals.shape[0], -1)
         for b, row in enumerate(flat[:8]):
             top = f", argmax {int(np.argmax(row))}" if row.size > 1 else ""
-            shown = np.array2string(row[:10], precision=3, suppress_small=True)
+            shown = np.array2string(row[:10], precision=2, suppress_small=True,
+                                    max_line_width=10_000)
             console.print(f"  {q.onnx_name}[{b}] = {shown}{top}")
         if len(flat) > 8:
             console.print(f"  … {len(flat) - 8} more")
