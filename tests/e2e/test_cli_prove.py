@@ -1,0 +1,65 @@
+"""The CLI path a user takes: compile → prove → verify, with clear one-line rejections."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from tensorproof.api.demo import bundled
+from tensorproof.cli import _register, app
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory):
+    d = tmp_path_factory.mktemp("cli")
+    onnx_bytes, data = bundled()
+    (d / "cnn.onnx").write_bytes(onnx_bytes)
+    np.save(d / "calib.npy", data["calibration"])
+    np.save(d / "x.npy", data["test"][:3])
+    _register()
+    return d
+
+
+def _run(*args):
+    return CliRunner().invoke(app, [str(a) for a in args], catch_exceptions=False)
+
+
+def test_compile_prove_verify(workdir):
+    d = workdir
+    r = _run("compile", d / "cnn.onnx", "-c", d / "calib.npy", "--no-layers")
+    assert r.exit_code == 0, r.output
+    assert (d / "cnn.tpm").exists() and (d / "cnn.vk").exists()
+    r = _run("prove", d / "cnn.tpm", "-i", d / "x.npy", "-o", d / "p.tpp")
+    assert r.exit_code == 0, r.output
+    r = _run("verify", d / "cnn.vk", d / "p.tpp")
+    assert r.exit_code == 0, r.output
+    assert "verified" in r.output and "argmax" in r.output
+
+
+def test_tampered_proof_exits_nonzero_with_one_line(workdir):
+    d = workdir
+    if not (d / "p.tpp").exists():
+        test_compile_prove_verify(d)
+    blob = bytearray((d / "p.tpp").read_bytes())
+    blob[-40] ^= 1
+    (d / "bad.tpp").write_bytes(bytes(blob))
+    r = CliRunner().invoke(app, ["verify", str(d / "cnn.vk"), str(d / "bad.tpp")])
+    assert r.exit_code != 0
+    assert "Traceback" not in r.output
+
+
+def test_truncated_proof_and_wrong_key_file_are_clear_errors(workdir):
+    import subprocess
+    import sys
+
+    d = workdir
+    if not (d / "p.tpp").exists():
+        test_compile_prove_verify(d)
+    (d / "trunc.tpp").write_bytes((d / "p.tpp").read_bytes()[:100])
+    for args in (["verify", d / "cnn.vk", d / "trunc.tpp"], ["verify", d / "cnn.tpm", d / "p.tpp"],
+                 ["verify", d / "missing.vk", d / "p.tpp"]):
+        out = subprocess.run([sys.executable, "-m", "tensorproof.cli", *map(str, args)],
+                             capture_output=True, text=True)
+        assert out.returncode == 1
+        assert "Traceback" not in out.stderr and out.stderr.strip().count("\n") == 0, out.stderr
