@@ -8,6 +8,10 @@ It exists because one pycryptodome call costs ~5 µs of Python overhead, which d
 block boundary (``*_matches_reference``). One compiled signature, no ``parallel=True``: a cold
 compile stays at a few seconds.
 
+``keccak256_small`` (one buffer) and ``keccak256_squeeze`` (a transcript draw: m outputs and the
+next state) are single-call kernels for the transcript's short records, where pycryptodome's
+per-object overhead dominated the prover's sumcheck rounds.
+
 Keccak-f[1600] follows the Keccak reference (Bertoni, Daemen, Peeters, Van Assche, "The Keccak
 reference", v3.0, 2011, §1.2): lanes A[x + 5y] are little-endian 64-bit words; a round keeps
 the 25 lanes in a tuple so they stay in registers (2x faster than array-indexed lanes).
@@ -125,6 +129,74 @@ def _keccak_rows_kernel(rows, prefix, out):
         _keccak_f1600(a)
         for j in range(HASH_BYTES):
             out[i, j] = np.uint8((a[j >> 3] >> np.uint64(8 * (j & 7))) & np.uint64(0xFF))
+
+
+@njit(inline="always")
+def _keccak_into(buf, n, out, o):
+    """out[o:o+32] = keccak256(buf[0:n]), absorbing whole 8-byte little-endian words."""
+    a = np.zeros(25, dtype=np.uint64)
+    pos = 0
+    while n - pos >= RATE_BYTES:  # full blocks
+        for w in range(RATE_BYTES // 8):
+            v = np.uint64(0)
+            for b in range(8):
+                v |= np.uint64(buf[pos + 8 * w + b]) << np.uint64(8 * b)
+            a[w] ^= v
+        _keccak_f1600(a)
+        pos += RATE_BYTES
+    off = 0
+    while pos < n:  # the tail, then pad10*1 with Keccak's domain byte 0x01
+        a[off >> 3] ^= np.uint64(buf[pos]) << np.uint64(8 * (off & 7))
+        off += 1
+        pos += 1
+    a[off >> 3] ^= np.uint64(0x01) << np.uint64(8 * (off & 7))
+    a[(RATE_BYTES - 1) >> 3] ^= np.uint64(0x80) << np.uint64(8 * ((RATE_BYTES - 1) & 7))
+    _keccak_f1600(a)
+    for j in range(HASH_BYTES):
+        out[o + j] = np.uint8((a[j >> 3] >> np.uint64(8 * (j & 7))) & np.uint64(0xFF))
+
+
+_BYTES_IN = types.Array(types.uint8, 1, "C", readonly=True)
+_BYTES_OUT = types.Array(types.uint8, 1, "C")
+
+
+@njit(types.void(_BYTES_IN, _BYTES_OUT), cache=True, nogil=True)
+def _keccak_one_kernel(buf, out):
+    """out[0:32] = keccak256(buf)."""
+    _keccak_into(buf, buf.shape[0], out, 0)
+
+
+@njit(types.void(_BYTES_IN, types.int64, _BYTES_IN, _BYTES_OUT), cache=True, nogil=True)
+def _squeeze_kernel(head, m, advance, out):
+    """out[32 i : 32 i + 32] = keccak256(head ‖ u32(i)) for i < m, out[32 m:] = keccak256(advance).
+
+    The transcript's m challenge outputs and its next state in one call (``base.py``).
+    """
+    n = head.shape[0]
+    buf = np.empty(n + 4, dtype=np.uint8)
+    buf[:n] = head
+    for i in range(m):
+        for b in range(4):
+            buf[n + b] = np.uint8((i >> (8 * (3 - b))) & 0xFF)
+        _keccak_into(buf, n + 4, out, HASH_BYTES * i)
+    _keccak_into(advance, advance.shape[0], out, HASH_BYTES * m)
+
+
+def keccak256_small(data: bytes) -> bytes:
+    """keccak256(data) by the numba kernel: ~1 µs of call overhead where pycryptodome's object
+    costs ~5-10 µs; for the transcript's many short records (use ``keccak256`` for megabytes)."""
+    out = np.empty(HASH_BYTES, dtype=np.uint8)
+    _keccak_one_kernel(np.frombuffer(data, dtype=np.uint8), out)
+    return out.tobytes()
+
+
+def keccak256_squeeze(head: bytes, m: int, advance: bytes) -> bytes:
+    """keccak256(head ‖ u32(i)) for i = 0..m-1, then keccak256(advance), concatenated (32 (m+1)
+    bytes): the outputs and the next state of one transcript draw."""
+    out = np.empty(HASH_BYTES * (m + 1), dtype=np.uint8)
+    _squeeze_kernel(np.frombuffer(head, dtype=np.uint8), m, np.frombuffer(advance, dtype=np.uint8),
+                    out)
+    return out.tobytes()
 
 
 def keccak256_rows(rows: np.ndarray, prefix: int | None = None) -> np.ndarray:
