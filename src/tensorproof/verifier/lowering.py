@@ -15,7 +15,7 @@ from .layout import Layout
 from .lookups import MULT, combined_table
 from .plan import Plan, Step, TensorPlan
 
-RELATION_OPS = ("requant", "lookup", "max_reduce")
+RELATION_OPS = ("requant", "lookup", "max_reduce", "div_round")
 """Steps whose output is supplied by the prover (committed, or public) and checked by relation."""
 
 
@@ -235,6 +235,11 @@ def _lower_reduce_max(b, i, node):
     _reshape_step(b, node, m, b.graph_tensor(node.output))
 
 
+def _lower_div_round(b, i, node):
+    y = b.graph_tensor(node.output)
+    b.step("div_round", node, node.inputs[:2], y, shift=int(node.attrs["shift"]))
+
+
 def _lower_matmul(b, i, node):
     y = b.graph_tensor(node.output)
     b.step("matmul", node, node.inputs[:2], y)
@@ -259,6 +264,7 @@ _LOWER = {
     "broadcast": _lower_broadcast,
     "reduce_max": _lower_reduce_max,
     "matmul": _lower_matmul,
+    "div_round": _lower_div_round,
 }
 
 

@@ -26,6 +26,7 @@ _MODULES = {
     "lookup": "lookup",
     "max_reduce": "max_reduce",
     "matmul": "matmul",
+    "div_round": "div_round",
 }
 
 
