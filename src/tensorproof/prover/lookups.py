@@ -4,9 +4,18 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import ProverError
 from ..field.vec import from_signed, to_signed
 from ..poly.mle import evaluate
-from ..verifier.lookups import LABEL, MULT, LookupUse, combined_table, tag_of, use_packing
+from ..verifier.lookups import (
+    LABEL,
+    MULT,
+    LookupUse,
+    combined_table,
+    tables_of,
+    tag_of,
+    use_packing,
+)
 from .fraction_gkr import prove_fraction_sum
 from .logup import compute_multiplicities, lookup_denominators
 from .vectors import pack
@@ -36,13 +45,45 @@ def witness_columns(plan, tables: dict, uses: list[LookupUse]) -> list[np.ndarra
 
 
 def multiplicities(plan, tables: dict[str, np.ndarray], uses: list[LookupUse]) -> dict:
-    """{mult:lookups: int64 counts over the combined table} of the real witness rows."""
+    """{mult:lookups: int64 counts over the combined table} of the real witness rows.
+
+    Every table whose first column is an integer range t_0, t_0 + 1, … (all the tables the
+    steps build) is indexed by subtraction, O(rows); any other goes through a sort.
+    """
     if not uses:
         return {}
-    tag, first, second, selector = witness_columns(plan, tables, uses)
-    cols = [to_signed(tag), to_signed(first), to_signed(second)]
-    counts = compute_multiplicities(cols, combined_table(uses), selector)
-    return {MULT: counts.astype(np.int64)}
+    specs = tables_of(uses)
+    offsets = np.cumsum([0] + [len(t.columns[0]) for t in specs])
+    counts = np.zeros(len(combined_table(uses)[0]), dtype=np.int64)
+    for use in uses:
+        j = [t.key for t in specs].index(use.table.key)
+        spec = specs[j]
+        layout = plan.tensors[use.columns[0]].layout
+        real = real_rows(layout.shape, layout.padded).astype(bool)
+        cols = [to_signed(tables[c])[real] for c in use.columns]
+        idx = _row_index(spec, cols, use)
+        counts[offsets[j] : offsets[j + 1]] += np.bincount(idx, minlength=len(spec.columns[0]))
+    return {MULT: counts}
+
+
+def _row_index(spec, cols: list[np.ndarray], use: LookupUse) -> np.ndarray:
+    """Row of `spec` holding each witness row; ProverError if one is missing."""
+    first = np.asarray(spec.columns[0], dtype=np.int64)
+    n = len(first)
+    if np.array_equal(first, first[0] + np.arange(n, dtype=np.int64)):
+        idx = cols[0] - first[0]
+        ok = (idx >= 0) & (idx < n)
+        idx = np.where(ok, idx, 0)
+        for c, t in zip(cols[1:], spec.columns[1:]):
+            ok &= np.asarray(t, dtype=np.int64)[idx] == c
+        if not ok.all():
+            bad = int(np.flatnonzero(~ok)[0])
+            raise ProverError(f"lookup into {spec.key}: {int((~ok).sum())} rows of "
+                              f"{list(use.columns)} are not in the table (e.g. "
+                              f"{tuple(int(c[bad]) for c in cols)})")
+        return idx
+    m = compute_multiplicities(cols, [np.asarray(t) for t in spec.columns])
+    return np.repeat(np.arange(n), m.astype(np.int64))
 
 
 def prove_lookups(ctx, uses: list[LookupUse]) -> None:
