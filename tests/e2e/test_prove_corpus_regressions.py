@@ -4,9 +4,12 @@ gives the reference executor's outputs."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
+from tensorproof.errors import VerificationError
 from tensorproof.ir.graph import IntGraph, Node, TensorSpec
 from tensorproof.ir.model import CompiledModel, InputQuant, OutputQuant
 from tensorproof.prover.model import setup
@@ -50,3 +53,32 @@ def test_reduce_max_over_every_axis_proves(keepdims, batch):
     model = _single_node_model("reduce_max", (3, 2, 2), y_shape,
                                {"axes": [0, 1, 2], "keepdims": keepdims})
     _proves_like_executor(model, batch)
+
+
+def _passthrough_model(with_linear: bool) -> CompiledModel:
+    """Output 'x' is the input tensor itself (corpus 1l_identity, 1l_div, doodles: no int op);
+    optionally a second output y = x @ W + b."""
+    tensors = {"x": TensorSpec("x", (4,), -128, 127)}
+    nodes, outputs = [], [OutputQuant("x", "x_out", (4,), 1.0)]
+    if with_linear:
+        w, b = np.arange(8).reshape(4, 2) - 4, np.array([3, -3])
+        tensors["y"] = TensorSpec("y", (2,), -128 * 4 * 4 - 3, 128 * 4 * 4 + 3)
+        nodes.append(Node("linear", "fc", ("x",), "y", {}, {"W": w, "b": b}))
+        outputs.append(OutputQuant("y", "y", (2,), 1.0))
+    graph = IntGraph(("x",), tuple(o.name for o in outputs), tensors, nodes)
+    return CompiledModel(graph, (InputQuant("x", (4,), 1.0, 8, -128, 127),), tuple(outputs))
+
+
+@pytest.mark.parametrize("with_linear", [False, True])
+def test_output_that_is_the_input_must_equal_it(with_linear):
+    # the verifier took proof.outputs["x"] on trust: any in-range value was "verified"
+    model = _passthrough_model(with_linear)
+    _proves_like_executor(model, batch=2)
+    pk = setup(model)
+    x = np.array([[1, 2, 3, 4], [-5, 6, -7, 8]])
+    proof = prove(pk, {"x": x})
+    forged = proof.outputs["x"].copy()
+    forged[0, 0] += 1
+    bad = dataclasses.replace(proof, outputs={**proof.outputs, "x": forged})
+    with pytest.raises(VerificationError, match="is the input tensor itself"):
+        verify(pk.vk, bad)

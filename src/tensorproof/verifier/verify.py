@@ -64,6 +64,10 @@ def check_statement(vk: VerifyingKey, proof: Proof, plan: Plan) -> None:
                                        f"expected {t.layout.shape}")
             if group[name].size and (group[name].min() < t.lo or group[name].max() > t.hi):
                 raise VerificationError(f"tensor {name!r} leaves its range [{t.lo}, {t.hi}]")
+    for name in sorted(set(plan.inputs) & set(plan.outputs)):  # an input passed through as is
+        if not np.array_equal(proof.inputs[name], proof.outputs[name]):
+            raise VerificationError(f"output {name!r} is the input tensor itself but its claimed "
+                                    "values differ from the input's")
 
 
 def verify(vk: VerifyingKey, proof: Proof) -> dict[str, np.ndarray]:
