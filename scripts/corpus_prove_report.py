@@ -1,13 +1,14 @@
 """Prove and verify every model of the EZKL example corpus; report what proves and why not.
 
 Usage: python scripts/corpus_prove_report.py [--models a,b*] [--timeout 120] [--mem-gb 6]
-                                             [--corpus DIR] [--out FILE] [--json FILE] [--merge]
+           [--batch N] [--corpus DIR] [--out FILE] [--json FILE] [--merge]
 
 For each folder of ../shared/peer-corpus/ezkl-examples (network.onnx + input.json) a child
 process compiles the model (int8, min/max calibration on the folder's input.json; random normal
 samples when it has none), runs setup, proves the folder's input (the batch as given), verifies
-the proof after a round trip through bytes (proof and verifying key), and checks that the
-verified outputs equal the reference executor's (tensorproof.quant.executor) exactly. The child
+the proof after a round trip through bytes (proof and verifying key), checks that the
+verified outputs equal the reference executor's (tensorproof.quant.executor) exactly, and that
+an output entry changed by one is rejected (a soundness smoke test). The child
 runs under a wall-clock timeout and a memory cap (resident set polled, address space limited),
 so one pathological model cannot hang or kill the run. Writes benchmarks/results/peer_corpus.md
 (one row per model: proved?, prove and verify times, proof size, or the one-line reason) with a
@@ -16,7 +17,8 @@ table of reasons and counts, and the rows as JSON beside it.
 Failure kinds: compile (the compiler refuses the model), not provable (an integer op the prover
 does not cover yet, verifier/lowering.py PROVABLE_OPS), refused (a clean ProverError or other
 TensorProofError from setup/prove), timeout, memory, and BUG (an internal exception in setup,
-prove or verify, a rejected honest proof, or outputs that differ from the reference executor).
+prove or verify, a rejected honest proof, outputs that differ from the reference executor, or
+an accepted forged output).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ import traceback
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 from corpus_common import DEFAULT_CORPUS, ROOT, model_folders, reason_class, run_capped, samples
 
 DEFAULT_OUT = ROOT / "benchmarks/results/peer_corpus.md"
@@ -76,7 +79,7 @@ def _stage(name: str) -> None:
     print(STAGE_MARK + name, flush=True)
 
 
-def _compile(folder: Path, row: dict):
+def _compile(folder: Path, row: dict, batch: int | None):
     from tensorproof import api
     from tensorproof.errors import TensorProofError
     from tensorproof.frontend import load_onnx, normalize
@@ -97,6 +100,8 @@ def _compile(folder: Path, row: dict):
                           f"compile: internal error {type(e).__name__}", "compiler") from None
     if source == "random":  # no sample file: calibrate on several, prove the first
         feeds = {n: v[:1] for n, v in feeds.items()}
+    if batch:  # the samples repeated (or cut) to `batch` rows: checks the batch axis
+        feeds = {n: np.resize(v, (batch, *v.shape[1:])) for n, v in feeds.items()}
     ops = model.graph.op_counts()
     row.update(samples=source, batch=int(next(iter(feeds.values())).shape[0]),
                compile_s=time.perf_counter() - t0, ops=dict(ops), nodes=len(model.graph.nodes))
@@ -160,12 +165,35 @@ def _prove_verify(pk, feeds, row: dict):
                           "BUG: honest proof rejected", "verifier") from None
     except Exception as e:
         raise _internal("verify", e, "verifier") from None
-    return out
+    return proof, out
+
+
+def _forged_output_rejected(pk, proof) -> None:
+    """Soundness smoke test: one output entry moved by one (inside its range) must be rejected."""
+    import dataclasses
+
+    from tensorproof import api
+    from tensorproof.errors import ProofFormatError, VerificationError
+
+    _stage("tamper")
+    for name, y in proof.outputs.items():
+        spec = pk.vk.graph.tensors[name]
+        if y.size == 0 or spec.lo == spec.hi:
+            continue
+        forged = y.copy().reshape(-1)
+        forged[0] += 1 if forged[0] < spec.hi else -1
+        bad = dataclasses.replace(proof, outputs={**proof.outputs, name: forged.reshape(y.shape)})
+        try:
+            api.verify(pk.vk, bad)
+        except (VerificationError, ProofFormatError):
+            continue
+        except Exception as e:
+            raise _internal("verify of a forged output", e, "verifier") from None
+        raise _ModelError("bug", f"a forged value of output {name!r} verified",
+                          "BUG: forged output accepted", "verifier")
 
 
 def _check(model, feeds, out) -> None:
-    import numpy as np
-
     from tensorproof.quant.executor import execute
 
     _stage("check")
@@ -179,14 +207,16 @@ def _check(model, feeds, out) -> None:
                           "BUG: outputs differ from the reference executor", "prover")
 
 
-def prove_one(folder: Path) -> dict:
-    """Compile, set up, prove, verify and check one corpus model (in this process)."""
+def prove_one(folder: Path, batch: int | None = None) -> dict:
+    """Compile, set up, prove, verify and check one corpus model (in this process); `batch`:
+    prove that many rows (the folder's samples repeated) instead of the folder's batch."""
     row: dict = {"model": folder.name}
     try:
-        model, feeds = _compile(folder, row)
+        model, feeds = _compile(folder, row, batch)
         pk = _setup(model, row)
-        out = _prove_verify(pk, feeds, row)
+        proof, out = _prove_verify(pk, feeds, row)
         _check(model, feeds, out)
+        _forged_output_rejected(pk, proof)
     except _ModelError as f:
         row.update(status=f.status, reason=f.reason, category=f.category, bug=f.bug)
     else:
@@ -195,15 +225,16 @@ def prove_one(folder: Path) -> dict:
     return row
 
 
-def _child_main(folder: Path) -> int:
-    row = prove_one(folder)
+def _child_main(folder: Path, batch: int | None) -> int:
+    row = prove_one(folder, batch)
     print(ROW_MARK + json.dumps(row), flush=True)
     return 0
 
 
 # --------------------------------------------------------------------------- parent side
 
-def run_isolated(folder: Path, timeout: float, mem_bytes: int, on_stage=lambda s: None) -> dict:
+def run_isolated(folder: Path, timeout: float, mem_bytes: int, on_stage=lambda s: None,
+                 batch: int | None = None) -> dict:
     """prove_one(folder) in a child process under a timeout and a memory cap."""
     stage = ["start"]
 
@@ -212,6 +243,7 @@ def run_isolated(folder: Path, timeout: float, mem_bytes: int, on_stage=lambda s
             stage[0] = line[len(STAGE_MARK):]
             on_stage(stage[0])
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", str(folder)]
+    cmd += ["--batch", str(batch)] if batch else []
     res = run_capped(cmd, timeout, mem_bytes, on_line)
     rows = [json.loads(ln[len(ROW_MARK):]) for ln in res.lines if ln.startswith(ROW_MARK)]
     if rows:
@@ -285,13 +317,15 @@ def write_report(rows: list[dict], out: Path, settings: dict) -> None:
     proved = [r for r in rows if r["status"] == "proved"]
     bugs = [r for r in rows if r["status"] == "bug"]
     compiled = [r for r in rows if r["status"] != "compile"]
+    batch_text = (f"the folder's samples repeated to a batch of {settings['batch']}"
+                  if settings.get("batch") else "the folder's input proven as one batch")
     lines = [
         "# EZKL example corpus: what tensorproof proves and verifies",
         "",
         f"Generated by `scripts/corpus_prove_report.py` on {settings['date']} "
         f"({settings['seconds']:.0f} s). Corpus: `{settings['corpus']}` ({len(rows)} models, "
         "EZKL's examples/onnx). Settings: int8 activations and weights, min/max calibration on "
-        "each folder's input.json, the folder's input proven as one batch, Ligero PCS over "
+        f"each folder's input.json, {batch_text}, Ligero PCS over "
         f"K = F_p^2; each model in its own process, timeout {settings['timeout']:.0f} s, memory "
         f"cap {settings['mem_gb']:g} GiB.",
         "",
@@ -343,10 +377,10 @@ def _run_all(folders: list[Path], args) -> list[dict]:
         for folder in folders:
             def on_stage(s, name=folder.name):
                 bar.update(task, description=f"{name:26s} {s}")
-            row = run_isolated(folder, args.timeout, mem, on_stage)
+            row = run_isolated(folder, args.timeout, mem, on_stage, args.batch)
             if row["status"] == "error":  # e.g. a module caught mid-edit: retry once
                 time.sleep(5)
-                row = run_isolated(folder, args.timeout, mem, on_stage)
+                row = run_isolated(folder, args.timeout, mem, on_stage, args.batch)
             rows.append(row)
             bar.console.print(_summary_line(row), highlight=False, no_wrap=True,
                               overflow="ellipsis")
@@ -375,6 +409,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     ap.add_argument("--models", help="comma-separated names or glob patterns (default: all)")
     ap.add_argument("--timeout", type=float, default=120.0, help="seconds per model")
+    ap.add_argument("--batch", type=int, default=None,
+                    help="prove this many rows (the folder's samples repeated), not its batch")
     ap.add_argument("--mem-gb", type=float, default=6.0, help="resident-set cap per model")
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT)
     ap.add_argument("--json", type=Path, default=None, help="default: --out with .json")
@@ -383,7 +419,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
-        return _child_main(args.child)
+        return _child_main(args.child, args.batch)
     if not args.corpus.is_dir():
         print(f"corpus not found: {args.corpus}", file=sys.stderr)
         return 2
@@ -398,7 +434,7 @@ def main(argv: list[str] | None = None) -> int:
         rows = _merge(rows, json_path)
     settings = {"date": time.strftime("%Y-%m-%d"), "seconds": time.perf_counter() - t0,
                 "corpus": args.corpus.resolve().name, "timeout": args.timeout,
-                "mem_gb": args.mem_gb}
+                "mem_gb": args.mem_gb, "batch": args.batch}
     write_report(rows, args.out, settings)
     json_path.write_text(json.dumps({"settings": settings, "rows": rows}, indent=1) + "\n")
     n_ok = sum(r["status"] == "proved" for r in rows)
