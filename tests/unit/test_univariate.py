@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import doctest
+import random
 
 import numpy as np
 import pytest
@@ -10,7 +11,12 @@ import pytest
 import tensorproof.poly.univariate as univariate_module
 from tensorproof.field.params import P
 from tensorproof.field.scalar import ext_field
-from tensorproof.poly.univariate import coefficients, interpolate_eval, lagrange_weights
+from tensorproof.poly.univariate import (
+    coefficients,
+    extrapolation_weights,
+    interpolate_eval,
+    lagrange_weights,
+)
 
 
 def horner(ext, coeffs, x):
@@ -74,3 +80,12 @@ def test_monomial_matrix_recovers_coefficients(d):
     coeffs = [ext.random(rng) for _ in range(d + 1)]
     evals = [horner(ext, coeffs, ext.from_base(i)) for i in range(d + 1)]
     assert coefficients(ext, evals) == coeffs
+
+
+@pytest.mark.parametrize("d", [1, 2, 3, 6])
+def test_extrapolation_weights_give_the_next_value(d):
+    """q(d) = sum_i u_i q(i) for a random q of degree d - 1."""
+    rng = random.Random(d)
+    coeffs = [rng.randrange(P) for _ in range(d)]
+    q = [sum(c * pow(x, j, P) for j, c in enumerate(coeffs)) % P for x in range(d + 1)]
+    assert sum(u * v for u, v in zip(extrapolation_weights(d), q)) % P == q[d]

@@ -81,3 +81,19 @@ def interpolate_eval(ext: ExtField, evals: Sequence[Scalar], r: Scalar) -> tuple
     for c in reversed(coeffs[:-1]):
         acc = ext.add(ext.mul(acc, r), c)
     return acc
+
+
+@lru_cache(maxsize=64)
+def extrapolation_weights(d: int) -> tuple[int, ...]:
+    """u_0..u_{d-1} in F with q(d) = sum_i u_i q(i) for every q of degree < d (d >= 1):
+    the Lagrange basis of the nodes 0..d-1 at the point d, u_i = prod_{j != i} (d - j)/(i - j)."""
+    if d < 1:
+        raise ValueError("extrapolation needs at least one node")
+    weights = []
+    for i in range(d):
+        num, den = 1, 1
+        for j in range(d):
+            if j != i:
+                num, den = num * (d - j) % P, den * (i - j) % P
+        weights.append(num * f_inv(den) % P)
+    return tuple(weights)

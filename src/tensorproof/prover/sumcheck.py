@@ -10,6 +10,10 @@ folded: lo + r_i diff (Thaler, "Proofs, Arguments and Zero-Knowledge", §4.1, li
 F tables (shape (n,)) stay in F in round 0 (products in F, then mul_base or lift of the sum) and
 become K tables at the first fold, which costs k base multiplications per entry. An optional
 eq(z, x) factor is handled without a table (see ``_EqFactor``); the proof bytes do not change.
+
+Two implementations with one output: the fused path (``sumcheck_kernels``: one numba call per
+round, used for degree <= MAX_DEGREE) and the generic vectorized path above it (the reference,
+kept for higher degrees and for ``*_matches_generic`` tests; ``prove_sumcheck(..., fused=False)``).
 """
 
 from __future__ import annotations
@@ -31,6 +35,8 @@ from ..poly.mle import (
 )
 from ..poly.univariate import interpolate_eval
 from ..verifier.sumcheck import Terms, challenge_label, evaluate_terms, max_term_degree, round_label
+from .sumcheck_fused import FUSED_MAX_ENTRIES, FusedRounds, FusedState
+from .sumcheck_kernels import MAX_DEGREE
 
 __all__ = ["final_value", "prove_sumcheck", "sum_of_products"]
 
@@ -136,11 +142,16 @@ class _EqFactor:
     q_i(t) = sum_{x'} eq(z_{>i}, x') g(f(r_<i, t, x')), so q_i has degree deg g and the eq table
     is never folded: E_{i+1}[y] = E_i[2y] + E_i[2y+1] (eq's sum over its lowest variable)."""
 
-    def __init__(self, vf: VecField, z: Sequence):
+    def __init__(self, vf: VecField, z: Sequence, build: bool = True):
         self.ext = ext_field(vf.k)
         self.z = [as_ext(self.ext, c) for c in z]
         self.alpha = self.ext.one()
-        self.E = eq_table(vf, self.z[1:])  # eq(z_{>0}, x') over the half hypercube
+        self.E = eq_table(vf, self.z[1:]) if build else None  # eq(z_{>0}, x') on half the cube
+
+    @classmethod
+    def deferred(cls, vf: VecField, z: Sequence) -> _EqFactor:
+        """The factor before round 0, without its weight table (built by the fused rounds)."""
+        return cls(vf, z, build=False)
 
     def round(self, vf, tables, terms, coeffs, degree, running, i):
         """(evaluations s_i(0..degree), lo, diff)."""
@@ -185,6 +196,7 @@ def prove_sumcheck(
     degree: int,
     label: str,
     eq_point: Sequence | None = None,
+    fused: bool = True,
 ) -> tuple[list[tuple[int, ...]], list[tuple[int, ...]]]:
     """Prove sum_x g(tables(x)) on ``transcript``; return (point, [f_i~(point) for each table]).
 
@@ -196,15 +208,26 @@ def prove_sumcheck(
     eq_point z (optional): prove sum_x eq(z, x) g(tables(x)) instead, as if eq_table(vf, z) were
     one more factor of every term (degree >= max |S_t| + 1; same proof bytes, ~2x less work);
     the verifier's subclaim is then eq(z, point) g(finals) (``check_subclaim(..., eq_point=z)``).
+    fused=False forces the generic path (same bytes; for tests and comparisons).
     """
     n_vars = _check_inputs(vf, tables, terms, degree, eq_point)
+    fused = fused and degree <= MAX_DEGREE
     ext = ext_field(vf.k)
     coeffs = [as_ext(ext, c) for c, _ in terms]
-    eq = _EqFactor(vf, eq_point) if eq_point is not None and n_vars else None
+    if fused and n_vars and len(tables[0]) <= FUSED_MAX_ENTRIES and eq_point is not None:
+        eq = _EqFactor.deferred(vf, eq_point)  # the fused rounds build their own eq weights
+    else:
+        eq = _EqFactor(vf, eq_point) if eq_point is not None and n_vars else None
     tables = list(tables)
     point: list[tuple[int, ...]] = []
     running = None  # the claim C_i; round 0 computes s(1) itself
     for i in range(n_vars):
+        if fused and len(tables[0]) <= FUSED_MAX_ENTRIES:  # small tables: one call per round
+            state = FusedState(i, running) if eq is None else FusedState(i, running, eq.alpha,
+                                                                           eq.E)
+            rest, finals = FusedRounds(vf, tables, terms, coeffs, degree,
+                                       None if eq is None else eq.z, state).prove(transcript, label)
+            return point + rest, finals
         if eq is None:
             evals, lo, diff = _plain_round(vf, tables, terms, coeffs, degree, running)
         else:

@@ -1,0 +1,87 @@
+"""The fused sumcheck rounds (prover/sumcheck_kernels.py) give the generic prover's proof bytes,
+point and final values, for every table kind, term shape and eq factor, also when the generic
+path hands over mid-way (large tables)."""
+
+from __future__ import annotations
+
+import zlib
+
+import numpy as np
+import pytest
+
+import tensorproof.prover.sumcheck as sc
+from tensorproof.field.scalar import ext_field
+from tensorproof.field.vec import vec_field
+from tensorproof.prover.sumcheck import prove_sumcheck, sum_of_products
+from tensorproof.prover.sumcheck_kernels import MAX_DEGREE
+from tensorproof.transcript import ProverTranscript, VerifierTranscript
+from tensorproof.verifier.sumcheck import check_subclaim, verify_sumcheck
+
+DOMAIN = b"tensorproof/test/sumcheck-kernels"
+
+CASES = [
+    ("ff", [(1, [0, 1])], 2),
+    ("fk", [(1, [0, 1])], 2),
+    ("kk", [(1, [0, 1])], 2),
+    ("f", [(1, [0])], 1),
+    ("kf", [(1, [0, 1])], 4),  # degree above g's
+    ("fkk", [(3, [0, 1]), ((5, 7, 11), [1, 2]), (2, [0, 1, 2]), (9, [2])], 3),
+    ("kfff", [(1, [0, 3]), (1, [1, 2]), ((4, 6, 8), [2, 3])], 2),  # a fraction-GKR layer
+    ("ffffk", [(1, [0, 1]), (6, [2]), (2**64 - 2**32, [3]), ((0, 3, 1), [4, 0])], 2),  # requant
+]
+
+
+def _lift(terms, k):
+    return [(c[:k] if isinstance(c, tuple) else c, s) for c, s in terms]
+
+
+def _both(k, kinds, terms, degree, n, eq, seed):
+    """(fused, generic) results: (point, finals, proof bytes)."""
+    rng = np.random.default_rng(seed)
+    ext, vf = ext_field(k), vec_field(k)
+    tables = [vec_field(1 if c == "f" else k).random(1 << n, rng) for c in kinds]
+    z = None
+    if eq == "random":
+        z = [ext.random(rng) for _ in range(n)]
+    elif eq == "boolean":  # zero coordinates: q(1) cannot be derived from the claim
+        z = [ext.from_base(int(b)) for b in rng.integers(0, 2, n)]
+    degree += z is not None
+    out = []
+    for fused in (True, False):
+        t = ProverTranscript(DOMAIN)
+        point, finals = prove_sumcheck(t, vf, tables, terms, degree, "sc", eq_point=z,
+                                       fused=fused)
+        out.append((point, finals, t.proof_bytes()))
+    return out, tables, z, degree
+
+
+@pytest.mark.parametrize("k", [2, 3])
+@pytest.mark.parametrize("kinds,terms,degree", CASES)
+@pytest.mark.parametrize("n", [1, 2, 5])
+@pytest.mark.parametrize("eq", [None, "random", "boolean"])
+def test_fused_rounds_match_generic(k, kinds, terms, degree, n, eq):
+    (fused, generic), *_ = _both(k, kinds, _lift(terms, k), degree, n, eq,
+                                 zlib.crc32(f"{k}{kinds}{n}{eq}".encode()))
+    assert fused == generic
+
+
+@pytest.mark.parametrize("k", [2, 3])
+@pytest.mark.parametrize("eq", [None, "random", "boolean"])
+def test_handover_from_generic_to_fused_matches_generic(k, eq, monkeypatch):
+    """Large tables: generic rounds first, then the fused ones from the same state."""
+    monkeypatch.setattr(sc, "FUSED_MAX_ENTRIES", 8)
+    kinds, terms, degree = CASES[5]
+    (fused, generic), tables, z, degree = _both(k, kinds, _lift(terms, k), degree, 6, eq, k)
+    assert fused == generic
+    # and the proof verifies (verifier world)
+    ext, vf = ext_field(k), vec_field(k)
+    lifted = _lift(terms, k)
+    vt = VerifierTranscript(DOMAIN, fused[2])
+    sub = verify_sumcheck(vt, ext, sum_of_products(vf, tables, lifted, z), 6, degree, "sc")
+    vt.check_eof()
+    check_subclaim(ext, sub, lifted, fused[1], "sc", eq_point=z)
+
+
+def test_degrees_above_the_kernel_use_the_generic_path():
+    (fused, generic), *_ = _both(2, "kk", [(1, [0, 1])], MAX_DEGREE + 1, 3, None, 1)
+    assert fused == generic
