@@ -167,3 +167,37 @@ def test_single_element_tensor(committed):
     xs = {"x": np.array([[1234]])}
     _, outputs = prove_and_verify(g, xs)
     assert np.array_equal(outputs[out], execute(g, xs)[out])
+
+
+def wide_graph(committed: bool, lo=-40_000, hi=40_000, shift=12):
+    """A rescaling requant whose clamp range is too wide for a table: range mode."""
+    mult = np.array([10 << shift, 11 << shift, 12 << shift]) // 1
+    specs = [spec("x", (3, 5), -X_BOUND, X_BOUND), spec("y", (3, 5), lo, hi)]
+    nodes = [node("requant", ["x"], "y", {"mult": mult}, shift=shift, lo=lo, hi=hi, axis=0)]
+    out = "y"
+    if committed:
+        specs.append(spec("z", (15,), lo, hi))
+        nodes.append(node("reshape", ["y"], "z", shape=(15,)))
+        out = "z"
+    return graph(["x"], [out], specs, nodes), out
+
+
+@pytest.mark.parametrize("committed", [False, True])
+@pytest.mark.parametrize("batch", [1, 3])
+def test_wide_clamp_uses_range_mode_and_proves(committed, batch):
+    from tensorproof.verifier.layers.requant import RANGE_MODE_ROWS, range_mode
+
+    g, out = wide_graph(committed)
+    plan = build_plan(g, batch)
+    (step,) = [s for s in plan.steps if s.op == "requant"]
+    assert range_mode(step) and clamp_range(-40_000, 40_000)[1] + 40_001 > RANGE_MODE_ROWS
+    assert not any(u.table.key.startswith("clamp") for u in plan.lookup_uses)
+    xs = inputs((3, 5), batch)
+    _, outputs = prove_and_verify(g, xs)
+    assert np.array_equal(outputs[out], execute(g, xs)[out])
+
+
+def test_range_mode_quotient_outside_the_range_is_a_prover_error():
+    g, _ = wide_graph(True, lo=-1000, hi=40_000)
+    with pytest.raises(ProverError, match="out of the calibrated range"):
+        prove_and_verify(g, inputs((3, 5), 2))

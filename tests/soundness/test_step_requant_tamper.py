@@ -271,3 +271,56 @@ def test_truncated_finals_rejected(monkeypatch, model):
 
 def astuple(lie: Lie) -> tuple:
     return lie.vk, lie.proof
+
+
+# ---- range mode (a clamp range too wide for a table: two-sided limb range check of y) --------
+
+WIDE_LO, WIDE_HI = -40_000, 40_000
+
+
+def wide_model():
+    mult = np.array([10 << 12, 11 << 12, 12 << 12])
+    # z's declared range is wider than y's, so only the limb range check can catch y > hi
+    specs = [spec("x", (3, 5), -1000, 1000), spec("y", (3, 5), WIDE_LO, WIDE_HI),
+             spec("z", (15,), 2 * WIDE_LO, 2 * WIDE_HI)]
+    nodes = [node("requant", ["x"], "y", {"mult": mult}, shift=12, lo=WIDE_LO, hi=WIDE_HI,
+                  axis=0),
+             node("reshape", ["y"], "z", shape=(15,))]
+    return graph(["x"], ["z"], specs, nodes)
+
+
+def test_range_mode_honest_proof_verifies(monkeypatch):
+    lie = lying_proof(monkeypatch, wide_model(), X)
+    assert np.array_equal(verify(lie.vk, lie.proof)["z"], lie.proof.outputs["z"])
+
+
+def test_range_mode_output_above_hi_rejected(monkeypatch):
+    """y = hi + 1 with the remainder and the bound limbs re-derived so that every linear
+    identity holds: h = hi − y = −1 (and the remainder) leave their limb ranges."""
+    def lie(plan, ints):
+        e = (0, 0, 0)
+        delta = WIDE_HI + 1 - int(ints["y"][e])
+        shift_y(ints, e, delta)
+        acc = int(ints["x"][e]) * (10 << 12) + (1 << 11)
+        r = acc - (int(ints["y"][e]) << 12)
+        for j in range(2):
+            ints[f"y#r{j}"][e] = (r >> (8 * j)) & 0xFF if j == 0 else r >> 8
+        g, h = int(ints["y"][e]) - WIDE_LO, WIDE_HI - int(ints["y"][e])
+        n = sum(1 for k in ints if k.startswith("y#g"))
+        for j in range(n):
+            ints[f"y#g{j}"][e] = (g >> (8 * j)) & 0xFF if j < n - 1 else g >> (8 * j)
+            ints[f"y#h{j}"][e] = (h >> (8 * j)) & 0xFF if j < n - 1 else h >> (8 * j)
+    rejects(*astuple(lying_proof(monkeypatch, wide_model(), X, lie)), match=LOOKUP_MISS)
+
+
+def test_range_mode_changed_bound_limb_rejected(monkeypatch):
+    """g_0 + 1 without changing y: the λ²-relation y − lo = Σ 2^8j g_j fails."""
+    def lie(plan, ints):
+        ints["y#g0"][0, 0, 0] ^= 1
+    rejects(*astuple(lying_proof(monkeypatch, wide_model(), X, lie)), match="requant")
+
+
+def test_range_mode_changed_output_rejected(monkeypatch):
+    def lie(plan, ints):
+        shift_y(ints, (0, 1, 2), 1)
+    rejects(*astuple(lying_proof(monkeypatch, wide_model(), X, lie)), match="requant")

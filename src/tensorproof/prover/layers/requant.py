@@ -10,11 +10,13 @@ from ...verifier.layers.lookup import needs_pad_check
 from ...verifier.layers.requant import (
     DEGREE,
     LIMB_BITS,
+    bound_names,
     channel_point,
     clamp_range,
-    limb_widths,
+    needs_lambda,
     q_name,
     r_names,
+    range_mode,
     relation_terms,
 )
 from ..lookups import real_rows
@@ -50,16 +52,25 @@ def advice_values(step, plan, ints) -> dict[str, np.ndarray]:
     shift = step.attrs["shift"]
     acc = _product(step, plan, ints)
     q = acc >> shift
-    t_lo, t_hi = clamp_range(step.attrs["lo"], step.attrs["hi"])
+    lo, hi = step.attrs["lo"], step.attrs["hi"]
+    t_lo, t_hi = (lo, hi) if range_mode(step) else clamp_range(lo, hi)
     if q.size and (q.min() < t_lo or q.max() > t_hi):
         raise ProverError(f"layer {step.name!r}: activation out of the calibrated range, "
                           f"recalibrate (requant quotient in [{int(q.min())}, {int(q.max())}], "
-                          f"table [{t_lo}, {t_hi}])")
+                          f"allowed [{t_lo}, {t_hi}])")
     r = acc - (q << shift)
-    out = {q_name(step): q}
-    for j, (name, w) in enumerate(zip(r_names(step), limb_widths(shift))):
-        out[name] = (r >> (LIMB_BITS * j)) & ((1 << w) - 1)
+    out = {} if range_mode(step) else {q_name(step): q}
+    out.update(_limbs(r_names(step), r))
+    if range_mode(step):
+        names = bound_names(step)
+        out.update(_limbs(names[: len(names) // 2], q - lo))
+        out.update(_limbs(names[len(names) // 2 :], hi - q))
     return out
+
+
+def _limbs(names: list[str], v: np.ndarray) -> dict[str, np.ndarray]:
+    """v ≥ 0 split into LIMB_BITS-bit limbs, least significant first."""
+    return {n: (v >> (LIMB_BITS * j)) & ((1 << LIMB_BITS) - 1) for j, n in enumerate(names)}
 
 
 def expanded_mult(ctx, step) -> np.ndarray:
@@ -79,21 +90,24 @@ def prove(ctx, i: int, step) -> None:
     layout = plan.tensors[step.inputs[0]].layout
     pad = needs_pad_check(plan, step.output)
     rho = ctx.challenge_point(ctx.label(i, step, "point"), layout.n_vars)
-    lam = tuple(ctx.t.challenge_k(ctx.label(i, step, "lambda"), ctx.k)) if pad else None
+    lam = (tuple(ctx.t.challenge_k(ctx.label(i, step, "lambda"), ctx.k))
+           if needs_lambda(plan, step) else None)
+    limbs = r_names(step) + bound_names(step)
+    extra_y = pad and not range_mode(step)
     tables = [ctx.tables[step.inputs[0]], expanded_mult(ctx, step),
               real_rows(layout.shape, layout.padded), ctx.tables[q_name(step)]]
-    tables += [ctx.tables[n] for n in r_names(step)]
-    if pad:
+    tables += [ctx.tables[n] for n in limbs]
+    if extra_y:
         tables.append(ctx.tables[step.output])
-    point, finals = prove_sumcheck(ctx.t, ctx.vf, tables, relation_terms(step, pad, lam), DEGREE,
+    terms = relation_terms(step, pad, lam, ctx.ext)
+    point, finals = prove_sumcheck(ctx.t, ctx.vf, tables, terms, DEGREE,
                                    ctx.label(i, step, "sumcheck"), eq_point=rho)
     sent = [finals[0], finals[1], *finals[3:]]  # the verifier computes 1~ itself
     ctx.send(ctx.label(i, step, "finals"), sent)
     ctx.claim(step.inputs[0], point, finals[0])
     ctx.const_claim(step.consts[0], channel_point(plan, step, point), finals[1])
     ctx.claim(q_name(step), point, finals[3])
-    n = len(r_names(step))
-    for name, v in zip(r_names(step), finals[4 : 4 + n]):
+    for name, v in zip(limbs, finals[4:]):
         ctx.claim(name, point, v)
-    if pad:
-        ctx.claim(step.output, point, finals[4 + n])
+    if extra_y:
+        ctx.claim(step.output, point, finals[4 + len(limbs)])

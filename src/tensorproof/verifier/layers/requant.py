@@ -11,6 +11,11 @@ multiplier broadcast per channel, is one zero-check at a fresh ρ (degree 3):
 M̂ = M expanded over the layout (M̂~(z) = M~(z_channel): it depends on the channel axis only),
 1 = real-entry indicator (closed form); the λ term proves y's padding zero (see lookup.py).
 It ends in claims on x (passed back), M (model commitment), q, r_i, y (advice).
+Wide clamp ranges (requantizations that rescale rather than saturate): when the clamp table
+would exceed RANGE_MODE_ROWS rows, y = q is proven directly (no q advice) with a two-sided range
+check lo ≤ y ≤ hi by 8-bit limbs, y − lo = Σ 2^(8j) g_j and hi − y = Σ 2^(8j) h_j, both
+linear relations λ-combined into the same zero-check. An accepted proof still has y = clamp(q)
+(q ∈ [lo, hi] is proven); an honest q outside [lo, hi] is a prover error.
 Field ⇒ integers: |x·M| + 2^s < 2^62 (compile, ir.ACC_LIMIT) and |2^s q + r| < 2^62 (checked in
 `advice`), so the identity mod p holds over the integers; for any committed M, at most one q in
 the table satisfies it (the interval 2^s·[t_lo, t_hi + 1) is shorter than p): y is determined.
@@ -42,6 +47,8 @@ W ≈ 3.5·(hi − lo) on either side (8× the calibrated range in all) before t
 "activation out of the calibrated range, recalibrate"."""
 CLAMP_MAX_VARS = 18
 """Cap on the clamp table's size (2^18 rows) unless [lo, hi] alone needs more."""
+RANGE_MODE_ROWS = 1 << 12
+"""Clamp tables larger than this are replaced by the two-sided limb range check of y."""
 DEGREE = 3
 """eq · x · M̂ (and eq · (1 − 1) · y)."""
 
@@ -66,12 +73,31 @@ def clamp_table(lo: int, hi: int) -> TableSpec:
     return TableSpec(f"clamp[{lo},{hi}]", (t, np.clip(t, lo, hi)))
 
 
+def range_mode(step) -> bool:
+    """True when y = q is range-checked by limbs instead of looked up in a clamp table."""
+    t_lo, t_hi = clamp_range(step.attrs["lo"], step.attrs["hi"])
+    return t_hi - t_lo + 1 > RANGE_MODE_ROWS
+
+
 def q_name(step) -> str:
-    return f"{step.output}#q"
+    """The tensor playing q in the relation: the q advice, or y itself in range mode."""
+    return step.output if range_mode(step) else f"{step.output}#q"
 
 
 def r_names(step) -> list[str]:
     return [f"{step.output}#r{j}" for j in range(len(limb_widths(step.attrs["shift"])))]
+
+
+def bound_names(step) -> list[str]:
+    """Limbs of y − lo (g_j) then of hi − y (h_j) in range mode; none otherwise."""
+    if not range_mode(step):
+        return []
+    n = len(_span_widths(step))
+    return [f"{step.output}#g{j}" for j in range(n)] + [f"{step.output}#h{j}" for j in range(n)]
+
+
+def _span_widths(step) -> list[int]:
+    return limb_widths(max((step.attrs["hi"] - step.attrs["lo"]).bit_length(), 1))
 
 
 def advice(step, plan) -> list[TensorPlan]:
@@ -79,32 +105,59 @@ def advice(step, plan) -> list[TensorPlan]:
     shift, lo, hi = step.attrs["shift"], step.attrs["lo"], step.attrs["hi"]
     if shift < 1:
         raise BoundError(f"layer {step.name!r}: requant shift must be at least 1, got {shift}")
-    t_lo, t_hi = clamp_range(lo, hi)
+    t_lo, t_hi = (lo, hi) if range_mode(step) else clamp_range(lo, hi)
     if (max(abs(t_lo), abs(t_hi)) + 1) << shift >= ACC_LIMIT:
-        raise BoundError(f"layer {step.name!r}: 2^{shift} · q could exceed 2^62 for q in the "
-                         f"clamp table [{t_lo}, {t_hi}]: reduce the shift")
+        raise BoundError(f"layer {step.name!r}: 2^{shift} · q could exceed 2^62 for q in "
+                         f"[{t_lo}, {t_hi}]: reduce the shift")
     layout = plan.tensors[step.output].layout
-    out = [TensorPlan(q_name(step), layout, "advice", t_lo, t_hi)]
-    for name, w in zip(r_names(step), limb_widths(shift)):
+    out = [] if range_mode(step) else [TensorPlan(q_name(step), layout, "advice", t_lo, t_hi)]
+    widths = limb_widths(shift) + 2 * (_span_widths(step) if range_mode(step) else [])
+    for name, w in zip(r_names(step) + bound_names(step), widths):
         out.append(TensorPlan(name, layout, "advice", 0, (1 << w) - 1))
     return out
 
 
 def lookups(step, plan) -> list[LookupUse]:
-    uses = [LookupUse(clamp_table(step.attrs["lo"], step.attrs["hi"]), (q_name(step), step.output))]
-    for name, w in zip(r_names(step), limb_widths(step.attrs["shift"])):
+    uses = []
+    if not range_mode(step):
+        clamp = clamp_table(step.attrs["lo"], step.attrs["hi"])
+        uses.append(LookupUse(clamp, (q_name(step), step.output)))
+    widths = limb_widths(step.attrs["shift"]) + 2 * (_span_widths(step) if range_mode(step)
+                                                      else [])
+    for name, w in zip(r_names(step) + bound_names(step), widths):
         uses.append(LookupUse(range_table(w), (name,)))
     return uses
 
 
-def relation_terms(step, pad: bool, lam) -> list:
-    """Terms over the tables [x, M̂, 1, q, r_0, …, r_{L−1}, (y)] (shared with the prover)."""
+def needs_lambda(plan, step) -> bool:
+    """λ combines the zero-padding term and, in range mode, the two range relations."""
+    return range_mode(step) or needs_pad_check(plan, step.output)
+
+
+def relation_terms(step, pad: bool, lam, ext) -> list:
+    """Terms over the tables [x, M̂, 1, q, r_0, …, r_{L−1}, g…, h…, (y if pad and not range
+    mode)] (shared with the prover); q is y itself in range mode."""
     shift = step.attrs["shift"]
     n = len(limb_widths(shift))
     terms = [(1, [0, 1]), (1 << (shift - 1), [2]), (negate(pow(2, shift, P)), [3])]
     terms += [(negate(1 << (LIMB_BITS * j)), [4 + j]) for j in range(n)]
-    if pad:
-        terms += pad_terms(2, 4 + n, lam)
+    nxt = 4 + n
+    if range_mode(step):
+        k = len(_span_widths(step))
+        lam2 = ext.mul(lam, lam)
+        lam3 = ext.mul(lam2, lam)
+
+        def c(scale, v: int):
+            return ext.mul(scale, ext.from_base(v % P))
+
+        terms += [(lam2, [3]), (c(lam2, -step.attrs["lo"]), [2])]  # λ²(y − lo − Σ g_j 2^8j)
+        terms += [(c(lam2, -(1 << (LIMB_BITS * j))), [nxt + j]) for j in range(k)]
+        terms += [(c(lam3, step.attrs["hi"]), [2]), (c(lam3, -1), [3])]  # λ³(hi − y − Σ h_j 2^8j)
+        terms += [(c(lam3, -(1 << (LIMB_BITS * j))), [nxt + k + j]) for j in range(k)]
+        if pad:
+            terms += pad_terms(2, 3, lam)
+    elif pad:
+        terms += pad_terms(2, nxt, lam)
     return terms
 
 
@@ -121,23 +174,25 @@ def verify(ctx, i: int, step) -> None:
     layout = plan.tensors[step.inputs[0]].layout
     pad = needs_pad_check(plan, step.output)
     rho = ctx.challenge_point(ctx.label(i, step, "point"), layout.n_vars)
-    lam = tuple(ctx.t.challenge_k(ctx.label(i, step, "lambda"), ext.k)) if pad else None
+    lam = (tuple(ctx.t.challenge_k(ctx.label(i, step, "lambda"), ext.k))
+           if needs_lambda(plan, step) else None)
     sub = verify_sumcheck(ctx.t, ext, ext.zero(), layout.n_vars, DEGREE,
                           ctx.label(i, step, "sumcheck"))
-    n_limbs = len(limb_widths(step.attrs["shift"]))
-    finals = ctx.recv(ctx.label(i, step, "finals"), 3 + n_limbs + pad)
+    limbs = r_names(step) + bound_names(step)
+    extra_y = pad and not range_mode(step)
+    finals = ctx.recv(ctx.label(i, step, "finals"), 3 + len(limbs) + extra_y)
     x_val, m_val, q_val, *rest = finals
     one = real_indicator(ext, layout, tuple(sub.point))
     values = [x_val, m_val, one, q_val, *rest]
     expected = ext.mul(eq_eval(ext, rho, sub.point),
-                       evaluate_terms(ext, relation_terms(step, pad, lam), values))
+                       evaluate_terms(ext, relation_terms(step, pad, lam, ext), values))
     if not ext.eq(expected, sub.value):
         raise VerificationError(f"layer {step.name!r} (requant): x·M + 2^(s−1) ≠ 2^s·q + r "
                                 "(or a nonzero entry in y's padding)")
     ctx.claim(step.inputs[0], sub.point, x_val)
     ctx.const_claim(step.consts[0], channel_point(plan, step, sub.point), m_val)
     ctx.claim(q_name(step), sub.point, q_val)
-    for name, v in zip(r_names(step), rest[:n_limbs]):
+    for name, v in zip(limbs, rest):
         ctx.claim(name, sub.point, v)
-    if pad:
-        ctx.claim(step.output, sub.point, rest[n_limbs])
+    if extra_y:
+        ctx.claim(step.output, sub.point, rest[len(limbs)])
