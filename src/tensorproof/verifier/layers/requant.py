@@ -2,12 +2,12 @@
 "Requantization").
 
 Advice (committed): q = (x·M + 2^(s−1)) >> s (unclamped), the remainder r = x·M + 2^(s−1) − 2^s q
-in 16-bit limbs r = Σ_i 2^(16 i) r_i (the last limb s mod 16 bits wide when that is nonzero), and
+in 8-bit limbs r = Σ_i 2^(8 i) r_i (the last limb s mod 8 bits wide when that is nonzero), and
 y itself (unless it is a public output). Lookups: (q, y) in the clamp table
 {(t, clamp(t, lo, hi)) : t ∈ [lo − W, hi + W]} (proves y and q's range), each r_i in the range
 table of its width (proves 0 ≤ r < 2^s). The arithmetic, linear per element but with the
 multiplier broadcast per channel, is one zero-check at a fresh ρ (degree 3):
-    Σ_x eq(ρ, x) [x·M̂ + 2^(s−1)·1 − 2^s q − Σ_i 2^(16 i) r_i + λ (1 − 1)·y](x) = 0,
+    Σ_x eq(ρ, x) [x·M̂ + 2^(s−1)·1 − 2^s q − Σ_i 2^(8 i) r_i + λ (1 − 1)·y](x) = 0,
 M̂ = M expanded over the layout (M̂~(z) = M~(z_channel): it depends on the channel axis only),
 1 = real-entry indicator (closed form); the λ term proves y's padding zero (see lookup.py).
 It ends in claims on x (passed back), M (model commitment), q, r_i, y (advice).
