@@ -41,7 +41,7 @@ def _timed(fn, repeats: int) -> tuple[float, float, float]:
 
 
 def _hotspots(fn, top: int) -> str:
-    prof = cProfile.Profile()
+    prof = cProfile.Profile(time.process_time)
     prof.runcall(fn)
     out = io.StringIO()
     stats = pstats.Stats(prof, stream=out).strip_dirs()

@@ -9,6 +9,7 @@ from tensorproof.errors import ProofFormatError, VerificationError
 from tensorproof.prover.merkle import MerkleTree, hash_leaves
 from tensorproof.transcript.keccak import keccak256
 from tensorproof.verifier.merkle import hash_leaf, hash_node, verify_multi
+from tensorproof.verifier.pcs.ligero import multi_proof_len
 
 
 def _tree(n_leaves: int, leaf_len: int = 24, seed: int = 0) -> tuple[np.ndarray, MerkleTree]:
@@ -84,6 +85,17 @@ def test_opening_nodes_follow_canonical_order():
     idx = [50, 3, 2, 17, 63]
     expected = [tree.levels[lv][pos].tobytes() for lv, pos in _naive_opening(64, sorted(idx))]
     assert tree.open_multi(idx) == expected
+
+
+def test_opening_bytes_and_proof_length_match_the_node_list():
+    """open_multi_bytes is the concatenation of open_multi; Ligero's multi_proof_len counts it."""
+    _, tree = _tree(256)
+    rng = np.random.default_rng(3)
+    for size in (1, 2, 7, 60, 200, 256):
+        idx = np.unique(rng.integers(0, 256, size))
+        nodes = tree.open_multi(idx)
+        assert tree.open_multi_bytes(idx) == b"".join(nodes)
+        assert multi_proof_len(8, idx) == len(nodes) == len(_naive_opening(256, idx.tolist()))
 
 
 def test_opening_every_leaf_needs_no_nodes():

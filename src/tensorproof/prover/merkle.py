@@ -73,13 +73,22 @@ class MerkleTree:
     def open_multi(self, indices: Sequence[int] | np.ndarray) -> list[bytes]:
         """The canonical proof nodes opening all ``indices`` together (order, dedup: see
         ``tensorproof.verifier.merkle``). Repeated indices are opened once."""
+        raw = self.open_multi_bytes(indices)
+        return [raw[i : i + HASH_BYTES] for i in range(0, len(raw), HASH_BYTES)]
+
+    def open_multi_bytes(self, indices: Sequence[int] | np.ndarray) -> bytes:
+        """The nodes of ``open_multi`` concatenated (32 bytes each), as the proof carries them."""
         known = np.unique(self._check_indices(indices))
-        nodes: list[bytes] = []
+        parts = []
         for level in self.levels[:-1]:
-            missing = np.setdiff1d(known ^ 1, known)  # siblings not computable; sorted
-            nodes.extend(h.tobytes() for h in level[missing])
-            known = np.unique(known >> 1)
-        return nodes
+            paired = np.zeros(len(known), dtype=bool)
+            siblings = known[1:] == (known[:-1] ^ 1)  # sorted: siblings are neighbours
+            paired[:-1] |= siblings
+            paired[1:] |= siblings
+            parts.append(level[known[~paired] ^ 1])  # siblings not computable, ascending
+            parent = known >> 1
+            known = parent[np.concatenate(([True], parent[1:] != parent[:-1]))]
+        return np.concatenate(parts).tobytes() if parts else b""
 
     def _check_indices(self, indices: Sequence[int] | np.ndarray) -> np.ndarray:
         idx = np.asarray(indices)

@@ -13,7 +13,7 @@ is the list of sibling hashes the verifier cannot compute itself, in this canoni
 by level from the leaves up, and within a level by increasing position. At level l the known
 positions are S_l; every i in S_l whose sibling i ^ 1 is not in S_l takes the next proof node;
 S_{l+1} = {i >> 1 : i in S_l}. The same rule (a sorted queue per level) is what a Solidity
-verifier implements.
+verifier implements; here each level's hashes are computed in one batched Keccak call.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ import numpy as np
 
 from ..errors import ProofFormatError, VerificationError
 from ..transcript.keccak import HASH_BYTES, keccak256
+from ..transcript.keccak_batch import keccak256_rows
 
 LEAF_PREFIX = b"\x00"
 NODE_PREFIX = b"\x01"
@@ -94,22 +95,45 @@ def verify_multi(
     depth = tree_depth(n_leaves)
     level = _leaf_map(1 << depth, indices, leaf_hashes)
     nodes = [_hash32(h, "Merkle proof node") for h in proof_nodes]
+    positions = np.array(sorted(level), dtype=np.int64)
+    hashes = _as_rows(b"".join(level[i] for i in positions), len(positions))
+    verify_multi_rows(root, depth, positions, hashes, _as_rows(b"".join(nodes), len(nodes)))
+
+
+def _as_rows(data: bytes, n: int) -> np.ndarray:
+    return np.frombuffer(data, dtype=np.uint8).reshape(n, HASH_BYTES)
+
+
+def verify_multi_rows(
+    root: bytes, depth: int, positions: np.ndarray, hashes: np.ndarray, nodes: np.ndarray
+) -> None:
+    """``verify_multi`` on checked arrays: sorted distinct int64 ``positions`` (in range, at
+    least one), their (n, 32) uint8 leaf ``hashes`` and the (m, 32) uint8 proof ``nodes``.
+
+    Level by level, all hashes of a level in one batched Keccak call: known positions i whose
+    sibling i ^ 1 is known pair up; every other one takes the next proof node (in increasing
+    order of i, the canonical order); the parents are the distinct i >> 1.
+    """
     used = 0
     for _ in range(depth):
-        parents: dict[int, bytes] = {}
-        for i in sorted(level):
-            if i ^ 1 in level:
-                if i & 1:
-                    continue  # combined when its left sibling was visited
-                sibling = level[i ^ 1]
-            elif used < len(nodes):
-                sibling, used = nodes[used], used + 1
-            else:
-                raise VerificationError("Merkle multi-opening has too few proof nodes")
-            left, right = (level[i], sibling) if i % 2 == 0 else (sibling, level[i])
-            parents[i >> 1] = hash_node(left, right)
-        level = parents
+        paired = np.zeros(len(positions), dtype=bool)
+        siblings = positions[1:] == (positions[:-1] ^ 1)  # neighbours 2j, 2j + 1
+        paired[:-1] |= siblings
+        paired[1:] |= siblings
+        lonely = np.flatnonzero(~paired)
+        if used + len(lonely) > len(nodes):
+            raise VerificationError("Merkle multi-opening has too few proof nodes")
+        parent = positions >> 1
+        first = np.ones(len(positions), dtype=bool)
+        first[1:] = parent[1:] != parent[:-1]
+        slot = np.cumsum(first) - 1  # row of each position's parent
+        pairs = np.empty((int(slot[-1]) + 1, 2, HASH_BYTES), dtype=np.uint8)
+        pairs[slot, positions & 1] = hashes
+        pairs[slot[lonely], 1 - (positions[lonely] & 1)] = nodes[used : used + len(lonely)]
+        used += len(lonely)
+        positions = parent[first]
+        hashes = keccak256_rows(pairs.reshape(len(positions), 2 * HASH_BYTES), NODE_PREFIX[0])
     if used != len(nodes):
         raise VerificationError(f"Merkle multi-opening has {len(nodes) - used} unused proof nodes")
-    if not hmac.compare_digest(level[0], root):
+    if not hmac.compare_digest(hashes[0].tobytes(), root):
         raise VerificationError("Merkle multi-opening does not match the root")

@@ -91,5 +91,5 @@ class LigeroPCS(LigeroVerifier):
         transcript.send_k("ligero/u_evals", us.reshape(-1, k), k)
         idx = distinct_queries(transcript, prm.n_queries, data.encoded.shape[1])
         transcript.send_f("ligero/columns", np.ascontiguousarray(data.encoded[:, idx].T).ravel())
-        transcript.send_bytes("ligero/merkle", b"".join(data.tree.open_multi(idx)))
+        transcript.send_bytes("ligero/merkle", data.tree.open_multi_bytes(idx))
         return values

@@ -31,7 +31,7 @@ from ...poly.mle import eq_table
 from ...poly.ntt import rs_encode
 from ...transcript import HASH_BYTES
 from ...transcript.keccak_batch import keccak256_rows
-from ..merkle import LEAF_PREFIX, verify_multi
+from ..merkle import LEAF_PREFIX, verify_multi_rows
 from .combine import combine_rows
 from .commitment import (
     Commitment,
@@ -56,8 +56,10 @@ def multi_proof_len(depth: int, indices: np.ndarray) -> int:
     (``verifier.merkle``: at each level, one node per known position whose sibling is unknown)."""
     known, total = indices, 0
     for _ in range(depth):
-        total += int(np.setdiff1d(known ^ 1, known).size)
-        known = np.unique(known >> 1)
+        paired = int(np.count_nonzero(known[1:] == (known[:-1] ^ 1)))  # sibling pairs 2j, 2j+1
+        total += len(known) - 2 * paired
+        parent = known >> 1
+        known = parent[np.concatenate(([True], parent[1:] != parent[:-1]))]
     return total
 
 
@@ -111,11 +113,11 @@ class LigeroVerifier:
         idx = distinct_queries(transcript, prm.n_queries, n_cols)
         cols = transcript.recv_f_array("ligero/columns", idx.size << a).reshape(idx.size, 1 << a)
         depth = n_cols.bit_length() - 1
-        raw = transcript.recv_bytes("ligero/merkle", HASH_BYTES * multi_proof_len(depth, idx))
-        nodes = [raw[i : i + HASH_BYTES] for i in range(0, len(raw), HASH_BYTES)]
+        n_nodes = multi_proof_len(depth, idx)
+        raw = transcript.recv_bytes("ligero/merkle", HASH_BYTES * n_nodes)
+        nodes = np.frombuffer(raw, dtype=np.uint8).reshape(n_nodes, HASH_BYTES)
         leaf_hashes = keccak256_rows(column_leaves(cols), LEAF_PREFIX[0])
-        verify_multi(commitment.root, n_cols, idx.tolist(), [h.tobytes() for h in leaf_hashes],
-                     nodes)
+        verify_multi_rows(commitment.root, depth, idx, leaf_hashes, nodes)  # idx sorted, distinct
         self._check_columns(np.concatenate([r[None], eq_rows]), np.concatenate([u0[None], us]),
                             cols, idx)
 
