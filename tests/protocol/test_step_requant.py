@@ -197,7 +197,19 @@ def test_wide_clamp_uses_range_mode_and_proves(committed, batch):
     assert np.array_equal(outputs[out], execute(g, xs)[out])
 
 
-def test_range_mode_quotient_outside_the_range_is_a_prover_error():
-    g, _ = wide_graph(True, lo=-1000, hi=40_000)
+@pytest.mark.parametrize("batch", [1, 3])
+def test_range_mode_saturating_clamp_proves(batch):
+    """lo = −1000 binds for most negative x (q ≈ 10x down to −33000): y = clamp(q) via u±."""
+    g, out = wide_graph(True, lo=-1000, hi=40_000)
+    xs = inputs((3, 5), batch)
+    ys = execute(g, xs)[out]
+    assert (ys == -1000).any() and (ys > -1000).any()
+    _, outputs = prove_and_verify(g, xs)
+    assert np.array_equal(outputs[out], ys)
+
+
+def test_range_mode_quotient_beyond_the_window_is_a_prover_error():
+    g, _ = wide_graph(True, lo=0, hi=5000, shift=12)
+    g.nodes[0].consts["mult"][:] = 40 << 12  # q ≈ 40x reaches ±120000, beyond 5000 + 2^15
     with pytest.raises(ProverError, match="out of the calibrated range"):
         prove_and_verify(g, inputs((3, 5), 2))

@@ -324,3 +324,47 @@ def test_range_mode_changed_output_rejected(monkeypatch):
     def lie(plan, ints):
         shift_y(ints, (0, 1, 2), 1)
     rejects(*astuple(lying_proof(monkeypatch, wide_model(), X, lie)), match="requant")
+
+
+def saturating_model():
+    """Like wide_model, but lo = −1000 binds for most negative x (q ≈ 10x down to −10000)."""
+    g = wide_model()
+    g.nodes[0].attrs["lo"] = -1000
+    return graph(["x"], ["z"], [g.tensors["x"], spec("y", (3, 5), -1000, WIDE_HI),
+                                g.tensors["z"]], g.nodes)
+
+
+def _saturated_entry(ints):
+    return tuple(int(i) for i in np.argwhere(ints["y"] == -1000)[0])
+
+
+def test_range_mode_saturating_honest_proof_verifies(monkeypatch):
+    lie = lying_proof(monkeypatch, saturating_model(), X)
+    assert (lie.proof.outputs["z"] == -1000).any()
+    assert np.array_equal(verify(lie.vk, lie.proof)["z"], lie.proof.outputs["z"])
+
+
+def test_range_mode_unclamped_output_rejected(monkeypatch):
+    """Where the clamp binds, claim y = q (< lo) with u⁻ = 0: g = y − lo < 0 leaves its range."""
+    def lie(plan, ints):
+        e = _saturated_entry(ints)
+        n = sum(1 for k in ints if k.startswith("y#n"))
+        u = sum(int(ints[f"y#n{j}"][e]) << (8 * j) for j in range(n))
+        shift_y(ints, e, -u)
+        for j in range(n):
+            ints[f"y#n{j}"][e] = 0
+    rejects(*astuple(lying_proof(monkeypatch, saturating_model(), X, lie)))
+
+
+def test_range_mode_clamp_to_wrong_bound_rejected(monkeypatch):
+    """Where the clamp binds, claim y = lo + 1 with u⁻ one larger: every linear identity and
+    range holds, but u⁻·(y − lo) = u⁻ ≠ 0."""
+    def lie(plan, ints):
+        e = _saturated_entry(ints)
+        shift_y(ints, e, 1)
+        ints["y#g0"][e] += 1
+        ints["y#h0"][e] -= 1  # hi − y is far above 255 here: the low limb has room
+        assert ints["y#h0"][e] >= 0
+        ints["y#n0"][e] += 1  # q = y + u⁺ − u⁻ unchanged (the low limb has room, asserted)
+        assert ints["y#n0"][e] < 256
+    rejects(*astuple(lying_proof(monkeypatch, saturating_model(), X, lie)), match="requant")

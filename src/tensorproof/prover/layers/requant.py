@@ -13,6 +13,7 @@ from ...verifier.layers.requant import (
     bound_names,
     channel_point,
     clamp_range,
+    excess_bits,
     needs_lambda,
     q_name,
     r_names,
@@ -53,7 +54,10 @@ def advice_values(step, plan, ints) -> dict[str, np.ndarray]:
     acc = _product(step, plan, ints)
     q = acc >> shift
     lo, hi = step.attrs["lo"], step.attrs["hi"]
-    t_lo, t_hi = (lo, hi) if range_mode(step) else clamp_range(lo, hi)
+    if range_mode(step):
+        t_lo, t_hi = lo - (1 << excess_bits(step)) + 1, hi + (1 << excess_bits(step)) - 1
+    else:
+        t_lo, t_hi = clamp_range(lo, hi)
     if q.size and (q.min() < t_lo or q.max() > t_hi):
         raise ProverError(f"layer {step.name!r}: activation out of the calibrated range, "
                           f"recalibrate (requant quotient in [{int(q.min())}, {int(q.max())}], "
@@ -62,9 +66,11 @@ def advice_values(step, plan, ints) -> dict[str, np.ndarray]:
     out = {} if range_mode(step) else {q_name(step): q}
     out.update(_limbs(r_names(step), r))
     if range_mode(step):
-        names = bound_names(step)
-        out.update(_limbs(names[: len(names) // 2], q - lo))
-        out.update(_limbs(names[len(names) // 2 :], hi - q))
+        y = np.clip(q, lo, hi)
+        names, out_y = bound_names(step), step.output
+        for tag, v in (("g", y - lo), ("h", hi - y), ("p", np.maximum(q - hi, 0)),
+                       ("n", np.maximum(lo - q, 0))):
+            out.update(_limbs([n for n in names if n.startswith(f"{out_y}#{tag}")], v))
     return out
 
 

@@ -11,11 +11,13 @@ multiplier broadcast per channel, is one zero-check at a fresh ρ (degree 3):
 M̂ = M expanded over the layout (M̂~(z) = M~(z_channel): it depends on the channel axis only),
 1 = real-entry indicator (closed form); the λ term proves y's padding zero (see lookup.py).
 It ends in claims on x (passed back), M (model commitment), q, r_i, y (advice).
-Wide clamp ranges (requantizations that rescale rather than saturate): when the clamp table
-would exceed RANGE_MODE_ROWS rows, y = q is proven directly (no q advice) with a two-sided range
-check lo ≤ y ≤ hi by 8-bit limbs, y − lo = Σ 2^(8j) g_j and hi − y = Σ 2^(8j) h_j, both
-linear relations λ-combined into the same zero-check. An accepted proof still has y = clamp(q)
-(q ∈ [lo, hi] is proven); an honest q outside [lo, hi] is a prover error.
+Wide clamp ranges (a clamp table would exceed RANGE_MODE_ROWS rows): no table and no q advice.
+With u⁺ = max(q − hi, 0) and u⁻ = max(lo − q, 0), so q = y + u⁺ − u⁻, the prover commits 8-bit
+limbs of g = y − lo, h = hi − y, u⁺ and u⁻ (all range-checked, u± below 2^EXCESS bits) and the
+zero-check gains, with powers of λ, the linear identities for g and h and the products
+u⁺·(hi − y) = 0 and u⁻·(y − lo) = 0 (all factors are small non-negative integers, so the
+products vanish over the integers): y = hi when q > hi, y = lo when q < lo, else y = q, i.e.
+y = clamp(q).
 Field ⇒ integers: |x·M| + 2^s < 2^62 (compile, ir.ACC_LIMIT) and |2^s q + r| < 2^62 (checked in
 `advice`), so the identity mod p holds over the integers; for any committed M, at most one q in
 the table satisfies it (the interval 2^s·[t_lo, t_hi + 1) is shorter than p): y is determined.
@@ -89,15 +91,33 @@ def r_names(step) -> list[str]:
 
 
 def bound_names(step) -> list[str]:
-    """Limbs of y − lo (g_j) then of hi − y (h_j) in range mode; none otherwise."""
+    """Range mode: limbs of y − lo (g_j), hi − y (h_j), u⁺ (p_j), u⁻ (n_j); none otherwise."""
     if not range_mode(step):
         return []
-    n = len(_span_widths(step))
-    return [f"{step.output}#g{j}" for j in range(n)] + [f"{step.output}#h{j}" for j in range(n)]
+    out = step.output
+    k, e = len(_span_widths(step)), len(_excess_widths(step))
+    return ([f"{out}#g{j}" for j in range(k)] + [f"{out}#h{j}" for j in range(k)]
+            + [f"{out}#p{j}" for j in range(e)] + [f"{out}#n{j}" for j in range(e)])
+
+
+def bound_widths(step) -> list[int]:
+    """Bit widths of bound_names' limbs, in the same order."""
+    if not range_mode(step):
+        return []
+    return 2 * _span_widths(step) + 2 * _excess_widths(step)
 
 
 def _span_widths(step) -> list[int]:
     return limb_widths(max((step.attrs["hi"] - step.attrs["lo"]).bit_length(), 1))
+
+
+def excess_bits(step) -> int:
+    """u± < 2^excess_bits: the same overshoot the clamp table would allow (CLAMP_EXTRA_BITS)."""
+    return max((step.attrs["hi"] - step.attrs["lo"]).bit_length(), 1) + CLAMP_EXTRA_BITS - 1
+
+
+def _excess_widths(step) -> list[int]:
+    return limb_widths(excess_bits(step))
 
 
 def advice(step, plan) -> list[TensorPlan]:
@@ -105,13 +125,16 @@ def advice(step, plan) -> list[TensorPlan]:
     shift, lo, hi = step.attrs["shift"], step.attrs["lo"], step.attrs["hi"]
     if shift < 1:
         raise BoundError(f"layer {step.name!r}: requant shift must be at least 1, got {shift}")
-    t_lo, t_hi = (lo, hi) if range_mode(step) else clamp_range(lo, hi)
+    if range_mode(step):
+        t_lo, t_hi = lo - (1 << excess_bits(step)), hi + (1 << excess_bits(step))
+    else:
+        t_lo, t_hi = clamp_range(lo, hi)
     if (max(abs(t_lo), abs(t_hi)) + 1) << shift >= ACC_LIMIT:
         raise BoundError(f"layer {step.name!r}: 2^{shift} · q could exceed 2^62 for q in "
                          f"[{t_lo}, {t_hi}]: reduce the shift")
     layout = plan.tensors[step.output].layout
     out = [] if range_mode(step) else [TensorPlan(q_name(step), layout, "advice", t_lo, t_hi)]
-    widths = limb_widths(shift) + 2 * (_span_widths(step) if range_mode(step) else [])
+    widths = limb_widths(shift) + bound_widths(step)
     for name, w in zip(r_names(step) + bound_names(step), widths):
         out.append(TensorPlan(name, layout, "advice", 0, (1 << w) - 1))
     return out
@@ -122,8 +145,7 @@ def lookups(step, plan) -> list[LookupUse]:
     if not range_mode(step):
         clamp = clamp_table(step.attrs["lo"], step.attrs["hi"])
         uses.append(LookupUse(clamp, (q_name(step), step.output)))
-    widths = limb_widths(step.attrs["shift"]) + 2 * (_span_widths(step) if range_mode(step)
-                                                      else [])
+    widths = limb_widths(step.attrs["shift"]) + bound_widths(step)
     for name, w in zip(r_names(step) + bound_names(step), widths):
         uses.append(LookupUse(range_table(w), (name,)))
     return uses
@@ -150,10 +172,22 @@ def relation_terms(step, pad: bool, lam, ext) -> list:
         def c(scale, v: int):
             return ext.mul(scale, ext.from_base(v % P))
 
-        terms += [(lam2, [3]), (c(lam2, -step.attrs["lo"]), [2])]  # λ²(y − lo − Σ g_j 2^8j)
+        lam4 = ext.mul(lam3, lam)
+        lam5 = ext.mul(lam4, lam)
+        e = len(_excess_widths(step))
+        lo, hi, two_s = step.attrs["lo"], step.attrs["hi"], 1 << shift
+        pos, neg = nxt + 2 * k, nxt + 2 * k + e
+        for j in range(e):  # q = y + u⁺ − u⁻ in the main identity
+            terms += [(negate((two_s << (LIMB_BITS * j)) % P), [pos + j]),
+                      ((two_s << (LIMB_BITS * j)) % P, [neg + j])]
+        terms += [(lam2, [3]), (c(lam2, -lo), [2])]  # λ²(y − lo − Σ g_j 2^8j)
         terms += [(c(lam2, -(1 << (LIMB_BITS * j))), [nxt + j]) for j in range(k)]
-        terms += [(c(lam3, step.attrs["hi"]), [2]), (c(lam3, -1), [3])]  # λ³(hi − y − Σ h_j 2^8j)
+        terms += [(c(lam3, hi), [2]), (c(lam3, -1), [3])]  # λ³(hi − y − Σ h_j 2^8j)
         terms += [(c(lam3, -(1 << (LIMB_BITS * j))), [nxt + k + j]) for j in range(k)]
+        for j in range(e):
+            w = 1 << (LIMB_BITS * j)
+            terms += [(c(lam4, w * hi), [pos + j, 2]), (c(lam4, -w), [pos + j, 3])]  # u⁺(hi − y)
+            terms += [(c(lam5, w), [neg + j, 3]), (c(lam5, -w * lo), [neg + j, 2])]  # u⁻(y − lo)
         if pad:
             terms += pad_terms(2, 3, lam)
     elif pad:
