@@ -111,6 +111,16 @@ def test_eq_table_matches_definition(k, n):
 
 
 @pytest.mark.parametrize("k", KS)
+def test_scaled_eq_table_is_the_scalar_times_eq(k):
+    rng = np.random.default_rng(7 + k)
+    ext, vf = ext_field(k), vec_field(k)
+    z, a = random_point(k, 5, rng), ext.random(rng)
+    assert vf.to_scalars(eq_table(vf, z, scale=a)) == vf.to_scalars(vf.scale(eq_table(vf, z), a))
+    assert vec_field(1).to_scalars(eq_table(vec_field(1), [3, 5], scale=2)) == [
+        2 * (1 - 3) * (1 - 5) % P, 2 * 3 * (1 - 5) % P, 2 * (1 - 3) * 5 % P, 2 * 15 % P]
+
+
+@pytest.mark.parametrize("k", KS)
 def test_inner_with_eq_table_is_evaluation(k):
     rng = np.random.default_rng(99 + k)
     vf = vec_field(k)

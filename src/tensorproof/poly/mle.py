@@ -127,18 +127,21 @@ def evaluate(vf: VecField, T: np.ndarray, point: Sequence[Scalar]) -> Scalar:
     return lift_scalar(vf, value)
 
 
-def eq_table(vf: VecField, point: Sequence[Scalar]) -> np.ndarray:
+def eq_table(vf: VecField, point: Sequence[Scalar], scale: Scalar | None = None) -> np.ndarray:
     """The table of eq(point, x) over x in {0,1}^n, in vf's field, by doubling (O(2^n)).
 
     After handling z_0..z_{j-1} the table is indexed by x_0..x_{j-1}; z_j becomes the new most
-    significant bit: the lower half is table*(1 - z_j), the upper half table*z_j.
-    With vf = F and a point in K the table is in K.
+    significant bit: the lower half is table*(1 - z_j), the upper half table*z_j (one numba call,
+    ``mle_kernels.eq_table_kernel``). With vf = F and a point in K the table is in K.
+    ``scale`` (a scalar of vf's field, default 1) multiplies every entry.
     """
+    from .mle_kernels import eq_table_kernel
+
     vf = promote(vf, point)
-    table = vf.from_scalars([one_scalar(vf)])
-    for z in point:
-        hi = vf.scale(table, lift_scalar(vf, z))
-        table = np.concatenate([vf.sub(table, hi), hi])
+    init = vf.from_scalars([one_scalar(vf) if scale is None else lift_scalar(vf, scale)])
+    zs = vf.from_scalars([lift_scalar(vf, z) for z in point]) if point else vf.zeros(0)
+    table = vf.zeros(1 << len(point))
+    eq_table_kernel(zs.reshape(-1), init.reshape(-1), table.reshape(-1))
     return table
 
 
