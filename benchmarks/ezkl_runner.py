@@ -9,7 +9,8 @@ can time every step in a fresh process and read that process's peak RSS (os.wait
 Steps, in order (EZKL 23.0.5, all synchronous):
   compile  gen_settings (public input and output, fixed params: EZKL's defaults) →
            calibrate_settings(target="resources") on input.json → compile_circuit
-  setup    gen_srs (a local, insecure, test-only SRS: nothing can be downloaded) → setup (pk, vk)
+  setup    gen_srs (a local, insecure, test-only SRS: nothing can be downloaded; one file per
+           logrows in WORKDIR/.., made by the first model that needs it) → setup (pk, vk)
   witness  gen_witness (the quantized forward pass; rescaled outputs for the accuracy column)
   prove    prove (reads the proving key from disk, as EZKL's prove always does)
   verify   verify
@@ -59,21 +60,32 @@ def step_compile(ezkl, d: Path) -> dict:
             "num_rows": settings.get("num_rows")}
 
 
-def step_setup(ezkl, d: Path) -> dict:
+def srs_path(d: Path) -> Path:
+    """The SRS for this circuit's logrows, shared by the models of one run (like the public SRS
+    a deployment downloads; keys and proofs must use the file they were made with)."""
     logrows = json.loads((d / "settings.json").read_text())["run_args"]["logrows"]
-    _, t_srs = _timed(ezkl.gen_srs, str(d / "kzg.srs"), logrows)
+    return d.parent / f"kzg{logrows}.srs"
+
+
+def step_setup(ezkl, d: Path) -> dict:
+    srs = srs_path(d)
+    t_srs = None
+    if not srs.exists():
+        tmp = srs.with_suffix(".tmp")
+        _, t_srs = _timed(ezkl.gen_srs, str(tmp), int(srs.stem[3:]))
+        tmp.replace(srs)
     ok, t_setup = _timed(ezkl.setup, str(d / "network.ezkl"), str(d / "vk.key"),
-                         str(d / "pk.key"), srs_path=str(d / "kzg.srs"))
+                         str(d / "pk.key"), srs_path=str(srs))
     _check(ok, "setup")
-    return {"gen_srs_s": t_srs, "key_setup_s": t_setup, "setup_s": t_srs + t_setup,
+    return {"gen_srs_s": t_srs, "setup_s": t_setup, "srs_file": srs.name,
             "pk_bytes": (d / "pk.key").stat().st_size, "vk_bytes": (d / "vk.key").stat().st_size,
-            "srs_bytes": (d / "kzg.srs").stat().st_size}
+            "srs_bytes": srs.stat().st_size}
 
 
 def step_witness(ezkl, d: Path) -> dict:
     _, t = _timed(ezkl.gen_witness, str(d / "input.json"), str(d / "network.ezkl"),
                   str(d / "witness.json"), vk_path=str(d / "vk.key"),
-                  srs_path=str(d / "kzg.srs"))
+                  srs_path=str(srs_path(d)))
     w = json.loads((d / "witness.json").read_text())
     outputs = (w.get("pretty_elements") or {}).get("rescaled_outputs")
     return {"witness_s": t, "outputs": [[float(v) for v in o] for o in outputs or []]}
@@ -83,7 +95,7 @@ def step_prove(ezkl, d: Path) -> dict:
     proof_path = d / "proof.json"
     proof_path.unlink(missing_ok=True)
     res, t = _timed(ezkl.prove, str(d / "witness.json"), str(d / "network.ezkl"),
-                    str(d / "pk.key"), str(proof_path), srs_path=str(d / "kzg.srs"))
+                    str(d / "pk.key"), str(proof_path), srs_path=str(srs_path(d)))
     _check(res, "prove")
     return {"prove_s": t, **proof_sizes(proof_path)}
 
@@ -106,7 +118,7 @@ def proof_sizes(path: Path) -> dict:
 
 def step_verify(ezkl, d: Path) -> dict:
     ok, t = _timed(ezkl.verify, str(d / "proof.json"), str(d / "settings.json"),
-                   str(d / "vk.key"), srs_path=str(d / "kzg.srs"))
+                   str(d / "vk.key"), srs_path=str(srs_path(d)))
     if ok is not True:
         raise RuntimeError("ezkl.verify rejected the proof")
     return {"verify_s": t}

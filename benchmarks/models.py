@@ -102,14 +102,17 @@ def cnn_onnx(seed: int = SEED) -> bytes:
     inits = [_weights(rng, "conv1.weight", (8, 1, 5, 5), 25), _bias(rng, "conv1.bias", 8),
              _weights(rng, "conv2.weight", (16, 8, 5, 5), 200), _bias(rng, "conv2.bias", 16),
              _weights(rng, "fc.weight", (10, 256), 256), _bias(rng, "fc.bias", 10)]
-    pool = {"kernel_shape": [2, 2], "strides": [2, 2]}
+    # every attribute spelled out, as torch's exporter writes them (EZKL's loader needs strides)
+    pool = {"kernel_shape": [2, 2], "strides": [2, 2], "pads": [0, 0, 0, 0], "ceil_mode": 0}
+    conv = {"kernel_shape": [5, 5], "strides": [1, 1], "pads": [0, 0, 0, 0],
+            "dilations": [1, 1], "group": 1}
     nodes = [
         helper.make_node("Conv", ["input", "conv1.weight", "conv1.bias"], ["c1"], name="conv1",
-                         kernel_shape=[5, 5]),
+                         **conv),
         helper.make_node("Relu", ["c1"], ["r1"], name="relu1"),
         helper.make_node("AveragePool", ["r1"], ["p1"], name="pool1", **pool),
         helper.make_node("Conv", ["p1", "conv2.weight", "conv2.bias"], ["c2"], name="conv2",
-                         kernel_shape=[5, 5]),
+                         **conv),
         helper.make_node("Relu", ["c2"], ["r2"], name="relu2"),
         helper.make_node("AveragePool", ["r2"], ["p2"], name="pool2", **pool),
         helper.make_node("Flatten", ["p2"], ["flat"], name="flatten", axis=1),

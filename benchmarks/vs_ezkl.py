@@ -19,6 +19,7 @@ Profile tensorproof's prove on one model (the child entry point is reusable):
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import platform
@@ -36,60 +37,75 @@ TARGET_PROVE, TARGET_MEM = 100.0, 10.0  # issue 5: prove ≥ 100× faster, peak 
 
 
 # ---------------------------------------------------------------- tensorproof's child steps
+def _tp_compile(tp, d: Path) -> dict:
+    import numpy as np
+
+    from tensorproof.ir.modelfile import save_model
+
+    calibration = np.load(d / "calibration.npy")
+    t0 = time.perf_counter()
+    model = tp.compile(str(d / "network.onnx"), calibration)
+    t1 = time.perf_counter()
+    pk = tp.setup(model)
+    t2 = time.perf_counter()
+    save_model(model, d / "model.tpm")
+    tp.save_vk(pk.vk, d / "vk.bin")
+    return {"quantize_s": t1 - t0, "commit_s": t2 - t1, "compile_s": t2 - t0,
+            "model_id": pk.vk.model_id.hex()}
+
+
+def _tp_prove(tp, d: Path) -> dict:
+    """Load the model file and vk, rebuild the commitment's prover data, prove; then once more
+    in the same process (warm)."""
+    import numpy as np
+
+    from tensorproof.ir.modelfile import load_model
+
+    x = np.load(d / "x.npy")
+    t0 = time.perf_counter()
+    model, vk = load_model(d / "model.tpm"), tp.load_vk(d / "vk.bin")
+    pk = tp.setup(model, k=vk.k)
+    if pk.vk.model_id != vk.model_id:
+        raise RuntimeError("the model file and the verifying key disagree")
+    t1 = time.perf_counter()
+    proof = tp.prove(pk, x)
+    t2 = time.perf_counter()
+    tp.save_proof(proof, d / "proof.bin")
+    t3 = time.perf_counter()
+    tp.prove(pk, x)
+    t4 = time.perf_counter()
+    return {"load_s": t1 - t0, "prove_call_s": t2 - t1, "prove_s": t2 - t0,
+            "prove_warm_s": t4 - t3, "proof_bytes": len(proof.to_bytes())}
+
+
+def _tp_verify(tp, d: Path) -> dict:
+    """Verify once (fresh process), then 3 more times (warm, median); the verified outputs."""
+    vk, proof = tp.load_vk(d / "vk.bin"), tp.load_proof(d / "proof.bin")
+    t0 = time.perf_counter()
+    out = tp.verify(vk, proof)
+    t1 = time.perf_counter()
+    warm = []
+    for _ in range(3):
+        t2 = time.perf_counter()
+        tp.verify(vk, proof)
+        warm.append(time.perf_counter() - t2)
+    return {"verify_s": t1 - t0, "verify_warm_s": statistics.median(warm),
+            "outputs": {k: [float(v) for v in a.ravel()] for k, a in out.values.items()}}
+
+
 def tp_child(step: str, d: Path) -> dict:
     """One tensorproof step in this (child) process; returns its measurements."""
     import tensorproof
 
     if step == "import":
         return {}
-    import numpy as np
-
     import tensorproof.api as tp
-    from tensorproof.ir.modelfile import load_model, save_model
 
-    if step == "import-api":
-        return {}
-    if step == "compile":
-        calibration = np.load(d / "calibration.npy")
-        t0 = time.perf_counter()
-        model = tp.compile(str(d / "network.onnx"), calibration)
-        t1 = time.perf_counter()
-        pk = tp.setup(model)
-        t2 = time.perf_counter()
-        save_model(model, d / "model.tpm")
-        tp.save_vk(pk.vk, d / "vk.bin")
-        return {"quantize_s": t1 - t0, "commit_s": t2 - t1, "compile_s": t2 - t0,
-                "model_id": pk.vk.model_id.hex(), "version": tensorproof.__version__}
-    if step == "prove":
-        x = np.load(d / "x.npy")
-        t0 = time.perf_counter()
-        model, vk = load_model(d / "model.tpm"), tp.load_vk(d / "vk.bin")
-        pk = tp.setup(model, k=vk.k)  # rebuild the commitment's prover data (the "pk")
-        if pk.vk.model_id != vk.model_id:
-            raise RuntimeError("the model file and the verifying key disagree")
-        t1 = time.perf_counter()
-        proof = tp.prove(pk, x)
-        t2 = time.perf_counter()
-        tp.save_proof(proof, d / "proof.bin")
-        t3 = time.perf_counter()
-        tp.prove(pk, x)
-        t4 = time.perf_counter()
-        return {"load_s": t1 - t0, "prove_call_s": t2 - t1, "prove_s": t2 - t0,
-                "prove_warm_s": t4 - t3, "proof_bytes": len(proof.to_bytes())}
-    if step == "verify":
-        vk, proof = tp.load_vk(d / "vk.bin"), tp.load_proof(d / "proof.bin")
-        t0 = time.perf_counter()
-        out = tp.verify(vk, proof)
-        t1 = time.perf_counter()
-        warm = []
-        for _ in range(3):
-            t2 = time.perf_counter()
-            tp.verify(vk, proof)
-            warm.append(time.perf_counter() - t2)
-        return {"verify_s": t1 - t0, "verify_warm_s": statistics.median(warm),
-                "outputs": {k: np.asarray(v, dtype=float).ravel().tolist()
-                            for k, v in out.values.items()}}
-    raise SystemExit(f"unknown tensorproof step {step!r}")
+    steps = {"import-api": lambda tp, d: {}, "compile": _tp_compile, "prove": _tp_prove,
+             "verify": _tp_verify}
+    if step not in steps:
+        raise SystemExit(f"unknown tensorproof step {step!r}")
+    return {**steps[step](tp, d), "version": tensorproof.__version__}
 
 
 # ---------------------------------------------------------------- running children
@@ -128,7 +144,8 @@ def run_child(cmd: list[str], timeout: float, log_path: Path) -> Child:
     results = [ln[7:] for ln in text.splitlines() if ln.startswith("RESULT ")]
     if rc == 0 and results:
         return Child(True, json.loads(results[-1]), "", peak)
-    reason = f"timed out after {timeout:.0f} s" if killed.is_set() else _reason(text, rc)
+    reason = (f"timed out after {timeout:.0f} s" if killed.is_set()
+              else f"killed by signal {-rc} (out of memory?)" if rc < 0 else _reason(text, rc))
     return Child(False, {}, reason, peak)
 
 
@@ -193,7 +210,8 @@ def summarize(system: str, rec: dict, ref) -> dict:
                  max_abs_err=_max_err(next(iter(outs.values())) if outs else None, ref))
     else:
         outs = first("witness", "outputs")
-        s.update(setup_s=first("setup", "setup_s"), witness_s=first("witness", "witness_s"),
+        s.update(setup_s=first("setup", "setup_s"), gen_srs_s=first("setup", "gen_srs_s"),
+                 witness_s=first("witness", "witness_s"),
                  logrows=first("compile", "logrows"), pk_bytes=first("setup", "pk_bytes"),
                  max_abs_err=_max_err(outs[0] if outs else None, ref))
     return s
@@ -235,7 +253,7 @@ def baselines(work: Path, with_ezkl: bool) -> dict:
 
 
 def run(names: list[str], repeats: int, ezkl_repeats: int, skip_ezkl: str | None,
-        work: Path, timeout: float) -> dict:
+        work: Path, timeout: float, warm_up: bool = True) -> dict:
     """Benchmark every model with both systems; the results document (JSON-ready)."""
     import models
 
@@ -245,6 +263,10 @@ def run(names: list[str], repeats: int, ezkl_repeats: int, skip_ezkl: str | None
     report["environment"]["load_avg_start"] = os.getloadavg()
     say("baselines (import-only children)")
     report["baselines_mib"] = baselines(work, skip_ezkl is None)
+    if warm_up:  # load (or rebuild) numba's on-disk cache once, unmeasured
+        say("warm-up: tensorproof on the smallest model (not measured)")
+        prepare(models.build(models.QUICK_MODEL), work / "_warm_up")
+        run_system("tensorproof", work / "_warm_up", 1, timeout)
     for name in names:
         say(f"model {name}")
         row: dict = {"name": name}
@@ -271,8 +293,6 @@ def run(names: list[str], repeats: int, ezkl_repeats: int, skip_ezkl: str | None
 
 def ezkl_available() -> str | None:
     """Why EZKL is skipped, or None when it can run."""
-    import importlib.util
-
     return None if importlib.util.find_spec("ezkl") else "ezkl is not installed"
 
 
@@ -312,7 +332,8 @@ def environment() -> dict:
             "versions": {"python": platform.python_version(),
                          **{p: _version(p) for p in ("numpy", "numba", "tensorproof", "ezkl",
                                                      "onnx", "onnxruntime")}},
-            "git_commit": git or None}
+            "git_commit": git or None,
+            "tensorproof_path": getattr(importlib.util.find_spec("tensorproof"), "origin", None)}
 
 
 # ---------------------------------------------------------------- the report
@@ -325,7 +346,8 @@ def _t(s: float | None) -> str:
 def _b(n: int | None) -> str:
     if n is None:
         return "—"
-    return f"{n:,} B" if n < 10_000 else f"{n / 1000:,.0f} kB"
+    return (f"{n:,} B" if n < 10_000 else f"{n / 1e3:,.0f} kB" if n < 10_000_000
+            else f"{n / 1e6:,.0f} MB")
 
 
 def _m(mib: float | None) -> str:
@@ -400,6 +422,7 @@ def render(r: dict) -> str:
             lines.append(_system_row(row, "ezkl", ez_label, base.get("import ezkl")))
     if not opt["ezkl_skipped"]:
         lines += _targets_section(r)
+    lines += _details(r)
     lines += _notes(r)
     return "\n".join(lines) + "\n"
 
@@ -424,6 +447,21 @@ def _targets_section(r: dict) -> list[str]:
     return out
 
 
+def _details(r: dict) -> list[str]:
+    out = ["", "## Details", "", "| model | tp commitment (in compile) | tp prove, warm process | "
+           "tp verify, warm | EZKL logrows | EZKL pk | EZKL gen_srs (local, not counted) | "
+           "EZKL gen_witness (not counted) |", "|---|---|---|---|---|---|---|---|"]
+    for row in r["models"]:
+        tp, ez = row.get("tensorproof") or {}, row.get("ezkl") or {}
+        gen = ez.get("gen_srs_s")
+        out.append(f"| {row.get('description', row['name'])} | {_t(tp.get('commit_s'))} | "
+                   f"{_t(tp.get('prove_warm_s'))} | {_t(tp.get('verify_warm_s'))} | "
+                   f"{ez.get('logrows') or '—'} | {_b(ez.get('pk_bytes'))} | "
+                   f"{_t(gen) if gen is not None else 'shared' if ez.get('setup_s') else '—'} | "
+                   f"{_t(ez.get('witness_s'))} |")
+    return out
+
+
 def _notes(r: dict) -> list[str]:
     b = r.get("baselines_mib", {})
     base = ", ".join(f"`{k}` {_m(v)}" for k, v in b.items())
@@ -440,9 +478,11 @@ def _notes(r: dict) -> list[str]:
              "same process. *verify* = first verification in a fresh process.",
              "- EZKL: default visibility (public input and output, fixed params), "
              "`calibrate_settings(target=\"resources\")` on the proving input; *compile* = "
-             "gen_settings + calibrate_settings + compile_circuit; *setup* = `gen_srs` + "
-             "`setup`. **The SRS is generated locally by `ezkl.gen_srs`** (insecure, for "
-             "testing: nothing can be downloaded here). *prove* = `ezkl.prove` (it reads the "
+             "gen_settings + calibrate_settings + compile_circuit; *setup* = `ezkl.setup` (proving "
+             "and verifying keys). **The SRS is generated locally by `ezkl.gen_srs`** "
+             "(insecure, for testing: nothing can be downloaded here), one file per logrows "
+             "shared by the models of the run; its time is in Details, not in *setup*, since a "
+             "deployment downloads a public SRS. *prove* = `ezkl.prove` (it reads the "
              "proving key from disk) without `gen_witness` (its time is in the JSON). EZKL's "
              "proof size is the raw Halo2/KZG proof without its public instances (inputs and "
              "outputs, 32 bytes each); tensorproof's proof bytes include the claimed outputs.",
@@ -485,7 +525,8 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="vs_ezkl_") as tmp:
         work = Path(a.keep) if a.keep else Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
-        r = run(names, repeats, a.ezkl_repeats or repeats, skip, work, a.timeout)
+        r = run(names, repeats, a.ezkl_repeats or repeats, skip, work, a.timeout,
+                warm_up=not a.quick)
     text = render(r)
     out.mkdir(parents=True, exist_ok=True)
     (out / "vs_ezkl.md").write_text(text)
