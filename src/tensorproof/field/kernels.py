@@ -15,7 +15,10 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from .alloc import tune_allocator
 from .params import EPSILON, NONRESIDUE, P
+
+tune_allocator()  # vector work starts here: keep large temporaries off mmap (see alloc.py)
 
 _P = np.uint64(P)
 _EPS = np.uint64(EPSILON)
