@@ -261,12 +261,12 @@ def run(names: list[str], repeats: int, ezkl_repeats: int, skip_ezkl: str | None
         "models": names, "repeats": repeats, "ezkl_repeats": ezkl_repeats, "batch": 1,
         "ezkl_skipped": skip_ezkl, "timeout_s": timeout}, "models": []}
     report["environment"]["load_avg_start"] = os.getloadavg()
-    say("baselines (import-only children)")
-    report["baselines_mib"] = baselines(work, skip_ezkl is None)
     if warm_up:  # load (or rebuild) numba's on-disk cache once, unmeasured
         say("warm-up: tensorproof on the smallest model (not measured)")
         prepare(models.build(models.QUICK_MODEL), work / "_warm_up")
         run_system("tensorproof", work / "_warm_up", 1, timeout)
+    say("baselines (import-only children)")
+    report["baselines_mib"] = baselines(work, skip_ezkl is None)
     for name in names:
         say(f"model {name}")
         row: dict = {"name": name}
@@ -383,7 +383,7 @@ def _system_row(row: dict, system: str, label: str, base: float | None) -> str:
     s = row[system]
     peak = _m(s["peak_rss_mib"])
     if s["peak_rss_mib"] is not None and base:
-        peak += f" (+{s['peak_rss_mib'] - base:,.0f})"
+        peak += f" ({s['peak_rss_mib'] - base:+,.0f})"
     setup = "none" if system == "tensorproof" else _t(s.get("setup_s"))
     status = "ok" if not s["error"] else "failed: " + s["error"][:70].replace("|", "/")
     return (f"| {row.get('description', row['name'])} | {row.get('params', 0):,} | {label} | "
@@ -508,6 +508,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", default=None, help="results folder (default benchmarks/results)")
     ap.add_argument("--keep", default=None, help="keep the work files in this folder")
     ap.add_argument("--timeout", type=float, default=1800, help="seconds per child step")
+    ap.add_argument("--corpus", default=None, help="EZKL examples folder (default: "
+                    "../shared/peer-corpus/ezkl-examples beside the repository)")
     ap.add_argument("--child", nargs=2, metavar=("STEP", "DIR"), help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
     if a.child:
@@ -515,6 +517,8 @@ def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(HERE))
     import models
 
+    if a.corpus:
+        models.CORPUS = Path(a.corpus).resolve()
     names = ([models.QUICK_MODEL] if a.quick and not a.models
              else a.models.split(",") if a.models else list(models.BUILDERS))
     repeats = 1 if a.quick else a.repeats
