@@ -423,3 +423,15 @@ def test_random_is_canonical_and_seeded(k):
         for rng in (np.random.default_rng(3), random.Random(3)):
             x = ext.random(rng)
             assert len(x) == k and all(isinstance(c, int) and 0 <= c < P for c in x)
+
+
+@pytest.mark.parametrize("k", [2, 3])
+def test_unrolled_k_arithmetic_matches_the_generic_methods(k):
+    """ext_field(k)'s add/sub/mul are unrolled twins of the class's generic methods."""
+    from tensorproof.field.scalar import ExtField
+
+    ext, rng = ext_field(k), random.Random(40 + k)
+    values = [tuple(rng.choice(EDGE + [rng.randrange(P)]) for _ in range(k)) for _ in range(60)]
+    for a, b in itertools.product(values[:30], values[30:]):
+        for op in ("add", "sub", "mul"):
+            assert getattr(ext, op)(a, b) == getattr(ExtField, op)(ext, a, b)

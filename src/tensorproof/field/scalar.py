@@ -116,6 +116,8 @@ class ExtField:
         self.one = _Element((1,) + (0,) * (k - 1))
         g = pow(self.w, (P - 1) // k, P)  # phi(X) = X^p = g X, g a primitive k-th root of 1
         self._frob = [[pow(g, i * j % k, P) for i in range(k)] for j in range(k)]
+        if k in _SPECIALISED:  # the same maps, unrolled (the verifier's hot path)
+            self.add, self.sub, self.mul = _SPECIALISED[k]
 
     def __repr__(self) -> str:
         return f"ExtField(k={self.k}, W={self.w})"
@@ -194,6 +196,48 @@ class ExtField:
         if isinstance(rng, random.Random):
             return tuple(rng.randrange(P) for _ in range(self.k))
         return tuple(int(c) for c in rng.integers(0, P, size=self.k, dtype="uint64"))
+
+
+# ---- the products and sums of K2 and K3 unrolled (same results as the generic methods) ---------
+
+_W2, _W3 = NONRESIDUE[2], NONRESIDUE[3]
+
+
+def _add2(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...]:
+    x, y = a[0] + b[0], a[1] + b[1]
+    return (x - P if x >= P else x, y - P if y >= P else y)
+
+
+def _sub2(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...]:
+    x, y = a[0] - b[0], a[1] - b[1]
+    return (x + P if x < 0 else x, y + P if y < 0 else y)
+
+
+def _mul2(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...]:
+    a0, a1 = a
+    b0, b1 = b
+    return ((a0 * b0 + _W2 * a1 * b1) % P, (a0 * b1 + a1 * b0) % P)
+
+
+def _add3(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...]:
+    x, y, z = a[0] + b[0], a[1] + b[1], a[2] + b[2]
+    return (x - P if x >= P else x, y - P if y >= P else y, z - P if z >= P else z)
+
+
+def _sub3(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...]:
+    x, y, z = a[0] - b[0], a[1] - b[1], a[2] - b[2]
+    return (x + P if x < 0 else x, y + P if y < 0 else y, z + P if z < 0 else z)
+
+
+def _mul3(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...]:
+    a0, a1, a2 = a
+    b0, b1, b2 = b
+    return ((a0 * b0 + _W3 * (a1 * b2 + a2 * b1)) % P,
+            (a0 * b1 + a1 * b0 + _W3 * a2 * b2) % P,
+            (a0 * b2 + a1 * b1 + a2 * b0) % P)
+
+
+_SPECIALISED = {2: (_add2, _sub2, _mul2), 3: (_add3, _sub3, _mul3)}
 
 
 @cache

@@ -33,6 +33,7 @@ from typing import Any
 
 import numpy as np
 
+from ..field.params import P
 from ..field.scalar import ExtField
 from ..field.vec import VecField, vec_field
 
@@ -150,6 +151,8 @@ def eq_table(vf: VecField, point: Sequence[Scalar], scale: Scalar | None = None)
 
 def as_ext(ext: ExtField, x: Scalar) -> tuple[int, ...]:
     """An int (F element) lifted to K; a K tuple unchanged."""
+    if type(x) is tuple:
+        return x
     return ext.from_base(int(x)) if isinstance(x, int | np.integer) else tuple(x)
 
 
@@ -157,12 +160,12 @@ def eq_eval(ext: ExtField, a: Sequence[Scalar], b: Sequence[Scalar]) -> tuple[in
     """eq(a, b) = prod_j (a_j b_j + (1 - a_j)(1 - b_j)) = prod_j (1 - a_j - b_j + 2 a_j b_j)."""
     if len(a) != len(b):
         raise ValueError(f"eq of points of different lengths {len(a)} and {len(b)}")
-    acc = ext.one()
+    acc, mul = ext.one(), ext.mul
     for aj, bj in zip(a, b):
         aj, bj = as_ext(ext, aj), as_ext(ext, bj)
-        ab = ext.mul(aj, bj)
-        term = ext.add(ext.sub(ext.sub(ext.one(), aj), bj), ext.add(ab, ab))
-        acc = ext.mul(acc, term)
+        term = [(2 * x - y - z) % P for x, y, z in zip(mul(aj, bj), aj, bj)]
+        term[0] = (term[0] + 1) % P
+        acc = mul(acc, tuple(term))
     return acc
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import lru_cache
+from operator import mul
 
 from ..field.params import P
 from ..field.scalar import ExtField, f_inv
@@ -59,11 +60,9 @@ def coefficients(ext: ExtField, evals: Sequence[Scalar]) -> list[tuple[int, ...]
     """Monomial coefficients c_0..c_d (in K) of the polynomial with s(i) = evals[i]."""
     if not evals:
         raise ValueError("a polynomial needs at least one evaluation")
-    ys = [as_ext(ext, y) for y in evals]
-    return [
-        tuple(sum(v * y[c] for v, y in zip(row, ys)) % P for c in range(ext.k))
-        for row in monomial_matrix(len(ys) - 1)
-    ]
+    columns = list(zip(*(as_ext(ext, y) for y in evals)))  # coefficient c of every s(i)
+    return [tuple(sum(map(mul, row, col)) % P for col in columns)
+            for row in monomial_matrix(len(evals) - 1)]
 
 
 def interpolate_eval(ext: ExtField, evals: Sequence[Scalar], r: Scalar) -> tuple[int, ...]:
@@ -73,13 +72,14 @@ def interpolate_eval(ext: ExtField, evals: Sequence[Scalar], r: Scalar) -> tuple
     """
     coeffs = coefficients(ext, evals)
     acc = coeffs[-1]
+    add = ext.add
     if isinstance(r, int):  # r in F: Horner with base-field products only
         for c in reversed(coeffs[:-1]):
-            acc = ext.add(ext.mul_base(acc, r % P), c)
+            acc = add(ext.mul_base(acc, r % P), c)
         return acc
-    r = as_ext(ext, r)
+    r, mul_k = as_ext(ext, r), ext.mul
     for c in reversed(coeffs[:-1]):
-        acc = ext.add(ext.mul(acc, r), c)
+        acc = add(mul_k(acc, r), c)
     return acc
 
 

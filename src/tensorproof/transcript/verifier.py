@@ -48,7 +48,7 @@ class VerifierTranscript(Transcript):
 
     def recv_f(self, label: str, n: int) -> list[int]:
         """Read n F elements as a list of ints."""
-        return [int(x) for x in self.recv_f_array(label, n)]
+        return self.recv_f_array(label, n).tolist()
 
     def recv_k_array(self, label: str, n: int, k: int) -> np.ndarray:
         """Read n K elements of degree k as an (n, k) uint64 array."""
@@ -57,7 +57,7 @@ class VerifierTranscript(Transcript):
 
     def recv_k(self, label: str, n: int, k: int) -> list[tuple[int, ...]]:
         """Read n K elements of degree k as a list of k-tuples of ints."""
-        return [tuple(int(c) for c in row) for row in self.recv_k_array(label, n, k)]
+        return [tuple(row) for row in self.recv_k_array(label, n, k).tolist()]
 
     def check_eof(self) -> None:
         """Reject trailing bytes: a valid proof followed by garbage is not a valid proof."""
