@@ -27,6 +27,19 @@ import time
 from pathlib import Path
 
 
+def peak_rss_mib() -> float | None:
+    """This process's peak RSS since exec (VmHWM, Linux). Not ru_maxrss: on Linux a child's
+    ru_maxrss starts at its parent's RSS at fork time (the kernel keeps the forked copy's high
+    water mark across exec), which would add the benchmark parent's memory to every child."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
 def _timed(fn, *args, **kwargs) -> tuple[object, float]:
     t0 = time.perf_counter()
     out = fn(*args, **kwargs)
@@ -137,6 +150,7 @@ def main(argv: list[str]) -> int:
     result = {"ezkl_version": getattr(ezkl, "__version__", "?")}
     if argv[0] != "import":
         result.update(STEPS[argv[0]](ezkl, Path(argv[1])))
+    result["vm_hwm_mib"] = peak_rss_mib()
     print("RESULT " + json.dumps(result), flush=True)
     return 0
 

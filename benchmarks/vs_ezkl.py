@@ -3,8 +3,8 @@
     python benchmarks/vs_ezkl.py [--models a,b] [--repeats 3] [--ezkl-repeats N] [--skip-ezkl]
                                  [--quick] [--out DIR]
 
-Every step of each system runs in a fresh child process; the parent times it (inside the child,
-around the call only) and reads the child's peak RSS from os.wait4 after it exits. tensorproof's
+Every step of each system runs in a fresh child process, timed inside the child around the call
+only; the child reports its peak RSS (VmHWM) as it exits. tensorproof's
 prove child does only: load the model file and verifying key, rebuild the weight commitment,
 prove (and once more, warm). EZKL's steps run in benchmarks/ezkl_runner.py. A failure of one
 system on one model is recorded with its reason; the run goes on. Writes DIR/vs_ezkl.md and
@@ -140,17 +140,22 @@ def run_child(cmd: list[str], timeout: float, log_path: Path) -> Child:
             timer.cancel()
         p.returncode = rc = os.waitstatus_to_exitcode(status)
     text = log_path.read_text(errors="replace")
-    peak = usage.ru_maxrss / 1024  # Linux: KiB
+    peak = usage.ru_maxrss / 1024  # KiB; counts our own RSS at fork (ezkl_runner.peak_rss_mib)
     results = [ln[7:] for ln in text.splitlines() if ln.startswith("RESULT ")]
     if rc == 0 and results:
-        return Child(True, json.loads(results[-1]), "", peak)
+        result = json.loads(results[-1])
+        result["ru_maxrss_mib"] = peak
+        return Child(True, result, "", result.get("vm_hwm_mib") or peak)
     reason = (f"timed out after {timeout:.0f} s" if killed.is_set()
               else f"killed by signal {-rc} (out of memory?)" if rc < 0 else _reason(text, rc))
     return Child(False, {}, reason, peak)
 
 
 def child_main(step: str, d: str) -> int:
-    print("RESULT " + json.dumps(tp_child(step, Path(d))), flush=True)
+    from ezkl_runner import peak_rss_mib  # stdlib only
+
+    result = tp_child(step, Path(d))
+    print("RESULT " + json.dumps({**result, "vm_hwm_mib": peak_rss_mib()}), flush=True)
     return 0
 
 
@@ -469,7 +474,9 @@ def _notes(r: dict) -> list[str]:
              for sys_ in ("tensorproof", "ezkl") if (row.get(sys_) or {}).get("error")]
     notes = ["", "## Notes", "",
              "- Every step runs in a fresh child process; times are measured inside it around the "
-             "call (imports excluded); peak RSS is the prove child's `ru_maxrss` (os.wait4). "
+             "call (imports excluded); peak RSS is the prove child's high-water mark (VmHWM, "
+             "read by the child as it exits: `ru_maxrss` would include the parent's RSS at "
+             "fork; the JSON keeps it as `ru_maxrss_mib`). "
              f"Import-only children, the interpreter baseline of that column: {base}.",
              "- tensorproof *compile* = quantization + weight commitment (`setup`, i.e. the "
              "model commitment; it has no other setup). *prove* = load the model file and "
