@@ -228,8 +228,17 @@ def prove_one(folder: Path, batch: int | None = None, repeat: int = 1) -> dict:
         row.update(status=f.status, reason=f.reason, category=f.category, bug=f.bug)
     else:
         row.update(status="proved", reason="", category="", bug=None)
-    row["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    row["peak_rss_mb"] = _peak_rss_mb()
     return row
+
+
+def _peak_rss_mb() -> float:
+    """This process's peak resident set (VmHWM; ru_maxrss would count the parent's at fork)."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _child_main(folder: Path, batch: int | None, repeat: int) -> int:
