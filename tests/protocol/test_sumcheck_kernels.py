@@ -85,3 +85,49 @@ def test_handover_from_generic_to_fused_matches_generic(k, eq, monkeypatch):
 def test_degrees_above_the_kernel_use_the_generic_path():
     (fused, generic), *_ = _both(2, "kk", [(1, [0, 1])], MAX_DEGREE + 1, 3, None, 1)
     assert fused == generic
+
+
+class _Relay:
+    """Not a ProverTranscript: the fused rounds then run one kernel call per round in Python."""
+
+    def __init__(self, inner: ProverTranscript) -> None:
+        self.inner = inner
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+
+@pytest.mark.parametrize("k", [2, 3])
+@pytest.mark.parametrize("eq", [None, "random"])
+def test_rounds_in_one_kernel_match_rounds_one_by_one(k, eq):
+    rng = np.random.default_rng(k + 10 * (eq is None))
+    ext, vf = ext_field(k), vec_field(k)
+    kinds, terms, degree = CASES[5]
+    terms = _lift(terms, k)
+    tables = [vec_field(1 if c == "f" else k).random(1 << 5, rng) for c in kinds]
+    z = [ext.random(rng) for _ in range(5)] if eq else None
+    degree += z is not None
+    one, many = ProverTranscript(DOMAIN), ProverTranscript(DOMAIN)
+    res = prove_sumcheck(one, vf, tables, terms, degree, "sc", eq_point=z)
+    assert res == prove_sumcheck(_Relay(many), vf, tables, terms, degree, "sc", eq_point=z)
+    assert one.proof_bytes() == many.proof_bytes() and one.state == many.state
+
+
+def test_a_transcript_subclass_sees_every_round_message():
+    """Subclasses of ProverTranscript may watch send_bytes; the one-kernel path (which bypasses
+    it) is kept for the plain class."""
+
+    class Watching(ProverTranscript):
+        def __init__(self, domain):
+            super().__init__(domain)
+            self.labels = []
+
+        def send_bytes(self, label, data):
+            self.labels.append(label)
+            super().send_bytes(label, data)
+
+    vf = vec_field(2)
+    tables = [vf.random(16, np.random.default_rng(0)) for _ in range(2)]
+    t = Watching(DOMAIN)
+    prove_sumcheck(t, vf, tables, [(1, [0, 1])], 2, "sc")
+    assert t.labels == [f"sc/round{i}" for i in range(4)]

@@ -15,8 +15,16 @@ import numpy as np
 from ..errors import ProverError
 from ..field.vec import VecField
 from ..poly.mle import log2_exact
+from ..transcript import ProverTranscript
+from ..transcript.base import label_bytes
 from ..verifier.fraction_gkr import LAYER_DEGREE, layer_label, layer_terms, root_label
+from ..verifier.sumcheck import challenge_label, round_label
+from .fraction_gkr_kernels import gkr_layers, layer_count_sent
 from .sumcheck import prove_sumcheck
+from .sumcheck_fused import FUSED_MAX_ENTRIES, round_constants
+
+SMALL_LAYERS = FUSED_MAX_ENTRIES.bit_length()
+"""Layers 0..SMALL_LAYERS-1 (sumchecks over at most FUSED_MAX_ENTRIES entries) run in numba."""
 
 __all__ = ["FractionSumResult", "prove_fraction_sum", "fraction_tree", "fraction_sum_value"]
 
@@ -88,11 +96,53 @@ def prove_fraction_sum(
     transcript.send_k(root_label(label), [P, Q], vf.k)
     point: list[K] = []
     num_eval, den_eval = P, Q
-    for layer in range(len(levels) - 1):
+    start = 0
+    if type(transcript) is ProverTranscript:  # small layers in one numba call (a subclass may
+        # watch send_bytes, which the kernel bypasses: it keeps the Python layers)
+        start = min(len(levels) - 1, SMALL_LAYERS)
+        if start:
+            point, num_eval, den_eval = _prove_small_layers(transcript, vf, label, levels,
+                                                            start, P, Q)
+    for layer in range(start, len(levels) - 1):
         point, num_eval, den_eval = _prove_layer(
             transcript, vf, label, layer, point, *levels[layer + 1]
         )
     return FractionSumResult(P, Q, point, num_eval, den_eval)
+
+
+def _layer_labels(label: str, last: int) -> list[bytes]:
+    """The transcript labels of layers 0..last-1 in the order they are used."""
+    out = []
+    for layer in range(last):
+        sc = layer_label(label, layer, "sumcheck")
+        out.append(layer_label(label, layer, "lambda"))
+        out += [f(sc, i) for i in range(layer) for f in (round_label, challenge_label)]
+        out += [layer_label(label, layer, "children"), layer_label(label, layer, "mu")]
+    return [label_bytes(name) for name in out]
+
+
+def _prove_small_layers(transcript: ProverTranscript, vf: VecField, label: str, levels, last: int,
+                        P: K, Q: K):
+    """Layers 0..last-1 by ``fraction_gkr_kernels.gkr_layers``; return (point, num, den)."""
+    k = vf.k
+    leaf_f = levels[last][0] if levels[last][0].ndim == 1 else np.empty(0, dtype=np.uint64)
+    N = np.concatenate([np.zeros(len(n) * k, np.uint64) if n.ndim == 1 else n.reshape(-1)
+                        for n, _ in levels[1 : last + 1]])
+    D = np.concatenate([d.reshape(-1) for _, d in levels[1 : last + 1]])
+    lvl_off = np.cumsum([0] + [len(d) for _, d in levels[1:last]]).astype(np.int64)
+    names = _layer_labels(label, last)
+    lab_off = np.cumsum([0] + [len(b) for b in names]).astype(np.int64)
+    labels = np.frombuffer(b"".join(names), dtype=np.uint8).copy()
+    V, xw, frob = round_constants(k, LAYER_DEGREE)
+    state = np.frombuffer(transcript.state, dtype=np.uint8).copy()
+    sent = np.empty(layer_count_sent(0, last, k), dtype=np.uint64)
+    rho = np.zeros(last * k, dtype=np.uint64)
+    claims = np.array([P, Q], dtype=np.uint64).reshape(-1)
+    gkr_layers(N, D, lvl_off, np.ascontiguousarray(leaf_f), 0, last, labels, lab_off, V, xw,
+               frob, state, sent, rho, claims)
+    transcript.append_external(state.tobytes(), sent.astype(">u8").tobytes())
+    num_eval, den_eval = (tuple(c) for c in claims.reshape(2, k).tolist())
+    return [tuple(c) for c in rho.reshape(-1, k).tolist()], num_eval, den_eval
 
 
 def _prove_layer(transcript, vf: VecField, label: str, layer: int, rho, N, D):

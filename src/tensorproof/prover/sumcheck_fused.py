@@ -19,8 +19,10 @@ from ..field.scalar import ext_field
 from ..field.vec import VecField
 from ..poly.mle import as_ext, eq_table
 from ..poly.univariate import extrapolation_weights, monomial_matrix
+from ..transcript import ProverTranscript
+from ..transcript.base import label_bytes
 from ..verifier.sumcheck import Terms, challenge_label, round_label
-from .sumcheck_kernels import sumcheck_step
+from .sumcheck_kernels import sumcheck_rounds, sumcheck_step
 
 FUSED_MAX_ENTRIES = 1 << 10
 """Tables of at most this many entries run fused; above it the generic vectorized path is faster.
@@ -44,7 +46,7 @@ class FusedState:
 
 
 @cache
-def _round_constants(k: int, degree: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def round_constants(k: int, degree: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """V (monomial matrix of the nodes 0..degree), the weights of q(degree) from q(0..degree-1),
     and the Frobenius constants g^(ij) of K, as uint64 arrays for the kernel."""
     V = np.array(monomial_matrix(degree), dtype=np.uint64).reshape(-1)
@@ -83,7 +85,7 @@ class FusedRounds:
         self.tidx = np.array([i for _, s in terms for i in s], dtype=np.int64)
         self.coef = np.array(coeffs, dtype=np.uint64).reshape(-1)
         self.cone = np.array([c == ext.one for c in coeffs], dtype=np.uint8)
-        self.V, self.xw, self.frob = _round_constants(k, degree)
+        self.V, self.xw, self.frob = round_constants(k, degree)
         has_eq = eq_point is not None
         self.zs = np.array(eq_point, dtype=np.uint64).reshape(-1) if has_eq else _EMPTY
         if has_eq and state.E is None:
@@ -107,6 +109,8 @@ class FusedRounds:
 
     def prove(self, transcript, label: str) -> tuple[list, list]:
         """Run the rounds left on ``transcript``; return (their challenges, final values)."""
+        if type(transcript) is ProverTranscript:  # a subclass may watch send_bytes: no bypass
+            return self._prove_in_kernel(transcript, label)
         k, m = self.k, len(self.src)
         self._call(np.zeros(k, dtype=np.uint64), _EMPTY2, _EMPTY)  # this round's evaluations
         point = []
@@ -123,3 +127,25 @@ class FusedRounds:
             self.tf, self.tk, self.E = _EMPTY2, out_tk, out_E
             self.src = np.arange(m, dtype=np.int64)
         return point, [tuple(row) for row in self.tk.tolist()]
+
+    def _prove_in_kernel(self, transcript: ProverTranscript, label: str) -> tuple[list, list]:
+        """``prove`` with every round and its transcript records in one numba call
+        (``sumcheck_kernels.sumcheck_rounds``); the transcript then takes the state and bytes."""
+        k, m = self.k, len(self.src)
+        n_rounds = self.n.bit_length() - 1
+        rounds = range(self.start, self.start + n_rounds)
+        names = [label_bytes(f(label, i)) for i in rounds for f in (round_label, challenge_label)]
+        lab_off = np.cumsum([0] + [len(b) for b in names]).astype(np.int64)
+        labels = np.frombuffer(b"".join(names), dtype=np.uint8).copy()
+        state = np.frombuffer(transcript.state, dtype=np.uint8).copy()
+        sent = np.empty(n_rounds * len(self.evals), dtype=np.uint64)
+        point = np.empty(n_rounds * k, dtype=np.uint64)
+        finals = np.empty(m * k, dtype=np.uint64)
+        meta = np.array([*self.meta[:5], n_rounds], dtype=np.int64)
+        sumcheck_rounds(self.tf, self.tk, self.src, self.tptr, self.tidx, self.coef, self.cone,
+                        self.zs, self.E, self.V, self.xw, self.frob, meta, self.st,
+                        np.zeros(k, dtype=np.uint64), self.evals, labels, lab_off, state, sent,
+                        point, finals)
+        transcript.append_external(state.tobytes(), sent.astype(">u8").tobytes())
+        return ([tuple(r) for r in point.reshape(-1, k).tolist()],
+                [tuple(f) for f in finals.reshape(-1, k).tolist()])

@@ -35,6 +35,7 @@ import numpy as np
 from numba import njit
 
 from ..field.kernels import fadd, fmul, fpow, fsub, k2_prod, k3_prod, kernel
+from ..transcript.sponge_kernels import sponge_draw_f, sponge_message
 
 _ZERO = np.uint64(0)
 _ONE = np.uint64(1)
@@ -349,3 +350,52 @@ def sumcheck_step(tf, tk, src, tptr, tidx, coef, cone, zs, E, V, xw, frob, meta,
     """One round of the sumcheck prover (module docstring); K of degree len(r) = 2 or 3."""
     _step(tf, tk, src, tptr, tidx, coef, cone, zs, E, V, xw, frob, meta, st, r, evals,
           out_tk, out_E, r.shape[0])
+
+
+@njit(cache=True)
+def _rounds(tf, tk, src, tptr, tidx, coef, cone, zs, E, V, xw, frob, meta, st, evals, labels,
+            lab_off, state, sent, point, finals, k):
+    """All rounds left, with the transcript's records (``transcript.sponge_kernels``) in the loop:
+    round j sends s_j (label j of ``labels``), draws r_j (label j + 1), then folds at r_j and
+    computes s_{j+1} (``_step``). Writes the messages (sent), the challenges (point) and the
+    final table values (finals); meta[2] is the first round, meta[5] the number of rounds."""
+    m = src.shape[0]
+    n = tf.shape[1] if tk.shape[0] == 0 else tk.shape[1] // k
+    start, n_rounds = meta[2], meta[5]
+    width = evals.shape[0]
+    longest = 0
+    for j in range(lab_off.shape[0] - 1):
+        longest = max(longest, lab_off[j + 1] - lab_off[j])
+    scratch = np.empty(45 + longest + 8 * width, dtype=np.uint8)
+    r = np.zeros(k, dtype=np.uint64)
+    _step(tf, tk, src, tptr, tidx, coef, cone, zs, E, V, xw, frob, meta, st, r, evals,
+          np.empty((0, 0), dtype=np.uint64), np.empty(0, dtype=np.uint64), k)
+    for j in range(n_rounds):
+        sponge_message(state, labels[lab_off[2 * j] : lab_off[2 * j + 1]], evals, scratch)
+        sent[j * width : (j + 1) * width] = evals
+        sponge_draw_f(state, labels[lab_off[2 * j + 1] : lab_off[2 * j + 2]], r, scratch)
+        point[j * k : (j + 1) * k] = r
+        size = n >> (j + 1)  # entries per table after folding at r
+        out_tk = np.empty((m, size * k), dtype=np.uint64)
+        out_E = np.empty((size // 2) * k if E.shape[0] else 0, dtype=np.uint64)
+        meta[2] = start + j + 1
+        meta[3] = 1
+        meta[4] = 1
+        _step(tf, tk, src, tptr, tidx, coef, cone, zs, E, V, xw, frob, meta, st, r, evals,
+              out_tk, out_E, k)
+        tf = np.empty((0, 0), dtype=np.uint64)
+        tk = out_tk
+        E = out_E
+        src = np.arange(m)
+    finals[:] = tk.reshape(-1)
+
+
+@kernel("void(uint64[:, ::1], uint64[:, ::1], int64[::1], int64[::1], int64[::1], uint64[::1], "
+        "uint8[::1], uint64[::1], uint64[::1], uint64[::1], uint64[::1], uint64[::1], int64[::1], "
+        "uint64[::1], uint64[::1], uint64[::1], uint8[::1], int64[::1], uint8[::1], uint64[::1], "
+        "uint64[::1], uint64[::1])")
+def sumcheck_rounds(tf, tk, src, tptr, tidx, coef, cone, zs, E, V, xw, frob, meta, st, r, evals,
+                    labels, lab_off, state, sent, point, finals):
+    """Every round left in one call (``_rounds``); r is unused (the challenges are drawn here)."""
+    _rounds(tf, tk, src, tptr, tidx, coef, cone, zs, E, V, xw, frob, meta, st, evals, labels,
+            lab_off, state, sent, point, finals, r.shape[0])

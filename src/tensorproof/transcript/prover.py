@@ -54,6 +54,14 @@ class ProverTranscript(Transcript):
             data = b"".join(encode_k(tuple(int(c) for c in x)) for x in xs)
         self.send_bytes(label, data)
 
+    def append_external(self, state: bytes, sent: bytes) -> None:
+        """Take over the records a numba mirror of this sponge chained (``sponge_kernels``):
+        the new state and the concatenated bytes of the messages it sent (prover fast path)."""
+        if len(state) != len(self._state):
+            raise ValueError("external sponge state must be 32 bytes")
+        self._state = bytes(state)
+        self._chunks.append(bytes(sent))
+
     def proof_bytes(self) -> bytes:
         """The proof so far: every message sent, concatenated in order."""
         if len(self._chunks) > 1:
