@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..ir.graph import IntGraph, Node
 from ..ir.model import CompiledModel
 from ..verifier.keys import VerifyingKey, strip_weights
 from ..verifier.layout import padded_vector as padded
@@ -42,9 +43,30 @@ class ProvingKey:
         return self._data
 
 
+def annotate_requant_ranges(graph: IntGraph) -> IntGraph:
+    """The graph with every requant's guaranteed unclamped quotient range [q_lo, q_hi] (from its
+    input's proven range and its multipliers) in its attributes. The verifier sizes the clamp
+    table (or the limb range mode) from it: this affects completeness only, never soundness (the
+    proof enforces y = clamp(q) within whatever window it uses)."""
+    nodes = []
+    for node in graph.nodes:
+        if node.op == "requant":
+            spec = graph.tensors[node.inputs[0]]
+            m = [int(v) for v in np.asarray(node.consts["mult"]).reshape(-1)]
+            prods = [v * e for v in m for e in (int(spec.lo), int(spec.hi))]
+            half, s = 1 << (int(node.attrs["shift"]) - 1), int(node.attrs["shift"])
+            attrs = {**node.attrs, "q_lo": (min(prods) + half) >> s,
+                     "q_hi": (max(prods) + half) >> s}
+            node = Node(node.op, node.name, node.inputs, node.output, attrs, node.consts)
+        nodes.append(node)
+    return IntGraph(graph.inputs, graph.outputs, graph.tensors, nodes, graph.meta)
+
+
 def setup(model: CompiledModel, config: dict | None = None) -> ProvingKey:
     """Commit to the model's weights; return its proving key (whose .vk is public)."""
     config = dict(config or default_config())
+    model = CompiledModel(annotate_requant_ranges(model.graph), model.inputs, model.outputs,
+                          model.info)
     plan = build_plan(model.graph, 1)
     pk = ProvingKey(model, None)  # type: ignore[arg-type]
     commitment, pk._data = pcs_prover(config).commit(pk.model_vector(plan))

@@ -140,9 +140,10 @@ def _lower_requant(b, i, node):
     y = b.graph_tensor(node.output)
     mult = b.const(i, node, "mult")
     axis = int(node.attrs.get("axis", -1))
+    q_range = {k: int(node.attrs[k]) for k in ("q_lo", "q_hi") if k in node.attrs}
     b.step("requant", node, node.inputs[:1], y, (mult,), shift=int(node.attrs["shift"]),
            lo=int(node.attrs["lo"]), hi=int(node.attrs["hi"]),
-           axis=-1 if axis < 0 else axis + 1)
+           axis=-1 if axis < 0 else axis + 1, **q_range)
 
 
 def _lower_lookup(b, i, node):

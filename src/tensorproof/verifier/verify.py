@@ -80,7 +80,8 @@ def verify(vk: VerifyingKey, proof: Proof) -> dict[str, np.ndarray]:
     absorb_statement(t, vk.model_id, vk.k, proof.batch, proof.inputs, proof.outputs)
     pcs = pcs_verifier(vk.config)
     advice = Packing.of(plan.advice_layouts())
-    advice_commitment = t.recv_bytes("advice commitment", commitment_bytes(vk.config))
+    advice_commitment = (t.recv_bytes("advice commitment", commitment_bytes(vk.config))
+                         if advice.slots else None)
     public = {n: padded_vector(plan.tensors[n].layout, v)
               for n, v in {**proof.inputs, **proof.outputs}.items()}
     ctx = VerifierContext(t, ext, plan, public)

@@ -12,13 +12,13 @@ from ...verifier.layers.requant import (
     LIMB_BITS,
     bound_names,
     channel_point,
-    clamp_range,
     excess_bits,
     needs_lambda,
     q_name,
     r_names,
     range_mode,
     relation_terms,
+    table_span,
 )
 from ..lookups import real_rows
 from ..sumcheck import prove_sumcheck
@@ -57,7 +57,7 @@ def advice_values(step, plan, ints) -> dict[str, np.ndarray]:
     if range_mode(step):
         t_lo, t_hi = lo - (1 << excess_bits(step)) + 1, hi + (1 << excess_bits(step)) - 1
     else:
-        t_lo, t_hi = clamp_range(lo, hi)
+        t_lo, t_hi = table_span(step)
     if q.size and (q.min() < t_lo or q.max() > t_hi):
         raise ProverError(f"layer {step.name!r}: activation out of the calibrated range, "
                           f"recalibrate (requant quotient in [{int(q.min())}, {int(q.max())}], "

@@ -69,15 +69,25 @@ def clamp_range(lo: int, hi: int) -> tuple[int, int]:
     return lo - w, lo - w + (1 << n_vars) - 1
 
 
-def clamp_table(lo: int, hi: int) -> TableSpec:
-    t_lo, t_hi = clamp_range(lo, hi)
+def table_span(step) -> tuple[int, int]:
+    """[t_lo, t_hi] of the step's clamp table: from the guaranteed quotient range (attrs q_lo,
+    q_hi, annotated at setup from the weights) when known, else the CLAMP_EXTRA_BITS window."""
+    lo, hi = step.attrs["lo"], step.attrs["hi"]
+    if "q_lo" not in step.attrs:
+        return clamp_range(lo, hi)
+    a, b = min(lo, step.attrs["q_lo"]), max(hi, step.attrs["q_hi"])
+    return a, a + (1 << (b - a).bit_length()) - 1
+
+
+def clamp_table(lo: int, hi: int, span: tuple[int, int] | None = None) -> TableSpec:
+    t_lo, t_hi = span or clamp_range(lo, hi)
     t = np.arange(t_lo, t_hi + 1, dtype=np.int64)
-    return TableSpec(f"clamp[{lo},{hi}]", (t, np.clip(t, lo, hi)))
+    return TableSpec(f"clamp[{lo},{hi}]@{t_lo}..{t_hi}", (t, np.clip(t, lo, hi)))
 
 
 def range_mode(step) -> bool:
     """True when y = q is range-checked by limbs instead of looked up in a clamp table."""
-    t_lo, t_hi = clamp_range(step.attrs["lo"], step.attrs["hi"])
+    t_lo, t_hi = table_span(step)
     return t_hi - t_lo + 1 > RANGE_MODE_ROWS
 
 
@@ -112,8 +122,12 @@ def _span_widths(step) -> list[int]:
 
 
 def excess_bits(step) -> int:
-    """u± < 2^excess_bits: the same overshoot the clamp table would allow (CLAMP_EXTRA_BITS)."""
-    return max((step.attrs["hi"] - step.attrs["lo"]).bit_length(), 1) + CLAMP_EXTRA_BITS - 1
+    """u± < 2^excess_bits: the guaranteed overshoot of q beyond [lo, hi] when the quotient range
+    is known, else the overshoot a CLAMP_EXTRA_BITS table would allow."""
+    lo, hi = step.attrs["lo"], step.attrs["hi"]
+    if "q_lo" in step.attrs:
+        return max(max(lo - step.attrs["q_lo"], step.attrs["q_hi"] - hi, 1).bit_length(), 1)
+    return max((hi - lo).bit_length(), 1) + CLAMP_EXTRA_BITS - 1
 
 
 def _excess_widths(step) -> list[int]:
@@ -128,7 +142,7 @@ def advice(step, plan) -> list[TensorPlan]:
     if range_mode(step):
         t_lo, t_hi = lo - (1 << excess_bits(step)), hi + (1 << excess_bits(step))
     else:
-        t_lo, t_hi = clamp_range(lo, hi)
+        t_lo, t_hi = table_span(step)
     if (max(abs(t_lo), abs(t_hi)) + 1) << shift >= ACC_LIMIT:
         raise BoundError(f"layer {step.name!r}: 2^{shift} · q could exceed 2^62 for q in "
                          f"[{t_lo}, {t_hi}]: reduce the shift")
@@ -143,7 +157,7 @@ def advice(step, plan) -> list[TensorPlan]:
 def lookups(step, plan) -> list[LookupUse]:
     uses = []
     if not range_mode(step):
-        clamp = clamp_table(step.attrs["lo"], step.attrs["hi"])
+        clamp = clamp_table(step.attrs["lo"], step.attrs["hi"], table_span(step))
         uses.append(LookupUse(clamp, (q_name(step), step.output)))
     widths = limb_widths(step.attrs["shift"]) + bound_widths(step)
     for name, w in zip(r_names(step) + bound_names(step), widths):
