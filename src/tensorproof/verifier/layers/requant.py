@@ -143,8 +143,11 @@ def advice(step, plan) -> list[TensorPlan]:
         t_lo, t_hi = lo - (1 << excess_bits(step)), hi + (1 << excess_bits(step))
     else:
         t_lo, t_hi = table_span(step)
-    if (max(abs(t_lo), abs(t_hi)) + 1) << shift >= ACC_LIMIT:
-        raise BoundError(f"layer {step.name!r}: 2^{shift} · q could exceed 2^62 for q in "
+    # x·M + 2^(s−1) − 2^s·q − r ≡ 0 (mod p) implies = 0 over the integers when its absolute
+    # value stays below p: |x·M + 2^(s−1)| < ACC_LIMIT (compile) and |2^s q + r| ≤ 2^s·max(|t_lo|,
+    # |t_hi| + 1); r is range-checked below 2^s.
+    if (max(abs(t_lo), abs(t_hi) + 1) << shift) + ACC_LIMIT >= P:
+        raise BoundError(f"layer {step.name!r}: 2^{shift} · q could wrap around p for q in "
                          f"[{t_lo}, {t_hi}]: reduce the shift")
     layout = plan.tensors[step.output].layout
     out = [] if range_mode(step) else [TensorPlan(q_name(step), layout, "advice", t_lo, t_hi)]
