@@ -346,6 +346,19 @@ def k3_prod(a0, a1, a2, b0, b1, b2):
     return c0, c1, reduce192(h2, h1, h0)
 
 
+@njit(cache=True)
+def k_prod(a0, a1, a2, b0, b1, b2, k):
+    """(a0 + a1 X [+ a2 X^2]) (b0 + b1 X [+ b2 X^2]) in K2 (k = 2: a2, b2 ignored, c2 = 0) or K3.
+
+    Deliberately not inlined: numba code that needs K products for a runtime k calls this one
+    compiled copy (a call costs a few ns) instead of inlining both k2_prod and k3_prod at every
+    site, which multiplied compile times (seconds per site)."""
+    if k == 2:
+        c0, c1 = k2_prod(a0, a1, b0, b1)
+        return c0, c1, _ZERO
+    return k3_prod(a0, a1, a2, b0, b1, b2)
+
+
 @kernel(_F2)
 def k2_mul(a, b, out):
     for i in range(a.shape[0] // 2):

@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from ..field.kernels import fadd, fsub, k2_prod, k3_prod, kernel
+from ..field.kernels import fadd, fsub, k_prod, kernel
 from ..transcript.sponge_kernels import sponge_draw_f, sponge_message
 from .sumcheck_kernels import _rounds
 
@@ -34,28 +34,29 @@ def _label(labels, lab_off, j):
     return labels[lab_off[j] : lab_off[j + 1]]
 
 
-@njit(cache=True)
+@njit(inline="always")
 def _eq_weights(rho, n, k):
     """eq(rho_1..rho_{n-1}, .) over 2^(n-1) entries (rows of k, flat), by doubling."""
     E = np.zeros((1 << max(n - 1, 0)) * k, dtype=np.uint64)
     E[0] = _ONE
     size = 1
+    c2 = 2 if k == 3 else 0  # the third coefficient (ignored for k = 2)
     for j in range(1, n):
         o = j * k
         for i in range(size):
             a, b = i * k, (i + size) * k
-            if k == 2:
-                E[b], E[b + 1] = k2_prod(E[a], E[a + 1], rho[o], rho[o + 1])
-            else:
-                E[b], E[b + 1], E[b + 2] = k3_prod(E[a], E[a + 1], E[a + 2],
-                                                   rho[o], rho[o + 1], rho[o + 2])
+            p0, p1, p2 = k_prod(E[a], E[a + 1], E[a + c2], rho[o], rho[o + 1], rho[o + c2], k)
+            E[b] = p0
+            E[b + 1] = p1
+            if k == 3:
+                E[b + 2] = p2
             for c in range(k):
                 E[a + c] = fsub(E[a + c], E[b + c])
         size *= 2
     return E
 
 
-@njit(cache=True)
+@njit(inline="always")
 def _layer_tables(N, D, leaf_f, off, half, k):
     """(tf, tk, src) of the tables n0, n1, d0, d1 of a children level of 2 half entries."""
     use_f = leaf_f.shape[0] > 0
@@ -74,21 +75,19 @@ def _layer_tables(N, D, leaf_f, off, half, k):
     return tf, tk, src
 
 
-@njit(cache=True)
+@njit(inline="always")
 def _line(a, b, mu, out, o, k):
     """out[o:o+k] = a + mu (b - a) in K (a, b, mu: k-rows)."""
-    d = np.empty(k, dtype=np.uint64)
-    for c in range(k):
-        d[c] = fsub(b[c], a[c])
-    if k == 2:
-        d[0], d[1] = k2_prod(d[0], d[1], mu[0], mu[1])
-    else:
-        d[0], d[1], d[2] = k3_prod(d[0], d[1], d[2], mu[0], mu[1], mu[2])
-    for c in range(k):
-        out[o + c] = fadd(a[c], d[c])
+    c2 = 2 if k == 3 else 0
+    d0, d1, d2 = k_prod(fsub(b[0], a[0]), fsub(b[1], a[1]), fsub(b[c2], a[c2]),
+                        mu[0], mu[1], mu[c2], k)
+    out[o] = fadd(a[0], d0)
+    out[o + 1] = fadd(a[1], d1)
+    if k == 3:
+        out[o + 2] = fadd(a[2], d2)
 
 
-@njit(cache=True)
+@njit(inline="always")
 def _layers(N, D, lvl_off, leaf_f, first, last, labels, lab_off, V, xw, frob, state, sent,
             rho, claims, k):
     tptr = np.array([0, 2, 4, 6])
@@ -126,8 +125,8 @@ def _layers(N, D, lvl_off, leaf_f, first, last, labels, lab_off, V, xw, frob, st
             evals = np.zeros(4 * k, dtype=np.uint64)
             zs = rho[: layer * k].copy()
             _rounds(tf, tk, src, tptr, tidx, coef, cone, zs, _eq_weights(zs, layer, k), V, xw,
-                    frob, meta, st, evals, labels[lab_off[lab] :], lab_off[lab : lab + 2 * layer
-                    + 1] - lab_off[lab], state, sent[pos : pos + 4 * k * layer], point, finals, k)
+                    frob, meta, st, evals, labels, lab_off, lab, state, sent, pos, point,
+                    finals, k)
             lab += 2 * layer
             pos += 4 * k * layer
         sponge_message(state, _label(labels, lab_off, lab), finals, scratch)

@@ -22,7 +22,7 @@ from ..poly.univariate import extrapolation_weights, monomial_matrix
 from ..transcript import ProverTranscript
 from ..transcript.base import label_bytes
 from ..verifier.sumcheck import Terms, challenge_label, round_label
-from .sumcheck_kernels import sumcheck_rounds, sumcheck_step
+from .sumcheck_kernels import sumcheck_kernel
 
 FUSED_MAX_ENTRIES = 1 << 10
 """Tables of at most this many entries run fused; above it the generic vectorized path is faster.
@@ -32,6 +32,8 @@ product F x K2 0.70 0.62 0.73 0.72 / 2.28 2.16 2.44 3.65; fraction-GKR layer 1.7
 
 _EMPTY = np.empty(0, dtype=np.uint64)
 _EMPTY2 = np.empty((0, 0), dtype=np.uint64)
+_EMPTY8 = np.empty(0, dtype=np.uint8)
+_EMPTYI = np.empty(0, dtype=np.int64)
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,7 @@ def _stack(tables) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 class FusedRounds:
-    """The tables, terms and scalar state of the rounds left, for ``sumcheck_step``."""
+    """The tables, terms and scalar state of the rounds left (``sumcheck_kernels``)."""
 
     def __init__(self, vf: VecField, tables, terms: Terms, coeffs: list, degree: int,
                  eq_point, state: FusedState) -> None:
@@ -94,7 +96,7 @@ class FusedRounds:
             state_E = state.E
         self.E = state_E.reshape(-1) if has_eq else _EMPTY
         has_running = state.running is not None
-        self.meta = np.array([degree, int(has_eq), state.round, 0, int(has_running)],
+        self.meta = np.array([degree, int(has_eq), state.round, 0, int(has_running), 0, 0],
                              dtype=np.int64)
         self.st = np.zeros(2 * k, dtype=np.uint64)
         if has_running:
@@ -103,9 +105,10 @@ class FusedRounds:
         self.evals = np.zeros((degree + 1) * k, dtype=np.uint64)
 
     def _call(self, r: np.ndarray, out_tk: np.ndarray, out_E: np.ndarray) -> None:
-        sumcheck_step(self.tf, self.tk, self.src, self.tptr, self.tidx, self.coef, self.cone,
-                      self.zs, self.E, self.V, self.xw, self.frob, self.meta, self.st, r,
-                      self.evals, out_tk, out_E)
+        sumcheck_kernel(self.tf, self.tk, self.src, self.tptr, self.tidx, self.coef, self.cone,
+                        self.zs, self.E, self.V, self.xw, self.frob, self.meta, self.st, r,
+                        self.evals, out_tk, out_E, _EMPTY8, _EMPTYI, _EMPTY8, _EMPTY, _EMPTY,
+                        _EMPTY)
 
     def prove(self, transcript, label: str) -> tuple[list, list]:
         """Run the rounds left on ``transcript``; return (their challenges, final values)."""
@@ -122,15 +125,15 @@ class FusedRounds:
             size = self.n >> (j + 1)  # entries per table after folding at r
             out_tk = np.empty((m, size * k), dtype=np.uint64)
             out_E = np.empty((size // 2) * k, dtype=np.uint64) if len(self.E) else _EMPTY
-            self.meta[2:] = (i + 1, 1, 1)
+            self.meta[2:5] = (i + 1, 1, 1)
             self._call(np.array(r, dtype=np.uint64), out_tk, out_E)
             self.tf, self.tk, self.E = _EMPTY2, out_tk, out_E
             self.src = np.arange(m, dtype=np.int64)
         return point, [tuple(row) for row in self.tk.tolist()]
 
     def _prove_in_kernel(self, transcript: ProverTranscript, label: str) -> tuple[list, list]:
-        """``prove`` with every round and its transcript records in one numba call
-        (``sumcheck_kernels.sumcheck_rounds``); the transcript then takes the state and bytes."""
+        """``prove`` with every round and its transcript records in one numba call (meta[6] = 1);
+        the transcript then takes the state and the message bytes."""
         k, m = self.k, len(self.src)
         n_rounds = self.n.bit_length() - 1
         rounds = range(self.start, self.start + n_rounds)
@@ -141,11 +144,11 @@ class FusedRounds:
         sent = np.empty(n_rounds * len(self.evals), dtype=np.uint64)
         point = np.empty(n_rounds * k, dtype=np.uint64)
         finals = np.empty(m * k, dtype=np.uint64)
-        meta = np.array([*self.meta[:5], n_rounds], dtype=np.int64)
-        sumcheck_rounds(self.tf, self.tk, self.src, self.tptr, self.tidx, self.coef, self.cone,
+        meta = np.array([*self.meta[:5], n_rounds, 1], dtype=np.int64)
+        sumcheck_kernel(self.tf, self.tk, self.src, self.tptr, self.tidx, self.coef, self.cone,
                         self.zs, self.E, self.V, self.xw, self.frob, meta, self.st,
-                        np.zeros(k, dtype=np.uint64), self.evals, labels, lab_off, state, sent,
-                        point, finals)
+                        np.zeros(k, dtype=np.uint64), self.evals, _EMPTY2, _EMPTY, labels,
+                        lab_off, state, sent, point, finals)
         transcript.append_external(state.tobytes(), sent.astype(">u8").tobytes())
         return ([tuple(r) for r in point.reshape(-1, k).tolist()],
                 [tuple(f) for f in finals.reshape(-1, k).tolist()])

@@ -34,7 +34,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from ..field.kernels import fadd, fmul, fpow, fsub, k2_prod, k3_prod, kernel
+from ..field.kernels import fadd, fmul, fpow, fsub, k_prod, kernel
 from ..transcript.sponge_kernels import sponge_draw_f, sponge_message
 
 _ZERO = np.uint64(0)
@@ -45,24 +45,25 @@ MAX_DEGREE = 8
 """Largest round degree of the kernel (scratch sizes); higher degrees use the generic prover."""
 
 
-@njit(cache=True)
+@njit(inline="always")
 def _kmul(a, ao, b, bo, out, oo, k):
     """out[oo:oo+k] = a[ao:ao+k] * b[bo:bo+k] in K (out may alias a or b)."""
-    if k == 2:
-        out[oo], out[oo + 1] = k2_prod(a[ao], a[ao + 1], b[bo], b[bo + 1])
-    else:
-        out[oo], out[oo + 1], out[oo + 2] = k3_prod(a[ao], a[ao + 1], a[ao + 2],
-                                                    b[bo], b[bo + 1], b[bo + 2])
+    c2 = 2 if k == 3 else 0  # the third coefficient (ignored for k = 2)
+    c0, c1, c3 = k_prod(a[ao], a[ao + 1], a[ao + c2], b[bo], b[bo + 1], b[bo + c2], k)
+    out[oo] = c0
+    out[oo + 1] = c1
+    if k == 3:
+        out[oo + 2] = c3
 
 
-@njit(cache=True)
+@njit(inline="always")
 def _kscale(a, ao, s, out, oo, k):
     """out[oo:oo+k] = a[ao:ao+k] * s for an F element s."""
     for c in range(k):
         out[oo + c] = fmul(a[ao + c], s)
 
 
-@njit(cache=True)
+@njit(inline="always")
 def _kinv(a, frob, out, k):
     """out = 1/a in K by the norm: conj = phi(a)...phi^(k-1)(a), 1/a = conj / (a conj)[0]."""
     conj = np.zeros(k, dtype=np.uint64)
@@ -77,7 +78,7 @@ def _kinv(a, frob, out, k):
     _kscale(conj, 0, fpow(tmp[0], _PM2), out, 0, k)
 
 
-@njit(cache=True)
+@njit(inline="always")
 def _interp(evals, d, V, r, out, k):
     """out = s(r) for s of degree <= d given by evals (values at 0..d): c = V s, then Horner."""
     coeffs = np.zeros((d + 1) * k, dtype=np.uint64)
@@ -94,7 +95,7 @@ def _interp(evals, d, V, r, out, k):
             out[c] = fadd(out[c], coeffs[m * k + c])
 
 
-@njit(cache=True)
+@njit(inline="always")
 def _eq_update(alpha, z, zo, r, k):
     """alpha *= eq(z, r) = 1 - z - r + 2 z r."""
     e = np.zeros(k, dtype=np.uint64)
@@ -103,15 +104,6 @@ def _eq_update(alpha, z, zo, r, k):
         e[c] = fsub(fadd(e[c], e[c]), fadd(z[zo + c], r[c]))
     e[0] = fadd(e[0], _ONE)
     _kmul(alpha, 0, e, 0, alpha, 0, k)
-
-
-@njit(cache=True)
-def _kmul3(a0, a1, a2, b0, b1, b2, k):
-    """(a0 + a1 X [+ a2 X^2]) (b0 + b1 X [+ b2 X^2]) in K2 or K3 (c2 = 0 for k = 2)."""
-    if k == 2:
-        c0, c1 = k2_prod(a0, a1, b0, b1)
-        return c0, c1, _ZERO
-    return k3_prod(a0, a1, a2, b0, b1, b2)
 
 
 @njit(cache=True)
@@ -154,7 +146,7 @@ def _pass(tf, tk, src, tptr, tidx, coef, cone, E, out_E, r, out_tk, flags, half,
                     d0 = fsub(tk[s, (2 * e + 1) * k], x0)
                     d1 = fsub(tk[s, (2 * e + 1) * k + 1], x1)
                     d2 = fsub(tk[s, (2 * e + 1) * k + 2], x2) if k == 3 else _ZERO
-                    m0, m1, m2 = _kmul3(d0, d1, d2, r0, r1, r2, k)
+                    m0, m1, m2 = k_prod(d0, d1, d2, r0, r1, r2, k)
                     f0 = fadd(x0, m0)
                     f1 = fadd(x1, m1)
                     f2 = fadd(x2, m2)
@@ -225,7 +217,7 @@ def _pass(tf, tk, src, tptr, tidx, coef, cone, E, out_E, r, out_tk, flags, half,
                         p2 = fmul(cur[j, 2], v)
                         pb = 0
                     else:
-                        p0, p1, p2 = _kmul3(p0, p1, p2, cur[j, 0], cur[j, 1], cur[j, 2], k)
+                        p0, p1, p2 = k_prod(p0, p1, p2, cur[j, 0], cur[j, 1], cur[j, 2], k)
                 if not cone[term]:
                     c0 = coef[term * k]
                     c1 = coef[term * k + 1]
@@ -236,12 +228,12 @@ def _pass(tf, tk, src, tptr, tidx, coef, cone, E, out_E, r, out_tk, flags, half,
                         p1 = fmul(c1, v)
                         p2 = fmul(c2, v)
                     else:
-                        p0, p1, p2 = _kmul3(p0, p1, p2, c0, c1, c2, k)
+                        p0, p1, p2 = k_prod(p0, p1, p2, c0, c1, c2, k)
                 g0 = fadd(g0, p0)
                 g1 = fadd(g1, p1)
                 g2 = fadd(g2, p2)
             if has_eq:
-                g0, g1, g2 = _kmul3(g0, g1, g2, w0, w1, w2, k)
+                g0, g1, g2 = k_prod(g0, g1, g2, w0, w1, w2, k)
             acc[t * k] = fadd(acc[t * k], g0)
             acc[t * k + 1] = fadd(acc[t * k + 1], g1)
             if k == 3:
@@ -289,7 +281,7 @@ def _finish(acc, degree, has_eq, skip1, st, zs, zo, frob, xw, evals, k):
         _kmul(lin, 0, acc, t * k, evals, t * k, k)
 
 
-@njit(cache=True)
+@njit(inline="always")
 def _last_fold(tf, tk, src, r, out_tk, k):
     """out_tk[j] = T_j[0] + r (T_j[1] - T_j[0]) for tables of two entries."""
     for j in range(src.shape[0]):
@@ -339,41 +331,30 @@ def _step(tf, tk, src, tptr, tidx, coef, cone, zs, E, V, xw, frob, meta, st, r, 
     _finish(acc, degree, has_eq, skip1, st, zs, i * k, frob, xw, evals, k)
 
 
-_SIG = ("void(uint64[:, ::1], uint64[:, ::1], int64[::1], int64[::1], int64[::1], uint64[::1], "
-        "uint8[::1], uint64[::1], uint64[::1], uint64[::1], uint64[::1], uint64[::1], int64[::1], "
-        "uint64[::1], uint64[::1], uint64[::1], uint64[:, ::1], uint64[::1])")
-
-
-@kernel(_SIG)
-def sumcheck_step(tf, tk, src, tptr, tidx, coef, cone, zs, E, V, xw, frob, meta, st, r, evals,
-                  out_tk, out_E):
-    """One round of the sumcheck prover (module docstring); K of degree len(r) = 2 or 3."""
-    _step(tf, tk, src, tptr, tidx, coef, cone, zs, E, V, xw, frob, meta, st, r, evals,
-          out_tk, out_E, r.shape[0])
-
-
 @njit(cache=True)
 def _rounds(tf, tk, src, tptr, tidx, coef, cone, zs, E, V, xw, frob, meta, st, evals, labels,
-            lab_off, state, sent, point, finals, k):
+            lab_off, lab0, state, sent, sent0, point, finals, k):
     """All rounds left, with the transcript's records (``transcript.sponge_kernels``) in the loop:
-    round j sends s_j (label j of ``labels``), draws r_j (label j + 1), then folds at r_j and
-    computes s_{j+1} (``_step``). Writes the messages (sent), the challenges (point) and the
-    final table values (finals); meta[2] is the first round, meta[5] the number of rounds."""
+    round j sends s_j under label lab0 + 2j (labels[lab_off[i]:lab_off[i+1]] is label i), draws
+    r_j under label lab0 + 2j + 1, then folds at r_j and computes s_{j+1} (``_step``). Writes the
+    messages (sent, from word sent0), the challenges (point) and the final table values
+    (finals); meta[2] is the first round, meta[5] the number of rounds."""
     m = src.shape[0]
     n = tf.shape[1] if tk.shape[0] == 0 else tk.shape[1] // k
     start, n_rounds = meta[2], meta[5]
     width = evals.shape[0]
     longest = 0
-    for j in range(lab_off.shape[0] - 1):
+    for j in range(lab0, lab0 + 2 * n_rounds):
         longest = max(longest, lab_off[j + 1] - lab_off[j])
     scratch = np.empty(45 + longest + 8 * width, dtype=np.uint8)
     r = np.zeros(k, dtype=np.uint64)
     _step(tf, tk, src, tptr, tidx, coef, cone, zs, E, V, xw, frob, meta, st, r, evals,
           np.empty((0, 0), dtype=np.uint64), np.empty(0, dtype=np.uint64), k)
     for j in range(n_rounds):
-        sponge_message(state, labels[lab_off[2 * j] : lab_off[2 * j + 1]], evals, scratch)
-        sent[j * width : (j + 1) * width] = evals
-        sponge_draw_f(state, labels[lab_off[2 * j + 1] : lab_off[2 * j + 2]], r, scratch)
+        lab = lab0 + 2 * j
+        sponge_message(state, labels[lab_off[lab] : lab_off[lab + 1]], evals, scratch)
+        sent[sent0 + j * width : sent0 + (j + 1) * width] = evals
+        sponge_draw_f(state, labels[lab_off[lab + 1] : lab_off[lab + 2]], r, scratch)
         point[j * k : (j + 1) * k] = r
         size = n >> (j + 1)  # entries per table after folding at r
         out_tk = np.empty((m, size * k), dtype=np.uint64)
@@ -392,10 +373,17 @@ def _rounds(tf, tk, src, tptr, tidx, coef, cone, zs, E, V, xw, frob, meta, st, e
 
 @kernel("void(uint64[:, ::1], uint64[:, ::1], int64[::1], int64[::1], int64[::1], uint64[::1], "
         "uint8[::1], uint64[::1], uint64[::1], uint64[::1], uint64[::1], uint64[::1], int64[::1], "
-        "uint64[::1], uint64[::1], uint64[::1], uint8[::1], int64[::1], uint8[::1], uint64[::1], "
-        "uint64[::1], uint64[::1])")
-def sumcheck_rounds(tf, tk, src, tptr, tidx, coef, cone, zs, E, V, xw, frob, meta, st, r, evals,
-                    labels, lab_off, state, sent, point, finals):
-    """Every round left in one call (``_rounds``); r is unused (the challenges are drawn here)."""
-    _rounds(tf, tk, src, tptr, tidx, coef, cone, zs, E, V, xw, frob, meta, st, evals, labels,
-            lab_off, state, sent, point, finals, r.shape[0])
+        "uint64[::1], uint64[::1], uint64[::1], uint64[:, ::1], uint64[::1], uint8[::1], "
+        "int64[::1], uint8[::1], uint64[::1], uint64[::1], uint64[::1])")
+def sumcheck_kernel(tf, tk, src, tptr, tidx, coef, cone, zs, E, V, xw, frob, meta, st, r, evals,
+                    out_tk, out_E, labels, lab_off, state, sent, point, finals):
+    """meta[6] = 0: one round (``_step``: fold at r into out_tk, out_E, then the next evals);
+    meta[6] = 1: every round left with the transcript inside (``_rounds``; r, out_tk, out_E
+    unused). K of degree len(r) = 2 or 3. One entry point: each compiled kernel costs seconds."""
+    k = r.shape[0]
+    if meta[6] == 0:
+        _step(tf, tk, src, tptr, tidx, coef, cone, zs, E, V, xw, frob, meta, st, r, evals,
+              out_tk, out_E, k)
+    else:
+        _rounds(tf, tk, src, tptr, tidx, coef, cone, zs, E, V, xw, frob, meta, st, evals,
+                labels, lab_off, 0, state, sent, 0, point, finals, k)
