@@ -19,6 +19,7 @@ from tensorproof.poly.mle import (
     evaluate,
     evaluate_scalar,
     fold,
+    fold_low,
 )
 
 KS = (2, 3)
@@ -198,3 +199,22 @@ def test_base_vec_field_with_extension_point_gives_extension_value(k):
     assert evaluate(FV, T, z) == evaluate(vf, T, z) == naive_mle(ext_field(k), values, z)
     assert np.array_equal(fold(FV, T, z[0]), fold(vf, T, z[0]))
     assert np.array_equal(eq_table(FV, z), eq_table(vf, z))
+
+
+@pytest.mark.parametrize("k", KS)
+@pytest.mark.parametrize("base", [False, True])
+def test_fold_low_is_repeated_folding(k, base):
+    """fold_low (one kernel call) equals folding x_0, x_1, ... one at a time by definition."""
+    rng = np.random.default_rng(3 * k + base)
+    vf = vec_field(k)
+    T, _ = random_table(k, 5, base, rng)
+    z = random_point(k, 3, rng)
+    expected = T
+    for r in z:
+        lo, hi = expected[0::2], expected[1::2]
+        lo = vf.from_base(lo) if lo.ndim == 1 else lo
+        hi = vf.from_base(hi) if hi.ndim == 1 else hi
+        expected = vf.add(lo, vf.scale(vf.sub(hi, lo), r))
+    assert vf.to_scalars(fold_low(vf, T, z)) == vf.to_scalars(expected)
+    assert vf.to_scalars(fold_low(vf, T, [])) == vf.to_scalars(
+        vf.from_base(T) if T.ndim == 1 else T)

@@ -92,11 +92,31 @@ def fold(vf: VecField, T: np.ndarray, r: Scalar) -> np.ndarray:
     T may be an F or a K table; the result is a table of vf's field (of length len(T)/2), or of
     r's field when vf is F and r is a K element.
     """
-    vf = promote(vf, [r])
     if len(T) < 2:
         raise ValueError("cannot fold a table with no variables left")
-    lo, hi = np.ascontiguousarray(T[0::2]), np.ascontiguousarray(T[1::2])
-    return fold_halves(vf, lo, _sub(vf, hi, lo), r)
+    return fold_low(vf, T, [r])
+
+
+def fold_low(vf: VecField, T: np.ndarray, point: Sequence[Scalar]) -> np.ndarray:
+    """T~(point, x_rest) as a table over the remaining variables: x_0 = point[0], x_1 = ...
+    folded in turn (one numba call, ``mle_kernels.fold_kernel``). Fields as in :func:`fold`."""
+    from .mle_kernels import fold_kernel
+
+    vf = promote(vf, point)
+    if T.ndim == 2 and vf.k == 1:
+        vf = vec_field(T.shape[1])
+    nv = len(point)
+    if nv > log2_exact(len(T)):
+        raise ValueError(f"cannot fold {nv} variables of a table of length {len(T)}")
+    k = vf.k
+    ka = 1 if T.ndim == 1 else k
+    if not nv:  # nothing to fold: T in vf's field
+        return vf.from_base(T) if T.ndim == 1 and k > 1 else T.copy()
+    zs = vf.from_scalars([lift_scalar(vf, z) for z in point])
+    out = vf.zeros(len(T) >> nv)
+    fold_kernel(np.ascontiguousarray(T, dtype=np.uint64).reshape(-1), ka, zs.reshape(-1), k,
+                out.reshape(-1))
+    return out
 
 
 def fold_halves(vf: VecField, lo: np.ndarray, diff: np.ndarray, r: Scalar) -> np.ndarray:
@@ -122,8 +142,7 @@ def evaluate(vf: VecField, T: np.ndarray, point: Sequence[Scalar]) -> Scalar:
     vf = promote(vf, point)
     if log2_exact(len(T)) != len(point):
         raise ValueError(f"table of length {len(T)} evaluated at a point of {len(point)} coords")
-    for r in point:
-        T = fold(vf, T, r)
+    T = fold_low(vf, T, point)
     value = (vec_field(1) if T.ndim == 1 else vf).to_scalars(T)[0]
     return lift_scalar(vf, value)
 
