@@ -131,3 +131,28 @@ def test_a_transcript_subclass_sees_every_round_message():
     t = Watching(DOMAIN)
     prove_sumcheck(t, vf, tables, [(1, [0, 1])], 2, "sc")
     assert t.labels == [f"sc/round{i}" for i in range(4)]
+
+
+@pytest.mark.parametrize("k", [2, 3])
+@pytest.mark.parametrize("eq", [None, "random", "boolean"])
+@pytest.mark.parametrize("live", [1, 2, 3, 17, 40, 63])
+def test_zero_tail_is_skipped_with_the_same_bytes(k, eq, live, monkeypatch):
+    """Tables that are zero after their first `live` entries (packed vectors end in padding):
+    the rounds over the live prefix give the reference prover's bytes."""
+    monkeypatch.setattr(sc, "FUSED_MAX_ENTRIES", 4)
+    kinds, terms, degree = CASES[5]
+    rng = np.random.default_rng(live + 7 * k)
+    ext, vf = ext_field(k), vec_field(k)
+    tables = [vec_field(1 if c == "f" else k).random(64, rng) for c in kinds]
+    for T in tables:
+        T[live:] = 0
+    z = {"random": [ext.random(rng) for _ in range(6)],
+         "boolean": [ext.from_base(int(b)) for b in rng.integers(0, 2, 6)], None: None}[eq]
+    degree += z is not None
+    out = []
+    for fused in (True, False):
+        t = ProverTranscript(DOMAIN)
+        res = prove_sumcheck(t, vf, tables, _lift(terms, k), degree, "sc", eq_point=z,
+                             fused=fused)
+        out.append((res, t.proof_bytes()))
+    assert out[0] == out[1]

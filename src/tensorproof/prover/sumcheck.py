@@ -164,7 +164,8 @@ class _EqFactor:
                 rest = ext.sub(running, ext.mul(ext.mul(alpha, ext.sub(ext.one(), z)), q0))
                 return ext.mul(rest, ext.inv(ext.mul(alpha, z)))
 
-        q = _line_sums(vf, lo, hi, diff, terms, coeffs, degree, s1, self.E)
+        E = self.E if len(self.E) == len(lo[0]) else self.E[: len(lo[0])]  # a live prefix
+        q = _line_sums(vf, lo, hi, diff, terms, coeffs, degree, s1, E)
         a0 = ext.mul(alpha, ext.sub(ext.one(), z))  # alpha eq(z, t) = a0 + t a1
         a1 = ext.mul(alpha, ext.sub(ext.add(z, z), ext.one()))
         evals = []
@@ -219,14 +220,18 @@ def prove_sumcheck(
     else:
         eq = _EqFactor(vf, eq_point) if eq_point is not None and n_vars else None
     tables = list(tables)
+    if fused and n_vars and len(tables[0]) > FUSED_MAX_ENTRIES:  # large: skip a zero tail
+        tables = [T[: _live_length(tables)] for T in tables]
     point: list[tuple[int, ...]] = []
     running = None  # the claim C_i; round 0 computes s(1) itself
     for i in range(n_vars):
-        if fused and len(tables[0]) <= FUSED_MAX_ENTRIES:  # small tables: one call per round
+        size = 1 << (n_vars - i)  # the tables' length (they hold a prefix; zeros after it)
+        if fused and size <= FUSED_MAX_ENTRIES:  # small tables: one call per round
             state = FusedState(i, running) if eq is None else FusedState(i, running, eq.alpha,
                                                                            eq.E)
-            rest, finals = FusedRounds(vf, tables, terms, coeffs, degree,
-                                       None if eq is None else eq.z, state).prove(transcript, label)
+            rest, finals = FusedRounds(vf, [_pad(T, size) for T in tables], terms, coeffs,
+                                       degree, None if eq is None else eq.z,
+                                       state).prove(transcript, label)
             return point + rest, finals
         if eq is None:
             evals, lo, diff = _plain_round(vf, tables, terms, coeffs, degree, running)
@@ -236,10 +241,48 @@ def prove_sumcheck(
         r = tuple(transcript.challenge_k(challenge_label(label, i), vf.k))
         point.append(r)
         running = interpolate_eval(ext, evals, r)
-        tables = [fold_halves(vf, low, d, r) for low, d in zip(lo, diff)]
+        live = min(size // 2, max(2, len(lo[0]) + len(lo[0]) % 2)) if size > 2 else 1
+        tables = [_pad(fold_halves(vf, low, d, r), live) for low, d in zip(lo, diff)]
         if eq is not None:
             eq.bind(vf, i, r)
     return point, [_single_value(vf, T) for T in tables]
+
+
+def _live_length(tables) -> int:
+    """The shortest even prefix (>= 2 entries) outside which every table is zero: pairs of zero
+    entries add g(0, ..., 0) = 0 to every round sum (each term is a product), and fold to zeros,
+    so the rounds may run on the prefix alone (the packed commitment vectors end in padding)."""
+    n = len(tables[0])
+    last = 0
+    for T in tables:
+        flat = T.reshape(-1)
+        width = len(flat) // n
+        last = max(last, -(-_end_of_nonzeros(flat) // width))  # entries, rounded up
+        if last == n:
+            return n
+    return min(n, max(2, last + last % 2))
+
+
+def _end_of_nonzeros(flat: np.ndarray) -> int:
+    """1 + the index of the last nonzero of a 1-D array (0 if none), scanning blocks from the
+    end (doubling): cheap when the array ends in a value or in a long run of zeros."""
+    end, step = len(flat), 4096
+    while end > 0:
+        start = max(0, end - step)
+        block = flat[start:end]
+        if block.any():
+            return start + int(np.flatnonzero(block)[-1]) + 1
+        end, step = start, 2 * step
+    return 0
+
+
+def _pad(T: np.ndarray, n: int) -> np.ndarray:
+    """T followed by zero entries up to length n."""
+    if len(T) >= n:
+        return T
+    out = np.zeros((n, *T.shape[1:]), dtype=np.uint64)
+    out[: len(T)] = T
+    return out
 
 
 def _single_value(vf: VecField, T: np.ndarray) -> tuple[int, ...]:
