@@ -51,6 +51,10 @@ def run_demo(batch: int = 16, k: int = 2, say: Callable[[str], None] = lambda s:
     t0 = time.perf_counter()
     pk = setup(model, k=k)
     times["setup (weight commitment)"] = time.perf_counter() - t0
+    say("warming up the numba kernels (compiled on the first run only, then cached)")
+    t0 = time.perf_counter()
+    verify(pk.vk, prove(pk, x[:1]))
+    times["kernel warm-up (first run compiles)"] = time.perf_counter() - t0
     say(f"proving a batch of {len(x)} digits")
     t0 = time.perf_counter()
     proof = prove(pk, x, progress=lambda s: say(f"proving: {s}"))
