@@ -33,6 +33,6 @@ def demo(batch: int, k: str) -> None:
     console.print(f"batch accuracy: {correct}/{len(r.labels)}; quantized model on all "
                   f"{r.n_test} held-out digits: {r.quantized_accuracy:.1%}")
     for step, secs in r.times.items():
-        console.print(f"{step:28s} {secs:8.2f} s")
+        console.print(f"{step:36s} {secs:8.2f} s")
     console.print(f"proof size: {r.proof_bytes:,} bytes; model id {r.model_id[:16]}…")
     console.print("[bold green]proof verified[/]")
