@@ -40,6 +40,14 @@ def peak_rss_mib() -> float | None:
     return None
 
 
+def cpu_seconds() -> float:
+    """CPU time (user + system, all threads) this process has used so far."""
+    import resource
+
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
 def _timed(fn, *args, **kwargs) -> tuple[object, float]:
     t0 = time.perf_counter()
     out = fn(*args, **kwargs)
@@ -107,10 +115,12 @@ def step_witness(ezkl, d: Path) -> dict:
 def step_prove(ezkl, d: Path) -> dict:
     proof_path = d / "proof.json"
     proof_path.unlink(missing_ok=True)
+    cpu = cpu_seconds()
     res, t = _timed(ezkl.prove, str(d / "witness.json"), str(d / "network.ezkl"),
                     str(d / "pk.key"), str(proof_path), srs_path=str(srs_path(d)))
+    cpu = cpu_seconds() - cpu
     _check(res, "prove")
-    return {"prove_s": t, **proof_sizes(proof_path)}
+    return {"prove_s": t, "prove_cpu_s": cpu, **proof_sizes(proof_path)}
 
 
 def proof_sizes(path: Path) -> dict:

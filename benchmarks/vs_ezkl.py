@@ -59,22 +59,23 @@ def _tp_prove(tp, d: Path) -> dict:
     in the same process (warm)."""
     import numpy as np
 
+    from ezkl_runner import cpu_seconds  # stdlib only
     from tensorproof.ir.modelfile import load_model
 
     x = np.load(d / "x.npy")
-    t0 = time.perf_counter()
+    t0, cpu = time.perf_counter(), cpu_seconds()
     model, vk = load_model(d / "model.tpm"), tp.load_vk(d / "vk.bin")
     pk = tp.setup(model, k=vk.k)
     if pk.vk.model_id != vk.model_id:
         raise RuntimeError("the model file and the verifying key disagree")
     t1 = time.perf_counter()
     proof = tp.prove(pk, x)
-    t2 = time.perf_counter()
+    t2, cpu = time.perf_counter(), cpu_seconds() - cpu
     tp.save_proof(proof, d / "proof.bin")
     t3 = time.perf_counter()
     tp.prove(pk, x)
     t4 = time.perf_counter()
-    return {"load_s": t1 - t0, "prove_call_s": t2 - t1, "prove_s": t2 - t0,
+    return {"load_s": t1 - t0, "prove_call_s": t2 - t1, "prove_s": t2 - t0, "prove_cpu_s": cpu,
             "prove_warm_s": t4 - t3, "proof_bytes": len(proof.to_bytes())}
 
 
@@ -173,7 +174,9 @@ def run_system(system: str, d: Path, repeats: int, timeout: float) -> dict:
             cmd = ([__file__, "--child", step, str(d)] if system == "tensorproof"
                    else [str(HERE / "ezkl_runner.py"), step, str(d)])
             say(f"  {system} {step}" + (f" ({i + 1}/{repeats})" if step == "prove" else ""))
+            load = os.getloadavg()[0]
             c = run_child(cmd, timeout, d / f"{system}-{step}.log")
+            c.result["load_avg_1min_before"] = load
             if not c.ok:
                 rec["error"] = f"{step}: {c.reason}"
                 say(f"    failed: {c.reason}")
@@ -204,6 +207,7 @@ def summarize(system: str, rec: dict, ref) -> dict:
     s = {"error": rec["error"], "compile_s": first("compile", "compile_s"),
          "prove_s": med("prove", "prove_s"), "verify_s": first("verify", "verify_s"),
          "prove_runs_s": [r["prove_s"] for r in runs.get("prove", [])],
+         "prove_cpu_s": med("prove", "prove_cpu_s"),
          "proof_bytes": first("prove", "proof_bytes"),
          "peak_rss_mib": max((r["peak_rss_mib"] for r in runs.get("prove", [])), default=None),
          "steps": runs}
@@ -452,15 +456,24 @@ def _targets_section(r: dict) -> list[str]:
     return out
 
 
+def _cpu(tp: float | None, ez: float | None) -> str:
+    r = _ratio(ez, tp)
+    return f"{_t(tp)} / {_t(ez)}" + (f" ({r:,.0f}×)" if r else "")
+
+
 def _details(r: dict) -> list[str]:
-    out = ["", "## Details", "", "| model | tp commitment (in compile) | tp prove, warm process | "
-           "tp verify, warm | EZKL logrows | EZKL pk | EZKL gen_srs (local, not counted) | "
-           "EZKL gen_witness (not counted) |", "|---|---|---|---|---|---|---|---|"]
+    out = ["", "## Details", "", "CPU time (user + system, all threads) of the prove call is "
+           "less sensitive than wall time to other load on the machine.", "",
+           "| model | tp commitment (in compile) | tp prove, warm process | tp verify, warm | "
+           "prove CPU time: tp / EZKL (ratio) | EZKL logrows | EZKL pk | EZKL gen_srs "
+           "(local, not counted) | EZKL gen_witness (not counted) |",
+           "|---|---|---|---|---|---|---|---|---|"]
     for row in r["models"]:
         tp, ez = row.get("tensorproof") or {}, row.get("ezkl") or {}
         gen = ez.get("gen_srs_s")
         out.append(f"| {row.get('description', row['name'])} | {_t(tp.get('commit_s'))} | "
                    f"{_t(tp.get('prove_warm_s'))} | {_t(tp.get('verify_warm_s'))} | "
+                   f"{_cpu(tp.get('prove_cpu_s'), ez.get('prove_cpu_s'))} | "
                    f"{ez.get('logrows') or '—'} | {_b(ez.get('pk_bytes'))} | "
                    f"{_t(gen) if gen is not None else 'shared' if ez.get('setup_s') else '—'} | "
                    f"{_t(ez.get('witness_s'))} |")
