@@ -14,10 +14,8 @@ import numpy as np
 from ..errors import ProverError
 from ..field.scalar import ext_field
 from ..field.vec import vec_field
-from ..poly.mle import as_ext, evaluate
 from ..transcript import ProverTranscript
 from ..verifier.claims import EvalClaim
-from ..verifier.layers import step_module as verifier_step
 from ..verifier.layout import padded_vector as padded
 from ..verifier.lowering import build_plan
 from ..verifier.packing import Packing
@@ -80,7 +78,7 @@ def prove(pk: ProvingKey, inputs: dict[str, np.ndarray], progress: Progress | No
     ctx = ProverContext(t, ext, vf, plan, tables, ints)
     say("lookups")
     prove_lookups(ctx, plan.lookup_uses)
-    _claim_outputs(ctx, plan)
+    ctx.claim_outputs(ctx.tables.__getitem__)
     say("layers")
     for i in reversed(range(len(plan.steps))):
         step = plan.steps[i]
@@ -91,18 +89,6 @@ def prove(pk: ProvingKey, inputs: dict[str, np.ndarray], progress: Progress | No
     _open(ctx, pcs, model, pk.model_data(plan), pack(model, tables), ctx.model_claims, "model")
     public_inputs = {n: np.asarray(v, dtype=np.int64) for n, v in inputs.items()}
     return Proof(k, batch, vk.model_id, public_inputs, outputs, t.proof_bytes())
-
-
-def _claim_outputs(ctx, plan: Plan) -> None:
-    producers = {s.output: s for s in plan.steps}
-    for name in plan.outputs:
-        step = producers.get(name)
-        if step is None or not verifier_step(step.op).REDUCES_CLAIMS:
-            continue
-        n = plan.tensors[name].layout.n_vars
-        z = ctx.challenge_point(f"output {name}", n)
-        value = evaluate(ctx.vf, ctx.tables[name], z)
-        ctx.pending[name].append(EvalClaim(list(z), as_ext(ctx.ext, value)))
 
 
 def _open(ctx, pcs, packing: Packing, data, vector, claims, what: str) -> None:

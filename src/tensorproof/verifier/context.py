@@ -18,6 +18,7 @@ from ..field.scalar import ExtField
 from ..field.vec import vec_field
 from ..poly.mle import as_ext, evaluate
 from .claims import EvalClaim
+from .layers import step_module
 from .merge import verify_merge
 from .plan import Plan, Step
 
@@ -47,6 +48,18 @@ class ClaimBook:
 
     def check_public(self, tensor: str, c: EvalClaim) -> None:
         """Public tensors: nothing to prove on the prover's side."""
+
+    def claim_outputs(self, table_of) -> None:
+        """A random point on each public output that a claim-reducing step computes, with its
+        value from the output's padded table (`table_of(name)`), pending for that step."""
+        producers = {s.output: s for s in self.plan.steps}
+        for name in self.plan.outputs:
+            step = producers.get(name)
+            if step is None or not step_module(step.op).REDUCES_CLAIMS:
+                continue
+            z = self.challenge_point(f"output {name}", self.plan.tensors[name].layout.n_vars)
+            value = evaluate(vec_field(1), table_of(name), z)
+            self.pending[name].append(EvalClaim(list(z), as_ext(self.ext, value)))
 
     @staticmethod
     def label(step_index: int, step: Step, what: str) -> str:

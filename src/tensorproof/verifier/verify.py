@@ -18,8 +18,6 @@ import numpy as np
 
 from ..errors import ProofFormatError, VerificationError
 from ..field.scalar import ext_field
-from ..field.vec import vec_field
-from ..poly.mle import as_ext, evaluate
 from ..transcript import VerifierTranscript
 from .claims import EvalClaim
 from .context import VerifierContext
@@ -86,7 +84,7 @@ def verify(vk: VerifyingKey, proof: Proof) -> dict[str, np.ndarray]:
               for n, v in {**proof.inputs, **proof.outputs}.items()}
     ctx = VerifierContext(t, ext, plan, public)
     verify_lookups(ctx, plan.lookup_uses)
-    _claim_outputs(ctx, plan)
+    ctx.claim_outputs(ctx.public.__getitem__)
     for i in reversed(range(len(plan.steps))):
         step = plan.steps[i]
         step_module(step.op).verify(ctx, i, step)
@@ -98,19 +96,6 @@ def verify(vk: VerifyingKey, proof: Proof) -> dict[str, np.ndarray]:
     _open(ctx, pcs, model, vk.commitment, ctx.model_claims, "model")
     t.check_eof()
     return dict(proof.outputs)
-
-
-def _claim_outputs(ctx, plan: Plan) -> None:
-    """A random point on each public output that a claim-reducing step computes."""
-    producers = {s.output: s for s in plan.steps}
-    for name in plan.outputs:
-        step = producers.get(name)
-        if step is None or not step_module(step.op).REDUCES_CLAIMS:
-            continue
-        n = plan.tensors[name].layout.n_vars
-        z = ctx.challenge_point(f"output {name}", n)
-        value = evaluate(vec_field(1), ctx.public[name], z)
-        ctx.pending[name].append(EvalClaim(list(z), as_ext(ctx.ext, value)))
 
 
 def _open(ctx, pcs, packing: Packing, commitment: bytes, claims, what: str) -> None:
