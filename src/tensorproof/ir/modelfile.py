@@ -50,7 +50,8 @@ def _finite(o: object) -> object:
     return o
 
 
-def _json_default(o: object) -> object:
+def json_default(o: object) -> object:
+    """JSON encoding of numpy scalars, arrays and tuples (model headers, verifying keys)."""
     if isinstance(o, np.integer):
         return int(o)
     if isinstance(o, np.floating):
@@ -59,7 +60,7 @@ def _json_default(o: object) -> object:
         return o.tolist()
     if isinstance(o, tuple):
         return list(o)
-    raise TypeError(f"cannot store {type(o).__name__} in a model header")
+    raise TypeError(f"cannot store {type(o).__name__} in JSON")
 
 
 def _pack(model: CompiledModel) -> tuple[bytes, bytes]:
@@ -93,7 +94,7 @@ def _pack(model: CompiledModel) -> tuple[bytes, bytes]:
     data = b"".join(chunks)
     header["data_nbytes"] = len(data)
     header["data_sha256"] = hashlib.sha256(data).hexdigest()
-    text = json.dumps(header, default=_json_default, allow_nan=False, separators=(",", ":"))
+    text = json.dumps(header, default=json_default, allow_nan=False, separators=(",", ":"))
     return text.encode(), data
 
 

@@ -21,6 +21,7 @@ import numpy as np
 from ..errors import ProofFormatError
 from ..ir.graph import IntGraph, Node, TensorSpec
 from ..ir.model import InputQuant, OutputQuant
+from ..ir.modelfile import json_default
 from ..transcript import keccak256
 
 VK_MAGIC = b"TPVK"
@@ -54,7 +55,7 @@ class VerifyingKey:
             "outputs": [vars(q) for q in self.outputs],
             "commitment": self.commitment.hex(),
             "config": self.config,
-        }, default=_json_default).encode()
+        }, default=json_default).encode()
         return VK_MAGIC + struct.pack(">HI", VK_VERSION, len(body)) + body
 
     @staticmethod
@@ -137,17 +138,5 @@ def _unarr(d: dict) -> np.ndarray:
     return np.frombuffer(raw, dtype="<i8").astype(np.int64).reshape(d["shape"])
 
 
-def _json_default(o):
-    if isinstance(o, np.integer):
-        return int(o)
-    if isinstance(o, np.floating):
-        return float(o)
-    if isinstance(o, np.ndarray):
-        return o.tolist()
-    if isinstance(o, tuple):
-        return list(o)
-    raise TypeError(f"cannot store {type(o).__name__} in a verifying key")
-
-
 def _canon(obj) -> str:
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), default=_json_default)
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), default=json_default)
