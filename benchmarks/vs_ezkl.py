@@ -49,25 +49,24 @@ def _tp_compile(tp, d: Path) -> dict:
     pk = tp.setup(model)
     t2 = time.perf_counter()
     save_model(model, d / "model.tpm")
+    tp.save_pk(pk, d / "model.tpk")
     tp.save_vk(pk.vk, d / "vk.bin")
     return {"quantize_s": t1 - t0, "commit_s": t2 - t1, "compile_s": t2 - t0,
             "model_id": pk.vk.model_id.hex()}
 
 
 def _tp_prove(tp, d: Path) -> dict:
-    """Load the model file and vk, rebuild the commitment's prover data, prove; then once more
-    in the same process (warm)."""
+    """Load the proving key (model + the weight commitment's prover data), prove; then once
+    more in the same process (warm)."""
     import numpy as np
 
     from ezkl_runner import cpu_seconds  # stdlib only
-    from tensorproof.ir.modelfile import load_model
 
     x = np.load(d / "x.npy")
     t0, cpu = time.perf_counter(), cpu_seconds()
-    model, vk = load_model(d / "model.tpm"), tp.load_vk(d / "vk.bin")
-    pk = tp.setup(model, k=vk.k)
-    if pk.vk.model_id != vk.model_id:
-        raise RuntimeError("the model file and the verifying key disagree")
+    pk = tp.load_pk(d / "model.tpk")
+    if pk.vk.model_id != tp.load_vk(d / "vk.bin").model_id:
+        raise RuntimeError("the proving key and the verifying key disagree")
     t1 = time.perf_counter()
     proof = tp.prove(pk, x)
     t2, cpu = time.perf_counter(), cpu_seconds() - cpu
@@ -129,6 +128,7 @@ def _reason(log: str, rc: int) -> str:
 
 def run_child(cmd: list[str], timeout: float, log_path: Path) -> Child:
     """Run `python *cmd` with a wall-clock limit; its RESULT line, reason, and peak RSS."""
+    t0 = time.perf_counter()
     with open(log_path, "w") as log:
         p = subprocess.Popen([sys.executable, *cmd], stdout=log, stderr=subprocess.STDOUT,
                              cwd=HERE.parent)
@@ -140,12 +140,14 @@ def run_child(cmd: list[str], timeout: float, log_path: Path) -> Child:
         finally:
             timer.cancel()
         p.returncode = rc = os.waitstatus_to_exitcode(status)
+    wall = time.perf_counter() - t0
     text = log_path.read_text(errors="replace")
     peak = usage.ru_maxrss / 1024  # KiB; counts our own RSS at fork (ezkl_runner.peak_rss_mib)
     results = [ln[7:] for ln in text.splitlines() if ln.startswith("RESULT ")]
     if rc == 0 and results:
         result = json.loads(results[-1])
         result["ru_maxrss_mib"] = peak
+        result["process_wall_s"] = wall
         return Child(True, result, "", result.get("vm_hwm_mib") or peak)
     reason = (f"timed out after {timeout:.0f} s" if killed.is_set()
               else f"killed by signal {-rc} (out of memory?)" if rc < 0 else _reason(text, rc))
@@ -208,6 +210,7 @@ def summarize(system: str, rec: dict, ref) -> dict:
          "prove_s": med("prove", "prove_s"), "verify_s": first("verify", "verify_s"),
          "prove_runs_s": [r["prove_s"] for r in runs.get("prove", [])],
          "prove_cpu_s": med("prove", "prove_cpu_s"),
+         "prove_process_s": med("prove", "process_wall_s"),
          "proof_bytes": first("prove", "proof_bytes"),
          "peak_rss_mib": max((r["peak_rss_mib"] for r in runs.get("prove", [])), default=None),
          "steps": runs}
@@ -465,15 +468,17 @@ def _details(r: dict) -> list[str]:
     out = ["", "## Details", "", "CPU time (user + system, all threads) of the prove call is "
            "less sensitive than wall time to other load on the machine.", "",
            "| model | tp commitment (in compile) | tp prove, warm process | tp verify, warm | "
-           "prove CPU time: tp / EZKL (ratio) | EZKL logrows | EZKL pk | EZKL gen_srs "
+           "prove CPU time: tp / EZKL (ratio) | prove child, whole process: tp / EZKL "
+           "(ratio) | EZKL logrows | EZKL pk | EZKL gen_srs "
            "(local, not counted) | EZKL gen_witness (not counted) |",
-           "|---|---|---|---|---|---|---|---|---|"]
+           "|---|---|---|---|---|---|---|---|---|---|"]
     for row in r["models"]:
         tp, ez = row.get("tensorproof") or {}, row.get("ezkl") or {}
         gen = ez.get("gen_srs_s")
         out.append(f"| {row.get('description', row['name'])} | {_t(tp.get('commit_s'))} | "
                    f"{_t(tp.get('prove_warm_s'))} | {_t(tp.get('verify_warm_s'))} | "
                    f"{_cpu(tp.get('prove_cpu_s'), ez.get('prove_cpu_s'))} | "
+                   f"{_cpu(tp.get('prove_process_s'), ez.get('prove_process_s'))} | "
                    f"{ez.get('logrows') or '—'} | {_b(ez.get('pk_bytes'))} | "
                    f"{_t(gen) if gen is not None else 'shared' if ez.get('setup_s') else '—'} | "
                    f"{_t(ez.get('witness_s'))} |")
@@ -492,10 +497,13 @@ def _notes(r: dict) -> list[str]:
              "fork; the JSON keeps it as `ru_maxrss_mib`). "
              f"Import-only children, the interpreter baseline of that column: {base}.",
              "- tensorproof *compile* = quantization + weight commitment (`setup`, i.e. the "
-             "model commitment; it has no other setup). *prove* = load the model file and "
-             "verifying key, rebuild the commitment's prover data, prove (a fresh process: numba "
-             "loads its cached kernels). The JSON also has `prove_warm_s`, a second proof in the "
-             "same process. *verify* = first verification in a fresh process.",
+             "model commitment; it has no other setup); compile writes the proving key file "
+             "(`.tpk`: the model and the commitment's prover data). *prove* = load the proving "
+             "key, prove (a fresh process: numba loads its cached kernels on first use). The "
+             "JSON also has `prove_warm_s`, a second proof in the same process. *verify* = "
+             "first verification in a fresh process. *Whole process* (Details) is the prove "
+             "child's wall time from spawn to exit: interpreter start, imports (numba's, for "
+             "tensorproof), reading the key, proving, writing the proof.",
              "- EZKL: default visibility (public input and output, fixed params), "
              "`calibrate_settings(target=\"resources\")` on the proving input; *compile* = "
              "gen_settings + calibrate_settings + compile_circuit; *setup* = `ezkl.setup` (proving "

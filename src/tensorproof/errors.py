@@ -40,3 +40,7 @@ class ModelFileError(TensorProofError):
 
 class ProverError(TensorProofError):
     """The prover cannot produce a proof (e.g. an activation leaves its calibrated range)."""
+
+
+class KeyFileError(TensorProofError):
+    """A proving-key (.tpk) file is missing, truncated, corrupted or of an unknown version."""

@@ -29,12 +29,39 @@ def test_compile_prove_verify(workdir):
     d = workdir
     r = _run("compile", d / "cnn.onnx", "-c", d / "calib.npy", "--no-layers")
     assert r.exit_code == 0, r.output
-    assert (d / "cnn.tpm").exists() and (d / "cnn.vk").exists()
-    r = _run("prove", d / "cnn.tpm", "-i", d / "x.npy", "-o", d / "p.tpp")
+    assert all((d / f"cnn.{ext}").exists() for ext in ("tpm", "tpk", "vk"))
+    r = _run("prove", d / "cnn.tpk", "-i", d / "x.npy", "-o", d / "p.tpp")
     assert r.exit_code == 0, r.output
     r = _run("verify", d / "cnn.vk", d / "p.tpp")
     assert r.exit_code == 0, r.output
     assert "verified" in r.output and "argmax" in r.output
+
+
+def test_prove_from_the_model_file_commits_again_and_gives_the_same_proof(workdir):
+    d = workdir
+    if not (d / "p.tpp").exists():
+        test_compile_prove_verify(d)
+    r = _run("prove", d / "cnn.tpm", "-i", d / "x.npy", "-o", d / "p2.tpp")
+    assert r.exit_code == 0, r.output
+    assert (d / "p2.tpp").read_bytes() == (d / "p.tpp").read_bytes()
+
+
+def test_prove_rejects_a_corrupted_proving_key_in_one_line(workdir):
+    import subprocess
+    import sys
+
+    d = workdir
+    if not (d / "cnn.tpk").exists():
+        test_compile_prove_verify(d)
+    blob = bytearray((d / "cnn.tpk").read_bytes())
+    blob[len(blob) // 2] ^= 1
+    (d / "bad.tpk").write_bytes(bytes(blob))
+    out = subprocess.run([sys.executable, "-m", "tensorproof.cli", "prove", str(d / "bad.tpk"),
+                          "-i", str(d / "x.npy"), "-o", str(d / "never.tpp")],
+                         capture_output=True, text=True)
+    assert out.returncode != 0 and "Traceback" not in out.stderr
+    assert "bad.tpk" in out.stderr and "checksum" in out.stderr, out.stderr
+    assert not (d / "never.tpp").exists()
 
 
 def test_tampered_proof_exits_nonzero_with_one_line(workdir):

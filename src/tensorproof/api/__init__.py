@@ -5,6 +5,7 @@
 >>> pk = tp.setup(model)             # commits to the weights: pk.vk is public  # doctest: +SKIP
 >>> proof = tp.prove(pk, x)                                        # doctest: +SKIP
 >>> outputs = tp.verify(pk.vk, proof)  # raises VerificationError if rejected  # doctest: +SKIP
+>>> tp.save_pk(pk, "net.tpk")  # later: pk = tp.load_pk("net.tpk"), no re-commit  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -15,14 +16,17 @@ from .core import (
     VerifiedOutputs,
     VerifyingKey,
     compile,  # noqa: A004 (the natural name of the step)
+    load_pk,
     load_proof,
     load_vk,
     prove,
+    save_pk,
     save_proof,
     save_vk,
     setup,
     verify,
 )
 
-__all__ = ["Proof", "ProvingKey", "VerifiedOutputs", "VerifyingKey", "compile", "load_proof",
-           "load_vk", "prove", "save_proof", "save_vk", "setup", "verify"]
+__all__ = ["Proof", "ProvingKey", "VerifiedOutputs", "VerifyingKey", "compile", "load_pk",
+           "load_proof", "load_vk", "prove", "save_pk", "save_proof", "save_vk", "setup",
+           "verify"]

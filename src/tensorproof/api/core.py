@@ -97,6 +97,25 @@ def save_vk(vk: VerifyingKey, path) -> None:
     _atomic_write(path, vk.to_bytes())
 
 
+def save_pk(pk: ProvingKey, path) -> None:
+    """Write the proving key (model, vk and the weight commitment's prover data) to a .tpk
+    file, so that later proofs skip re-committing to the weights."""
+    from ..prover.keyfile import pk_bytes
+
+    _atomic_write(path, pk_bytes(pk))
+
+
+def load_pk(path) -> ProvingKey:
+    """Read and check a .tpk file written by :func:`save_pk`; KeyFileError if malformed."""
+    from ..errors import KeyFileError
+    from ..prover.keyfile import parse_pk
+
+    try:
+        return parse_pk(_read(path, "proving key"))
+    except KeyFileError as e:
+        raise KeyFileError(f"{path}: {e}") from None
+
+
 def load_vk(path) -> VerifyingKey:
     try:
         return VerifyingKey.from_bytes(_read(path, "verifying key"))

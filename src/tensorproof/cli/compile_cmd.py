@@ -1,4 +1,5 @@
-"""`tensorproof compile`: ONNX model + sample inputs → compiled integer model (.tpm) and an
+"""`tensorproof compile`: ONNX model + sample inputs → compiled integer model (.tpm), its
+proving key (.tpk: the model with its weight commitment's prover data), verifying key (.vk) and an
 accuracy report (float vs quantized top-1 agreement, output errors, per-layer proven ranges)."""
 
 from __future__ import annotations
@@ -83,17 +84,20 @@ def compile_cmd(model: str, samples: str, output: str | None, bits: int, weight_
     from ..ir import save_model
 
     out = Path(output) if output else Path(model).with_suffix(".tpm")
-    vk_out = out.with_suffix(".vk")
+    vk_out, pk_out = out.with_suffix(".vk"), out.with_suffix(".tpk")
     console = Console()
     with console.status("[bold]compiling...") as status:
         cm, rep = compile_with_report(model, samples, eval_samples, bits=bits,
                                       weight_bits=weight_bits, method=method,
                                       percentile=percentile)
         status.update("[bold]committing to the quantized weights...")
-        vk = api.setup(cm).vk
+        pk = api.setup(cm)
+        vk = pk.vk
         save_model(cm, out)
+        api.save_pk(pk, pk_out)
         api.save_vk(vk, vk_out)
     console.print(_summary_table(cm, out))
+    console.print(f"proving key:   {pk_out}  (prove from it: no re-commitment)")
     console.print(f"verifying key: {vk_out}  (model id {vk.model_id.hex()})")
     console.print(_accuracy_table(rep))
     if layers:

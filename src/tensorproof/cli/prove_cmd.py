@@ -42,26 +42,44 @@ def _shape_batch(x: np.ndarray, shape: tuple[int, ...], path: str) -> np.ndarray
     return x.reshape(-1, *shape)
 
 
+def _proving_key(api, path: str, status):
+    """The proving key from a .tpk file, or from a .tpm by committing to its weights now."""
+    from ..ir.modelfile import MAGIC as MODEL_MAGIC
+    from ..ir.modelfile import load_model
+
+    try:
+        with open(path, "rb") as f:
+            is_model = f.read(len(MODEL_MAGIC)) == MODEL_MAGIC
+    except OSError as e:
+        raise TensorProofError(f"cannot read {path!r}: {e.strerror}") from None
+    if not is_model:
+        return api.load_pk(path)
+    status.update("committing to the weights (prove from the .tpk that compile wrote to skip "
+                  "this)...")
+    return api.setup(load_model(path))
+
+
 @app.command("prove")
-@click.argument("model_path", metavar="MODEL.tpm")
+@click.argument("model_path", metavar="MODEL.tpk|MODEL.tpm")
 @click.option("--input", "-i", "input_path", required=True, help="Inputs (.npy or .json).")
 @click.option("--output", "-o", "out", default="proof.tpp", show_default=True,
               help="Where to write the proof.")
 @click.option("--vk", "vk_out", default=None, help="Also write the verifying key here.")
 def prove_cmd(model_path: str, input_path: str, out: str, vk_out: str | None) -> None:
-    """Prove the model's inference on a batch of inputs."""
+    """Prove the model's inference on a batch of inputs.
+
+    MODEL is the proving key (.tpk) that `tensorproof compile` writes, or a compiled model
+    (.tpm), whose weights are then committed to again first."""
     from .. import api
-    from ..ir.modelfile import load_model
 
     console = Console()
-    model = load_model(model_path)
-    spec = model.inputs[0]
-    x = _shape_batch(load_inputs(input_path), spec.shape, input_path)
     times = {}
-    with console.status("committing to the weights...") as status:
+    with console.status("loading the proving key...") as status:
         t0 = time.perf_counter()
-        pk = api.setup(model)
-        times["setup (weight commitment)"] = time.perf_counter() - t0
+        pk = _proving_key(api, model_path, status)
+        times["load proving key"] = time.perf_counter() - t0
+        model = pk.model
+        x = _shape_batch(load_inputs(input_path), model.inputs[0].shape, input_path)
         t0 = time.perf_counter()
         proof = api.prove(pk, x, progress=lambda s: status.update(f"proving: {s}..."))
         times["prove"] = time.perf_counter() - t0

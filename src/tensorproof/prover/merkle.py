@@ -52,6 +52,14 @@ class MerkleTree:
             pairs = self.levels[-1].reshape(-1, 2 * HASH_BYTES)
             self.levels.append(keccak256_rows(pairs, NODE_PREFIX[0]))
 
+    @classmethod
+    def from_levels(cls, levels: list[np.ndarray]) -> MerkleTree:
+        """A tree from its stored levels (leaf hashes first, root last), unchecked: the caller
+        checks them (prover/keyfile.py)."""
+        tree = cls.__new__(cls)
+        tree.levels = list(levels)
+        return tree
+
     @property
     def n_leaves(self) -> int:
         return len(self.levels[0])

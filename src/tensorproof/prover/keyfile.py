@@ -1,0 +1,156 @@
+"""The proving key file (.tpk): the compiled model, its verifying key and the weight
+commitment's prover data, so that a fresh process proves without re-committing.
+
+Layout (little-endian; docs/internals.md, "Proving key file"):
+
+    magic "TPPKEY\\0\\0" | u32 version | u64 header length | header (JSON) | zero pad to 8 |
+    body = model file bytes | vk bytes | zero pad to 8 | arrays (raw, each padded to 8)
+
+The header lists the body's parts (byte offsets, dtypes, shapes) and the body's SHA-256, a
+checksum against corruption. Loading re-derives what it can cheaply and checks the rest: the
+verifying key must be the one the model and the stored commitment give, the Merkle tree's
+inner levels must hash to its root and that root must be the commitment's; the committed
+matrix is rebuilt from the model's weights, never read. The RS-encoded matrix and the leaf
+hashes are trusted after the checksum: they are the prover's own data, and a wrong value
+there only makes the verifier reject the proofs made with it (soundness does not depend on
+this file).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import struct
+
+import numpy as np
+
+from ..errors import KeyFileError, ModelFileError, ProofFormatError
+from ..ir.modelfile import model_bytes, parse_model
+from ..transcript.keccak import HASH_BYTES
+from ..transcript.keccak_batch import keccak256_rows
+from ..verifier.keys import VerifyingKey, strip_weights
+from ..verifier.lowering import build_plan
+from ..verifier.merkle import NODE_PREFIX
+from ..verifier.pcs.commitment import Commitment
+from ..verifier.pcs.params import matrix_shape
+from ..verifier.pcs_config import ligero_params
+from .merkle import MerkleTree
+from .model import ProvingKey, annotate_requant_ranges
+from .pcs.ligero import LigeroProverData
+
+MAGIC = b"TPPKEY\x00\x00"
+VERSION = 1
+_PREFIX = struct.Struct("<8sIQ")
+MAX_HEADER = 1 << 20
+
+
+def _pad8(n: int) -> int:
+    return (-n) % 8
+
+
+def pk_bytes(pk: ProvingKey) -> bytes:
+    """The .tpk file's bytes for ``pk``."""
+    parts: list[bytes] = [model_bytes(pk.model), pk.vk.to_bytes()]
+    header: dict = {"model_nbytes": len(parts[0]), "vk_nbytes": len(parts[1]), "arrays": []}
+    offset = len(parts[0]) + len(parts[1])
+    parts.append(b"\0" * _pad8(offset))
+    offset += _pad8(offset)
+    data = pk.model_data(build_plan(pk.model.graph, 1))
+    arrays = ({} if not isinstance(data, LigeroProverData) else
+              {"encoded": data.encoded, **{f"tree{i}": lv for i, lv in
+                                           enumerate(data.tree.levels)}})
+    for name, a in arrays.items():
+        a = np.ascontiguousarray(a)
+        header["arrays"].append({"name": name, "dtype": a.dtype.str, "shape": list(a.shape),
+                                 "offset": offset})
+        parts += [a.tobytes(), b"\0" * _pad8(a.nbytes)]
+        offset += a.nbytes + _pad8(a.nbytes)
+    body = b"".join(parts)
+    header["body_nbytes"] = len(body)
+    header["body_sha256"] = hashlib.sha256(body).hexdigest()
+    head = json.dumps(header, separators=(",", ":")).encode()
+    return _PREFIX.pack(MAGIC, VERSION, len(head)) + head + b"\0" * _pad8(
+        _PREFIX.size + len(head)) + body
+
+
+def parse_pk(blob: bytes) -> ProvingKey:
+    """Decode and check a .tpk file's bytes; KeyFileError on anything malformed."""
+    if len(blob) < _PREFIX.size:
+        raise KeyFileError("not a tensorproof proving key (too short)")
+    magic, version, hlen = _PREFIX.unpack_from(blob)
+    if magic != MAGIC:
+        raise KeyFileError("not a tensorproof proving key (bad magic bytes)")
+    if version != VERSION:
+        raise KeyFileError(f"unsupported proving key version {version} (this build reads "
+                           f"version {VERSION}); run `tensorproof compile` again")
+    start = _PREFIX.size + hlen + _pad8(_PREFIX.size + hlen)
+    if hlen > MAX_HEADER or start > len(blob):
+        raise KeyFileError("proving key truncated inside its header")
+    try:
+        header = json.loads(blob[_PREFIX.size:_PREFIX.size + hlen].decode("utf-8"))
+        body = memoryview(blob)[start:]
+        if len(body) != header["body_nbytes"]:
+            what = "truncated" if len(body) < header["body_nbytes"] else "has trailing bytes"
+            raise KeyFileError(f"proving key {what} (body {len(body)} bytes, header says "
+                               f"{header['body_nbytes']})")
+        if hashlib.sha256(body).hexdigest() != header["body_sha256"]:
+            raise KeyFileError("proving key corrupted: checksum mismatch")
+        m, v = int(header["model_nbytes"]), int(header["vk_nbytes"])
+        model = parse_model(bytes(body[:m]))
+        vk = VerifyingKey.from_bytes(bytes(body[m:m + v]))
+        arrays = {}
+        for a in header["arrays"]:
+            dt, shape = np.dtype(a["dtype"]), tuple(int(s) for s in a["shape"])
+            n = int(np.prod(shape)) * dt.itemsize
+            if a["offset"] < m + v or a["offset"] + n > len(body):
+                raise KeyFileError(f"proving key array {a['name']!r} lies outside the file")
+            arrays[a["name"]] = np.frombuffer(body, dt, int(np.prod(shape)),
+                                              a["offset"]).reshape(shape)
+        return _assemble(model, vk, arrays)
+    except (KeyFileError, ModelFileError, ProofFormatError) as e:
+        raise KeyFileError(f"{e}") from None
+    except (ValueError, KeyError, TypeError, UnicodeError) as e:
+        raise KeyFileError(f"proving key header is malformed ({type(e).__name__}: {e})") \
+            from None
+
+
+def _assemble(model, vk: VerifyingKey, arrays: dict[str, np.ndarray]) -> ProvingKey:
+    """The proving key from its checked parts (see the module docstring for what is checked)."""
+    from ..ir.model import CompiledModel
+
+    model = CompiledModel(annotate_requant_ranges(model.graph), model.inputs, model.outputs,
+                          model.info)
+    expect = VerifyingKey(strip_weights(model.graph), model.inputs, model.outputs,
+                          vk.commitment, vk.config)
+    if expect.to_bytes() != vk.to_bytes():
+        raise KeyFileError("the proving key's model and verifying key disagree")
+    pk = ProvingKey(model, vk)
+    plan = build_plan(model.graph, 1)
+    if vk.config.get("pcs") == "raw":  # its prover data is the table itself: re-commit
+        c, pk._data = pk.pcs_prover().commit(pk.model_vector(plan))
+        if c != vk.commitment:
+            raise KeyFileError("the proving key's weights do not match its commitment")
+        return pk
+    commitment = Commitment.from_bytes(vk.commitment)
+    vector = pk.model_vector(plan)
+    prm = ligero_params(vk.config)
+    a, b = matrix_shape(commitment.n_vars, prm)
+    if len(vector) != 1 << commitment.n_vars:
+        raise KeyFileError("the proving key's weights do not match its commitment's size")
+    levels = [arrays.get(f"tree{i}") for i in range(len(arrays) - 1)]
+    encoded = arrays.get("encoded")
+    if (encoded is None or encoded.shape != (1 << a, (1 << b) * prm.blowup)
+            or encoded.dtype != np.uint64 or any(lv is None for lv in levels)
+            or not levels or len(levels[0]) != encoded.shape[1]):
+        raise KeyFileError("the proving key's commitment data has the wrong shape")
+    for lo, hi in zip(levels, levels[1:], strict=False):
+        if lo.shape != (2 * len(hi), HASH_BYTES) or not np.array_equal(
+                keccak256_rows(np.ascontiguousarray(lo).reshape(-1, 2 * HASH_BYTES),
+                               NODE_PREFIX[0]), hi):
+            raise KeyFileError("the proving key's Merkle tree is inconsistent")
+    tree = MerkleTree.from_levels(levels)
+    if len(levels[-1]) != 1 or tree.root != commitment.root:
+        raise KeyFileError("the proving key's Merkle root is not its commitment")
+    matrix = vector.reshape(1 << a, 1 << b)
+    pk._data = LigeroProverData(commitment, matrix, encoded, tree)
+    return pk
