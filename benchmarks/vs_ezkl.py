@@ -265,8 +265,10 @@ def baselines(work: Path, with_ezkl: bool) -> dict:
 
 
 def run(names: list[str], repeats: int, ezkl_repeats: int, skip_ezkl: str | None,
-        work: Path, timeout: float, warm_up: bool = True) -> dict:
-    """Benchmark every model with both systems; the results document (JSON-ready)."""
+        work: Path, timeout: float, warm_up: bool = True, checkpoint=None) -> dict:
+    """Benchmark every model with both systems; the results document (JSON-ready).
+    ``checkpoint(report)``, if given, is called after each model (partial results survive an
+    interrupted run)."""
     import models
 
     report = {"environment": environment(), "options": {
@@ -299,7 +301,10 @@ def run(names: list[str], repeats: int, ezkl_repeats: int, skip_ezkl: str | None
                 "ezkl", work / name, ezkl_repeats, timeout), ref)
             row["targets"] = targets(row)
         report["models"].append(row)
+        if checkpoint:
+            checkpoint(report)
     report["environment"]["load_avg_end"] = os.getloadavg()
+    report["complete"] = True
     return report
 
 
@@ -525,6 +530,13 @@ def _notes(r: dict) -> list[str]:
 
 
 # ---------------------------------------------------------------- command line
+def _write(path: Path, text: str) -> None:
+    """Write atomically (a temporary file beside it, then rename)."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--models", default=None, help="comma-separated names (default: all)")
@@ -557,12 +569,14 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="vs_ezkl_") as tmp:
         work = Path(a.keep) if a.keep else Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
+        out.mkdir(parents=True, exist_ok=True)
         r = run(names, repeats, a.ezkl_repeats or repeats, skip, work, a.timeout,
-                warm_up=not a.quick)
+                warm_up=not a.quick, checkpoint=lambda rep: _write(
+                    out / "vs_ezkl.partial.json", json.dumps(rep, indent=1, default=str)))
     text = render(r)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "vs_ezkl.md").write_text(text)
-    (out / "vs_ezkl.json").write_text(json.dumps(r, indent=1, default=str) + "\n")
+    _write(out / "vs_ezkl.md", text)
+    _write(out / "vs_ezkl.json", json.dumps(r, indent=1, default=str) + "\n")
+    (out / "vs_ezkl.partial.json").unlink(missing_ok=True)
     print(text)
     say(f"wrote {out / 'vs_ezkl.md'} and {out / 'vs_ezkl.json'}")
     return 0

@@ -492,18 +492,6 @@ def k3_inner(a, b):
 # ---- integer conversions -------------------------------------------------------------------
 
 
-@kernel("int64(int64[::1], uint64[::1])")
-def from_signed(x, out):
-    """Centered lift x -> x mod p for |x| <= (p-1)/2 (where it is injective and to_signed inverts
-    it). Returns -1, or the index of the first x out of that range (``out`` is then partial)."""
-    for i in range(x.shape[0]):
-        v = x[i]
-        if v > _HALF_I or v < -_HALF_I:
-            return i
-        out[i] = np.uint64(v) + _P if v < 0 else np.uint64(v)
-    return -1
-
-
 @kernel("UniTuple(int64, 2)(uint64[::1], uint64, int64[::1])")
 def to_signed(a, bound, out):
     """Centered value of each a_i (> (p-1)/2 means negative), checked against |v| <= bound.
