@@ -1,19 +1,22 @@
 """tensorproof vs EZKL: the same ONNX models proven by both systems in one run (issue 5).
 
     python benchmarks/vs_ezkl.py [--models a,b] [--repeats 3] [--ezkl-repeats N] [--skip-ezkl]
-                                 [--quick] [--out DIR]
+                                 [--tp-configs int8,int16] [--quick] [--out DIR]
 
-Every step of each system runs in a fresh child process, timed inside the child around the call
-only; the child reports its peak RSS (VmHWM) as it exits. tensorproof's
-prove child does only: load the model file and verifying key, rebuild the weight commitment,
-prove (and once more, warm). EZKL's steps run in benchmarks/ezkl_runner.py. A failure of one
-system on one model is recorded with its reason; the run goes on. Writes DIR/vs_ezkl.md and
+tensorproof runs in two quantizations (--tp-configs): int8 (its default: 8-bit activations and
+weights) and int16 (16-bit activations and weights, as accurate as EZKL or more), so that speed is
+also compared at equal accuracy. Every step of each system runs in a fresh child process, timed
+inside the child around the call only; the child reports its peak RSS (VmHWM) as it exits.
+tensorproof's prove child does only: load the proving key (.tpk), prove (and once more, warm).
+EZKL's steps run in benchmarks/ezkl_runner.py. A failure of one system on one model is recorded
+with its reason; the run goes on. Writes DIR/vs_ezkl.md and
 DIR/vs_ezkl.json (default benchmarks/results; --quick writes to a temporary folder unless --out
 is given). EZKL is optional: `pip install ezkl==23.0.5` (never a dependency of tensorproof).
 
 Profile tensorproof's prove on one model (the child entry point is reusable):
     python benchmarks/vs_ezkl.py --models mlp_784_512_512_10 --skip-ezkl --keep WORK
-    python -m cProfile -o prove.prof benchmarks/vs_ezkl.py --child prove WORK/mlp_784_512_512_10
+    python -m cProfile -o prove.prof benchmarks/vs_ezkl.py --child prove \
+        WORK/mlp_784_512_512_10/tensorproof
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import importlib.util
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -34,6 +38,18 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 TARGET_PROVE, TARGET_MEM = 100.0, 10.0  # issue 5: prove ≥ 100× faster, peak memory ≤ 1/10
+TP_CONFIGS = {"int8": {"bits": 8, "weight_bits": 8}, "int16": {"bits": 16, "weight_bits": 16}}
+"""tensorproof's quantizations: int8 is its default; int16 matches EZKL's accuracy."""
+DATA_FILES = ("network.onnx", "x.npy", "calibration.npy")
+
+
+def tp_system(config: str) -> str:
+    """The results key of a tensorproof configuration ("tensorproof" for the default int8)."""
+    return "tensorproof" if config == "int8" else f"tensorproof_{config}"
+
+
+def tp_label(system: str) -> str:
+    return f"tensorproof ({system.split('_')[1] if '_' in system else 'int8'})"
 
 
 # ---------------------------------------------------------------- tensorproof's child steps
@@ -43,8 +59,10 @@ def _tp_compile(tp, d: Path) -> dict:
     from tensorproof.ir.modelfile import save_model
 
     calibration = np.load(d / "calibration.npy")
+    bits = json.loads((d / "tp_config.json").read_text()) if (d / "tp_config.json").exists() \
+        else {}
     t0 = time.perf_counter()
-    model = tp.compile(str(d / "network.onnx"), calibration)
+    model = tp.compile(str(d / "network.onnx"), calibration, **bits)
     t1 = time.perf_counter()
     pk = tp.setup(model)
     t2 = time.perf_counter()
@@ -170,10 +188,13 @@ EZKL_STEPS = ("compile", "setup", "witness", "prove", "verify")
 def run_system(system: str, d: Path, repeats: int, timeout: float) -> dict:
     """All steps of one system on the model in `d`; stops at the first failing step."""
     rec: dict = {"runs": {}, "error": None}
-    steps = TP_STEPS if system == "tensorproof" else EZKL_STEPS
+    is_tp = system.startswith("tensorproof")
+    if is_tp:  # each tensorproof configuration works in its own folder beside EZKL's files
+        d = tp_folder(d, system)
+    steps = TP_STEPS if is_tp else EZKL_STEPS
     for step in steps:
         for i in range(repeats if step == "prove" else 1):
-            cmd = ([__file__, "--child", step, str(d)] if system == "tensorproof"
+            cmd = ([__file__, "--child", step, str(d)] if is_tp
                    else [str(HERE / "ezkl_runner.py"), step, str(d)])
             say(f"  {system} {step}" + (f" ({i + 1}/{repeats})" if step == "prove" else ""))
             load = os.getloadavg()[0]
@@ -185,6 +206,18 @@ def run_system(system: str, d: Path, repeats: int, timeout: float) -> dict:
                 return rec
             rec["runs"].setdefault(step, []).append({**c.result, "peak_rss_mib": c.peak_mib})
     return rec
+
+
+def tp_folder(d: Path, system: str) -> Path:
+    """d/<system>, holding the model's data files and that configuration's tp_config.json."""
+    sub = d / system
+    sub.mkdir(exist_ok=True)
+    for f in DATA_FILES:
+        if not (sub / f).exists():
+            shutil.copyfile(d / f, sub / f)
+    config = "int8" if system == "tensorproof" else system.split("_", 1)[1]
+    (sub / "tp_config.json").write_text(json.dumps(TP_CONFIGS[config]))
+    return sub
 
 
 def _max_err(outputs, ref) -> float | None:
@@ -214,7 +247,7 @@ def summarize(system: str, rec: dict, ref) -> dict:
          "proof_bytes": first("prove", "proof_bytes"),
          "peak_rss_mib": max((r["peak_rss_mib"] for r in runs.get("prove", [])), default=None),
          "steps": runs}
-    if system == "tensorproof":
+    if system.startswith("tensorproof"):
         outs = first("verify", "outputs")
         s.update(setup_s=None, commit_s=first("compile", "commit_s"),
                  prove_warm_s=med("prove", "prove_warm_s"),
@@ -265,7 +298,8 @@ def baselines(work: Path, with_ezkl: bool) -> dict:
 
 
 def run(names: list[str], repeats: int, ezkl_repeats: int, skip_ezkl: str | None,
-        work: Path, timeout: float, warm_up: bool = True, checkpoint=None) -> dict:
+        work: Path, timeout: float, warm_up: bool = True, checkpoint=None,
+        tp_configs: tuple[str, ...] = ("int8",)) -> dict:
     """Benchmark every model with both systems; the results document (JSON-ready).
     ``checkpoint(report)``, if given, is called after each model (partial results survive an
     interrupted run)."""
@@ -273,12 +307,14 @@ def run(names: list[str], repeats: int, ezkl_repeats: int, skip_ezkl: str | None
 
     report = {"environment": environment(), "options": {
         "models": names, "repeats": repeats, "ezkl_repeats": ezkl_repeats, "batch": 1,
-        "ezkl_skipped": skip_ezkl, "timeout_s": timeout}, "models": []}
+        "ezkl_skipped": skip_ezkl, "timeout_s": timeout,
+        "tp_configs": {c: TP_CONFIGS[c] for c in tp_configs}}, "models": []}
     report["environment"]["load_avg_start"] = os.getloadavg()
     if warm_up:  # load (or rebuild) numba's on-disk cache once, unmeasured
         say("warm-up: tensorproof on the smallest model (not measured)")
         prepare(models.build(models.QUICK_MODEL), work / "_warm_up")
-        run_system("tensorproof", work / "_warm_up", 1, timeout)
+        for config in tp_configs:
+            run_system(tp_system(config), work / "_warm_up", 1, timeout)
     say("baselines (import-only children)")
     report["baselines_mib"] = baselines(work, skip_ezkl is None)
     for name in names:
@@ -294,12 +330,14 @@ def run(names: list[str], repeats: int, ezkl_repeats: int, skip_ezkl: str | None
             report["models"].append(row)
             continue
         row["float_output"] = None if ref is None else ref.ravel().tolist()
-        row["tensorproof"] = summarize("tensorproof", run_system(
-            "tensorproof", work / name, repeats, timeout), ref)
+        for config in tp_configs:
+            system = tp_system(config)
+            row[system] = summarize(system, run_system(system, work / name, repeats, timeout),
+                                    ref)
         if skip_ezkl is None:
             row["ezkl"] = summarize("ezkl", run_system(
                 "ezkl", work / name, ezkl_repeats, timeout), ref)
-            row["targets"] = targets(row)
+            row["targets"] = {tp_system(c): targets(row, tp_system(c)) for c in tp_configs}
         report["models"].append(row)
         if checkpoint:
             checkpoint(report)
@@ -379,9 +417,10 @@ def _ratio(a: float | None, b: float | None) -> float | None:
     return a / b if a is not None and b else None
 
 
-def targets(row: dict) -> dict:
-    """Issue 5's targets for one model (met / missed / n/a), with the ratios behind them."""
-    tp, ez = row.get("tensorproof") or {}, row.get("ezkl") or {}
+def targets(row: dict, system: str = "tensorproof") -> dict:
+    """Issue 5's targets for one model and tensorproof configuration (met / missed / n/a), with
+    the ratios behind them."""
+    tp, ez = row.get(system) or {}, row.get("ezkl") or {}
     rp = _ratio(ez.get("prove_s"), tp.get("prove_s"))
     rm = _ratio(ez.get("peak_rss_mib"), tp.get("peak_rss_mib"))
     rv = _ratio(ez.get("verify_s"), tp.get("verify_s"))
@@ -401,7 +440,7 @@ def _system_row(row: dict, system: str, label: str, base: float | None) -> str:
     peak = _m(s["peak_rss_mib"])
     if s["peak_rss_mib"] is not None and base:
         peak += f" ({s['peak_rss_mib'] - base:+,.0f})"
-    setup = "none" if system == "tensorproof" else _t(s.get("setup_s"))
+    setup = "none" if system.startswith("tensorproof") else _t(s.get("setup_s"))
     status = "ok" if not s["error"] else "failed: " + s["error"][:70].replace("|", "/")
     return (f"| {row.get('description', row['name'])} | {row.get('params', 0):,} | {label} | "
             f"{_t(s['compile_s'])} | {setup} | {_t(s['prove_s'])} | {_t(s['verify_s'])} | "
@@ -433,8 +472,9 @@ def render(r: dict) -> str:
             lines.append(f"| {row['name']} | — | — | — | — | — | — | — | — | — | "
                          f"model not built: {row['error'][:80]} |")
             continue
-        lines.append(_system_row(row, "tensorproof", "tensorproof",
-                                 base.get("import tensorproof.api")))
+        for system in _tp_systems(row):
+            lines.append(_system_row(row, system, tp_label(system),
+                                     base.get("import tensorproof.api")))
         if "ezkl" in row:
             lines.append(_system_row(row, "ezkl", ez_label, base.get("import ezkl")))
     if not opt["ezkl_skipped"]:
@@ -444,23 +484,32 @@ def render(r: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _tp_systems(row: dict) -> list[str]:
+    return [k for k in row if k.startswith("tensorproof")]
+
+
 def _targets_section(r: dict) -> list[str]:
     out = ["", "## Ratios (EZKL / tensorproof) and issue 5's targets", "",
            f"Targets: prove ≥ {TARGET_PROVE:.0f}× faster, prove peak memory ≤ 1/{TARGET_MEM:.0f},"
-           " no setup beyond compile, verify no slower than EZKL's.", "",
-           "| model | prove ratio | prove ≥ 100× | memory ratio | memory ≤ 1/10 | verify ratio "
-           "| verify ≤ EZKL | no setup beyond compile |", "|---|---|---|---|---|---|---|---|"]
+           " no setup beyond compile, verify no slower than EZKL's. The last column compares "
+           "accuracy (max abs error against onnxruntime).", "",
+           "| model | tensorproof | prove ratio | prove ≥ 100× | memory ratio | memory ≤ 1/10 | "
+           "verify ratio | verify ≤ EZKL | no setup beyond compile | max abs err: tp / EZKL |",
+           "|---|---|---|---|---|---|---|---|---|---|"]
+
+    def x(v):
+        return "—" if v is None else f"{v:,.1f}×"
+
     for row in r["models"]:
         if "ezkl" not in row:
             continue
-        t = row["targets"]
-
-        def x(v):
-            return "—" if v is None else f"{v:,.1f}×"
-
-        out.append(f"| {row.get('description', row['name'])} | {x(t['prove_ratio'])} | "
-                   f"{t['prove']} | {x(t['memory_ratio'])} | {t['memory']} | "
-                   f"{x(t['verify_ratio'])} | {t['verify']} | {t['no_setup']} |")
+        for system in _tp_systems(row):
+            t = row["targets"][system]
+            out.append(f"| {row.get('description', row['name'])} | {tp_label(system)[13:-1]} | "
+                       f"{x(t['prove_ratio'])} | {t['prove']} | {x(t['memory_ratio'])} | "
+                       f"{t['memory']} | {x(t['verify_ratio'])} | {t['verify']} | "
+                       f"{t['no_setup']} | {_e(row[system]['max_abs_err'])} / "
+                       f"{_e(row['ezkl']['max_abs_err'])} |")
     return out
 
 
@@ -472,35 +521,46 @@ def _cpu(tp: float | None, ez: float | None) -> str:
 def _details(r: dict) -> list[str]:
     out = ["", "## Details", "", "CPU time (user + system, all threads) of the prove call is "
            "less sensitive than wall time to other load on the machine.", "",
-           "| model | tp commitment (in compile) | tp prove, warm process | tp verify, warm | "
+           "| model | tensorproof | tp commitment (in compile) | tp prove, warm process | "
+           "tp verify, warm | "
            "prove CPU time: tp / EZKL (ratio) | prove child, whole process: tp / EZKL "
            "(ratio) | EZKL logrows | EZKL pk | EZKL gen_srs "
            "(local, not counted) | EZKL gen_witness (not counted) |",
-           "|---|---|---|---|---|---|---|---|---|---|"]
+           "|---|---|---|---|---|---|---|---|---|---|---|"]
     for row in r["models"]:
-        tp, ez = row.get("tensorproof") or {}, row.get("ezkl") or {}
-        gen = ez.get("gen_srs_s")
-        out.append(f"| {row.get('description', row['name'])} | {_t(tp.get('commit_s'))} | "
-                   f"{_t(tp.get('prove_warm_s'))} | {_t(tp.get('verify_warm_s'))} | "
-                   f"{_cpu(tp.get('prove_cpu_s'), ez.get('prove_cpu_s'))} | "
-                   f"{_cpu(tp.get('prove_process_s'), ez.get('prove_process_s'))} | "
-                   f"{ez.get('logrows') or '—'} | {_b(ez.get('pk_bytes'))} | "
-                   f"{_t(gen) if gen is not None else 'shared' if ez.get('setup_s') else '—'} | "
-                   f"{_t(ez.get('witness_s'))} |")
+        for system in _tp_systems(row):
+            out.append(_details_row(row, system))
     return out
+
+
+def _details_row(row: dict, system: str) -> str:
+    tp, ez = row.get(system) or {}, row.get("ezkl") or {}
+    gen = ez.get("gen_srs_s")
+    return (f"| {row.get('description', row['name'])} | {tp_label(system)[13:-1]} | "
+            f"{_t(tp.get('commit_s'))} | "
+            f"{_t(tp.get('prove_warm_s'))} | {_t(tp.get('verify_warm_s'))} | "
+            f"{_cpu(tp.get('prove_cpu_s'), ez.get('prove_cpu_s'))} | "
+            f"{_cpu(tp.get('prove_process_s'), ez.get('prove_process_s'))} | "
+            f"{ez.get('logrows') or '—'} | {_b(ez.get('pk_bytes'))} | "
+            f"{_t(gen) if gen is not None else 'shared' if ez.get('setup_s') else '—'} | "
+            f"{_t(ez.get('witness_s'))} |")
 
 
 def _notes(r: dict) -> list[str]:
     b = r.get("baselines_mib", {})
     base = ", ".join(f"`{k}` {_m(v)}" for k, v in b.items())
     fails = [f"- {row['name']} / {sys_}: {row[sys_]['error']}" for row in r["models"]
-             for sys_ in ("tensorproof", "ezkl") if (row.get(sys_) or {}).get("error")]
+             for sys_ in (*_tp_systems(row), "ezkl") if (row.get(sys_) or {}).get("error")]
     notes = ["", "## Notes", "",
              "- Every step runs in a fresh child process; times are measured inside it around the "
              "call (imports excluded); peak RSS is the prove child's high-water mark (VmHWM, "
              "read by the child as it exits: `ru_maxrss` would include the parent's RSS at "
              "fork; the JSON keeps it as `ru_maxrss_mib`). "
              f"Import-only children, the interpreter baseline of that column: {base}.",
+             "- tensorproof runs in two quantizations: **int8** (its default: 8-bit activations "
+             "and per-channel weights) and **int16** (`bits=16, weight_bits=16`: 16-bit "
+             "activations and weights, the accuracy of EZKL's calibrated fixed point or better), "
+             "so that speed is also compared at equal accuracy.",
              "- tensorproof *compile* = quantization + weight commitment (`setup`, i.e. the "
              "model commitment; it has no other setup); compile writes the proving key file "
              "(`.tpk`: the model and the commitment's prover data). *prove* = load the proving "
@@ -543,6 +603,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeats", type=int, default=3, help="prove runs per system (median)")
     ap.add_argument("--ezkl-repeats", type=int, default=None, help="default: --repeats")
     ap.add_argument("--skip-ezkl", action="store_true", help="benchmark tensorproof alone")
+    ap.add_argument("--tp-configs", default="int8,int16",
+                    help=f"tensorproof quantizations, of {','.join(TP_CONFIGS)} (--quick: int8)")
     ap.add_argument("--quick", action="store_true",
                     help="CI smoke test: smallest model, 1 repeat, no EZKL")
     ap.add_argument("--out", default=None, help="results folder (default benchmarks/results)")
@@ -562,6 +624,9 @@ def main(argv: list[str] | None = None) -> int:
     names = ([models.QUICK_MODEL] if a.quick and not a.models
              else a.models.split(",") if a.models else list(models.BUILDERS))
     repeats = 1 if a.quick else a.repeats
+    tp_configs = ("int8",) if a.quick else tuple(a.tp_configs.split(","))
+    if any(c not in TP_CONFIGS for c in tp_configs):
+        ap.error(f"--tp-configs: choose among {', '.join(TP_CONFIGS)}")
     skip = ("--quick mode" if a.quick else "--skip-ezkl given") if a.quick or a.skip_ezkl \
         else ezkl_available()
     out = Path(a.out) if a.out else (Path(tempfile.mkdtemp(prefix="vs_ezkl_quick_")) if a.quick
@@ -571,7 +636,7 @@ def main(argv: list[str] | None = None) -> int:
         work.mkdir(parents=True, exist_ok=True)
         out.mkdir(parents=True, exist_ok=True)
         r = run(names, repeats, a.ezkl_repeats or repeats, skip, work, a.timeout,
-                warm_up=not a.quick, checkpoint=lambda rep: _write(
+                warm_up=not a.quick, tp_configs=tp_configs, checkpoint=lambda rep: _write(
                     out / "vs_ezkl.partial.json", json.dumps(rep, indent=1, default=str)))
     text = render(r)
     _write(out / "vs_ezkl.md", text)

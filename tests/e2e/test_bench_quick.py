@@ -20,7 +20,7 @@ def test_vs_ezkl_quick_writes_its_table(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr[-2000:]
     table = (tmp_path / "vs_ezkl.md").read_text()
     assert "EZKL was skipped" in table
-    assert "| MLP 784-128-10 (ReLU) | 101,770 | tensorproof |" in table
+    assert "| MLP 784-128-10 (ReLU) | 101,770 | tensorproof (int8) |" in table
     assert table in done.stdout  # the table is also printed
 
     (row,) = json.loads((tmp_path / "vs_ezkl.json").read_text())["models"]
