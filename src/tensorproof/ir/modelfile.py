@@ -98,11 +98,44 @@ def _pack(model: CompiledModel) -> tuple[bytes, bytes]:
     return text.encode(), data
 
 
+def frame(magic: bytes, version: int, head: bytes, body: bytes) -> bytes:
+    """A tensorproof file: magic (8 bytes) | u32 version | u64 header length | header | zero pad
+    to 8 | body (little-endian; shared by .tpm and .tpk files)."""
+    pad = (-(_PREFIX.size + len(head))) % 8
+    return _PREFIX.pack(magic, version, len(head)) + head + b"\0" * pad + body
+
+
+def unframe(blob: bytes, magic: bytes, version: int, what: str, error: type[Exception],
+            max_header: int = MAX_HEADER) -> tuple[bytes, memoryview]:
+    """(header bytes, body) of a file written by :func:`frame`; ``error`` naming ``what`` on a
+    short file, wrong magic or version, or a header running past the end."""
+    if len(blob) < _PREFIX.size:
+        raise error(f"not a tensorproof {what} (too short)")
+    got, ver, hlen = _PREFIX.unpack_from(blob)
+    if got != magic:
+        raise error(f"not a tensorproof {what} (bad magic bytes)")
+    if ver != version:
+        raise error(f"unsupported {what} version {ver} (this build reads version {version})")
+    start = _PREFIX.size + hlen + (-(_PREFIX.size + hlen)) % 8
+    if hlen > max_header or start > len(blob):
+        raise error(f"{what} truncated inside its header")
+    return bytes(blob[_PREFIX.size : _PREFIX.size + hlen]), memoryview(blob)[start:]
+
+
+def check_body(body: bytes | memoryview, nbytes: int, sha256_hex: str, what: str,
+               error: type[Exception]) -> None:
+    """``error`` unless ``body`` has the length and SHA-256 its file's header gives."""
+    if len(body) != nbytes:
+        cut = "truncated" if len(body) < nbytes else "has trailing bytes"
+        raise error(f"{what} {cut} (body {len(body)} bytes, header says {nbytes})")
+    if hashlib.sha256(body).hexdigest() != sha256_hex:
+        raise error(f"{what} corrupted: checksum mismatch")
+
+
 def model_bytes(model: CompiledModel) -> bytes:
     """The file's bytes for ``model``."""
     head, data = _pack(model)
-    pad = (-(_PREFIX.size + len(head))) % 8
-    return _PREFIX.pack(MAGIC, VERSION, len(head)) + head + b"\0" * pad + data
+    return frame(MAGIC, VERSION, head, data)
 
 
 def save_model(model: CompiledModel, path: str | os.PathLike) -> None:
@@ -182,26 +215,12 @@ def _unpack(header: dict, data: bytes) -> CompiledModel:
 
 def parse_model(blob: bytes) -> CompiledModel:
     """Decode and validate a model file's bytes; ModelFileError on anything malformed."""
-    if len(blob) < _PREFIX.size:
-        raise ModelFileError("not a tensorproof model file (too short)")
-    magic, version, hlen = _PREFIX.unpack_from(blob)
-    if magic != MAGIC:
-        raise ModelFileError("not a tensorproof model file (bad magic bytes)")
-    if version != VERSION:
-        raise ModelFileError(f"unsupported model file version {version} (this build reads "
-                             f"version {VERSION})")
-    start = _PREFIX.size + hlen + (-(_PREFIX.size + hlen)) % 8
-    if hlen > MAX_HEADER or start > len(blob):
-        raise ModelFileError("model file truncated inside its header")
+    head, body = unframe(blob, MAGIC, VERSION, "model file", ModelFileError)
     try:
-        header = json.loads(blob[_PREFIX.size : _PREFIX.size + hlen].decode("utf-8"))
-        data = blob[start:]
-        if len(data) != header["data_nbytes"]:
-            what = "truncated" if len(data) < header["data_nbytes"] else "has trailing bytes"
-            raise ModelFileError(f"model file {what} (data section {len(data)} bytes, "
-                                 f"header says {header['data_nbytes']})")
-        if hashlib.sha256(data).hexdigest() != header["data_sha256"]:
-            raise ModelFileError("model file corrupted: data checksum mismatch")
+        header = json.loads(head.decode("utf-8"))
+        data = bytes(body)
+        check_body(data, header["data_nbytes"], header["data_sha256"], "model file",
+                   ModelFileError)
         model = _unpack(header, data)
         validate_graph(model.graph)
     except ModelFileError:

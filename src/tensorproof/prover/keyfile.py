@@ -20,12 +20,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import struct
 
 import numpy as np
 
 from ..errors import KeyFileError, ModelFileError, ProofFormatError
-from ..ir.modelfile import model_bytes, parse_model
+from ..ir.modelfile import check_body, frame, model_bytes, parse_model, unframe
 from ..transcript.keccak import HASH_BYTES
 from ..transcript.keccak_batch import keccak256_rows
 from ..verifier.keys import VerifyingKey, strip_weights
@@ -40,7 +39,6 @@ from .pcs.ligero import LigeroProverData
 
 MAGIC = b"TPPKEY\x00\x00"
 VERSION = 1
-_PREFIX = struct.Struct("<8sIQ")
 MAX_HEADER = 1 << 20
 
 
@@ -68,33 +66,16 @@ def pk_bytes(pk: ProvingKey) -> bytes:
     body = b"".join(parts)
     header["body_nbytes"] = len(body)
     header["body_sha256"] = hashlib.sha256(body).hexdigest()
-    head = json.dumps(header, separators=(",", ":")).encode()
-    return _PREFIX.pack(MAGIC, VERSION, len(head)) + head + b"\0" * _pad8(
-        _PREFIX.size + len(head)) + body
+    return frame(MAGIC, VERSION, json.dumps(header, separators=(",", ":")).encode(), body)
 
 
 def parse_pk(blob: bytes) -> ProvingKey:
     """Decode and check a .tpk file's bytes; KeyFileError on anything malformed."""
-    if len(blob) < _PREFIX.size:
-        raise KeyFileError("not a tensorproof proving key (too short)")
-    magic, version, hlen = _PREFIX.unpack_from(blob)
-    if magic != MAGIC:
-        raise KeyFileError("not a tensorproof proving key (bad magic bytes)")
-    if version != VERSION:
-        raise KeyFileError(f"unsupported proving key version {version} (this build reads "
-                           f"version {VERSION}); run `tensorproof compile` again")
-    start = _PREFIX.size + hlen + _pad8(_PREFIX.size + hlen)
-    if hlen > MAX_HEADER or start > len(blob):
-        raise KeyFileError("proving key truncated inside its header")
+    head, body = unframe(blob, MAGIC, VERSION, "proving key", KeyFileError, MAX_HEADER)
     try:
-        header = json.loads(blob[_PREFIX.size:_PREFIX.size + hlen].decode("utf-8"))
-        body = memoryview(blob)[start:]
-        if len(body) != header["body_nbytes"]:
-            what = "truncated" if len(body) < header["body_nbytes"] else "has trailing bytes"
-            raise KeyFileError(f"proving key {what} (body {len(body)} bytes, header says "
-                               f"{header['body_nbytes']})")
-        if hashlib.sha256(body).hexdigest() != header["body_sha256"]:
-            raise KeyFileError("proving key corrupted: checksum mismatch")
+        header = json.loads(head.decode("utf-8"))
+        check_body(body, header["body_nbytes"], header["body_sha256"], "proving key",
+                   KeyFileError)
         m, v = int(header["model_nbytes"]), int(header["vk_nbytes"])
         model = parse_model(bytes(body[:m]))
         vk = VerifyingKey.from_bytes(bytes(body[m:m + v]))
