@@ -75,8 +75,15 @@ def test_raw_pcs_key_round_trip(cnn, tmp_path):
 
 def test_save_is_atomic_and_leaves_no_temporary_files(saved, tmp_path):
     pk, _, _ = saved
+    import os
+
     tp.save_pk(pk, tmp_path / "k.tpk")
     assert [p.name for p in tmp_path.iterdir()] == ["k.tpk"]
+    umask = os.umask(0)
+    os.umask(umask)
+    for save, name in ((tp.save_pk, "k.tpk"), (lambda k, p: tp.save_vk(k.vk, p), "k.vk")):
+        save(pk, tmp_path / name)
+        assert (tmp_path / name).stat().st_mode & 0o777 == 0o666 & ~umask  # not mkstemp's 0600
 
 
 @pytest.mark.parametrize("case", ["empty", "bad_magic", "version", "truncated", "trailing",

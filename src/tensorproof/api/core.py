@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +11,7 @@ import numpy as np
 
 from ..errors import ProofFormatError, TensorProofError
 from ..ir.model import CompiledModel
+from ..ir.modelfile import atomic_write
 from ..prover.model import ProvingKey
 from ..prover.model import setup as _setup
 from ..prover.prove import prove as _prove
@@ -63,18 +63,6 @@ def verify(vk: VerifyingKey, proof: Proof) -> VerifiedOutputs:
     return VerifiedOutputs(ints, values)
 
 
-def _atomic_write(path: str | os.PathLike, data: bytes) -> None:
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _read(path: str | os.PathLike, what: str) -> bytes:
     try:
         return Path(path).read_bytes()
@@ -83,7 +71,7 @@ def _read(path: str | os.PathLike, what: str) -> bytes:
 
 
 def save_proof(proof: Proof, path) -> None:
-    _atomic_write(path, proof.to_bytes())
+    atomic_write(path, proof.to_bytes())
 
 
 def load_proof(path) -> Proof:
@@ -94,7 +82,7 @@ def load_proof(path) -> Proof:
 
 
 def save_vk(vk: VerifyingKey, path) -> None:
-    _atomic_write(path, vk.to_bytes())
+    atomic_write(path, vk.to_bytes())
 
 
 def save_pk(pk: ProvingKey, path) -> None:
@@ -102,7 +90,7 @@ def save_pk(pk: ProvingKey, path) -> None:
     file, so that later proofs skip re-committing to the weights."""
     from ..prover.keyfile import pk_bytes
 
-    _atomic_write(path, pk_bytes(pk))
+    atomic_write(path, pk_bytes(pk))
 
 
 def load_pk(path) -> ProvingKey:

@@ -138,20 +138,29 @@ def model_bytes(model: CompiledModel) -> bytes:
     return frame(MAGIC, VERSION, head, data)
 
 
-def save_model(model: CompiledModel, path: str | os.PathLike) -> None:
-    """Write ``model`` to ``path`` atomically (temporary file in the same folder, then rename)."""
+def atomic_write(path: str | os.PathLike, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically: a temporary file in the same folder, flushed to
+    disk, then renamed over ``path`` (a reader never sees half a file). The file gets the usual
+    permissions (0666 less the umask), not mkstemp's private 0600."""
     path = Path(path)
-    blob = model_bytes(model)
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent or ".")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
     try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.fchmod(fd, 0o666 & ~umask)
         with os.fdopen(fd, "wb") as f:
-            f.write(blob)
+            f.write(data)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def save_model(model: CompiledModel, path: str | os.PathLike) -> None:
+    """Write ``model`` to ``path`` atomically (:func:`atomic_write`)."""
+    atomic_write(path, model_bytes(model))
 
 
 def _ints(v: object, what: str) -> tuple[int, ...]:
