@@ -1,7 +1,7 @@
 """The proving key file (.tpk): the compiled model, its verifying key and the weight
 commitment's prover data, so that a fresh process proves without re-committing.
 
-Layout (little-endian; docs/internals.md, "Proving key file"):
+Layout (little-endian; docs/internals.md, "Key files"):
 
     magic "TPPKEY\\0\\0" | u32 version | u64 header length | header (JSON) | zero pad to 8 |
     body = model file bytes | vk bytes | zero pad to 8 | arrays (raw, each padded to 8)
@@ -24,6 +24,7 @@ import json
 import numpy as np
 
 from ..errors import KeyFileError, ModelFileError, ProofFormatError
+from ..ir.model import CompiledModel
 from ..ir.modelfile import check_body, frame, model_bytes, parse_model, unframe
 from ..transcript.keccak import HASH_BYTES
 from ..transcript.keccak_batch import keccak256_rows
@@ -97,8 +98,6 @@ def parse_pk(blob: bytes) -> ProvingKey:
 
 def _assemble(model, vk: VerifyingKey, arrays: dict[str, np.ndarray]) -> ProvingKey:
     """The proving key from its checked parts (see the module docstring for what is checked)."""
-    from ..ir.model import CompiledModel
-
     model = CompiledModel(annotate_requant_ranges(model.graph), model.inputs, model.outputs,
                           model.info)
     expect = VerifyingKey(strip_weights(model.graph), model.inputs, model.outputs,
@@ -121,8 +120,9 @@ def _assemble(model, vk: VerifyingKey, arrays: dict[str, np.ndarray]) -> Proving
     levels = [arrays.get(f"tree{i}") for i in range(len(arrays) - 1)]
     encoded = arrays.get("encoded")
     if (encoded is None or encoded.shape != (1 << a, (1 << b) * prm.blowup)
-            or encoded.dtype != np.uint64 or any(lv is None for lv in levels)
-            or not levels or len(levels[0]) != encoded.shape[1]):
+            or encoded.dtype != np.uint64 or not levels
+            or any(lv is None or lv.dtype != np.uint8 or lv.ndim != 2 for lv in levels)
+            or len(levels[0]) != encoded.shape[1]):
         raise KeyFileError("the proving key's commitment data has the wrong shape")
     for lo, hi in zip(levels, levels[1:], strict=False):
         if lo.shape != (2 * len(hi), HASH_BYTES) or not np.array_equal(
