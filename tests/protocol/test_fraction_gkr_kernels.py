@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import tensorproof.prover.fraction_gkr as fg
+from protocol.transcript_doubles import Relay, Watching
 from tensorproof.field.scalar import ext_field
 from tensorproof.field.vec import vec_field
 from tensorproof.prover.fraction_gkr import prove_fraction_sum
@@ -15,16 +16,6 @@ from tensorproof.transcript import ProverTranscript, VerifierTranscript
 from tensorproof.verifier.fraction_gkr import verify_fraction_sum
 
 DOMAIN = b"tensorproof/test/fraction-gkr-kernels"
-
-
-class Relay:
-    """A transcript that is not a ProverTranscript: the prover takes its Python path."""
-
-    def __init__(self, inner: ProverTranscript) -> None:
-        self.inner = inner
-
-    def __getattr__(self, name):
-        return getattr(self.inner, name)
 
 
 def _tables(k, m, kind, rng):
@@ -63,15 +54,6 @@ def test_handover_from_numba_to_python_layers(kind, monkeypatch):
 
 
 def test_a_transcript_subclass_sees_every_layer_message():
-    class Watching(ProverTranscript):
-        def __init__(self, domain):
-            super().__init__(domain)
-            self.labels = []
-
-        def send_bytes(self, label, data):
-            self.labels.append(label)
-            super().send_bytes(label, data)
-
     t = Watching(DOMAIN)
     prove_fraction_sum(t, vec_field(2), None, vec_field(2).random(8, np.random.default_rng(1)),
                        "g")

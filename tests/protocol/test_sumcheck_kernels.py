@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import tensorproof.prover.sumcheck as sc
+from protocol.transcript_doubles import Relay, Watching
 from tensorproof.field.scalar import ext_field
 from tensorproof.field.vec import vec_field
 from tensorproof.prover.sumcheck import prove_sumcheck, sum_of_products
@@ -87,16 +88,6 @@ def test_degrees_above_the_kernel_use_the_generic_path():
     assert fused == generic
 
 
-class _Relay:
-    """Not a ProverTranscript: the fused rounds then run one kernel call per round in Python."""
-
-    def __init__(self, inner: ProverTranscript) -> None:
-        self.inner = inner
-
-    def __getattr__(self, name):
-        return getattr(self.inner, name)
-
-
 @pytest.mark.parametrize("k", [2, 3])
 @pytest.mark.parametrize("eq", [None, "random"])
 def test_rounds_in_one_kernel_match_rounds_one_by_one(k, eq):
@@ -109,22 +100,13 @@ def test_rounds_in_one_kernel_match_rounds_one_by_one(k, eq):
     degree += z is not None
     one, many = ProverTranscript(DOMAIN), ProverTranscript(DOMAIN)
     res = prove_sumcheck(one, vf, tables, terms, degree, "sc", eq_point=z)
-    assert res == prove_sumcheck(_Relay(many), vf, tables, terms, degree, "sc", eq_point=z)
+    assert res == prove_sumcheck(Relay(many), vf, tables, terms, degree, "sc", eq_point=z)
     assert one.proof_bytes() == many.proof_bytes() and one.state == many.state
 
 
 def test_a_transcript_subclass_sees_every_round_message():
     """Subclasses of ProverTranscript may watch send_bytes; the one-kernel path (which bypasses
     it) is kept for the plain class."""
-
-    class Watching(ProverTranscript):
-        def __init__(self, domain):
-            super().__init__(domain)
-            self.labels = []
-
-        def send_bytes(self, label, data):
-            self.labels.append(label)
-            super().send_bytes(label, data)
 
     vf = vec_field(2)
     tables = [vf.random(16, np.random.default_rng(0)) for _ in range(2)]
