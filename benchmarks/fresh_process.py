@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import resource
 import statistics
 import subprocess
@@ -182,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
 
     if a.corpus:
         models.CORPUS = Path(a.corpus).resolve()
-    from vs_ezkl import environment
+    from vs_ezkl import environment, write_atomic
 
     env = environment()
     report = {"date": env["date"], "git_commit": env["git_commit"], "repeats": a.repeats,
@@ -201,11 +200,8 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
     text = render(report)
-    for path, data in ((out / "fresh_process.md", text),
-                       (out / "fresh_process.json", json.dumps(report, indent=1) + "\n")):
-        tmp_path = path.with_name(f".{path.name}.tmp")
-        tmp_path.write_text(data)
-        os.replace(tmp_path, path)
+    write_atomic(out / "fresh_process.md", text)
+    write_atomic(out / "fresh_process.json", json.dumps(report, indent=1) + "\n")
     print(text)
     return 0
 

@@ -48,8 +48,13 @@ def tp_system(config: str) -> str:
     return "tensorproof" if config == "int8" else f"tensorproof_{config}"
 
 
+def tp_config(system: str) -> str:
+    """The configuration of a tensorproof results key (the inverse of :func:`tp_system`)."""
+    return "int8" if system == "tensorproof" else system.removeprefix("tensorproof_")
+
+
 def tp_label(system: str) -> str:
-    return f"tensorproof ({system.split('_')[1] if '_' in system else 'int8'})"
+    return f"tensorproof ({tp_config(system)})"
 
 
 # ---------------------------------------------------------------- tensorproof's child steps
@@ -83,11 +88,11 @@ def _tp_prove(tp, d: Path) -> dict:
     x = np.load(d / "x.npy")
     t0, cpu = time.perf_counter(), cpu_seconds()
     pk = tp.load_pk(d / "model.tpk")
-    if pk.vk.model_id != tp.load_vk(d / "vk.bin").model_id:
-        raise RuntimeError("the proving key and the verifying key disagree")
     t1 = time.perf_counter()
     proof = tp.prove(pk, x)
     t2, cpu = time.perf_counter(), cpu_seconds() - cpu
+    if pk.vk.model_id != tp.load_vk(d / "vk.bin").model_id:  # a check, not part of proving
+        raise RuntimeError("the proving key and the verifying key disagree")
     tp.save_proof(proof, d / "proof.bin")
     t3 = time.perf_counter()
     tp.prove(pk, x)
@@ -215,8 +220,7 @@ def tp_folder(d: Path, system: str) -> Path:
     for f in DATA_FILES:
         if not (sub / f).exists():
             shutil.copyfile(d / f, sub / f)
-    config = "int8" if system == "tensorproof" else system.split("_", 1)[1]
-    (sub / "tp_config.json").write_text(json.dumps(TP_CONFIGS[config]))
+    (sub / "tp_config.json").write_text(json.dumps(TP_CONFIGS[tp_config(system)]))
     return sub
 
 
@@ -505,7 +509,7 @@ def _targets_section(r: dict) -> list[str]:
             continue
         for system in _tp_systems(row):
             t = row["targets"][system]
-            out.append(f"| {row.get('description', row['name'])} | {tp_label(system)[13:-1]} | "
+            out.append(f"| {row.get('description', row['name'])} | {tp_config(system)} | "
                        f"{x(t['prove_ratio'])} | {t['prove']} | {x(t['memory_ratio'])} | "
                        f"{t['memory']} | {x(t['verify_ratio'])} | {t['verify']} | "
                        f"{t['no_setup']} | {_e(row[system]['max_abs_err'])} / "
@@ -536,7 +540,7 @@ def _details(r: dict) -> list[str]:
 def _details_row(row: dict, system: str) -> str:
     tp, ez = row.get(system) or {}, row.get("ezkl") or {}
     gen = ez.get("gen_srs_s")
-    return (f"| {row.get('description', row['name'])} | {tp_label(system)[13:-1]} | "
+    return (f"| {row.get('description', row['name'])} | {tp_config(system)} | "
             f"{_t(tp.get('commit_s'))} | "
             f"{_t(tp.get('prove_warm_s'))} | {_t(tp.get('verify_warm_s'))} | "
             f"{_cpu(tp.get('prove_cpu_s'), ez.get('prove_cpu_s'))} | "
@@ -590,7 +594,7 @@ def _notes(r: dict) -> list[str]:
 
 
 # ---------------------------------------------------------------- command line
-def _write(path: Path, text: str) -> None:
+def write_atomic(path: Path, text: str) -> None:
     """Write atomically (a temporary file beside it, then rename)."""
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text(text)
@@ -636,11 +640,11 @@ def main(argv: list[str] | None = None) -> int:
         work.mkdir(parents=True, exist_ok=True)
         out.mkdir(parents=True, exist_ok=True)
         r = run(names, repeats, a.ezkl_repeats or repeats, skip, work, a.timeout,
-                warm_up=not a.quick, tp_configs=tp_configs, checkpoint=lambda rep: _write(
+                warm_up=not a.quick, tp_configs=tp_configs, checkpoint=lambda rep: write_atomic(
                     out / "vs_ezkl.partial.json", json.dumps(rep, indent=1, default=str)))
     text = render(r)
-    _write(out / "vs_ezkl.md", text)
-    _write(out / "vs_ezkl.json", json.dumps(r, indent=1, default=str) + "\n")
+    write_atomic(out / "vs_ezkl.md", text)
+    write_atomic(out / "vs_ezkl.json", json.dumps(r, indent=1, default=str) + "\n")
     (out / "vs_ezkl.partial.json").unlink(missing_ok=True)
     print(text)
     say(f"wrote {out / 'vs_ezkl.md'} and {out / 'vs_ezkl.json'}")
