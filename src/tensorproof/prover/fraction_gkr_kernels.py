@@ -23,7 +23,7 @@ from numba import njit
 
 from ..field.kernels import fadd, fsub, k_prod, kernel
 from ..transcript.sponge_kernels import sponge_draw_f, sponge_message
-from .sumcheck_kernels import _rounds
+from .sumcheck_kernels import _kmul, _rounds
 
 _ONE = np.uint64(1)
 _ZERO = np.uint64(0)
@@ -40,16 +40,11 @@ def _eq_weights(rho, n, k):
     E = np.zeros((1 << max(n - 1, 0)) * k, dtype=np.uint64)
     E[0] = _ONE
     size = 1
-    c2 = 2 if k == 3 else 0  # the third coefficient (ignored for k = 2)
     for j in range(1, n):
         o = j * k
         for i in range(size):
             a, b = i * k, (i + size) * k
-            p0, p1, p2 = k_prod(E[a], E[a + 1], E[a + c2], rho[o], rho[o + 1], rho[o + c2], k)
-            E[b] = p0
-            E[b + 1] = p1
-            if k == 3:
-                E[b + 2] = p2
+            _kmul(E, a, rho, o, E, b, k)
             for c in range(k):
                 E[a + c] = fsub(E[a + c], E[b + c])
         size *= 2
