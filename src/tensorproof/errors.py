@@ -44,3 +44,7 @@ class ProverError(TensorProofError):
 
 class KeyFileError(TensorProofError):
     """A proving-key (.tpk) file is missing, truncated, corrupted or of an unknown version."""
+
+
+class PlanError(CompileError):
+    """A graph cannot be lowered to a proof plan (a name defined twice, an undefined tensor)."""

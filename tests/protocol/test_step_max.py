@@ -13,6 +13,7 @@ from tensorproof.errors import BoundError
 from tensorproof.quant.executor import execute
 from tensorproof.verifier.layers.max_reduce import valid_mask
 from tensorproof.verifier.layout import Layout
+from tensorproof.verifier.names import Internal
 from tensorproof.verifier.wiring import conv_out_size
 
 
@@ -81,7 +82,7 @@ def test_advice_is_the_gap_to_the_max_on_valid_entries():
     plan = build_plan(g, 2)
     ints = witness_of(g, plan, {"x": np.random.default_rng(0).integers(-50, 51, (2, 2, 5, 5))})
     step = plan.steps[1]
-    x, y, d = ints[step.inputs[0]], ints[step.output], ints["y#d"]
+    x, y, d = ints[step.inputs[0]], ints[step.output], ints[Internal("y", "d")]
     assert d.min() == 0 and (d == 0).any(axis=-1).all()
     sample = Layout(x.shape[1:])
     valid = valid_mask(plan, step).reshape(sample.padded)[tuple(slice(0, n) for n in x.shape[1:])]

@@ -12,6 +12,7 @@ from protocol.step_harness import build_plan, graph, node, prove_and_verify, spe
 from tensorproof.errors import BoundError, ProverError
 from tensorproof.quant.executor import execute
 from tensorproof.verifier.layers.requant import LIMB_BITS, clamp_range, clamp_table, limb_widths
+from tensorproof.verifier.names import Internal
 
 X_BOUND = 3000
 
@@ -84,10 +85,10 @@ def test_advice_satisfies_the_identity(shift):
     plan = build_plan(g, 2)
     ints = witness_of(g, plan, inputs((3, 5), 2))
     x, mult = ints["x"], ints["0:mult"]
-    q = ints["y#q"]
-    r = sum(ints[f"y#r{j}"] << (LIMB_BITS * j) for j in range(len(limb_widths(shift))))
+    q = ints[Internal("y", "q")]
+    r = sum(ints[Internal("y", "r", j)] << (LIMB_BITS * j) for j in range(len(limb_widths(shift))))
     for j, w in enumerate(limb_widths(shift)):
-        assert ints[f"y#r{j}"].min() >= 0 and ints[f"y#r{j}"].max() < 1 << w
+        assert ints[Internal("y", "r", j)].min() >= 0 and ints[Internal("y", "r", j)].max() < 1 << w
     assert np.array_equal(x * mult[None, :, None] + (1 << (shift - 1)), (q << shift) + r)
     assert np.array_equal(ints["y"], np.clip(q, -128, 127))
 
@@ -191,7 +192,7 @@ def test_wide_clamp_uses_range_mode_and_proves(committed, batch):
     plan = build_plan(g, batch)
     (step,) = [s for s in plan.steps if s.op == "requant"]
     assert range_mode(step) and clamp_range(-40_000, 40_000)[1] + 40_001 > RANGE_MODE_ROWS
-    assert not any(u.table.key.startswith("clamp") for u in plan.lookup_uses)
+    assert not any(u.table.name.startswith("clamp") for u in plan.lookup_uses)
     xs = inputs((3, 5), batch)
     _, outputs = prove_and_verify(g, xs)
     assert np.array_equal(outputs[out], execute(g, xs)[out])

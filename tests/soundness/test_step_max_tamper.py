@@ -13,6 +13,7 @@ from protocol.step_harness import graph, node, spec
 from soundness.test_step_requant_tamper import bump, lying_proof, rejects
 from tensorproof.verifier.layers.max_reduce import valid_mask
 from tensorproof.verifier.layout import Layout
+from tensorproof.verifier.names import Internal
 from tensorproof.verifier.verify import verify
 
 LOOKUP_MISS = "not in its table"
@@ -51,7 +52,7 @@ def set_y(plan, ints, value) -> None:
     output z claiming the lie too."""
     y, x = ints["y"], ints[plan.steps[1].inputs[0]]
     y[E] = value
-    ints["y#d"] = (y[..., None] - x) * valid(plan)[None]
+    ints[Internal("y", "d")] = (y[..., None] - x) * valid(plan)[None]
     ints["z"] = y.reshape(len(y), -1).copy()
 
 
@@ -103,16 +104,16 @@ def test_padding_counted_as_window_entry_rejected(monkeypatch, g):
     def lie(plan, ints):
         set_y(plan, ints, 0)
         invalid = np.flatnonzero(~valid(plan)[E[1:]])[0]
-        ints["y#d"][E + (invalid,)] = 0
+        ints[Internal("y", "d")][E + (invalid,)] = 0
         u = np.flatnonzero(valid(plan)[E[1:]])[0]
-        ints["y#d"][E + (u,)] = 0
+        ints[Internal("y", "d")][E + (u,)] = 0
     lie_ = lying_proof(monkeypatch, g, X_NEG, lie)
     rejects(lie_.vk, lie_.proof, match="max_reduce")
 
 
 def test_changed_gap_rejected(monkeypatch, g):
     def lie(plan, ints):
-        ints["y#d"][E + (4,)] += 1
+        ints[Internal("y", "d")][E + (4,)] += 1
     lie_ = lying_proof(monkeypatch, g, X, lie)
     rejects(lie_.vk, lie_.proof, match="max_reduce")
 
@@ -120,7 +121,7 @@ def test_changed_gap_rejected(monkeypatch, g):
 def test_nonzero_gap_on_image_padding_rejected(monkeypatch, g):
     def lie(plan, ints):
         invalid = np.flatnonzero(~valid(plan)[E[1:]])[0]
-        ints["y#d"][E + (invalid,)] = 3
+        ints[Internal("y", "d")][E + (invalid,)] = 3
     lie_ = lying_proof(monkeypatch, g, X, lie)
     rejects(lie_.vk, lie_.proof, match="max_reduce")
 

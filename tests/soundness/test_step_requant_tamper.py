@@ -25,6 +25,7 @@ from tensorproof.transcript import ProverTranscript
 from tensorproof.verifier.layers.requant import LIMB_BITS, limb_widths
 from tensorproof.verifier.lookups import MULT as MULT_TENSOR
 from tensorproof.verifier.lookups import combined_table
+from tensorproof.verifier.names import Internal
 from tensorproof.verifier.verify import verify
 
 LOOKUP_MISS = "not in its table"
@@ -134,7 +135,7 @@ def rejects(vk, proof, match: str | None = None) -> None:
 SHIFT, LO, HI = 20, -128, 127
 MULT = np.array([90_000, 120_000, 150_000])
 WIDTHS = limb_widths(SHIFT)
-TOP, TOP_W = f"y#r{len(WIDTHS) - 1}", WIDTHS[-1]
+TOP, TOP_W = Internal("y", "r", len(WIDTHS) - 1), WIDTHS[-1]
 assert len(WIDTHS) >= 2 and TOP_W < LIMB_BITS, "the tests below need a narrower top limb"
 LIMBS = [f"r{j}" for j in range(len(WIDTHS))]
 
@@ -151,7 +152,7 @@ X = {"x": np.random.default_rng(11).integers(-1000, 1001, (2, 3, 5))}
 
 def _entry(ints, clamped: bool, need_r1: bool = False):
     """An index of y where q is (or is not) clamped (and the upper limb r1 ≥ 1 if asked)."""
-    q, r1 = ints["y#q"], ints["y#r1"]
+    q, r1 = ints[Internal("y", "q")], ints[Internal("y", "r", 1)]
     ok = ((q < LO) | (q > HI)) if clamped else ((q > LO + 1) & (q < HI - 1))
     if need_r1:
         ok &= r1 >= 1
@@ -177,14 +178,15 @@ def test_honest_proof_verifies(monkeypatch, model):
 
 def test_changed_quotient_rejected_by_clamp_lookup(monkeypatch, model):
     def lie(plan, ints):
-        ints["y#q"][_entry(ints, clamped=False)] += 1
+        ints[Internal("y", "q")][_entry(ints, clamped=False)] += 1
     rejects(*astuple(lying_proof(monkeypatch, model[0], X, lie)), match=LOOKUP_MISS)
 
 
 def test_changed_quotient_in_clamped_region_rejected_by_relation(monkeypatch, model):
     def lie(plan, ints):
         e = _entry(ints, clamped=True)
-        ints["y#q"][e] += 1 if ints["y#q"][e] > HI else -1  # (q ± 1, y) stays in the table
+        q = ints[Internal("y", "q")]
+        q[e] += 1 if q[e] > HI else -1  # (q ± 1, y) stays in the table
     rejects(*astuple(lying_proof(monkeypatch, model[0], X, lie)), match="requant")
 
 
@@ -193,7 +195,7 @@ def test_consistent_lie_with_borrowed_remainder_rejected(monkeypatch, model):
     goes negative and leaves its TOP_W-bit range."""
     def lie(plan, ints):
         e = _entry(ints, clamped=False)
-        ints["y#q"][e] += 1
+        ints[Internal("y", "q")][e] += 1
         shift_y(ints, e, 1)
         ints[TOP][e] -= 1 << TOP_W
     rejects(*astuple(lying_proof(monkeypatch, model[0], X, lie)),
@@ -204,7 +206,7 @@ def test_remainder_of_at_least_two_to_the_shift_rejected(monkeypatch, model):
     """q − 1, y − 1, r + 2^s: the relation holds, r ≥ 2^s shows in the upper limb."""
     def lie(plan, ints):
         e = _entry(ints, clamped=False)
-        ints["y#q"][e] -= 1
+        ints[Internal("y", "q")][e] -= 1
         shift_y(ints, e, -1)
         ints[TOP][e] += 1 << TOP_W
     rejects(*astuple(lying_proof(monkeypatch, model[0], X, lie)),
@@ -215,15 +217,15 @@ def test_out_of_range_remainder_limb_rejected(monkeypatch, model):
     """r0 + 2^LIMB_BITS, r1 − 1: same remainder, but the low limb leaves [0, 2^LIMB_BITS)."""
     def lie(plan, ints):
         e = _entry(ints, clamped=False, need_r1=True)
-        ints["y#r0"][e] += 1 << LIMB_BITS
-        ints["y#r1"][e] -= 1
+        ints[Internal("y", "r", 0)][e] += 1 << LIMB_BITS
+        ints[Internal("y", "r", 1)][e] -= 1
     rejects(*astuple(lying_proof(monkeypatch, model[0], X, lie)),
             match=LOOKUP_MISS)
 
 
 def test_changed_remainder_rejected(monkeypatch, model):
     def lie(plan, ints):
-        ints["y#r0"][_entry(ints, clamped=False)] ^= 1
+        ints[Internal("y", "r", 0)][_entry(ints, clamped=False)] ^= 1
     rejects(*astuple(lying_proof(monkeypatch, model[0], X, lie)), match="requant")
 
 
@@ -304,19 +306,19 @@ def test_range_mode_output_above_hi_rejected(monkeypatch):
         acc = int(ints["x"][e]) * (10 << 12) + (1 << 11)
         r = acc - (int(ints["y"][e]) << 12)
         for j in range(2):
-            ints[f"y#r{j}"][e] = (r >> (8 * j)) & 0xFF if j == 0 else r >> 8
+            ints[Internal("y", "r", j)][e] = (r >> (8 * j)) & 0xFF if j == 0 else r >> 8
         g, h = int(ints["y"][e]) - WIDE_LO, WIDE_HI - int(ints["y"][e])
-        n = sum(1 for k in ints if k.startswith("y#g"))
+        n = sum(1 for k in ints if isinstance(k, Internal) and k.role == "g")
         for j in range(n):
-            ints[f"y#g{j}"][e] = (g >> (8 * j)) & 0xFF if j < n - 1 else g >> (8 * j)
-            ints[f"y#h{j}"][e] = (h >> (8 * j)) & 0xFF if j < n - 1 else h >> (8 * j)
+            ints[Internal("y", "g", j)][e] = (g >> (8 * j)) & 0xFF if j < n - 1 else g >> (8 * j)
+            ints[Internal("y", "h", j)][e] = (h >> (8 * j)) & 0xFF if j < n - 1 else h >> (8 * j)
     rejects(*astuple(lying_proof(monkeypatch, wide_model(), X, lie)), match=LOOKUP_MISS)
 
 
 def test_range_mode_changed_bound_limb_rejected(monkeypatch):
     """g_0 + 1 without changing y: the λ²-relation y − lo = Σ 2^8j g_j fails."""
     def lie(plan, ints):
-        ints["y#g0"][0, 0, 0] ^= 1
+        ints[Internal("y", "g", 0)][0, 0, 0] ^= 1
     rejects(*astuple(lying_proof(monkeypatch, wide_model(), X, lie)), match="requant")
 
 
@@ -348,11 +350,11 @@ def test_range_mode_unclamped_output_rejected(monkeypatch):
     """Where the clamp binds, claim y = q (< lo) with u⁻ = 0: g = y − lo < 0 leaves its range."""
     def lie(plan, ints):
         e = _saturated_entry(ints)
-        n = sum(1 for k in ints if k.startswith("y#n"))
-        u = sum(int(ints[f"y#n{j}"][e]) << (8 * j) for j in range(n))
+        n = sum(1 for k in ints if isinstance(k, Internal) and k.role == "n")
+        u = sum(int(ints[Internal("y", "n", j)][e]) << (8 * j) for j in range(n))
         shift_y(ints, e, -u)
         for j in range(n):
-            ints[f"y#n{j}"][e] = 0
+            ints[Internal("y", "n", j)][e] = 0
     rejects(*astuple(lying_proof(monkeypatch, saturating_model(), X, lie)))
 
 
@@ -362,9 +364,10 @@ def test_range_mode_clamp_to_wrong_bound_rejected(monkeypatch):
     def lie(plan, ints):
         e = _saturated_entry(ints)
         shift_y(ints, e, 1)
-        ints["y#g0"][e] += 1
-        ints["y#h0"][e] -= 1  # hi − y is far above 255 here: the low limb has room
-        assert ints["y#h0"][e] >= 0
-        ints["y#n0"][e] += 1  # q = y + u⁺ − u⁻ unchanged (the low limb has room, asserted)
-        assert ints["y#n0"][e] < 256
+        ints[Internal("y", "g", 0)][e] += 1
+        ints[Internal("y", "h", 0)][e] -= 1  # hi − y is far above 255 here: the low limb has room
+        assert ints[Internal("y", "h", 0)][e] >= 0
+        # q = y + u⁺ − u⁻ unchanged (the low limb has room, asserted)
+        ints[Internal("y", "n", 0)][e] += 1
+        assert ints[Internal("y", "n", 0)][e] < 256
     rejects(*astuple(lying_proof(monkeypatch, saturating_model(), X, lie)), match="requant")

@@ -78,7 +78,7 @@ def _row_index(spec, cols: list[np.ndarray], use: LookupUse) -> np.ndarray:
             ok &= np.asarray(t, dtype=np.int64)[idx] == c
         if not ok.all():
             bad = int(np.flatnonzero(~ok)[0])
-            raise ProverError(f"lookup into {spec.key}: {int((~ok).sum())} rows of "
+            raise ProverError(f"lookup into {spec.name}: {int((~ok).sum())} rows of "
                               f"{list(use.columns)} are not in the table (e.g. "
                               f"{tuple(int(c[bad]) for c in cols)})")
         return idx

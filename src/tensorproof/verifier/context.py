@@ -53,11 +53,11 @@ class ClaimBook:
         """A random point on each public output that a claim-reducing step computes, with its
         value from the output's padded table (`table_of(name)`), pending for that step."""
         producers = {s.output: s for s in self.plan.steps}
-        for name in self.plan.outputs:
+        for j, name in enumerate(self.plan.outputs):
             step = producers.get(name)
             if step is None or not step_module(step.op).REDUCES_CLAIMS:
                 continue
-            z = self.challenge_point(f"output {name}", self.plan.tensors[name].layout.n_vars)
+            z = self.challenge_point(f"output {j}", self.plan.tensors[name].layout.n_vars)
             value = evaluate(vec_field(1), table_of(name), z)
             self.pending[name].append(EvalClaim(list(z), as_ext(self.ext, value)))
 

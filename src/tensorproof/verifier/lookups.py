@@ -19,29 +19,47 @@ fraction_gkr.soundness_error_bound.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import functools
+import struct
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..errors import VerificationError
 from ..field.vec import from_signed, vec_field
 from ..poly.mle import eq_eval_index, eq_table
+from ..transcript import keccak256
 from .fraction_gkr import verify_fraction_sum
 from .layout import Layout, real_indicator
 from .logup import combine_columns
+from .names import Internal
 from .packing import Packing
 
-MULT = "mult:lookups"
+MULT = Internal("", "lookup multiplicities")
 """The advice tensor holding the multiplicities of the combined table."""
 LABEL = "lookup"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class TableSpec:
-    """A public lookup table: equal-length int64 columns (1 or 2)."""
+    """A public lookup table: equal-length int64 columns (1 or 2), with a readable name.
 
-    key: str
+    ``key`` is the Keccak-256 digest of the table's contents (column count, row count, every
+    value), so tables are merged only when they are equal: two different tables can never share
+    a key (a 64-bit key could be matched by a birthday search of ~2^32 crafted tables)."""
+
+    name: str
     columns: tuple
+    key: bytes = field(init=False)
+
+    def __post_init__(self):
+        cols = tuple(np.ascontiguousarray(c, dtype=np.int64) for c in self.columns)
+        if not cols or len({len(c) for c in cols}) != 1 or cols[0].ndim != 1:
+            raise ValueError(f"table {self.name}: columns must be 1-D and of one length")
+        head = struct.pack(">BQ", len(cols), len(cols[0]))
+        digest = keccak256(head, *(c.astype(">i8").tobytes() for c in cols))
+        object.__setattr__(self, "columns", cols)
+        object.__setattr__(self, "key", digest)
 
 
 @dataclass(frozen=True)
@@ -52,12 +70,14 @@ class LookupUse:
     columns: tuple[str, ...]
 
 
+@functools.lru_cache(maxsize=64)
 def range_table(bits: int) -> TableSpec:
+    """[0, 2^bits) as a one-column table."""
     return TableSpec(f"range{bits}", (np.arange(1 << bits, dtype=np.int64),))
 
 
 def tables_of(uses: list[LookupUse]) -> list[TableSpec]:
-    """The distinct tables, sorted by key (their tags are 1, 2, … in this order)."""
+    """The distinct tables (equal contents), sorted by content digest (tags 1, 2, … in order)."""
     return [t for _, t in sorted({u.table.key: u.table for u in uses}.items())]
 
 

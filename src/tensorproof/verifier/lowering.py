@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import UnsupportedOpError
+from ..errors import PlanError, UnsupportedOpError
 from . import wiring
 from .layers import extra_advice, step_lookups
 from .layout import Layout
 from .lookups import MULT, combined_table
+from .names import Internal, TensorName
 from .plan import Plan, Step, TensorPlan
 
 RELATION_OPS = ("requant", "lookup", "max_reduce", "div_round")
@@ -27,11 +28,16 @@ class _Builder:
         self.consts: dict[str, Layout] = {}
         self.const_sources: dict[str, tuple] = {}
 
-    def tensor(self, name: str, shape, lo: int, hi: int) -> str:
+    def tensor(self, name: TensorName, shape, lo: int, hi: int) -> TensorName:
+        """Define plan tensor `name` (once: a second definition is a malformed graph)."""
+        if name in self.tensors:
+            raise PlanError(f"tensor {name!r} is defined twice")
         self.tensors[name] = TensorPlan(name, Layout((self.batch, *shape)), "virtual", lo, hi)
         return name
 
     def graph_tensor(self, name: str) -> str:
+        if not isinstance(name, str) or name not in self.graph.tensors:
+            raise PlanError(f"graph tensor {name!r} has no spec")
         spec = self.graph.tensors[name]
         return self.tensor(name, tuple(spec.shape), int(spec.lo), int(spec.hi))
 
@@ -48,6 +54,11 @@ class _Builder:
         return name
 
     def step(self, op, node, inputs, output, consts=(), **attrs) -> None:
+        missing = [x for x in (*inputs, output) if x not in self.tensors]
+        if missing:
+            raise PlanError(f"node {node.name!r}: tensors {missing} are undefined")
+        if any(s.output == output for s in self.steps):
+            raise PlanError(f"tensor {output!r} is computed twice")
         self.steps.append(Step(op, node.name, tuple(inputs), output, attrs, tuple(consts)))
 
 
@@ -72,9 +83,13 @@ def _add_step_advice(plan: Plan) -> None:
     """Extra committed tensors of the steps, lookups, and one multiplicity tensor per table."""
     for step in plan.steps:
         for t in extra_advice(step, plan):
+            if t.name in plan.tensors:
+                raise PlanError(f"advice tensor {t.name!r} of step {step.name!r} is defined twice")
             plan.tensors[t.name] = t
         plan.lookup_uses.extend(step_lookups(step, plan))
     if plan.lookup_uses:
+        if MULT in plan.tensors:
+            raise PlanError(f"tensor {MULT!r} is defined twice")
         size = len(combined_table(plan.lookup_uses)[0])
         rows = sum(plan.tensors[u.columns[0]].layout.size for u in plan.lookup_uses)
         plan.tensors[MULT] = TensorPlan(MULT, Layout((size,)), "advice", 0, rows)
@@ -109,10 +124,12 @@ def _lower_conv2d(b, i, node):
     out_shape, wire = wiring.im2col(_shape(b, x), (kh, kw), node.attrs["strides"],
                                     node.attrs["pads"])
     spec = b.tensors[x]
-    cols = b.tensor(f"{node.output}#im2col", out_shape, min(spec.lo, 0), max(spec.hi, 0))
+    cols = b.tensor(Internal(node.output, "im2col"), out_shape, min(spec.lo, 0),
+                    max(spec.hi, 0))
     b.step("gather", node, (x,), cols, wirings=(wire,))
     y_spec = b.graph.tensors[node.output]
-    acc = b.tensor(f"{node.output}#acc", (out_shape[0], out_shape[1], o), y_spec.lo, y_spec.hi)
+    acc = b.tensor(Internal(node.output, "acc"), (out_shape[0], out_shape[1], o), y_spec.lo,
+                   y_spec.hi)
     w = b.const(i, node, "W", perm=(1, 2, 3, 0), shape=(c, kh * kw, o))
     bias = b.const(i, node, "b")
     b.step("linear", node, (cols,), acc, (w, bias), n_contract=2)
@@ -126,7 +143,8 @@ def _lower_pool(op):
         a = node.attrs
         out_shape, wire = wiring.windows(_shape(b, x), a["kernel"], a["strides"], a["pads"])
         spec = b.tensors[x]
-        win = b.tensor(f"{node.output}#windows", out_shape, min(spec.lo, 0), max(spec.hi, 0))
+        win = b.tensor(Internal(node.output, "windows"), out_shape, min(spec.lo, 0),
+                       max(spec.hi, 0))
         b.step("gather", node, (x,), win, wirings=(wire,))
         y = b.graph_tensor(node.output)
         if op == "reduce_sum":
@@ -225,13 +243,13 @@ def _lower_reduce_max(b, i, node):
     axes = tuple(sorted(a % len(shape) for a in node.attrs["axes"]))
     win_shape, wire = wiring.reduce_windows(shape, axes)
     spec = b.tensors[x]
-    win = b.tensor(f"{node.output}#windows", win_shape, min(spec.lo, 0), max(spec.hi, 0))
+    win = b.tensor(Internal(node.output, "windows"), win_shape, min(spec.lo, 0), max(spec.hi, 0))
     b.step("gather", node, (x,), win, wirings=(wire,))
     y_spec = b.graph.tensors[node.output]
     if tuple(y_spec.shape) == win_shape[:-1]:
         b.step("max_reduce", node, (win,), b.graph_tensor(node.output), axis=len(win_shape))
         return
-    m = b.tensor(f"{node.output}#max", win_shape[:-1], y_spec.lo, y_spec.hi)
+    m = b.tensor(Internal(node.output, "max"), win_shape[:-1], y_spec.lo, y_spec.hi)
     b.step("max_reduce", node, (win,), m, axis=len(win_shape))
     _reshape_step(b, node, m, b.graph_tensor(node.output))
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .layout import Layout
+from .names import TensorName, sort_key
 
 
 @dataclass(frozen=True)
 class Slot:
-    name: str
+    name: TensorName
     offset: int
     n_vars: int
 
@@ -33,7 +34,7 @@ class Packing:
 
     @staticmethod
     def of(layouts: dict[str, Layout]) -> Packing:
-        order = sorted(layouts, key=lambda n: (-layouts[n].n_vars, n))
+        order = sorted(layouts, key=lambda n: (-layouts[n].n_vars, sort_key(n)))
         slots, offset = [], 0
         for name in order:
             nv = layouts[name].n_vars

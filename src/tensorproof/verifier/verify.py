@@ -41,9 +41,11 @@ def absorb_statement(t, vk_model_id: bytes, k: int, batch: int, inputs: dict, ou
     t.absorb_bytes("model id", vk_model_id)
     t.absorb_bytes("config", struct.pack(">BI", k, batch))
     for what, group in (("input", inputs), ("output", outputs)):
-        for name in sorted(group):
+        for name in sorted(group):  # any Unicode name: it goes in the data, labels are ASCII
             arr = np.asarray(group[name], dtype=np.int64)
-            t.absorb_bytes(f"{what} {name}", struct.pack(f">{arr.ndim}I", *arr.shape)
+            raw = name.encode("utf-8")
+            t.absorb_bytes(what, struct.pack(">I", len(raw)) + raw
+                           + struct.pack(f">B{arr.ndim}I", arr.ndim, *arr.shape)
                            + arr.astype(">i8").tobytes())
 
 

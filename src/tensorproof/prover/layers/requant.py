@@ -67,14 +67,14 @@ def advice_values(step, plan, ints) -> dict[str, np.ndarray]:
     out.update(_limbs(r_names(step), r))
     if range_mode(step):
         y = np.clip(q, lo, hi)
-        names, out_y = bound_names(step), step.output
+        names = bound_names(step)
         for tag, v in (("g", y - lo), ("h", hi - y), ("p", np.maximum(q - hi, 0)),
                        ("n", np.maximum(lo - q, 0))):
-            out.update(_limbs([n for n in names if n.startswith(f"{out_y}#{tag}")], v))
+            out.update(_limbs([n for n in names if n.role == tag], v))
     return out
 
 
-def _limbs(names: list[str], v: np.ndarray) -> dict[str, np.ndarray]:
+def _limbs(names: list, v: np.ndarray) -> dict:
     """v ≥ 0 split into LIMB_BITS-bit limbs, least significant first."""
     return {n: (v >> (LIMB_BITS * j)) & ((1 << LIMB_BITS) - 1) for j, n in enumerate(names)}
 

@@ -32,6 +32,7 @@ from ...ir.graph import ACC_LIMIT
 from ...poly.mle import eq_eval
 from ..layout import real_indicator
 from ..lookups import LookupUse, range_table
+from ..names import Internal
 from ..plan import TensorPlan
 from ..sumcheck import evaluate_terms, verify_sumcheck
 from .lookup import needs_pad_check
@@ -65,17 +66,17 @@ def y_mode(plan, step) -> str:
 
 
 def r_names(plan, step) -> list[str]:
-    return [f"{step.output}#r{j}" for j in range(len(limb_widths(r_width(plan, step))))]
+    return [Internal(step.output, "r", j) for j in range(len(limb_widths(r_width(plan, step))))]
 
 
 def d_names(plan, step) -> list[str]:
-    return [f"{step.output}#d{j}" for j in range(len(limb_widths(r_width(plan, step))))]
+    return [Internal(step.output, "d", j) for j in range(len(limb_widths(r_width(plan, step))))]
 
 
 def v_names(plan, step) -> list[str]:
     if y_mode(plan, step) != "limbs":
         return []
-    return [f"{step.output}#v{j}" for j in range(len(limb_widths(y_width(plan, step))))]
+    return [Internal(step.output, "v", j) for j in range(len(limb_widths(y_width(plan, step))))]
 
 
 def y_bound(plan, step) -> int:

@@ -18,7 +18,6 @@ import numpy as np
 from ...errors import VerificationError
 from ...field.params import P
 from ...poly.mle import eq_eval
-from ...transcript import keccak256
 from ..layout import Layout, real_indicator
 from ..lookups import LookupUse, TableSpec
 from ..sumcheck import verify_sumcheck
@@ -30,12 +29,11 @@ PAD_DEGREE = 3
 
 
 def table_spec(step) -> TableSpec:
-    """The step's public table; its key hashes x_lo and the table (equal tables share a LogUp)."""
+    """The step's public table {(x_lo + j, table[j])} (keyed by its contents: lookups.TableSpec)."""
     table = np.ascontiguousarray(step.attrs["table"], dtype=np.int64)
     x_lo = int(step.attrs["x_lo"])
-    digest = keccak256(x_lo.to_bytes(8, "big", signed=True), table.astype(">i8").tobytes())
     keys = x_lo + np.arange(len(table), dtype=np.int64)
-    return TableSpec(f"fn:{digest[:8].hex()}", (keys, table))
+    return TableSpec(f"table of {step.name!r}", (keys, table))
 
 
 def lookups(step, plan) -> list[LookupUse]:

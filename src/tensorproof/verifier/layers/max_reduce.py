@@ -30,6 +30,7 @@ from ...field.vec import vec_field
 from ...poly.mle import eq_eval, eq_table
 from ..layout import Layout, prefix_indicator, real_indicator
 from ..lookups import LookupUse, range_table
+from ..names import Internal
 from ..plan import TensorPlan
 from ..sumcheck import evaluate_terms, verify_sumcheck
 from .lookup import needs_pad_check, pad_terms
@@ -41,7 +42,7 @@ MAX_DIFF_BITS = 16
 
 
 def d_name(step) -> str:
-    return f"{step.output}#d"
+    return Internal(step.output, "d")
 
 
 def diff_bits(step, plan) -> int:

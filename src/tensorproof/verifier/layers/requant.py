@@ -33,6 +33,7 @@ from ...ir.graph import ACC_LIMIT
 from ...poly.mle import eq_eval
 from ..layout import real_indicator
 from ..lookups import LookupUse, TableSpec, range_table
+from ..names import Internal
 from ..plan import TensorPlan
 from ..sumcheck import evaluate_terms, verify_sumcheck
 from .lookup import needs_pad_check, negate, pad_terms
@@ -93,11 +94,11 @@ def range_mode(step) -> bool:
 
 def q_name(step) -> str:
     """The tensor playing q in the relation: the q advice, or y itself in range mode."""
-    return step.output if range_mode(step) else f"{step.output}#q"
+    return step.output if range_mode(step) else Internal(step.output, "q")
 
 
 def r_names(step) -> list[str]:
-    return [f"{step.output}#r{j}" for j in range(len(limb_widths(step.attrs["shift"])))]
+    return [Internal(step.output, "r", j) for j in range(len(limb_widths(step.attrs["shift"])))]
 
 
 def bound_names(step) -> list[str]:
@@ -106,8 +107,8 @@ def bound_names(step) -> list[str]:
         return []
     out = step.output
     k, e = len(_span_widths(step)), len(_excess_widths(step))
-    return ([f"{out}#g{j}" for j in range(k)] + [f"{out}#h{j}" for j in range(k)]
-            + [f"{out}#p{j}" for j in range(e)] + [f"{out}#n{j}" for j in range(e)])
+    return ([Internal(out, "g", j) for j in range(k)] + [Internal(out, "h", j) for j in range(k)]
+            + [Internal(out, "p", j) for j in range(e)] + [Internal(out, "n", j) for j in range(e)])
 
 
 def bound_widths(step) -> list[int]:
