@@ -6,6 +6,7 @@ import numpy as np
 
 from tensorproof.ir.graph import IntGraph, Node, TensorSpec
 from tensorproof.ir.model import CompiledModel, InputQuant, OutputQuant
+from tensorproof.ir.ranges import infer_range
 
 
 def linear_residual_model(seed: int = 0, n_in: int = 12, n_hidden: int = 5, n_out: int = 3):
@@ -15,19 +16,16 @@ def linear_residual_model(seed: int = 0, n_in: int = 12, n_hidden: int = 5, n_ou
     b1 = rng.integers(-1000, 1000, n_hidden)
     w2 = rng.integers(-127, 128, (n_hidden, n_out))
     b2 = rng.integers(-1000, 1000, n_out)
-    h_bound = 128 * 127 * n_in + 1000
-    y_bound = 2 * h_bound * 127 * n_hidden + 1000
-    tensors = {
-        "x": TensorSpec("x", (n_in,), -128, 127),
-        "h": TensorSpec("h", (n_hidden,), -h_bound, h_bound),
-        "h2": TensorSpec("h2", (n_hidden,), -2 * h_bound, 2 * h_bound),
-        "y": TensorSpec("y", (n_out,), -y_bound, y_bound),
-    }
     nodes = [
         Node("linear", "fc1", ("x",), "h", {}, {"W": w1, "b": b1}),
         Node("add", "residual", ("h", "h"), "h2"),
         Node("linear", "fc2", ("h2",), "y", {}, {"W": w2, "b": b2}),
     ]
+    tensors = {"x": TensorSpec("x", (n_in,), -128, 127)}
+    shapes = {"h": (n_hidden,), "h2": (n_hidden,), "y": (n_out,)}
+    for n in nodes:  # the guaranteed ranges (from the constants' fitted declared ranges)
+        lo, hi, _ = infer_range(n, [tensors[i] for i in n.inputs])
+        tensors[n.output] = TensorSpec(n.output, shapes[n.output], lo, hi)
     graph = IntGraph(("x",), ("y",), tensors, nodes)
     model = CompiledModel(graph, (InputQuant("x", (n_in,), 1.0, 8, -128, 127),),
                           (OutputQuant("y", "y", (n_out,), 1.0),))

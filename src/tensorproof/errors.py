@@ -48,3 +48,7 @@ class KeyFileError(TensorProofError):
 
 class PlanError(CompileError):
     """A graph cannot be lowered to a proof plan (a name defined twice, an undefined tensor)."""
+
+
+class InputFileError(TensorProofError):
+    """An input or sample file (.npy, .npz, .json) is unreadable, malformed or not numeric."""

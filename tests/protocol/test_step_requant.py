@@ -12,6 +12,7 @@ from protocol.step_harness import build_plan, graph, node, prove_and_verify, spe
 from tensorproof.errors import BoundError, ProverError
 from tensorproof.quant.executor import execute
 from tensorproof.verifier.layers.requant import LIMB_BITS, clamp_range, clamp_table, limb_widths
+from tensorproof.verifier.lowering import const_name
 from tensorproof.verifier.names import Internal
 
 X_BOUND = 3000
@@ -84,7 +85,7 @@ def test_advice_satisfies_the_identity(shift):
     g, _ = requant_graph((3, 5), shift, 0, seed=shift)
     plan = build_plan(g, 2)
     ints = witness_of(g, plan, inputs((3, 5), 2))
-    x, mult = ints["x"], ints["0:mult"]
+    x, mult = ints["x"], ints[const_name(0, "mult")]
     q = ints[Internal("y", "q")]
     r = sum(ints[Internal("y", "r", j)] << (LIMB_BITS * j) for j in range(len(limb_widths(shift))))
     for j, w in enumerate(limb_widths(shift)):

@@ -81,13 +81,16 @@ def compile_cmd(model: str, samples: str, output: str | None, bits: int, weight_
     """Quantize MODEL (ONNX) to the exact integer graph that tensorproof proves."""
     from .. import api
     from ..frontend import compile_with_report
+    from ..frontend.inputs import load_samples
     from ..ir import save_model
 
     out = Path(output) if output else Path(model).with_suffix(".tpm")
     vk_out, pk_out = out.with_suffix(".vk"), out.with_suffix(".tpk")
     console = Console()
     with console.status("[bold]compiling...") as status:
-        cm, rep = compile_with_report(model, samples, eval_samples, bits=bits,
+        calibration = load_samples(samples)
+        evaluation = load_samples(eval_samples) if eval_samples else None
+        cm, rep = compile_with_report(model, calibration, evaluation, bits=bits,
                                       weight_bits=weight_bits, method=method,
                                       percentile=percentile)
         status.update("[bold]committing to the quantized weights...")

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import sys
 import time
-from pathlib import Path
 
 import click
 import numpy as np
@@ -13,24 +11,6 @@ from rich.console import Console
 
 from ..errors import ProofFormatError, TensorProofError, VerificationError
 from . import app
-
-
-def load_inputs(path: str) -> np.ndarray:
-    """Real-valued inputs, batch first: .npy, or JSON (a list, or EZKL's {"input_data": …})."""
-    p = Path(path)
-    try:
-        if p.suffix == ".npy":
-            return np.load(p, allow_pickle=False)
-        data = json.loads(p.read_text())
-    except (OSError, ValueError) as e:
-        raise TensorProofError(f"cannot read inputs {path!r}: {e}") from e
-    if isinstance(data, dict):
-        data = data.get("input_data", data.get("inputs"))
-        data = data[0] if isinstance(data, list) and len(data) == 1 else data
-    try:
-        return np.asarray(data, dtype=np.float64)
-    except (TypeError, ValueError) as e:
-        raise TensorProofError(f"{path}: inputs must be a numeric array") from e
 
 
 def _shape_batch(x: np.ndarray, shape: tuple[int, ...], path: str) -> np.ndarray:
@@ -71,6 +51,7 @@ def prove_cmd(model_path: str, input_path: str, out: str, vk_out: str | None) ->
     MODEL is the proving key (.tpk) that `tensorproof compile` writes, or a compiled model
     (.tpm), whose weights are then committed to again first."""
     from .. import api
+    from ..frontend.inputs import load_inputs
 
     console = Console()
     times = {}

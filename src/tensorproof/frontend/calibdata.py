@@ -4,41 +4,20 @@ Accepted: a numpy array (single-input models), a list of arrays (one per input, 
 input order), or a dict keyed by input name; files ``.npy``, ``.npz`` (keyed by input name) and
 ``.json`` — EZKL's ``{"input_data": [[flat floats], ...]}`` (one flat list per input), a dict
 ``{"input name": nested list}`` or a plain nested list. Each input is reshaped to
-(N, *per-sample shape) when its size allows it.
+(N, *per-sample shape) when its size allows it. Files are read by inputs.py (bounded, typed
+errors).
 """
 
 from __future__ import annotations
 
-import json
-import os
-from pathlib import Path
-
 import numpy as np
 
 from ..errors import CompileError
+from .inputs import load_samples
 
 Calibration = np.ndarray | list | tuple | dict
 
-
-def load_samples(path: str | os.PathLike) -> Calibration:
-    """Read a sample file (.npy, .npz or .json)."""
-    p = Path(path)
-    try:
-        if p.suffix == ".npy":
-            return np.load(p, allow_pickle=False)
-        if p.suffix == ".npz":
-            with np.load(p, allow_pickle=False) as z:
-                return {k: z[k] for k in z.files}
-        if p.suffix == ".json":
-            data = json.loads(p.read_text())
-            if isinstance(data, dict) and "input_data" in data:
-                return list(data["input_data"])
-            return data
-    except OSError as e:
-        raise CompileError(f"cannot read sample file {str(p)!r}: {e.strerror}") from None
-    except (ValueError, json.JSONDecodeError) as e:
-        raise CompileError(f"sample file {str(p)!r} is malformed ({e})") from None
-    raise CompileError(f"sample file {str(p)!r}: unknown format (use .npy, .npz or .json)")
+__all__ = ["Calibration", "load_samples", "sample_feeds"]
 
 
 def _as_batch(name: str, data, shape: tuple[int, ...]) -> np.ndarray:

@@ -155,6 +155,7 @@ def _trace(model: onnx.ModelProto):
     if not inputs:
         raise CompileError("the model has no inputs")
     values = {k: np.full(s, 0.5) for k, s in inputs.items()}
+    _check_single_assignment(g, set(consts) | set(inputs))
     used = {i for n in g.node for i in n.input} | {o.name for o in g.output}
     kept: list[FNode] = []
     for idx, n in enumerate(topo_order(g, set(consts) | set(values))):
@@ -180,6 +181,21 @@ def _trace(model: onnx.ModelProto):
         if not is_const:
             kept.append(FNode(n.op_type, name, list(n.input), names[: len(outs)], attrs))
     return inputs, consts, values, kept, opset
+
+
+def _check_single_assignment(g, defined: set[str]) -> None:
+    """Every tensor name is defined once (ONNX's SSA rule): a name written by two nodes, or by a
+    node and an input or initializer, is refused instead of silently shadowed."""
+    seen = set(defined)
+    for n in g.node:
+        for o in n.output:
+            if not o:
+                continue
+            if o in seen:
+                raise CompileError(f"tensor {o[:80]!r} is defined more than once (node "
+                                   f"{n.name[:80]!r}, {n.op_type}): not a valid ONNX graph; "
+                                   "give every node output a unique name")
+            seen.add(o)
 
 
 def _drop_aliases(nodes: list[FNode], outputs: list[str]) -> tuple[list[FNode], list[str]]:

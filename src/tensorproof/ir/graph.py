@@ -2,8 +2,8 @@
 
 Pure data. Shapes are per sample: the batch axis B is a leading axis that only the executor and
 the prover add. Every tensor carries a *guaranteed* integer range [lo, hi] (interval arithmetic
-from the input range and the weights, see :mod:`tensorproof.ir.ranges`), which the prover relies
-on for its range checks and for the absence of wrap-around modulo p.
+from the input range and the weights' declared ranges, see :mod:`tensorproof.ir.ranges`), which
+the prover relies on for its range checks and for the absence of wrap-around modulo p.
 """
 
 from __future__ import annotations

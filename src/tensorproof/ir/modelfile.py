@@ -13,13 +13,15 @@ The header holds the graph (tensors, nodes with their attributes), input quantiz
 dequantization, info, and an array table ``[{"dtype", "shape", "offset"}]`` that node constants
 point into by index, plus the data section's exact length and SHA-256. ``load_model`` rejects a
 wrong magic or version, truncation, trailing bytes, a checksum mismatch or an inconsistent graph
-with ModelFileError, then re-validates the graph's shapes and bounds (ir.validate).
+with ModelFileError, then re-validates the graph's shapes and bounds (ir.validate). Every field
+of the header is type-checked and every size bounded before anything is allocated.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import struct
 import tempfile
@@ -37,6 +39,9 @@ VERSION = 1
 _PREFIX = struct.Struct("<8sIQ")
 _DTYPES = {"<i8": np.dtype("<i8")}
 MAX_HEADER = 1 << 28
+MAX_RANK = 16
+MAX_ELEMENTS = 1 << 32
+"""Largest array or tensor (elements; per sample for activations) a model file may declare."""
 
 
 def _finite(o: object) -> object:
@@ -163,33 +168,68 @@ def save_model(model: CompiledModel, path: str | os.PathLike) -> None:
     atomic_write(path, model_bytes(model))
 
 
-def _ints(v: object, what: str) -> tuple[int, ...]:
-    if not isinstance(v, list) or not all(isinstance(x, int) and not isinstance(x, bool)
-                                          for x in v):
-        raise ModelFileError(f"model header: {what} must be a list of integers")
-    return tuple(v)
+def _bad(what: str) -> ModelFileError:
+    """The error for a header field of the wrong type, size or content."""
+    return ModelFileError(f"model file header is malformed: {what}")
 
 
 def _int(v: object, what: str) -> int:
     if not isinstance(v, int) or isinstance(v, bool):
-        raise ModelFileError(f"model header: {what} must be an integer")
+        raise _bad(f"{what} must be an integer")
     return v
 
 
 def _num(v: object, what: str) -> float:
     if not isinstance(v, int | float) or isinstance(v, bool):
-        raise ModelFileError(f"model header: {what} must be a number")
+        raise _bad(f"{what} must be a number")
     return float(v)
 
 
-def _arrays(table: list, data: bytes) -> list[np.ndarray]:
+def _str(v: object, what: str) -> str:
+    if not isinstance(v, str):
+        raise _bad(f"{what} must be a string")
+    return v
+
+
+def _list(v: object, what: str, n: int | None = None) -> list:
+    if not isinstance(v, list) or (n is not None and len(v) != n):
+        raise _bad(f"{what} must be a list" + (f" of {n} entries" if n is not None else ""))
+    return v
+
+
+def _dict(v: object, what: str, keys: tuple[str, ...] = ()) -> dict:
+    if not isinstance(v, dict):
+        raise _bad(f"{what} must be an object")
+    missing = [k for k in keys if k not in v]
+    if missing:
+        raise _bad(f"{what} lacks {missing}")
+    return v
+
+
+def _strs(v: object, what: str) -> tuple[str, ...]:
+    return tuple(_str(x, what) for x in _list(v, what))
+
+
+def _shape(v: object, what: str) -> tuple[int, ...]:
+    """A shape: at most MAX_RANK non-negative ints whose product (a Python int) is at most
+    MAX_ELEMENTS."""
+    shape = tuple(_int(d, what) for d in _list(v, what))
+    if len(shape) > MAX_RANK or any(d < 0 for d in shape) or math.prod(shape) > MAX_ELEMENTS:
+        raise _bad(f"{what} {list(shape)[:MAX_RANK + 1]} is not a shape of rank <= "
+                   f"{MAX_RANK} with <= 2^32 elements")
+    return shape
+
+
+def _arrays(table: object, data: bytes) -> list[np.ndarray]:
+    """The data section's arrays; each must lie inside it (checked before reading it)."""
     out = []
-    for i, e in enumerate(table):
-        dt = _DTYPES.get(e.get("dtype"))
-        shape, off = _ints(e.get("shape"), f"array {i} shape"), _int(e.get("offset"), "offset")
-        if dt is None or any(d < 0 for d in shape):
-            raise ModelFileError(f"model file: array {i} has a bad dtype or shape")
-        n = int(np.prod(shape, dtype=np.int64)) * dt.itemsize
+    for i, e in enumerate(_list(table, "arrays")):
+        e = _dict(e, f"array {i}", ("dtype", "shape", "offset"))
+        dt = _DTYPES.get(e["dtype"]) if isinstance(e["dtype"], str) else None
+        shape, off = _shape(e["shape"], f"array {i} shape"), _int(e["offset"], "offset")
+        if dt is None:
+            raise ModelFileError(f"model file: array {i} has an unsupported dtype")
+        n = math.prod(shape) * dt.itemsize
         if off < 0 or off % 8 or off + n > len(data):
             raise ModelFileError(f"model file: array {i} lies outside the data section")
         out.append(np.frombuffer(data, dtype=dt, count=n // dt.itemsize, offset=off)
@@ -197,47 +237,72 @@ def _arrays(table: list, data: bytes) -> list[np.ndarray]:
     return out
 
 
-def _node(d: dict, arrays: list[np.ndarray]) -> Node:
-    consts = {str(k): arrays[_int(i, "constant index")] for k, i in d["consts"].items()
-              if 0 <= _int(i, "constant index") < len(arrays)}
-    if len(consts) != len(d["consts"]) or not isinstance(d["attrs"], dict):
-        raise ModelFileError(f"model header: node {d.get('name')!r} is malformed")
-    return Node(str(d["op"]), str(d["name"]), tuple(str(x) for x in d["inputs"]),
-                str(d["output"]), dict(d["attrs"]), consts)
+def _node(d: object, arrays: list[np.ndarray]) -> Node:
+    d = _dict(d, "node", ("op", "name", "inputs", "output", "attrs", "consts"))
+    name = _str(d["name"], "node name")
+    consts = {}
+    for k, i in _dict(d["consts"], f"constants of node {name!r}").items():
+        if not 0 <= _int(i, "constant index") < len(arrays):
+            raise _bad(f"node {name!r} names a missing array {i}")
+        consts[k] = arrays[i]
+    return Node(_str(d["op"], "op"), name, _strs(d["inputs"], f"inputs of node {name!r}"),
+                _str(d["output"], "node output"), dict(_dict(d["attrs"], "attributes")), consts)
+
+
+def _tensor(t: object) -> TensorSpec:
+    name, shape, lo, hi, scale = _list(t, "tensor", 5)
+    name = _str(name, "tensor name")
+    return TensorSpec(name, _shape(shape, f"shape of {name!r}"), _int(lo, "lo"), _int(hi, "hi"),
+                      _num(scale, "scale"))
 
 
 def _unpack(header: dict, data: bytes) -> CompiledModel:
     arrays = _arrays(header["arrays"], data)
-    g = header["graph"]
-    tensors = {}
-    for name, shape, lo, hi, scale in g["tensors"]:
-        tensors[str(name)] = TensorSpec(str(name), _ints(shape, "shape"), _int(lo, "lo"),
-                                        _int(hi, "hi"), _num(scale, "scale"))
-    graph = IntGraph(tuple(str(x) for x in g["inputs"]), tuple(str(x) for x in g["outputs"]),
-                     tensors, [_node(n, arrays) for n in g["nodes"]], dict(g["meta"]))
-    ins = tuple(InputQuant(str(a), _ints(b, "shape"), _num(c, "scale"), _int(d, "bits"),
-                           _int(e, "lo"), _int(f, "hi")) for a, b, c, d, e, f in header["inputs"])
-    outs = tuple(OutputQuant(str(a), str(b), _ints(c, "shape"), _num(d, "scale"))
-                 for a, b, c, d in header["outputs"])
-    return CompiledModel(graph, ins, outs, dict(header["info"]))
+    g = _dict(header["graph"], "graph", ("inputs", "outputs", "meta", "tensors", "nodes"))
+    specs = [_tensor(t) for t in _list(g["tensors"], "tensors")]
+    tensors = {t.name: t for t in specs}
+    if len(tensors) != len(specs):
+        raise _bad("a tensor is declared twice")
+    graph = IntGraph(_strs(g["inputs"], "graph inputs"), _strs(g["outputs"], "graph outputs"),
+                     tensors, [_node(n, arrays) for n in _list(g["nodes"], "nodes")],
+                     dict(_dict(g["meta"], "meta")))
+    ins = tuple(InputQuant(_str(a, "input name"), _shape(b, "input shape"), _num(c, "scale"),
+                           _int(d, "bits"), _int(e, "lo"), _int(f, "hi"))
+                for a, b, c, d, e, f in (_list(q, "input", 6)
+                                         for q in _list(header["inputs"], "inputs")))
+    outs = tuple(OutputQuant(_str(a, "output name"), _str(b, "ONNX output name"),
+                             _shape(c, "output shape"), _num(d, "scale"))
+                 for a, b, c, d in (_list(q, "output", 4)
+                                    for q in _list(header["outputs"], "outputs")))
+    return CompiledModel(graph, ins, outs, dict(_dict(header["info"], "info")))
+
+
+_HEADER_KEYS = ("graph", "inputs", "outputs", "info", "arrays", "data_nbytes", "data_sha256")
 
 
 def parse_model(blob: bytes) -> CompiledModel:
-    """Decode and validate a model file's bytes; ModelFileError on anything malformed."""
+    """Decode and validate a model file's bytes; ModelFileError (one line) on anything malformed.
+
+    Every field of the header is type-checked, every shape bounded (rank <= MAX_RANK, at most
+    MAX_ELEMENTS elements, on Python ints) and every array checked to lie inside the data
+    section before anything is allocated; then the graph is validated (ir.validate)."""
     head, body = unframe(blob, MAGIC, VERSION, "model file", ModelFileError)
     try:
-        header = json.loads(head.decode("utf-8"))
+        header = _dict(json.loads(head.decode("utf-8")), "header", _HEADER_KEYS)
         data = bytes(body)
-        check_body(data, header["data_nbytes"], header["data_sha256"], "model file",
-                   ModelFileError)
+        check_body(data, _int(header["data_nbytes"], "data_nbytes"),
+                   _str(header["data_sha256"], "data_sha256"), "model file", ModelFileError)
         model = _unpack(header, data)
         validate_graph(model.graph)
     except ModelFileError:
         raise
     except TensorProofError as e:
         raise ModelFileError(f"model file holds an invalid graph: {e}") from None
-    except (ValueError, KeyError, TypeError, AttributeError, IndexError, UnicodeError) as e:
-        raise ModelFileError(f"model file header is malformed ({type(e).__name__}: {e})") from None
+    except RecursionError:
+        raise ModelFileError("model file header is nested too deeply") from None
+    except (ValueError, KeyError, TypeError, AttributeError, IndexError, ArithmeticError) as e:
+        raise ModelFileError(f"model file header is malformed ({type(e).__name__}: "
+                             f"{str(e)[:120]})") from None
     return model
 
 

@@ -19,18 +19,24 @@ from .graph import Node
 Shape = tuple[int, ...]
 
 
+MAX_SHIFT = 62
+"""Largest shift of requant and div_round: 2^shift itself stays below ir.graph.ACC_LIMIT."""
+
+
 def fail(node: Node, msg: str) -> CompileError:
     """A CompileError naming the node, its op and the ONNX node it comes from."""
     return CompileError(f"integer op {node.op!r} (from node {node.name!r}): {msg}")
 
 
-def attr_int(node: Node, key: str, lo: int | None = None) -> int:
-    """Attribute ``key`` as an int (bools refused), at least ``lo``."""
+def attr_int(node: Node, key: str, lo: int | None = None, hi: int | None = None) -> int:
+    """Attribute ``key`` as an int (bools refused), in [lo, hi] where given."""
     v = node.attrs.get(key)
     if not isinstance(v, int) or isinstance(v, bool):
         raise fail(node, f"attribute {key!r} must be an integer, got {v!r}")
     if lo is not None and v < lo:
         raise fail(node, f"attribute {key!r} must be >= {lo}, got {v}")
+    if hi is not None and v > hi:
+        raise fail(node, f"attribute {key!r} must be <= {hi}, got {v}")
     return v
 
 
@@ -96,7 +102,7 @@ def _pool2d(node: Node, s: list[Shape]) -> Shape:
 
 def _requant(node: Node, s: list[Shape]) -> Shape:
     mult = const(node, "mult", 1)
-    attr_int(node, "shift", lo=1)
+    attr_int(node, "shift", lo=1, hi=MAX_SHIFT)
     if attr_int(node, "lo") > attr_int(node, "hi"):
         raise fail(node, "clamp bounds lo > hi")
     axis = attr_int(node, "axis", lo=-1)
@@ -171,7 +177,7 @@ def _reduce(node: Node, s: list[Shape]) -> Shape:
 
 
 def _div_round(node: Node, s: list[Shape]) -> Shape:
-    attr_int(node, "shift", lo=0)
+    attr_int(node, "shift", lo=0, hi=MAX_SHIFT)
     return _same(node, s)
 
 

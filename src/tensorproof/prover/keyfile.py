@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 
 import numpy as np
 
-from ..errors import KeyFileError, ModelFileError, ProofFormatError
+from ..errors import KeyFileError, TensorProofError
 from ..ir.model import CompiledModel
 from ..ir.modelfile import check_body, frame, model_bytes, parse_model, unframe
 from ..transcript.keccak import HASH_BYTES
@@ -41,6 +42,9 @@ from .pcs.ligero import LigeroProverData
 MAGIC = b"TPPKEY\x00\x00"
 VERSION = 1
 MAX_HEADER = 1 << 20
+MAX_ARRAYS = 64
+_ARRAY_DTYPES = {np.dtype(t).str: np.dtype(t) for t in ("<u8", "u1")}
+"""The dtypes of a key's arrays: the RS encoding (uint64) and the Merkle levels (uint8)."""
 
 
 def _pad8(n: int) -> int:
@@ -71,29 +75,70 @@ def pk_bytes(pk: ProvingKey) -> bytes:
 
 
 def parse_pk(blob: bytes) -> ProvingKey:
-    """Decode and check a .tpk file's bytes; KeyFileError on anything malformed."""
+    """Decode and check a .tpk file's bytes; KeyFileError (one line) on anything malformed.
+
+    The header's fields are type-checked, and every section and array is checked on Python
+    integers to lie inside the body (at most MAX_ARRAYS arrays of known dtypes) before it is
+    read."""
     head, body = unframe(blob, MAGIC, VERSION, "proving key", KeyFileError, MAX_HEADER)
     try:
         header = json.loads(head.decode("utf-8"))
-        check_body(body, header["body_nbytes"], header["body_sha256"], "proving key",
-                   KeyFileError)
-        m, v = int(header["model_nbytes"]), int(header["vk_nbytes"])
+        if not isinstance(header, dict):
+            raise KeyFileError("proving key header is not a JSON object")
+        check_body(body, _int(header, "body_nbytes"), _str(header, "body_sha256"),
+                   "proving key", KeyFileError)
+        m, v = _int(header, "model_nbytes"), _int(header, "vk_nbytes")
+        if m + v > len(body):
+            raise KeyFileError("proving key: its model and key sections overrun the file")
         model = parse_model(bytes(body[:m]))
-        vk = VerifyingKey.from_bytes(bytes(body[m:m + v]))
-        arrays = {}
-        for a in header["arrays"]:
-            dt, shape = np.dtype(a["dtype"]), tuple(int(s) for s in a["shape"])
-            n = int(np.prod(shape)) * dt.itemsize
-            if a["offset"] < m + v or a["offset"] + n > len(body):
-                raise KeyFileError(f"proving key array {a['name']!r} lies outside the file")
-            arrays[a["name"]] = np.frombuffer(body, dt, int(np.prod(shape)),
-                                              a["offset"]).reshape(shape)
-        return _assemble(model, vk, arrays)
-    except (KeyFileError, ModelFileError, ProofFormatError) as e:
+        # the prover's own key: its vk is compared with the model's below; no certificate check
+        vk = VerifyingKey.from_bytes(bytes(body[m:m + v]), check_certificate=False)
+        return _assemble(model, vk, _arrays(header.get("arrays"), body, m + v))
+    except KeyFileError:
+        raise
+    except TensorProofError as e:
         raise KeyFileError(f"{e}") from None
-    except (ValueError, KeyError, TypeError, UnicodeError) as e:
-        raise KeyFileError(f"proving key header is malformed ({type(e).__name__}: {e})") \
+    except RecursionError:
+        raise KeyFileError("proving key: a JSON section is nested too deeply") from None
+    except (ValueError, KeyError, TypeError, AttributeError, IndexError, ArithmeticError) as e:
+        raise KeyFileError(f"proving key is malformed ({type(e).__name__}: {str(e)[:120]})") \
             from None
+
+
+def _int(header: dict, key: str) -> int:
+    v = header.get(key)
+    if not isinstance(v, int) or isinstance(v, bool) or v < 0:
+        raise KeyFileError(f"proving key header: {key} must be a non-negative integer")
+    return v
+
+
+def _str(header: dict, key: str) -> str:
+    v = header.get(key)
+    if not isinstance(v, str):
+        raise KeyFileError(f"proving key header: {key} must be a string")
+    return v
+
+
+def _arrays(table: object, body: memoryview, start: int) -> dict[str, np.ndarray]:
+    """The arrays the header lists, each checked to lie inside the body after ``start``."""
+    if not isinstance(table, list) or len(table) > MAX_ARRAYS:
+        raise KeyFileError(f"proving key header: arrays must be a list of <= {MAX_ARRAYS}")
+    out: dict[str, np.ndarray] = {}
+    for i, a in enumerate(table):
+        a = a if isinstance(a, dict) else {}
+        name, dtype, shape, off = (a.get(k) for k in ("name", "dtype", "shape", "offset"))
+        dt = _ARRAY_DTYPES.get(dtype) if isinstance(dtype, str) else None
+        if (not isinstance(name, str) or name in out or dt is None
+                or not isinstance(shape, list) or not 1 <= len(shape) <= 2
+                or not all(isinstance(d, int) and not isinstance(d, bool) and d >= 0
+                           for d in shape)
+                or not isinstance(off, int) or isinstance(off, bool)):
+            raise KeyFileError(f"proving key header: array {i} is malformed")
+        count = math.prod(shape)
+        if off < start or off % 8 or off + count * dt.itemsize > len(body):
+            raise KeyFileError(f"proving key array {name!r} lies outside the file")
+        out[name] = np.frombuffer(body, dt, count, off).reshape(shape)
+    return out
 
 
 def _assemble(model, vk: VerifyingKey, arrays: dict[str, np.ndarray]) -> ProvingKey:
@@ -102,7 +147,7 @@ def _assemble(model, vk: VerifyingKey, arrays: dict[str, np.ndarray]) -> Proving
                           model.info)
     expect = VerifyingKey(strip_weights(model.graph), model.inputs, model.outputs,
                           vk.commitment, vk.config)
-    if expect.to_bytes() != vk.to_bytes():
+    if expect.key_json() != vk.key_json():
         raise KeyFileError("the proving key's model and verifying key disagree")
     pk = ProvingKey(model, vk)
     plan = build_plan(model.graph, 1)

@@ -1,6 +1,7 @@
 """Setup: commit to a compiled model's quantized weights once, giving the proving and
-verifying keys. The commitment, the graph's structure and the proof configuration hash to the
-model id (verifier/keys.py)."""
+verifying keys. The commitment, the graph's structure (with the constants' declared ranges) and
+the proof configuration hash to the model id (verifier/keys.py); the weight certificate
+(prover/certificate.py) proves the committed constants lie in their declared ranges."""
 
 from __future__ import annotations
 
@@ -10,11 +11,13 @@ import numpy as np
 
 from ..ir.graph import IntGraph, Node
 from ..ir.model import CompiledModel
+from ..ir.ranges import CONST_RANGES, RANGED_CONSTS, exact_ranges, fit_const_range
 from ..verifier.keys import VerifyingKey, strip_weights
 from ..verifier.layout import padded_vector as padded
 from ..verifier.lowering import build_plan
 from ..verifier.packing import Packing
 from ..verifier.pcs_config import default_config
+from .certificate import prove_certificate
 from .pcs_config import pcs_prover
 from .vectors import const_arrays, pack
 
@@ -44,16 +47,18 @@ class ProvingKey:
 
 
 def annotate_requant_ranges(graph: IntGraph) -> IntGraph:
-    """The graph with every requant's guaranteed unclamped quotient range [q_lo, q_hi] (from its
-    input's proven range and its multipliers) in its attributes. The verifier sizes the clamp
-    table (or the limb range mode) from it: this affects completeness only, never soundness (the
-    proof enforces y = clamp(q) within whatever window it uses)."""
+    """The graph with every requant's unclamped quotient range [q_lo, q_hi] in its attributes,
+    from its input's exact range (ir.ranges.exact_ranges: the actual weights, not their declared
+    ranges) and its actual multipliers. The verifier sizes the clamp table (or the limb range
+    mode) from it: this affects completeness only, never soundness (the proof enforces
+    y = clamp(q) within whatever window it uses), so the tight exact figures keep tables small."""
+    exact = exact_ranges(graph)
     nodes = []
     for node in graph.nodes:
         if node.op == "requant":
-            spec = graph.tensors[node.inputs[0]]
+            lo, hi = exact[node.inputs[0]]
             m = [int(v) for v in np.asarray(node.consts["mult"]).reshape(-1)]
-            prods = [v * e for v in m for e in (int(spec.lo), int(spec.hi))]
+            prods = [v * e for v in m for e in (int(lo), int(hi))]
             half, s = 1 << (int(node.attrs["shift"]) - 1), int(node.attrs["shift"])
             attrs = {**node.attrs, "q_lo": (min(prods) + half) >> s,
                      "q_hi": (max(prods) + half) >> s}
@@ -62,14 +67,34 @@ def annotate_requant_ranges(graph: IntGraph) -> IntGraph:
     return IntGraph(graph.inputs, graph.outputs, graph.tensors, nodes, graph.meta)
 
 
-def setup(model: CompiledModel, config: dict | None = None) -> ProvingKey:
-    """Commit to the model's weights; return its proving key (whose .vk is public)."""
+def declare_const_ranges(graph: IntGraph) -> IntGraph:
+    """The graph with a declared range (ir.ranges.fit_const_range of the values) for every
+    committed constant of a node that declares none (hand-built graphs): every verifying key
+    then declares all of them, as the weight certificate and the key's validation require."""
+    nodes = []
+    for node in graph.nodes:
+        keys = [k for k in RANGED_CONSTS.get(node.op, ()) if k in node.consts]
+        if keys and CONST_RANGES not in node.attrs:
+            ranges = {k: list(fit_const_range(np.asarray(node.consts[k]))) for k in keys}
+            node = Node(node.op, node.name, node.inputs, node.output,
+                        {**node.attrs, CONST_RANGES: ranges}, node.consts)
+        nodes.append(node)
+    return IntGraph(graph.inputs, graph.outputs, graph.tensors, nodes, graph.meta)
+
+
+def setup(model: CompiledModel, config: dict | None = None, certify: bool = True) -> ProvingKey:
+    """Commit to the model's weights; return its proving key (whose .vk is public) with the
+    weight certificate (prover/certificate.py) in its verifying key. ProverError when a
+    committed constant leaves its declared range; ``certify=False`` skips the certificate (a
+    key that no verifier accepts: for tests of what the certificate catches)."""
     config = dict(config or default_config())
-    model = CompiledModel(annotate_requant_ranges(model.graph), model.inputs, model.outputs,
-                          model.info)
+    graph = annotate_requant_ranges(declare_const_ranges(model.graph))
+    model = CompiledModel(graph, model.inputs, model.outputs, model.info)
     plan = build_plan(model.graph, 1)
     pk = ProvingKey(model, None)  # type: ignore[arg-type]
     commitment, pk._data = pcs_prover(config).commit(pk.model_vector(plan))
     pk.vk = VerifyingKey(strip_weights(model.graph), model.inputs, model.outputs, commitment,
                          config)
+    if certify:
+        pk.vk = pk.vk.with_certificate(prove_certificate(pk))
     return pk

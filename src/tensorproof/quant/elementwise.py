@@ -3,7 +3,8 @@
 Rules (real ≈ int × scale throughout):
 - requant narrows an accumulator to a ``bits``-bit activation at its calibrated scale (``act``);
   ReLU and Clip on an accumulator fuse into that requant's clamp.
-- A unary function f (sigmoid, tanh, exp, …) becomes ``lookup`` over the input's proven range:
+- A unary function f (sigmoid, tanh, exp, …) becomes ``lookup`` over the input's exact range
+  (the values the actual weights can give; ir.ranges, "exact"):
   table[i] = round(f((x_lo + i)·s_x) / s_y), clamped to the activation range.
 - a + b at one scale is ``add``; at different scales each side is requantized to a common scale
   2^add_extra_bits times finer than the output's, then added (a − b: b's multiplier negated).
@@ -55,7 +56,7 @@ class Elementwise:
         bits = bits or self.cfg.bits
         st = self.stats.get(ref)
         if (st is None or not st.absmax > 0) and v is not None:
-            real = float(np.max(np.abs(v.scale_array()))) * v.spec.absmax
+            real = float(np.max(np.abs(v.scale_array()))) * self.b.exact_spec(v.name).absmax
             return real / qmax(bits) if real > 0 else 1.0 / qmax(bits)
         return act_scale(st, bits)
 
@@ -76,7 +77,8 @@ class Elementwise:
         scale = max(scale, top / 2.0**60)
         m = np.atleast_1d(np.asarray(v.scale, dtype=np.float64)) / scale * (-1 if negate else 1)
         mult, shift = quantize_multiplier(m, v.spec.absmax, layer)
-        nat_lo, nat_hi = requant_bounds(mult, shift, v.lo, v.hi)
+        exact = self.b.exact_spec(v.name)  # the clamp is a no-op on the values it can take
+        nat_lo, nat_hi = requant_bounds(mult, shift, exact.lo, exact.hi)
         attrs = {"shift": shift, "lo": nat_lo if lo is None else lo,
                  "hi": nat_hi if hi is None else hi,
                  "axis": -1 if v.axis is None else v.axis}
@@ -99,8 +101,10 @@ class Elementwise:
 
     # -- lookups ---------------------------------------------------------------------------
     def table_input(self, v: QVal, layer: str, max_width: int = MAX_TABLE) -> QVal:
-        """``v`` narrow enough to index a table (≤ max_width entries) with one scale."""
-        if v.per_tensor and v.hi - v.lo + 1 <= max_width:
+        """``v`` narrow enough to index a table (≤ max_width entries over its exact range) with
+        one scale."""
+        exact = self.b.exact_spec(v.name)
+        if v.per_tensor and exact.hi - exact.lo + 1 <= max_width:
             return v
         bits = min(self.cfg.lookup_bits, max_width.bit_length() - 1)
         lo, hi = act_range(bits)
@@ -112,13 +116,14 @@ class Elementwise:
         like ReLU) keeps an activation's scale, so the table is exact up to clamping."""
         keep = homogeneous and v.act and v.per_tensor
         x = self.table_input(v, layer)
-        t = np.arange(x.lo, x.hi + 1, dtype=np.float64)
+        x_lo, x_hi = self.b.exact[x.name]  # inputs the actual weights can give (ir.ranges)
+        t = np.arange(x_lo, x_hi + 1, dtype=np.float64)
         with np.errstate(all="ignore"):
             real = np.asarray(f(t * float(x.scale)), dtype=np.float64) * np.ones_like(t)
         lo, hi = out_range or act_range(self.cfg.bits)
         s = out_scale or (float(x.scale) if keep else self._table_scale(ref, real, hi))
         q = np.clip(np.nan_to_num(real / s, nan=0.0, posinf=hi, neginf=lo), lo, hi)
-        spec = self.b.emit("lookup", layer, [x.name], attrs={"x_lo": x.lo},
+        spec = self.b.emit("lookup", layer, [x.name], attrs={"x_lo": x_lo},
                            consts={"table": round_half_up(q).astype(np.int64)}, scale=s, hint=ref)
         return QVal(spec, s, None, True, ref)
 

@@ -7,8 +7,9 @@ MULT_BITS = 20 significant bits, so its relative rounding error is below 2^-20 a
 whose multiplier is 100 times smaller (per-channel multipliers share one shift) still keeps 13
 bits — all far under the 2^-7 step of an int8 activation — while x·mult stays small (an int8
 layer's accumulator is ~2^20, so x·mult ~2^40). If |x|max·|mult| + 2^shift would
-reach 2^62 (the graph's accumulator limit), the shift is lowered one bit at a time; when even
-shift = 1 overflows, the layer is refused (BoundError).
+reach 2^62 (the graph's accumulator limit) for some mult of the multipliers' declared range
+(ir.ranges.fit_const_range: the bound the verifier checks), the shift is lowered one bit at a
+time; when even shift = 1 overflows, the layer is refused (BoundError).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import numpy as np
 
 from ..errors import BoundError
 from ..ir.graph import ACC_LIMIT
+from ..ir.ranges import fit_const_range
 
 MULT_BITS = 20
 """Significant bits of the largest requant multiplier (see module docstring)."""
@@ -68,7 +70,8 @@ def quantize_tensor(c: np.ndarray, bits: int, layer: str) -> tuple[np.ndarray, f
 def quantize_multiplier(m: np.ndarray, x_absmax: int, layer: str) -> tuple[np.ndarray, int]:
     """Integer multipliers and a shared shift with mult / 2^shift ≈ m (m may be negative).
 
-    Guarantees x_absmax · max|mult| + 2^shift < 2^62 or raises BoundError naming ``layer``.
+    Guarantees x_absmax · |mult| + 2^shift < 2^62 for every mult of the multipliers' declared
+    range, or raises BoundError naming ``layer``.
     """
     m = np.atleast_1d(np.asarray(m, dtype=np.float64))
     top = float(np.abs(m).max())
@@ -79,7 +82,11 @@ def quantize_multiplier(m: np.ndarray, x_absmax: int, layer: str) -> tuple[np.nd
 
     def fits(s: int) -> bool:
         big = top * 2.0**s + 0.5
-        return big < ACC_LIMIT and x_absmax * int(math.floor(big)) + (1 << s) < ACC_LIMIT
+        if big >= ACC_LIMIT:
+            return False
+        lo, w = fit_const_range(round_half_up(m * 2.0**s).astype(np.int64))
+        declared = max(abs(lo), abs(lo + (1 << w) - 1))
+        return x_absmax * declared + (1 << s) < ACC_LIMIT
 
     while shift > 1 and not fits(shift):
         shift -= 1

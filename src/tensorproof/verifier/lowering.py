@@ -20,13 +20,19 @@ RELATION_OPS = ("requant", "lookup", "max_reduce", "div_round")
 """Steps whose output is supplied by the prover (committed, or public) and checked by relation."""
 
 
+def const_name(node_index: int, key: str) -> Internal:
+    """The plan name of constant `key` of node `node_index` (an Internal: no graph tensor and no
+    other node's constant can share it; the prover keeps tensors and constants in one table)."""
+    return Internal(f"node {node_index}", key)
+
+
 class _Builder:
     def __init__(self, graph, batch: int):
         self.graph, self.batch = graph, batch
         self.tensors: dict[str, TensorPlan] = {}
         self.steps: list[Step] = []
-        self.consts: dict[str, Layout] = {}
-        self.const_sources: dict[str, tuple] = {}
+        self.consts: dict[Internal, Layout] = {}
+        self.const_sources: dict[Internal, tuple] = {}
 
     def tensor(self, name: TensorName, shape, lo: int, hi: int) -> TensorName:
         """Define plan tensor `name` (once: a second definition is a malformed graph)."""
@@ -48,7 +54,9 @@ class _Builder:
         arr_shape = tuple(node.consts[key].shape)
         perm = tuple(perm) if perm is not None else tuple(range(len(arr_shape)))
         shape = tuple(shape) if shape is not None else tuple(arr_shape[p] for p in perm)
-        name = f"{node_index}:{key}"
+        name = const_name(node_index, key)
+        if name in self.consts:
+            raise PlanError(f"constant {name!r} is defined twice")
         self.consts[name] = Layout(shape)
         self.const_sources[name] = (node_index, key, perm, shape, broadcast)
         return name

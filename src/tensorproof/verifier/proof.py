@@ -6,16 +6,23 @@ Layout (all integers big-endian):
     tensor = name length u16 | name (UTF-8) | ndim u8 | dims u32 each | values int64 each
 The stream is the Fiat–Shamir transcript's prover messages (see transcript/); the statement
 (model id, batch, public inputs and outputs) is absorbed before any of them.
+
+Parsing is strict and bounded: the field degree is a supported one, the batch is at least 1,
+every tensor has rank 1..MAX_DIMS, a leading axis equal to the batch and a unique name in its
+group, and every size is checked on Python integers against the bytes left before anything is
+allocated; any malformed byte string raises ProofFormatError naming the field.
 """
 
 from __future__ import annotations
 
+import math
 import struct
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..errors import ProofFormatError
+from ..field.params import NONRESIDUE
 
 MAGIC = b"TPPF"
 FORMAT_VERSION = 1
@@ -46,24 +53,36 @@ class Proof:
 
     @staticmethod
     def from_bytes(data: bytes) -> Proof:
-        r = _Reader(data)
+        """Decode a proof; ProofFormatError (one line, naming the field) if malformed."""
+        r = _Reader(bytes(data))
         if r.take(4, "magic") != MAGIC:
             raise ProofFormatError("not a tensorproof proof (bad magic bytes)")
         version, k, batch = r.unpack(">HBI", "header")
         if version != FORMAT_VERSION:
             raise ProofFormatError(f"proof format version {version} is not supported "
                                    f"(this tensorproof reads version {FORMAT_VERSION})")
+        if k not in NONRESIDUE:
+            raise ProofFormatError(f"proof: unsupported field degree {k} "
+                                   f"(supported: {sorted(NONRESIDUE)})")
+        if batch < 1:
+            raise ProofFormatError("proof: batch size 0")
         model_id = r.take(32, "model id")
         groups = []
-        for what in ("inputs", "outputs"):
-            (n,) = r.unpack(">H", what)
-            if n > MAX_TENSORS:
-                raise ProofFormatError(f"implausible number of {what}: {n}")
-            groups.append(dict(_read_tensor(r) for _ in range(n)))
+        for what in ("input", "output"):
+            (n,) = r.unpack(">H", f"number of {what}s")
+            if n > MAX_TENSORS or n * _MIN_TENSOR_BYTES > r.left:
+                raise ProofFormatError(f"proof: implausible number of {what}s: {n}")
+            group: dict[str, np.ndarray] = {}
+            for _ in range(n):
+                name, arr = _read_tensor(r, what, batch)
+                if name in group:
+                    raise ProofFormatError(f"proof: {what} {name!r} appears twice")
+                group[name] = arr
+            groups.append(group)
         (n_stream,) = r.unpack(">Q", "stream length")
         stream = r.take(n_stream, "stream")
-        if r.pos != len(data):
-            raise ProofFormatError(f"{len(data) - r.pos} trailing bytes after the proof")
+        if r.left:
+            raise ProofFormatError(f"{r.left} trailing bytes after the proof")
         return Proof(k, batch, model_id, groups[0], groups[1], stream)
 
 
@@ -74,12 +93,21 @@ def _tensor_bytes(name: str, arr: np.ndarray) -> bytes:
     return head + struct.pack(f">{arr.ndim}I", *arr.shape) + arr.astype(">i8").tobytes()
 
 
+_MIN_TENSOR_BYTES = 2 + 1 + 4
+"""Smallest encoded tensor: empty name, rank 1, one dimension (of size 0)."""
+
+
 class _Reader:
     def __init__(self, data: bytes):
         self.data, self.pos = data, 0
 
+    @property
+    def left(self) -> int:
+        """Bytes not read yet."""
+        return len(self.data) - self.pos
+
     def take(self, n: int, what: str) -> bytes:
-        if self.pos + n > len(self.data):
+        if n > self.left:
             raise ProofFormatError(f"proof truncated while reading {what}")
         out = self.data[self.pos : self.pos + n]
         self.pos += n
@@ -89,16 +117,23 @@ class _Reader:
         return struct.unpack(fmt, self.take(struct.calcsize(fmt), what))
 
 
-def _read_tensor(r: _Reader) -> tuple[str, np.ndarray]:
-    (n,) = r.unpack(">H", "tensor name length")
+def _read_tensor(r: _Reader, what: str, batch: int) -> tuple[str, np.ndarray]:
+    """One tensor, its size checked (Python integers) against the bytes left before reading."""
+    (n,) = r.unpack(">H", f"{what} name length")
     try:
-        name = r.take(n, "tensor name").decode()
-    except UnicodeDecodeError as e:
-        raise ProofFormatError("tensor name is not valid UTF-8") from e
-    (ndim,) = r.unpack(">B", f"rank of {name!r}")
-    if ndim > MAX_DIMS:
-        raise ProofFormatError(f"tensor {name!r} has implausible rank {ndim}")
-    shape = r.unpack(f">{ndim}I", f"shape of {name!r}")
-    count = int(np.prod(shape, dtype=np.int64))
-    raw = r.take(8 * count, f"values of {name!r}")
+        name = r.take(n, f"{what} name").decode()
+    except UnicodeDecodeError:
+        raise ProofFormatError(f"proof: {what} name is not valid UTF-8") from None
+    (ndim,) = r.unpack(">B", f"rank of {what} {name!r}")
+    if not 1 <= ndim <= MAX_DIMS:
+        raise ProofFormatError(f"proof: {what} {name!r} has rank {ndim} (1 to {MAX_DIMS})")
+    shape = r.unpack(f">{ndim}I", f"shape of {what} {name!r}")
+    if shape[0] != batch:
+        raise ProofFormatError(f"proof: {what} {name!r} has {shape[0]} samples, the batch is "
+                               f"{batch}")
+    nbytes = 8 * math.prod(shape)
+    if nbytes > r.left:
+        raise ProofFormatError(f"proof: {what} {name!r} of shape {shape} needs {nbytes} bytes, "
+                               f"{r.left} are left")
+    raw = r.take(nbytes, f"values of {what} {name!r}")
     return name, np.frombuffer(raw, dtype=">i8").astype(np.int64).reshape(shape)

@@ -1,0 +1,231 @@
+"""Weight certificate: every committed model constant lies in its declared range (the spec).
+
+The model commitment holds the quantized constants (``plan.consts`` of ``build_plan(graph, 1)``,
+packed by ``Packing.of(plan.consts)``); the verifying key holds only their shapes and, per
+constant, a declared range [lo, lo + 2^w − 1] (``attrs["const_ranges"]``, ir/ranges.py) bound
+in the model id. Made once at setup and checked when a key is loaded, the certificate proves
+
+  (R) for every committed constant c and every real entry e:  c[e] − lo ∈ [0, 2^w);
+  (Z) the committed vector is zero everywhere else (each constant's padding, the tail).
+
+(R) with the structure validation of the key (``ir.validate.validate_graph(graph,
+values=False)``: every declared tensor range contains the range derived from the declared
+constant ranges, every accumulator < 2^62) implies that, for every input in range, no integer
+the graph computes on the committed weights reaches 2^62 < p/2: no proven relation wraps modulo
+p, and the proven computation is the reference executor's on those weights (issue 9, finding 4).
+(Z) keeps prover-chosen padding out of sums over padded axes (a bias's padding under a reduce).
+
+Construction (one LogUp for every constant, verifier/lookups.py, plus one zero-check):
+  * w ≤ LIMB_BITS: u = c − lo·1 (1 = c's real-entry indicator) is a *virtual* column looked up
+    in range<w>; the lookup's claim u~(ρ) = v becomes the model claim c~(ρ) = v + lo·1~(ρ);
+  * w > LIMB_BITS: the prover commits limbs l_j of u (LIMB_BITS each, the top one w mod 8: the
+    small tables of requant.LIMB_BITS' rationale), each looked up in its range table; at a fresh
+    point ρ it sends l_j~(ρ) (advice claims) and the verifier derives the model claim
+    c~(ρ) = lo·1~(ρ) + Σ_j 2^(8j) l_j~(ρ), so c = lo·1 + Σ_j 2^(8j) l_j as polynomials;
+  * (Z): Σ_y eq(τ, y)·(1 − R(y))·M(y) = 0 (degree 3), R = the real entries of every slot, with
+    R~ in closed form (layout.real_indicator with each slot's selector), ending in a claim on M.
+Claims on the limbs and the multiplicities are opened from the certificate's advice commitment,
+claims on the constants and M from the model commitment (both merged, verifier/merge.py).
+
+Transcript (domain DOMAIN): absorb the model id (binds the commitment, the graph with its
+declared ranges and the configuration) and the configuration; the advice commitment; the
+lookups (β, γ, GKRs); per wide constant j: ``const <j> point`` (ρ), ``const <j> limbs``; the
+zero-check (``padding point``, ``padding sumcheck``, ``padding final``); the advice opening and
+the model opening; check_eof.
+
+Soundness error: the LogUp (ePrint 2022/1530, Lemma 5: (rows + table rows)/|K|, β: table
+rows/|K|) and its two fraction-sum GKRs (ePrint 2023/1284, fraction_gkr.soundness_error_bound),
+n/|K| per limb recomposition point and 4n/|K| for the zero-check (Schwartz–Zippel on τ, then the
+degree-3 sumcheck, Thaler Prop. 4.1), the claim merges (verifier/merge.py), and the commitment's
+opening error (verifier/pcs/params.py security_bits): below 2^-96 for |K| = p^2 and
+2^30-entry vectors, the PCS term aside.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from ..errors import CompileError, VerificationError
+from ..field.params import P
+from ..field.scalar import ext_field
+from ..ir.graph import IntGraph
+from ..ir.ranges import declared_const_range
+from ..ir.validate import check_const_ranges
+from ..poly.mle import as_ext, eq_eval, eq_eval_index
+from ..transcript import VerifierTranscript
+from .claims import EvalClaim
+from .context import VerifierContext
+from .layout import Layout, real_indicator
+from .lookups import MULT, LookupUse, combined_table, range_table, verify_lookups
+from .lowering import build_plan
+from .merge import verify_merge
+from .names import Internal, TensorName, sort_key
+from .packing import Packing
+from .pcs_config import commitment_bytes, pcs_verifier
+from .plan import Plan, TensorPlan
+from .sumcheck import verify_sumcheck
+
+DOMAIN = b"tensorproof/weight-certificate/v1"
+LIMB_BITS = 8
+"""Constants with w ≤ LIMB_BITS are looked up directly in range<w>; wider ones in 8-bit limbs."""
+PAD_DEGREE = 3
+"""Degree of the zero-check eq(τ, y)·(1 − R(y))·M(y)."""
+
+
+@dataclass(frozen=True)
+class ConstRange:
+    """A committed constant (plan const ``name``, committed ``layout``) and its declared range
+    [lo, lo + 2^w − 1]; ``limbs`` are the advice names of u's limbs ([] when looked up whole)."""
+
+    name: TensorName
+    layout: Layout
+    lo: int
+    w: int
+
+    @property
+    def offset(self) -> Internal:
+        """The virtual column u = c − lo·1 (w ≤ LIMB_BITS)."""
+        return Internal(self.name, "certificate offset")
+
+    @property
+    def widths(self) -> list[int]:
+        """Bit widths of u's limbs, least significant first (none when w ≤ LIMB_BITS)."""
+        if self.w <= LIMB_BITS:
+            return []
+        full, rest = divmod(self.w, LIMB_BITS)
+        return [LIMB_BITS] * full + ([rest] if rest else [])
+
+    @property
+    def limbs(self) -> list[Internal]:
+        return [Internal(self.name, "certificate limb", j) for j in range(len(self.widths))]
+
+
+@dataclass(frozen=True)
+class CertificatePlan:
+    """What both sides derive from the key's graph: the model commitment's packing, the
+    constants with their ranges, and a lookup-only Plan (u columns virtual, limbs and the
+    multiplicities advice) that drives verifier/lookups.py and the claim contexts."""
+
+    model: Packing
+    consts: tuple[ConstRange, ...]
+    plan: Plan
+
+
+def certificate_plan(graph: IntGraph) -> CertificatePlan:
+    """The certificate's plan for ``graph`` (weights may be placeholders). VerificationError
+    unless every committed constant declares a well-formed range."""
+    model_plan = build_plan(graph, 1)
+    consts, tensors, uses = [], {}, []
+    for name, layout in sorted(model_plan.consts.items(), key=lambda kv: sort_key(kv[0])):
+        node_index, key = model_plan.const_sources[name][:2]
+        node = graph.nodes[node_index]
+        try:
+            check_const_ranges(node, values=False)
+            lo, hi = declared_const_range(node, key)
+        except CompileError as e:
+            raise VerificationError(f"weight certificate: {e}") from None
+        c = ConstRange(name, layout, lo, (hi - lo).bit_length())
+        consts.append(c)
+        if not c.widths:
+            tensors[c.offset] = TensorPlan(c.offset, layout, "virtual", 0, (1 << c.w) - 1)
+            uses.append(LookupUse(range_table(c.w), (c.offset,)))
+        for limb, width in zip(c.limbs, c.widths):
+            tensors[limb] = TensorPlan(limb, layout, "advice", 0, (1 << width) - 1)
+            uses.append(LookupUse(range_table(width), (limb,)))
+    if uses:
+        rows = sum(layout.size for layout in (tensors[u.columns[0]].layout for u in uses))
+        size = len(combined_table(uses)[0])
+        tensors[MULT] = TensorPlan(MULT, Layout((size,)), "advice", 0, rows)
+    plan = Plan(1, tensors, [], dict(model_plan.consts), (), (),
+                const_sources=dict(model_plan.const_sources), lookup_uses=uses)
+    return CertificatePlan(Packing.of(model_plan.consts), tuple(consts), plan)
+
+
+def absorb_header(t, vk) -> None:
+    """The statement: the model id, then the configuration (prover and verifier alike)."""
+    t.absorb_bytes("model id", vk.model_id)
+    t.absorb_bytes("config", json.dumps(vk.config, sort_keys=True, separators=(",", ":"))
+                   .encode())
+
+
+def lift(ext, v: int) -> tuple:
+    """An integer (any sign) as a K element."""
+    return ext.from_base(v % P)
+
+
+def recompose(ext, c: ConstRange, point, limb_values) -> tuple:
+    """c~(point) = lo·1~(point) + Σ_j 2^(8j) l_j~(point) (u~(point) alone when no limbs)."""
+    acc = ext.mul(lift(ext, c.lo), real_indicator(ext, c.layout, tuple(point)))
+    for j, v in enumerate(limb_values):
+        acc = ext.add(acc, ext.mul(lift(ext, 1 << (LIMB_BITS * j)), v))
+    return acc
+
+
+def verify_certificate(vk, data: bytes) -> None:
+    """Check the weight certificate ``data`` for ``vk`` (see the module docstring). Raises
+    VerificationError (not proven) or ProofFormatError (malformed bytes)."""
+    cp = certificate_plan(vk.graph)
+    ext = ext_field(vk.k)
+    t = VerifierTranscript(DOMAIN, data)
+    absorb_header(t, vk)
+    pcs = pcs_verifier(vk.config)
+    advice = Packing.of(cp.plan.advice_layouts())
+    adv_commitment = (t.recv_bytes("advice commitment", commitment_bytes(vk.config))
+                      if advice.slots else None)
+    ctx = VerifierContext(t, ext, cp.plan, {})
+    verify_lookups(ctx, cp.plan.lookup_uses)
+    for j, c in enumerate(cp.consts):
+        if c.widths:
+            rho = ctx.challenge_point(f"const {j} point", c.layout.n_vars)
+            vals = ctx.recv(f"const {j} limbs", len(c.limbs))
+            for limb, v in zip(c.limbs, vals):
+                ctx.claim(limb, rho, v)
+            ctx.const_claim(c.name, rho, recompose(ext, c, rho, vals))
+        else:
+            u = ctx.take(c.offset, f"const {j} merge")
+            if u is None:
+                raise VerificationError(f"weight certificate: no claim on constant {c.name}")
+            ctx.const_claim(c.name, u.point, ext.add(u.value, recompose(ext, c, u.point, [])))
+    if any(ctx.pending.values()):
+        raise VerificationError("weight certificate: claims left unreduced (malformed plan)")
+    padding = verify_padding(ctx, cp)
+    open_claims(ctx, pcs, advice, adv_commitment, ctx.advice_claims, [], "advice")
+    open_claims(ctx, pcs, cp.model, vk.commitment, ctx.model_claims, [padding], "model")
+    t.check_eof()
+
+
+def verify_padding(ctx, cp: CertificatePlan) -> EvalClaim:
+    """(Z): the zero-check of the model vector M outside the constants' real entries; returns
+    the claim on M it ends in."""
+    ext, n = ctx.ext, cp.model.n_vars
+    tau = ctx.challenge_point("padding point", n)
+    sub = verify_sumcheck(ctx.t, ext, ext.zero(), n, PAD_DEGREE, "padding sumcheck")
+    (m,) = ctx.recv("padding final")
+    outside = ext.sub(ext.one(), mask_mle(ext, cp, sub.point))
+    if not ext.eq(ext.mul(eq_eval(ext, tau, sub.point), ext.mul(outside, m)), sub.value):
+        raise VerificationError("weight certificate: the committed model vector is not zero "
+                                "outside its constants")
+    return EvalClaim(list(sub.point), m)
+
+
+def mask_mle(ext, cp: CertificatePlan, point) -> tuple:
+    """R~(point): R = 1 on the real entries of every constant's slot, 0 elsewhere."""
+    layouts = {c.name: c.layout for c in cp.consts}
+    acc = ext.zero()
+    for s in cp.model.slots:
+        sel = eq_eval_index(ext, point[s.n_vars :], s.offset >> s.n_vars)
+        real = real_indicator(ext, layouts[s.name], tuple(point[: s.n_vars]))
+        acc = ext.add(acc, ext.mul(sel, real))
+    return acc
+
+
+def open_claims(ctx, pcs, packing: Packing, commitment, named, whole, what: str) -> None:
+    """One merged opening of the claims on ``packing``'s vector: ``named`` (tensor, claim) on
+    its slots, ``whole`` on the vector itself."""
+    claims = [EvalClaim(list(packing.embed(n, tuple(c.point), ctx.ext)), c.value)
+              for n, c in named] + list(whole)
+    if not claims:
+        return
+    merged = verify_merge(ctx.t, ctx.ext, packing.n_vars, claims, f"open {what}")
+    pcs.verify(commitment, packing.n_vars, [merged.point], [as_ext(ctx.ext, merged.value)], ctx.t)

@@ -1,0 +1,169 @@
+"""Issue 9, finding 3: the model id binds every field of the verifying key, and the key file is
+checksummed. An attacker edits a key (the output scale, an ONNX name, a range, a table, the
+configuration …) and, to get past the checksum, recomputes it: every such key either fails to
+load or has another model id, so that the original proof no longer verifies against it."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import numpy as np
+import pytest
+from onnx import helper
+
+from helpers_models import make_model
+from tensorproof import api
+from tensorproof.errors import ProofFormatError, TensorProofError, VerificationError
+from tensorproof.verifier.keys import VerifyingKey, decode_vk_file, encode_vk_file
+from tensorproof.verifier.verify import verify
+
+RNG = np.random.default_rng(4)
+
+
+def _model() -> bytes:
+    """Conv → Relu → MaxPool → Flatten → Gemm → Sigmoid: requant, clamp, lookup and pooling."""
+    w = RNG.normal(size=(2, 1, 3, 3)).astype(np.float32)
+    fc = RNG.normal(size=(3, 18)).astype(np.float32)
+    nodes = [helper.make_node("Conv", ["x", "w"], ["c"], pads=[1, 1, 1, 1]),
+             helper.make_node("Relu", ["c"], ["r"]),
+             helper.make_node("MaxPool", ["r"], ["p"], kernel_shape=[2, 2], strides=[2, 2]),
+             helper.make_node("Flatten", ["p"], ["f"]),
+             helper.make_node("Gemm", ["f", "fc", "fb"], ["g"], transB=1),
+             helper.make_node("Sigmoid", ["g"], ["y"])]
+    return make_model(nodes, {"x": ["N", 1, 6, 6]}, {"y": ["N", 3]},
+                      {"w": w, "fc": fc, "fb": RNG.normal(size=3).astype(np.float32)})
+
+
+@pytest.fixture(scope="module")
+def signed():
+    x = RNG.normal(size=(16, 1, 6, 6))
+    pk = api.setup(api.compile(_model(), x))
+    proof = api.prove(pk, x[:2])
+    blob = pk.vk.to_bytes()
+    return blob, proof
+
+
+def _leaves(obj, path=()):
+    """(path, value) of every leaf of a JSON document."""
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            yield from _leaves(v, (*path, k))
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            yield from _leaves(v, (*path, i))
+    else:
+        yield path, obj
+
+
+def _changed(value):
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, int):
+        return value + 1
+    if isinstance(value, float):
+        return value * 10 if value else 1.0
+    if isinstance(value, str):
+        return value + "A"
+    return 0
+
+
+def _edit(doc, path, value):
+    doc = copy.deepcopy(doc)
+    target = doc
+    for p in path[:-1]:
+        target = target[p]
+    target[path[-1]] = value
+    return doc
+
+
+def _resealed(blob: bytes, doc) -> bytes:
+    """The key file with another key JSON and a recomputed checksum (what an attacker can do)."""
+    _, cert = decode_vk_file(blob)
+    return encode_vk_file(json.dumps(doc).encode(), cert)
+
+
+def _rejected(blob: bytes, proof, original: VerifyingKey) -> str:
+    """How a changed key is stopped: 'load' (the key itself is refused) or 'model id' (it names
+    another model: the proof is rejected, and so is the certificate, which is bound to the model
+    id). Fails the test if the changed key keeps the model id."""
+    try:
+        vk = VerifyingKey.from_bytes(blob, check_certificate=False)
+    except TensorProofError:
+        return "load"
+    if vk.model_id == original.model_id:
+        pytest.fail("a changed verifying key kept the model id")
+    with pytest.raises(VerificationError, match="another model"):
+        verify(vk, proof)
+    with pytest.raises(TensorProofError):
+        VerifyingKey.from_bytes(blob)
+    return "model id"
+
+
+def test_editing_the_output_scale_changes_the_model_id(signed):
+    """The finding itself: ×10 on the output scale used to keep the model id and the proof."""
+    blob, proof = signed
+    vk = VerifyingKey.from_bytes(blob)
+    doc = json.loads(decode_vk_file(blob)[0])
+    doc["outputs"][0]["scale"] *= 10
+    assert _rejected(_resealed(blob, doc), proof, vk) == "model id"
+
+
+def test_every_field_of_the_key_is_bound(signed):
+    blob, proof = signed
+    vk = VerifyingKey.from_bytes(blob)
+    doc = json.loads(decode_vk_file(blob)[0])
+    outcomes = {}
+    for path, value in _leaves(doc):
+        outcomes[path] = _rejected(_resealed(blob, _edit(doc, path, _changed(value))), proof, vk)
+    assert len(outcomes) > 100
+    assert set(outcomes.values()) <= {"load", "model id"}
+    # fields the verifier reports from are bound by the model id itself (not only by a check)
+    for path in [("outputs", 0, "scale"), ("outputs", 0, "onnx_name"), ("inputs", 0, "scale")]:
+        assert outcomes[path] == "model id", path
+
+
+def test_extra_fields_are_refused(signed):
+    blob, proof = signed
+    doc = json.loads(decode_vk_file(blob)[0])
+    for where in (doc, doc["graph"], doc["graph"]["nodes"][0]):
+        where["note"] = "ignored?"
+        with pytest.raises(ProofFormatError):
+            VerifyingKey.from_bytes(_resealed(blob, doc))
+        del where["note"]
+
+
+def test_flipped_byte_fails_the_checksum(signed):
+    blob, _ = signed
+    bad = bytearray(blob)
+    bad[len(blob) // 2] ^= 0x10
+    with pytest.raises(ProofFormatError, match="checksum"):
+        VerifyingKey.from_bytes(bytes(bad))
+
+
+def test_changed_certificate_is_rejected(signed):
+    blob, _ = signed
+    key_json, cert = decode_vk_file(blob)
+    bad = bytearray(cert)
+    bad[len(cert) // 3] ^= 1
+    with pytest.raises(TensorProofError):
+        VerifyingKey.from_bytes(encode_vk_file(key_json, bytes(bad)))
+    with pytest.raises(ProofFormatError, match="certificate"):
+        VerifyingKey.from_bytes(encode_vk_file(key_json, b""))
+
+
+def test_weak_commitment_parameters_are_refused(signed):
+    """A key author cannot lower the query count (and so the security level) of the openings."""
+    blob, _ = signed
+    doc = json.loads(decode_vk_file(blob)[0])
+    doc["config"]["queries"] = 20
+    with pytest.raises(ProofFormatError, match="bits of security"):
+        VerifyingKey.from_bytes(_resealed(blob, doc))
+
+
+def test_reported_values_come_from_the_bound_key(signed):
+    blob, proof = signed
+    vk = VerifyingKey.from_bytes(blob)
+    out = api.verify(vk, proof)
+    (q,) = vk.outputs
+    assert np.array_equal(out.values[q.onnx_name], proof.outputs[q.name] * q.scale)
