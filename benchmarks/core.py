@@ -22,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from field_bench import bench_mul  # noqa: E402
 from pcs_bench import bench_pcs  # noqa: E402
+from report import write_atomic  # noqa: E402
 from sumcheck_bench import bench_product, warm_up  # noqa: E402
 
 SIZES = (16, 20, 22)
@@ -70,12 +71,8 @@ def main() -> None:
     args = ap.parse_args()
     r = run((10, 12) if args.quick else SIZES, 1 if args.quick else 3)
     print_tables(r)
-    out = Path(args.json)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(".tmp")
-    tmp.write_text(json.dumps(r, indent=2))
-    os.replace(tmp, out)
-    print(f"\nwrote {out}")
+    write_atomic(Path(args.json), json.dumps(r, indent=2))
+    print(f"\nwrote {args.json}")
 
 
 if __name__ == "__main__":

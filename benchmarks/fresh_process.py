@@ -181,7 +181,8 @@ def main(argv: list[str] | None = None) -> int:
 
     if a.corpus:
         models.CORPUS = Path(a.corpus).resolve()
-    from vs_ezkl import environment, write_atomic
+    from report import write_atomic
+    from vs_ezkl import environment
 
     env = environment()
     report = {"date": env["date"], "git_commit": env["git_commit"], "repeats": a.repeats,

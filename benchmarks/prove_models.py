@@ -7,7 +7,6 @@ writes JSON. Medians of --repeats warm runs (numba compiled before timing).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import statistics
@@ -18,6 +17,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from models import build  # noqa: E402
+from report import save_rows  # noqa: E402
 from tensorproof import api  # noqa: E402
 from tensorproof.api.demo import bundled  # noqa: E402
 
@@ -76,12 +76,7 @@ def main() -> None:
         print(f"| {r['model']} | {r['batch']} | {r['compile_s']:.2f} s | {r['setup_s']:.2f} s "
               f"| {r['prove_s'] * 1e3:.0f} ms | {r['verify_s'] * 1e3:.0f} ms "
               f"| {r['proof_bytes'] / 1024:.0f} KiB |")
-    out = Path(args.json)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"date": time.strftime("%Y-%m-%d %H:%M:%S"), "rows": rows},
-                              indent=2))
-    os.replace(tmp, out)
+    save_rows(args.json, rows)
 
 
 if __name__ == "__main__":

@@ -594,13 +594,6 @@ def _notes(r: dict) -> list[str]:
 
 
 # ---------------------------------------------------------------- command line
-def write_atomic(path: Path, text: str) -> None:
-    """Write atomically (a temporary file beside it, then rename)."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--models", default=None, help="comma-separated names (default: all)")
@@ -622,6 +615,7 @@ def main(argv: list[str] | None = None) -> int:
         return child_main(*a.child)
     sys.path.insert(0, str(HERE))
     import models
+    from report import write_atomic
 
     if a.corpus:
         models.CORPUS = Path(a.corpus).resolve()

@@ -93,7 +93,7 @@ def compile_cmd(model: str, samples: str, output: str | None, bits: int, weight_
         cm, rep = compile_with_report(model, calibration, evaluation, bits=bits,
                                       weight_bits=weight_bits, method=method,
                                       percentile=percentile)
-        status.update("[bold]committing to the quantized weights...")
+        status.update("[bold]committing to the quantized weights and certifying their ranges...")
         pk = api.setup(cm)
         vk = pk.vk
         save_model(cm, out)
