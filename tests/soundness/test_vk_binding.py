@@ -13,8 +13,11 @@ import pytest
 from onnx import helper
 
 from helpers_models import make_model
+from protocol.step_harness import RAW_CONFIG, compiled, graph, node, spec
 from tensorproof import api
 from tensorproof.errors import ProofFormatError, TensorProofError, VerificationError
+from tensorproof.ir.model import CompiledModel, OutputQuant
+from tensorproof.prover.model import setup
 from tensorproof.verifier.keys import VerifyingKey, decode_vk_file, encode_vk_file
 from tensorproof.verifier.verify import verify
 
@@ -167,3 +170,53 @@ def test_reported_values_come_from_the_bound_key(signed):
     out = api.verify(vk, proof)
     (q,) = vk.outputs
     assert np.array_equal(out.values[q.onnx_name], proof.outputs[q.name] * q.scale)
+
+
+# ---- keys a model author crafts (found by an adversarial review) -----------------------------
+
+
+def _crafted(blob: bytes, edit) -> bytes:
+    doc = json.loads(decode_vk_file(blob)[0])
+    edit(doc)
+    return _resealed(blob, doc)
+
+
+def _set(path, value):
+    def edit(doc):
+        target = doc
+        for p in path[:-1]:
+            target = target[p]
+        target[path[-1]] = value
+    return edit
+
+
+@pytest.mark.parametrize("name, edit, match", [
+    ("NaN attribute", _set(("graph", "nodes", 0, "attrs", "note"), float("nan")), "NaN"),
+    ("infinite attribute", _set(("graph", "nodes", 1, "attrs", "note"), float("inf")),
+     "Infinity"),
+    ("huge blowup", _set(("config", "blowup"), 1 << 20), "exceed"),
+    ("negative output scale", _set(("outputs", 0, "scale"), -1.0), "scale"),
+    ("zero input scale", _set(("inputs", 0, "scale"), 0.0), "scale"),
+    ("input bits too narrow", _set(("inputs", 0, "bits"), 2), "bits"),
+    ("an output listed twice", lambda d: d["graph"]["outputs"].append(d["graph"]["outputs"][0]),
+     "twice"),
+], ids=lambda v: v if isinstance(v, str) else "")
+def test_crafted_key_is_refused_with_one_line(signed, name, edit, match):
+    blob, _ = signed
+    with pytest.raises(ProofFormatError, match=match) as e:
+        VerifyingKey.from_bytes(_crafted(blob, edit), check_certificate=False)
+    assert "\n" not in str(e.value)
+
+
+def test_two_outputs_reported_under_one_onnx_name_are_refused():
+    """api.verify reports values by ONNX name: two outputs under one name would hide one."""
+    specs = [spec("x", (4,), -20, 20), spec("g", (3,), -400, 400), spec("h", (3,), 0, 127)]
+    nodes = [node("linear", ["x"], "g", {"W": np.eye(4, 3, dtype=np.int64), "b": [0, 0, 0]}),
+             node("requant", ["g"], "h", {"mult": [16]}, shift=4, lo=0, hi=127, axis=-1)]
+    model = compiled(graph(["x"], ["g", "h"], specs, nodes))
+    outs = tuple(OutputQuant(q.name, "y", q.shape, q.scale) for q in model.outputs)
+    pk = setup(CompiledModel(model.graph, model.inputs, outs), dict(RAW_CONFIG))
+    with pytest.raises(ProofFormatError, match="one ONNX name"):
+        VerifyingKey.from_bytes(pk.vk.to_bytes())
+    good = setup(model, dict(RAW_CONFIG))
+    assert len(VerifyingKey.from_bytes(good.vk.to_bytes()).outputs) == 2

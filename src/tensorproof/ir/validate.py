@@ -108,6 +108,8 @@ def validate_graph(graph: IntGraph, values: bool = True) -> None:
         check_node(node, [graph.tensors[i] for i in node.inputs], graph.tensors[node.output],
                    values)
         defined.add(node.output)
+    if len(set(graph.outputs)) != len(graph.outputs):
+        raise CompileError("a graph output is listed twice")
     for name in graph.outputs:
         if name not in defined:
             raise CompileError(f"graph output {name!r} is never computed")

@@ -21,6 +21,11 @@ from .packing import Packing
 from .pcs.commitment import Commitment
 from .pcs.params import TARGET_SECURITY_BITS, LigeroParams, security_bits
 
+MAX_BLOWUP = 16
+"""Largest inverse code rate a key may ask for (the verifier re-encodes rows of blowup·2^b
+symbols: a huge blowup would make loading a key allocate without bound)."""
+MAX_QUERIES = 4096
+MAX_INPUT_BITS = 32
 CONFIG_KEYS = {"ligero": {"k", "pcs", "blowup", "queries"}, "raw": {"k", "pcs"}}
 """The configuration fields each commitment scheme needs."""
 IGNORED_KEYS = {"raw": {"blowup", "queries"}}
@@ -51,9 +56,18 @@ def _check(vk) -> None:
                                f"inputs are {list(g.inputs)}")
     for q in vk.inputs:
         spec = g.tensors[q.name]
-        if tuple(q.shape) != spec.shape or q.lo < spec.lo or q.hi > spec.hi or q.lo > q.hi:
+        half = 1 << (q.bits - 1) if 1 <= q.bits <= MAX_INPUT_BITS else 0
+        if (tuple(q.shape) != spec.shape or q.lo < spec.lo or q.hi > spec.hi or q.lo > q.hi
+                or not half or q.lo < -half or q.hi >= half):
             raise ProofFormatError(f"verifying key: input {q.name!r} quantization does not fit "
-                                   "the graph's input (shape or range)")
+                                   "the graph's input (shape, range or bits)")
+    for q in (*vk.inputs, *vk.outputs):
+        if not (0 < q.scale < float("inf")):
+            raise ProofFormatError(f"verifying key: tensor {q.name!r} has scale {q.scale}, "
+                                   "which is not positive and finite")
+    onnx_names = [q.onnx_name for q in vk.outputs]
+    if len(set(onnx_names)) != len(onnx_names):
+        raise ProofFormatError("verifying key: two outputs report under one ONNX name")
     if [q.name for q in vk.outputs] != list(g.outputs):
         raise ProofFormatError("verifying key: output quantization does not name the graph's "
                                "outputs in order")
@@ -85,6 +99,10 @@ def check_config(config: dict) -> None:
             params = LigeroParams(blowup=config["blowup"], n_queries=config["queries"], k=k)
         except ValueError as e:
             raise ProofFormatError(f"verifying key: {e}") from None
+        if params.blowup > MAX_BLOWUP or params.n_queries > MAX_QUERIES:
+            raise ProofFormatError(f"verifying key: commitment parameters (blowup "
+                                   f"{params.blowup}, {params.n_queries} queries) exceed the "
+                                   f"supported {MAX_BLOWUP} / {MAX_QUERIES}")
         bits = security_bits(params)
         if bits < TARGET_SECURITY_BITS:
             raise ProofFormatError(f"verifying key: commitment parameters give {bits:.1f} bits "

@@ -137,7 +137,7 @@ def decode_vk_file(data: bytes) -> tuple[bytes, bytes]:
 def parse_key_json(key_json: bytes, certificate: bytes = b"") -> VerifyingKey:
     """The key of a key JSON document: every field typed and bounded, ProofFormatError if not."""
     try:
-        d = json.loads(key_json.decode("utf-8"))
+        d = json.loads(key_json.decode("utf-8"), parse_constant=_no_constant)
         _need(isinstance(d, dict) and set(d) == KEY_FIELDS, f"fields {sorted(KEY_FIELDS)}")
         commitment = bytes.fromhex(_str(d["commitment"], "commitment"))
         config = d["config"]
@@ -163,6 +163,11 @@ def check_key(vk: VerifyingKey, check_certificate: bool = True) -> None:
     from .key_checks import check_structure
 
     check_structure(vk)
+    try:
+        vk.model_id  # noqa: B018 (the canonical JSON must exist: every value serializable)
+    except (ValueError, TypeError, RecursionError) as e:
+        raise ProofFormatError(f"malformed verifying key: cannot derive its model id "
+                               f"({type(e).__name__})") from None
     if check_certificate:
         from .certificate import verify_certificate
 
@@ -208,6 +213,11 @@ def _graph_json(graph: IntGraph) -> dict:
 
 
 # ---- typed parsing: every field checked before use -------------------------------------------
+
+
+def _no_constant(name: str):
+    """JSON's NaN / Infinity: never in a key (the model id's canonical JSON has no such thing)."""
+    raise ProofFormatError(f"malformed verifying key: {name} is not a number a key may hold")
 
 
 def _need(ok: bool, what: str) -> None:
