@@ -52,3 +52,46 @@ class PlanError(CompileError):
 
 class InputFileError(TensorProofError):
     """An input or sample file (.npy, .npz, .json) is unreadable, malformed or not numeric."""
+
+
+class InputError(TensorProofError, ValueError):
+    """Real or integer inputs do not fit the model: a wrong shape, batch 0, a missing input, or
+    (strict mode) values outside the calibrated range."""
+
+
+class InputRangeError(InputError):
+    """strict mode: some input values lie outside the calibrated range and would be clamped."""
+
+
+class InputMismatchError(VerificationError):
+    """The proof's public inputs are not the quantization of the inputs the verifier was given."""
+
+
+class ArgumentError(TensorProofError, TypeError):
+    """An API function got an argument of the wrong type (e.g. verify(proof, vk), swapped)."""
+
+
+class OutputPathError(TensorProofError, OSError):
+    """An output file cannot be written: a missing or read-only folder, a folder, a full disk."""
+
+
+class OutputConflictError(TensorProofError, ValueError):
+    """An output would overwrite an input, another output of the same command, or (without
+    --force) another model's artifacts or a file that is not tensorproof's."""
+
+
+class TensorProofWarning(UserWarning):
+    """Base class of the warnings tensorproof emits (the CLI prints each as one line)."""
+
+
+class InputRangeWarning(TensorProofWarning):
+    """Input values outside the calibrated range were clamped: the proof is of the clamped input."""
+
+
+class CalibrationWarning(TensorProofWarning):
+    """Calibration data too small or degenerate (constant, identical samples) to trust."""
+
+
+class ConfigError(TensorProofError):
+    """A proof configuration is unusable: an unknown commitment scheme, missing or unknown
+    fields, an unsupported field degree, or parameters below the required security level."""

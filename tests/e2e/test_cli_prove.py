@@ -84,9 +84,10 @@ def test_truncated_proof_and_wrong_key_file_are_clear_errors(workdir):
     if not (d / "p.tpp").exists():
         test_compile_prove_verify(d)
     (d / "trunc.tpp").write_bytes((d / "p.tpp").read_bytes()[:100])
-    for args in (["verify", d / "cnn.vk", d / "trunc.tpp"], ["verify", d / "cnn.tpm", d / "p.tpp"],
-                 ["verify", d / "missing.vk", d / "p.tpp"]):
+    for args, code in ((["verify", d / "cnn.vk", d / "trunc.tpp"], 1),  # proof rejected
+                       (["verify", d / "cnn.tpm", d / "p.tpp"], 2),  # bad input
+                       (["verify", d / "missing.vk", d / "p.tpp"], 3)):  # file error
         out = subprocess.run([sys.executable, "-m", "tensorproof.cli", *map(str, args)],
                              capture_output=True, text=True)
-        assert out.returncode == 1
+        assert out.returncode == code, out.stderr
         assert "Traceback" not in out.stderr and out.stderr.strip().count("\n") == 0, out.stderr

@@ -123,5 +123,5 @@ def test_the_installed_command_prints_no_trace(tmp_path):
     r = subprocess.run([sys.executable, "-c", "from tensorproof.cli import main; main()",
                         "compile", str(tmp_path / "bad.onnx"), "-c", str(tmp_path / "c.npy")],
                        capture_output=True, text=True, timeout=120)
-    assert r.returncode == 1
+    assert r.returncode == 2  # bad input (1: proof rejected, 3: file error)
     assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1

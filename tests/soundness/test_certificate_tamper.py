@@ -36,6 +36,7 @@ from tensorproof.verifier.certificate import DOMAIN, certificate_plan, verify_ce
 from tensorproof.verifier.keys import VerifyingKey
 from tensorproof.verifier.lookups import MULT
 from tensorproof.verifier.pcs_config import default_config
+from tensorproof.verifier.plan import MODEL
 
 LIGERO = default_config()
 REJECTED = (VerificationError, ProofFormatError)
@@ -255,7 +256,7 @@ def test_nonzero_padding_of_the_committed_vector_rejected(where):
     vector[slot.offset + 6 * 4 if where == "weight padding" else -1] = 7
     commitment, data = pcs_prover(RAW).commit(vector)
     pk.vk = VerifyingKey(pk.vk.graph, pk.vk.inputs, pk.vk.outputs, commitment, RAW)
-    pk._data = data
+    pk.prover_data[MODEL] = data
     pk.model_vector = lambda plan: vector
     with pytest.raises(VerificationError, match="padding"):
         verify_certificate(pk.vk, prove_certificate(pk))

@@ -302,11 +302,12 @@ def _entry(argv):
     main(list(argv))
 
 
-def _cli(*args) -> str:
+def _cli(*args, code: int = 2) -> str:
     """Run ``tensorproof *args`` through its entry point; assert that it failed with one line
-    on stderr and no traceback, and return that line."""
+    on stderr, exit status ``code`` (1: proof rejected, 2: bad input) and no traceback, and
+    return that line."""
     r = CliRunner().invoke(_entry, [str(a) for a in args])
-    assert isinstance(r.exception, SystemExit) and r.exit_code == 1, (r.exception, r.output)
+    assert isinstance(r.exception, SystemExit) and r.exit_code == code, (r.exception, r.output)
     lines = [s for s in r.stderr.splitlines() if s.strip()]
     assert len(lines) == 1 and "Traceback" not in r.output, r.output
     return lines[0]
@@ -328,7 +329,7 @@ def files(rich, tmp_path_factory):
 
 
 def test_cli_verify_prints_one_line_on_malformed_files(files):
-    assert "batch size 0" in _cli("verify", files / "m.vk", files / "batch0.tpp")
+    assert "batch size 0" in _cli("verify", files / "m.vk", files / "batch0.tpp", code=1)
     assert "bomb.vk" in _cli("verify", files / "bomb.vk", files / "batch0.tpp")
 
 
@@ -356,4 +357,4 @@ def test_cli_verify_on_mutated_proofs_is_one_line_or_verified(rich, files):
         path.write_bytes(m.data)
         if m.data == proof:
             continue
-        _cli("verify", files / "m.vk", path)
+        _cli("verify", files / "m.vk", path, code=1)

@@ -1,22 +1,39 @@
 """The `tensorproof` command line.
 
 Each sub-command lives in its own module and registers itself on :data:`app`. Errors that a user
-can cause (TensorProofError) are printed as one line and exit with status 1 — never a trace.
+can cause (TensorProofError, and I/O errors) are printed as one line, never a trace, with the
+exit status of :data:`EXIT_CODES`; tensorproof's warnings (TensorProofWarning) are printed as one
+line each.
 """
 
 from __future__ import annotations
 
 import sys
+import warnings
 
 import click
 
-from ..errors import TensorProofError
+from ..errors import TensorProofError, TensorProofWarning
+
+EXIT_REJECTED, EXIT_INPUT, EXIT_IO = 1, 2, 3
+EXIT_CODES = {0: "done / verified", EXIT_REJECTED: "proof rejected",
+              EXIT_INPUT: "bad usage or input", EXIT_IO: "file or I/O error"}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(context_settings={"help_option_names": ["-h", "--help"]},
+             epilog="Exit status: " + ", ".join(f"{k} {v}" for k, v in EXIT_CODES.items()) + ".")
 @click.version_option(package_name="tensorproof")
 def app() -> None:
     """tensorproof: prove that a neural network computed an output, verify in milliseconds."""
+
+
+def exit_code(e: BaseException) -> int:
+    """EXIT_IO for a file or I/O error (an OSError such as OutputPathError, or an error raised
+    because of one), EXIT_INPUT for any other error a user can cause."""
+    if isinstance(e, OSError) or isinstance(e.__cause__, OSError) \
+            or isinstance(e.__context__, OSError):
+        return EXIT_IO
+    return EXIT_INPUT
 
 
 def _register() -> None:
@@ -30,9 +47,22 @@ def _register() -> None:
                 raise
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """tensorproof's warnings as one line on stderr; others as Python shows them."""
+    if issubclass(category, TensorProofWarning):
+        click.echo(f"warning: {message}", err=True)
+    else:
+        _python_show_warning(message, category, filename, lineno, file, line)
+
+
+_python_show_warning = warnings.showwarning
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the `tensorproof` script."""
     _register()
+    warnings.showwarning = _show_warning
+    warnings.simplefilter("always", TensorProofWarning)
     try:
         app.main(args=argv, standalone_mode=False)
     except click.exceptions.Abort:
@@ -43,4 +73,8 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(e.exit_code)
     except TensorProofError as e:
         click.echo(f"error: {e}", err=True)
-        sys.exit(1)
+        sys.exit(exit_code(e))
+    except OSError as e:  # an I/O failure outside the checked paths: still one line
+        where = f" {e.filename!r}" if e.filename else ""
+        click.echo(f"error: I/O error{where}: {e.strerror or e}", err=True)
+        sys.exit(EXIT_IO)

@@ -4,6 +4,8 @@ accuracy report (float vs quantized top-1 agreement, output errors, per-layer pr
 
 from __future__ import annotations
 
+import json
+import time
 from pathlib import Path
 
 import click
@@ -34,7 +36,9 @@ def _summary_table(cm, out: Path) -> Table:
 
 
 def _accuracy_table(rep) -> Table:
-    t = Table(title=f"accuracy on {rep.n_samples} samples (float reference: {rep.reference})")
+    which = "calibration" if rep.data == "calibration" else "held-out (--eval)"
+    t = Table(title=f"accuracy on {rep.n_samples} {which} samples (float reference: "
+                    f"{rep.reference})")
     for col in ("output", "top-1 agreement", "max |error|", "mean |error|", "max |float|"):
         t.add_column(col, justify="right" if col != "output" else "left")
     for o in rep.outputs:
@@ -62,8 +66,9 @@ def _layers_table(cm) -> Table:
 @click.argument("model", type=click.Path(dir_okay=False))
 @click.option("--calibrate", "-c", "samples", required=True, type=click.Path(dir_okay=False),
               help="Sample inputs: .npy, .npz (by input name) or .json (EZKL's input.json).")
-@click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
-              help="Compiled model file [default: MODEL with suffix .tpm].")
+@click.option("--output", "-o", type=click.Path(), default=None,
+              help="Compiled model file [default: MODEL with suffix .tpm]; the keys go next to "
+                   "it (suffixes .tpk and .vk).")
 @click.option("--bits", default=8, show_default=True, type=click.IntRange(2, 16),
               help="Activation bit width.")
 @click.option("--weight-bits", default=8, show_default=True, type=click.IntRange(2, 16),
@@ -73,35 +78,74 @@ def _layers_table(cm) -> Table:
 @click.option("--percentile", default=99.99, show_default=True, type=click.FloatRange(50, 100),
               help="Percentile of |x| for --calibration percentile.")
 @click.option("--eval", "eval_samples", default=None, type=click.Path(dir_okay=False),
-              help="Samples for the accuracy report [default: the calibration samples].")
+              help="Held-out samples for the accuracy report [default: the calibration "
+                   "samples, an optimistic figure].")
 @click.option("--layers/--no-layers", default=True, show_default=True,
               help="Print the per-layer ranges.")
+@click.option("--force", is_flag=True,
+              help="Overwrite output files of a different model (another model id in the "
+                   "existing .vk: its proofs stop verifying) or files that are not tensorproof's.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print one JSON object (model id, files and sizes, accuracy, timings).")
 def compile_cmd(model: str, samples: str, output: str | None, bits: int, weight_bits: int,
-                method: str, percentile: float, eval_samples: str | None, layers: bool) -> None:
-    """Quantize MODEL (ONNX) to the exact integer graph that tensorproof proves."""
+                method: str, percentile: float, eval_samples: str | None, layers: bool,
+                force: bool, as_json: bool) -> None:
+    """Quantize MODEL (ONNX) to the exact integer graph that tensorproof proves.
+
+    Writes MODEL.tpm, MODEL.tpk and MODEL.vk (see -o) all or none; the output paths are checked
+    before any work."""
     from .. import api
     from ..frontend import compile_with_report
     from ..frontend.inputs import load_samples
-    from ..ir import save_model
+    from ..ir.modelfile import MAGIC as MODEL_MAGIC
+    from ..ir.modelfile import model_bytes
+    from ..prover.keyfile import MAGIC as PK_MAGIC
+    from ..prover.keyfile import pk_bytes
+    from ..verifier.keys import VK_MAGIC
+    from .files import check_kinds, check_outputs, check_same_model, existing_model_id, write_all
 
     out = Path(output) if output else Path(model).with_suffix(".tpm")
     vk_out, pk_out = out.with_suffix(".vk"), out.with_suffix(".tpk")
-    console = Console()
+    inputs = {"ONNX model": Path(model), "calibration samples": Path(samples)}
+    if eval_samples:
+        inputs["evaluation samples"] = Path(eval_samples)
+    check_outputs({"compiled model (.tpm)": out, "proving key (.tpk)": pk_out,
+                   "verifying key (.vk)": vk_out}, inputs)
+    check_kinds({out: ("compiled model", MODEL_MAGIC), pk_out: ("proving key", PK_MAGIC),
+                 vk_out: ("verifying key", VK_MAGIC)}, force)
+    old_id = existing_model_id(vk_out, force)
+    console = Console(stderr=as_json)  # with --json, stdout holds the JSON only
+    times = {}
     with console.status("[bold]compiling...") as status:
+        t0 = time.perf_counter()
         calibration = load_samples(samples)
         evaluation = load_samples(eval_samples) if eval_samples else None
         cm, rep = compile_with_report(model, calibration, evaluation, bits=bits,
                                       weight_bits=weight_bits, method=method,
                                       percentile=percentile)
+        times["compile"] = time.perf_counter() - t0
         status.update("[bold]committing to the quantized weights and certifying their ranges...")
+        t0 = time.perf_counter()
         pk = api.setup(cm)
+        times["setup"] = time.perf_counter() - t0
         vk = pk.vk
-        save_model(cm, out)
-        api.save_pk(pk, pk_out)
-        api.save_vk(vk, vk_out)
+        check_same_model(vk_out, old_id, vk.model_id)
+        files = {out: model_bytes(cm), pk_out: pk_bytes(pk), vk_out: vk.to_bytes()}
+        write_all(files)
+    if as_json:
+        click.echo(json.dumps({
+            "command": "compile", "model_id": vk.model_id.hex(),
+            "files": {str(p): len(b) for p, b in files.items()},
+            "inputs": [{"name": q.name, "shape": list(q.shape), "scale": q.scale, "lo": q.lo,
+                        "hi": q.hi} for q in cm.inputs],
+            "accuracy": rep.as_dict(), "timings_s": times}, indent=1))
+        return
     console.print(_summary_table(cm, out))
     console.print(f"proving key:   {pk_out}  (prove from it: no re-commitment)")
-    console.print(f"verifying key: {vk_out}  (model id {vk.model_id.hex()})")
+    console.print(f"verifying key: {vk_out}  (model id {vk.model_id.hex()})", soft_wrap=True)
     console.print(_accuracy_table(rep))
+    if rep.data == "calibration":
+        console.print("note: measured on the calibration samples themselves; pass --eval with "
+                      "held-out samples for a figure you can trust")
     if layers:
         console.print(_layers_table(cm))

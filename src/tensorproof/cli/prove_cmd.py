@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import sys
 import time
+from pathlib import Path
 
 import click
 import numpy as np
 from rich.console import Console
 
 from ..errors import ProofFormatError, TensorProofError, VerificationError
-from . import app
-
-
-def _shape_batch(x: np.ndarray, shape: tuple[int, ...], path: str) -> np.ndarray:
-    n = int(np.prod(shape))
-    if x.ndim >= 1 and tuple(x.shape[-len(shape):]) == tuple(shape) and x.ndim == len(shape) + 1:
-        return x
-    if x.size % n:
-        raise TensorProofError(f"{path}: {x.size} values do not fill samples of shape {shape}")
-    return x.reshape(-1, *shape)
+from . import EXIT_REJECTED, app
 
 
 def _proving_key(api, path: str, status):
@@ -41,37 +34,78 @@ def _proving_key(api, path: str, status):
 
 @app.command("prove")
 @click.argument("model_path", metavar="MODEL.tpk|MODEL.tpm")
-@click.option("--input", "-i", "input_path", required=True, help="Inputs (.npy or .json).")
+@click.option("--input", "-i", "input_path", required=True,
+              help="Inputs, batch first: .npy (one input), .npz (an array per input name) or "
+                   ".json (EZKL's input.json, or an object by input name).")
 @click.option("--output", "-o", "out", default="proof.tpp", show_default=True,
               help="Where to write the proof.")
 @click.option("--vk", "vk_out", default=None, help="Also write the verifying key here.")
-def prove_cmd(model_path: str, input_path: str, out: str, vk_out: str | None) -> None:
+@click.option("--strict", is_flag=True,
+              help="Refuse inputs outside the calibrated range instead of clamping them.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print one JSON object (model id, outputs, input hash, timings, sizes).")
+def prove_cmd(model_path: str, input_path: str, out: str, vk_out: str | None,
+              strict: bool, as_json: bool) -> None:
     """Prove the model's inference on a batch of inputs.
 
     MODEL is the proving key (.tpk) that `tensorproof compile` writes, or a compiled model
-    (.tpm), whose weights are then committed to again first."""
+    (.tpm), whose weights are then committed to again first. Each input is (batch, *shape) or,
+    for one sample, exactly the input's shape: nothing is reshaped. Values outside the
+    calibrated range are clamped with a warning per input (--strict: refused)."""
     from .. import api
-    from ..frontend.inputs import load_inputs
+    from ..frontend.inputs import load_model_inputs
+    from .files import check_outputs, write_all
 
-    console = Console()
+    outputs = {"proof": Path(out)}
+    if vk_out:
+        outputs["verifying key (--vk)"] = Path(vk_out)
+    check_outputs(outputs, {"model": Path(model_path), "input file": Path(input_path)})
+    # piped output never wraps a hash; with --json, stdout holds the JSON only
+    console = Console(soft_wrap=True, stderr=as_json)
     times = {}
     with console.status("loading the proving key...") as status:
         t0 = time.perf_counter()
         pk = _proving_key(api, model_path, status)
         times["load proving key"] = time.perf_counter() - t0
         model = pk.model
-        x = _shape_batch(load_inputs(input_path), model.inputs[0].shape, input_path)
+        xs = load_model_inputs(input_path, {q.name: q.shape for q in model.inputs})
+        q = api.quantize_inputs(pk, xs)
+        q.check(strict)
+        for msg in q.clamp_messages():
+            click.echo(f"warning: {msg}; --strict refuses such inputs", err=True)
         t0 = time.perf_counter()
-        proof = api.prove(pk, x, progress=lambda s: status.update(f"proving: {s}..."))
+        proof = api.prove(pk, q.ints, quantized=True,
+                          progress=lambda s: status.update(f"proving: {s}..."))
         times["prove"] = time.perf_counter() - t0
-    api.save_proof(proof, out)
-    if vk_out:
-        api.save_vk(pk.vk, vk_out)
+        files = {Path(out): proof.to_bytes()}
+        if vk_out:
+            files[Path(vk_out)] = pk.vk.to_bytes()
+        write_all(files)
+    if as_json:
+        _print_json({"command": "prove", "model_id": proof.model_id.hex(), "proof": out,
+                     "proof_bytes": len(files[Path(out)]), "batch": proof.batch,
+                     "input_hash": api.input_hash(proof.inputs), "clamped": q.clamped,
+                     **_outputs_json(model.outputs, proof.outputs), "timings_s": times})
+        return
     for step, secs in times.items():
         console.print(f"{step:28s} {secs:8.2f} s")
-    console.print(f"proof: {out} ({len(proof.to_bytes()):,} bytes), batch {proof.batch}, "
+    console.print(f"proof: {out} ({len(files[Path(out)]):,} bytes), batch {proof.batch}, "
                   f"model id {proof.model_id.hex()[:16]}…")
+    for name, n in q.clamped.items():
+        console.print(f"input {name}: {q.ints[name].shape}, {n} value{'s' if n != 1 else ''} "
+                      "clamped to the calibrated range")
+    console.print(f"input hash: {api.input_hash(proof.inputs)}", soft_wrap=True)
     _print_outputs(console, model.outputs, proof.outputs)
+
+
+def _outputs_json(quants, ints) -> dict:
+    """Every output, integers and dequantized values (full precision), by ONNX name."""
+    return {"outputs": {q.onnx_name: q.dequantize(ints[q.name]).tolist() for q in quants},
+            "outputs_int": {q.onnx_name: np.asarray(ints[q.name]).tolist() for q in quants}}
+
+
+def _print_json(obj: dict) -> None:
+    click.echo(json.dumps(obj, indent=1))
 
 
 def _print_outputs(console, quants, ints) -> None:
@@ -87,23 +121,77 @@ def _print_outputs(console, quants, ints) -> None:
             console.print(f"  … {len(flat) - 8} more")
 
 
+def _parse_proof(blob: bytes, path: str):
+    from ..verifier.proof import Proof
+
+    try:
+        return Proof.from_bytes(blob)
+    except ProofFormatError as e:
+        raise ProofFormatError(f"{path}: {e}") from None
+
+
+def _check_order(vk_path: str, proof_path: str) -> None:
+    """A one-line hint when the key and the proof are given the other way round."""
+    from ..verifier.keys import VK_MAGIC
+    from ..verifier.proof import MAGIC as PROOF_MAGIC
+
+    try:
+        with open(vk_path, "rb") as f:
+            head = f.read(len(VK_MAGIC))
+    except OSError:
+        return  # load_vk says why
+    if head.startswith(PROOF_MAGIC):
+        raise TensorProofError(f"{vk_path!r} is a proof, not a verifying key: the order is "
+                               "`tensorproof verify MODEL.vk PROOF.tpp`")
+
+
 @app.command("verify")
 @click.argument("vk_path", metavar="MODEL.vk")
 @click.argument("proof_path", metavar="PROOF.tpp")
-def verify_cmd(vk_path: str, proof_path: str) -> None:
-    """Verify a proof; exit 1 with the reason if it is rejected."""
-    from .. import api
+@click.option("--input", "-i", "input_path", default=None,
+              help="Also check that the proof is of these inputs (as for prove): exit 1 if its "
+                   "public inputs are not their quantization.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print one JSON object (verified, model id, outputs, input hash, timings).")
+def verify_cmd(vk_path: str, proof_path: str, input_path: str | None, as_json: bool) -> None:
+    """Verify a proof; exit 1 with the reason if it is rejected (a malformed proof included),
+    2 for a bad key or input file, 3 if a file cannot be read.
 
-    console = Console()
+    Prints the model id, the hash of the proven inputs (keccak256 of their canonical bytes:
+    tensorproof.api.input_hash) and the proven outputs."""
+    from .. import api
+    from ..frontend.inputs import load_model_inputs
+
+    console = Console(soft_wrap=True)  # piped output never wraps a hash
+    _check_order(vk_path, proof_path)
     vk = api.load_vk(vk_path)
-    proof = api.load_proof(proof_path)
+    try:
+        proof_bytes = Path(proof_path).read_bytes()
+    except OSError as e:
+        raise TensorProofError(f"cannot read proof file {proof_path!r}: {e.strerror}") from e
+    xs = None
+    if input_path is not None:
+        xs = load_model_inputs(input_path, {q.name: q.shape for q in vk.inputs})
     t0 = time.perf_counter()
     try:
-        result = api.verify(vk, proof)
+        proof = _parse_proof(proof_bytes, proof_path)
+        result = api.verify(vk, proof, inputs=xs)
     except (VerificationError, ProofFormatError) as e:
+        if as_json:
+            _print_json({"command": "verify", "verified": False, "reason": str(e)})
         click.echo(f"proof rejected: {e}", err=True)
-        sys.exit(1)
+        sys.exit(EXIT_REJECTED)
     secs = time.perf_counter() - t0
+    if as_json:
+        _print_json({"command": "verify", "verified": True, "model_id": vk.model_id.hex(),
+                     "batch": proof.batch, "proof_bytes": len(proof_bytes),
+                     "input_hash": result.input_hash, "inputs_checked": input_path is not None,
+                     **_outputs_json(vk.outputs, result.ints), "timings_s": {"verify": secs}})
+        return
     console.print(f"[bold green]verified[/] in {secs * 1e3:.1f} ms: model id "
                   f"{vk.model_id.hex()[:16]}…, batch {proof.batch}")
+    if input_path is not None:
+        console.print(f"the proven inputs are the quantization of {input_path}")
+    # soft_wrap: a hash is never broken across lines, whatever the terminal's width
+    console.print(f"input hash: {result.input_hash}", soft_wrap=True)
     _print_outputs(console, vk.outputs, result.ints)

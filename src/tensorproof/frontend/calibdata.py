@@ -4,8 +4,8 @@ Accepted: a numpy array (single-input models), a list of arrays (one per input, 
 input order), or a dict keyed by input name; files ``.npy``, ``.npz`` (keyed by input name) and
 ``.json`` — EZKL's ``{"input_data": [[flat floats], ...]}`` (one flat list per input), a dict
 ``{"input name": nested list}`` or a plain nested list. Each input is reshaped to
-(N, *per-sample shape) when its size allows it. Files are read by inputs.py (bounded, typed
-errors).
+(N, *per-sample shape) when its size allows it; zero samples are refused. Files are read by
+inputs.py (bounded, typed errors).
 """
 
 from __future__ import annotations
@@ -33,6 +33,9 @@ def _as_batch(name: str, data, shape: tuple[int, ...]) -> np.ndarray:
             raise CompileError(f"samples for input {name!r} of shape {a.shape} do not fit its "
                                f"per-sample shape {shape}")
         a = a.reshape((-1,) + shape)
+    if a.shape[0] == 0:
+        raise CompileError(f"no samples for input {name!r} (an array of shape {a.shape}): give "
+                           "at least one, ideally a hundred or more representative ones")
     if not np.all(np.isfinite(a)):
         raise CompileError(f"samples for input {name!r} hold NaN or infinite values")
     return a

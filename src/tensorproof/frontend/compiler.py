@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import os
+import warnings
 
 import numpy as np
 import onnx
 
-from ..errors import CompileError
+from ..errors import CalibrationWarning, CompileError
 from ..ir.model import CompiledModel, InputQuant, OutputQuant
 from ..ir.validate import validate_graph
 from ..quant import QuantConfig, Quantizer, observe
@@ -83,6 +84,31 @@ INTERNAL = (ValueError, TypeError, IndexError, KeyError, ArithmeticError, Memory
 """Exceptions that only a compiler bug (or an exotic model) raises: reported as one line."""
 
 
+MIN_CALIBRATION = 10
+"""Fewer calibration samples than this draw a CalibrationWarning."""
+
+
+def check_calibration(feeds: dict[str, np.ndarray]) -> None:
+    """Warn (CalibrationWarning) on too few samples, or an input whose samples are constant or
+    all identical: scales fitted on them clamp most real inputs."""
+    n = next(iter(feeds.values())).shape[0]
+    if n < MIN_CALIBRATION:
+        warnings.warn(CalibrationWarning(
+            f"only {n} calibration sample{'s' if n > 1 else ''}: scales fitted on so few clamp "
+            f"real inputs; give {MIN_CALIBRATION} or more (ideally 100+) representative ones"),
+            stacklevel=3)
+    for name, a in feeds.items():
+        if np.ptp(a) == 0:
+            what = f"constant (every value is {float(a.flat[0]):g})"
+        elif n > 1 and np.all(a == a[:1]):
+            what = f"the same sample {n} times"
+        else:
+            continue
+        warnings.warn(CalibrationWarning(
+            f"calibration samples of input {name!r} are {what}: give varied, representative "
+            "samples"), stacklevel=3)
+
+
 def _compile(path_or_model, calibration, cfg: QuantConfig):
     """(CompiledModel, ONNX model, float graph)."""
     model = load_onnx(path_or_model)
@@ -90,6 +116,7 @@ def _compile(path_or_model, calibration, cfg: QuantConfig):
     if isinstance(calibration, str | os.PathLike):
         calibration = load_samples(calibration)
     feeds = sample_feeds(fg.inputs, fg.input_shapes, calibration)
+    check_calibration(feeds)
     label, blob = _source(path_or_model)
     if blob is None:
         try:
@@ -112,7 +139,9 @@ def compile_onnx(path_or_model: str | os.PathLike | bytes | onnx.ModelProto,
     """Compile an ONNX model to the exact integer graph tensorproof proves.
 
     ``calibration``: sample inputs (an array for a single-input model, a list per input or a
-    dict by input name, or a .npy/.npz/.json file path). ``bits``: activation width (2..16);
+    dict by input name, or a .npy/.npz/.json file path), at least one sample (CompileError if
+    none; a CalibrationWarning for fewer than MIN_CALIBRATION or constant or identical samples).
+    ``bits``: activation width (2..16);
     ``weight_bits``: weights and constants; ``method``: "minmax" or "percentile".
     Raises CompileError (UnsupportedOpError, BoundError) with a one-line reason.
     """
@@ -124,9 +153,10 @@ def compile_onnx(path_or_model: str | os.PathLike | bytes | onnx.ModelProto,
 def compile_with_report(path_or_model, calibration: Calibration | str | os.PathLike,
                         eval_data: Calibration | str | os.PathLike | None = None, bits: int = 8,
                         **kwargs):
-    """compile_onnx, then the accuracy report on ``eval_data`` (default: the calibration
-    samples). Returns (CompiledModel, AccuracyReport); the report's summary is also stored in
-    the model's info under "accuracy"."""
+    """compile_onnx, then the accuracy report on ``eval_data`` (held-out samples; default: the
+    calibration samples, an optimistic figure: the report's ``data`` says which). Returns
+    (CompiledModel, AccuracyReport); the report's summary is also stored in the model's info
+    under "accuracy"."""
     from .report import accuracy_report
 
     cfg = QuantConfig(bits=bits, **kwargs)
@@ -135,8 +165,9 @@ def compile_with_report(path_or_model, calibration: Calibration | str | os.PathL
     if isinstance(data, str | os.PathLike):
         data = load_samples(data)
     feeds = sample_feeds(fg.inputs, fg.input_shapes, data)
+    which = "calibration" if eval_data is None else "held-out"
     try:
-        rep = accuracy_report(cm, model, fg, feeds)
+        rep = accuracy_report(cm, model, fg, feeds, which)
     except INTERNAL as e:
         raise CompileError(f"internal error while evaluating the compiled model: "
                            f"{type(e).__name__}: {e}") from None

@@ -1,5 +1,5 @@
-"""Input files of `tensorproof prove` and sample files of `tensorproof compile` (.npy, .npz,
-.json): strict, bounded parsing.
+"""Input files of `tensorproof prove` / `verify --input` and sample files of `tensorproof
+compile` (.npy, .npz, .json): strict, bounded parsing.
 
 Any malformed file raises InputFileError, one line naming the file (and the array). Arrays must
 be numeric (bool, integer or float: never object, string, structured or pickled data), non-empty
@@ -40,6 +40,8 @@ def load_inputs(path: str | os.PathLike) -> np.ndarray:
     or an object whose "input_data" (or "inputs") holds them; EZKL's one-entry list of inputs is
     unwrapped)."""
     where = str(path)
+    if Path(path).suffix.lower() in (".csv", ".txt", ".tsv", ".pt", ".pth", ".pkl", ".pickle"):
+        raise _unknown_format(where, Path(path).suffix.lower())
     blob = _read(path)
     if Path(path).suffix.lower() == ".npy":
         return _finite(_npy(io.BytesIO(blob), len(blob), where), where)
@@ -47,10 +49,100 @@ def load_inputs(path: str | os.PathLike) -> np.ndarray:
     if isinstance(data, dict):
         key = next((k for k in ("input_data", "inputs") if k in data), None)
         if key is None:
-            raise InputFileError(f"{where}: a JSON object needs an \"input_data\" entry")
+            raise InputFileError(f"{where}: a JSON object needs an \"input_data\" entry "
+                                 "(EZKL's input.json: {\"input_data\": [[flat values]]})")
         data = data[key]
         data = data[0] if isinstance(data, list) and len(data) == 1 else data
     return _finite(_numeric(data, where), where)
+
+
+_FORMATS = "use .npy, .npz (arrays by input name) or .json"
+
+
+def _unknown_format(where: str, suffix: str) -> InputFileError:
+    hint = ""
+    if suffix in (".csv", ".txt", ".tsv"):
+        hint = (f"; convert it with np.save('x.npy', np.loadtxt({where!r}, delimiter=',', "
+                "ndmin=2)), one row per flattened sample, then reshape the rows to the input's "
+                "shape")
+    elif suffix in (".pt", ".pth", ".pkl", ".pickle"):
+        hint = "; save tensors with np.save('x.npy', tensor.numpy())"
+    return InputFileError(f"{where}: unknown format {suffix or '(no suffix)'!r} "
+                          f"({_FORMATS}){hint}")
+
+
+def load_model_inputs(path: str | os.PathLike, shapes: dict[str, tuple[int, ...]]
+                      ) -> dict[str, np.ndarray]:
+    """Real inputs of a model whose inputs are ``shapes`` (name → per-sample shape, in the
+    model's order), by input name, for the API's shape checks (which never reshape):
+
+    - ``.npy``: the input of a single-input model;
+    - ``.npz``: one array per input name (a single array under any name for one input);
+    - JSON: a nested list (single input), an object keyed by input name, or EZKL's
+      ``{"input_data": [values of input 0, values of input 1, ...]}`` (one entry per input; one
+      nested list for a single-input model). EZKL flattens each input: a flat list whose length
+      is a multiple of the sample size is taken as that many samples in C order.
+    """
+    where, suffix = str(path), Path(path).suffix.lower()
+    if suffix not in (".npy", ".npz", ".json"):
+        raise _unknown_format(where, suffix)
+    names = list(shapes)
+    blob = _read(path)
+    if suffix == ".npy":
+        a = _finite(_npy(io.BytesIO(blob), len(blob), where), where)
+        if len(names) != 1:
+            raise InputFileError(f"{where}: the model has {len(names)} inputs {names}: give a "
+                                 ".npz with one array per input name, or a JSON object")
+        return {names[0]: a}
+    if suffix == ".npz":
+        arrays = {k: _finite(a, f"{where}[{k!r}]") for k, a in _npz(blob, where).items()}
+        if len(names) == 1 and len(arrays) == 1:
+            return {names[0]: next(iter(arrays.values()))}
+        return _by_name(arrays, names, where)
+    data = _json(blob, where)
+    if isinstance(data, list):
+        if len(names) != 1:
+            raise InputFileError(f"{where}: the model has {len(names)} inputs {names}: give "
+                                 "{\"input_data\": [one list per input]} or an object by "
+                                 "input name")
+        return {names[0]: _finite(_numeric(data, where), where)}
+    if not isinstance(data, dict):
+        raise InputFileError(f"{where}: JSON inputs must be a list or an object")
+    key = next((k for k in ("input_data", "inputs") if k in data), None)
+    if key is None:
+        if data and all(k in data for k in names):
+            return _by_name({k: _finite(_numeric(v, f"{where}[{k!r}]"), f"{where}[{k!r}]")
+                             for k, v in data.items()}, names, where)
+        raise InputFileError(f"{where}: a JSON object needs an \"input_data\" entry (EZKL's "
+                             f"input.json) or one entry per model input {names}; it has "
+                             f"{sorted(data)[:8]}")
+    per = data[key]
+    if not isinstance(per, list) or not per:
+        raise InputFileError(f"{where}: \"{key}\" must be a non-empty list (one per input)")
+    if len(names) == 1 and len(per) != 1:
+        per = [per]  # a plain nested list of the single input
+    if len(per) != len(names):
+        raise InputFileError(f"{where}: \"{key}\" holds {len(per)} inputs, the model has "
+                             f"{len(names)}: {names}")
+    out = {}
+    for name, values in zip(names, per):
+        label = f"{where} input {name!r}"
+        a = _finite(_numeric(values, label), label)
+        size = math.prod(shapes[name])
+        if a.ndim == 1 and a.shape != shapes[name] and size and a.size % size == 0:
+            a = a.reshape((-1, *shapes[name]))  # EZKL's flattened input
+        out[name] = a
+    return out
+
+
+def _by_name(arrays: dict[str, np.ndarray], names: list[str], where: str
+             ) -> dict[str, np.ndarray]:
+    missing = [n for n in names if n not in arrays]
+    extra = [k for k in arrays if k not in names]
+    if missing or extra:
+        raise InputFileError(f"{where}: arrays are named {sorted(arrays)[:8]}, the model's "
+                             f"inputs are {names} (missing {missing}, unknown {extra[:8]})")
+    return {n: arrays[n] for n in names}
 
 
 def load_samples(path: str | os.PathLike) -> Samples:
@@ -60,7 +152,7 @@ def load_samples(path: str | os.PathLike) -> Samples:
     list): what frontend.sample_feeds takes."""
     where, suffix = str(path), Path(path).suffix.lower()
     if suffix not in (".npy", ".npz", ".json"):
-        raise InputFileError(f"sample file {where!r}: unknown format (use .npy, .npz or .json)")
+        raise _unknown_format(where, suffix)
     blob = _read(path)
     if suffix == ".npy":
         return _finite(_npy(io.BytesIO(blob), len(blob), where), where)
@@ -119,7 +211,7 @@ def _numeric(data, where: str) -> np.ndarray:
 def _finite(a: np.ndarray, where: str) -> np.ndarray:
     """``a`` as float64; InputFileError if it is empty or holds NaN or infinities."""
     if a.size == 0:
-        raise InputFileError(f"{where}: no values")
+        raise InputFileError(f"{where}: no values (an array of shape {a.shape})")
     a = a.astype(np.float64)
     if not np.isfinite(a).all():
         raise InputFileError(f"{where}: NaN or infinite values")

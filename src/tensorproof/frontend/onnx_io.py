@@ -34,13 +34,27 @@ def load_onnx(src: str | os.PathLike | bytes | onnx.ModelProto) -> onnx.ModelPro
         try:
             model = onnx.load_from_string(blob)
         except Exception as e:  # protobuf raises DecodeError or RuntimeWarning-like errors
+            _not_torch(label, blob)
             raise CompileError(f"{label!r} is not a valid ONNX model "
                                f"({type(e).__name__})") from None
         if not model.graph.node and not model.graph.input:
+            _not_torch(label, blob)
             raise CompileError(f"{label!r} is not a valid ONNX model (empty or truncated graph)")
     with contextlib.suppress(Exception):  # advisory: our own evaluation fixes every shape
         model = onnx.shape_inference.infer_shapes(model)
     return model
+
+
+TORCH_SUFFIXES = (".pt", ".pth", ".ckpt", ".pkl")
+
+
+def _not_torch(label: str, blob: bytes) -> None:
+    """CompileError pointing to export_torch if a file that is not ONNX looks like PyTorch's (a
+    zip archive or a pickle, or a PyTorch file name)."""
+    if label.lower().endswith(TORCH_SUFFIXES) or blob[:4] == b"PK\x03\x04" or blob[:1] == b"\x80":
+        raise CompileError(f"{label!r} looks like a PyTorch file, not an ONNX model: export it "
+                           "first with tensorproof.frontend.export_torch(module, sample_input, "
+                           "'model.onnx')")
 
 
 def opset_version(model: onnx.ModelProto) -> int:

@@ -32,15 +32,17 @@ class OutputAccuracy:
 
 @dataclass(frozen=True)
 class AccuracyReport:
-    """Per-output figures, the float reference used and the number of samples."""
+    """Per-output figures, the float reference used, the number of samples and which samples
+    they are: "calibration" (the data the scales were fitted on: optimistic) or "held-out"."""
 
     outputs: tuple[OutputAccuracy, ...]
     reference: str
     n_samples: int
+    data: str = "calibration"
 
     def as_dict(self) -> dict:
         """JSON-friendly summary (stored in the compiled model's info)."""
-        return {"reference": self.reference, "n_samples": self.n_samples,
+        return {"reference": self.reference, "n_samples": self.n_samples, "data": self.data,
                 "outputs": [o.__dict__ for o in self.outputs]}
 
 
@@ -104,8 +106,9 @@ def quantized_outputs(cm: CompiledModel, feeds: dict[str, np.ndarray]) -> dict[s
 
 
 def accuracy_report(cm: CompiledModel, model: onnx.ModelProto | None, fg: FloatGraph,
-                    feeds: dict[str, np.ndarray]) -> AccuracyReport:
-    """Compare the compiled model with the float model on ``feeds``."""
+                    feeds: dict[str, np.ndarray], data: str = "calibration") -> AccuracyReport:
+    """Compare the compiled model with the float model on ``feeds`` (``data``: which samples
+    they are, "calibration" or "held-out")."""
     ref, which = float_outputs(model, fg, feeds)
     got = quantized_outputs(cm, feeds)
     rows = []
@@ -119,4 +122,4 @@ def accuracy_report(cm: CompiledModel, model: onnx.ModelProto | None, fg: FloatG
         rows.append(OutputAccuracy(o.onnx_name, top1, float(err.max(initial=0)),
                                    float(err.mean()) if err.size else 0.0,
                                    float(fin.max(initial=0))))
-    return AccuracyReport(tuple(rows), which, int(next(iter(feeds.values())).shape[0]))
+    return AccuracyReport(tuple(rows), which, int(next(iter(feeds.values())).shape[0]), data)

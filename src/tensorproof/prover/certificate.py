@@ -27,10 +27,10 @@ from ..verifier.certificate import (
 )
 from ..verifier.claims import EvalClaim
 from ..verifier.layout import padded_vector
-from ..verifier.packing import Packing
+from ..verifier.plan import MODEL
+from .commitments import commit_groups, open_groups, send_commitments
 from .context import ProverContext
 from .lookups import multiplicities, prove_lookups, real_rows
-from .merge import prove_merge
 from .sumcheck import prove_sumcheck
 from .vectors import pack
 
@@ -81,14 +81,10 @@ def prove_from_witness(pk, cp: CertificatePlan, ints: dict,
     ext, vf = ext_field(vk.k), vec_field(vk.k)
     tables = padded_tables(cp, ints)
     pcs = pk.pcs_prover()
-    advice = Packing.of(cp.plan.advice_layouts())
+    committed = commit_groups(cp.plan, pcs, tables, lambda group: pk.per_model(cp.plan, group))
     t = transcript if transcript is not None else ProverTranscript(DOMAIN)
     absorb_header(t, vk)
-    adv_vector, adv_data = None, None
-    if advice.slots:
-        adv_vector = pack(advice, tables)
-        adv_commitment, adv_data = pcs.commit(adv_vector)
-        t.send_bytes("advice commitment", adv_commitment)
+    send_commitments(t, committed)
     ctx = ProverContext(t, ext, vf, cp.plan, tables, ints)
     prove_lookups(ctx, cp.plan.lookup_uses)
     for j, c in enumerate(cp.consts):
@@ -103,11 +99,8 @@ def prove_from_witness(pk, cp: CertificatePlan, ints: dict,
             u = ctx.take(c.offset, f"const {j} merge")
             value = ext.add(as_ext(ext, u.value), recompose(ext, c, u.point, []))
             ctx.const_claim(c.name, u.point, value)
-    model_vector = pk.model_vector(cp.plan)
-    padding = prove_padding(ctx, cp, model_vector)
-    open_claims(ctx, pcs, advice, adv_data, adv_vector, ctx.advice_claims, [], "advice")
-    open_claims(ctx, pcs, cp.model, pk.model_data(cp.plan), model_vector, ctx.model_claims,
-                [padding], "model")
+    padding = prove_padding(ctx, cp, committed[MODEL].vector)
+    open_groups(ctx, pcs, committed, whole={MODEL: [padding]})
     return t.proof_bytes()
 
 
@@ -120,14 +113,3 @@ def prove_padding(ctx, cp: CertificatePlan, model_vector: np.ndarray) -> EvalCla
                                    PAD_DEGREE, "padding sumcheck", eq_point=tau)
     ctx.send("padding final", [finals[1]])
     return EvalClaim(list(point), finals[1])
-
-
-def open_claims(ctx, pcs, packing: Packing, data, vector, named, whole, what: str) -> None:
-    """Mirror of verifier.certificate.open_claims."""
-    claims = [EvalClaim(list(packing.embed(n, tuple(c.point), ctx.ext)), c.value)
-              for n, c in named] + list(whole)
-    if not claims:
-        return
-    regions = [packing.region(n) for n, _ in named] + [(0, 1 << packing.n_vars)] * len(whole)
-    merged = prove_merge(ctx.t, ctx.vf, vector, claims, f"open {what}", regions)
-    pcs.open(data, [merged.point], ctx.t)

@@ -1,5 +1,6 @@
 """The proving key file (.tpk): the compiled model, its verifying key and the weight
-commitment's prover data, so that a fresh process proves without re-committing.
+commitment's prover data (its scheme's codec: prover/pcs/registry.py), so that a fresh process
+proves without re-committing.
 
 Layout (little-endian; docs/internals.md, "Key files"):
 
@@ -8,12 +9,12 @@ Layout (little-endian; docs/internals.md, "Key files"):
 
 The header lists the body's parts (byte offsets, dtypes, shapes) and the body's SHA-256, a
 checksum against corruption. Loading re-derives what it can cheaply and checks the rest: the
-verifying key must be the one the model and the stored commitment give, the Merkle tree's
-inner levels must hash to its root and that root must be the commitment's; the committed
-matrix is rebuilt from the model's weights, never read. The RS-encoded matrix and the leaf
-hashes are trusted after the checksum: they are the prover's own data, and a wrong value
-there only makes the verifier reject the proofs made with it (soundness does not depend on
-this file).
+verifying key must be the one the model and the stored commitment give; the committed vector
+is rebuilt from the model's weights, never read; the scheme's codec checks its arrays against
+the commitment (Ligero: the Merkle tree's inner levels hash to its root, the commitment's).
+What a codec cannot check cheaply (Ligero's RS encoding and leaf hashes) is trusted after the
+checksum: it is the prover's own data, and a wrong value there only makes the verifier reject
+the proofs made with it (soundness does not depend on this file).
 """
 
 from __future__ import annotations
@@ -27,24 +28,19 @@ import numpy as np
 from ..errors import KeyFileError, TensorProofError
 from ..ir.model import CompiledModel
 from ..ir.modelfile import check_body, frame, model_bytes, parse_model, unframe
-from ..transcript.keccak import HASH_BYTES
-from ..transcript.keccak_batch import keccak256_rows
 from ..verifier.keys import VerifyingKey, strip_weights
 from ..verifier.lowering import build_plan
-from ..verifier.merkle import NODE_PREFIX
 from ..verifier.pcs.commitment import Commitment
-from ..verifier.pcs.params import matrix_shape
-from ..verifier.pcs_config import ligero_params
-from .merkle import MerkleTree
+from ..verifier.plan import MODEL
 from .model import ProvingKey, annotate_requant_ranges
-from .pcs.ligero import LigeroProverData
+from .pcs.registry import prover_scheme
 
 MAGIC = b"TPPKEY\x00\x00"
 VERSION = 1
 MAX_HEADER = 1 << 20
 MAX_ARRAYS = 64
 _ARRAY_DTYPES = {np.dtype(t).str: np.dtype(t) for t in ("<u8", "u1")}
-"""The dtypes of a key's arrays: the RS encoding (uint64) and the Merkle levels (uint8)."""
+"""The dtypes of a key's arrays (Ligero: the RS encoding, uint64, and the Merkle levels, uint8)."""
 
 
 def _pad8(n: int) -> int:
@@ -59,9 +55,7 @@ def pk_bytes(pk: ProvingKey) -> bytes:
     parts.append(b"\0" * _pad8(offset))
     offset += _pad8(offset)
     data = pk.model_data(build_plan(pk.model.graph, 1))
-    arrays = ({} if not isinstance(data, LigeroProverData) else
-              {"encoded": data.encoded, **{f"tree{i}": lv for i, lv in
-                                           enumerate(data.tree.levels)}})
+    arrays = prover_scheme(pk.vk.config["pcs"]).codec.encode(data)
     for name, a in arrays.items():
         a = np.ascontiguousarray(a)
         header["arrays"].append({"name": name, "dtype": a.dtype.str, "shape": list(a.shape),
@@ -151,32 +145,10 @@ def _assemble(model, vk: VerifyingKey, arrays: dict[str, np.ndarray]) -> Proving
         raise KeyFileError("the proving key's model and verifying key disagree")
     pk = ProvingKey(model, vk)
     plan = build_plan(model.graph, 1)
-    if vk.config.get("pcs") == "raw":  # its prover data is the table itself: re-commit
-        c, pk._data = pk.pcs_prover().commit(pk.model_vector(plan))
-        if c != vk.commitment:
-            raise KeyFileError("the proving key's weights do not match its commitment")
-        return pk
     commitment = Commitment.from_bytes(vk.commitment)
     vector = pk.model_vector(plan)
-    prm = ligero_params(vk.config)
-    a, b = matrix_shape(commitment.n_vars, prm)
     if len(vector) != 1 << commitment.n_vars:
         raise KeyFileError("the proving key's weights do not match its commitment's size")
-    levels = [arrays.get(f"tree{i}") for i in range(len(arrays) - 1)]
-    encoded = arrays.get("encoded")
-    if (encoded is None or encoded.shape != (1 << a, (1 << b) * prm.blowup)
-            or encoded.dtype != np.uint64 or not levels
-            or any(lv is None or lv.dtype != np.uint8 or lv.ndim != 2 for lv in levels)
-            or len(levels[0]) != encoded.shape[1]):
-        raise KeyFileError("the proving key's commitment data has the wrong shape")
-    for lo, hi in zip(levels, levels[1:], strict=False):
-        if lo.shape != (2 * len(hi), HASH_BYTES) or not np.array_equal(
-                keccak256_rows(np.ascontiguousarray(lo).reshape(-1, 2 * HASH_BYTES),
-                               NODE_PREFIX[0]), hi):
-            raise KeyFileError("the proving key's Merkle tree is inconsistent")
-    tree = MerkleTree.from_levels(levels)
-    if len(levels[-1]) != 1 or tree.root != commitment.root:
-        raise KeyFileError("the proving key's Merkle root is not its commitment")
-    matrix = vector.reshape(1 << a, 1 << b)
-    pk._data = LigeroProverData(commitment, matrix, encoded, tree)
+    codec = prover_scheme(vk.config.get("pcs")).codec
+    pk.prover_data[MODEL] = codec.decode(commitment, vector, arrays, vk.config)
     return pk

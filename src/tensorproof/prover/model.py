@@ -15,8 +15,8 @@ from ..ir.ranges import CONST_RANGES, RANGED_CONSTS, exact_ranges, fit_const_ran
 from ..verifier.keys import VerifyingKey, strip_weights
 from ..verifier.layout import padded_vector as padded
 from ..verifier.lowering import build_plan
-from ..verifier.packing import Packing
-from ..verifier.pcs_config import default_config
+from ..verifier.pcs_config import check_config, default_config
+from ..verifier.plan import MODEL
 from .certificate import prove_certificate
 from .pcs_config import pcs_prover
 from .vectors import const_arrays, pack
@@ -28,7 +28,9 @@ class ProvingKey:
 
     model: CompiledModel
     vk: VerifyingKey
-    _data: object = field(default=None, repr=False)
+    prover_data: dict[str, object] = field(default_factory=dict, repr=False)
+    """The scheme's prover data of each per-model group ("model"), made at setup or read from
+    a .tpk (prover/keyfile.py); recomputed on first use when absent."""
 
     def consts(self, plan) -> dict[str, np.ndarray]:
         return const_arrays(plan, self.model.graph)
@@ -38,12 +40,19 @@ class ProvingKey:
 
     def model_vector(self, plan) -> np.ndarray:
         tables = {n: padded(plan.consts[n], a) for n, a in self.consts(plan).items()}
-        return pack(Packing.of(plan.consts), tables)
+        return pack(plan.commitments[MODEL].packing, tables)
 
     def model_data(self, plan):
-        if self._data is None:
-            _, self._data = self.pcs_prover().commit(self.model_vector(plan))
-        return self._data
+        if MODEL not in self.prover_data:
+            _, self.prover_data[MODEL] = self.pcs_prover().commit(self.model_vector(plan))
+        return self.prover_data[MODEL]
+
+    def per_model(self, plan, group: str) -> tuple[np.ndarray, bytes, object]:
+        """(vector, commitment, prover data) of a per-model group of ``plan``: the constants
+        ("model", the key's commitment) are the only one."""
+        if group != MODEL:
+            raise ValueError(f"the proving key holds no per-model group {group!r}")
+        return self.model_vector(plan), self.vk.commitment, self.model_data(plan)
 
 
 def annotate_requant_ranges(graph: IntGraph) -> IntGraph:
@@ -85,14 +94,16 @@ def declare_const_ranges(graph: IntGraph) -> IntGraph:
 def setup(model: CompiledModel, config: dict | None = None, certify: bool = True) -> ProvingKey:
     """Commit to the model's weights; return its proving key (whose .vk is public) with the
     weight certificate (prover/certificate.py) in its verifying key. ProverError when a
-    committed constant leaves its declared range; ``certify=False`` skips the certificate (a
+    committed constant leaves its declared range, ConfigError (one line) for an unknown scheme
+    or unusable parameters in ``config``; ``certify=False`` skips the certificate (a
     key that no verifier accepts: for tests of what the certificate catches)."""
     config = dict(config or default_config())
+    check_config(config)  # ConfigError now, not a key that no verifier loads
     graph = annotate_requant_ranges(declare_const_ranges(model.graph))
     model = CompiledModel(graph, model.inputs, model.outputs, model.info)
     plan = build_plan(model.graph, 1)
     pk = ProvingKey(model, None)  # type: ignore[arg-type]
-    commitment, pk._data = pcs_prover(config).commit(pk.model_vector(plan))
+    commitment, pk.prover_data[MODEL] = pcs_prover(config).commit(pk.model_vector(plan))
     pk.vk = VerifyingKey(strip_weights(model.graph), model.inputs, model.outputs, commitment,
                          config)
     if certify:

@@ -1,22 +1,18 @@
-"""The commitment prover selected by a proof configuration (see verifier/pcs_config.py)."""
+"""The commitment prover selected by a proof configuration, through the scheme registry
+(prover/pcs/registry.py; see verifier/pcs_config.py)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..verifier.pcs_config import ligero_params
-from .pcs.ligero import LigeroPCS
-from .pcs.raw import RawPCS
+from .pcs.registry import CommitmentProver, prover_scheme
 
 
 class PCSProver:
     """commit(vector) -> (commitment bytes, prover data); open(data, points, transcript)."""
 
     def __init__(self, config: dict):
-        if config.get("pcs") == "raw":
-            self.inner = RawPCS(int(config["k"]))
-        else:
-            self.inner = LigeroPCS(ligero_params(config))
+        self.inner: CommitmentProver = prover_scheme(config.get("pcs")).prover(config)
 
     def commit(self, vector: np.ndarray):
         c, data = self.inner.commit(vector)

@@ -1,8 +1,9 @@
 """Prove a batch of inferences of a compiled model: the prover twin of verifier/verify.py.
 
 Witness: the plan's forward pass on the integer inputs (every step's exact int64 output), the
-steps' extra advice (quotients, remainders, …) and the lookups' multiplicities. The advice is
-committed once; then the claims run backwards exactly as verify.py describes.
+steps' extra advice (quotients, remainders, …) and the lookups' multiplicities. Every per-proof
+commitment group (the advice) is committed once (prover/commitments.py); then the claims run
+backwards exactly as verify.py describes, and every group is opened once.
 """
 
 from __future__ import annotations
@@ -15,19 +16,16 @@ from ..errors import ProverError
 from ..field.scalar import ext_field
 from ..field.vec import vec_field
 from ..transcript import ProverTranscript
-from ..verifier.claims import EvalClaim
 from ..verifier.layout import padded_vector as padded
 from ..verifier.lowering import build_plan
-from ..verifier.packing import Packing
 from ..verifier.plan import Plan
 from ..verifier.proof import Proof
 from ..verifier.verify import DOMAIN, absorb_statement
+from .commitments import commit_groups, open_groups, send_commitments
 from .context import ProverContext
 from .layers import step_module
 from .lookups import multiplicities, prove_lookups
-from .merge import prove_merge
 from .model import ProvingKey
-from .vectors import pack
 
 Progress = Callable[[str], None]
 
@@ -67,14 +65,11 @@ def prove(pk: ProvingKey, inputs: dict[str, np.ndarray], progress: Progress | No
     k = vk.k
     vf, ext = vec_field(k), ext_field(k)
     say("commit")
-    advice = Packing.of(plan.advice_layouts())
     pcs = pk.pcs_prover()
-    has_advice = bool(advice.slots)
-    adv_commitment, adv_data = pcs.commit(pack(advice, tables)) if has_advice else (b"", None)
+    committed = commit_groups(plan, pcs, tables, lambda group: pk.per_model(plan, group))
     t = ProverTranscript(DOMAIN)
     absorb_statement(t, vk.model_id, k, batch, inputs, outputs)
-    if has_advice:  # a graph without advice has no advice commitment (nothing to bind)
-        t.send_bytes("advice commitment", adv_commitment)
+    send_commitments(t, committed)  # an empty group has no commitment (nothing to bind)
     ctx = ProverContext(t, ext, vf, plan, tables, ints)
     say("lookups")
     prove_lookups(ctx, plan.lookup_uses)
@@ -84,18 +79,6 @@ def prove(pk: ProvingKey, inputs: dict[str, np.ndarray], progress: Progress | No
         step = plan.steps[i]
         step_module(step.op).prove(ctx, i, step)
     say("openings")
-    _open(ctx, pcs, advice, adv_data, pack(advice, tables), ctx.advice_claims, "advice")
-    model = Packing.of(plan.consts)
-    _open(ctx, pcs, model, pk.model_data(plan), pack(model, tables), ctx.model_claims, "model")
+    open_groups(ctx, pcs, committed)
     public_inputs = {n: np.asarray(v, dtype=np.int64) for n, v in inputs.items()}
     return Proof(k, batch, vk.model_id, public_inputs, outputs, t.proof_bytes())
-
-
-def _open(ctx, pcs, packing: Packing, data, vector, claims, what: str) -> None:
-    if not claims:
-        return
-    embedded = [EvalClaim(list(packing.embed(n, tuple(c.point), ctx.ext)), c.value)
-                for n, c in claims]
-    regions = [packing.region(n) for n, _ in claims]
-    merged = prove_merge(ctx.t, ctx.vf, vector, embedded, f"open {what}", regions)
-    pcs.open(data, [merged.point], ctx.t)

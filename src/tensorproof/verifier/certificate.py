@@ -24,8 +24,9 @@ Construction (one LogUp for every constant, verifier/lookups.py, plus one zero-c
     c~(ρ) = lo·1~(ρ) + Σ_j 2^(8j) l_j~(ρ), so c = lo·1 + Σ_j 2^(8j) l_j as polynomials;
   * (Z): Σ_y eq(τ, y)·(1 − R(y))·M(y) = 0 (degree 3), R = the real entries of every slot, with
     R~ in closed form (layout.real_indicator with each slot's selector), ending in a claim on M.
-Claims on the limbs and the multiplicities are opened from the certificate's advice commitment,
-claims on the constants and M from the model commitment (both merged, verifier/merge.py).
+The certificate's plan declares the usual two commitment groups (plan.py): its own ``advice``
+(per proof: limbs and multiplicities) and the key's ``model`` (per model: the constants, with
+the zero-check's claim on the whole vector M); verifier/commitments.py reads and opens them.
 
 Transcript (domain DOMAIN): absorb the model id (binds the commitment, the graph with its
 declared ranges and the configuration) and the configuration; the advice commitment; the
@@ -52,18 +53,18 @@ from ..field.scalar import ext_field
 from ..ir.graph import IntGraph
 from ..ir.ranges import declared_const_range
 from ..ir.validate import check_const_ranges
-from ..poly.mle import as_ext, eq_eval, eq_eval_index
+from ..poly.mle import eq_eval, eq_eval_index
 from ..transcript import VerifierTranscript
 from .claims import EvalClaim
+from .commitments import open_groups, read_commitments
 from .context import VerifierContext
 from .layout import Layout, real_indicator
 from .lookups import MULT, LookupUse, combined_table, range_table, verify_lookups
 from .lowering import build_plan
-from .merge import verify_merge
 from .names import Internal, TensorName, sort_key
 from .packing import Packing
-from .pcs_config import commitment_bytes, pcs_verifier
-from .plan import Plan, TensorPlan
+from .pcs_config import pcs_verifier
+from .plan import MODEL, Plan, TensorPlan
 from .sumcheck import verify_sumcheck
 
 DOMAIN = b"tensorproof/weight-certificate/v1"
@@ -103,13 +104,17 @@ class ConstRange:
 
 @dataclass(frozen=True)
 class CertificatePlan:
-    """What both sides derive from the key's graph: the model commitment's packing, the
-    constants with their ranges, and a lookup-only Plan (u columns virtual, limbs and the
-    multiplicities advice) that drives verifier/lookups.py and the claim contexts."""
+    """What both sides derive from the key's graph: the constants with their ranges, and a
+    lookup-only Plan (u columns virtual, limbs and the multiplicities advice; the constants in
+    its model group) that drives verifier/lookups.py, the claim contexts and the openings."""
 
-    model: Packing
     consts: tuple[ConstRange, ...]
     plan: Plan
+
+    @property
+    def model(self) -> Packing:
+        """The model commitment's packing (that of ``build_plan(graph, 1)``'s constants)."""
+        return self.plan.commitments[MODEL].packing
 
 
 def certificate_plan(graph: IntGraph) -> CertificatePlan:
@@ -139,7 +144,8 @@ def certificate_plan(graph: IntGraph) -> CertificatePlan:
         tensors[MULT] = TensorPlan(MULT, Layout((size,)), "advice", 0, rows)
     plan = Plan(1, tensors, [], dict(model_plan.consts), (), (),
                 const_sources=dict(model_plan.const_sources), lookup_uses=uses)
-    return CertificatePlan(Packing.of(model_plan.consts), tuple(consts), plan)
+    plan.declare_commitments()
+    return CertificatePlan(tuple(consts), plan)
 
 
 def absorb_header(t, vk) -> None:
@@ -170,9 +176,7 @@ def verify_certificate(vk, data: bytes) -> None:
     t = VerifierTranscript(DOMAIN, data)
     absorb_header(t, vk)
     pcs = pcs_verifier(vk.config)
-    advice = Packing.of(cp.plan.advice_layouts())
-    adv_commitment = (t.recv_bytes("advice commitment", commitment_bytes(vk.config))
-                      if advice.slots else None)
+    commitments = read_commitments(t, cp.plan, vk.config, vk.commitments)
     ctx = VerifierContext(t, ext, cp.plan, {})
     verify_lookups(ctx, cp.plan.lookup_uses)
     for j, c in enumerate(cp.consts):
@@ -190,8 +194,7 @@ def verify_certificate(vk, data: bytes) -> None:
     if any(ctx.pending.values()):
         raise VerificationError("weight certificate: claims left unreduced (malformed plan)")
     padding = verify_padding(ctx, cp)
-    open_claims(ctx, pcs, advice, adv_commitment, ctx.advice_claims, [], "advice")
-    open_claims(ctx, pcs, cp.model, vk.commitment, ctx.model_claims, [padding], "model")
+    open_groups(ctx, pcs, commitments, whole={MODEL: [padding]})
     t.check_eof()
 
 
@@ -218,14 +221,3 @@ def mask_mle(ext, cp: CertificatePlan, point) -> tuple:
         real = real_indicator(ext, layouts[s.name], tuple(point[: s.n_vars]))
         acc = ext.add(acc, ext.mul(sel, real))
     return acc
-
-
-def open_claims(ctx, pcs, packing: Packing, commitment, named, whole, what: str) -> None:
-    """One merged opening of the claims on ``packing``'s vector: ``named`` (tensor, claim) on
-    its slots, ``whole`` on the vector itself."""
-    claims = [EvalClaim(list(packing.embed(n, tuple(c.point), ctx.ext)), c.value)
-              for n, c in named] + list(whole)
-    if not claims:
-        return
-    merged = verify_merge(ctx.t, ctx.ext, packing.n_vars, claims, f"open {what}")
-    pcs.verify(commitment, packing.n_vars, [merged.point], [as_ext(ctx.ext, merged.value)], ctx.t)

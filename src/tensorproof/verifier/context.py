@@ -1,10 +1,10 @@
 """The verifier's bookkeeping while it walks the plan backwards: where each claim goes.
 
-A claim T~(z) = v lands according to T's kind (plan.py):
-  input/output  public: the verifier evaluates T~(z) itself and rejects on a mismatch;
-  advice        committed by the prover: collected, opened once at the end (accumulator);
+A claim T~(z) = v lands according to T's visibility (plan.py):
+  committed     (per proof or per model) collected under T's commitment group, opened once per
+                group at the end (verifier/commitments.py);
+  public        the verifier evaluates T~(z) itself and rejects on a mismatch;
   virtual       pending until the step that produced T reduces it (several are merged first).
-Claims on model constants are collected for the single opening of the model commitment.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections import defaultdict
 
 import numpy as np
 
-from ..errors import VerificationError
+from ..errors import PlanError, VerificationError
 from ..field.scalar import ExtField
 from ..field.vec import vec_field
 from ..poly.mle import as_ext, evaluate
@@ -27,24 +27,31 @@ class ClaimBook:
     """Routing shared by the prover's and the verifier's contexts."""
 
     def __init__(self, transcript, ext: ExtField, plan: Plan):
+        if not plan.commitments:
+            raise PlanError("the plan declares no commitment groups (Plan.declare_commitments)")
         self.t, self.ext, self.plan, self.k = transcript, ext, plan, ext.k
         self.pending: dict[str, list[EvalClaim]] = defaultdict(list)
-        self.advice_claims: list[tuple[str, EvalClaim]] = []
-        self.model_claims: list[tuple[str, EvalClaim]] = []
+        self.group_claims: dict[str, list[tuple[str, EvalClaim]]] = {
+            g: [] for g in plan.commitments}
+        """Claims on committed tensors, by commitment group, in the order they were made."""
 
     def claim(self, tensor: str, point, value) -> None:
         """Record T~(point) = value for plan tensor `tensor`."""
         c = EvalClaim(list(point), tuple(value))
-        kind = self.plan.tensors[tensor].kind
-        if kind in ("input", "output"):
+        group = self.plan.group_of(tensor)
+        if group is not None:
+            self.group_claims[group].append((tensor, c))
+        elif self.plan.tensors[tensor].kind in ("input", "output"):
             self.check_public(tensor, c)
-        elif kind == "advice":
-            self.advice_claims.append((tensor, c))
         else:
             self.pending[tensor].append(c)
 
     def const_claim(self, const: str, point, value) -> None:
-        self.model_claims.append((const, EvalClaim(list(point), tuple(value))))
+        """Record c~(point) = value for model constant `const` (committed in its group)."""
+        group = self.plan.group_of(const)
+        if group is None:
+            raise PlanError(f"constant {const!r} is in no commitment group")
+        self.group_claims[group].append((const, EvalClaim(list(point), tuple(value))))
 
     def check_public(self, tensor: str, c: EvalClaim) -> None:
         """Public tensors: nothing to prove on the prover's side."""

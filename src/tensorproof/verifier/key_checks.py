@@ -13,23 +13,14 @@ protocol can prove soundly:
 
 from __future__ import annotations
 
-from ..errors import ProofFormatError, TensorProofError
-from ..field.params import EXTENSION_DEGREES
+from ..errors import ConfigError, ProofFormatError, TensorProofError
 from ..ir.validate import validate_graph
+from . import pcs_config
 from .lowering import build_plan
-from .packing import Packing
 from .pcs.commitment import Commitment
-from .pcs.params import TARGET_SECURITY_BITS, LigeroParams, security_bits
+from .plan import MODEL
 
-MAX_BLOWUP = 16
-"""Largest inverse code rate a key may ask for (the verifier re-encodes rows of blowup·2^b
-symbols: a huge blowup would make loading a key allocate without bound)."""
-MAX_QUERIES = 4096
 MAX_INPUT_BITS = 32
-CONFIG_KEYS = {"ligero": {"k", "pcs", "blowup", "queries"}, "raw": {"k", "pcs"}}
-"""The configuration fields each commitment scheme needs."""
-IGNORED_KEYS = {"raw": {"blowup", "queries"}}
-"""Fields a scheme may carry and does not read (still bound by the model id)."""
 
 
 def check_structure(vk) -> None:
@@ -76,34 +67,14 @@ def _check(vk) -> None:
             raise ProofFormatError(f"verifying key: output {q.name!r} has the wrong shape")
     plan = build_plan(g, 1)
     c = Commitment.from_bytes(vk.commitment)
-    if c.n_vars != Packing.of(plan.consts).n_vars:
+    if c.n_vars != plan.commitments[MODEL].packing.n_vars:
         raise ProofFormatError("verifying key: the commitment's size is not the model's")
 
 
 def check_config(config: dict) -> None:
-    """A supported field degree and scheme, exactly its fields, and ≥ TARGET_SECURITY_BITS."""
-    scheme = config.get("pcs")
-    if scheme not in CONFIG_KEYS:
-        raise ProofFormatError(f"verifying key: unknown commitment scheme {scheme!r} "
-                               f"(known: {sorted(CONFIG_KEYS)})")
-    if not CONFIG_KEYS[scheme] <= set(config) <= CONFIG_KEYS[scheme] | IGNORED_KEYS.get(scheme,
-                                                                                   set()):
-        raise ProofFormatError(f"verifying key: configuration fields {sorted(config)}, "
-                               f"expected {sorted(CONFIG_KEYS[scheme])}")
-    k = config["k"]
-    if not isinstance(k, int) or isinstance(k, bool) or k not in EXTENSION_DEGREES:
-        raise ProofFormatError(f"verifying key: field degree {k!r} is not one of "
-                               f"{EXTENSION_DEGREES}")
-    if scheme == "ligero":
-        try:
-            params = LigeroParams(blowup=config["blowup"], n_queries=config["queries"], k=k)
-        except ValueError as e:
-            raise ProofFormatError(f"verifying key: {e}") from None
-        if params.blowup > MAX_BLOWUP or params.n_queries > MAX_QUERIES:
-            raise ProofFormatError(f"verifying key: commitment parameters (blowup "
-                                   f"{params.blowup}, {params.n_queries} queries) exceed the "
-                                   f"supported {MAX_BLOWUP} / {MAX_QUERIES}")
-        bits = security_bits(params)
-        if bits < TARGET_SECURITY_BITS:
-            raise ProofFormatError(f"verifying key: commitment parameters give {bits:.1f} bits "
-                                   f"of security, below the required {TARGET_SECURITY_BITS}")
+    """A registered scheme, exactly its fields, a supported field degree and parameters at the
+    required security level (pcs_config.check_config, the scheme registry's checks)."""
+    try:
+        pcs_config.check_config(config)
+    except ConfigError as e:
+        raise ProofFormatError(f"verifying key: {e}") from None

@@ -39,6 +39,7 @@ from ..ir.graph import IntGraph, Node, TensorSpec
 from ..ir.model import InputQuant, OutputQuant
 from ..ir.modelfile import check_body, frame, json_default, unframe
 from ..transcript import keccak256
+from .plan import MODEL
 
 VK_MAGIC = b"TPVKEY\x00\x00"
 VK_VERSION = 2
@@ -68,6 +69,11 @@ class VerifyingKey:
     @property
     def k(self) -> int:
         return int(self.config["k"])
+
+    @property
+    def commitments(self) -> dict[str, bytes]:
+        """The commitment of every per-model group of the plan (its constants: "model")."""
+        return {MODEL: self.commitment}
 
     @cached_property
     def model_id(self) -> bytes:

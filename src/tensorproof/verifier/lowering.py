@@ -84,6 +84,7 @@ def build_plan(graph, batch: int) -> Plan:
     plan = Plan(batch, b.tensors, b.steps, b.consts, tuple(graph.inputs), tuple(graph.outputs),
                 b.const_sources)
     _add_step_advice(plan)
+    plan.declare_commitments()
     return plan
 
 

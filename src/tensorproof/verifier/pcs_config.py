@@ -1,42 +1,50 @@
 """The proof configuration (challenge field degree, commitment scheme and its parameters) and
-the commitment verifier it selects. The configuration is part of the model id."""
+the commitment verifier it selects, through the scheme registry (verifier/pcs/registry.py).
+The configuration is part of the model id."""
 
 from __future__ import annotations
 
-from ..errors import ProofFormatError, VerificationError
+from ..errors import ConfigError, ProofFormatError, VerificationError
+from ..field.params import EXTENSION_DEGREES
 from .pcs.commitment import COMMITMENT_BYTES, Commitment
-from .pcs.ligero import LigeroVerifier
-from .pcs.params import DEFAULT_BLOWUP, DEFAULT_N_QUERIES, LigeroParams
-from .pcs.raw import RawVerifier
+from .pcs.registry import OpeningVerifier, VerifierScheme, verifier_scheme
 
-SCHEMES = ("ligero", "raw")
+DEFAULT_SCHEME = "ligero"
 
 
-def default_config(k: int = 2) -> dict:
-    """Ligero with the proven-bound defaults (verifier/pcs/params.py), K = F_p^k."""
-    return {"k": k, "pcs": "ligero", "blowup": DEFAULT_BLOWUP, "queries": DEFAULT_N_QUERIES}
+def default_config(k: int = 2, scheme: str = DEFAULT_SCHEME) -> dict:
+    """``scheme`` with its defaults (Ligero: the proven-bound parameters), K = F_p^k."""
+    return {"k": k, "pcs": scheme, **verifier_scheme(scheme).defaults}
+
+
+def check_config(config: dict) -> VerifierScheme:
+    """The configuration's scheme, after checking a registered scheme, exactly its fields, a
+    supported field degree and parameters at the required security level; ConfigError (one
+    line) otherwise. Setup and the loading of a verifying key both run it."""
+    scheme = verifier_scheme(config.get("pcs"))
+    needed = {"k", "pcs", *scheme.defaults}
+    if not needed <= set(config) <= needed | scheme.ignored:
+        raise ConfigError(f"configuration fields {sorted(config)}, expected {sorted(needed)}")
+    k = config["k"]
+    if not isinstance(k, int) or isinstance(k, bool) or k not in EXTENSION_DEGREES:
+        raise ConfigError(f"field degree {k!r} is not one of {EXTENSION_DEGREES}")
+    scheme.check(config)
+    return scheme
 
 
 def commitment_bytes(config: dict) -> int:
+    """Size of a serialized commitment (``Commitment``: the same for every scheme today)."""
     return COMMITMENT_BYTES
-
-
-def ligero_params(config: dict) -> LigeroParams:
-    return LigeroParams(blowup=int(config["blowup"]), n_queries=int(config["queries"]),
-                        k=int(config["k"]))
 
 
 class PCSVerifier:
     """Verify openings of a serialized commitment of a vector of 2^n_vars entries."""
 
     def __init__(self, config: dict):
-        scheme = config.get("pcs")
-        if scheme == "ligero":
-            self.inner = LigeroVerifier(ligero_params(config))
-        elif scheme == "raw":
-            self.inner = RawVerifier(int(config["k"]))
-        else:
-            raise ProofFormatError(f"unknown commitment scheme {scheme!r} (known: {SCHEMES})")
+        try:
+            self.inner: OpeningVerifier = verifier_scheme(config.get("pcs")).verifier(config)
+        except ConfigError as e:
+            raise ProofFormatError(f"{e}") from None
 
     def verify(self, commitment: bytes, n_vars: int, points, values, transcript) -> None:
         c = Commitment.from_bytes(commitment)

@@ -11,13 +11,32 @@ Every tensor gets a kind: ``input`` and ``output`` are public (in the statement)
 committed by the prover (outputs of lookups and requantization, plus what their steps add),
 ``virtual`` is neither and reaches the proof only through claims reduced backwards.
 Activation tensors carry a leading batch axis of the padded batch size.
+
+The plan declares its commitments (``Plan.commitments``, in transcript order): named groups of
+tensors, each packed into one vector under one commitment and opened once, with a visibility
+saying who commits and when. Every committed tensor is in exactly one group; ``visibility(name)``
+is PUBLIC, PER_MODEL, PER_PROOF or VIRTUAL (verifier/commitments.py runs the groups).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..errors import PlanError
 from .layout import Layout
+from .names import TensorName
+from .packing import Packing
+
+PUBLIC = "public"
+"""In the statement (inputs, outputs): the verifier evaluates claims on it itself."""
+PER_MODEL = "per-model"
+"""Committed once at setup (the weights): the commitment is in the verifying key."""
+PER_PROOF = "per-proof"
+"""Committed by the prover in each proof (advice): the commitment is a proof message."""
+VIRTUAL = "virtual"
+"""Never committed: claims on it are reduced by the step that computes it."""
+ADVICE, MODEL = "advice", "model"
+"""The groups every plan declares: per-proof advice, then the per-model weights."""
 
 
 @dataclass(frozen=True)
@@ -43,9 +62,25 @@ class Step:
     consts: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class CommitmentGroup:
+    """Tensors committed together: one packed vector (``packing``), one commitment of the
+    configured scheme, one merged opening. ``visibility`` is PER_MODEL or PER_PROOF; the name
+    labels the group's messages ("<name> commitment", "open <name>")."""
+
+    name: str
+    visibility: str
+    packing: Packing
+
+    @property
+    def members(self) -> tuple[TensorName, ...]:
+        return tuple(s.name for s in self.packing.slots)
+
+
 @dataclass
 class Plan:
-    """Steps in forward order, tensors, and the model constants (their layouts)."""
+    """Steps in forward order, tensors, the model constants (their layouts) and the commitment
+    groups (set by ``declare_commitments`` once every tensor is defined)."""
 
     batch: int
     tensors: dict[str, TensorPlan]
@@ -55,6 +90,9 @@ class Plan:
     outputs: tuple[str, ...]
     const_sources: dict[str, tuple] = field(default_factory=dict)
     lookup_uses: list = field(default_factory=list)
+    commitments: dict[str, CommitmentGroup] = field(default_factory=dict)
+    group_index: dict = field(default_factory=dict, repr=False)
+    """Committed tensor or constant name -> the name of its group."""
 
     def advice_layouts(self) -> dict[str, Layout]:
         """Layouts of every committed (advice) tensor: the advice commitment's contents."""
@@ -62,3 +100,28 @@ class Plan:
 
     def tensor(self, name: str) -> TensorPlan:
         return self.tensors[name]
+
+    def declare_commitments(self) -> None:
+        """Declare the groups in transcript order: ``advice`` (PER_PROOF: every tensor of kind
+        advice), then ``model`` (PER_MODEL: every constant). PlanError if a name is in two."""
+        groups = (CommitmentGroup(ADVICE, PER_PROOF, Packing.of(self.advice_layouts())),
+                  CommitmentGroup(MODEL, PER_MODEL, Packing.of(self.consts)))
+        index: dict = {}
+        for g in groups:
+            for name in g.members:
+                if name in index:
+                    raise PlanError(f"tensor {name!r} is committed in two groups")
+                index[name] = g.name
+        self.commitments = {g.name: g for g in groups}
+        self.group_index = index
+
+    def group_of(self, name: TensorName) -> str | None:
+        """The group committing ``name`` (None: public or virtual)."""
+        return self.group_index.get(name)
+
+    def visibility(self, name: TensorName) -> str:
+        """PUBLIC, PER_MODEL, PER_PROOF or VIRTUAL."""
+        group = self.group_of(name)
+        if group is not None:
+            return self.commitments[group].visibility
+        return PUBLIC if self.tensors[name].kind in ("input", "output") else VIRTUAL

@@ -2,12 +2,13 @@
 
 Order of the transcript (PROTOCOLS.md, "Transcript order"):
  1. statement: protocol version, model id, field degree, batch, public inputs and outputs;
- 2. the advice commitment (prover-supplied tensors: lookup and requantization outputs, remainders,
-    multiplicities);
+ 2. the commitment of every per-proof group of the plan (verifier/commitments.py; today the
+    advice: lookup and requantization outputs, remainders, multiplicities);
  3. the lookups (β, γ, one LogUp per table);
  4. a random point on every public output computed by a claim-reducing step;
  5. every step, last first, reducing the claims on its output to claims on its inputs;
- 6. one merged opening of the advice commitment, one of the model commitment; check_eof.
+ 6. one merged opening per commitment group, in the plan's order (the advice, then the model's
+    weights, committed in the verifying key); check_eof.
 """
 
 from __future__ import annotations
@@ -19,16 +20,14 @@ import numpy as np
 from ..errors import ProofFormatError, VerificationError
 from ..field.scalar import ext_field
 from ..transcript import VerifierTranscript
-from .claims import EvalClaim
+from .commitments import open_groups, read_commitments
 from .context import VerifierContext
 from .keys import PROTOCOL_VERSION, VerifyingKey
 from .layers import step_module
 from .layout import padded_vector
 from .lookups import verify_lookups
 from .lowering import build_plan
-from .merge import verify_merge
-from .packing import Packing
-from .pcs_config import commitment_bytes, pcs_verifier
+from .pcs_config import pcs_verifier
 from .plan import Plan
 from .proof import Proof
 
@@ -79,9 +78,7 @@ def verify(vk: VerifyingKey, proof: Proof) -> dict[str, np.ndarray]:
     t = VerifierTranscript(DOMAIN, proof.stream)
     absorb_statement(t, vk.model_id, vk.k, proof.batch, proof.inputs, proof.outputs)
     pcs = pcs_verifier(vk.config)
-    advice = Packing.of(plan.advice_layouts())
-    advice_commitment = (t.recv_bytes("advice commitment", commitment_bytes(vk.config))
-                         if advice.slots else None)
+    commitments = read_commitments(t, plan, vk.config, vk.commitments)
     public = {n: padded_vector(plan.tensors[n].layout, v)
               for n, v in {**proof.inputs, **proof.outputs}.items()}
     ctx = VerifierContext(t, ext, plan, public)
@@ -93,17 +90,6 @@ def verify(vk: VerifyingKey, proof: Proof) -> dict[str, np.ndarray]:
     left = [n for n, c in ctx.pending.items() if c]
     if left:
         raise VerificationError(f"claims on {left} were never reduced (malformed plan)")
-    _open(ctx, pcs, advice, advice_commitment, ctx.advice_claims, "advice")
-    model = Packing.of(plan.consts)
-    _open(ctx, pcs, model, vk.commitment, ctx.model_claims, "model")
+    open_groups(ctx, pcs, commitments)
     t.check_eof()
     return dict(proof.outputs)
-
-
-def _open(ctx, pcs, packing: Packing, commitment: bytes, claims, what: str) -> None:
-    if not claims:
-        return
-    embedded = [EvalClaim(list(packing.embed(n, tuple(c.point), ctx.ext)), c.value)
-                for n, c in claims]
-    merged = verify_merge(ctx.t, ctx.ext, packing.n_vars, embedded, f"open {what}")
-    pcs.verify(commitment, packing.n_vars, [merged.point], [merged.value], ctx.t)

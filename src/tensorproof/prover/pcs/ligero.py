@@ -10,15 +10,19 @@ O(2^n log 2^n) NTT at commit.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from ...errors import KeyFileError
 from ...field.vec import check_canonical, vec_field
 from ...poly.mle import log2_exact
 from ...poly.ntt import rs_encode
+from ...transcript import HASH_BYTES
+from ...transcript.keccak_batch import keccak256_rows
+from ...verifier.merkle import NODE_PREFIX
 from ...verifier.pcs.combine import combine_rows
 from ...verifier.pcs.commitment import (
     MAX_N_VARS,
@@ -26,7 +30,13 @@ from ...verifier.pcs.commitment import (
     absorb_statement,
     normalize_points,
 )
-from ...verifier.pcs.ligero import SCHEME_TAG, LigeroVerifier, distinct_queries, statement_points
+from ...verifier.pcs.ligero import (
+    SCHEME_TAG,
+    LigeroVerifier,
+    distinct_queries,
+    ligero_params,
+    statement_points,
+)
 from ...verifier.pcs.params import LigeroParams, matrix_shape
 from ..merkle import MerkleTree
 from .columns import column_leaf_bytes
@@ -93,3 +103,51 @@ class LigeroPCS(LigeroVerifier):
         transcript.send_f("ligero/columns", np.ascontiguousarray(data.encoded[:, idx].T).ravel())
         transcript.send_bytes("ligero/merkle", data.tree.open_multi_bytes(idx))
         return values
+
+
+# ---- the registry entry (prover/pcs/registry.py) and its .tpk codec --------------------------
+
+
+class LigeroCodec:
+    """Arrays ``encoded`` (the RS encoding, (2^a, blowup·2^b) uint64) and ``tree0..treeD`` (the
+    Merkle levels, leaf hashes first, root last; (n, 32) uint8). Decoding checks the shapes,
+    that every inner level hashes to the next and that the root is the commitment's; the
+    encoding and the leaf hashes are trusted (the prover's own data: a wrong value only makes
+    the verifier reject)."""
+
+    def encode(self, data: LigeroProverData) -> dict[str, np.ndarray]:
+        return {"encoded": data.encoded,
+                **{f"tree{i}": level for i, level in enumerate(data.tree.levels)}}
+
+    def decode(self, commitment: Commitment, table: np.ndarray,
+               arrays: Mapping[str, np.ndarray], config: dict) -> LigeroProverData:
+        prm = ligero_params(config)
+        a, b = matrix_shape(commitment.n_vars, prm)
+        levels = [arrays.get(f"tree{i}") for i in range(len(arrays) - 1)]
+        encoded = arrays.get("encoded")
+        if (encoded is None or encoded.shape != (1 << a, (1 << b) * prm.blowup)
+                or encoded.dtype != np.uint64 or not levels
+                or any(lv is None or lv.dtype != np.uint8 or lv.ndim != 2 for lv in levels)
+                or len(levels[0]) != encoded.shape[1]):
+            raise KeyFileError("the proving key's commitment data has the wrong shape")
+        for lo, hi in zip(levels, levels[1:], strict=False):
+            if lo.shape != (2 * len(hi), HASH_BYTES) or not np.array_equal(
+                    keccak256_rows(np.ascontiguousarray(lo).reshape(-1, 2 * HASH_BYTES),
+                                   NODE_PREFIX[0]), hi):
+                raise KeyFileError("the proving key's Merkle tree is inconsistent")
+        tree = MerkleTree.from_levels(levels)
+        if len(levels[-1]) != 1 or tree.root != commitment.root:
+            raise KeyFileError("the proving key's Merkle root is not its commitment")
+        return LigeroProverData(commitment, table.reshape(1 << a, 1 << b), encoded, tree)
+
+
+class LigeroScheme:
+    """Ligero in the registry: the prover of a configuration and the .tpk codec."""
+
+    codec = LigeroCodec()
+
+    def prover(self, config: dict) -> LigeroPCS:
+        return LigeroPCS(ligero_params(config))
+
+
+SCHEME = LigeroScheme()

@@ -5,12 +5,13 @@ For testing protocols above the PCS without the cost of a real commitment.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from ...errors import KeyFileError
 from ...field.vec import vec_field
 from ...poly.mle import evaluate
 from ...verifier.pcs.commitment import Commitment, absorb_statement, normalize_points
@@ -48,3 +49,29 @@ class RawPCS(RawVerifier):
         absorb_statement(transcript, SCHEME_TAG, n, k, pts, values)
         transcript.send_f("raw/table", data.table)
         return values
+
+
+class RawCodec:
+    """No arrays: the prover data is the committed table itself, re-committed on load."""
+
+    def encode(self, data: RawProverData) -> dict[str, np.ndarray]:
+        return {}
+
+    def decode(self, commitment: Commitment, table: np.ndarray,
+               arrays: Mapping[str, np.ndarray], config: dict) -> RawProverData:
+        c, data = RawPCS(int(config["k"])).commit(table)
+        if c != commitment:
+            raise KeyFileError("the proving key's weights do not match its commitment")
+        return data
+
+
+class RawScheme:
+    """RawPCS in the registry: the prover of a configuration and the .tpk codec."""
+
+    codec = RawCodec()
+
+    def prover(self, config: dict) -> RawPCS:
+        return RawPCS(int(config["k"]))
+
+
+SCHEME = RawScheme()

@@ -3,6 +3,7 @@
 ``Commitment`` (versioned bytes), ``LigeroParams`` with the proven soundness bound
 (``security_bits``), and the verifiers ``RawVerifier`` and ``LigeroVerifier``, each with
 verify(commitment, points, values, transcript). The provers live in ``tensorproof.prover.pcs``.
+Schemes are selected by name through ``registry`` (one module pair and one line per scheme).
 """
 
 from .commitment import COMMITMENT_BYTES, MAX_N_VARS, Commitment, absorb_commitment

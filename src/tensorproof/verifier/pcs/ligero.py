@@ -21,11 +21,12 @@ commitment before ``verify``, and must end the proof with ``check_eof``.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 
-from ...errors import VerificationError
+from ...errors import ConfigError, VerificationError
 from ...field.vec import vec_field
 from ...poly.mle import eq_table
 from ...poly.ntt import rs_encode
@@ -40,7 +41,14 @@ from .commitment import (
     normalize_points,
     normalize_values,
 )
-from .params import LigeroParams, matrix_shape
+from .params import (
+    DEFAULT_BLOWUP,
+    DEFAULT_N_QUERIES,
+    TARGET_SECURITY_BITS,
+    LigeroParams,
+    matrix_shape,
+    security_bits,
+)
 
 SCHEME_TAG = b"ligero-v1"
 
@@ -135,3 +143,46 @@ class LigeroVerifier:
             which, col = int(bad[0, 0]), int(idx[bad[0, 1]])
             what = "the proximity row u_0" if which == 0 else f"evaluation row {which - 1}"
             raise VerificationError(f"ligero: column {col} is inconsistent with {what}")
+
+
+# ---- the registry entry (verifier/pcs/registry.py) -------------------------------------------
+
+MAX_BLOWUP = 16
+"""Largest inverse code rate a configuration may ask for (the verifier re-encodes rows of
+blowup·2^b symbols: a huge blowup would make loading a key allocate without bound)."""
+MAX_QUERIES = 4096
+
+
+def ligero_params(config: dict) -> LigeroParams:
+    """The parameters of a Ligero configuration (fields "blowup", "queries", "k")."""
+    return LigeroParams(blowup=int(config["blowup"]), n_queries=int(config["queries"]),
+                        k=int(config["k"]))
+
+
+class LigeroScheme:
+    """Ligero in the registry: fields "blowup" and "queries", ≥ TARGET_SECURITY_BITS."""
+
+    name = "ligero"
+    defaults = MappingProxyType({"blowup": DEFAULT_BLOWUP, "queries": DEFAULT_N_QUERIES})
+    ignored: frozenset[str] = frozenset()
+
+    def check(self, config: dict) -> None:
+        try:
+            params = LigeroParams(blowup=config["blowup"], n_queries=config["queries"],
+                                  k=config["k"])
+        except ValueError as e:
+            raise ConfigError(f"{e}") from None
+        if params.blowup > MAX_BLOWUP or params.n_queries > MAX_QUERIES:
+            raise ConfigError(f"commitment parameters (blowup {params.blowup}, "
+                              f"{params.n_queries} queries) exceed the supported "
+                              f"{MAX_BLOWUP} / {MAX_QUERIES}")
+        bits = security_bits(params)
+        if bits < TARGET_SECURITY_BITS:
+            raise ConfigError(f"commitment parameters give {bits:.1f} bits of security, below "
+                              f"the required {TARGET_SECURITY_BITS}")
+
+    def verifier(self, config: dict) -> LigeroVerifier:
+        return LigeroVerifier(ligero_params(config))
+
+
+SCHEME = LigeroScheme()

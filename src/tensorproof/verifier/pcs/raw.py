@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Sequence
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -56,3 +57,21 @@ class RawVerifier:
         for j, (z, v) in enumerate(zip(pts, vals)):
             if tuple(evaluate(kv, table, list(z))) != v:
                 raise VerificationError(f"raw pcs: value {j} is not the table's evaluation")
+
+
+class RawScheme:
+    """RawPCS in the registry: no parameters (tests only: proofs as large as the table)."""
+
+    name = "raw"
+    defaults: MappingProxyType = MappingProxyType({})
+    ignored = frozenset({"blowup", "queries"})
+    """api.setup(pcs="raw") keeps the default configuration's Ligero fields."""
+
+    def check(self, config: dict) -> None:
+        """Nothing to check: the scheme is exact."""
+
+    def verifier(self, config: dict) -> RawVerifier:
+        return RawVerifier(int(config["k"]))
+
+
+SCHEME = RawScheme()

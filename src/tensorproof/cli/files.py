@@ -1,0 +1,145 @@
+"""Output files of the commands: checked before any work, written all or nothing.
+
+- :func:`check_outputs`: every output's folder exists and takes a new file (probed), no output is
+  a folder, two outputs are never one file, and no output is one of the command's inputs.
+- :func:`existing_model_id`, :func:`check_same_model`: overwriting the artifacts of a *different*
+  model (told by the model id of the .vk already there) needs ``--force``, since proofs made for
+  that model would silently stop verifying.
+- :func:`write_all`: every file goes to a temporary in its folder first; only when all are
+  written are they renamed over their targets (any failure removes the temporaries and puts back
+  what was renamed already).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+from ..errors import OutputConflictError, OutputPathError
+
+
+def _same(a: Path, b: Path) -> bool:
+    if os.path.realpath(a) == os.path.realpath(b):
+        return True
+    try:
+        return a.exists() and b.exists() and os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def check_outputs(outputs: dict[str, Path], inputs: dict[str, Path]) -> None:
+    """OutputPathError (one line) unless every output (label → path) can be written;
+    OutputConflictError if two are the same file or one is an input (label → path)."""
+    for what, p in outputs.items():
+        if p.is_dir():
+            raise OutputPathError(f"{what} {str(p)!r} is a folder: give a file name")
+        folder = p.parent
+        if not folder.exists():
+            raise OutputPathError(f"cannot write {what} {str(p)!r}: folder {str(folder)!r} does "
+                                  "not exist")
+        if not folder.is_dir():
+            raise OutputPathError(f"cannot write {what} {str(p)!r}: {str(folder)!r} is not a "
+                                  "folder")
+        try:
+            fd, probe = tempfile.mkstemp(prefix=".tensorproof-probe-", dir=folder)
+        except OSError as e:
+            raise OutputPathError(f"cannot write {what} {str(p)!r} in folder {str(folder)!r}: "
+                                  f"{e.strerror}") from None
+        os.close(fd)
+        os.unlink(probe)
+    items = list(outputs.items())
+    for i, (what, p) in enumerate(items):
+        for other, q in items[:i]:
+            if _same(p, q):
+                raise OutputConflictError(f"the {other} and the {what} would both be written to "
+                                      f"{str(p)!r}: choose another output name")
+        for src, q in inputs.items():
+            if _same(p, q):
+                raise OutputConflictError(f"the {what} would overwrite the {src} {str(q)!r}: "
+                                      "choose another output name")
+
+
+def check_kinds(files: dict[Path, tuple[str, bytes]], force: bool) -> None:
+    """OutputConflictError if a file to be overwritten (path → (what, magic bytes)) is not a
+    tensorproof file of that kind, unless ``force``."""
+    for path, (what, magic) in files.items():
+        if force or not path.is_file():
+            continue
+        try:
+            with open(path, "rb") as f:
+                head = f.read(len(magic))
+        except OSError as e:
+            raise OutputPathError(f"cannot read {str(path)!r}: {e.strerror}") from None
+        if head != magic:
+            raise OutputConflictError(f"{str(path)!r} exists and is not a tensorproof {what}: "
+                                  "use --force to overwrite it")
+
+
+def existing_model_id(vk_path: Path, force: bool) -> bytes | None:
+    """The model id of the verifying key already at ``vk_path`` (None if there is none, or with
+    ``force``); OutputConflictError if a file there is not a readable verifying key."""
+    if force or not vk_path.exists():
+        return None
+    from .. import api
+
+    try:
+        return api.load_vk(vk_path).model_id
+    except Exception:  # noqa: BLE001 (any unreadable file: refuse to overwrite it)
+        raise OutputConflictError(f"{str(vk_path)!r} exists and is not a readable verifying key: "
+                              "use --force to overwrite it") from None
+
+
+def check_same_model(vk_path: Path, old_id: bytes | None, new_id: bytes) -> None:
+    """OutputConflictError if ``vk_path`` holds the key of another model (``old_id``)."""
+    if old_id is not None and old_id != new_id:
+        raise OutputConflictError(
+            f"{str(vk_path)!r} is the verifying key of another model (model id "
+            f"{old_id.hex()[:16]}…, this one {new_id.hex()[:16]}…): proofs made for it would "
+            "stop verifying; use --force to overwrite, or -o another name")
+
+
+def write_all(files: dict[Path, bytes]) -> None:
+    """Write every file, or none (module docstring); OutputPathError on failure."""
+    umask = os.umask(0)
+    os.umask(umask)
+    temps: dict[Path, str] = {}
+    backups: dict[Path, str] = {}
+    done: list[Path] = []
+    current = next(iter(files), Path("."))
+    try:
+        for path, data in files.items():
+            current = path
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            temps[path] = tmp
+            os.fchmod(fd, 0o666 & ~umask)
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+        for path, tmp in temps.items():
+            current = path
+            if path.exists():
+                with contextlib.suppress(OSError):  # no hard links here: no way back
+                    os.link(path, tmp + ".old")
+                    backups[path] = tmp + ".old"
+            os.replace(tmp, path)
+            done.append(path)
+    except BaseException as e:
+        for path in done:  # put back what was replaced, remove what was new
+            with contextlib.suppress(OSError):
+                if path in backups:
+                    os.replace(backups.pop(path), path)
+                else:
+                    path.unlink()
+        for tmp in [*temps.values(), *backups.values()]:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+        if not isinstance(e, OSError):
+            raise
+        raise OutputPathError(f"cannot write {str(current)!r}: "
+                              f"{e.strerror or type(e).__name__}; nothing was written") from None
+    for backup in backups.values():
+        with contextlib.suppress(OSError):
+            os.unlink(backup)

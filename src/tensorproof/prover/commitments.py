@@ -1,0 +1,73 @@
+"""The prover's twin of verifier/commitments.py: commit to every group of the plan, send the
+per-proof commitments, open every group once at the end (same order, same labels)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..verifier.claims import EvalClaim
+from ..verifier.commitments import commitment_label, embedded_claims, opening_label
+from ..verifier.plan import PER_MODEL, PER_PROOF, CommitmentGroup, Plan
+from .merge import prove_merge
+from .vectors import pack
+
+
+@dataclass(frozen=True, eq=False)
+class Committed:
+    """A group's packed vector, commitment bytes and the scheme's prover data (None, None for
+    an empty per-proof group: no commitment, no message)."""
+
+    group: CommitmentGroup
+    vector: np.ndarray
+    commitment: bytes | None
+    data: object
+
+
+PerModel = Callable[[str], tuple[np.ndarray, bytes, object]]
+"""Group name -> (vector, commitment, prover data) of a per-model group (the proving key's)."""
+
+
+def commit_groups(plan: Plan, pcs, tables: Mapping[str, np.ndarray],
+                  per_model: PerModel) -> dict[str, Committed]:
+    """Every group of ``plan`` in order: per-proof groups packed from ``tables`` and committed
+    now, per-model ones from ``per_model`` (committed at setup)."""
+    out = {}
+    for g in plan.commitments.values():
+        if g.visibility == PER_MODEL:
+            out[g.name] = Committed(g, *per_model(g.name))
+            continue
+        vector = pack(g.packing, tables)
+        commitment, data = pcs.commit(vector) if g.packing.slots else (None, None)
+        out[g.name] = Committed(g, vector, commitment, data)
+    return out
+
+
+def send_commitments(t, committed: Mapping[str, Committed]) -> None:
+    """The commitment of every non-empty per-proof group, in order (verifier: read_commitments)."""
+    for c in committed.values():
+        if c.group.visibility == PER_PROOF and c.commitment is not None:
+            t.send_bytes(commitment_label(c.group), c.commitment)
+
+
+def open_groups(ctx, pcs, committed: Mapping[str, Committed],
+                whole: Mapping[str, Sequence[EvalClaim]] | None = None) -> None:
+    """Mirror of verifier.commitments.open_groups."""
+    whole = whole or {}
+    for name, c in committed.items():
+        open_group(ctx, pcs, c, ctx.group_claims[name], whole.get(name, ()))
+
+
+def open_group(ctx, pcs, c: Committed, named, whole=()) -> None:
+    """Merge the claims on one group (``named`` on its tensors, ``whole`` on its vector) and
+    open the commitment at the merged point (nothing when there are no claims)."""
+    claims = embedded_claims(ctx, c.group, named, whole)
+    if not claims:
+        return
+    packing = c.group.packing
+    regions = ([packing.region(n) for n, _ in named]
+               + [(0, 1 << packing.n_vars)] * len(whole))
+    merged = prove_merge(ctx.t, ctx.vf, c.vector, claims, opening_label(c.group), regions)
+    pcs.open(c.data, [merged.point], ctx.t)
