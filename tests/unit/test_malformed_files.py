@@ -66,6 +66,16 @@ def test_proof_dims_whose_product_wraps_int64():
         Proof.from_bytes(blob)
 
 
+def test_proof_with_an_empty_axis_beside_huge_dims():
+    """Found by a 10^6-mutation run of scripts/fuzz_formats.py: a zero dim makes the product 0
+    (no bytes needed), and numpy then could not reshape to dims whose product overflows."""
+    head = b"TPPF" + struct.pack(">HBI", 1, 2, 2) + bytes(32)
+    tensor = struct.pack(">H", 1) + b"x" + struct.pack(">B5I", 5, 2, 12, 2**32 - 1, 0, 3)
+    blob = head + struct.pack(">H", 1) + tensor + struct.pack(">HQ", 0, 0)
+    with pytest.raises(ProofFormatError, match="empty axis"):
+        Proof.from_bytes(blob)
+
+
 @pytest.mark.parametrize("field", ["number of inputs", "number of outputs", "inputs[0] rank",
                                    "inputs[0] name length", "inputs[0] dim 1", "stream length"])
 @pytest.mark.parametrize("value,width", [(2**32 - 1, 4), (2**32 - 1, None), (2**64 - 1, 8),

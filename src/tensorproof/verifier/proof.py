@@ -128,6 +128,9 @@ def _read_tensor(r: _Reader, what: str, batch: int) -> tuple[str, np.ndarray]:
     if not 1 <= ndim <= MAX_DIMS:
         raise ProofFormatError(f"proof: {what} {name!r} has rank {ndim} (1 to {MAX_DIMS})")
     shape = r.unpack(f">{ndim}I", f"shape of {what} {name!r}")
+    if min(shape) < 1:  # a graph tensor never has an empty axis (and numpy cannot reshape
+        # an empty buffer to dims whose product overflows its index type)
+        raise ProofFormatError(f"proof: {what} {name!r} has an empty axis: shape {shape}")
     if shape[0] != batch:
         raise ProofFormatError(f"proof: {what} {name!r} has {shape[0]} samples, the batch is "
                                f"{batch}")
