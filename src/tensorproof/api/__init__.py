@@ -1,36 +1,51 @@
 """Public Python API of tensorproof: compile → setup → prove → verify.
 
->>> import tensorproof.api as tp                                   # doctest: +SKIP
->>> model = tp.compile("net.onnx", calibration)                    # doctest: +SKIP
->>> pk = tp.setup(model)             # commits to the weights: pk.vk is public  # doctest: +SKIP
->>> proof = tp.prove(pk, x)                                        # doctest: +SKIP
->>> outputs = tp.verify(pk.vk, proof)  # raises VerificationError if rejected  # doctest: +SKIP
->>> outputs.values, outputs.inputs, outputs.input_hash  # what is proven      # doctest: +SKIP
->>> tp.save_pk(pk, "net.tpk")  # later: pk = tp.load_pk("net.tpk"), no re-commit  # doctest: +SKIP
+```python
+import tensorproof.api as tp
+model = tp.compile("net.onnx", calibration)   # or compile_with_report(..., eval_data=...)
+pk = tp.setup(model)                          # commits to the weights: pk.vk is public
+proof = tp.prove(pk, x)                       # x: (batch, *input shape), real values
+outputs = tp.verify(pk.vk, proof)             # raises VerificationError if rejected
+outputs.values, outputs.inputs, outputs.input_hash   # what is proven
+tp.save_pk(pk, "net.tpk")                     # later: pk = tp.load_pk("net.tpk"), no re-commit
+```
+
+Every error is a [`TensorProofError`][tensorproof.errors.TensorProofError] subclass with a
+one-line message; warnings are [`TensorProofWarning`][tensorproof.errors.TensorProofWarning]
+subclasses (``InputRangeWarning``, ``CalibrationWarning``).
 """
 
 from __future__ import annotations
 
 from .core import (
+    ModelSource,
+    PathLike,
     Proof,
     ProvingKey,
     QuantizedInputs,
+    Samples,
     VerifiedOutputs,
     VerifyingKey,
     compile,  # noqa: A004 (the natural name of the step)
+    compile_with_report,
     input_hash,
+    load_model,
     load_pk,
     load_proof,
     load_vk,
     prove,
     quantize_inputs,
+    save_model,
     save_pk,
     save_proof,
     save_vk,
     setup,
     verify,
 )
+from .inputs import AnyModel, Inputs
 
-__all__ = ["Proof", "ProvingKey", "QuantizedInputs", "VerifiedOutputs", "VerifyingKey", "compile",
-           "input_hash", "load_pk", "load_proof", "load_vk", "prove", "quantize_inputs",
-           "save_pk", "save_proof", "save_vk", "setup", "verify"]
+__all__ = ["AnyModel", "Inputs", "ModelSource", "PathLike", "Proof", "ProvingKey",
+           "QuantizedInputs", "Samples", "VerifiedOutputs", "VerifyingKey", "compile",
+           "compile_with_report", "input_hash", "load_model", "load_pk", "load_proof", "load_vk",
+           "prove", "quantize_inputs", "save_model", "save_pk", "save_proof", "save_vk",
+           "setup", "verify"]

@@ -7,6 +7,7 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
 
@@ -14,6 +15,7 @@ from ..errors import (
     ArgumentError,
     InputMismatchError,
     InputRangeWarning,
+    ModelFileError,
     OutputPathError,
     ProofFormatError,
     TensorProofError,
@@ -27,40 +29,161 @@ from ..verifier.keys import VerifyingKey
 from ..verifier.pcs_config import default_config
 from ..verifier.proof import Proof
 from ..verifier.verify import verify as _verify
-from .inputs import QuantizedInputs, input_batches, input_hash, quantize_inputs
+from .inputs import Inputs, QuantizedInputs, input_batches, input_hash, quantize_inputs
+
+if TYPE_CHECKING:
+    import onnx
+
+    from ..frontend.report import AccuracyReport
+
+PathLike: TypeAlias = "str | os.PathLike[str]"
+"""A file path: a ``str`` or a ``pathlib.Path``."""
+
+ModelSource: TypeAlias = "str | os.PathLike[str] | bytes | onnx.ModelProto"
+"""An ONNX model: a path to a ``.onnx`` file, its bytes, or a loaded ``onnx.ModelProto``."""
+
+Samples: TypeAlias = ("np.ndarray | list[np.ndarray] | tuple[np.ndarray, ...] "
+                      "| dict[str, np.ndarray] | str | os.PathLike[str]")
+"""Sample inputs, batch first: one array ``(n, *shape)`` (a single-input model), a list with
+one such array per input, a dict by input name, or the path of a ``.npy``, ``.npz`` or
+``.json`` file (EZKL's ``input.json`` included)."""
 
 
-def compile(model, calibration, bits: int = 8, **options) -> CompiledModel:  # noqa: A001
-    """Quantize an ONNX model (path, bytes or ModelProto) to an exact integer graph.
+def compile(model: ModelSource, calibration: Samples, bits: int = 8, *,  # noqa: A001
+            weight_bits: int = 8, method: str = "minmax", percentile: float = 99.99,
+            lookup_bits: int = 0) -> CompiledModel:
+    """Quantize an ONNX model to the exact integer graph that tensorproof proves.
 
-    ``calibration``: sample inputs, batch first (at least one sample; CompileError if none).
-    Emits a CalibrationWarning when there are fewer than 10 samples or an input's samples are
-    constant or identical."""
+    Compilation is deterministic: the same model, calibration samples and options give the
+    same integer graph, hence the same model id after [`setup`][tensorproof.api.setup].
+
+    Args:
+        model: The ONNX model: a path, its bytes or an ``onnx.ModelProto``. A PyTorch module
+            is exported first with ``tensorproof.frontend.export_torch``.
+        calibration: Representative sample inputs, batch first, from which the activation
+            scales are fitted (see [`Samples`][tensorproof.api.core.Samples]). At least one
+            sample; fewer than 10, or an input whose samples are constant or all identical,
+            draw a ``CalibrationWarning``.
+        bits: Activation width in bits, 2 to 16 (default 8). Wider activations follow the
+            float model more closely (measure it with
+            [`compile_with_report`][tensorproof.api.compile_with_report]).
+        weight_bits: Width of the weights and constants in bits, 2 to 16 (symmetric, one
+            scale per output channel).
+        method: How activation ranges are calibrated: ``"minmax"`` (the largest |value| seen
+            on the samples; nothing seen is clamped) or ``"percentile"`` (the ``percentile``
+            of |value|; rare outliers are clamped, the rest gets a finer scale).
+        percentile: The percentile of |value| for ``method="percentile"``, in (50, 100].
+        lookup_bits: Width, 2 to 16, to which an accumulator is requantized before a
+            nonlinear table (sigmoid, tanh, exp, ...). 0 (the default) means
+            ``min(16, bits + 4)``.
+
+    Returns:
+        The compiled model; ``model.info`` records the source, the options and the ONNX ops.
+
+    Raises:
+        CompileError: One line with the reason: an unreadable model, no calibration sample,
+            an option out of range, an unsupported operator (``UnsupportedOpError``) or a
+            layer whose integers could overflow the field (``BoundError``).
+    """
     from ..frontend import compile_onnx
 
-    return compile_onnx(model, calibration, bits=bits, **options)
+    return compile_onnx(model, calibration, bits=bits, weight_bits=weight_bits, method=method,
+                        percentile=percentile, lookup_bits=lookup_bits)
+
+
+def compile_with_report(model: ModelSource, calibration: Samples,
+                        eval_data: Samples | None = None, bits: int = 8, *,
+                        weight_bits: int = 8, method: str = "minmax",
+                        percentile: float = 99.99, lookup_bits: int = 0
+                        ) -> tuple[CompiledModel, AccuracyReport]:
+    """[`compile`][tensorproof.api.compile], then measure the accuracy the quantization kept.
+
+    The compiled model is run (exactly, on integers) and compared with the float model
+    (onnxruntime when it is installed, else tensorproof's own float64 evaluation) on
+    ``eval_data``: per output, top-1 agreement, max and mean absolute error.
+
+    Args:
+        model: The ONNX model, as for [`compile`][tensorproof.api.compile].
+        calibration: Calibration samples, as for [`compile`][tensorproof.api.compile].
+        eval_data: Held-out samples to measure on. Without them the report is measured on
+            the calibration samples themselves, an optimistic figure; the report's ``data``
+            field says which (``"held-out"`` or ``"calibration"``).
+        bits: As for [`compile`][tensorproof.api.compile].
+        weight_bits: As for [`compile`][tensorproof.api.compile].
+        method: As for [`compile`][tensorproof.api.compile].
+        percentile: As for [`compile`][tensorproof.api.compile].
+        lookup_bits: As for [`compile`][tensorproof.api.compile].
+
+    Returns:
+        ``(model, report)``: the compiled model (its ``info["accuracy"]`` holds the report's
+        summary, also saved in ``.tpm`` files) and the
+        [`AccuracyReport`][tensorproof.frontend.report.AccuracyReport].
+
+    Raises:
+        CompileError: As for [`compile`][tensorproof.api.compile].
+    """
+    from ..frontend import compile_with_report as _compile_with_report
+
+    result: tuple[CompiledModel, AccuracyReport] = _compile_with_report(
+        model, calibration, eval_data, bits=bits, weight_bits=weight_bits, method=method,
+        percentile=percentile, lookup_bits=lookup_bits)
+    return result
 
 
 def setup(model: CompiledModel, k: int = 2, pcs: str = "ligero") -> ProvingKey:
-    """Commit to the model's quantized weights; `pk.vk` is the public verifying key.
+    """Commit to the model's quantized weights and certify their ranges.
 
-    ``k``: degree of the challenge field (2 or 3); ``pcs``: commitment scheme ("ligero", or
-    "raw" for tests). ConfigError (one line) for an unknown or unsupported one."""
+    Args:
+        model: A compiled model ([`compile`][tensorproof.api.compile] or
+            [`load_model`][tensorproof.api.load_model]).
+        k: Degree of the challenge field extension, 2 (about 128 bits) or 3.
+        pcs: Commitment scheme: ``"ligero"``, or ``"raw"`` (sends the whole table; for
+            tests only).
+
+    Returns:
+        The proving key; ``pk.vk`` is the public verifying key, and ``pk.vk.model_id`` the
+        32-byte id that names the model.
+
+    Raises:
+        ConfigError: An unknown or unsupported ``k`` or ``pcs`` (one line).
+        ArgumentError: ``model`` is not a ``CompiledModel``.
+    """
     _need(model, CompiledModel, "setup(model)", "a CompiledModel (api.compile)")
     return _setup(model, default_config(k, pcs))
 
 
-def prove(model: ProvingKey | CompiledModel, inputs, quantized: bool = False,
+def prove(model: ProvingKey | CompiledModel, inputs: Inputs, quantized: bool = False,
           progress: Callable[[str], None] | None = None, strict: bool = False) -> Proof:
-    """Prove the model's inference on a batch of ``inputs``; the proof carries the (integer)
-    inputs and outputs.
+    """Prove the model's inference on a batch of inputs, in one proof.
 
-    ``inputs``: one array (single-input model) or a dict by input name, each (batch, *shape)
-    or, for one sample, exactly the input's shape; real values, or integers in the input's
-    range when ``quantized``. Nothing is reshaped: InputError on any other shape or batch 0.
-    Real values outside the calibrated range are clamped with an InputRangeWarning naming how
-    many per input (:func:`quantize_inputs` returns the counts); ``strict=True`` raises
-    InputRangeError instead."""
+    Real values are quantized first: a value x of an input with scale s becomes
+    ``clamp(floor(x / s + 1/2), lo, hi)``; values outside the range calibrated for the input
+    are clamped, with an ``InputRangeWarning`` giving the count per input
+    ([`quantize_inputs`][tensorproof.api.quantize_inputs] returns the counts).
+
+    Args:
+        model: The proving key ([`setup`][tensorproof.api.setup] or
+            [`load_pk`][tensorproof.api.load_pk]); a ``CompiledModel`` is committed to first
+            (slower: keep the key).
+        inputs: One array (a single-input model) or a dict by input name; each
+            ``(batch, *shape)`` with batch >= 1, or exactly ``shape`` for one sample. Nothing
+            is reshaped.
+        quantized: The inputs are already integers inside each input's range (no
+            quantization, no clamping).
+        progress: Called with a short message before each proving phase.
+        strict: Refuse inputs with values outside the calibrated range
+            (``InputRangeError``) instead of clamping them.
+
+    Returns:
+        The proof; it carries the integer inputs and outputs it proves.
+
+    Raises:
+        InputError: Wrong shape, batch 0, missing or unknown input names, NaN or infinite
+            values.
+        InputRangeError: ``strict`` and some values lie outside the calibrated range.
+        ProverError: An activation left its calibrated range (recalibrate with samples that
+            cover such inputs).
+    """
     _need(model, ProvingKey | CompiledModel, "prove(pk, inputs)",
           "a ProvingKey (api.setup or api.load_pk)")
     if quantized:
@@ -77,19 +200,41 @@ def prove(model: ProvingKey | CompiledModel, inputs, quantized: bool = False,
 
 @dataclass(frozen=True)
 class VerifiedOutputs:
-    """What a verified proof proves: its outputs (integers, and dequantized by ONNX name) and
-    the integer inputs they belong to, with their hash (:func:`input_hash`)."""
+    """What a verified proof proves: its outputs and the inputs they belong to."""
 
     ints: dict[str, np.ndarray]
+    """The proven integer outputs by graph name, each ``(batch, *shape)``."""
     values: dict[str, np.ndarray]
+    """The outputs dequantized (integer × the output's scale), by ONNX output name."""
     inputs: dict[str, np.ndarray]
+    """The proven integer inputs by name, each ``(batch, *shape)``."""
     input_hash: str
+    """keccak256 of the proven inputs, 64 hex digits
+    ([`input_hash`][tensorproof.api.input_hash])."""
 
 
-def verify(vk: VerifyingKey, proof: Proof, inputs=None) -> VerifiedOutputs:
-    """Verify ``proof`` against ``vk``; return what it proves, or raise VerificationError /
-    ProofFormatError. With ``inputs`` (real values, as for :func:`prove`), also check that the
-    proof's inputs are their quantization (InputMismatchError if not)."""
+def verify(vk: VerifyingKey, proof: Proof, inputs: Inputs | None = None) -> VerifiedOutputs:
+    """Verify a proof against a verifying key and return what it proves.
+
+    Args:
+        vk: The verifying key ([`load_vk`][tensorproof.api.load_vk] or ``pk.vk``). Check
+            that ``vk.model_id`` is the model you mean.
+        proof: The proof ([`prove`][tensorproof.api.prove] or
+            [`load_proof`][tensorproof.api.load_proof]).
+        inputs: Optionally, real inputs (as for [`prove`][tensorproof.api.prove]): also check
+            that the proof's public inputs are exactly their quantization.
+
+    Returns:
+        The proven outputs (integers and dequantized), inputs and input hash.
+
+    Raises:
+        VerificationError: The proof is rejected (another model, tampered bytes, a false
+            statement).
+        InputMismatchError: ``inputs`` given, and the proof is of other inputs (a
+            ``VerificationError``).
+        ProofFormatError: The proof is malformed.
+        ArgumentError: Arguments swapped or of the wrong type (a ``TypeError``).
+    """
     if isinstance(vk, Proof) and isinstance(proof, VerifyingKey):
         raise ArgumentError("verify(vk, proof): the arguments are swapped (the verifying key "
                             "comes first)")
@@ -106,7 +251,7 @@ def verify(vk: VerifyingKey, proof: Proof, inputs=None) -> VerifiedOutputs:
     return VerifiedOutputs(ints, values, proven, input_hash(proven))
 
 
-def _check_inputs(vk: VerifyingKey, proof: Proof, inputs) -> None:
+def _check_inputs(vk: VerifyingKey, proof: Proof, inputs: Inputs) -> None:
     expected = quantize_inputs(vk, inputs).ints
     for name, want in expected.items():
         got = proof.inputs[name]
@@ -122,19 +267,19 @@ def _check_inputs(vk: VerifyingKey, proof: Proof, inputs) -> None:
                 f": proven {int(got[at])}, given {int(want[at])})")
 
 
-def _need(value, cls, call: str, what: str) -> None:
+def _need(value: object, cls: Any, call: str, what: str) -> None:
     if not isinstance(value, cls):
         raise ArgumentError(f"{call}: expected {what}, got {type(value).__name__}")
 
 
-def _read(path: str | os.PathLike, what: str) -> bytes:
+def _read(path: PathLike, what: str) -> bytes:
     try:
         return Path(path).read_bytes()
     except OSError as e:
         raise TensorProofError(f"cannot read {what} {str(path)!r}: {e.strerror}") from e
 
 
-def _write(path, data: bytes, what: str) -> None:
+def _write(path: PathLike, data: bytes, what: str) -> None:
     try:
         atomic_write(path, data)
     except OSError as e:
@@ -142,36 +287,94 @@ def _write(path, data: bytes, what: str) -> None:
                               f"{e.strerror or type(e).__name__}") from None
 
 
-def save_proof(proof: Proof, path) -> None:
-    """Write ``proof`` to ``path`` atomically; OutputPathError if it cannot be written."""
+def save_model(model: CompiledModel, path: PathLike) -> None:
+    """Write a compiled model to a ``.tpm`` file, atomically.
+
+    Raises:
+        OutputPathError: The file cannot be written (missing or read-only folder, a folder,
+            a full disk).
+    """
+    from ..ir.modelfile import model_bytes
+
+    _need(model, CompiledModel, "save_model(model, path)", "a CompiledModel (api.compile)")
+    _write(path, model_bytes(model), "compiled model")
+
+
+def load_model(path: PathLike) -> CompiledModel:
+    """Read and check a ``.tpm`` file written by [`save_model`][tensorproof.api.save_model]
+    (or ``tensorproof compile``).
+
+    Raises:
+        ModelFileError: The file is missing, unreadable, malformed or of an unknown version.
+    """
+    from ..ir.modelfile import parse_model
+
+    try:
+        blob = Path(path).read_bytes()
+    except OSError as e:
+        raise ModelFileError(f"cannot read model file {str(path)!r}: {e.strerror}") from None
+    try:
+        return parse_model(blob)
+    except ModelFileError as e:
+        raise ModelFileError(f"{path}: {e}") from None
+
+
+def save_proof(proof: Proof, path: PathLike) -> None:
+    """Write a proof to a ``.tpp`` file, atomically.
+
+    Raises:
+        OutputPathError: The file cannot be written.
+    """
     _need(proof, Proof, "save_proof(proof, path)", "a Proof")
     _write(path, proof.to_bytes(), "proof")
 
 
-def load_proof(path) -> Proof:
+def load_proof(path: PathLike) -> Proof:
+    """Read a ``.tpp`` file written by [`save_proof`][tensorproof.api.save_proof]; the proof
+    is checked only by [`verify`][tensorproof.api.verify].
+
+    Raises:
+        ProofFormatError: The bytes are not a well-formed proof.
+        TensorProofError: The file cannot be read.
+    """
     try:
         return Proof.from_bytes(_read(path, "proof file"))
     except ProofFormatError as e:
         raise ProofFormatError(f"{path}: {e}") from e
 
 
-def save_vk(vk: VerifyingKey, path) -> None:
-    """Write the verifying key to ``path`` atomically; OutputPathError if it cannot be."""
+def save_vk(vk: VerifyingKey, path: PathLike) -> None:
+    """Write the verifying key to a ``.vk`` file, atomically.
+
+    Raises:
+        OutputPathError: The file cannot be written.
+    """
     _need(vk, VerifyingKey, "save_vk(vk, path)", "a VerifyingKey")
     _write(path, vk.to_bytes(), "verifying key")
 
 
-def save_pk(pk: ProvingKey, path) -> None:
-    """Write the proving key (model, vk and the weight commitment's prover data) to a .tpk
-    file, so that later proofs skip re-committing to the weights."""
+def save_pk(pk: ProvingKey, path: PathLike) -> None:
+    """Write the proving key to a ``.tpk`` file, atomically.
+
+    The file holds the compiled model, its verifying key and the weight commitment's prover
+    data, so that later proofs skip re-committing to the weights.
+
+    Raises:
+        OutputPathError: The file cannot be written.
+    """
     from ..prover.keyfile import pk_bytes
 
     _need(pk, ProvingKey, "save_pk(pk, path)", "a ProvingKey")
     _write(path, pk_bytes(pk), "proving key")
 
 
-def load_pk(path) -> ProvingKey:
-    """Read and check a .tpk file written by :func:`save_pk`; KeyFileError if malformed."""
+def load_pk(path: PathLike) -> ProvingKey:
+    """Read and check a ``.tpk`` file written by [`save_pk`][tensorproof.api.save_pk].
+
+    Raises:
+        KeyFileError: The file is truncated, corrupted or of an unknown version.
+        TensorProofError: The file cannot be read.
+    """
     from ..errors import KeyFileError
     from ..prover.keyfile import parse_pk
 
@@ -181,12 +384,21 @@ def load_pk(path) -> ProvingKey:
         raise KeyFileError(f"{path}: {e}") from None
 
 
-def load_vk(path) -> VerifyingKey:
+def load_vk(path: PathLike) -> VerifyingKey:
+    """Read and check a ``.vk`` file: its checksum, every field, the graph's structure, the
+    configuration's security level and the weight range certificate.
+
+    Raises:
+        ProofFormatError: The key is malformed or fails a check.
+        VerificationError: Its weight range certificate does not verify.
+    """
     try:
         return VerifyingKey.from_bytes(_read(path, "verifying key"))
     except ProofFormatError as e:
         raise ProofFormatError(f"{path}: {e}") from e
 
 
-__all__ = ["Proof", "ProvingKey", "QuantizedInputs", "VerifiedOutputs", "VerifyingKey", "compile",
-           "input_hash", "quantize_inputs", "setup", "prove", "verify"]
+__all__ = ["ModelSource", "PathLike", "Proof", "ProvingKey", "QuantizedInputs", "Samples",
+           "VerifiedOutputs", "VerifyingKey", "compile", "compile_with_report", "input_hash",
+           "load_model", "load_pk", "load_proof", "load_vk", "prove", "quantize_inputs",
+           "save_model", "save_pk", "save_proof", "save_vk", "setup", "verify"]

@@ -14,6 +14,7 @@ from importlib import resources
 
 import numpy as np
 
+from ..ir.model import CompiledModel
 from ..prover.certificate import prove_certificate
 from ..prover.model import setup as _setup
 from ..verifier.keys import VerifyingKey
@@ -24,6 +25,8 @@ from .core import prove, verify
 
 @dataclass
 class DemoReport:
+    """What `tensorproof demo` prints: labels and proven predictions, times, sizes."""
+
     labels: np.ndarray
     predictions: np.ndarray
     times: dict[str, float]
@@ -82,10 +85,11 @@ def run_demo(batch: int = 16, k: int = 2, say: Callable[[str], None] = lambda s:
                       float((all_preds == data["test_labels"]).mean()), len(all_preds))
 
 
-def _quantized_predictions(model, x: np.ndarray) -> np.ndarray:
+def _quantized_predictions(model: CompiledModel, x: np.ndarray) -> np.ndarray:
     from ..quant.executor import execute
 
     ints = model.quantize_inputs(x)
     values = execute(model.graph, ints)
     (out,) = model.dequantize_outputs(values).values()
-    return out.reshape(len(x), -1).argmax(axis=1)
+    preds: np.ndarray = out.reshape(len(x), -1).argmax(axis=1)
+    return preds

@@ -18,17 +18,33 @@ lowercase hex digits.
 from __future__ import annotations
 
 import struct
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeAlias
 
 import numpy as np
+import numpy.typing as npt
 
 from ..errors import ArgumentError, InputError, InputRangeError
 from ..ir.model import InputQuant
 
-__all__ = ["QuantizedInputs", "input_batches", "input_hash", "quantize_inputs"]
+if TYPE_CHECKING:
+    from ..ir.model import CompiledModel
+    from ..prover.model import ProvingKey
+    from ..verifier.keys import VerifyingKey
+
+__all__ = ["AnyModel", "Inputs", "QuantizedInputs", "input_batches", "input_hash",
+           "quantize_inputs"]
+
+Inputs: TypeAlias = "npt.ArrayLike | Mapping[str, npt.ArrayLike]"
+"""Inputs of a proof: one array (a single-input model) or a dict by input name, each
+``(batch, *shape)`` with batch >= 1, or exactly ``shape`` for one sample."""
+
+AnyModel: TypeAlias = "CompiledModel | ProvingKey | VerifyingKey"
+"""Anything that knows the model's inputs: a compiled model, a proving or a verifying key."""
 
 
-def _quants(model) -> tuple[InputQuant, ...]:
+def _quants(model: object) -> tuple[InputQuant, ...]:
     """The input quantizations of a CompiledModel, ProvingKey or VerifyingKey."""
     inner = getattr(model, "model", model)
     quants = getattr(inner, "inputs", None)
@@ -59,7 +75,7 @@ def _hint(q: InputQuant, shape: tuple[int, ...]) -> str:
     return ""
 
 
-def _batch(q: InputQuant, x, integer: bool) -> np.ndarray:
+def _batch(q: InputQuant, x: npt.ArrayLike, integer: bool) -> np.ndarray:
     """``x`` as a (batch, *shape) array after the shape and value checks (never reshaped)."""
     try:
         a = np.asarray(x)
@@ -88,14 +104,15 @@ def _batch(q: InputQuant, x, integer: bool) -> np.ndarray:
     return a
 
 
-def input_batches(model, inputs, integer: bool = False) -> dict[str, np.ndarray]:
+def input_batches(model: AnyModel, inputs: Inputs, integer: bool = False
+                  ) -> dict[str, np.ndarray]:
     """Checked inputs by name, each (batch, *shape), one common batch >= 1.
 
     ``inputs``: one array (a single-input model) or a dict by input name; real values, or
     int64 values inside each input's range when ``integer``. InputError on anything else."""
     quants = _quants(model)
     names = [q.name for q in quants]
-    if not isinstance(inputs, dict):
+    if not isinstance(inputs, Mapping):
         if len(quants) != 1:
             raise InputError(f"the model has {len(quants)} inputs {names}: pass a dict by "
                              "input name")
@@ -123,7 +140,8 @@ class QuantizedInputs:
 
     @property
     def batch(self) -> int:
-        return next(iter(self.ints.values())).shape[0]
+        """The number of samples."""
+        return int(next(iter(self.ints.values())).shape[0])
 
     def _outside(self) -> list[str]:
         out = []
@@ -145,9 +163,20 @@ class QuantizedInputs:
             raise InputRangeError("; ".join(self._outside()) + " (strict: refused, not clamped)")
 
 
-def quantize_inputs(model, inputs) -> QuantizedInputs:
-    """Real inputs (one array, or a dict by input name) of a CompiledModel, ProvingKey or
-    VerifyingKey → checked integer inputs, with the count of clamped values per input."""
+def quantize_inputs(model: AnyModel, inputs: Inputs) -> QuantizedInputs:
+    """Check and quantize real inputs as [`prove`][tensorproof.api.prove] does, counting the
+    values clamped to each input's calibrated range.
+
+    Args:
+        model: A compiled model, proving key or verifying key.
+        inputs: One array or a dict by input name (as for [`prove`][tensorproof.api.prove]).
+
+    Returns:
+        The integer inputs, the count of clamped values and the calibrated range per input.
+
+    Raises:
+        InputError: Wrong shape, batch 0, missing or unknown inputs, NaN or infinite values.
+    """
     quants = _quants(model)
     xs = input_batches(model, inputs)
     ints, clamped, ranges = {}, {}, {}
@@ -160,8 +189,14 @@ def quantize_inputs(model, inputs) -> QuantizedInputs:
     return QuantizedInputs(ints, clamped, ranges)
 
 
-def input_hash(ints: dict[str, np.ndarray]) -> str:
-    """keccak256 (64 hex digits) of proven integer inputs by name (module docstring)."""
+def input_hash(ints: Mapping[str, npt.ArrayLike]) -> str:
+    """keccak256 (64 lowercase hex digits) of proven integer inputs by name.
+
+    For each input, in the code-point order of the names:
+    ``u32 len(name) ‖ name (UTF-8) ‖ u8 ndim ‖ u32 dim… ‖ int64 value…``, big-endian, values
+    in C order, batch axis first: the bytes the proof's statement absorbs for each input.
+    ``tensorproof verify`` prints this hash.
+    """
     from ..transcript import keccak256
 
     parts = []

@@ -8,6 +8,7 @@ Verifier world: from the commitment, g and the proof bytes alone, replay and che
 from __future__ import annotations
 
 import time
+from typing import Any, cast
 
 import numpy as np
 
@@ -26,7 +27,7 @@ from ..verifier.sumcheck import verify_sumcheck
 DOMAIN = b"tensorproof/selftest/v1"
 
 
-def run_selftest(log_size: int = 20, k: int = 2, seed: int = 0) -> dict:
+def run_selftest(log_size: int = 20, k: int = 2, seed: int = 0) -> dict[str, Any]:
     """Prove and verify once; return timings (seconds), proof sizes (bytes) and security bits."""
     rng = np.random.default_rng(seed)
     f = FV.random(1 << log_size, rng)
@@ -43,7 +44,7 @@ def run_selftest(log_size: int = 20, k: int = 2, seed: int = 0) -> dict:
     t0 = time.perf_counter()
     pt = ProverTranscript(DOMAIN)
     absorb_commitment(pt, commitment)
-    claim = FV.inner(f, g)
+    claim = cast(int, FV.inner(f, g))  # an F element: an int
     pt.send_f("claimed sum", [claim])
     point, finals = prove_sumcheck(pt, vec_field(k), [f, g], [(1, [0, 1])], 2, "product")
     pt.send_k("f at point", [finals[0]], k)
@@ -77,7 +78,7 @@ def run_selftest(log_size: int = 20, k: int = 2, seed: int = 0) -> dict:
     }
 
 
-def _warm_up(prover_pcs, k: int) -> None:
+def _warm_up(prover_pcs: LigeroPCS, k: int) -> None:
     """Compile (or load from cache) the numba kernels on a tiny instance so timings are warm."""
     rng = np.random.default_rng(1)
     f = FV.random(1 << 6, rng)
