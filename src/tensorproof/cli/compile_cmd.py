@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from . import app
+from .firstrun import compile_progress
 
 MAX_LAYER_ROWS = 80
 
@@ -116,7 +117,7 @@ def compile_cmd(model: str, samples: str, output: str | None, bits: int, weight_
     old_id = existing_model_id(vk_out, force)
     console = Console(stderr=as_json)  # with --json, stdout holds the JSON only
     times = {}
-    with console.status("[bold]compiling...") as status:
+    with console.status("[bold]compiling...") as status, compile_progress(console, status):
         t0 = time.perf_counter()
         calibration = load_samples(samples)
         evaluation = load_samples(eval_samples) if eval_samples else None

@@ -7,6 +7,7 @@ from rich.console import Console
 from rich.table import Table
 
 from . import app
+from .firstrun import compile_progress
 
 
 @app.command("demo")
@@ -19,7 +20,7 @@ def demo(batch: int, k: str) -> None:
     from ..api.demo import run_demo
 
     console = Console()
-    with console.status("starting...") as status:
+    with console.status("starting...") as status, compile_progress(console, status):
         r = run_demo(batch, int(k), say=lambda s: status.update(s + "..."))
     preds = Table(title=f"verified predictions ({batch} test digits, one proof)")
     preds.add_column("digit")

@@ -13,6 +13,7 @@ from rich.console import Console
 
 from ..errors import ProofFormatError, TensorProofError, VerificationError
 from . import EXIT_REJECTED, app
+from .firstrun import compile_progress
 
 
 def _proving_key(api, path: str, status):
@@ -63,7 +64,8 @@ def prove_cmd(model_path: str, input_path: str, out: str, vk_out: str | None,
     # piped output never wraps a hash; with --json, stdout holds the JSON only
     console = Console(soft_wrap=True, stderr=as_json)
     times = {}
-    with console.status("loading the proving key...") as status:
+    with console.status("loading the proving key...") as status, \
+            compile_progress(console, status):
         t0 = time.perf_counter()
         pk = _proving_key(api, model_path, status)
         times["load proving key"] = time.perf_counter() - t0
@@ -160,22 +162,28 @@ def verify_cmd(vk_path: str, proof_path: str, input_path: str | None, as_json: b
     Prints the model id, the hash of the proven inputs (keccak256 of their canonical bytes:
     tensorproof.api.input_hash) and the proven outputs."""
     from .. import api
-    from ..frontend.inputs import load_model_inputs
 
     console = Console(soft_wrap=True)  # piped output never wraps a hash
     _check_order(vk_path, proof_path)
-    vk = api.load_vk(vk_path)
+    progress = Console(stderr=True)  # with --json, stdout holds the JSON only
+    # loading the key verifies its certificate: the first run compiles kernels here already
+    with progress.status("loading the verifying key...") as status, \
+            compile_progress(progress, status):
+        vk = api.load_vk(vk_path)
     try:
         proof_bytes = Path(proof_path).read_bytes()
     except OSError as e:
         raise TensorProofError(f"cannot read proof file {proof_path!r}: {e.strerror}") from e
     xs = None
-    if input_path is not None:
+    if input_path is not None:  # imported only here: the frontend package imports onnx (~1 s)
+        from ..frontend.inputs import load_model_inputs
+
         xs = load_model_inputs(input_path, {q.name: q.shape for q in vk.inputs})
     t0 = time.perf_counter()
     try:
-        proof = _parse_proof(proof_bytes, proof_path)
-        result = api.verify(vk, proof, inputs=xs)
+        with progress.status("verifying...") as status, compile_progress(progress, status):
+            proof = _parse_proof(proof_bytes, proof_path)
+            result = api.verify(vk, proof, inputs=xs)
     except (VerificationError, ProofFormatError) as e:
         if as_json:
             _print_json({"command": "verify", "verified": False, "reason": str(e)})

@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from . import app
+from .firstrun import compile_progress
 
 
 @app.command("selftest")
@@ -25,7 +26,8 @@ def selftest(log_size: int, k: str, seed: int) -> None:
     from ..api.selftest import run_selftest
 
     console = Console()
-    with console.status("[bold]warming up kernels and proving..."):
+    with console.status("[bold]warming up kernels and proving...") as status, \
+            compile_progress(console, status):
         report = run_selftest(log_size=log_size, k=int(k), seed=seed)
     table = Table(title=f"tensorproof selftest: 2^{log_size} entries, K = F_p^{k}")
     table.add_column("step")

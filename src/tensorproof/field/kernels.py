@@ -16,6 +16,7 @@ import numpy as np
 from numba import njit
 
 from .alloc import tune_allocator
+from .jit import kernel  # noqa: F401  (the kernels' decorator, re-exported)
 from .params import EPSILON, NONRESIDUE, P
 
 tune_allocator()  # vector work starts here: keep large temporaries off mmap (see alloc.py)
@@ -34,26 +35,6 @@ _W3 = np.uint64(NONRESIDUE[3])
 
 _F1 = "void(uint64[::1], uint64[::1])"
 _F2 = "void(uint64[::1], uint64[::1], uint64[::1])"
-
-
-class _Kernel:
-    """A kernel with an explicit numba signature, compiled (or loaded from the on-disk cache) on
-    its first call rather than at import: a cold compile of every kernel takes ~20 s of CPU, and
-    a process pays only for the kernels it uses."""
-
-    def __init__(self, sig: str, fn) -> None:
-        self.sig, self.py_func, self._dispatcher = sig, fn, None
-        self.__name__, self.__doc__ = fn.__name__, fn.__doc__
-
-    def __call__(self, *args):
-        if self._dispatcher is None:
-            self._dispatcher = njit(self.sig, cache=True)(self.py_func)
-        return self._dispatcher(*args)
-
-
-def kernel(sig: str):
-    """Decorator: ``njit(sig, cache=True)``, compiled lazily (see _Kernel)."""
-    return lambda fn: _Kernel(sig, fn)
 
 
 # ---- scalar helpers (inlined into the kernels; never called from Python) -------------------

@@ -30,6 +30,7 @@ from functools import cache
 import numpy as np
 from numba import njit, prange
 
+from ..field.jit import kernel
 from ..field.kernels import fadd, fmul, fsub
 from ..field.params import MULTIPLICATIVE_GENERATOR, TWO_ADICITY, P
 
@@ -50,7 +51,7 @@ def _log2(n: int) -> int:
     return n.bit_length() - 1
 
 
-@njit("void(uint64[::1], uint64)", cache=True)
+@kernel("void(uint64[::1], uint64)")
 def _fill_stage_twiddles(tw, w):
     """tw[h + i] = w_(2h)^i for every stage half-length h = 1, 2, .., n/2; w = w_n."""
     n = tw.shape[0]
@@ -103,7 +104,7 @@ def _stages(row, tw, h_start):
         h <<= 1
 
 
-@njit("void(uint64[:, ::1], uint64[:, ::1], int64[::1], uint64[::1])", cache=True, parallel=True)
+@kernel("void(uint64[:, ::1], uint64[:, ::1], int64[::1], uint64[::1])", parallel=True)
 def _ntt_kernel(a, out, rev, tw):
     """out[r] = NTT of a[r] for every row (natural order in and out)."""
     rows, n = a.shape
@@ -114,11 +115,7 @@ def _ntt_kernel(a, out, rev, tw):
         _stages(row, tw, 1)
 
 
-@njit(
-    "void(uint64[:, ::1], uint64[:, ::1], int64[::1], uint64[::1], int64)",
-    cache=True,
-    parallel=True,
-)
+@kernel("void(uint64[:, ::1], uint64[:, ::1], int64[::1], uint64[::1], int64)", parallel=True)
 def _encode_kernel(a, out, rev_n, tw, blowup):
     """out[r] = NTT of a[r] zero-padded to n * blowup.
 
@@ -136,7 +133,7 @@ def _encode_kernel(a, out, rev_n, tw, blowup):
         _stages(row, tw, blowup)
 
 
-@njit("void(uint64[:, ::1], uint64)", cache=True, parallel=True)
+@kernel("void(uint64[:, ::1], uint64)", parallel=True)
 def _scale_kernel(a, s):
     rows, n = a.shape
     for r in prange(rows):

@@ -9,12 +9,12 @@ numba kernel (one pass over the wires, canonical outputs).
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
+from ..field.jit import kernel
 from ..field.kernels import fadd
 
 
-@njit("void(uint64[:, ::1], int64[::1], int64[::1], uint64[:, ::1])", cache=True)
+@kernel("void(uint64[:, ::1], int64[::1], int64[::1], uint64[:, ::1])")
 def _gather_scatter_add(src, src_idx, dst_idx, out):
     k = src.shape[1]
     for j in range(src_idx.shape[0]):

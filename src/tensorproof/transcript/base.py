@@ -22,8 +22,7 @@ import operator
 from Crypto.Hash import keccak as _keccak
 
 from ..field.params import P
-from .keccak import HASH_BYTES
-from .keccak_batch import keccak256_small, keccak256_squeeze
+from .keccak import HASH_BYTES, keccak256
 
 TAG_DOMAIN = b"\x01"
 TAG_PUBLIC = b"\x02"
@@ -35,8 +34,15 @@ MAX_CHALLENGES_PER_CALL = 2**32 - 1
 """The output counter is a u32."""
 
 _SMALL_RECORD = 1 << 16
-"""Records up to this size are hashed by the numba kernel (~1 µs of call overhead), larger ones
-by pycryptodome without concatenating them (both run at ~3.5 µs per KB)."""
+"""Records up to this size are hashed in one call on their concatenation (by the numba kernel
+where the transcript uses kernels), larger ones by pycryptodome without concatenating them."""
+
+
+def _squeeze_py(head: bytes, m: int, advance: bytes) -> bytes:
+    """``keccak_batch.keccak256_squeeze`` by pycryptodome: keccak256(head ‖ u32(i)), i < m, then
+    keccak256(advance), concatenated (a loop over the m challenges of one draw)."""
+    return b"".join([*(keccak256(head, i.to_bytes(4, "big")) for i in range(m)),
+                     keccak256(advance)])
 
 
 def label_bytes(label: str) -> bytes:
@@ -52,11 +58,26 @@ def _record_header(tag: bytes, label: str, data_len: int) -> bytes:
 
 
 class Transcript:
-    """Keccak-256 sponge state with labelled absorbs and challenge sampling (both sides)."""
+    """Keccak-256 sponge state with labelled absorbs and challenge sampling (both sides).
+
+    ``use_kernels``: hash the short records with numba kernels (``keccak_batch``: ~1 µs a call
+    where pycryptodome costs ~5 µs) rather than pycryptodome. Off for both sides: a proof of
+    the demo model makes ~80 absorbs and ~50 draws here (the sumcheck and GKR rounds hash
+    inside their own kernels, ``sponge_kernels``), so the kernels would save ~4 ms a proof but
+    cost ~8 s of compile on the first run (and numba in the verifier). The bytes hashed, and so
+    every state and challenge, are the same either way."""
+
+    use_kernels = False
 
     def __init__(self, domain: bytes) -> None:
         if not isinstance(domain, bytes | bytearray | memoryview):
             raise TypeError(f"transcript domain must be bytes, got {type(domain).__name__}")
+        if self.use_kernels:
+            from .keccak_batch import keccak256_small, keccak256_squeeze
+
+            self._hash, self._squeeze_raw = keccak256_small, keccak256_squeeze
+        else:
+            self._hash, self._squeeze_raw = keccak256, _squeeze_py
         self._state = bytes(HASH_BYTES)
         self._absorb(TAG_DOMAIN, "domain", bytes(domain))
 
@@ -69,7 +90,7 @@ class Transcript:
         """Chain one record into the state; ``data`` is hashed in place in one Keccak call."""
         header = _record_header(tag, label, len(data))
         if len(data) <= _SMALL_RECORD:
-            self._state = keccak256_small(b"".join((self._state, header, data)))
+            self._state = self._hash(b"".join((self._state, header, data)))
             return
         h = _keccak.new(digest_bits=256)
         h.update(self._state)
@@ -88,7 +109,7 @@ class Transcript:
         n_lab = len(lab).to_bytes(4, "big")
         head = b"".join((self._state, TAG_CHALLENGE, n_lab, lab))
         advance = b"".join((self._state, TAG_ADVANCE, n_lab, lab, m.to_bytes(4, "big")))
-        raw = keccak256_squeeze(head, m, advance)  # m outputs, then the next state
+        raw = self._squeeze_raw(head, m, advance)  # m outputs, then the next state
         self._state = raw[HASH_BYTES * m :]
         return [int.from_bytes(raw[j : j + HASH_BYTES], "big")
                 for j in range(0, HASH_BYTES * m, HASH_BYTES)]

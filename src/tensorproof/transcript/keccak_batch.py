@@ -9,8 +9,8 @@ block boundary (``*_matches_reference``). One compiled signature, no ``parallel=
 compile stays at a few seconds.
 
 ``keccak256_small`` (one buffer) and ``keccak256_squeeze`` (a transcript draw: m outputs and the
-next state) are single-call kernels for the transcript's short records, where pycryptodome's
-per-object overhead dominated the prover's sumcheck rounds.
+next state) are single-call kernels for the transcript's short records (``Transcript.use_kernels``;
+off by default since the sumcheck and GKR rounds hash inside their own kernels).
 
 Keccak-f[1600] follows the Keccak reference (Bertoni, Daemen, Peeters, Van Assche, "The Keccak
 reference", v3.0, 2011, §1.2): lanes A[x + 5y] are little-endian 64-bit words; a round keeps
@@ -24,6 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 from numba import get_num_threads, njit, types
 
+from ..field.jit import kernel
 from .keccak import HASH_BYTES, RATE_BYTES
 
 _ROUNDS = 24
@@ -91,9 +92,14 @@ def _round(s, rc):
     return (r0[0] ^ rc, r0[1], r0[2], r0[3], r0[4]) + r1 + r2 + r3 + r4
 
 
-@njit(inline="always")
+@njit(cache=True, nogil=True)
 def _keccak_f1600(a):
-    """Apply Keccak-f[1600] in place to the 25 lanes a[x + 5y]."""
+    """Apply Keccak-f[1600] in place to the 25 lanes a[x + 5y].
+
+    Called, not inlined: numba then types and optimizes the 24 rounds once per process (and
+    caches them), where an inlined copy at each of the ~8 call sites made the first run compile
+    the permutation over and over (~45 s of the keccak and sponge kernels' cold compile). A call
+    costs a few ns beside the permutation's ~0.3 µs."""
     s = (a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12],
          a[13], a[14], a[15], a[16], a[17], a[18], a[19], a[20], a[21], a[22], a[23], a[24])
     for rnd in range(_ROUNDS):
@@ -107,7 +113,7 @@ _ROWS_IN = types.Array(types.uint8, 2, "C", readonly=True)
 _ROWS_OUT = types.Array(types.uint8, 2, "C")
 
 
-@njit(types.void(_ROWS_IN, types.int64, _ROWS_OUT), cache=True, nogil=True)
+@kernel(types.void(_ROWS_IN, types.int64, _ROWS_OUT), nogil=True)
 def _keccak_rows_kernel(rows, prefix, out):
     """out[i] = keccak256(prefix ‖ rows[i]); prefix < 0 means no prefix byte."""
     n, length = rows.shape
@@ -131,9 +137,10 @@ def _keccak_rows_kernel(rows, prefix, out):
             out[i, j] = np.uint8((a[j >> 3] >> np.uint64(8 * (j & 7))) & np.uint64(0xFF))
 
 
-@njit(inline="always")
+@njit(cache=True, nogil=True)
 def _keccak_into(buf, n, out, o):
-    """out[o:o+32] = keccak256(buf[0:n]), absorbing whole 8-byte little-endian words."""
+    """out[o:o+32] = keccak256(buf[0:n]), absorbing whole 8-byte little-endian words (called,
+    not inlined, like ``_keccak_f1600``: compiled once for its ~4 call sites)."""
     a = np.zeros(25, dtype=np.uint64)
     pos = 0
     while n - pos >= RATE_BYTES:  # full blocks
@@ -160,13 +167,13 @@ _BYTES_IN = types.Array(types.uint8, 1, "C", readonly=True)
 _BYTES_OUT = types.Array(types.uint8, 1, "C")
 
 
-@njit(types.void(_BYTES_IN, _BYTES_OUT), cache=True, nogil=True)
+@kernel(types.void(_BYTES_IN, _BYTES_OUT), nogil=True)
 def _keccak_one_kernel(buf, out):
     """out[0:32] = keccak256(buf)."""
     _keccak_into(buf, buf.shape[0], out, 0)
 
 
-@njit(types.void(_BYTES_IN, types.int64, _BYTES_IN, _BYTES_OUT), cache=True, nogil=True)
+@kernel(types.void(_BYTES_IN, types.int64, _BYTES_IN, _BYTES_OUT), nogil=True)
 def _squeeze_kernel(head, m, advance, out):
     """out[32 i : 32 i + 32] = keccak256(head ‖ u32(i)) for i < m, out[32 m:] = keccak256(advance).
 
@@ -216,9 +223,10 @@ def keccak256_rows(rows: np.ndarray, prefix: int | None = None) -> np.ndarray:
     if n_threads <= 1:
         _keccak_rows_kernel(rows, pre, out)
         return out
+    kern = _keccak_rows_kernel.dispatcher()  # built once, before the threads start
     cuts = np.linspace(0, n, n_threads + 1).astype(np.int64).tolist()
     with ThreadPoolExecutor(n_threads) as pool:  # the kernel releases the GIL
-        jobs = [pool.submit(_keccak_rows_kernel, rows[a:b], pre, out[a:b])
+        jobs = [pool.submit(kern, rows[a:b], pre, out[a:b])
                 for a, b in zip(cuts[:-1], cuts[1:])]
         for job in jobs:
             job.result()

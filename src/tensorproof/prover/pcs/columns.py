@@ -8,14 +8,15 @@ transpose plus a byte-swap copy of the whole encoded matrix.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+
+from ...field.jit import kernel
 
 _TILE = 64
 """Columns per tile: the tile's slice of every row (64 x 8 bytes) is reused from cache. Serial:
 threads cost ~5 ms per call here and gained nothing at 2^22 entries on 2 cores."""
 
 
-@njit("void(uint64[:, ::1], uint8[:, ::1])", cache=True)
+@kernel("void(uint64[:, ::1], uint8[:, ::1])")
 def _columns_be_kernel(enc, out):
     rows, n = enc.shape
     for tile in range((n + _TILE - 1) // _TILE):

@@ -12,15 +12,15 @@ q = 2 over 2^20 entries), and threads only add overhead at these sizes on 2 core
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
+from ...field.jit import kernel
 from ...field.kernels import acc_add, reduce192
 
 _BLOCK = 256
 """Columns per block (its accumulators stay in L1/L2)."""
 
 
-@njit("void(uint64[:, ::1], uint64[:, ::1], uint64[:, ::1])", cache=True)
+@kernel("void(uint64[:, ::1], uint64[:, ::1], uint64[:, ::1])")
 def _combine_kernel(coeffs, mat, out):
     """out[s, c] = sum_i coeffs[s, i] * mat[i, c] mod p."""
     q, rows = coeffs.shape
