@@ -11,7 +11,6 @@ import argparse
 import math
 import os
 import platform
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -19,6 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from models import build  # noqa: E402
+from report import median_time as _median  # noqa: E402
 from report import save_rows  # noqa: E402
 from tensorproof import api  # noqa: E402
 from tensorproof.api.demo import bundled  # noqa: E402
@@ -33,15 +33,6 @@ def _cases():
     for name in ("mlp_784_128_10", "lenet_5"):
         m = build(name)
         yield m.description, m.onnx_bytes, m.calibration
-
-
-def _median(fn, repeats: int) -> tuple[float, object]:
-    times, out = [], None
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), out
 
 
 def run(repeats: int) -> list[dict]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -17,6 +16,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from models import build  # noqa: E402
+from report import median_time as _median  # noqa: E402
 from report import save_rows  # noqa: E402
 from tensorproof import api  # noqa: E402
 from tensorproof.api.demo import bundled  # noqa: E402
@@ -32,15 +32,6 @@ def _cases():
             rng = __import__("numpy").random.default_rng(0)
             x = m.calibration[rng.integers(0, len(m.calibration), max(batches))]
         yield m.description, m.onnx_bytes, m.calibration, x, batches
-
-
-def _median(fn, repeats: int) -> tuple[float, object]:
-    times, out = [], None
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), out
 
 
 def run(repeats: int) -> list[dict]:

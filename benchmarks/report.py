@@ -1,9 +1,10 @@
-"""Writing benchmark results: atomic files, and one dated JSON of result rows."""
+"""Shared by the benchmarks: timing medians, atomic result files, one dated JSON of rows."""
 
 from __future__ import annotations
 
 import json
 import os
+import statistics
 import time
 from pathlib import Path
 
@@ -21,3 +22,13 @@ def save_rows(path: str | os.PathLike, rows: list[dict]) -> None:
     """``{"date", "rows"}`` as indented JSON at ``path`` (atomically)."""
     write_atomic(Path(path), json.dumps({"date": time.strftime("%Y-%m-%d %H:%M:%S"),
                                          "rows": rows}, indent=2))
+
+
+def median_time(fn, repeats: int) -> tuple[float, object]:
+    """(median wall seconds of ``repeats`` calls of ``fn``, the last call's result)."""
+    times, out = [], None
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times), out
