@@ -222,6 +222,31 @@ def test_compile_over_another_models_artifacts_needs_force(d, capsys):
     assert (d / "notes.vk").read_text() == "my notes" and not (d / "notes.tpm").exists()
 
 
+def test_another_models_tpk_or_lone_tpm_or_prove_vk_needs_force(d, capsys):
+    """Without a .vk the .tpk's key tells the model; a lone .tpm differs by its bytes; and
+    `prove --vk` may not replace another model's key either."""
+    from tensorproof.ir.modelfile import save_model
+
+    pk = tp.load_pk(d / "add.tpk")
+    tp.save_pk(pk, d / "lone.tpk")
+    save_model(pk.model, d / "lone2.tpm")
+    compile_to = ["compile", d / "conv.onnx", "-c", d / "calib.npy", "--no-layers", "-o"]
+    for target, kept in (("lone.tpm", "lone.tpk"), ("lone2.tpm", "lone2.tpm")):
+        before = (d / kept).read_bytes()
+        code, out, err = _cli(capsys, *compile_to, d / target)
+        _one_line_error(code, out, err, "another", "--force")
+        assert (d / kept).read_bytes() == before
+    code, out, err = _cli(capsys, *compile_to, d / "lone2.tpm", "--force")
+    assert code == 0, err
+    code, out, err = _cli(capsys, *compile_to, d / "lone2.tpm")  # the same model again: fine
+    assert code == 0, err
+    before = (d / "add.vk").read_bytes()
+    code, out, err = _cli(capsys, "prove", d / "conv.tpk", "-i", d / "x.npy", "-o",
+                          d / "p_vk.tpp", "--vk", d / "add.vk")
+    _one_line_error(code, out, err, "another model", "--force")
+    assert (d / "add.vk").read_bytes() == before and not (d / "p_vk.tpp").exists()
+
+
 def test_compile_writes_all_three_files_or_none_on_a_full_disk(d, capsys, monkeypatch):
     before = {p.name: p.read_bytes() for p in d.iterdir() if p.is_file()}
     real_fsync, calls = os.fsync, []

@@ -103,7 +103,14 @@ def compile_cmd(model: str, samples: str, output: str | None, bits: int, weight_
     from ..prover.keyfile import MAGIC as PK_MAGIC
     from ..prover.keyfile import pk_bytes
     from ..verifier.keys import VK_MAGIC
-    from .files import check_kinds, check_outputs, check_same_model, existing_model_id, write_all
+    from .files import (
+        check_kinds,
+        check_outputs,
+        check_same_bytes,
+        check_same_model,
+        existing_model_id,
+        write_all,
+    )
 
     out = Path(output) if output else Path(model).with_suffix(".tpm")
     vk_out, pk_out = out.with_suffix(".vk"), out.with_suffix(".tpk")
@@ -114,7 +121,7 @@ def compile_cmd(model: str, samples: str, output: str | None, bits: int, weight_
                    "verifying key (.vk)": vk_out}, inputs)
     check_kinds({out: ("compiled model", MODEL_MAGIC), pk_out: ("proving key", PK_MAGIC),
                  vk_out: ("verifying key", VK_MAGIC)}, force)
-    old_id = existing_model_id(vk_out, force)
+    old = existing_model_id(vk_out, force, pk_out)
     console = Console(stderr=as_json)  # with --json, stdout holds the JSON only
     times = {}
     with console.status("[bold]compiling...") as status, compile_progress(console, status):
@@ -130,8 +137,10 @@ def compile_cmd(model: str, samples: str, output: str | None, bits: int, weight_
         pk = api.setup(cm)
         times["setup"] = time.perf_counter() - t0
         vk = pk.vk
-        check_same_model(vk_out, old_id, vk.model_id)
+        check_same_model(old, vk.model_id)
         files = {out: model_bytes(cm), pk_out: pk_bytes(pk), vk_out: vk.to_bytes()}
+        if old is None:  # no key of the old model: a lone .tpm is compared by its bytes
+            check_same_bytes(out, files[out], force)
         write_all(files)
     if as_json:
         click.echo(json.dumps({

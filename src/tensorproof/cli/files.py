@@ -3,8 +3,9 @@
 - :func:`check_outputs`: every output's folder exists and takes a new file (probed), no output is
   a folder, two outputs are never one file, and no output is one of the command's inputs.
 - :func:`existing_model_id`, :func:`check_same_model`: overwriting the artifacts of a *different*
-  model (told by the model id of the .vk already there) needs ``--force``, since proofs made for
-  that model would silently stop verifying.
+  model needs ``--force``, since proofs made for that model would silently stop verifying. The
+  model is told by the model id of the .vk already there, else of the .tpk's key; a lone .tpm
+  counts as another model when its bytes differ (compilation is deterministic).
 - :func:`write_all`: every file goes to a temporary in its folder first; only when all are
   written are they renamed over their targets (any failure removes the temporaries and puts back
   what was renamed already).
@@ -77,27 +78,45 @@ def check_kinds(files: dict[Path, tuple[str, bytes]], force: bool) -> None:
                                   "use --force to overwrite it")
 
 
-def existing_model_id(vk_path: Path, force: bool) -> bytes | None:
-    """The model id of the verifying key already at ``vk_path`` (None if there is none, or with
-    ``force``); OutputConflictError if a file there is not a readable verifying key."""
-    if force or not vk_path.exists():
+def existing_model_id(vk_path: Path, force: bool, pk_path: Path | None = None
+                      ) -> tuple[Path, bytes] | None:
+    """(file, model id) of the model whose artifacts are already there: the .vk at ``vk_path``,
+    else the key inside the .tpk at ``pk_path`` (None if neither exists, or with ``force``);
+    OutputConflictError if such a file cannot be read as what it claims to be."""
+    if force:
         return None
     from .. import api
 
-    try:
-        return api.load_vk(vk_path).model_id
-    except Exception:  # noqa: BLE001 (any unreadable file: refuse to overwrite it)
-        raise OutputConflictError(f"{str(vk_path)!r} exists and is not a readable verifying key: "
-                              "use --force to overwrite it") from None
+    for path, load, what in ((vk_path, api.load_vk, "verifying key"),
+                             (pk_path, lambda p: api.load_pk(p).vk, "proving key")):
+        if path is None or not path.exists():
+            continue
+        try:
+            return path, load(path).model_id
+        except Exception:  # noqa: BLE001 (any unreadable file: refuse to overwrite it)
+            raise OutputConflictError(f"{str(path)!r} exists and is not a readable {what}: "
+                                      "use --force to overwrite it") from None
+    return None
 
 
-def check_same_model(vk_path: Path, old_id: bytes | None, new_id: bytes) -> None:
-    """OutputConflictError if ``vk_path`` holds the key of another model (``old_id``)."""
-    if old_id is not None and old_id != new_id:
+def check_same_model(old: tuple[Path, bytes] | None, new_id: bytes) -> None:
+    """OutputConflictError if ``old`` (from :func:`existing_model_id`) is another model."""
+    if old is not None and old[1] != new_id:
+        path, old_id = old
         raise OutputConflictError(
-            f"{str(vk_path)!r} is the verifying key of another model (model id "
-            f"{old_id.hex()[:16]}…, this one {new_id.hex()[:16]}…): proofs made for it would "
-            "stop verifying; use --force to overwrite, or -o another name")
+            f"{str(path)!r} belongs to another model (model id {old_id.hex()[:16]}…, this one "
+            f"{new_id.hex()[:16]}…): proofs made for it would stop verifying; use --force to "
+            "overwrite, or -o another name")
+
+
+def check_same_bytes(path: Path, data: bytes, force: bool) -> None:
+    """OutputConflictError if ``path`` holds other bytes than ``data`` (a compiled model of
+    another model: compilation is deterministic), unless ``force``."""
+    if force or not path.is_file() or path.stat().st_size == len(data) and \
+            path.read_bytes() == data:
+        return
+    raise OutputConflictError(f"{str(path)!r} holds another compiled model: use --force to "
+                              "overwrite it, or -o another name")
 
 
 def write_all(files: dict[Path, bytes]) -> None:

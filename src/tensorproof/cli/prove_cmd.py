@@ -41,11 +41,13 @@ def _proving_key(api, path: str, status):
 @click.option("--output", "-o", "out", default="proof.tpp", show_default=True,
               help="Where to write the proof.")
 @click.option("--vk", "vk_out", default=None, help="Also write the verifying key here.")
+@click.option("--force", is_flag=True,
+              help="Let --vk overwrite the verifying key of another model.")
 @click.option("--strict", is_flag=True,
               help="Refuse inputs outside the calibrated range instead of clamping them.")
 @click.option("--json", "as_json", is_flag=True,
               help="Print one JSON object (model id, outputs, input hash, timings, sizes).")
-def prove_cmd(model_path: str, input_path: str, out: str, vk_out: str | None,
+def prove_cmd(model_path: str, input_path: str, out: str, vk_out: str | None, force: bool,
               strict: bool, as_json: bool) -> None:
     """Prove the model's inference on a batch of inputs.
 
@@ -55,12 +57,13 @@ def prove_cmd(model_path: str, input_path: str, out: str, vk_out: str | None,
     calibrated range are clamped with a warning per input (--strict: refused)."""
     from .. import api
     from ..frontend.inputs import load_model_inputs
-    from .files import check_outputs, write_all
+    from .files import check_outputs, check_same_model, existing_model_id, write_all
 
     outputs = {"proof": Path(out)}
     if vk_out:
         outputs["verifying key (--vk)"] = Path(vk_out)
     check_outputs(outputs, {"model": Path(model_path), "input file": Path(input_path)})
+    old = existing_model_id(Path(vk_out), force) if vk_out else None
     # piped output never wraps a hash; with --json, stdout holds the JSON only
     console = Console(soft_wrap=True, stderr=as_json)
     times = {}
@@ -81,6 +84,7 @@ def prove_cmd(model_path: str, input_path: str, out: str, vk_out: str | None,
         times["prove"] = time.perf_counter() - t0
         files = {Path(out): proof.to_bytes()}
         if vk_out:
+            check_same_model(old, pk.vk.model_id)
             files[Path(vk_out)] = pk.vk.to_bytes()
         write_all(files)
     if as_json:
