@@ -109,3 +109,15 @@ def test_softmax_is_provable():
     want = np.exp(z - z.max(1, keepdims=True))
     want /= want.sum(1, keepdims=True)
     assert np.abs(result.values["y"] - want).max() < 0.05
+
+
+def test_report_counts_held_out_values_outside_the_calibrated_range():
+    """Held-out samples 3x wider than the calibration data: the report counts, per input, the
+    values that quantize outside the calibrated range (they are clamped), exactly."""
+    model, report = tp.compile_with_report(_mlp_onnx(), CALIB, eval_data=3 * HELD_OUT)
+    ((name, (n, total)),) = report.clamped.items()
+    q = model.inputs[0]
+    r = np.floor(3 * HELD_OUT / q.scale + 0.5)
+    assert total == HELD_OUT.size and n == int(((r < q.lo) | (r > q.hi)).sum()) > 0
+    _, inside = tp.compile_with_report(_mlp_onnx(), CALIB, eval_data=CALIB)
+    assert all(n == 0 for n, _ in inside.clamped.values())

@@ -154,6 +154,11 @@ def compile_cmd(model: str, samples: str, output: str | None, bits: int, weight_
     console.print(f"proving key:   {pk_out}  (prove from it: no re-commitment)")
     console.print(f"verifying key: {vk_out}  (model id {vk.model_id.hex()})", soft_wrap=True)
     console.print(_accuracy_table(rep))
+    for name, (n, total) in rep.clamped.items():
+        if n and rep.data != "calibration":
+            console.print(f"warning: held-out input {name!r}: {n} of {total} values "
+                          f"({100 * n / total:.2g} %) lie outside the calibrated range and are "
+                          "clamped; calibrate on more representative samples")
     if rep.data == "calibration":
         console.print("note: measured on the calibration samples themselves; pass --eval with "
                       "held-out samples for a figure you can trust")

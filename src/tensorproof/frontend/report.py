@@ -9,7 +9,7 @@ flattened sample), max and mean absolute error, and the float output's largest |
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import onnx
@@ -39,11 +39,14 @@ class AccuracyReport:
     reference: str
     n_samples: int
     data: str = "calibration"
+    clamped: dict[str, tuple[int, int]] = field(default_factory=dict)
+    """Per input: (values outside the calibrated range, that is clamped, of how many)."""
 
     def as_dict(self) -> dict:
         """JSON-friendly summary (stored in the compiled model's info)."""
         return {"reference": self.reference, "n_samples": self.n_samples, "data": self.data,
-                "outputs": [o.__dict__ for o in self.outputs]}
+                "outputs": [o.__dict__ for o in self.outputs],
+                "clamped": {k: list(v) for k, v in self.clamped.items()}}
 
 
 def _session(model: onnx.ModelProto):
@@ -122,4 +125,16 @@ def accuracy_report(cm: CompiledModel, model: onnx.ModelProto | None, fg: FloatG
         rows.append(OutputAccuracy(o.onnx_name, top1, float(err.max(initial=0)),
                                    float(err.mean()) if err.size else 0.0,
                                    float(fin.max(initial=0))))
-    return AccuracyReport(tuple(rows), which, int(next(iter(feeds.values())).shape[0]), data)
+    return AccuracyReport(tuple(rows), which, int(next(iter(feeds.values())).shape[0]), data,
+                          clamped_counts(cm, feeds))
+
+
+def clamped_counts(cm: CompiledModel, feeds: dict[str, np.ndarray]) -> dict[str, tuple[int, int]]:
+    """Per input: how many values quantize outside [lo, hi] (and are clamped), of how many
+    (the rounding of InputQuant.quantize)."""
+    out = {}
+    for q in cm.inputs:
+        x = np.asarray(feeds[q.name], dtype=np.float64)
+        r = np.floor(np.clip(x / q.scale, q.lo - 1, q.hi + 1) + 0.5)
+        out[q.name] = (int(np.count_nonzero((r < q.lo) | (r > q.hi))), int(x.size))
+    return out
