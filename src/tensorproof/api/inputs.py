@@ -181,10 +181,7 @@ def quantize_inputs(model: AnyModel, inputs: Inputs) -> QuantizedInputs:
     xs = input_batches(model, inputs)
     ints, clamped, ranges = {}, {}, {}
     for q in quants:
-        x = xs[q.name]
-        raw = np.floor(np.clip(x / q.scale, q.lo - 1, q.hi + 1) + 0.5)  # as InputQuant.quantize
-        ints[q.name] = q.quantize(x)
-        clamped[q.name] = int(np.count_nonzero((raw < q.lo) | (raw > q.hi)))
+        ints[q.name], clamped[q.name] = q.quantize_counting(xs[q.name])
         ranges[q.name] = (q.lo * q.scale, q.hi * q.scale)
     return QuantizedInputs(ints, clamped, ranges)
 

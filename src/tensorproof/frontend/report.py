@@ -130,11 +130,6 @@ def accuracy_report(cm: CompiledModel, model: onnx.ModelProto | None, fg: FloatG
 
 
 def clamped_counts(cm: CompiledModel, feeds: dict[str, np.ndarray]) -> dict[str, tuple[int, int]]:
-    """Per input: how many values quantize outside [lo, hi] (and are clamped), of how many
-    (the rounding of InputQuant.quantize)."""
-    out = {}
-    for q in cm.inputs:
-        x = np.asarray(feeds[q.name], dtype=np.float64)
-        r = np.floor(np.clip(x / q.scale, q.lo - 1, q.hi + 1) + 0.5)
-        out[q.name] = (int(np.count_nonzero((r < q.lo) | (r > q.hi))), int(x.size))
-    return out
+    """Per input: how many values quantize outside [lo, hi] (and are clamped), of how many."""
+    return {q.name: (q.quantize_counting(feeds[q.name])[1], int(np.size(feeds[q.name])))
+            for q in cm.inputs}

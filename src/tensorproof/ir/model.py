@@ -28,6 +28,10 @@ class InputQuant:
 
     def quantize(self, x: np.ndarray) -> np.ndarray:
         """Real (B, *shape) array → int64, rounding half up and clamping to [lo, hi]."""
+        return self.quantize_counting(x)[0]
+
+    def quantize_counting(self, x: np.ndarray) -> tuple[np.ndarray, int]:
+        """:meth:`quantize` and how many values it clamped (outside the calibrated range)."""
         x = np.asarray(x, dtype=np.float64)
         if x.shape[1:] != self.shape:
             raise CompileError(f"input {self.name!r}: expected per-sample shape {self.shape}, "
@@ -35,7 +39,8 @@ class InputQuant:
         if not np.all(np.isfinite(x)):
             raise CompileError(f"input {self.name!r} holds NaN or infinite values")
         q = np.floor(np.clip(x / self.scale, self.lo - 1, self.hi + 1) + 0.5)
-        return np.clip(q, self.lo, self.hi).astype(np.int64)
+        outside = int(np.count_nonzero((q < self.lo) | (q > self.hi)))
+        return np.clip(q, self.lo, self.hi).astype(np.int64), outside
 
 
 @dataclass(frozen=True)

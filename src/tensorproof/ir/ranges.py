@@ -53,6 +53,13 @@ def fit_const_range(values: np.ndarray) -> tuple[int, int]:
     return _fit_lo(a, b, 1 << w), w
 
 
+def fit_const_ranges(op: str, consts: dict[str, np.ndarray]) -> dict[str, list[int]]:
+    """The ``const_ranges`` attribute the compiler gives a node of ``op`` with ``consts``: the
+    fitted range of each committed constant it has (empty when it has none)."""
+    return {k: list(fit_const_range(np.asarray(consts[k])))
+            for k in RANGED_CONSTS.get(op, ()) if k in consts}
+
+
 def _fit_lo(a: int, b: int, span: int) -> int:
     if a >= 0:  # nonnegative (positive if a ≥ 1), tight at the top
         return max(b - span + 1, min(a, 1))

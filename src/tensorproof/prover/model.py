@@ -11,7 +11,7 @@ import numpy as np
 
 from ..ir.graph import IntGraph, Node
 from ..ir.model import CompiledModel
-from ..ir.ranges import CONST_RANGES, RANGED_CONSTS, exact_ranges, fit_const_range
+from ..ir.ranges import CONST_RANGES, exact_ranges, fit_const_ranges
 from ..verifier.keys import VerifyingKey, strip_weights
 from ..verifier.layout import padded_vector as padded
 from ..verifier.lowering import build_plan
@@ -82,9 +82,8 @@ def declare_const_ranges(graph: IntGraph) -> IntGraph:
     then declares all of them, as the weight certificate and the key's validation require."""
     nodes = []
     for node in graph.nodes:
-        keys = [k for k in RANGED_CONSTS.get(node.op, ()) if k in node.consts]
-        if keys and CONST_RANGES not in node.attrs:
-            ranges = {k: list(fit_const_range(np.asarray(node.consts[k]))) for k in keys}
+        ranges = {} if CONST_RANGES in node.attrs else fit_const_ranges(node.op, node.consts)
+        if ranges:
             node = Node(node.op, node.name, node.inputs, node.output,
                         {**node.attrs, CONST_RANGES: ranges}, node.consts)
         nodes.append(node)

@@ -19,7 +19,7 @@ from ..errors import CompileError
 from ..ir.graph import ACC_LIMIT, IntGraph, Node, TensorSpec
 from ..ir.names import shorten
 from ..ir.ops import infer_shape
-from ..ir.ranges import CONST_RANGES, RANGED_CONSTS, fit_const_range, infer_range
+from ..ir.ranges import CONST_RANGES, fit_const_ranges, infer_range
 from ..ir.validate import bound_error, check_spec
 
 
@@ -62,9 +62,9 @@ class GraphBuilder:
         consts = {k: np.ascontiguousarray(v, dtype=np.int64) for k, v in (consts or {}).items()}
         out = self.fresh(hint or f"{layer}/{op}")
         attrs = dict(attrs or {})
-        ranged = [k for k in RANGED_CONSTS.get(op, ()) if k in consts]
-        if ranged:
-            attrs[CONST_RANGES] = {k: list(fit_const_range(consts[k])) for k in ranged}
+        ranges = fit_const_ranges(op, consts)
+        if ranges:
+            attrs[CONST_RANGES] = ranges
         node = Node(op, layer, tuple(inputs), out, attrs, consts)
         in_specs = [self.tensors[i] for i in inputs]
         shape = infer_shape(node, [s.shape for s in in_specs])

@@ -182,11 +182,6 @@ def check_key(vk: VerifyingKey, check_certificate: bool = True) -> None:
         verify_certificate(vk, vk.certificate)
 
 
-def structure_digest(graph: IntGraph) -> bytes:
-    """keccak256 of the graph's canonical structure (no weight values)."""
-    return keccak256(_canon(_graph_json(graph)).encode())
-
-
 def strip_weights(graph: IntGraph) -> IntGraph:
     """The graph with every secret constant replaced by a zero-stride placeholder of its shape."""
     return IntGraph(graph.inputs, graph.outputs, graph.tensors,
