@@ -26,7 +26,7 @@ from ..prover.model import ProvingKey
 from ..prover.model import setup as _setup
 from ..prover.prove import prove as _prove
 from ..verifier.keys import VerifyingKey
-from ..verifier.pcs_config import default_config
+from ..verifier.pcs_config import DEFAULT_PROFILE, profile_config
 from ..verifier.proof import Proof
 from ..verifier.verify import verify as _verify
 from .inputs import Inputs, QuantizedInputs, input_batches, input_hash, quantize_inputs
@@ -130,26 +130,32 @@ def compile_with_report(model: ModelSource, calibration: Samples,
     return result
 
 
-def setup(model: CompiledModel, k: int = 2, pcs: str = "ligero") -> ProvingKey:
+def setup(model: CompiledModel, profile: str = DEFAULT_PROFILE, *, k: int | None = None,
+          pcs: str | None = None) -> ProvingKey:
     """Commit to the model's quantized weights and certify their ranges.
 
     Args:
         model: A compiled model ([`compile`][tensorproof.api.compile] or
             [`load_model`][tensorproof.api.load_model]).
-        k: Degree of the challenge field extension, 2 (about 128 bits) or 3.
-        pcs: Commitment scheme: ``"ligero"``, or ``"raw"`` (sends the whole table; for
-            tests only).
+        profile: ``"fast"`` (Ligero commitments, challenges in F_p^2: the fastest prover,
+            proofs of a few hundred KB) or ``"compact"`` (WHIR commitments, challenges in
+            F_p^3: proofs of tens of KB, for on-chain verification). The profile is part of
+            the verifying key and of the model id.
+        k: Override the profile's challenge field degree, 2 (about 128 bits) or 3.
+        pcs: Override the profile's commitment scheme: ``"ligero"``, ``"whir"``, or ``"raw"``
+            (sends the whole table; for tests only).
 
     Returns:
         The proving key; ``pk.vk`` is the public verifying key, and ``pk.vk.model_id`` the
         32-byte id that names the model.
 
     Raises:
-        ConfigError: An unknown or unsupported ``k`` or ``pcs`` (one line).
+        ConfigError: An unknown profile, or an unknown or unsupported ``k`` or ``pcs`` (one
+            line).
         ArgumentError: ``model`` is not a ``CompiledModel``.
     """
     _need(model, CompiledModel, "setup(model)", "a CompiledModel (api.compile)")
-    return _setup(model, default_config(k, pcs))
+    return _setup(model, profile_config(profile, k, pcs))
 
 
 def prove(model: ProvingKey | CompiledModel, inputs: Inputs, quantized: bool = False,

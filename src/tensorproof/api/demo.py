@@ -18,7 +18,7 @@ from ..ir.model import CompiledModel
 from ..prover.certificate import prove_certificate
 from ..prover.model import setup as _setup
 from ..verifier.keys import VerifyingKey
-from ..verifier.pcs_config import default_config
+from ..verifier.pcs_config import DEFAULT_PROFILE, profile_config
 from .core import compile as compile_model
 from .core import prove, verify
 
@@ -45,8 +45,8 @@ def bundled() -> tuple[bytes, dict[str, np.ndarray]]:
     return onnx_bytes, arrays
 
 
-def run_demo(batch: int = 16, k: int = 2, say: Callable[[str], None] = lambda s: None
-             ) -> DemoReport:
+def run_demo(batch: int = 16, k: int | None = None, say: Callable[[str], None] = lambda s: None,
+             profile: str = DEFAULT_PROFILE) -> DemoReport:
     onnx_bytes, data = bundled()
     x, labels = data["test"][:batch], data["test_labels"][:batch]
     times: dict[str, float] = {}
@@ -56,7 +56,7 @@ def run_demo(batch: int = 16, k: int = 2, say: Callable[[str], None] = lambda s:
     times["compile"] = time.perf_counter() - t0
     say("committing to the weights")
     t0 = time.perf_counter()
-    pk = _setup(model, default_config(k), certify=False)
+    pk = _setup(model, profile_config(profile, k), certify=False)
     times["setup: weight commitment"] = time.perf_counter() - t0
     say("warming up the numba kernels (compiled on the first run only, then cached)")
     t0 = time.perf_counter()

@@ -83,6 +83,11 @@ def _layers_table(cm) -> Table:
                    "samples, an optimistic figure].")
 @click.option("--layers/--no-layers", default=True, show_default=True,
               help="Print the per-layer ranges.")
+@click.option("--profile", default="fast", show_default=True,
+              type=click.Choice(["fast", "compact"]),
+              help="fast: Ligero commitments (fastest prover, proofs of a few hundred KB); "
+                   "compact: WHIR commitments over F_p^3 (proofs of tens of KB, for the chain). "
+                   "Part of the model id.")
 @click.option("--force", is_flag=True,
               help="Overwrite output files of a different model (another model id in the "
                    "existing .vk: its proofs stop verifying) or files that are not tensorproof's.")
@@ -90,7 +95,7 @@ def _layers_table(cm) -> Table:
               help="Print one JSON object (model id, files and sizes, accuracy, timings).")
 def compile_cmd(model: str, samples: str, output: str | None, bits: int, weight_bits: int,
                 method: str, percentile: float, eval_samples: str | None, layers: bool,
-                force: bool, as_json: bool) -> None:
+                profile: str, force: bool, as_json: bool) -> None:
     """Quantize MODEL (ONNX) to the exact integer graph that tensorproof proves.
 
     Writes MODEL.tpm, MODEL.tpk and MODEL.vk (see -o) all or none; the output paths are checked
@@ -134,7 +139,7 @@ def compile_cmd(model: str, samples: str, output: str | None, bits: int, weight_
         times["compile"] = time.perf_counter() - t0
         status.update("[bold]committing to the quantized weights and certifying their ranges...")
         t0 = time.perf_counter()
-        pk = api.setup(cm)
+        pk = api.setup(cm, profile)
         times["setup"] = time.perf_counter() - t0
         vk = pk.vk
         check_same_model(old, vk.model_id)
@@ -144,7 +149,7 @@ def compile_cmd(model: str, samples: str, output: str | None, bits: int, weight_
         write_all(files)
     if as_json:
         click.echo(json.dumps({
-            "command": "compile", "model_id": vk.model_id.hex(),
+            "command": "compile", "model_id": vk.model_id.hex(), "profile": profile,
             "files": {str(p): len(b) for p, b in files.items()},
             "inputs": [{"name": q.name, "shape": list(q.shape), "scale": q.scale, "lo": q.lo,
                         "hi": q.hi} for q in cm.inputs],
@@ -152,7 +157,8 @@ def compile_cmd(model: str, samples: str, output: str | None, bits: int, weight_
         return
     console.print(_summary_table(cm, out))
     console.print(f"proving key:   {pk_out}  (prove from it: no re-commitment)")
-    console.print(f"verifying key: {vk_out}  (model id {vk.model_id.hex()})", soft_wrap=True)
+    console.print(f"verifying key: {vk_out}  (model id {vk.model_id.hex()}, profile "
+                  f"{profile})", soft_wrap=True)
     console.print(_accuracy_table(rep))
     for name, (n, total) in rep.clamped.items():
         if n and rep.data != "calibration":

@@ -13,15 +13,20 @@ from .firstrun import compile_progress
 @app.command("demo")
 @click.option("--batch", default=16, show_default=True, type=click.IntRange(1, 360),
               help="How many test digits to prove in one proof.")
-@click.option("--ext", "k", default="2", show_default=True, type=click.Choice(["2", "3"]),
-              help="Degree of the challenge field extension.")
-def demo(batch: int, k: str) -> None:
+@click.option("--profile", default="fast", show_default=True,
+              type=click.Choice(["fast", "compact"]),
+              help="fast: Ligero commitments (fastest prover, larger proofs); compact: WHIR "
+                   "commitments over F_p^3 (proofs of tens of KB, for the chain).")
+@click.option("--ext", "k", default=None, type=click.Choice(["2", "3"]),
+              help="Override the profile's challenge field degree.")
+def demo(batch: int, profile: str, k: str | None) -> None:
     """Compile the bundled digits CNN, prove a batch of test digits, verify, report."""
     from ..api.demo import run_demo
 
     console = Console()
     with console.status("starting...") as status, compile_progress(console, status):
-        r = run_demo(batch, int(k), say=lambda s: status.update(s + "..."))
+        r = run_demo(batch, None if k is None else int(k), say=lambda s: status.update(s + "..."),
+                     profile=profile)
     preds = Table(title=f"verified predictions ({batch} test digits, one proof)")
     preds.add_column("digit")
     preds.add_column("label", justify="right")

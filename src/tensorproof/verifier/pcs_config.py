@@ -11,6 +11,34 @@ from .pcs.registry import OpeningVerifier, VerifierScheme, verifier_scheme
 
 DEFAULT_SCHEME = "ligero"
 
+PROFILES: dict[str, dict] = {
+    "fast": {"k": 2, "pcs": "ligero"},
+    "compact": {"k": 3, "pcs": "whir"},
+}
+"""Named configurations: "fast" (Ligero, K = F_p^2: the fastest prover, proofs of a few
+hundred KB, for Python verification) and "compact" (WHIR, K = F_p^3: proofs of tens of KB,
+meant for on-chain verification). Each takes its scheme's default parameters."""
+
+DEFAULT_PROFILE = "fast"
+
+
+def profile_config(profile: str = DEFAULT_PROFILE, k: int | None = None,
+                   pcs: str | None = None) -> dict:
+    """The configuration of a named profile, optionally with another field degree or scheme
+    (with that scheme's defaults); ConfigError naming the profiles for an unknown one."""
+    if profile not in PROFILES:
+        raise ConfigError(f"unknown profile {profile!r} (known: {', '.join(PROFILES)})")
+    base = PROFILES[profile]
+    return default_config(base["k"] if k is None else k, base["pcs"] if pcs is None else pcs)
+
+
+def profile_name(config: dict) -> str:
+    """The profile a configuration is (its name), or "custom"."""
+    for name, base in PROFILES.items():
+        if config == default_config(base["k"], base["pcs"]):
+            return name
+    return "custom"
+
 
 def default_config(k: int = 2, scheme: str = DEFAULT_SCHEME) -> dict:
     """``scheme`` with its defaults (Ligero: the proven-bound parameters), K = F_p^k."""

@@ -22,6 +22,7 @@ from .commitment import Commitment
 SCHEMES: dict[str, str] = {
     "ligero": "ligero",
     "raw": "raw",
+    "whir": "whir",
 }
 """Every commitment scheme: configuration name -> module name (in verifier/pcs and prover/pcs)."""
 

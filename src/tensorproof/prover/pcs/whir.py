@@ -1,0 +1,269 @@
+"""Prover of the WHIR multilinear commitment (mirrors ``verifier.pcs.whir``, which specifies the
+messages).
+
+commit: zero-pad the table to 2^m, its monomial coefficients by the Moebius transform (m passes
+of subtractions), the univariate codeword on L_0 by one NTT (``rs_encode``), and the Merkle tree
+over its fibers. open: the weighted sumcheck of sum_b w(b) f(b) with the weight w kept as a table
+(a sum of eq tables), folding the evaluations, the coefficients and the weight with each alpha;
+a codeword and tree per round, the OOD answers, proof-of-work grinding (a numba Keccak search)
+and the fiber openings. Costs O(2^m 2^r) for the commitment and O(2^m) per opening.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ...errors import KeyFileError
+from ...field.jit import kernel
+from ...field.vec import VecField, vec_field
+from ...poly.mle import eq_table
+from ...poly.ntt import rs_encode, rs_encode_ext
+from ...transcript import HASH_BYTES
+from ...transcript.keccak_batch import _keccak_into, keccak256_rows
+from ...verifier.merkle import NODE_PREFIX
+from ...verifier.pcs.commitment import Commitment, absorb_statement, normalize_points
+from ...verifier.pcs.whir import (
+    NONCE_BYTES,
+    POW_TAG,
+    SCHEME_TAG,
+    WhirVerifier,
+    gamma_powers,
+    leaf_positions_points,
+    pad_point,
+    pow_digest,
+    pow_ok,
+    power_points,
+    query_indices,
+    whir_params,
+    whir_schedule,
+)
+from ...verifier.pcs.whir_fold import fiber_leaf_bytes, fiber_matrix, monomials
+from ...verifier.pcs.whir_params import WhirParams, padded_vars
+from ..merkle import MerkleTree
+from .ligero import check_table
+
+
+@dataclass(frozen=True, eq=False)
+class WhirProverData:
+    """What the prover keeps after committing: the padded table, its codeword and the tree."""
+
+    commitment: Commitment
+    table: np.ndarray
+    codeword: np.ndarray
+    tree: MerkleTree
+
+
+def moebius(table: np.ndarray) -> np.ndarray:
+    """Monomial coefficients of the multilinear extension of an F table (hypercube values):
+    for each variable t, c[.. 1 ..] -= c[.. 0 ..] (m vectorized passes)."""
+    fv = vec_field(1)
+    c = np.array(table, dtype=np.uint64)
+    half = 1
+    while half < len(c):
+        blocks = c.reshape(-1, 2, half)
+        blocks[:, 1, :] = fv.sub(np.ascontiguousarray(blocks[:, 1, :]),
+                                 np.ascontiguousarray(blocks[:, 0, :]))
+        half *= 2
+    return c
+
+
+def tree_of(codeword: np.ndarray, folding: int) -> MerkleTree:
+    """The Merkle tree over a codeword's fibers."""
+    return MerkleTree(fiber_leaf_bytes(fiber_matrix(codeword, folding)))
+
+
+@kernel("int64(uint8[::1], int64)", nogil=True)
+def _grind_kernel(prefix, bits):
+    """The least u64 nonce with keccak256(prefix ‖ nonce) starting with ``bits`` zero bits."""
+    n = prefix.shape[0]
+    buf = np.empty(n + 8, dtype=np.uint8)
+    buf[:n] = prefix
+    out = np.empty(32, dtype=np.uint8)
+    full, rem = bits // 8, bits % 8
+    nonce = 0
+    while True:
+        for b in range(8):
+            buf[n + b] = np.uint8((nonce >> (8 * (7 - b))) & 0xFF)
+        _keccak_into(buf, n + 8, out, 0)
+        ok = True
+        for j in range(full):
+            if out[j] != 0:
+                ok = False
+                break
+        if ok and rem and (out[full] >> (8 - rem)) != 0:
+            ok = False
+        if ok:
+            return nonce
+        nonce += 1
+
+
+def grind(transcript: Any, label: str, bits: int) -> None:
+    """Find and send the proof-of-work nonce (``verifier.pcs.whir.pow_digest``)."""
+    if bits == 0:
+        return
+    lab = label.encode("ascii")
+    prefix = transcript.state + POW_TAG + len(lab).to_bytes(4, "big") + lab
+    nonce = int(_grind_kernel(np.frombuffer(prefix, dtype=np.uint8).copy(), bits))
+    raw = nonce.to_bytes(NONCE_BYTES, "big")
+    assert pow_ok(pow_digest(transcript.state, label, raw), bits)
+    transcript.send_bytes(label, raw)
+
+
+def _weight(kv: VecField, coefs: np.ndarray, pts: np.ndarray) -> np.ndarray:
+    """sum_l coefs[l] eq(pts[l], .) as a table over pts' hypercube."""
+    total = kv.zeros(1 << pts.shape[1])
+    for c, p in zip(kv.to_scalars(coefs), pts):
+        total = kv.add(total, eq_table(kv, kv.to_scalars(p), scale=c))
+    return total
+
+
+def _evaluate_univariate(kv: VecField, coeffs: np.ndarray, ys: Sequence[tuple[int, ...]]
+                         ) -> np.ndarray:
+    """f(y) = sum_i c_i y^i for each y -> (len(ys), k)."""
+    m = coeffs.shape[0].bit_length() - 1
+    mono = monomials(kv, power_points(kv, ys, m))
+    return np.array([kv.inner(np.ascontiguousarray(row), coeffs) for row in mono],
+                    dtype=np.uint64).reshape(-1, kv.k)
+
+
+class WhirPCS(WhirVerifier):
+    """commit / open / verify of WHIR with the given ``WhirParams``."""
+
+    def __init__(self, params: WhirParams | None = None) -> None:
+        super().__init__(params)
+
+    def commit(self, table: np.ndarray) -> tuple[Commitment, WhirProverData]:
+        """Commit to an F table of length 2^n (the caller then absorbs/sends the commitment)."""
+        n = check_table(table)
+        prm = self.params
+        whir_schedule(prm, n)  # the size is supported at this level
+        m = padded_vars(prm, n)
+        padded = np.zeros(1 << m, dtype=np.uint64)
+        padded[: len(table)] = table
+        codeword = rs_encode(moebius(padded), 1 << prm.log_inv_rate)
+        tree = tree_of(codeword, prm.folding)
+        commitment = Commitment(root=tree.root, n_vars=n)
+        return commitment, WhirProverData(commitment, padded, codeword, tree)
+
+    def open(self, data: WhirProverData, points: Sequence[Sequence[Any]],
+             transcript: Any) -> list[tuple[int, ...]]:
+        """Write the opening at ``points`` into ``transcript``; return the values T~(z_j).
+
+        Soundness: the caller must have absorbed ``data.commitment`` before this call.
+        """
+        prm, k = self.params, self.k
+        kv = vec_field(k)
+        n = data.commitment.n_vars
+        pts = normalize_points(points, n, k)
+        sch = whir_schedule(prm, n)
+        m = sch.n_vars
+        claim_pts = np.array([pad_point(z, m, k) for z in pts], dtype=np.uint64).reshape(-1, m, k)
+        evals = kv.from_base(data.table)
+        values = [tuple(kv.inner(eq_table(kv, kv.to_scalars(p)), evals)) for p in claim_pts]
+        absorb_statement(transcript, SCHEME_TAG + prm.to_bytes(), n, k, pts, values)
+        coeffs = kv.from_base(moebius(data.table))
+        ood_y = transcript.challenges_k("whir/ood", prm.ood, k)
+        transcript.send_k("whir/ood_answers", _evaluate_univariate(kv, coeffs, ood_y), k)
+        gamma = transcript.challenge_k("whir/combine", k)
+        all_pts = np.concatenate([claim_pts, power_points(kv, ood_y, m)])
+        weight = _weight(kv, gamma_powers(kv, gamma, 0, len(all_pts)), all_pts)
+        codeword, tree = data.codeword, data.tree
+        log_domain = m + prm.log_inv_rate
+        for i, rnd in enumerate(sch.rounds):
+            last = i == len(sch.rounds) - 1
+            for _ in range(prm.folding):
+                weight, evals, coeffs = self._sumcheck_round(kv, transcript, weight, evals, coeffs)
+            m_next = rnd.n_vars - prm.folding
+            if not last:
+                next_cw = rs_encode_ext(coeffs, 1 << (log_domain - 1 - m_next))
+                next_tree = tree_of(next_cw, prm.folding)
+                transcript.send_bytes("whir/root", next_tree.root)
+                ood_y = transcript.challenges_k("whir/ood", rnd.ood, k)
+                transcript.send_k("whir/ood_answers", _evaluate_univariate(kv, coeffs, ood_y), k)
+            else:
+                transcript.send_k("whir/final", coeffs, k)
+            grind(transcript, "whir/pow", rnd.pow_bits)
+            idx = query_indices(transcript, rnd.queries, 1 << (log_domain - prm.folding))
+            fibers = fiber_matrix(codeword, prm.folding)[idx]
+            if i == 0:
+                transcript.send_f("whir/fibers", fibers.reshape(-1))
+            else:
+                transcript.send_k("whir/fibers", fibers.reshape(-1, k), k)
+            transcript.send_bytes("whir/merkle", tree.open_multi_bytes(idx))
+            if last:
+                break
+            gamma = transcript.challenge_k("whir/combine", k)
+            ys = [(y,) + (0,) * (k - 1)
+                  for y in leaf_positions_points(idx, log_domain, prm.folding)]
+            new_pts = np.concatenate([power_points(kv, ood_y, m_next),
+                                      power_points(kv, ys, m_next)])
+            weight = kv.add(weight, _weight(kv, gamma_powers(kv, gamma, 1, len(new_pts)), new_pts))
+            codeword, tree, log_domain = next_cw, next_tree, log_domain - 1
+        return values
+
+    def _sumcheck_round(self, kv: VecField, transcript: Any, w: np.ndarray, f: np.ndarray,
+                        c: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """One round of sum_b w(b) f(b): send h(0), h(2); fold w, f and the coefficients c."""
+        w_lo, w_hi = np.ascontiguousarray(w[0::2]), np.ascontiguousarray(w[1::2])
+        f_lo, f_hi = np.ascontiguousarray(f[0::2]), np.ascontiguousarray(f[1::2])
+        w_d, f_d = kv.sub(w_hi, w_lo), kv.sub(f_hi, f_lo)
+        h0 = kv.inner(w_lo, f_lo)
+        h2 = kv.inner(kv.add(w_hi, w_d), kv.add(f_hi, f_d))  # w(2) = w_hi + (w_hi - w_lo)
+        transcript.send_k("whir/sumcheck", [h0, h2], self.k)
+        r = transcript.challenge_k("whir/fold", self.k)
+        c_next = kv.add(np.ascontiguousarray(c[0::2]), kv.scale(np.ascontiguousarray(c[1::2]), r))
+        return kv.add(w_lo, kv.scale(w_d, r)), kv.add(f_lo, kv.scale(f_d, r)), c_next
+
+
+# ---- the registry entry (prover/pcs/registry.py) and its .tpk codec --------------------------
+
+
+class WhirCodec:
+    """Arrays ``codeword`` (f_0 on L_0, uint64) and ``tree0..treeD`` (the Merkle levels, leaf
+    hashes first; (n, 32) uint8). Decoding checks the shapes, that every level hashes to the
+    next and that the root is the commitment's (the codeword itself is the prover's own data:
+    a wrong value only makes the verifier reject)."""
+
+    def encode(self, data: WhirProverData) -> dict[str, np.ndarray]:
+        return {"codeword": data.codeword,
+                **{f"tree{i}": level for i, level in enumerate(data.tree.levels)}}
+
+    def decode(self, commitment: Commitment, table: np.ndarray,
+               arrays: Mapping[str, np.ndarray], config: dict) -> WhirProverData:
+        prm = whir_params(config)
+        m = padded_vars(prm, commitment.n_vars)
+        codeword = arrays.get("codeword")
+        levels = [arrays.get(f"tree{i}") for i in range(len(arrays) - 1)]
+        n_leaves = 1 << (m + prm.log_inv_rate - prm.folding)
+        if (codeword is None or codeword.shape != (1 << (m + prm.log_inv_rate),)
+                or codeword.dtype != np.uint64 or not levels
+                or any(lv is None or lv.dtype != np.uint8 or lv.ndim != 2 for lv in levels)
+                or len(levels[0]) != n_leaves):
+            raise KeyFileError("the proving key's commitment data has the wrong shape")
+        for lo, hi in zip(levels, levels[1:], strict=False):
+            if lo.shape != (2 * len(hi), HASH_BYTES) or not np.array_equal(
+                    keccak256_rows(np.ascontiguousarray(lo).reshape(-1, 2 * HASH_BYTES),
+                                   NODE_PREFIX[0]), hi):
+                raise KeyFileError("the proving key's Merkle tree is inconsistent")
+        tree = MerkleTree.from_levels(levels)
+        if len(levels[-1]) != 1 or tree.root != commitment.root:
+            raise KeyFileError("the proving key's Merkle root is not its commitment")
+        padded = np.zeros(1 << m, dtype=np.uint64)
+        padded[: len(table)] = table
+        return WhirProverData(commitment, padded, codeword, tree)
+
+
+class WhirScheme:
+    """WHIR in the registry: the prover of a configuration and the .tpk codec."""
+
+    codec = WhirCodec()
+
+    def prover(self, config: dict) -> WhirPCS:
+        return WhirPCS(whir_params(config))
+
+
+SCHEME = WhirScheme()

@@ -1,0 +1,127 @@
+"""WHIR's codeword arithmetic, shared by its prover and verifier (``whir.py``): fibers, folding,
+power points and the sumcheck round polynomial.
+
+A multilinear f^ in m variables with monomial coefficients c (bit t of an index i says whether
+X_t is in the monomial) is the univariate f(X) = sum_i c_i X^i = f^(X, X^2, X^4, .., X^(2^(m-1))).
+Its codeword is f on the subgroup L = <w_N>, N = 2^log_domain, position x <-> w_N^x (the order of
+``poly.ntt.rs_encode``).
+
+Fibers. With folding factor kappa and N' = N / 2^kappa, the fiber of y_j = w_N^(j 2^kappa) (a
+point of L^(2^kappa) = <w_N'>) is {w_N^j zeta^l : l < 2^kappa}, zeta = w_N^N' of order 2^kappa:
+codeword positions j + l N'. Leaf j of a Merkle tree is that fiber, l = 0, 1, .. in order, each
+value as 8-byte big-endian F elements (a K value: its k coefficients, X^0 first).
+
+Folding. f(X) = f_e(X^2) + X f_o(X^2) where f_e, f_o have the even and odd coefficients, so
+f^(a, X_1, ..) = f_e + a f_o, and from a fiber pair x, -x = x zeta^(2^(kappa-1)):
+    f_e(x^2) = (f(x) + f(-x)) / 2,   f_o(x^2) = (f(x) - f(-x)) / (2 x).
+Folding kappa times with a_1..a_kappa gives Fold(f, a)(y_j) = f^(a, .)(y_j) from the 2^kappa values
+of the fiber alone (WHIR, ePrint 2024/1586, Sec. 2.1.3, "Folding univariate functions").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from ...field.params import P
+from ...field.vec import VecField, vec_field
+from ...poly.ntt import root_of_unity
+
+_INV2 = (P + 1) // 2
+
+
+def fiber_matrix(codeword: np.ndarray, folding: int) -> np.ndarray:
+    """The fibers of a codeword ((N,) F or (N, k) K) -> (N', 2^folding[, k]): row j = leaf j."""
+    rows = codeword.reshape(1 << folding, -1, *codeword.shape[1:])
+    return np.ascontiguousarray(np.swapaxes(rows, 0, 1))
+
+
+def fiber_leaf_bytes(fibers: np.ndarray) -> np.ndarray:
+    """Leaf bytes of fibers ((q, 2^kappa) or (q, 2^kappa, k) uint64) -> (q, 8 2^kappa k) uint8."""
+    be = np.ascontiguousarray(fibers, dtype=">u8")
+    return be.view(np.uint8).reshape(fibers.shape[0], -1)
+
+
+def _f_mul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return vec_field(1).mul(*np.broadcast_arrays(a, b))
+
+
+def fold_fibers(kv: VecField, fibers: np.ndarray, positions: np.ndarray, log_domain: int,
+                alphas: Sequence[tuple[int, ...]]) -> np.ndarray:
+    """Fold(f, alphas)(y_j) for each queried position j: (q, k) K values.
+
+    ``fibers``: (q, 2^kappa) F or (q, 2^kappa, k) K values of f on the fibers of ``positions``
+    (leaf indices in [0, N')), kappa = len(alphas), f's domain of size 2^log_domain.
+    """
+    kappa = len(alphas)
+    fp = vec_field(1)
+    v = kv.from_base(fibers) if fibers.ndim == 2 else np.ascontiguousarray(fibers)
+    n = 1 << log_domain
+    w = root_of_unity(n)
+    w_inv = pow(w, P - 2, P)
+    x_inv = np.array([pow(w_inv, int(j), P) for j in positions], dtype=np.uint64)  # 1 / x_j
+    zeta_inv = pow(w_inv, n >> kappa, P)  # 1 / zeta
+    for t in range(kappa):
+        h = v.shape[1] // 2
+        zl = np.array([pow(zeta_inv, l, P) for l in range(h)], dtype=np.uint64)
+        inv_y = _f_mul(x_inv[:, None], zl[None, :])  # 1 / (x zeta^l), (q, h)
+        lo, hi = v[:, :h], v[:, h:]
+        even = kv.scale(kv.add(lo, hi), (_INV2,) + (0,) * (kv.k - 1))
+        odd = kv.mul_base(kv.sub(lo, hi), fp.scale(inv_y, _INV2))
+        v = kv.add(even, kv.scale(odd, alphas[t]))
+        x_inv = _f_mul(x_inv, x_inv)
+        zeta_inv = zeta_inv * zeta_inv % P
+    return v[:, 0]
+
+
+def power_point(kv: VecField, y: tuple[int, ...], n_vars: int) -> list[tuple[int, ...]]:
+    """(y, y^2, y^4, .., y^(2^(n_vars-1))): the multilinear point at which f^ equals f(y)."""
+    out, cur = [], y
+    for _ in range(n_vars):
+        out.append(cur)
+        cur = kv.to_scalars(kv.square(kv.from_scalars([cur])))[0]
+    return out
+
+
+def monomials(kv: VecField, points: np.ndarray) -> np.ndarray:
+    """(T, m, k) points q -> (T, 2^m, k): entry [s, i] = prod of q[s, t] over the bits t of i,
+    so <monomials(q), c> = f^(q) for monomial coefficients c (and f(y) at a power point)."""
+    table = np.zeros((points.shape[0], 1, kv.k), dtype=np.uint64)
+    table[:, 0, 0] = 1
+    for t in range(points.shape[1]):
+        table = np.concatenate([table, kv.mul(table, points[:, t : t + 1, :])], axis=1)
+    return table
+
+
+def eq_points(kv: VecField, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """prod_t eq(a_t, b_t) = prod_t (a_t b_t + (1 - a_t)(1 - b_t)) for (T, n, k) a and (n, k) b
+    -> (T, k)."""
+    out = np.zeros((a.shape[0], kv.k), dtype=np.uint64)
+    out[:, 0] = 1
+    one = np.zeros(kv.k, dtype=np.uint64)
+    one[0] = 1
+    for t in range(a.shape[1]):
+        ab = kv.mul(a[:, t], np.broadcast_to(b[t], a[:, t].shape))
+        # eq = 1 - a - b + 2ab
+        e = kv.add(kv.sub(kv.sub(kv.add(ab, ab), a[:, t]), np.broadcast_to(b[t], ab.shape)),
+                   np.broadcast_to(one, ab.shape))
+        out = kv.mul(out, e)
+    return out
+
+
+def round_value(kv: VecField, h0: np.ndarray, h1: np.ndarray, h2: np.ndarray,
+                r: tuple[int, ...]) -> np.ndarray:
+    """h(r) for the degree-2 polynomial with h(0), h(1), h(2) (Lagrange on {0, 1, 2}):
+    h(r) = h0 (r-1)(r-2)/2 - h1 r(r-2) + h2 r(r-1)/2."""
+    one = np.zeros(kv.k, dtype=np.uint64)
+    one[0] = 1
+    two = kv.add(one, one)
+    rv = np.array(r, dtype=np.uint64)
+    r1, r2 = kv.sub(rv, one), kv.sub(rv, two)
+    half = np.zeros(kv.k, dtype=np.uint64)
+    half[0] = _INV2
+    l0 = kv.mul(kv.mul(r1, r2), half)
+    l1 = kv.neg(kv.mul(rv, r2))
+    l2 = kv.mul(kv.mul(rv, r1), half)
+    return kv.add(kv.add(kv.mul(h0, l0), kv.mul(h1, l1)), kv.mul(h2, l2))

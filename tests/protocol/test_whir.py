@@ -1,0 +1,136 @@
+"""WHIR (verifier/pcs/whir.py, prover/pcs/whir.py): folding, coefficients, openings, codec."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tensorproof.errors import KeyFileError
+from tensorproof.field.params import P
+from tensorproof.field.vec import vec_field
+from tensorproof.poly.mle import evaluate
+from tensorproof.poly.ntt import rs_encode_ext
+from tensorproof.prover.pcs.whir import SCHEME as PROVER_SCHEME
+from tensorproof.prover.pcs.whir import WhirPCS, moebius
+from tensorproof.transcript import ProverTranscript, VerifierTranscript
+from tensorproof.verifier.pcs import absorb_commitment
+from tensorproof.verifier.pcs.whir import (
+    SCHEME,
+    WhirVerifier,
+    leaf_positions_points,
+    power_points,
+)
+from tensorproof.verifier.pcs.whir_fold import (
+    fiber_matrix,
+    fold_fibers,
+    monomials,
+    round_value,
+)
+from tensorproof.verifier.pcs.whir_params import WhirParams, schedule
+
+DOMAIN = b"tensorproof/test/whir"
+K3 = vec_field(3)
+
+
+def rand_k(rng, n):
+    return [tuple(int(c) for c in rng.integers(0, P, 3, dtype=np.uint64)) for _ in range(n)]
+
+
+def open_and_verify(pcs, table, points, verifier=None):
+    commitment, data = pcs.commit(table)
+    pt = ProverTranscript(DOMAIN)
+    absorb_commitment(pt, commitment)
+    values = pcs.open(data, points, pt)
+    proof = pt.proof_bytes()
+    vt = VerifierTranscript(DOMAIN, proof)
+    absorb_commitment(vt, commitment)
+    (verifier or pcs).verify(commitment, points, values, vt)
+    vt.check_eof()
+    return values, proof
+
+
+def test_moebius_gives_the_monomial_coefficients_of_the_mle():
+    rng = np.random.default_rng(1)
+    table = rng.integers(0, P, 1 << 6, dtype=np.uint64)
+    z = rand_k(rng, 6)
+    c = K3.from_base(moebius(table))
+    mono = monomials(K3, np.array([z], dtype=np.uint64))[0]
+    assert K3.inner(mono, c) == tuple(evaluate(K3, table, z))
+
+
+@pytest.mark.parametrize("folding", [1, 2, 4])
+def test_folding_a_fiber_evaluates_the_folded_polynomial(folding):
+    """Fold(f, alpha)(y_j) from the fiber equals f^(alpha, .) at y_j (the coefficient fold)."""
+    rng = np.random.default_rng(folding)
+    m, log_domain = 7, 9
+    coeffs = K3.random(1 << m, rng)
+    codeword = rs_encode_ext(coeffs, 1 << (log_domain - m))
+    alphas = rand_k(rng, folding)
+    folded = coeffs
+    for a in alphas:  # c'[j] = c[2j] + a c[2j+1]
+        folded = K3.add(folded[0::2].copy(), K3.scale(folded[1::2].copy(), a))
+    idx = np.array([0, 3, 17, (1 << (log_domain - folding)) - 1])
+    got = fold_fibers(K3, fiber_matrix(codeword, folding)[idx], idx, log_domain, alphas)
+    ys = [(y, 0, 0) for y in leaf_positions_points(idx, log_domain, folding)]
+    mono = monomials(K3, power_points(K3, ys, m - folding))
+    want = np.array([K3.inner(row, folded) for row in mono], dtype=np.uint64)
+    assert np.array_equal(got, want)
+
+
+def test_round_value_interpolates_through_0_1_2():
+    rng = np.random.default_rng(3)
+    a, b, c = (np.array(x, dtype=np.uint64) for x in rand_k(rng, 3))  # h(X) = a + bX + cX^2
+    def h(x):
+        x = np.array(x, dtype=np.uint64)
+        return K3.add(a, K3.mul(x, K3.add(b, K3.mul(x, c))))
+    r = rand_k(rng, 1)[0]
+    assert np.array_equal(round_value(K3, h((0, 0, 0)), h((1, 0, 0)), h((2, 0, 0)), r), h(r))
+
+
+@pytest.mark.parametrize("n_vars,n_points", [(1, 1), (4, 2), (9, 1), (12, 3)])
+def test_openings_verify_and_give_the_mle_values(n_vars, n_points):
+    rng = np.random.default_rng(n_vars)
+    table = rng.integers(0, P, 1 << n_vars, dtype=np.uint64)
+    points = [rand_k(rng, n_vars) for _ in range(n_points)]
+    values, _ = open_and_verify(WhirPCS(), table, points)
+    assert values == [tuple(evaluate(K3, table, z)) for z in points]
+
+
+def test_proof_of_work_is_found_and_checked():
+    params = WhirParams(pow_bits=8)
+    rng = np.random.default_rng(5)
+    table = rng.integers(0, P, 1 << 10, dtype=np.uint64)
+    open_and_verify(WhirPCS(params), table, [rand_k(rng, 10)])
+
+
+def test_schedule_uses_every_round():
+    sch = schedule(WhirParams(), 20)
+    assert sch.rounds[0].n_vars == 20
+    assert all(a.n_vars - b.n_vars == WhirParams().folding
+               for a, b in zip(sch.rounds, sch.rounds[1:]))
+
+
+def test_the_codec_round_trips_and_rejects_another_tree():
+    config = {"k": 3, "pcs": "whir", **SCHEME.defaults}
+    pcs = PROVER_SCHEME.prover(config)
+    rng = np.random.default_rng(7)
+    table = rng.integers(0, P, 1 << 9, dtype=np.uint64)
+    commitment, data = pcs.commit(table)
+    arrays = PROVER_SCHEME.codec.encode(data)
+    again = PROVER_SCHEME.codec.decode(commitment, table, arrays, config)
+    pt = ProverTranscript(DOMAIN)
+    absorb_commitment(pt, commitment)
+    z = rand_k(rng, 9)
+    values = pcs.open(again, [z], pt)
+    vt = VerifierTranscript(DOMAIN, pt.proof_bytes())
+    absorb_commitment(vt, commitment)
+    WhirVerifier(pcs.params).verify(commitment, [z], values, vt)
+    bad = dict(arrays)
+    bad["tree0"] = bad["tree0"].copy()
+    bad["tree0"][0, 0] ^= 1
+    with pytest.raises(KeyFileError):
+        PROVER_SCHEME.codec.decode(commitment, table, bad, config)
+    short = dict(arrays)
+    short["codeword"] = short["codeword"][:-1]
+    with pytest.raises(KeyFileError):
+        PROVER_SCHEME.codec.decode(commitment, table, short, config)
