@@ -49,13 +49,19 @@ NAMES = sorted(SCHEMES)
 
 def test_every_scheme_implements_the_protocols():
     for name in NAMES:
-        config = default_config(2, name)
+        config = default_config(3, name)
         v, p = verifier_scheme(name), prover_scheme(name)
         assert isinstance(v, VerifierScheme) and v.name == name
         assert isinstance(v.verifier(config), OpeningVerifier)
         assert isinstance(p, ProverScheme) and isinstance(p.codec, ProverDataCodec)
         assert isinstance(p.prover(config), CommitmentProver)
         assert check_config(config) is v
+
+
+def test_whir_over_the_quadratic_extension_is_refused_at_setup():
+    """WHIR's folding error at the Johnson bound needs |K| ~ 2^192 (whir_params.py)."""
+    with pytest.raises(ConfigError, match="bits of security"):
+        check_config(default_config(2, "whir"))
 
 
 @pytest.mark.parametrize("k", [2, 3])
@@ -87,7 +93,7 @@ def test_every_scheme_round_trips_commit_open_verify(name, k):
 @pytest.mark.parametrize("name", NAMES)
 def test_every_codec_round_trips_through_a_proving_key_file(name):
     model, _ = linear_residual_model()
-    pk = setup(model, default_config(2, name))
+    pk = setup(model, default_config(3, name))
     blob = pk_bytes(pk)
     loaded = parse_pk(blob)
     assert pk_bytes(loaded) == blob
