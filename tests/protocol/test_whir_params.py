@@ -186,7 +186,17 @@ def test_to_bytes_fixed_width_and_distinct():
         WhirParams(pow_bits=0),
         WhirParams(security=128),
         WhirParams(regime="unique"),
+        WhirParams(shrink=2),
     ]
     encoded = [v.to_bytes() for v in variants]
     assert len(set(encoded)) == len(variants)
-    assert {len(e) for e in encoded} == {9}
+    assert {len(e) for e in encoded} == {10}
+
+
+def test_a_larger_domain_shrink_keeps_later_codewords_small_and_needs_more_queries():
+    halving, quarter = schedule(WhirParams(), 20), schedule(WhirParams(shrink=2), 20)
+    assert [r.log_domain for r in halving.rounds] == [24, 23, 22]
+    assert [r.log_domain for r in quarter.rounds] == [24, 22, 20]
+    assert quarter.rounds[0].queries == halving.rounds[0].queries
+    assert all(q.queries >= h.queries for q, h in zip(quarter.rounds, halving.rounds))
+    assert security_bits(WhirParams(shrink=2), 20) >= 100

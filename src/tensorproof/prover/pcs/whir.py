@@ -172,14 +172,13 @@ class WhirPCS(WhirVerifier):
         all_pts = np.concatenate([claim_pts, power_points(kv, ood_y, m)])
         weight = _weight(kv, gamma_powers(kv, gamma, 0, len(all_pts)), all_pts)
         codeword, tree = data.codeword, data.tree
-        log_domain = m + prm.log_inv_rate
         for i, rnd in enumerate(sch.rounds):
-            last = i == len(sch.rounds) - 1
+            last, log_domain = i == len(sch.rounds) - 1, rnd.log_domain
             for _ in range(prm.folding):
                 weight, evals, coeffs = self._sumcheck_round(kv, transcript, weight, evals, coeffs)
             m_next = rnd.n_vars - prm.folding
             if not last:
-                next_cw = rs_encode_ext(coeffs, 1 << (log_domain - 1 - m_next))
+                next_cw = rs_encode_ext(coeffs, 1 << (sch.rounds[i + 1].log_domain - m_next))
                 next_tree = tree_of(next_cw, prm.folding)
                 transcript.send_bytes("whir/root", next_tree.root)
                 ood_y = transcript.challenges_k("whir/ood", rnd.ood, k)
@@ -202,7 +201,7 @@ class WhirPCS(WhirVerifier):
             new_pts = np.concatenate([power_points(kv, ood_y, m_next),
                                       power_points(kv, ys, m_next)])
             weight = kv.add(weight, _weight(kv, gamma_powers(kv, gamma, 1, len(new_pts)), new_pts))
-            codeword, tree, log_domain = next_cw, next_tree, log_domain - 1
+            codeword, tree = next_cw, next_tree
         return values
 
     def _sumcheck_round(self, kv: VecField, transcript: Any, w: np.ndarray, f: np.ndarray,

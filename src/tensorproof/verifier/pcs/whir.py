@@ -16,7 +16,8 @@ drawn after everything it depends on is absorbed):
   2. for each round i = 0..M-1 (schedule), with f_i on L_i (|L_i| = 2^(m_i + r_i)):
      a. kappa sumcheck rounds: P sends h(0), h(2) ("whir/sumcheck"; h(1) = sigma - h(0)),
         "whir/fold" alpha; sigma = h(alpha);
-     b. not last: P sends the root of f_(i+1) = f^_i(alpha, .) on L_(i+1) = L_i^2 ("whir/root"),
+     b. not last: P sends the root of f_(i+1) = f^_i(alpha, .) on L_(i+1) = L_i^(2^shrink)
+        ("whir/root"),
         s OOD points and answers as in 1; last: P sends f_M's 2^(m_M) coefficients ("whir/final");
      c. proof of work of ``pow_bits`` ("whir/pow": an 8-byte nonce, ``pow_digest``);
      d. t_i leaf indices ("whir/queries", distinct, sorted); P sends their fibers of f_i
@@ -189,11 +190,11 @@ class WhirVerifier:
         coefs = gamma_powers(kv, gamma, 0, len(all_pts))
         cons.add(0, coefs, all_pts)
         sigma = _sum(kv, kv.mul(coefs, all_vals))
-        root, log_domain = commitment.root, m + prm.log_inv_rate
+        root = commitment.root
         alphas: list[list[tuple[int, ...]]] = []
         final = None
         for i, rnd in enumerate(sch.rounds):
-            last = i == len(sch.rounds) - 1
+            last, log_domain = i == len(sch.rounds) - 1, rnd.log_domain
             sigma, rs = self._sumcheck(kv, transcript, sigma)
             alphas.append(rs)
             m_next = rnd.n_vars - prm.folding
@@ -222,7 +223,7 @@ class WhirVerifier:
             coefs = gamma_powers(kv, gamma, 1, len(new_pts))
             cons.add(i + 1, coefs, new_pts)
             sigma = kv.add(sigma, _sum(kv, kv.mul(coefs, new_vals)))
-            root, log_domain = next_root, log_domain - 1
+            root = next_root
         assert final is not None
         if cons.final_value(alphas, final) != tuple(int(c) for c in sigma):
             raise VerificationError("whir: the final sumcheck claim does not match the final "
@@ -274,7 +275,7 @@ def whir_schedule(params: WhirParams, n_vars: int) -> WhirSchedule:
 
 # ---- the registry entry (verifier/pcs/registry.py) -------------------------------------------
 
-_FIELDS = ("log_inv_rate", "folding", "final_vars", "ood", "pow_bits", "security")
+_FIELDS = ("log_inv_rate", "folding", "final_vars", "ood", "pow_bits", "security", "shrink")
 
 
 def whir_params(config: dict) -> WhirParams:
