@@ -14,16 +14,12 @@ from tensorproof.prover.pcs.whir import SCHEME as PROVER_SCHEME
 from tensorproof.prover.pcs.whir import WhirPCS, moebius
 from tensorproof.transcript import ProverTranscript, VerifierTranscript
 from tensorproof.verifier.pcs import absorb_commitment
-from tensorproof.verifier.pcs.whir import (
-    SCHEME,
-    WhirVerifier,
-    leaf_positions_points,
-    power_points,
-)
+from tensorproof.verifier.pcs.whir import SCHEME, WhirVerifier, leaf_positions_points
 from tensorproof.verifier.pcs.whir_fold import (
     fiber_matrix,
     fold_fibers,
     monomials,
+    power_points,
     round_value,
 )
 from tensorproof.verifier.pcs.whir_params import WhirParams, schedule
@@ -71,7 +67,7 @@ def test_folding_a_fiber_evaluates_the_folded_polynomial(folding):
         folded = K3.add(folded[0::2].copy(), K3.scale(folded[1::2].copy(), a))
     idx = np.array([0, 3, 17, (1 << (log_domain - folding)) - 1])
     got = fold_fibers(K3, fiber_matrix(codeword, folding)[idx], idx, log_domain, alphas)
-    ys = [(y, 0, 0) for y in leaf_positions_points(idx, log_domain, folding)]
+    ys = K3.from_base(np.array(leaf_positions_points(idx, log_domain, folding), dtype=np.uint64))
     mono = monomials(K3, power_points(K3, ys, m - folding))
     want = np.array([K3.inner(row, folded) for row in mono], dtype=np.uint64)
     assert np.array_equal(got, want)

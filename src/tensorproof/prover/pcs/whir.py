@@ -32,16 +32,22 @@ from ...verifier.pcs.whir import (
     SCHEME_TAG,
     WhirVerifier,
     gamma_powers,
-    leaf_positions_points,
+    ood_points,
     pad_point,
     pow_digest,
     pow_ok,
-    power_points,
     query_indices,
+    query_points,
     whir_params,
     whir_schedule,
 )
-from ...verifier.pcs.whir_fold import fiber_leaf_bytes, fiber_matrix, monomials
+from ...verifier.pcs.whir_fold import (
+    fiber_leaf_bytes,
+    fiber_matrix,
+    inner_rows,
+    monomials,
+    power_points,
+)
 from ...verifier.pcs.whir_params import WhirParams, padded_vars
 from ..merkle import MerkleTree
 from .ligero import check_table
@@ -121,13 +127,10 @@ def _weight(kv: VecField, coefs: np.ndarray, pts: np.ndarray) -> np.ndarray:
     return total
 
 
-def _evaluate_univariate(kv: VecField, coeffs: np.ndarray, ys: Sequence[tuple[int, ...]]
-                         ) -> np.ndarray:
-    """f(y) = sum_i c_i y^i for each y -> (len(ys), k)."""
+def _evaluate_univariate(kv: VecField, coeffs: np.ndarray, ys: np.ndarray) -> np.ndarray:
+    """f(y) = sum_i c_i y^i for each y of an (n, k) array -> (n, k)."""
     m = coeffs.shape[0].bit_length() - 1
-    mono = monomials(kv, power_points(kv, ys, m))
-    return np.array([kv.inner(np.ascontiguousarray(row), coeffs) for row in mono],
-                    dtype=np.uint64).reshape(-1, kv.k)
+    return inner_rows(kv, monomials(kv, power_points(kv, ys, m)), coeffs)
 
 
 class WhirPCS(WhirVerifier):
@@ -166,7 +169,7 @@ class WhirPCS(WhirVerifier):
         values = [tuple(kv.inner(eq_table(kv, kv.to_scalars(p)), evals)) for p in claim_pts]
         absorb_statement(transcript, SCHEME_TAG + prm.to_bytes(), n, k, pts, values)
         coeffs = kv.from_base(moebius(data.table))
-        ood_y = transcript.challenges_k("whir/ood", prm.ood, k)
+        ood_y = ood_points(transcript, prm.ood, k)
         transcript.send_k("whir/ood_answers", _evaluate_univariate(kv, coeffs, ood_y), k)
         gamma = transcript.challenge_k("whir/combine", k)
         all_pts = np.concatenate([claim_pts, power_points(kv, ood_y, m)])
@@ -181,7 +184,7 @@ class WhirPCS(WhirVerifier):
                 next_cw = rs_encode_ext(coeffs, 1 << (sch.rounds[i + 1].log_domain - m_next))
                 next_tree = tree_of(next_cw, prm.folding)
                 transcript.send_bytes("whir/root", next_tree.root)
-                ood_y = transcript.challenges_k("whir/ood", rnd.ood, k)
+                ood_y = ood_points(transcript, rnd.ood, k)
                 transcript.send_k("whir/ood_answers", _evaluate_univariate(kv, coeffs, ood_y), k)
             else:
                 transcript.send_k("whir/final", coeffs, k)
@@ -196,8 +199,7 @@ class WhirPCS(WhirVerifier):
             if last:
                 break
             gamma = transcript.challenge_k("whir/combine", k)
-            ys = [(y,) + (0,) * (k - 1)
-                  for y in leaf_positions_points(idx, log_domain, prm.folding)]
+            ys = query_points(kv, idx, log_domain, prm.folding)
             new_pts = np.concatenate([power_points(kv, ood_y, m_next),
                                       power_points(kv, ys, m_next)])
             weight = kv.add(weight, _weight(kv, gamma_powers(kv, gamma, 1, len(new_pts)), new_pts))

@@ -54,9 +54,11 @@ from .whir_fold import (
     eq_points,
     fiber_leaf_bytes,
     fold_fibers,
+    inner_rows,
     monomials,
-    power_point,
+    power_points,
     round_value,
+    sum_rows,
 )
 from .whir_params import (
     WhirParams,
@@ -99,10 +101,22 @@ def query_indices(transcript: Any, n_queries: int, n_leaves: int) -> np.ndarray:
                               dtype=np.int64))
 
 
+def ood_points(transcript: Any, n: int, k: int) -> np.ndarray:
+    """n out-of-domain points of K ("whir/ood") as an (n, k) array."""
+    return np.array(transcript.challenges_k("whir/ood", n, k), dtype=np.uint64).reshape(n, k)
+
+
 def leaf_positions_points(positions: np.ndarray, log_domain: int, folding: int) -> list[int]:
     """The points y_j = w^j of L^(2^folding) (w of order 2^(log_domain - folding)), as ints."""
     w = root_of_unity(1 << (log_domain - folding))
     return [pow(w, int(j), P) for j in positions]
+
+
+def query_points(kv: VecField, positions: np.ndarray, log_domain: int, folding: int
+                 ) -> np.ndarray:
+    """The points y_j of ``leaf_positions_points`` as an (n, k) array of K."""
+    return kv.from_base(np.array(leaf_positions_points(positions, log_domain, folding),
+                                 dtype=np.uint64))
 
 
 def pad_point(z: Sequence[tuple[int, ...]], m: int, k: int) -> list[tuple[int, ...]]:
@@ -130,19 +144,14 @@ class Constraints:
             head = np.array([a for rs in alphas[rnd:] for a in rs], dtype=np.uint64)
             e = eq_points(kv, pts[:, : len(head)], head.reshape(-1, kv.k))
             tail = pts[:, len(head):]
-            vals = _inner_rows(kv, monomials(kv, tail), coeffs)  # f^_M(p_tail)
+            vals = inner_rows(kv, monomials(kv, tail), coeffs)  # f^_M(p_tail)
             total = kv.add(total, _sum(kv, kv.mul(kv.mul(coefs, e), vals)))
         return tuple(int(c) for c in total)
 
 
-def _inner_rows(kv: VecField, rows: np.ndarray, vec: np.ndarray) -> np.ndarray:
-    """(T, n, k) rows and an (n, k) vector -> (T, k): each row's inner product with vec."""
-    return np.array([kv.inner(np.ascontiguousarray(r), vec) for r in rows],
-                    dtype=np.uint64).reshape(-1, kv.k)
-
-
 def _sum(kv: VecField, a: np.ndarray) -> np.ndarray:
-    return np.array(kv.sum(a), dtype=np.uint64).reshape(kv.k)
+    """(T, k) -> (k,): the sum of the T elements."""
+    return sum_rows(kv, a[None])[0]
 
 
 def gamma_powers(kv: VecField, gamma: tuple[int, ...], start: int, n: int) -> np.ndarray:
@@ -154,11 +163,6 @@ def gamma_powers(kv: VecField, gamma: tuple[int, ...], start: int, n: int) -> np
         out[i] = cur
         cur = kv.mul(cur, g)
     return out
-
-
-def power_points(kv: VecField, ys: Sequence[tuple[int, ...]], m: int) -> np.ndarray:
-    """(len(ys), m, k): the power point of each y."""
-    return np.array([power_point(kv, y, m) for y in ys], dtype=np.uint64).reshape(len(ys), m, kv.k)
 
 
 class WhirVerifier:
@@ -181,7 +185,7 @@ class WhirVerifier:
         sch = whir_schedule(prm, n)
         m = sch.n_vars
         cons = Constraints(kv)
-        ood_y = transcript.challenges_k("whir/ood", prm.ood, k)
+        ood_y = ood_points(transcript, prm.ood, k)
         ood_v = transcript.recv_k_array("whir/ood_answers", prm.ood, k)
         gamma = transcript.challenge_k("whir/combine", k)
         claim_pts = np.array([pad_point(z, m, k) for z in pts], dtype=np.uint64).reshape(-1, m, k)
@@ -200,18 +204,17 @@ class WhirVerifier:
             m_next = rnd.n_vars - prm.folding
             if not last:
                 next_root = transcript.recv_bytes("whir/root", HASH_BYTES)
-                ood_y = transcript.challenges_k("whir/ood", rnd.ood, k)
+                ood_y = ood_points(transcript, rnd.ood, k)
                 ood_v = transcript.recv_k_array("whir/ood_answers", rnd.ood, k)
             else:
                 final = transcript.recv_k_array("whir/final", 1 << m_next, k)
             check_pow(transcript, "whir/pow", rnd.pow_bits)
             idx = query_indices(transcript, rnd.queries, 1 << (log_domain - prm.folding))
             folded = self._open_fibers(kv, transcript, root, idx, log_domain, i, rs)
-            ys = leaf_positions_points(idx, log_domain, prm.folding)
-            y_pts = power_points(kv, [(y,) + (0,) * (k - 1) for y in ys], m_next)
+            y_pts = power_points(kv, query_points(kv, idx, log_domain, prm.folding), m_next)
             if last:
                 assert final is not None
-                expect = _inner_rows(kv, monomials(kv, y_pts), final)
+                expect = inner_rows(kv, monomials(kv, y_pts), final)
                 bad = np.flatnonzero(np.any(expect != folded, axis=1))
                 if bad.size:
                     raise VerificationError(f"whir: folded value at query {int(idx[bad[0]])} of "

@@ -75,13 +75,32 @@ def fold_fibers(kv: VecField, fibers: np.ndarray, positions: np.ndarray, log_dom
     return v[:, 0]
 
 
-def power_point(kv: VecField, y: tuple[int, ...], n_vars: int) -> list[tuple[int, ...]]:
-    """(y, y^2, y^4, .., y^(2^(n_vars-1))): the multilinear point at which f^ equals f(y)."""
-    out, cur = [], y
-    for _ in range(n_vars):
-        out.append(cur)
-        cur = kv.to_scalars(kv.square(kv.from_scalars([cur])))[0]
+def power_points(kv: VecField, ys: np.ndarray, n_vars: int) -> np.ndarray:
+    """(T, k) points y -> (T, n_vars, k): (y, y^2, y^4, .., y^(2^(n_vars-1))) for each, the
+    multilinear point at which f^ equals f(y)."""
+    out = np.empty((ys.shape[0], n_vars, kv.k), dtype=np.uint64)
+    cur = np.ascontiguousarray(ys, dtype=np.uint64)
+    for t in range(n_vars):
+        out[:, t] = cur
+        cur = kv.square(cur)
     return out
+
+
+def sum_rows(kv: VecField, a: np.ndarray) -> np.ndarray:
+    """(T, n, k) -> (T, k): the sum over axis 1, by halving (zero-padded to a power of two)."""
+    n = a.shape[1]
+    if n & (n - 1):
+        a = np.concatenate([a, np.zeros((a.shape[0], (1 << n.bit_length()) - n, kv.k),
+                                        dtype=np.uint64)], axis=1)
+    while a.shape[1] > 1:
+        h = a.shape[1] // 2
+        a = kv.add(np.ascontiguousarray(a[:, :h]), np.ascontiguousarray(a[:, h:]))
+    return np.ascontiguousarray(a[:, 0])
+
+
+def inner_rows(kv: VecField, rows: np.ndarray, vec: np.ndarray) -> np.ndarray:
+    """(T, n, k) rows and an (n, k) vector -> (T, k): each row's inner product with vec."""
+    return sum_rows(kv, kv.mul(rows, np.broadcast_to(vec, rows.shape).copy()))
 
 
 def monomials(kv: VecField, points: np.ndarray) -> np.ndarray:
