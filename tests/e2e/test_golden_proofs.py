@@ -6,7 +6,8 @@ verifying key file (``vk.to_bytes``: key JSON and weight certificate), of the pr
 (``prover.keyfile.pk_bytes``: model, vk and the commitment's prover data) and the model id.
 
 Provenance: made on commit aeed1333a7244508c347b0189adeb3ca2d5a01d0 (before commitments became
-named groups of the plan, issue 11) by ``python tests/e2e/test_golden_proofs.py``, which prints
+named groups of the plan, issue 11); the WHIR (compact profile, K = F_p^3) rows when WHIR
+landed; by ``python tests/e2e/test_golden_proofs.py``, which prints
 the table below from the current tree. Change a value only together with a protocol or format
 change that is meant to change the bytes, and say so in the commit.
 """
@@ -27,7 +28,9 @@ from tensorproof.prover.prove import prove
 from tensorproof.verifier.verify import verify
 
 CONFIGS = {"raw": {"k": 2, "pcs": "raw"},
-           "ligero": {"k": 2, "pcs": "ligero", "blowup": 4, "queries": 241}}
+           "ligero": {"k": 2, "pcs": "ligero", "blowup": 4, "queries": 241},
+           "whir": {"k": 3, "pcs": "whir", "log_inv_rate": 4, "folding": 4, "final_vars": 8,
+                    "ood": 1, "pow_bits": 16, "security": 100, "shrink": 1}}
 
 GOLDEN = {
     # (model, config): (proof sha256, vk sha256, tpk sha256, model id)
@@ -43,6 +46,12 @@ GOLDEN = {
         '04a794ff8cac6ecf30d69decdd8c6bceebbcc308b546837d5bc06e067efd929d',
         '9ee64b1e88fa122f03d5decb2533001ebbe5930b204fce22b4fb13ea7525a895',
     ),
+    ('mlp', 'whir'): (
+        'b43b0b2d9da8b497bf565635f586ec36987c6dde390dd754e31ad92d8250975d',
+        'cd55f0363a6900a6480e32a047f4e74cdb22c055e1fb94208b50d3b3cc373f31',
+        '42c02f3058ae5b705f029a0ab7ae47237b01784becf96566746375fa0190b5c5',
+        '03db1cb7c8d59bdb4dd94abd94c882064b2ef8fe4bbdaa51084299fb6b832902',
+    ),
     ('cnn', 'raw'): (
         '878369f0cf6eaa80ab8ca47b641a155c50b7d98aae6fc2589d30ce1302c3cdeb',
         '83396d7e1faa552bec1d241c7777550762fd6b2ffbe699dd7bc44e45d4ffa481',
@@ -54,6 +63,12 @@ GOLDEN = {
         'c6f0dec77064d95856dc7e7232233d07d0b49438cfe70207dd1dabdcd24aae4f',
         'adac02267a461d0eb827120d5f911fcc4814cef33d4667b3823e6f821e169723',
         'caf32ba7cb3639c2e9e60e804a96446914b214907feaf10801f782a05693f0af',
+    ),
+    ('cnn', 'whir'): (
+        '472a06530bf8b0c20301964b263fa39b69b0ff475bf2b03900583ad0594c757f',
+        '5287c87ee8edc238ebc347843c6514f6a35700f277902e3e2d7222db43f3b732',
+        '8ce1eaf0f99bd26edddcdd161bae2a4ce4ab4b136bd6443b053c0bb7e34a9191',
+        'f85b39f26022e9a57f1015f6f4442e13c9af44018ea55b2ccd981198531a992b',
     ),
 }
 
