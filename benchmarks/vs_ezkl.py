@@ -1,12 +1,14 @@
 """tensorproof vs EZKL: the same ONNX models proven by both systems in one run (issue 5).
 
     python benchmarks/vs_ezkl.py [--models a,b] [--repeats 3] [--ezkl-repeats N] [--skip-ezkl]
-                                 [--tp-configs int8,int16] [--quick] [--out DIR]
+                                 [--tp-configs int8,int16,compact] [--quick] [--out DIR]
 
-tensorproof runs in two quantizations (--tp-configs): int8 (its default: 8-bit activations and
-weights) and int16 (16-bit activations and weights, as accurate as EZKL or more), so that speed is
-also compared at equal accuracy. Every step of each system runs in a fresh child process, timed
-inside the child around the call only; the child reports its peak RSS (VmHWM) as it exits.
+tensorproof runs in three configurations (--tp-configs): int8 (its default: 8-bit activations
+and weights, the "fast" profile), int16 (16-bit activations and weights, as accurate as EZKL or
+more), so that speed is also compared at equal accuracy, and compact (int8 in the "compact"
+profile: WHIR commitments over F_p^3, the proof sizes meant for the chain). Every step of each
+system runs in a fresh child process, timed inside the child around the call only; the child
+reports its peak RSS (VmHWM) as it exits.
 tensorproof's prove child does only: load the proving key (.tpk), prove (and once more, warm).
 EZKL's steps run in benchmarks/ezkl_runner.py. A failure of one system on one model is recorded
 with its reason; the run goes on. Writes DIR/vs_ezkl.md and
@@ -38,8 +40,11 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 TARGET_PROVE, TARGET_MEM = 100.0, 10.0  # issue 5: prove ≥ 100× faster, peak memory ≤ 1/10
-TP_CONFIGS = {"int8": {"bits": 8, "weight_bits": 8}, "int16": {"bits": 16, "weight_bits": 16}}
-"""tensorproof's quantizations: int8 is its default; int16 matches EZKL's accuracy."""
+TP_CONFIGS = {"int8": {"bits": 8, "weight_bits": 8}, "int16": {"bits": 16, "weight_bits": 16},
+              "compact": {"bits": 8, "weight_bits": 8, "profile": "compact"}}
+"""tensorproof's configurations: int8 is its default (the "fast" profile: Ligero, K = F_p^2);
+int16 matches EZKL's accuracy; compact is int8 in the "compact" profile (WHIR, K = F_p^3: the
+small proofs meant for the chain)."""
 DATA_FILES = ("network.onnx", "x.npy", "calibration.npy")
 
 
@@ -66,10 +71,11 @@ def _tp_compile(tp, d: Path) -> dict:
     calibration = np.load(d / "calibration.npy")
     bits = json.loads((d / "tp_config.json").read_text()) if (d / "tp_config.json").exists() \
         else {}
+    profile = bits.pop("profile", "fast")
     t0 = time.perf_counter()
     model = tp.compile(str(d / "network.onnx"), calibration, **bits)
     t1 = time.perf_counter()
-    pk = tp.setup(model)
+    pk = tp.setup(model, profile)
     t2 = time.perf_counter()
     save_model(model, d / "model.tpm")
     tp.save_pk(pk, d / "model.tpk")
@@ -564,7 +570,9 @@ def _notes(r: dict) -> list[str]:
              "- tensorproof runs in two quantizations: **int8** (its default: 8-bit activations "
              "and per-channel weights) and **int16** (`bits=16, weight_bits=16`: 16-bit "
              "activations and weights, the accuracy of EZKL's calibrated fixed point or better), "
-             "so that speed is also compared at equal accuracy.",
+             "so that speed is also compared at equal accuracy; both in the fast profile "
+             "(Ligero, K = F_p^2). **compact** is int8 in the compact profile (WHIR, "
+             "K = F_p^3), whose proofs are meant for the chain.",
              "- tensorproof *compile* = quantization + weight commitment (`setup`, i.e. the "
              "model commitment; it has no other setup); compile writes the proving key file "
              "(`.tpk`: the model and the commitment's prover data). *prove* = load the proving "
@@ -600,7 +608,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeats", type=int, default=3, help="prove runs per system (median)")
     ap.add_argument("--ezkl-repeats", type=int, default=None, help="default: --repeats")
     ap.add_argument("--skip-ezkl", action="store_true", help="benchmark tensorproof alone")
-    ap.add_argument("--tp-configs", default="int8,int16",
+    ap.add_argument("--tp-configs", default="int8,int16,compact",
                     help=f"tensorproof quantizations, of {','.join(TP_CONFIGS)} (--quick: int8)")
     ap.add_argument("--quick", action="store_true",
                     help="CI smoke test: smallest model, 1 repeat, no EZKL")
