@@ -30,7 +30,7 @@ from tensorproof.verifier.verify import verify
 CONFIGS = {"raw": {"k": 2, "pcs": "raw"},
            "ligero": {"k": 2, "pcs": "ligero", "blowup": 4, "queries": 241},
            "whir": {"k": 3, "pcs": "whir", "log_inv_rate": 4, "folding": 4, "final_vars": 8,
-                    "ood": 1, "pow_bits": 16, "security": 100, "shrink": 1}}
+                    "ood": 1, "pow_bits": 16, "security": 100, "rate_cap": 6}}
 
 GOLDEN = {
     # (model, config): (proof sha256, vk sha256, tpk sha256, model id)
@@ -47,10 +47,10 @@ GOLDEN = {
         '9ee64b1e88fa122f03d5decb2533001ebbe5930b204fce22b4fb13ea7525a895',
     ),
     ('mlp', 'whir'): (
-        'b43b0b2d9da8b497bf565635f586ec36987c6dde390dd754e31ad92d8250975d',
-        'cd55f0363a6900a6480e32a047f4e74cdb22c055e1fb94208b50d3b3cc373f31',
-        '42c02f3058ae5b705f029a0ab7ae47237b01784becf96566746375fa0190b5c5',
-        '03db1cb7c8d59bdb4dd94abd94c882064b2ef8fe4bbdaa51084299fb6b832902',
+        '54c07413f89ee103a53ce551013a8e6b5bc82451286a0059ae706bb8ac70e50c',
+        '78e3ab90046f675e99ee1878b58c67599dc851198fb554d4f2ec5d6735011a18',
+        'ed1a9571b571cddd5880a50d20e4ef4a0a1497d5374e21f4900baffbf9c2e995',
+        '94abc3bfd13a89bf891e3be8349343b48e24f2668d6a3a4df4c630353b9b903a',
     ),
     ('cnn', 'raw'): (
         '878369f0cf6eaa80ab8ca47b641a155c50b7d98aae6fc2589d30ce1302c3cdeb',
@@ -65,10 +65,10 @@ GOLDEN = {
         'caf32ba7cb3639c2e9e60e804a96446914b214907feaf10801f782a05693f0af',
     ),
     ('cnn', 'whir'): (
-        '472a06530bf8b0c20301964b263fa39b69b0ff475bf2b03900583ad0594c757f',
-        '5287c87ee8edc238ebc347843c6514f6a35700f277902e3e2d7222db43f3b732',
-        '8ce1eaf0f99bd26edddcdd161bae2a4ce4ab4b136bd6443b053c0bb7e34a9191',
-        'f85b39f26022e9a57f1015f6f4442e13c9af44018ea55b2ccd981198531a992b',
+        '8da519cc58ec337c1a75d4c89a995d81cf758ad4c4e6da5963ff0fa586d82593',
+        '28100fd238dc9005949277e0510d6f4d4b087af537a6e19b27e1c5acf870c23f',
+        'c104cba96d9a36369a0a9618e3d7c7eca85e91a10b8b2bb86c84537969959554',
+        '4d769c5b3dccf19c758e0b558978958955f5e3530cbc101db8fc0d2b11f1fb69',
     ),
 }
 

@@ -127,7 +127,8 @@ def test_schedule_shape_and_padding():
     assert sch.n_vars == 17 and len(sch.rounds) == math.ceil((17 - DEFAULT_FINAL_VARS) / kap)
     for i, rnd in enumerate(sch.rounds):
         assert rnd.n_vars == 17 - i * kap
-        assert rnd.log_domain == 17 + r - i  # |L_(i+1)| = |L_i| / 2
+        rate = min(r + i * (kap - 1), max(params.rate_cap, r))  # halving, up to the cap
+        assert rnd.log_domain == rnd.n_vars + rate
         assert rnd.pow_bits == params.pow_bits
         assert rnd.ood == (0 if i == len(sch.rounds) - 1 else params.ood)
     assert sch.final_vars == 17 - len(sch.rounds) * kap <= DEFAULT_FINAL_VARS
@@ -186,17 +187,17 @@ def test_to_bytes_fixed_width_and_distinct():
         WhirParams(pow_bits=0),
         WhirParams(security=128),
         WhirParams(regime="unique"),
-        WhirParams(shrink=2),
+        WhirParams(rate_cap=8),
     ]
     encoded = [v.to_bytes() for v in variants]
     assert len(set(encoded)) == len(variants)
     assert {len(e) for e in encoded} == {10}
 
 
-def test_a_larger_domain_shrink_keeps_later_codewords_small_and_needs_more_queries():
-    halving, quarter = schedule(WhirParams(), 20), schedule(WhirParams(shrink=2), 20)
-    assert [r.log_domain for r in halving.rounds] == [24, 23, 22]
-    assert [r.log_domain for r in quarter.rounds] == [24, 22, 20]
-    assert quarter.rounds[0].queries == halving.rounds[0].queries
-    assert all(q.queries >= h.queries for q, h in zip(quarter.rounds, halving.rounds))
-    assert security_bits(WhirParams(shrink=2), 20) >= 100
+def test_the_rate_cap_keeps_later_codewords_small_and_needs_more_queries():
+    halving, capped = schedule(WhirParams(rate_cap=16), 20), schedule(WhirParams(rate_cap=6), 20)
+    assert [r.log_domain for r in halving.rounds] == [24, 23, 22]  # rates 2^-4, 2^-7, 2^-10
+    assert [r.log_domain for r in capped.rounds] == [24, 22, 18]  # rates 2^-4, 2^-6, 2^-6
+    assert capped.rounds[0].queries == halving.rounds[0].queries
+    assert all(c.queries >= h.queries for c, h in zip(capped.rounds, halving.rounds))
+    assert security_bits(WhirParams(rate_cap=6), 20) >= 100

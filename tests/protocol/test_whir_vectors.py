@@ -1,7 +1,7 @@
 """Golden vectors of a WHIR opening (tests/vectors/whir_opening.json): for a verifier written in
 another language (Solidity), and to pin today's bytes.
 
-The vector: a table of 2^10 F elements (entry i = i^3 + 7 mod p), two points of K = F_p^3, the
+The vector: a table of 2^13 F elements (entry i = i^3 + 7 mod p), two points of K = F_p^3, the
 default parameters, the commitment, the claimed values, every message of the opening (label,
 byte offset, length) and the proof bytes. ``python tests/protocol/test_whir_vectors.py`` rewrites
 the file from the current tree (only together with a change meant to change the bytes).
@@ -24,7 +24,7 @@ from tensorproof.verifier.pcs.whir_params import WhirParams, schedule
 
 VECTOR_FILE = Path(__file__).resolve().parents[1] / "vectors" / "whir_opening.json"
 DOMAIN = b"tensorproof/whir-vector"
-N_VARS = 10
+N_VARS = 13
 PARAMS = WhirParams()
 
 
@@ -68,7 +68,7 @@ def test_the_opening_reproduces_the_golden_vector_and_verifies():
     assert json.loads(json.dumps(make_vector())) == golden
     from tensorproof.verifier.pcs import Commitment
 
-    c = Commitment.from_bytes(bytes.fromhex(golden["commitment"]))
+    c = Commitment.from_bytes(bytes.fromhex(golden["commitment"]), 8 * PARAMS.ood * PARAMS.k)
     vt = VerifierTranscript(golden["domain"].encode(), bytes.fromhex(golden["proof"]))
     absorb_commitment(vt, c)
     WhirVerifier(WhirParams(**golden["params"])).verify(

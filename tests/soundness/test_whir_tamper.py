@@ -182,3 +182,34 @@ def test_truncated_and_extended_proofs_are_rejected():
     for bad in (proof[:-1], proof + b"\0", proof[: len(proof) // 2], b""):
         with pytest.raises(REJECTED):
             verify(commitment, points, values, bad)
+
+
+def test_the_commitment_pins_one_polynomial_by_its_committed_answers():
+    """Changing the committed OOD answer (another polynomial of the root's list) is caught."""
+    commitment, points, values, proof, _ = honest()
+    bad = type(commitment)(commitment.root, commitment.n_vars, add_one(commitment.extra))
+    vt = VerifierTranscript(DOMAIN, proof)
+    absorb_commitment(vt, bad)
+    with pytest.raises(REJECTED):
+        WhirVerifier(PARAMS).verify(bad, points, values, vt)
+
+
+def test_openings_whose_ood_answers_belong_to_another_table_are_caught():
+    """An honest opening of T under a commitment whose answers are T''s: the final check fails
+    even with every transcript challenge derived from the forged commitment."""
+    rng = np.random.default_rng(9)
+    pcs = WhirPCS(PARAMS)
+    table = rng.integers(0, P, 1 << N_VARS, dtype=np.uint64)
+    other = table.copy()
+    other[3] = (other[3] + 1) % P
+    c, data = pcs.commit(table)
+    c_other, _ = pcs.commit(other)
+    forged = type(c)(c.root, c.n_vars, c_other.extra)
+    data = WhirProverData(forged, data.table, data.codeword, data.tree)
+    point = [[tuple(int(x) for x in rng.integers(0, P, 3, dtype=np.uint64))
+              for _ in range(N_VARS)]]
+    pt = ProverTranscript(DOMAIN)
+    absorb_commitment(pt, forged)
+    values = pcs.open(data, point, pt)
+    with pytest.raises(VerificationError, match="whir: (the final|folded)"):
+        verify(forged, point, values, pt.proof_bytes())

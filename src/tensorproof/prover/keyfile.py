@@ -31,6 +31,7 @@ from ..ir.modelfile import check_body, frame, model_bytes, parse_model, unframe
 from ..verifier.keys import VerifyingKey, strip_weights
 from ..verifier.lowering import build_plan
 from ..verifier.pcs.commitment import Commitment
+from ..verifier.pcs_config import commitment_extra
 from ..verifier.plan import MODEL
 from .model import ProvingKey, annotate_requant_ranges
 from .pcs.registry import prover_scheme
@@ -145,7 +146,7 @@ def _assemble(model, vk: VerifyingKey, arrays: dict[str, np.ndarray]) -> Proving
         raise KeyFileError("the proving key's model and verifying key disagree")
     pk = ProvingKey(model, vk)
     plan = build_plan(model.graph, 1)
-    commitment = Commitment.from_bytes(vk.commitment)
+    commitment = Commitment.from_bytes(vk.commitment, commitment_extra(vk.config))
     vector = pk.model_vector(plan)
     if len(vector) != 1 << commitment.n_vars:
         raise KeyFileError("the proving key's weights do not match its commitment's size")

@@ -66,7 +66,7 @@ def _check(vk) -> None:
         if tuple(q.shape) != g.tensors[q.name].shape:
             raise ProofFormatError(f"verifying key: output {q.name!r} has the wrong shape")
     plan = build_plan(g, 1)
-    c = Commitment.from_bytes(vk.commitment)
+    c = Commitment.from_bytes(vk.commitment, pcs_config.commitment_extra(vk.config))
     if c.n_vars != plan.commitments[MODEL].packing.n_vars:
         raise ProofFormatError("verifying key: the commitment's size is not the model's")
 

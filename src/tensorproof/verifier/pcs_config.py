@@ -60,9 +60,14 @@ def check_config(config: dict) -> VerifierScheme:
     return scheme
 
 
+def commitment_extra(config: dict) -> int:
+    """Bytes of scheme data after a commitment's root (``Commitment.extra``)."""
+    return verifier_scheme(config.get("pcs")).commitment_extra(config)
+
+
 def commitment_bytes(config: dict) -> int:
-    """Size of a serialized commitment (``Commitment``: the same for every scheme today)."""
-    return COMMITMENT_BYTES
+    """Size of a serialized commitment (``Commitment.to_bytes``) under ``config``."""
+    return COMMITMENT_BYTES + commitment_extra(config)
 
 
 class PCSVerifier:
@@ -71,11 +76,12 @@ class PCSVerifier:
     def __init__(self, config: dict):
         try:
             self.inner: OpeningVerifier = verifier_scheme(config.get("pcs")).verifier(config)
+            self.extra = commitment_extra(config)
         except ConfigError as e:
             raise ProofFormatError(f"{e}") from None
 
     def verify(self, commitment: bytes, n_vars: int, points, values, transcript) -> None:
-        c = Commitment.from_bytes(commitment)
+        c = Commitment.from_bytes(commitment, self.extra)
         if c.n_vars != n_vars:
             raise VerificationError(f"commitment is to 2^{c.n_vars} entries, the plan needs "
                                     f"2^{n_vars}")

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from ...errors import KeyFileError
+from ...field.encoding import encode_k_array
 from ...field.jit import kernel
 from ...field.vec import VecField, vec_field
 from ...poly.mle import eq_table
@@ -31,6 +32,7 @@ from ...verifier.pcs.whir import (
     POW_TAG,
     SCHEME_TAG,
     WhirVerifier,
+    commitment_ood_points,
     gamma_powers,
     ood_points,
     pad_point,
@@ -147,9 +149,13 @@ class WhirPCS(WhirVerifier):
         m = padded_vars(prm, n)
         padded = np.zeros(1 << m, dtype=np.uint64)
         padded[: len(table)] = table
-        codeword = rs_encode(moebius(padded), 1 << prm.log_inv_rate)
+        coeffs = moebius(padded)
+        codeword = rs_encode(coeffs, 1 << prm.log_inv_rate)
         tree = tree_of(codeword, prm.folding)
-        commitment = Commitment(root=tree.root, n_vars=n)
+        kv = vec_field(self.k)
+        ys = commitment_ood_points(tree.root, n, prm)
+        answers = _evaluate_univariate(kv, kv.from_base(coeffs), ys)
+        commitment = Commitment(root=tree.root, n_vars=n, extra=encode_k_array(answers))
         return commitment, WhirProverData(commitment, padded, codeword, tree)
 
     def open(self, data: WhirProverData, points: Sequence[Sequence[Any]],
@@ -169,8 +175,7 @@ class WhirPCS(WhirVerifier):
         values = [tuple(kv.inner(eq_table(kv, kv.to_scalars(p)), evals)) for p in claim_pts]
         absorb_statement(transcript, SCHEME_TAG + prm.to_bytes(), n, k, pts, values)
         coeffs = kv.from_base(moebius(data.table))
-        ood_y = ood_points(transcript, prm.ood, k)
-        transcript.send_k("whir/ood_answers", _evaluate_univariate(kv, coeffs, ood_y), k)
+        ood_y = commitment_ood_points(data.commitment.root, n, prm)
         gamma = transcript.challenge_k("whir/combine", k)
         all_pts = np.concatenate([claim_pts, power_points(kv, ood_y, m)])
         weight = _weight(kv, gamma_powers(kv, gamma, 0, len(all_pts)), all_pts)

@@ -3,7 +3,10 @@
 A commitment names a multilinear table T of 2^n_vars F elements by a 32-byte Keccak digest (the
 Merkle root of Ligero's encoded columns, or the hash of the whole table for RawPCS).
 
-Bytes (version 1, 34 bytes): u8 version ‖ u8 n_vars ‖ root (32 bytes).
+Bytes (version 1, 34 bytes + the scheme's extra bytes): u8 version ‖ u8 n_vars ‖ root (32
+bytes) ‖ extra. ``extra`` is data the scheme binds to the root at commit time, of a length the
+configuration fixes (``commitment_extra`` of the scheme: 0 for Ligero and RawPCS; WHIR's answers
+at its out-of-domain points, which make the root name one polynomial).
 
 An opening proves T~(z_j) = v_j for points z_1..z_m in K^n_vars. Before drawing any challenge,
 both sides absorb the statement (scheme tag, n_vars, k, the points and the values), so every
@@ -42,28 +45,34 @@ class Commitment:
 
     root: bytes
     n_vars: int
+    extra: bytes = b""
 
     def __post_init__(self) -> None:
         if not isinstance(self.root, bytes) or len(self.root) != HASH_BYTES:
             raise ProofFormatError(f"commitment root must be {HASH_BYTES} bytes")
+        if not isinstance(self.extra, bytes):
+            raise ProofFormatError("commitment extra data must be bytes")
         if isinstance(self.n_vars, bool) or not isinstance(self.n_vars, int | np.integer):
             raise ProofFormatError(f"commitment n_vars must be an integer, got {self.n_vars!r}")
         if not 0 <= self.n_vars <= MAX_N_VARS:
             raise ProofFormatError(f"commitment n_vars {self.n_vars} outside [0, {MAX_N_VARS}]")
 
     def to_bytes(self) -> bytes:
-        """u8 version ‖ u8 n_vars ‖ root."""
-        return bytes([COMMITMENT_VERSION, int(self.n_vars)]) + self.root
+        """u8 version ‖ u8 n_vars ‖ root ‖ extra."""
+        return bytes([COMMITMENT_VERSION, int(self.n_vars)]) + self.root + self.extra
 
     @classmethod
-    def from_bytes(cls, data: bytes) -> Commitment:
-        """Parse ``to_bytes`` output; ProofFormatError on a wrong length, version or n_vars."""
-        if not isinstance(data, bytes | bytearray) or len(data) != COMMITMENT_BYTES:
+    def from_bytes(cls, data: bytes, extra: int = 0) -> Commitment:
+        """Parse ``to_bytes`` output with ``extra`` bytes of scheme data; ProofFormatError on a
+        wrong length, version or n_vars."""
+        size = COMMITMENT_BYTES + extra
+        if not isinstance(data, bytes | bytearray) or len(data) != size:
             got = len(data) if isinstance(data, bytes | bytearray) else type(data).__name__
-            raise ProofFormatError(f"commitment must be {COMMITMENT_BYTES} bytes, got {got}")
+            raise ProofFormatError(f"commitment must be {size} bytes, got {got}")
         if data[0] != COMMITMENT_VERSION:
             raise ProofFormatError(f"unknown commitment version {data[0]}")
-        return cls(root=bytes(data[2:]), n_vars=data[1])
+        return cls(root=bytes(data[2:COMMITMENT_BYTES]), n_vars=data[1],
+                   extra=bytes(data[COMMITMENT_BYTES:]))
 
 
 def absorb_commitment(

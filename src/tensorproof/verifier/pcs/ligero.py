@@ -181,6 +181,9 @@ class LigeroScheme:
             raise ConfigError(f"commitment parameters give {bits:.1f} bits of security, below "
                               f"the required {TARGET_SECURITY_BITS}")
 
+    def commitment_extra(self, config: dict) -> int:
+        return 0
+
     def verifier(self, config: dict) -> LigeroVerifier:
         return LigeroVerifier(ligero_params(config))
 

@@ -70,6 +70,9 @@ class RawScheme:
     def check(self, config: dict) -> None:
         """Nothing to check: the scheme is exact."""
 
+    def commitment_extra(self, config: dict) -> int:
+        return 0
+
     def verifier(self, config: dict) -> RawVerifier:
         return RawVerifier(int(config["k"]))
 

@@ -50,6 +50,9 @@ class VerifierScheme(Protocol):
     def check(self, config: dict) -> None:
         """ConfigError (one line) unless the parameters are supported and secure enough."""
 
+    def commitment_extra(self, config: dict) -> int:
+        """Bytes of scheme data a commitment carries after its root (``Commitment.extra``)."""
+
     def verifier(self, config: dict) -> OpeningVerifier:
         """The verifier of a checked configuration."""
 

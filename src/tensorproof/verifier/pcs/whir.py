@@ -5,18 +5,24 @@ the soundness of every round under the proven Johnson bound).
 Commitment: the table T (2^n F elements; zero-padded to 2^m, m = ``padded_vars``) is the
 multilinear f^_0 = T~; its monomial coefficients give the univariate f_0 (``whir_fold.py``),
 encoded on L_0 of size 2^(m + r) (rate 2^-r) and committed by the Keccak Merkle root over its
-fibers (leaves of 2^kappa values). A claimed point z of n coordinates is padded with zeros.
+fibers (leaves of 2^kappa values), followed by the answers f_0(y) at s out-of-domain points y
+drawn from the root (``commitment_ood_points``; ``Commitment.extra``, s K elements). In the
+Johnson regime a root alone is close to a list of up to l_0 polynomials; the committed answers
+pin one of them (WHIR's commit phase, ACFY Construction 5.1), so every opening of the root, in
+any proof, is of the same polynomial except with probability C(l_0, 2) (2^m / (|K| - |L_0|))^s
+per root the prover tries (``whir_params``: "initial OOD"). A claimed point z of n coordinates
+is padded with zeros.
 
 Opening at z_1..z_J with values v_j, message by message (labels in quotes; every challenge is
 drawn after everything it depends on is absorbed):
   0. both sides absorb the statement (params, n, k, points, values);
-  1. "whir/ood" s points y in K; P sends f_0(y) ("whir/ood_answers"); "whir/combine" gamma;
-     the claim is sigma = sum_b w(b) f^_0(b) with w = sum_l gamma^l eq(p_l, .) over the points
-     p_l = z_j and the power points (y, y^2, ..) of the OOD samples, sigma = sum_l gamma^l v_l;
+  1. "whir/combine" gamma; the claim is sigma = sum_b w(b) f^_0(b) with w = sum_l gamma^l
+     eq(p_l, .) over the points p_l = z_j and the power points (y, y^2, ..) of the commitment's
+     OOD points, sigma = sum_l gamma^l v_l over the claimed values and the committed answers;
   2. for each round i = 0..M-1 (schedule), with f_i on L_i (|L_i| = 2^(m_i + r_i)):
      a. kappa sumcheck rounds: P sends h(0), h(2) ("whir/sumcheck"; h(1) = sigma - h(0)),
         "whir/fold" alpha; sigma = h(alpha);
-     b. not last: P sends the root of f_(i+1) = f^_i(alpha, .) on L_(i+1) = L_i^(2^shrink)
+     b. not last: P sends the root of f_(i+1) = f^_i(alpha, .) on L_(i+1) (a subgroup of L_i)
         ("whir/root"),
         s OOD points and answers as in 1; last: P sends f_M's 2^(m_M) coefficients ("whir/final");
      c. proof of work of ``pow_bits`` ("whir/pow": an 8-byte nonce, ``pow_digest``);
@@ -42,10 +48,12 @@ from typing import Any
 import numpy as np
 
 from ...errors import ConfigError, ProofFormatError, VerificationError
+from ...field.encoding import decode_f_array
 from ...field.params import TWO_ADICITY, P
 from ...field.vec import VecField, vec_field
 from ...poly.ntt import root_of_unity
 from ...transcript import HASH_BYTES, keccak256
+from ...transcript.base import Transcript
 from ...transcript.keccak_batch import keccak256_rows
 from ..merkle import LEAF_PREFIX, verify_multi_rows
 from .commitment import Commitment, absorb_statement, normalize_points, normalize_values
@@ -61,6 +69,7 @@ from .whir_fold import (
     sum_rows,
 )
 from .whir_params import (
+    MAX_CLAIMS,
     WhirParams,
     WhirSchedule,
     padded_vars,
@@ -69,6 +78,7 @@ from .whir_params import (
 )
 
 SCHEME_TAG = b"whir-v1"
+COMMIT_DOMAIN = b"tensorproof/whir-commitment"
 POW_TAG = b"\x06"
 NONCE_BYTES = 8
 
@@ -104,6 +114,22 @@ def query_indices(transcript: Any, n_queries: int, n_leaves: int) -> np.ndarray:
 def ood_points(transcript: Any, n: int, k: int) -> np.ndarray:
     """n out-of-domain points of K ("whir/ood") as an (n, k) array."""
     return np.array(transcript.challenges_k("whir/ood", n, k), dtype=np.uint64).reshape(n, k)
+
+
+def commitment_ood_points(root: bytes, n_vars: int, params: WhirParams) -> np.ndarray:
+    """The s OOD points of a commitment: "whir/ood" of a transcript over domain COMMIT_DOMAIN
+    that absorbed "whir/root" = SCHEME_TAG ‖ params.to_bytes() ‖ u8 n_vars ‖ root."""
+    t = Transcript(COMMIT_DOMAIN)
+    t.absorb_bytes("whir/root", SCHEME_TAG + params.to_bytes() + bytes([n_vars]) + root)
+    return ood_points(t, params.ood, params.k)
+
+
+def committed_answers(commitment: Commitment, params: WhirParams) -> np.ndarray:
+    """The commitment's answers at its OOD points, (s, k); ProofFormatError unless canonical."""
+    try:
+        return decode_f_array(commitment.extra, params.ood * params.k).reshape(-1, params.k)
+    except ProofFormatError as e:
+        raise ProofFormatError(f"whir commitment: {e}") from None
 
 
 def leaf_positions_points(positions: np.ndarray, log_domain: int, folding: int) -> list[int]:
@@ -182,11 +208,13 @@ class WhirVerifier:
         pts = normalize_points(points, n, k)
         vals = normalize_values(values, len(pts), k)
         absorb_statement(transcript, SCHEME_TAG + prm.to_bytes(), n, k, pts, vals)
+        if len(pts) > MAX_CLAIMS:
+            raise VerificationError(f"whir: {len(pts)} claimed points exceed {MAX_CLAIMS}")
         sch = whir_schedule(prm, n)
         m = sch.n_vars
         cons = Constraints(kv)
-        ood_y = ood_points(transcript, prm.ood, k)
-        ood_v = transcript.recv_k_array("whir/ood_answers", prm.ood, k)
+        ood_y = commitment_ood_points(commitment.root, n, prm)
+        ood_v = committed_answers(commitment, prm)
         gamma = transcript.challenge_k("whir/combine", k)
         claim_pts = np.array([pad_point(z, m, k) for z in pts], dtype=np.uint64).reshape(-1, m, k)
         all_pts = np.concatenate([claim_pts, power_points(kv, ood_y, m)])
@@ -269,7 +297,7 @@ def whir_schedule(params: WhirParams, n_vars: int) -> WhirSchedule:
     try:
         sch = schedule(params, n_vars)
     except ValueError as e:
-        raise ProofFormatError(f"whir: {e}") from None
+        raise ProofFormatError(f"{e}") from None
     if padded_vars(params, n_vars) + params.log_inv_rate > TWO_ADICITY:
         raise ProofFormatError(f"whir: a table of 2^{n_vars} entries at rate "
                                f"2^-{params.log_inv_rate} exceeds the NTT domain 2^{TWO_ADICITY}")
@@ -278,7 +306,7 @@ def whir_schedule(params: WhirParams, n_vars: int) -> WhirSchedule:
 
 # ---- the registry entry (verifier/pcs/registry.py) -------------------------------------------
 
-_FIELDS = ("log_inv_rate", "folding", "final_vars", "ood", "pow_bits", "security", "shrink")
+_FIELDS = ("log_inv_rate", "folding", "final_vars", "ood", "pow_bits", "security", "rate_cap")
 
 
 def whir_params(config: dict) -> WhirParams:
@@ -292,6 +320,10 @@ class WhirScheme:
     name = "whir"
     defaults = MappingProxyType({f: getattr(WhirParams(), f) for f in _FIELDS})
     ignored: frozenset[str] = frozenset()
+
+    def commitment_extra(self, config: dict) -> int:
+        """The answers at the commitment's OOD points: ood K elements of 8k bytes."""
+        return 8 * int(config["ood"]) * int(config["k"])
 
     def check(self, config: dict) -> None:
         for f in _FIELDS:

@@ -2,9 +2,10 @@
 
 Notation (``whir.py`` runs exactly this). K = F_p^k; f_0 has m variables (m = ``padded_vars``),
 M = ceil((m - final_vars)/kappa) rounds, round i folds kappa variables of f_i: m_i = m - i*kappa,
-f_i lives on L_i with |L_i| = 2^(m_i + r_i), r_0 = log_inv_rate, r_(i+1) = r_i + kappa - shrink
-(L_(i+1) = L_i^(2^shrink): WHIR halves the domain, shrink = 1; a larger shrink keeps the later
-codewords, which the prover computes for every opening, smaller at the price of more queries),
+f_i lives on L_i with |L_i| = 2^(m_i + r_i), r_0 = log_inv_rate,
+r_(i+1) = min(r_i + kappa - 1, rate_cap) (L_(i+1) = L_i^(2^(kappa - r_(i+1) + r_i)): WHIR halves
+the domain; the cap keeps the later codewords, which the prover computes for every opening,
+from growing to 2^(kappa-1) times the previous rate's blowup, at the price of a few queries),
 rate rho_i = 2^-r_i; f_M (m_M <= final_vars variables) is sent in clear. Round i: kappa
 sumcheck rounds (challenge alpha in K each), then (i < M-1) the root of f_(i+1) and s OOD
 samples, PoW of ``pow_bits``, t_i queries in L_i^(2^kappa), (i < M-1) a combination gamma.
@@ -79,8 +80,10 @@ DEFAULT_FINAL_VARS = 8
 """f_M has at most 2^8 K coefficients (6 KB at k = 3): at 2^16 this replaces a third round of
 queries (~6 KB more in all)."""
 
-DEFAULT_SHRINK = 1
-"""log2 of the domain shrink per round (WHIR's halving)."""
+DEFAULT_RATE_CAP = 6
+"""Later rounds at rate >= 1/64: with WHIR's plain halving, f_1 of a 2^18 table would live on
+2^21 points (rate 1/128) and f_2 on 2^20 (rate 1/1024); capped, on 2^20 and 2^16, for ~3 more
+queries in round 1 and ~2 in round 2."""
 
 DEFAULT_OOD = 1
 """One OOD sample per commitment: at k = 3 its term exceeds 140 bits for every supported size."""
@@ -113,7 +116,7 @@ class WhirParams:
     pow_bits: int = DEFAULT_POW_BITS
     security: int = TARGET_SECURITY_BITS
     regime: str = "johnson"
-    shrink: int = DEFAULT_SHRINK
+    rate_cap: int = DEFAULT_RATE_CAP
 
     def __post_init__(self) -> None:
         ranges = (
@@ -123,7 +126,7 @@ class WhirParams:
             ("ood", 1, 4),
             ("pow_bits", 0, 30),
             ("security", 80, 192),
-            ("shrink", 1, self.folding),
+            ("rate_cap", self.log_inv_rate, 16),
         )
         if not isinstance(self.k, int) or isinstance(self.k, bool) or self.k not in (2, 3):
             raise ValueError(f"whir k must be 2 or 3, got {self.k!r}")
@@ -136,12 +139,12 @@ class WhirParams:
 
     def to_bytes(self) -> bytes:
         """u8 k, log_inv_rate, folding, final_vars, ood, pow_bits ‖ u16 security ‖ u8 regime ‖
-        u8 shrink."""
+        u8 rate_cap."""
         head = bytes(
             [self.k, self.log_inv_rate, self.folding, self.final_vars, self.ood, self.pow_bits]
         )
         return (head + self.security.to_bytes(2, "big")
-                + bytes([_REGIMES.index(self.regime), self.shrink]))
+                + bytes([_REGIMES.index(self.regime), self.rate_cap]))
 
 
 @dataclass(frozen=True)
@@ -308,11 +311,10 @@ def _plan(params: WhirParams, n_vars: int, strict: bool) -> _Plan:
             f"domain 2^{TWO_ADICITY}"
         )
     n_rounds = -(-(m - params.final_vars) // kap)
-    codes = tuple(
-        _choose_code(params, i, m - i * kap, params.log_inv_rate + i * (kap - params.shrink),
-                     strict)
-        for i in range(n_rounds)
-    )
+    rates = [params.log_inv_rate]
+    for _ in range(n_rounds - 1):
+        rates.append(min(rates[-1] + kap - 1, max(params.rate_cap, rates[-1])))
+    codes = tuple(_choose_code(params, i, m - i * kap, rates[i], strict) for i in range(n_rounds))
     queries = []
     for i, code in enumerate(codes):
         nxt = codes[i + 1] if i + 1 < n_rounds else None
