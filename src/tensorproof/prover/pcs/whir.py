@@ -19,25 +19,20 @@ import numpy as np
 
 from ...errors import KeyFileError
 from ...field.encoding import encode_k_array
-from ...field.jit import kernel
 from ...field.vec import VecField, vec_field
 from ...poly.mle import eq_table
 from ...poly.ntt import rs_encode, rs_encode_ext
 from ...transcript import HASH_BYTES
-from ...transcript.keccak_batch import _keccak_into, keccak256_rows
+from ...transcript.keccak_batch import keccak256_rows
 from ...verifier.merkle import NODE_PREFIX
 from ...verifier.pcs.commitment import Commitment, absorb_statement, normalize_points
 from ...verifier.pcs.whir import (
-    NONCE_BYTES,
-    POW_TAG,
     SCHEME_TAG,
     WhirVerifier,
     commitment_ood_points,
     gamma_powers,
     ood_points,
     pad_point,
-    pow_digest,
-    pow_ok,
     query_indices,
     query_points,
     whir_params,
@@ -53,6 +48,7 @@ from ...verifier.pcs.whir_fold import (
 from ...verifier.pcs.whir_params import WhirParams, padded_vars
 from ..merkle import MerkleTree
 from .ligero import check_table
+from .whir_pow import grind
 
 
 @dataclass(frozen=True, eq=False)
@@ -82,43 +78,6 @@ def moebius(table: np.ndarray) -> np.ndarray:
 def tree_of(codeword: np.ndarray, folding: int) -> MerkleTree:
     """The Merkle tree over a codeword's fibers."""
     return MerkleTree(fiber_leaf_bytes(fiber_matrix(codeword, folding)))
-
-
-@kernel("int64(uint8[::1], int64)", nogil=True)
-def _grind_kernel(prefix, bits):
-    """The least u64 nonce with keccak256(prefix ‖ nonce) starting with ``bits`` zero bits."""
-    n = prefix.shape[0]
-    buf = np.empty(n + 8, dtype=np.uint8)
-    buf[:n] = prefix
-    out = np.empty(32, dtype=np.uint8)
-    full, rem = bits // 8, bits % 8
-    nonce = 0
-    while True:
-        for b in range(8):
-            buf[n + b] = np.uint8((nonce >> (8 * (7 - b))) & 0xFF)
-        _keccak_into(buf, n + 8, out, 0)
-        ok = True
-        for j in range(full):
-            if out[j] != 0:
-                ok = False
-                break
-        if ok and rem and (out[full] >> (8 - rem)) != 0:
-            ok = False
-        if ok:
-            return nonce
-        nonce += 1
-
-
-def grind(transcript: Any, label: str, bits: int) -> None:
-    """Find and send the proof-of-work nonce (``verifier.pcs.whir.pow_digest``)."""
-    if bits == 0:
-        return
-    lab = label.encode("ascii")
-    prefix = transcript.state + POW_TAG + len(lab).to_bytes(4, "big") + lab
-    nonce = int(_grind_kernel(np.frombuffer(prefix, dtype=np.uint8).copy(), bits))
-    raw = nonce.to_bytes(NONCE_BYTES, "big")
-    assert pow_ok(pow_digest(transcript.state, label, raw), bits)
-    transcript.send_bytes(label, raw)
 
 
 def _weight(kv: VecField, coefs: np.ndarray, pts: np.ndarray) -> np.ndarray:
