@@ -122,11 +122,13 @@ class ScalarImpl:
 
 
 class VecImpl:
-    """``tensorproof.field.vec``: VecField(k) on uint64 arrays."""
+    """``tensorproof.field.vec``: VecField(k) on uint64 arrays (numba kernels)."""
+
+    backend = "numba"
 
     def __init__(self, k):
         self.k = k
-        self.vf = vec_field(k)
+        self.vf = vec_field(k, self.backend)
 
     def _in(self, xs):
         return self.vf.from_scalars([x[0] for x in xs] if self.k == 1 else list(xs))
@@ -166,7 +168,13 @@ class VecImpl:
         return self._out(self.vf.add_scalar(self._in(xs), self._s(s)))
 
 
-IMPLS = {"scalar": ScalarImpl, "vec": VecImpl}
+class NumpyVecImpl(VecImpl):
+    """VecField(k, backend="numpy"): the numpy twins of the kernels (``field/npfield.py``)."""
+
+    backend = "numpy"
+
+
+IMPLS = {"scalar": ScalarImpl, "vec": VecImpl, "vec-numpy": NumpyVecImpl}
 
 
 @pytest.fixture(params=[(name, k) for name in IMPLS for k in (1, 2, 3)],

@@ -17,11 +17,12 @@ subclasses (``InputRangeWarning``, ``CalibrationWarning``).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from .core import (
     ModelSource,
     PathLike,
     Proof,
-    ProvingKey,
     QuantizedInputs,
     Samples,
     VerifiedOutputs,
@@ -43,6 +44,19 @@ from .core import (
     verify,
 )
 from .inputs import AnyModel, Inputs
+
+if TYPE_CHECKING:
+    from ..prover.model import ProvingKey
+
+
+def __getattr__(name: str) -> Any:
+    """``ProvingKey`` is imported with the prover on first use (``core.__getattr__``), so that
+    ``import tensorproof.api`` and verifying never import the prover (nor numba)."""
+    if name == "ProvingKey":
+        from . import core
+
+        return core.ProvingKey
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = ["AnyModel", "Inputs", "ModelSource", "PathLike", "Proof", "ProvingKey",
            "QuantizedInputs", "Samples", "VerifiedOutputs", "VerifyingKey", "compile",

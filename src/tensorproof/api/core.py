@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,9 +23,6 @@ from ..errors import (
 )
 from ..ir.model import CompiledModel
 from ..ir.modelfile import atomic_write
-from ..prover.model import ProvingKey
-from ..prover.model import setup as _setup
-from ..prover.prove import prove as _prove
 from ..verifier.keys import VerifyingKey
 from ..verifier.pcs_config import DEFAULT_PROFILE, profile_config
 from ..verifier.proof import Proof
@@ -35,6 +33,17 @@ if TYPE_CHECKING:
     import onnx
 
     from ..frontend.report import AccuracyReport
+    from ..prover.model import ProvingKey
+
+
+def __getattr__(name: str) -> Any:
+    """``ProvingKey``, imported with the prover on first use: verifying never imports the
+    prover (nor, through it, numba)."""
+    if name == "ProvingKey":
+        from ..prover.model import ProvingKey
+
+        return ProvingKey
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 PathLike: TypeAlias = "str | os.PathLike[str]"
 """A file path: a ``str`` or a ``pathlib.Path``."""
@@ -154,6 +163,8 @@ def setup(model: CompiledModel, profile: str = DEFAULT_PROFILE, *, k: int | None
             line).
         ArgumentError: ``model`` is not a ``CompiledModel``.
     """
+    from ..prover.model import setup as _setup
+
     _need(model, CompiledModel, "setup(model)", "a CompiledModel (api.compile)")
     return _setup(model, profile_config(profile, k, pcs))
 
@@ -190,6 +201,9 @@ def prove(model: ProvingKey | CompiledModel, inputs: Inputs, quantized: bool = F
         ProverError: An activation left its calibrated range (recalibrate with samples that
             cover such inputs).
     """
+    from ..prover.model import ProvingKey
+    from ..prover.prove import prove as _prove
+
     _need(model, ProvingKey | CompiledModel, "prove(pk, inputs)",
           "a ProvingKey (api.setup or api.load_pk)")
     if quantized:
@@ -244,7 +258,7 @@ def verify(vk: VerifyingKey, proof: Proof, inputs: Inputs | None = None) -> Veri
     if isinstance(vk, Proof) and isinstance(proof, VerifyingKey):
         raise ArgumentError("verify(vk, proof): the arguments are swapped (the verifying key "
                             "comes first)")
-    if isinstance(vk, ProvingKey):
+    if _is_proving_key(vk):
         raise ArgumentError("verify(vk, proof): give the verifying key pk.vk, not the proving "
                             "key")
     _need(vk, VerifyingKey, "verify(vk, proof)", "a VerifyingKey (api.load_vk or pk.vk)")
@@ -255,6 +269,13 @@ def verify(vk: VerifyingKey, proof: Proof, inputs: Inputs | None = None) -> Veri
     values = {q.onnx_name: q.dequantize(ints[q.name]) for q in vk.outputs}
     proven = {n: np.array(a) for n, a in proof.inputs.items()}
     return VerifiedOutputs(ints, values, proven, input_hash(proven))
+
+
+def _is_proving_key(x: object) -> bool:
+    """isinstance(x, ProvingKey), without importing the prover: no ProvingKey exists unless
+    its module is loaded."""
+    model = sys.modules.get("tensorproof.prover.model")
+    return model is not None and isinstance(x, model.ProvingKey)
 
 
 def _check_inputs(vk: VerifyingKey, proof: Proof, inputs: Inputs) -> None:
@@ -369,6 +390,7 @@ def save_pk(pk: ProvingKey, path: PathLike) -> None:
         OutputPathError: The file cannot be written.
     """
     from ..prover.keyfile import pk_bytes
+    from ..prover.model import ProvingKey
 
     _need(pk, ProvingKey, "save_pk(pk, path)", "a ProvingKey")
     _write(path, pk_bytes(pk), "proving key")

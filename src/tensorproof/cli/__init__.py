@@ -8,6 +8,7 @@ line each.
 
 from __future__ import annotations
 
+import os
 import sys
 import warnings
 
@@ -36,14 +37,21 @@ def exit_code(e: BaseException) -> int:
     return EXIT_INPUT
 
 
-def _register() -> None:
-    from . import selftest_cmd  # noqa: F401  (registers its command)
+COMMAND_MODULES = {"selftest": "selftest_cmd", "compile": "compile_cmd", "prove": "prove_cmd",
+                   "verify": "verify_cmd", "demo": "demo_cmd"}
+"""The module that registers each command (on import)."""
 
-    for optional in ("compile_cmd", "prove_cmd", "demo_cmd"):
+
+def _register(command: str | None = None) -> None:
+    """Register every command, or only ``command``'s (a known name: the others' modules, and
+    what they import, stay unloaded; `tensorproof verify` then imports no rich)."""
+    names = [COMMAND_MODULES[command]] if command in COMMAND_MODULES else \
+        dict.fromkeys(COMMAND_MODULES.values())
+    for module in names:
         try:
-            __import__(f"{__name__}.{optional}")
+            __import__(f"{__name__}.{module}")
         except ModuleNotFoundError as e:  # a command whose module is not written yet
-            if e.name != f"{__name__}.{optional}":
+            if e.name != f"{__name__}.{module}":
                 raise
 
 
@@ -60,7 +68,12 @@ _python_show_warning = warnings.showwarning
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the `tensorproof` script."""
-    _register()
+    args = sys.argv[1:] if argv is None else argv
+    if args[:1] == ["verify"] and "numpy" not in sys.modules:
+        # verification does no matrix products: spare OpenBLAS starting a thread per core when
+        # numpy loads (~50 ms of a fresh `tensorproof verify`); a user's setting wins
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    _register(args[0] if args else None)  # `--help`, `--version`: every command
     warnings.showwarning = _show_warning
     warnings.simplefilter("always", TensorProofWarning)
     try:

@@ -2,7 +2,8 @@
 
 - ``params``: p, W per degree, two-adicity, generator.
 - ``scalar``: pure-int reference (the verifier's arithmetic): ``f_*``, ``ExtField``, ``K2``, ``K3``.
-- ``vec``: numpy uint64 vectors backed by numba ``kernels``: ``VecField``, ``FV``, ``KV2``, ``KV3``.
+- ``vec``: numpy uint64 vectors backed by numba ``kernels``: ``VecField``, ``FV``, ``KV2``, ``KV3``;
+  ``vec_field(k, "numpy")`` runs the numpy twins of ``npfield`` instead (the verifier: no numba).
 - ``encoding``: the one byte encoding of field elements.
 """
 

@@ -10,6 +10,10 @@ would cost a pass per operation). Values from outside the field layer enter thro
 ``from_scalars`` / ``check_canonical`` (both raise FieldError on a value >= p). Arrays of another
 dtype are refused with FieldError, never silently reinterpreted. Scalar arguments are checked.
 
+Backends: ``vec_field(k)`` runs the numba kernels of ``kernels.py`` (the prover: large tables);
+``vec_field(k, "numpy")`` runs their numpy twins of ``npfield.py`` (the verifier: a few small
+vectors, and no numba import). Both give the same canonical results.
+
 >>> FV.mul(np.array([P - 1], dtype=np.uint64), np.array([P - 1], dtype=np.uint64))
 array([1], dtype=uint64)
 >>> KV2.to_scalars(KV2.mul(KV2.from_scalars([(0, 1)]), KV2.from_scalars([(0, 1)])))
@@ -28,7 +32,7 @@ from ..errors import FieldError
 from .params import EPSILON, NONRESIDUE, P
 
 __all__ = ["VecField", "vec_field", "FV", "KV2", "KV3", "from_signed", "to_signed",
-           "check_canonical"]
+           "check_canonical", "BACKENDS"]
 
 _INT64_MAX = 2**63 - 1
 _HALF_I = (P - 1) // 2
@@ -48,10 +52,25 @@ class _LazyKernels:
         from . import kernels
 
         globals()["kn"] = kernels  # later lookups of ``kn`` reach the module directly
-        return getattr(kernels, name)
+        value = getattr(kernels, name)
+        setattr(self, name, value)  # and later lookups through a VecField's copy of the proxy
+        return value
 
 
 kn: Any = _LazyKernels()
+
+BACKENDS = ("numba", "numpy")
+"""``numba``: the kernels of ``kernels.py``; ``numpy``: their twins in ``npfield.py``."""
+
+
+def _backend_kernels(backend: str) -> Any:
+    if backend == "numba":
+        return kn
+    if backend == "numpy":
+        from . import npfield
+
+        return npfield
+    raise FieldError(f"unknown vector backend {backend!r} (known: {', '.join(BACKENDS)})")
 
 
 def _u64(a: Any, name: str = "a") -> np.ndarray:
@@ -121,18 +140,22 @@ class VecField:
 
     One implementation for every k; only the products (mul, square, scale, inner) dispatch
     to kernels specialised per k, so a new degree needs those four kernels and nothing else.
-    Use the cached ``vec_field(k)``.
+    ``backend`` picks the kernels (``BACKENDS``). Use the cached ``vec_field(k, backend)``.
     """
 
-    def __init__(self, k: int) -> None:
+    def __init__(self, k: int, backend: str = "numba") -> None:
         if k not in _PRODUCT_KERNELS:
             raise FieldError(f"unsupported degree {k} (supported: {sorted(_PRODUCT_KERNELS)})")
         self.k = k
         self.w = NONRESIDUE.get(k, 0)
+        self.backend = backend
+        self._kn = _backend_kernels(backend)
         self._mul, self._square, self._scale, self._inner = _PRODUCT_KERNELS[k]
 
     def __repr__(self) -> str:
-        return f"VecField(k={self.k})"
+        if self.backend == "numba":
+            return f"VecField(k={self.k})"
+        return f"VecField(k={self.k}, backend={self.backend!r})"
 
     # ---- validation and layout -------------------------------------------------------------
 
@@ -174,35 +197,35 @@ class VecField:
         """a + b."""
         a, b = self._pair(a, b)
         out = np.empty_like(a)
-        kn.f_add(a.reshape(-1), b.reshape(-1), out.reshape(-1))
+        self._kn.f_add(a.reshape(-1), b.reshape(-1), out.reshape(-1))
         return out
 
     def sub(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """a - b."""
         a, b = self._pair(a, b)
         out = np.empty_like(a)
-        kn.f_sub(a.reshape(-1), b.reshape(-1), out.reshape(-1))
+        self._kn.f_sub(a.reshape(-1), b.reshape(-1), out.reshape(-1))
         return out
 
     def neg(self, a: np.ndarray) -> np.ndarray:
         """-a."""
         a = self._vec(a)
         out = np.empty_like(a)
-        kn.f_neg(a.reshape(-1), out.reshape(-1))
+        self._kn.f_neg(a.reshape(-1), out.reshape(-1))
         return out
 
     def mul(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """a * b."""
         a, b = self._pair(a, b)
         out = np.empty_like(a)
-        getattr(kn, self._mul)(a.reshape(-1), b.reshape(-1), out.reshape(-1))
+        getattr(self._kn, self._mul)(a.reshape(-1), b.reshape(-1), out.reshape(-1))
         return out
 
     def square(self, a: np.ndarray) -> np.ndarray:
         """a^2."""
         a = self._vec(a)
         out = np.empty_like(a)
-        getattr(kn, self._square)(a.reshape(-1), out.reshape(-1))
+        getattr(self._kn, self._square)(a.reshape(-1), out.reshape(-1))
         return out
 
     def mul_base(self, a: np.ndarray, f: np.ndarray) -> np.ndarray:
@@ -213,21 +236,21 @@ class VecField:
         if f.shape != a.shape[:-1]:
             raise FieldError(f"mul_base: F vector shape {f.shape} != {a.shape[:-1]}")
         out = np.empty_like(a)
-        kn.mul_base(a.reshape(-1), f.reshape(-1), out.reshape(-1))
+        self._kn.mul_base(a.reshape(-1), f.reshape(-1), out.reshape(-1))
         return out
 
     def scale(self, a: np.ndarray, s: Any) -> np.ndarray:
         """a * s for one scalar s of this field."""
         a, c = self._vec(a), self._scalar(s)
         out = np.empty_like(a)
-        getattr(kn, self._scale)(a.reshape(-1), c, out.reshape(-1))
+        getattr(self._kn, self._scale)(a.reshape(-1), c, out.reshape(-1))
         return out
 
     def add_scalar(self, a: np.ndarray, s: Any) -> np.ndarray:
         """a + s for one scalar s of this field."""
         a, c = self._vec(a), self._scalar(s)
         out = np.empty_like(a)
-        kn.map_cols(a.reshape(-1), c, out.reshape(-1), False)
+        self._kn.map_cols(a.reshape(-1), c, out.reshape(-1), False)
         return out
 
     # ---- inversion and powers --------------------------------------------------------------
@@ -247,13 +270,12 @@ class VecField:
             conj = self.mul(conj, self._frobenius(rows, j))
         norm = np.ascontiguousarray(self.mul(rows, conj)[:, 0])
         out = np.empty_like(rows)
-        kn.mul_base(conj.reshape(-1), self._f_inv(norm), out.reshape(-1))
+        self._kn.mul_base(conj.reshape(-1), self._f_inv(norm), out.reshape(-1))
         return out.reshape(a.shape)
 
-    @staticmethod
-    def _f_inv(a: np.ndarray) -> np.ndarray:
+    def _f_inv(self, a: np.ndarray) -> np.ndarray:
         out = np.empty_like(a)
-        i = kn.f_inv_batch(a, out)
+        i = self._kn.f_inv_batch(a, out)
         if i >= 0:
             raise FieldError(f"inv_batch: cannot invert zero (element {i})")
         return out
@@ -263,7 +285,7 @@ class VecField:
         g = pow(self.w, (P - 1) // self.k, P)
         consts = np.array([pow(g, i * j % self.k, P) for i in range(self.k)], dtype=np.uint64)
         out = np.empty_like(rows)
-        kn.map_cols(rows.reshape(-1), consts, out.reshape(-1), True)
+        self._kn.map_cols(rows.reshape(-1), consts, out.reshape(-1), True)
         return out
 
     def pow(self, a: np.ndarray, e: int) -> np.ndarray:
@@ -277,7 +299,7 @@ class VecField:
         if self.k == 1:
             bits = np.array([int(b) for b in bin(e)[2:]], dtype=np.uint8)
             out = np.empty_like(a)
-            kn.f_pow_bits(a.reshape(-1), bits, out.reshape(-1))
+            self._kn.f_pow_bits(a.reshape(-1), bits, out.reshape(-1))
             return out
         out = a
         for bit in bin(e)[3:]:  # square-and-multiply over the bits of e (a loop over bits)
@@ -291,14 +313,14 @@ class VecField:
     def sum(self, a: np.ndarray) -> int | tuple[int, ...]:
         """Sum of all elements (one pass, lazy reduction)."""
         a = self._vec(a)
-        return self._out_scalar(kn.sum_rows(a.reshape(-1, self.k)))
+        return self._out_scalar(self._kn.sum_rows(a.reshape(-1, self.k)))
 
     def inner(self, a: np.ndarray, b: np.ndarray) -> int | tuple[int, ...]:
         """sum_i a_i b_i over this field (one pass, lazy reduction); a, b of equal shape."""
         a, b = self._vec(a, "a"), self._vec(b, "b")
         if a.shape != b.shape:
             raise FieldError(f"inner: shapes {a.shape} and {b.shape} differ")
-        return self._out_scalar(getattr(kn, self._inner)(a.reshape(-1), b.reshape(-1)))
+        return self._out_scalar(getattr(self._kn, self._inner)(a.reshape(-1), b.reshape(-1)))
 
     # ---- construction and conversion -------------------------------------------------------
 
@@ -363,10 +385,15 @@ class VecField:
         return arr
 
 
+def vec_field(k: int, backend: str = "numba") -> VecField:
+    """The cached VecField of degree k (k = 1 is F) on ``backend`` (see ``BACKENDS``): one object
+    per (k, backend), however the backend is passed."""
+    return _vec_field(k, backend)
+
+
 @cache
-def vec_field(k: int) -> VecField:
-    """The cached VecField of degree k (k = 1 is F)."""
-    return VecField(k)
+def _vec_field(k: int, backend: str) -> VecField:
+    return VecField(k, backend)
 
 
 FV = vec_field(1)

@@ -19,6 +19,8 @@ T~(x_0, x_1) = a(1-x_0)(1-x_1) + b x_0(1-x_1) + c(1-x_0)x_1 + d x_0 x_1.
 Vector side (prover): functions take a ``VecField`` ``vf`` of degree k and work on F tables
 (uint64 shape (2^n,)) and on K tables (shape (2^n, k)); an F table folded at a K challenge
 becomes a K table without first being lifted to K (k base-field multiplications per entry).
+``vf``'s backend picks the implementation: one numba kernel per call (``mle_kernels``), or
+numpy (``vec_field(k, "numpy")``, the verifier's: a few whole-array products, no numba).
 Scalar side (verifier): plain-int functions on an ``ExtField``; points and values may mix ints
 (F elements, lifted) and K tuples.
 
@@ -33,8 +35,9 @@ from typing import Any
 
 import numpy as np
 
+from ..field import npfield
 from ..field.params import P
-from ..field.scalar import ExtField
+from ..field.scalar import ExtField, ext_field, f_mul
 from ..field.vec import VecField, vec_field
 
 Scalar = Any
@@ -66,7 +69,7 @@ def promote(vf: VecField, scalars: Sequence[Scalar]) -> VecField:
     if vf.k == 1:
         for x in scalars:
             if not isinstance(x, int | np.integer):
-                return vec_field(len(x))
+                return vec_field(len(x), vf.backend)
     return vf
 
 
@@ -82,7 +85,7 @@ def lift_table(vf: VecField, T: np.ndarray) -> np.ndarray:
 
 def base_times_scalar(vf: VecField, f: np.ndarray, r: Scalar) -> np.ndarray:
     """The K vector r * f for an F vector f and one K scalar r (k scalings of f in F)."""
-    fv = vec_field(1)
+    fv = vec_field(1, vf.backend)
     return np.stack([fv.scale(f, int(c)) for c in r], axis=1)
 
 
@@ -100,11 +103,9 @@ def fold(vf: VecField, T: np.ndarray, r: Scalar) -> np.ndarray:
 def fold_low(vf: VecField, T: np.ndarray, point: Sequence[Scalar]) -> np.ndarray:
     """T~(point, x_rest) as a table over the remaining variables: x_0 = point[0], x_1 = ...
     folded in turn (one numba call, ``mle_kernels.fold_kernel``). Fields as in :func:`fold`."""
-    from .mle_kernels import fold_kernel
-
     vf = promote(vf, point)
     if T.ndim == 2 and vf.k == 1:
-        vf = vec_field(T.shape[1])
+        vf = vec_field(T.shape[1], vf.backend)
     nv = len(point)
     if nv > log2_exact(len(T)):
         raise ValueError(f"cannot fold {nv} variables of a table of length {len(T)}")
@@ -112,6 +113,10 @@ def fold_low(vf: VecField, T: np.ndarray, point: Sequence[Scalar]) -> np.ndarray
     ka = 1 if T.ndim == 1 else k
     if not nv:  # nothing to fold: T in vf's field
         return vf.from_base(T) if T.ndim == 1 and k > 1 else T.copy()
+    if vf.backend == "numpy":
+        return _fold_low_np(vf, T, point)
+    from .mle_kernels import fold_kernel
+
     zs = vf.from_scalars([lift_scalar(vf, z) for z in point])
     out = vf.zeros(len(T) >> nv)
     fold_kernel(np.ascontiguousarray(T, dtype=np.uint64).reshape(-1), ka, zs.reshape(-1), k,
@@ -124,14 +129,14 @@ def fold_halves(vf: VecField, lo: np.ndarray, diff: np.ndarray, r: Scalar) -> np
     r = lift_scalar(vf, r)
     if is_base_table(vf, lo):
         out = base_times_scalar(vf, diff, r)
-        out[:, 0] = vec_field(1).add(np.ascontiguousarray(out[:, 0]), lo)
+        out[:, 0] = vec_field(1, vf.backend).add(np.ascontiguousarray(out[:, 0]), lo)
         return out
     return vf.add(lo, vf.scale(diff, r))
 
 
 def _sub(vf: VecField, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """a - b in the field of a (F for a 1-D table, else vf's field)."""
-    return vec_field(1).sub(a, b) if a.ndim == 1 else vf.sub(a, b)
+    return vec_field(1, vf.backend).sub(a, b) if a.ndim == 1 else vf.sub(a, b)
 
 
 def evaluate(vf: VecField, T: np.ndarray, point: Sequence[Scalar]) -> Scalar:
@@ -143,7 +148,7 @@ def evaluate(vf: VecField, T: np.ndarray, point: Sequence[Scalar]) -> Scalar:
     if log2_exact(len(T)) != len(point):
         raise ValueError(f"table of length {len(T)} evaluated at a point of {len(point)} coords")
     T = fold_low(vf, T, point)
-    value = (vec_field(1) if T.ndim == 1 else vf).to_scalars(T)[0]
+    value = (vec_field(1, vf.backend) if T.ndim == 1 else vf).to_scalars(T)[0]
     return lift_scalar(vf, value)
 
 
@@ -155,14 +160,58 @@ def eq_table(vf: VecField, point: Sequence[Scalar], scale: Scalar | None = None)
     ``mle_kernels.eq_table_kernel``). With vf = F and a point in K the table is in K.
     ``scale`` (a scalar of vf's field, default 1) multiplies every entry.
     """
+    vf = promote(vf, point)
+    if vf.backend == "numpy":
+        init = one_scalar(vf) if scale is None else lift_scalar(vf, scale)
+        return _eq_table_np(vf.k, [lift_scalar(vf, z) for z in point], init)
     from .mle_kernels import eq_table_kernel
 
-    vf = promote(vf, point)
     init = vf.from_scalars([one_scalar(vf) if scale is None else lift_scalar(vf, scale)])
     zs = vf.from_scalars([lift_scalar(vf, z) for z in point]) if point else vf.zeros(0)
     table = vf.zeros(1 << len(point))
     eq_table_kernel(zs.reshape(-1), init.reshape(-1), table.reshape(-1))
     return table
+
+
+# ---- numpy backend ---------------------------------------------------------------------------
+
+_EQ_SMALL_VARS = 5
+"""eq tables of at most this many variables are built with Python ints (32 entries)."""
+
+
+def _eq_table_np(k: int, zs: list, init: Scalar) -> np.ndarray:
+    """init * eq(z, .) (k = 1: F) with numpy: the product of the tables of the low and the high
+    half of the variables (eq(z, x) = eq(z_lo, x_lo) eq(z_hi, x_hi), x = x_lo + 2^h x_hi),
+    recursively, down to small tables doubled with Python ints (as in :func:`eq_table`)."""
+    if len(zs) <= _EQ_SMALL_VARS:
+        if k == 1:
+            mul, sub1 = f_mul, (lambda z: (1 - z) % P)
+        else:
+            ext = ext_field(k)
+            mul, one = ext.mul, ext.one()
+            sub1 = lambda z: ext.sub(one, z)  # noqa: E731
+        table = [init]
+        for z in zs:
+            lo = sub1(z)
+            table = [mul(t, lo) for t in table] + [mul(t, z) for t in table]
+        return np.array(table, dtype=np.uint64)
+    h = len(zs) // 2
+    low = _eq_table_np(k, zs[:h], 1 if k == 1 else (1,) + (0,) * (k - 1))
+    high = _eq_table_np(k, zs[h:], init)
+    shape = (-1,) if k == 1 else (-1, k)
+    return npfield.k_prod(high[:, None], low[None, :], k).reshape(shape)
+
+
+def _fold_low_np(vf: VecField, T: np.ndarray, point: Sequence[Scalar]) -> np.ndarray:
+    """fold_low with numpy: out[j] = sum_i eq(point, i) T[j 2^nv + i] (one product, one sum)."""
+    k, nv = vf.k, len(point)
+    eq = _eq_table_np(k, [lift_scalar(vf, z) for z in point], one_scalar(vf))
+    blocks = np.ascontiguousarray(T, dtype=np.uint64).reshape((-1, 1 << nv) + T.shape[1:])
+    if T.ndim == 1 and k > 1:  # F entries times K weights: k F products each
+        prods = npfield.fmul(blocks[:, :, None], eq[None])
+    else:
+        prods = npfield.k_prod(blocks, eq[None], k)
+    return npfield.fsum(prods, axis=1)
 
 
 # ---- scalar (verifier) side -------------------------------------------------------------------

@@ -13,13 +13,15 @@ coefficient at a time (``rs_encode_ext``).
 
 Iterative Cooley-Tukey (decimation in time): bit-reversal permutation, then s butterfly stages;
 stage j combines blocks of length 2^j with twiddles w_(2^j)^i stored contiguously at
-``tw[2^(j-1) + i]``. Kernels are numba, parallel over rows.
+``tw[2^(j-1) + i]``. Two backends give the same results: "numba" (``ntt_kernels``, parallel over
+rows: the prover's encodings) and "numpy" (each stage one vectorized butterfly over every row
+and block: the verifier's re-encoding of a few opened rows, without importing numba).
 
 >>> import numpy as np
 >>> v = ntt(np.array([[1, 2, 0, 0]], dtype=np.uint64))
 >>> intt(v).tolist()
 [[1, 2, 0, 0]]
->>> ntt(np.array([[5, 0]], dtype=np.uint64)).tolist()  # a constant polynomial is constant
+>>> ntt(np.array([[5, 0]], dtype=np.uint64), backend="numpy").tolist()  # a constant stays
 [[5, 5]]
 """
 
@@ -28,13 +30,13 @@ from __future__ import annotations
 from functools import cache
 
 import numpy as np
-from numba import njit, prange
 
-from ..field.jit import kernel
-from ..field.kernels import fadd, fmul, fsub
+from ..field import npfield
 from ..field.params import MULTIPLICATIVE_GENERATOR, TWO_ADICITY, P
 
-__all__ = ["root_of_unity", "ntt", "intt", "rs_encode", "rs_encode_ext"]
+__all__ = ["root_of_unity", "ntt", "intt", "rs_encode", "rs_encode_ext", "BACKENDS"]
+
+BACKENDS = ("numba", "numpy")
 
 
 def root_of_unity(n: int) -> int:
@@ -51,31 +53,50 @@ def _log2(n: int) -> int:
     return n.bit_length() - 1
 
 
-@kernel("void(uint64[::1], uint64)")
-def _fill_stage_twiddles(tw, w):
-    """tw[h + i] = w_(2h)^i for every stage half-length h = 1, 2, .., n/2; w = w_n."""
-    n = tw.shape[0]
-    half = n >> 1
-    if half == 0:
-        return
-    x = np.uint64(1)
-    for i in range(half):  # the last stage: w_n^i
-        tw[half + i] = x
-        x = fmul(x, w)
-    h = half >> 1
-    while h >= 1:  # w_(2h)^i = w_(4h)^(2i)
-        for i in range(h):
-            tw[h + i] = tw[2 * h + 2 * i]
-        h >>= 1
-
-
 @cache
-def _twiddles(n: int, inverse: bool) -> np.ndarray:
-    """Stage twiddle table of length n for w_n (or w_n^-1); cached per size (never modify)."""
+def _twiddles(n: int, inverse: bool, backend: str) -> np.ndarray:
+    """Stage twiddle table of length n for w_n (or w_n^-1): tw[h + i] = w_(2h)^i for every
+    stage half-length h; cached per size (never modify). Both backends build the same table."""
     w = root_of_unity(n)
+    w = pow(w, P - 2, P) if inverse else w
     tw = np.zeros(max(n, 1), dtype=np.uint64)
-    _fill_stage_twiddles(tw, np.uint64(pow(w, P - 2, P) if inverse else w))
+    if backend == "numba":
+        from .ntt_kernels import fill_stage_twiddles
+
+        fill_stage_twiddles(tw, np.uint64(w))
+        return tw
+    half = n >> 1
+    if half:
+        last = _powers(w, half)  # w_n^i, i < n/2; w_(2h)^i = w_n^(i n / 2h)
+        h = half
+        while h >= 1:
+            tw[h : 2 * h] = last[:: half // h]
+            h >>= 1
     return tw
+
+
+def _powers(w: int, m: int) -> np.ndarray:
+    """[w^0, .., w^(m-1)] for m a power of two, by doubling (log2(m) vector products)."""
+    out = np.ones(1, dtype=np.uint64)
+    while len(out) < m:
+        out = np.concatenate((out, npfield.fmul(out, np.uint64(pow(w, len(out), P)))))
+    return out[:m]
+
+
+def _check_backend(backend: str) -> None:
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown NTT backend {backend!r} (known: {', '.join(BACKENDS)})")
+
+
+def _stages_np(rows: np.ndarray, tw: np.ndarray, h: int) -> np.ndarray:
+    """Butterfly stages h, 2h, .., n/2 on bit-reversed rows, each stage in one vector pass."""
+    r, n = rows.shape
+    while h < n:
+        blocks = rows.reshape(r, n // (2 * h), 2, h)
+        u, v = blocks[:, :, 0, :], npfield.fmul(blocks[:, :, 1, :], tw[h : 2 * h])
+        rows = np.stack((npfield.fadd(u, v), npfield.fsub(u, v)), axis=2).reshape(r, n)
+        h <<= 1
+    return rows
 
 
 @cache
@@ -89,58 +110,6 @@ def _bit_reverse(n: int) -> np.ndarray:
     return rev
 
 
-@njit(inline="always")
-def _stages(row, tw, h_start):
-    """Butterfly stages with half-length h_start, 2 h_start, .., n/2 on one bit-reversed row."""
-    n = row.shape[0]
-    h = h_start
-    while h < n:
-        for start in range(0, n, 2 * h):
-            for i in range(h):
-                u = row[start + i]
-                v = fmul(row[start + h + i], tw[h + i])
-                row[start + i] = fadd(u, v)
-                row[start + h + i] = fsub(u, v)
-        h <<= 1
-
-
-@kernel("void(uint64[:, ::1], uint64[:, ::1], int64[::1], uint64[::1])", parallel=True)
-def _ntt_kernel(a, out, rev, tw):
-    """out[r] = NTT of a[r] for every row (natural order in and out)."""
-    rows, n = a.shape
-    for r in prange(rows):
-        row = out[r]
-        for i in range(n):
-            row[i] = a[r, rev[i]]
-        _stages(row, tw, 1)
-
-
-@kernel("void(uint64[:, ::1], uint64[:, ::1], int64[::1], uint64[::1], int64)", parallel=True)
-def _encode_kernel(a, out, rev_n, tw, blowup):
-    """out[r] = NTT of a[r] zero-padded to n * blowup.
-
-    After the bit-reversal of the padded row only positions q * blowup are non-zero (they hold
-    a[r, rev_n(q)]), and the first log2(blowup) stages turn each block of blowup entries into
-    copies of its first entry; so the kernel writes those copies and runs the remaining stages.
-    """
-    rows, n = a.shape
-    for r in prange(rows):
-        row = out[r]
-        for q in range(n):
-            x = a[r, rev_n[q]]
-            for j in range(blowup):
-                row[q * blowup + j] = x
-        _stages(row, tw, blowup)
-
-
-@kernel("void(uint64[:, ::1], uint64)", parallel=True)
-def _scale_kernel(a, s):
-    rows, n = a.shape
-    for r in prange(rows):
-        for i in range(n):
-            a[r, i] = fmul(a[r, i], s)
-
-
 def _as_rows(a: np.ndarray) -> tuple[np.ndarray, bool]:
     """``a`` as a C-contiguous (rows, n) uint64 array, and whether it was 1-D."""
     if not isinstance(a, np.ndarray) or a.dtype != np.uint64 or a.ndim not in (1, 2):
@@ -149,38 +118,63 @@ def _as_rows(a: np.ndarray) -> tuple[np.ndarray, bool]:
     return np.ascontiguousarray(a[None, :] if flat else a), flat
 
 
-def ntt(a: np.ndarray) -> np.ndarray:
+def ntt(a: np.ndarray, backend: str = "numba") -> np.ndarray:
     """Forward NTT of each row of ``a`` (shape (n,) or (rows, n), n a power of two, canonical)."""
+    _check_backend(backend)
     rows, flat = _as_rows(a)
     n = rows.shape[1]
-    out = np.empty_like(rows)
-    _ntt_kernel(rows, out, _bit_reverse(n), _twiddles(n, False))
+    if backend == "numpy":
+        out = _stages_np(rows[:, _bit_reverse(n)], _twiddles(n, False, backend), 1)
+    else:
+        from .ntt_kernels import ntt_kernel
+
+        out = np.empty_like(rows)
+        ntt_kernel(rows, out, _bit_reverse(n), _twiddles(n, False, backend))
     return out[0] if flat else out
 
 
-def intt(a: np.ndarray) -> np.ndarray:
+def intt(a: np.ndarray, backend: str = "numba") -> np.ndarray:
     """Inverse NTT of each row: ``intt(ntt(c)) == c``."""
+    _check_backend(backend)
     rows, flat = _as_rows(a)
     n = rows.shape[1]
-    out = np.empty_like(rows)
-    _ntt_kernel(rows, out, _bit_reverse(n), _twiddles(n, True))
-    _scale_kernel(out, np.uint64(pow(n, P - 2, P)))
+    n_inv = np.uint64(pow(n, P - 2, P))
+    if backend == "numpy":
+        out = _stages_np(rows[:, _bit_reverse(n)], _twiddles(n, True, backend), 1)
+        out = npfield.fmul(out, n_inv)
+    else:
+        from .ntt_kernels import ntt_kernel, scale_kernel
+
+        out = np.empty_like(rows)
+        ntt_kernel(rows, out, _bit_reverse(n), _twiddles(n, True, backend))
+        scale_kernel(out, n_inv)
     return out[0] if flat else out
 
 
-def rs_encode(a: np.ndarray, blowup: int) -> np.ndarray:
+def rs_encode(a: np.ndarray, blowup: int, backend: str = "numba") -> np.ndarray:
     """Reed-Solomon encode each row: coefficients (rows, n) -> evaluations (rows, n * blowup)
-    on the subgroup of order n * blowup (rate 1/blowup, blowup a power of two)."""
+    on the subgroup of order n * blowup (rate 1/blowup, blowup a power of two).
+
+    The zero-padded row, bit-reversed, is non-zero only at positions q * blowup (holding
+    a[r, rev_n(q)]), and the first log2(blowup) stages copy each of them over its block of
+    blowup entries: both backends start from those copies and run the remaining stages."""
+    _check_backend(backend)
     rows, flat = _as_rows(a)
     _log2(blowup)
     n = rows.shape[1]
-    out = np.empty((rows.shape[0], n * blowup), dtype=np.uint64)
-    _encode_kernel(rows, out, _bit_reverse(n), _twiddles(n * blowup, False), blowup)
+    tw = _twiddles(n * blowup, False, backend)
+    if backend == "numpy":
+        out = _stages_np(np.repeat(rows[:, _bit_reverse(n)], blowup, axis=1), tw, blowup)
+    else:
+        from .ntt_kernels import encode_kernel
+
+        out = np.empty((rows.shape[0], n * blowup), dtype=np.uint64)
+        encode_kernel(rows, out, _bit_reverse(n), tw, blowup)
     return out[0] if flat else out
 
 
-def rs_encode_ext(u: np.ndarray, blowup: int) -> np.ndarray:
+def rs_encode_ext(u: np.ndarray, blowup: int, backend: str = "numba") -> np.ndarray:
     """Encode one K vector u of shape (n, k): the (n * blowup, k) codeword, coefficientwise."""
     if u.ndim != 2:
         raise ValueError(f"rs_encode_ext expects an (n, k) K vector, got shape {u.shape}")
-    return rs_encode(np.ascontiguousarray(u.T), blowup).T.copy()
+    return rs_encode(np.ascontiguousarray(u.T), blowup, backend).T.copy()

@@ -41,8 +41,8 @@ where the transcript uses kernels), larger ones by pycryptodome without concaten
 def _squeeze_py(head: bytes, m: int, advance: bytes) -> bytes:
     """``keccak_batch.keccak256_squeeze`` by pycryptodome: keccak256(head ‖ u32(i)), i < m, then
     keccak256(advance), concatenated (a loop over the m challenges of one draw)."""
-    return b"".join([*(keccak256(head, i.to_bytes(4, "big")) for i in range(m)),
-                     keccak256(advance)])
+    return b"".join([*(keccak256(head + i.to_bytes(4, "big")) for i in range(m)),
+                     keccak256(advance)])  # one buffer per hash: one absorb call each
 
 
 def label_bytes(label: str) -> bytes:

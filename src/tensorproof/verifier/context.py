@@ -17,6 +17,7 @@ from ..errors import PlanError, VerificationError
 from ..field.scalar import ExtField
 from ..field.vec import vec_field
 from ..poly.mle import as_ext, evaluate
+from . import evaluations
 from .claims import EvalClaim
 from .layers import step_module
 from .merge import verify_merge
@@ -25,6 +26,9 @@ from .plan import Plan, Step
 
 class ClaimBook:
     """Routing shared by the prover's and the verifier's contexts."""
+
+    backend = "numba"
+    """Vector backend of the public evaluations made here (the verifier's: numpy)."""
 
     def __init__(self, transcript, ext: ExtField, plan: Plan):
         if not plan.commitments:
@@ -65,7 +69,7 @@ class ClaimBook:
             if step is None or not step_module(step.op).REDUCES_CLAIMS:
                 continue
             z = self.challenge_point(f"output {j}", self.plan.tensors[name].layout.n_vars)
-            value = evaluate(vec_field(1), table_of(name), z)
+            value = evaluate(vec_field(1, self.backend), table_of(name), z)
             self.pending[name].append(EvalClaim(list(z), as_ext(self.ext, value)))
 
     @staticmethod
@@ -79,12 +83,14 @@ class ClaimBook:
 class VerifierContext(ClaimBook):
     """Claim routing on the verifier's side; public tensors are padded F vectors."""
 
+    backend = evaluations.BACKEND
+
     def __init__(self, transcript, ext: ExtField, plan: Plan, public: dict[str, np.ndarray]):
         super().__init__(transcript, ext, plan)
         self.public = public
 
     def check_public(self, tensor: str, c: EvalClaim) -> None:
-        expected = as_ext(self.ext, evaluate(vec_field(1), self.public[tensor], c.point))
+        expected = evaluations.evaluate(self.k, self.public[tensor], c.point)
         if not self.ext.eq(expected, c.value):
             raise VerificationError(f"claim on public tensor {tensor!r} does not match its values")
 

@@ -26,9 +26,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import VerificationError
-from ..field.vec import from_signed, vec_field
-from ..poly.mle import eq_eval_index, eq_table
+from ..field.vec import from_signed
+from ..poly.mle import eq_eval_index
 from ..transcript import keccak256
+from . import evaluations
 from .fraction_gkr import verify_fraction_sum
 from .layout import Layout, real_indicator
 from .logup import combine_columns
@@ -155,6 +156,5 @@ def _table_vars(uses) -> int:
 
 def table_mle(ext, uses, point) -> list:
     """MLEs of the combined table's columns at `point` (one eq table, one inner product each)."""
-    vf = vec_field(ext.k)
-    eq = eq_table(vf, point)
-    return [tuple(vf.inner(eq, vf.from_base(from_signed(c)))) for c in combined_table(uses)]
+    eq = evaluations.eq_table(ext.k, point)
+    return [evaluations.inner_base(eq, from_signed(c)) for c in combined_table(uses)]

@@ -13,7 +13,8 @@ is the list of sibling hashes the verifier cannot compute itself, in this canoni
 by level from the leaves up, and within a level by increasing position. At level l the known
 positions are S_l; every i in S_l whose sibling i ^ 1 is not in S_l takes the next proof node;
 S_{l+1} = {i >> 1 : i in S_l}. The same rule (a sorted queue per level) is what a Solidity
-verifier implements; here each level's hashes are computed in one batched Keccak call.
+verifier implements; here each level's hashes are computed by one ``keccak256_rows_py`` call
+(pycryptodome: the verifier never imports numba).
 """
 
 from __future__ import annotations
@@ -24,8 +25,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..errors import ProofFormatError, VerificationError
-from ..transcript.keccak import HASH_BYTES, keccak256
-from ..transcript.keccak_batch import keccak256_rows
+from ..transcript.keccak import HASH_BYTES, keccak256, keccak256_rows_py
 
 LEAF_PREFIX = b"\x00"
 NODE_PREFIX = b"\x01"
@@ -110,7 +110,7 @@ def verify_multi_rows(
     """``verify_multi`` on checked arrays: sorted distinct int64 ``positions`` (in range, at
     least one), their (n, 32) uint8 leaf ``hashes`` and the (m, 32) uint8 proof ``nodes``.
 
-    Level by level, all hashes of a level in one batched Keccak call: known positions i whose
+    Level by level, all hashes of a level in one ``keccak256_rows_py`` call: known positions i whose
     sibling i ^ 1 is known pair up; every other one takes the next proof node (in increasing
     order of i, the canonical order); the parents are the distinct i >> 1.
     """
@@ -132,7 +132,7 @@ def verify_multi_rows(
         pairs[slot[lonely], 1 - (positions[lonely] & 1)] = nodes[used : used + len(lonely)]
         used += len(lonely)
         positions = parent[first]
-        hashes = keccak256_rows(pairs.reshape(len(positions), 2 * HASH_BYTES), NODE_PREFIX[0])
+        hashes = keccak256_rows_py(pairs.reshape(len(positions), 2 * HASH_BYTES), NODE_PREFIX[0])
     if used != len(nodes):
         raise VerificationError(f"Merkle multi-opening has {len(nodes) - used} unused proof nodes")
     if not hmac.compare_digest(hashes[0].tobytes(), root):

@@ -17,8 +17,9 @@ probability ≤ 2·n/|K| per source (Thaler, Prop. 4.1).
 from __future__ import annotations
 
 from ...errors import VerificationError
-from ...field.vec import VecField, vec_field
+from ...field.vec import VecField
 from ...poly.mle import as_ext, eq_table
+from .. import evaluations
 from ..sumcheck import verify_sumcheck
 from .add import split_batch
 
@@ -60,7 +61,7 @@ def verify(ctx, i: int, step) -> None:
     claim = ctx.take(step.output, ctx.label(i, step, "merge"))
     if claim is None:
         return
-    ext, vf = ctx.ext, vec_field(ctx.k)
+    ext, vf = ctx.ext, evaluations.vec(ctx.k)
     wirings = step.attrs["wirings"]
     if len(wirings) != len(step.inputs):
         raise VerificationError(f"layer {step.name!r} (gather): malformed plan, "

@@ -26,8 +26,8 @@ from __future__ import annotations
 import numpy as np
 
 from ...errors import BoundError, VerificationError
-from ...field.vec import vec_field
-from ...poly.mle import eq_eval, eq_table
+from ...poly.mle import eq_eval
+from .. import evaluations
 from ..layout import Layout, prefix_indicator, real_indicator
 from ..lookups import LookupUse, range_table
 from ..names import Internal
@@ -100,8 +100,8 @@ class Shape:
 
 def mask_slices(ext, sh: Shape, mask: np.ndarray, point_p) -> list:
     """V~(u, point_p) for every u < 2^u_bits (V = [b < B] · mask)."""
-    vf = vec_field(ext.k)
-    eq = eq_table(vf, list(point_p[: sh.s_bits]))
+    vf = evaluations.vec(ext.k)
+    eq = evaluations.eq_table(ext.k, list(point_p[: sh.s_bits]))
     cols = mask.reshape(-1, 1 << sh.u_bits).astype(bool)
     scale = prefix_indicator(ext, tuple(point_p[sh.s_bits :]), sh.batch)
     return [ext.mul(scale, tuple(int(c) for c in vf.sum(eq[cols[:, u]])))

@@ -2,49 +2,25 @@
 
 Since K = F[X]/(X^k - W) is an F-vector space with basis 1, X, .., X^(k-1), a K combination of
 F rows is k independent F combinations, one per coefficient of the c_i: no extension product is
-needed. The kernel reads the matrix once for all coefficient vectors, accumulates each output
-lazily in 192 bits (``field.kernels.acc_add``) and reduces once per entry. Used by the Ligero
-prover (combining 2^a rows of 2^b entries) and verifier (combining t opened columns). Serial: the
-``parallel=True`` build of this loop ran 5x slower even on one thread (1.5 ms vs 8 ms CPU for
-q = 2 over 2^20 entries), and threads only add overhead at these sizes on 2 cores.
+needed. Two backends give the same results: "numba" (``combine_kernel``: one pass over the
+matrix for all coefficient vectors, 192-bit lazy accumulation; the Ligero prover combining 2^a
+rows of 2^b entries) and "numpy" (products and sums by blocks of rows; the verifier combining
+the t opened columns, without importing numba).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ...field.jit import kernel
-from ...field.kernels import acc_add, reduce192
+from ...field import npfield
 
-_BLOCK = 256
-"""Columns per block (its accumulators stay in L1/L2)."""
+BACKENDS = ("numba", "numpy")
 
-
-@kernel("void(uint64[:, ::1], uint64[:, ::1], uint64[:, ::1])")
-def _combine_kernel(coeffs, mat, out):
-    """out[s, c] = sum_i coeffs[s, i] * mat[i, c] mod p."""
-    q, rows = coeffs.shape
-    cols = mat.shape[1]
-    n_blocks = (cols + _BLOCK - 1) // _BLOCK
-    for blk in range(n_blocks):
-        lo_c = blk * _BLOCK
-        width = min(_BLOCK, cols - lo_c)
-        h2 = np.zeros((q, width), dtype=np.uint64)
-        h1 = np.zeros((q, width), dtype=np.uint64)
-        h0 = np.zeros((q, width), dtype=np.uint64)
-        for i in range(rows):
-            for s in range(q):
-                coef = coeffs[s, i]
-                for c in range(width):
-                    h2[s, c], h1[s, c], h0[s, c] = acc_add(
-                        h2[s, c], h1[s, c], h0[s, c], coef, mat[i, lo_c + c]
-                    )
-        for s in range(q):
-            for c in range(width):
-                out[s, lo_c + c] = reduce192(h2[s, c], h1[s, c], h0[s, c])
+_NP_BLOCK_ENTRIES = 1 << 20
+"""The numpy backend's products are taken over blocks of rows of about this many entries."""
 
 
-def combine_rows(vectors: np.ndarray, mat: np.ndarray) -> np.ndarray:
+def combine_rows(vectors: np.ndarray, mat: np.ndarray, backend: str = "numba") -> np.ndarray:
     """K combinations of the rows of an F matrix.
 
     ``vectors``: (s, R, k) uint64, s coefficient vectors of R elements of K;
@@ -54,7 +30,26 @@ def combine_rows(vectors: np.ndarray, mat: np.ndarray) -> np.ndarray:
     s, rows, k = vectors.shape
     if mat.ndim != 2 or mat.shape[0] != rows:
         raise ValueError(f"cannot combine {rows} coefficients with a matrix of shape {mat.shape}")
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown backend {backend!r} (known: {', '.join(BACKENDS)})")
     coeffs = np.ascontiguousarray(vectors.transpose(0, 2, 1).reshape(s * k, rows))
-    out = np.empty((s * k, mat.shape[1]), dtype=np.uint64)
-    _combine_kernel(coeffs, np.ascontiguousarray(mat), out)
+    mat = np.ascontiguousarray(mat)
+    if backend == "numpy":
+        out = _combine_np(coeffs, mat)
+    else:
+        from .combine_kernel import combine_kernel
+
+        out = np.empty((s * k, mat.shape[1]), dtype=np.uint64)
+        combine_kernel(coeffs, mat, out)
     return np.ascontiguousarray(out.reshape(s, k, -1).transpose(0, 2, 1))
+
+
+def _combine_np(coeffs: np.ndarray, mat: np.ndarray) -> np.ndarray:
+    """out[s, c] = sum_i coeffs[s, i] mat[i, c] mod p, with numpy (blocks of rows)."""
+    q, rows = coeffs.shape
+    out = np.zeros((q, mat.shape[1]), dtype=np.uint64)
+    step = max(1, _NP_BLOCK_ENTRIES // max(1, q * mat.shape[1]))
+    for lo in range(0, rows, step):  # a loop over blocks of rows, not over elements
+        prods = npfield.fmul(coeffs[:, lo : lo + step, None], mat[None, lo : lo + step, :])
+        out = npfield.fadd(out, npfield.fsum(prods, axis=1))
+    return out

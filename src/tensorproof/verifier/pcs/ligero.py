@@ -27,13 +27,9 @@ from typing import Any
 import numpy as np
 
 from ...errors import ConfigError, VerificationError
-from ...field.vec import vec_field
-from ...poly.mle import eq_table
-from ...poly.ntt import rs_encode
 from ...transcript import HASH_BYTES
-from ...transcript.keccak_batch import keccak256_rows
+from .. import evaluations as ev
 from ..merkle import LEAF_PREFIX, verify_multi_rows
-from .combine import combine_rows
 from .commitment import (
     Commitment,
     Point,
@@ -72,18 +68,18 @@ def multi_proof_len(depth: int, indices: np.ndarray) -> int:
 
 
 def distinct_queries(transcript: Any, n_queries: int, n_cols: int) -> np.ndarray:
-    """Draw the t column indices (uniform in [0, N), with repetition) -> sorted distinct int64."""
-    return np.unique(np.array(transcript.challenge_indices("ligero/queries", n_queries, n_cols),
-                              dtype=np.int64))
+    """Draw the t column indices (uniform in [0, N), with repetition) -> sorted distinct int64.
+    (A Python set, not np.unique: that imports numpy.ma, ~15 ms of a fresh verifier process.)"""
+    drawn = transcript.challenge_indices("ligero/queries", n_queries, n_cols)
+    return np.array(sorted(set(drawn)), dtype=np.int64)
 
 
 def statement_points(
     points: Sequence[Point], b: int, k: int
 ) -> tuple[np.ndarray, list[np.ndarray]]:
     """The row-combination vectors eq(z_r, .) as an (m, 2^a, k) array, and the eq(z_c, .) tables."""
-    kv = vec_field(k)
-    rows = np.stack([eq_table(kv, list(z[b:])) for z in points])
-    cols = [eq_table(kv, list(z[:b])) for z in points]
+    rows = np.stack([ev.eq_table(k, list(z[b:])) for z in points])
+    cols = [ev.eq_table(k, list(z[:b])) for z in points]
     return rows, cols
 
 
@@ -113,7 +109,7 @@ class LigeroVerifier:
         u0 = transcript.recv_k_array("ligero/u0", 1 << b, k)
         us = transcript.recv_k_array("ligero/u_evals", len(pts) << b, k).reshape(len(pts), -1, k)
         eq_rows, eq_cols = statement_points(pts, b, k)
-        kv = vec_field(k)
+        kv = ev.vec(k)
         for j in range(len(pts)):
             if kv.inner(us[j], eq_cols[j]) != vals[j]:
                 raise VerificationError(f"ligero: value {j} does not match the combined row")
@@ -124,7 +120,7 @@ class LigeroVerifier:
         n_nodes = multi_proof_len(depth, idx)
         raw = transcript.recv_bytes("ligero/merkle", HASH_BYTES * n_nodes)
         nodes = np.frombuffer(raw, dtype=np.uint8).reshape(n_nodes, HASH_BYTES)
-        leaf_hashes = keccak256_rows(column_leaves(cols), LEAF_PREFIX[0])
+        leaf_hashes = ev.hash_rows(column_leaves(cols), LEAF_PREFIX[0])
         verify_multi_rows(commitment.root, depth, idx, leaf_hashes, nodes)  # idx sorted, distinct
         self._check_columns(np.concatenate([r[None], eq_rows]), np.concatenate([u0[None], us]),
                             cols, idx)
@@ -135,9 +131,9 @@ class LigeroVerifier:
         """Enc(rows[s])[c] == sum_i coeffs[s, i] cols[c, i] for every s and opened column c."""
         s, width, k = rows.shape
         flat = np.ascontiguousarray(rows.transpose(0, 2, 1).reshape(s * k, width))
-        encoded = rs_encode(flat, self.params.blowup)[:, idx]  # (s k, q)
+        encoded = ev.rs_encode(flat, self.params.blowup)[:, idx]  # (s k, q)
         expected = encoded.reshape(s, k, -1).transpose(0, 2, 1)  # (s, q, k)
-        got = combine_rows(coeffs, np.ascontiguousarray(cols.T))  # (s, q, k)
+        got = ev.combine_rows(coeffs, np.ascontiguousarray(cols.T))  # (s, q, k)
         bad = np.argwhere(np.any(expected != got, axis=2))
         if bad.size:
             which, col = int(bad[0, 0]), int(idx[bad[0, 1]])

@@ -17,9 +17,8 @@ import numpy as np
 
 from ...errors import VerificationError
 from ...field.encoding import encode_f_array
-from ...field.vec import vec_field
-from ...poly.mle import evaluate
 from ...transcript import keccak256
+from .. import evaluations as ev
 from .commitment import Commitment, absorb_statement, check_k, normalize_points, normalize_values
 
 SCHEME_TAG = b"raw-v1"
@@ -53,9 +52,8 @@ class RawVerifier:
         table = transcript.recv_f_array("raw/table", 1 << n)
         if not hmac.compare_digest(raw_root(table, n), commitment.root):
             raise VerificationError("raw pcs: the opened table does not match the commitment")
-        kv = vec_field(k)
         for j, (z, v) in enumerate(zip(pts, vals)):
-            if tuple(evaluate(kv, table, list(z))) != v:
+            if tuple(ev.evaluate(k, table, list(z))) != v:
                 raise VerificationError(f"raw pcs: value {j} is not the table's evaluation")
 
 

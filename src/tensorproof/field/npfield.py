@@ -1,0 +1,263 @@
+"""Goldilocks arithmetic in plain numpy: the twin of the numba ``kernels`` (no numba import).
+
+The verifier's vector work (eq tables, inner products, RS re-encoding of a few rows, row
+combinations: ``verifier/evaluations.py``) is small, so a fresh process is better served by
+numpy than by importing numba and loading cached kernels (~1 s). Every function here has the
+name, arguments and results of the ``field/kernels.py`` kernel it mirrors (results written into
+``out``), so that ``VecField(k, backend="numpy")`` swaps one module for the other; tests compare
+the two, and both with the pure-int reference ``field/scalar.py``.
+
+Exactness: the 64x64 -> 128-bit product is built from four 32x32 -> 64-bit limb products
+(``mul128``), reduced with 2^64 = 2^32 - 1 and 2^96 = -1 (mod p) exactly as in ``kernels``
+(``reduce128``); sums are taken on the 32-bit halves of canonical values (no uint64 overflow
+below 2^32 terms) and reduced once, with Python ints. All outputs are canonical (< p).
+Inputs must be canonical uint64 arrays (unchecked, as for the kernels); every array
+operation here wraps modulo 2^64 by design.
+
+>>> a = np.array([P - 1, 2**32], dtype=np.uint64)
+>>> fmul(a, a).tolist()  # (-1)^2 = 1 and 2^64 = 2^32 - 1 (mod p)
+[1, 4294967295]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .params import EPSILON, NONRESIDUE, P
+
+_P = np.uint64(P)
+_EPS = np.uint64(EPSILON)
+_M32 = np.uint64(0xFFFFFFFF)
+_S32 = np.uint64(32)
+_TWO32 = np.uint64(1 << 32)
+_HALF = (P - 1) // 2
+_MAX_SUM_TERMS = 1 << 32
+"""Sums split each value into 32-bit halves and add them in uint64: exact below 2^32 terms."""
+
+
+# ---- elementwise F arithmetic on arrays of any (broadcastable) shape -------------------------
+
+
+def mul128(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(hi, lo) with a * b = hi 2^64 + lo, from 32-bit limbs (each limb product < 2^64)."""
+    a0, a1 = a & _M32, a >> _S32
+    b0, b1 = b & _M32, b >> _S32
+    ll, lh, hl = a0 * b0, a0 * b1, a1 * b0
+    mid = (ll >> _S32) + (lh & _M32) + (hl & _M32)  # < 3 * 2^32
+    lo = (ll & _M32) | (mid << _S32)  # the shift drops mid's top bits: they go to hi
+    hi = a1 * b1 + (lh >> _S32) + (hl >> _S32) + (mid >> _S32)
+    return hi, lo
+
+
+def reduce128(hi: np.ndarray, lo: np.ndarray) -> np.ndarray:
+    """(hi 2^64 + lo) mod p, canonical: lo - hh + hl (2^32 - 1) for hi = hh 2^32 + hl.
+    ``hi`` and ``lo`` are arrays of at least one dimension."""
+    hh = hi >> _S32
+    t0 = lo - hh
+    np.subtract(t0, _EPS, out=t0, where=lo < hh)  # borrowed 2^64 = EPS (mod p): take it back
+    t1 = (hi & _M32) * _EPS
+    s = t0 + t1
+    np.add(s, _EPS, out=s, where=s < t1)  # carried out 2^64 = EPS (mod p): add it back
+    np.subtract(s, _P, out=s, where=s >= _P)
+    return s
+
+
+def fmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a * b mod p (a 0-d array for two scalars)."""
+    a, b = np.asarray(a, dtype=np.uint64), np.asarray(b, dtype=np.uint64)
+    if a.ndim == 0 and b.ndim == 0:  # numpy scalar arithmetic would warn on wrapping
+        return np.asarray(int(a) * int(b) % P, dtype=np.uint64)
+    return reduce128(*mul128(a, b))
+
+
+def fadd(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a + b mod p: subtract p on a 64-bit carry or when the sum reaches p."""
+    s = np.asarray(np.add(a, b, dtype=np.uint64))
+    np.subtract(s, _P, out=s, where=(s < a) | (s >= _P))
+    return s
+
+
+def fsub(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a - b mod p."""
+    d = np.asarray(np.subtract(a, b, dtype=np.uint64))
+    np.add(d, _P, out=d, where=np.less(a, b))
+    return d
+
+
+def fsum(a: np.ndarray, axis: int | None = None) -> np.ndarray | int:
+    """Sum of canonical values mod p: over ``axis`` (an array), or of everything (an int)."""
+    a = np.asarray(a, dtype=np.uint64)
+    n = a.size if axis is None else a.shape[axis]
+    if n >= _MAX_SUM_TERMS:
+        raise ValueError(f"fsum of {n} terms: split the sum below 2^32 terms")
+    lo = np.asarray((a & _M32).sum(axis=axis, dtype=np.uint64))  # each < n 2^32 < 2^64
+    hi = np.asarray((a >> _S32).sum(axis=axis, dtype=np.uint64))
+    if axis is None:
+        return (int(lo) + (int(hi) << 32)) % P
+    np.subtract(lo, _P, out=lo, where=lo >= _P)  # any uint64 is < 2p: one subtraction
+    np.subtract(hi, _P, out=hi, where=hi >= _P)
+    return fadd(lo, fmul(hi, _TWO32))
+
+
+def fpow_bits(a: np.ndarray, bits) -> np.ndarray:
+    """a^e elementwise, e given by its bits, most-significant first (square and multiply)."""
+    r = np.ones_like(a)
+    for bit in bits:
+        r = fmul(r, r)
+        if bit:
+            r = fmul(r, a)
+    return r
+
+
+# ---- K = F[X]/(X^k - W) products on (..., k) arrays ------------------------------------------
+
+
+def k_prod(a: np.ndarray, b: np.ndarray, k: int) -> np.ndarray:
+    """Elementwise product of (..., k) arrays of K elements (k = 1: of F arrays).
+
+    All k^2 coefficient products a_i b_j in one ``fmul`` call, then
+    c_m = sum_{i+j=m} a_i b_j + W sum_{i+j=m+k} a_i b_j  (X^k = W), one more call for the W
+    terms: few numpy calls per product, whatever k."""
+    if k == 1:
+        return fmul(a, b)
+    prods = fmul(a[..., :, None], b[..., None, :])  # (..., k, k)
+    if k == 2:
+        low = [prods[..., 0, 0], fadd(prods[..., 0, 1], prods[..., 1, 0])]
+        wrap = prods[..., 1, 1][..., None]
+    elif k == 3:
+        low = [prods[..., 0, 0], fadd(prods[..., 0, 1], prods[..., 1, 0]),
+               fadd(fadd(prods[..., 0, 2], prods[..., 1, 1]), prods[..., 2, 0])]
+        wrap = np.stack((fadd(prods[..., 1, 2], prods[..., 2, 1]), prods[..., 2, 2]), axis=-1)
+    else:
+        raise ValueError(f"unsupported extension degree {k}")
+    wrap = fmul(wrap, np.uint64(NONRESIDUE[k]))  # (..., k - 1): the terms of X^k, X^(k+1), ..
+    out = np.stack(low, axis=-1)
+    out[..., : k - 1] = fadd(out[..., : k - 1], wrap)
+    return out
+
+
+# ---- the kernels' interface (flat uint64 arrays, results into ``out``) ------------------------
+# Same names and arguments as field/kernels.py: VecField calls either module.
+
+
+def f_add(a, b, out):
+    out[:] = fadd(a, b)
+
+
+def f_sub(a, b, out):
+    out[:] = fsub(a, b)
+
+
+def f_neg(a, out):
+    out[:] = fsub(np.zeros_like(a), a)
+
+
+def f_mul(a, b, out):
+    out[:] = fmul(a, b)
+
+
+def f_square(a, out):
+    out[:] = fmul(a, a)
+
+
+def f_scale(a, s, out):
+    """out = a * s[0]."""
+    out[:] = fmul(a, s[0])
+
+
+def f_pow_bits(a, bits, out):
+    """out = a^e with e given by its bits, most-significant first."""
+    out[:] = fpow_bits(a, bits)
+
+
+_P_MINUS_2_BITS = [int(c) for c in bin(P - 2)[2:]]
+
+
+def f_inv_batch(a, out) -> int:
+    """out = 1/a = a^(p-2) elementwise. Returns -1, or the index of the first zero."""
+    zeros = np.flatnonzero(a == 0)
+    if zeros.size:
+        return int(zeros[0])
+    out[:] = fpow_bits(a, _P_MINUS_2_BITS)
+    return -1
+
+
+def sum_rows(a) -> np.ndarray:
+    """Sum of the n rows of an (n, k) array (one value per column)."""
+    return np.asarray(fsum(a, axis=0), dtype=np.uint64).reshape(a.shape[1])
+
+
+def mul_base(a, f, out):
+    """out[i] = a[i] * f[i]: each k-coefficient row of ``a`` times one F element of ``f``."""
+    k = a.shape[0] // f.shape[0] if f.shape[0] else 1
+    out[:] = fmul(a.reshape(-1, k), f[:, None]).reshape(-1)
+
+
+def map_cols(a, c, out, mul):
+    """out[i, j] = a[i, j] * c[j] if ``mul`` else a[i, j] + c[j], with k = len(c) columns."""
+    rows = a.reshape(-1, c.shape[0])
+    out[:] = (fmul(rows, c[None, :]) if mul else fadd(rows, c[None, :])).reshape(-1)
+
+
+def _rows_op(a, b, out, k):
+    out[:] = k_prod(a.reshape(-1, k), b.reshape(-1, k), k).reshape(-1)
+
+
+def k2_mul(a, b, out):
+    _rows_op(a, b, out, 2)
+
+
+def k3_mul(a, b, out):
+    _rows_op(a, b, out, 3)
+
+
+def k2_square(a, out):
+    _rows_op(a, a, out, 2)
+
+
+def k3_square(a, out):
+    _rows_op(a, a, out, 3)
+
+
+def k2_scale(a, s, out):
+    """out[i] = a[i] * s for one K element s."""
+    _rows_op(a, np.broadcast_to(s, (a.shape[0] // 2, 2)), out, 2)
+
+
+def k3_scale(a, s, out):
+    """out[i] = a[i] * s for one K element s."""
+    _rows_op(a, np.broadcast_to(s, (a.shape[0] // 3, 3)), out, 3)
+
+
+def _inner(a, b, k) -> np.ndarray:
+    return sum_rows(k_prod(a.reshape(-1, k), b.reshape(-1, k), k).reshape(-1, k))
+
+
+def f_inner(a, b) -> np.ndarray:
+    """[sum_i a_i b_i] over F."""
+    return _inner(a, b, 1)
+
+
+def k2_inner(a, b) -> np.ndarray:
+    """sum_i a_i b_i in K2 (coefficients)."""
+    return _inner(a, b, 2)
+
+
+def k3_inner(a, b) -> np.ndarray:
+    """sum_i a_i b_i in K3 (coefficients)."""
+    return _inner(a, b, 3)
+
+
+def to_signed(a, bound, out) -> tuple[int, int]:
+    """Centered value of each a_i, checked against |v| <= bound: (0, -1) on success, (1, i) if
+    a_i >= p, (2, i) if |v_i| > bound (the first offending index of either kind)."""
+    big = a >= _P
+    neg = a > np.uint64(_HALF)
+    mag = np.where(neg, _P - np.where(big, _P, a), a)
+    over = ~big & (mag > np.uint64(bound))
+    bad = np.flatnonzero(big | over)
+    if bad.size:
+        i = int(bad[0])
+        return (1 if big[i] else 2), i
+    out[:] = np.where(neg, -(mag.astype(np.int64)), mag.astype(np.int64))
+    return 0, -1

@@ -1,0 +1,63 @@
+"""The evaluations seam: the verifier's vector work on public data, in numpy (never numba).
+
+The verifier is a scalar spec (plain ints, ``field/scalar.py``) except where it evaluates public
+objects that are vectors: eq tables and MLEs of public tensors and lookup tables, the wiring
+predicates of gathers, the Ligero checks (eq tables of the opening points, the RS re-encoding of
+the combined rows, the combinations of the opened columns, the Merkle hashes). Each of those
+goes through this module, on the numpy backends of the field, NTT and row combinations and on
+pycryptodome's Keccak: exact, and the same values as the prover's numba kernels (tests compare
+them), without importing numba (~1 s in a fresh process for a verification of ~0.1 s).
+
+A verifier written for another machine (Solidity) replaces these functions, and nothing else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ..field import npfield
+from ..field.vec import VecField, vec_field
+from ..poly import mle, ntt
+from ..transcript.keccak import keccak256_rows_py
+from .pcs import combine
+
+BACKEND = "numpy"
+"""The vector backend of every evaluation here (``field.vec.BACKENDS``)."""
+
+
+def vec(k: int) -> VecField:
+    """The verifier's VecField of degree k (k = 1: F)."""
+    return vec_field(k, BACKEND)
+
+
+def eq_table(k: int, point: Sequence[Any], scale: Any = None) -> np.ndarray:
+    """[scale *] eq(point, x) for x in {0,1}^n, in K of degree k (``poly.mle.eq_table``)."""
+    return mle.eq_table(vec(k), point, scale)
+
+
+def evaluate(k: int, table: np.ndarray, point: Sequence[Any]) -> Any:
+    """T~(point) of an F table as an element of K of degree k (``poly.mle.evaluate``)."""
+    return mle.evaluate(vec(k), table, point)
+
+
+def inner_base(weights: np.ndarray, f: np.ndarray) -> tuple[int, ...]:
+    """sum_i weights[i] f[i] for a K vector ``weights`` (n, k) and an F vector ``f`` (n,)."""
+    return tuple(int(c) for c in npfield.fsum(npfield.fmul(weights, f[:, None]), axis=0))
+
+
+def rs_encode(rows: np.ndarray, blowup: int) -> np.ndarray:
+    """Reed-Solomon encoding of each row (``poly.ntt.rs_encode``)."""
+    return ntt.rs_encode(rows, blowup, backend=BACKEND)
+
+
+def combine_rows(vectors: np.ndarray, mat: np.ndarray) -> np.ndarray:
+    """K combinations of the rows of an F matrix (``verifier.pcs.combine.combine_rows``)."""
+    return combine.combine_rows(vectors, mat, backend=BACKEND)
+
+
+def hash_rows(rows: np.ndarray, prefix: int | None) -> np.ndarray:
+    """keccak256(prefix ‖ row) for each row of an (n, L) uint8 matrix -> (n, 32) uint8."""
+    return keccak256_rows_py(rows, prefix)

@@ -1,0 +1,80 @@
+"""`tensorproof verify` in a fresh process imports neither numba nor the prover (issue 10).
+
+The verifier's vector work is numpy (``verifier/evaluations.py``), ``tensorproof.api`` imports
+the prover only when a proving function is called, and the command line registers only the
+command it runs. A child process runs the real command line on a small model's key and proof
+and reports which modules it loaded; no timing is measured.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import tensorproof.api as tp
+from graphs import linear_residual_model
+
+_CHILD = """
+import json, sys
+from tensorproof.cli import main
+try:
+    main(sys.argv[1:])
+    code = 0
+except SystemExit as e:
+    code = e.code
+loaded = sorted(sys.modules)
+print("MODULES " + json.dumps({"code": code, "numba": "numba" in sys.modules,
+    "prover": [m for m in loaded if m.startswith("tensorproof.prover")],
+    "rich": "rich" in sys.modules}))
+"""
+
+
+@pytest.fixture(scope="module")
+def key_and_proof(tmp_path_factory):
+    d = tmp_path_factory.mktemp("verify_imports")
+    model, _ = linear_residual_model(seed=3)
+    pk = tp.setup(model)  # the default profile: Ligero, the NTT, Merkle trees
+    proof = tp.prove(pk, np.arange(-6, 6).reshape(1, 12), quantized=True)
+    tp.save_vk(pk.vk, d / "m.vk")
+    tp.save_proof(proof, d / "p.tpp")
+    return d
+
+
+def _child(*args: str) -> dict:
+    out = subprocess.run([sys.executable, "-c", _CHILD, *args], capture_output=True, text=True,
+                         timeout=300)
+    lines = [ln for ln in out.stdout.splitlines() if ln.startswith("MODULES ")]
+    assert lines, out.stderr[-2000:]
+    return {**json.loads(lines[-1][len("MODULES "):]), "stdout": out.stdout}
+
+
+def test_verify_command_imports_no_numba_and_no_prover(key_and_proof):
+    d = key_and_proof
+    r = _child("verify", str(d / "m.vk"), str(d / "p.tpp"))
+    assert r["code"] == 0 and "verified" in r["stdout"]
+    assert not r["numba"], "tensorproof verify imported numba"
+    assert r["prover"] == []
+    assert not r["rich"]
+
+
+def test_rejecting_a_tampered_proof_imports_no_numba(key_and_proof):
+    d = key_and_proof
+    blob = bytearray((d / "p.tpp").read_bytes())
+    blob[-100] ^= 1
+    (d / "bad.tpp").write_bytes(bytes(blob))
+    r = _child("verify", str(d / "m.vk"), str(d / "bad.tpp"))
+    assert r["code"] == 1 and not r["numba"] and r["prover"] == []
+
+
+def test_import_api_imports_no_prover():
+    code = ("import sys, tensorproof.api as tp; "
+            "print(sorted(m for m in sys.modules if m.startswith('tensorproof.prover')), "
+            "'numba' in sys.modules, tp.ProvingKey.__module__)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=300)
+    assert out.stdout.split()[:2] == ["[]", "False"], out.stderr[-2000:]
+    assert out.stdout.split()[2] == "tensorproof.prover.model"  # still importable, lazily
