@@ -550,11 +550,13 @@ def rich_model():
 def build_targets() -> dict[str, Target]:
     """Small real files of every format, with their parsers (and, for proofs, verification of a
     parsed proof against its key). Two models (wide-integer linear/add; linear, requant and
-    lookup), each under the raw and the Ligero commitment."""
+    lookup), each under the raw commitment and under every proof profile (fast: Ligero over
+    F_p^2; compact: WHIR over F_p^3)."""
     import tensorproof.api as tp
     from graphs import linear_residual_model
     from tensorproof.ir.modelfile import model_bytes, parse_model
     from tensorproof.prover.keyfile import parse_pk, pk_bytes
+    from tensorproof.verifier.pcs_config import PROFILES
 
     small, _ = linear_residual_model()
     rich, x_rich = rich_model()
@@ -562,9 +564,9 @@ def build_targets() -> dict[str, Target]:
     proofs, vks, pks, after = {}, {}, {}, {}
     for name, model, x, quantized in (("small", small, x_small, True),
                                       ("rich", rich, x_rich, False)):
-        for pcs in ("raw", "ligero"):
-            pk = tp.setup(model, pcs=pcs)
-            key = f"{name}-{pcs}"
+        for config in ("raw", *PROFILES):
+            pk = tp.setup(model, pcs="raw") if config == "raw" else tp.setup(model, config)
+            key = f"{name}-{config}"
             proofs[key] = tp.prove(pk, x, quantized=quantized).to_bytes()
             vks[key], pks[key] = pk.vk.to_bytes(), pk_bytes(pk)
             after[key] = _verifies_only_itself(pk.vk, proofs[key])

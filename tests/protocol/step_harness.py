@@ -12,6 +12,9 @@ and ``verify_step`` (on any bytes, any claimed values, any plan).
 Model level: ``prove_and_verify(graph, inputs)`` wraps an IntGraph in a CompiledModel and runs
 setup / prove / verify with the raw (test) commitment.
 
+Every function works over K = F_p^k for the k it is given (2 by default); a StepProof remembers
+its k. ``raw_config(k)`` is the raw commitment's configuration over that K.
+
 Build tiny graphs with ``spec``, ``node`` and ``graph``; plans with ``build_plan(graph, batch)``;
 the witness (every plan tensor and constant) with ``witness_of(graph, plan, inputs)``.
 """
@@ -45,11 +48,16 @@ from tensorproof.verifier.verify import verify
 __all__ = [
     "DOMAIN", "Message", "RoutedClaim", "StepProof", "build_plan", "graph", "node",
     "prove_and_verify", "prove_step", "random_point", "run_step", "spec", "true_value",
-    "verify_step", "witness_of", "assert_claims_true", "flip_byte", "RAW_CONFIG",
+    "verify_step", "witness_of", "assert_claims_true", "flip_byte", "RAW_CONFIG", "raw_config",
 ]
 
 DOMAIN = b"tensorproof/test/step"
 RAW_CONFIG = {"k": 2, "pcs": "raw"}
+
+
+def raw_config(k: int = 2) -> dict:
+    """The raw (test) commitment, which sends the table, with challenges in K = F_p^k."""
+    return {"k": k, "pcs": "raw"}
 
 
 # ---- tiny graphs ------------------------------------------------------------------------------
@@ -168,6 +176,8 @@ class StepProof:
     claims: list[RoutedClaim]
     messages: list[Message]
     output_claims: list[EvalClaim]
+    k: int = 2
+    """The degree of K, the field of the proof's challenges and claims."""
 
     def find(self, fragment: str) -> list[Message]:
         """Messages whose label contains `fragment`."""
@@ -189,7 +199,7 @@ def prove_step(plan: Plan, i: int, ints: dict, claim_point, more_points=(), k: i
                for p in _points(claim_point, more_points)]
     ctx.pending[step.output].extend(outputs)
     prover_step(step.op).prove(ctx, i, step)
-    return StepProof(t.proof_bytes(), ctx.log, t.messages, outputs)
+    return StepProof(t.proof_bytes(), ctx.log, t.messages, outputs, k)
 
 
 def verify_step(plan: Plan, i: int, ints: dict, output_claims: list[EvalClaim], proof: bytes,

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from protocol.step_harness import graph, node, spec
-from soundness.test_step_requant_tamper import lying_proof, rejects
+from soundness.lying_prover import rejects
 from tensorproof.errors import PlanError
 from tensorproof.quant.executor import execute
 from tensorproof.verifier.layers import lookup as lookup_step
@@ -54,10 +54,10 @@ def shadowing_gemm_model():
 
 
 @pytest.mark.parametrize("model", [shadowing_clip_model, shadowing_gemm_model])
-def test_graph_name_equal_to_an_old_internal_name_proves_the_executor_outputs(monkeypatch,
+def test_graph_name_equal_to_an_old_internal_name_proves_the_executor_outputs(lying,
                                                                               model):
     g = model()
-    lie = lying_proof(monkeypatch, g, X)
+    lie = lying(g, X)
     out = verify(lie.vk, lie.proof)
     ref = execute(g, X)
     for name in g.outputs:
@@ -66,7 +66,7 @@ def test_graph_name_equal_to_an_old_internal_name_proves_the_executor_outputs(mo
     assert plan.tensors["h#q"].kind != "advice" and Internal("h", "q") in plan.tensors
 
 
-def test_public_output_named_like_a_quotient_is_bound_by_the_statement(monkeypatch):
+def test_public_output_named_like_a_quotient_is_bound_by_the_statement(lying):
     """The claimed output "h#q" changes while every committed table keeps its honest values
     (the old plan committed "h#q" as h's quotient and never compared it with the statement)."""
     honest = execute(shadowing_clip_model(), X)["h#q"]
@@ -77,11 +77,11 @@ def test_public_output_named_like_a_quotient_is_bound_by_the_statement(monkeypat
     def keep_commitment(plan, tables):
         tables["h#q"] = padded(plan.tensors["h#q"].layout, honest)
 
-    lie_ = lying_proof(monkeypatch, shadowing_clip_model(), X, lie, keep_commitment)
+    lie_ = lying(shadowing_clip_model(), X, lie, keep_commitment)
     rejects(lie_.vk, lie_.proof)
 
 
-def test_gemm_output_named_like_a_quotient_keeps_its_own_relation(monkeypatch):
+def test_gemm_output_named_like_a_quotient_keeps_its_own_relation(lying):
     """The second Gemm's output takes the values of h's quotient (x·W instead of x·W2) and z
     follows it: in the old plan "h#q" was only checked as h's quotient and the Gemm's relation
     was never checked, so this verified. Its own matmul relation must catch it."""
@@ -93,7 +93,7 @@ def test_gemm_output_named_like_a_quotient_keeps_its_own_relation(monkeypatch):
                 ints[name][...] = ints["g1"]
         assert not np.array_equal(ints["h#q"], X["x"] @ W2)
 
-    lie_ = lying_proof(monkeypatch, shadowing_gemm_model(), X, lie)
+    lie_ = lying(shadowing_gemm_model(), X, lie)
     rejects(lie_.vk, lie_.proof)
 
 
@@ -135,7 +135,7 @@ def test_tables_with_one_name_but_different_contents_are_not_merged():
     assert len(tables_of(uses)) == 2
 
 
-def test_colliding_table_names_do_not_let_sigmoid_use_the_tanh_table(monkeypatch):
+def test_colliding_table_names_do_not_let_sigmoid_use_the_tanh_table(monkeypatch, lying):
     """Simulated birthday collision: every lookup table gets the same name (the old key)."""
     real = lookup_step.table_spec
 
@@ -149,5 +149,5 @@ def test_colliding_table_names_do_not_let_sigmoid_use_the_tanh_table(monkeypatch
         ints["s"][...] = TANH[ints["x"] - X_LO]  # Sigmoid computed with the Tanh table
         assert not np.array_equal(ints["s"], SIGMOID[ints["x"] - X_LO])
 
-    lie_ = lying_proof(monkeypatch, two_tables_model(), xs, lie)
+    lie_ = lying(two_tables_model(), xs, lie)
     rejects(lie_.vk, lie_.proof, match="not in its table")

@@ -8,16 +8,21 @@
   offsets, wrapped limbs, limbs out of their range, wrong multiplicities, nonzero padding in
   the committed vector — are rejected by verify_certificate (production prover code on a forged
   witness: prove_from_witness).
+
+Every case runs under each proof profile (conftest.py): its field degree and its commitment scheme
+(Ligero, WHIR), whose messages are regions of the certificate too.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 
 import numpy as np
 import pytest
 
-from protocol.test_certificate import RAW, wide_model
+from protocol.step_harness import raw_config
+from protocol.test_certificate import wide_model
 from tensorproof.errors import ProofFormatError, ProverError, VerificationError
 from tensorproof.ir.graph import ACC_LIMIT, IntGraph, Node, TensorSpec
 from tensorproof.ir.model import CompiledModel
@@ -35,16 +40,15 @@ from tensorproof.transcript import ProverTranscript
 from tensorproof.verifier.certificate import DOMAIN, certificate_plan, verify_certificate
 from tensorproof.verifier.keys import VerifyingKey
 from tensorproof.verifier.lookups import MULT
-from tensorproof.verifier.pcs_config import default_config
+from tensorproof.verifier.pcs_config import PROFILES, profile_config
 from tensorproof.verifier.plan import MODEL
 
-LIGERO = default_config()
 REJECTED = (VerificationError, ProofFormatError)
 
 
 class Recording(ProverTranscript):
-    """Remembers (region, start, end) of every message; Ligero's messages are named after the
-    opening they belong to (advice, then model)."""
+    """Remembers (region, start, end) of every message; the commitment scheme's messages are
+    named after the opening they belong to (advice, then model)."""
 
     def __init__(self, domain: bytes):
         super().__init__(domain)
@@ -56,34 +60,51 @@ class Recording(ProverTranscript):
         region = re.sub(r"\d+", "#", label)
         if region.startswith("open "):
             self.opening = region.split()[1].split("/")[0] + " "
-        if region.startswith("ligero/"):
+        if region.split("/")[0] in SCHEME_REGIONS:
             region = self.opening + region
         self.regions.append((region, self.n, self.n + len(data)))
         self.n += len(data)
         super().send_bytes(label, data)
 
 
-REGIONS = [
-    "advice commitment", "lookup/witness/root", "lookup/witness/layer#/sumcheck/round#",
-    "lookup/witness/layer#/children", "lookup/use#/columns", "lookup/table/root",
-    "lookup/table/layer#/sumcheck/round#", "lookup/table/layer#/children", "const # limbs",
-    "padding sumcheck/round#", "padding final", "open advice/round#", "open advice/value",
-    "advice ligero/u#", "advice ligero/u_evals", "advice ligero/columns", "advice ligero/merkle",
-    "open model/round#", "open model/value", "model ligero/u#", "model ligero/u_evals",
-    "model ligero/columns", "model ligero/merkle",
-]
+SCHEME_REGIONS = {
+    "ligero": ["u#", "u_evals", "columns", "merkle"],
+    "whir": ["sumcheck", "final", "pow", "fibers", "merkle"],
+}
+"""The messages of each commitment scheme's opening (WHIR: one folding round, then the final
+polynomial, at these sizes)."""
 
 
-@pytest.fixture(scope="module")
-def honest():
-    """(key, certificate, recorded regions) of the wide model with the Ligero commitment (W
-    large enough that an opening leaves columns unopened: Merkle nodes in both openings)."""
-    pk = setup(wide_model(n_in=300), LIGERO, certify=False)
+def regions(profile: str) -> list[str]:
+    """Every region of a certificate under the profile's commitment scheme."""
+    scheme = PROFILES[profile]["pcs"]
+    openings = [[f"open {opening}/round#", f"open {opening}/value",
+                 *(f"{opening} {scheme}/{m}" for m in SCHEME_REGIONS[scheme])]
+                for opening in ("advice", "model")]
+    return [
+        "advice commitment", "lookup/witness/root", "lookup/witness/layer#/sumcheck/round#",
+        "lookup/witness/layer#/children", "lookup/use#/columns", "lookup/table/root",
+        "lookup/table/layer#/sumcheck/round#", "lookup/table/layer#/children", "const # limbs",
+        "padding sumcheck/round#", "padding final", *openings[0], *openings[1],
+    ]
+
+
+@functools.cache
+def honest_certificate(profile: str):
+    """(key, certificate, recorded regions) of the wide model under the profile's commitment (W
+    large enough that an opening leaves columns unopened: Merkle nodes in both openings). Cached
+    per profile: the region tests, parametrized by (profile, region), do not run grouped."""
+    pk = setup(wide_model(n_in=300), profile_config(profile), certify=False)
     cp = certificate_plan(pk.vk.graph)
     t = Recording(DOMAIN)
     data = prove_from_witness(pk, cp, with_multiplicities(cp, certificate_witness(pk, cp)), t)
     verify_certificate(pk.vk, data)
     return pk.vk, data, t.regions
+
+
+@pytest.fixture
+def honest(profile):
+    return honest_certificate(profile)
 
 
 def flip(data: bytes, pos: int) -> bytes:
@@ -92,11 +113,12 @@ def flip(data: bytes, pos: int) -> bytes:
     return bytes(b)
 
 
-def test_every_region_of_the_certificate_is_covered_by_the_suite(honest):
-    assert sorted({r for r, _, _ in honest[2]}) == sorted(REGIONS)
+def test_every_region_of_the_certificate_is_covered_by_the_suite(honest, profile):
+    assert sorted({r for r, _, _ in honest[2]}) == sorted(regions(profile))
 
 
-@pytest.mark.parametrize("region", REGIONS)
+@pytest.mark.parametrize("profile, region", [(p, r) for p in PROFILES for r in regions(p)],
+                         indirect=["profile"])
 def test_flipped_byte_in_region_rejected(honest, region):
     vk, data, regions = honest
     spans = [(start, end) for name, start, end in regions if name == region]
@@ -128,21 +150,25 @@ def test_extended_certificate_rejected(honest, extra):
         verify_certificate(vk, data + extra)
 
 
-def test_certificate_for_another_models_key_rejected(honest):
+def test_certificate_for_another_models_key_rejected(honest, config):
     vk, data, _ = honest
-    other = setup(wide_model(seed=5), LIGERO, certify=False).vk  # same structure, other weights
+    other = setup(wide_model(seed=5), config, certify=False)  # same structure, other weights
     with pytest.raises(REJECTED):
-        verify_certificate(other, data)
+        verify_certificate(other.vk, data)
     with pytest.raises(REJECTED):
-        verify_certificate(vk, prove_certificate(setup(wide_model(seed=5), LIGERO,
-                                                        certify=False)))
+        verify_certificate(vk, prove_certificate(other))
 
 
-def test_certificate_for_the_same_weights_under_another_configuration_rejected():
-    raw = setup(wide_model(), RAW, certify=False)
-    raw3 = setup(wide_model(), {"k": 3, "pcs": "raw"}, certify=False)
+@pytest.mark.parametrize("other", ["profile", "field degree"])
+def test_certificate_for_the_same_weights_under_another_configuration_rejected(
+        config, other_profile, other):
+    """The key of the other profile, or of the raw commitment over the other profile's K."""
+    other_config = (profile_config(other_profile) if other == "profile"
+                    else raw_config(PROFILES[other_profile]["k"]))
+    pk = setup(wide_model(), config, certify=False)
+    pk_other = setup(wide_model(), other_config, certify=False)
     with pytest.raises(REJECTED):
-        verify_certificate(raw3.vk, prove_certificate(raw))
+        verify_certificate(pk_other.vk, prove_certificate(pk))
 
 
 # ---- committed weights outside their declared ranges ---------------------------------------
@@ -179,18 +205,19 @@ def const(cp, node_index: int, key: str):
 
 @pytest.mark.parametrize("node_index, key, value", [(0, "W", 128), (0, "W", -(2**40)),
                                                      (0, "b", 2**41), (1, "mult", -1)])
-def test_honest_prover_refuses_weights_outside_their_declared_range(node_index, key, value):
+def test_honest_prover_refuses_weights_outside_their_declared_range(config, node_index, key,
+                                                                    value):
     model = out_of_range_model(node_index, key, value)
     with pytest.raises(ProverError, match="outside its declared range"):
-        setup(model, RAW)
-    pk = setup(model, RAW, certify=False)
+        setup(model, config)
+    pk = setup(model, config, certify=False)
     with pytest.raises(ProverError, match="outside its declared range"):
         prove_certificate(pk)
 
 
-def test_wrapped_offsets_rejected():
+def test_wrapped_offsets_rejected(config):
     """W[0] = lo + 2^w: the cheating prover looks up u mod 2^w (in range) instead of u."""
-    pk = setup(out_of_range_model(0, "W", 128), LIGERO, certify=False)
+    pk = setup(out_of_range_model(0, "W", 128), config, certify=False)
 
     def edit(ints, cp):
         c = const(cp, 0, "W")
@@ -200,10 +227,10 @@ def test_wrapped_offsets_rejected():
         verify_certificate(pk.vk, forged(pk, edit))
 
 
-def test_wrong_multiplicities_rejected():
+def test_wrong_multiplicities_rejected(config):
     """The true offset (256, off the range8 table) with multiplicities that count a row of the
     table instead: the LogUp sums differ."""
-    pk = setup(out_of_range_model(0, "W", 128), LIGERO, certify=False)
+    pk = setup(out_of_range_model(0, "W", 128), config, certify=False)
 
     def edit(ints, cp):
         c = const(cp, 0, "W")
@@ -216,18 +243,18 @@ def test_wrong_multiplicities_rejected():
         verify_certificate(pk.vk, forged(pk, edit))
 
 
-def test_wrapped_limbs_rejected():
+def test_wrapped_limbs_rejected(config):
     """A 42-bit bias under a 41-bit declared range: limbs of u mod 2^41 recompose to another
     constant than the committed one."""
-    pk = setup(out_of_range_model(0, "b", 2**41 + 12345), LIGERO, certify=False)
+    pk = setup(out_of_range_model(0, "b", 2**41 + 12345), config, certify=False)
     with pytest.raises(VerificationError):
         verify_certificate(pk.vk, forged(pk, lambda ints, cp: None))
 
 
-def test_limb_out_of_its_range_rejected():
+def test_limb_out_of_its_range_rejected(config):
     """u = 2^41 written as limbs that recompose exactly (top limb 2 in a 1-bit limb): the top
     limb is off its range1 table, whatever multiplicities the prover commits."""
-    pk = setup(out_of_range_model(0, "b", 2**41 - 2**40), LIGERO, certify=False)
+    pk = setup(out_of_range_model(0, "b", 2**41 - 2**40), config, certify=False)
 
     def edit(ints, cp):
         c = const(cp, 0, "b")
@@ -244,30 +271,30 @@ def test_limb_out_of_its_range_rejected():
 
 
 @pytest.mark.parametrize("where", ["weight padding", "vector tail"])
-def test_nonzero_padding_of_the_committed_vector_rejected(where):
+def test_nonzero_padding_of_the_committed_vector_rejected(where, config):
     """A value in W's padding rows (a sum over the padded axis would add it) or in the packed
     vector's tail: the honest prover's zero-check fails, whatever the certificate says."""
-    pk = setup(wide_model(), RAW, certify=False)
+    pk = setup(wide_model(), config, certify=False)
     cp = certificate_plan(pk.vk.graph)
     vector = pk.model_vector(cp.plan).copy()
     w = const(cp, 0, "W")
     assert w.layout.shape == (6, 4) and w.layout.padded == (8, 4)
     slot = cp.model.slot(w.name)
     vector[slot.offset + 6 * 4 if where == "weight padding" else -1] = 7
-    commitment, data = pcs_prover(RAW).commit(vector)
-    pk.vk = VerifyingKey(pk.vk.graph, pk.vk.inputs, pk.vk.outputs, commitment, RAW)
+    commitment, data = pcs_prover(config).commit(vector)
+    pk.vk = VerifyingKey(pk.vk.graph, pk.vk.inputs, pk.vk.outputs, commitment, config)
     pk.prover_data[MODEL] = data
     pk.model_vector = lambda plan: vector
     with pytest.raises(VerificationError, match="padding"):
         verify_certificate(pk.vk, prove_certificate(pk))
 
 
-def test_finding_4_wrapping_accumulator_caught_by_the_certificate():
+def test_finding_4_wrapping_accumulator_caught_by_the_certificate(config):
     """The key declares W ∈ [-128, 127] and every tensor range derived from it: the structure
     validation passes. The committed W holds 2^45: x·W·mult reaches past 2^62 and wraps mod p
     in the requant relation. No honest certificate exists; a forged one is rejected."""
     model = out_of_range_model(0, "W", 2**45)
-    pk = setup(model, LIGERO, certify=False)
+    pk = setup(model, config, certify=False)
     validate_graph(pk.vk.graph, values=False)  # the key alone looks fine
     g = pk.model.graph
     h = infer_range(g.nodes[0], [g.tensors["x"]], exact=True)

@@ -1,9 +1,10 @@
 """Mutation fuzzing of every file parser (tests/fuzzing.py; long runs: scripts/fuzz_formats.py).
 
 Over 10^4 mutations of real proofs, verifying keys, proving keys and model files (two models,
-raw and Ligero commitments): each must parse or raise a TensorProofError subclass, with its
-address space capped 100 MiB above the process's; a sample of the proofs that parse is verified,
-which must raise a TensorProofError or accept only the original bytes.
+under the raw commitment and under each proof profile: Ligero over F_p^2, WHIR over F_p^3): each
+must parse or raise a TensorProofError subclass, with its address space capped 100 MiB above the
+process's; a sample of the proofs that parse is verified, which must raise a TensorProofError or
+accept only the original bytes.
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ from tensorproof.errors import ProofFormatError, TensorProofError
 from tensorproof.verifier.proof import Proof
 
 SEED = 20240913
-BUDGET = {"proof": 3500, "vk": 2500, "tpk": 2500, "tpm": 2500}
-"""Mutations per format (its systematic ones, then random ones; 11,000 in all)."""
+BUDGET = {"proof": 3500, "vk": 3500, "tpk": 2500, "tpm": 2500}
+"""Mutations per format (its systematic ones, then random ones; 12,000 in all)."""
 CHECK_EVERY = {"proof": 5}
 """Every 5th proof that parses is also verified."""
 

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from protocol.step_harness import build_plan, graph, node, spec
-from soundness.test_step_requant_tamper import LOOKUP_MISS, bump, lying_proof, rejects
+from soundness.lying_prover import LOOKUP_MISS, bump, rejects
 from tensorproof.field.params import P
 from tensorproof.ir.ranges import infer_range
 from tensorproof.verifier.layers.div_round import d_names, r_names, r_width, v_names, y_width
@@ -87,60 +87,60 @@ def g():
 E = (1, 2, 3)  # an entry of y (sample, row, column)
 
 
-def test_honest_proof_verifies(monkeypatch, g):
-    lie = lying_proof(monkeypatch, g, X)
+def test_honest_proof_verifies(lying, g):
+    lie = lying(g, X)
     assert np.array_equal(verify(lie.vk, lie.proof)["z"], lie.proof.outputs["z"])
 
 
-def test_changed_quotient_alone_rejected_by_relation(monkeypatch, g):
+def test_changed_quotient_alone_rejected_by_relation(lying, g):
     """y + 1 (and z + 1, y's limbs following): a·2^(s+1) + b ≠ 2yb + r."""
     def lie(plan, ints):
         ints["y"][E] += 1
         _set_limbs(ints, V, E, int(ints["y"][E]) - Y_LO)
         ints["z"] = ints["y"].reshape(2, -1).copy()
-    rejects(*_pair(lying_proof(monkeypatch, g, X, lie)), match=RELATION)
+    rejects(*_pair(lying(g, X, lie)), match=RELATION)
 
 
-def test_larger_quotient_with_negative_remainder_rejected_by_r_range(monkeypatch, g):
+def test_larger_quotient_with_negative_remainder_rejected_by_r_range(lying, g):
     """y + 1, r − 2b < 0, d + 2b (still in range): only r's limbs leave their tables."""
     def lie(plan, ints):
         _move_quotient(ints, E, +1)
         assert _value(ints, D, E) < 1 << 10 and ints[R[0]][E] < 0
-    rejects(*_pair(lying_proof(monkeypatch, g, X, lie)), match=LOOKUP_MISS)
+    rejects(*_pair(lying(g, X, lie)), match=LOOKUP_MISS)
 
 
-def test_smaller_quotient_with_large_remainder_rejected_by_d_range(monkeypatch, g):
+def test_smaller_quotient_with_large_remainder_rejected_by_d_range(lying, g):
     """y − 1, r + 2b ≤ 4b − 1 (still in r's range), d − 2b < 0: r > 2b − 1 shows in d."""
     def lie(plan, ints):
         _move_quotient(ints, E, -1)
         assert _value(ints, R, E) < 1 << 10 and ints[D[0]][E] < 0
-    rejects(*_pair(lying_proof(monkeypatch, g, X, lie)), match=LOOKUP_MISS)
+    rejects(*_pair(lying(g, X, lie)), match=LOOKUP_MISS)
 
 
-def test_changed_remainder_rejected(monkeypatch, g):
+def test_changed_remainder_rejected(lying, g):
     def lie(plan, ints):
         ints[R[0]][E] ^= 1
-    rejects(*_pair(lying_proof(monkeypatch, g, X, lie)), match=RELATION)
+    rejects(*_pair(lying(g, X, lie)), match=RELATION)
 
 
-def test_changed_slack_rejected(monkeypatch, g):
+def test_changed_slack_rejected(lying, g):
     """d no longer 2b − 1 − r (both limbs stay in range)."""
     def lie(plan, ints):
         ints[D[0]][E] ^= 1
-    rejects(*_pair(lying_proof(monkeypatch, g, X, lie)), match=RELATION)
+    rejects(*_pair(lying(g, X, lie)), match=RELATION)
 
 
-def test_remainder_and_slack_shifted_together_rejected(monkeypatch, g):
+def test_remainder_and_slack_shifted_together_rejected(lying, g):
     """r + 1 and d − 1 keep R2 but break R1."""
     def lie(plan, ints):
         e = tuple(int(i) for i in np.argwhere((ints[D[0]] > 0) & (ints[R[0]] < 255))[0])
         ints[R[0]][e] += 1
         ints[D[0]][e] -= 1
-    rejects(*_pair(lying_proof(monkeypatch, g, X, lie)), match=RELATION)
+    rejects(*_pair(lying(g, X, lie)), match=RELATION)
 
 
 @pytest.mark.parametrize("names", ["r", "d", "v"])
-def test_out_of_range_limb_rejected(monkeypatch, g, names):
+def test_out_of_range_limb_rejected(lying, g, names):
     """Limb 0 + 2^8, limb 1 − 1: the same value, but limb 0 leaves [0, 2^8)."""
     limbs = {"r": R, "d": D, "v": V}[names]
 
@@ -148,24 +148,24 @@ def test_out_of_range_limb_rejected(monkeypatch, g, names):
         e = tuple(int(i) for i in np.argwhere(ints[limbs[1]] >= 1)[0])
         ints[limbs[0]][e] += 1 << LIMB_BITS
         ints[limbs[1]][e] -= 1
-    rejects(*_pair(lying_proof(monkeypatch, g, X, lie)), match=LOOKUP_MISS)
+    rejects(*_pair(lying(g, X, lie)), match=LOOKUP_MISS)
 
 
-def test_nonzero_padding_of_quotient_rejected(monkeypatch, g):
+def test_nonzero_padding_of_quotient_rejected(lying, g):
     """y's padding is invisible to the lookups and to the flattening gather: the step's own
     zero-padding term must catch it."""
     def pad(plan, tables):
         tables["y"][plan.tensors["y"].layout.size - 1] = 7  # (sample 1, row 3 of 4, col 7 of 8)
-    rejects(*_pair(lying_proof(monkeypatch, g, X, tables_fn=pad)), match=RELATION)
+    rejects(*_pair(lying(g, X, tables_fn=pad)), match=RELATION)
 
 
-def test_changed_first_sumcheck_message_rejected(monkeypatch, g):
-    lie = lying_proof(monkeypatch, g, X)
+def test_changed_first_sumcheck_message_rejected(lying, g):
+    lie = lying(g, X)
     rejects(lie.vk, bump(lie, lie.find(f"{STEP}:sumcheck/round")[0], 1), match="sumcheck")
 
 
-def test_changed_last_sumcheck_message_rejected(monkeypatch, g):
-    lie = lying_proof(monkeypatch, g, X)
+def test_changed_last_sumcheck_message_rejected(lying, g):
+    lie = lying(g, X)
     rejects(lie.vk, bump(lie, lie.find(f"{STEP}:sumcheck/round")[-1], 3))
 
 
@@ -173,22 +173,22 @@ FINALS = ["a", "b", "y", *R, *D, *V]
 
 
 @pytest.mark.parametrize("element, what", list(enumerate(FINALS)))
-def test_changed_final_value_rejected(monkeypatch, g, element, what):
-    lie = lying_proof(monkeypatch, g, X)
+def test_changed_final_value_rejected(lying, g, element, what, elem):
+    lie = lying(g, X)
     (finals,) = lie.find(f"{STEP}:finals")
-    assert finals.end - finals.start == len(FINALS) * 16
+    assert finals.end - finals.start == len(FINALS) * elem
     rejects(lie.vk, bump(lie, finals, element), match=FINAL_CHECK)
 
 
-def test_truncated_finals_rejected(monkeypatch, g):
-    lie = lying_proof(monkeypatch, g, X)
+def test_truncated_finals_rejected(lying, g):
+    lie = lying(g, X)
     (finals,) = lie.find(f"{STEP}:finals")
     rejects(lie.vk, replace(lie.proof, stream=lie.proof.stream[: finals.end - 8]),
             match="truncated")
 
 
-def test_trailing_bytes_rejected(monkeypatch, g):
-    lie = lying_proof(monkeypatch, g, X)
+def test_trailing_bytes_rejected(lying, g):
+    lie = lying(g, X)
     rejects(lie.vk, replace(lie.proof, stream=lie.proof.stream + bytes(8)), match="trailing")
 
 
@@ -206,7 +206,7 @@ def model_b(a_range):
 
 
 @pytest.mark.parametrize("a_range, mode", [((-1000, 1000), "limbs"), ((0, 100), "direct")])
-def test_fraction_quotient_rejected_by_y_range(monkeypatch, a_range, mode):
+def test_fraction_quotient_rejected_by_y_range(lying, a_range, mode):
     """r + 1, d − 1 (both in range) and y = (2a + b − r − 1)/(2b) in the field — R1 and R2 hold,
     but y is no small integer: y's range lookup (its limbs, or y itself) misses. The requant
     reading y is left honest, so its lookups all hit."""
@@ -230,7 +230,7 @@ def test_fraction_quotient_rejected_by_y_range(monkeypatch, a_range, mode):
             rest = (y - lo - sum(int(ints[n][e]) << (LIMB_BITS * j)
                                  for j, n in enumerate(v) if j)) % P
             ints[v[0]][e] = rest - P if rest > P // 2 else rest
-    rejects(*_pair(lying_proof(monkeypatch, g, xs, lie)), match=LOOKUP_MISS)
+    rejects(*_pair(lying(g, xs, lie)), match=LOOKUP_MISS)
 
 
 def _pair(lie) -> tuple:

@@ -10,14 +10,11 @@ import numpy as np
 import pytest
 
 from protocol.step_harness import graph, node, spec
-from soundness.test_step_requant_tamper import bump, lying_proof, rejects
+from soundness.lying_prover import LOOKUP_MISS, bump, rejects
 from tensorproof.verifier.layers.max_reduce import valid_mask
 from tensorproof.verifier.layout import Layout
 from tensorproof.verifier.names import Internal
 from tensorproof.verifier.verify import verify
-
-LOOKUP_MISS = "not in its table"
-"""The combined LogUp's message when some looked-up row is missing from its table."""
 
 STEP = "1:max_reduce"  # steps: 0 window gather, 1 max_reduce, 2 flatten
 E = (1, 1, 0, 2)  # sample 1, channel 1, output (0, 2): its window overlaps the padding
@@ -61,8 +58,8 @@ def window(plan, ints) -> np.ndarray:
     return ints[plan.steps[1].inputs[0]][E][valid(plan)[E[1:]]]
 
 
-def test_honest_proof_verifies(monkeypatch, g):
-    lie = lying_proof(monkeypatch, g, X)
+def test_honest_proof_verifies(lying, g):
+    lie = lying(g, X)
     verify(lie.vk, lie.proof)
 
 
@@ -73,32 +70,32 @@ def test_window_overlaps_padding():
     assert 0 < valid(plan)[E[1:]].sum() < 9
 
 
-def test_y_above_every_window_element_rejected(monkeypatch, g):
+def test_y_above_every_window_element_rejected(lying, g):
     def lie(plan, ints):
         set_y(plan, ints, ints["y"][E] + 1)  # all gaps ≥ 1: in range, but none is 0
-    lie_ = lying_proof(monkeypatch, g, X, lie)
+    lie_ = lying(g, X, lie)
     rejects(lie_.vk, lie_.proof, match="max_reduce")
 
 
-def test_y_below_some_window_element_rejected(monkeypatch, g):
+def test_y_below_some_window_element_rejected(lying, g):
     def lie(plan, ints):
         w = np.sort(window(plan, ints))
         assert w[-1] > w[0]
         set_y(plan, ints, w[w < w[-1]][-1])  # the second largest value: one gap is negative
-    lie_ = lying_proof(monkeypatch, g, X, lie)
+    lie_ = lying(g, X, lie)
     rejects(lie_.vk, lie_.proof, match=LOOKUP_MISS)
 
 
-def test_padding_zero_as_maximum_rejected(monkeypatch, g):
+def test_padding_zero_as_maximum_rejected(lying, g):
     """All inputs negative: claiming the image padding's 0 as the max of a border window."""
     def lie(plan, ints):
         assert window(plan, ints).max() < 0
         set_y(plan, ints, 0)
-    lie_ = lying_proof(monkeypatch, g, X_NEG, lie)
+    lie_ = lying(g, X_NEG, lie)
     rejects(lie_.vk, lie_.proof, match="max_reduce")
 
 
-def test_padding_counted_as_window_entry_rejected(monkeypatch, g):
+def test_padding_counted_as_window_entry_rejected(lying, g):
     """As above, but d is made 0 on one image-padding entry as if it could win; d also stays
     zero where the max would be: rejected by d = V·(y − x)."""
     def lie(plan, ints):
@@ -107,48 +104,48 @@ def test_padding_counted_as_window_entry_rejected(monkeypatch, g):
         ints[Internal("y", "d")][E + (invalid,)] = 0
         u = np.flatnonzero(valid(plan)[E[1:]])[0]
         ints[Internal("y", "d")][E + (u,)] = 0
-    lie_ = lying_proof(monkeypatch, g, X_NEG, lie)
+    lie_ = lying(g, X_NEG, lie)
     rejects(lie_.vk, lie_.proof, match="max_reduce")
 
 
-def test_changed_gap_rejected(monkeypatch, g):
+def test_changed_gap_rejected(lying, g):
     def lie(plan, ints):
         ints[Internal("y", "d")][E + (4,)] += 1
-    lie_ = lying_proof(monkeypatch, g, X, lie)
+    lie_ = lying(g, X, lie)
     rejects(lie_.vk, lie_.proof, match="max_reduce")
 
 
-def test_nonzero_gap_on_image_padding_rejected(monkeypatch, g):
+def test_nonzero_gap_on_image_padding_rejected(lying, g):
     def lie(plan, ints):
         invalid = np.flatnonzero(~valid(plan)[E[1:]])[0]
         ints[Internal("y", "d")][E + (invalid,)] = 3
-    lie_ = lying_proof(monkeypatch, g, X, lie)
+    lie_ = lying(g, X, lie)
     rejects(lie_.vk, lie_.proof, match="max_reduce")
 
 
-def test_nonzero_padding_of_output_rejected(monkeypatch, g):
+def test_nonzero_padding_of_output_rejected(lying, g):
     def pad(plan, tables):
         tables["y"][3] = 5  # sample 0, channel 0, row 0, column 3 of 4: padding
-    lie_ = lying_proof(monkeypatch, g, X, tables_fn=pad)
+    lie_ = lying(g, X, tables_fn=pad)
     rejects(lie_.vk, lie_.proof, match="max_reduce")
 
 
-def test_changed_opening_rejected(monkeypatch, g):
-    lie = lying_proof(monkeypatch, g, X)
+def test_changed_opening_rejected(lying, g):
+    lie = lying(g, X)
     for element in (0, 1):  # x~(ρ), d~(ρ)
         rejects(lie.vk, bump(lie, lie.find(f"{STEP}:opening")[0], element), match="max_reduce")
 
 
-def test_changed_sumcheck_message_rejected(monkeypatch, g):
-    lie = lying_proof(monkeypatch, g, X)
+def test_changed_sumcheck_message_rejected(lying, g):
+    lie = lying(g, X)
     rounds = lie.find(f"{STEP}:sumcheck/round")
     rejects(lie.vk, bump(lie, rounds[0], 5), match="sumcheck")
     rejects(lie.vk, bump(lie, rounds[-1], 0))
 
 
 @pytest.mark.parametrize("element", [0, 4, 8, 9], ids=["d_u0", "d_u4", "d_u8", "y"])
-def test_changed_final_value_rejected(monkeypatch, g, element):
-    lie = lying_proof(monkeypatch, g, X)
+def test_changed_final_value_rejected(lying, g, element, elem):
+    lie = lying(g, X)
     (finals,) = lie.find(f"{STEP}:finals")
-    assert finals.end - finals.start == 10 * 16  # d at the 9 window positions, y
+    assert finals.end - finals.start == 10 * elem  # d at the 9 window positions, y
     rejects(lie.vk, bump(lie, finals, element), match="max_reduce")

@@ -1,134 +1,22 @@
 """Named tamper suite of the requant step, through the real prove/verify drivers: a lying prover
 commits wrong advice (q, remainder limbs, y, y's padding) — with multiplicities counting only
 the rows that are in the tables, as a cheater would — or a proof message is changed. Every case
-must end in VerificationError or ProofFormatError, never another exception.
-
-The lying-prover helpers (`lying_proof`, `bump`, `rejects`) are shared by the lookup and
-max_reduce tamper suites.
+must end in VerificationError or ProofFormatError, never another exception. Each case runs
+over the K of each proof profile (conftest.py: ``lying``, the lying prover of lying_prover.py).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
-from protocol.step_harness import RAW_CONFIG, build_plan, compiled, graph, node, spec
-from tensorproof.errors import ProofFormatError, VerificationError
-from tensorproof.field.params import P
-from tensorproof.field.vec import to_signed
-from tensorproof.prover import prove as prove_mod
-from tensorproof.prover.lookups import witness_columns
-from tensorproof.prover.model import setup
-from tensorproof.transcript import ProverTranscript
+from protocol.step_harness import build_plan, graph, node, spec
+from soundness.lying_prover import LOOKUP_MISS, Lie, bump, rejects
 from tensorproof.verifier.layers.requant import LIMB_BITS, limb_widths
-from tensorproof.verifier.lookups import MULT as MULT_TENSOR
-from tensorproof.verifier.lookups import combined_table
 from tensorproof.verifier.names import Internal
 from tensorproof.verifier.verify import verify
-
-LOOKUP_MISS = "not in its table"
-"""The combined LogUp's message when some looked-up row is missing from its table."""
-
-# ---- a lying prover ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Message:
-    label: str
-    start: int
-    end: int
-
-
-class _Recording(ProverTranscript):
-    """ProverTranscript remembering every message's label and byte range (the last one made)."""
-
-    last: _Recording | None = None
-
-    def __init__(self, domain: bytes):
-        super().__init__(domain)
-        self.messages: list[Message] = []
-        self._n = 0
-        _Recording.last = self
-
-    def send_bytes(self, label: str, data: bytes) -> None:
-        self.messages.append(Message(label, self._n, self._n + len(data)))
-        self._n += len(data)
-        super().send_bytes(label, data)
-
-
-@dataclass(frozen=True)
-class Lie:
-    vk: object
-    proof: object
-    messages: list[Message]
-
-    def find(self, fragment: str) -> list[Message]:
-        found = [m for m in self.messages if fragment in m.label]
-        assert found, f"no message labelled *{fragment}*"
-        return found
-
-
-def _row_keys(cols) -> np.ndarray:
-    return np.ascontiguousarray(np.stack(cols, axis=1)).view(np.dtype((np.void, 24))).ravel()
-
-
-def loose_multiplicities(plan, tables) -> dict[str, np.ndarray]:
-    """Multiplicities of the rows that are in their tables; the others are left out (a cheater
-    cannot count them anywhere)."""
-    if not plan.lookup_uses:
-        return {}
-    *cols, selector = witness_columns(plan, tables, plan.lookup_uses)
-    rows = _row_keys([to_signed(c)[selector.astype(bool)] for c in cols])
-    table = _row_keys(combined_table(plan.lookup_uses))
-    uniq, first = np.unique(table, return_index=True)
-    pos = np.searchsorted(uniq, rows).clip(0, len(uniq) - 1)
-    found = uniq[pos] == rows
-    return {MULT_TENSOR: np.bincount(first[pos[found]], minlength=len(table)).astype(np.int64)}
-
-
-def lying_proof(monkeypatch, g, inputs, ints_fn=None, tables_fn=None) -> Lie:
-    """Prove with the real driver after ints_fn(plan, ints) changed the witness and
-    tables_fn(plan, tables) the padded tables (both in place; tables_fn must be idempotent)."""
-    real_witness, real_padded = prove_mod.witness, prove_mod._padded_all
-
-    def padded_all(plan, ints):
-        tables = real_padded(plan, ints)
-        if tables_fn:
-            tables_fn(plan, tables)
-        return tables
-
-    def witness(plan, inputs_, consts):
-        ints = real_witness(plan, inputs_, consts)
-        if ints_fn:
-            ints_fn(plan, ints)
-        ints.update(loose_multiplicities(plan, padded_all(plan, ints)))
-        return ints
-
-    monkeypatch.setattr(prove_mod, "witness", witness)
-    monkeypatch.setattr(prove_mod, "_padded_all", padded_all)
-    monkeypatch.setattr(prove_mod, "multiplicities", lambda plan, t, uses: {})
-    monkeypatch.setattr(prove_mod, "ProverTranscript", _Recording)
-    pk = setup(compiled(g), dict(RAW_CONFIG))
-    proof = prove_mod.prove(pk, inputs)
-    return Lie(pk.vk, proof, _Recording.last.messages)
-
-
-def bump(lie: Lie, message: Message, element: int = 0, k: int = 2):
-    """The proof with K element `element` of `message` plus 1 (still canonical)."""
-    stream = bytearray(lie.proof.stream)
-    pos = message.start + 8 * k * element
-    assert pos + 8 <= message.end
-    v = (int.from_bytes(stream[pos:pos + 8], "big") + 1) % P
-    stream[pos:pos + 8] = v.to_bytes(8, "big")
-    return replace(lie.proof, stream=bytes(stream))
-
-
-def rejects(vk, proof, match: str | None = None) -> None:
-    with pytest.raises((VerificationError, ProofFormatError), match=match):
-        verify(vk, proof)
-
 
 # ---- the statement: x → requant (shift 20: limbs of LIMB_BITS and fewer bits) → y → flatten → z
 
@@ -171,26 +59,26 @@ def model():
     return g, build_plan(g, 2)
 
 
-def test_honest_proof_verifies(monkeypatch, model):
-    lie = lying_proof(monkeypatch, model[0], X)
+def test_honest_proof_verifies(lying, model):
+    lie = lying(model[0], X)
     assert np.array_equal(verify(lie.vk, lie.proof)["z"], lie.proof.outputs["z"])
 
 
-def test_changed_quotient_rejected_by_clamp_lookup(monkeypatch, model):
+def test_changed_quotient_rejected_by_clamp_lookup(lying, model):
     def lie(plan, ints):
         ints[Internal("y", "q")][_entry(ints, clamped=False)] += 1
-    rejects(*astuple(lying_proof(monkeypatch, model[0], X, lie)), match=LOOKUP_MISS)
+    rejects(*astuple(lying(model[0], X, lie)), match=LOOKUP_MISS)
 
 
-def test_changed_quotient_in_clamped_region_rejected_by_relation(monkeypatch, model):
+def test_changed_quotient_in_clamped_region_rejected_by_relation(lying, model):
     def lie(plan, ints):
         e = _entry(ints, clamped=True)
         q = ints[Internal("y", "q")]
         q[e] += 1 if q[e] > HI else -1  # (q ± 1, y) stays in the table
-    rejects(*astuple(lying_proof(monkeypatch, model[0], X, lie)), match="requant")
+    rejects(*astuple(lying(model[0], X, lie)), match="requant")
 
 
-def test_consistent_lie_with_borrowed_remainder_rejected(monkeypatch, model):
+def test_consistent_lie_with_borrowed_remainder_rejected(lying, model):
     """q + 1 and y + 1 (a table row), remainder r − 2^s: the relation holds, the top limb
     goes negative and leaves its TOP_W-bit range."""
     def lie(plan, ints):
@@ -198,59 +86,59 @@ def test_consistent_lie_with_borrowed_remainder_rejected(monkeypatch, model):
         ints[Internal("y", "q")][e] += 1
         shift_y(ints, e, 1)
         ints[TOP][e] -= 1 << TOP_W
-    rejects(*astuple(lying_proof(monkeypatch, model[0], X, lie)),
+    rejects(*astuple(lying(model[0], X, lie)),
             match=LOOKUP_MISS)
 
 
-def test_remainder_of_at_least_two_to_the_shift_rejected(monkeypatch, model):
+def test_remainder_of_at_least_two_to_the_shift_rejected(lying, model):
     """q − 1, y − 1, r + 2^s: the relation holds, r ≥ 2^s shows in the upper limb."""
     def lie(plan, ints):
         e = _entry(ints, clamped=False)
         ints[Internal("y", "q")][e] -= 1
         shift_y(ints, e, -1)
         ints[TOP][e] += 1 << TOP_W
-    rejects(*astuple(lying_proof(monkeypatch, model[0], X, lie)),
+    rejects(*astuple(lying(model[0], X, lie)),
             match=LOOKUP_MISS)
 
 
-def test_out_of_range_remainder_limb_rejected(monkeypatch, model):
+def test_out_of_range_remainder_limb_rejected(lying, model):
     """r0 + 2^LIMB_BITS, r1 − 1: same remainder, but the low limb leaves [0, 2^LIMB_BITS)."""
     def lie(plan, ints):
         e = _entry(ints, clamped=False, need_r1=True)
         ints[Internal("y", "r", 0)][e] += 1 << LIMB_BITS
         ints[Internal("y", "r", 1)][e] -= 1
-    rejects(*astuple(lying_proof(monkeypatch, model[0], X, lie)),
+    rejects(*astuple(lying(model[0], X, lie)),
             match=LOOKUP_MISS)
 
 
-def test_changed_remainder_rejected(monkeypatch, model):
+def test_changed_remainder_rejected(lying, model):
     def lie(plan, ints):
         ints[Internal("y", "r", 0)][_entry(ints, clamped=False)] ^= 1
-    rejects(*astuple(lying_proof(monkeypatch, model[0], X, lie)), match="requant")
+    rejects(*astuple(lying(model[0], X, lie)), match="requant")
 
 
-def test_changed_output_rejected(monkeypatch, model):
+def test_changed_output_rejected(lying, model):
     def lie(plan, ints):
         shift_y(ints, _entry(ints, clamped=False), 1)
-    rejects(*astuple(lying_proof(monkeypatch, model[0], X, lie)), match=LOOKUP_MISS)
+    rejects(*astuple(lying(model[0], X, lie)), match=LOOKUP_MISS)
 
 
-def test_nonzero_padding_of_output_rejected(monkeypatch, model):
+def test_nonzero_padding_of_output_rejected(lying, model):
     """y's padding is invisible to the lookup and to the flattening gather: the step's own
     zero-padding term must catch it."""
     def pad(plan, tables):
         layout = plan.tensors["y"].layout
         tables["y"][layout.size - 1] = 7  # (batch 1, channel 3 of 4, entry 7 of 8): padding
-    rejects(*astuple(lying_proof(monkeypatch, model[0], X, tables_fn=pad)), match="requant")
+    rejects(*astuple(lying(model[0], X, tables_fn=pad)), match="requant")
 
 
-def test_changed_first_sumcheck_message_rejected(monkeypatch, model):
-    lie = lying_proof(monkeypatch, model[0], X)
+def test_changed_first_sumcheck_message_rejected(lying, model):
+    lie = lying(model[0], X)
     rejects(lie.vk, bump(lie, lie.find("0:requant:sumcheck/round")[0], 1), match="sumcheck")
 
 
-def test_changed_last_sumcheck_message_rejected(monkeypatch, model):
-    lie = lying_proof(monkeypatch, model[0], X)
+def test_changed_last_sumcheck_message_rejected(lying, model):
+    lie = lying(model[0], X)
     rejects(lie.vk, bump(lie, lie.find("0:requant:sumcheck/round")[-1], 3))
 
 
@@ -258,15 +146,15 @@ FINALS = ["x", "mult", "q", *LIMBS, "y"]
 
 
 @pytest.mark.parametrize("element, what", list(enumerate(FINALS)))
-def test_changed_final_value_rejected(monkeypatch, model, element, what):
-    lie = lying_proof(monkeypatch, model[0], X)
+def test_changed_final_value_rejected(lying, model, element, what, elem):
+    lie = lying(model[0], X)
     (finals,) = lie.find("0:requant:finals")
-    assert finals.end - finals.start == len(FINALS) * 16
+    assert finals.end - finals.start == len(FINALS) * elem
     rejects(lie.vk, bump(lie, finals, element), match="requant")
 
 
-def test_truncated_finals_rejected(monkeypatch, model):
-    lie = lying_proof(monkeypatch, model[0], X)
+def test_truncated_finals_rejected(lying, model):
+    lie = lying(model[0], X)
     (finals,) = lie.find("0:requant:finals")
     rejects(lie.vk, replace(lie.proof, stream=lie.proof.stream[: finals.end - 8]))
 
@@ -291,12 +179,12 @@ def wide_model():
     return graph(["x"], ["z"], specs, nodes)
 
 
-def test_range_mode_honest_proof_verifies(monkeypatch):
-    lie = lying_proof(monkeypatch, wide_model(), X)
+def test_range_mode_honest_proof_verifies(lying):
+    lie = lying(wide_model(), X)
     assert np.array_equal(verify(lie.vk, lie.proof)["z"], lie.proof.outputs["z"])
 
 
-def test_range_mode_output_above_hi_rejected(monkeypatch):
+def test_range_mode_output_above_hi_rejected(lying):
     """y = hi + 1 with the remainder and the bound limbs re-derived so that every linear
     identity holds: h = hi − y = −1 (and the remainder) leave their limb ranges."""
     def lie(plan, ints):
@@ -312,20 +200,20 @@ def test_range_mode_output_above_hi_rejected(monkeypatch):
         for j in range(n):
             ints[Internal("y", "g", j)][e] = (g >> (8 * j)) & 0xFF if j < n - 1 else g >> (8 * j)
             ints[Internal("y", "h", j)][e] = (h >> (8 * j)) & 0xFF if j < n - 1 else h >> (8 * j)
-    rejects(*astuple(lying_proof(monkeypatch, wide_model(), X, lie)), match=LOOKUP_MISS)
+    rejects(*astuple(lying(wide_model(), X, lie)), match=LOOKUP_MISS)
 
 
-def test_range_mode_changed_bound_limb_rejected(monkeypatch):
+def test_range_mode_changed_bound_limb_rejected(lying):
     """g_0 + 1 without changing y: the λ²-relation y − lo = Σ 2^8j g_j fails."""
     def lie(plan, ints):
         ints[Internal("y", "g", 0)][0, 0, 0] ^= 1
-    rejects(*astuple(lying_proof(monkeypatch, wide_model(), X, lie)), match="requant")
+    rejects(*astuple(lying(wide_model(), X, lie)), match="requant")
 
 
-def test_range_mode_changed_output_rejected(monkeypatch):
+def test_range_mode_changed_output_rejected(lying):
     def lie(plan, ints):
         shift_y(ints, (0, 1, 2), 1)
-    rejects(*astuple(lying_proof(monkeypatch, wide_model(), X, lie)), match="requant")
+    rejects(*astuple(lying(wide_model(), X, lie)), match="requant")
 
 
 def saturating_model():
@@ -340,13 +228,13 @@ def _saturated_entry(ints):
     return tuple(int(i) for i in np.argwhere(ints["y"] == -1000)[0])
 
 
-def test_range_mode_saturating_honest_proof_verifies(monkeypatch):
-    lie = lying_proof(monkeypatch, saturating_model(), X)
+def test_range_mode_saturating_honest_proof_verifies(lying):
+    lie = lying(saturating_model(), X)
     assert (lie.proof.outputs["z"] == -1000).any()
     assert np.array_equal(verify(lie.vk, lie.proof)["z"], lie.proof.outputs["z"])
 
 
-def test_range_mode_unclamped_output_rejected(monkeypatch):
+def test_range_mode_unclamped_output_rejected(lying):
     """Where the clamp binds, claim y = q (< lo) with u⁻ = 0: g = y − lo < 0 leaves its range."""
     def lie(plan, ints):
         e = _saturated_entry(ints)
@@ -355,10 +243,10 @@ def test_range_mode_unclamped_output_rejected(monkeypatch):
         shift_y(ints, e, -u)
         for j in range(n):
             ints[Internal("y", "n", j)][e] = 0
-    rejects(*astuple(lying_proof(monkeypatch, saturating_model(), X, lie)))
+    rejects(*astuple(lying(saturating_model(), X, lie)))
 
 
-def test_range_mode_clamp_to_wrong_bound_rejected(monkeypatch):
+def test_range_mode_clamp_to_wrong_bound_rejected(lying):
     """Where the clamp binds, claim y = lo + 1 with u⁻ one larger: every linear identity and
     range holds, but u⁻·(y − lo) = u⁻ ≠ 0."""
     def lie(plan, ints):
@@ -370,4 +258,4 @@ def test_range_mode_clamp_to_wrong_bound_rejected(monkeypatch):
         # q = y + u⁺ − u⁻ unchanged (the low limb has room, asserted)
         ints[Internal("y", "n", 0)][e] += 1
         assert ints[Internal("y", "n", 0)][e] < 256
-    rejects(*astuple(lying_proof(monkeypatch, saturating_model(), X, lie)), match="requant")
+    rejects(*astuple(lying(saturating_model(), X, lie)), match="requant")

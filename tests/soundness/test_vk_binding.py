@@ -1,7 +1,8 @@
 """Issue 9, finding 3: the model id binds every field of the verifying key, and the key file is
 checksummed. An attacker edits a key (the output scale, an ONNX name, a range, a table, the
 configuration …) and, to get past the checksum, recomputes it: every such key either fails to
-load or has another model id, so that the original proof no longer verifies against it."""
+load or has another model id, so that the original proof no longer verifies against it. Every
+case runs with the key of each proof profile (conftest.py)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import pytest
 from onnx import helper
 
 from helpers_models import make_model
-from protocol.step_harness import RAW_CONFIG, compiled, graph, node, spec
+from protocol.step_harness import compiled, graph, node, spec
 from tensorproof import api
 from tensorproof.errors import ProofFormatError, TensorProofError, VerificationError
 from tensorproof.ir.model import CompiledModel, OutputQuant
@@ -21,13 +22,16 @@ from tensorproof.prover.model import setup
 from tensorproof.verifier.keys import VerifyingKey, decode_vk_file, encode_vk_file
 from tensorproof.verifier.verify import verify
 
-RNG = np.random.default_rng(4)
+WEAK = {"ligero": {"queries": 20}, "whir": {"security": 80}}
+"""Per commitment scheme: parameters below the required security level."""
+HUGE = {"ligero": {"blowup": 1 << 20}, "whir": {"log_inv_rate": 40}}
+"""Per commitment scheme: a code rate that would make the verifier's domains huge."""
 
 
-def _model() -> bytes:
+def _model(rng) -> bytes:
     """Conv → Relu → MaxPool → Flatten → Gemm → Sigmoid: requant, clamp, lookup and pooling."""
-    w = RNG.normal(size=(2, 1, 3, 3)).astype(np.float32)
-    fc = RNG.normal(size=(3, 18)).astype(np.float32)
+    w = rng.normal(size=(2, 1, 3, 3)).astype(np.float32)
+    fc = rng.normal(size=(3, 18)).astype(np.float32)
     nodes = [helper.make_node("Conv", ["x", "w"], ["c"], pads=[1, 1, 1, 1]),
              helper.make_node("Relu", ["c"], ["r"]),
              helper.make_node("MaxPool", ["r"], ["p"], kernel_shape=[2, 2], strides=[2, 2]),
@@ -35,13 +39,15 @@ def _model() -> bytes:
              helper.make_node("Gemm", ["f", "fc", "fb"], ["g"], transB=1),
              helper.make_node("Sigmoid", ["g"], ["y"])]
     return make_model(nodes, {"x": ["N", 1, 6, 6]}, {"y": ["N", 3]},
-                      {"w": w, "fc": fc, "fb": RNG.normal(size=3).astype(np.float32)})
+                      {"w": w, "fc": fc, "fb": rng.normal(size=3).astype(np.float32)})
 
 
 @pytest.fixture(scope="module")
-def signed():
-    x = RNG.normal(size=(16, 1, 6, 6))
-    pk = api.setup(api.compile(_model(), x))
+def signed(profile):
+    rng = np.random.default_rng(4)
+    model = _model(rng)
+    x = rng.normal(size=(16, 1, 6, 6))
+    pk = api.setup(api.compile(model, x), profile)
     proof = api.prove(pk, x[:2])
     blob = pk.vk.to_bytes()
     return blob, proof
@@ -156,11 +162,12 @@ def test_changed_certificate_is_rejected(signed):
 
 
 def test_weak_commitment_parameters_are_refused(signed):
-    """A key author cannot lower the query count (and so the security level) of the openings."""
+    """A key author cannot lower the security level of the openings (Ligero: its query count;
+    WHIR: its declared level, from which it derives its query counts)."""
     blob, _ = signed
     doc = json.loads(decode_vk_file(blob)[0])
-    doc["config"]["queries"] = 20
-    with pytest.raises(ProofFormatError, match="bits of security"):
+    doc["config"].update(WEAK[doc["config"]["pcs"]])
+    with pytest.raises(ProofFormatError, match="security"):
         VerifyingKey.from_bytes(_resealed(blob, doc))
 
 
@@ -194,7 +201,8 @@ def _set(path, value):
     ("NaN attribute", _set(("graph", "nodes", 0, "attrs", "note"), float("nan")), "NaN"),
     ("infinite attribute", _set(("graph", "nodes", 1, "attrs", "note"), float("inf")),
      "Infinity"),
-    ("huge blowup", _set(("config", "blowup"), 1 << 20), "exceed"),
+    ("huge code rate", lambda d: d["config"].update(HUGE[d["config"]["pcs"]]),
+     "exceed|log_inv_rate"),
     ("negative output scale", _set(("outputs", 0, "scale"), -1.0), "scale"),
     ("zero input scale", _set(("inputs", 0, "scale"), 0.0), "scale"),
     ("input bits too narrow", _set(("inputs", 0, "bits"), 2), "bits"),
@@ -208,15 +216,15 @@ def test_crafted_key_is_refused_with_one_line(signed, name, edit, match):
     assert "\n" not in str(e.value)
 
 
-def test_two_outputs_reported_under_one_onnx_name_are_refused():
+def test_two_outputs_reported_under_one_onnx_name_are_refused(config):
     """api.verify reports values by ONNX name: two outputs under one name would hide one."""
     specs = [spec("x", (4,), -20, 20), spec("g", (3,), -400, 400), spec("h", (3,), 0, 127)]
     nodes = [node("linear", ["x"], "g", {"W": np.eye(4, 3, dtype=np.int64), "b": [0, 0, 0]}),
              node("requant", ["g"], "h", {"mult": [16]}, shift=4, lo=0, hi=127, axis=-1)]
     model = compiled(graph(["x"], ["g", "h"], specs, nodes))
     outs = tuple(OutputQuant(q.name, "y", q.shape, q.scale) for q in model.outputs)
-    pk = setup(CompiledModel(model.graph, model.inputs, outs), dict(RAW_CONFIG))
+    pk = setup(CompiledModel(model.graph, model.inputs, outs), dict(config))
     with pytest.raises(ProofFormatError, match="one ONNX name"):
         VerifyingKey.from_bytes(pk.vk.to_bytes())
-    good = setup(model, dict(RAW_CONFIG))
+    good = setup(model, dict(config))
     assert len(VerifyingKey.from_bytes(good.vk.to_bytes()).outputs) == 2

@@ -1,0 +1,122 @@
+"""A lying prover for the model-level tamper suites (requant, lookup, max_reduce, div_round,
+adversarial names): the real prove driver, run on a witness (or padded tables) the test changed,
+with multiplicities counting only the rows that are in their tables, as a cheater would. The
+proof it makes is then tampered with (``bump``) or verified as is; ``rejects`` expects the
+verifier to refuse it.
+
+conftest.py's ``lying`` fixture binds it to a profile's K (raw commitment).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pytest
+
+from protocol.step_harness import Message, compiled, raw_config
+from tensorproof.errors import ProofFormatError, VerificationError
+from tensorproof.field.encoding import F_BYTES, k_bytes
+from tensorproof.field.params import P
+from tensorproof.field.vec import to_signed
+from tensorproof.prover import prove as prove_mod
+from tensorproof.prover.lookups import witness_columns
+from tensorproof.prover.model import setup
+from tensorproof.transcript import ProverTranscript
+from tensorproof.verifier.lookups import MULT as MULT_TENSOR
+from tensorproof.verifier.lookups import combined_table
+from tensorproof.verifier.verify import verify
+
+LOOKUP_MISS = "not in its table"
+"""The combined LogUp's message when some looked-up row is missing from its table."""
+
+
+class _Recording(ProverTranscript):
+    """ProverTranscript remembering every message's label and byte range (the last one made)."""
+
+    last: _Recording | None = None
+
+    def __init__(self, domain: bytes):
+        super().__init__(domain)
+        self.messages: list[Message] = []
+        self._n = 0
+        _Recording.last = self
+
+    def send_bytes(self, label: str, data: bytes) -> None:
+        self.messages.append(Message(label, self._n, self._n + len(data)))
+        self._n += len(data)
+        super().send_bytes(label, data)
+
+
+@dataclass(frozen=True)
+class Lie:
+    vk: object
+    proof: object
+    messages: list[Message]
+
+    def find(self, fragment: str) -> list[Message]:
+        found = [m for m in self.messages if fragment in m.label]
+        assert found, f"no message labelled *{fragment}*"
+        return found
+
+
+def _row_keys(cols) -> np.ndarray:
+    return np.ascontiguousarray(np.stack(cols, axis=1)).view(np.dtype((np.void, 24))).ravel()
+
+
+def loose_multiplicities(plan, tables) -> dict[str, np.ndarray]:
+    """Multiplicities of the rows that are in their tables; the others are left out (a cheater
+    cannot count them anywhere)."""
+    if not plan.lookup_uses:
+        return {}
+    *cols, selector = witness_columns(plan, tables, plan.lookup_uses)
+    rows = _row_keys([to_signed(c)[selector.astype(bool)] for c in cols])
+    table = _row_keys(combined_table(plan.lookup_uses))
+    uniq, first = np.unique(table, return_index=True)
+    pos = np.searchsorted(uniq, rows).clip(0, len(uniq) - 1)
+    found = uniq[pos] == rows
+    return {MULT_TENSOR: np.bincount(first[pos[found]], minlength=len(table)).astype(np.int64)}
+
+
+def lying_proof(monkeypatch, g, inputs, ints_fn=None, tables_fn=None, config=None) -> Lie:
+    """Prove with the real driver after ints_fn(plan, ints) changed the witness and
+    tables_fn(plan, tables) the padded tables (both in place; tables_fn must be idempotent).
+    ``config``: the proof configuration (default: the raw commitment, k = 2)."""
+    real_witness, real_padded = prove_mod.witness, prove_mod._padded_all
+
+    def padded_all(plan, ints):
+        tables = real_padded(plan, ints)
+        if tables_fn:
+            tables_fn(plan, tables)
+        return tables
+
+    def witness(plan, inputs_, consts):
+        ints = real_witness(plan, inputs_, consts)
+        if ints_fn:
+            ints_fn(plan, ints)
+        ints.update(loose_multiplicities(plan, padded_all(plan, ints)))
+        return ints
+
+    monkeypatch.setattr(prove_mod, "witness", witness)
+    monkeypatch.setattr(prove_mod, "_padded_all", padded_all)
+    monkeypatch.setattr(prove_mod, "multiplicities", lambda plan, t, uses: {})
+    monkeypatch.setattr(prove_mod, "ProverTranscript", _Recording)
+    pk = setup(compiled(g), dict(config or raw_config()))
+    proof = prove_mod.prove(pk, inputs)
+    return Lie(pk.vk, proof, _Recording.last.messages)
+
+
+def bump(lie: Lie, message: Message, element: int = 0):
+    """The proof with K element `element` of `message` plus 1 (in its first coefficient: still
+    canonical)."""
+    stream = bytearray(lie.proof.stream)
+    pos = message.start + k_bytes(lie.proof.k) * element
+    assert pos + F_BYTES <= message.end
+    v = (int.from_bytes(stream[pos:pos + F_BYTES], "big") + 1) % P
+    stream[pos:pos + F_BYTES] = v.to_bytes(F_BYTES, "big")
+    return replace(lie.proof, stream=bytes(stream))
+
+
+def rejects(vk, proof, match: str | None = None) -> None:
+    with pytest.raises((VerificationError, ProofFormatError), match=match):
+        verify(vk, proof)
