@@ -3,8 +3,10 @@ another language (Solidity), and to pin today's bytes.
 
 The vector: a table of 2^13 F elements (entry i = i^3 + 7 mod p), two points of K = F_p^3, the
 default parameters, the commitment, the claimed values, every message of the opening (label,
-byte offset, length) and the proof bytes. ``python tests/protocol/test_whir_vectors.py`` rewrites
-the file from the current tree (only together with a change meant to change the bytes).
+byte offset, length) and the proof bytes; under "batch", a batched opening (``verify_batch``)
+of that table and a second one of 2^10 entries (entry i = 5 i^2 + 3 mod p), one point each.
+``python tests/protocol/test_whir_vectors.py`` rewrites the file from the current tree (only
+together with a change meant to change the bytes).
 """
 
 from __future__ import annotations
@@ -63,8 +65,55 @@ def make_vector() -> dict:
     }
 
 
+BATCH_VARS = 10
+
+
+def make_batch_vector() -> dict:
+    i = np.arange(1 << BATCH_VARS, dtype=object)
+    tables = [np.array([(int(v) ** 3 + 7) % P for v in np.arange(1 << N_VARS, dtype=object)],
+                       dtype=np.uint64),
+              np.array([(5 * int(v) ** 2 + 3) % P for v in i], dtype=np.uint64)]
+    points = [[[((3 * j + 1) * (c + 2) % P, (j + 5 * c) % P, (7 * j * c + 11) % P)
+                for c in range(n)]] for j, n in enumerate((N_VARS, BATCH_VARS))]
+    pcs = WhirPCS(PARAMS)
+    committed = [pcs.commit(t) for t in tables]
+    tr = _Recording(DOMAIN)
+    for c, _ in committed:
+        absorb_commitment(tr, c)
+    values = pcs.open_batch([d for _, d in committed], points, tr)
+    return {
+        "n_vars": [N_VARS, BATCH_VARS], "tables": ["entry i = i^3 + 7 mod p",
+                                                   "entry i = 5 i^2 + 3 mod p"],
+        "commitments": [c.to_bytes().hex() for c, _ in committed], "points": points,
+        "values": [[list(v) for v in vs] for vs in values], "messages": tr.messages,
+        "proof": tr.proof_bytes().hex(),
+    }
+
+
+def make_file() -> dict:
+    return {**make_vector(), "batch": make_batch_vector()}
+
+
+def test_the_batched_opening_reproduces_the_golden_vector_and_verifies():
+    from tensorproof.verifier.pcs import Commitment
+
+    golden = json.loads(VECTOR_FILE.read_text())["batch"]
+    assert json.loads(json.dumps(make_batch_vector())) == golden
+    cs = [Commitment.from_bytes(bytes.fromhex(c), 8 * PARAMS.ood * PARAMS.k)
+          for c in golden["commitments"]]
+    vt = VerifierTranscript(DOMAIN, bytes.fromhex(golden["proof"]))
+    for c in cs:
+        absorb_commitment(vt, c)
+    WhirVerifier(PARAMS).verify_batch(
+        cs, [[[tuple(x) for x in z] for z in zs] for zs in golden["points"]],
+        [[tuple(v) for v in vs] for vs in golden["values"]], vt)
+    vt.check_eof()
+    assert "whir/batch_evals" in {m[0] for m in golden["messages"]}
+
+
 def test_the_opening_reproduces_the_golden_vector_and_verifies():
     golden = json.loads(VECTOR_FILE.read_text())
+    golden.pop("batch")
     assert json.loads(json.dumps(make_vector())) == golden
     from tensorproof.verifier.pcs import Commitment
 
@@ -81,5 +130,5 @@ def test_the_opening_reproduces_the_golden_vector_and_verifies():
 
 
 if __name__ == "__main__":
-    VECTOR_FILE.write_text(json.dumps(make_vector(), indent=1) + "\n")
+    VECTOR_FILE.write_text(json.dumps(make_file(), indent=1) + "\n")
     print(f"wrote {VECTOR_FILE}")

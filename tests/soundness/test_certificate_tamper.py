@@ -69,17 +69,21 @@ class Recording(ProverTranscript):
 
 SCHEME_REGIONS = {
     "ligero": ["u#", "u_evals", "columns", "merkle"],
-    "whir": ["sumcheck", "final", "pow", "fibers", "merkle"],
+    "whir": ["batch_evals", "sumcheck", "final", "pow", "fibers", "merkle"],
 }
-"""The messages of each commitment scheme's opening (WHIR: one folding round, then the final
+"""The messages of each commitment scheme's opening (WHIR: one batched opening of both groups
+after the last merge, "open model": its cross-evaluations, one folding round, then the final
 polynomial, at these sizes)."""
 
 
 def regions(profile: str) -> list[str]:
-    """Every region of a certificate under the profile's commitment scheme."""
+    """Every region of a certificate under the profile's commitment scheme (Ligero opens each
+    group after merging its claims; WHIR merges both, then opens them in one batch)."""
     scheme = PROFILES[profile]["pcs"]
+    batched = scheme == "whir"
     openings = [[f"open {opening}/round#", f"open {opening}/value",
-                 *(f"{opening} {scheme}/{m}" for m in SCHEME_REGIONS[scheme])]
+                 *(f"{opening} {scheme}/{m}" for m in SCHEME_REGIONS[scheme]
+                   if not batched or opening == "model")]
                 for opening in ("advice", "model")]
     return [
         "advice commitment", "lookup/witness/root", "lookup/witness/layer#/sumcheck/round#",

@@ -1,5 +1,6 @@
 """The prover's twin of verifier/commitments.py: commit to every group of the plan, send the
-per-proof commitments, open every group once at the end (same order, same labels)."""
+per-proof commitments, open every group once at the end (same order, same labels; batched
+together when the scheme offers ``open_batch`` and two or more groups have claims)."""
 
 from __future__ import annotations
 
@@ -56,18 +57,37 @@ def open_groups(ctx, pcs, committed: Mapping[str, Committed],
                 whole: Mapping[str, Sequence[EvalClaim]] | None = None) -> None:
     """Mirror of verifier.commitments.open_groups."""
     whole = whole or {}
+    batch = getattr(getattr(pcs, "inner", None), "open_batch", None)
+    pending = []
     for name, c in committed.items():
-        open_group(ctx, pcs, c, ctx.group_claims[name], whole.get(name, ()))
+        point = merged_point(ctx, c, ctx.group_claims[name], whole.get(name, ()))
+        if point is None:
+            continue
+        if batch is None:
+            pcs.open(c.data, [point], ctx.t)
+        else:
+            pending.append((c, point))
+    if len(pending) == 1:
+        pcs.open(pending[0][0].data, [pending[0][1]], ctx.t)
+    elif pending:
+        batch([c.data for c, _ in pending], [[p] for _, p in pending], ctx.t)
 
 
-def open_group(ctx, pcs, c: Committed, named, whole=()) -> None:
-    """Merge the claims on one group (``named`` on its tensors, ``whole`` on its vector) and
-    open the commitment at the merged point (nothing when there are no claims)."""
+def merged_point(ctx, c: Committed, named, whole=()):
+    """Merge the claims on one group (``named`` on its tensors, ``whole`` on its vector): the
+    point to open at, or None without claims."""
     claims = embedded_claims(ctx, c.group, named, whole)
     if not claims:
-        return
+        return None
     packing = c.group.packing
     regions = ([packing.region(n) for n, _ in named]
                + [(0, 1 << packing.n_vars)] * len(whole))
-    merged = prove_merge(ctx.t, ctx.vf, c.vector, claims, opening_label(c.group), regions)
-    pcs.open(c.data, [merged.point], ctx.t)
+    return prove_merge(ctx.t, ctx.vf, c.vector, claims, opening_label(c.group), regions).point
+
+
+def open_group(ctx, pcs, c: Committed, named, whole=()) -> None:
+    """Merge the claims on one group and open the commitment at the merged point (nothing
+    when there are no claims)."""
+    point = merged_point(ctx, c, named, whole)
+    if point is not None:
+        pcs.open(c.data, [point], ctx.t)

@@ -7,8 +7,10 @@ commitment"); a PER_MODEL group's commitment is the verifying key's (bound by th
 Claims on committed tensors are collected by group while the steps run (context.py). At the end
 each group with claims is opened once, in the same order: its claims are embedded in the packed
 vector (packing.py), merged into one (merge.py, label "open <group>") and checked by the
-configured scheme's opening. Soundness: every commitment is absorbed (the model id, or the
-proof message) before any challenge that the claims on it depend on.
+configured scheme's opening — right after its merge, or, for a scheme with a batched opening
+(WHIR) and two or more groups with claims, all together after the last merge. Soundness:
+every commitment is absorbed (the model id, or the proof message) before any challenge that
+the claims on it depend on.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from ..errors import VerificationError
 from ..poly.mle import as_ext
 from .claims import EvalClaim
 from .merge import verify_merge
+from .pcs.commitment import Commitment
 from .pcs_config import commitment_bytes
 from .plan import PER_MODEL, PER_PROOF, CommitmentGroup, Plan
 
@@ -47,12 +50,41 @@ def read_commitments(t, plan: Plan, config: dict,
 
 
 def open_groups(ctx, pcs, commitments: Mapping[str, bytes | None],
-                whole: Mapping[str, Sequence[EvalClaim]] | None = None) -> None:
-    """One merged opening per group with claims, in declaration order: ``ctx.group_claims``
-    (claims on the group's tensors) and ``whole[group]`` (claims on its packed vector)."""
+                 whole: Mapping[str, Sequence[EvalClaim]] | None = None) -> None:
+    """One merged claim per group with claims, in declaration order: ``ctx.group_claims``
+    (claims on the group's tensors) and ``whole[group]`` (claims on its packed vector). A
+    scheme with a batched opening (``verify_batch``, verifier/pcs/registry.py) opens every
+    group's merged claim together once all are merged, when two or more groups have claims;
+    otherwise each group is opened right after its merge."""
     whole = whole or {}
+    batch = batch_verifier(pcs)
+    pending = []
     for name, g in ctx.plan.commitments.items():
-        open_group(ctx, pcs, g, commitments[name], ctx.group_claims[name], whole.get(name, ()))
+        merged = merged_claim(ctx, g, commitments[name], ctx.group_claims[name],
+                              whole.get(name, ()))
+        if merged is None:
+            continue
+        if batch is None:
+            pcs.verify(commitments[name], g.packing.n_vars, *merged, ctx.t)
+        else:
+            pending.append((commitments[name], g.packing.n_vars, merged))
+    if len(pending) == 1:
+        c, n, merged = pending[0]
+        pcs.verify(c, n, *merged, ctx.t)
+    elif pending:
+        parsed = []
+        for c, n, _ in pending:
+            com = Commitment.from_bytes(c, pcs.extra)
+            if com.n_vars != n:
+                raise VerificationError(f"commitment is to 2^{com.n_vars} entries, the plan "
+                                        f"needs 2^{n}")
+            parsed.append(com)
+        batch(parsed, [m[0] for _, _, m in pending], [m[1] for _, _, m in pending], ctx.t)
+
+
+def batch_verifier(pcs):
+    """The configured scheme's ``verify_batch`` (``pcs`` a PCSVerifier), or None."""
+    return getattr(getattr(pcs, "inner", None), "verify_batch", None)
 
 
 def embedded_claims(ctx, group: CommitmentGroup, named, whole) -> list[EvalClaim]:
@@ -62,14 +94,21 @@ def embedded_claims(ctx, group: CommitmentGroup, named, whole) -> list[EvalClaim
             for n, c in named] + list(whole)
 
 
+def merged_claim(ctx, group: CommitmentGroup, commitment: bytes | None, named, whole=()):
+    """Merge the claims on one group: ([point], [value]) of the opening, or None without
+    claims."""
+    claims = embedded_claims(ctx, group, named, whole)
+    if not claims:
+        return None
+    if commitment is None:
+        raise VerificationError(f"claims on the empty commitment group {group.name!r}")
+    merged = verify_merge(ctx.t, ctx.ext, group.packing.n_vars, claims, opening_label(group))
+    return [merged.point], [as_ext(ctx.ext, merged.value)]
+
+
 def open_group(ctx, pcs, group: CommitmentGroup, commitment: bytes | None, named,
                whole=()) -> None:
     """Merge the claims on one group and verify the opening (nothing when there are none)."""
-    claims = embedded_claims(ctx, group, named, whole)
-    if not claims:
-        return
-    if commitment is None:
-        raise VerificationError(f"claims on the empty commitment group {group.name!r}")
-    n = group.packing.n_vars
-    merged = verify_merge(ctx.t, ctx.ext, n, claims, opening_label(group))
-    pcs.verify(commitment, n, [merged.point], [as_ext(ctx.ext, merged.value)], ctx.t)
+    merged = merged_claim(ctx, group, commitment, named, whole)
+    if merged is not None:
+        pcs.verify(commitment, group.packing.n_vars, *merged, ctx.t)

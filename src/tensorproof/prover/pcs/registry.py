@@ -32,6 +32,17 @@ class CommitmentProver(Protocol):
 
 
 @runtime_checkable
+class BatchCommitmentProver(Protocol):
+    """Optional: a ``CommitmentProver`` that also opens several commitments at once (the twin
+    of the verifier's ``BatchOpeningVerifier``)."""
+
+    def open_batch(self, datas: Sequence[Any], points_per: Sequence[Sequence[Sequence[Any]]],
+                   transcript: Any) -> list[list[tuple[int, ...]]]:
+        """Write one opening of every ``datas[g]`` at ``points_per[g]``; return the values.
+        Soundness: the caller has absorbed every commitment first."""
+
+
+@runtime_checkable
 class ProverDataCodec(Protocol):
     """The prover data of a commitment as named arrays (uint64 or uint8, rank 1 or 2)."""
 

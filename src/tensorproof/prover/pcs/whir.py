@@ -28,7 +28,9 @@ from ...verifier.merkle import NODE_PREFIX
 from ...verifier.pcs.commitment import Commitment, absorb_statement, normalize_points
 from ...verifier.pcs.whir import (
     SCHEME_TAG,
+    BatchLayout,
     WhirVerifier,
+    absorb_batch_statement,
     commitment_ood_points,
     gamma_powers,
     ood_points,
@@ -45,7 +47,7 @@ from ...verifier.pcs.whir_fold import (
     monomials,
     power_points,
 )
-from ...verifier.pcs.whir_params import WhirParams, padded_vars
+from ...verifier.pcs.whir_params import WhirParams, WhirSchedule, batch_supported, padded_vars
 from ..merkle import MerkleTree
 from .ligero import check_table
 from .whir_pow import grind
@@ -86,6 +88,23 @@ def _weight(kv: VecField, coefs: np.ndarray, pts: np.ndarray) -> np.ndarray:
     for c, p in zip(kv.to_scalars(coefs), pts):
         total = kv.add(total, eq_table(kv, kv.to_scalars(p), scale=c))
     return total
+
+
+def _send_leaves(transcript: Any, codeword: np.ndarray, tree: MerkleTree, idx: np.ndarray,
+                 folding: int) -> None:
+    """The fibers of ``codeword`` at leaves ``idx`` ("whir/fibers": F values for an F codeword,
+    K after) and their Merkle multi-opening ("whir/merkle")."""
+    fibers = fiber_matrix(codeword, folding)[idx]
+    if codeword.ndim == 1:
+        transcript.send_f("whir/fibers", fibers.reshape(-1))
+    else:
+        transcript.send_k("whir/fibers", fibers.reshape(-1, codeword.shape[1]), codeword.shape[1])
+    transcript.send_bytes("whir/merkle", tree.open_multi_bytes(idx))
+
+
+def _mle(kv: VecField, evals: np.ndarray, point: Sequence[Any]) -> tuple[int, ...]:
+    """The multilinear extension of the (2^len(point), k) table ``evals`` at ``point``."""
+    return tuple(kv.inner(eq_table(kv, kv.to_scalars(np.asarray(point, dtype=np.uint64))), evals))
 
 
 def _evaluate_univariate(kv: VecField, coeffs: np.ndarray, ys: np.ndarray) -> np.ndarray:
@@ -135,10 +154,68 @@ class WhirPCS(WhirVerifier):
         absorb_statement(transcript, SCHEME_TAG + prm.to_bytes(), n, k, pts, values)
         coeffs = kv.from_base(moebius(data.table))
         ood_y = commitment_ood_points(data.commitment.root, n, prm)
-        gamma = transcript.challenge_k("whir/combine", k)
         all_pts = np.concatenate([claim_pts, power_points(kv, ood_y, m)])
+
+        def send0(idx: np.ndarray) -> None:
+            _send_leaves(transcript, data.codeword, data.tree, idx, prm.folding)
+
+        self._prove_rounds(kv, transcript, sch, all_pts, evals, coeffs, send0)
+        return values
+
+    def open_batch(self, datas: Sequence[WhirProverData],
+                   points_per: Sequence[Sequence[Sequence[Any]]],
+                   transcript: Any) -> list[list[tuple[int, ...]]]:
+        """The batched opening of ``verifier.pcs.whir`` (``verify_batch``); the values of every
+        table at its points. Soundness: the caller has absorbed every commitment first."""
+        prm, k = self.params, self.k
+        sizes = [d.commitment.n_vars for d in datas]
+        if len(points_per) != len(datas):
+            raise ValueError("whir: one list of points per table")
+        if not batch_supported(prm, sizes):
+            return [self.open(d, pts, transcript) for d, pts in zip(datas, points_per)]
+        kv = vec_field(k)
+        batch = BatchLayout(prm, sizes)
+        evals_g = [kv.from_base(d.table) for d in datas]
+        stmts = []
+        for d, ev, points in zip(datas, evals_g, points_per):
+            pts = normalize_points(points, d.commitment.n_vars, k)
+            mg = padded_vars(prm, d.commitment.n_vars)
+            stmts.append((pts, [_mle(kv, ev, pad_point(z, mg, k)) for z in pts]))
+        absorb_batch_statement(transcript, prm, sizes, stmts)
+        oods = [commitment_ood_points(d.commitment.root, d.commitment.n_vars, prm) for d in datas]
+        all_pts, owner = batch.points(kv, [p for p, _ in stmts], oods)
+        cross = [_mle(kv, evals_g[g], all_pts[j, batch.shift[g]:])
+                 for g, j in batch.cross_order(owner)]
+        transcript.send_k("whir/batch_evals", cross, k)
+        beta = transcript.challenge_k("whir/batch", k)
+        betas = kv.to_scalars(gamma_powers(kv, beta, 0, len(datas)))
+        m = batch.m
+        evals = kv.zeros(1 << m)
+        coeffs = kv.zeros(1 << m)
+        for g, (d, ev) in enumerate(zip(datas, evals_g)):
+            rep = 1 << batch.shift[g]
+            evals = kv.add(evals, kv.scale(np.repeat(ev, rep, axis=0), betas[g]))
+            coeffs[::rep] = kv.add(np.ascontiguousarray(coeffs[::rep]),
+                                   kv.scale(kv.from_base(moebius(d.table)), betas[g]))
+
+        def send0(idx: np.ndarray) -> None:
+            for g, d in enumerate(datas):
+                leaves, _, _ = batch.leaf_map(g, idx)
+                _send_leaves(transcript, d.codeword, d.tree, leaves, prm.folding)
+
+        self._prove_rounds(kv, transcript, batch.schedule, all_pts, evals, coeffs, send0)
+        return [v for _, v in stmts]
+
+    def _prove_rounds(self, kv: VecField, transcript: Any, sch: WhirSchedule,
+                      all_pts: np.ndarray, evals: np.ndarray, coeffs: np.ndarray,
+                      send0: Any) -> None:
+        """Steps 1-3 (from the initial combination) for f_0 with hypercube values ``evals`` and
+        coefficients ``coeffs``, claimed at ``all_pts``; ``send0(idx)`` sends round 0's fibers."""
+        prm, k = self.params, self.k
+        gamma = transcript.challenge_k("whir/combine", k)
         weight = _weight(kv, gamma_powers(kv, gamma, 0, len(all_pts)), all_pts)
-        codeword, tree = data.codeword, data.tree
+        codeword: np.ndarray | None = None
+        tree: MerkleTree | None = None
         for i, rnd in enumerate(sch.rounds):
             last, log_domain = i == len(sch.rounds) - 1, rnd.log_domain
             for _ in range(prm.folding):
@@ -154,12 +231,11 @@ class WhirPCS(WhirVerifier):
                 transcript.send_k("whir/final", coeffs, k)
             grind(transcript, "whir/pow", rnd.pow_bits)
             idx = query_indices(transcript, rnd.queries, 1 << (log_domain - prm.folding))
-            fibers = fiber_matrix(codeword, prm.folding)[idx]
             if i == 0:
-                transcript.send_f("whir/fibers", fibers.reshape(-1))
+                send0(idx)
             else:
-                transcript.send_k("whir/fibers", fibers.reshape(-1, k), k)
-            transcript.send_bytes("whir/merkle", tree.open_multi_bytes(idx))
+                assert codeword is not None and tree is not None
+                _send_leaves(transcript, codeword, tree, idx, prm.folding)
             if last:
                 break
             gamma = transcript.challenge_k("whir/combine", k)
@@ -168,7 +244,6 @@ class WhirPCS(WhirVerifier):
                                       power_points(kv, ys, m_next)])
             weight = kv.add(weight, _weight(kv, gamma_powers(kv, gamma, 1, len(new_pts)), new_pts))
             codeword, tree = next_cw, next_tree
-        return values
 
     def _sumcheck_round(self, kv: VecField, transcript: Any, w: np.ndarray, f: np.ndarray,
                         c: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -38,6 +38,19 @@ class OpeningVerifier(Protocol):
 
 
 @runtime_checkable
+class BatchOpeningVerifier(Protocol):
+    """Optional: an ``OpeningVerifier`` that also checks one opening of several commitments
+    (verifier/commitments.py uses it when two or more groups have claims; the prover's side
+    then has ``open_batch``)."""
+
+    def verify_batch(self, commitments: Sequence[Commitment],
+                     points_per: Sequence[Sequence[Sequence[Any]]],
+                     values_per: Sequence[Sequence[Any]], transcript: Any) -> None:
+        """VerificationError unless T_g~(points_per[g][j]) = values_per[g][j] for all g, j.
+        Soundness: the caller has absorbed every commitment and ends with check_eof."""
+
+
+@runtime_checkable
 class VerifierScheme(Protocol):
     """A registry entry on the verifier's side."""
 

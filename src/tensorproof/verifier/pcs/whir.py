@@ -36,6 +36,29 @@ drawn after everything it depends on is absorbed):
      round i contributes coef * eq(p_head, alphas) * f^_M(p_tail).
 Soundness: ``whir_params`` (round-by-round, Johnson regime). The caller must have absorbed the
 commitment before ``verify`` and must end the proof with ``check_eof``.
+
+Batched opening (``verify_batch``) of G tables T_g committed separately (m_g = padded_vars(n_g),
+f_g on L_g of size 2^(m_g + r)): m = max m_g, Delta_g = m - m_g, and T_g is embedded as
+T_g,ext(X_1..X_m) = T_g~(X_(Delta_g+1)..X_m), the univariate f_g(X^(2^Delta_g)) of degree < 2^m,
+whose codeword on L (|L| = 2^(m + r)) at x is f_g's at x^(2^Delta_g) in L_g = L^(2^Delta_g): no
+new commitment. A claim or committed OOD answer of T_g at p is one of T_g,ext at (0^Delta_g, p).
+  B0. both sides absorb "whir/batch" = BATCH_TAG ‖ u8 G and each table's statement (n_g,
+      points, values) in order (``absorb_batch_statement``);
+  B1. the points of h, table by table: its claimed points then its commitment's OOD power
+      points, each prefixed by Delta_g zeros (``BatchLayout.points``); P sends
+      "whir/batch_evals": every table g (in order) at every point of the other tables (in
+      order), T_g,ext's value there;
+  B2. "whir/batch" beta; h = sum_g beta^g T_g,ext, claimed at every point with the beta sum of
+      the tables' values there (own values: claimed values and committed answers);
+  then steps 1-3 run on h with the schedule of the largest table, except that in round 0 each
+  query j (a leaf of L's fiber tree, 2^(m + r - kappa) leaves) reads, for each table g in order,
+  leaf j mod N'_g of g's tree (N'_g = 2^(m_g + r - kappa) leaves; distinct leaves, sorted: one
+  "whir/fibers" message of F values and one "whir/merkle" multi-opening per table): h's fiber
+  value l at j is sum_g beta^g of g's leaf value (j // N'_g + l 2^Delta_g) mod 2^kappa, since
+  (w^j zeta^l)^(2^Delta_g) is position j + l 2^Delta_g N'_g of L_g. The prover never encodes h
+  on L: it folds h's hypercube values (T_g's repeated 2^Delta_g times along the low bits) and
+  coefficients (T_g's coefficient i at i << Delta_g). Tables whose batch terms (``whir_params``:
+  "Batched opening") miss the level are opened one by one instead.
 """
 
 from __future__ import annotations
@@ -72,6 +95,7 @@ from .whir_params import (
     MAX_CLAIMS,
     WhirParams,
     WhirSchedule,
+    batch_supported,
     padded_vars,
     schedule,
     security_bits,
@@ -212,17 +236,77 @@ class WhirVerifier:
             raise VerificationError(f"whir: {len(pts)} claimed points exceed {MAX_CLAIMS}")
         sch = whir_schedule(prm, n)
         m = sch.n_vars
-        cons = Constraints(kv)
         ood_y = commitment_ood_points(commitment.root, n, prm)
         ood_v = committed_answers(commitment, prm)
-        gamma = transcript.challenge_k("whir/combine", k)
         claim_pts = np.array([pad_point(z, m, k) for z in pts], dtype=np.uint64).reshape(-1, m, k)
         all_pts = np.concatenate([claim_pts, power_points(kv, ood_y, m)])
         all_vals = np.concatenate([np.array(vals, dtype=np.uint64).reshape(-1, k), ood_v])
+        root = commitment.root
+
+        def open0(idx: np.ndarray, log_domain: int, rs: list[tuple[int, ...]]) -> np.ndarray:
+            return self._open_fibers(kv, transcript, root, idx, log_domain, 0, rs)
+
+        self._rounds(kv, transcript, sch, all_pts, all_vals, open0)
+
+    def verify_batch(self, commitments: Sequence[Commitment],
+                     points_per: Sequence[Sequence[Sequence[Any]]],
+                     values_per: Sequence[Sequence[Any]], transcript: Any) -> None:
+        """Check T_g~(z) = v for every table g, point z of ``points_per[g]`` and value of
+        ``values_per[g]``: one batched opening ("Batched opening" above) when ``batch_supported``
+        (2..MAX_BATCH tables whose batch terms meet the level), else one ``verify`` per table in
+        order. Soundness: every commitment is absorbed by the caller first."""
+        prm, k = self.params, self.k
+        if len(commitments) != len(points_per) or len(points_per) != len(values_per):
+            raise VerificationError("whir: one list of points and values per commitment")
+        sizes = [c.n_vars for c in commitments]
+        if not batch_supported(prm, sizes):
+            for c, pts, vals in zip(commitments, points_per, values_per):
+                self.verify(c, pts, vals, transcript)
+            return
+        kv = vec_field(k)
+        stmts = []
+        for c, points, values in zip(commitments, points_per, values_per):
+            pts = normalize_points(points, c.n_vars, k)
+            stmts.append((pts, normalize_values(values, len(pts), k)))
+        batch = BatchLayout(prm, sizes)
+        absorb_batch_statement(transcript, prm, sizes, stmts)
+        if batch.n_points(len(p) for p, _ in stmts) > MAX_CLAIMS:
+            raise VerificationError(f"whir: more than {MAX_CLAIMS} points in a batch")
+        answers = [committed_answers(c, prm) for c in commitments]
+        oods = [commitment_ood_points(c.root, c.n_vars, prm) for c in commitments]
+        all_pts, owner = batch.points(kv, [p for p, _ in stmts], oods)
+        own = [np.concatenate([np.array(v, dtype=np.uint64).reshape(-1, k), a])
+               for (_, v), a in zip(stmts, answers)]
+        cross = transcript.recv_k_array("whir/batch_evals", batch.n_cross(owner), k)
+        table = batch.value_table(kv, owner, own, cross)  # (G, P, k): T_g,ext at every point
+        beta = transcript.challenge_k("whir/batch", k)
+        betas = gamma_powers(kv, beta, 0, len(sizes))
+        all_vals = _sum_groups(kv, betas, table)
+        roots = [c.root for c in commitments]
+
+        def open0(idx: np.ndarray, log_domain: int, rs: list[tuple[int, ...]]) -> np.ndarray:
+            fibers = np.zeros((idx.size, 1 << prm.folding, k), dtype=np.uint64)
+            for g, root in enumerate(roots):
+                leaves, slot, pos = batch.leaf_map(g, idx)
+                leaf_vals = self._read_leaves(transcript, root, leaves, batch.depth(g), 0)
+                picked = kv.from_base(leaf_vals[slot[:, None], pos])  # (q, 2^kappa, k)
+                fibers = kv.add(fibers, kv.mul(picked, np.broadcast_to(betas[g], picked.shape)
+                                               .copy()))
+            return fold_fibers(kv, fibers, idx, log_domain, rs)
+
+        self._rounds(kv, transcript, batch.schedule, all_pts, all_vals, open0)
+
+    def _rounds(self, kv: VecField, transcript: Any, sch: WhirSchedule, all_pts: np.ndarray,
+                all_vals: np.ndarray, open0: Any) -> None:
+        """Steps 1-3 from the initial combination on, for f_0 with the claims ``all_pts`` ->
+        ``all_vals``; ``open0(idx, log_domain, alphas)`` reads round 0's fibers and folds them."""
+        prm, k = self.params, self.k
+        cons = Constraints(kv)
+        gamma = transcript.challenge_k("whir/combine", k)
         coefs = gamma_powers(kv, gamma, 0, len(all_pts))
         cons.add(0, coefs, all_pts)
         sigma = _sum(kv, kv.mul(coefs, all_vals))
-        root = commitment.root
+        root = b""
         alphas: list[list[tuple[int, ...]]] = []
         final = None
         for i, rnd in enumerate(sch.rounds):
@@ -238,7 +322,10 @@ class WhirVerifier:
                 final = transcript.recv_k_array("whir/final", 1 << m_next, k)
             check_pow(transcript, "whir/pow", rnd.pow_bits)
             idx = query_indices(transcript, rnd.queries, 1 << (log_domain - prm.folding))
-            folded = self._open_fibers(kv, transcript, root, idx, log_domain, i, rs)
+            if i == 0:
+                folded = open0(idx, log_domain, rs)
+            else:
+                folded = self._open_fibers(kv, transcript, root, idx, log_domain, i, rs)
             y_pts = power_points(kv, query_points(kv, idx, log_domain, prm.folding), m_next)
             if last:
                 assert final is not None
@@ -275,6 +362,13 @@ class WhirVerifier:
     def _open_fibers(self, kv: VecField, transcript: Any, root: bytes, idx: np.ndarray,
                      log_domain: int, rnd: int, alphas: list[tuple[int, ...]]) -> np.ndarray:
         """Read the fibers at ``idx`` and their Merkle opening against ``root``; fold them."""
+        fibers = self._read_leaves(transcript, root, idx, log_domain - self.params.folding, rnd)
+        return fold_fibers(kv, fibers, idx, log_domain, alphas)
+
+    def _read_leaves(self, transcript: Any, root: bytes, idx: np.ndarray, depth: int,
+                     rnd: int) -> np.ndarray:
+        """The leaves at ``idx`` (sorted, distinct) of a tree of 2^depth leaves: "whir/fibers"
+        (F values in round 0, K after) and "whir/merkle", checked against ``root``."""
         prm, k = self.params, self.k
         width = 1 << prm.folding
         if rnd == 0:
@@ -282,13 +376,102 @@ class WhirVerifier:
         else:
             fibers = transcript.recv_k_array("whir/fibers", idx.size * width, k).reshape(
                 -1, width, k)
-        depth = log_domain - prm.folding
         n_nodes = multi_proof_len(depth, idx)
         raw = transcript.recv_bytes("whir/merkle", HASH_BYTES * n_nodes)
         nodes = np.frombuffer(raw, dtype=np.uint8).reshape(n_nodes, HASH_BYTES)
         leaf_hashes = keccak256_rows(fiber_leaf_bytes(fibers), LEAF_PREFIX[0])
         verify_multi_rows(root, depth, idx, leaf_hashes, nodes)
-        return fold_fibers(kv, fibers, idx, log_domain, alphas)
+        return fibers
+
+
+def _sum_groups(kv: VecField, betas: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """sum_g betas[g] table[g] for (G, k) betas and a (G, P, k) table -> (P, k)."""
+    out = np.zeros(table.shape[1:], dtype=np.uint64)
+    for g in range(table.shape[0]):
+        out = kv.add(out, kv.mul(table[g], np.broadcast_to(betas[g], table[g].shape).copy()))
+    return out
+
+
+BATCH_TAG = b"whir-batch-v1"
+
+
+def absorb_batch_statement(transcript: Any, params: WhirParams, sizes: Sequence[int],
+                           stmts: Sequence[tuple[Sequence[Any], Sequence[Any]]]) -> None:
+    """Step B0: "whir/batch" = BATCH_TAG ‖ u8 G, then each table's statement (its n_g, points,
+    values; ``absorb_statement`` with scheme BATCH_TAG ‖ params) in order."""
+    transcript.absorb_bytes("whir/batch", BATCH_TAG + bytes([len(sizes)]))
+    for n, (pts, vals) in zip(sizes, stmts):
+        absorb_statement(transcript, BATCH_TAG + params.to_bytes(), n, params.k, pts, vals)
+
+
+class BatchLayout:
+    """Where the tables of a batched opening sit in h = sum_g beta^g T_g,ext: sizes, shifts
+    Delta_g = m - m_g, the points of h and the leaves of each tree a round-0 query reads."""
+
+    def __init__(self, params: WhirParams, sizes: Sequence[int]) -> None:
+        self.params = params
+        self.sizes = list(sizes)
+        self.schedule = whir_schedule(params, max(sizes))
+        self.m = self.schedule.n_vars
+        self.m_g = [whir_schedule(params, n).n_vars for n in sizes]
+        self.shift = [self.m - mg for mg in self.m_g]
+
+    def n_points(self, claims: Any) -> int:
+        return sum(claims) + len(self.sizes) * self.params.ood
+
+    def depth(self, g: int) -> int:
+        """log2 of table g's number of leaves."""
+        return self.m_g[g] + self.params.log_inv_rate - self.params.folding
+
+    def points(self, kv: VecField, claims: Sequence[Sequence[Any]], oods: Sequence[np.ndarray]
+               ) -> tuple[np.ndarray, list[int]]:
+        """The points of h, (P, m, k): for each table g in order its claimed points (padded to
+        m_g) then its commitment's OOD power points (m_g), each prefixed with Delta_g zeros;
+        and the table each point belongs to."""
+        k, out, owner = kv.k, [], []
+        for g, (pts, ys) in enumerate(zip(claims, oods)):
+            mg, d = self.m_g[g], self.shift[g]
+            own = np.concatenate([
+                np.array([pad_point(z, mg, k) for z in pts], dtype=np.uint64).reshape(-1, mg, k),
+                power_points(kv, ys, mg)])
+            out.append(np.concatenate([np.zeros((len(own), d, k), dtype=np.uint64), own], axis=1))
+            owner += [g] * len(own)
+        return np.concatenate(out), owner
+
+    def n_cross(self, owner: Sequence[int]) -> int:
+        """Cross-evaluations: every table at every point of the others."""
+        return (len(self.sizes) - 1) * len(owner)
+
+    def cross_order(self, owner: Sequence[int]) -> list[tuple[int, int]]:
+        """(table, point) of each cross-evaluation in message order: tables in order, then the
+        points of the others in order."""
+        return [(g, j) for g in range(len(self.sizes))
+                for j, o in enumerate(owner) if o != g]
+
+    def value_table(self, kv: VecField, owner: Sequence[int], own: Sequence[np.ndarray],
+                    cross: np.ndarray) -> np.ndarray:
+        """(G, P, k): T_g,ext at every point of h, from each table's own values (claimed values
+        then committed answers) and the cross-evaluations."""
+        out = np.zeros((len(self.sizes), len(owner), kv.k), dtype=np.uint64)
+        seen = [0] * len(self.sizes)
+        for j, o in enumerate(owner):
+            out[o, j] = own[o][seen[o]]
+            seen[o] += 1
+        for (g, j), v in zip(self.cross_order(owner), cross):
+            out[g, j] = v
+        return out
+
+    def leaf_map(self, g: int, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """For round-0 queries ``idx`` (leaves of h's domain L, 2^(m + r - kappa) of them):
+        the distinct leaves of table g to read (j mod N'_g, sorted), the slot of each query in
+        them, and (q, 2^kappa) positions: h's fiber value l at leaf j takes T_g's leaf value
+        (j // N'_g + l 2^Delta_g) mod 2^kappa (the point (x zeta^l)^(2^Delta_g) of L_g)."""
+        width = 1 << self.params.folding
+        n_g = 1 << self.depth(g)
+        leaves, slot = np.unique(idx % n_g, return_inverse=True)
+        lane = np.arange(width, dtype=np.int64) << self.shift[g]
+        pos = ((idx // n_g)[:, None] + lane[None, :]) % width
+        return leaves, slot.reshape(-1), pos
 
 
 def whir_schedule(params: WhirParams, n_vars: int) -> WhirSchedule:

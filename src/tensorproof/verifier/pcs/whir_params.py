@@ -55,6 +55,32 @@ et al., ePrint 2018/1004) eps gives state-restoration soundness <= Q eps against
 (Holmgren, ePrint 2019/1261), hence the soundness of the BCS-hashed argument (ePrint 2016/116);
 the PoW makes each try of a query phase cost 2^pow hashes. Merkle binding rests on Keccak-256
 collision resistance (128 bits). Query indices are uniform (256-bit draws mod a power of two).
+
+Batched opening (``whir.py``, ``verify_batch``): G tables f_g committed separately (m_g variables
+each, domains L_g of size 2^(m_g + r_0)), m = max m_g, Delta_g = m - m_g, each embedded as
+f_g,ext(X) = f_g(X^(2^Delta_g)) (its codeword on L, |L| = 2^(m + r_0), is f_g's at x^(2^Delta_g)),
+opened together as h = sum_g beta^g f_g,ext with the schedule of the largest table. Extra
+terms (``batch_error_terms``), each <= 2^-security or the tables are opened one by one:
+* batch OOD (f_g, every embedding): C(l_u, 2) (2^m_g / (|K| - 2^32))^s, l_u = l_g + 33 l_cap.
+  A batched opening extracts from f_g,ext the Delta-free component (coefficients with the low
+  Delta bits zero) of a member of its list in RS[K, L, 2^m] (the embedding is not distance
+  preserving for lists, so this can differ from f_g's own list member); the committed answers
+  must pin one polynomial across every embedding a proof may use, so the union bound of STIR
+  Lemma 4.5 runs over f_g's own list (l_g, WHIR Thm 4.3) and the lists of every code
+  RS[L', 2^m'], m' <= 32, at rate rho_0 (at most l_cap = MAX_SLACK_DIVISOR/(2 rho_0) each, the
+  largest Johnson list ``_choose_code`` may pick; 1 in the unique regime).
+* batch combination: err*(RS[K, L, 2^m], M = G - 1, delta_0) for the curve
+  sum_g beta^g f_g,ext (Gen(G; beta) = (1, beta, .., beta^(G-1))): BCHKS25 Thm 4.6 (mutual
+  correlated agreement up to Johnson) with curve degree M = G - 1, taken conservatively as M
+  times the line bound a of the fold terms (the (l - 1) factor of the curve theorem of
+  Ben-Sasson et al., "Proximity gaps for Reed-Solomon codes", ePrint 2020/654, Thm 6.2); unique
+  regime: M n / |K| (WHIR Cor. 4.11).
+* batch cross-evaluations: l_0^G (G - 1) / |K|. Outside the MCA exceptional set each codeword
+  near h is sum_g beta^g u_g with u_g in the list of f_g,ext (at most l_0 each, l_0^G tuples);
+  for a tuple that violates one of the claimed values (the statements and the prover's
+  cross-evaluations, all absorbed before beta), sum_g beta^g (u_g(p) - e_g(p)) is a nonzero
+  polynomial of degree <= G - 1 in beta (Schwartz-Zippel, union over the tuples).
+The initial combination term covers the J <= MAX_CLAIMS points of all tables together.
 """
 
 from __future__ import annotations
@@ -100,6 +126,13 @@ MAX_CLAIMS = 2**20
 
 MAX_SLACK_DIVISOR = 1024
 """Largest c in eta = sqrt(rho)/c tried (Johnson slack)."""
+
+MAX_BATCH = 2
+"""Most tables one batched opening takes. Two tables combine along a line f_1 + beta f_2, whose
+mutual correlated agreement is exactly BCHKS25 Thm 4.6 with M = 1; more tables would need the
+bound for a curve of degree G - 1, which ``batch_error_terms`` prices as (G - 1) times the line
+bound (by analogy with BCIKS20 Thm 6.2) but which we have not checked against the paper: until
+then, larger sets of tables are opened separately. A proof has two (weights and advice)."""
 
 _REGIMES = ("johnson", "unique")
 
@@ -183,6 +216,14 @@ _CITE_FOLD = {
 }
 _CITE_SHIFT = "WHIR Thm 5.2 eps_shift: (1-delta_i)^t 2^-pow + l_(i+1) (t+s)/|K|"
 _CITE_FIN = "WHIR Thm 5.2 eps_fin: (1-delta_(M-1))^t 2^-pow"
+_CITE_BATCH_OOD = ("STIR Lemma 4.5 over f_g's list and every embedding's (l_u = l_g + 33 l_cap): "
+                   "C(l_u,2) (2^m_g/(|K|-2^32))^s")
+_CITE_BATCH_MCA = {
+    "johnson": "BCHKS25 Thm 4.6, curve of degree M = G-1 (M times the line bound, cf. BCIKS20 "
+               "Thm 6.2)",
+    "unique": "WHIR Cor. 4.11, curve of degree M = G-1: M n/|K|",
+}
+_CITE_BATCH_SZ = "Schwartz-Zippel in beta (degree G-1), union over l_0^G list tuples"
 
 
 def _log_add(*logs: float) -> float:
@@ -405,3 +446,47 @@ def opening_size_estimate(params: WhirParams, n_vars: int) -> int:
             for d in range(1, depth + 1)
         )
     return math.ceil(size)
+
+
+def batch_error_terms(params: WhirParams, n_vars_list: tuple[int, ...] | list[int]) -> list[Term]:
+    """The terms a batched opening of tables of 2^n_vars entries adds to the schedule of the
+    largest one (module docstring, "Batched opening"); ValueError for fewer than 2 or more than
+    MAX_BATCH tables or an unsupported size."""
+    sizes = tuple(n_vars_list)
+    if not 2 <= len(sizes) <= MAX_BATCH:
+        raise ValueError(f"whir: a batch of {len(sizes)} tables (2..{MAX_BATCH})")
+    return list(_batch_terms(params, sizes))
+
+
+@cache
+def _batch_terms(params: WhirParams, sizes: tuple[int, ...]) -> tuple[Term, ...]:
+    g = len(sizes)
+    log_k = params.k * math.log2(P)
+    codes, _ = _plan(params, max(sizes), True)
+    c0 = codes[0]
+    rho = 2.0**-params.log_inv_rate
+    cap = 1.0 if params.regime == "unique" else MAX_SLACK_DIVISOR / (2.0 * rho)
+    log_free = math.log2(float(P) ** params.k - 2.0**TWO_ADICITY)
+    terms: list[Term] = []
+    for j, n in enumerate(sizes):
+        own = _plan(params, n, True)[0][0]
+        ell = own.ell + (MAX_N_VARS + 1) * cap
+        pairs = ell * (ell - 1.0) / 2.0
+        bits = -math.log2(pairs) - params.ood * (own.m - log_free)
+        terms.append((f"batch OOD (table {j}, every embedding)", bits, _CITE_BATCH_OOD))
+    log_a = _log_mca(params, c0.m, c0.m + c0.r, c0.delta)
+    terms.append(("batch combination (curve MCA)", log_k - math.log2(g - 1) - log_a,
+                  _CITE_BATCH_MCA[params.regime]))
+    terms.append(("batch cross-evaluations", log_k - g * math.log2(c0.ell) - math.log2(g - 1),
+                  _CITE_BATCH_SZ))
+    return tuple(terms)
+
+
+def batch_supported(params: WhirParams, n_vars_list: tuple[int, ...] | list[int]) -> bool:
+    """Whether tables of these sizes may be opened together: 2..MAX_BATCH of them, and every
+    batch term (and the largest table's schedule) meets ``params.security``."""
+    try:
+        terms = batch_error_terms(params, n_vars_list)
+    except ValueError:
+        return False
+    return all(b >= params.security for _, b, _ in terms)
