@@ -33,11 +33,11 @@ print("MODULES " + json.dumps({"code": code, "numba": "numba" in sys.modules,
 """
 
 
-@pytest.fixture(scope="module")
-def key_and_proof(tmp_path_factory):
+@pytest.fixture(scope="module", params=["fast", "compact"])
+def key_and_proof(tmp_path_factory, request):
     d = tmp_path_factory.mktemp("verify_imports")
     model, _ = linear_residual_model(seed=3)
-    pk = tp.setup(model)  # the default profile: Ligero, the NTT, Merkle trees
+    pk = tp.setup(model, request.param)  # Ligero (NTT, Merkle trees) or WHIR (folds, Merkle)
     proof = tp.prove(pk, np.arange(-6, 6).reshape(1, 12), quantized=True)
     tp.save_vk(pk.vk, d / "m.vk")
     tp.save_proof(proof, d / "p.tpp")

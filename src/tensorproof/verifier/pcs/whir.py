@@ -73,11 +73,11 @@ import numpy as np
 from ...errors import ConfigError, ProofFormatError, VerificationError
 from ...field.encoding import decode_f_array
 from ...field.params import TWO_ADICITY, P
-from ...field.vec import VecField, vec_field
+from ...field.vec import VecField
 from ...poly.ntt import root_of_unity
 from ...transcript import HASH_BYTES, keccak256
 from ...transcript.base import Transcript
-from ...transcript.keccak_batch import keccak256_rows
+from .. import evaluations as ev
 from ..merkle import LEAF_PREFIX, verify_multi_rows
 from .commitment import Commitment, absorb_statement, normalize_points, normalize_values
 from .ligero import multi_proof_len
@@ -227,7 +227,7 @@ class WhirVerifier:
         """Check T~(z_j) = values[j] for all j; VerificationError (ProofFormatError on malformed
         bytes). Soundness: ``commitment`` must already be absorbed by the caller."""
         prm, k = self.params, self.k
-        kv = vec_field(k)
+        kv = ev.vec(k)
         n = commitment.n_vars
         pts = normalize_points(points, n, k)
         vals = normalize_values(values, len(pts), k)
@@ -263,7 +263,7 @@ class WhirVerifier:
             for c, pts, vals in zip(commitments, points_per, values_per):
                 self.verify(c, pts, vals, transcript)
             return
-        kv = vec_field(k)
+        kv = ev.vec(k)
         stmts = []
         for c, points, values in zip(commitments, points_per, values_per):
             pts = normalize_points(points, c.n_vars, k)
@@ -379,7 +379,7 @@ class WhirVerifier:
         n_nodes = multi_proof_len(depth, idx)
         raw = transcript.recv_bytes("whir/merkle", HASH_BYTES * n_nodes)
         nodes = np.frombuffer(raw, dtype=np.uint8).reshape(n_nodes, HASH_BYTES)
-        leaf_hashes = keccak256_rows(fiber_leaf_bytes(fibers), LEAF_PREFIX[0])
+        leaf_hashes = ev.hash_rows(fiber_leaf_bytes(fibers), LEAF_PREFIX[0])
         verify_multi_rows(root, depth, idx, leaf_hashes, nodes)
         return fibers
 

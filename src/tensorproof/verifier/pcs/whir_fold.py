@@ -43,8 +43,8 @@ def fiber_leaf_bytes(fibers: np.ndarray) -> np.ndarray:
     return be.view(np.uint8).reshape(fibers.shape[0], -1)
 
 
-def _f_mul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return vec_field(1).mul(*np.broadcast_arrays(a, b))
+def _f_mul(fp: VecField, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return fp.mul(*(np.ascontiguousarray(x) for x in np.broadcast_arrays(a, b)))
 
 
 def fold_fibers(kv: VecField, fibers: np.ndarray, positions: np.ndarray, log_domain: int,
@@ -55,7 +55,7 @@ def fold_fibers(kv: VecField, fibers: np.ndarray, positions: np.ndarray, log_dom
     (leaf indices in [0, N')), kappa = len(alphas), f's domain of size 2^log_domain.
     """
     kappa = len(alphas)
-    fp = vec_field(1)
+    fp = vec_field(1, kv.backend)  # F on the same backend as K
     v = kv.from_base(fibers) if fibers.ndim == 2 else np.ascontiguousarray(fibers)
     n = 1 << log_domain
     w = root_of_unity(n)
@@ -65,12 +65,12 @@ def fold_fibers(kv: VecField, fibers: np.ndarray, positions: np.ndarray, log_dom
     for t in range(kappa):
         h = v.shape[1] // 2
         zl = np.array([pow(zeta_inv, l, P) for l in range(h)], dtype=np.uint64)
-        inv_y = _f_mul(x_inv[:, None], zl[None, :])  # 1 / (x zeta^l), (q, h)
+        inv_y = _f_mul(fp, x_inv[:, None], zl[None, :])  # 1 / (x zeta^l), (q, h)
         lo, hi = v[:, :h], v[:, h:]
         even = kv.scale(kv.add(lo, hi), (_INV2,) + (0,) * (kv.k - 1))
         odd = kv.mul_base(kv.sub(lo, hi), fp.scale(inv_y, _INV2))
         v = kv.add(even, kv.scale(odd, alphas[t]))
-        x_inv = _f_mul(x_inv, x_inv)
+        x_inv = _f_mul(fp, x_inv, x_inv)
         zeta_inv = zeta_inv * zeta_inv % P
     return v[:, 0]
 
