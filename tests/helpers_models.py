@@ -63,3 +63,18 @@ def ort_run(model: bytes, feeds: dict[str, np.ndarray]) -> dict[str, np.ndarray]
     names = [o.name for o in sess.get_outputs()]
     res = sess.run(names, {k: np.asarray(v, np.float32) for k, v in feeds.items()})
     return {k: np.asarray(v, np.float64) for k, v in zip(names, res)}
+
+
+def conv_pool_sigmoid_onnx(rng) -> bytes:
+    """Conv → Relu → MaxPool → Flatten → Gemm → Sigmoid on (N, 1, 6, 6): requant, clamp, lookup
+    and pooling in one small model (float32 weights from ``rng``)."""
+    w = rng.normal(size=(2, 1, 3, 3)).astype(np.float32)
+    fc = rng.normal(size=(3, 18)).astype(np.float32)
+    nodes = [helper.make_node("Conv", ["x", "w"], ["c"], pads=[1, 1, 1, 1]),
+             helper.make_node("Relu", ["c"], ["r"]),
+             helper.make_node("MaxPool", ["r"], ["p"], kernel_shape=[2, 2], strides=[2, 2]),
+             helper.make_node("Flatten", ["p"], ["f"]),
+             helper.make_node("Gemm", ["f", "fc", "fb"], ["g"], transB=1),
+             helper.make_node("Sigmoid", ["g"], ["y"])]
+    return make_model(nodes, {"x": ["N", 1, 6, 6]}, {"y": ["N", 3]},
+                      {"w": w, "fc": fc, "fb": rng.normal(size=3).astype(np.float32)})

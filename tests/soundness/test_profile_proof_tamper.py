@@ -19,9 +19,8 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from onnx import helper
 
-from helpers_models import make_model
+from helpers_models import conv_pool_sigmoid_onnx
 from protocol.step_harness import flip_byte
 from tensorproof import api
 from tensorproof.errors import ProofFormatError, VerificationError
@@ -34,15 +33,7 @@ X = np.random.default_rng(7).normal(size=(2, 1, 6, 6))
 
 def compiled_model(seed: int):
     rng = np.random.default_rng(seed)
-    nodes = [helper.make_node("Conv", ["x", "w"], ["c"], pads=[1, 1, 1, 1]),
-             helper.make_node("Relu", ["c"], ["r"]),
-             helper.make_node("MaxPool", ["r"], ["p"], kernel_shape=[2, 2], strides=[2, 2]),
-             helper.make_node("Flatten", ["p"], ["f"]),
-             helper.make_node("Gemm", ["f", "fc", "fb"], ["g"], transB=1),
-             helper.make_node("Sigmoid", ["g"], ["y"])]
-    onnx_bytes = make_model(nodes, {"x": ["N", 1, 6, 6]}, {"y": ["N", 3]},
-                            {"w": rng.normal(size=(2, 1, 3, 3)), "fc": rng.normal(size=(3, 18)),
-                             "fb": rng.normal(size=3)})
+    onnx_bytes = conv_pool_sigmoid_onnx(rng)
     return api.compile(onnx_bytes, rng.normal(size=(16, 1, 6, 6)))
 
 

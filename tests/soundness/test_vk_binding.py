@@ -11,9 +11,8 @@ import json
 
 import numpy as np
 import pytest
-from onnx import helper
 
-from helpers_models import make_model
+from helpers_models import conv_pool_sigmoid_onnx
 from protocol.step_harness import compiled, graph, node, spec
 from tensorproof import api
 from tensorproof.errors import ProofFormatError, TensorProofError, VerificationError
@@ -28,24 +27,10 @@ HUGE = {"ligero": {"blowup": 1 << 20}, "whir": {"log_inv_rate": 40}}
 """Per commitment scheme: a code rate that would make the verifier's domains huge."""
 
 
-def _model(rng) -> bytes:
-    """Conv → Relu → MaxPool → Flatten → Gemm → Sigmoid: requant, clamp, lookup and pooling."""
-    w = rng.normal(size=(2, 1, 3, 3)).astype(np.float32)
-    fc = rng.normal(size=(3, 18)).astype(np.float32)
-    nodes = [helper.make_node("Conv", ["x", "w"], ["c"], pads=[1, 1, 1, 1]),
-             helper.make_node("Relu", ["c"], ["r"]),
-             helper.make_node("MaxPool", ["r"], ["p"], kernel_shape=[2, 2], strides=[2, 2]),
-             helper.make_node("Flatten", ["p"], ["f"]),
-             helper.make_node("Gemm", ["f", "fc", "fb"], ["g"], transB=1),
-             helper.make_node("Sigmoid", ["g"], ["y"])]
-    return make_model(nodes, {"x": ["N", 1, 6, 6]}, {"y": ["N", 3]},
-                      {"w": w, "fc": fc, "fb": rng.normal(size=3).astype(np.float32)})
-
-
 @pytest.fixture(scope="module")
 def signed(profile):
     rng = np.random.default_rng(4)
-    model = _model(rng)
+    model = conv_pool_sigmoid_onnx(rng)
     x = rng.normal(size=(16, 1, 6, 6))
     pk = api.setup(api.compile(model, x), profile)
     proof = api.prove(pk, x[:2])

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 
 import numpy as np
@@ -58,14 +59,10 @@ def verify(commitments, points, values, proof):
     vt.check_eof()
 
 
-HONEST = None
-
-
+@functools.cache
 def honest():
-    global HONEST
-    if HONEST is None:
-        HONEST = world()
-    return HONEST
+    """The honest world, made once per module."""
+    return world()
 
 
 def test_the_honest_batch_verifies_and_reads_both_trees_in_round_0():

@@ -11,6 +11,7 @@ Two kinds of attack:
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 
 import numpy as np
@@ -85,14 +86,10 @@ def verify(commitment, points, values, proof, params=PARAMS):
     vt.check_eof()
 
 
-HONEST = None
-
-
+@functools.cache
 def honest():
-    global HONEST
-    if HONEST is None:
-        HONEST = world()
-    return HONEST
+    """The honest world, made once per module."""
+    return world()
 
 
 def test_the_honest_opening_verifies_and_uses_every_message():

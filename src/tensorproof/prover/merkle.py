@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from ..errors import KeyFileError
 from ..transcript.keccak import HASH_BYTES
 from ..transcript.keccak_batch import keccak256_rows
 from ..verifier.merkle import LEAF_PREFIX, NODE_PREFIX, hash_leaf
@@ -58,6 +59,25 @@ class MerkleTree:
         checks them (prover/keyfile.py)."""
         tree = cls.__new__(cls)
         tree.levels = list(levels)
+        return tree
+
+    @classmethod
+    def checked(cls, levels: list, n_leaves: int, root: bytes) -> MerkleTree:
+        """A tree from stored levels (a proving key's), checked: (n, 32) uint8 levels from
+        ``n_leaves`` leaf hashes down to one root equal to ``root``, each level hashing to the
+        next. KeyFileError (one line) otherwise; the leaf hashes themselves are the prover's own
+        data (a wrong one only makes the verifier reject)."""
+        if (not levels or any(not isinstance(lv, np.ndarray) or lv.dtype != np.uint8
+                              or lv.ndim != 2 for lv in levels) or len(levels[0]) != n_leaves):
+            raise KeyFileError("the proving key's commitment data has the wrong shape")
+        for lo, hi in zip(levels, levels[1:], strict=False):
+            if lo.shape != (2 * len(hi), HASH_BYTES) or not np.array_equal(
+                    keccak256_rows(np.ascontiguousarray(lo).reshape(-1, 2 * HASH_BYTES),
+                                   NODE_PREFIX[0]), hi):
+                raise KeyFileError("the proving key's Merkle tree is inconsistent")
+        tree = cls.from_levels(levels)
+        if len(levels[-1]) != 1 or tree.root != root:
+            raise KeyFileError("the proving key's Merkle root is not its commitment")
         return tree
 
     @property

@@ -20,9 +20,6 @@ from ...errors import KeyFileError
 from ...field.vec import check_canonical, vec_field
 from ...poly.mle import log2_exact
 from ...poly.ntt import rs_encode
-from ...transcript import HASH_BYTES
-from ...transcript.keccak_batch import keccak256_rows
-from ...verifier.merkle import NODE_PREFIX
 from ...verifier.pcs.combine import combine_rows
 from ...verifier.pcs.commitment import (
     MAX_N_VARS,
@@ -123,21 +120,12 @@ class LigeroCodec:
                arrays: Mapping[str, np.ndarray], config: dict) -> LigeroProverData:
         prm = ligero_params(config)
         a, b = matrix_shape(commitment.n_vars, prm)
-        levels = [arrays.get(f"tree{i}") for i in range(len(arrays) - 1)]
         encoded = arrays.get("encoded")
         if (encoded is None or encoded.shape != (1 << a, (1 << b) * prm.blowup)
-                or encoded.dtype != np.uint64 or not levels
-                or any(lv is None or lv.dtype != np.uint8 or lv.ndim != 2 for lv in levels)
-                or len(levels[0]) != encoded.shape[1]):
+                or encoded.dtype != np.uint64):
             raise KeyFileError("the proving key's commitment data has the wrong shape")
-        for lo, hi in zip(levels, levels[1:], strict=False):
-            if lo.shape != (2 * len(hi), HASH_BYTES) or not np.array_equal(
-                    keccak256_rows(np.ascontiguousarray(lo).reshape(-1, 2 * HASH_BYTES),
-                                   NODE_PREFIX[0]), hi):
-                raise KeyFileError("the proving key's Merkle tree is inconsistent")
-        tree = MerkleTree.from_levels(levels)
-        if len(levels[-1]) != 1 or tree.root != commitment.root:
-            raise KeyFileError("the proving key's Merkle root is not its commitment")
+        levels = [arrays.get(f"tree{i}") for i in range(len(arrays) - 1)]
+        tree = MerkleTree.checked(levels, encoded.shape[1], commitment.root)
         return LigeroProverData(commitment, table.reshape(1 << a, 1 << b), encoded, tree)
 
 

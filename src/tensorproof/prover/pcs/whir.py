@@ -22,9 +22,6 @@ from ...field.encoding import encode_k_array
 from ...field.vec import VecField, vec_field
 from ...poly.mle import eq_table
 from ...poly.ntt import rs_encode, rs_encode_ext
-from ...transcript import HASH_BYTES
-from ...transcript.keccak_batch import keccak256_rows
-from ...verifier.merkle import NODE_PREFIX
 from ...verifier.pcs.commitment import Commitment, absorb_statement, normalize_points
 from ...verifier.pcs.whir import (
     SCHEME_TAG,
@@ -277,21 +274,12 @@ class WhirCodec:
         prm = whir_params(config)
         m = padded_vars(prm, commitment.n_vars)
         codeword = arrays.get("codeword")
-        levels = [arrays.get(f"tree{i}") for i in range(len(arrays) - 1)]
-        n_leaves = 1 << (m + prm.log_inv_rate - prm.folding)
         if (codeword is None or codeword.shape != (1 << (m + prm.log_inv_rate),)
-                or codeword.dtype != np.uint64 or not levels
-                or any(lv is None or lv.dtype != np.uint8 or lv.ndim != 2 for lv in levels)
-                or len(levels[0]) != n_leaves):
+                or codeword.dtype != np.uint64):
             raise KeyFileError("the proving key's commitment data has the wrong shape")
-        for lo, hi in zip(levels, levels[1:], strict=False):
-            if lo.shape != (2 * len(hi), HASH_BYTES) or not np.array_equal(
-                    keccak256_rows(np.ascontiguousarray(lo).reshape(-1, 2 * HASH_BYTES),
-                                   NODE_PREFIX[0]), hi):
-                raise KeyFileError("the proving key's Merkle tree is inconsistent")
-        tree = MerkleTree.from_levels(levels)
-        if len(levels[-1]) != 1 or tree.root != commitment.root:
-            raise KeyFileError("the proving key's Merkle root is not its commitment")
+        levels = [arrays.get(f"tree{i}") for i in range(len(arrays) - 1)]
+        tree = MerkleTree.checked(levels, 1 << (m + prm.log_inv_rate - prm.folding),
+                                  commitment.root)
         padded = np.zeros(1 << m, dtype=np.uint64)
         padded[: len(table)] = table
         return WhirProverData(commitment, padded, codeword, tree)
