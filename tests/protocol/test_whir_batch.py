@@ -131,7 +131,7 @@ def test_batch_terms_are_recomputed_and_meet_the_level():
         terms = batch_error_terms(prm, sizes)
         names = [n for n, _, _ in terms]
         assert sum(n.startswith("batch OOD") for n in names) == len(sizes)
-        assert "batch combination (curve MCA)" in names and "batch cross-evaluations" in names
+        assert "batch beta (curve MCA + cross-evaluations)" in names
         assert all(b >= prm.security and cite for _, b, cite in terms)
         assert batch_supported(prm, sizes)
     # the batch's own folds and queries are those of the largest table's schedule

@@ -10,7 +10,8 @@ drawn from the root (``commitment_ood_points``; ``Commitment.extra``, s K elemen
 Johnson regime a root alone is close to a list of up to l_0 polynomials; the committed answers
 pin one of them (WHIR's commit phase, ACFY Construction 5.1), so every opening of the root, in
 any proof, is of the same polynomial except with probability C(l_0, 2) (2^m / (|K| - |L_0|))^s
-per root the prover tries (``whir_params``: "initial OOD"). A claimed point z of n coordinates
+per root the prover tries (``whir_params``: "initial OOD"; in a batched opening, "batch OOD,
+every embedding"). A claimed point z of n coordinates
 is padded with zeros.
 
 Opening at z_1..z_J with values v_j, message by message (labels in quotes; every challenge is
