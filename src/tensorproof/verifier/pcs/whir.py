@@ -74,6 +74,7 @@ import numpy as np
 from ...errors import ConfigError, ProofFormatError, VerificationError
 from ...field.encoding import decode_f_array
 from ...field.params import TWO_ADICITY, P
+from ...field.scalar import ext_field
 from ...field.vec import VecField
 from ...poly.ntt import root_of_unity
 from ...transcript import HASH_BYTES, keccak256
@@ -206,14 +207,13 @@ def _sum(kv: VecField, a: np.ndarray) -> np.ndarray:
 
 
 def gamma_powers(kv: VecField, gamma: tuple[int, ...], start: int, n: int) -> np.ndarray:
-    """gamma^start, .., gamma^(start + n - 1) as an (n, k) array."""
-    g = np.array(gamma, dtype=np.uint64)
-    cur = kv.pow(g, start) if start else kv.ones(()).reshape(kv.k)
-    out = np.empty((n, kv.k), dtype=np.uint64)
-    for i in range(n):
-        out[i] = cur
-        cur = kv.mul(cur, g)
-    return out
+    """gamma^start, .., gamma^(start + n - 1) as an (n, k) array (scalar arithmetic)."""
+    ext = ext_field(kv.k)
+    cur, out = ext.pow(tuple(gamma), start), []
+    for _ in range(n):
+        out.append(cur)
+        cur = ext.mul(cur, tuple(gamma))
+    return np.array(out, dtype=np.uint64).reshape(n, kv.k)
 
 
 class WhirVerifier:

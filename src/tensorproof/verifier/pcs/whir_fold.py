@@ -25,8 +25,10 @@ from collections.abc import Sequence
 import numpy as np
 
 from ...field.params import P
+from ...field.scalar import ext_field
 from ...field.vec import VecField, vec_field
 from ...poly.ntt import root_of_unity
+from ...poly.univariate import interpolate_eval
 
 _INV2 = (P + 1) // 2
 
@@ -131,16 +133,8 @@ def eq_points(kv: VecField, a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def round_value(kv: VecField, h0: np.ndarray, h1: np.ndarray, h2: np.ndarray,
                 r: tuple[int, ...]) -> np.ndarray:
-    """h(r) for the degree-2 polynomial with h(0), h(1), h(2) (Lagrange on {0, 1, 2}):
-    h(r) = h0 (r-1)(r-2)/2 - h1 r(r-2) + h2 r(r-1)/2."""
-    one = np.zeros(kv.k, dtype=np.uint64)
-    one[0] = 1
-    two = kv.add(one, one)
-    rv = np.array(r, dtype=np.uint64)
-    r1, r2 = kv.sub(rv, one), kv.sub(rv, two)
-    half = np.zeros(kv.k, dtype=np.uint64)
-    half[0] = _INV2
-    l0 = kv.mul(kv.mul(r1, r2), half)
-    l1 = kv.neg(kv.mul(rv, r2))
-    l2 = kv.mul(kv.mul(rv, r1), half)
-    return kv.add(kv.add(kv.mul(h0, l0), kv.mul(h1, l1)), kv.mul(h2, l2))
+    """h(r) for the degree-2 polynomial with h(0), h(1), h(2) (Lagrange on {0, 1, 2}:
+    h(r) = h0 (r-1)(r-2)/2 - h1 r(r-2) + h2 r(r-1)/2), in scalar arithmetic (one element)."""
+    ext = ext_field(kv.k)
+    value = interpolate_eval(ext, [tuple(int(c) for c in h) for h in (h0, h1, h2)], tuple(r))
+    return np.array(value, dtype=np.uint64)
