@@ -1,6 +1,6 @@
 """Lazily compiled numba kernels: ``@kernel(sig, **options)`` is ``njit(sig, cache=True,
 **options)``, compiled (or loaded from numba's on-disk cache) on the kernel's first call rather
-than at import.
+than at import; ``@helper`` marks a function that only numba code calls.
 
 An eager ``njit(sig)`` compiles when its module is imported: a cold import then compiled every
 kernel, used or not, before the command line could say anything. Lazily, a process pays only for
@@ -18,7 +18,7 @@ _LOCK = threading.Lock()
 class LazyKernel:
     """A top-level kernel with an explicit signature, built on its first call (thread-safe).
 
-    Callable from Python only (numba code calls ``@njit(inline="always")`` helpers instead)."""
+    Callable from Python only (numba code calls ``@helper`` functions instead)."""
 
     def __init__(self, fn, sig, options: dict) -> None:
         self.py_func, self.sig, self.options = fn, sig, options
@@ -46,3 +46,20 @@ class LazyKernel:
 def kernel(sig, **options):
     """Decorator: ``njit(sig, cache=True, **options)``, compiled lazily (see LazyKernel)."""
     return lambda fn: LazyKernel(fn, sig, options)
+
+
+def helper(fn):
+    """``njit(cache=True)`` without the Python and C entry points: a function only numba code
+    calls (compiled, once per argument types, by the first kernel compile that calls it).
+
+    Why (compile time of a cold first run, numba 0.6x): numba builds each dispatcher as its own
+    LLVM module, links the modules of all its callees into it and optimizes the whole, so the
+    entry points that make a function callable from Python are dead weight in every module
+    that links it (~1000 IR lines for a many-argument function). ``@njit(inline="always")``
+    instead copies the callee's numba IR into each call site (a deepcopy of its whole variable
+    scope per basic block, ~0.5 s a site for the sumcheck's helpers): it pays only for a small
+    function or one with a single call site, where it saves a module. Callers must keep the
+    argument types fixed (a literal 0 where another site passes an int64 compiles it again)."""
+    from numba import njit
+
+    return njit(cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True)(fn)

@@ -8,7 +8,8 @@ Extension products (k = 2, 3) are schoolbook with X^k = W; sums of products insi
 accumulated in 192 bits and reduced once per coefficient. Sums and inner products over vectors
 keep a 128-bit running sum of reduced terms (one reduction per coefficient at the end).
 K vectors are passed flat (row i = entries k i .. k i + k - 1) so LLVM vectorizes across rows.
-Top-level kernels have explicit signatures and ``cache=True`` but compile on first call.
+Top-level kernels have explicit signatures and ``cache=True`` but compile on first call; the
+scalar helpers (``fmul``, ``k2_prod``, ...) are intrinsics from ``intrinsics.py``.
 """
 from __future__ import annotations
 
@@ -16,15 +17,25 @@ import numpy as np
 from numba import njit
 
 from .alloc import tune_allocator
+from .intrinsics import (  # noqa: F401  (re-exported: the scalar helpers of numba code)
+    acc_add,
+    fadd,
+    fmul,
+    fpow,
+    fsub,
+    k2_prod,
+    k3_prod,
+    k_prod,
+    mul128,
+    reduce128,
+    reduce192,
+)
 from .jit import kernel  # noqa: F401  (the kernels' decorator, re-exported)
-from .params import EPSILON, NONRESIDUE, P
+from .params import NONRESIDUE, P
 
 tune_allocator()  # vector work starts here: keep large temporaries off mmap (see alloc.py)
 
 _P = np.uint64(P)
-_EPS = np.uint64(EPSILON)
-_M32 = np.uint64(0xFFFFFFFF)
-_S32 = np.uint64(32)
 _ZERO = np.uint64(0)
 _ONE = np.uint64(1)
 _PM2 = np.uint64(P - 2)
@@ -37,92 +48,9 @@ _F1 = "void(uint64[::1], uint64[::1])"
 _F2 = "void(uint64[::1], uint64[::1], uint64[::1])"
 
 
-# ---- scalar helpers (inlined into the kernels; never called from Python) -------------------
-
-
-@njit(inline="always")
-def mul128(a, b):
-    """(hi, lo) with a * b = hi 2^64 + lo, from 32-bit limbs."""
-    a0 = a & _M32
-    a1 = a >> _S32
-    b0 = b & _M32
-    b1 = b >> _S32
-    ll = a0 * b0
-    lh = a0 * b1
-    hl = a1 * b0
-    mid = (ll >> _S32) + (lh & _M32) + (hl & _M32)
-    lo = (ll & _M32) | (mid << _S32)
-    hi = a1 * b1 + (lh >> _S32) + (hl >> _S32) + (mid >> _S32)
-    return hi, lo
-
-
-@njit(inline="always")
-def reduce128(hi, lo):
-    """(hi 2^64 + lo) mod p, canonical."""
-    hh = hi >> _S32
-    t0 = lo - hh
-    if lo < hh:  # borrowed 2^64 = EPS (mod p): take it back; cannot underflow
-        t0 -= _EPS
-    t1 = (hi & _M32) * _EPS
-    s = t0 + t1
-    if s < t1:  # carried out 2^64 = EPS (mod p): add it back; cannot overflow
-        s += _EPS
-    if s >= _P:
-        s -= _P
-    return s
-
-
-@njit(inline="always")
-def fmul(a, b):
-    """a * b mod p."""
-    hi, lo = mul128(a, b)
-    return reduce128(hi, lo)
-
-
-@njit(inline="always")
-def fadd(a, b):
-    """a + b mod p (a, b < p): subtract p on a 64-bit carry or when the sum reaches p."""
-    s = a + b
-    if s < a or s >= _P:
-        s -= _P
-    return s
-
-
-@njit(inline="always")
-def fsub(a, b):
-    """a - b mod p (a, b < p)."""
-    d = a - b
-    if a < b:
-        d += _P
-    return d
-
-
-@njit(inline="always")
-def acc_add(h2, h1, h0, a, b):
-    """(h2, h1, h0) + a * b as a 192-bit number."""
-    hi, lo = mul128(a, b)
-    h0 += lo
-    hi += np.uint64(h0 < lo)  # hi <= 2^64 - 2, so no overflow
-    h1 += hi
-    h2 += np.uint64(h1 < hi)
-    return h2, h1, h0
-
-
-@njit(inline="always")
-def reduce192(h2, h1, h0):
-    """(h2 2^128 + h1 2^64 + h0) mod p, using 2^128 = -2^32 (mod p)."""
-    return fsub(reduce128(h1, h0), reduce128(h2 >> _S32, h2 << _S32))
-
-
-@njit(inline="always")
-def fpow(a, e):
-    """a^e mod p for a uint64 exponent (square-and-multiply, most-significant bit first)."""
-    r = _ONE
-    for i in range(63, -1, -1):
-        r = fmul(r, r)
-        if (e >> np.uint64(i)) & _ONE:
-            r = fmul(r, a)
-    return r
+# ---- scalar helpers: mul128 .. fpow above, numba intrinsics (``intrinsics.py``) -------------
+# Callable from numba code only. The array helpers below stay inline="always": numba's inlining
+# with a literal k is what unrolls and vectorizes their loops, and they are small.
 
 
 # ---- base field, elementwise on flat arrays ------------------------------------------------
@@ -302,42 +230,6 @@ def map_cols(a, c, out, mul):
 
 
 # ---- extension products, specialised for k = 2 and k = 3 (flat arrays of rows) -------------
-
-
-@njit(inline="always")
-def k2_prod(a0, a1, b0, b1):
-    """(a0 + a1 X)(b0 + b1 X) = a0 b0 + W a1 b1 + (a0 b1 + a1 b0) X, W = NONRESIDUE[2]."""
-    h2, h1, h0 = acc_add(_ZERO, _ZERO, _ZERO, a0, b1)
-    h2, h1, h0 = acc_add(h2, h1, h0, a1, b0)
-    return fadd(fmul(a0, b0), fmul(_W2, fmul(a1, b1))), reduce192(h2, h1, h0)
-
-
-@njit(inline="always")
-def k3_prod(a0, a1, a2, b0, b1, b2):
-    """Schoolbook product in F[X]/(X^3 - W), W = NONRESIDUE[3]: X^3 = W, X^4 = W X."""
-    h2, h1, h0 = acc_add(_ZERO, _ZERO, _ZERO, a1, b2)
-    h2, h1, h0 = acc_add(h2, h1, h0, a2, b1)
-    c0 = fadd(fmul(a0, b0), fmul(_W3, reduce192(h2, h1, h0)))
-    h2, h1, h0 = acc_add(_ZERO, _ZERO, _ZERO, a0, b1)
-    h2, h1, h0 = acc_add(h2, h1, h0, a1, b0)
-    c1 = fadd(reduce192(h2, h1, h0), fmul(_W3, fmul(a2, b2)))
-    h2, h1, h0 = acc_add(_ZERO, _ZERO, _ZERO, a0, b2)
-    h2, h1, h0 = acc_add(h2, h1, h0, a1, b1)
-    h2, h1, h0 = acc_add(h2, h1, h0, a2, b0)
-    return c0, c1, reduce192(h2, h1, h0)
-
-
-@njit(cache=True)
-def k_prod(a0, a1, a2, b0, b1, b2, k):
-    """(a0 + a1 X [+ a2 X^2]) (b0 + b1 X [+ b2 X^2]) in K2 (k = 2: a2, b2 ignored, c2 = 0) or K3.
-
-    Deliberately not inlined: numba code that needs K products for a runtime k calls this one
-    compiled copy (a call costs a few ns) instead of inlining both k2_prod and k3_prod at every
-    site, which multiplied compile times (seconds per site)."""
-    if k == 2:
-        c0, c1 = k2_prod(a0, a1, b0, b1)
-        return c0, c1, _ZERO
-    return k3_prod(a0, a1, a2, b0, b1, b2)
 
 
 @kernel(_F2)

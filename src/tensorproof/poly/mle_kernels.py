@@ -6,6 +6,8 @@ most significant bit, upper half = table * z_j, lower half = table - upper half.
 K per entry in all (2^n), where the vectorized version paid ~3 calls per variable.
 ``fold_kernel`` fixes the lowest variables of a table one after the other in one call (``fold``,
 ``fold_low``, ``evaluate``): the vectorized folds cost ~10 Python calls and copies per variable.
+Both kernels first pin k (the row width) to 1, 2 or 3: LLVM then unrolls the loops over a row,
+where for an unknown k it vectorized and unrolled each into ~30 times its code (compile time).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from ..field.kernels import fadd, fmul, fsub, k2_prod, k3_prod, kernel
 def eq_table_kernel(zs, init, out):
     """out (2^n rows of k = len(init) coefficients, flat) = init * eq(z, .); zs = z flat (n k)."""
     k = init.shape[0]
+    k = 3 if k == 3 else (2 if k == 2 else 1)  # 1, 2 or 3, known to LLVM (module docstring)
     n = zs.shape[0] // k
     for c in range(k):
         out[c] = init[c]
@@ -47,6 +50,7 @@ def fold_kernel(T, ka, zs, k, out):
     T has ka coefficients per entry (1: an F table, or k); the result is in the field of degree k
     (k = 1: F). Each fold T'[i] = T[2i] + r (T[2i+1] - T[2i]) runs in place in one buffer (entry
     i is written after entries 2i, 2i + 1 were read)."""
+    k = 3 if k == 3 else (2 if k == 2 else 1)  # 1, 2 or 3, known to LLVM (module docstring)
     n = T.shape[0] // ka
     nv = zs.shape[0] // k
     buf = np.empty(max(n // 2, 1) * k, dtype=np.uint64)
@@ -78,4 +82,5 @@ def fold_kernel(T, ka, zs, k, out):
                 buf[3 * i] = fadd(a0, p0)
                 buf[3 * i + 1] = fadd(a1, p1)
                 buf[3 * i + 2] = fadd(a2, p2)
-    out[:] = buf[: out.shape[0]]
+    for i in range(out.shape[0]):  # a loop: a slice assignment compiles numba's error formatting
+        out[i] = buf[i]

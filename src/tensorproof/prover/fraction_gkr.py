@@ -19,7 +19,8 @@ from ..transcript import ProverTranscript
 from ..transcript.base import label_bytes
 from ..verifier.fraction_gkr import LAYER_DEGREE, layer_label, layer_terms, root_label
 from ..verifier.sumcheck import challenge_label, round_label
-from .fraction_gkr_kernels import gkr_layers, layer_count_sent
+from .fraction_gkr_kernels import layer_count_sent
+from .fused_kernel import EMPTY_B1, EMPTY_I1, EMPTY_U1, EMPTY_U2, fused_kernel, scratch_for
 from .sumcheck import prove_sumcheck
 from .sumcheck_fused import FUSED_MAX_ENTRIES, round_constants
 
@@ -123,7 +124,8 @@ def _layer_labels(label: str, last: int) -> list[bytes]:
 
 def _prove_small_layers(transcript: ProverTranscript, vf: VecField, label: str, levels, last: int,
                         P: K, Q: K):
-    """Layers 0..last-1 by ``fraction_gkr_kernels.gkr_layers``; return (point, num, den)."""
+    """Layers 0..last-1 in one numba call (``fused_kernel``, mode 1: ``fraction_gkr_kernels``);
+    return (point, num, den)."""
     k = vf.k
     leaf_f = levels[last][0] if levels[last][0].ndim == 1 else np.empty(0, dtype=np.uint64)
     N = np.concatenate([np.zeros(len(n) * k, np.uint64) if n.ndim == 1 else n.reshape(-1)
@@ -138,8 +140,13 @@ def _prove_small_layers(transcript: ProverTranscript, vf: VecField, label: str, 
     sent = np.empty(layer_count_sent(0, last, k), dtype=np.uint64)
     rho = np.zeros(last * k, dtype=np.uint64)
     claims = np.array([P, Q], dtype=np.uint64).reshape(-1)
-    gkr_layers(N, D, lvl_off, np.ascontiguousarray(leaf_f), 0, last, labels, lab_off, V, xw,
-               frob, state, sent, rho, claims)
+    meta = np.array([0, 0, 0, 0, 0, 0, 1, 0, last], dtype=np.int64)  # mode 1: layers 0..last-1
+    r = np.zeros(k, dtype=np.uint64)  # sets K's degree
+    fused_kernel((EMPTY_U2, EMPTY_U2, EMPTY_I1), (EMPTY_I1, EMPTY_I1, EMPTY_U1, EMPTY_B1),
+                 (V, xw, frob), (EMPTY_U1, EMPTY_U1),
+                 (meta, EMPTY_U1, r, EMPTY_U1, EMPTY_U2, EMPTY_U1, EMPTY_U1, EMPTY_U1),
+                 (labels, lab_off, state, sent, scratch_for(names, 4 * k)),
+                 (N, D, lvl_off, np.ascontiguousarray(leaf_f), rho, claims))
     transcript.append_external(state.tobytes(), sent.astype(">u8").tobytes())
     num_eval, den_eval = (tuple(c) for c in claims.reshape(2, k).tolist())
     return [tuple(c) for c in rho.reshape(-1, k).tolist()], num_eval, den_eval

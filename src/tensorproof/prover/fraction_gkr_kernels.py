@@ -1,60 +1,49 @@
-"""The small layers of the fraction-sum GKR prover in one numba call, transcript included.
+"""The small layers of the fraction-sum GKR prover in numba, transcript included: their steps.
 
 Layer l (``prover/fraction_gkr.py``, ``verifier/fraction_gkr.py``) draws lambda, runs an l-round
 degree-3 sumcheck of eq(rho, x) (n0 d1 + n1 d0 + lambda d0 d1)(x) over the children level l + 1,
 sends the four child values, draws mu and moves to the claims at [mu] + rho'. Near the root every
-layer is a few entries, so its cost was Python: ~0.2 ms a layer. ``gkr_layers`` runs layers
-first..last-1 with the rounds of ``sumcheck_kernels._rounds`` and the records of
-``transcript.sponge_kernels``, byte for byte as the Python layers (``test_logup_fraction_sum``).
+layer is a few entries, so its cost was Python: ~0.2 ms a layer. ``fused_kernel`` (mode 1) runs
+layers first..last-1 in one call: ``layer_start``, the rounds (``sumcheck_kernels.run_rounds``),
+``layer_end``, with the records of ``transcript.sponge_kernels``, byte for byte as the Python
+layers (``test_fraction_gkr_kernels``). Compile-time rules: ``sumcheck_kernels``.
 
 Arrays: levels (rows of k, flat) N and D of the levels first+1..last, concatenated, level j at
 row offset lvl_off[j - first - 1]; leaf_f: the F numerators of level last when they are F (else
 empty, and level last's N is in N); labels/lab_off: per layer "lambda", then "round{i}", "r{i}"
 for its rounds, "children", "mu"; V, xw, frob: ``sumcheck_fused.round_constants(k, 3)``;
 state: the sponge state (in place); sent: the messages (uint64, in order); rho: in, the point of
-layer first (first k-rows used); out: the point of level last; claims: in (num, den) of layer
+layer first (first k-rows used), out, the point of level last; claims: in (num, den) of layer
 first, out those of level last.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
-from ..field.kernels import fadd, fsub, k_prod, kernel
+from ..field.jit import helper
+from ..field.kernels import fadd, fsub, k_prod
 from ..transcript.sponge_kernels import sponge_draw_f, sponge_message
-from .sumcheck_kernels import _kmul, _rounds
+from .sumcheck_kernels import _kmul
 
 _ONE = np.uint64(1)
 _ZERO = np.uint64(0)
 
 
-@njit(inline="always")
-def _label(labels, lab_off, j):
-    return labels[lab_off[j] : lab_off[j + 1]]
-
-
-@njit(inline="always")
-def _eq_weights(rho, n, k):
-    """eq(rho_1..rho_{n-1}, .) over 2^(n-1) entries (rows of k, flat), by doubling."""
-    E = np.zeros((1 << max(n - 1, 0)) * k, dtype=np.uint64)
-    E[0] = _ONE
-    size = 1
-    for j in range(1, n):
-        o = j * k
-        for i in range(size):
-            a, b = i * k, (i + size) * k
-            _kmul(E, a, rho, o, E, b, k)
-            for c in range(k):
-                E[a + c] = fsub(E[a + c], E[b + c])
-        size *= 2
-    return E
-
-
-@njit(inline="always")
-def _layer_tables(N, D, leaf_f, off, half, k):
-    """(tf, tk, src) of the tables n0, n1, d0, d1 of a children level of 2 half entries."""
-    use_f = leaf_f.shape[0] > 0
+@helper
+def layer_start(N, D, lvl_off, leaf_f, first, last, layer, rho, labels, lab_off, lab, state,
+                scratch, k):
+    """Draw lambda (label lab) and set up layer ``layer``'s sumcheck over its children: returns
+    (tf, tk, src, coef, meta, st, evals, zs, E, point, finals) for ``run_rounds`` (meta: degree
+    3 with eq(rho, .), ``layer`` rounds; the terms n0 d1 + n1 d0 + lambda d0 d1 over the tables
+    (n0, n1, d0, d1) are the caller's tptr = [0, 2, 4, 6], tidx = [0, 3, 1, 2, 2, 3], cone =
+    [1, 1, 0]), finals already holding the children when layer = 0 (no rounds)."""
+    k = 3 if k == 3 else 2  # a known range for LLVM (sumcheck_kernels docstring)
+    lam = np.empty(k, dtype=np.uint64)
+    sponge_draw_f(state, labels[lab_off[lab] : lab_off[lab + 1]], lam, scratch)
+    # the tables n0, n1, d0, d1 (entries 2y, 2y + 1 of the children level): F numerators in tf
+    half, off = 1 << layer, lvl_off[layer - first]
+    use_f = layer + 1 == last and leaf_f.shape[0] > 0
     tk = np.empty((2 if use_f else 4, half * k), dtype=np.uint64)
     tf = np.empty((2 if use_f else 0, half if use_f else 0), dtype=np.uint64)
     for y in range(half):
@@ -67,83 +56,62 @@ def _layer_tables(N, D, leaf_f, off, half, k):
             if use_f:
                 tf[h, y] = leaf_f[2 * y + h]
     src = np.array([-1, -2, 0, 1]) if use_f else np.array([0, 1, 2, 3])
-    return tf, tk, src
+    coef = np.zeros(3 * k, dtype=np.uint64)
+    coef[0] = _ONE
+    coef[k] = _ONE
+    for c in range(k):
+        coef[2 * k + c] = lam[c]
+    st = np.zeros(2 * k, dtype=np.uint64)
+    st[k] = _ONE
+    zs = np.empty(layer * k, dtype=np.uint64)
+    for c in range(layer * k):
+        zs[c] = rho[c]
+    # E = eq(rho_1..rho_{layer-1}, .) by doubling (one product in K per entry)
+    E = np.zeros((1 << max(layer - 1, 0)) * k, dtype=np.uint64)
+    E[0] = _ONE
+    size = 1
+    for j in range(1, layer):
+        for i in range(size):
+            _kmul(E, i * k, zs, j * k, E, (i + size) * k, k)
+            for c in range(k):
+                E[i * k + c] = fsub(E[i * k + c], E[(i + size) * k + c])
+        size *= 2
+    finals = np.empty(4 * k, dtype=np.uint64)
+    if layer == 0:  # no rounds: the children themselves
+        for j in range(4):
+            s = src[j]
+            for c in range(k):
+                finals[j * k + c] = tk[s, c] if s >= 0 else (tf[-s - 1, 0] if c == 0 else _ZERO)
+    meta = np.array([3, 1, 0, 0, 0, layer], dtype=np.int64)  # degree, eq, round 0, rounds
+    return (tf, tk, src, coef, meta, st, np.zeros(4 * k, dtype=np.uint64), zs, E,
+            np.empty(layer * k, dtype=np.uint64), finals)
 
 
-@njit(inline="always")
-def _line(a, b, mu, out, o, k):
-    """out[o:o+k] = a + mu (b - a) in K (a, b, mu: k-rows)."""
-    c2 = 2 if k == 3 else 0
-    d0, d1, d2 = k_prod(fsub(b[0], a[0]), fsub(b[1], a[1]), fsub(b[c2], a[c2]),
-                        mu[0], mu[1], mu[c2], k)
-    out[o] = fadd(a[0], d0)
-    out[o + 1] = fadd(a[1], d1)
-    if k == 3:
-        out[o + 2] = fadd(a[2], d2)
-
-
-@njit(inline="always")
-def _layers(N, D, lvl_off, leaf_f, first, last, labels, lab_off, V, xw, frob, state, sent,
-            rho, claims, k):
-    tptr = np.array([0, 2, 4, 6])
-    tidx = np.array([0, 3, 1, 2, 2, 3])
-    cone = np.array([1, 1, 0], dtype=np.uint8)
-    longest = 0
-    for j in range(lab_off.shape[0] - 1):
-        longest = max(longest, lab_off[j + 1] - lab_off[j])
-    scratch = np.empty(45 + longest + 32 * k, dtype=np.uint8)
-    lam = np.empty(k, dtype=np.uint64)
+@helper
+def layer_end(finals, point, layer, labels, lab_off, lab, state, sent, pos, scratch, rho,
+              claims, k):
+    """Send the children finals = (n0, n1, d0, d1) (label lab, at word pos of sent), draw mu
+    (label lab + 1), and move to [mu] + rho' (point: rho', the layer's sumcheck point): claims =
+    (n0 + mu (n1 - n0), d0 + mu (d1 - d0)) in K, rho = [mu] + rho'."""
+    k = 3 if k == 3 else 2  # a known range for LLVM (sumcheck_kernels docstring)
+    sponge_message(state, labels[lab_off[lab] : lab_off[lab + 1]], finals, scratch)
+    for c in range(4 * k):
+        sent[pos + c] = finals[c]
     mu = np.empty(k, dtype=np.uint64)
-    lab, pos = 0, 0
-    for layer in range(first, last):
-        half = 1 << layer  # entries of n0, n1, d0, d1
-        sponge_draw_f(state, _label(labels, lab_off, lab), lam, scratch)
-        lab += 1
-        f = leaf_f if layer + 1 == last else leaf_f[:0]
-        tf, tk, src = _layer_tables(N, D, f, lvl_off[layer - first], half, k)
-        finals = np.empty(4 * k, dtype=np.uint64)
-        point = np.empty(layer * k, dtype=np.uint64)
-        if layer == 0:  # no rounds: the children themselves
-            for j in range(4):
-                s = src[j]
-                for c in range(k):
-                    finals[j * k + c] = tk[s, c] if s >= 0 else (tf[-s - 1, 0] if c == 0
-                                                                 else _ZERO)
-        else:
-            coef = np.zeros(3 * k, dtype=np.uint64)
-            coef[0] = _ONE
-            coef[k] = _ONE
-            coef[2 * k : 3 * k] = lam
-            meta = np.array([3, 1, 0, 0, 0, layer])
-            st = np.zeros(2 * k, dtype=np.uint64)
-            st[k] = _ONE
-            evals = np.zeros(4 * k, dtype=np.uint64)
-            zs = rho[: layer * k].copy()
-            _rounds(tf, tk, src, tptr, tidx, coef, cone, zs, _eq_weights(zs, layer, k), V, xw,
-                    frob, meta, st, evals, labels, lab_off, lab, state, sent, pos, point,
-                    finals, k)
-            lab += 2 * layer
-            pos += 4 * k * layer
-        sponge_message(state, _label(labels, lab_off, lab), finals, scratch)
-        sent[pos : pos + 4 * k] = finals
-        pos += 4 * k
-        lab += 1
-        sponge_draw_f(state, _label(labels, lab_off, lab), mu, scratch)
-        lab += 1
-        _line(finals[:k], finals[k : 2 * k], mu, claims, 0, k)  # N~ at [mu] + rho'
-        _line(finals[2 * k : 3 * k], finals[3 * k :], mu, claims, k, k)  # D~
-        rho[:k] = mu
-        rho[k : (layer + 1) * k] = point
-
-
-@kernel("void(uint64[::1], uint64[::1], int64[::1], uint64[::1], int64, int64, uint8[::1], "
-        "int64[::1], uint64[::1], uint64[::1], uint64[::1], uint8[::1], uint64[::1], uint64[::1], "
-        "uint64[::1])")
-def gkr_layers(N, D, lvl_off, leaf_f, first, last, labels, lab_off, V, xw, frob, state, sent,
-               rho, claims):
-    """Layers first..last-1 (module docstring); K of degree len(claims) // 2."""
-    _layers(N, D, lvl_off, leaf_f, first, last, labels, lab_off, V, xw, frob, state, sent, rho,
-            claims, claims.shape[0] // 2)
+    sponge_draw_f(state, labels[lab_off[lab + 1] : lab_off[lab + 2]], mu, scratch)
+    c2 = 2 if k == 3 else 0
+    for h in range(2):
+        a = 2 * h * k  # n0 or d0; the other child follows
+        d0, d1, d2 = k_prod(fsub(finals[a + k], finals[a]), fsub(finals[a + k + 1], finals[a + 1]),
+                            fsub(finals[a + k + c2], finals[a + c2]), mu[0], mu[1], mu[c2], k)
+        claims[h * k] = fadd(finals[a], d0)
+        claims[h * k + 1] = fadd(finals[a + 1], d1)
+        if k == 3:
+            claims[h * k + 2] = fadd(finals[a + 2], d2)
+    for c in range(k):
+        rho[c] = mu[c]
+    for c in range(layer * k):
+        rho[k + c] = point[c]
 
 
 def layer_count_sent(first: int, last: int, k: int) -> int:
@@ -151,4 +119,4 @@ def layer_count_sent(first: int, last: int, k: int) -> int:
     return sum(4 * k * (layer + 1) for layer in range(first, last))
 
 
-__all__ = ["gkr_layers", "layer_count_sent"]
+__all__ = ["layer_count_sent", "layer_end", "layer_start"]

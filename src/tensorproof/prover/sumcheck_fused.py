@@ -1,4 +1,5 @@
-"""Driver of the fused sumcheck rounds (``sumcheck_kernels``): small tables, one call per round.
+"""Driver of the fused sumcheck rounds (``sumcheck_kernels``, called through ``fused_kernel``):
+small tables, one numba call for all the rounds left (one per round for a watching transcript).
 
 ``prove_sumcheck`` hands its remaining rounds over here once the tables have at most
 ``FUSED_MAX_ENTRIES`` entries (from round 0 for small tables; after the big early rounds, which
@@ -22,18 +23,13 @@ from ..poly.univariate import extrapolation_weights, monomial_matrix
 from ..transcript import ProverTranscript
 from ..transcript.base import label_bytes
 from ..verifier.sumcheck import Terms, challenge_label, round_label
-from .sumcheck_kernels import sumcheck_kernel
+from .fused_kernel import EMPTY_U1, EMPTY_U2, NO_GKR, NO_RECORD, fused_kernel, scratch_for
 
 FUSED_MAX_ENTRIES = 1 << 10
 """Tables of at most this many entries run fused; above it the generic vectorized path is faster.
 Measured (CPU ms of whole sumchecks at 2^12 / 2^16 entries, handover at 2^8, 2^10, 2^12, 2^14):
 product F x K2 0.70 0.62 0.73 0.72 / 2.28 2.16 2.44 3.65; fraction-GKR layer 1.70 1.47 2.13 2.11
 / 9.95 9.95 10.23 13.61; requant relation 2.04 1.76 2.24 2.35 / 9.89 9.66 10.23 15.08."""
-
-_EMPTY = np.empty(0, dtype=np.uint64)
-_EMPTY2 = np.empty((0, 0), dtype=np.uint64)
-_EMPTY8 = np.empty(0, dtype=np.uint8)
-_EMPTYI = np.empty(0, dtype=np.int64)
 
 
 @dataclass(frozen=True)
@@ -71,7 +67,7 @@ def _stack(tables) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         else:
             src.append(nk)
             nk += 1
-    return (np.stack(base) if base else _EMPTY2, np.stack(ext) if ext else _EMPTY2,
+    return (np.stack(base) if base else EMPTY_U2, np.stack(ext) if ext else EMPTY_U2,
             np.array(src, dtype=np.int64))
 
 
@@ -89,14 +85,14 @@ class FusedRounds:
         self.cone = np.array([c == ext.one for c in coeffs], dtype=np.uint8)
         self.V, self.xw, self.frob = round_constants(k, degree)
         has_eq = eq_point is not None
-        self.zs = np.array(eq_point, dtype=np.uint64).reshape(-1) if has_eq else _EMPTY
+        self.zs = np.array(eq_point, dtype=np.uint64).reshape(-1) if has_eq else EMPTY_U1
         if has_eq and state.E is None:
             state_E = eq_table(vf, eq_point[state.round + 1:])
         else:
             state_E = state.E
-        self.E = state_E.reshape(-1) if has_eq else _EMPTY
+        self.E = state_E.reshape(-1) if has_eq else EMPTY_U1
         has_running = state.running is not None
-        self.meta = np.array([degree, int(has_eq), state.round, 0, int(has_running), 0, 0],
+        self.meta = np.array([degree, int(has_eq), state.round, 0, int(has_running), 0, 0, 0, 0],
                              dtype=np.int64)
         self.st = np.zeros(2 * k, dtype=np.uint64)
         if has_running:
@@ -105,17 +101,20 @@ class FusedRounds:
         self.evals = np.zeros((degree + 1) * k, dtype=np.uint64)
 
     def _call(self, r: np.ndarray, out_tk: np.ndarray, out_E: np.ndarray) -> None:
-        sumcheck_kernel(self.tf, self.tk, self.src, self.tptr, self.tidx, self.coef, self.cone,
-                        self.zs, self.E, self.V, self.xw, self.frob, self.meta, self.st, r,
-                        self.evals, out_tk, out_E, _EMPTY8, _EMPTYI, _EMPTY8, _EMPTY, _EMPTY,
-                        _EMPTY)
+        """One round (meta[5] = 0): fold at r into out_tk, out_E if meta[3], then self.evals."""
+        self._kernel(self.meta, r, out_tk, out_E, EMPTY_U1, EMPTY_U1, NO_RECORD)
+
+    def _kernel(self, meta, r, out_tk, out_E, point, finals, record) -> None:
+        fused_kernel((self.tf, self.tk, self.src), (self.tptr, self.tidx, self.coef, self.cone),
+                     (self.V, self.xw, self.frob), (self.zs, self.E),
+                     (meta, self.st, r, self.evals, out_tk, out_E, point, finals), record, NO_GKR)
 
     def prove(self, transcript, label: str) -> tuple[list, list]:
         """Run the rounds left on ``transcript``; return (their challenges, final values)."""
         if type(transcript) is ProverTranscript:  # a subclass may watch send_bytes: no bypass
             return self._prove_in_kernel(transcript, label)
         k, m = self.k, len(self.src)
-        self._call(np.zeros(k, dtype=np.uint64), _EMPTY2, _EMPTY)  # this round's evaluations
+        self._call(np.zeros(k, dtype=np.uint64), EMPTY_U2, EMPTY_U1)  # this round's evaluations
         point = []
         for j in range(self.n.bit_length() - 1):
             i = self.start + j
@@ -124,15 +123,15 @@ class FusedRounds:
             point.append(r)
             size = self.n >> (j + 1)  # entries per table after folding at r
             out_tk = np.empty((m, size * k), dtype=np.uint64)
-            out_E = np.empty((size // 2) * k, dtype=np.uint64) if len(self.E) else _EMPTY
+            out_E = np.empty((size // 2) * k, dtype=np.uint64) if len(self.E) else EMPTY_U1
             self.meta[2:5] = (i + 1, 1, 1)
             self._call(np.array(r, dtype=np.uint64), out_tk, out_E)
-            self.tf, self.tk, self.E = _EMPTY2, out_tk, out_E
+            self.tf, self.tk, self.E = EMPTY_U2, out_tk, out_E
             self.src = np.arange(m, dtype=np.int64)
         return point, [tuple(row) for row in self.tk.tolist()]
 
     def _prove_in_kernel(self, transcript: ProverTranscript, label: str) -> tuple[list, list]:
-        """``prove`` with every round and its transcript records in one numba call (meta[6] = 1);
+        """``prove`` with every round and its transcript records in one numba call (meta[5] > 0);
         the transcript then takes the state and the message bytes."""
         k, m = self.k, len(self.src)
         n_rounds = self.n.bit_length() - 1
@@ -144,11 +143,9 @@ class FusedRounds:
         sent = np.empty(n_rounds * len(self.evals), dtype=np.uint64)
         point = np.empty(n_rounds * k, dtype=np.uint64)
         finals = np.empty(m * k, dtype=np.uint64)
-        meta = np.array([*self.meta[:5], n_rounds, 1], dtype=np.int64)
-        sumcheck_kernel(self.tf, self.tk, self.src, self.tptr, self.tidx, self.coef, self.cone,
-                        self.zs, self.E, self.V, self.xw, self.frob, meta, self.st,
-                        np.zeros(k, dtype=np.uint64), self.evals, _EMPTY2, _EMPTY, labels,
-                        lab_off, state, sent, point, finals)
+        meta = np.array([*self.meta[:5], n_rounds, 0, 0, 0], dtype=np.int64)
+        self._kernel(meta, np.zeros(k, dtype=np.uint64), EMPTY_U2, EMPTY_U1, point, finals,
+                     (labels, lab_off, state, sent, scratch_for(names, len(self.evals))))
         transcript.append_external(state.tobytes(), sent.astype(">u8").tobytes())
         return ([tuple(r) for r in point.reshape(-1, k).tolist()],
                 [tuple(f) for f in finals.reshape(-1, k).tolist()])

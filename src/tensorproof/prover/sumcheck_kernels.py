@@ -1,10 +1,10 @@
-"""One numba call per sumcheck round: fold at the last challenge, then the next round polynomial.
+"""The fused sumcheck rounds in numba: fold at the last challenge, then the next round polynomial.
 
 The generic prover (``sumcheck.py``) spends ~20 small vector operations per round; at the sizes
-of most rounds (tables of 2 to 2^12 entries) their call overhead is the whole cost. This kernel
-does a round in one pass over the tables, for any g = sum_t c_t prod_{i in S_t} f_i (degree <= 8)
-and an optional eq(z, x) factor handled as in ``sumcheck._EqFactor`` (Gruen, ePrint 2024/108,
-§3.2), with K2/K3 arithmetic inlined:
+of most rounds (tables of 2 to 2^12 entries) their call overhead is the whole cost. Here a round
+is one pass over the tables (``run_rounds``, called through ``fused_kernel``), for any
+g = sum_t c_t prod_{i in S_t} f_i (degree <= 8) and an optional eq(z, x) factor handled as in
+``sumcheck._EqFactor`` (Gruen, ePrint 2024/108, §3.2), in K2 or K3:
 
   1. (rounds i >= 1) C_i = s_{i-1}(r_{i-1}) (monomial matrix V of the nodes 0..d, then Horner);
      alpha *= eq(z_{i-1}, r_{i-1}); every table folded, T'[e] = T[2e] + r (T[2e+1] - T[2e]),
@@ -22,11 +22,17 @@ m): table j is tk[src[j]] if src[j] >= 0 else tf[-src[j] - 1]; terms as tptr (in
 tidx (int64) with table indices, coef (T k) and cone (uint8, T: 1 where c_t = 1); zs (n_vars k) the
 eq point; E (n/2 k) eq weights; V ((d+1)^2, row-major) and xw (d: weights of q(d) from q(0..d-1))
 and frob (k^2: Frobenius constants g^(ij)) in F; meta (int64): [degree, has_eq, round i, do_fold,
-has_running]; st (2k): C_i, alpha (updated in place); r (k); evals ((d+1) k: in, s_{i-1}; out,
-s_i); out_tk (m, n' k) and out_E: the folded tables and weights.
+has_running, rounds]; st (2k): C_i, alpha (updated in place); r (k); evals ((d+1) k: in, s_{i-1};
+out, s_i); out_tk (m, n' k) and out_E: the folded tables and weights.
 
-Compile time: the K products are small non-inlined functions (scalar arguments, no reference
-counting); inlining them everywhere made numba's compile take minutes.
+Compile time (a cold first run compiles all of this; ``field.jit.helper`` says why): the
+functions are helpers (no Python entry point), numba inlines only ``run_rounds`` (one call site,
+in ``fused_kernel``), K products are out-of-line intrinsics (``field.intrinsics``), arrays are
+copied by loops (a slice assignment compiles numba's shape-mismatch message formatting, ~3 s
+once a process), offsets are int64 (``_AT0``: a literal 0 compiles a helper again), and each
+function begins with ``k = 3 if k == 3 else 2``: K's degree is 2 or 3, and with that range known
+LLVM unrolls the loops over a K element's coefficients, where for an unknown k it vectorized and
+unrolled each 2-or-3-step loop into ~30 times its code.
 """
 
 from __future__ import annotations
@@ -34,18 +40,22 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from ..field.kernels import fadd, fmul, fpow, fsub, k_prod, kernel
+from ..field.jit import helper
+from ..field.kernels import fadd, fmul, fpow, fsub, k_prod
 from ..transcript.sponge_kernels import sponge_draw_f, sponge_message
 
 _ZERO = np.uint64(0)
 _ONE = np.uint64(1)
 _PM2 = np.uint64(2**64 - 2**32 - 1)  # p - 2
 
+_AT0 = np.int64(0)
+"""Offset 0 for ``_kmul``: an int64 (a literal 0 would compile _kmul once more per pattern)."""
+
 MAX_DEGREE = 8
 """Largest round degree of the kernel (scratch sizes); higher degrees use the generic prover."""
 
 
-@njit(inline="always")
+@helper
 def _kmul(a, ao, b, bo, out, oo, k):
     """out[oo:oo+k] = a[ao:ao+k] * b[bo:bo+k] in K (out may alias a or b)."""
     c2 = 2 if k == 3 else 0  # the third coefficient (ignored for k = 2)
@@ -56,16 +66,10 @@ def _kmul(a, ao, b, bo, out, oo, k):
         out[oo + 2] = c3
 
 
-@njit(inline="always")
-def _kscale(a, ao, s, out, oo, k):
-    """out[oo:oo+k] = a[ao:ao+k] * s for an F element s."""
-    for c in range(k):
-        out[oo + c] = fmul(a[ao + c], s)
-
-
-@njit(inline="always")
+@helper
 def _kinv(a, frob, out, k):
     """out = 1/a in K by the norm: conj = phi(a)...phi^(k-1)(a), 1/a = conj / (a conj)[0]."""
+    k = 3 if k == 3 else 2  # a known range for LLVM (module docstring)
     conj = np.zeros(k, dtype=np.uint64)
     tmp = np.zeros(k, dtype=np.uint64)
     for c in range(k):
@@ -73,45 +77,47 @@ def _kinv(a, frob, out, k):
     for j in range(2, k):
         for c in range(k):
             tmp[c] = fmul(a[c], frob[j * k + c])
-        _kmul(conj, 0, tmp, 0, conj, 0, k)
-    _kmul(a, 0, conj, 0, tmp, 0, k)
-    _kscale(conj, 0, fpow(tmp[0], _PM2), out, 0, k)
+        _kmul(conj, _AT0, tmp, _AT0, conj, _AT0, k)
+    _kmul(a, _AT0, conj, _AT0, tmp, _AT0, k)
+    s = fpow(tmp[0], _PM2)  # 1 / (a conj), an element of F
+    for c in range(k):
+        out[c] = fmul(conj[c], s)
 
 
-@njit(inline="always")
-def _interp(evals, d, V, r, out, k):
-    """out = s(r) for s of degree <= d given by evals (values at 0..d): c = V s, then Horner."""
-    coeffs = np.zeros((d + 1) * k, dtype=np.uint64)
-    for m in range(d + 1):
-        for i in range(d + 1):
-            w = V[m * (d + 1) + i]
+@helper
+def _bind(evals, degree, V, r, st, zs, zo, has_eq, k):
+    """After the challenge r of the previous round (module docstring, step 1): st[:k] = C_i =
+    s_{i-1}(r) (coefficients c = V s, then Horner) and, with an eq factor, st[k:] = alpha *=
+    eq(z_{i-1}, r) = 1 - z - r + 2 z r (z = zs[zo:zo+k])."""
+    k = 3 if k == 3 else 2  # a known range for LLVM (module docstring)
+    coeffs = np.zeros((degree + 1) * k, dtype=np.uint64)
+    for m in range(degree + 1):
+        for i in range(degree + 1):
+            w = V[m * (degree + 1) + i]
             for c in range(k):
                 coeffs[m * k + c] = fadd(coeffs[m * k + c], fmul(w, evals[i * k + c]))
     for c in range(k):
-        out[c] = coeffs[d * k + c]
-    for m in range(d - 1, -1, -1):
-        _kmul(out, 0, r, 0, out, 0, k)
+        st[c] = coeffs[degree * k + c]
+    for m in range(degree - 1, -1, -1):
+        _kmul(st, _AT0, r, _AT0, st, _AT0, k)
         for c in range(k):
-            out[c] = fadd(out[c], coeffs[m * k + c])
+            st[c] = fadd(st[c], coeffs[m * k + c])
+    if has_eq:
+        e = np.zeros(k, dtype=np.uint64)
+        _kmul(zs, zo, r, _AT0, e, _AT0, k)
+        for c in range(k):
+            e[c] = fsub(fadd(e[c], e[c]), fadd(zs[zo + c], r[c]))
+        e[0] = fadd(e[0], _ONE)
+        _kmul(st, k, e, _AT0, st, k, k)
 
 
-@njit(inline="always")
-def _eq_update(alpha, z, zo, r, k):
-    """alpha *= eq(z, r) = 1 - z - r + 2 z r."""
-    e = np.zeros(k, dtype=np.uint64)
-    _kmul(z, zo, r, 0, e, 0, k)
-    for c in range(k):
-        e[c] = fsub(fadd(e[c], e[c]), fadd(z[zo + c], r[c]))
-    e[0] = fadd(e[0], _ONE)
-    _kmul(alpha, 0, e, 0, alpha, 0, k)
-
-
-@njit(cache=True)
+@helper
 def _pass(tf, tk, src, tptr, tidx, coef, cone, E, out_E, r, out_tk, flags, half, acc, k):
     """Steps 1 (fold, if flags[0]) and 2 of the module docstring over all pairs y < half.
 
     flags = [do_fold, has_eq, npts, skip1]. Scratch K values are rows of 3 (k = 2 uses 2).
     """
+    k = 3 if k == 3 else 2  # a known range for LLVM (module docstring)
     do_fold, has_eq, npts, skip1 = flags[0], flags[1], flags[2], flags[3]
     m = src.shape[0]
     lo = np.zeros((m, 3), dtype=np.uint64)
@@ -240,9 +246,10 @@ def _pass(tf, tk, src, tptr, tidx, coef, cone, E, out_E, r, out_tk, flags, half,
                 acc[t * k + 2] = fadd(acc[t * k + 2], g2)
 
 
-@njit(cache=True)
+@helper
 def _finish(acc, degree, has_eq, skip1, st, zs, zo, frob, xw, evals, k):
     """Round evaluations s(0..degree) from the accumulated sums (module docstring, step 3)."""
+    k = 3 if k == 3 else 2  # a known range for LLVM (module docstring)
     if not has_eq:
         for t in range(degree + 1):
             for c in range(k):
@@ -258,17 +265,17 @@ def _finish(acc, degree, has_eq, skip1, st, zs, zo, frob, xw, evals, k):
         a1[c] = fadd(zs[zo + c], zs[zo + c])
     a0[0] = fadd(a0[0], _ONE)
     a1[0] = fsub(a1[0], _ONE)
-    _kmul(a0, 0, st, k, a0, 0, k)
-    _kmul(a1, 0, st, k, a1, 0, k)
+    _kmul(a0, _AT0, st, k, a0, _AT0, k)
+    _kmul(a1, _AT0, st, k, a1, _AT0, k)
     if skip1:  # q(1) = (C - a0 q(0)) / (a0 + a1), a0 + a1 = alpha z != 0
         num = np.empty(k, dtype=np.uint64)
         den = np.empty(k, dtype=np.uint64)
-        _kmul(a0, 0, acc, 0, num, 0, k)
+        _kmul(a0, _AT0, acc, _AT0, num, _AT0, k)
         for c in range(k):
             num[c] = fsub(st[c], num[c])
             den[c] = fadd(a0[c], a1[c])
         _kinv(den, frob, den, k)
-        _kmul(num, 0, den, 0, acc, k, k)
+        _kmul(num, _AT0, den, _AT0, acc, k, k)
     for c in range(k):  # q(degree) from q(0..degree-1)
         acc[degree * k + c] = _ZERO
     for i in range(degree):
@@ -278,12 +285,13 @@ def _finish(acc, degree, has_eq, skip1, st, zs, zo, frob, xw, evals, k):
     for t in range(degree + 1):
         for c in range(k):
             lin[c] = fadd(a0[c], fmul(a1[c], np.uint64(t)))
-        _kmul(lin, 0, acc, t * k, evals, t * k, k)
+        _kmul(lin, _AT0, acc, t * k, evals, t * k, k)
 
 
-@njit(inline="always")
+@helper
 def _last_fold(tf, tk, src, r, out_tk, k):
     """out_tk[j] = T_j[0] + r (T_j[1] - T_j[0]) for tables of two entries."""
+    k = 3 if k == 3 else 2  # a known range for LLVM (module docstring)
     for j in range(src.shape[0]):
         s = src[j]
         for c in range(k):
@@ -296,94 +304,74 @@ def _last_fold(tf, tk, src, r, out_tk, k):
         t = np.empty(k, dtype=np.uint64)
         for c in range(k):
             t[c] = out_tk[j, c]
-        _kmul(t, 0, r, 0, t, 0, k)
+        _kmul(t, _AT0, r, _AT0, t, _AT0, k)
         for c in range(k):
             a = tk[s, c] if s >= 0 else (tf[-s - 1, 0] if c == 0 else _ZERO)
             out_tk[j, c] = fadd(t[c], a)
 
 
-@njit(cache=True)
-def _step(tf, tk, src, tptr, tidx, coef, cone, zs, E, V, xw, frob, meta, st, r, evals,
-          out_tk, out_E, k):
-    degree, has_eq, i, do_fold, has_running = meta[0], meta[1], meta[2], meta[3], meta[4]
-    n = tf.shape[1] if tk.shape[0] == 0 else tk.shape[1] // k  # entries per input table
-    if do_fold:
-        _interp(evals, degree, V, r, st, k)
-        if has_eq:
-            _eq_update(st[k:], zs, (i - 1) * k, r, k)
-        n = n // 2
-    half = n // 2
-    if half == 0:  # the last fold: one entry per table, no round left
-        _last_fold(tf, tk, src, r, out_tk, k)
-        return
-    skip1 = has_running
-    if has_eq and skip1:  # q(1) is derivable only when alpha z_i != 0
-        nz = False
-        na = False
-        for c in range(k):
-            nz = nz or zs[i * k + c] != _ZERO
-            na = na or st[k + c] != _ZERO
-        skip1 = 1 if nz and na else 0
-    npts = degree if has_eq else degree + 1
-    acc = np.zeros((degree + 1) * k, dtype=np.uint64)
-    flags = np.array([do_fold, has_eq, npts, skip1], dtype=np.int64)
-    _pass(tf, tk, src, tptr, tidx, coef, cone, E, out_E, r, out_tk, flags, half, acc, k)
-    _finish(acc, degree, has_eq, skip1, st, zs, i * k, frob, xw, evals, k)
+@njit(inline="always")
+def run_rounds(tf, tk, src, tptr, tidx, coef, cone, zs, E, V, xw, frob, meta, st, r, evals,
+               out_tk, out_E, labels, lab_off, lab0, state, scratch, sent, sent0, point, finals, k):
+    """Round meta[2], then the meta[5] rounds after it with the transcript in the loop (inlined
+    into its one caller, ``fused_kernel``: no module of its own).
 
-
-@njit(cache=True)
-def _rounds(tf, tk, src, tptr, tidx, coef, cone, zs, E, V, xw, frob, meta, st, evals, labels,
-            lab_off, lab0, state, sent, sent0, point, finals, k):
-    """All rounds left, with the transcript's records (``transcript.sponge_kernels``) in the loop:
-    round j sends s_j under label lab0 + 2j (labels[lab_off[i]:lab_off[i+1]] is label i), draws
-    r_j under label lab0 + 2j + 1, then folds at r_j and computes s_{j+1} (``_step``). Writes the
-    messages (sent, from word sent0), the challenges (point) and the final table values
-    (finals); meta[2] is the first round, meta[5] the number of rounds."""
+    Round i (module docstring): if it folds (meta[3] for the first, always after), C_i and
+    alpha from r and the tables folded at r (into out_tk, out_E for the first); then, unless
+    one entry per table is left, its evaluations into evals (meta[4]: C_i is known, so s(1) or
+    q(1) is derived). Before each round after the first: send evals under label lab0 + 2j
+    (labels[lab_off[l]:lab_off[l+1]] is label l; ``transcript.sponge_kernels``, scratch of at
+    least 45 + the longest label + 8 len(evals) bytes) and draw r under label lab0 + 2j + 1.
+    Writes the messages (sent, from word sent0), the challenges (point) and, when meta[5] > 0,
+    the final table values (finals). meta = [degree, has_eq, round, do_fold, has_running,
+    rounds]."""
+    k = 3 if k == 3 else 2  # a known range for LLVM (module docstring)
+    degree, has_eq, start, n_rounds = meta[0], meta[1], meta[2], meta[5]
     m = src.shape[0]
-    n = tf.shape[1] if tk.shape[0] == 0 else tk.shape[1] // k
-    start, n_rounds = meta[2], meta[5]
     width = evals.shape[0]
-    longest = 0
-    for j in range(lab0, lab0 + 2 * n_rounds):
-        longest = max(longest, lab_off[j + 1] - lab_off[j])
-    scratch = np.empty(45 + longest + 8 * width, dtype=np.uint8)
-    r = np.zeros(k, dtype=np.uint64)
-    _step(tf, tk, src, tptr, tidx, coef, cone, zs, E, V, xw, frob, meta, st, r, evals,
-          np.empty((0, 0), dtype=np.uint64), np.empty(0, dtype=np.uint64), k)
-    for j in range(n_rounds):
-        lab = lab0 + 2 * j
-        sponge_message(state, labels[lab_off[lab] : lab_off[lab + 1]], evals, scratch)
-        sent[sent0 + j * width : sent0 + (j + 1) * width] = evals
-        sponge_draw_f(state, labels[lab_off[lab + 1] : lab_off[lab + 2]], r, scratch)
-        point[j * k : (j + 1) * k] = r
-        size = n >> (j + 1)  # entries per table after folding at r
-        out_tk = np.empty((m, size * k), dtype=np.uint64)
-        out_E = np.empty((size // 2) * k if E.shape[0] else 0, dtype=np.uint64)
-        meta[2] = start + j + 1
-        meta[3] = 1
-        meta[4] = 1
-        _step(tf, tk, src, tptr, tidx, coef, cone, zs, E, V, xw, frob, meta, st, r, evals,
-              out_tk, out_E, k)
-        tf = np.empty((0, 0), dtype=np.uint64)
-        tk = out_tk
-        E = out_E
-        src = np.arange(m)
-    finals[:] = tk.reshape(-1)
-
-
-@kernel("void(uint64[:, ::1], uint64[:, ::1], int64[::1], int64[::1], int64[::1], uint64[::1], "
-        "uint8[::1], uint64[::1], uint64[::1], uint64[::1], uint64[::1], uint64[::1], int64[::1], "
-        "uint64[::1], uint64[::1], uint64[::1], uint64[:, ::1], uint64[::1], uint8[::1], "
-        "int64[::1], uint8[::1], uint64[::1], uint64[::1], uint64[::1])")
-def sumcheck_kernel(tf, tk, src, tptr, tidx, coef, cone, zs, E, V, xw, frob, meta, st, r, evals,
-                    out_tk, out_E, labels, lab_off, state, sent, point, finals):
-    """meta[6] = 0: one round (``_step``: fold at r into out_tk, out_E, then the next evals);
-    meta[6] = 1: every round left with the transcript inside (``_rounds``; r, out_tk, out_E
-    unused). K of degree len(r) = 2 or 3. One entry point: each compiled kernel costs seconds."""
-    k = r.shape[0]
-    if meta[6] == 0:
-        _step(tf, tk, src, tptr, tidx, coef, cone, zs, E, V, xw, frob, meta, st, r, evals,
-              out_tk, out_E, k)
-    else:
-        _rounds(tf, tk, src, tptr, tidx, coef, cone, zs, E, V, xw, frob, meta, st, evals,
-                labels, lab_off, 0, state, sent, 0, point, finals, k)
+    acc = np.empty(width, dtype=np.uint64)
+    flags = np.empty(4, dtype=np.int64)
+    for j in range(n_rounds + 1):
+        i = start + j
+        n = tf.shape[1] if tk.shape[0] == 0 else tk.shape[1] // k  # entries per table
+        do_fold = meta[3] if j == 0 else 1
+        skip1 = meta[4] if j == 0 else 1
+        if j > 0:  # send round i - 1, draw its challenge
+            lab = lab0 + 2 * (j - 1)
+            sponge_message(state, labels[lab_off[lab] : lab_off[lab + 1]], evals, scratch)
+            for w in range(width):
+                sent[sent0 + (j - 1) * width + w] = evals[w]
+            sponge_draw_f(state, labels[lab_off[lab + 1] : lab_off[lab + 2]], r, scratch)
+            for c in range(k):
+                point[(j - 1) * k + c] = r[c]
+            out_tk = np.empty((m, (n // 2) * k), dtype=np.uint64)
+            out_E = np.empty((n // 4) * k if E.shape[0] else 0, dtype=np.uint64)
+        if do_fold:
+            _bind(evals, degree, V, r, st, zs, (i - 1) * k, has_eq, k)
+            n //= 2
+        if n == 1:  # the last fold: one entry per table, no round left
+            _last_fold(tf, tk, src, r, out_tk, k)
+        else:
+            if has_eq and skip1:  # q(1) is derivable only when alpha z_i != 0
+                nz = False
+                na = False
+                for c in range(k):
+                    nz = nz or zs[i * k + c] != _ZERO
+                    na = na or st[k + c] != _ZERO
+                skip1 = 1 if nz and na else 0
+            for w in range(width):
+                acc[w] = _ZERO
+            flags[0], flags[1], flags[3] = do_fold, has_eq, skip1
+            flags[2] = degree if has_eq else degree + 1  # the points t of the pass
+            _pass(tf, tk, src, tptr, tidx, coef, cone, E, out_E, r, out_tk, flags, n // 2, acc,
+                  k)
+            _finish(acc, degree, has_eq, skip1, st, zs, i * k, frob, xw, evals, k)
+        if j > 0:
+            tf = np.empty((0, 0), dtype=np.uint64)
+            tk = out_tk
+            E = out_E
+            src = np.arange(m)
+    if n_rounds > 0:
+        for j in range(m):
+            for c in range(k):
+                finals[j * k + c] = tk[j, c]
