@@ -43,10 +43,12 @@ def _put_be(buf, pos, value, width):
 @njit(inline="always")
 def _head(state, tag, label, buf):
     """buf = state ‖ tag ‖ u32(|label|) ‖ label; return its length."""
-    buf[:32] = state
+    for i in range(32):  # loops, not slice assignments: those compile numba's error formatting
+        buf[i] = state[i]
     buf[32] = np.uint8(tag)
     pos = _put_be(buf, 33, np.uint64(label.shape[0]), 4)
-    buf[pos : pos + label.shape[0]] = label
+    for i in range(label.shape[0]):
+        buf[pos + i] = label[i]
     return pos + label.shape[0]
 
 
