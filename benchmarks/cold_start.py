@@ -116,8 +116,12 @@ def child_first_proof(d: Path, batch: int, verify_batch: int) -> dict:
 
 # ------------------------------------------------------------------ the parent
 def _env(cache: Path) -> dict:
+    """The children's environment: their own numba cache, and Python writing and reading its
+    .pyc files as an installed package does (pip compiles them at install; a sandbox may set
+    PYTHONDONTWRITEBYTECODE, which would make every child recompile every module)."""
     env = dict(os.environ, NUMBA_CACHE_DIR=str(cache), PYTHONUNBUFFERED="1")
     env.pop("NUMBA_DEBUG_CACHE", None)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     return env
 
 
