@@ -5,11 +5,12 @@ commitment (K = F_p^2). Pinned: SHA-256 of the proof bytes (``Proof.to_bytes``),
 verifying key file (``vk.to_bytes``: key JSON and weight certificate), of the proving key file
 (``prover.keyfile.pk_bytes``: model, vk and the commitment's prover data) and the model id.
 
-Provenance: made on commit aeed1333a7244508c347b0189adeb3ca2d5a01d0 (before commitments became
-named groups of the plan, issue 11); the WHIR (compact profile, K = F_p^3) rows when WHIR
-landed; by ``python tests/e2e/test_golden_proofs.py``, which prints
-the table below from the current tree. Change a value only together with a protocol or format
-change that is meant to change the bytes, and say so in the commit.
+Provenance: first made on commit aeed1333a7244508c347b0189adeb3ca2d5a01d0 (before commitments
+became named groups of the plan, issue 11); every row remade when sumcheck rounds stopped
+sending s(1) (the verifier derives it from the running claim); by ``python
+tests/e2e/test_golden_proofs.py``, which prints the table below from the current tree.
+Change a value only together with a protocol or format change that is meant to change the
+bytes, and say so in the commit.
 """
 
 from __future__ import annotations
@@ -35,39 +36,39 @@ CONFIGS = {"raw": {"k": 2, "pcs": "raw"},
 GOLDEN = {
     # (model, config): (proof sha256, vk sha256, tpk sha256, model id)
     ('mlp', 'raw'): (
-        '2c11c3ca1ee4cc9218d75d6899eb15022bec34c32506f471b3e54f50b70e2744',
-        '3bff0c45a111168a44638f37f1d7a432d394ed9f173ac7f2d2a4e153be913630',
-        '14c41494d462f1d3a771f1b858d45dd860fddb6b6e21ad7fd8f9a3bef2a68e91',
+        'a596e9e7a909dbb90df879a410bf529ede2e340af399d9ea6edb4d4059b23333',
+        'd9f7902fdd433dbc008fec76ea488caf2d6159a64672953f323532523a1c7c3b',
+        '83a4356a95566c43508ec4fbcfa9fe925c0a887b1dd1b214bb49ed5dfde49a10',
         '8573a96cc63e450e108ac0640726ed7a8df3e4a61eccbfd3a9a52711313a3075',
     ),
     ('mlp', 'ligero'): (
-        'ab3228193f240e01c2643745c9d00c069aac73d58f93002e3263196ab081b4b1',
-        '3f9c569579d45d295505dd941e0a93856f721ceead7aec2ec897114e7c80470d',
-        '04a794ff8cac6ecf30d69decdd8c6bceebbcc308b546837d5bc06e067efd929d',
+        '2b984abba42ffc46db7645f28eec36f122e19c77baf16c2aa032e2b470635926',
+        'f139f6493665f9a7c5e8190ec8a9c16946566e43178039774872b0a1b420d2ce',
+        'bf70d2d36119eaac49c90f903576bc740768ad6d987895063fd89d4c6c2f2ddd',
         '9ee64b1e88fa122f03d5decb2533001ebbe5930b204fce22b4fb13ea7525a895',
     ),
     ('mlp', 'whir'): (
-        '7eac0ff74bc01c43a18953d258dea4ce8f0a7c6454d5eecad8559fc85b456f11',
-        '9939ebbcda4b011631591ae3f6c2e755848edde9b9db6a878203eaf665e5c202',
-        'f1d424e1c39fb9dbd75e3e6f302a6ed27dc861c6f80d8a38a95df519c674b788',
+        '4f59bd8a45bb9ca905a7f35bb06a31dd3db913699831d863e54b2d2bbf73b2f7',
+        'dd2078f18e1f8ab0fb28bdb62a92ccf138c25a4653483b63897bbbd5a0a9d7a8',
+        '8bbb6d44bae44db65eb0d1a4466eefa9493e8a3ece89b516fea752333ab0c11f',
         '94abc3bfd13a89bf891e3be8349343b48e24f2668d6a3a4df4c630353b9b903a',
     ),
     ('cnn', 'raw'): (
-        '878369f0cf6eaa80ab8ca47b641a155c50b7d98aae6fc2589d30ce1302c3cdeb',
-        '83396d7e1faa552bec1d241c7777550762fd6b2ffbe699dd7bc44e45d4ffa481',
-        '340f33add867f54a7bf5815a5c90e12778a00600b12d20a5e080ab454ef0a38b',
+        'd2449b5b76dd39ded75ad4d021409e7bf005267180a43715950a8f7284b88b25',
+        '6dadb6ec15fbdebd04284d1d2cbfcf913ea5be0851fbf414fbd5f8c697c3f93e',
+        'ceebaf6d226428bc0303c4d2febd8945cf1a0b20450d316f5262bb0e79c828c2',
         '677a4aed69ee4429699baa116f92c943e5578466fd3d68f257cb258040b9efc0',
     ),
     ('cnn', 'ligero'): (
-        '827fadeb0b4a03a858f4925b84b80ba9bd3a33977f05449f0967c15cf7346a47',
-        'c6f0dec77064d95856dc7e7232233d07d0b49438cfe70207dd1dabdcd24aae4f',
-        'adac02267a461d0eb827120d5f911fcc4814cef33d4667b3823e6f821e169723',
+        'f4a4434f6e4e142018f9651e21a60c5acadef05a720cd7eb5cc209f9131dca38',
+        'c844b1289c2e3786385346476f03938785a19cb41af44ddb00537611b9ea3374',
+        '83c7d4fcf54c13659e2485210f0c0d3189256a04bfd61f5274cf2ed029705c51',
         'caf32ba7cb3639c2e9e60e804a96446914b214907feaf10801f782a05693f0af',
     ),
     ('cnn', 'whir'): (
-        '11288ddbd2f1b646c41db81ce8b1e0a18a5d4cfd5fd2e24863b34dde56a88a0a',
-        '22849402afed9a330e09f96fbe21bb106689f8f70fcb43b7d97b8ae21aa53ce8',
-        '20d5ac6dd93b9d6d66a124b53159cd6f0545c45e0da64aaaea786902078a9e89',
+        '0c72a884bb84e5db6771c7b0f8abe5248006416003397acbe9421a1f6ea5a34f',
+        'a00125cad5d8d972b34670713f132088640dc8d6295cea3ebef81c4f48de1ed1',
+        'a7571a0c295d0c98a634989edf22425cb03d2c826a904dae011b77bac35bef90',
         '4d769c5b3dccf19c758e0b558978958955f5e3530cbc101db8fc0d2b11f1fb69',
     ),
 }

@@ -24,7 +24,7 @@ DOMAIN = b"tensorproof/test/fraction-sum"
 
 def proof_elements(m: int) -> int:
     """K elements in a fraction-sum proof over 2^m leaves (module docstring of the verifier)."""
-    return 2 * m * m + 2 * m + 2
+    return 3 * m * (m - 1) // 2 + 4 * m + 2  # 3 per round (s(1) implied), 4 children, root
 
 
 def make_num(kind: str, vf, n: int, rng):

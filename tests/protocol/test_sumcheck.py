@@ -36,7 +36,7 @@ def run(k, n, kinds, terms, degree, seed):
     pt = ProverTranscript(DOMAIN)
     point, finals = prove_sumcheck(pt, vf, tables, terms, degree, "sc")
     proof = pt.proof_bytes()
-    assert len(proof) == n * (degree + 1) * k * 8
+    assert len(proof) == n * degree * k * 8  # s(0), s(2), .., s(d) per round
     # Verifier world
     vt = VerifierTranscript(DOMAIN, proof)
     sub = verify_sumcheck(vt, ext, claim, n, degree, "sc")

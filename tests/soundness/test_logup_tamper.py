@@ -30,16 +30,18 @@ M, N = 5, 4  # 32 witness rows (27 real) into a 16-row table, two columns
 
 
 def gkr_elements(m: int) -> int:
-    return 2 * m * m + 2 * m + 2
+    """K elements of a fraction-sum proof over 2^m leaves: the root (2), then per layer l its l
+    sumcheck rounds (3 each: s(0), s(2), s(3); s(1) is implied) and 4 children."""
+    return layer_start(m)
 
 
 def layer_start(layer: int) -> int:
     """Element offset of a layer's first sumcheck message inside one fraction-sum proof."""
-    return 2 + 2 * layer * layer + 2 * layer
+    return 2 + 3 * layer * (layer - 1) // 2 + 4 * layer
 
 
 def child_offset(layer: int, which: str) -> int:
-    return layer_start(layer) + 4 * layer + ["n0", "n1", "d0", "d1"].index(which)
+    return layer_start(layer) + 3 * layer + ["n0", "n1", "d0", "d1"].index(which)
 
 
 TABLE_GKR = gkr_elements(M) + 2  # the table side starts after the witness GKR and 2 columns

@@ -115,8 +115,9 @@ def layer_end(finals, point, layer, labels, lab_off, lab, state, sent, pos, scra
 
 
 def layer_count_sent(first: int, last: int, k: int) -> int:
-    """uint64 words the layers first..last-1 send: 4 k per round and 4 k children each."""
-    return sum(4 * k * (layer + 1) for layer in range(first, last))
+    """uint64 words the layers first..last-1 send: 3 k per round (s(0), s(2), s(3)) and 4 k
+    children each."""
+    return sum(3 * k * layer + 4 * k for layer in range(first, last))
 
 
 __all__ = ["layer_count_sent", "layer_end", "layer_start"]

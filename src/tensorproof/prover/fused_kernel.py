@@ -86,7 +86,7 @@ def fused_kernel(tables, terms, consts, eq, io, record, gkr):
                        evals, out_tk, out_E, labels, lab_off, lab, state, scratch, sent, pos, point,
                        finals, k)
             lab += 2 * rmeta[5]
-            pos += evals.shape[0] * rmeta[5]
+            pos += (evals.shape[0] - k) * rmeta[5]  # each round sends all but s(1)
         if gkr_mode:
             layer_end(finals, point, layer, labels, lab_off, lab, state, sent, pos, scratch, rho,
                       claims, k)

@@ -203,7 +203,8 @@ def prove_sumcheck(
 
     tables: F tables (uint64, shape (2^n,)) and/or K tables (shape (2^n, k)), all of length 2^n
     (n = 0 allowed: no rounds). terms: [(c_t, [table indices])]. degree >= max |S_t|. Sends one
-    message of degree + 1 K elements per round; the point is x_0 first. The caller sends or
+    message of ``degree`` K elements per round (s(0), s(2), .., s(degree): the verifier derives
+    s(1) from the running claim); the point is x_0 first. The caller sends or
     otherwise binds the final values as its protocol requires.
 
     eq_point z (optional): prove sum_x eq(z, x) g(tables(x)) instead, as if eq_table(vf, z) were
@@ -237,7 +238,7 @@ def prove_sumcheck(
             evals, lo, diff = _plain_round(vf, tables, terms, coeffs, degree, running)
         else:
             evals, lo, diff = eq.round(vf, tables, terms, coeffs, degree, running, i)
-        transcript.send_k(round_label(label, i), evals, vf.k)
+        transcript.send_k(round_label(label, i), [evals[0], *evals[2:]], vf.k)  # s(1) implied
         r = tuple(transcript.challenge_k(challenge_label(label, i), vf.k))
         point.append(r)
         running = interpolate_eval(ext, evals, r)

@@ -118,7 +118,8 @@ class FusedRounds:
         point = []
         for j in range(self.n.bit_length() - 1):
             i = self.start + j
-            transcript.send_k(round_label(label, i), self.evals.reshape(-1, k), k)
+            ev = self.evals.reshape(-1, k)
+            transcript.send_k(round_label(label, i), np.concatenate([ev[:1], ev[2:]]), k)
             r = tuple(transcript.challenge_k(challenge_label(label, i), k))
             point.append(r)
             size = self.n >> (j + 1)  # entries per table after folding at r
@@ -140,7 +141,7 @@ class FusedRounds:
         lab_off = np.cumsum([0] + [len(b) for b in names]).astype(np.int64)
         labels = np.frombuffer(b"".join(names), dtype=np.uint8).copy()
         state = np.frombuffer(transcript.state, dtype=np.uint8).copy()
-        sent = np.empty(n_rounds * len(self.evals), dtype=np.uint64)
+        sent = np.empty(n_rounds * (len(self.evals) - k), dtype=np.uint64)  # all but s(1)
         point = np.empty(n_rounds * k, dtype=np.uint64)
         finals = np.empty(m * k, dtype=np.uint64)
         meta = np.array([*self.meta[:5], n_rounds, 0, 0, 0], dtype=np.int64)

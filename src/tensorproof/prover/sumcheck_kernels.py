@@ -330,6 +330,7 @@ def run_rounds(tf, tk, src, tptr, tidx, coef, cone, zs, E, V, xw, frob, meta, st
     m = src.shape[0]
     width = evals.shape[0]
     acc = np.empty(width, dtype=np.uint64)
+    msg = np.empty(width - k, dtype=np.uint64)  # the round's message: evals without s(1)
     flags = np.empty(4, dtype=np.int64)
     for j in range(n_rounds + 1):
         i = start + j
@@ -338,9 +339,13 @@ def run_rounds(tf, tk, src, tptr, tidx, coef, cone, zs, E, V, xw, frob, meta, st
         skip1 = meta[4] if j == 0 else 1
         if j > 0:  # send round i - 1, draw its challenge
             lab = lab0 + 2 * (j - 1)
-            sponge_message(state, labels[lab_off[lab] : lab_off[lab + 1]], evals, scratch)
-            for w in range(width):
-                sent[sent0 + (j - 1) * width + w] = evals[w]
+            for w in range(k):  # s(0), then s(2), .., s(d): the verifier derives s(1)
+                msg[w] = evals[w]
+            for w in range(2 * k, width):
+                msg[w - k] = evals[w]
+            sponge_message(state, labels[lab_off[lab] : lab_off[lab + 1]], msg, scratch)
+            for w in range(width - k):
+                sent[sent0 + (j - 1) * (width - k) + w] = msg[w]
             sponge_draw_f(state, labels[lab_off[lab + 1] : lab_off[lab + 2]], r, scratch)
             for c in range(k):
                 point[(j - 1) * k + c] = r[c]

@@ -3,10 +3,12 @@
 
 Reduces the claim  sum_{x in {0,1}^n} g(f_1~(x), ..., f_m~(x)) = C,  with g of degree <= d in each
 variable, to the subclaim  g(f_1~(r), ..., f_m~(r)) = v  at a point r drawn by the transcript.
-Round i: the prover sends s_i(0), ..., s_i(d); the verifier checks s_i(0) + s_i(1) = C_i, draws
-r_i (after s_i was absorbed) and sets C_{i+1} = s_i(r_i). A false claim survives with
-probability <= n d / |K| (Schwartz–Zippel per round; Thaler, Prop. 4.1), i.e. <= 2^-120 for
-n <= 64, d <= 16 and |K| >= 2^128.
+Round i: the prover sends s_i(0), s_i(2), ..., s_i(d) (d elements of K); the verifier sets
+s_i(1) = C_i - s_i(0), so that s_i(0) + s_i(1) = C_i holds by construction (the usual
+compression: the d + 1 values still determine s_i, and a false claim forces a wrong s_i exactly
+as before), draws r_i (after the message was absorbed) and sets C_{i+1} = s_i(r_i). A false
+claim survives with probability <= n d / |K| (Schwartz–Zippel per round; Thaler, Prop. 4.1),
+i.e. <= 2^-120 for n <= 64, d <= 16 and |K| >= 2^128.
 
 Soundness: :func:`verify_sumcheck` returns a :class:`SumcheckSubclaim` and checks nothing about
 it; the caller must establish value = g(f_i~(point)) (e.g. with :func:`check_subclaim` against
@@ -43,10 +45,10 @@ def challenge_label(label: str, i: int) -> str:
 def verify_sumcheck(
     transcript, ext: ExtField, claim: Scalar, n_vars: int, degree: int, label: str
 ) -> SumcheckSubclaim:
-    """Check n_vars rounds of a degree-``degree`` sumcheck of ``claim``; return the subclaim.
+    """Run n_vars rounds of a degree-``degree`` sumcheck of ``claim``; return the subclaim.
 
-    Raises VerificationError naming the first round whose s(0) + s(1) misses the running claim;
-    ProofFormatError (from the transcript) on a truncated or non-canonical message.
+    Each round reads s(0), s(2), .., s(d) and derives s(1) = running claim - s(0) (module
+    docstring); ProofFormatError (from the transcript) on a truncated or non-canonical message.
     Soundness: the caller must check the returned subclaim (see the module docstring).
     """
     if n_vars < 0 or degree < 1:
@@ -54,11 +56,8 @@ def verify_sumcheck(
     running = as_ext(ext, claim)
     point: list[tuple[int, ...]] = []
     for i in range(n_vars):
-        evals = transcript.recv_k(round_label(label, i), degree + 1, ext.k)
-        if not ext.eq(ext.add(evals[0], evals[1]), running):
-            raise VerificationError(
-                f"sumcheck '{label}' round {i}: s(0) + s(1) does not equal the claimed sum"
-            )
+        sent = transcript.recv_k(round_label(label, i), degree, ext.k)
+        evals = [sent[0], ext.sub(running, sent[0]), *sent[1:]]
         r = tuple(transcript.challenge_k(challenge_label(label, i), ext.k))
         point.append(r)
         running = interpolate_eval(ext, evals, r)
