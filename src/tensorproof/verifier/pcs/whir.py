@@ -81,7 +81,13 @@ from ...transcript import HASH_BYTES, keccak256
 from ...transcript.base import Transcript
 from .. import evaluations as ev
 from ..merkle import LEAF_PREFIX, verify_multi_rows
-from .commitment import Commitment, absorb_statement, normalize_points, normalize_values
+from .commitment import (
+    Commitment,
+    absorb_statement,
+    distinct_indices,
+    normalize_points,
+    normalize_values,
+)
 from .ligero import multi_proof_len
 from .whir_fold import (
     eq_points,
@@ -133,8 +139,7 @@ def check_pow(transcript: Any, label: str, bits: int) -> None:
 
 def query_indices(transcript: Any, n_queries: int, n_leaves: int) -> np.ndarray:
     """t_i leaf indices uniform in [0, n_leaves) -> sorted distinct int64."""
-    return np.unique(np.array(transcript.challenge_indices("whir/queries", n_queries, n_leaves),
-                              dtype=np.int64))
+    return distinct_indices(transcript, "whir/queries", n_queries, n_leaves)
 
 
 def ood_points(transcript: Any, n: int, k: int) -> np.ndarray:
@@ -469,7 +474,9 @@ class BatchLayout:
         (j // N'_g + l 2^Delta_g) mod 2^kappa (the point (x zeta^l)^(2^Delta_g) of L_g)."""
         width = 1 << self.params.folding
         n_g = 1 << self.depth(g)
-        leaves, slot = np.unique(idx % n_g, return_inverse=True)
+        own = idx % n_g
+        leaves = np.array(sorted(set(own.tolist())), dtype=np.int64)  # not np.unique: numpy.ma
+        slot = np.searchsorted(leaves, own)
         lane = np.arange(width, dtype=np.int64) << self.shift[g]
         pos = ((idx // n_g)[:, None] + lane[None, :]) % width
         return leaves, slot.reshape(-1), pos
