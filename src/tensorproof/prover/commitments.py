@@ -57,20 +57,20 @@ def open_groups(ctx, pcs, committed: Mapping[str, Committed],
                 whole: Mapping[str, Sequence[EvalClaim]] | None = None) -> None:
     """Mirror of verifier.commitments.open_groups."""
     whole = whole or {}
-    batch = getattr(getattr(pcs, "inner", None), "open_batch", None)
+    batch = pcs.batched
     pending = []
     for name, c in committed.items():
         point = merged_point(ctx, c, ctx.group_claims[name], whole.get(name, ()))
         if point is None:
             continue
-        if batch is None:
+        if not batch:
             pcs.open(c.data, [point], ctx.t)
         else:
             pending.append((c, point))
     if len(pending) == 1:
         pcs.open(pending[0][0].data, [pending[0][1]], ctx.t)
     elif pending:
-        batch([c.data for c, _ in pending], [[p] for _, p in pending], ctx.t)
+        pcs.open_batch([c.data for c, _ in pending], [[p] for _, p in pending], ctx.t)
 
 
 def merged_point(ctx, c: Committed, named, whole=()):

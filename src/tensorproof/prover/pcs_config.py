@@ -18,8 +18,17 @@ class PCSProver:
         c, data = self.inner.commit(vector)
         return c.to_bytes(), data
 
+    @property
+    def batched(self) -> bool:
+        """Whether the scheme opens several commitments together (``open_batch``)."""
+        return hasattr(self.inner, "open_batch")
+
     def open(self, data, points, transcript):
         return self.inner.open(data, points, transcript)
+
+    def open_batch(self, datas, points, transcript):
+        """One batched opening of several commitments (a ``batched`` scheme only)."""
+        return self.inner.open_batch(datas, points, transcript)
 
 
 def pcs_prover(config: dict) -> PCSProver:

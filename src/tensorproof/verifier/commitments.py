@@ -21,7 +21,6 @@ from ..errors import VerificationError
 from ..poly.mle import as_ext
 from .claims import EvalClaim
 from .merge import verify_merge
-from .pcs.commitment import Commitment
 from .pcs_config import commitment_bytes
 from .plan import PER_MODEL, PER_PROOF, CommitmentGroup, Plan
 
@@ -57,14 +56,14 @@ def open_groups(ctx, pcs, commitments: Mapping[str, bytes | None],
     group's merged claim together once all are merged, when two or more groups have claims;
     otherwise each group is opened right after its merge."""
     whole = whole or {}
-    batch = batch_verifier(pcs)
+    batch = pcs.batched
     pending = []
     for name, g in ctx.plan.commitments.items():
         merged = merged_claim(ctx, g, commitments[name], ctx.group_claims[name],
                               whole.get(name, ()))
         if merged is None:
             continue
-        if batch is None:
+        if not batch:
             pcs.verify(commitments[name], g.packing.n_vars, *merged, ctx.t)
         else:
             pending.append((commitments[name], g.packing.n_vars, merged))
@@ -72,19 +71,8 @@ def open_groups(ctx, pcs, commitments: Mapping[str, bytes | None],
         c, n, merged = pending[0]
         pcs.verify(c, n, *merged, ctx.t)
     elif pending:
-        parsed = []
-        for c, n, _ in pending:
-            com = Commitment.from_bytes(c, pcs.extra)
-            if com.n_vars != n:
-                raise VerificationError(f"commitment is to 2^{com.n_vars} entries, the plan "
-                                        f"needs 2^{n}")
-            parsed.append(com)
-        batch(parsed, [m[0] for _, _, m in pending], [m[1] for _, _, m in pending], ctx.t)
-
-
-def batch_verifier(pcs):
-    """The configured scheme's ``verify_batch`` (``pcs`` a PCSVerifier), or None."""
-    return getattr(getattr(pcs, "inner", None), "verify_batch", None)
+        pcs.verify_batch([c for c, _, _ in pending], [n for _, n, _ in pending],
+                         [m[0] for _, _, m in pending], [m[1] for _, _, m in pending], ctx.t)
 
 
 def embedded_claims(ctx, group: CommitmentGroup, named, whole) -> list[EvalClaim]:

@@ -80,12 +80,27 @@ class PCSVerifier:
         except ConfigError as e:
             raise ProofFormatError(f"{e}") from None
 
-    def verify(self, commitment: bytes, n_vars: int, points, values, transcript) -> None:
+    @property
+    def batched(self) -> bool:
+        """Whether the scheme opens several commitments together (``verify_batch``)."""
+        return hasattr(self.inner, "verify_batch")
+
+    def parse(self, commitment: bytes, n_vars: int) -> Commitment:
+        """The commitment's bytes, checked to name a vector of 2^n_vars entries."""
         c = Commitment.from_bytes(commitment, self.extra)
         if c.n_vars != n_vars:
             raise VerificationError(f"commitment is to 2^{c.n_vars} entries, the plan needs "
                                     f"2^{n_vars}")
-        self.inner.verify(c, points, values, transcript)
+        return c
+
+    def verify(self, commitment: bytes, n_vars: int, points, values, transcript) -> None:
+        self.inner.verify(self.parse(commitment, n_vars), points, values, transcript)
+
+    def verify_batch(self, commitments: list[bytes], n_vars: list[int], points: list,
+                     values: list, transcript) -> None:
+        """One batched opening of several commitments (a ``batched`` scheme only)."""
+        parsed = [self.parse(c, n) for c, n in zip(commitments, n_vars, strict=True)]
+        self.inner.verify_batch(parsed, points, values, transcript)
 
 
 def pcs_verifier(config: dict) -> PCSVerifier:
