@@ -20,7 +20,7 @@ import numpy as np
 from ...errors import KeyFileError
 from ...field.encoding import encode_k_array
 from ...field.vec import VecField, vec_field
-from ...poly.mle import eq_table
+from ...poly.mle import eq_table, evaluate
 from ...poly.ntt import rs_encode, rs_encode_ext
 from ...verifier.pcs.commitment import Commitment, absorb_statement, normalize_points
 from ...verifier.pcs.whir import (
@@ -101,7 +101,7 @@ def _send_leaves(transcript: Any, codeword: np.ndarray, tree: MerkleTree, idx: n
 
 def _mle(kv: VecField, evals: np.ndarray, point: Sequence[Any]) -> tuple[int, ...]:
     """The multilinear extension of the (2^len(point), k) table ``evals`` at ``point``."""
-    return tuple(kv.inner(eq_table(kv, kv.to_scalars(np.asarray(point, dtype=np.uint64))), evals))
+    return tuple(evaluate(kv, evals, kv.to_scalars(np.asarray(point, dtype=np.uint64))))
 
 
 def _evaluate_univariate(kv: VecField, coeffs: np.ndarray, ys: np.ndarray) -> np.ndarray:
@@ -147,7 +147,7 @@ class WhirPCS(WhirVerifier):
         m = sch.n_vars
         claim_pts = np.array([pad_point(z, m, k) for z in pts], dtype=np.uint64).reshape(-1, m, k)
         evals = kv.from_base(data.table)
-        values = [tuple(kv.inner(eq_table(kv, kv.to_scalars(p)), evals)) for p in claim_pts]
+        values = [_mle(kv, evals, p) for p in claim_pts]
         absorb_statement(transcript, SCHEME_TAG + prm.to_bytes(), n, k, pts, values)
         coeffs = kv.from_base(moebius(data.table))
         ood_y = commitment_ood_points(data.commitment.root, n, prm)
