@@ -119,7 +119,8 @@ def _env(cache: Path) -> dict:
     """The children's environment: their own numba cache, and Python writing and reading its
     .pyc files as an installed package does (pip compiles them at install; a sandbox may set
     PYTHONDONTWRITEBYTECODE, which would make every child recompile every module)."""
-    env = dict(os.environ, NUMBA_CACHE_DIR=str(cache), PYTHONUNBUFFERED="1")
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(cache), PYTHONUNBUFFERED="1",
+               TENSORPROOF_CACHE_DIR=str(cache / "tensorproof"))
     env.pop("NUMBA_DEBUG_CACHE", None)
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     return env

@@ -18,3 +18,14 @@ settings.load_profile("tensorproof")
 def np_rng() -> np.random.Generator:
     """A seeded numpy Generator (deterministic tests)."""
     return np.random.default_rng(20240601)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _private_cache_dir(tmp_path_factory):
+    """Tests never write the user's cache: `tensorproof verify` (in process or in a child
+    process, which inherits the environment) records keys that passed their checks, and the
+    EVM tooling its compiled contracts, under $TENSORPROOF_CACHE_DIR: here one folder per test
+    worker."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("TENSORPROOF_CACHE_DIR", str(tmp_path_factory.mktemp("tensorproof-cache")))
+        yield

@@ -7,7 +7,6 @@ import sys
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
@@ -300,6 +299,8 @@ def _need(value: object, cls: Any, call: str, what: str) -> None:
 
 
 def _read(path: PathLike, what: str) -> bytes:
+    from pathlib import Path  # not at import: pathlib is ~10 ms of a fresh `tensorproof verify`
+
     try:
         return Path(path).read_bytes()
     except OSError as e:
@@ -334,6 +335,8 @@ def load_model(path: PathLike) -> CompiledModel:
     Raises:
         ModelFileError: The file is missing, unreadable, malformed or of an unknown version.
     """
+    from pathlib import Path
+
     from ..ir.modelfile import parse_model
 
     try:

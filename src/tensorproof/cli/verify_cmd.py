@@ -3,14 +3,14 @@
 A fresh `tensorproof verify` process imports click, numpy and the verifier only: not rich, not
 the prover and not numba (the verifier's vector work is numpy, ``verifier/evaluations.py``), so
 that it costs little more than the verification itself (issue 10;
-``tests/unit/test_verify_imports.py`` checks that numba stays out).
+``tests/unit/test_verify_imports.py`` checks that numba stays out). A key file whose exact bytes
+passed its checks before skips its weight certificate (``verifier/key_cache.py``).
 """
 
 from __future__ import annotations
 
 import sys
 import time
-from pathlib import Path
 
 import click
 
@@ -26,6 +26,22 @@ def _parse_proof(blob: bytes, path: str):
         return Proof.from_bytes(blob)
     except ProofFormatError as e:
         raise ProofFormatError(f"{path}: {e}") from None
+
+
+def _load_vk(path: str, use_cache: bool):
+    """api.load_vk(path), through the cache of keys that passed their checks (the same key,
+    the same errors; verifier/key_cache.py)."""
+    from ..verifier.key_cache import load_key
+
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as e:
+        raise TensorProofError(f"cannot read verifying key {path!r}: {e.strerror}") from e
+    try:
+        return load_key(data, use_cache)
+    except ProofFormatError as e:
+        raise ProofFormatError(f"{path}: {e}") from e
 
 
 def _check_order(vk_path: str, proof_path: str) -> None:
@@ -51,18 +67,29 @@ def _check_order(vk_path: str, proof_path: str) -> None:
                    "public inputs are not their quantization.")
 @click.option("--json", "as_json", is_flag=True,
               help="Print one JSON object (verified, model id, outputs, input hash, timings).")
-def verify_cmd(vk_path: str, proof_path: str, input_path: str | None, as_json: bool) -> None:
+@click.option("--no-cache", "no_cache", is_flag=True,
+              help="Verify the key's weight certificate even if this exact key file passed "
+                   "before (also: TENSORPROOF_NO_CACHE=1).")
+def verify_cmd(vk_path: str, proof_path: str, input_path: str | None, as_json: bool,
+               no_cache: bool) -> None:
     """Verify a proof; exit 1 with the reason if it is rejected (a malformed proof included),
     2 for a bad key or input file, 3 if a file cannot be read.
 
     Prints the model id, the hash of the proven inputs (keccak256 of their canonical bytes:
-    tensorproof.api.input_hash) and the proven outputs."""
+    tensorproof.api.input_hash) and the proven outputs.
+
+    The key's weight certificate is verified once per key file: a key whose exact bytes passed
+    is recorded (an empty file named by its SHA-256 and the verifier's code) in
+    $TENSORPROOF_CACHE_DIR, else $XDG_CACHE_HOME/tensorproof, else ~/.cache/tensorproof.
+    Whoever can write there can make this check be skipped for a key: keep it private, or
+    disable it with --no-cache or TENSORPROOF_NO_CACHE=1. The proof is always verified."""
     from .. import api
 
     _check_order(vk_path, proof_path)
-    vk = api.load_vk(vk_path)  # also verifies the key's weight certificate
+    vk = _load_vk(vk_path, use_cache=not no_cache)  # checks the key, certificate included
     try:
-        proof_bytes = Path(proof_path).read_bytes()
+        with open(proof_path, "rb") as f:
+            proof_bytes = f.read()
     except OSError as e:
         raise TensorProofError(f"cannot read proof file {proof_path!r}: {e.strerror}") from e
     xs = None
