@@ -95,3 +95,8 @@ class CalibrationWarning(TensorProofWarning):
 class ConfigError(TensorProofError):
     """A proof configuration is unusable: an unknown commitment scheme, missing or unknown
     fields, an unsupported field degree, or parameters below the required security level."""
+
+
+class SolidityError(TensorProofError):
+    """The EVM tooling failed: Node.js or the npm Solidity compiler is missing, a contract does
+    not compile, or an EVM call reverted where it should not have."""

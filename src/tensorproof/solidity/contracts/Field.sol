@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.24;
+
+/// @title Goldilocks F_p and its cubic extension K = F_p[X]/(X^3 - 2)
+/// @notice Mirrors tensorproof.field (params.py, scalar.py). An F element is a uint256 < p.
+/// A K element c0 + c1 X + c2 X^2 is packed in one word, c0 | c1 << 64 | c2 << 128 (every
+/// coefficient < p < 2^64), so K values travel on the stack like F values. Products of two
+/// coefficients are < 2^128, so a sum of a few of them needs one `mod` at the end.
+library GF {
+    uint256 internal constant P = 0xffffffff00000001; // 2^64 - 2^32 + 1
+    uint256 internal constant M64 = 0xffffffffffffffff;
+    uint256 internal constant INV2 = 0x7fffffff80000001; // (p + 1) / 2
+    /// 7^((p-1)/2^32): a primitive 2^32-th root of unity (poly.ntt.root_of_unity)
+    uint256 internal constant ROOT_2_32 = 0x185629dcda58878c;
+
+    // ---- F ----------------------------------------------------------------------------------
+    function add(uint256 a, uint256 b) internal pure returns (uint256) {
+        return addmod(a, b, P);
+    }
+
+    function sub(uint256 a, uint256 b) internal pure returns (uint256) {
+        unchecked {
+            return addmod(a, P - b, P);
+        }
+    }
+
+    function mul(uint256 a, uint256 b) internal pure returns (uint256) {
+        return mulmod(a, b, P);
+    }
+
+    /// a^e by square-and-multiply.
+    function pow(uint256 a, uint256 e) internal pure returns (uint256 r) {
+        r = 1;
+        assembly {
+            for {} gt(e, 0) { e := shr(1, e) } {
+                if and(e, 1) { r := mulmod(r, a, P) }
+                a := mulmod(a, a, P)
+            }
+        }
+    }
+
+    /// A primitive 2^logN-th root of unity, 7^((p-1)/2^logN) (logN <= 32).
+    function rootOfUnity(uint256 logN) internal pure returns (uint256 w) {
+        require(logN <= 32, "GF: no such subgroup");
+        w = ROOT_2_32;
+        assembly {
+            for { let i := logN } lt(i, 32) { i := add(i, 1) } { w := mulmod(w, w, P) }
+        }
+    }
+
+    // ---- K (packed) -------------------------------------------------------------------------
+    function fromBase(uint256 a) internal pure returns (uint256) {
+        return a;
+    }
+
+    function pack(uint256 c0, uint256 c1, uint256 c2) internal pure returns (uint256) {
+        return c0 | (c1 << 64) | (c2 << 128);
+    }
+
+    function kadd(uint256 a, uint256 b) internal pure returns (uint256 r) {
+        assembly {
+            r := or(or(addmod(and(a, M64), and(b, M64), P),
+                       shl(64, addmod(and(shr(64, a), M64), and(shr(64, b), M64), P))),
+                    shl(128, addmod(shr(128, a), shr(128, b), P)))
+        }
+    }
+
+    function ksub(uint256 a, uint256 b) internal pure returns (uint256 r) {
+        assembly {
+            r := or(or(addmod(and(a, M64), sub(P, and(b, M64)), P),
+                       shl(64, addmod(and(shr(64, a), M64), sub(P, and(shr(64, b), M64)), P))),
+                    shl(128, addmod(shr(128, a), sub(P, shr(128, b)), P)))
+        }
+    }
+
+    /// (a0 + a1 X + a2 X^2)(b0 + b1 X + b2 X^2) mod X^3 - 2.
+    function kmul(uint256 a, uint256 b) internal pure returns (uint256 r) {
+        assembly {
+            let a0 := and(a, M64)
+            let a1 := and(shr(64, a), M64)
+            let a2 := shr(128, a)
+            let b0 := and(b, M64)
+            let b1 := and(shr(64, b), M64)
+            let b2 := shr(128, b)
+            let c0 := mod(add(mul(a0, b0), shl(1, add(mul(a1, b2), mul(a2, b1)))), P)
+            let c1 := mod(add(add(mul(a0, b1), mul(a1, b0)), shl(1, mul(a2, b2))), P)
+            let c2 := mod(add(add(mul(a0, b2), mul(a1, b1)), mul(a2, b0)), P)
+            r := or(or(c0, shl(64, c1)), shl(128, c2))
+        }
+    }
+
+    /// a * x for a in K and x in F.
+    function kmulBase(uint256 a, uint256 x) internal pure returns (uint256 r) {
+        assembly {
+            r := or(or(mulmod(and(a, M64), x, P), shl(64, mulmod(and(shr(64, a), M64), x, P))),
+                    shl(128, mulmod(shr(128, a), x, P)))
+        }
+    }
+
+    /// a^e in K by square-and-multiply.
+    function kpow(uint256 a, uint256 e) internal pure returns (uint256 r) {
+        r = 1;
+        while (e > 0) {
+            if (e & 1 == 1) r = kmul(r, a);
+            a = kmul(a, a);
+            e >>= 1;
+        }
+    }
+
+    /// eq(a, b) = a b + (1 - a)(1 - b) = 1 - a - b + 2ab.
+    function keq(uint256 a, uint256 b) internal pure returns (uint256) {
+        uint256 ab = kmul(a, b);
+        return kadd(ksub(ksub(kadd(ab, ab), a), b), 1);
+    }
+
+    /// h(r) for the degree-2 polynomial with h(0), h(1), h(2): Lagrange on {0, 1, 2},
+    /// h0 (r-1)(r-2)/2 - h1 r(r-2) + h2 r(r-1)/2.
+    function quadAt(uint256 h0, uint256 h1, uint256 h2, uint256 r) internal pure returns (uint256) {
+        uint256 rm1 = ksub(r, 1);
+        uint256 rm2 = ksub(r, 2);
+        uint256 t0 = kmulBase(kmul(kmul(h0, rm1), rm2), INV2);
+        uint256 t1 = kmul(kmul(h1, r), rm2);
+        uint256 t2 = kmulBase(kmul(kmul(h2, r), rm1), INV2);
+        return kadd(ksub(t0, t1), t2);
+    }
+}
