@@ -12,6 +12,8 @@ library GF {
     uint256 internal constant INV2 = 0x7fffffff80000001; // (p + 1) / 2
     /// 7^((p-1)/2^32): a primitive 2^32-th root of unity (poly.ntt.root_of_unity)
     uint256 internal constant ROOT_2_32 = 0x185629dcda58878c;
+    /// ROOT_2_32^-1 (so that roots of unity and their inverses both come from squarings)
+    uint256 internal constant ROOT_2_32_INV = 0x76b6b635b6fc8719;
 
     // ---- F ----------------------------------------------------------------------------------
     function add(uint256 a, uint256 b) internal pure returns (uint256) {
@@ -31,7 +33,7 @@ library GF {
     /// a^e by square-and-multiply.
     function pow(uint256 a, uint256 e) internal pure returns (uint256 r) {
         r = 1;
-        assembly {
+        assembly ("memory-safe") {
             for {} gt(e, 0) { e := shr(1, e) } {
                 if and(e, 1) { r := mulmod(r, a, P) }
                 a := mulmod(a, a, P)
@@ -43,7 +45,16 @@ library GF {
     function rootOfUnity(uint256 logN) internal pure returns (uint256 w) {
         require(logN <= 32, "GF: no such subgroup");
         w = ROOT_2_32;
-        assembly {
+        assembly ("memory-safe") {
+            for { let i := logN } lt(i, 32) { i := add(i, 1) } { w := mulmod(w, w, P) }
+        }
+    }
+
+    /// The inverse of rootOfUnity(logN): (7^((p-1)/2^32))^-1 squared 32 - logN times.
+    function rootOfUnityInv(uint256 logN) internal pure returns (uint256 w) {
+        require(logN <= 32, "GF: no such subgroup");
+        w = ROOT_2_32_INV;
+        assembly ("memory-safe") {
             for { let i := logN } lt(i, 32) { i := add(i, 1) } { w := mulmod(w, w, P) }
         }
     }
@@ -58,7 +69,7 @@ library GF {
     }
 
     function kadd(uint256 a, uint256 b) internal pure returns (uint256 r) {
-        assembly {
+        assembly ("memory-safe") {
             r := or(or(addmod(and(a, M64), and(b, M64), P),
                        shl(64, addmod(and(shr(64, a), M64), and(shr(64, b), M64), P))),
                     shl(128, addmod(shr(128, a), shr(128, b), P)))
@@ -66,7 +77,7 @@ library GF {
     }
 
     function ksub(uint256 a, uint256 b) internal pure returns (uint256 r) {
-        assembly {
+        assembly ("memory-safe") {
             r := or(or(addmod(and(a, M64), sub(P, and(b, M64)), P),
                        shl(64, addmod(and(shr(64, a), M64), sub(P, and(shr(64, b), M64)), P))),
                     shl(128, addmod(shr(128, a), sub(P, shr(128, b)), P)))
@@ -75,7 +86,7 @@ library GF {
 
     /// (a0 + a1 X + a2 X^2)(b0 + b1 X + b2 X^2) mod X^3 - 2.
     function kmul(uint256 a, uint256 b) internal pure returns (uint256 r) {
-        assembly {
+        assembly ("memory-safe") {
             let a0 := and(a, M64)
             let a1 := and(shr(64, a), M64)
             let a2 := shr(128, a)
@@ -91,7 +102,7 @@ library GF {
 
     /// a * x for a in K and x in F.
     function kmulBase(uint256 a, uint256 x) internal pure returns (uint256 r) {
-        assembly {
+        assembly ("memory-safe") {
             r := or(or(mulmod(and(a, M64), x, P), shl(64, mulmod(and(shr(64, a), M64), x, P))),
                     shl(128, mulmod(shr(128, a), x, P)))
         }
@@ -113,14 +124,12 @@ library GF {
         return kadd(ksub(ksub(kadd(ab, ab), a), b), 1);
     }
 
-    /// h(r) for the degree-2 polynomial with h(0), h(1), h(2): Lagrange on {0, 1, 2},
-    /// h0 (r-1)(r-2)/2 - h1 r(r-2) + h2 r(r-1)/2.
+    /// h(r) for the degree-2 polynomial with h(0), h(1), h(2). Lagrange on {0, 1, 2},
+    /// h0 (r-1)(r-2)/2 - h1 r(r-2) + h2 r(r-1)/2, is the same polynomial as Newton's form
+    /// h0 + r (d1 + (r - 1) d2) with d1 = h1 - h0, d2 = (h2 - 2 h1 + h0) / 2 (2 K products).
     function quadAt(uint256 h0, uint256 h1, uint256 h2, uint256 r) internal pure returns (uint256) {
-        uint256 rm1 = ksub(r, 1);
-        uint256 rm2 = ksub(r, 2);
-        uint256 t0 = kmulBase(kmul(kmul(h0, rm1), rm2), INV2);
-        uint256 t1 = kmul(kmul(h1, r), rm2);
-        uint256 t2 = kmulBase(kmul(kmul(h2, r), rm1), INV2);
-        return kadd(ksub(t0, t1), t2);
+        uint256 d1 = ksub(h1, h0);
+        uint256 d2 = kmulBase(kadd(ksub(h2, kadd(h1, h1)), h0), INV2);
+        return kadd(h0, kmul(r, kadd(d1, kmul(ksub(r, 1), d2))));
     }
 }

@@ -18,6 +18,9 @@ library FS {
     error ProofTruncated();
     error NonCanonical();
     error TrailingBytes();
+    error BadBound();
+
+    uint256 private constant P = 0xffffffff00000001; // GF.P
 
     struct T {
         bytes32 state;
@@ -30,7 +33,7 @@ library FS {
     /// A transcript over `domain`, reading the proof `proof` (calldata).
     function init(bytes memory domain, bytes calldata proof) internal pure returns (T memory t) {
         uint256 off;
-        assembly {
+        assembly ("memory-safe") {
             off := proof.offset
         }
         t.pos = off;
@@ -42,7 +45,7 @@ library FS {
     /// Absorb memory bytes with a tag (0x01 domain, 0x02 public data).
     function absorbMem(T memory t, uint256 tag, uint256 label, bytes memory data) internal pure {
         bytes32 s = t.state;
-        assembly {
+        assembly ("memory-safe") {
             let len := and(label, 0xff)
             let n := mload(data)
             let p := mload(0x40)
@@ -68,7 +71,7 @@ library FS {
         off = t.pos;
         if (n > t.end - off) revert ProofTruncated();
         bytes32 s = t.state;
-        assembly {
+        assembly ("memory-safe") {
             let len := and(label, 0xff)
             let p := mload(0x40)
             mstore(p, s)
@@ -91,7 +94,7 @@ library FS {
 
     /// The i-th 8-byte big-endian F element at calldata offset `off`; NonCanonical if >= p.
     function fAt(uint256 off, uint256 i) internal pure returns (uint256 x) {
-        assembly {
+        assembly ("memory-safe") {
             x := shr(192, calldataload(add(off, shl(3, i))))
         }
         if (x >= GF.P) revert NonCanonical();
@@ -106,7 +109,7 @@ library FS {
     /// The m 256-bit outputs of one draw, written to out[0..m), then the state advances.
     function squeezeInto(T memory t, uint256 label, uint256[] memory out, uint256 m) internal pure {
         bytes32 s = t.state;
-        assembly {
+        assembly ("memory-safe") {
             let len := and(label, 0xff)
             let p := mload(0x40)
             mstore(p, s)
@@ -134,49 +137,99 @@ library FS {
     }
 
     /// One challenge in K (three outputs mod p, X^0 first), packed.
-    function challengeK(T memory t, uint256 label) internal pure returns (uint256) {
-        uint256[] memory out = new uint256[](3);
-        squeezeInto(t, label, out, 3);
-        return GF.pack(out[0] % GF.P, out[1] % GF.P, out[2] % GF.P);
+    function challengeK(T memory t, uint256 label) internal pure returns (uint256 k) {
+        bytes32 s = t.state;
+        assembly ("memory-safe") {
+            // squeezeInto with m = 3, the outputs reduced mod p and packed as they come
+            let len := and(label, 0xff)
+            let p := mload(0x40)
+            mstore(p, s)
+            mstore8(add(p, 32), 0x04)
+            mstore(add(p, 33), shl(224, len))
+            mstore(add(p, 37), and(label, not(0xff)))
+            let q := add(add(p, 37), len)
+            let size := add(41, len)
+            mstore(q, 0)
+            k := mod(keccak256(p, size), P)
+            mstore(q, shl(224, 1))
+            k := or(k, shl(64, mod(keccak256(p, size), P)))
+            mstore(q, shl(224, 2))
+            k := or(k, shl(128, mod(keccak256(p, size), P)))
+            mstore8(add(p, 32), 0x05)
+            mstore(q, shl(224, 3))
+            s := keccak256(p, size)
+        }
+        t.state = s;
     }
 
     /// n challenges in K from one draw of 3n outputs.
     function challengesK(T memory t, uint256 label, uint256 n) internal pure returns (uint256[] memory ks) {
-        uint256[] memory out = new uint256[](3 * n);
-        squeezeInto(t, label, out, 3 * n);
         ks = new uint256[](n);
-        for (uint256 i = 0; i < n; i++) {
-            ks[i] = GF.pack(out[3 * i] % GF.P, out[3 * i + 1] % GF.P, out[3 * i + 2] % GF.P);
+        bytes32 s = t.state;
+        assembly ("memory-safe") {
+            // squeezeInto with m = 3n: output 3i + c is coefficient c of ks[i]
+            let len := and(label, 0xff)
+            let p := mload(0x40)
+            mstore(p, s)
+            mstore8(add(p, 32), 0x04)
+            mstore(add(p, 33), shl(224, len))
+            mstore(add(p, 37), and(label, not(0xff)))
+            let q := add(add(p, 37), len)
+            let size := add(41, len)
+            let o := 0
+            for { let i := 0 } lt(i, n) { i := add(i, 1) } {
+                let k := 0
+                for { let c := 0 } lt(c, 3) { c := add(c, 1) } {
+                    mstore(q, shl(224, o))
+                    k := or(k, shl(shl(6, c), mod(keccak256(p, size), P)))
+                    o := add(o, 1)
+                }
+                mstore(add(add(ks, 32), shl(5, i)), k)
+            }
+            mstore8(add(p, 32), 0x05)
+            mstore(q, shl(224, o))
+            s := keccak256(p, size)
         }
+        t.state = s;
     }
 
     /// n indices in [0, bound) from one draw, sorted, duplicates removed
-    /// (verifier.pcs.commitment.distinct_indices).
+    /// (verifier.pcs.commitment.distinct_indices: sorted(set(draw mod bound))).
     function distinctIndices(T memory t, uint256 label, uint256 n, uint256 bound)
         internal
         pure
         returns (uint256[] memory idx)
     {
+        if (bound == 0) revert BadBound();
         idx = new uint256[](n);
         squeezeInto(t, label, idx, n);
-        for (uint256 i = 0; i < n; i++) {
-            idx[i] %= bound;
-        }
-        // insertion sort (n is a few dozen), then drop repeats in place
-        for (uint256 i = 1; i < n; i++) {
-            uint256 v = idx[i];
-            uint256 j = i;
-            while (j > 0 && idx[j - 1] > v) {
-                idx[j] = idx[j - 1];
-                j--;
+        assembly ("memory-safe") {
+            let base := add(idx, 32)
+            let end := add(base, shl(5, n))
+            // insertion sort of the draws mod bound: idx[0..i) is sorted when idx[i] comes in
+            for { let p := base } lt(p, end) { p := add(p, 32) } {
+                let v := mod(mload(p), bound)
+                let at := p
+                for {} gt(at, base) { at := sub(at, 32) } {
+                    let prev := mload(sub(at, 32))
+                    if iszero(gt(prev, v)) { break }
+                    mstore(at, prev)
+                }
+                mstore(at, v)
             }
-            idx[j] = v;
-        }
-        uint256 w = n == 0 ? 0 : 1;
-        for (uint256 i = 1; i < n; i++) {
-            if (idx[i] != idx[w - 1]) idx[w++] = idx[i];
-        }
-        assembly {
+            // drop repeats in place: `last` is the last kept entry
+            let w := 0
+            if n {
+                let last := base
+                for { let p := add(base, 32) } lt(p, end) { p := add(p, 32) } {
+                    let v := mload(p)
+                    if iszero(eq(v, mload(last))) {
+                        last := add(last, 32)
+                        mstore(last, v)
+                    }
+                }
+                w := add(1, shr(5, sub(last, base)))
+            }
             mstore(idx, w)
         }
     }

@@ -11,11 +11,25 @@ import {Merkle} from "./Merkle.sol";
 /// counts, proof-of-work bits) is an input computed off chain by whir_params.schedule: the
 /// caller must bind it, with the parameters, to what it registered (a verifying key or model
 /// id), since the number of queries is what makes the opening sound.
+///
+/// Gas: the per-query work (Merkle paths, folds, powers of the query points, evaluations of
+/// f_M) is inline assembly over raw memory; every such block says what it computes and why it
+/// equals the Python's arithmetic. Field conventions there: F values are words < p; a K value
+/// is either packed (GF: c0 | c1 << 64 | c2 << 128) or held as three words c0, c1, c2; sums of
+/// a few products of canonical coefficients (< 2^130) are reduced by one `mod` at the end.
 library Whir {
     error FoldMismatch();
     error FinalMismatch();
     error PowFailed();
     error BadStatement();
+    error BadConfig();
+
+    uint256 private constant P = 0xffffffff00000001; // GF.P
+    uint256 private constant PM1 = 0xffffffff00000000; // p - 1: x is canonical iff x <= PM1
+    uint256 private constant M64 = 0xffffffffffffffff;
+    /// p 2^100: a multiple of p above every unreduced fold value (< 2^150), so lo + BIG - hi
+    /// is lo - hi mod p and never negative
+    uint256 private constant BIG = 0x0ffffffff000000010000000000000000000000000;
 
     uint256 internal constant MAX_CLAIMS = 1 << 20;
     bytes7 internal constant SCHEME_TAG = "whir-v1";
@@ -60,7 +74,7 @@ library Whir {
     /// (round 0, full points) and the power points (y, y^2, ..) of OOD and query samples.
     struct Terms {
         uint256[] claimCoef;
-        uint256[] powY; // K (a query's y lifted from F)
+        uint256[] powY; // K (a query's y: an F value, c1 = c2 = 0)
         uint256[] powCoef;
         uint256[] powRound;
         uint256 nPow;
@@ -82,6 +96,9 @@ library Whir {
         uint256 nClaims = values.length;
         if (nClaims == 0 || nClaims > MAX_CLAIMS || points.length != nClaims * n) revert BadStatement();
         if (com.oodAnswers.length != c.ood || n > c.m) revert BadStatement();
+        // the Python verifier rejects non-canonical coordinates and values (normalize_points)
+        if (!_canonicalK(points) || !_canonicalK(values) || !_canonicalK(com.oodAnswers)) revert BadStatement();
+        _checkConfig(c);
         FS.absorbPublic(t, L_STATEMENT, statementBytes(c.params, n, points, values));
         uint256[] memory oodY = commitmentOod(c, n, com.root);
         Terms memory terms = newTerms(c, nClaims);
@@ -98,9 +115,38 @@ library Whir {
             sigma = GF.kadd(sigma, GF.kmul(coef, com.oodAnswers[j]));
             coef = GF.kmul(coef, gamma);
         }
-        uint256[] memory finalCoeffs;
-        (sigma, finalCoeffs) = _rounds(t, c, terms, com.root, sigma);
-        if (_finalValue(c, terms, points, n, finalCoeffs) != sigma) revert FinalMismatch();
+        (uint256 sigmaM, uint256[] memory finalCoeffs, uint256[] memory finalRev) = _rounds(t, c, terms, com.root, sigma);
+        if (_finalValue(c, terms, points, n, finalCoeffs, finalRev) != sigmaM) revert FinalMismatch();
+    }
+
+    /// Whether every word is a canonical packed K element (three coefficients < p, nothing
+    /// above bit 191).
+    function _canonicalK(uint256[] memory ks) private pure returns (bool ok) {
+        assembly ("memory-safe") {
+            let bad := 0
+            let p := add(ks, 32)
+            for { let end := add(p, shl(5, mload(ks))) } lt(p, end) { p := add(p, 32) } {
+                let x := mload(p)
+                bad := or(bad, or(or(gt(and(x, M64), PM1), gt(and(shr(64, x), M64), PM1)), gt(shr(128, x), PM1)))
+            }
+            ok := iszero(bad)
+        }
+    }
+
+    /// The schedule must be one whir_params.schedule can produce (the assembly below relies on
+    /// it): kappa >= 1, round i folds m_i = m - i kappa variables on a domain of at most 2^32
+    /// points (and at least 2^kappa), and f_M keeps finalVars = m - M kappa.
+    function _checkConfig(Config memory c) private pure {
+        uint256 kappa = c.folding;
+        uint256 nr = c.rounds.length;
+        if (nr == 0 || kappa == 0 || kappa > 16 || c.finalVars > 24) revert BadConfig();
+        uint256 m = c.m;
+        for (uint256 i = 0; i < nr; i++) {
+            Round memory r = c.rounds[i];
+            if (r.nVars != m || m < kappa || r.logDomain > 32 || r.logDomain < kappa) revert BadConfig();
+            m -= kappa;
+        }
+        if (m != c.finalVars) revert BadConfig();
     }
 
     function newTerms(Config memory c, uint256 nClaims) internal pure returns (Terms memory terms) {
@@ -135,7 +181,7 @@ library Whir {
             uint8(7 + params.length), SCHEME_TAG, params, uint8(n), uint8(3), uint32(values.length)
         );
         out = new bytes(head.length + 24 * (points.length + values.length));
-        assembly {
+        assembly ("memory-safe") {
             mcopy(add(out, 32), add(head, 32), mload(head))
         }
         uint256 pos = head.length;
@@ -146,13 +192,15 @@ library Whir {
     /// Write K elements as 24 bytes each (three u64 big-endian, X^0 first) from `pos`: each
     /// 32-byte store spills 8 zero bytes that the next one overwrites (the buffer ends there).
     function _writeK(bytes memory out, uint256 pos, uint256[] memory ks) private pure returns (uint256) {
-        for (uint256 i = 0; i < ks.length; i++) {
-            uint256 x = ks[i];
-            uint256 word = ((x & GF.M64) << 192) | (((x >> 64) & GF.M64) << 128) | ((x >> 128) << 64);
-            assembly {
-                mstore(add(add(out, 32), pos), word)
+        assembly ("memory-safe") {
+            let o := add(add(out, 32), pos)
+            let p := add(ks, 32)
+            for { let end := add(p, shl(5, mload(ks))) } lt(p, end) { p := add(p, 32) } {
+                let x := mload(p)
+                mstore(o, or(or(shl(192, and(x, M64)), shl(128, and(shr(64, x), M64))), shl(64, shr(128, x))))
+                o := add(o, 24)
             }
-            pos += 24;
+            pos := sub(o, add(out, 32))
         }
         return pos;
     }
@@ -173,13 +221,14 @@ library Whir {
         bytes32 nextRoot; // of f_(i+1), sent in round i
         uint256[] oodY; // the next commitment's OOD points
         uint256 oodOff; // calldata offset of their answers
-        uint256[] finalCoeffs; // f_M's monomial coefficients (last round)
+        uint256[] finalCoeffs; // f_M's monomial coefficients (last round), packed
+        uint256[] finalRev; // the same for Horner: three words each, highest degree first
     }
 
     function _rounds(FS.T memory t, Config memory c, Terms memory terms, bytes32 root, uint256 sigma)
         private
         pure
-        returns (uint256, uint256[] memory)
+        returns (uint256, uint256[] memory, uint256[] memory)
     {
         State memory st;
         st.sigma = sigma;
@@ -187,7 +236,7 @@ library Whir {
         for (uint256 i = 0; i < c.rounds.length; i++) {
             _round(t, c, terms, st, i);
         }
-        return (st.sigma, st.finalCoeffs);
+        return (st.sigma, st.finalCoeffs, st.finalRev);
     }
 
     /// Round i: kappa sumcheck rounds, the next commitment (or the final polynomial), the proof
@@ -198,20 +247,32 @@ library Whir {
     {
         Round memory rnd = c.rounds[i];
         bool last = i == c.rounds.length - 1;
-        uint256 a0 = terms.nAlpha;
+        // this round's alphas: the words from terms.alphas[nAlpha] on
+        uint256 ap;
+        {
+            uint256[] memory alphas = terms.alphas;
+            uint256 a0 = terms.nAlpha;
+            assembly ("memory-safe") {
+                ap := add(add(alphas, 32), shl(5, a0))
+            }
+        }
         st.sigma = _sumcheck(t, c.folding, terms, st.sigma);
         _receive(t, rnd, rnd.nVars - c.folding, last, st);
         _checkPow(t, rnd.powBits);
         uint256 logLeaves = rnd.logDomain - c.folding;
         uint256[] memory idx = FS.distinctIndices(t, L_QUERIES, rnd.queries, 1 << logLeaves);
-        uint256[] memory folded = _openAndFold(t, c, st.root, idx, rnd.logDomain, i == 0, terms.alphas, a0);
-        uint256 wLeaves = GF.rootOfUnity(logLeaves);
+        // "whir/fibers" (F values in round 0, K after) and "whir/merkle" against f_i's root
+        uint256 leafBytes = (8 << c.folding) * (i == 0 ? 1 : 3);
+        uint256 off = FS.recv(t, L_FIBERS, idx.length * leafBytes);
+        _checkLeaves(t, st.root, idx, off, leafBytes, logLeaves);
+        (uint256[] memory folded, uint256[] memory ys) = _foldAll(off, idx, rnd.logDomain, c.folding, i == 0, ap);
         if (last) {
+            uint256[] memory rev = st.finalRev;
             for (uint256 j = 0; j < idx.length; j++) {
-                if (_horner(st.finalCoeffs, GF.pow(wLeaves, idx[j])) != folded[j]) revert FinalMismatch();
+                if (_hornerF(rev, ys[j]) != folded[j]) revert FinalMismatch();
             }
         } else {
-            _combine(t, terms, st, rnd.ood, idx, folded, wLeaves, i + 1);
+            _combine(t, terms, st, rnd.ood, folded, ys, i + 1);
             st.root = st.nextRoot;
         }
     }
@@ -223,9 +284,8 @@ library Whir {
         Terms memory terms,
         State memory st,
         uint256 nOod,
-        uint256[] memory idx,
         uint256[] memory folded,
-        uint256 wLeaves,
+        uint256[] memory ys,
         uint256 next
     ) private pure {
         uint256 gamma = FS.challengeK(t, L_COMBINE);
@@ -236,12 +296,61 @@ library Whir {
             sigma = GF.kadd(sigma, GF.kmul(coef, FS.kAt(st.oodOff, j)));
             coef = GF.kmul(coef, gamma);
         }
-        for (uint256 j = 0; j < idx.length; j++) {
-            _addPow(terms, GF.pow(wLeaves, idx[j]), coef, next);
-            sigma = GF.kadd(sigma, GF.kmul(coef, folded[j]));
-            coef = GF.kmul(coef, gamma);
+        st.sigma = _combineQueries(terms, folded, ys, coef, gamma, next, sigma);
+    }
+
+    /// The queries' part of _combine: terms nPow.. get (y_j, coef gamma^j, next) and sigma
+    /// gains coef gamma^j folded_j.
+    function _combineQueries(
+        Terms memory terms,
+        uint256[] memory folded,
+        uint256[] memory ys,
+        uint256 coef,
+        uint256 gamma,
+        uint256 next,
+        uint256 sigma
+    ) private pure returns (uint256) {
+        uint256 q = folded.length;
+        // (nothing to add; the exit also keeps this loop out of line, see Merkle)
+        if (q == 0) return sigma;
+        uint256 at = terms.nPow;
+        uint256[] memory powY = terms.powY;
+        uint256[] memory powCoef = terms.powCoef;
+        uint256[] memory powRound = terms.powRound;
+        require(at + q <= powY.length); // newTerms reserved rounds[i].queries >= q
+        terms.nPow = at + q;
+        assembly ("memory-safe") {
+            let o := shl(5, add(at, 1))
+            let end := shl(5, add(q, 1))
+            for { let jo := 32 } lt(jo, end) { jo := add(jo, 32) } {
+                mstore(add(powY, o), mload(add(ys, jo)))
+                mstore(add(powCoef, o), coef)
+                mstore(add(powRound, o), next)
+                o := add(o, 32)
+                // sigma += coef folded_j (GF.kmul then GF.kadd: the sum of sigma's coefficient
+                // (< p) and the product's (< 2^130) is reduced once)
+                let u := mload(add(folded, jo))
+                let c0 := and(coef, M64)
+                let c1 := and(shr(64, coef), M64)
+                let c2 := shr(128, coef)
+                let u0 := and(u, M64)
+                let u1 := and(shr(64, u), M64)
+                let u2 := shr(128, u)
+                sigma := or(or(
+                    mod(add(and(sigma, M64), add(mul(c0, u0), shl(1, add(mul(c1, u2), mul(c2, u1))))), P),
+                    shl(64, mod(add(and(shr(64, sigma), M64), add(add(mul(c0, u1), mul(c1, u0)), shl(1, mul(c2, u2)))), P))),
+                    shl(128, mod(add(shr(128, sigma), add(add(mul(c0, u2), mul(c1, u1)), mul(c2, u0))), P)))
+                // coef *= gamma (GF.kmul)
+                u0 := and(gamma, M64)
+                u1 := and(shr(64, gamma), M64)
+                u2 := shr(128, gamma)
+                coef := or(or(
+                    mod(add(mul(c0, u0), shl(1, add(mul(c1, u2), mul(c2, u1)))), P),
+                    shl(64, mod(add(add(mul(c0, u1), mul(c1, u0)), shl(1, mul(c2, u2))), P))),
+                    shl(128, mod(add(add(mul(c0, u2), mul(c1, u1)), mul(c2, u0)), P)))
+            }
         }
-        st.sigma = sigma;
+        return sigma;
     }
 
     /// Not last: "whir/root", the OOD points "whir/ood", "whir/ood_answers"; last: "whir/final"
@@ -250,17 +359,42 @@ library Whir {
         if (!last) {
             uint256 off = FS.recv(t, L_ROOT, 32);
             bytes32 r;
-            assembly {
+            assembly ("memory-safe") {
                 r := calldataload(off)
             }
             st.nextRoot = r;
             st.oodY = FS.challengesK(t, L_OOD, rnd.ood);
             st.oodOff = FS.recv(t, L_OOD_ANSWERS, 24 * rnd.ood);
         } else {
-            uint256 off = FS.recv(t, L_FINAL, 24 << mNext);
-            uint256[] memory f = new uint256[](1 << mNext);
-            for (uint256 j = 0; j < f.length; j++) f[j] = FS.kAt(off, j);
+            uint256 d = 1 << mNext;
+            uint256 off = FS.recv(t, L_FINAL, 24 * d);
+            uint256[] memory f = new uint256[](d);
+            // for _hornerF's two steps a loop: an even count, a leading zero if d = 1
+            uint256 dr = d + (d & 1);
+            uint256[] memory rev = new uint256[](3 * dr);
+            bool bad;
+            assembly ("memory-safe") {
+                // coefficient j: the 24 bytes at off + 24 j, three u64 big-endian (FS.kAt);
+                // packed at f[j], and as three words at rev[3 (dr - 1 - j)]
+                let p := add(f, 32)
+                let r := add(add(rev, 32), mul(96, sub(dr, 1)))
+                for { let end := add(p, shl(5, d)) } lt(p, end) { p := add(p, 32) } {
+                    let w := calldataload(off)
+                    let c0 := shr(192, w)
+                    let c1 := and(shr(128, w), M64)
+                    let c2 := and(shr(64, w), M64)
+                    bad := or(bad, or(or(gt(c0, PM1), gt(c1, PM1)), gt(c2, PM1)))
+                    mstore(p, or(or(c0, shl(64, c1)), shl(128, c2)))
+                    mstore(r, c0)
+                    mstore(add(r, 32), c1)
+                    mstore(add(r, 64), c2)
+                    off := add(off, 24)
+                    r := sub(r, 96)
+                }
+            }
+            if (bad) revert FS.NonCanonical();
             st.finalCoeffs = f;
+            st.finalRev = rev;
         }
     }
 
@@ -289,7 +423,7 @@ library Whir {
         bytes32 s = t.state;
         uint256 at = t.pos;
         bytes32 d;
-        assembly {
+        assembly ("memory-safe") {
             let p := mload(0x40)
             mstore(p, s)
             mstore8(add(p, 32), 0x06)
@@ -302,142 +436,371 @@ library Whir {
         FS.recv(t, L_POW, 8);
     }
 
-    /// The queried leaves of one round: positions, domain, where their fibers sit in calldata.
-    struct Leaves {
-        uint256[] idx;
-        uint256 logDomain;
-        uint256 off; // calldata offset of the "whir/fibers" message
-        uint256 leafBytes;
-        bool base; // F values (round 0), else K
-    }
-
-    /// Read the fibers at idx (F in round 0, K after) and their Merkle opening against root;
-    /// fold each with this round's alphas (whir_fold.fold_fibers).
-    function _openAndFold(
-        FS.T memory t,
-        Config memory c,
-        bytes32 root,
-        uint256[] memory idx,
-        uint256 logDomain,
-        bool base,
-        uint256[] memory alphas,
-        uint256 a0
-    ) private pure returns (uint256[] memory) {
-        Leaves memory lv = Leaves(idx, logDomain, 0, (8 << c.folding) * (base ? 1 : 3), base);
-        lv.off = FS.recv(t, L_FIBERS, idx.length * lv.leafBytes);
-        _checkLeaves(t, root, lv, logDomain - c.folding);
-        return _foldAll(lv, c.folding, alphas, a0);
-    }
-
-    /// The "whir/merkle" multi-opening of the leaves (their bytes hashed from calldata).
-    function _checkLeaves(FS.T memory t, bytes32 root, Leaves memory lv, uint256 depth) private pure {
-        uint256 q = lv.idx.length;
-        bytes32[] memory hashes = new bytes32[](q);
-        uint256[] memory pos = new uint256[](q);
-        for (uint256 j = 0; j < q; j++) {
-            hashes[j] = Merkle.leafHash(lv.off + j * lv.leafBytes, lv.leafBytes);
-            pos[j] = lv.idx[j];
-        }
-        uint256 nodesOff = FS.recv(t, L_MERKLE, 32 * Merkle.countNodes(depth, lv.idx));
-        Merkle.verify(root, depth, pos, hashes, nodesOff);
-    }
-
-    function _foldAll(Leaves memory lv, uint256 folding, uint256[] memory alphas, uint256 a0)
+    /// The "whir/merkle" multi-opening of the queried leaves (leaf j: the leafBytes bytes at
+    /// off + j leafBytes). The node count depends on the positions alone, so the nodes are
+    /// read (from the unread proof) while checking, then received as one message of exactly
+    /// that many nodes (ProofTruncated if the proof is shorter), then the root compared.
+    function _checkLeaves(FS.T memory t, bytes32 root, uint256[] memory idx, uint256 off, uint256 leafBytes, uint256 depth)
         private
         pure
-        returns (uint256[] memory folded)
     {
-        uint256 q = lv.idx.length;
-        uint256 width = 1 << folding;
+        (bool ok, uint256 used) = Merkle.verifyCalldataLeaves(root, depth, idx, off, leafBytes, t.pos);
+        FS.recv(t, L_MERKLE, 32 * used);
+        if (!ok) revert Merkle.MerkleMismatch();
+    }
+
+    /// For every query j (leaf idx[j] of N' = 2^(logDomain - kappa)), Fold(f_i, alphas)(y_j)
+    /// from its fiber in calldata at `off` (F values if `base`, else K; whir_fold.fold_fibers)
+    /// and the point y_j = w_N'^idx[j]; the alphas are the words from memory `ap` on. Reverts
+    /// NonCanonical on a fiber value >= p.
+    ///
+    /// fold_fibers halves each level: v_l <- (lo + hi)/2 + alpha (lo - hi)/(2 x zeta^l) with
+    /// lo, hi = v_l, v_(l+h). Here each level computes twice that, (lo + hi) + alpha (lo - hi)
+    /// / (x zeta^l): the map is linear, so after kappa levels the value is 2^kappa times
+    /// fold_fibers', and one product by 2^-kappa at the end gives the same element. The level
+    /// values are not reduced mod p in between (they stay < 2^150: each level at most doubles
+    /// them and adds alpha e < 5 p^2 < 2^131); lo - hi is taken as lo + BIG - hi, BIG a
+    /// multiple of p, and every product that feeds a later one goes through mulmod.
+    ///
+    /// A level's values sit in bit-reversed order (_foldEntries): the pair (l, l + h) of
+    /// fold_fibers is then the adjacent entries 2i, 2i + 1 (i = br(l)), whose result is entry i
+    /// of the next level, and zeta^-(2^t l) at level t is the same word zeta^-br_(h0)(i) for
+    /// every level.
+    function _foldAll(uint256 off, uint256[] memory idx, uint256 logDomain, uint256 kappa, bool base, uint256 ap)
+        private
+        pure
+        returns (uint256[] memory folded, uint256[] memory ys)
+    {
+        uint256 q = idx.length;
         folded = new uint256[](q);
-        uint256 wInv = GF.pow(GF.rootOfUnity(lv.logDomain), (1 << lv.logDomain) - 1);
-        uint256 zetaInv = GF.pow(wInv, (1 << lv.logDomain) >> folding);
-        uint256[] memory v = new uint256[](width);
-        for (uint256 j = 0; j < q; j++) {
-            uint256 at = lv.off + j * lv.leafBytes;
-            for (uint256 l = 0; l < width; l++) v[l] = lv.base ? FS.fAt(at, l) : FS.kAt(at, l);
-            folded[j] = _fold(v, GF.pow(wInv, lv.idx[j]), zetaInv, alphas, a0, folding);
-        }
-    }
-
-    /// Fold(f, alphas)(y) from the fiber's 2^kappa values: kappa times, with x the fiber's
-    /// first point, f_e(x^2) = (f(x) + f(-x)) / 2, f_o(x^2) = (f(x) - f(-x)) / (2x), then
-    /// f_e + alpha f_o.
-    function _fold(uint256[] memory v, uint256 xInv, uint256 zetaInv, uint256[] memory alphas, uint256 a0, uint256 kappa)
-        private
-        pure
-        returns (uint256)
-    {
-        uint256 h = v.length;
-        for (uint256 r = 0; r < kappa; r++) {
-            h >>= 1;
-            uint256 alpha = alphas[a0 + r];
-            uint256 zl = 1;
-            for (uint256 l = 0; l < h; l++) {
-                uint256 invY2 = mulmod(mulmod(xInv, zl, GF.P), GF.INV2, GF.P);
-                uint256 lo = v[l];
-                uint256 hi = v[l + h];
-                uint256 even = GF.kmulBase(GF.kadd(lo, hi), GF.INV2);
-                uint256 odd = GF.kmulBase(GF.ksub(lo, hi), invY2);
-                v[l] = GF.kadd(even, GF.kmul(alpha, odd));
-                zl = mulmod(zl, zetaInv, GF.P);
+        ys = new uint256[](q);
+        // (nothing to fold; the exit also keeps this loop out of line, see Merkle)
+        if (q == 0) return (folded, ys);
+        uint256 logLeaves = logDomain - kappa;
+        // x_j^-1 = w_N^-j and y_j = w_N'^j by 4-bit windows (j < 2^logLeaves)
+        uint256 nw = (logLeaves + 3) >> 2;
+        uint256[] memory tabX = _windows(GF.rootOfUnityInv(logDomain), nw);
+        uint256[] memory tabY = _windows(GF.rootOfUnity(logLeaves), nw);
+        uint256 unit = base ? 8 : 24;
+        uint256[] memory v = _foldEntries(GF.rootOfUnityInv(kappa), kappa - 1, unit);
+        uint256 inv2k = GF.pow(GF.INV2, kappa);
+        bool bad;
+        assembly ("memory-safe") {
+            // g^e from _windows(g, nw): the product over windows w of g^(e_w 16^w), e_w the
+            // w-th 4-bit digit of e
+            function winPow(tab, e) -> r {
+                r := 1
+                let p := add(tab, 32)
+                for { let end := add(p, shl(5, mload(tab))) } lt(p, end) { p := add(p, 512) } {
+                    r := mulmod(r, mload(add(p, shl(5, and(e, 15)))), P)
+                    e := shr(4, e)
+                }
             }
-            xInv = mulmod(xInv, xInv, GF.P);
-            zetaInv = mulmod(zetaInv, zetaInv, GF.P);
+            // Level 0 of an F fiber (values of 8 bytes at calldata `at`): for entry i (value l
+            // = br(i), offset word 4 of the entry), lo, hi = values l, l + h0 (hoff bytes
+            // apart), e = (lo - hi) / (x zeta^l) in F and entry i <- (lo + hi) + alpha e, only
+            // the c0 lane with an F sum. Returns whether a value is >= p.
+            function level0F(at, hoff, xInv, vp, n, a) -> nc {
+                if iszero(n) { leave } // (never: keeps this loop out of line)
+                for { let end := add(vp, mul(160, n)) } lt(vp, end) { vp := add(vp, 160) } {
+                    let p := add(at, mload(add(vp, 128)))
+                    let lo := shr(192, calldataload(p))
+                    let hi := shr(192, calldataload(add(p, hoff)))
+                    nc := or(nc, or(gt(lo, PM1), gt(hi, PM1)))
+                    let e := mulmod(add(lo, sub(P, hi)), mulmod(xInv, mload(add(vp, 96)), P), P)
+                    mstore(vp, add(add(lo, hi), mul(and(a, M64), e)))
+                    mstore(add(vp, 32), mul(and(shr(64, a), M64), e))
+                    mstore(add(vp, 64), mul(shr(128, a), e))
+                }
+            }
+            // Level 0 of a K fiber (values of 24 bytes: c0, c1, c2 = bits 255..192, 191..128,
+            // 127..64 of the word at their offset): as level0F coefficient by coefficient,
+            // e_c = (lo_c - hi_c) / (x zeta^l), entry i <- (lo + hi) + alpha e with alpha e by
+            // GF.kmul's formula (X^3 = 2), accumulated one e_c at a time.
+            function level0K(at, hoff, xInv, vp, n, a) -> nc {
+                if iszero(n) { leave } // (never: keeps this loop out of line)
+                for { let end := add(vp, mul(160, n)) } lt(vp, end) { vp := add(vp, 160) } {
+                    let p := add(at, mload(add(vp, 128)))
+                    let wl := calldataload(p)
+                    let wh := calldataload(add(p, hoff))
+                    nc := or(nc, or(
+                        or(or(gt(shr(192, wl), PM1), gt(and(shr(128, wl), M64), PM1)), gt(and(shr(64, wl), M64), PM1)),
+                        or(or(gt(shr(192, wh), PM1), gt(and(shr(128, wh), M64), PM1)), gt(and(shr(64, wh), M64), PM1))))
+                    let inv := mulmod(xInv, mload(add(vp, 96)), P)
+                    let x := shr(192, wl)
+                    let y := shr(192, wh)
+                    let e := mulmod(add(x, sub(P, y)), inv, P)
+                    let r0 := add(add(x, y), mul(and(a, M64), e))
+                    let r1 := mul(and(shr(64, a), M64), e)
+                    let r2 := mul(shr(128, a), e)
+                    x := and(shr(128, wl), M64)
+                    y := and(shr(128, wh), M64)
+                    e := mulmod(add(x, sub(P, y)), inv, P)
+                    r0 := add(r0, shl(1, mul(shr(128, a), e)))
+                    r1 := add(add(r1, add(x, y)), mul(and(a, M64), e))
+                    r2 := add(r2, mul(and(shr(64, a), M64), e))
+                    x := and(shr(64, wl), M64)
+                    y := and(shr(64, wh), M64)
+                    e := mulmod(add(x, sub(P, y)), inv, P)
+                    mstore(vp, add(r0, shl(1, mul(and(shr(64, a), M64), e))))
+                    mstore(add(vp, 32), add(r1, shl(1, mul(shr(128, a), e))))
+                    mstore(add(vp, 64), add(add(r2, add(x, y)), mul(and(a, M64), e)))
+                }
+            }
+            // A later level, xt = x^-(2^t): entries 2i, 2i + 1 -> entry i for i < n.
+            function levelK(vp, n, xt, a) {
+                if iszero(n) { leave } // (never: keeps this loop out of line)
+                let a0 := and(a, M64)
+                let a1 := and(shr(64, a), M64)
+                let a2 := shr(128, a)
+                let pin := vp
+                for { let end := add(vp, mul(160, n)) } lt(vp, end) { vp := add(vp, 160) } {
+                    let inv := mulmod(xt, mload(add(vp, 96)), P)
+                    let x := mload(pin)
+                    let y := mload(add(pin, 160))
+                    let e := mulmod(add(x, sub(BIG, y)), inv, P)
+                    let r0 := add(add(x, y), mul(a0, e))
+                    let r1 := mul(a1, e)
+                    let r2 := mul(a2, e)
+                    x := mload(add(pin, 32))
+                    y := mload(add(pin, 192))
+                    e := mulmod(add(x, sub(BIG, y)), inv, P)
+                    r0 := add(r0, shl(1, mul(a2, e)))
+                    r1 := add(add(r1, add(x, y)), mul(a0, e))
+                    r2 := add(r2, mul(a1, e))
+                    x := mload(add(pin, 64))
+                    y := mload(add(pin, 224))
+                    e := mulmod(add(x, sub(BIG, y)), inv, P)
+                    mstore(vp, add(r0, shl(1, mul(a1, e))))
+                    mstore(add(vp, 32), add(r1, shl(1, mul(a2, e))))
+                    mstore(add(vp, 64), add(add(r2, add(x, y)), mul(a0, e)))
+                    pin := add(pin, 320)
+                }
+            }
+            let vp := add(v, 32)
+            let h0 := div(mload(v), 5)
+            let hoff := mul(h0, unit)
+            let leafBytes := shl(kappa, unit)
+            let end := shl(5, add(q, 1))
+            for { let o := 32 } lt(o, end) { o := add(o, 32) } {
+                let pos := mload(add(idx, o))
+                let xInv := winPow(tabX, pos)
+                mstore(add(ys, o), winPow(tabY, pos))
+                switch base
+                case 0 { bad := or(bad, level0K(off, hoff, xInv, vp, h0, mload(ap))) }
+                default { bad := or(bad, level0F(off, hoff, xInv, vp, h0, mload(ap))) }
+                let a := ap
+                for { let n := shr(1, h0) } n { n := shr(1, n) } {
+                    xInv := mulmod(xInv, xInv, P)
+                    a := add(a, 32)
+                    levelK(vp, n, xInv, mload(a))
+                }
+                // 2^-kappa times entry 0, reduced and packed
+                mstore(add(folded, o), or(or(mulmod(mload(vp), inv2k, P), shl(64, mulmod(mload(add(vp, 32)), inv2k, P))),
+                                          shl(128, mulmod(mload(add(vp, 64)), inv2k, P))))
+                off := add(off, leafBytes)
+            }
         }
-        return v[0];
+        if (bad) revert FS.NonCanonical();
     }
 
-    /// sum_i c_i y^i (f_M at a point y of K; an F point is a K element with c1 = c2 = 0).
-    function _horner(uint256[] memory coeffs, uint256 y) private pure returns (uint256 acc) {
-        for (uint256 i = coeffs.length; i > 0; i--) {
-            acc = GF.kadd(GF.kmul(acc, y), coeffs[i - 1]);
+    /// 16 nw words: entry 16 w + d = g^(d 16^w) (d < 16), for winPow.
+    function _windows(uint256 g, uint256 nw) private pure returns (uint256[] memory tab) {
+        tab = new uint256[](16 * nw);
+        assembly ("memory-safe") {
+            let p := add(tab, 32)
+            for { let w := 0 } lt(w, nw) { w := add(w, 1) } {
+                let x := 1
+                for { let d := 0 } lt(d, 16) { d := add(d, 1) } {
+                    mstore(p, x)
+                    p := add(p, 32)
+                    x := mulmod(x, g, P)
+                }
+                g := x // g^16: the next window's base
+            }
+        }
+    }
+
+    /// The level buffer of _foldAll: h = 2^logH entries of five words [c0, c1, c2, z, o], entry
+    /// i with z = zInv^br(i) and o = br(i) unit (the calldata offset of fiber value br(i)),
+    /// br reversing logH bits.
+    function _foldEntries(uint256 zInv, uint256 logH, uint256 unit) private pure returns (uint256[] memory v) {
+        uint256 h = 1 << logH;
+        v = new uint256[](5 * h);
+        assembly ("memory-safe") {
+            let x := 1 // zInv^l
+            for { let l := 0 } lt(l, h) { l := add(l, 1) } {
+                let b := 0
+                for { let k := 0 } lt(k, logH) { k := add(k, 1) } {
+                    b := or(b, shl(sub(sub(logH, 1), k), and(shr(k, l), 1)))
+                }
+                // entry b (= br(l)) holds value l's twiddle and offset
+                let e := add(add(v, 32), mul(160, b))
+                mstore(add(e, 96), x)
+                mstore(add(e, 128), mul(l, unit))
+                x := mulmod(x, zInv, P)
+            }
+        }
+    }
+
+    /// sum_i c_i y^i for y in F, from f_M's coefficients as _receive's `rev` (three words each,
+    /// highest degree first, an even count): three F Horner chains, two steps a loop. Each
+    /// accumulator stays < 2p (a reduced product plus a coefficient), which mulmod takes as is.
+    function _hornerF(uint256[] memory rev, uint256 y) private pure returns (uint256 r) {
+        // (an empty polynomial is 0; the exit also keeps this loop out of line, see Merkle)
+        if (rev.length == 0) return 0;
+        assembly ("memory-safe") {
+            let r0 := 0
+            let r1 := 0
+            let r2 := 0
+            let p := add(rev, 32)
+            for { let end := add(p, shl(5, mload(rev))) } lt(p, end) { p := add(p, 192) } {
+                r0 := add(mulmod(r0, y, P), mload(p))
+                r1 := add(mulmod(r1, y, P), mload(add(p, 32)))
+                r2 := add(mulmod(r2, y, P), mload(add(p, 64)))
+                r0 := add(mulmod(r0, y, P), mload(add(p, 96)))
+                r1 := add(mulmod(r1, y, P), mload(add(p, 128)))
+                r2 := add(mulmod(r2, y, P), mload(add(p, 160)))
+            }
+            r := or(or(mod(r0, P), shl(64, mod(r1, P))), shl(128, mod(r2, P)))
+        }
+    }
+
+    /// sum_i c_i y^i for y in K (coefficients as in _hornerF): acc <- acc y + c_i, GF.kmul's
+    /// formula with the coefficient added before the mod.
+    function _hornerK(uint256[] memory rev, uint256 y) private pure returns (uint256 r) {
+        if (rev.length == 0) return 0;
+        assembly ("memory-safe") {
+            let y0 := and(y, M64)
+            let y1 := and(shr(64, y), M64)
+            let y2 := shr(128, y)
+            let a0 := 0
+            let a1 := 0
+            let a2 := 0
+            let p := add(rev, 32)
+            for { let end := add(p, shl(5, mload(rev))) } lt(p, end) { p := add(p, 96) } {
+                let t0 := mod(add(add(mul(a0, y0), shl(1, add(mul(a1, y2), mul(a2, y1)))), mload(p)), P)
+                let t1 := mod(add(add(add(mul(a0, y1), mul(a1, y0)), shl(1, mul(a2, y2))), mload(add(p, 32))), P)
+                a2 := mod(add(add(add(mul(a0, y2), mul(a1, y1)), mul(a2, y0)), mload(add(p, 64))), P)
+                a0 := t0
+                a1 := t1
+            }
+            r := or(or(a0, shl(64, a1)), shl(128, a2))
         }
     }
 
     /// Step 3: sum over the weight terms of coef * eq(p_head, alphas since its round) * f^_M(p_tail).
-    function _finalValue(Config memory c, Terms memory terms, uint256[] memory points, uint256 n, uint256[] memory coeffs)
-        private
-        pure
-        returns (uint256 total)
-    {
+    function _finalValue(
+        Config memory c,
+        Terms memory terms,
+        uint256[] memory points,
+        uint256 n,
+        uint256[] memory coeffs,
+        uint256[] memory rev
+    ) private pure returns (uint256 total) {
         uint256 nAlpha = terms.nAlpha;
+        uint256[] memory alphas = terms.alphas;
         // the claimed points: m coordinates (n given, zero-padded), head = every alpha
         uint256[] memory tail = new uint256[](c.finalVars);
+        uint256[] memory scratch = new uint256[](coeffs.length);
         for (uint256 j = 0; j < terms.claimCoef.length; j++) {
             uint256 e = 1;
             for (uint256 s = 0; s < nAlpha; s++) {
                 uint256 z = s < n ? points[j * n + s] : 0;
-                e = GF.kmul(e, GF.keq(z, terms.alphas[s]));
+                e = GF.kmul(e, GF.keq(z, alphas[s]));
             }
             for (uint256 s = 0; s < c.finalVars; s++) {
                 uint256 at = nAlpha + s;
                 tail[s] = at < n ? points[j * n + at] : 0;
             }
-            total = GF.kadd(total, GF.kmul(GF.kmul(terms.claimCoef[j], e), _multilinear(coeffs, tail)));
+            total = GF.kadd(total, GF.kmul(GF.kmul(terms.claimCoef[j], e), _multilinear(coeffs, tail, scratch)));
         }
         // the power points (y, y^2, y^4, ..) of round r: head = the alphas of rounds r..
         for (uint256 j = 0; j < terms.nPow; j++) {
             uint256 y = terms.powY[j];
-            uint256 e = 1;
-            for (uint256 s = terms.powRound[j] * c.folding; s < nAlpha; s++) {
-                e = GF.kmul(e, GF.keq(y, terms.alphas[s]));
-                y = GF.kmul(y, y);
+            uint256 from = terms.powRound[j] * c.folding;
+            uint256 e;
+            uint256 h;
+            if (y >> 64 == 0) {
+                (e, y) = _eqPowF(y, alphas, from, nAlpha);
+                h = _hornerF(rev, y);
+            } else {
+                e = 1;
+                for (uint256 s = from; s < nAlpha; s++) {
+                    e = GF.kmul(e, GF.keq(y, alphas[s]));
+                    y = GF.kmul(y, y);
+                }
+                h = _hornerK(rev, y);
             }
-            total = GF.kadd(total, GF.kmul(GF.kmul(terms.powCoef[j], e), _horner(coeffs, y)));
+            total = GF.kadd(total, GF.kmul(GF.kmul(terms.powCoef[j], e), h));
         }
     }
 
-    /// f^_M(q) = sum_S c_S prod_{t in S} q_t for monomial coefficients c (bit t of S: q_t).
-    function _multilinear(uint256[] memory coeffs, uint256[] memory q) private pure returns (uint256) {
-        uint256 len = coeffs.length;
-        uint256[] memory a = new uint256[](len);
-        for (uint256 i = 0; i < len; i++) a[i] = coeffs[i];
-        for (uint256 s = q.length; s > 0; s--) {
-            len >>= 1;
-            uint256 qt = q[s - 1];
-            for (uint256 i = 0; i < len; i++) a[i] = GF.kadd(a[i], GF.kmul(qt, a[i + len]));
+    /// For y in F: prod_{from <= s < to} eq(y^(2^(s-from)), alphas[s]) and y^(2^(to-from)).
+    /// eq(y, a) = 1 - y - a + 2 y a = (1 - y) + (2y - 1) a: an F factor on a's coefficients.
+    function _eqPowF(uint256 y, uint256[] memory alphas, uint256 from, uint256 to)
+        private
+        pure
+        returns (uint256 e, uint256 yOut)
+    {
+        assembly ("memory-safe") {
+            let e0 := 1
+            let e1 := 0
+            let e2 := 0
+            for { let s := from } lt(s, to) { s := add(s, 1) } {
+                let a := mload(add(alphas, shl(5, add(s, 1))))
+                let u := addmod(add(y, y), PM1, P) // 2y - 1
+                let q0 := mod(add(add(1, sub(P, y)), mul(u, and(a, M64))), P)
+                let q1 := mulmod(u, and(shr(64, a), M64), P)
+                let q2 := mulmod(u, shr(128, a), P)
+                // e <- e q (GF.kmul)
+                let t0 := mod(add(mul(e0, q0), shl(1, add(mul(e1, q2), mul(e2, q1)))), P)
+                let t1 := mod(add(add(mul(e0, q1), mul(e1, q0)), shl(1, mul(e2, q2))), P)
+                e2 := mod(add(add(mul(e0, q2), mul(e1, q1)), mul(e2, q0)), P)
+                e0 := t0
+                e1 := t1
+                y := mulmod(y, y, P)
+            }
+            e := or(or(e0, shl(64, e1)), shl(128, e2))
+            yOut := y
         }
-        return a[0];
+    }
+
+    /// f^_M(q) = sum_S c_S prod_{t in S} q_t for monomial coefficients c (bit t of S: q_t),
+    /// folding the last coordinate first: a_i <- a_i + q_t a_(i+len). `a` is scratch of
+    /// coeffs.length words; a zero coordinate (a padded point) leaves a_i as it is.
+    function _multilinear(uint256[] memory coeffs, uint256[] memory q, uint256[] memory a)
+        private
+        pure
+        returns (uint256 r)
+    {
+        assembly ("memory-safe") {
+            let len := mload(coeffs)
+            let ap := add(a, 32)
+            mcopy(ap, add(coeffs, 32), shl(5, len))
+            for { let s := mload(q) } gt(s, 0) { s := sub(s, 1) } {
+                len := shr(1, len)
+                let qt := mload(add(q, shl(5, s)))
+                if qt {
+                    let b0 := and(qt, M64)
+                    let b1 := and(shr(64, qt), M64)
+                    let b2 := shr(128, qt)
+                    let hs := shl(5, len)
+                    for { let p := ap } lt(p, add(ap, hs)) { p := add(p, 32) } {
+                        let x := mload(add(p, hs))
+                        let x0 := and(x, M64)
+                        let x1 := and(shr(64, x), M64)
+                        let x2 := shr(128, x)
+                        let y := mload(p)
+                        // a_i + q_t a_(i+len): GF.kmul with a_i's coefficient added before the mod
+                        mstore(p, or(or(
+                            mod(add(and(y, M64), add(mul(x0, b0), shl(1, add(mul(x1, b2), mul(x2, b1))))), P),
+                            shl(64, mod(add(and(shr(64, y), M64), add(add(mul(x0, b1), mul(x1, b0)), shl(1, mul(x2, b2)))), P))),
+                            shl(128, mod(add(shr(128, y), add(add(mul(x0, b2), mul(x1, b1)), mul(x2, b0))), P))))
+                    }
+                }
+            }
+            r := mload(ap)
+        }
     }
 }

@@ -41,7 +41,7 @@ contract WhirOpeningVerifier {
         com.root = bytes32(commitment[2:34]);
         com.oodAnswers = new uint256[](ood);
         uint256 extra;
-        assembly {
+        assembly ("memory-safe") {
             extra := add(commitment.offset, 34)
         }
         for (uint256 j = 0; j < ood; j++) com.oodAnswers[j] = FS.kAt(extra, j);
