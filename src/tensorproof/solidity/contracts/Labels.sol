@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.24;
+
+import {FS} from "./Transcript.sol";
+
+/// @title Transcript records with labels built at run time
+/// @notice The same records as FS (Transcript.sol), for labels held as byte strings in memory,
+/// of any length: the sumcheck's "<label>/round<i>" and "<label>/r<i>", the steps'
+/// "<index>:<op>:<what>" (verifier.context.label). u32(|label|) ‖ label as in FS.
+library FSL {
+    uint256 private constant P = 0xffffffff00000001; // GF.P
+
+    /// FS.recv with a byte-string label: absorb the next n proof bytes as a message (0x03).
+    function recv(FS.T memory t, bytes memory label, uint256 n) internal pure returns (uint256 off) {
+        off = t.pos;
+        if (n > t.end - off) revert FS.ProofTruncated();
+        bytes32 s = t.state;
+        assembly ("memory-safe") {
+            let len := mload(label)
+            let p := mload(0x40)
+            mstore(p, s)
+            mstore8(add(p, 32), 0x03)
+            mstore(add(p, 33), shl(224, len))
+            mcopy(add(p, 37), add(label, 32), len)
+            let q := add(add(p, 37), len)
+            mstore(q, shl(192, n))
+            calldatacopy(add(q, 8), off, n)
+            s := keccak256(p, add(add(45, len), n))
+        }
+        t.state = s;
+        t.pos = off + n;
+    }
+
+    /// FS.challengeK with a byte-string label: outputs 0, 1, 2 (0x04 records) mod p, packed,
+    /// then the state advances (0x05 record with u32(3)).
+    function challengeK(FS.T memory t, bytes memory label) internal pure returns (uint256 k) {
+        bytes32 s = t.state;
+        assembly ("memory-safe") {
+            let len := mload(label)
+            let p := mload(0x40)
+            mstore(p, s)
+            mstore8(add(p, 32), 0x04)
+            mstore(add(p, 33), shl(224, len))
+            mcopy(add(p, 37), add(label, 32), len)
+            let q := add(add(p, 37), len)
+            let size := add(41, len)
+            for { let c := 0 } lt(c, 3) { c := add(c, 1) } {
+                mstore(q, shl(224, c))
+                k := or(k, shl(shl(6, c), mod(keccak256(p, size), P)))
+            }
+            mstore8(add(p, 32), 0x05)
+            mstore(q, shl(224, 3))
+            s := keccak256(p, size)
+        }
+        t.state = s;
+    }
+
+    /// The decimal ASCII digits of i (Python's str(i)).
+    function decimal(uint256 i) internal pure returns (bytes memory s) {
+        if (i == 0) return "0";
+        uint256 len = 0;
+        for (uint256 x = i; x > 0; x /= 10) len++;
+        s = new bytes(len);
+        for (uint256 x = i; x > 0; x /= 10) s[--len] = bytes1(uint8(48 + (x % 10)));
+    }
+}
