@@ -10,22 +10,30 @@ import {FS} from "./Transcript.sol";
 library FSL {
     uint256 private constant P = 0xffffffff00000001; // GF.P
 
+    /// Write s ‖ tag ‖ u32(|label|) ‖ label at the free memory pointer p (scratch, not
+    /// allocated); q is where the record's data goes.
+    function _header(bytes32 s, uint256 tag, bytes memory label) private pure returns (uint256 p, uint256 q) {
+        assembly ("memory-safe") {
+            let len := mload(label)
+            p := mload(0x40)
+            mstore(p, s)
+            mstore8(add(p, 32), tag)
+            mstore(add(p, 33), shl(224, len))
+            mcopy(add(p, 37), add(label, 32), len)
+            q := add(add(p, 37), len)
+        }
+    }
+
     /// FS.recv with a byte-string label: absorb the next n proof bytes as a message (0x03).
     function recv(FS.T memory t, bytes memory label, uint256 n) internal pure returns (uint256 off) {
         off = t.pos;
         if (n > t.end - off) revert FS.ProofTruncated();
-        bytes32 s = t.state;
+        (uint256 p, uint256 q) = _header(t.state, 0x03, label);
+        bytes32 s;
         assembly ("memory-safe") {
-            let len := mload(label)
-            let p := mload(0x40)
-            mstore(p, s)
-            mstore8(add(p, 32), 0x03)
-            mstore(add(p, 33), shl(224, len))
-            mcopy(add(p, 37), add(label, 32), len)
-            let q := add(add(p, 37), len)
             mstore(q, shl(192, n))
             calldatacopy(add(q, 8), off, n)
-            s := keccak256(p, add(add(45, len), n))
+            s := keccak256(p, add(sub(q, p), add(8, n)))
         }
         t.state = s;
         t.pos = off + n;
@@ -34,16 +42,10 @@ library FSL {
     /// FS.challengeK with a byte-string label: outputs 0, 1, 2 (0x04 records) mod p, packed,
     /// then the state advances (0x05 record with u32(3)).
     function challengeK(FS.T memory t, bytes memory label) internal pure returns (uint256 k) {
-        bytes32 s = t.state;
+        (uint256 p, uint256 q) = _header(t.state, 0x04, label);
+        bytes32 s;
         assembly ("memory-safe") {
-            let len := mload(label)
-            let p := mload(0x40)
-            mstore(p, s)
-            mstore8(add(p, 32), 0x04)
-            mstore(add(p, 33), shl(224, len))
-            mcopy(add(p, 37), add(label, 32), len)
-            let q := add(add(p, 37), len)
-            let size := add(41, len)
+            let size := add(sub(q, p), 4)
             for { let c := 0 } lt(c, 3) { c := add(c, 1) } {
                 mstore(q, shl(224, c))
                 k := or(k, shl(shl(6, c), mod(keccak256(p, size), P)))
