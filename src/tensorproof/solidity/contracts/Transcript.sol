@@ -203,34 +203,38 @@ library FS {
         if (bound == 0) revert BadBound();
         idx = new uint256[](n);
         squeezeInto(t, label, idx, n);
+        // (nothing to sort; the exit also keeps the loops below out of line, on a stack of
+        // their own: the optimizer inlines exit-free functions called once)
+        if (n == 0) return idx;
         assembly ("memory-safe") {
             let base := add(idx, 32)
             let end := add(base, shl(5, n))
-            // insertion sort of the draws mod bound: idx[0..i) is sorted when idx[i] comes in
+            // insertion sort of the draws mod bound: idx[0..i) is sorted when idx[i] comes in;
+            // a binary search finds the first entry > v, mcopy moves the rest up one word
             for { let p := base } lt(p, end) { p := add(p, 32) } {
                 let v := mod(mload(p), bound)
-                let at := p
-                for {} gt(at, base) { at := sub(at, 32) } {
-                    let prev := mload(sub(at, 32))
-                    if iszero(gt(prev, v)) { break }
-                    mstore(at, prev)
+                let lo := base
+                let hi := p
+                for {} lt(lo, hi) {} {
+                    // the middle word of [lo, hi) (byte offsets are multiples of 32)
+                    let mid := add(lo, and(shr(1, sub(hi, lo)), not(31)))
+                    switch gt(mload(mid), v)
+                    case 0 { lo := add(mid, 32) }
+                    default { hi := mid }
                 }
-                mstore(at, v)
+                mcopy(add(lo, 32), lo, sub(p, lo))
+                mstore(lo, v)
             }
             // drop repeats in place: `last` is the last kept entry
-            let w := 0
-            if n {
-                let last := base
-                for { let p := add(base, 32) } lt(p, end) { p := add(p, 32) } {
-                    let v := mload(p)
-                    if iszero(eq(v, mload(last))) {
-                        last := add(last, 32)
-                        mstore(last, v)
-                    }
+            let last := base
+            for { let p := add(base, 32) } lt(p, end) { p := add(p, 32) } {
+                let v := mload(p)
+                if iszero(eq(v, mload(last))) {
+                    last := add(last, 32)
+                    mstore(last, v)
                 }
-                w := add(1, shr(5, sub(last, base)))
             }
-            mstore(idx, w)
+            mstore(idx, add(1, shr(5, sub(last, base))))
         }
     }
 }

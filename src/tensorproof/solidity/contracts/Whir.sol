@@ -17,6 +17,8 @@ import {Merkle} from "./Merkle.sol";
 /// equals the Python's arithmetic. Field conventions there: F values are words < p; a K value
 /// is either packed (GF: c0 | c1 << 64 | c2 << 128) or held as three words c0, c1, c2; sums of
 /// a few products of canonical coefficients (< 2^130) are reduced by one `mod` at the end.
+/// A query point y_j = w^j enters only through u_j = 1/y_j, which the fold computes anyway
+/// (x_j^-(2^kappa)): see _checkFinal and _queryValue for the identities used.
 library Whir {
     error FoldMismatch();
     error FinalMismatch();
@@ -71,13 +73,19 @@ library Whir {
     }
 
     /// The weight terms of the running claim (Constraints in whir.py): the claimed points
-    /// (round 0, full points) and the power points (y, y^2, ..) of OOD and query samples.
+    /// (round 0, full points), the power points (y, y^2, ..) of the OOD samples, and those of
+    /// the query points, which are kept as u = 1/y with the coefficient gamma^l y^(2^m_r) / y
+    /// (see _queryValue), r the round the term came in.
     struct Terms {
         uint256[] claimCoef;
-        uint256[] powY; // K (a query's y: an F value, c1 = c2 = 0)
+        uint256[] powY; // OOD points (K)
         uint256[] powCoef;
         uint256[] powRound;
         uint256 nPow;
+        uint256[] qU; // query points, inverted (F)
+        uint256[] qCoef;
+        uint256[] qRound;
+        uint256 nQ;
         uint256[] alphas; // every folding challenge, in order
         uint256 nAlpha;
     }
@@ -115,8 +123,8 @@ library Whir {
             sigma = GF.kadd(sigma, GF.kmul(coef, com.oodAnswers[j]));
             coef = GF.kmul(coef, gamma);
         }
-        (uint256 sigmaM, uint256[] memory finalCoeffs, uint256[] memory finalRev) = _rounds(t, c, terms, com.root, sigma);
-        if (_finalValue(c, terms, points, n, finalCoeffs, finalRev) != sigmaM) revert FinalMismatch();
+        State memory st = _rounds(t, c, terms, com.root, sigma);
+        if (_finalValue(c, terms, points, n, st) != st.sigma) revert FinalMismatch();
     }
 
     /// Whether every word is a canonical packed K element (three coefficients < p, nothing
@@ -135,7 +143,7 @@ library Whir {
 
     /// The schedule must be one whir_params.schedule can produce (the assembly below relies on
     /// it): kappa >= 1, round i folds m_i = m - i kappa variables on a domain of at most 2^32
-    /// points (and at least 2^kappa), and f_M keeps finalVars = m - M kappa.
+    /// points, of rate 2^-(logDomain - m_i) <= 1/2, and f_M keeps finalVars = m - M kappa.
     function _checkConfig(Config memory c) private pure {
         uint256 kappa = c.folding;
         uint256 nr = c.rounds.length;
@@ -143,23 +151,28 @@ library Whir {
         uint256 m = c.m;
         for (uint256 i = 0; i < nr; i++) {
             Round memory r = c.rounds[i];
-            if (r.nVars != m || m < kappa || r.logDomain > 32 || r.logDomain < kappa) revert BadConfig();
+            if (r.nVars != m || m < kappa || r.logDomain > 32 || r.logDomain <= m) revert BadConfig();
             m -= kappa;
         }
         if (m != c.finalVars) revert BadConfig();
     }
 
     function newTerms(Config memory c, uint256 nClaims) internal pure returns (Terms memory terms) {
-        uint256 cap = c.ood;
+        uint256 nOod = c.ood;
+        uint256 nQ = 0;
         uint256 nAlpha = 0;
         for (uint256 i = 0; i < c.rounds.length; i++) {
-            cap += c.rounds[i].ood + c.rounds[i].queries;
+            nOod += c.rounds[i].ood;
+            nQ += c.rounds[i].queries;
             nAlpha += c.folding;
         }
         terms.claimCoef = new uint256[](nClaims);
-        terms.powY = new uint256[](cap);
-        terms.powCoef = new uint256[](cap);
-        terms.powRound = new uint256[](cap);
+        terms.powY = new uint256[](nOod);
+        terms.powCoef = new uint256[](nOod);
+        terms.powRound = new uint256[](nOod);
+        terms.qU = new uint256[](nQ);
+        terms.qCoef = new uint256[](nQ);
+        terms.qRound = new uint256[](nQ);
         terms.alphas = new uint256[](nAlpha);
     }
 
@@ -221,22 +234,20 @@ library Whir {
         bytes32 nextRoot; // of f_(i+1), sent in round i
         uint256[] oodY; // the next commitment's OOD points
         uint256 oodOff; // calldata offset of their answers
-        uint256[] finalCoeffs; // f_M's monomial coefficients (last round), packed
-        uint256[] finalRev; // the same for Horner: three words each, highest degree first
+        uint256[] finalCoeffs; // f_M's monomial coefficients c_0.. (last round), packed
+        uint256[] finalNat; // the same as three words each, after zeros up to a multiple of 4
     }
 
     function _rounds(FS.T memory t, Config memory c, Terms memory terms, bytes32 root, uint256 sigma)
         private
         pure
-        returns (uint256, uint256[] memory, uint256[] memory)
+        returns (State memory st)
     {
-        State memory st;
         st.sigma = sigma;
         st.root = root;
         for (uint256 i = 0; i < c.rounds.length; i++) {
             _round(t, c, terms, st, i);
         }
-        return (st.sigma, st.finalCoeffs, st.finalRev);
     }
 
     /// Round i: kappa sumcheck rounds, the next commitment (or the final polynomial), the proof
@@ -265,15 +276,35 @@ library Whir {
         uint256 leafBytes = (8 << c.folding) * (i == 0 ? 1 : 3);
         uint256 off = FS.recv(t, L_FIBERS, idx.length * leafBytes);
         _checkLeaves(t, st.root, idx, off, leafBytes, logLeaves);
-        (uint256[] memory folded, uint256[] memory ys) = _foldAll(off, idx, rnd.logDomain, c.folding, i == 0, ap);
+        // the terms of the next round need y^(2^m_(i+1)) = w_(2^rate)^j, rate = log2 |L_i| - m_i
+        (uint256[] memory folded, uint256[] memory us, uint256[] memory phis) =
+            _foldAll(off, idx, rnd.logDomain, c.folding, i == 0, ap, last ? 0 : rnd.logDomain - rnd.nVars);
         if (last) {
-            uint256[] memory rev = st.finalRev;
-            for (uint256 j = 0; j < idx.length; j++) {
-                if (_hornerF(rev, ys[j]) != folded[j]) revert FinalMismatch();
+            _checkFinal(folded, us, st.finalNat, c.finalVars);
+            // (this exit keeps _round out of line, on a stack of its own, see Merkle)
+            return;
+        }
+        _combine(t, terms, st, rnd.ood, folded, us, phis, i + 1);
+        st.root = st.nextRoot;
+    }
+
+    /// The last round: each folded value must be f_M(y_j) (whir.py, "last"). With u = 1/y and
+    /// D = 2^m_M coefficients, f_M(y) u^(D-1) = sum_i c_i u^(D-1-i) =: g(u), the polynomial
+    /// with the coefficients in reverse order; u^(D-1) != 0, so f_M(y_j) = folded_j exactly when
+    /// g(u_j) = folded_j u_j^(D-1), u^(D-1) = u u^2 u^4 .. u^(2^(m_M - 1)).
+    function _checkFinal(uint256[] memory folded, uint256[] memory us, uint256[] memory nat, uint256 fv) private pure {
+        for (uint256 j = 0; j < folded.length; j++) {
+            uint256 u = us[j];
+            uint256 uD;
+            assembly ("memory-safe") {
+                uD := 1
+                let w := u
+                for { let k := 0 } lt(k, fv) { k := add(k, 1) } {
+                    uD := mulmod(uD, w, P)
+                    w := mulmod(w, w, P)
+                }
             }
-        } else {
-            _combine(t, terms, st, rnd.ood, folded, ys, i + 1);
-            st.root = st.nextRoot;
+            if (_hornerF(nat, u) != GF.kmulBase(folded[j], uD)) revert FinalMismatch();
         }
     }
 
@@ -285,7 +316,8 @@ library Whir {
         State memory st,
         uint256 nOod,
         uint256[] memory folded,
-        uint256[] memory ys,
+        uint256[] memory us,
+        uint256[] memory phis,
         uint256 next
     ) private pure {
         uint256 gamma = FS.challengeK(t, L_COMBINE);
@@ -296,15 +328,16 @@ library Whir {
             sigma = GF.kadd(sigma, GF.kmul(coef, FS.kAt(st.oodOff, j)));
             coef = GF.kmul(coef, gamma);
         }
-        st.sigma = _combineQueries(terms, folded, ys, coef, gamma, next, sigma);
+        st.sigma = _combineQueries(terms, folded, us, phis, coef, gamma, next, sigma);
     }
 
-    /// The queries' part of _combine: terms nPow.. get (y_j, coef gamma^j, next) and sigma
-    /// gains coef gamma^j folded_j.
+    /// The queries' part of _combine: query term nQ + j gets (u_j, coef gamma^j phi_j, next)
+    /// and sigma gains coef gamma^j folded_j.
     function _combineQueries(
         Terms memory terms,
         uint256[] memory folded,
-        uint256[] memory ys,
+        uint256[] memory us,
+        uint256[] memory phis,
         uint256 coef,
         uint256 gamma,
         uint256 next,
@@ -313,41 +346,47 @@ library Whir {
         uint256 q = folded.length;
         // (nothing to add; the exit also keeps this loop out of line, see Merkle)
         if (q == 0) return sigma;
-        uint256 at = terms.nPow;
-        uint256[] memory powY = terms.powY;
-        uint256[] memory powCoef = terms.powCoef;
-        uint256[] memory powRound = terms.powRound;
-        require(at + q <= powY.length); // newTerms reserved rounds[i].queries >= q
-        terms.nPow = at + q;
+        uint256 at = terms.nQ;
+        uint256[] memory qU = terms.qU;
+        uint256[] memory qCoef = terms.qCoef;
+        uint256[] memory qRound = terms.qRound;
+        require(at + q <= qU.length); // newTerms reserved rounds[i].queries >= q
+        terms.nQ = at + q;
         assembly ("memory-safe") {
             let o := shl(5, add(at, 1))
-            let end := shl(5, add(q, 1))
-            for { let jo := 32 } lt(jo, end) { jo := add(jo, 32) } {
-                mstore(add(powY, o), mload(add(ys, jo)))
-                mstore(add(powCoef, o), coef)
-                mstore(add(powRound, o), next)
-                o := add(o, 32)
-                // sigma += coef folded_j (GF.kmul then GF.kadd: the sum of sigma's coefficient
-                // (< p) and the product's (< 2^130) is reduced once)
-                let u := mload(add(folded, jo))
+            mcopy(add(qU, o), add(us, 32), shl(5, q))
+            for { let p := add(qRound, o) } lt(p, add(qRound, shl(5, add(at, add(q, 1))))) { p := add(p, 32) } {
+                mstore(p, next)
+            }
+            let cp := add(qCoef, o)
+            let phip := sub(phis, folded)
+            let pf := add(folded, 32)
+            for { let end := add(pf, shl(5, q)) } lt(pf, end) { pf := add(pf, 32) } {
                 let c0 := and(coef, M64)
                 let c1 := and(shr(64, coef), M64)
                 let c2 := shr(128, coef)
+                // the term's coefficient: coef phi_j (GF.kmulBase)
+                let f := mload(add(pf, phip))
+                mstore(cp, or(or(mulmod(c0, f, P), shl(64, mulmod(c1, f, P))), shl(128, mulmod(c2, f, P))))
+                cp := add(cp, 32)
+                // sigma += coef folded_j (GF.kmul then GF.kadd: sigma's coefficient (< p) and
+                // the product's (< 2^130) are summed, then reduced once)
+                let u := mload(pf)
                 let u0 := and(u, M64)
                 let u1 := and(shr(64, u), M64)
-                let u2 := shr(128, u)
+                u := shr(128, u)
                 sigma := or(or(
-                    mod(add(and(sigma, M64), add(mul(c0, u0), shl(1, add(mul(c1, u2), mul(c2, u1))))), P),
-                    shl(64, mod(add(and(shr(64, sigma), M64), add(add(mul(c0, u1), mul(c1, u0)), shl(1, mul(c2, u2)))), P))),
-                    shl(128, mod(add(shr(128, sigma), add(add(mul(c0, u2), mul(c1, u1)), mul(c2, u0))), P)))
+                    mod(add(and(sigma, M64), add(mul(c0, u0), shl(1, add(mul(c1, u), mul(c2, u1))))), P),
+                    shl(64, mod(add(and(shr(64, sigma), M64), add(add(mul(c0, u1), mul(c1, u0)), shl(1, mul(c2, u)))), P))),
+                    shl(128, mod(add(shr(128, sigma), add(add(mul(c0, u), mul(c1, u1)), mul(c2, u0))), P)))
                 // coef *= gamma (GF.kmul)
                 u0 := and(gamma, M64)
                 u1 := and(shr(64, gamma), M64)
-                u2 := shr(128, gamma)
+                u := shr(128, gamma)
                 coef := or(or(
-                    mod(add(mul(c0, u0), shl(1, add(mul(c1, u2), mul(c2, u1)))), P),
-                    shl(64, mod(add(add(mul(c0, u1), mul(c1, u0)), shl(1, mul(c2, u2))), P))),
-                    shl(128, mod(add(add(mul(c0, u2), mul(c1, u1)), mul(c2, u0)), P)))
+                    mod(add(mul(c0, u0), shl(1, add(mul(c1, u), mul(c2, u1)))), P),
+                    shl(64, mod(add(add(mul(c0, u1), mul(c1, u0)), shl(1, mul(c2, u))), P))),
+                    shl(128, mod(add(add(mul(c0, u), mul(c1, u1)), mul(c2, u0)), P)))
             }
         }
         return sigma;
@@ -369,15 +408,15 @@ library Whir {
             uint256 d = 1 << mNext;
             uint256 off = FS.recv(t, L_FINAL, 24 * d);
             uint256[] memory f = new uint256[](d);
-            // for _hornerF's two steps a loop: an even count, a leading zero if d = 1
-            uint256 dr = d + (d & 1);
-            uint256[] memory rev = new uint256[](3 * dr);
+            // for _hornerF's four steps a loop: a multiple of 4 coefficients, zeros first
+            uint256 pad = d < 4 ? 4 - d : 0;
+            uint256[] memory nat = new uint256[](3 * (d + pad));
             bool bad;
             assembly ("memory-safe") {
                 // coefficient j: the 24 bytes at off + 24 j, three u64 big-endian (FS.kAt);
-                // packed at f[j], and as three words at rev[3 (dr - 1 - j)]
+                // packed at f[j], and as three words at nat[3 (pad + j)]
                 let p := add(f, 32)
-                let r := add(add(rev, 32), mul(96, sub(dr, 1)))
+                let r := add(add(nat, 32), mul(96, pad))
                 for { let end := add(p, shl(5, d)) } lt(p, end) { p := add(p, 32) } {
                     let w := calldataload(off)
                     let c0 := shr(192, w)
@@ -389,12 +428,12 @@ library Whir {
                     mstore(add(r, 32), c1)
                     mstore(add(r, 64), c2)
                     off := add(off, 24)
-                    r := sub(r, 96)
+                    r := add(r, 96)
                 }
             }
             if (bad) revert FS.NonCanonical();
             st.finalCoeffs = f;
-            st.finalRev = rev;
+            st.finalNat = nat;
         }
     }
 
@@ -450,9 +489,9 @@ library Whir {
     }
 
     /// For every query j (leaf idx[j] of N' = 2^(logDomain - kappa)), Fold(f_i, alphas)(y_j)
-    /// from its fiber in calldata at `off` (F values if `base`, else K; whir_fold.fold_fibers)
-    /// and the point y_j = w_N'^idx[j]; the alphas are the words from memory `ap` on. Reverts
-    /// NonCanonical on a fiber value >= p.
+    /// from its fiber in calldata at `off` (F values if `base`, else K; whir_fold.fold_fibers),
+    /// u_j = 1/y_j (y_j = w_N'^idx[j]) and, if rate > 0, phi_j = w_(2^rate)^idx[j] u_j; the
+    /// alphas are the words from memory `ap` on. Reverts NonCanonical on a fiber value >= p.
     ///
     /// fold_fibers halves each level: v_l <- (lo + hi)/2 + alpha (lo - hi)/(2 x zeta^l) with
     /// lo, hi = v_l, v_(l+h). Here each level computes twice that, (lo + hi) + alpha (lo - hi)
@@ -466,21 +505,25 @@ library Whir {
     /// fold_fibers is then the adjacent entries 2i, 2i + 1 (i = br(l)), whose result is entry i
     /// of the next level, and zeta^-(2^t l) at level t is the same word zeta^-br_(h0)(i) for
     /// every level.
-    function _foldAll(uint256 off, uint256[] memory idx, uint256 logDomain, uint256 kappa, bool base, uint256 ap)
-        private
-        pure
-        returns (uint256[] memory folded, uint256[] memory ys)
-    {
+    function _foldAll(
+        uint256 off,
+        uint256[] memory idx,
+        uint256 logDomain,
+        uint256 kappa,
+        bool base,
+        uint256 ap,
+        uint256 rate
+    ) private pure returns (uint256[] memory folded, uint256[] memory us, uint256[] memory phis) {
         uint256 q = idx.length;
         folded = new uint256[](q);
-        ys = new uint256[](q);
+        us = new uint256[](q);
+        phis = new uint256[](rate == 0 ? 0 : q);
         // (nothing to fold; the exit also keeps this loop out of line, see Merkle)
-        if (q == 0) return (folded, ys);
-        uint256 logLeaves = logDomain - kappa;
-        // x_j^-1 = w_N^-j and y_j = w_N'^j by 4-bit windows (j < 2^logLeaves)
-        uint256 nw = (logLeaves + 3) >> 2;
-        uint256[] memory tabX = _windows(GF.rootOfUnityInv(logDomain), nw);
-        uint256[] memory tabY = _windows(GF.rootOfUnity(logLeaves), nw);
+        if (q == 0) return (folded, us, phis);
+        // x_j^-1 = w_N^-j by 4-bit windows (j < 2^(logDomain - kappa)); with rate > 0,
+        // w_(2^rate)^j (the low rate bits of j)
+        uint256[] memory tabX = _windows(GF.rootOfUnityInv(logDomain), (logDomain - kappa + 3) >> 2);
+        uint256[] memory tabR = _windows(GF.rootOfUnity(rate), (rate + 3) >> 2);
         uint256 unit = base ? 8 : 24;
         uint256[] memory v = _foldEntries(GF.rootOfUnityInv(kappa), kappa - 1, unit);
         uint256 inv2k = GF.pow(GF.INV2, kappa);
@@ -585,7 +628,6 @@ library Whir {
             for { let o := 32 } lt(o, end) { o := add(o, 32) } {
                 let pos := mload(add(idx, o))
                 let xInv := winPow(tabX, pos)
-                mstore(add(ys, o), winPow(tabY, pos))
                 switch base
                 case 0 { bad := or(bad, level0K(off, hoff, xInv, vp, h0, mload(ap))) }
                 default { bad := or(bad, level0F(off, hoff, xInv, vp, h0, mload(ap))) }
@@ -595,6 +637,10 @@ library Whir {
                     a := add(a, 32)
                     levelK(vp, n, xInv, mload(a))
                 }
+                // u_j = x_j^-(2^kappa) = 1/y_j; phi_j = y_j^(2^m_(i+1)) u_j
+                xInv := mulmod(xInv, xInv, P)
+                mstore(add(us, o), xInv)
+                if rate { mstore(add(phis, o), mulmod(winPow(tabR, pos), xInv, P)) }
                 // 2^-kappa times entry 0, reduced and packed
                 mstore(add(folded, o), or(or(mulmod(mload(vp), inv2k, P), shl(64, mulmod(mload(add(vp, 32)), inv2k, P))),
                                           shl(128, mulmod(mload(add(vp, 64)), inv2k, P))))
@@ -643,33 +689,40 @@ library Whir {
         }
     }
 
-    /// sum_i c_i y^i for y in F, from f_M's coefficients as _receive's `rev` (three words each,
-    /// highest degree first, an even count): three F Horner chains, two steps a loop. Each
-    /// accumulator stays < 2p (a reduced product plus a coefficient), which mulmod takes as is.
-    function _hornerF(uint256[] memory rev, uint256 y) private pure returns (uint256 r) {
+    /// g(v) = sum_i c_i v^(D-1-i) (f_M's coefficients in reverse order, see _checkFinal) for v
+    /// in F, from `nat` (_receive: c_0, c_1, .. as three words each after leading zeros, a
+    /// multiple of four): three F Horner chains in the order c_0, c_1, .., four steps a loop.
+    /// Each accumulator stays < 2p (a reduced product plus a coefficient), which mulmod takes.
+    function _hornerF(uint256[] memory nat, uint256 v) private pure returns (uint256 r) {
         // (an empty polynomial is 0; the exit also keeps this loop out of line, see Merkle)
-        if (rev.length == 0) return 0;
+        if (nat.length == 0) return 0;
         assembly ("memory-safe") {
             let r0 := 0
             let r1 := 0
             let r2 := 0
-            let p := add(rev, 32)
-            for { let end := add(p, shl(5, mload(rev))) } lt(p, end) { p := add(p, 192) } {
-                r0 := add(mulmod(r0, y, P), mload(p))
-                r1 := add(mulmod(r1, y, P), mload(add(p, 32)))
-                r2 := add(mulmod(r2, y, P), mload(add(p, 64)))
-                r0 := add(mulmod(r0, y, P), mload(add(p, 96)))
-                r1 := add(mulmod(r1, y, P), mload(add(p, 128)))
-                r2 := add(mulmod(r2, y, P), mload(add(p, 160)))
+            let p := add(nat, 32)
+            for { let end := add(p, shl(5, mload(nat))) } lt(p, end) { p := add(p, 384) } {
+                r0 := add(mulmod(r0, v, P), mload(p))
+                r1 := add(mulmod(r1, v, P), mload(add(p, 32)))
+                r2 := add(mulmod(r2, v, P), mload(add(p, 64)))
+                r0 := add(mulmod(r0, v, P), mload(add(p, 96)))
+                r1 := add(mulmod(r1, v, P), mload(add(p, 128)))
+                r2 := add(mulmod(r2, v, P), mload(add(p, 160)))
+                r0 := add(mulmod(r0, v, P), mload(add(p, 192)))
+                r1 := add(mulmod(r1, v, P), mload(add(p, 224)))
+                r2 := add(mulmod(r2, v, P), mload(add(p, 256)))
+                r0 := add(mulmod(r0, v, P), mload(add(p, 288)))
+                r1 := add(mulmod(r1, v, P), mload(add(p, 320)))
+                r2 := add(mulmod(r2, v, P), mload(add(p, 352)))
             }
             r := or(or(mod(r0, P), shl(64, mod(r1, P))), shl(128, mod(r2, P)))
         }
     }
 
-    /// sum_i c_i y^i for y in K (coefficients as in _hornerF): acc <- acc y + c_i, GF.kmul's
-    /// formula with the coefficient added before the mod.
-    function _hornerK(uint256[] memory rev, uint256 y) private pure returns (uint256 r) {
-        if (rev.length == 0) return 0;
+    /// f_M(y) = sum_i c_i y^i for y in K, from the packed coefficients: acc <- acc y + c_i from
+    /// the highest degree down, GF.kmul's formula with the coefficient added before the mod.
+    function _hornerK(uint256[] memory coeffs, uint256 y) private pure returns (uint256 r) {
+        if (coeffs.length == 0) return 0;
         assembly ("memory-safe") {
             let y0 := and(y, M64)
             let y1 := and(shr(64, y), M64)
@@ -677,11 +730,13 @@ library Whir {
             let a0 := 0
             let a1 := 0
             let a2 := 0
-            let p := add(rev, 32)
-            for { let end := add(p, shl(5, mload(rev))) } lt(p, end) { p := add(p, 96) } {
-                let t0 := mod(add(add(mul(a0, y0), shl(1, add(mul(a1, y2), mul(a2, y1)))), mload(p)), P)
-                let t1 := mod(add(add(add(mul(a0, y1), mul(a1, y0)), shl(1, mul(a2, y2))), mload(add(p, 32))), P)
-                a2 := mod(add(add(add(mul(a0, y2), mul(a1, y1)), mul(a2, y0)), mload(add(p, 64))), P)
+            let base := add(coeffs, 32)
+            for { let p := add(base, shl(5, mload(coeffs))) } gt(p, base) {} {
+                p := sub(p, 32)
+                let c := mload(p)
+                let t0 := mod(add(add(mul(a0, y0), shl(1, add(mul(a1, y2), mul(a2, y1)))), and(c, M64)), P)
+                let t1 := mod(add(add(add(mul(a0, y1), mul(a1, y0)), shl(1, mul(a2, y2))), and(shr(64, c), M64)), P)
+                a2 := mod(add(add(add(mul(a0, y2), mul(a1, y1)), mul(a2, y0)), shr(128, c)), P)
                 a0 := t0
                 a1 := t1
             }
@@ -690,79 +745,167 @@ library Whir {
     }
 
     /// Step 3: sum over the weight terms of coef * eq(p_head, alphas since its round) * f^_M(p_tail).
-    function _finalValue(
-        Config memory c,
-        Terms memory terms,
-        uint256[] memory points,
-        uint256 n,
-        uint256[] memory coeffs,
-        uint256[] memory rev
-    ) private pure returns (uint256 total) {
+    function _finalValue(Config memory c, Terms memory terms, uint256[] memory points, uint256 n, State memory st)
+        private
+        pure
+        returns (uint256)
+    {
+        uint256 v = _claimsValue(c, terms, points, n, st.finalCoeffs);
+        v = GF.kadd(v, _powValue(terms, c.folding, st.finalCoeffs));
+        return GF.kadd(v, _queryValue(terms, c.folding, st.finalNat));
+    }
+
+    /// The claimed points' terms: m coordinates (n given, then zeros), head = every alpha.
+    function _claimsValue(Config memory c, Terms memory terms, uint256[] memory points, uint256 n, uint256[] memory coeffs)
+        private
+        pure
+        returns (uint256 total)
+    {
+        uint256 nClaims = terms.claimCoef.length;
+        // (no claim; the exit also keeps this loop out of line, see Merkle)
+        if (nClaims == 0) return 0;
         uint256 nAlpha = terms.nAlpha;
         uint256[] memory alphas = terms.alphas;
-        // the claimed points: m coordinates (n given, zero-padded), head = every alpha
         uint256[] memory tail = new uint256[](c.finalVars);
         uint256[] memory scratch = new uint256[](coeffs.length);
-        for (uint256 j = 0; j < terms.claimCoef.length; j++) {
-            uint256 e = 1;
-            for (uint256 s = 0; s < nAlpha; s++) {
-                uint256 z = s < n ? points[j * n + s] : 0;
-                e = GF.kmul(e, GF.keq(z, alphas[s]));
-            }
+        // the head's padded coordinates: eq(0, a) = 1 - a, the same for every claim
+        uint256 ePad = 1;
+        for (uint256 s = n; s < nAlpha; s++) ePad = GF.kmul(ePad, GF.ksub(1, alphas[s]));
+        for (uint256 j = 0; j < nClaims; j++) {
+            uint256 e = GF.kmul(ePad, _eqProd(points, j * n, alphas, n < nAlpha ? n : nAlpha));
             for (uint256 s = 0; s < c.finalVars; s++) {
                 uint256 at = nAlpha + s;
                 tail[s] = at < n ? points[j * n + at] : 0;
             }
             total = GF.kadd(total, GF.kmul(GF.kmul(terms.claimCoef[j], e), _multilinear(coeffs, tail, scratch)));
         }
-        // the power points (y, y^2, y^4, ..) of round r: head = the alphas of rounds r..
-        for (uint256 j = 0; j < terms.nPow; j++) {
-            uint256 y = terms.powY[j];
-            uint256 from = terms.powRound[j] * c.folding;
-            uint256 e;
-            uint256 h;
-            if (y >> 64 == 0) {
-                (e, y) = _eqPowF(y, alphas, from, nAlpha);
-                h = _hornerF(rev, y);
-            } else {
-                e = 1;
-                for (uint256 s = from; s < nAlpha; s++) {
-                    e = GF.kmul(e, GF.keq(y, alphas[s]));
-                    y = GF.kmul(y, y);
-                }
-                h = _hornerK(rev, y);
-            }
-            total = GF.kadd(total, GF.kmul(GF.kmul(terms.powCoef[j], e), h));
-        }
     }
 
-    /// For y in F: prod_{from <= s < to} eq(y^(2^(s-from)), alphas[s]) and y^(2^(to-from)).
-    /// eq(y, a) = 1 - y - a + 2 y a = (1 - y) + (2y - 1) a: an F factor on a's coefficients.
-    function _eqPowF(uint256 y, uint256[] memory alphas, uint256 from, uint256 to)
+    /// prod_{s < cnt} eq(z_(at+s), alphas[s]) for K coordinates z (GF.keq, GF.kmul).
+    function _eqProd(uint256[] memory z, uint256 at, uint256[] memory alphas, uint256 cnt)
         private
         pure
-        returns (uint256 e, uint256 yOut)
+        returns (uint256 e)
     {
         assembly ("memory-safe") {
             let e0 := 1
             let e1 := 0
             let e2 := 0
-            for { let s := from } lt(s, to) { s := add(s, 1) } {
-                let a := mload(add(alphas, shl(5, add(s, 1))))
-                let u := addmod(add(y, y), PM1, P) // 2y - 1
-                let q0 := mod(add(add(1, sub(P, y)), mul(u, and(a, M64))), P)
-                let q1 := mulmod(u, and(shr(64, a), M64), P)
-                let q2 := mulmod(u, shr(128, a), P)
+            let zp := add(add(z, 32), shl(5, at))
+            let ap := add(alphas, 32)
+            for { let end := add(ap, shl(5, cnt)) } lt(ap, end) { ap := add(ap, 32) } {
+                let x := mload(zp)
+                let a := mload(ap)
+                zp := add(zp, 32)
+                let x0 := and(x, M64)
+                let x1 := and(shr(64, x), M64)
+                let x2 := shr(128, x)
+                let a0 := and(a, M64)
+                let a1 := and(shr(64, a), M64)
+                let a2 := shr(128, a)
+                // q = eq(x, a) = 2 x a - x - a + 1, coefficient by coefficient (2p - x_c - a_c
+                // keeps it positive; one mod each)
+                let q0 := mod(add(shl(1, add(mul(x0, a0), shl(1, add(mul(x1, a2), mul(x2, a1))))), sub(add(shl(1, P), 1), add(x0, a0))), P)
+                let q1 := mod(add(shl(1, add(add(mul(x0, a1), mul(x1, a0)), shl(1, mul(x2, a2)))), sub(shl(1, P), add(x1, a1))), P)
+                let q2 := mod(add(shl(1, add(add(mul(x0, a2), mul(x1, a1)), mul(x2, a0))), sub(shl(1, P), add(x2, a2))), P)
                 // e <- e q (GF.kmul)
                 let t0 := mod(add(mul(e0, q0), shl(1, add(mul(e1, q2), mul(e2, q1)))), P)
                 let t1 := mod(add(add(mul(e0, q1), mul(e1, q0)), shl(1, mul(e2, q2))), P)
                 e2 := mod(add(add(mul(e0, q2), mul(e1, q1)), mul(e2, q0)), P)
                 e0 := t0
                 e1 := t1
-                y := mulmod(y, y, P)
             }
             e := or(or(e0, shl(64, e1)), shl(128, e2))
-            yOut := y
+        }
+    }
+
+    /// The OOD points' terms (y, y^2, y^4, ..) of round r: head = the alphas of rounds r..,
+    /// tail = f_M at y^(2^|head|) (K arithmetic: GF.keq, GF.kmul).
+    function _powValue(Terms memory terms, uint256 kappa, uint256[] memory coeffs) private pure returns (uint256 total) {
+        uint256 nPow = terms.nPow;
+        // (no term; the exit also keeps this loop out of line, see Merkle)
+        if (nPow == 0) return 0;
+        uint256 nAlpha = terms.nAlpha;
+        uint256[] memory alphas = terms.alphas;
+        for (uint256 j = 0; j < nPow; j++) {
+            uint256 y = terms.powY[j];
+            uint256 e = 1;
+            for (uint256 s = terms.powRound[j] * kappa; s < nAlpha; s++) {
+                e = GF.kmul(e, GF.keq(y, alphas[s]));
+                y = GF.kmul(y, y);
+            }
+            total = GF.kadd(total, GF.kmul(GF.kmul(terms.powCoef[j], e), _hornerK(coeffs, y)));
+        }
+    }
+
+    /// The query points' terms. A query y of round r - 1 (y in F, of order 2^L) came in with
+    /// the weight coef eq((y, y^2, .., y^(2^(h-1))), alphas of rounds r..) f_M(y^(2^h)), h =
+    /// the number of those alphas, m_r = h + m_M. With u = 1/y, D = 2^m_M:
+    ///   eq(y', a) = (1 - a) + y' (2a - 1) = y' ((2a - 1) + (1 - a)/y'),
+    ///   so prod_(t<h) eq(y^(2^t), a_t) = y^(2^h - 1) prod_t ((2a_t - 1) + u^(2^t) (1 - a_t)),
+    ///   f_M(y^(2^h)) = y^(2^h (D-1)) g(u^(2^h)) (g: _hornerF),
+    /// and the powers of y multiply to y^(2^h D - 1) = y^(2^m_r) u, the phi of _foldAll, which
+    /// _combineQueries folded into the coefficient. So the term is
+    ///   qCoef prod_t ((2a_t - 1) + u^(2^t) (1 - a_t)) g(u^(2^h)).
+    function _queryValue(Terms memory terms, uint256 kappa, uint256[] memory nat) private pure returns (uint256 total) {
+        uint256 nQ = terms.nQ;
+        // (no term; the exit also keeps this loop out of line, see Merkle)
+        if (nQ == 0) return 0;
+        uint256 nAlpha = terms.nAlpha;
+        // per alpha s: 2a - 1 and 1 - a, six words (three coefficients each)
+        uint256[] memory bc = new uint256[](6 * nAlpha);
+        {
+            uint256[] memory alphas = terms.alphas;
+            assembly ("memory-safe") {
+                let o := add(bc, 32)
+                for { let s := 0 } lt(s, nAlpha) { s := add(s, 1) } {
+                    let a := mload(add(alphas, shl(5, add(s, 1))))
+                    let a0 := and(a, M64)
+                    let a1 := and(shr(64, a), M64)
+                    let a2 := shr(128, a)
+                    mstore(o, addmod(add(a0, a0), PM1, P))
+                    mstore(add(o, 32), addmod(a1, a1, P))
+                    mstore(add(o, 64), addmod(a2, a2, P))
+                    mstore(add(o, 96), addmod(1, sub(P, a0), P))
+                    mstore(add(o, 128), sub(P, a1))
+                    mstore(add(o, 160), sub(P, a2))
+                    o := add(o, 192)
+                }
+            }
+        }
+        for (uint256 j = 0; j < nQ; j++) {
+            (uint256 e, uint256 v) = _eqInv(terms.qU[j], bc, terms.qRound[j] * kappa, nAlpha);
+            total = GF.kadd(total, GF.kmul(GF.kmul(terms.qCoef[j], e), _hornerF(nat, v)));
+        }
+    }
+
+    /// prod_(from <= s < to) (B_s + u^(2^(s-from)) C_s) for u in F, B_s = 2 a_s - 1 and
+    /// C_s = 1 - a_s from `bc` (_queryValue), and u^(2^(to-from)). A factor's coefficients
+    /// B_c + u C_c (< 2^129) enter GF.kmul's formula unreduced (products < 2^194, sums < 2^197).
+    function _eqInv(uint256 u, uint256[] memory bc, uint256 from, uint256 to)
+        private
+        pure
+        returns (uint256 e, uint256 v)
+    {
+        assembly ("memory-safe") {
+            let e0 := 1
+            let e1 := 0
+            let e2 := 0
+            let p := add(add(bc, 32), mul(192, from))
+            for { let end := add(add(bc, 32), mul(192, to)) } lt(p, end) { p := add(p, 192) } {
+                let q0 := add(mload(p), mul(u, mload(add(p, 96))))
+                let q1 := add(mload(add(p, 32)), mul(u, mload(add(p, 128))))
+                let q2 := add(mload(add(p, 64)), mul(u, mload(add(p, 160))))
+                // e <- e q (GF.kmul)
+                let t0 := mod(add(mul(e0, q0), shl(1, add(mul(e1, q2), mul(e2, q1)))), P)
+                let t1 := mod(add(add(mul(e0, q1), mul(e1, q0)), shl(1, mul(e2, q2))), P)
+                e2 := mod(add(add(mul(e0, q2), mul(e1, q1)), mul(e2, q0)), P)
+                e0 := t0
+                e1 := t1
+                u := mulmod(u, u, P)
+            }
+            e := or(or(e0, shl(64, e1)), shl(128, e2))
+            v := u
         }
     }
 
