@@ -70,16 +70,16 @@ library GF {
 
     function kadd(uint256 a, uint256 b) internal pure returns (uint256 r) {
         assembly ("memory-safe") {
-            r := or(or(addmod(and(a, M64), and(b, M64), P),
-                       shl(64, addmod(and(shr(64, a), M64), and(shr(64, b), M64), P))),
+            r := or(or(addmod(shr(192, shl(192, a)), shr(192, shl(192, b)), P),
+                       shl(64, addmod(shr(192, shl(128, a)), shr(192, shl(128, b)), P))),
                     shl(128, addmod(shr(128, a), shr(128, b), P)))
         }
     }
 
     function ksub(uint256 a, uint256 b) internal pure returns (uint256 r) {
         assembly ("memory-safe") {
-            r := or(or(addmod(and(a, M64), sub(P, and(b, M64)), P),
-                       shl(64, addmod(and(shr(64, a), M64), sub(P, and(shr(64, b), M64)), P))),
+            r := or(or(addmod(shr(192, shl(192, a)), sub(P, shr(192, shl(192, b))), P),
+                       shl(64, addmod(shr(192, shl(128, a)), sub(P, shr(192, shl(128, b))), P))),
                     shl(128, addmod(shr(128, a), sub(P, shr(128, b)), P)))
         }
     }
@@ -87,11 +87,11 @@ library GF {
     /// (a0 + a1 X + a2 X^2)(b0 + b1 X + b2 X^2) mod X^3 - 2.
     function kmul(uint256 a, uint256 b) internal pure returns (uint256 r) {
         assembly ("memory-safe") {
-            let a0 := and(a, M64)
-            let a1 := and(shr(64, a), M64)
+            let a0 := shr(192, shl(192, a))
+            let a1 := shr(192, shl(128, a))
             let a2 := shr(128, a)
-            let b0 := and(b, M64)
-            let b1 := and(shr(64, b), M64)
+            let b0 := shr(192, shl(192, b))
+            let b1 := shr(192, shl(128, b))
             let b2 := shr(128, b)
             let c0 := mod(add(mul(a0, b0), shl(1, add(mul(a1, b2), mul(a2, b1)))), P)
             let c1 := mod(add(add(mul(a0, b1), mul(a1, b0)), shl(1, mul(a2, b2))), P)
@@ -103,7 +103,7 @@ library GF {
     /// a * x for a in K and x in F.
     function kmulBase(uint256 a, uint256 x) internal pure returns (uint256 r) {
         assembly ("memory-safe") {
-            r := or(or(mulmod(and(a, M64), x, P), shl(64, mulmod(and(shr(64, a), M64), x, P))),
+            r := or(or(mulmod(shr(192, shl(192, a)), x, P), shl(64, mulmod(shr(192, shl(128, a)), x, P))),
                     shl(128, mulmod(shr(128, a), x, P)))
         }
     }

@@ -87,6 +87,7 @@ library Whir {
         uint256[] qRound;
         uint256 nQ;
         uint256[] alphas; // every folding challenge, in order
+        uint256[] alphas3; // the same as three words each (c0, c1, c2)
         uint256 nAlpha;
     }
 
@@ -135,7 +136,7 @@ library Whir {
             let p := add(ks, 32)
             for { let end := add(p, shl(5, mload(ks))) } lt(p, end) { p := add(p, 32) } {
                 let x := mload(p)
-                bad := or(bad, or(or(gt(and(x, M64), PM1), gt(and(shr(64, x), M64), PM1)), gt(shr(128, x), PM1)))
+                bad := or(bad, or(or(gt(shr(192, shl(192, x)), PM1), gt(shr(192, shl(128, x)), PM1)), gt(shr(128, x), PM1)))
             }
             ok := iszero(bad)
         }
@@ -174,6 +175,7 @@ library Whir {
         terms.qCoef = new uint256[](nQ);
         terms.qRound = new uint256[](nQ);
         terms.alphas = new uint256[](nAlpha);
+        terms.alphas3 = new uint256[](3 * nAlpha);
     }
 
     function _addPow(Terms memory terms, uint256 y, uint256 coef, uint256 rnd) private pure {
@@ -210,7 +212,7 @@ library Whir {
             let p := add(ks, 32)
             for { let end := add(p, shl(5, mload(ks))) } lt(p, end) { p := add(p, 32) } {
                 let x := mload(p)
-                mstore(o, or(or(shl(192, and(x, M64)), shl(128, and(shr(64, x), M64))), shl(64, shr(128, x))))
+                mstore(o, or(or(shl(192, shr(192, shl(192, x))), shl(128, shr(192, shl(128, x)))), shl(64, shr(128, x))))
                 o := add(o, 24)
             }
             pos := sub(o, add(out, 32))
@@ -234,8 +236,8 @@ library Whir {
         bytes32 nextRoot; // of f_(i+1), sent in round i
         uint256[] oodY; // the next commitment's OOD points
         uint256 oodOff; // calldata offset of their answers
-        uint256[] finalCoeffs; // f_M's monomial coefficients c_0.. (last round), packed
-        uint256[] finalNat; // the same as three words each, after zeros up to a multiple of 4
+        uint256[] finalU; // f_M's monomial coefficients c_0, c_1, .. (last round), three words each
+        uint256[] finalG; // the same reversed, in blocks for _hornerF (_receive)
     }
 
     function _rounds(FS.T memory t, Config memory c, Terms memory terms, bytes32 root, uint256 sigma)
@@ -258,15 +260,8 @@ library Whir {
     {
         Round memory rnd = c.rounds[i];
         bool last = i == c.rounds.length - 1;
-        // this round's alphas: the words from terms.alphas[nAlpha] on
-        uint256 ap;
-        {
-            uint256[] memory alphas = terms.alphas;
-            uint256 a0 = terms.nAlpha;
-            assembly ("memory-safe") {
-                ap := add(add(alphas, 32), shl(5, a0))
-            }
-        }
+        // this round's alphas: three words each from terms.alphas3[3 nAlpha] on
+        uint256 ap = _ptr(terms.alphas3) + 32 + 96 * terms.nAlpha;
         st.sigma = _sumcheck(t, c.folding, terms, st.sigma);
         _receive(t, rnd, rnd.nVars - c.folding, last, st);
         _checkPow(t, rnd.powBits);
@@ -280,7 +275,7 @@ library Whir {
         (uint256[] memory folded, uint256[] memory us, uint256[] memory phis) =
             _foldAll(off, idx, rnd.logDomain, c.folding, i == 0, ap, last ? 0 : rnd.logDomain - rnd.nVars);
         if (last) {
-            _checkFinal(folded, us, st.finalNat, c.finalVars);
+            _checkFinal(folded, us, st.finalG, c.finalVars);
             // (this exit keeps _round out of line, on a stack of its own, see Merkle)
             return;
         }
@@ -362,8 +357,8 @@ library Whir {
             let phip := sub(phis, folded)
             let pf := add(folded, 32)
             for { let end := add(pf, shl(5, q)) } lt(pf, end) { pf := add(pf, 32) } {
-                let c0 := and(coef, M64)
-                let c1 := and(shr(64, coef), M64)
+                let c0 := shr(192, shl(192, coef))
+                let c1 := shr(192, shl(128, coef))
                 let c2 := shr(128, coef)
                 // the term's coefficient: coef phi_j (GF.kmulBase)
                 let f := mload(add(pf, phip))
@@ -372,16 +367,16 @@ library Whir {
                 // sigma += coef folded_j (GF.kmul then GF.kadd: sigma's coefficient (< p) and
                 // the product's (< 2^130) are summed, then reduced once)
                 let u := mload(pf)
-                let u0 := and(u, M64)
-                let u1 := and(shr(64, u), M64)
+                let u0 := shr(192, shl(192, u))
+                let u1 := shr(192, shl(128, u))
                 u := shr(128, u)
                 sigma := or(or(
-                    mod(add(and(sigma, M64), add(mul(c0, u0), shl(1, add(mul(c1, u), mul(c2, u1))))), P),
-                    shl(64, mod(add(and(shr(64, sigma), M64), add(add(mul(c0, u1), mul(c1, u0)), shl(1, mul(c2, u)))), P))),
+                    mod(add(shr(192, shl(192, sigma)), add(mul(c0, u0), shl(1, add(mul(c1, u), mul(c2, u1))))), P),
+                    shl(64, mod(add(shr(192, shl(128, sigma)), add(add(mul(c0, u1), mul(c1, u0)), shl(1, mul(c2, u)))), P))),
                     shl(128, mod(add(shr(128, sigma), add(add(mul(c0, u), mul(c1, u1)), mul(c2, u0))), P)))
                 // coef *= gamma (GF.kmul)
-                u0 := and(gamma, M64)
-                u1 := and(shr(64, gamma), M64)
+                u0 := shr(192, shl(192, gamma))
+                u1 := shr(192, shl(128, gamma))
                 u := shr(128, gamma)
                 coef := or(or(
                     mod(add(mul(c0, u0), shl(1, add(mul(c1, u), mul(c2, u1)))), P),
@@ -407,33 +402,36 @@ library Whir {
         } else {
             uint256 d = 1 << mNext;
             uint256 off = FS.recv(t, L_FINAL, 24 * d);
-            uint256[] memory f = new uint256[](d);
-            // for _hornerF's four steps a loop: a multiple of 4 coefficients, zeros first
-            uint256 pad = d < 4 ? 4 - d : 0;
-            uint256[] memory nat = new uint256[](3 * (d + pad));
+            uint256[] memory f = new uint256[](3 * d);
+            // g_k = c_(D-1-k) (_checkFinal) in blocks of four for _hornerF: A = ceil(D/4) blocks,
+            // highest first, block a = g_(4a), .., g_(4a+3) (zero past D), three words each
+            uint256 nb = (d + 3) >> 2;
+            uint256[] memory nat = new uint256[](12 * nb);
             bool bad;
             assembly ("memory-safe") {
                 // coefficient j: the 24 bytes at off + 24 j, three u64 big-endian (FS.kAt);
-                // packed at f[j], and as three words at nat[3 (pad + j)]
-                let p := add(f, 32)
-                let r := add(add(nat, 32), mul(96, pad))
-                for { let end := add(p, shl(5, d)) } lt(p, end) { p := add(p, 32) } {
-                    let w := calldataload(off)
-                    let c0 := shr(192, w)
-                    let c1 := and(shr(128, w), M64)
-                    let c2 := and(shr(64, w), M64)
+                // at f[3j..3j+2], and as g_k (k = D-1-j) at word 3 ((A-1-k/4) 4 + k%4) of nat
+                let base := add(nat, 32)
+                for { let j := 0 } lt(j, d) { j := add(j, 1) } {
+                    let cd := add(off, mul(24, j))
+                    let c0 := shr(192, calldataload(cd))
+                    let c1 := shr(192, calldataload(add(cd, 8)))
+                    let c2 := shr(192, calldataload(add(cd, 16)))
                     bad := or(bad, or(or(gt(c0, PM1), gt(c1, PM1)), gt(c2, PM1)))
-                    mstore(p, or(or(c0, shl(64, c1)), shl(128, c2)))
+                    let r := add(add(f, 32), mul(96, j))
                     mstore(r, c0)
                     mstore(add(r, 32), c1)
                     mstore(add(r, 64), c2)
-                    off := add(off, 24)
-                    r := add(r, 96)
+                    let k := sub(sub(d, 1), j)
+                    r := add(base, mul(96, add(shl(2, sub(sub(nb, 1), shr(2, k))), and(k, 3))))
+                    mstore(r, c0)
+                    mstore(add(r, 32), c1)
+                    mstore(add(r, 64), c2)
                 }
             }
             if (bad) revert FS.NonCanonical();
-            st.finalCoeffs = f;
-            st.finalNat = nat;
+            st.finalU = f;
+            st.finalG = nat;
         }
     }
 
@@ -443,13 +441,53 @@ library Whir {
         pure
         returns (uint256)
     {
+        uint256[] memory alphas = terms.alphas;
+        uint256[] memory alphas3 = terms.alphas3;
         for (uint256 r = 0; r < folding; r++) {
             uint256 off = FS.recv(t, L_SUMCHECK, 48);
-            uint256 h0 = FS.kAt(off, 0);
-            uint256 h2 = FS.kAt(off, 1);
             uint256 alpha = FS.challengeK(t, L_FOLD);
-            sigma = GF.quadAt(h0, GF.ksub(sigma, h0), h2, alpha);
-            terms.alphas[terms.nAlpha++] = alpha;
+            uint256 at = terms.nAlpha++;
+            bool bad;
+            assembly ("memory-safe") {
+                mstore(add(alphas, shl(5, add(at, 1))), alpha)
+                let a0 := shr(192, shl(192, alpha))
+                let a1 := shr(192, shl(128, alpha))
+                let a2 := shr(128, alpha)
+                let o := add(add(alphas3, 32), mul(96, at))
+                mstore(o, a0)
+                mstore(add(o, 32), a1)
+                mstore(add(o, 64), a2)
+                // h(alpha) for the degree-2 h with h(0) = h0, h(1) = sigma - h0, h(2) = h2:
+                // Newton's form (GF.quadAt) h0 + a (d1 + (a - 1) d2), d1 = sigma - 2 h0,
+                // d2 = (h2 + 3 h0 - 2 sigma) / 2, coefficient by coefficient (h0, h2 at calldata
+                // off, off + 24: FS.kAt, three u64 each, canonical)
+                function coef(at_, c_) -> x_ {
+                    x_ := shr(192, calldataload(add(at_, shl(3, c_))))
+                }
+                function lane(k_, c_) -> x_ {
+                    x_ := shr(192, shl(sub(192, shl(6, c_)), k_))
+                }
+                for { let c := 0 } lt(c, 6) { c := add(c, 1) } {
+                    bad := or(bad, gt(coef(off, c), PM1))
+                }
+                let d2_0 := mulmod(add(add(coef(off, 3), mul(3, coef(off, 0))), sub(shl(1, P), shl(1, lane(sigma, 0)))), 0x7fffffff80000001, P)
+                let d2_1 := mulmod(add(add(coef(off, 4), mul(3, coef(off, 1))), sub(shl(1, P), shl(1, lane(sigma, 1)))), 0x7fffffff80000001, P)
+                let d2_2 := mulmod(add(add(coef(off, 5), mul(3, coef(off, 2))), sub(shl(1, P), shl(1, lane(sigma, 2)))), 0x7fffffff80000001, P)
+                // t = d1 + (a - 1) d2 (GF.kmul's formula, d1_c added before the mod)
+                let b0 := addmod(a0, PM1, P)
+                let t0 := mod(add(add(lane(sigma, 0), sub(shl(1, P), shl(1, coef(off, 0)))),
+                                  add(mul(b0, d2_0), shl(1, add(mul(a1, d2_2), mul(a2, d2_1))))), P)
+                let t1 := mod(add(add(lane(sigma, 1), sub(shl(1, P), shl(1, coef(off, 1)))),
+                                  add(add(mul(b0, d2_1), mul(a1, d2_0)), shl(1, mul(a2, d2_2)))), P)
+                let t2 := mod(add(add(lane(sigma, 2), sub(shl(1, P), shl(1, coef(off, 2)))),
+                                  add(add(mul(b0, d2_2), mul(a1, d2_1)), mul(a2, d2_0))), P)
+                // h0 + a t
+                sigma := or(or(
+                    mod(add(coef(off, 0), add(mul(a0, t0), shl(1, add(mul(a1, t2), mul(a2, t1))))), P),
+                    shl(64, mod(add(coef(off, 1), add(add(mul(a0, t1), mul(a1, t0)), shl(1, mul(a2, t2)))), P))),
+                    shl(128, mod(add(coef(off, 2), add(add(mul(a0, t2), mul(a1, t1)), mul(a2, t0))), P)))
+            }
+            if (bad) revert FS.NonCanonical();
         }
         return sigma;
     }
@@ -491,7 +529,7 @@ library Whir {
     /// For every query j (leaf idx[j] of N' = 2^(logDomain - kappa)), Fold(f_i, alphas)(y_j)
     /// from its fiber in calldata at `off` (F values if `base`, else K; whir_fold.fold_fibers),
     /// u_j = 1/y_j (y_j = w_N'^idx[j]) and, if rate > 0, phi_j = w_(2^rate)^idx[j] u_j; the
-    /// alphas are the words from memory `ap` on. Reverts NonCanonical on a fiber value >= p.
+    /// alphas are three words each from memory `ap` on. Reverts NonCanonical on a fiber value >= p.
     ///
     /// fold_fibers halves each level: v_l <- (lo + hi)/2 + alpha (lo - hi)/(2 x zeta^l) with
     /// lo, hi = v_l, v_(l+h). Here each level computes twice that, (lo + hi) + alpha (lo - hi)
@@ -522,11 +560,29 @@ library Whir {
         if (q == 0) return (folded, us, phis);
         // x_j^-1 = w_N^-j by 4-bit windows (j < 2^(logDomain - kappa)); with rate > 0,
         // w_(2^rate)^j (the low rate bits of j)
-        uint256[] memory tabX = _windows(GF.rootOfUnityInv(logDomain), (logDomain - kappa + 3) >> 2);
-        uint256[] memory tabR = _windows(GF.rootOfUnity(rate), (rate + 3) >> 2);
-        uint256 unit = base ? 8 : 24;
-        uint256[] memory v = _foldEntries(GF.rootOfUnityInv(kappa), kappa - 1, unit);
-        uint256 inv2k = GF.pow(GF.INV2, kappa);
+        // the words the per-query code reads (cx below): x_j^-1 = w_N^-j by 4-bit windows
+        // (j < 2^(logDomain - kappa)); w_(2^rate)^j from the low rate bits of j (rate > 0)
+        uint256[] memory cx = new uint256[](12);
+        {
+            uint256 unit = base ? 8 : 24;
+            uint256[] memory v = _foldEntries(GF.rootOfUnityInv(kappa), kappa - 1, unit);
+            uint256[] memory tabX = _windows(GF.rootOfUnityInv(logDomain), (logDomain - kappa + 3) >> 2);
+            uint256[] memory tabR = _windows(GF.rootOfUnity(rate), (rate + 3) >> 2);
+            uint256 h0 = v.length / 5;
+            cx[0] = _ptr(v) + 32; // the level buffer
+            cx[1] = h0;
+            cx[2] = ap;
+            cx[3] = _ptr(tabX);
+            cx[4] = base ? 1 : 0;
+            cx[5] = h0 * unit; // hoff: value l + h0 is this many bytes after value l
+            cx[6] = GF.pow(GF.INV2, kappa);
+            cx[7] = _ptr(tabR);
+            cx[8] = rate;
+            cx[9] = _ptr(folded);
+            cx[10] = _ptr(us);
+            cx[11] = _ptr(phis);
+        }
+        uint256 leafBytes = (8 << kappa) * (base ? 1 : 3);
         bool bad;
         assembly ("memory-safe") {
             // g^e from _windows(g, nw): the product over windows w of g^(e_w 16^w), e_w the
@@ -542,60 +598,71 @@ library Whir {
             // Level 0 of an F fiber (values of 8 bytes at calldata `at`): for entry i (value l
             // = br(i), offset word 4 of the entry), lo, hi = values l, l + h0 (hoff bytes
             // apart), e = (lo - hi) / (x zeta^l) in F and entry i <- (lo + hi) + alpha e, only
-            // the c0 lane with an F sum. Returns whether a value is >= p.
-            function level0F(at, hoff, xInv, vp, n, a) -> nc {
+            // the c0 lane with an F sum; alpha = the three words at `al`. Returns whether a
+            // value is >= p.
+            function level0F(at, hoff, xInv, vp, n, al) -> nc {
                 if iszero(n) { leave } // (never: keeps this loop out of line)
+                let a0 := mload(al)
+                let a1 := mload(add(al, 32))
+                let a2 := mload(add(al, 64))
                 for { let end := add(vp, mul(160, n)) } lt(vp, end) { vp := add(vp, 160) } {
                     let p := add(at, mload(add(vp, 128)))
                     let lo := shr(192, calldataload(p))
                     let hi := shr(192, calldataload(add(p, hoff)))
                     nc := or(nc, or(gt(lo, PM1), gt(hi, PM1)))
                     let e := mulmod(add(lo, sub(P, hi)), mulmod(xInv, mload(add(vp, 96)), P), P)
-                    mstore(vp, add(add(lo, hi), mul(and(a, M64), e)))
-                    mstore(add(vp, 32), mul(and(shr(64, a), M64), e))
-                    mstore(add(vp, 64), mul(shr(128, a), e))
+                    mstore(vp, add(add(lo, hi), mul(a0, e)))
+                    mstore(add(vp, 32), mul(a1, e))
+                    mstore(add(vp, 64), mul(a2, e))
                 }
             }
-            // Level 0 of a K fiber (values of 24 bytes: c0, c1, c2 = bits 255..192, 191..128,
-            // 127..64 of the word at their offset): as level0F coefficient by coefficient,
-            // e_c = (lo_c - hi_c) / (x zeta^l), entry i <- (lo + hi) + alpha e with alpha e by
-            // GF.kmul's formula (X^3 = 2), accumulated one e_c at a time.
-            function level0K(at, hoff, xInv, vp, n, a) -> nc {
+            // One pair of level 0 of a K fiber (values of 24 bytes: c0, c1, c2 at bytes 0, 8, 16
+            // of a value), lo at calldata p, hi at p + hoff, inv = 1/(x zeta^l), alpha the
+            // three words at al: e_c = (lo_c - hi_c) inv, entry `out` <- (lo + hi) + alpha e by
+            // GF.kmul's formula (X^3 = 2), accumulated one e_c at a time. Returns whether a value
+            // is >= p.
+            function pairK(p, hoff, inv, al, out) -> nc {
+                if iszero(out) { leave } // (never: keeps this code out of line, on its own stack)
+                let a0 := mload(al)
+                let a1 := mload(add(al, 32))
+                let a2 := mload(add(al, 64))
+                let x := shr(192, calldataload(p))
+                let y := shr(192, calldataload(add(p, hoff)))
+                nc := or(gt(x, PM1), gt(y, PM1))
+                let e := mulmod(add(x, sub(P, y)), inv, P)
+                let r0 := add(add(x, y), mul(a0, e))
+                let r1 := mul(a1, e)
+                let r2 := mul(a2, e)
+                p := add(p, 8)
+                x := shr(192, calldataload(p))
+                y := shr(192, calldataload(add(p, hoff)))
+                nc := or(nc, or(gt(x, PM1), gt(y, PM1)))
+                e := mulmod(add(x, sub(P, y)), inv, P)
+                r0 := add(r0, shl(1, mul(a2, e)))
+                r1 := add(add(r1, add(x, y)), mul(a0, e))
+                r2 := add(r2, mul(a1, e))
+                p := add(p, 8)
+                x := shr(192, calldataload(p))
+                y := shr(192, calldataload(add(p, hoff)))
+                nc := or(nc, or(gt(x, PM1), gt(y, PM1)))
+                e := mulmod(add(x, sub(P, y)), inv, P)
+                mstore(out, add(r0, shl(1, mul(a1, e))))
+                mstore(add(out, 32), add(r1, shl(1, mul(a2, e))))
+                mstore(add(out, 64), add(add(r2, add(x, y)), mul(a0, e)))
+            }
+            // Level 0 of a K fiber at calldata `at`: pairK for every entry i (value l = br(i)).
+            function level0K(at, hoff, xInv, vp, n, al) -> nc {
                 if iszero(n) { leave } // (never: keeps this loop out of line)
                 for { let end := add(vp, mul(160, n)) } lt(vp, end) { vp := add(vp, 160) } {
-                    let p := add(at, mload(add(vp, 128)))
-                    let wl := calldataload(p)
-                    let wh := calldataload(add(p, hoff))
-                    nc := or(nc, or(
-                        or(or(gt(shr(192, wl), PM1), gt(and(shr(128, wl), M64), PM1)), gt(and(shr(64, wl), M64), PM1)),
-                        or(or(gt(shr(192, wh), PM1), gt(and(shr(128, wh), M64), PM1)), gt(and(shr(64, wh), M64), PM1))))
-                    let inv := mulmod(xInv, mload(add(vp, 96)), P)
-                    let x := shr(192, wl)
-                    let y := shr(192, wh)
-                    let e := mulmod(add(x, sub(P, y)), inv, P)
-                    let r0 := add(add(x, y), mul(and(a, M64), e))
-                    let r1 := mul(and(shr(64, a), M64), e)
-                    let r2 := mul(shr(128, a), e)
-                    x := and(shr(128, wl), M64)
-                    y := and(shr(128, wh), M64)
-                    e := mulmod(add(x, sub(P, y)), inv, P)
-                    r0 := add(r0, shl(1, mul(shr(128, a), e)))
-                    r1 := add(add(r1, add(x, y)), mul(and(a, M64), e))
-                    r2 := add(r2, mul(and(shr(64, a), M64), e))
-                    x := and(shr(64, wl), M64)
-                    y := and(shr(64, wh), M64)
-                    e := mulmod(add(x, sub(P, y)), inv, P)
-                    mstore(vp, add(r0, shl(1, mul(and(shr(64, a), M64), e))))
-                    mstore(add(vp, 32), add(r1, shl(1, mul(shr(128, a), e))))
-                    mstore(add(vp, 64), add(add(r2, add(x, y)), mul(and(a, M64), e)))
+                    nc := or(nc, pairK(add(at, mload(add(vp, 128))), hoff, mulmod(xInv, mload(add(vp, 96)), P), al, vp))
                 }
             }
-            // A later level, xt = x^-(2^t): entries 2i, 2i + 1 -> entry i for i < n.
-            function levelK(vp, n, xt, a) {
+            // A later level, xt = x^-(2^t), alpha at `al`: entries 2i, 2i + 1 -> entry i, i < n.
+            function levelK(vp, n, xt, al) {
                 if iszero(n) { leave } // (never: keeps this loop out of line)
-                let a0 := and(a, M64)
-                let a1 := and(shr(64, a), M64)
-                let a2 := shr(128, a)
+                let a0 := mload(al)
+                let a1 := mload(add(al, 32))
+                let a2 := mload(add(al, 64))
                 let pin := vp
                 for { let end := add(vp, mul(160, n)) } lt(vp, end) { vp := add(vp, 160) } {
                     let inv := mulmod(xt, mload(add(vp, 96)), P)
@@ -620,34 +687,47 @@ library Whir {
                     pin := add(pin, 320)
                 }
             }
-            let vp := add(v, 32)
-            let h0 := div(mload(v), 5)
-            let hoff := mul(h0, unit)
-            let leafBytes := shl(kappa, unit)
-            let end := shl(5, add(q, 1))
-            for { let o := 32 } lt(o, end) { o := add(o, 32) } {
-                let pos := mload(add(idx, o))
-                let xInv := winPow(tabX, pos)
-                switch base
-                case 0 { bad := or(bad, level0K(off, hoff, xInv, vp, h0, mload(ap))) }
-                default { bad := or(bad, level0F(off, hoff, xInv, vp, h0, mload(ap))) }
-                let a := ap
-                for { let n := shr(1, h0) } n { n := shr(1, n) } {
+            // Query j (o = 32 (j + 1)): its fiber at calldata `at`, position pos; writes
+            // folded[j], us[j] (and phis[j]) from the words at cx, returns whether a fiber value
+            // is >= p.
+            function foldOne(ctx, at, pos, o) -> nc {
+                if iszero(at) { leave } // (never: keeps this code out of line)
+                let vp := mload(add(ctx, 32))
+                let al := mload(add(ctx, 96))
+                let xInv := winPow(mload(add(ctx, 128)), pos)
+                switch mload(add(ctx, 160))
+                case 0 { nc := level0K(at, mload(add(ctx, 192)), xInv, vp, mload(add(ctx, 64)), al) }
+                default { nc := level0F(at, mload(add(ctx, 192)), xInv, vp, mload(add(ctx, 64)), al) }
+                for { let n := shr(1, mload(add(ctx, 64))) } n { n := shr(1, n) } {
                     xInv := mulmod(xInv, xInv, P)
-                    a := add(a, 32)
-                    levelK(vp, n, xInv, mload(a))
+                    al := add(al, 96)
+                    levelK(vp, n, xInv, al)
                 }
                 // u_j = x_j^-(2^kappa) = 1/y_j; phi_j = y_j^(2^m_(i+1)) u_j
                 xInv := mulmod(xInv, xInv, P)
-                mstore(add(us, o), xInv)
-                if rate { mstore(add(phis, o), mulmod(winPow(tabR, pos), xInv, P)) }
+                mstore(add(mload(add(ctx, 352)), o), xInv)
+                if mload(add(ctx, 288)) {
+                    mstore(add(mload(add(ctx, 384)), o), mulmod(winPow(mload(add(ctx, 256)), pos), xInv, P))
+                }
                 // 2^-kappa times entry 0, reduced and packed
-                mstore(add(folded, o), or(or(mulmod(mload(vp), inv2k, P), shl(64, mulmod(mload(add(vp, 32)), inv2k, P))),
-                                          shl(128, mulmod(mload(add(vp, 64)), inv2k, P))))
+                let c := mload(add(ctx, 224))
+                mstore(add(mload(add(ctx, 320)), o), or(or(mulmod(mload(vp), c, P), shl(64, mulmod(mload(add(vp, 32)), c, P))),
+                                                      shl(128, mulmod(mload(add(vp, 64)), c, P))))
+            }
+            let end := shl(5, add(q, 1))
+            for { let o := 32 } lt(o, end) { o := add(o, 32) } {
+                bad := or(bad, foldOne(cx, off, mload(add(idx, o)), o))
                 off := add(off, leafBytes)
             }
         }
         if (bad) revert FS.NonCanonical();
+    }
+
+    /// The memory address of an array (its length word).
+    function _ptr(uint256[] memory a) private pure returns (uint256 p) {
+        assembly ("memory-safe") {
+            p := a
+        }
     }
 
     /// 16 nw words: entry 16 w + d = g^(d 16^w) (d < 16), for winPow.
@@ -689,54 +769,53 @@ library Whir {
         }
     }
 
-    /// g(v) = sum_i c_i v^(D-1-i) (f_M's coefficients in reverse order, see _checkFinal) for v
-    /// in F, from `nat` (_receive: c_0, c_1, .. as three words each after leading zeros, a
-    /// multiple of four): three F Horner chains in the order c_0, c_1, .., four steps a loop.
-    /// Each accumulator stays < 2p (a reduced product plus a coefficient), which mulmod takes.
+    /// g(v) = sum_k g_k v^k, g_k = c_(D-1-k) (f_M's coefficients in reverse order, see
+    /// _checkFinal) for v in F, from `nat` (_receive: blocks of four coefficients g_(4a..4a+3),
+    /// highest block first, three words each): Horner over blocks, r <- r v^4 + g_(4a) +
+    /// g_(4a+1) v + g_(4a+2) v^2 + g_(4a+3) v^3, per coefficient of K. A block's sum of four
+    /// products (< 2^130) plus the reduced r v^4 stays far below 2^256; mulmod reduces it.
     function _hornerF(uint256[] memory nat, uint256 v) private pure returns (uint256 r) {
         // (an empty polynomial is 0; the exit also keeps this loop out of line, see Merkle)
         if (nat.length == 0) return 0;
         assembly ("memory-safe") {
+            let v2 := mulmod(v, v, P)
+            let v3 := mulmod(v2, v, P)
+            let v4 := mulmod(v2, v2, P)
             let r0 := 0
             let r1 := 0
             let r2 := 0
             let p := add(nat, 32)
             for { let end := add(p, shl(5, mload(nat))) } lt(p, end) { p := add(p, 384) } {
-                r0 := add(mulmod(r0, v, P), mload(p))
-                r1 := add(mulmod(r1, v, P), mload(add(p, 32)))
-                r2 := add(mulmod(r2, v, P), mload(add(p, 64)))
-                r0 := add(mulmod(r0, v, P), mload(add(p, 96)))
-                r1 := add(mulmod(r1, v, P), mload(add(p, 128)))
-                r2 := add(mulmod(r2, v, P), mload(add(p, 160)))
-                r0 := add(mulmod(r0, v, P), mload(add(p, 192)))
-                r1 := add(mulmod(r1, v, P), mload(add(p, 224)))
-                r2 := add(mulmod(r2, v, P), mload(add(p, 256)))
-                r0 := add(mulmod(r0, v, P), mload(add(p, 288)))
-                r1 := add(mulmod(r1, v, P), mload(add(p, 320)))
-                r2 := add(mulmod(r2, v, P), mload(add(p, 352)))
+                r0 := add(mulmod(r0, v4, P), add(add(mload(p), mul(mload(add(p, 96)), v)),
+                                                 add(mul(mload(add(p, 192)), v2), mul(mload(add(p, 288)), v3))))
+                r1 := add(mulmod(r1, v4, P), add(add(mload(add(p, 32)), mul(mload(add(p, 128)), v)),
+                                                 add(mul(mload(add(p, 224)), v2), mul(mload(add(p, 320)), v3))))
+                r2 := add(mulmod(r2, v4, P), add(add(mload(add(p, 64)), mul(mload(add(p, 160)), v)),
+                                                 add(mul(mload(add(p, 256)), v2), mul(mload(add(p, 352)), v3))))
             }
             r := or(or(mod(r0, P), shl(64, mod(r1, P))), shl(128, mod(r2, P)))
         }
     }
 
-    /// f_M(y) = sum_i c_i y^i for y in K, from the packed coefficients: acc <- acc y + c_i from
-    /// the highest degree down, GF.kmul's formula with the coefficient added before the mod.
-    function _hornerK(uint256[] memory coeffs, uint256 y) private pure returns (uint256 r) {
-        if (coeffs.length == 0) return 0;
+    /// f_M(y) = sum_i c_i y^i for y in K, from the coefficients as three words each (finalU):
+    /// acc <- acc y + c_i from the highest degree down, GF.kmul's formula with the coefficient
+    /// added before the mod.
+    function _hornerK(uint256[] memory fU, uint256 y) private pure returns (uint256 r) {
+        // (an empty polynomial is 0; the exit also keeps this loop out of line, see Merkle)
+        if (fU.length == 0) return 0;
         assembly ("memory-safe") {
-            let y0 := and(y, M64)
-            let y1 := and(shr(64, y), M64)
+            let y0 := shr(192, shl(192, y))
+            let y1 := shr(192, shl(128, y))
             let y2 := shr(128, y)
             let a0 := 0
             let a1 := 0
             let a2 := 0
-            let base := add(coeffs, 32)
-            for { let p := add(base, shl(5, mload(coeffs))) } gt(p, base) {} {
-                p := sub(p, 32)
-                let c := mload(p)
-                let t0 := mod(add(add(mul(a0, y0), shl(1, add(mul(a1, y2), mul(a2, y1)))), and(c, M64)), P)
-                let t1 := mod(add(add(add(mul(a0, y1), mul(a1, y0)), shl(1, mul(a2, y2))), and(shr(64, c), M64)), P)
-                a2 := mod(add(add(add(mul(a0, y2), mul(a1, y1)), mul(a2, y0)), shr(128, c)), P)
+            let base := add(fU, 32)
+            for { let p := add(base, shl(5, mload(fU))) } gt(p, base) {} {
+                p := sub(p, 96)
+                let t0 := mod(add(add(mul(a0, y0), shl(1, add(mul(a1, y2), mul(a2, y1)))), mload(p)), P)
+                let t1 := mod(add(add(add(mul(a0, y1), mul(a1, y0)), shl(1, mul(a2, y2))), mload(add(p, 32))), P)
+                a2 := mod(add(add(add(mul(a0, y2), mul(a1, y1)), mul(a2, y0)), mload(add(p, 64))), P)
                 a0 := t0
                 a1 := t1
             }
@@ -750,13 +829,13 @@ library Whir {
         pure
         returns (uint256)
     {
-        uint256 v = _claimsValue(c, terms, points, n, st.finalCoeffs);
-        v = GF.kadd(v, _powValue(terms, c.folding, st.finalCoeffs));
-        return GF.kadd(v, _queryValue(terms, c.folding, st.finalNat));
+        uint256 v = _claimsValue(c, terms, points, n, st.finalU);
+        v = GF.kadd(v, _powValue(terms, c.folding, st.finalU));
+        return GF.kadd(v, _queryValue(terms, c.folding, st.finalG));
     }
 
     /// The claimed points' terms: m coordinates (n given, then zeros), head = every alpha.
-    function _claimsValue(Config memory c, Terms memory terms, uint256[] memory points, uint256 n, uint256[] memory coeffs)
+    function _claimsValue(Config memory c, Terms memory terms, uint256[] memory points, uint256 n, uint256[] memory fU)
         private
         pure
         returns (uint256 total)
@@ -767,7 +846,7 @@ library Whir {
         uint256 nAlpha = terms.nAlpha;
         uint256[] memory alphas = terms.alphas;
         uint256[] memory tail = new uint256[](c.finalVars);
-        uint256[] memory scratch = new uint256[](coeffs.length);
+        uint256[] memory scratch = new uint256[](fU.length);
         // the head's padded coordinates: eq(0, a) = 1 - a, the same for every claim
         uint256 ePad = 1;
         for (uint256 s = n; s < nAlpha; s++) ePad = GF.kmul(ePad, GF.ksub(1, alphas[s]));
@@ -777,7 +856,7 @@ library Whir {
                 uint256 at = nAlpha + s;
                 tail[s] = at < n ? points[j * n + at] : 0;
             }
-            total = GF.kadd(total, GF.kmul(GF.kmul(terms.claimCoef[j], e), _multilinear(coeffs, tail, scratch)));
+            total = GF.kadd(total, GF.kmul(GF.kmul(terms.claimCoef[j], e), _multilinear(fU, tail, scratch)));
         }
     }
 
@@ -797,11 +876,11 @@ library Whir {
                 let x := mload(zp)
                 let a := mload(ap)
                 zp := add(zp, 32)
-                let x0 := and(x, M64)
-                let x1 := and(shr(64, x), M64)
+                let x0 := shr(192, shl(192, x))
+                let x1 := shr(192, shl(128, x))
                 let x2 := shr(128, x)
-                let a0 := and(a, M64)
-                let a1 := and(shr(64, a), M64)
+                let a0 := shr(192, shl(192, a))
+                let a1 := shr(192, shl(128, a))
                 let a2 := shr(128, a)
                 // q = eq(x, a) = 2 x a - x - a + 1, coefficient by coefficient (2p - x_c - a_c
                 // keeps it positive; one mod each)
@@ -820,21 +899,57 @@ library Whir {
     }
 
     /// The OOD points' terms (y, y^2, y^4, ..) of round r: head = the alphas of rounds r..,
-    /// tail = f_M at y^(2^|head|) (K arithmetic: GF.keq, GF.kmul).
-    function _powValue(Terms memory terms, uint256 kappa, uint256[] memory coeffs) private pure returns (uint256 total) {
+    /// tail = f_M at y^(2^|head|).
+    function _powValue(Terms memory terms, uint256 kappa, uint256[] memory fU) private pure returns (uint256 total) {
         uint256 nPow = terms.nPow;
         // (no term; the exit also keeps this loop out of line, see Merkle)
         if (nPow == 0) return 0;
         uint256 nAlpha = terms.nAlpha;
-        uint256[] memory alphas = terms.alphas;
+        uint256[] memory alphas3 = terms.alphas3;
         for (uint256 j = 0; j < nPow; j++) {
-            uint256 y = terms.powY[j];
-            uint256 e = 1;
-            for (uint256 s = terms.powRound[j] * kappa; s < nAlpha; s++) {
-                e = GF.kmul(e, GF.keq(y, alphas[s]));
-                y = GF.kmul(y, y);
+            (uint256 e, uint256 y) = _eqPowK(terms.powCoef[j], terms.powY[j], alphas3, terms.powRound[j] * kappa, nAlpha);
+            total = GF.kadd(total, GF.kmul(e, _hornerK(fU, y)));
+        }
+    }
+
+    /// coef prod_(from <= s < to) eq(y^(2^(s-from)), alphas[s]) for y in K (GF.keq, GF.kmul:
+    /// eq(y, a) = 2 y a - y - a + 1), and y^(2^(to-from)).
+    function _eqPowK(uint256 coef, uint256 y, uint256[] memory alphas3, uint256 from, uint256 to)
+        private
+        pure
+        returns (uint256 e, uint256 yOut)
+    {
+        assembly ("memory-safe") {
+            let e0 := shr(192, shl(192, coef))
+            let e1 := shr(192, shl(128, coef))
+            let e2 := shr(128, coef)
+            let y0 := shr(192, shl(192, y))
+            let y1 := shr(192, shl(128, y))
+            let y2 := shr(128, y)
+            let ap := add(add(alphas3, 32), mul(96, from))
+            for { let end := add(add(alphas3, 32), mul(96, to)) } lt(ap, end) { ap := add(ap, 96) } {
+                let a0 := mload(ap)
+                let a1 := mload(add(ap, 32))
+                let a2 := mload(add(ap, 64))
+                // q = 2 y a - y - a + 1 (2p - y_c - a_c keeps each coefficient positive)
+                let q0 := mod(add(shl(1, add(mul(y0, a0), shl(1, add(mul(y1, a2), mul(y2, a1))))), sub(add(shl(1, P), 1), add(y0, a0))), P)
+                let q1 := mod(add(shl(1, add(add(mul(y0, a1), mul(y1, a0)), shl(1, mul(y2, a2)))), sub(shl(1, P), add(y1, a1))), P)
+                let q2 := mod(add(shl(1, add(add(mul(y0, a2), mul(y1, a1)), mul(y2, a0))), sub(shl(1, P), add(y2, a2))), P)
+                // e <- e q
+                a0 := mod(add(mul(e0, q0), shl(1, add(mul(e1, q2), mul(e2, q1)))), P)
+                a1 := mod(add(add(mul(e0, q1), mul(e1, q0)), shl(1, mul(e2, q2))), P)
+                e2 := mod(add(add(mul(e0, q2), mul(e1, q1)), mul(e2, q0)), P)
+                e0 := a0
+                e1 := a1
+                // y <- y^2
+                a0 := mod(add(mul(y0, y0), shl(2, mul(y1, y2))), P)
+                a1 := mod(add(shl(1, mul(y0, y1)), shl(1, mul(y2, y2))), P)
+                y2 := mod(add(shl(1, mul(y0, y2)), mul(y1, y1)), P)
+                y0 := a0
+                y1 := a1
             }
-            total = GF.kadd(total, GF.kmul(GF.kmul(terms.powCoef[j], e), _hornerK(coeffs, y)));
+            e := or(or(e0, shl(64, e1)), shl(128, e2))
+            yOut := or(or(y0, shl(64, y1)), shl(128, y2))
         }
     }
 
@@ -847,7 +962,7 @@ library Whir {
     /// and the powers of y multiply to y^(2^h D - 1) = y^(2^m_r) u, the phi of _foldAll, which
     /// _combineQueries folded into the coefficient. So the term is
     ///   qCoef prod_t ((2a_t - 1) + u^(2^t) (1 - a_t)) g(u^(2^h)).
-    function _queryValue(Terms memory terms, uint256 kappa, uint256[] memory nat) private pure returns (uint256 total) {
+    function _queryValue(Terms memory terms, uint256 kappa, uint256[] memory g) private pure returns (uint256 total) {
         uint256 nQ = terms.nQ;
         // (no term; the exit also keeps this loop out of line, see Merkle)
         if (nQ == 0) return 0;
@@ -860,8 +975,8 @@ library Whir {
                 let o := add(bc, 32)
                 for { let s := 0 } lt(s, nAlpha) { s := add(s, 1) } {
                     let a := mload(add(alphas, shl(5, add(s, 1))))
-                    let a0 := and(a, M64)
-                    let a1 := and(shr(64, a), M64)
+                    let a0 := shr(192, shl(192, a))
+                    let a1 := shr(192, shl(128, a))
                     let a2 := shr(128, a)
                     mstore(o, addmod(add(a0, a0), PM1, P))
                     mstore(add(o, 32), addmod(a1, a1, P))
@@ -874,23 +989,23 @@ library Whir {
             }
         }
         for (uint256 j = 0; j < nQ; j++) {
-            (uint256 e, uint256 v) = _eqInv(terms.qU[j], bc, terms.qRound[j] * kappa, nAlpha);
-            total = GF.kadd(total, GF.kmul(GF.kmul(terms.qCoef[j], e), _hornerF(nat, v)));
+            (uint256 e, uint256 v) = _eqInv(terms.qCoef[j], terms.qU[j], bc, terms.qRound[j] * kappa, nAlpha);
+            total = GF.kadd(total, GF.kmul(e, _hornerF(g, v)));
         }
     }
 
-    /// prod_(from <= s < to) (B_s + u^(2^(s-from)) C_s) for u in F, B_s = 2 a_s - 1 and
+    /// coef prod_(from <= s < to) (B_s + u^(2^(s-from)) C_s) for u in F, B_s = 2 a_s - 1 and
     /// C_s = 1 - a_s from `bc` (_queryValue), and u^(2^(to-from)). A factor's coefficients
     /// B_c + u C_c (< 2^129) enter GF.kmul's formula unreduced (products < 2^194, sums < 2^197).
-    function _eqInv(uint256 u, uint256[] memory bc, uint256 from, uint256 to)
+    function _eqInv(uint256 coef, uint256 u, uint256[] memory bc, uint256 from, uint256 to)
         private
         pure
         returns (uint256 e, uint256 v)
     {
         assembly ("memory-safe") {
-            let e0 := 1
-            let e1 := 0
-            let e2 := 0
+            let e0 := shr(192, shl(192, coef))
+            let e1 := shr(192, shl(128, coef))
+            let e2 := shr(128, coef)
             let p := add(add(bc, 32), mul(192, from))
             for { let end := add(add(bc, 32), mul(192, to)) } lt(p, end) { p := add(p, 192) } {
                 let q0 := add(mload(p), mul(u, mload(add(p, 96))))
@@ -909,41 +1024,39 @@ library Whir {
         }
     }
 
-    /// f^_M(q) = sum_S c_S prod_{t in S} q_t for monomial coefficients c (bit t of S: q_t),
-    /// folding the last coordinate first: a_i <- a_i + q_t a_(i+len). `a` is scratch of
-    /// coeffs.length words; a zero coordinate (a padded point) leaves a_i as it is.
-    function _multilinear(uint256[] memory coeffs, uint256[] memory q, uint256[] memory a)
+    /// f^_M(q) = sum_S c_S prod_{t in S} q_t for monomial coefficients c (bit t of S: q_t;
+    /// three words each, finalU), folding the last coordinate first: a_i <- a_i + q_t a_(i+len)
+    /// (GF.kmul's formula with a_i's coefficient added before the mod). `a` is scratch of
+    /// fU.length words; a zero coordinate (a padded point) leaves a_i as it is.
+    function _multilinear(uint256[] memory fU, uint256[] memory q, uint256[] memory a)
         private
         pure
         returns (uint256 r)
     {
         assembly ("memory-safe") {
-            let len := mload(coeffs)
+            let len := mload(fU) // words
             let ap := add(a, 32)
-            mcopy(ap, add(coeffs, 32), shl(5, len))
+            mcopy(ap, add(fU, 32), shl(5, len))
             for { let s := mload(q) } gt(s, 0) { s := sub(s, 1) } {
                 len := shr(1, len)
                 let qt := mload(add(q, shl(5, s)))
                 if qt {
-                    let b0 := and(qt, M64)
-                    let b1 := and(shr(64, qt), M64)
+                    let b0 := shr(192, shl(192, qt))
+                    let b1 := shr(192, shl(128, qt))
                     let b2 := shr(128, qt)
                     let hs := shl(5, len)
-                    for { let p := ap } lt(p, add(ap, hs)) { p := add(p, 32) } {
-                        let x := mload(add(p, hs))
-                        let x0 := and(x, M64)
-                        let x1 := and(shr(64, x), M64)
-                        let x2 := shr(128, x)
-                        let y := mload(p)
-                        // a_i + q_t a_(i+len): GF.kmul with a_i's coefficient added before the mod
-                        mstore(p, or(or(
-                            mod(add(and(y, M64), add(mul(x0, b0), shl(1, add(mul(x1, b2), mul(x2, b1))))), P),
-                            shl(64, mod(add(and(shr(64, y), M64), add(add(mul(x0, b1), mul(x1, b0)), shl(1, mul(x2, b2)))), P))),
-                            shl(128, mod(add(shr(128, y), add(add(mul(x0, b2), mul(x1, b1)), mul(x2, b0))), P))))
+                    for { let p := ap } lt(p, add(ap, hs)) { p := add(p, 96) } {
+                        let x := add(p, hs)
+                        let x0 := mload(x)
+                        let x1 := mload(add(x, 32))
+                        let x2 := mload(add(x, 64))
+                        mstore(p, mod(add(mload(p), add(mul(x0, b0), shl(1, add(mul(x1, b2), mul(x2, b1))))), P))
+                        mstore(add(p, 32), mod(add(mload(add(p, 32)), add(add(mul(x0, b1), mul(x1, b0)), shl(1, mul(x2, b2)))), P))
+                        mstore(add(p, 64), mod(add(mload(add(p, 64)), add(add(mul(x0, b2), mul(x1, b1)), mul(x2, b0))), P))
                     }
                 }
             }
-            r := mload(ap)
+            r := or(or(mload(ap), shl(64, mload(add(ap, 32)))), shl(128, mload(add(ap, 64))))
         }
     }
 }
