@@ -28,4 +28,7 @@ def _private_cache_dir(tmp_path_factory):
     worker."""
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("TENSORPROOF_CACHE_DIR", str(tmp_path_factory.mktemp("tensorproof-cache")))
+        # the fused sumcheck kernel always (compiled in the foreground when not cached), not the
+        # default policy's background compile (prover/fused_policy.py; tested on its own)
+        mp.setenv("TENSORPROOF_FUSED", "on")
         yield

@@ -10,11 +10,13 @@ numba raises only when it really compiles (never for a kernel loaded from the ca
 
 from __future__ import annotations
 
+import sys
 import time
 from contextlib import contextmanager
 
 NOTICE = "first run: compiling numba kernels (cached afterwards)…"
 _NOTICE_SHOWN: list[bool] = []
+_BACKGROUND_SHOWN: list[bool] = []
 
 
 class _Progress:
@@ -73,3 +75,18 @@ def compile_progress(console, status=None):
         yield progress
     finally:
         event.unregister("numba:compile", progress)
+        _background_notice(console)
+
+
+BACKGROUND = ("compiling the fused sumcheck kernel in the background (pid {pid}); "
+              "later runs load it and prove faster")
+
+
+def _background_notice(console) -> None:
+    """One line, once a process, when the prover started the background compile of its fused
+    kernel (prover/fused_policy.py; never imported here just to ask)."""
+    policy = sys.modules.get("tensorproof.prover.fused_policy")
+    pid = policy.background_compile() if policy is not None else None
+    if pid and not _BACKGROUND_SHOWN:
+        _BACKGROUND_SHOWN.append(True)
+        console.print(BACKGROUND.format(pid=pid), style="dim", highlight=False)

@@ -36,6 +36,37 @@ class LazyKernel:
                     self._dispatcher = njit(self.sig, cache=True, **self.options)(self.py_func)
         return self._dispatcher
 
+    @property
+    def compiled(self) -> bool:
+        """Whether the kernel is ready in this process (compiled or loaded)."""
+        return self._dispatcher is not None
+
+    def load_cached(self) -> bool:
+        """Make the kernel ready from numba's on-disk cache if it is there, never compiling;
+        True when it can now run without a compile (loaded here or earlier).
+
+        The probe is numba's own (``Dispatcher.compile`` asks ``_cache.load_overload`` with the
+        same signature before it compiles); should a numba release change that internal, the
+        answer is False and the caller takes its path without this kernel (slower, the same
+        result), never a compile."""
+        if self._dispatcher is not None:
+            return True
+        with _LOCK:
+            if self._dispatcher is not None:
+                return True
+            try:
+                from numba import njit
+
+                d = njit(cache=True, **self.options)(self.py_func)  # no signature: no compile
+                if d._cache.load_overload(self.sig, d.targetctx) is None:
+                    return False
+                d.compile(self.sig)  # from the cache, as numba's own path loads it
+                d.disable_compile()  # as njit(sig) leaves it: no compile for other types
+            except Exception:  # noqa: BLE001 - a probe: any failure means "not cached"
+                return False
+            self._dispatcher = d
+            return True
+
     def __call__(self, *args):
         d = self._dispatcher
         if d is None:

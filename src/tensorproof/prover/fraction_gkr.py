@@ -21,6 +21,7 @@ from ..verifier.fraction_gkr import LAYER_DEGREE, layer_label, layer_terms, root
 from ..verifier.sumcheck import challenge_label, round_label
 from .fraction_gkr_kernels import layer_count_sent
 from .fused_kernel import EMPTY_B1, EMPTY_I1, EMPTY_U1, EMPTY_U2, fused_kernel, scratch_for
+from .fused_policy import fused_ready
 from .sumcheck import prove_sumcheck
 from .sumcheck_fused import FUSED_MAX_ENTRIES, round_constants
 
@@ -98,8 +99,9 @@ def prove_fraction_sum(
     point: list[K] = []
     num_eval, den_eval = P, Q
     start = 0
-    if type(transcript) is ProverTranscript:  # small layers in one numba call (a subclass may
-        # watch send_bytes, which the kernel bypasses: it keeps the Python layers)
+    if type(transcript) is ProverTranscript and fused_ready():  # small layers in one numba
+        # call (a subclass may watch send_bytes, which the kernel bypasses: it keeps the Python
+        # layers; so does a process without the kernel: fused_policy)
         start = min(len(levels) - 1, SMALL_LAYERS)
         if start:
             point, num_eval, den_eval = _prove_small_layers(transcript, vf, label, levels,

@@ -35,6 +35,7 @@ from ..poly.mle import (
 )
 from ..poly.univariate import interpolate_eval
 from ..verifier.sumcheck import Terms, challenge_label, evaluate_terms, max_term_degree, round_label
+from .fused_policy import fused_ready
 from .sumcheck_fused import FUSED_MAX_ENTRIES, FusedRounds, FusedState
 from .sumcheck_kernels import MAX_DEGREE
 
@@ -210,13 +211,16 @@ def prove_sumcheck(
     eq_point z (optional): prove sum_x eq(z, x) g(tables(x)) instead, as if eq_table(vf, z) were
     one more factor of every term (degree >= max |S_t| + 1; same proof bytes, ~2x less work);
     the verifier's subclaim is then eq(z, point) g(finals) (``check_subclaim(..., eq_point=z)``).
-    fused=False forces the generic path (same bytes; for tests and comparisons).
+    fused=False forces the generic path (same bytes; for tests and comparisons); with fused=True
+    the kernel runs once ``fused_policy.fused_ready()`` says so.
     """
     n_vars = _check_inputs(vf, tables, terms, degree, eq_point)
     fused = fused and degree <= MAX_DEGREE
+    # the kernel's rounds when it is ready (fused_policy); else this path's, the same bytes
+    kernel = fused and n_vars > 0 and fused_ready()
     ext = ext_field(vf.k)
     coeffs = [as_ext(ext, c) for c, _ in terms]
-    if fused and n_vars and len(tables[0]) <= FUSED_MAX_ENTRIES and eq_point is not None:
+    if kernel and len(tables[0]) <= FUSED_MAX_ENTRIES and eq_point is not None:
         eq = _EqFactor.deferred(vf, eq_point)  # the fused rounds build their own eq weights
     else:
         eq = _EqFactor(vf, eq_point) if eq_point is not None and n_vars else None
@@ -227,7 +231,7 @@ def prove_sumcheck(
     running = None  # the claim C_i; round 0 computes s(1) itself
     for i in range(n_vars):
         size = 1 << (n_vars - i)  # the tables' length (they hold a prefix; zeros after it)
-        if fused and size <= FUSED_MAX_ENTRIES:  # small tables: one call per round
+        if kernel and size <= FUSED_MAX_ENTRIES:  # small tables: one call per round
             state = FusedState(i, running) if eq is None else FusedState(i, running, eq.alpha,
                                                                            eq.E)
             rest, finals = FusedRounds(vf, [_pad(T, size) for T in tables], terms, coeffs,
