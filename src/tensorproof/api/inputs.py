@@ -23,12 +23,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeAlias
 
 import numpy as np
-import numpy.typing as npt
 
 from ..errors import ArgumentError, InputError, InputRangeError
 from ..ir.model import InputQuant
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # numpy.typing for annotations only (~1 ms of every `tensorproof verify`)
+    import numpy.typing as npt
+
     from ..ir.model import CompiledModel
     from ..prover.model import ProvingKey
     from ..verifier.keys import VerifyingKey

@@ -24,8 +24,6 @@ import json
 import math
 import os
 import struct
-import tempfile
-from pathlib import Path
 
 import numpy as np
 
@@ -147,6 +145,9 @@ def atomic_write(path: str | os.PathLike, data: bytes) -> None:
     """Write ``data`` to ``path`` atomically: a temporary file in the same folder, flushed to
     disk, then renamed over ``path`` (a reader never sees half a file). The file gets the usual
     permissions (0666 less the umask), not mkstemp's private 0600."""
+    import tempfile  # here: reading keys and proofs (`tensorproof verify`) needs neither
+    from pathlib import Path
+
     path = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
     try:
@@ -308,6 +309,8 @@ def parse_model(blob: bytes) -> CompiledModel:
 
 def load_model(path: str | os.PathLike) -> CompiledModel:
     """Read a .tpm file written by :func:`save_model`."""
+    from pathlib import Path
+
     try:
         blob = Path(path).read_bytes()
     except OSError as e:

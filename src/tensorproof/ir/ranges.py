@@ -17,7 +17,6 @@ nothing here can overflow.
 
 from __future__ import annotations
 
-from fractions import Fraction
 from math import floor, prod
 
 import numpy as np
@@ -237,6 +236,8 @@ def _reduce_sum(n: Node, s: list[TensorSpec]) -> Range:
 
 
 def _div_round(n: Node, s: list[TensorSpec]) -> Range:
+    from fractions import Fraction  # here: fractions imports decimal (~4 ms), for this op only
+
     a, b, shift = s[0], s[1], n.attrs["shift"]
     if b.lo < 1:
         raise fail(n, f"divisor range [{b.lo}, {b.hi}] is not positive")

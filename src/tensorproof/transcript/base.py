@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import operator
 
-from Crypto.Hash import keccak as _keccak
-
 from ..field.params import P
 from .keccak import HASH_BYTES, keccak256
 
@@ -35,7 +33,7 @@ MAX_CHALLENGES_PER_CALL = 2**32 - 1
 
 _SMALL_RECORD = 1 << 16
 """Records up to this size are hashed in one call on their concatenation (by the numba kernel
-where the transcript uses kernels), larger ones by pycryptodome without concatenating them."""
+where the transcript uses kernels), larger ones by ``keccak256`` without concatenating them."""
 
 
 def _squeeze_py(head: bytes, m: int, advance: bytes) -> bytes:
@@ -91,12 +89,8 @@ class Transcript:
         header = _record_header(tag, label, len(data))
         if len(data) <= _SMALL_RECORD:
             self._state = self._hash(b"".join((self._state, header, data)))
-            return
-        h = _keccak.new(digest_bits=256)
-        h.update(self._state)
-        h.update(header)
-        h.update(data)
-        self._state = h.digest()
+        else:  # in one sponge, without concatenating
+            self._state = keccak256(self._state, header, data)
 
     def absorb_bytes(self, label: str, data: bytes) -> None:
         """Absorb public data both sides know (the statement); it is not part of the proof."""
