@@ -203,13 +203,19 @@ library FS {
         if (bound == 0) revert BadBound();
         idx = new uint256[](n);
         squeezeInto(t, label, idx, n);
+        sortDistinctMod(idx, bound);
+    }
+
+    /// In place: a <- sorted(set(x mod bound for x in a)) (the length word shrinks).
+    function sortDistinctMod(uint256[] memory a, uint256 bound) internal pure {
+        uint256 n = a.length;
         // (nothing to sort; the exit also keeps the loops below out of line, on a stack of
         // their own: the optimizer inlines exit-free functions called once)
-        if (n == 0) return idx;
+        if (n == 0) return;
         assembly ("memory-safe") {
-            let base := add(idx, 32)
+            let base := add(a, 32)
             let end := add(base, shl(5, n))
-            // insertion sort of the draws mod bound: idx[0..i) is sorted when idx[i] comes in;
+            // insertion sort of the values mod bound: a[0..i) is sorted when a[i] comes in;
             // a binary search finds the first entry > v, mcopy moves the rest up one word
             for { let p := base } lt(p, end) { p := add(p, 32) } {
                 let v := mod(mload(p), bound)
@@ -234,7 +240,7 @@ library FS {
                     mstore(last, v)
                 }
             }
-            mstore(idx, add(1, shr(5, sub(last, base))))
+            mstore(a, add(1, shr(5, sub(last, base))))
         }
     }
 }

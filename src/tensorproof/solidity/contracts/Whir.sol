@@ -106,9 +106,9 @@ library Whir {
         if (nClaims == 0 || nClaims > MAX_CLAIMS || points.length != nClaims * n) revert BadStatement();
         if (com.oodAnswers.length != c.ood || n > c.m) revert BadStatement();
         // the Python verifier rejects non-canonical coordinates and values (normalize_points)
-        if (!_canonicalK(points) || !_canonicalK(values) || !_canonicalK(com.oodAnswers)) revert BadStatement();
-        _checkConfig(c);
-        FS.absorbPublic(t, L_STATEMENT, statementBytes(c.params, n, points, values));
+        if (!canonicalK(points) || !canonicalK(values) || !canonicalK(com.oodAnswers)) revert BadStatement();
+        checkConfig(c);
+        FS.absorbPublic(t, L_STATEMENT, statementBytes(abi.encodePacked(SCHEME_TAG, c.params), n, points, values));
         uint256[] memory oodY = commitmentOod(c, n, com.root);
         Terms memory terms = newTerms(c, nClaims);
         uint256 gamma = FS.challengeK(t, L_COMBINE);
@@ -124,13 +124,14 @@ library Whir {
             sigma = GF.kadd(sigma, GF.kmul(coef, com.oodAnswers[j]));
             coef = GF.kmul(coef, gamma);
         }
-        State memory st = _rounds(t, c, terms, com.root, sigma);
-        if (_finalValue(c, terms, points, n, st) != st.sigma) revert FinalMismatch();
+        Batch memory single;
+        State memory st = runRounds(t, c, terms, com.root, sigma, single);
+        if (finalValue(c, terms, points, n, st) != st.sigma) revert FinalMismatch();
     }
 
     /// Whether every word is a canonical packed K element (three coefficients < p, nothing
     /// above bit 191).
-    function _canonicalK(uint256[] memory ks) private pure returns (bool ok) {
+    function canonicalK(uint256[] memory ks) internal pure returns (bool ok) {
         assembly ("memory-safe") {
             let bad := 0
             let p := add(ks, 32)
@@ -145,7 +146,7 @@ library Whir {
     /// The schedule must be one whir_params.schedule can produce (the assembly below relies on
     /// it): kappa >= 1, round i folds m_i = m - i kappa variables on a domain of at most 2^32
     /// points, of rate 2^-(logDomain - m_i) <= 1/2, and f_M keeps finalVars = m - M kappa.
-    function _checkConfig(Config memory c) private pure {
+    function checkConfig(Config memory c) internal pure {
         uint256 kappa = c.folding;
         uint256 nr = c.rounds.length;
         if (nr == 0 || kappa == 0 || kappa > 16 || c.finalVars > 24) revert BadConfig();
@@ -186,15 +187,15 @@ library Whir {
     }
 
     /// u8 |scheme| ‖ scheme ‖ u8 n ‖ u8 k ‖ u32 J ‖ points ‖ values (commitment.absorb_statement),
-    /// scheme = "whir-v1" ‖ params; K elements as three u64 big-endian, X^0 first.
-    function statementBytes(bytes memory params, uint256 n, uint256[] memory points, uint256[] memory values)
+    /// scheme = "whir-v1" ‖ params (a batched opening's tables: "whir-batch-v1" ‖ params); K
+    /// elements as three u64 big-endian, X^0 first.
+    function statementBytes(bytes memory scheme, uint256 n, uint256[] memory points, uint256[] memory values)
         internal
         pure
         returns (bytes memory out)
     {
-        bytes memory head = abi.encodePacked(
-            uint8(7 + params.length), SCHEME_TAG, params, uint8(n), uint8(3), uint32(values.length)
-        );
+        bytes memory head =
+            abi.encodePacked(uint8(scheme.length), scheme, uint8(n), uint8(3), uint32(values.length));
         out = new bytes(head.length + 24 * (points.length + values.length));
         assembly ("memory-safe") {
             mcopy(add(out, 32), add(head, 32), mload(head))
@@ -240,21 +241,34 @@ library Whir {
         uint256[] finalG; // the same reversed, in blocks for _hornerF (_receive)
     }
 
-    function _rounds(FS.T memory t, Config memory c, Terms memory terms, bytes32 root, uint256 sigma)
-        private
+    /// Round 0 of a batched opening (WhirBatch): the tables' roots in order, their shifts
+    /// Delta_g = m - m_g and beta^g (packed K). Empty (no root) for a single opening.
+    struct Batch {
+        bytes32[] roots;
+        uint256[] shifts;
+        uint256[] betas;
+    }
+
+    /// Steps 2-3 from the first sumcheck on, for f_0 with the running claim `sigma` (the
+    /// initial combination done by the caller, its terms in `terms`): f_0 is committed by `root`,
+    /// or, for a batched opening (`b` has roots), is h = sum_g beta^g T_g,ext, whose round-0
+    /// fibers come from the tables' trees (_batchFibers). The caller checks the final claim
+    /// (finalValue).
+    function runRounds(FS.T memory t, Config memory c, Terms memory terms, bytes32 root, uint256 sigma, Batch memory b)
+        internal
         pure
         returns (State memory st)
     {
         st.sigma = sigma;
         st.root = root;
         for (uint256 i = 0; i < c.rounds.length; i++) {
-            _round(t, c, terms, st, i);
+            _round(t, c, terms, st, i, b);
         }
     }
 
     /// Round i: kappa sumcheck rounds, the next commitment (or the final polynomial), the proof
     /// of work, the queries and their fibers, then the combination of the new claims.
-    function _round(FS.T memory t, Config memory c, Terms memory terms, State memory st, uint256 i)
+    function _round(FS.T memory t, Config memory c, Terms memory terms, State memory st, uint256 i, Batch memory b)
         private
         pure
     {
@@ -267,13 +281,26 @@ library Whir {
         _checkPow(t, rnd.powBits);
         uint256 logLeaves = rnd.logDomain - c.folding;
         uint256[] memory idx = FS.distinctIndices(t, L_QUERIES, rnd.queries, 1 << logLeaves);
-        // "whir/fibers" (F values in round 0, K after) and "whir/merkle" against f_i's root
-        uint256 leafBytes = (8 << c.folding) * (i == 0 ? 1 : 3);
-        uint256 off = FS.recv(t, L_FIBERS, idx.length * leafBytes);
-        _checkLeaves(t, st.root, idx, off, leafBytes, logLeaves);
         // the terms of the next round need y^(2^m_(i+1)) = w_(2^rate)^j, rate = log2 |L_i| - m_i
+        uint256 rate = last ? 0 : rnd.logDomain - rnd.nVars;
+        // the fibers (unit: bytes per value, F in calldata in round 0, K after; 32, packed K in
+        // memory), and a factor and terms for their folds (a batched opening's round 0)
+        uint256 off;
+        uint256 unit;
+        uint256 scale = 1;
+        uint256[] memory post;
+        if (i == 0 && b.roots.length != 0) {
+            // round 0 of a batched opening: h's fibers come from every table's tree
+            (off, unit, scale, post) = _batchFibers(t, b, idx, c.folding, logLeaves);
+        } else {
+            // "whir/fibers" and "whir/merkle" against f_i's root
+            unit = i == 0 ? 8 : 24;
+            off = FS.recv(t, L_FIBERS, idx.length * (unit << c.folding));
+            _checkLeaves(t, st.root, idx, off, unit << c.folding, logLeaves);
+        }
         (uint256[] memory folded, uint256[] memory us, uint256[] memory phis) =
-            _foldAll(off, idx, rnd.logDomain, c.folding, i == 0, ap, last ? 0 : rnd.logDomain - rnd.nVars);
+            _foldAll(off, idx, rnd.logDomain, c.folding, unit, ap, rate);
+        if (scale != 1 || post.length != 0) _adjust(folded, scale, post);
         if (last) {
             _checkFinal(folded, us, st.finalG, c.finalVars);
             // (this exit keeps _round out of line, on a stack of its own, see Merkle)
@@ -526,10 +553,209 @@ library Whir {
         if (!ok) revert Merkle.MerkleMismatch();
     }
 
+    /// Round 0 of a batched opening (whir.py verify_batch, its open0): for each table g in
+    /// order, its leaves j mod N'_g of the queries j (distinct, sorted; N'_g = 2^depth_g leaves,
+    /// depth_g = logLeaves - Delta_g): "whir/fibers" (F values) and "whir/merkle" against g's
+    /// root. h's fiber value l at query j is sum_g beta^g v_g,l with v_g,l = (leaf j mod N'_g
+    /// of g)[(j div N'_g + l 2^Delta_g) mod 2^kappa] (BatchLayout.leaf_map), folded by
+    /// _foldAll from memory (_gather). Where Delta_g >= kappa, v_g,l is the same value c for
+    /// every l, and folding is linear with Fold(c, .., c) = c: such a table is left out of the
+    /// fibers and beta^g c added to the folded value (_constant). If that leaves one table g,
+    /// with Delta_g = 0 (its leaf j is query j's), h's fibers are beta^g times its F fibers in
+    /// calldata, folded as they are. Returns for _foldAll the fibers (`off`, `unit`: the
+    /// leaves' calldata offset and 8, or the address of q 2^kappa canonical packed K values
+    /// in memory, query by query, and 32), then the factor of the folded values and what to
+    /// add to each (empty: nothing).
+    function _batchFibers(FS.T memory t, Batch memory b, uint256[] memory idx, uint256 kappa, uint256 logLeaves)
+        private
+        pure
+        returns (uint256 off, uint256 unit, uint256 scale, uint256[] memory post)
+    {
+        // (no query; the exit also keeps this function out of line, see Merkle)
+        if (idx.length == 0) return (0, 8, 1, post);
+        uint256 leafBytes = 8 << kappa;
+        // the tables in h's fibers; one of them (Delta_g = 0, since m = max m_g): read directly
+        uint256 nFib = 0;
+        for (uint256 g = 0; g < b.roots.length; g++) if (b.shifts[g] < kappa) nFib++;
+        uint256[] memory h = new uint256[](nFib == 1 ? 0 : idx.length << kappa);
+        (off, unit, scale) = (_ptr(h) + 32, 32, 1);
+        for (uint256 g = 0; g < b.roots.length; g++) {
+            uint256 sh = b.shifts[g];
+            uint256 depth = logLeaves - sh;
+            uint256[] memory leaves = idx;
+            if (sh != 0) {
+                // the queries mod N'_g, sorted, repeats removed (idx itself when Delta_g = 0)
+                leaves = new uint256[](idx.length);
+                for (uint256 j = 0; j < idx.length; j++) leaves[j] = idx[j];
+                FS.sortDistinctMod(leaves, 1 << depth);
+            }
+            uint256 at = FS.recv(t, L_FIBERS, leaves.length * leafBytes);
+            // every value of the message is canonical (recv_f_array), used by h or not
+            if (!canonicalF(at, leaves.length << kappa)) revert FS.NonCanonical();
+            _checkLeaves(t, b.roots[g], leaves, at, leafBytes, depth);
+            if (sh >= kappa) {
+                if (post.length == 0) post = new uint256[](idx.length);
+                _constant(post, idx, leaves, at, depth, kappa, b.betas[g]);
+            } else if (nFib == 1) {
+                (off, unit, scale) = (at, 8, b.betas[g]);
+            } else {
+                _gather(h, idx, leaves, at, depth, sh, kappa, b.betas[g], g == 0);
+            }
+        }
+    }
+
+    /// folded_j <- scale folded_j + post_j (post empty: nothing added).
+    function _adjust(uint256[] memory folded, uint256 scale, uint256[] memory post) private pure {
+        for (uint256 j = 0; j < folded.length; j++) {
+            uint256 v = scale == 1 ? folded[j] : GF.kmul(scale, folded[j]);
+            folded[j] = post.length == 0 ? v : GF.kadd(v, post[j]);
+        }
+    }
+
+    /// A table with Delta_g >= kappa (_batchFibers): post[j] += beta^g (leaf x mod 2^depth)[(x div
+    /// 2^depth) mod 2^kappa] for the query x = idx[j], its leaf at slot s of `leaves` (2^kappa
+    /// canonical F values at calldata off + s 2^kappa 8).
+    function _constant(
+        uint256[] memory post,
+        uint256[] memory idx,
+        uint256[] memory leaves,
+        uint256 off,
+        uint256 depth,
+        uint256 kappa,
+        uint256 beta
+    ) private pure {
+        for (uint256 j = 0; j < idx.length; j++) {
+            uint256 x = idx[j];
+            uint256 s = _slot(leaves, x & ((1 << depth) - 1));
+            uint256 at = off + (s << (kappa + 3)) + (((x >> depth) & ((1 << kappa) - 1)) << 3);
+            uint256 v;
+            assembly ("memory-safe") {
+                v := shr(192, calldataload(at))
+            }
+            post[j] = GF.kadd(post[j], GF.kmulBase(beta, v));
+        }
+    }
+
+    /// The index of r in the sorted distinct `leaves` that hold it (the first entry >= r).
+    function _slot(uint256[] memory leaves, uint256 r) private pure returns (uint256 lo) {
+        assembly ("memory-safe") {
+            let hi := mload(leaves)
+            let lb := add(leaves, 32)
+            for {} lt(lo, hi) {} {
+                let mid := shr(1, add(lo, hi))
+                switch lt(mload(add(lb, shl(5, mid))), r)
+                case 0 { hi := mid }
+                default { lo := add(mid, 1) }
+            }
+        }
+    }
+
+    /// Whether the n 8-byte values at calldata `off` are all < p. Four at a time: a value x is
+    /// >= p = 2^64 - 2^32 + 1 exactly when x + 2^32 - 1 carries out of its 64 bits; the two
+    /// lanes of a word at bits 0 and 128 are added at once (their carries land in the zeroed
+    /// lanes above them), then the two at bits 64 and 192, shifted down.
+    function canonicalF(uint256 off, uint256 n) internal pure returns (bool ok) {
+        // (nothing to check; the exit also keeps the loops out of line, see Merkle)
+        if (n == 0) return true;
+        assembly ("memory-safe") {
+            let lanes := 0xffffffffffffffff0000000000000000ffffffffffffffff
+            let c := 0xffffffff000000000000000000000000ffffffff
+            let carry := 0x1000000000000000000000000000000010000000000000000
+            let bad := 0
+            let end := add(off, shl(3, n))
+            for {} iszero(gt(add(off, 32), end)) { off := add(off, 32) } {
+                let w := calldataload(off)
+                bad := or(bad, or(and(add(and(w, lanes), c), carry), and(add(and(shr(64, w), lanes), c), carry)))
+            }
+            for {} lt(off, end) { off := add(off, 8) } {
+                bad := or(bad, gt(shr(192, calldataload(off)), PM1))
+            }
+            ok := iszero(bad)
+        }
+    }
+
+    /// Table g's part of h's round-0 fibers (_batchFibers): for query j (leaf x = idx[j] of
+    /// L's tree), its leaf x mod 2^depth of g's tree at slot s of `leaves` (the F values at
+    /// calldata off + s 2^kappa 8, canonical), value l of h's fiber gains beta^g times value
+    /// (x div 2^depth + l 2^sh) mod 2^kappa. The `first` table's (beta^0 = 1) values are stored
+    /// as they are (h is still zero).
+    function _gather(
+        uint256[] memory h,
+        uint256[] memory idx,
+        uint256[] memory leaves,
+        uint256 off,
+        uint256 depth,
+        uint256 sh,
+        uint256 kappa,
+        uint256 beta,
+        bool first
+    ) private pure {
+        uint256 q = idx.length;
+        // (nothing to gather; the exit also keeps this loop out of line, see Merkle)
+        if (q == 0) return;
+        assembly ("memory-safe") {
+            // One query: its leaf at calldata `leaf`, its fiber in h at `hp`, a = x div 2^depth.
+            function one(hp, leaf, a, sh_, kappa_, beta_, first_) {
+                if iszero(hp) { leave } // (never: keeps this loop out of line)
+                let w := shl(kappa_, 1)
+                let kmask := sub(w, 1)
+                let end := add(hp, shl(5, w))
+                switch first_
+                case 1 {
+                    for { let l := 0 } lt(hp, end) { hp := add(hp, 32) } {
+                        mstore(hp, shr(192, calldataload(add(leaf, shl(3, and(add(a, shl(sh_, l)), kmask))))))
+                        l := add(l, 1)
+                    }
+                }
+                default {
+                    let b0 := and(beta_, M64)
+                    let b1 := and(shr(64, beta_), M64)
+                    let b2 := shr(128, beta_)
+                    for { let l := 0 } lt(hp, end) { hp := add(hp, 32) } {
+                        let v := shr(192, calldataload(add(leaf, shl(3, and(add(a, shl(sh_, l)), kmask)))))
+                        let cur := mload(hp)
+                        // cur + beta v, coefficient by coefficient (< p + 2^128: one mod each)
+                        mstore(hp, or(or(mod(add(and(cur, M64), mul(b0, v)), P),
+                                         shl(64, mod(add(and(shr(64, cur), M64), mul(b1, v)), P))),
+                                      shl(128, mod(add(shr(128, cur), mul(b2, v)), P))))
+                        l := add(l, 1)
+                    }
+                }
+            }
+            let mask := sub(shl(depth, 1), 1)
+            let leafBytes := shl(add(kappa, 3), 1)
+            let nl := mload(leaves)
+            let lb := add(leaves, 32)
+            let hp := add(h, 32)
+            for { let j := 0 } lt(j, q) { j := add(j, 1) } {
+                let x := mload(add(idx, shl(5, add(j, 1))))
+                // the slot of x mod 2^depth in leaves (sorted, distinct, holding it): j when
+                // sh = 0 (leaves = idx), else the first entry >= it, by binary search
+                let s := j
+                if sh {
+                    let r := and(x, mask)
+                    let lo := 0
+                    let hi := nl
+                    for {} lt(lo, hi) {} {
+                        let mid := shr(1, add(lo, hi))
+                        switch lt(mload(add(lb, shl(5, mid))), r)
+                        case 0 { hi := mid }
+                        default { lo := add(mid, 1) }
+                    }
+                    s := lo
+                }
+                one(hp, add(off, mul(s, leafBytes)), shr(depth, x), sh, kappa, beta, first)
+                hp := add(hp, shl(add(kappa, 5), 1))
+            }
+        }
+    }
+
     /// For every query j (leaf idx[j] of N' = 2^(logDomain - kappa)), Fold(f_i, alphas)(y_j)
-    /// from its fiber in calldata at `off` (F values if `base`, else K; whir_fold.fold_fibers),
-    /// u_j = 1/y_j (y_j = w_N'^idx[j]) and, if rate > 0, phi_j = w_(2^rate)^idx[j] u_j; the
-    /// alphas are three words each from memory `ap` on. Reverts NonCanonical on a fiber value >= p.
+    /// from its fiber at `off` (whir_fold.fold_fibers), u_j = 1/y_j (y_j = w_N'^idx[j]) and, if
+    /// rate > 0, phi_j = w_(2^rate)^idx[j] u_j; the alphas are three words each from memory `ap`
+    /// on. The fibers, 2^kappa values each, query after query: `unit` = 8, F values in calldata;
+    /// 24, K values in calldata (reverts NonCanonical on a value >= p); 32, canonical packed K
+    /// values in memory (a batched opening's round 0, _batchFibers).
     ///
     /// fold_fibers halves each level: v_l <- (lo + hi)/2 + alpha (lo - hi)/(2 x zeta^l) with
     /// lo, hi = v_l, v_(l+h). Here each level computes twice that, (lo + hi) + alpha (lo - hi)
@@ -548,7 +774,7 @@ library Whir {
         uint256[] memory idx,
         uint256 logDomain,
         uint256 kappa,
-        bool base,
+        uint256 unit,
         uint256 ap,
         uint256 rate
     ) private pure returns (uint256[] memory folded, uint256[] memory us, uint256[] memory phis) {
@@ -558,13 +784,10 @@ library Whir {
         phis = new uint256[](rate == 0 ? 0 : q);
         // (nothing to fold; the exit also keeps this loop out of line, see Merkle)
         if (q == 0) return (folded, us, phis);
-        // x_j^-1 = w_N^-j by 4-bit windows (j < 2^(logDomain - kappa)); with rate > 0,
-        // w_(2^rate)^j (the low rate bits of j)
         // the words the per-query code reads (cx below): x_j^-1 = w_N^-j by 4-bit windows
         // (j < 2^(logDomain - kappa)); w_(2^rate)^j from the low rate bits of j (rate > 0)
         uint256[] memory cx = new uint256[](12);
         {
-            uint256 unit = base ? 8 : 24;
             uint256[] memory v = _foldEntries(GF.rootOfUnityInv(kappa), kappa - 1, unit);
             uint256[] memory tabX = _windows(GF.rootOfUnityInv(logDomain), (logDomain - kappa + 3) >> 2);
             uint256[] memory tabR = _windows(GF.rootOfUnity(rate), (rate + 3) >> 2);
@@ -573,7 +796,7 @@ library Whir {
             cx[1] = h0;
             cx[2] = ap;
             cx[3] = _ptr(tabX);
-            cx[4] = base ? 1 : 0;
+            cx[4] = unit;
             cx[5] = h0 * unit; // hoff: value l + h0 is this many bytes after value l
             cx[6] = GF.pow(GF.INV2, kappa);
             cx[7] = _ptr(tabR);
@@ -582,7 +805,7 @@ library Whir {
             cx[10] = _ptr(us);
             cx[11] = _ptr(phis);
         }
-        uint256 leafBytes = (8 << kappa) * (base ? 1 : 3);
+        uint256 leafBytes = unit << kappa;
         bool bad;
         assembly ("memory-safe") {
             // g^e from _windows(g, nw): the product over windows w of g^(e_w 16^w), e_w the
@@ -657,6 +880,41 @@ library Whir {
                     nc := or(nc, pairK(add(at, mload(add(vp, 128))), hoff, mulmod(xInv, mload(add(vp, 96)), P), al, vp))
                 }
             }
+            // One pair of level 0 of a packed K fiber in memory: pairK's arithmetic on the
+            // canonical coefficients of lo = the word at p and hi = the word at p + hoff.
+            function pairM(p, hoff, inv, al, out) {
+                if iszero(out) { leave } // (never: keeps this code out of line, on its own stack)
+                let lo := mload(p)
+                let hi := mload(add(p, hoff))
+                let a0 := mload(al)
+                let a1 := mload(add(al, 32))
+                let a2 := mload(add(al, 64))
+                let x := and(lo, M64)
+                let y := and(hi, M64)
+                let e := mulmod(add(x, sub(P, y)), inv, P)
+                let r0 := add(add(x, y), mul(a0, e))
+                let r1 := mul(a1, e)
+                let r2 := mul(a2, e)
+                x := and(shr(64, lo), M64)
+                y := and(shr(64, hi), M64)
+                e := mulmod(add(x, sub(P, y)), inv, P)
+                r0 := add(r0, shl(1, mul(a2, e)))
+                r1 := add(add(r1, add(x, y)), mul(a0, e))
+                r2 := add(r2, mul(a1, e))
+                x := shr(128, lo)
+                y := shr(128, hi)
+                e := mulmod(add(x, sub(P, y)), inv, P)
+                mstore(out, add(r0, shl(1, mul(a1, e))))
+                mstore(add(out, 32), add(r1, shl(1, mul(a2, e))))
+                mstore(add(out, 64), add(add(r2, add(x, y)), mul(a0, e)))
+            }
+            // Level 0 of a packed K fiber in memory at `at`: pairM for every entry i.
+            function level0M(at, hoff, xInv, vp, n, al) {
+                if iszero(n) { leave } // (never: keeps this loop out of line)
+                for { let end := add(vp, mul(160, n)) } lt(vp, end) { vp := add(vp, 160) } {
+                    pairM(add(at, mload(add(vp, 128))), hoff, mulmod(xInv, mload(add(vp, 96)), P), al, vp)
+                }
+            }
             // A later level, xt = x^-(2^t), alpha at `al`: entries 2i, 2i + 1 -> entry i, i < n.
             function levelK(vp, n, xt, al) {
                 if iszero(n) { leave } // (never: keeps this loop out of line)
@@ -696,8 +954,9 @@ library Whir {
                 let al := mload(add(ctx, 96))
                 let xInv := winPow(mload(add(ctx, 128)), pos)
                 switch mload(add(ctx, 160))
-                case 0 { nc := level0K(at, mload(add(ctx, 192)), xInv, vp, mload(add(ctx, 64)), al) }
-                default { nc := level0F(at, mload(add(ctx, 192)), xInv, vp, mload(add(ctx, 64)), al) }
+                case 8 { nc := level0F(at, mload(add(ctx, 192)), xInv, vp, mload(add(ctx, 64)), al) }
+                case 24 { nc := level0K(at, mload(add(ctx, 192)), xInv, vp, mload(add(ctx, 64)), al) }
+                default { level0M(at, mload(add(ctx, 192)), xInv, vp, mload(add(ctx, 64)), al) }
                 for { let n := shr(1, mload(add(ctx, 64))) } n { n := shr(1, n) } {
                     xInv := mulmod(xInv, xInv, P)
                     al := add(al, 96)
@@ -824,8 +1083,8 @@ library Whir {
     }
 
     /// Step 3: sum over the weight terms of coef * eq(p_head, alphas since its round) * f^_M(p_tail).
-    function _finalValue(Config memory c, Terms memory terms, uint256[] memory points, uint256 n, State memory st)
-        private
+    function finalValue(Config memory c, Terms memory terms, uint256[] memory points, uint256 n, State memory st)
+        internal
         pure
         returns (uint256)
     {
