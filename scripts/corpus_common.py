@@ -30,9 +30,22 @@ def samples(folder: Path, fg, n_random: int = 4) -> tuple[object, str]:
     from tensorproof.frontend import load_samples
 
     if (folder / "input.json").exists():
-        return load_samples(folder / "input.json"), "input.json"
+        return _pruned_inputs(load_samples(folder / "input.json"), list(fg.inputs)), "input.json"
     rng = np.random.default_rng(0)
     return {n: rng.normal(size=(n_random, *fg.input_shapes[n])) for n in fg.inputs}, "random"
+
+
+def _pruned_inputs(data, names: list[str]):
+    """EZKL's input.json holds one list per input of the exported module, also for inputs that
+    ONNX export pruned (bitwise_ops: four lists, inputs input2 and input3): with more lists than
+    inputs, input<i> takes list i (input: list 0) when every name has that form."""
+    if not isinstance(data, list) or len(data) <= len(names):
+        return data
+    idx = [re.fullmatch(r"input(\d*)", n) for n in names]
+    if not all(idx):
+        return data
+    pick = [int(m.group(1) or 0) for m in idx]
+    return [data[i] for i in pick] if max(pick) < len(data) else data
 
 
 def reason_class(msg: str) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tensorproof.errors import TensorProofError, UnsupportedOpError
+from tensorproof.errors import TensorProofError
 from tensorproof.frontend import compile_with_report
 
 CORPUS = Path(__file__).resolve().parents[2] / "../shared/peer-corpus/ezkl-examples"
@@ -51,7 +51,3 @@ def test_corpus_model_agrees_with_onnxruntime(name):
     for o in rep.outputs:
         assert o.max_abs_err <= 0.03 * max(o.float_absmax, 1e-6), (name, o)
 
-
-def test_recurrent_model_is_refused_with_its_operator():
-    with pytest.raises(UnsupportedOpError, match="unsupported operator LSTM"):
-        _compile(CORPUS / "lstm")

@@ -119,13 +119,24 @@ def test_conv_with_groups_is_unsupported_with_the_attribute_named():
         compile_onnx(blob, np.zeros((2, 2, 4, 4)))
 
 
-def test_integer_input_is_refused():
+def _identity_model(elem_type) -> bytes:
     g = helper.make_graph([helper.make_node("Identity", ["x"], ["y"])], "g",
-                          [helper.make_tensor_value_info("x", onnx.TensorProto.INT64, ["N", 2])],
-                          [helper.make_tensor_value_info("y", onnx.TensorProto.INT64, None)])
-    blob = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]).SerializeToString()
-    with pytest.raises(UnsupportedOpError, match="int64"):
-        compile_onnx(blob, np.zeros((2, 2)))
+                          [helper.make_tensor_value_info("x", elem_type, ["N", 2])],
+                          [helper.make_tensor_value_info("y", elem_type, None)])
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]).SerializeToString()
+
+
+def test_integer_input_is_an_exact_integer_input():
+    cm = compile_onnx(_identity_model(onnx.TensorProto.INT64), np.array([[-300, 5], [2, 9]]))
+    (q,) = cm.inputs
+    assert (q.scale, q.lo, q.hi) == (1.0, -300, 127)  # int8 range widened to the samples
+    (b,) = compile_onnx(_identity_model(onnx.TensorProto.BOOL), np.array([[0, 1]])).inputs
+    assert (b.scale, b.lo, b.hi, b.bits) == (1.0, 0, 1, 2)
+
+
+def test_string_input_is_refused():
+    with pytest.raises(UnsupportedOpError, match="element type 8"):
+        compile_onnx(_identity_model(onnx.TensorProto.STRING), np.zeros((2, 2)))
 
 
 def test_dynamic_inner_dimension_is_refused():

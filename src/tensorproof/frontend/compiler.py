@@ -19,7 +19,6 @@ from ..errors import CalibrationWarning, CompileError
 from ..ir.model import CompiledModel, InputQuant, OutputQuant
 from ..ir.validate import validate_graph
 from ..quant import QuantConfig, Quantizer, observe
-from ..quant.calibrate import act_range
 from .calibdata import Calibration, load_samples, sample_feeds
 from .lowering import lower_graph
 from .normalize import FloatGraph, normalize
@@ -65,8 +64,7 @@ def compile_float_graph(fg: FloatGraph, feeds: dict[str, np.ndarray], cfg: Quant
     graph = q.b.build([v.name for v in outs],
                       meta={"bits": cfg.bits, "weight_bits": cfg.weight_bits})
     validate_graph(graph)
-    lo, hi = act_range(cfg.bits)
-    inputs = tuple(InputQuant(v.name, v.shape, float(v.scale), cfg.bits, lo, hi)
+    inputs = tuple(InputQuant(v.name, v.shape, float(v.scale), _bits(v.lo, v.hi), v.lo, v.hi)
                    for v in ins.values())
     outputs = tuple(OutputQuant(v.name, o, v.shape, float(v.scale))
                     for o, v in zip(fg.onnx_outputs, outs))
@@ -78,6 +76,12 @@ def compile_float_graph(fg: FloatGraph, feeds: dict[str, np.ndarray], cfg: Quant
             "n_calibration": int(next(iter(feeds.values())).shape[0]), "onnx_ops": ops,
             "opset": fg.opset}
     return CompiledModel(graph, inputs, outputs, {**(info or {}), **meta})
+
+
+def _bits(lo: int, hi: int) -> int:
+    """Width of the signed integers holding [lo, hi] (``bits`` for a real input's act range;
+    2 for a boolean input's [0, 1])."""
+    return max(hi, -lo - 1, 1).bit_length() + 1
 
 
 INTERNAL = (ValueError, TypeError, IndexError, KeyError, ArithmeticError, MemoryError)

@@ -182,9 +182,37 @@ def _shape(x, start=0, end=None):
     return np.array(np.shape(x)[start:end], dtype=np.int64)
 
 
-def _topk_free_argmax(x, axis=0, keepdims=1, select_last_index=0):
-    r = np.argmax(x, axis=axis)
+def _argmax(x, axis=0, keepdims=1, select_last_index=0):
+    x = np.asarray(x)
+    axis %= max(x.ndim, 1)
+    if select_last_index:
+        r = x.shape[axis] - 1 - np.argmax(np.flip(x, axis=axis), axis=axis)
+    else:
+        r = np.argmax(x, axis=axis)
     return np.expand_dims(r, axis) if keepdims else r
+
+
+def _argmin(x, axis=0, keepdims=1, select_last_index=0):
+    return _argmax(-np.asarray(x, dtype=np.float64), axis, keepdims, select_last_index)
+
+
+def _wrap(indices, n: int) -> np.ndarray:
+    idx = np.asarray(indices).astype(np.int64)
+    return np.where(idx < 0, idx + n, idx)
+
+
+def _gather_elements(x, indices, axis=0):
+    x, idx = np.asarray(x), np.asarray(indices)
+    axis %= x.ndim
+    x = x[tuple(slice(None) if a == axis else slice(0, d) for a, d in enumerate(idx.shape))]
+    return np.take_along_axis(x, _wrap(idx, x.shape[axis]), axis=axis)
+
+
+def _one_hot(indices, depth, values, axis=-1):
+    n = int(np.ravel(depth)[0])
+    hot = _wrap(indices, n)[..., None] == np.arange(n)  # out-of-range indices: all "off"
+    out = np.where(hot, np.ravel(values)[1], np.ravel(values)[0])
+    return np.moveaxis(out, -1, axis % out.ndim)
 
 
 def _trilu(x, k=None, upper=1):
@@ -217,7 +245,8 @@ ELEMENTWISE: dict = {
     "Split": _split, "Slice": _slice, "Gather": _gather, "Pad": _pad, "Expand": _expand,
     "Tile": lambda x, repeats: np.tile(x, [int(r) for r in np.ravel(repeats)]),
     "NonZero": lambda x: np.array(np.nonzero(x), dtype=np.int64),
-    "ArgMax": _topk_free_argmax, "Trilu": _trilu,
+    "ArgMax": _argmax, "ArgMin": _argmin, "Trilu": _trilu,
+    "GatherElements": _gather_elements, "OneHot": _one_hot,
 }
 for _name, (_f, _h) in UNARY.items():
     ELEMENTWISE[_name] = _f

@@ -20,17 +20,33 @@ STRUCTURAL = ("Constant", "Identity", "Dropout", "Shape", "Reshape", "Flatten", 
               "Unsqueeze", "Expand", "Cast")
 """Ops folded or removed by normalization (Cast: to a float type only)."""
 
+UNROLLED = ("GRU", "LSTM", "RNN")
+"""Recurrent ops that normalization unrolls into the ops below (expand_rnn.py)."""
+
 
 def _table() -> dict:
+    from .lower_logic import LOGIC_LOWERINGS
     from .lower_nn import NN_LOWERINGS
     from .lower_ops import OP_LOWERINGS
 
-    return {**OP_LOWERINGS, **NN_LOWERINGS}
+    return {**OP_LOWERINGS, **NN_LOWERINGS, **LOGIC_LOWERINGS}
 
 
 def supported_ops() -> list[str]:
     """Every ONNX operator the compiler accepts on the path from the inputs, sorted."""
-    return sorted({k for k in _table() if not k.startswith("tp.")} | set(STRUCTURAL))
+    return sorted({k for k in _table() if not k.startswith("tp.")} | set(STRUCTURAL)
+                  | set(UNROLLED))
+
+
+class Deferred:
+    """A value quantized when used (a constant table gathered by computed indices): the ops in
+    ``consumers`` receive the object itself (a comparison quantizes the table as thresholds
+    against the other operand's scale); every other use gets ``value(L, node)``."""
+
+    consumers: tuple[str, ...] = ()
+
+    def value(self, L: Lowering, node: FNode) -> QVal:
+        raise NotImplementedError
 
 
 class Lowering:
@@ -100,6 +116,26 @@ class Lowering:
         """The node's attributes without internal keys."""
         return {k: v for k, v in node.attrs.items() if not k.startswith("_")}
 
+    def is_int(self, name: str) -> bool:
+        """Whether tensor ``name`` has an integer or boolean dtype (exact integers, scale 1)."""
+        dt = self.fg.dtypes.get(name)
+        return dt is not None and np.dtype(dt).kind in "biu"
+
+    def check_int(self, node: FNode, name: str, v):
+        """``v``, an integer-typed output marked as an activation (exact integers need no
+        requantization); UnsupportedOpError unless it is exact integers at scale 1 within its
+        dtype's range (integer arithmetic of this kind is not supported)."""
+        if not isinstance(v, QVal) or not self.is_int(name):
+            return v
+        dt = np.dtype(self.fg.dtypes[name])
+        lo, hi = (0, 1) if dt.kind == "b" else (np.iinfo(dt).min, np.iinfo(dt).max)
+        elo, ehi = self.q.b.exact[v.name]
+        if v.scale_array().size != 1 or float(v.scale) != 1.0 or elo < lo or ehi > hi:
+            raise UnsupportedOpError(f"node {node.name!r} ({node.op}): its {dt.name} output "
+                                     "is not computed exactly (integer arithmetic of this kind, "
+                                     "or values that may overflow the type, are not supported)")
+        return v if v.act else QVal(v.spec, 1.0, None, True, v.ref)
+
 
 def lower_node(L: Lowering, node: FNode) -> None:
     """Lower one node, storing its outputs' values."""
@@ -110,6 +146,8 @@ def lower_node(L: Lowering, node: FNode) -> None:
         raise unsupported(node.op, node.name)
     args = [None if not i else L.fg.consts[i] if i in L.fg.consts else L.vals[i]
             for i in node.inputs]
+    args = [a.value(L, node) if isinstance(a, Deferred) and node.op not in a.consumers else a
+            for a in args]
     try:
         out = fn(L, node, *args, **node.attrs)
     except TensorProofError:
@@ -118,7 +156,7 @@ def lower_node(L: Lowering, node: FNode) -> None:
         raise CompileError(f"node {node.name!r} ({node.op}) cannot be compiled: "
                            f"{type(e).__name__}: {e}") from None
     for name, v in zip(node.outputs, out if isinstance(out, tuple) else (out,)):
-        L.vals[name] = v
+        L.vals[name] = L.check_int(node, name, v)
 
 
 def lower_graph(fg: FloatGraph, q: Quantizer) -> tuple[dict[str, QVal], list[QVal]]:
@@ -126,8 +164,13 @@ def lower_graph(fg: FloatGraph, q: Quantizer) -> tuple[dict[str, QVal], list[QVa
     its outputs (in order, as activations)."""
     L = Lowering(fg, q)
     for name in fg.inputs:
-        L.vals[name] = q.input(name, fg.input_shapes[name], name)
+        dt = np.dtype(fg.dtypes.get(name, np.float64))
+        L.vals[name] = (q.int_input(name, fg.input_shapes[name], name, dt.kind, 8 * dt.itemsize)
+                        if L.is_int(name) else q.input(name, fg.input_shapes[name], name))
     ins = dict(L.vals)
     for node in fg.nodes:
         lower_node(L, node)
-    return ins, [q.act(L.vals[o], "output " + o) for o in fg.outputs]
+    outs = [L.vals[o] for o in fg.outputs]
+    outs = [v.value(L, FNode("Output", o, [o], [o])) if isinstance(v, Deferred) else v
+            for v, o in zip(outs, fg.outputs)]
+    return ins, [q.act(v, "output " + o) for v, o in zip(outs, fg.outputs)]

@@ -20,8 +20,10 @@ import numpy as np
 import onnx
 
 from ..errors import CompileError, TensorProofError, UnsupportedOpError
+from .expand_rnn import expand_recurrent
 from .float_nn import NN
 from .float_ops import ELEMENTWISE, np_dtype
+from .float_rnn import RECURRENT
 from .onnx_io import attributes, constant_value, input_info, opset_version, to_array, topo_order
 
 
@@ -31,9 +33,16 @@ def _batch_shape(x: np.ndarray, shape) -> tuple[int, ...]:
     return (x.shape[0],) + shape[1:] if shape and shape[0] == 1 else shape
 
 
+def _reshape(x: np.ndarray, shape) -> np.ndarray:
+    """Reshape to a baked batch-1 shape: as is when the sizes agree (a sample run one at a
+    time, whose leading axis need not be the batch axis), else with the batch size of ``x``."""
+    shape = tuple(shape)
+    return x.reshape(shape if x.size == int(np.prod(shape)) else _batch_shape(x, shape))
+
+
 FLOAT_OPS: dict = {
-    **ELEMENTWISE, **NN,
-    "tp.Reshape": lambda x, shape: x.reshape(_batch_shape(x, shape)),
+    **ELEMENTWISE, **NN, **RECURRENT,
+    "tp.Reshape": _reshape,
     "tp.Expand": lambda x, shape: np.broadcast_to(x, _batch_shape(x, shape)).copy(),
 }
 """Float semantics of every ONNX op the frontend can evaluate, plus the internal tp.* ops."""
@@ -72,6 +81,9 @@ class FloatGraph:
     opset: int
     batched: bool = False
     onnx_outputs: list[str] = field(default_factory=list)
+    dtypes: dict[str, np.dtype] = field(default_factory=dict)
+    """numpy dtype of every traced tensor (floats as float64): integer and boolean tensors are
+    exact integers in the compiled model."""
 
     def ps(self, name: str) -> tuple[int, ...]:
         """Per-sample shape of tensor ``name``."""
@@ -151,10 +163,11 @@ def _trace(model: onnx.ModelProto):
     g = model.graph
     opset = opset_version(model)
     consts = {t.name: to_array(t) for t in g.initializer}
-    inputs = {vi.name: input_info(vi)[0] for vi in g.input if vi.name not in consts}
+    info = {vi.name: input_info(vi) for vi in g.input if vi.name not in consts}
+    inputs = {k: shape for k, (shape, _) in info.items()}
     if not inputs:
         raise CompileError("the model has no inputs")
-    values = {k: np.full(s, 0.5) for k, s in inputs.items()}
+    values = {k: np.full(s, 0.5).astype(info[k][1]) for k, s in inputs.items()}
     _check_single_assignment(g, set(consts) | set(inputs))
     used = {i for n in g.node for i in n.input} | {o.name for o in g.output}
     kept: list[FNode] = []
@@ -258,8 +271,12 @@ def _static_shapes(nodes: list[FNode], values: dict) -> None:
 
 
 def normalize(model: onnx.ModelProto) -> FloatGraph:
-    """Fold and normalize an ONNX model (see module docstring)."""
+    """Fold and normalize an ONNX model (see module docstring); recurrent nodes (LSTM, GRU,
+    RNN) that depend on the inputs are unrolled (expand_rnn.py) and the model traced again."""
     inputs, consts, values, kept, opset = _trace(model)
+    if any(n.op in RECURRENT for n in kept):
+        model = expand_recurrent(model, consts, values)
+        inputs, consts, values, kept, opset = _trace(model)
     onnx_outputs = [o.name for o in model.graph.output]
     kept, outputs = _drop_aliases(kept, onnx_outputs)
     for o in outputs:
@@ -272,6 +289,6 @@ def normalize(model: onnx.ModelProto) -> FloatGraph:
     _static_shapes(kept, values)
     shapes = {k: tuple(v.shape) for k, v in values.items()}
     fg = FloatGraph(list(inputs), outputs, kept, consts, shapes, opset,
-                    onnx_outputs=onnx_outputs)
+                    onnx_outputs=onnx_outputs, dtypes={k: v.dtype for k, v in values.items()})
     fg.batched = _is_batched(fg)
     return fg

@@ -129,8 +129,9 @@ def topo_order(graph: onnx.GraphProto, known: set[str]) -> list[onnx.NodeProto]:
 
 
 def input_info(vi: onnx.ValueInfoProto) -> tuple[tuple[int, ...], type]:
-    """(batch-1 shape, dtype) of a graph input: a symbolic leading axis is the batch axis (set to
-    1); every other dimension must be fixed."""
+    """(batch-1 shape, numpy dtype) of a graph input: a symbolic leading axis is the batch axis
+    (set to 1); every other dimension must be fixed. Floats of every width are float64; integer
+    and boolean inputs keep their dtype (the compiler proves them as exact integers)."""
     tt = vi.type.tensor_type
     if not vi.type.HasField("tensor_type") or not tt.HasField("shape"):
         raise CompileError(f"graph input {vi.name!r} has no tensor shape")
@@ -142,8 +143,10 @@ def input_info(vi: onnx.ValueInfoProto) -> tuple[tuple[int, ...], type]:
         raise CompileError(f"graph input {vi.name!r} has a dynamic dimension "
                            f"{[d or '?' for d in dims]}; only the leading (batch) axis may be "
                            "dynamic")
-    dtype = np_dtype(tt.elem_type)
-    if np.dtype(dtype).kind != "f":
-        raise UnsupportedOpError(f"graph input {vi.name!r} has element type "
-                                 f"{np.dtype(dtype).name}; only float inputs are supported")
+    try:
+        dtype = np_dtype(tt.elem_type)
+    except UnsupportedOpError:
+        raise UnsupportedOpError(f"graph input {vi.name!r} has ONNX element type "
+                                 f"{tt.elem_type}; only numeric and boolean inputs are "
+                                 "supported") from None
     return tuple(dims), dtype

@@ -65,6 +65,13 @@ def _session(model: onnx.ModelProto):
                                     providers=["CPUExecutionProvider"])
 
 
+_ORT_TYPES = {f"tensor({k})": v for k, v in (
+    ("float", np.float32), ("double", np.float64), ("float16", np.float16), ("bool", np.bool_),
+    ("int8", np.int8), ("int16", np.int16), ("int32", np.int32), ("int64", np.int64),
+    ("uint8", np.uint8), ("uint16", np.uint16), ("uint32", np.uint32), ("uint64", np.uint64))}
+"""onnxruntime's input type names → the numpy dtype its inputs are fed in."""
+
+
 def _ort_run(model: onnx.ModelProto, fg: FloatGraph, feeds: dict[str, np.ndarray],
              outputs: list[str]) -> dict[str, np.ndarray] | None:
     """onnxruntime outputs (N, -1) per output; batched models in one call, others per sample
@@ -75,12 +82,13 @@ def _ort_run(model: onnx.ModelProto, fg: FloatGraph, feeds: dict[str, np.ndarray
         return None
     try:
         sess = _session(model)
+        types = {i.name: _ORT_TYPES.get(i.type, np.float32) for i in sess.get_inputs()}
         n = next(iter(feeds.values())).shape[0]
         if fg.batched:
-            res = sess.run(outputs, {k: v.reshape((n,) + fg.shapes[k][1:]).astype(np.float32)
+            res = sess.run(outputs, {k: v.reshape((n,) + fg.shapes[k][1:]).astype(types[k])
                                      for k, v in feeds.items()})
             return {o: np.asarray(r, np.float64).reshape(n, -1) for o, r in zip(outputs, res)}
-        per = [sess.run(outputs, {k: v[i].reshape(fg.shapes[k]).astype(np.float32)
+        per = [sess.run(outputs, {k: v[i].reshape(fg.shapes[k]).astype(types[k])
                                   for k, v in feeds.items()}) for i in range(n)]
         return {o: np.stack([np.asarray(p[j], np.float64).ravel() for p in per])
                 for j, o in enumerate(outputs)}

@@ -19,7 +19,7 @@ import math
 import numpy as np
 
 from .calibrate import act_range, qmax
-from .elementwise import Elementwise
+from .logic import Logic
 from .qvalue import QVal
 from .scales import quantize_per_channel, round_half_up, to_int
 
@@ -46,7 +46,7 @@ def _weight_scales(w: np.ndarray, b: np.ndarray | None, axis: int, s_x: float, b
     return to_int(w / sw.reshape(shape), "weights", layer), sw
 
 
-class Quantizer(Elementwise):
+class Quantizer(Logic):
     """Builds the integer graph of a model op by op (see module docstrings)."""
 
     def linear(self, v: QVal, w: np.ndarray, b: np.ndarray | None, layer: str, ref: str) -> QVal:
