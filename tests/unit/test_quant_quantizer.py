@@ -61,16 +61,43 @@ def test_lookup_table_holds_the_rounded_function():
 
 
 def test_softmax_outputs_a_distribution_scaled_by_qmax():
+    """Output at lookup_bits (12 by default: 0..2047), finer than the 8-bit activations."""
     x = RNG.normal(size=(30, 7)) * 3
     e = np.exp(x - x.max(1, keepdims=True))
     p = e / e.sum(1, keepdims=True)
     q = _quantizer(x=x, p=p)
     xv = q.input("x", (7,), "x")
     y = q.softmax(xv, [0], "softmax", "p")
-    assert (y.lo, y.hi) == (0, 127)
+    assert (y.lo, y.hi) == (0, 2047)
     got = _run(q, y, x, float(xv.scale))
     assert np.abs(got - p).max() < 0.03
-    assert np.all(np.abs(got.sum(1) - 1) < 0.05)
+    assert np.all(np.abs(got.sum(1) - 1) < 0.01)
+
+
+@pytest.mark.parametrize("SEED", [0, 1, 2])
+def test_masked_softmax_gives_masked_entries_exactly_zero(SEED):
+    """keep = 0 entries (an attention mask's −inf) drop out: exact zeros, the kept ones a
+    distribution over themselves, whatever the masked inputs hold (even the largest values);
+    a row that keeps nothing is all zeros."""
+    x = np.random.default_rng(SEED).normal(size=(30, 7)) * 3
+    keep = (np.arange(7) < 4).astype(np.int64)  # the first four entries of every row
+    xm = np.where(keep == 1, x, -np.inf)
+    e = np.exp(xm - xm.max(1, keepdims=True))
+    p = e / e.sum(1, keepdims=True)
+    q = _quantizer(x=x, p=p)
+    xv = q.input("x", (7,), "x")
+    y = q.softmax(xv, [0], "softmax", "p", keep=keep)
+    x2 = x.copy()
+    x2[:, 4:] = 100.0  # masked entries at the top of the range change nothing
+    for data in (x, x2):
+        got = _run(q, y, data, float(xv.scale))
+        assert np.all(got[:, 4:] == 0)
+        assert np.abs(got - p).max() < 0.03  # the 8-bit inputs' rounding, as unmasked
+    q2 = _quantizer(x=x, p=p)
+    xv2 = q2.input("x", (7,), "x")
+    none = _run(q2, q2.softmax(xv2, [0], "softmax", "p", keep=np.zeros(7, np.int64)), x,
+                float(xv2.scale))
+    assert np.all(none == 0)
 
 
 def test_bias_out_of_proportion_coarsens_the_weights_instead_of_overflowing():

@@ -151,6 +151,17 @@ def gather_(L: Lowering, node: FNode, x, indices, axis=0):
     return TableGather(node, indices, table)
 
 
+def index_span(fg, name: str) -> tuple[int, int] | None:
+    """[0, n − 1] for the largest n of the constant tables that graph input ``name`` indexes
+    directly (Gather along their first axis: token ids into an embedding), else None: the
+    input's range then covers every row, not only the ids calibration saw."""
+    rows = [np.shape(fg.consts[n.inputs[0]])[0] for n in fg.nodes
+            if n.op == "Gather" and len(n.inputs) > 1 and n.inputs[1] == name
+            and n.inputs[0] in fg.consts and np.ndim(fg.consts[n.inputs[0]]) >= 1
+            and int(n.attrs.get("axis", 0)) in (0, -np.ndim(fg.consts[n.inputs[0]]))]
+    return (0, max(rows) - 1) if rows else None
+
+
 def gather_elements(L: Lowering, node: FNode, x, indices, axis=0) -> QVal:
     out = node.outputs[0]
     if not _is_q(x):

@@ -14,7 +14,7 @@ from .float_nn import (
     softmax_axes,
 )
 from .geometry import window_counts
-from .lower_ops import take
+from .lower_ops import MaskedScores, take
 from .lowering import Lowering
 from .normalize import FNode
 
@@ -217,13 +217,16 @@ def layer_norm(L: Lowering, node: FNode, x, scale, b=None, axis=-1, epsilon=1e-5
 
 
 def softmax(L: Lowering, node: FNode, x, axis=None, _opset=13):
+    keep = None
+    if isinstance(x, MaskedScores):  # Where(mask, −inf, scores): the masked entries drop out
+        x, keep = x.x, x.keep
     x = _need_q(node, x)
     rank = len(L.fg.shapes[node.inputs[0]])
     axes = [L.axis(node, a, node.inputs[0]) for a in softmax_axes(rank, axis, _opset)]
     axes = [a for a in axes if a is not None]
     if not axes:
         raise UnsupportedOpError(f"node {node.name!r}: Softmax over the batch axis only")
-    return L.q.softmax(x, axes, node.name, node.outputs[0])
+    return L.q.softmax(x, axes, node.name, node.outputs[0], keep=keep)
 
 
 def _reduce_axes(L: Lowering, node: FNode, x: QVal, axes, noop) -> list[int]:

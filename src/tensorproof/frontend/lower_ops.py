@@ -9,7 +9,8 @@ import numpy as np
 from ..errors import UnsupportedOpError
 from ..quant import QVal
 from .float_ops import UNARY
-from .lowering import Lowering
+from .fuse import POINTWISE, pointwise
+from .lowering import Deferred, Lowering
 from .normalize import FNode
 
 
@@ -254,13 +255,15 @@ def pad(L: Lowering, node: FNode, x, pads=None, constant_value=None, axes=None,
     return L.q.zero_pad(x, (t, left, b, r), node.name, node.outputs[0])
 
 
-def where(L: Lowering, node: FNode, cond, a, b) -> QVal:
+def where(L: Lowering, node: FNode, cond, a, b) -> QVal | MaskedScores:
     """Where with a constant condition: a·c + b·(1 − c), exact for a 0/1 mask."""
     if _is_q(cond):
         raise UnsupportedOpError(f"node {node.name!r}: Where is supported only with a constant "
                                  "condition")
     out = node.outputs[0]
     c = L.const(node, np.asarray(cond, dtype=np.float64), out)
+    if _is_q(a) != _is_q(b) and _mask_fill(a if _is_q(b) else b):
+        return _masked(L, node, a if _is_q(a) else b, c if _is_q(a) else 1.0 - c)
     parts = []
     for v, m in ((a, c), (b, 1.0 - c)):
         if _is_q(v):
@@ -275,6 +278,41 @@ def where(L: Lowering, node: FNode, cond, a, b) -> QVal:
     return y
 
 
+MASK_FILL = -1e30
+"""A Where constant at or below this (−inf, float32's lowest) is an attention mask's fill."""
+
+
+class MaskedScores(Deferred):
+    """Where(mask, −inf, x) (a causal attention mask), read only by Softmax and ReduceMax. A
+    Softmax takes it whole (``Quantizer.softmax(..., keep=)``: the masked entries' exponentials
+    are zeroed, exactly); ReduceMax reads ``value``: the masked entries set to the lowest value x
+    can take (``Logic.mask_lowest``), which a max skips whenever a row keeps an entry."""
+
+    consumers = ("Softmax",)
+
+    def __init__(self, x: QVal, keep: np.ndarray) -> None:
+        self.x, self.keep = x, keep
+
+    def value(self, L: Lowering, node: FNode) -> QVal:
+        return L.q.mask_lowest(self.x, self.keep, node.name, node.inputs[0])
+
+
+def _mask_fill(c) -> bool:
+    c = np.asarray(c, dtype=np.float64)
+    return c.size == 1 and float(c.ravel()[0]) <= MASK_FILL
+
+
+def _masked(L: Lowering, node: FNode, x: QVal, keep: np.ndarray) -> MaskedScores:
+    out = node.outputs[0]
+    users = [n.op for n in L.fg.nodes if out in n.inputs]
+    if out in L.fg.outputs or not users or any(u not in ("Softmax", "ReduceMax") for u in users):
+        raise UnsupportedOpError(f"node {node.name!r}: Where filling with -inf (or float32's "
+                                 "lowest) is supported only before a Softmax or ReduceMax, "
+                                 f"not {sorted(set(users)) or 'a graph output'}")
+    keep = (np.asarray(keep) != 0).astype(np.int64)
+    return MaskedScores(L.q.per_tensor(L.expand(node, x, L.shape(out)), node.name), keep)
+
+
 def trilu(L: Lowering, node: FNode, x, k=None, upper=1) -> QVal:
     """Triangular part of the last two axes: x times a 0/1 mask."""
     k = 0 if k is None else int(np.ravel(k)[0])
@@ -283,12 +321,17 @@ def trilu(L: Lowering, node: FNode, x, k=None, upper=1) -> QVal:
     return L.q.scale_by(x, mask, node.name, node.outputs[0])
 
 
+def pointwise_(L: Lowering, node: FNode, x, body=()) -> QVal:
+    """A fused single-input elementwise region (fuse.py): one table of the composed f."""
+    return L.q.unary(x, partial(pointwise, body=body), node.name, node.outputs[0])
+
+
 OP_LOWERINGS: dict = {
     "Add": add, "Sub": partial(add, subtract=True), "Mul": mul, "Div": div, "Pow": pow_,
     "Clip": clip, "PRelu": prelu, "Max": minmax(np.maximum), "Min": minmax(np.minimum),
     "tp.Reshape": reshape, "tp.Expand": expand, "Transpose": transpose, "Concat": concat,
     "Slice": slice_, "Split": split, "Gather": gather, "Tile": tile, "Pad": pad,
-    "Where": where, "Trilu": trilu,
+    "Where": where, "Trilu": trilu, POINTWISE: pointwise_,
 }
 for _op in UNARY:
     OP_LOWERINGS[_op] = unary(_op)

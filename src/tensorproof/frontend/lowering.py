@@ -14,6 +14,7 @@ import numpy as np
 from ..errors import CompileError, TensorProofError, UnsupportedOpError
 from ..quant import QVal
 from ..quant.layers import Quantizer
+from .expand_ml import EXPANDED as ML_EXPANDED
 from .normalize import FloatGraph, FNode
 
 STRUCTURAL = ("Constant", "Identity", "Dropout", "Shape", "Reshape", "Flatten", "Squeeze",
@@ -35,7 +36,7 @@ def _table() -> dict:
 def supported_ops() -> list[str]:
     """Every ONNX operator the compiler accepts on the path from the inputs, sorted."""
     return sorted({k for k in _table() if not k.startswith("tp.")} | set(STRUCTURAL)
-                  | set(UNROLLED))
+                  | set(UNROLLED) | set(ML_EXPANDED))
 
 
 class Deferred:
@@ -159,13 +160,19 @@ def lower_node(L: Lowering, node: FNode) -> None:
         L.vals[name] = L.check_int(node, name, v)
 
 
-def lower_graph(fg: FloatGraph, q: Quantizer) -> tuple[dict[str, QVal], list[QVal]]:
+def lower_graph(fg: FloatGraph, q: Quantizer, values: dict | None = None
+                ) -> tuple[dict[str, QVal], list[QVal]]:
     """Quantize every node of ``fg``; returns the values of the graph inputs (by name) and of
-    its outputs (in order, as activations)."""
+    its outputs (in order, as activations). ``values``, if given, receives every tensor's value
+    (QVal or Deferred) by float tensor name (the per-layer error report, layer_errors.py)."""
     L = Lowering(fg, q)
+    L.vals = L.vals if values is None else values
+    from .lower_logic import index_span
+
     for name in fg.inputs:
         dt = np.dtype(fg.dtypes.get(name, np.float64))
-        L.vals[name] = (q.int_input(name, fg.input_shapes[name], name, dt.kind, 8 * dt.itemsize)
+        L.vals[name] = (q.int_input(name, fg.input_shapes[name], name, dt.kind, 8 * dt.itemsize,
+                                    index_span(fg, name))
                         if L.is_int(name) else q.input(name, fg.input_shapes[name], name))
     ins = dict(L.vals)
     for node in fg.nodes:

@@ -20,10 +20,12 @@ import numpy as np
 import onnx
 
 from ..errors import CompileError, TensorProofError, UnsupportedOpError
+from .expand_ml import expand_ml, has_ml
 from .expand_rnn import expand_recurrent
 from .float_nn import NN
 from .float_ops import ELEMENTWISE, np_dtype
 from .float_rnn import RECURRENT
+from .fuse import POINTWISE, fuse_layer_norms, fuse_pointwise, pointwise
 from .onnx_io import attributes, constant_value, input_info, opset_version, to_array, topo_order
 
 
@@ -44,6 +46,7 @@ FLOAT_OPS: dict = {
     **ELEMENTWISE, **NN, **RECURRENT,
     "tp.Reshape": _reshape,
     "tp.Expand": lambda x, shape: np.broadcast_to(x, _batch_shape(x, shape)).copy(),
+    POINTWISE: pointwise,
 }
 """Float semantics of every ONNX op the frontend can evaluate, plus the internal tp.* ops."""
 
@@ -273,6 +276,8 @@ def _static_shapes(nodes: list[FNode], values: dict) -> None:
 def normalize(model: onnx.ModelProto) -> FloatGraph:
     """Fold and normalize an ONNX model (see module docstring); recurrent nodes (LSTM, GRU,
     RNN) that depend on the inputs are unrolled (expand_rnn.py) and the model traced again."""
+    if has_ml(model):  # ai.onnx.ml nodes (tree ensembles, ...) → ordinary ops (expand_ml.py)
+        model = expand_ml(model)
     inputs, consts, values, kept, opset = _trace(model)
     if any(n.op in RECURRENT for n in kept):
         model = expand_recurrent(model, consts, values)
@@ -288,6 +293,8 @@ def normalize(model: onnx.ModelProto) -> FloatGraph:
     kept = _fold_bn(kept, consts, outputs)
     _static_shapes(kept, values)
     shapes = {k: tuple(v.shape) for k, v in values.items()}
+    kept = fuse_layer_norms(kept, consts, outputs, shapes)
+    kept = fuse_pointwise(kept, consts, outputs, shapes, {k: v.dtype for k, v in values.items()})
     fg = FloatGraph(list(inputs), outputs, kept, consts, shapes, opset,
                     onnx_outputs=onnx_outputs, dtypes={k: v.dtype for k, v in values.items()})
     fg.batched = _is_batched(fg)

@@ -47,7 +47,7 @@ class Elementwise:
         self.b = GraphBuilder()
         self.stats = stats
         self.cfg = config
-        self._acts: dict[str, QVal] = {}
+        self._acts: dict[tuple[str, bytes], QVal] = {}
 
     # -- scales and requantization ---------------------------------------------------------
     def scale_for(self, ref: str, v: QVal | None = None, bits: int | None = None) -> float:
@@ -90,10 +90,13 @@ class Elementwise:
         """``v`` as a ``bits``-bit activation at its calibrated scale (cached per tensor)."""
         if v.act:
             return v
-        if v.name not in self._acts:
+        # keyed by the scale too: x·c for a positive scalar c is the same tensor at another
+        # scale (scale_by), and each stands for different reals
+        key = (v.name, np.asarray(v.scale, dtype=np.float64).tobytes())
+        if key not in self._acts:
             lo, hi = act_range(self.cfg.bits)
-            self._acts[v.name] = self.requant(v, self.scale_for(v.ref, v), layer, v.ref, lo, hi)
-        return self._acts[v.name]
+            self._acts[key] = self.requant(v, self.scale_for(v.ref, v), layer, v.ref, lo, hi)
+        return self._acts[key]
 
     def per_tensor(self, v: QVal, layer: str) -> QVal:
         """``v`` with one scale (accumulators with per-channel scales are requantized)."""

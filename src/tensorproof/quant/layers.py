@@ -6,10 +6,15 @@ softmax and normalization, on top of the elementwise core.
 - Average pooling and means are window or axis sums whose scale is divided by the count (no op);
   a position-dependent count (padding excluded) multiplies by round(2^12 / count) first.
 - softmax over axes A: d = x − max_A x ≤ 0, e = lookup(2^E·exp(d·s)) clamped to [1, 2^E] (so
-  the sum is provably ≥ 1), y = div_round(qmax·e, Σ_A e), then a clamp to [0, qmax]: y ≈ qmax·p.
-- normalization (LayerNorm, InstanceNorm) over axes A of size n: d = n·x − Σ_A x (exact),
-  V = Σ_A d², r = lookup(1/sqrt(V·s²/n³ + eps)) over V requantized to ``lookup_bits``, y = d·r,
-  then the affine γ, β.
+  the sum is provably ≥ 1), y = div_round(Q·e, Σ_A e), then a clamp to [0, Q]: y ≈ Q·p, with
+  Q = qmax(lookup_bits) (2047 by default: attention over 64 positions has weights near 1/64,
+  which 8 bits would resolve to about two steps). With a mask (an attention mask's −inf), the
+  masked entries' e are multiplied by 0 and Σ gets + 1 (provably ≥ 1 again).
+- normalization (LayerNorm, InstanceNorm) over axes A of size n, x an activation or, from an
+  accumulator, requantized to lookup_bits (fewer when n is so large that Σ d² could pass 2^60):
+  d = n·x − Σ_A x (exact),
+  V = Σ_A d², r = lookup(1/sqrt(V·s²/n³ + eps)) over V requantized to ``lookup_bits`` unsigned
+  (r too; both with NORM_HEADROOM over calibration), y = d·r, then the affine γ, β.
 """
 
 from __future__ import annotations
@@ -22,6 +27,10 @@ from .calibrate import act_range, qmax
 from .logic import Logic
 from .qvalue import QVal
 from .scales import quantize_per_channel, round_half_up, to_int
+
+NORM_HEADROOM = 2.0
+"""A normalization's variance and 1/sqrt(variance + eps) are tabled up to this factor beyond
+the largest values calibration saw (unsigned, so no resolution is lost to it)."""
 
 COUNT_BITS = 12
 """Fixed-point bits of 1/count when an average's divisor changes with the position."""
@@ -44,6 +53,15 @@ def _weight_scales(w: np.ndarray, b: np.ndarray | None, axis: int, s_x: float, b
     shape = [1] * w.ndim
     shape[axis] = -1
     return to_int(w / sw.reshape(shape), "weights", layer), sw
+
+
+def _norm_bits(n: int) -> int:
+    """Widest signed input (bits) of a normalization over n entries whose Σ d², d = n·x − Σ x,
+    stays below 2^60: n·(2n·2^(w−1))² < 2^60."""
+    w = 2
+    while n * (2 * n << w) ** 2 < 1 << 60:
+        w += 1
+    return w
 
 
 class Quantizer(Logic):
@@ -149,21 +167,34 @@ class Quantizer(Logic):
                         out_scale=1.0 / small / qmax(self.cfg.bits))
         return self.mul(a, r, layer, ref)
 
-    def softmax(self, v: QVal, axes: list[int], layer: str, ref: str) -> QVal:
-        """Softmax over ``axes`` (see module docstring); output scale 1/qmax."""
+    def softmax(self, v: QVal, axes: list[int], layer: str, ref: str,
+                keep: np.ndarray | None = None) -> QVal:
+        """Softmax over ``axes`` (see module docstring); output scale 1/qmax(lookup_bits).
+        ``keep`` (0/1, broadcastable to v): the entries at 0 are masked out (an attention
+        mask's −inf): the max is taken over the kept ones (Logic.mask_lowest), their
+        exponentials are multiplied by 0, and the sum gets + 1 so that it is provably ≥ 1 even
+        for a row that keeps nothing (a relative change below 2^-exp_bits otherwise, since the
+        kept maximum contributes 2^exp_bits)."""
         x = self.table_input(v, layer, max_width=1 << 15)
-        keep = {"axes": sorted(axes), "keepdims": 1}
-        m = self.b.emit("reduce_max", layer, [x.name], attrs=keep, hint=ref + "/max")
+        if keep is not None:
+            x = self.mask_lowest(x, keep, layer, ref + "/masked")
+        keep_dims = {"axes": sorted(axes), "keepdims": 1}
+        m = self.b.emit("reduce_max", layer, [x.name], attrs=keep_dims, hint=ref + "/max")
         mb = self.b.emit("broadcast", layer, [m.name], attrs={"shape": list(x.shape)})
         nm = self.b.emit("mul_const", layer, [mb.name], consts={"c": np.array([-1])})
         d = self.b.emit("add", layer, [x.name, nm.name], scale=float(x.scale), hint=ref + "/d")
         e_max = 1 << self.cfg.exp_bits
         e = self.lookup(QVal(d, x.scale), np.exp, layer, ref + "/exp",
                         out_scale=1.0 / e_max, out_range=(1, e_max))
-        s = self.b.emit("reduce_sum", layer, [e.name], attrs=keep, hint=ref + "/sum")
+        es = e.spec
+        if keep is not None:
+            es = self.b.emit("mul_const", layer, [es.name], consts={"c": keep}, hint=ref + "/exp")
+        s = self.b.emit("reduce_sum", layer, [es.name], attrs=keep_dims, hint=ref + "/sum")
+        if keep is not None:
+            s = self.b.emit("add_const", layer, [s.name], consts={"c": np.array([1])})
         sb = self.b.emit("broadcast", layer, [s.name], attrs={"shape": list(x.shape)})
-        qm = qmax(self.cfg.bits)
-        num = self.b.emit("mul_const", layer, [e.name], consts={"c": np.array([qm])})
+        qm = qmax(self.cfg.lookup_bits)
+        num = self.b.emit("mul_const", layer, [es.name], consts={"c": np.array([qm])})
         y = self.b.emit("div_round", layer, [num.name, sb.name], attrs={"shift": 0},
                         scale=1.0 / qm)
         return self.requant(QVal(y, 1.0 / qm), 1.0 / qm, layer, ref, 0, qm)
@@ -187,8 +218,12 @@ class Quantizer(Logic):
     def normalize(self, v: QVal, axes: list[int], eps: float, gamma: np.ndarray | None,
                   beta: np.ndarray | None, layer: str, ref: str) -> QVal:
         """(x − mean_A x) / sqrt(var_A x + eps) · γ + β (see module docstring)."""
-        x = self.act(v, layer)
-        n = math.prod(x.shape[a] for a in axes)
+        n = math.prod(v.shape[a] for a in axes)
+        x = v
+        if not v.act:  # an accumulator (a residual sum, a matmul): up to lookup_bits, not bits
+            w = max(self.cfg.bits, min(self.cfg.lookup_bits, _norm_bits(n)))
+            lo, hi = act_range(w)
+            x = self.requant(v, self.scale_for(v.ref, v, w), layer, v.ref, lo, hi)
         keep = {"axes": sorted(axes), "keepdims": 1}
         sx = self.b.emit("reduce_sum", layer, [x.name], attrs=keep)
         sb = self.b.emit("broadcast", layer, [sx.name], attrs={"shape": list(x.shape)})
@@ -199,11 +234,17 @@ class Quantizer(Logic):
         var = self.b.emit("reduce_sum", layer, [d2.name], attrs=keep, hint=ref + "/var")
         s = float(x.scale)
         vq = QVal(var, s * s / n**3, ref=ref + "/var")
-        vt = self.table_input(vq, layer)
-        hi = act_range(self.cfg.lookup_bits)[1]
+        # V ≥ 0 and r > 0: both unsigned lookup_bits wide, with NORM_HEADROOM over the
+        # calibrated extremes (a held-out row of a larger variance, or a smaller one, would
+        # clamp: the whole row scaled wrong)
+        hi = (1 << self.cfg.lookup_bits) - 1
+        st = self.stats.get(ref + "/var")
+        v_top = (NORM_HEADROOM * st.absmax if st is not None and st.absmax > 0
+                 else self.scale_for(vq.ref, vq) * qmax(self.cfg.bits))
+        vt = self.requant(vq, v_top / hi, layer, vq.ref, 0, hi)
         st = self.stats.get(ref + "/rstd")
-        top = st.absmax if st is not None and st.absmax > 0 else 1.0 / math.sqrt(
-            max(eps, 0.0) + max(float(vt.scale) * max(vt.lo, 0), 0.0) or 1e-30)
+        top = NORM_HEADROOM * st.absmax if st is not None and st.absmax > 0 else 1.0 / math.sqrt(
+            max(eps, 0.0) or 1e-30)
         r = self.lookup(vt, lambda t: 1.0 / np.sqrt(np.maximum(t, 0.0) + eps), layer,
                         ref + "/rstd", out_scale=top / hi, out_range=(0, hi))
         rb = self.b.emit("broadcast", layer, [r.name], attrs={"shape": list(x.shape)})

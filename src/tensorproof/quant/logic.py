@@ -21,9 +21,13 @@ the verifier already checks, so the executor computes exactly what the proof pro
 - ArgMax over an axis of K entries: m = max (max_reduce), e_k = [x_k − m ≥ 0] (= [x_k = m]),
   first index = (K − 1) − max_k e_k·(K − 1 − k), last index = max_k e_k·k: the ties are broken
   as ONNX's select_last_index asks, and the proven range is [0, K − 1].
-- Data-dependent indices: a constant table gathered by an integer index is one lookup per
-  gathered column; GatherElements / OneHot use the one-hot indicator [idx = k] (k = 0..n−1,
+- Data-dependent indices: a constant table T (n rows of c values) gathered by an integer index
+  is one lookup whatever c (token embeddings: c = d): the key idx·c + j (j = 0..c−1) in the
+  pair table {(i·c + j, T[i, j])}; since idx's range is proven and 0 ≤ j < c, a key names one
+  (row, column). GatherElements / OneHot use the one-hot indicator [idx = k] (k = 0..n−1,
   negative indices wrapping) and Σ_k onehot·x.
+- Masks: v where keep else the lowest value v can take, (v − lo)·keep + lo (mask_lowest: an
+  attention mask's −inf before a softmax or a max).
 """
 
 from __future__ import annotations
@@ -39,8 +43,9 @@ from .qvalue import QVal
 INDICATOR_ROWS = 1 << 10
 """Widest range (values) of v − t that an indicator looks up in one table; wider ranges take the
 sign by a requant first (see module docstring)."""
-MAX_GATHER_COLUMNS = 16
-"""A data-dependent Gather from a constant table takes one lookup per gathered column."""
+MAX_GATHER_ROWS = 1 << 22
+"""Largest pair table {(i·c + j, table[i, j])} of a data-dependent Gather from a constant table
+(index range × gathered columns): the table is public, in the verifying key."""
 EXACT_TABLE = 1 << 20
 EXACT_BITS = 16
 """Constants that are integers below EXACT_TABLE at a scale 2^-k, k ≤ EXACT_BITS (gathered tables,
@@ -106,13 +111,17 @@ class Logic(Elementwise):
     """Quantizer methods for integers, booleans, comparisons and indexing (module docstring)."""
 
     # -- integers --------------------------------------------------------------------------
-    def int_input(self, name: str, shape: tuple[int, ...], ref: str, kind: str, bits: int
-                  ) -> QVal:
+    def int_input(self, name: str, shape: tuple[int, ...], ref: str, kind: str, bits: int,
+                  covers: tuple[int, int] | None = None) -> QVal:
         """A graph input of an integer (``kind`` "i"/"u", ``bits`` wide) or boolean ("b") dtype:
         exact integers at scale 1. Range: [0, 1] for booleans; else the signed (unsigned)
-        ``cfg.bits``-bit range widened to the calibration samples, within the dtype's range."""
+        ``cfg.bits``-bit range widened to the calibration samples and to ``covers`` (the rows
+        of the tables it indexes: every token id of a vocabulary, whatever calibration saw),
+        within the dtype's range."""
         st = self.stats.get(ref)
         seen = (int(np.floor(st.lo)), int(np.ceil(st.hi))) if st is not None else (0, 0)
+        if covers is not None and kind != "b":
+            seen = (min(seen[0], covers[0]), max(seen[1], covers[1]))
         if kind == "b":
             lo, hi = 0, 1
             if seen[0] < 0 or seen[1] > 1:
@@ -255,6 +264,23 @@ class Logic(Elementwise):
         y = self.b.emit("mul_const", layer, [other.name], consts={"c": k})
         return self.add(x, QVal(y, x.scale, None, False, ref), layer, ref)
 
+    def mask_lowest(self, v: QVal, keep: np.ndarray, layer: str, ref: str) -> QVal:
+        """v where ``keep`` (0/1, v's shape) is 1, else the lowest value v can take (the lo of
+        its exact range): (v − lo)·keep + lo, exact, at v's scale and within v's range. What an
+        attention mask's −inf becomes before a softmax or a max (frontend/lower_ops.py)."""
+        v = self.per_tensor(v, layer)
+        lo, s = self.b.exact[v.name][0], v.nominal_scale()
+        x = v.spec
+        if lo:
+            x = self.b.emit("add_const", layer, [x.name], consts={"c": np.array([-lo])},
+                            scale=s, hint=ref)
+        x = self.b.emit("mul_const", layer, [x.name], consts={"c": _ints(keep, layer)},
+                        scale=s, hint=ref)
+        if lo:
+            x = self.b.emit("add_const", layer, [x.name], consts={"c": np.array([lo])},
+                            scale=s, hint=ref)
+        return QVal(x, v.scale, None, v.act, ref)
+
     # -- argmax and indexing ---------------------------------------------------------------
     def argmax(self, v: QVal, axis: int, last: bool, layer: str, ref: str) -> QVal:
         """Index of the maximum along per-sample ``axis`` (kept as size 1), the first one
@@ -279,29 +305,35 @@ class Logic(Elementwise):
     def gather_table(self, idx: QVal, table: np.ndarray, scale: float, layer: str,
                      ref: str) -> QVal:
         """table[idx] along the table's first axis, for integer indices idx (negative ones
-        wrap) and an integer table (n, *R): shape idx.shape + R, one lookup per column."""
+        wrap) and an integer table (n, *R) of c = prod(R) columns: shape idx.shape + R.
+
+        One ``lookup`` whatever c: the key k = idx·c + j (j = 0..c−1 on a new last axis: a
+        broadcast, ``mul_const``, ``add_const``) is looked up in the pair table
+        {(i·c + j, table[i, j])}. Sound because idx's range is proven and 0 ≤ j < c, so a key
+        names one (row, column) and the LogUp pins its value (module docstring)."""
         table = np.asarray(table, dtype=np.int64)
         n, cols = table.shape[0], table.reshape(table.shape[0], -1)
-        if cols.shape[1] > MAX_GATHER_COLUMNS:
-            raise UnsupportedOpError(f"node {layer!r}: gathering rows of {cols.shape[1]} values "
-                                     f"by computed indices (at most {MAX_GATHER_COLUMNS})")
+        c = cols.shape[1]
         lo, hi = self.b.exact[idx.name]
         if lo < -n or hi >= n:  # an index ONNX refuses: clamped into the table
             idx = self.clamp_int(idx, max(lo, -n), min(hi, n - 1), layer, ref + "/index")
             lo, hi = self.b.exact[idx.name]
-        at = np.arange(lo, hi + 1)
-        parts = []
-        for j in range(cols.shape[1]):
-            spec = self.b.emit("lookup", layer, [idx.name], attrs={"x_lo": lo},
-                               consts={"table": cols[at, j]}, scale=scale, hint=ref)
-            parts.append(QVal(spec, scale, None, True, ref))
+        if (hi - lo + 1) * c > MAX_GATHER_ROWS:
+            raise UnsupportedOpError(f"node {layer!r}: gathering rows of {c} values by indices "
+                                     f"in [{lo}, {hi}] needs a table of {(hi - lo + 1) * c} "
+                                     f"entries (at most {MAX_GATHER_ROWS})")
+        key = idx
+        if c > 1:
+            shape = list(idx.shape) + [1]
+            x = self.shape_op("reshape", idx, layer, ref + "/key", shape=shape)
+            x = self.shape_op("broadcast", x, layer, ref + "/key", shape=shape[:-1] + [c])
+            x = self.int_scale(self.integer(x.spec, ref), np.array([c]), layer, ref + "/key")
+            key = self.int_offset(x, np.arange(c, dtype=np.int64), layer, ref + "/key")
+        rows = cols[np.arange(lo, hi + 1)]  # negative indices wrap (numpy and ONNX alike)
+        spec = self.b.emit("lookup", layer, [key.name], attrs={"x_lo": lo * c},
+                           consts={"table": rows.ravel()}, scale=scale, hint=ref)
+        y = QVal(spec, scale, None, True, ref)
         shape = idx.shape + table.shape[1:]
-        if len(parts) == 1:
-            y = parts[0]
-        else:
-            col = list(idx.shape) + [1]
-            parts = [self.shape_op("reshape", p, layer, ref, shape=col) for p in parts]
-            y = self.concat(parts, len(idx.shape), layer, ref)
         if y.shape != shape:
             y = self.shape_op("reshape", y, layer, ref, shape=list(shape))
         return QVal(y.spec, scale, None, True, ref)
