@@ -2,10 +2,10 @@
 test_logic_tamper.py and test_embedding_tamper.py do not cover by name: Equal, LessOrEqual,
 GreaterOrEqual, Not, And, Or, Xor, Where, Cast, ArgMin, OneHot, LSTM, GRU, RNN and the ONNX-ML
 tree ensembles. Each is lowered to proof steps (lookup, requant, add, mul, max_reduce, ...);
-a lying prover changes the output of one of those steps — one entry moved by one, within
-the tensor's declared range (a flipped bit for a 0/1 tensor) — refits that step's advice and recomputes every later step from
-the lie (so only the lied-about relation can catch it), at the op's first, middle and last
-step. Every lie must be rejected; the honest proof verifies with the reference outputs."""
+a lying prover changes the output of one of those steps (one entry moved by one, within the
+tensor's declared range), refits that step's advice and recomputes every later step from the
+lie (so only the lied-about relation can catch it), at the op's first, middle and last step.
+Every lie must be rejected; the honest proof verifies with the reference outputs."""
 
 from __future__ import annotations
 
