@@ -1,14 +1,14 @@
-"""Tamper suite of the embedding gather (a constant table's rows gathered by token ids:
-quant/logic.py ``gather_table``): the key k = idx·c + j (broadcast, mul_const, add_const) is
-looked up in the public pair table {(i·c + j, E[i, j])}, one lookup for any row width (here 20
-columns, more than the one-lookup-per-column construction it replaced allowed).
+"""Tamper suite of the embedding gather (a real constant table's rows gathered by token ids:
+quant/logic.py ``gather_real_table``): y = onehot(idx) @ E, the one-hot proven by one indicator
+lookup over idx − k (negative ids wrap), E a weight of a ``linear`` step — committed with the
+model's weights, absent from the verifying key — then a clamp to E's range.
 
 A lying prover (lying_prover.py: the real prove driver on a changed witness) gives one position
-another token's row — with the keys of the true token (a pair missing from the table), with the
-keys of the other token (pairs in the table, but keys that are not idx·c + j), or with the index
-itself changed after its clamp — recomputing every later step from the lie, or forges the public
+another token's row (the matmul's output changed alone), moves the one in the one-hot row to
+another token (the indicator no longer matches the index), sets two ones, or changes the index
+itself after its clamp — recomputing every later step from the lie — or forges the public
 output alone, or changes one message. Each must be rejected; the honest proof verifies with the
-reference executor's outputs."""
+reference executor's outputs, and the key holds no entry of E."""
 
 from __future__ import annotations
 
@@ -49,9 +49,10 @@ def model():
     return cm, cm.quantize_inputs(TOKENS)
 
 
-def _step(plan, name: str, op: str) -> int:
-    (j,) = [j for j, s in enumerate(plan.steps) if s.name == name and s.op == op]
-    return j
+def _step(plan, name: str, op: str, which: int = 0) -> int:
+    """Index of the which-th step (name, op) (the index clamp is the first requant of "emb",
+    the clamp to the table's range the second)."""
+    return [j for j, s in enumerate(plan.steps) if s.name == name and s.op == op][which]
 
 
 def _lie(name: str, op: str, change):
@@ -70,17 +71,24 @@ def _lie(name: str, op: str, change):
     return ints_fn
 
 
-def _table(cm):
-    (node,) = [n for n in cm.graph.nodes if n.name == "emb" and n.op == "lookup"]
-    return node.consts["table"], node.attrs["x_lo"]
+def _weight(cm) -> np.ndarray:
+    (node,) = [n for n in cm.graph.nodes if n.name == "emb" and n.op == "linear"]
+    return node.consts["W"]
 
 
-def test_gather_is_one_lookup_over_the_pair_table(model):
+def test_gather_is_a_one_hot_product_with_a_committed_table(model):
+    """One indicator lookup (the one-hot), one linear step whose weight is the quantized table,
+    one clamp; the verifying key keeps the table's shape, not its values."""
     cm, _ = model
     ops = [n.op for n in cm.graph.nodes if n.name == "emb"]
-    assert ops.count("lookup") == 1
-    table, x_lo = _table(cm)
-    assert x_lo == -V * D and table.size == 2 * V * D  # indices −12..11 (negative ones wrap)
+    assert ops.count("lookup") == 1 and ops.count("linear") == 1, ops
+    w = _weight(cm)
+    assert w.shape == (V, D) and np.count_nonzero(w) > V * D // 2
+    vk = api.setup(cm).vk
+    (kept,) = [n for n in vk.graph.nodes if n.name == "emb" and n.op == "linear"]
+    assert kept.consts["W"].shape == (V, D) and not np.any(kept.consts["W"])
+    assert not any(n.op == "lookup" and n.consts.get("table") is not None
+                   and n.consts["table"].size >= V * D for n in vk.graph.nodes)
 
 
 def test_honest_proof_verifies_with_the_reference_outputs(lying, model):
@@ -90,35 +98,44 @@ def test_honest_proof_verifies_with_the_reference_outputs(lying, model):
     ref = execute(cm.graph, ints)
     (o,) = cm.graph.outputs
     assert np.array_equal(out[o], ref[o])
-    table, x_lo = _table(cm)
-    rows = table.reshape(-1, D)[TOKENS - x_lo // D]  # the gathered rows are the tokens' rows
-    assert np.array_equal(ref["g"], rows)
+    assert np.array_equal(ref["g"], _weight(cm)[TOKENS])  # the tokens' rows (scale kept)
 
 
-def test_another_tokens_row_under_the_true_keys_rejected(lying, model):
-    """Position 0 of sample 0 gets token 4's row; the keys stay those of token 3: the pairs
-    (3·c + j, E[4, j]) are not in the table."""
+def test_another_tokens_row_from_the_product_rejected(lying, model):
+    """Position 0 of sample 0 gets token 4's row out of the matmul, the one-hot still says
+    token 3: the linear step's sumcheck fails."""
     cm, ints = model
-    table, x_lo = _table(cm)
+    w = _weight(cm)
 
     def other_row(y, plan, step):
-        y[0, 0] = table[4 * D - x_lo: 5 * D - x_lo]
-    lie = lying(cm.graph, ints, _lie("emb", "lookup", other_row))
+        y[0, 0] = w[4]
+    lie = lying(cm.graph, ints, _lie("emb", "linear", other_row))
     ref = execute(cm.graph, ints)
     assert not np.array_equal(lie.proof.outputs[cm.graph.outputs[0]], ref[cm.graph.outputs[0]])
+    rejects(lie.vk, lie.proof)
+
+
+def test_one_hot_moved_to_another_token_rejected(lying, model):
+    """The one-hot row of position 0 selects token 4 while the index is 3 (the product then
+    gives token 4's row consistently): the indicator lookup fails."""
+    cm, ints = model
+
+    def move(oh, plan, step):
+        oh[0, 0] = 0
+        oh[0, 0, 4] = 1
+    lie = lying(cm.graph, ints, _lie("emb", "lookup", move))
+    assert np.array_equal(execute(cm.graph, ints)["g"][0, 0], _weight(cm)[3])
     rejects(lie.vk, lie.proof, match=LOOKUP_MISS)
 
 
-def test_another_tokens_keys_and_row_rejected(lying, model):
-    """Keys and row both of token 4 (pairs in the table) while the index is token 3: the keys
-    are not idx·c + j, which the mul_const / add_const claim reduction carries back to the
-    committed index."""
+def test_one_hot_with_two_ones_rejected(lying, model):
+    """Two ones in a one-hot row (the sum of two tokens' rows)."""
     cm, ints = model
 
-    def other_key(k, plan, step):
-        k[0, 0] = 4 * D
-    lie = lying(cm.graph, ints, _lie("emb", "mul_const", other_key))
-    rejects(lie.vk, lie.proof)
+    def double(oh, plan, step):
+        oh[1, 2, 0] = 1 - oh[1, 2, 0]
+    lie = lying(cm.graph, ints, _lie("emb", "lookup", double))
+    rejects(lie.vk, lie.proof, match=LOOKUP_MISS)
 
 
 def test_changed_index_after_its_clamp_rejected(lying, model):
@@ -143,7 +160,7 @@ def test_forged_output_alone_rejected(lying, model):
     rejects(lie.vk, lie.proof)
 
 
-@pytest.mark.parametrize("label", ["lookup/use", ":requant:finals", ":lookup:"])
+@pytest.mark.parametrize("label", ["lookup/use", ":requant:finals", ":lookup:", ":linear:"])
 def test_changed_message_rejected(lying, model, label):
     cm, ints = model
     lie = lying(cm.graph, ints)

@@ -21,11 +21,13 @@ the verifier already checks, so the executor computes exactly what the proof pro
 - ArgMax over an axis of K entries: m = max (max_reduce), e_k = [x_k − m ≥ 0] (= [x_k = m]),
   first index = (K − 1) − max_k e_k·(K − 1 − k), last index = max_k e_k·k: the ties are broken
   as ONNX's select_last_index asks, and the proven range is [0, K − 1].
-- Data-dependent indices: a constant table T (n rows of c values) gathered by an integer index
-  is one lookup whatever c (token embeddings: c = d): the key idx·c + j (j = 0..c−1) in the
-  pair table {(i·c + j, T[i, j])}; since idx's range is proven and 0 ≤ j < c, a key names one
-  (row, column). GatherElements / OneHot use the one-hot indicator [idx = k] (k = 0..n−1,
-  negative indices wrapping) and Σ_k onehot·x.
+- Data-dependent indices: a table the compiler builds (tree thresholds: n rows of c values)
+  gathered by an integer index is one lookup whatever c: the key idx·c + j (j = 0..c−1) in the
+  public pair table {(i·c + j, T[i, j])}; since idx's range is proven and 0 ≤ j < c, a key
+  names one (row, column). A Gather of a model constant (token embeddings, any initializer) is
+  committed like any weight instead: y = onehot(idx) @ T (``gather_real_table``).
+  GatherElements / OneHot use the one-hot indicator [idx = k] (k = 0..n−1, negative indices
+  wrapping) and Σ_k onehot·x.
 - Masks: v where keep else the lowest value v can take, (v − lo)·keep + lo (mask_lowest: an
   attention mask's −inf before a softmax or a max).
 """
@@ -46,6 +48,9 @@ sign by a requant first (see module docstring)."""
 MAX_GATHER_ROWS = 1 << 22
 """Largest pair table {(i·c + j, table[i, j])} of a data-dependent Gather from a constant table
 (index range × gathered columns): the table is public, in the verifying key."""
+MAX_ONE_HOT_ROWS = 1 << 17
+"""Widest index range (values of idx − k, about twice the row count) of a real table gathered
+as onehot(idx) @ T (token embeddings: vocabularies up to ~64 k ids)."""
 EXACT_TABLE = 1 << 20
 EXACT_BITS = 16
 """Constants that are integers below EXACT_TABLE at a scale 2^-k, k ≤ EXACT_BITS (gathered tables,
@@ -339,11 +344,27 @@ class Logic(Elementwise):
         return QVal(y.spec, scale, None, True, ref)
 
     def gather_real_table(self, idx: QVal, table: np.ndarray, layer: str, ref: str) -> QVal:
-        """A real constant table gathered by integer indices, at :meth:`const_scale` (exact
-        when its values are integers at some scale 2^-k, else quantized)."""
+        """A real constant table (a model parameter: token or positional embeddings) gathered
+        by integer indices, at :meth:`const_scale` (exact when its values are integers at some
+        scale 2^-k, else quantized): y = onehot(idx) @ T, one ``linear`` step whose weight T is
+        committed with the model's other weights (behind the model id, covered by the weight
+        range certificate, opened like any weight: the verifier's work does not grow with the
+        table), the one-hot proven by indicator lookups, then a clamp to T's own range (exact:
+        the one-hot row picks one entry of each column)."""
         table = np.asarray(table, dtype=np.float64)
         s = self.const_scale(table, layer)
-        return self.gather_table(idx, _round(table / s), s, layer, ref)
+        n = table.shape[0]
+        cols = _round(table / s).reshape(n, -1)
+        lo, hi = self.b.exact[idx.name]
+        if lo < -n or hi >= n:  # an index ONNX refuses: clamped into the table
+            idx = self.clamp_int(idx, max(lo, -n), min(hi, n - 1), layer, ref + "/index")
+        oh = self.one_hot(idx, n, layer, ref + "/onehot", max_rows=MAX_ONE_HOT_ROWS)
+        y = self.int_linear(oh, cols, layer, ref)
+        y = self.clamp_int(y, int(cols.min()), int(cols.max()), layer, ref + "/range")
+        shape = idx.shape + table.shape[1:]
+        if y.shape != shape:
+            y = self.shape_op("reshape", y, layer, ref, shape=list(shape))
+        return QVal(y.spec, s, None, True, ref)
 
     def const_scale(self, values: np.ndarray, layer: str) -> float:
         """The scale constants are exact at: the coarsest 2^-k (k ≥ 0) making every value an
@@ -361,14 +382,16 @@ class Logic(Elementwise):
                 return 2.0**-k
         return top / qmax(self.cfg.bits) if top > 0 else 1.0
 
-    def one_hot(self, idx: QVal, n: int, layer: str, ref: str) -> QVal:
-        """[idx = k or idx = k − n] for k = 0..n−1 on a new last axis (0/1, scale 1)."""
+    def one_hot(self, idx: QVal, n: int, layer: str, ref: str,
+                max_rows: int = INDICATOR_ROWS * 8) -> QVal:
+        """[idx = k or idx = k − n] for k = 0..n−1 on a new last axis (0/1, scale 1), by one
+        indicator lookup over idx − k (a table of at most ``max_rows`` rows)."""
         shape = list(idx.shape) + [1]
         x = self.shape_op("reshape", idx, layer, ref, shape=shape)
         x = self.shape_op("broadcast", x, layer, ref, shape=shape[:-1] + [n])
         d = self.int_offset(self.integer(x.spec, ref), -np.arange(n, dtype=np.int64), layer, ref)
         lo, hi = self.b.exact[d.name]
-        if hi - lo >= INDICATOR_ROWS * 8:
+        if hi - lo >= max_rows:
             raise UnsupportedOpError(f"node {layer!r}: one-hot of indices in a range of "
                                      f"{hi - lo + 1} values")
         return self._table(d, lambda t: ((t == 0) | (t == -n)).astype(np.int64), layer, ref)
