@@ -47,7 +47,7 @@ class TableGather(Deferred):
         if self._value is None:
             n, out = self.node, self.node.outputs[0]
             y = L.q.gather_real_table(self.idx, self.table, n.name, out)
-            self._value = L.fit(n, y, out)
+            self._value = L.check_int(n, out, L.fit(n, y, out))  # an int-typed gather: exact
         return self._value
 
     def thresholds(self, L: Lowering, node: FNode, v: QVal, op: str) -> QVal:

@@ -16,6 +16,7 @@ Rules (real ≈ int × scale throughout):
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 
 import numpy as np
@@ -124,6 +125,10 @@ class Elementwise:
         with np.errstate(all="ignore"):
             real = np.asarray(f(t * float(x.scale)), dtype=np.float64) * np.ones_like(t)
         lo, hi = out_range or act_range(self.cfg.bits)
+        if keep and out_range is None and float(x.scale) == 1.0:
+            fin = real[np.isfinite(real)]  # exact integers (int-typed): f's values, unclamped
+            if fin.size:
+                lo, hi = min(lo, math.floor(fin.min())), max(hi, math.ceil(fin.max()))
         s = out_scale or (float(x.scale) if keep else self._table_scale(ref, real, hi))
         q = np.clip(np.nan_to_num(real / s, nan=0.0, posinf=hi, neginf=lo), lo, hi)
         spec = self.b.emit("lookup", layer, [x.name], attrs={"x_lo": x_lo},

@@ -51,6 +51,9 @@ MAX_GATHER_ROWS = 1 << 22
 MAX_ONE_HOT_ROWS = 1 << 17
 """Widest index range (values of idx − k, about twice the row count) of a real table gathered
 as onehot(idx) @ T (token embeddings: vocabularies up to ~64 k ids)."""
+EXACT_INT_TABLE = 2.0**52
+"""A gathered table of integers up to this magnitude (exact in float64; class labels of any
+size a model uses) is committed at scale 1, unquantized."""
 EXACT_TABLE = 1 << 20
 EXACT_BITS = 16
 """Constants that are integers below EXACT_TABLE at a scale 2^-k, k ≤ EXACT_BITS (gathered tables,
@@ -352,7 +355,9 @@ class Logic(Elementwise):
         table), the one-hot proven by indicator lookups, then a clamp to T's own range (exact:
         the one-hot row picks one entry of each column)."""
         table = np.asarray(table, dtype=np.float64)
-        s = self.const_scale(table, layer)
+        top = float(np.abs(table).max(initial=0.0))
+        exact = top <= EXACT_INT_TABLE and bool(np.all(table == np.round(table)))
+        s = 1.0 if exact else self.const_scale(table, layer)  # integers (class labels) stay exact
         n = table.shape[0]
         cols = _round(table / s).reshape(n, -1)
         lo, hi = self.b.exact[idx.name]
