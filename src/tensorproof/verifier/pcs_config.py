@@ -28,8 +28,18 @@ def profile_config(profile: str = DEFAULT_PROFILE, k: int | None = None,
     (with that scheme's defaults); ConfigError naming the profiles for an unknown one."""
     if profile not in PROFILES:
         raise ConfigError(f"unknown profile {profile!r} (known: {', '.join(PROFILES)})")
+    if pcs in NOT_SELECTABLE:
+        raise ConfigError(NOT_SELECTABLE[pcs])
     base = PROFILES[profile]
     return default_config(base["k"] if k is None else k, base["pcs"] if pcs is None else pcs)
+
+
+NOT_SELECTABLE = {
+    "ligero-zk": "pcs 'ligero-zk' is the hiding commitment that zero-knowledge proofs are being "
+                 "built on; it is not selectable on its own (it would hide the openings but not "
+                 "the rest of a proof): use 'ligero' or 'whir'",
+}
+"""Registered schemes that setup refuses by name (building blocks, not user choices yet)."""
 
 
 def profile_name(config: dict) -> str:

@@ -21,6 +21,7 @@ from .commitment import Commitment
 
 SCHEMES: dict[str, str] = {
     "ligero": "ligero",
+    "ligero-zk": "ligero_zk",
     "raw": "raw",
     "whir": "whir",
 }

@@ -1,0 +1,421 @@
+"""Verifier of ``ligero-zk``: the Ligero/Brakedown tensor-code PCS made hiding (the spec).
+
+Commitment (prover/pcs/ligero_zk.py). The table T (2^n F elements) is the 2^a x C matrix M,
+C = 2^b, M[i, c] = T[i C + c] (``zk_layout`` picks a, b). Each data row i becomes the
+polynomial of degree < C' = C + l
+
+    f_i(X) = sum_{c < C} M[i, c] X^c + X^C rho_i(X),    rho_i: l uniform coefficients,
+
+and B (1 + P) k MASK rows (B = ``openings``, P = ``points``) are polynomials of degree < C'
+with all C' coefficients uniform. They are grouped k at a time into K-rows
+Qh_{g,j} = sum_s X^s Q_{g,j,s} (block g < B, slot j <= P): a uniform vector of K^C'.
+Every row is evaluated on the subgroup <w_N> of order N = 2^log_n (a non-systematic
+Reed-Solomon code RS[F, <w_N>, C'], N >= blowup C and N >= 3 C'; no position carries a
+message symbol). Leaf c of the Keccak Merkle tree (``verifier.merkle``) is
+salt_c ‖ column c (8-byte big-endian F elements, all R' = 2^a + B (1 + P) k rows), with a
+fresh 32-byte salt_c per column. With e_j = eq(z_c,j, .) (low-order coordinates) and
+E_j = eq(z_r,j, .) (high-order ones), T~(z_j) = <E_j^T M, e_j>.
+
+Opening at z_1..z_m (m <= P), message by message:
+  0. both sides absorb the statement (tag, params, n, k, points, values);
+  1. P sends g, the mask block of this opening (u16, g < B; each block serves one opening);
+  2. P sends y_j = <Qh_{g,j}[:C], e_j> for j = 1..m (K elements: the masks' own values);
+  3. V draws gamma_1..gamma_m, r in K^(2^a) and r'_1..r'_m (after every y_j);
+  4. P sends u_0 = r^T F + sum_j r'_j Qh_{g,j} + Qh_{g,0} and u_j = gamma_j E_j^T F + Qh_{g,j}
+     (F: the data rows' C' coefficients; each u a vector of K^C');
+     V checks <u_j[:C], e_j> = gamma_j v_j + y_j;
+  5. t column indices <- transcript (after every u); P sends the distinct opened columns
+     (sorted), their salts and one Merkle multi-opening; V checks the opening against the
+     root and, at every opened column c, Enc(u_s)[c] = sum_i coeff_{s,i} col_c[i] for the
+     coefficients of step 4 (``combination_coefficients``).
+
+Soundness (bound (*ZK) in ``_bits``; restates params.py's (*) for this code):
+    eps <= (e + 1)/(|K| - 1) + 1/|K| + (1 - e/N)^t,   d = N - C' + 1, e = max{e : 3e < d}.
+Proximity: the rows this opening uses (data rows, K-rows Qh_{g,0..m}; no other row enters a
+check) form a K-matrix as far from RS_K = RS (x) K (distance d) as its F rows are from RS (a
+column of a K-row is wrong iff one of its k F-rows is). Ligero Lemma 4.2 (d/3 form, eprint
+2022/1608; Brakedown Sec. 4), over K, bounds the chance that a uniform combination of its rows
+is e-close by (e+1)/|K|; u_0 takes uniform r, r' but fixes the coefficient of
+Qh_{g,0} to 1, and conditioning on that coefficient being nonzero and rescaling (closeness is
+invariant under a nonzero scalar) gives (e+1)/(|K|-1). A u_0 off the combination is caught by
+t queries except with (1 - e/N)^t (params.py, steps 2-3). Evaluation: once every u_j is the
+true combination of the decoded rows, step 4 checks gamma_j (T~(z_j) - v_j) + (y*_j - y_j) = 0
+with y*_j the decoded mask's value; gamma_j is drawn after y_j, so a wrong v_j survives with
+probability 1/|K| (Schwartz-Zippel in gamma_j). ``security_bits`` recomputes the level; t is
+the least with (*ZK) <= 2^-target for the layout's (C', N): 214..276 for 100 bits, against
+241 for plain Ligero (the padding raises the rate above 1/4, N >= 3 C' caps it at 1/3).
+
+Zero knowledge (honest verifier; the Fiat-Shamir proof in the random-oracle model through the
+salted leaves, Ben-Sasson-Chiesa-Spooner, TCC 2016-B, the ZK clause of the BCS transform;
+the same ingredients as Ligero CCS 2017 Sec. 4-5 "random codewords u', u''" and Longfellow's
+Ligero, Frigo-shelat, draft-google-cfrg-libzk). Fix T, the points, the challenges and the
+opened set S, |S| <= t. The view is (y, u_0..u_m, the R' entries of every column in S).
+ - Data rows: f_i(w^c) = m_i(w^c) + w^(cC) rho_i(w^c); rho -> (w^(cC) rho(w^c))_{c in S} is a
+   Vandermonde map of rank |S| when |S| <= l at distinct nonzero points: uniform and independent
+   over rows. Over B openings the opened sets add up, hence l = B t (an exact budget), and
+   each opening uses its own mask block: jointly, the views are uniform on the space cut out
+   by every opening's checks at every opened column. A block is single-use (the prover's
+   ``opened`` count refuses a reuse; copies of one proving key share no count).
+ - u_0 = (...) + Qh_{g,0} and u_j = (...) + Qh_{g,j}: the map (Qh_{g,0}, .., Qh_{g,m}) ->
+   (u_0, .., u_m) is unitriangular, so the u's are uniform on K^((1+m) C') and independent of
+   the data columns; y_j = <u_j[:C], e_j> - gamma_j v_j and the used mask rows' entries in S
+   (Qh_{g,j}(w^c) = Enc(u_j)[c] - gamma_j sum_i E_j[i] col_c[i], then Qh_{g,0}) are functions
+   of them. Unused mask rows are uniform.
+So the view is uniform on an affine space fixed by (shape, points, values, challenges, S);
+``prover.pcs.ligero_zk.simulate_opening`` samples it without T. Salts make each unopened leaf
+hash a random-oracle output on a fresh input. tests/protocol/test_ligero_zk.py checks all this
+by exact linear algebra. The values v_j themselves are revealed (the statement).
+The caller must have absorbed the commitment before ``verify`` and must end with check_eof.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+
+from ...errors import ConfigError, ProofFormatError, VerificationError
+from ...field.params import EXTENSION_DEGREES, TWO_ADICITY, P
+from ...transcript import HASH_BYTES
+from .. import evaluations as ev
+from ..merkle import LEAF_PREFIX, verify_multi_rows
+from .commitment import (
+    MAX_N_VARS,
+    Commitment,
+    absorb_statement,
+    distinct_indices,
+    normalize_points,
+    normalize_values,
+)
+from .ligero import MAX_BLOWUP, column_leaves, multi_proof_len, statement_points
+from .params import DEFAULT_BLOWUP, TARGET_SECURITY_BITS
+
+SCHEME_TAG = b"ligero-zk-v1"
+SALT_BYTES = 32
+"""Fresh salt per leaf: 256 bits, so a leaf hash is a random-oracle output on an unseen input."""
+RATE_INV = 3
+"""N >= 3 C': the padded code keeps rate <= 1/3 (e/N >= 2/9) however small the row."""
+DEFAULT_POINTS = 2
+"""Points per opening with masks (the protocol opens each group at one merged point; two
+keeps the registry's generic two-point test and costs k F rows)."""
+DEFAULT_OPENINGS = 2
+"""Openings per commitment that stay zero-knowledge: a per-proof group is opened once; the
+model's weights once by the setup certificate and once per proof, so 2 allows one proof per
+key (a budget per group is the integration's: see the prover's ``opened`` counter)."""
+SIZE_SLACK = 1.05
+"""A layout may give up 5% of opening size for a smaller encoded matrix (``zk_layout``)."""
+MAX_POINTS = 16
+MAX_OPENINGS = 64
+MAX_QUERIES = 4096
+BLOCK, Y, GAMMA, COMBINE = "ligero-zk/block", "ligero-zk/y", "ligero-zk/gamma", "ligero-zk/combine"
+U0, U_EVALS, QUERIES = "ligero-zk/u0", "ligero-zk/u_evals", "ligero-zk/queries"
+COLUMNS, SALTS, MERKLE = "ligero-zk/columns", "ligero-zk/salts", "ligero-zk/merkle"
+
+
+@dataclass(frozen=True)
+class LigeroZkParams:
+    """Inverse rate floor, masked points per opening, zero-knowledge openings, K's degree and
+    the soundness target the per-shape query count is computed for."""
+
+    blowup: int = DEFAULT_BLOWUP
+    points: int = DEFAULT_POINTS
+    openings: int = DEFAULT_OPENINGS
+    k: int = 2
+    target_bits: int = TARGET_SECURITY_BITS
+
+    def __post_init__(self) -> None:
+        b = self.blowup
+        if not isinstance(b, int) or isinstance(b, bool) or b < 2 or b & (b - 1):
+            raise ValueError(f"blowup must be a power of two >= 2, got {b!r}")
+        for name, hi in (("points", MAX_POINTS), ("openings", MAX_OPENINGS),
+                         ("target_bits", 255)):
+            v = getattr(self, name)
+            if not isinstance(v, int) or isinstance(v, bool) or not 1 <= v <= hi:
+                raise ValueError(f"{name} must be an integer in [1, {hi}], got {v!r}")
+        if self.k not in EXTENSION_DEGREES:
+            raise ValueError(f"unsupported extension degree {self.k} ({EXTENSION_DEGREES})")
+
+    @property
+    def mask_rows(self) -> int:
+        """F mask rows: k per K-row, 1 + points K-rows per opening block."""
+        return self.openings * (1 + self.points) * self.k
+
+    def to_bytes(self) -> bytes:
+        """u8 log2(blowup) ‖ u8 points ‖ u16 openings ‖ u8 k ‖ u8 target_bits."""
+        return (bytes([self.blowup.bit_length() - 1, self.points])
+                + self.openings.to_bytes(2, "big") + bytes([self.k, self.target_bits]))
+
+
+@dataclass(frozen=True)
+class ZkLayout:
+    """The committed matrix of one table size: 2^a data rows of C = 2^b entries, l padding
+    symbols per data row, ``mask_rows`` mask rows, codewords of N = 2^log_n, t queries."""
+
+    a: int
+    b: int
+    ell: int
+    log_n: int
+    n_queries: int
+    points: int
+    k: int
+    mask_rows: int
+
+    @property
+    def data_rows(self) -> int:
+        return 1 << self.a
+
+    @property
+    def rows(self) -> int:
+        return self.data_rows + self.mask_rows
+
+    @property
+    def cols(self) -> int:
+        return 1 << self.b
+
+    @property
+    def msg_len(self) -> int:
+        """C' = C + l coefficients per row."""
+        return self.cols + self.ell
+
+    @property
+    def coeff_len(self) -> int:
+        """C' rounded up to a power of two (the NTT input; the rest are zeros)."""
+        return 1 << (self.msg_len - 1).bit_length()
+
+    @property
+    def n_cols(self) -> int:
+        return 1 << self.log_n
+
+    def mask_row(self, block: int, j: int) -> np.ndarray:
+        """The k F rows of K-row Qh_{block, j} (X^s coefficient in row s)."""
+        first = self.data_rows + (block * (1 + self.points) + j) * self.k
+        return np.arange(first, first + self.k)
+
+
+def _bits(msg_len: int, n_cols: int, n_queries: int, k: int) -> float:
+    """-log2 of bound (*ZK) for codewords of n_cols symbols of degree < msg_len."""
+    if msg_len >= n_cols:
+        return 0.0
+    e = (n_cols - msg_len) // 3  # d - 1 = N - C'; largest e with 3e < d
+    field = (e + 1) / (float(P) ** k - 1) + 1 / float(P) ** k
+    eps = field + (1.0 - e / n_cols) ** n_queries
+    return -math.log2(eps) if eps < 1.0 else 0.0
+
+
+def _min_queries(msg_len: int, n_cols: int, k: int, target: int) -> int | None:
+    """The least t with (*ZK) <= 2^-target for this code, or None if the field term is too big."""
+    e = (n_cols - msg_len) // 3
+    budget = 2.0 ** -target - (e + 1) / (float(P) ** k - 1) - 1 / float(P) ** k
+    if e < 1 or budget <= 0:
+        return None
+    t = max(1, math.ceil(math.log(budget) / math.log(1.0 - e / n_cols)))
+    while _bits(msg_len, n_cols, t, k) < target:  # float rounding
+        t += 1
+    return t
+
+
+def _code(b: int, t: int, params: LigeroZkParams) -> tuple[int, int]:
+    """(l, log_n) for rows of 2^b entries and t queries: l = B t, C' = 2^b + l, and N the
+    least power of two with N >= blowup 2^b and N >= RATE_INV C'."""
+    ell = params.openings * t
+    msg = (1 << b) + ell
+    return ell, max(b + params.blowup.bit_length() - 1, (RATE_INV * msg - 1).bit_length())
+
+
+def _meets(b: int, t: int, params: LigeroZkParams) -> bool:
+    ell, log_n = _code(b, t, params)
+    return (log_n <= TWO_ADICITY
+            and _bits((1 << b) + ell, 1 << log_n, t, params.k) >= params.target_bits)
+
+
+def _code_for(b: int, params: LigeroZkParams) -> tuple[int, int, int] | None:
+    """(t, l, log_n) for rows of 2^b entries: the fixed point t -> (l, N) = ``_code`` -> least t
+    for the target, from below (e/N < 1/3 bounds t below; t only grows, each step meets the
+    target for the code it was computed for), then lowered while t - 1 still meets it (N
+    may have doubled on the way). So t meets the target and t - 1 does not."""
+    t = math.ceil(params.target_bits / math.log2(1.5))
+    for _ in range(64):
+        ell, log_n = _code(b, t, params)
+        need = _min_queries((1 << b) + ell, 1 << log_n, params.k, params.target_bits)
+        if log_n > TWO_ADICITY or need is None or need > MAX_QUERIES:
+            return None
+        if need <= t:
+            while t > 1 and _meets(b, t - 1, params):
+                t -= 1
+            return (t, *_code(b, t, params))
+        t = need
+    return None
+
+
+@cache
+def zk_layout(n_vars: int, params: LigeroZkParams) -> ZkLayout:
+    """The layout of a table of 2^n_vars entries. Unlike plain Ligero (whose encoding is
+    blowup 2^n symbols for every split), the encoded size R' N depends on the split (a, b): of
+    the splits whose estimated one-point opening (t columns of R' elements, salt and Merkle
+    path; u_0 and u_1 of C') is within SIZE_SLACK of the smallest, the least encoding work."""
+    if not 0 <= n_vars <= MAX_N_VARS:
+        raise ValueError(f"n_vars {n_vars} outside [0, {MAX_N_VARS}]")
+    found: list[tuple[float, int, ZkLayout]] = []
+    for a in range(n_vars + 1):
+        code = _code_for(n_vars - a, params)
+        if code is None:
+            continue
+        t, ell, log_n = code
+        lay = ZkLayout(a, n_vars - a, ell, log_n, t, params.points, params.k, params.mask_rows)
+        opened = min(t, lay.n_cols)
+        path = 4 * max(0.0, log_n - math.log2(opened))  # 32-byte nodes = 4 F elements
+        size = opened * (lay.rows + SALT_BYTES // 8 + path) + 2 * params.k * lay.msg_len
+        found.append((size, lay.rows * lay.n_cols, lay))
+    if not found:
+        raise ValueError(f"no layout of 2^{n_vars} entries meets {params.target_bits} bits")
+    smallest = min(size for size, _, _ in found)
+    return min((work, size, lay.a, lay) for size, work, lay in found
+               if size <= SIZE_SLACK * smallest)[3]
+
+
+def security_bits(params: LigeroZkParams, n_vars: int | None = None) -> float:
+    """Bits of soundness of one opening by (*ZK): at table size 2^n_vars, or the worst case over
+    every supported size (ValueError if some size has no layout)."""
+    sizes = range(MAX_N_VARS + 1) if n_vars is None else [n_vars]
+    return min(_bits(lay.msg_len, lay.n_cols, lay.n_queries, params.k)
+               for lay in (zk_layout(n, params) for n in sizes))
+
+
+def statement_tag(params: LigeroZkParams) -> bytes:
+    return SCHEME_TAG + params.to_bytes()
+
+
+def combination_coefficients(lay: ZkLayout, block: int, eq_rows: np.ndarray, r: np.ndarray,
+                             r_mask: np.ndarray, gammas: np.ndarray) -> np.ndarray:
+    """The (1 + m, R', k) coefficients of u_0, u_1..u_m over the F rows (step 4): data rows r
+    and gamma_j E_j; K-row Qh_{g,j} with weight w enters as w X^s on its row s."""
+    m, k = len(eq_rows), lay.k
+    kv = ev.vec(k)
+    basis = np.eye(k, dtype=np.uint64)  # row s = X^s
+    out = np.zeros((1 + m, lay.rows, k), dtype=np.uint64)
+    out[0, : lay.data_rows] = r
+    out[0, lay.mask_row(block, 0)] = basis
+    for j in range(1, m + 1):
+        rows = lay.mask_row(block, j)
+        out[0, rows] = kv.mul(np.repeat(r_mask[j - 1 : j], k, axis=0), basis)
+        out[j, : lay.data_rows] = kv.scale(eq_rows[j - 1], tuple(int(c) for c in gammas[j - 1]))
+        out[j, rows] = basis
+    return out
+
+
+def encode_at(us: np.ndarray, lay: ZkLayout, idx: np.ndarray) -> np.ndarray:
+    """Enc(u)[idx] of K vectors us (s, C', k) -> (s, q, k), by the numpy NTT."""
+    s, msg, k = us.shape
+    coeffs = np.zeros((s * k, lay.coeff_len), dtype=np.uint64)
+    coeffs[:, :msg] = us.transpose(0, 2, 1).reshape(s * k, msg)
+    enc = ev.rs_encode(coeffs, lay.n_cols // lay.coeff_len)[:, idx]
+    return enc.reshape(s, k, -1).transpose(0, 2, 1)
+
+
+def salted_leaves(salts: np.ndarray, columns: np.ndarray) -> np.ndarray:
+    """Leaf bytes salt_c ‖ column c (big-endian) of (q, 32) salts and (q, R') columns."""
+    return np.concatenate([salts, column_leaves(columns)], axis=1)
+
+
+def check_point_count(m: int, params: LigeroZkParams) -> int:
+    if m > params.points:
+        raise VerificationError(f"ligero-zk: {m} points, the commitment masks at most "
+                                f"{params.points} per opening")
+    return m
+
+
+class LigeroZkVerifier:
+    """Checks openings of a ``Commitment`` made by the ligero-zk prover with the same params."""
+
+    def __init__(self, params: LigeroZkParams | None = None) -> None:
+        self.params = params or LigeroZkParams()
+        self.k = self.params.k
+
+    def verify(self, commitment: Commitment, points: Sequence[Sequence[Any]],
+               values: Sequence[Any], transcript: Any) -> None:
+        """Check T~(z_j) = values[j] for all j; raises VerificationError (ProofFormatError on
+        malformed bytes). Soundness: ``commitment`` must already be absorbed by the caller."""
+        prm, k = self.params, self.k
+        n = commitment.n_vars
+        lay = zk_layout(n, prm)
+        pts = normalize_points(points, n, k)
+        m = check_point_count(len(pts), prm)
+        vals = normalize_values(values, m, k)
+        absorb_statement(transcript, statement_tag(prm), n, k, pts, vals)
+        block = int.from_bytes(transcript.recv_bytes(BLOCK, 2), "big")
+        if block >= prm.openings:
+            raise ProofFormatError(f"ligero-zk: mask block {block} >= {prm.openings}")
+        ys = transcript.recv_k_array(Y, m, k)
+        gammas = np.array(transcript.challenges_k(GAMMA, m, k), dtype=np.uint64)
+        rr = np.array(transcript.challenges_k(COMBINE, lay.data_rows + m, k), dtype=np.uint64)
+        u0 = transcript.recv_k_array(U0, lay.msg_len, k)
+        us = transcript.recv_k_array(U_EVALS, m * lay.msg_len, k).reshape(m, -1, k)
+        eq_rows, eq_cols = statement_points(pts, lay.b, k)
+        kv = ev.vec(k)
+        for j in range(m):
+            want = kv.add(kv.mul(gammas[j], np.array(vals[j], dtype=np.uint64)), ys[j])
+            if kv.inner(us[j, : lay.cols], eq_cols[j]) != tuple(int(c) for c in want):
+                raise VerificationError(f"ligero-zk: value {j} does not match the combined row")
+        idx = distinct_indices(transcript, QUERIES, lay.n_queries, lay.n_cols)
+        cols = transcript.recv_f_array(COLUMNS, idx.size * lay.rows).reshape(idx.size, lay.rows)
+        salts = np.frombuffer(transcript.recv_bytes(SALTS, idx.size * SALT_BYTES),
+                              dtype=np.uint8).reshape(idx.size, SALT_BYTES)
+        n_nodes = multi_proof_len(lay.log_n, idx)
+        nodes = np.frombuffer(transcript.recv_bytes(MERKLE, HASH_BYTES * n_nodes),
+                              dtype=np.uint8).reshape(n_nodes, HASH_BYTES)
+        leaf_hashes = ev.hash_rows(salted_leaves(salts, cols), LEAF_PREFIX[0])
+        verify_multi_rows(commitment.root, lay.log_n, idx, leaf_hashes, nodes)
+        coeffs = combination_coefficients(lay, block, eq_rows, rr[: lay.data_rows],
+                                          rr[lay.data_rows :], gammas)
+        expected = encode_at(np.concatenate([u0[None], us]), lay, idx)
+        got = ev.combine_rows(coeffs, np.ascontiguousarray(cols.T))
+        bad = np.argwhere(np.any(expected != got, axis=2))
+        if bad.size:
+            which, col = int(bad[0, 0]), int(idx[bad[0, 1]])
+            what = "the proximity row u_0" if which == 0 else f"evaluation row {which - 1}"
+            raise VerificationError(f"ligero-zk: column {col} is inconsistent with {what}")
+
+
+# ---- the registry entry (verifier/pcs/registry.py) -------------------------------------------
+
+
+def ligero_zk_params(config: dict) -> LigeroZkParams:
+    """The parameters of a ligero-zk configuration (fields "blowup", "points", "openings")."""
+    return LigeroZkParams(blowup=config["blowup"], points=config["points"],
+                          openings=config["openings"], k=config["k"])
+
+
+class LigeroZkScheme:
+    """ligero-zk in the registry: fields "blowup", "points", "openings"; the query count of
+    each size is derived for TARGET_SECURITY_BITS and recomputed here for every size."""
+
+    name = "ligero-zk"
+    defaults = MappingProxyType({"blowup": DEFAULT_BLOWUP, "points": DEFAULT_POINTS,
+                                 "openings": DEFAULT_OPENINGS})
+    ignored: frozenset[str] = frozenset()
+
+    def check(self, config: dict) -> None:
+        try:
+            params = ligero_zk_params(config)
+            if params.blowup > MAX_BLOWUP:
+                raise ValueError(f"blowup {params.blowup} exceeds the supported {MAX_BLOWUP}")
+            bits = security_bits(params)
+        except ValueError as e:
+            raise ConfigError(f"{e}") from None
+        if bits < TARGET_SECURITY_BITS:
+            raise ConfigError(f"commitment parameters give {bits:.1f} bits of security, below "
+                              f"the required {TARGET_SECURITY_BITS}")
+
+    def commitment_extra(self, config: dict) -> int:
+        return 0
+
+    def verifier(self, config: dict) -> LigeroZkVerifier:
+        return LigeroZkVerifier(ligero_zk_params(config))
+
+
+SCHEME = LigeroZkScheme()
