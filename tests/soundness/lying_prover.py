@@ -20,6 +20,7 @@ from tensorproof.field.encoding import F_BYTES, k_bytes
 from tensorproof.field.params import P
 from tensorproof.field.vec import to_signed
 from tensorproof.prover import prove as prove_mod
+from tensorproof.prover.layers import step_module
 from tensorproof.prover.lookups import witness_columns
 from tensorproof.prover.model import setup
 from tensorproof.transcript import ProverTranscript
@@ -120,3 +121,14 @@ def bump(lie: Lie, message: Message, element: int = 0):
 def rejects(vk, proof, match: str | None = None) -> None:
     with pytest.raises((VerificationError, ProofFormatError), match=match):
         verify(vk, proof)
+
+
+def refit_from(plan, ints: dict, j: int) -> None:
+    """After step j's output was changed in ints (in place): its advice refitted to the lie and
+    every later step recomputed from it, so that only the lied-about relation can catch it."""
+    for later in plan.steps[j:]:
+        m = step_module(later.op)
+        if later is not plan.steps[j]:
+            ints[later.output] = m.forward(later, plan, ints)
+        if hasattr(m, "advice_values"):
+            ints.update(m.advice_values(later, plan, ints))

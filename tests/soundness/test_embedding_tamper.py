@@ -16,9 +16,8 @@ import numpy as np
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 
-from soundness.lying_prover import LOOKUP_MISS, bump, rejects
+from soundness.lying_prover import LOOKUP_MISS, bump, refit_from, rejects
 from tensorproof import api
-from tensorproof.prover.layers import step_module
 from tensorproof.quant.executor import execute
 from tensorproof.verifier.verify import verify
 
@@ -62,12 +61,7 @@ def _lie(name: str, op: str, change):
         j = _step(plan, name, op)
         step = plan.steps[j]
         change(ints[step.output], plan, step)
-        for later in plan.steps[j:]:
-            m = step_module(later.op)
-            if later is not step:
-                ints[later.output] = m.forward(later, plan, ints)
-            if hasattr(m, "advice_values"):
-                ints.update(m.advice_values(later, plan, ints))
+        refit_from(plan, ints, j)
     return ints_fn
 
 

@@ -15,10 +15,9 @@ import numpy as np
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 
-from soundness.lying_prover import LOOKUP_MISS, bump, rejects
+from soundness.lying_prover import LOOKUP_MISS, bump, refit_from, rejects
 from tensorproof import api
 from tensorproof.errors import ProofFormatError, VerificationError
-from tensorproof.prover.layers import step_module
 from tensorproof.quant.executor import execute
 from tensorproof.verifier.verify import verify
 
@@ -65,18 +64,9 @@ def _steps(plan, name: str, op: str) -> list[int]:
 
 
 def _lie_at(plan, ints, j: int, change) -> None:
-    """Step j's output changed by ``change`` (in place), its advice refitted to the lie, and
-    every later step recomputed from it."""
-    step = plan.steps[j]
-    change(ints[step.output])
-    mod = step_module(step.op)
-    if hasattr(mod, "advice_values"):
-        ints.update(mod.advice_values(step, plan, ints))
-    for later in plan.steps[j + 1:]:
-        m = step_module(later.op)
-        ints[later.output] = m.forward(later, plan, ints)
-        if hasattr(m, "advice_values"):
-            ints.update(m.advice_values(later, plan, ints))
+    """Step j's output changed by ``change`` (in place), then refitted downstream."""
+    change(ints[plan.steps[j].output])
+    refit_from(plan, ints, j)
 
 
 def _lie(name: str, op: str, change, which: int = -1):

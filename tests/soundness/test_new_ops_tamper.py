@@ -15,9 +15,8 @@ import pytest
 from onnx import TensorProto, helper
 
 from rnn_models import recurrent_model
-from soundness.lying_prover import rejects
+from soundness.lying_prover import refit_from, rejects
 from tensorproof import api
-from tensorproof.prover.layers import step_module
 from tensorproof.quant.executor import execute
 from tensorproof.verifier.verify import verify
 from tree_models import legacy_ensemble
@@ -105,14 +104,7 @@ def _lie_at(j: int):
         flat = y.reshape(-1)
         tp = plan.tensors[step.output]  # stay in the step's declared range: an in-range lie
         flat[0] = flat[0] + 1 if flat[0] + 1 <= tp.hi or tp.lo == tp.hi else flat[0] - 1
-        mod = step_module(step.op)
-        if hasattr(mod, "advice_values"):
-            ints.update(mod.advice_values(step, plan, ints))
-        for later in plan.steps[j + 1:]:
-            m = step_module(later.op)
-            ints[later.output] = m.forward(later, plan, ints)
-            if hasattr(m, "advice_values"):
-                ints.update(m.advice_values(later, plan, ints))
+        refit_from(plan, ints, j)
     return ints_fn
 
 
