@@ -278,7 +278,12 @@ def _is_proving_key(x: object) -> bool:
 
 
 def _check_inputs(vk: VerifyingKey, proof: Proof, inputs: Inputs) -> None:
-    expected = quantize_inputs(vk, inputs).ints
+    q = quantize_inputs(vk, inputs)
+    for name in sorted(q.integer):
+        if q.clamped.get(name):
+            raise InputMismatchError(f"the given integer input {name!r} holds values outside "
+                                     "the model's range: no proof of this model is of them")
+    expected = q.ints
     for name, want in expected.items():
         got = proof.inputs[name]
         if got.shape != want.shape:

@@ -138,6 +138,9 @@ class QuantizedInputs:
     """Values of each input outside its calibrated range, clamped to it."""
     ranges: dict[str, tuple[float, float]]
     """Each input's calibrated real range [lo × scale, hi × scale]."""
+    integer: frozenset[str] = frozenset()
+    """Inputs of an integer or boolean ONNX type (token ids, indices, flags): a value outside
+    their compiled range is refused, never clamped (another id is not a rounding error)."""
 
     @property
     def batch(self) -> int:
@@ -159,7 +162,16 @@ class QuantizedInputs:
                 for m in self._outside()]
 
     def check(self, strict: bool) -> None:
-        """InputRangeError if ``strict`` and any value was clamped."""
+        """InputRangeError if any value of an integer input was clamped, or if ``strict`` and
+        any value was."""
+        ints = [n for n in self.integer if self.clamped.get(n)]
+        if ints:
+            n = ints[0]
+            lo, hi = self.ranges[n]
+            raise InputRangeError(
+                f"integer input {n!r}: {self.clamped[n]} of {self.ints[n].size} values lie "
+                f"outside the compiled range [{lo:.0f}, {hi:.0f}]; integer inputs are never "
+                "clamped: recompile with calibration samples that cover such values")
         if strict and self._outside():
             raise InputRangeError("; ".join(self._outside()) + " (strict: refused, not clamped)")
 
@@ -184,7 +196,8 @@ def quantize_inputs(model: AnyModel, inputs: Inputs) -> QuantizedInputs:
     for q in quants:
         ints[q.name], clamped[q.name] = q.quantize_counting(xs[q.name])
         ranges[q.name] = (q.lo * q.scale, q.hi * q.scale)
-    return QuantizedInputs(ints, clamped, ranges)
+    return QuantizedInputs(ints, clamped, ranges,
+                           frozenset(q.name for q in quants if q.integer))
 
 
 def input_hash(ints: Mapping[str, npt.ArrayLike]) -> str:

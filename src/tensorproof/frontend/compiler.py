@@ -64,8 +64,9 @@ def compile_float_graph(fg: FloatGraph, feeds: dict[str, np.ndarray], cfg: Quant
     graph = q.b.build([v.name for v in outs],
                       meta={"bits": cfg.bits, "weight_bits": cfg.weight_bits})
     validate_graph(graph)
-    inputs = tuple(InputQuant(v.name, v.shape, float(v.scale), _bits(v.lo, v.hi), v.lo, v.hi)
-                   for v in ins.values())
+    integer = {n for n in fg.inputs if np.dtype(fg.dtypes.get(n, np.float64)).kind in "biu"}
+    inputs = tuple(InputQuant(v.name, v.shape, float(v.scale), _bits(v.lo, v.hi), v.lo, v.hi,
+                              n in integer) for n, v in ins.items())
     outputs = tuple(OutputQuant(v.name, o, v.shape, float(v.scale))
                     for o, v in zip(fg.onnx_outputs, outs))
     ops: dict[str, int] = {}

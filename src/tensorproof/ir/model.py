@@ -25,6 +25,9 @@ class InputQuant:
     bits: int
     lo: int
     hi: int
+    integer: bool = False
+    """An input of an integer or boolean ONNX type (token ids, indices, flags): never clamped
+    when proving (api/inputs.py), since another id is not a rounding error."""
 
     def quantize(self, x: np.ndarray) -> np.ndarray:
         """Real (B, *shape) array → int64, rounding half up and clamping to [lo, hi]."""

@@ -89,7 +89,8 @@ def _pack(model: CompiledModel) -> tuple[bytes, bytes]:
                        "attrs": n.attrs, "consts": {k: put(v) for k, v in n.consts.items()}}
                       for n in g.nodes],
         },
-        "inputs": [[q.name, list(q.shape), q.scale, q.bits, q.lo, q.hi] for q in model.inputs],
+        "inputs": [[q.name, list(q.shape), q.scale, q.bits, q.lo, q.hi] + [True] * q.integer
+                   for q in model.inputs],
         "outputs": [[o.name, o.onnx_name, list(o.shape), o.scale] for o in model.outputs],
         "info": _finite(model.info),
         "arrays": table,
@@ -267,10 +268,7 @@ def _unpack(header: dict, data: bytes) -> CompiledModel:
     graph = IntGraph(_strs(g["inputs"], "graph inputs"), _strs(g["outputs"], "graph outputs"),
                      tensors, [_node(n, arrays) for n in _list(g["nodes"], "nodes")],
                      dict(_dict(g["meta"], "meta")))
-    ins = tuple(InputQuant(_str(a, "input name"), _shape(b, "input shape"), _num(c, "scale"),
-                           _int(d, "bits"), _int(e, "lo"), _int(f, "hi"))
-                for a, b, c, d, e, f in (_list(q, "input", 6)
-                                         for q in _list(header["inputs"], "inputs")))
+    ins = tuple(_input_quant(_list(q, "input")) for q in _list(header["inputs"], "inputs"))
     outs = tuple(OutputQuant(_str(a, "output name"), _str(b, "ONNX output name"),
                              _shape(c, "output shape"), _num(d, "scale"))
                  for a, b, c, d in (_list(q, "output", 4)
@@ -316,3 +314,12 @@ def load_model(path: str | os.PathLike) -> CompiledModel:
     except OSError as e:
         raise ModelFileError(f"cannot read model file {str(path)!r}: {e.strerror}") from None
     return parse_model(blob)
+
+
+def _input_quant(q: list) -> InputQuant:
+    """[name, shape, scale, bits, lo, hi] and, for an integer-typed input, true."""
+    if len(q) not in (6, 7) or (len(q) == 7 and q[6] is not True):
+        raise _bad("an input must be [name, shape, scale, bits, lo, hi] (+ true if integer)")
+    a, b, c, d, e, f = q[:6]
+    return InputQuant(_str(a, "input name"), _shape(b, "input shape"), _num(c, "scale"),
+                      _int(d, "bits"), _int(e, "lo"), _int(f, "hi"), len(q) == 7)

@@ -196,7 +196,10 @@ def _strip(node: Node) -> Node:
 
 
 def _quant_json(q) -> dict:
-    return {k: list(v) if isinstance(v, tuple) else v for k, v in vars(q).items()}
+    """The fields of an input or output quantization; ``integer`` only when true (so keys of
+    float inputs, and their model ids, are those of the format before the field)."""
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in vars(q).items()
+            if not (k == "integer" and v is False)}
 
 
 def _graph_json(graph: IntGraph) -> dict:
@@ -261,10 +264,12 @@ def _shape(v, what: str) -> tuple[int, ...]:
 
 def _input_quant(q) -> InputQuant:
     q = _dict(q, "input quantization")
-    _need(set(q) == {"name", "shape", "scale", "bits", "lo", "hi"}, "input quantization fields")
+    fields = {"name", "shape", "scale", "bits", "lo", "hi"}
+    _need(set(q) in (fields, fields | {"integer"}), "input quantization fields")
+    _need(q.get("integer", True) is True, "input integer flag must be true when present")
     return InputQuant(_str(q["name"], "input name"), _shape(q["shape"], "input shape"),
                       _num(q["scale"], "input scale"), _int(q["bits"], "input bits"),
-                      _int(q["lo"], "input lo"), _int(q["hi"], "input hi"))
+                      _int(q["lo"], "input lo"), _int(q["hi"], "input hi"), "integer" in q)
 
 
 def _output_quant(q) -> OutputQuant:
