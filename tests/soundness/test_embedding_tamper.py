@@ -21,7 +21,7 @@ from tensorproof import api
 from tensorproof.quant.executor import execute
 from tensorproof.verifier.verify import verify
 
-V, D, T = 12, 20, 5
+V, D, T = 64, 64, 5  # V·D = COMMITTED_GATHER_MIN: the committed construction
 
 
 def _onnx() -> bytes:
@@ -38,7 +38,7 @@ def _onnx() -> bytes:
                              ir_version=8).SerializeToString()
 
 
-TOKENS = np.array([[3, 0, 11, 7, 3], [5, 5, 1, 10, 2]])
+TOKENS = np.array([[3, 0, 63, 7, 3], [5, 5, 1, 40, 2]])
 
 
 @pytest.fixture(scope="module")

@@ -136,8 +136,8 @@ def test_gathered_row_of_another_index_rejected(lying, model):
     def other(y):
         y[0, 0] = TABLE[1]
     cm, ints = model
-    lie = lying(cm.graph, ints, _lie("gather_tab", "linear", other))  # onehot(i) @ TABLE
-    rejects(lie.vk, lie.proof)
+    lie = lying(cm.graph, ints, _lie("gather_tab", "lookup", other))  # the pair table
+    rejects(lie.vk, lie.proof, match=LOOKUP_MISS)
 
 
 def test_wide_comparison_sign_flipped_rejected(lying, model):

@@ -48,6 +48,10 @@ sign by a requant first (see module docstring)."""
 MAX_GATHER_ROWS = 1 << 22
 """Largest pair table {(i·c + j, table[i, j])} of a data-dependent Gather from a constant table
 (index range × gathered columns): the table is public, in the verifying key."""
+COMMITTED_GATHER_MIN = 1 << 12
+"""A gathered model constant of at least this many entries (token embeddings) is committed
+(onehot(idx) @ T); a smaller one (tree ensembles' node tables, gathered at every level) stays a
+public pair table in the key, about 3x smaller proofs for such models and as sound."""
 MAX_ONE_HOT_ROWS = 1 << 17
 """Widest index range (values of idx − k, about twice the row count) of a real table gathered
 as onehot(idx) @ T (token embeddings: vocabularies up to ~64 k ids)."""
@@ -347,9 +351,11 @@ class Logic(Elementwise):
         return QVal(y.spec, scale, None, True, ref)
 
     def gather_real_table(self, idx: QVal, table: np.ndarray, layer: str, ref: str) -> QVal:
-        """A real constant table (a model parameter: token or positional embeddings) gathered
-        by integer indices, at :meth:`const_scale` (exact when its values are integers at some
-        scale 2^-k, else quantized): y = onehot(idx) @ T, one ``linear`` step whose weight T is
+        """A constant table (a model parameter: token or positional embeddings) gathered by
+        integer indices, exact at scale 1 for integers, else at :meth:`const_scale` (exact when
+        its values are integers at some scale 2^-k, else quantized). Below
+        COMMITTED_GATHER_MIN entries it is the public pair table of :meth:`gather_table`; else
+        y = onehot(idx) @ T, one ``linear`` step whose weight T is
         committed with the model's other weights (behind the model id, covered by the weight
         range certificate, opened like any weight: the verifier's work does not grow with the
         table), the one-hot proven by indicator lookups, then a clamp to T's own range (exact:
@@ -358,6 +364,8 @@ class Logic(Elementwise):
         top = float(np.abs(table).max(initial=0.0))
         exact = top <= EXACT_INT_TABLE and bool(np.all(table == np.round(table)))
         s = 1.0 if exact else self.const_scale(table, layer)  # integers (class labels) stay exact
+        if table.size < COMMITTED_GATHER_MIN:  # small (tree tables): the public pair table
+            return self.gather_table(idx, _round(table / s), s, layer, ref)
         n = table.shape[0]
         cols = _round(table / s).reshape(n, -1)
         lo, hi = self.b.exact[idx.name]
