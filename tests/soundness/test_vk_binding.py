@@ -191,6 +191,8 @@ def _set(path, value):
     ("negative output scale", _set(("outputs", 0, "scale"), -1.0), "scale"),
     ("zero input scale", _set(("inputs", 0, "scale"), 0.0), "scale"),
     ("input bits too narrow", _set(("inputs", 0, "bits"), 2), "bits"),
+    ("input range narrower than the graph's", lambda d: d["inputs"][0].update(
+        hi=d["inputs"][0]["hi"] - 1), "the range a consumer quantizes to"),
     ("an output listed twice", lambda d: d["graph"]["outputs"].append(d["graph"]["outputs"][0]),
      "twice"),
 ], ids=lambda v: v if isinstance(v, str) else "")

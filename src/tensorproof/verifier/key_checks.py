@@ -48,10 +48,11 @@ def _check(vk) -> None:
     for q in vk.inputs:
         spec = g.tensors[q.name]
         half = 1 << (q.bits - 1) if 1 <= q.bits <= MAX_INPUT_BITS else 0
-        if (tuple(q.shape) != spec.shape or q.lo < spec.lo or q.hi > spec.hi or q.lo > q.hi
+        if (tuple(q.shape) != spec.shape or (q.lo, q.hi) != (spec.lo, spec.hi) or q.lo > q.hi
                 or not half or q.lo < -half or q.hi >= half):
             raise ProofFormatError(f"verifying key: input {q.name!r} quantization does not fit "
-                                   "the graph's input (shape, range or bits)")
+                                   "the graph's input (shape, range or bits): the range a "
+                                   "consumer quantizes to must be the one the proof enforces")
     for q in (*vk.inputs, *vk.outputs):
         if not (0 < q.scale < float("inf")):
             raise ProofFormatError(f"verifying key: tensor {q.name!r} has scale {q.scale}, "
