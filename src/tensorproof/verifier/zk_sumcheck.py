@@ -33,7 +33,10 @@ D = prod_l (1 + X^(2^l)) != 0, so D M~(w, y, i) = sum_c X^c T_i^(c)~(y) = T_i~(y
 slots i are the high bits (as packing.py). The sum g(r) = sum_i g_i(r_i) is NOT one evaluation
 of a small table (r -> (r_i^j) spans dimension n, an evaluation of a 2^m table reaches only
 points of a variety of dimension m), hence n claims; the per-variable constants c_i0 pay for
-them (zero knowledge, below).
+them (zero knowledge, below). The mask has no spare degree of freedom: its claims must be
+opened at exactly these n points, never merged into one point or otherwise revealed further
+(one more revealed value separates two witnesses: review probe), unless the mask first gains
+as many extra coefficients as values revealed.
 
 Soundness (C false): for the committed g and the sent G, C + rho G = sum h holds for at most one
 rho (1/|K|); the sumcheck on h then errs with probability <= sum_i max(d_i, 2^b - 1)/|K| (Thaler,

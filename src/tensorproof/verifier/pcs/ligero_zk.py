@@ -106,7 +106,11 @@ keeps the registry's generic two-point test and costs k F rows)."""
 DEFAULT_OPENINGS = 2
 """Openings per commitment that stay zero-knowledge: a per-proof group is opened once; the
 model's weights once by the setup certificate and once per proof, so 2 allows one proof per
-key (a budget per group is the integration's: see the prover's ``opened`` counter)."""
+key (a budget per group is the integration's: see the prover's ``opened`` counter). The
+counter lives in memory: two processes loading one proving key both start at block 0, and two
+openings of one block at different points reveal unmasked row combinations (review probe).
+Before this scheme serves model proofs the counter must be persisted (atomically, under a lock,
+before proof bytes leave) or each proof must re-commit."""
 SIZE_SLACK = 1.05
 """A layout may give up 5% of opening size for a smaller encoded matrix (``zk_layout``)."""
 MAX_POINTS = 16
