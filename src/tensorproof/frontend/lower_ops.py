@@ -143,14 +143,25 @@ def transpose(L: Lowering, node: FNode, x, perm=None) -> QVal:
 
 
 def concat(L: Lowering, node: FNode, *xs, axis=0) -> QVal:
-    if not all(_is_q(x) for x in xs):
+    out = node.outputs[0]
+    qs = [(x, i) for x, i in zip(xs, node.inputs) if _is_q(x)]
+    if len(qs) < len(xs) and not (qs and L.is_int(out)):
         raise UnsupportedOpError(f"node {node.name!r}: Concat of a constant with activations "
-                                 "is not supported")
-    a = L.axis(node, axis, node.inputs[0])
-    if a is None:
-        xs = tuple(L.full(node, x, i) for x, i in zip(xs, node.inputs))
-        a = 0
-    return L.fit(node, L.q.concat(list(xs), a, node.name, node.outputs[0]), node.outputs[0])
+                                 "is supported for integer tensors only")
+    like, first = qs[0]
+    a = L.axis(node, axis, first)
+    full = a is None  # along the batch axis of size 1: at the ONNX shapes
+
+    def part(x, i) -> QVal:
+        if _is_q(x):
+            return L.full(node, x, i) if full else x
+        c = np.asarray(x)  # an integer constant: c + 0·x, exact (quant/intarith.py)
+        if not full and L.stripped(first) and c.ndim == len(L.fg.shapes[first]):
+            c = c[0]
+        return L.q.int_const(like, c, node.name, out)
+
+    parts = [part(x, i) for x, i in zip(xs, node.inputs)]
+    return L.fit(node, L.q.concat(parts, 0 if full else a, node.name, out), out)
 
 
 def _slice_to(L: Lowering, node: FNode, x: QVal, out: str, per_axis: dict) -> QVal:

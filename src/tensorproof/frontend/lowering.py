@@ -26,11 +26,12 @@ UNROLLED = ("GRU", "LSTM", "RNN")
 
 
 def _table() -> dict:
+    from .lower_index import INDEX_LOWERINGS
     from .lower_logic import LOGIC_LOWERINGS
     from .lower_nn import NN_LOWERINGS
     from .lower_ops import OP_LOWERINGS
 
-    return {**OP_LOWERINGS, **NN_LOWERINGS, **LOGIC_LOWERINGS}
+    return {**OP_LOWERINGS, **NN_LOWERINGS, **LOGIC_LOWERINGS, **INDEX_LOWERINGS}
 
 
 def supported_ops() -> list[str]:
@@ -167,12 +168,13 @@ def lower_graph(fg: FloatGraph, q: Quantizer, values: dict | None = None
     (QVal or Deferred) by float tensor name (the per-layer error report, layer_errors.py)."""
     L = Lowering(fg, q)
     L.vals = L.vals if values is None else values
+    from .lower_index import index_bounds
     from .lower_logic import index_span
 
     for name in fg.inputs:
         dt = np.dtype(fg.dtypes.get(name, np.float64))
         L.vals[name] = (q.int_input(name, fg.input_shapes[name], name, dt.kind, 8 * dt.itemsize,
-                                    index_span(fg, name))
+                                    index_span(fg, name), index_bounds(fg, name))
                         if L.is_int(name) else q.input(name, fg.input_shapes[name], name))
     ins = dict(L.vals)
     for node in fg.nodes:

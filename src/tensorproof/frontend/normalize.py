@@ -22,6 +22,7 @@ import onnx
 from ..errors import CompileError, TensorProofError, UnsupportedOpError
 from .expand_ml import expand_ml, has_ml
 from .expand_rnn import expand_recurrent
+from .float_index import INDEX_OPS
 from .float_nn import NN
 from .float_ops import ELEMENTWISE, np_dtype
 from .float_rnn import RECURRENT
@@ -32,7 +33,7 @@ from .onnx_io import attributes, constant_value, input_info, opset_version, to_a
 def _batch_shape(x: np.ndarray, shape) -> tuple[int, ...]:
     """A baked batch-1 shape, with the batch size of ``x`` when the shape leads with 1."""
     shape = tuple(shape)
-    return (x.shape[0],) + shape[1:] if shape and shape[0] == 1 else shape
+    return (x.shape[0],) + shape[1:] if shape and shape[0] == 1 and x.ndim else shape
 
 
 def _reshape(x: np.ndarray, shape) -> np.ndarray:
@@ -43,7 +44,7 @@ def _reshape(x: np.ndarray, shape) -> np.ndarray:
 
 
 FLOAT_OPS: dict = {
-    **ELEMENTWISE, **NN, **RECURRENT,
+    **ELEMENTWISE, **NN, **RECURRENT, **INDEX_OPS,
     "tp.Reshape": _reshape,
     "tp.Expand": lambda x, shape: np.broadcast_to(x, _batch_shape(x, shape)).copy(),
     POINTWISE: pointwise,
@@ -169,7 +170,10 @@ def _trace(model: onnx.ModelProto):
     info = {vi.name: input_info(vi) for vi in g.input if vi.name not in consts}
     inputs = {k: shape for k, (shape, _) in info.items()}
     if not inputs:
-        raise CompileError("the model has no inputs")
+        outs = ", ".join(repr(o.name) for o in g.output)[:80]
+        raise CompileError(f"the model has no inputs: its outputs ({outs}) are constants; a "
+                           "proof is of outputs computed from inputs (they set its batch), so "
+                           "there is nothing to prove")
     values = {k: np.full(s, 0.5).astype(info[k][1]) for k, s in inputs.items()}
     _check_single_assignment(g, set(consts) | set(inputs))
     used = {i for n in g.node for i in n.input} | {o.name for o in g.output}

@@ -40,7 +40,10 @@ from ..errors import CompileError, UnsupportedOpError
 from ..ir.graph import TensorSpec
 from .calibrate import act_range, qmax
 from .elementwise import Elementwise
+from .intarith import IntArith
 from .qvalue import QVal
+from .scatter import Scatter
+from .selection import Selection
 
 INDICATOR_ROWS = 1 << 10
 """Widest range (values) of v − t that an indicator looks up in one table; wider ranges take the
@@ -119,17 +122,21 @@ def thresholds(op: str, c, scale, lo: int, hi: int) -> np.ndarray:
     return np.where(np.isnan(c), nan_t, out).astype(np.int64)
 
 
-class Logic(Elementwise):
-    """Quantizer methods for integers, booleans, comparisons and indexing (module docstring)."""
+class Logic(IntArith, Selection, Scatter, Elementwise):
+    """Quantizer methods for integers, booleans, comparisons and indexing (module docstring;
+    integer division and shifts: quant/intarith.py; TopK and GatherND: quant/selection.py;
+    scatters: quant/scatter.py)."""
 
     # -- integers --------------------------------------------------------------------------
     def int_input(self, name: str, shape: tuple[int, ...], ref: str, kind: str, bits: int,
-                  covers: tuple[int, int] | None = None) -> QVal:
+                  covers: tuple[int, int] | None = None,
+                  within: tuple[int, int] | None = None) -> QVal:
         """A graph input of an integer (``kind`` "i"/"u", ``bits`` wide) or boolean ("b") dtype:
         exact integers at scale 1. Range: [0, 1] for booleans; else the signed (unsigned)
         ``cfg.bits``-bit range widened to the calibration samples and to ``covers`` (the rows
         of the tables it indexes: every token id of a vocabulary, whatever calibration saw),
-        within the dtype's range."""
+        within the dtype's range and ``within`` (the indices ONNX allows, for an input read
+        only as indices: CompileError if calibration saw others)."""
         st = self.stats.get(ref)
         seen = (int(np.floor(st.lo)), int(np.ceil(st.hi))) if st is not None else (0, 0)
         if covers is not None and kind != "b":
@@ -143,6 +150,12 @@ class Logic(Elementwise):
             d_lo, d_hi = ((-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if kind == "i"
                           else (0, (1 << bits) - 1))
             lo, hi = max(min(lo, seen[0]), d_lo), min(max(hi, seen[1]), d_hi)
+            if within is not None:
+                if st is not None and (seen[0] < within[0] or seen[1] > within[1]):
+                    raise CompileError(f"index input {name!r}: calibration values in "
+                                       f"[{seen[0]}, {seen[1]}] outside the valid indices "
+                                       f"[{within[0]}, {within[1]}]")
+                lo, hi = max(lo, within[0]), min(hi, within[1])
             if max(-lo, hi) >= 1 << 31:
                 raise CompileError(f"integer input {name!r}: calibration values up to "
                                    f"{max(-lo, hi)} need more than 32 bits")
