@@ -40,6 +40,8 @@ FAMILIES = {
               "linear_svc"],
     "logic": ["less", "1l_where", "hard_max", "boolean", "bitwise_ops", "boolean_identity",
               "gather_elements"],
+    "integer and indexing": ["1l_topk", "integer_div", "bitshift", "gather_nd", "scatter_nd",
+                             "scatter_elements", "hierarchical_risk"],
     "transformer": ["nanoGPT"],
 }
 N_CALIBRATION = 64
