@@ -132,3 +132,47 @@ def refit_from(plan, ints: dict, j: int) -> None:
             ints[later.output] = m.forward(later, plan, ints)
         if hasattr(m, "advice_values"):
             ints.update(m.advice_values(later, plan, ints))
+
+
+def in_range_lie(j: int):
+    """An ints_fn: step j's output moved by one in its first entry, within the tensor's declared
+    range (a flipped bit for a 0/1 tensor), then refitted downstream (``refit_from``)."""
+    def ints_fn(plan, ints):
+        step = plan.steps[j]
+        flat = ints[step.output] = ints[step.output].copy()
+        flat = flat.reshape(-1)
+        tp = plan.tensors[step.output]
+        flat[0] = flat[0] + 1 if flat[0] + 1 <= tp.hi or tp.lo == tp.hi else flat[0] - 1
+        refit_from(plan, ints, j)
+    return ints_fn
+
+
+def honest_matches_reference(lying, cm, ints) -> None:
+    """The lying harness without a lie: the proof verifies with the reference outputs."""
+    from tensorproof.quant.executor import execute
+
+    lie = lying(cm.graph, ints)
+    out = verify(lie.vk, lie.proof)
+    ref = execute(cm.graph, ints)
+    for o in cm.graph.outputs:
+        assert np.array_equal(out[o], ref[o]), o
+
+
+def lie_at_rejected(lying, cm, ints, where: str) -> None:
+    """An in-range lie at the plan's first, middle or last step is rejected."""
+    def pick(plan, ints_):
+        n = len(plan.steps)
+        in_range_lie({"first": 0, "middle": n // 2, "last": n - 1}[where])(plan, ints_)
+    lie = lying(cm.graph, ints, pick)
+    rejects(lie.vk, lie.proof)
+
+
+def forged_output_rejected(lying, cm, ints) -> None:
+    """The last entry of the last public output moved by one, nothing else: rejected."""
+    name = cm.graph.outputs[-1]
+
+    def ints_fn(plan, ints_):
+        y = ints_[name] = ints_[name].copy()
+        y.reshape(-1)[-1] += 1
+    lie = lying(cm.graph, ints, ints_fn)
+    rejects(lie.vk, lie.proof)

@@ -18,13 +18,16 @@ import onnx
 import pytest
 from onnx import TensorProto, helper
 
-from soundness.lying_prover import rejects
+from soundness.lying_prover import (
+    forged_output_rejected,
+    honest_matches_reference,
+    in_range_lie,
+    lie_at_rejected,
+    rejects,
+)
 from tensorproof import api
 from tensorproof.errors import ProverError
-from tensorproof.prover.layers import step_module
-from tensorproof.quant.executor import execute
 from tensorproof.verifier.lowering import build_plan
-from tensorproof.verifier.verify import verify
 
 F, I64, I32, U8 = TensorProto.FLOAT, TensorProto.INT64, TensorProto.INT32, TensorProto.UINT8
 RNG = np.random.default_rng(23)
@@ -125,25 +128,6 @@ def case(request):
     return request.param, cm, cm.quantize_inputs(feeds)
 
 
-def _lie_at(j: int):
-    """Step j's output changed, its advice refitted, every later step recomputed from it."""
-    def ints_fn(plan, ints):
-        step = plan.steps[j]
-        y = ints[step.output] = ints[step.output].copy()
-        flat = y.reshape(-1)
-        tp = plan.tensors[step.output]  # stay in the step's declared range: an in-range lie
-        flat[0] = flat[0] + 1 if flat[0] + 1 <= tp.hi or tp.lo == tp.hi else flat[0] - 1
-        mod = step_module(step.op)
-        if hasattr(mod, "advice_values"):
-            ints.update(mod.advice_values(step, plan, ints))
-        for later in plan.steps[j + 1:]:
-            m = step_module(later.op)
-            ints[later.output] = m.forward(later, plan, ints)
-            if hasattr(m, "advice_values"):
-                ints.update(m.advice_values(later, plan, ints))
-    return ints_fn
-
-
 def test_the_ops_compile_to_existing_steps_only(case):
     from tensorproof.verifier.lowering import PROVABLE_OPS
 
@@ -152,38 +136,16 @@ def test_the_ops_compile_to_existing_steps_only(case):
 
 
 def test_honest_proof_verifies_with_the_reference_outputs(lying, case):
-    _, cm, ints = case
-    lie = lying(cm.graph, ints)
-    out = verify(lie.vk, lie.proof)
-    ref = execute(cm.graph, ints)
-    for o in cm.graph.outputs:
-        assert np.array_equal(out[o], ref[o]), o
+    honest_matches_reference(lying, *case[1:])
 
 
 @pytest.mark.parametrize("where", ["first", "middle", "last"])
 def test_lied_step_output_rejected(lying, case, where):
-    op, cm, ints = case
-    holder = {}
-
-    def pick(plan, ints_):
-        steps = len(plan.steps)
-        j = {"first": 0, "middle": steps // 2, "last": steps - 1}[where]
-        holder["step"] = plan.steps[j]
-        _lie_at(j)(plan, ints_)
-    lie = lying(cm.graph, ints, pick)
-    assert holder["step"].op, op
-    rejects(lie.vk, lie.proof)
+    lie_at_rejected(lying, *case[1:], where)
 
 
 def test_forged_public_output_alone_rejected(lying, case):
-    _, cm, ints = case
-    name = cm.graph.outputs[-1]
-
-    def ints_fn(plan, ints_):
-        y = ints_[name] = ints_[name].copy()
-        y.reshape(-1)[-1] += 1
-    lie = lying(cm.graph, ints, ints_fn)
-    rejects(lie.vk, lie.proof)
+    forged_output_rejected(lying, *case[1:])
 
 
 @pytest.mark.slow
@@ -193,7 +155,7 @@ def test_a_lie_at_any_step_is_rejected(lying, case):
     steps = len(build_plan(cm.graph, len(next(iter(ints.values())))).steps)
     for j in range(steps):
         try:
-            lie = lying(cm.graph, ints, _lie_at(j))
+            lie = lying(cm.graph, ints, in_range_lie(j))
         except ProverError:
             continue  # the lie cannot even be fitted (a division remainder out of its range)
         rejects(lie.vk, lie.proof)

@@ -15,10 +15,12 @@ import pytest
 from onnx import TensorProto, helper
 
 from rnn_models import recurrent_model
-from soundness.lying_prover import refit_from, rejects
+from soundness.lying_prover import (
+    forged_output_rejected,
+    honest_matches_reference,
+    lie_at_rejected,
+)
 from tensorproof import api
-from tensorproof.quant.executor import execute
-from tensorproof.verifier.verify import verify
 from tree_models import legacy_ensemble
 
 F, I64, B = TensorProto.FLOAT, TensorProto.INT64, TensorProto.BOOL
@@ -96,48 +98,14 @@ def case(request):
     return request.param, cm, cm.quantize_inputs(feeds)
 
 
-def _lie_at(j: int):
-    """Step j's output changed, its advice refitted, every later step recomputed from it."""
-    def ints_fn(plan, ints):
-        step = plan.steps[j]
-        y = ints[step.output] = ints[step.output].copy()
-        flat = y.reshape(-1)
-        tp = plan.tensors[step.output]  # stay in the step's declared range: an in-range lie
-        flat[0] = flat[0] + 1 if flat[0] + 1 <= tp.hi or tp.lo == tp.hi else flat[0] - 1
-        refit_from(plan, ints, j)
-    return ints_fn
-
-
 def test_honest_proof_verifies_with_the_reference_outputs(lying, case):
-    _, cm, ints = case
-    lie = lying(cm.graph, ints)
-    out = verify(lie.vk, lie.proof)
-    ref = execute(cm.graph, ints)
-    for o in cm.graph.outputs:
-        assert np.array_equal(out[o], ref[o]), o
+    honest_matches_reference(lying, *case[1:])
 
 
 @pytest.mark.parametrize("where", ["first", "middle", "last"])
 def test_lied_step_output_rejected(lying, case, where):
-    op, cm, ints = case
-    holder = {}
-
-    def pick(plan, ints_):
-        steps = len(plan.steps)
-        j = {"first": 0, "middle": steps // 2, "last": steps - 1}[where]
-        holder["step"] = plan.steps[j]
-        _lie_at(j)(plan, ints_)
-    lie = lying(cm.graph, ints, pick)
-    assert holder["step"].op, op
-    rejects(lie.vk, lie.proof)
+    lie_at_rejected(lying, *case[1:], where)
 
 
 def test_forged_public_output_alone_rejected(lying, case):
-    _, cm, ints = case
-    name = cm.graph.outputs[-1]
-
-    def ints_fn(plan, ints_):
-        y = ints_[name] = ints_[name].copy()
-        y.reshape(-1)[-1] += 1
-    lie = lying(cm.graph, ints, ints_fn)
-    rejects(lie.vk, lie.proof)
+    forged_output_rejected(lying, *case[1:])
