@@ -25,6 +25,7 @@ import zlib
 import numpy as np
 import pytest
 
+from protocol.zk_stream import Stream
 from tensorproof.errors import (
     ConfigError,
     KeyFileError,
@@ -431,17 +432,6 @@ class FixedChallenges:
 
     def view(self) -> np.ndarray:
         return np.concatenate(self.field)
-
-
-class Stream(Randomness):
-    """Serves the given F values in order (then zeros); salts from the OS."""
-
-    def __init__(self, values) -> None:
-        self.values = list(values)
-
-    def f_vector(self, n):
-        take, self.values = self.values[:n], self.values[n:]
-        return np.array(take + [0] * (n - len(take)), dtype=np.uint64)
 
 
 def affine_map(run, n_inputs: int):

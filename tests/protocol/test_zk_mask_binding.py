@@ -28,11 +28,11 @@ import pytest
 from protocol.test_ligero_zk import affine_map, in_span, rank_mod_p
 from protocol.test_zk_sumcheck import FixedChallenges as SumcheckChallenges
 from protocol.test_zk_sumcheck import layout_of, make_instance, second_witness, true_finals
+from protocol.zk_stream import Stream
 from tensorproof.errors import ProofFormatError, ProverError, VerificationError
 from tensorproof.field import npfield
 from tensorproof.field.encoding import F_BYTES, encode_f, k_bytes
 from tensorproof.field.params import P
-from tensorproof.field.sampling import Randomness
 from tensorproof.field.scalar import ext_field
 from tensorproof.field.vec import vec_field
 from tensorproof.poly.mle import as_ext, eq_eval, evaluate
@@ -468,17 +468,6 @@ def residual(instances, view: np.ndarray) -> np.ndarray:
 def fixed_k(label: str, n: int, k: int, call: int):
     rng = np.random.default_rng(zlib.crc32(f"{label}/{call}".encode()))
     return [tuple(int(c) for c in rng.integers(1, P, k, dtype=np.uint64)) for _ in range(n)]
-
-
-class Stream(Randomness):
-    """Serves the given F values in order (then zeros); salts from the OS."""
-
-    def __init__(self, values) -> None:
-        self.values = list(values)
-
-    def f_vector(self, n):
-        take, self.values = self.values[:n], self.values[n:]
-        return np.array(take + [0] * (n - len(take)), dtype=np.uint64)
 
 
 def real_run(instances, committer_class=LigeroZkMaskCommitter, reuse=False):

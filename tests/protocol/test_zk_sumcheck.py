@@ -20,6 +20,7 @@ import zlib
 import numpy as np
 import pytest
 
+from protocol.zk_stream import Stream
 from tensorproof.errors import ProofFormatError, ProverError, VerificationError
 from tensorproof.field.encoding import F_BYTES, encode_f, k_bytes
 from tensorproof.field.params import P
@@ -388,17 +389,6 @@ class FixedChallenges:
 
     def view(self) -> list[int]:
         return [c for _, xs in self.messages for x in xs for c in x]
-
-
-class Stream(Randomness):
-    """Test source of field elements: serves the given F values in order (then zeros)."""
-
-    def __init__(self, values) -> None:
-        self.values = list(values)
-
-    def f_vector(self, n):
-        take, self.values = self.values[:n], self.values[n:]
-        return np.array(take + [0] * (n - len(take)), dtype=np.uint64)
 
 
 def rank_mod_p(vectors) -> int:
