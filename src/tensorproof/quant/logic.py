@@ -327,6 +327,14 @@ class Logic(IntArith, Selection, Scatter, Elementwise):
         return self.int_offset(self.int_scale(y, np.array([-1]), layer, ref),
                                np.array([k - 1]), layer, ref)
 
+    def index_into(self, idx: QVal, n: int, layer: str, ref: str) -> QVal:
+        """idx, clamped into [−n, n − 1] (a requant) when its proven range leaves the rows of an
+        n-row table (indices ONNX refuses); negative ones wrap later, as ONNX."""
+        lo, hi = self.b.exact[idx.name]
+        if lo < -n or hi >= n:
+            idx = self.clamp_int(idx, max(lo, -n), min(hi, n - 1), layer, ref + "/index")
+        return idx
+
     def gather_table(self, idx: QVal, table: np.ndarray, scale: float, layer: str,
                      ref: str) -> QVal:
         """table[idx] along the table's first axis, for integer indices idx (negative ones
@@ -339,10 +347,8 @@ class Logic(IntArith, Selection, Scatter, Elementwise):
         table = np.asarray(table, dtype=np.int64)
         n, cols = table.shape[0], table.reshape(table.shape[0], -1)
         c = cols.shape[1]
+        idx = self.index_into(idx, n, layer, ref)
         lo, hi = self.b.exact[idx.name]
-        if lo < -n or hi >= n:  # an index ONNX refuses: clamped into the table
-            idx = self.clamp_int(idx, max(lo, -n), min(hi, n - 1), layer, ref + "/index")
-            lo, hi = self.b.exact[idx.name]
         if (hi - lo + 1) * c > MAX_GATHER_ROWS:
             raise UnsupportedOpError(f"node {layer!r}: gathering rows of {c} values by indices "
                                      f"in [{lo}, {hi}] needs a table of {(hi - lo + 1) * c} "
@@ -381,9 +387,7 @@ class Logic(IntArith, Selection, Scatter, Elementwise):
             return self.gather_table(idx, _round(table / s), s, layer, ref)
         n = table.shape[0]
         cols = _round(table / s).reshape(n, -1)
-        lo, hi = self.b.exact[idx.name]
-        if lo < -n or hi >= n:  # an index ONNX refuses: clamped into the table
-            idx = self.clamp_int(idx, max(lo, -n), min(hi, n - 1), layer, ref + "/index")
+        idx = self.index_into(idx, n, layer, ref)
         oh = self.one_hot(idx, n, layer, ref + "/onehot", max_rows=MAX_ONE_HOT_ROWS)
         y = self.int_linear(oh, cols, layer, ref)
         y = self.clamp_int(y, int(cols.min()), int(cols.max()), layer, ref + "/range")
