@@ -22,6 +22,13 @@ from tensorproof import api
 from tensorproof.quant.executor import execute
 
 RNG = np.random.default_rng(17)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rng():
+    """Each test draws the same data however pytest-xdist orders the tests."""
+    global RNG
+    RNG = np.random.default_rng(17)
 F, I64, I32 = TensorProto.FLOAT, TensorProto.INT64, TensorProto.INT32
 U8, U16, U32 = TensorProto.UINT8, TensorProto.UINT16, TensorProto.UINT32
 NP = {F: np.float32, I64: np.int64, I32: np.int32, U8: np.uint8, U16: np.uint16,
@@ -204,7 +211,8 @@ def test_scatter_nd_by_constant_indices(reduction):
     # "none" selects values requantized once at the output's scale (half a step); "add" and
     # "mul" add values of two scales at a finer common one first (one step)
     tol = step / 2 if reduction == "none" else step
-    assert np.abs(ours["y"] - theirs["y"]).max() <= tol + 1e-9
+    ulp = float(np.spacing(np.float32(np.abs(theirs["y"]).max())))  # onnxruntime runs float32
+    assert np.abs(ours["y"] - theirs["y"]).max() <= tol + ulp
 
 
 @pytest.mark.parametrize("reduction", ["none", "add"])
