@@ -76,9 +76,13 @@ class VerifyingKey:
         return {MODEL: self.commitment}
 
     @cached_property
+    def key_hash(self) -> bytes:
+        """keccak256 of the canonical JSON of every bound field but the commitment."""
+        return keccak256(_canon(self._bound_json()).encode())
+
+    @cached_property
     def model_id(self) -> bytes:
-        return keccak256(struct.pack(">H", PROTOCOL_VERSION), self.commitment,
-                         keccak256(_canon(self._bound_json()).encode()))
+        return keccak256(struct.pack(">H", PROTOCOL_VERSION), self.commitment, self.key_hash)
 
     def _bound_json(self) -> dict:
         """Every field of the key except the commitment and certificate (bound separately)."""

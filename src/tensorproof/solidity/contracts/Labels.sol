@@ -57,6 +57,30 @@ library FSL {
         t.state = s;
     }
 
+    /// FS.challengesK with a byte-string label: n K elements from one draw of 3n outputs.
+    function challengesK(FS.T memory t, bytes memory label, uint256 n) internal pure returns (uint256[] memory ks) {
+        ks = new uint256[](n);
+        (uint256 p, uint256 q) = _header(t.state, 0x04, label);
+        bytes32 s;
+        assembly ("memory-safe") {
+            let size := add(sub(q, p), 4)
+            let o := 0
+            for { let i := 0 } lt(i, n) { i := add(i, 1) } {
+                let k := 0
+                for { let c := 0 } lt(c, 3) { c := add(c, 1) } {
+                    mstore(q, shl(224, o))
+                    k := or(k, shl(shl(6, c), mod(keccak256(p, size), P)))
+                    o := add(o, 1)
+                }
+                mstore(add(add(ks, 32), shl(5, i)), k)
+            }
+            mstore8(add(p, 32), 0x05)
+            mstore(q, shl(224, o))
+            s := keccak256(p, size)
+        }
+        t.state = s;
+    }
+
     /// The decimal ASCII digits of i (Python's str(i)).
     function decimal(uint256 i) internal pure returns (bytes memory s) {
         if (i == 0) return "0";

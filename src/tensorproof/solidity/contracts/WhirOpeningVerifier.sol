@@ -57,8 +57,47 @@ contract WhirOpeningVerifier {
         uint256[] memory values,
         bytes calldata proof
     ) external pure returns (bool) {
-        if (config.length < 2 || counts.length != config[0] || config[1] > 1) revert BadBatch();
         FS.T memory t = FS.init(domain, proof);
+        _batch(t, params, config, commitments, counts, points, values, true);
+        return true;
+    }
+
+    /// The last phase of a model proof (ModelVerifier): the transcript at `state` (every
+    /// commitment already bound), the proof's unread bytes `rest`, then verifyBatchOpening's
+    /// openings (without absorbing the commitments again) and the end of the proof.
+    function continueOpening(
+        bytes32 state,
+        bytes memory params,
+        uint256[] memory config,
+        bytes calldata commitments,
+        uint256[] memory counts,
+        uint256[] memory points,
+        uint256[] memory values,
+        bytes calldata rest
+    ) external pure returns (bool) {
+        FS.T memory t;
+        uint256 off;
+        assembly ("memory-safe") {
+            off := rest.offset
+        }
+        t.state = state;
+        t.pos = off;
+        t.end = off + rest.length;
+        _batch(t, params, config, commitments, counts, points, values, false);
+        return true;
+    }
+
+    function _batch(
+        FS.T memory t,
+        bytes memory params,
+        uint256[] memory config,
+        bytes calldata commitments,
+        uint256[] memory counts,
+        uint256[] memory points,
+        uint256[] memory values,
+        bool absorb
+    ) private pure {
+        if (config.length < 2 || counts.length != config[0] || config[1] > 1) revert BadBatch();
         uint256 nTab = counts.length;
         // the tables' configurations: one schedule (batched) or one per table
         Whir.Config[] memory cs = new Whir.Config[](config[1] == 1 ? 1 : nTab);
@@ -80,7 +119,7 @@ contract WhirOpeningVerifier {
             if (commitments.length < cAt + size) revert BadCommitment();
             bytes calldata raw = commitments[cAt:cAt + size];
             cAt += size;
-            FS.absorbPublic(t, L_COMMITMENT, raw);
+            if (absorb) FS.absorbPublic(t, L_COMMITMENT, raw);
             WhirBatch.Table memory tb = tabs[g];
             tb.com = decodeCommitment(raw, size);
             if (config[1] == 1) {
@@ -111,7 +150,6 @@ contract WhirOpeningVerifier {
             }
         }
         FS.checkEof(t);
-        return true;
     }
 
     /// a[from .. from + n) as a new array (BadBatch past a's end).

@@ -36,7 +36,7 @@ from ..lookups import LookupUse, TableSpec, range_table
 from ..names import Internal
 from ..plan import TensorPlan
 from ..sumcheck import evaluate_terms, verify_sumcheck
-from .lookup import needs_pad_check, negate, pad_terms
+from .lookup import needs_pad_check
 
 REDUCES_CLAIMS = False
 
@@ -174,43 +174,46 @@ def needs_lambda(plan, step) -> bool:
     return range_mode(step) or needs_pad_check(plan, step.output)
 
 
-def relation_terms(step, pad: bool, lam, ext) -> list:
-    """Terms over the tables [x, M̂, 1, q, r_0, …, r_{L−1}, g…, h…, (y if pad and not range
-    mode)] (shared with the prover); q is y itself in range mode."""
+def relation_monomials(step, pad: bool) -> list[tuple[int, int, list[int]]]:
+    """The relation's terms as (c, e, S): coefficient c·λ^e (c an F int) times the product of
+    the tables S, over [x, M̂, 1, q, r_0, …, r_{L−1}, g…, h…, u⁺…, u⁻…, (y if pad and not range
+    mode)]; q is y itself in range mode. The EVM verifier reads this list as data."""
     shift = step.attrs["shift"]
     n = len(limb_widths(shift))
-    terms = [(1, [0, 1]), (1 << (shift - 1), [2]), (negate(pow(2, shift, P)), [3])]
-    terms += [(negate(1 << (LIMB_BITS * j)), [4 + j]) for j in range(n)]
+    terms = [(1, 0, [0, 1]), (1 << (shift - 1), 0, [2]), (P - pow(2, shift, P), 0, [3])]
+    terms += [(P - (1 << (LIMB_BITS * j)), 0, [4 + j]) for j in range(n)]
     nxt = 4 + n
     if range_mode(step):
-        k = len(_span_widths(step))
-        lam2 = ext.mul(lam, lam)
-        lam3 = ext.mul(lam2, lam)
-
-        def c(scale, v: int):
-            return ext.mul(scale, ext.from_base(v % P))
-
-        lam4 = ext.mul(lam3, lam)
-        lam5 = ext.mul(lam4, lam)
-        e = len(_excess_widths(step))
+        k, e = len(_span_widths(step)), len(_excess_widths(step))
         lo, hi, two_s = step.attrs["lo"], step.attrs["hi"], 1 << shift
         pos, neg = nxt + 2 * k, nxt + 2 * k + e
         for j in range(e):  # q = y + u⁺ − u⁻ in the main identity
-            terms += [(negate((two_s << (LIMB_BITS * j)) % P), [pos + j]),
-                      ((two_s << (LIMB_BITS * j)) % P, [neg + j])]
-        terms += [(lam2, [3]), (c(lam2, -lo), [2])]  # λ²(y − lo − Σ g_j 2^8j)
-        terms += [(c(lam2, -(1 << (LIMB_BITS * j))), [nxt + j]) for j in range(k)]
-        terms += [(c(lam3, hi), [2]), (c(lam3, -1), [3])]  # λ³(hi − y − Σ h_j 2^8j)
-        terms += [(c(lam3, -(1 << (LIMB_BITS * j))), [nxt + k + j]) for j in range(k)]
+            terms += [(-(two_s << (LIMB_BITS * j)), 0, [pos + j]),
+                      (two_s << (LIMB_BITS * j), 0, [neg + j])]
+        terms += [(1, 2, [3]), (-lo, 2, [2])]  # λ²(y − lo − Σ g_j 2^8j)
+        terms += [(-(1 << (LIMB_BITS * j)), 2, [nxt + j]) for j in range(k)]
+        terms += [(hi, 3, [2]), (-1, 3, [3])]  # λ³(hi − y − Σ h_j 2^8j)
+        terms += [(-(1 << (LIMB_BITS * j)), 3, [nxt + k + j]) for j in range(k)]
         for j in range(e):
             w = 1 << (LIMB_BITS * j)
-            terms += [(c(lam4, w * hi), [pos + j, 2]), (c(lam4, -w), [pos + j, 3])]  # u⁺(hi − y)
-            terms += [(c(lam5, w), [neg + j, 3]), (c(lam5, -w * lo), [neg + j, 2])]  # u⁻(y − lo)
+            terms += [(w * hi, 4, [pos + j, 2]), (-w, 4, [pos + j, 3])]  # u⁺(hi − y)
+            terms += [(w, 5, [neg + j, 3]), (-w * lo, 5, [neg + j, 2])]  # u⁻(y − lo)
         if pad:
-            terms += pad_terms(2, 3, lam)
+            terms += [(1, 1, [3]), (-1, 1, [2, 3])]  # λ (1 − 1) y
     elif pad:
-        terms += pad_terms(2, nxt, lam)
-    return terms
+        terms += [(1, 1, [nxt]), (-1, 1, [2, nxt])]
+    return [(c % P, e, s) for c, e, s in terms]
+
+
+def relation_terms(step, pad: bool, lam, ext) -> list:
+    """``relation_monomials`` with λ substituted: F ints for e = 0, K elements otherwise."""
+    out = []
+    for c, e, s in relation_monomials(step, pad):
+        if e == 0:
+            out.append((c, s))
+        else:
+            out.append((ext.mul(ext.pow(lam, e), ext.from_base(c)), s))
+    return out
 
 
 def channel_point(plan, step, point) -> list:

@@ -1,0 +1,378 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.24;
+
+import {GF} from "./Field.sol";
+import {FS} from "./Transcript.sol";
+import {FSL} from "./Labels.sol";
+import {Sumcheck} from "./Sumcheck.sol";
+
+/// @title The model verifier's bookkeeping, as tensorproof.verifier.context (ClaimBook)
+/// @notice The circuit data (solidity/circuit.py) and the statement are calldata; tensors are
+/// u16 ids into the circuit's tensor table. A claim T~(z) = v lands by T's kind: committed,
+/// embedded in its group's packed vector (point ‖ the slot's selector bits, packing.embed) and
+/// kept for the group's opening; public, checked at once against the statement's values;
+/// virtual, pending until the step computing T merges and reduces it (merge.verify_merge).
+library MC {
+    error BadCircuit();
+    error PublicClaimMismatch(uint256 tensor);
+    error MergeMismatch();
+    error Unreduced(uint256 tensor);
+
+    uint256 internal constant VIRTUAL = 0;
+    uint256 internal constant PUBLIC = 1;
+    uint256 internal constant COMMITTED = 2;
+
+    struct Claim {
+        uint256[] point; // K elements, x_0 first
+        uint256 value;
+    }
+
+    struct Ctx {
+        FS.T t;
+        uint256 tensors; // calldata offset of the tensor records (8 bytes each)
+        uint256 nTensors;
+        uint256 batch;
+        uint256[] stmtVals; // per public tensor: calldata offset of its int64 values
+        uint256[] stmtShape; // per public tensor: calldata offset of its rank byte (circuit)
+        Claim[][] pending; // per tensor id
+        uint256[] nPending;
+        Claim[][] groups; // per commitment group: claims on its packed vector
+        uint256[] nGroup;
+        uint256[] groupVars; // per group: variables of its packed vector
+    }
+
+    /// A step record of the circuit: op name, tensor ids, attribute bytes (calldata offset).
+    struct Step {
+        bytes op;
+        uint256 output;
+        uint256[] inputs;
+        uint256[] consts;
+        uint256 attrs;
+        uint256 attrsLen;
+    }
+
+    // ---- calldata reading ---------------------------------------------------------------------
+    function u8(uint256 off) internal pure returns (uint256 x) {
+        assembly ("memory-safe") {
+            x := shr(248, calldataload(off))
+        }
+    }
+
+    function u16(uint256 off) internal pure returns (uint256 x) {
+        assembly ("memory-safe") {
+            x := shr(240, calldataload(off))
+        }
+    }
+
+    function u32(uint256 off) internal pure returns (uint256 x) {
+        assembly ("memory-safe") {
+            x := shr(224, calldataload(off))
+        }
+    }
+
+    function u64(uint256 off) internal pure returns (uint256 x) {
+        assembly ("memory-safe") {
+            x := shr(192, calldataload(off))
+        }
+    }
+
+    /// A field element of the circuit (u64, checked < p).
+    function fc(uint256 off) internal pure returns (uint256 x) {
+        x = u64(off);
+        if (x >= GF.P) revert BadCircuit();
+    }
+
+    // ---- tensors --------------------------------------------------------------------------
+    /// (kind, n_vars, aux, block) of tensor `id`.
+    function tensor(Ctx memory c, uint256 id) internal pure returns (uint256 kind, uint256 nVars, uint256 aux, uint256 block) {
+        if (id >= c.nTensors) revert BadCircuit();
+        uint256 off = c.tensors + 8 * id;
+        return (u8(off), u8(off + 1), u16(off + 2), u32(off + 4));
+    }
+
+    function nVarsOf(Ctx memory c, uint256 id) internal pure returns (uint256 n) {
+        (, n,,) = tensor(c, id);
+    }
+
+    /// The step record at calldata `off` (solidity/circuit.py, steps).
+    function readStep(uint256 off) internal pure returns (Step memory s) {
+        uint256 opLen = u8(off);
+        s.op = new bytes(opLen);
+        bytes memory op = s.op;
+        assembly ("memory-safe") {
+            calldatacopy(add(op, 32), add(off, 1), opLen)
+        }
+        off += 1 + opLen;
+        s.output = u16(off);
+        off += 2;
+        s.inputs = new uint256[](u8(off));
+        off += 1;
+        for (uint256 j = 0; j < s.inputs.length; j++) s.inputs[j] = u16(off + 2 * j);
+        off += 2 * s.inputs.length;
+        s.consts = new uint256[](u8(off));
+        off += 1;
+        for (uint256 j = 0; j < s.consts.length; j++) s.consts[j] = u16(off + 2 * j);
+        off += 2 * s.consts.length;
+        s.attrsLen = u32(off);
+        s.attrs = off + 4;
+    }
+
+    /// Move the context's calldata offsets between two calls' calldata: subtract the bases
+    /// (circuit, statement, proof) of the sender, or add those of the receiver (`toAbs`), so
+    /// that it travels as data (abi.encode) to a step executor and back.
+    function rebase(Ctx memory c, uint256 circ, uint256 stmt, uint256 proof, bool toAbs) internal pure {
+        unchecked {
+            (uint256 dc, uint256 ds, uint256 dp) = toAbs ? (circ, stmt, proof) : (0 - circ, 0 - stmt, 0 - proof);
+            c.t.pos += dp;
+            c.t.end += dp;
+            c.tensors += dc;
+            for (uint256 j = 0; j < c.stmtVals.length; j++) {
+                c.stmtVals[j] += ds;
+                c.stmtShape[j] += dc;
+            }
+        }
+    }
+
+    // ---- claims ---------------------------------------------------------------------------
+    function push(Claim[] memory arr, uint256 n, Claim memory x) internal pure returns (Claim[] memory) {
+        if (n == arr.length) {
+            Claim[] memory bigger = new Claim[](n == 0 ? 4 : 2 * n);
+            for (uint256 i = 0; i < n; i++) bigger[i] = arr[i];
+            arr = bigger;
+        }
+        arr[n] = x;
+        return arr;
+    }
+
+    /// Record T~(point) = value for tensor `id` (ClaimBook.claim; constants alike).
+    function claim(Ctx memory c, uint256 id, uint256[] memory point, uint256 value) internal pure {
+        (uint256 kind, uint256 nVars, uint256 aux, uint256 block) = tensor(c, id);
+        if (point.length != nVars) revert BadCircuit();
+        if (kind == COMMITTED) {
+            if (aux >= c.groups.length) revert BadCircuit();
+            uint256 total = c.groupVars[aux];
+            if (total < nVars || (total - nVars < 256 && block >> (total - nVars) != 0)) revert BadCircuit();
+            uint256[] memory p = new uint256[](total);
+            for (uint256 i = 0; i < nVars; i++) p[i] = point[i];
+            for (uint256 j = 0; j < total - nVars; j++) p[nVars + j] = (block >> j) & 1;
+            c.groups[aux] = push(c.groups[aux], c.nGroup[aux], Claim(p, value));
+            c.nGroup[aux] += 1;
+        } else if (kind == PUBLIC) {
+            if (evalPublic(c, aux, point) != value) revert PublicClaimMismatch(id);
+        } else {
+            c.pending[id] = push(c.pending[id], c.nPending[id], Claim(point, value));
+            c.nPending[id] += 1;
+        }
+    }
+
+    /// Pending claims on `id`, merged into one (ctx.take); has = false when there are none.
+    function take(Ctx memory c, uint256 id, bytes memory label) internal pure returns (bool has, Claim memory out) {
+        uint256 n = c.nPending[id];
+        if (n == 0) return (false, out);
+        Claim[] memory list = c.pending[id];
+        c.nPending[id] = 0;
+        c.pending[id] = new Claim[](0);
+        return (true, merge(c.t, nVarsOf(c, id), list, n, label));
+    }
+
+    /// merge.verify_merge: one claim from n (a single one unchanged).
+    function merge(FS.T memory t, uint256 nVars, Claim[] memory list, uint256 n, bytes memory label)
+        internal
+        pure
+        returns (Claim memory)
+    {
+        if (n == 1) return list[0];
+        uint256 alpha = FSL.challengeK(t, abi.encodePacked(label, "/alpha"));
+        uint256 total = 0;
+        uint256 a = 1;
+        for (uint256 i = 0; i < n; i++) {
+            total = GF.kadd(total, GF.kmul(a, list[i].value));
+            a = GF.kmul(a, alpha);
+        }
+        (uint256[] memory rho, uint256 value) = Sumcheck.verify(t, total, nVars, 2, label);
+        uint256 v = FS.kAt(FSL.recv(t, abi.encodePacked(label, "/value"), 24), 0);
+        uint256 w = 0;
+        a = 1;
+        for (uint256 i = 0; i < n; i++) {
+            w = GF.kadd(w, GF.kmul(a, eqEval(list[i].point, rho)));
+            a = GF.kmul(a, alpha);
+        }
+        if (GF.kmul(v, w) != value) revert MergeMismatch();
+        return Claim(rho, v);
+    }
+
+    /// Reverts unless every pending claim was reduced.
+    function checkReduced(Ctx memory c) internal pure {
+        for (uint256 i = 0; i < c.nPending.length; i++) if (c.nPending[i] != 0) revert Unreduced(i);
+    }
+
+    // ---- transcript helpers -----------------------------------------------------------------
+    /// "<i>:<op>:<what>" (VerifierContext.label).
+    function label(uint256 i, Step memory s, bytes memory what) internal pure returns (bytes memory) {
+        return abi.encodePacked(FSL.decimal(i), ":", s.op, ":", what);
+    }
+
+    /// n K elements received as one message.
+    function recvK(Ctx memory c, bytes memory lbl, uint256 n) internal pure returns (uint256[] memory out) {
+        uint256 off = FSL.recv(c.t, lbl, 24 * n);
+        out = new uint256[](n);
+        for (uint256 i = 0; i < n; i++) out[i] = FS.kAt(off, i);
+    }
+
+    function recv1(Ctx memory c, bytes memory lbl) internal pure returns (uint256) {
+        return FS.kAt(FSL.recv(c.t, lbl, 24), 0);
+    }
+
+    function challengePoint(Ctx memory c, bytes memory lbl, uint256 n) internal pure returns (uint256[] memory) {
+        if (n == 0) return new uint256[](0);
+        return FSL.challengesK(c.t, lbl, n);
+    }
+
+    // ---- closed forms ------------------------------------------------------------------------
+    /// eq(a, b) = prod_i (a_i b_i + (1 - a_i)(1 - b_i)).
+    function eqEval(uint256[] memory a, uint256[] memory b) internal pure returns (uint256 e) {
+        if (a.length != b.length) revert BadCircuit();
+        e = 1;
+        for (uint256 i = 0; i < a.length; i++) e = GF.kmul(e, GF.keq(a[i], b[i]));
+    }
+
+    /// eq(z, bits of idx) over z's coordinates (poly.mle.eq_eval_index).
+    function eqIndex(uint256[] memory z, uint256 from, uint256 n, uint256 idx) internal pure returns (uint256 e) {
+        e = 1;
+        for (uint256 i = 0; i < n; i++) {
+            uint256 zi = z[from + i];
+            e = GF.kmul(e, (idx >> i) & 1 == 1 ? zi : GF.ksub(1, zi));
+        }
+    }
+
+    /// layout.prefix_indicator: MLE at z[from .. from + m) of [i < n] over [0, 2^m).
+    function prefixIndicator(uint256[] memory z, uint256 from, uint256 m, uint256 n) internal pure returns (uint256) {
+        uint256 acc = 0; // sum of the finished branches
+        uint256 mult = 1;
+        while (true) {
+            if (n == 0) return acc;
+            if (m == 0 || n >= (uint256(1) << m)) return GF.kadd(acc, mult);
+            uint256 top = z[from + m - 1];
+            uint256 half = uint256(1) << (m - 1);
+            if (n <= half) {
+                mult = GF.kmul(mult, GF.ksub(1, top));
+            } else {
+                acc = GF.kadd(acc, GF.kmul(mult, GF.ksub(1, top)));
+                mult = GF.kmul(mult, top);
+                n -= half;
+            }
+            m -= 1;
+        }
+        return acc;
+    }
+
+    /// Variables of an axis of d entries (layout.ceil_log2).
+    function bitsOf(uint256 d) internal pure returns (uint256 b) {
+        while ((uint256(1) << b) < d) b++;
+    }
+
+    /// layout.real_indicator for the layout whose rank byte is at calldata `shapeOff`
+    /// (u8 rank | u32 dims): the product of the axes' prefix indicators, last axis lowest.
+    function realIndicator(uint256 shapeOff, uint256[] memory point, uint256 from) internal pure returns (uint256 acc, uint256 used) {
+        uint256 rank = u8(shapeOff);
+        acc = 1;
+        for (uint256 a = rank; a > 0; a--) {
+            uint256 d = u32(shapeOff + 1 + 4 * (a - 1));
+            uint256 b = bitsOf(d);
+            acc = GF.kmul(acc, prefixIndicator(point, from + used, b, d));
+            used += b;
+        }
+    }
+
+    /// Bytes of a shape record (u8 rank | u32 dims).
+    function shapeBytes(uint256 shapeOff) internal pure returns (uint256) {
+        return 1 + 4 * u8(shapeOff);
+    }
+
+    /// The MLE of public tensor j (its int64 statement values, padded per axis) at `point`.
+    function evalPublic(Ctx memory c, uint256 j, uint256[] memory point) internal pure returns (uint256 acc) {
+        if (j >= c.stmtVals.length) revert BadCircuit();
+        uint256 sh = c.stmtShape[j];
+        uint256 rank = u8(sh);
+        uint256[] memory dims = new uint256[](rank);
+        uint256[] memory bits = new uint256[](rank);
+        uint256 nv = 0;
+        uint256 size = 1;
+        for (uint256 a = 0; a < rank; a++) {
+            dims[a] = u32(sh + 1 + 4 * a);
+            bits[a] = bitsOf(dims[a]);
+            nv += bits[a];
+            size *= dims[a];
+        }
+        if (nv != point.length) revert BadCircuit();
+        uint256[] memory eqt = eqTable(point);
+        uint256 vals = c.stmtVals[j];
+        uint256[] memory idx = new uint256[](rank);
+        for (uint256 e = 0; e < size; e++) {
+            // the padded flat index of the multi-index idx (row-major, each axis padded)
+            uint256 pos = 0;
+            for (uint256 a = 0; a < rank; a++) pos = (pos << bits[a]) | idx[a];
+            uint256 v = u64(vals + 8 * e);
+            uint256 f = v >= (uint256(1) << 63) ? GF.sub(0, (uint256(1) << 64) - v) : v;
+            if (f != 0) acc = GF.kadd(acc, GF.kmulBase(eqt[pos], f));
+            for (uint256 a = rank; a > 0; a--) {
+                if (++idx[a - 1] < dims[a - 1]) break;
+                idx[a - 1] = 0;
+            }
+        }
+    }
+
+    /// eq(point, x) for x in [0, 2^n) (bit i of x is variable i).
+    function eqTable(uint256[] memory point) internal pure returns (uint256[] memory t) {
+        uint256 n = point.length;
+        t = new uint256[](uint256(1) << n);
+        t[0] = 1;
+        for (uint256 i = 0; i < n; i++) {
+            uint256 h = uint256(1) << i;
+            uint256 z = point[i];
+            for (uint256 x = 0; x < h; x++) {
+                uint256 hi = GF.kmul(t[x], z);
+                t[x + h] = hi;
+                t[x] = GF.ksub(t[x], hi);
+            }
+        }
+    }
+
+    /// Σ_t c_t λ^(e_t) Π values[S_t] for the monomials at calldata `off` (steps/fields.py).
+    function monomials(uint256 off, uint256 lam, uint256[] memory values) internal pure returns (uint256 acc, uint256 end) {
+        uint256 n = u16(off);
+        off += 2;
+        uint256[6] memory lp;
+        lp[0] = 1;
+        for (uint256 e = 1; e < 6; e++) lp[e] = GF.kmul(lp[e - 1], lam);
+        for (uint256 t = 0; t < n; t++) {
+            uint256 coef = fc(off);
+            uint256 e = u8(off + 8);
+            uint256 k = u8(off + 9);
+            off += 10;
+            uint256 prod = e < 6 ? GF.kmulBase(lp[e], coef) : GF.kmulBase(GF.kpow(lam, e), coef);
+            for (uint256 j = 0; j < k; j++) {
+                uint256 idx = u8(off + j);
+                if (idx >= values.length) revert BadCircuit();
+                prod = GF.kmul(prod, values[idx]);
+            }
+            off += k;
+            acc = GF.kadd(acc, prod);
+        }
+        end = off;
+    }
+
+    /// a[from .. from + n) as a new array.
+    function slice(uint256[] memory a, uint256 from, uint256 n) internal pure returns (uint256[] memory out) {
+        if (from + n > a.length) revert BadCircuit();
+        out = new uint256[](n);
+        for (uint256 i = 0; i < n; i++) out[i] = a[from + i];
+    }
+
+    /// a ‖ b.
+    function concat(uint256[] memory a, uint256[] memory b) internal pure returns (uint256[] memory out) {
+        out = new uint256[](a.length + b.length);
+        for (uint256 i = 0; i < a.length; i++) out[i] = a[i];
+        for (uint256 i = 0; i < b.length; i++) out[a.length + i] = b[i];
+    }
+}

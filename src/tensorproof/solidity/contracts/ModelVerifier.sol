@@ -1,0 +1,397 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.24;
+
+import {GF} from "./Field.sol";
+import {FS} from "./Transcript.sol";
+import {FSL} from "./Labels.sol";
+import {MC} from "./ModelContext.sol";
+import {ModelLookups} from "./ModelLookups.sol";
+import {Results} from "./Results.sol";
+import {IStepExecutor} from "./StepExecutors.sol";
+
+interface IOpening {
+    function continueOpening(
+        bytes32 state,
+        bytes memory params,
+        uint256[] memory config,
+        bytes calldata commitments,
+        uint256[] memory counts,
+        uint256[] memory points,
+        uint256[] memory values,
+        bytes calldata rest
+    ) external pure returns (bool);
+}
+
+/// @title The generic model verifier: one contract for every model, the model as data
+/// @notice Mirrors tensorproof.verifier.verify.verify step by step over the circuit data of
+/// solidity/circuit.py (its docstring is the byte layout): the statement (protocol, model id,
+/// field degree and batch, every public tensor, in range), the per-proof commitments, the
+/// lookups, a random point on each public output, every step from the last, the claims merged
+/// per commitment group, and the groups' WHIR opening, which the opening contract
+/// (WhirOpeningVerifier.continueOpening) checks from this transcript state to the proof's last
+/// byte. The model id must be keccak256(u16 version ‖ model commitment ‖ key hash)
+/// (VerifyingKey.model_id), so the circuit's model commitment is the model id's. Returns the batch's results root (Results.sol).
+contract ModelVerifier {
+    error BadMagic();
+    error BadStatement();
+    error OutOfRange(uint256 tensor);
+    error PassThroughMismatch(uint256 tensor);
+    error ModelIdMismatch();
+    error EmptyGroupClaimed(uint256 group);
+    error OpeningRejected();
+    error UnknownStep(uint256 step);
+
+    bytes8 internal constant MAGIC = "TPCIRC01";
+    uint256 internal constant L_PROTOCOL = uint256(bytes32("protocol")) | 8;
+    uint256 internal constant L_MODEL_ID = uint256(bytes32("model id")) | 8;
+    uint256 internal constant L_CONFIG = uint256(bytes32("config")) | 6;
+    uint256 internal constant L_INPUT = uint256(bytes32("input")) | 5;
+    uint256 internal constant L_OUTPUT = uint256(bytes32("output")) | 6;
+
+    address public immutable opening;
+    address public immutable stepsA;
+    address public immutable stepsB;
+
+    /// The WHIR opening verifier (WhirOpeningVerifier) and the step executors (StepsA, StepsB).
+    constructor(address opening_, address stepsA_, address stepsB_) {
+        opening = opening_;
+        stepsA = stepsA_;
+        stepsB = stepsB_;
+    }
+
+    /// What the header and the groups give the last phase.
+    struct Run {
+        uint256 off; // calldata cursor in the circuit
+        uint256 circEnd;
+        bytes params;
+        uint256 nGroups;
+        uint256[] groupName; // calldata offsets (u16 len | name)
+        bytes[] commitment;
+        uint256 batchWords; // calldata offset of the batch config (u16 n | u32 words)
+        uint256[] singleWords; // per group
+        uint256 nInputs;
+        uint256[] sliceBytes;
+        bytes32 modelId;
+        bytes32 keyHash;
+        uint256 version;
+        uint256 circ; // calldata offsets of the circuit, the statement and the proof
+        uint256 stmt;
+        uint256 proof;
+    }
+
+    function verifyCircuit(bytes calldata circuit, bytes calldata statement, bytes calldata proof)
+        external
+        view
+        returns (bytes32)
+    {
+        MC.Ctx memory c;
+        Run memory run;
+        run.stmt = _offset(statement);
+        run.proof = _offset(proof);
+        c.t = FS.init("tensorproof/inference/v1", proof);
+        _header(c, run, circuit);
+        _tensors(c, run);
+        _statement(c, run, statement);
+        _groups(c, run);
+        run.off = ModelLookups.verify(c, run.off);
+        _outputs(c, run);
+        c = _steps(c, run, circuit, statement, proof);
+        MC.checkReduced(c);
+        _open(c, run, proof);
+        return Results.rootOfSamples(statement, c.batch, run.sliceBytes, run.nInputs);
+    }
+
+    function _header(MC.Ctx memory c, Run memory run, bytes calldata circuit) private pure {
+        uint256 off = _offset(circuit);
+        run.circ = off;
+        run.circEnd = off + circuit.length;
+        if (circuit.length < 8 + 32 + 4 + 1 + 2 + 32 + 2 || bytes8(circuit[0:8]) != MAGIC) revert BadMagic();
+        bytes32 modelId = bytes32(circuit[8:40]);
+        c.batch = MC.u32(off + 40);
+        uint256 k = MC.u8(off + 44);
+        if (k != 3 || c.batch == 0) revert MC.BadCircuit();
+        uint256 version = MC.u16(off + 45);
+        bytes32 keyHash = bytes32(circuit[47:79]);
+        uint256 pLen = MC.u16(off + 79);
+        run.params = circuit[81:81 + pLen];
+        run.off = off + 81 + pLen;
+        FS.absorbPublic(c.t, L_PROTOCOL, abi.encodePacked(uint16(version)));
+        FS.absorbPublic(c.t, L_MODEL_ID, abi.encodePacked(modelId));
+        FS.absorbPublic(c.t, L_CONFIG, abi.encodePacked(uint8(k), uint32(c.batch)));
+        run.modelId = modelId;
+        run.keyHash = keyHash;
+        run.version = version;
+    }
+
+    function _tensors(MC.Ctx memory c, Run memory run) private pure {
+        uint256 n = MC.u16(run.off);
+        c.tensors = run.off + 2;
+        c.nTensors = n;
+        run.off = c.tensors + 8 * n;
+        c.pending = new MC.Claim[][](n);
+        c.nPending = new uint256[](n);
+    }
+
+    /// Absorb every public tensor ("input" / "output": u32 |name| ‖ name ‖ u8 rank ‖ u32 dims ‖
+    /// int64 values), check its range and the pass-through pairs; the statement must be read
+    /// to its last byte.
+    function _statement(MC.Ctx memory c, Run memory run, bytes calldata statement) private pure {
+        uint256 off = run.off;
+        uint256 n = MC.u16(off);
+        off += 2;
+        c.stmtVals = new uint256[](n);
+        c.stmtShape = new uint256[](n);
+        run.sliceBytes = new uint256[](n);
+        uint256 pos;
+        assembly ("memory-safe") {
+            pos := statement.offset
+        }
+        uint256 stmtEnd = pos + statement.length;
+        for (uint256 j = 0; j < n; j++) {
+            uint256 what = MC.u8(off);
+            uint256 id = MC.u16(off + 1);
+            uint256 nameLen = MC.u16(off + 3);
+            uint256 nameOff = off + 5;
+            uint256 shapeOff = nameOff + nameLen;
+            uint256 rank = MC.u8(shapeOff);
+            uint256 size = 1;
+            for (uint256 a = 0; a < rank; a++) size *= MC.u32(shapeOff + 1 + 4 * a);
+            if (rank == 0 || MC.u32(shapeOff + 1) != c.batch) revert MC.BadCircuit();
+            off = shapeOff + 1 + 4 * rank;
+            int64 lo = int64(uint64(MC.u64(off)));
+            int64 hi = int64(uint64(MC.u64(off + 8)));
+            off += 16;
+            // inputs first, then outputs
+            if (what == 0 && run.nInputs == j) run.nInputs = j + 1;
+            else if (what != 1) revert MC.BadCircuit();
+            (uint256 kind,, uint256 aux,) = MC.tensor(c, id);
+            if (kind != MC.PUBLIC || aux != j) revert MC.BadCircuit();
+            if (pos + 8 * size > stmtEnd) revert BadStatement();
+            c.stmtVals[j] = pos;
+            c.stmtShape[j] = shapeOff;
+            run.sliceBytes[j] = 8 * (size / c.batch);
+            for (uint256 e = 0; e < size; e++) {
+                int64 v = int64(uint64(MC.u64(pos + 8 * e)));
+                if (v < lo || v > hi) revert OutOfRange(id);
+            }
+            bytes memory rec = new bytes(4 + nameLen + 1 + 4 * rank + 8 * size);
+            assembly ("memory-safe") {
+                let d := add(rec, 32)
+                mstore(d, shl(224, nameLen))
+                calldatacopy(add(d, 4), nameOff, nameLen)
+                calldatacopy(add(add(d, 4), nameLen), shapeOff, add(1, shl(2, rank)))
+                calldatacopy(add(add(add(d, 5), nameLen), shl(2, rank)), pos, shl(3, size))
+            }
+            FS.absorbPublic(c.t, what == 0 ? L_INPUT : L_OUTPUT, rec);
+            pos += 8 * size;
+        }
+        if (pos != stmtEnd) revert BadStatement();
+        uint256 nPass = MC.u16(off);
+        off += 2;
+        for (uint256 j = 0; j < nPass; j++) {
+            uint256 a = MC.u16(off + 4 * j);
+            uint256 b = MC.u16(off + 4 * j + 2);
+            if (a >= n || b >= n || run.sliceBytes[a] != run.sliceBytes[b]) revert MC.BadCircuit();
+            uint256 len = run.sliceBytes[a] * c.batch;
+            bytes32 ha;
+            bytes32 hb;
+            uint256 pa = c.stmtVals[a];
+            uint256 pb = c.stmtVals[b];
+            assembly ("memory-safe") {
+                let m := mload(0x40)
+                calldatacopy(m, pa, len)
+                ha := keccak256(m, len)
+                calldatacopy(m, pb, len)
+                hb := keccak256(m, len)
+            }
+            if (ha != hb) revert PassThroughMismatch(b);
+        }
+        run.off = off + 4 * nPass;
+    }
+
+    /// The commitment groups: names, commitments (per proof: read from the proof, "<name>
+    /// commitment"), and the opening's configuration words.
+    function _groups(MC.Ctx memory c, Run memory run) private pure {
+        uint256 off = run.off;
+        uint256 n = MC.u8(off);
+        off += 1;
+        run.nGroups = n;
+        run.groupName = new uint256[](n);
+        run.commitment = new bytes[](n);
+        run.singleWords = new uint256[](n);
+        c.groups = new MC.Claim[][](n);
+        c.nGroup = new uint256[](n);
+        c.groupVars = new uint256[](n);
+        bool modelSeen = false;
+        for (uint256 g = 0; g < n; g++) {
+            run.groupName[g] = off;
+            off += 2 + MC.u16(off);
+            uint256 perProof = MC.u8(off);
+            c.groupVars[g] = MC.u8(off + 1);
+            uint256 len = MC.u16(off + 2);
+            bytes memory com = new bytes(len);
+            uint256 src = off + 4;
+            assembly ("memory-safe") {
+                calldatacopy(add(com, 32), src, len)
+            }
+            off = src + len;
+            uint256 size = MC.u16(off);
+            off += 2;
+            if (perProof == 1) {
+                if (len != 0) revert MC.BadCircuit();
+                if (size != 0) {
+                    uint256 at = FSL.recv(c.t, abi.encodePacked(_name(run, g), " commitment"), size);
+                    com = new bytes(size);
+                    assembly ("memory-safe") {
+                        calldatacopy(add(com, 32), at, size)
+                    }
+                }
+            } else {
+                if (modelSeen || perProof != 0) revert MC.BadCircuit();
+                modelSeen = true;
+                if (keccak256(abi.encodePacked(uint16(run.version), com, run.keyHash)) != run.modelId) {
+                    revert ModelIdMismatch();
+                }
+            }
+            run.commitment[g] = com;
+        }
+        if (!modelSeen) revert MC.BadCircuit();
+        run.batchWords = off;
+        off += 2 + 4 * MC.u16(off);
+        for (uint256 g = 0; g < n; g++) {
+            run.singleWords[g] = off;
+            off += 2 + 4 * MC.u16(off);
+        }
+        run.off = off;
+    }
+
+    function _name(Run memory run, uint256 g) private pure returns (bytes memory name) {
+        uint256 off = run.groupName[g];
+        uint256 len = MC.u16(off);
+        name = new bytes(len);
+        assembly ("memory-safe") {
+            calldatacopy(add(name, 32), add(off, 2), len)
+        }
+    }
+
+    /// A random point on each public output a step computes ("output <j>"), its value from the
+    /// statement, pending for that step.
+    function _outputs(MC.Ctx memory c, Run memory run) private pure {
+        uint256 off = run.off;
+        uint256 n = MC.u8(off);
+        off += 1;
+        for (uint256 q = 0; q < n; q++) {
+            uint256 j = MC.u16(off);
+            uint256 id = MC.u16(off + 2);
+            off += 4;
+            (uint256 kind, uint256 nVars, uint256 aux,) = MC.tensor(c, id);
+            if (kind != MC.PUBLIC) revert MC.BadCircuit();
+            uint256[] memory z = MC.challengePoint(c, abi.encodePacked("output ", FSL.decimal(j)), nVars);
+            uint256 v = MC.evalPublic(c, aux, z);
+            c.pending[id] = MC.push(c.pending[id], c.nPending[id], MC.Claim(z, v));
+            c.nPending[id] += 1;
+        }
+        run.off = off;
+    }
+
+    /// Every step, last first (their records are read forward first).
+    function _steps(MC.Ctx memory c, Run memory run, bytes calldata circuit, bytes calldata statement,
+        bytes calldata proof) private view returns (MC.Ctx memory) {
+        uint256 off = run.off;
+        uint256 n = MC.u16(off);
+        off += 2;
+        uint256[] memory at = new uint256[](n);
+        for (uint256 i = 0; i < n; i++) {
+            at[i] = off;
+            off += 1 + MC.u8(off);
+            off += 2;
+            off += 1 + 2 * MC.u8(off);
+            off += 1 + 2 * MC.u8(off);
+            off += 4 + MC.u32(off);
+            if (off > run.circEnd) revert MC.BadCircuit();
+        }
+        if (off != run.circEnd) revert MC.BadCircuit();
+        uint256[] memory who = new uint256[](n);
+        for (uint256 i = 0; i < n; i++) {
+            who[i] = _executor(keccak256(MC.readStep(at[i]).op));
+            if (who[i] > 1) revert UnknownStep(i);
+            at[i] -= run.circ;
+        }
+        bytes memory blob;
+        uint256 hi = n;
+        while (hi > 0) {
+            uint256 lo = hi - 1;
+            while (lo > 0 && who[lo - 1] == who[hi - 1]) lo--;
+            MC.rebase(c, run.circ, run.stmt, run.proof, false);
+            blob = IStepExecutor(who[hi - 1] == 0 ? stepsA : stepsB).run(
+                circuit, statement, proof, abi.encode(c), at, hi, lo
+            );
+            c = abi.decode(blob, (MC.Ctx));
+            MC.rebase(c, run.circ, run.stmt, run.proof, true);
+            hi = lo;
+        }
+        return c;
+    }
+
+    /// Which executor verifies op `h` (0: StepsA, 1: StepsB).
+    function _executor(bytes32 h) private pure returns (uint256) {
+        if (h == keccak256("linear") || h == keccak256("requant") || h == keccak256("lookup")) return 0;
+        if (h == keccak256("add") || h == keccak256("add_const") || h == keccak256("alias")) return 0;
+        if (h == keccak256("transpose") || h == keccak256("reduce_sum")) return 0;
+        if (h == keccak256("gather") || h == keccak256("mul") || h == keccak256("mul_const")) return 1;
+        if (h == keccak256("matmul") || h == keccak256("max_reduce") || h == keccak256("div_round")) return 1;
+        return 2;
+    }
+
+    /// commitments.open_groups: each group's claims merged ("open <name>"), then one WHIR
+    /// opening of every group with claims (batched when two or more), by the opening contract.
+    function _open(MC.Ctx memory c, Run memory run, bytes calldata proof) private view {
+        uint256 nOpen = 0;
+        for (uint256 g = 0; g < run.nGroups; g++) if (c.nGroup[g] > 0) nOpen++;
+        if (nOpen == 0) {
+            FS.checkEof(c.t);
+            return;
+        }
+        uint256[] memory counts = new uint256[](nOpen);
+        uint256[] memory values = new uint256[](nOpen);
+        bytes memory coms;
+        uint256 nPts = 0;
+        uint256[] memory points = new uint256[](0);
+        uint256 last = 0;
+        for (uint256 g = 0; g < run.nGroups; g++) {
+            if (c.nGroup[g] == 0) continue;
+            if (run.commitment[g].length == 0) revert EmptyGroupClaimed(g);
+            MC.Claim memory m =
+                MC.merge(c.t, c.groupVars[g], c.groups[g], c.nGroup[g], abi.encodePacked("open ", _name(run, g)));
+            counts[nPts] = 1;
+            values[nPts] = m.value;
+            points = MC.concat(points, m.point);
+            coms = abi.encodePacked(coms, run.commitment[g]);
+            nPts++;
+            last = g;
+        }
+        uint256[] memory config;
+        if (nOpen == 1) {
+            uint256 w = run.singleWords[last];
+            uint256 nw = MC.u16(w);
+            config = new uint256[](2 + nw);
+            config[0] = 1;
+            for (uint256 j = 0; j < nw; j++) config[2 + j] = MC.u32(w + 2 + 4 * j);
+        } else {
+            uint256 nw = MC.u16(run.batchWords);
+            config = new uint256[](nw);
+            for (uint256 j = 0; j < nw; j++) config[j] = MC.u32(run.batchWords + 2 + 4 * j);
+        }
+        uint256 rel = c.t.pos - run.proof;
+        bool ok = IOpening(opening).continueOpening(
+            c.t.state, run.params, config, coms, counts, points, values, proof[rel:]
+        );
+        if (!ok) revert OpeningRejected();
+    }
+
+    function _offset(bytes calldata b) private pure returns (uint256 off) {
+        assembly ("memory-safe") {
+            off := b.offset
+        }
+    }
+}

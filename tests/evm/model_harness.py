@@ -1,0 +1,66 @@
+"""Shared by the model-verifier tests: compact keys of small models, the contracts deployed
+once, and the verdicts of the contract and of the Python verifier on the same bytes."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from tensorproof import api
+from tensorproof.errors import TensorProofError
+from tensorproof.prover.model import ProvingKey, setup
+from tensorproof.solidity.abi import encode_args
+from tensorproof.solidity.circuit import encode_circuit, statement_bytes, verify_calldata
+from tensorproof.solidity.evm import EVMRevertError
+from tensorproof.verifier.pcs_config import profile_config
+from tensorproof.verifier.proof import Proof
+from tensorproof.verifier.verify import verify as python_verify
+
+
+def compact_key(onnx_bytes: bytes, calibration) -> ProvingKey:
+    """A proving key of the compact profile (WHIR, K = F_p^3), the EVM verifier's."""
+    return setup(api.compile(onnx_bytes, calibration), profile_config("compact"), certify=False)
+
+
+def deploy_model_verifier(contracts, evm) -> str:
+    """WhirOpeningVerifier, StepsA, StepsB, then ModelVerifier over them -> its address."""
+    opening = evm.deploy(contracts["WhirOpeningVerifier"].bytecode)
+    steps_a = evm.deploy(contracts["StepsA"].bytecode)
+    steps_b = evm.deploy(contracts["StepsB"].bytecode)
+    args = encode_args(["uint256"] * 3, [int(a, 16) for a in (opening, steps_a, steps_b)])
+    return evm.deploy(contracts["ModelVerifier"].bytecode, args)
+
+
+@dataclasses.dataclass
+class Case:
+    """One proof with its circuit and statement; verdicts on variants of their bytes."""
+
+    pk: ProvingKey
+    proof: Proof
+    circuit: bytes
+    statement: bytes
+
+    @staticmethod
+    def make(pk: ProvingKey, x) -> Case:
+        proof = api.prove(pk, x)
+        return Case(pk, proof, encode_circuit(pk.vk, proof.batch),
+                    statement_bytes(pk.vk, proof))
+
+    def evm_root(self, evm, address, circuit=None, statement=None, stream=None) -> bytes | None:
+        """The results root the contract returns, or None when it reverts."""
+        cd = verify_calldata(self.circuit if circuit is None else circuit,
+                             self.statement if statement is None else statement,
+                             self.proof.stream if stream is None else stream)
+        try:
+            return evm.call(address, cd).output[-32:]
+        except EVMRevertError:
+            return None
+
+    def python_ok(self, stream=None, outputs=None) -> bool:
+        proof = dataclasses.replace(self.proof, stream=self.proof.stream if stream is None
+                                    else stream,
+                                    outputs=self.proof.outputs if outputs is None else outputs)
+        try:
+            python_verify(self.pk.vk, proof)
+        except TensorProofError:
+            return False
+        return True
