@@ -29,7 +29,7 @@ from ..errors import VerificationError
 from ..field.vec import from_signed
 from ..poly.mle import eq_eval_index
 from ..transcript import keccak256
-from . import evaluations
+from . import evaluations, table_forms
 from .fraction_gkr import verify_fraction_sum
 from .layout import Layout, real_indicator
 from .logup import combine_columns
@@ -155,6 +155,37 @@ def _table_vars(uses) -> int:
 
 
 def table_mle(ext, uses, point) -> list:
+    """MLEs of the combined table's columns at `point`: in closed form from the columns'
+    segments (table_forms.py, O(#segments · n)) when that costs less than the 2^n rows, else
+    by an eq table (``table_mle_dense``; arbitrary activation tables have ~one segment per row).
+    The same field elements either way."""
+    segs = combined_segments(uses)
+    if segs is not None and sum(len(c) for c in segs) * len(point) < 1 << len(point):
+        return table_forms.columns_mle(ext, segs, point)
+    return table_mle_dense(ext, uses, point)
+
+
+def table_mle_dense(ext, uses, point) -> list:
     """MLEs of the combined table's columns at `point` (one eq table, one inner product each)."""
     eq = evaluations.eq_table(ext.k, point)
     return [evaluations.inner_base(eq, from_signed(c)) for c in combined_table(uses)]
+
+
+_SEGMENTS: dict[tuple[bytes, ...], tuple | None] = {}
+_SEGMENTS_CACHED = 64
+
+
+def combined_segments(uses) -> tuple[tuple[table_forms.Segment, ...], ...] | None:
+    """The combined table's columns (tag, first, second; padding included) as affine segments
+    (table_forms.segments: the fewest, greedy from row 0), or None when a value is too large
+    for them (|v| ≥ 2^62). Depends only on the distinct tables: cached by their digests."""
+    key = tuple(t.key for t in tables_of(uses))
+    if key not in _SEGMENTS:
+        try:
+            found: tuple | None = tuple(table_forms.segments(c) for c in combined_table(uses))
+        except ValueError:
+            found = None
+        if len(_SEGMENTS) >= _SEGMENTS_CACHED:
+            _SEGMENTS.pop(next(iter(_SEGMENTS)))
+        _SEGMENTS[key] = found
+    return _SEGMENTS[key]

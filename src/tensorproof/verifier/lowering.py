@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import PlanError, UnsupportedOpError
-from . import wiring
+from . import wiring, wiring_forms
 from .layers import extra_advice, step_lookups
 from .layout import Layout
 from .lookups import MULT, combined_table
@@ -121,6 +121,15 @@ def _shape(b: _Builder, name: str) -> tuple[int, ...]:
     return b.tensors[name].layout.shape[1:]
 
 
+def _gather(b, node, inputs, output, wires, forms) -> None:
+    """A gather step with its wirings and their closed forms (wiring_forms.py; None where a
+    source has none), which hold for exactly this tuple of wirings (``wiring_forms_of``; the
+    verifier's gather.wiring_forms_of)."""
+    wirings = tuple(wires)
+    b.step("gather", node, inputs, output, wirings=wirings, wiring_forms=tuple(forms),
+           wiring_forms_of=wirings)
+
+
 def _lower_linear(b, i, node):
     y = b.graph_tensor(node.output)
     w, bias = b.const(i, node, "W"), b.const(i, node, "b")
@@ -135,7 +144,9 @@ def _lower_conv2d(b, i, node):
     spec = b.tensors[x]
     cols = b.tensor(Internal(node.output, "im2col"), out_shape, min(spec.lo, 0),
                     max(spec.hi, 0))
-    b.step("gather", node, (x,), cols, wirings=(wire,))
+    form = wiring_forms.PatchWiring("im2col", _shape(b, x), (kh, kw), node.attrs["strides"],
+                                    node.attrs["pads"])
+    _gather(b, node, (x,), cols, (wire,), (form,))
     y_spec = b.graph.tensors[node.output]
     acc = b.tensor(Internal(node.output, "acc"), (out_shape[0], out_shape[1], o), y_spec.lo,
                    y_spec.hi)
@@ -154,7 +165,9 @@ def _lower_pool(op):
         spec = b.tensors[x]
         win = b.tensor(Internal(node.output, "windows"), out_shape, min(spec.lo, 0),
                        max(spec.hi, 0))
-        b.step("gather", node, (x,), win, wirings=(wire,))
+        form = wiring_forms.PatchWiring("windows", _shape(b, x), a["kernel"], a["strides"],
+                                        a["pads"])
+        _gather(b, node, (x,), win, (wire,), (form,))
         y = b.graph_tensor(node.output)
         if op == "reduce_sum":
             b.step(op, node, (win,), y, axes=(len(out_shape),), keepdims=False)
@@ -221,7 +234,7 @@ def _lower_concat(b, i, node):
     shapes = [_shape(b, x) for x in node.inputs]
     axis = axis % len(shapes[0])
     _, wires = wiring.concat(shapes, axis)
-    b.step("gather", node, tuple(node.inputs), y, wirings=tuple(wires))
+    _gather(b, node, tuple(node.inputs), y, wires, wiring_forms.concat_maps(shapes, axis))
 
 
 def _lower_reduce_sum(b, i, node):
@@ -236,14 +249,16 @@ def _lower_slice(b, i, node):
     x = node.inputs[0]
     a = node.attrs
     _, wire = wiring.strided_slice(_shape(b, x), a["starts"], a["ends"], a["steps"])
+    form = wiring_forms.slice_map(_shape(b, x), a["starts"], a["ends"], a["steps"])
     y = b.graph_tensor(node.output)
-    b.step("gather", node, (x,), y, wirings=(wire,))
+    _gather(b, node, (x,), y, (wire,), (form,))
 
 
 def _lower_broadcast(b, i, node):
     x = node.inputs[0]
     y = b.graph_tensor(node.output)
-    b.step("gather", node, (x,), y, wirings=(wiring.broadcast_to(_shape(b, x), _shape(b, y)),))
+    _gather(b, node, (x,), y, (wiring.broadcast_to(_shape(b, x), _shape(b, y)),),
+            (wiring_forms.broadcast_map(_shape(b, x), _shape(b, y)),))
 
 
 def _lower_reduce_max(b, i, node):
@@ -253,7 +268,7 @@ def _lower_reduce_max(b, i, node):
     win_shape, wire = wiring.reduce_windows(shape, axes)
     spec = b.tensors[x]
     win = b.tensor(Internal(node.output, "windows"), win_shape, min(spec.lo, 0), max(spec.hi, 0))
-    b.step("gather", node, (x,), win, wirings=(wire,))
+    _gather(b, node, (x,), win, (wire,), (wiring_forms.reduce_window_map(shape, axes),))
     y_spec = b.graph.tensors[node.output]
     if tuple(y_spec.shape) == win_shape[:-1]:
         b.step("max_reduce", node, (win,), b.graph_tensor(node.output), axis=len(win_shape))

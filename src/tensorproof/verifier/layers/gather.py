@@ -9,17 +9,20 @@ there are several sources). This is the GKR wiring-predicate reduction (Thaler, 
 Arguments and Zero-Knowledge", §4.6) with a sparse predicate as in Libra (Xie et al.,
 CRYPTO 2019, §3) — PROTOCOLS.md "Conv by wiring", first version. At the sumcheck's point ρ the
 prover states X_s~(ρ, z_b) (a claim on the source) and the verifier computes the predicate
-itself, a_s~(ρ) = Σ_j eq(z_s, out_pos_j) · eq(ρ, in_pos_j): two eq tables and one gathered inner
-product, O(#wires + table sizes), never O(multiply-accumulates). A false v survives with
-probability ≤ 2·n/|K| per source (Thaler, Prop. 4.1).
+itself, a_s~(ρ) = Σ_j eq(z_s, out_pos_j) · eq(ρ, in_pos_j): in closed form from
+step.attrs["wiring_forms"] (wiring_forms.py, O(axis sizes): conv and pooling patches, slice,
+concat, broadcast, a max over one axis), else (reshapes that re-pad, maxima over several axes) by
+two eq tables and one gathered inner product, O(#wires + table sizes); never O(multiply-
+accumulates). A false v survives with probability ≤ 2·n/|K| per source (Thaler, Prop. 4.1).
 """
 
 from __future__ import annotations
 
 from ...errors import VerificationError
+from ...field.scalar import ext_field
 from ...field.vec import VecField
 from ...poly.mle import as_ext, eq_table
-from .. import evaluations
+from .. import evaluations, wiring_forms
 from ..sumcheck import verify_sumcheck
 from .add import split_batch
 
@@ -32,14 +35,32 @@ def sample_vars(plan, name: str) -> int:
     return layout.n_vars - layout.bits[0]
 
 
-def wiring_weight(vf: VecField, z_out, z_in, wiring) -> tuple:
-    """Σ_j eq(z_out, out_pos_j) · eq(z_in, in_pos_j): the wiring predicate's MLE at the point."""
+def wiring_weight(vf: VecField, z_out, z_in, wiring, form=None) -> tuple:
+    """Σ_j eq(z_out, out_pos_j) · eq(z_in, in_pos_j): the wiring predicate's MLE at the point.
+
+    With a structured description of the wiring (`form`: a wiring_forms.PatchWiring or
+    AxisMap) in closed form, O(axis sizes); else from the sparse wires, O(#wires)."""
+    if form is not None:
+        return wiring_forms.weight(ext_field(vf.k), form, z_out, z_in)
     out_pos, in_pos = wiring
     if len(out_pos) == 0:
         return (0,) * vf.k
     e_out = eq_table(vf, list(z_out))[out_pos]
     e_in = eq_table(vf, list(z_in))[in_pos]
     return tuple(vf.inner(e_out, e_in))
+
+
+def wiring_forms_of(step) -> tuple:
+    """The closed forms of the step's wirings, one per source (None: that source has none).
+
+    Lowering attaches them (attrs["wiring_forms"]) with the very tuple of wirings they describe
+    (attrs["wiring_forms_of"]); a plan whose wirings were replaced afterwards (the tamper suites
+    do) gets no forms, and its predicates come from the sparse wires it holds."""
+    wirings = step.attrs["wirings"]
+    forms = step.attrs.get("wiring_forms")
+    if forms is None or step.attrs.get("wiring_forms_of") is not wirings:
+        return (None,) * len(wirings)
+    return tuple(forms)
 
 
 def source_parts(ctx, i: int, step, value) -> list:
@@ -66,13 +87,17 @@ def verify(ctx, i: int, step) -> None:
     if len(wirings) != len(step.inputs):
         raise VerificationError(f"layer {step.name!r} (gather): malformed plan, "
                                 f"{len(wirings)} wirings for {len(step.inputs)} sources")
+    forms = wiring_forms_of(step)
+    if len(forms) != len(wirings):
+        raise VerificationError(f"layer {step.name!r} (gather): malformed plan, "
+                                f"{len(forms)} wiring forms for {len(wirings)} wirings")
     z_s, z_b = split_batch(ctx, step, claim.point)
     parts = source_parts(ctx, i, step, claim.value)
-    for s, (src, wiring) in enumerate(zip(step.inputs, wirings)):
+    for s, (src, wiring, form) in enumerate(zip(step.inputs, wirings, forms)):
         label = ctx.label(i, step, f"source{s}")
         sub = verify_sumcheck(ctx.t, ext, parts[s], sample_vars(ctx.plan, src), 2, label)
         (x_val,) = ctx.recv(f"{label}/value")
-        a_val = wiring_weight(vf, z_s, sub.point, wiring)
+        a_val = wiring_weight(vf, z_s, sub.point, wiring, form)
         if not ext.eq(ext.mul(x_val, a_val), as_ext(ext, sub.value)):
             raise VerificationError(f"layer {step.name!r} (gather): final sumcheck check failed "
                                     f"for source {s}")
