@@ -9,7 +9,8 @@ from tensorproof import api
 from tensorproof.errors import TensorProofError
 from tensorproof.prover.model import ProvingKey, setup
 from tensorproof.solidity.abi import encode_args
-from tensorproof.solidity.circuit import encode_circuit, statement_bytes, verify_calldata
+from tensorproof.solidity.circuit import (VERIFIER_PARTS, encode_circuit, statement_bytes,
+                                          verify_calldata)
 from tensorproof.solidity.evm import EVMRevertError
 from tensorproof.verifier.pcs_config import profile_config
 from tensorproof.verifier.proof import Proof
@@ -22,11 +23,10 @@ def compact_key(onnx_bytes: bytes, calibration) -> ProvingKey:
 
 
 def deploy_model_verifier(contracts, evm) -> str:
-    """WhirOpeningVerifier, StepsA, StepsB, then ModelVerifier over them -> its address."""
-    opening = evm.deploy(contracts["WhirOpeningVerifier"].bytecode)
-    steps_a = evm.deploy(contracts["StepsA"].bytecode)
-    steps_b = evm.deploy(contracts["StepsB"].bytecode)
-    args = encode_args(["uint256"] * 3, [int(a, 16) for a in (opening, steps_a, steps_b)])
+    """The opening verifier, the lookups' and the steps' executors, then ModelVerifier over
+    them (solidity.circuit.VERIFIER_PARTS, in its constructor's order) -> its address."""
+    parts = [evm.deploy(contracts[name].bytecode) for name in VERIFIER_PARTS]
+    args = encode_args(["uint256"] * len(parts), [int(a, 16) for a in parts])
     return evm.deploy(contracts["ModelVerifier"].bytecode, args)
 
 

@@ -51,7 +51,7 @@ from ..field.params import P
 from ..transcript import keccak256
 from ..verifier.keys import PROTOCOL_VERSION, VerifyingKey
 from ..verifier.layers import step_module
-from ..verifier.lookups import MULT, combined_table, tag_of, use_packing
+from ..verifier.lookups import MULT, combined_segments, combined_table, tag_of, use_packing
 from ..verifier.lowering import build_plan
 from ..verifier.pcs.whir_params import WhirParams
 from ..verifier.pcs_config import commitment_bytes
@@ -64,6 +64,8 @@ from .whir import batch_config_words, config_words
 MAGIC = b"TPCIRC01"
 VIRTUAL, PUBLIC, COMMITTED = 0, 1, 2
 VERIFY_CIRCUIT = ("verifyCircuit", ("bytes", "bytes", "bytes"))
+VERIFIER_PARTS = ("WhirOpeningVerifier", "LookupsExecutor", "StepsA", "StepsB", "StepsC")
+"""The contracts ModelVerifier's constructor takes, in order (deployed before it)."""
 
 
 class Writer:
@@ -147,7 +149,9 @@ def encode_circuit(vk: VerifyingKey, batch: int) -> bytes:
     w.raw(vk.key_hash)
     w.blob16(params.to_bytes())
     order = statement_order(plan)
-    stmt_index = {name: j for j, (_, name) in enumerate(order)}
+    stmt_index: dict = {}
+    for j, (_, name) in enumerate(order):  # an input passed through keeps its input's index
+        stmt_index.setdefault(name, j)
     _tensors(w, plan, ids, stmt_index)
     _statement(w, plan, ids, order)
     groups = list(plan.commitments.values())
@@ -234,33 +238,6 @@ def _statement(w: Writer, plan: Plan, ids: TensorIds, order) -> None:
         w.u16(index[(1, name)])
 
 
-def column_segments(col: np.ndarray) -> list[tuple[int, int, int, int]]:
-    """Maximal runs of ``col`` on which it is affine in the row index: (start, length, a, b)
-    with col[x] = a + b (x − start) on [start, start + length)."""
-    col = np.asarray(col, dtype=np.int64)
-    n = len(col)
-    if n == 0:
-        return []
-    if n == 1:
-        return [(0, 1, int(col[0]), 0)]
-    d = np.diff(col)
-    # a run of equal differences d[i] covers rows i..i+1; a new run starts where d changes
-    change = np.flatnonzero(d[1:] != d[:-1]) + 1
-    starts = np.concatenate([[0], change])
-    ends = np.concatenate([change, [n - 1]])  # last row of each run (inclusive)
-    out, row = [], 0
-    for s, e in zip(starts.tolist(), ends.tolist()):
-        # the run of differences s..e-1 covers rows s..e; rows before `row` are taken
-        first = max(s, row)
-        if first > e:
-            continue
-        out.append((first, e - first + 1, int(col[first]), int(d[s])))
-        row = e + 1
-    if row < n:
-        out.append((row, n - row, int(col[row]), 0))
-    return out
-
-
 def _lookups(w: Writer, plan: Plan, ids: TensorIds) -> None:
     uses = plan.lookup_uses
     w.u16(len(uses))
@@ -284,8 +261,11 @@ def _lookups(w: Writer, plan: Plan, ids: TensorIds) -> None:
             w.u32(d)
     cols = combined_table(uses)
     w.u8(max(len(cols[0]) - 1, 0).bit_length())
-    for col in cols:
-        segs = column_segments(col)
+    found = combined_segments(uses)
+    for c, col in enumerate(cols):
+        # values of 2^62 or more: one segment per row (still the same MLE)
+        segs = (found[c] if found is not None
+                else [(x, 1, int(v), 0) for x, v in enumerate(col.tolist())])
         w.u32(len(segs))
         for start, length, a, b in segs:
             w.u32(start)
@@ -330,5 +310,5 @@ def verify_calldata(circuit: bytes, statement: bytes, stream: bytes) -> bytes:
     return encode_call(name, types, [circuit, statement, stream])
 
 
-__all__ = ["MAGIC", "circuit_id", "column_segments", "encode_circuit", "statement_bytes",
+__all__ = ["MAGIC", "VERIFIER_PARTS", "circuit_id", "encode_circuit", "statement_bytes",
            "verify_calldata"]

@@ -5,9 +5,8 @@ import {GF} from "./Field.sol";
 import {FS} from "./Transcript.sol";
 import {FSL} from "./Labels.sol";
 import {MC} from "./ModelContext.sol";
-import {ModelLookups} from "./ModelLookups.sol";
 import {Results} from "./Results.sol";
-import {IStepExecutor} from "./StepExecutors.sol";
+import {ILookupsExecutor, IStepExecutor} from "./StepExecutors.sol";
 
 interface IOpening {
     function continueOpening(
@@ -49,14 +48,19 @@ contract ModelVerifier {
     uint256 internal constant L_OUTPUT = uint256(bytes32("output")) | 6;
 
     address public immutable opening;
+    address public immutable lookups;
     address public immutable stepsA;
     address public immutable stepsB;
+    address public immutable stepsC;
 
-    /// The WHIR opening verifier (WhirOpeningVerifier) and the step executors (StepsA, StepsB).
-    constructor(address opening_, address stepsA_, address stepsB_) {
+    /// The WHIR opening verifier (WhirOpeningVerifier), the lookups' executor (LookupsExecutor)
+    /// and the step executors (StepsA, StepsB, StepsC): contracts of their own (EIP-170).
+    constructor(address opening_, address lookups_, address stepsA_, address stepsB_, address stepsC_) {
         opening = opening_;
+        lookups = lookups_;
         stepsA = stepsA_;
         stepsB = stepsB_;
+        stepsC = stepsC_;
     }
 
     /// What the header and the groups give the last phase.
@@ -93,7 +97,7 @@ contract ModelVerifier {
         _tensors(c, run);
         _statement(c, run, statement);
         _groups(c, run);
-        run.off = ModelLookups.verify(c, run.off);
+        c = _lookups(c, run, circuit, statement, proof);
         _outputs(c, run);
         c = _steps(c, run, circuit, statement, proof);
         MC.checkReduced(c);
@@ -165,7 +169,8 @@ contract ModelVerifier {
             if (what == 0 && run.nInputs == j) run.nInputs = j + 1;
             else if (what != 1) revert MC.BadCircuit();
             (uint256 kind,, uint256 aux,) = MC.tensor(c, id);
-            if (kind != MC.PUBLIC || aux != j) revert MC.BadCircuit();
+            // an output that is an input passed through is the input's tensor (aux < j)
+            if (kind != MC.PUBLIC || (aux != j && !(what == 1 && aux < j))) revert MC.BadCircuit();
             if (pos + 8 * size > stmtEnd) revert BadStatement();
             c.stmtVals[j] = pos;
             c.stmtShape[j] = shapeOff;
@@ -274,6 +279,18 @@ contract ModelVerifier {
         }
     }
 
+    /// The lookups (ModelLookups) in their executor, the context passed as data.
+    function _lookups(MC.Ctx memory c, Run memory run, bytes calldata circuit, bytes calldata statement,
+        bytes calldata proof) private view returns (MC.Ctx memory) {
+        MC.rebase(c, run.circ, run.stmt, run.proof, false);
+        (bytes memory blob, uint256 next) =
+            ILookupsExecutor(lookups).runLookups(circuit, statement, proof, abi.encode(c), run.off - run.circ);
+        c = abi.decode(blob, (MC.Ctx));
+        MC.rebase(c, run.circ, run.stmt, run.proof, true);
+        run.off = run.circ + next;
+        return c;
+    }
+
     /// A random point on each public output a step computes ("output <j>"), its value from the
     /// statement, pending for that step.
     function _outputs(MC.Ctx memory c, Run memory run) private pure {
@@ -314,7 +331,7 @@ contract ModelVerifier {
         uint256[] memory who = new uint256[](n);
         for (uint256 i = 0; i < n; i++) {
             who[i] = _executor(keccak256(MC.readStep(at[i]).op));
-            if (who[i] > 1) revert UnknownStep(i);
+            if (who[i] > 2) revert UnknownStep(i);
             at[i] -= run.circ;
         }
         bytes memory blob;
@@ -323,7 +340,8 @@ contract ModelVerifier {
             uint256 lo = hi - 1;
             while (lo > 0 && who[lo - 1] == who[hi - 1]) lo--;
             MC.rebase(c, run.circ, run.stmt, run.proof, false);
-            blob = IStepExecutor(who[hi - 1] == 0 ? stepsA : stepsB).run(
+            uint256 e = who[hi - 1];
+            blob = IStepExecutor(e == 0 ? stepsA : e == 1 ? stepsB : stepsC).run(
                 circuit, statement, proof, abi.encode(c), at, hi, lo
             );
             c = abi.decode(blob, (MC.Ctx));
@@ -339,8 +357,9 @@ contract ModelVerifier {
         if (h == keccak256("add") || h == keccak256("add_const") || h == keccak256("alias")) return 0;
         if (h == keccak256("transpose") || h == keccak256("reduce_sum")) return 0;
         if (h == keccak256("gather") || h == keccak256("mul") || h == keccak256("mul_const")) return 1;
-        if (h == keccak256("matmul") || h == keccak256("max_reduce") || h == keccak256("div_round")) return 1;
-        return 2;
+        if (h == keccak256("matmul")) return 1;
+        if (h == keccak256("max_reduce") || h == keccak256("div_round")) return 2;
+        return 3;
     }
 
     /// commitments.open_groups: each group's claims merged ("open <name>"), then one WHIR

@@ -2,6 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {MC} from "./ModelContext.sol";
+import {ModelLookups} from "./ModelLookups.sol";
 import {StepAdd} from "./StepAdd.sol";
 import {StepDivRound} from "./StepDivRound.sol";
 import {StepGather} from "./StepGather.sol";
@@ -23,6 +24,44 @@ interface IStepExecutor {
         uint256 hi,
         uint256 lo
     ) external pure returns (bytes memory);
+}
+
+interface ILookupsExecutor {
+    function runLookups(
+        bytes calldata circuit,
+        bytes calldata statement,
+        bytes calldata proof,
+        bytes calldata ctx,
+        uint256 at
+    ) external pure returns (bytes memory, uint256);
+}
+
+/// @title The lookups phase (ModelLookups) as its own contract: the context in and out as data,
+/// `at` the circuit offset of the lookups section; returns the offset just past it.
+contract LookupsExecutor is ILookupsExecutor {
+    function runLookups(
+        bytes calldata circuit,
+        bytes calldata statement,
+        bytes calldata proof,
+        bytes calldata ctx,
+        uint256 at
+    ) external pure returns (bytes memory, uint256) {
+        uint256 circ;
+        uint256 stmt;
+        uint256 prf;
+        assembly ("memory-safe") {
+            circ := circuit.offset
+            stmt := statement.offset
+            prf := proof.offset
+        }
+        if (at >= circuit.length) revert MC.BadCircuit();
+        MC.Ctx memory c = abi.decode(ctx, (MC.Ctx));
+        MC.rebase(c, circ, stmt, prf, true);
+        uint256 next = ModelLookups.verify(c, circ + at);
+        if (next > circ + circuit.length) revert MC.BadCircuit();
+        MC.rebase(c, circ, stmt, prf, false);
+        return (abi.encode(c), next - circ);
+    }
 }
 
 /// @title Step executors: the model verifier's steps, in contracts of their own (EIP-170)
@@ -79,13 +118,21 @@ contract StepsA is StepExecutor {
     }
 }
 
-/// @title gather, mul, mul_const, matmul, max_reduce, div_round
+/// @title gather, mul, mul_const, matmul
 contract StepsB is StepExecutor {
     function _dispatch(MC.Ctx memory c, uint256 i, MC.Step memory s, bytes32 h) internal pure override returns (bool) {
         if (h == keccak256("gather")) StepGather.verify(c, i, s);
         else if (h == keccak256("mul") || h == keccak256("mul_const")) StepMul.verify(c, i, s);
         else if (h == keccak256("matmul")) StepMatmul.verify(c, i, s);
-        else if (h == keccak256("max_reduce")) StepMaxReduce.verify(c, i, s);
+        else return false;
+        return true;
+    }
+}
+
+/// @title max_reduce, div_round
+contract StepsC is StepExecutor {
+    function _dispatch(MC.Ctx memory c, uint256 i, MC.Step memory s, bytes32 h) internal pure override returns (bool) {
+        if (h == keccak256("max_reduce")) StepMaxReduce.verify(c, i, s);
         else if (h == keccak256("div_round")) StepDivRound.verify(c, i, s);
         else return false;
         return true;
