@@ -9,8 +9,12 @@ from tensorproof import api
 from tensorproof.errors import TensorProofError
 from tensorproof.prover.model import ProvingKey, setup
 from tensorproof.solidity.abi import encode_args
-from tensorproof.solidity.circuit import (VERIFIER_PARTS, encode_circuit, statement_bytes,
-                                          verify_calldata)
+from tensorproof.solidity.circuit import (
+    VERIFIER_PARTS,
+    encode_circuit,
+    statement_bytes,
+    verify_calldata,
+)
 from tensorproof.solidity.evm import EVMRevertError
 from tensorproof.verifier.pcs_config import profile_config
 from tensorproof.verifier.proof import Proof

@@ -38,7 +38,7 @@ def exit_code(e: BaseException) -> int:
 
 
 COMMAND_MODULES = {"selftest": "selftest_cmd", "compile": "compile_cmd", "prove": "prove_cmd",
-                   "verify": "verify_cmd", "demo": "demo_cmd"}
+                   "verify": "verify_cmd", "demo": "demo_cmd", "evm": "evm_cmd"}
 """The module that registers each command (on import)."""
 
 

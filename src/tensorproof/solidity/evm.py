@@ -67,6 +67,13 @@ def _revert_data(message: str) -> bytes:
     return b""
 
 
+def _log(lg) -> tuple[bytes, tuple[bytes, ...]]:
+    """(data, topics) of a pyrevm log, whose ``data`` is the pair (topics, data)."""
+    data = lg.data[1] if isinstance(lg.data, tuple) else lg.data
+    return (bytes(data) if data is not None else b"",
+            tuple(bytes.fromhex(t[2:]) if isinstance(t, str) else bytes(t) for t in lg.topics))
+
+
 class LocalEVM:
     """A fresh in-memory chain: deploy contracts and send transactions to them."""
 
@@ -106,9 +113,7 @@ class LocalEVM:
         res = self._evm.result
         if res is not None and not res.is_success:
             raise EVMRevertError(f"call failed: {res.reason}")
-        logs = tuple((bytes(lg.data) if lg.data is not None else b"",
-                      tuple(bytes.fromhex(t[2:]) if isinstance(t, str) else bytes(t)
-                            for t in lg.topics)) for lg in (res.logs if res else []))
+        logs = tuple(_log(lg) for lg in (res.logs if res else []))
         return CallResult(output=bytes(out), gas=int(res.gas_used) if res else 0,
                           calldata_gas=calldata_gas(calldata), logs=logs)
 
