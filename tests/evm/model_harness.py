@@ -4,6 +4,7 @@ once, and the verdicts of the contract and of the Python verifier on the same by
 from __future__ import annotations
 
 import dataclasses
+import os
 
 from tensorproof import api
 from tensorproof.errors import TensorProofError
@@ -19,6 +20,11 @@ from tensorproof.solidity.evm import EVMRevertError
 from tensorproof.verifier.pcs_config import profile_config
 from tensorproof.verifier.proof import Proof
 from tensorproof.verifier.verify import verify as python_verify
+
+RANDOM_MUTATIONS = int(os.environ.get("TENSORPROOF_EVM_MUTATIONS", "12"))
+"""Random proof mutations per model and kind in the differential tests (each judged by the
+contract and by the Python verifier): 12 in the default run, any number with
+TENSORPROOF_EVM_MUTATIONS (e.g. 1000 for the issue's differential sweep)."""
 
 
 def compact_key(onnx_bytes: bytes, calibration) -> ProvingKey:

@@ -23,7 +23,7 @@ from tensorproof.solidity.results import proof_results_root
 from tensorproof.verifier.pcs_config import profile_config
 from tensorproof.verifier.verify import verify as python_verify
 
-from .model_harness import Case, deploy_model_verifier
+from .model_harness import RANDOM_MUTATIONS, Case, deploy_model_verifier
 
 CORPUS = Path(__file__).resolve().parents[2] / "../shared/peer-corpus/ezkl-examples"
 
@@ -42,7 +42,7 @@ MODELS = [
     "1l_mean", "1l_reshape", "reducel1", "1l_div", "integer_div", "rounding_ops",
     "log_softmax", "rnn",
 ]
-MUTATIONS = 8
+MUTATIONS = max(RANDOM_MUTATIONS // 2, 4)
 
 
 @pytest.fixture(scope="module")

@@ -27,7 +27,7 @@ from tensorproof.solidity.steps import encode_step
 from tensorproof.transcript.verifier import VerifierTranscript
 from tensorproof.verifier.lowering import build_plan
 
-from .model_harness import Case, compact_key, deploy_model_verifier
+from .model_harness import RANDOM_MUTATIONS, Case, compact_key, deploy_model_verifier
 
 CORPUS = Path(__file__).resolve().parents[2] / "../shared/peer-corpus/ezkl-examples"
 STEP_LABEL = re.compile(r"^\d+:(mul|mul_const|matmul):")
@@ -179,7 +179,7 @@ def test_mutations_rejected_exactly_when_python_rejects(evm, verifier, name):
         variants.append(bytes(s))
     variants.append(stream[: spans[-1][1] + spans[-1][2] // 2])
     inside = [at + j for _, at, n in spans for j in range(n)]
-    for _ in range(30):  # random flips inside the steps' messages
+    for _ in range(RANDOM_MUTATIONS):  # random flips inside the steps' messages
         s = bytearray(stream)
         for _ in range(rng.choice((1, 1, 2))):
             s[rng.choice(inside)] ^= 1 << rng.randrange(8)
@@ -190,12 +190,12 @@ def test_mutations_rejected_exactly_when_python_rejects(evm, verifier, name):
         s = bytearray(stream)
         s[at:at + 8] = (0xFFFFFFFF00000001 + j).to_bytes(8, "big")
         variants.append(bytes(s))
-    for _ in range(30):  # anywhere in the proof
+    for _ in range(RANDOM_MUTATIONS):  # anywhere in the proof
         s = bytearray(stream)
         for _ in range(rng.choice((1, 1, 3))):
             s[rng.randrange(len(s))] ^= 1 << rng.randrange(8)
         variants.append(bytes(s))
-    assert len(variants) >= 60
+    assert len(variants) >= 2 * RANDOM_MUTATIONS + 8
     for v in variants:
         py = case.python_ok(stream=v)
         assert (case.evm_root(evm, verifier, stream=v) is not None) == py

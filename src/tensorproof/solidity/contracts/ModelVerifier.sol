@@ -356,8 +356,8 @@ contract ModelVerifier {
         if (h == keccak256("linear") || h == keccak256("requant") || h == keccak256("lookup")) return 0;
         if (h == keccak256("add") || h == keccak256("add_const") || h == keccak256("alias")) return 0;
         if (h == keccak256("transpose") || h == keccak256("reduce_sum")) return 0;
-        if (h == keccak256("gather") || h == keccak256("mul") || h == keccak256("mul_const")) return 1;
-        if (h == keccak256("matmul")) return 1;
+        if (h == keccak256("mul") || h == keccak256("mul_const") || h == keccak256("matmul")) return 0;
+        if (h == keccak256("gather")) return 1;
         if (h == keccak256("max_reduce") || h == keccak256("div_round")) return 2;
         return 3;
     }

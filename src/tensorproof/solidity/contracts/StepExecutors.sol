@@ -8,7 +8,6 @@ import {StepDivRound} from "./StepDivRound.sol";
 import {StepGather} from "./StepGather.sol";
 import {StepLinear} from "./StepLinear.sol";
 import {StepLookup} from "./StepLookup.sol";
-import {StepMatmul} from "./StepMatmul.sol";
 import {StepMaxReduce} from "./StepMaxReduce.sol";
 import {StepMul} from "./StepMul.sol";
 import {StepRelabel} from "./StepRelabel.sol";
@@ -104,13 +103,17 @@ abstract contract StepExecutor is IStepExecutor {
     function _dispatch(MC.Ctx memory c, uint256 i, MC.Step memory s, bytes32 h) internal pure virtual returns (bool);
 }
 
-/// @title linear, requant, lookup, add, add_const, alias, transpose, reduce_sum
+/// @title linear, requant, lookup, add, add_const, mul, mul_const, matmul, alias, transpose,
+/// reduce_sum (the common steps together: fewer round trips of the context)
 contract StepsA is StepExecutor {
     function _dispatch(MC.Ctx memory c, uint256 i, MC.Step memory s, bytes32 h) internal pure override returns (bool) {
         if (h == keccak256("linear")) StepLinear.verify(c, i, s);
         else if (h == keccak256("requant")) StepRequant.verify(c, i, s);
         else if (h == keccak256("lookup")) StepLookup.verify(c, i, s);
         else if (h == keccak256("add") || h == keccak256("add_const")) StepAdd.verify(c, i, s);
+        else if (h == keccak256("mul") || h == keccak256("mul_const") || h == keccak256("matmul")) {
+            StepMul.verify(c, i, s);
+        }
         else if (h == keccak256("alias") || h == keccak256("transpose") || h == keccak256("reduce_sum")) {
             StepRelabel.verify(c, i, s);
         } else return false;
@@ -118,12 +121,10 @@ contract StepsA is StepExecutor {
     }
 }
 
-/// @title gather, mul, mul_const, matmul
+/// @title gather
 contract StepsB is StepExecutor {
     function _dispatch(MC.Ctx memory c, uint256 i, MC.Step memory s, bytes32 h) internal pure override returns (bool) {
         if (h == keccak256("gather")) StepGather.verify(c, i, s);
-        else if (h == keccak256("mul") || h == keccak256("mul_const")) StepMul.verify(c, i, s);
-        else if (h == keccak256("matmul")) StepMatmul.verify(c, i, s);
         else return false;
         return true;
     }
