@@ -305,8 +305,16 @@ library MC {
             size *= dims[a];
         }
         if (nv != point.length) revert BadCircuit();
-        uint256[] memory eqt = eqTable(point);
-        uint256 vals = c.stmtVals[j];
+        acc = _sumPublic(eqTable(point), c.stmtVals[j], dims, bits, size);
+    }
+
+    /// Σ_e values[e] · eqt[padded index of e] over the tensor's real entries (row-major).
+    function _sumPublic(uint256[] memory eqt, uint256 vals, uint256[] memory dims, uint256[] memory bits, uint256 size)
+        private
+        pure
+        returns (uint256 acc)
+    {
+        uint256 rank = dims.length;
         uint256[] memory idx = new uint256[](rank);
         for (uint256 e = 0; e < size; e++) {
             // the padded flat index of the multi-index idx (row-major, each axis padded)

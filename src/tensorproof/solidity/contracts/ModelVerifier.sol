@@ -279,6 +279,24 @@ contract ModelVerifier {
         }
     }
 
+    /// Call an executor with `data`; its returned context (bytes) overwrites `blob` in place
+    /// and everything allocated after `blob` (the payload) is freed.
+    function _call(address target, bytes memory data, bytes memory blob) private view {
+        assembly ("memory-safe") {
+            if iszero(staticcall(gas(), target, add(data, 32), mload(data), 0, 0)) {
+                let p := mload(0x40)
+                returndatacopy(p, 0, returndatasize())
+                revert(p, returndatasize())
+            }
+            // the return value (bytes): the word 0x20, then the length and the bytes
+            let rds := returndatasize()
+            if lt(rds, 0x40) { revert(0, 0) }
+            returndatacopy(blob, 0x20, sub(rds, 0x20))
+            if gt(add(mload(blob), 0x40), rds) { revert(0, 0) }
+            mstore(0x40, add(add(blob, 0x20), and(add(mload(blob), 31), not(31))))
+        }
+    }
+
     /// The lookups (ModelLookups) in their executor, the context passed as data.
     function _lookups(MC.Ctx memory c, Run memory run, bytes calldata circuit, bytes calldata statement,
         bytes calldata proof) private view returns (MC.Ctx memory) {
@@ -334,20 +352,23 @@ contract ModelVerifier {
             if (who[i] > 2) revert UnknownStep(i);
             at[i] -= run.circ;
         }
-        bytes memory blob;
+        // The context travels encoded from executor to executor and is decoded once at the
+        // end. Each returned context is copied over the previous one and the call's payload is
+        // freed, so memory does not grow with the number of round trips (the EVM charges memory
+        // by its high-water mark, quadratically).
+        MC.rebase(c, run.circ, run.stmt, run.proof, false);
+        bytes memory blob = abi.encode(c);
         uint256 hi = n;
         while (hi > 0) {
             uint256 lo = hi - 1;
             while (lo > 0 && who[lo - 1] == who[hi - 1]) lo--;
-            MC.rebase(c, run.circ, run.stmt, run.proof, false);
             uint256 e = who[hi - 1];
-            blob = IStepExecutor(e == 0 ? stepsA : e == 1 ? stepsB : stepsC).run(
-                circuit, statement, proof, abi.encode(c), at, hi, lo
-            );
-            c = abi.decode(blob, (MC.Ctx));
-            MC.rebase(c, run.circ, run.stmt, run.proof, true);
+            address target = e == 0 ? stepsA : e == 1 ? stepsB : stepsC;
+            _call(target, abi.encodeCall(IStepExecutor.run, (circuit, statement, proof, blob, at, hi, lo)), blob);
             hi = lo;
         }
+        c = abi.decode(blob, (MC.Ctx));
+        MC.rebase(c, run.circ, run.stmt, run.proof, true);
         return c;
     }
 
