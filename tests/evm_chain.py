@@ -23,9 +23,12 @@ def require_or_skip(why: str) -> None:
 
 def node_unavailable() -> str | None:
     """Why anvil or web3 cannot be used here, or None."""
+    from tensorproof.errors import SolidityError
+    from tensorproof.solidity.node import _web3
+
     try:
-        import web3  # noqa: F401
-    except ImportError:
+        _web3()  # puts back the recursion limit that importing web3 raises
+    except SolidityError:
         return "web3 is not installed (pip install 'tensorproof[evm]')"
     from tensorproof.solidity.node import anvil_binary
 

@@ -23,6 +23,7 @@ import platform
 import re
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.error
@@ -208,11 +209,17 @@ def check_rpc_url(url: str) -> str:
 
 
 def _web3():
+    """The web3 module. Importing it raises Python's recursion limit to 100,000 (its
+    dependency py_ecc does), which lets a deeply nested input overflow the C stack and kill
+    the process instead of raising RecursionError in our parsers: the limit is put back."""
+    limit = sys.getrecursionlimit()
     try:
         import web3
     except ImportError:
         raise SolidityError("talking to an Ethereum node needs web3: pip install "
                             "'tensorproof[evm]'") from None
+    finally:
+        sys.setrecursionlimit(limit)
     return web3
 
 
