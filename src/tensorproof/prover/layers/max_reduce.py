@@ -64,7 +64,7 @@ def prove(ctx, i: int, step) -> None:
     ctx.send(ctx.label(i, step, "opening"), [x_val, d_val])
     lam = tuple(ctx.t.challenge_k(ctx.label(i, step, "lambda"), ctx.k))
     tables, _ = _tables(ctx, step, sh, rho_u)
-    terms = relation_terms(sh, pad, lam, ctx.ext.square(lam))
+    terms = relation_terms(sh, pad, lam, ctx.ext)
     point, finals = prove_sumcheck(ctx.t, vf, tables, terms, sh.degree,
                                    ctx.label(i, step, "sumcheck"), eq_point=rho_p)
     d_at = fix_high(vf, ctx.tables[d_name(step)], point)  # d~(u, ρ') over u

@@ -19,9 +19,11 @@ Field ⇒ integers: with every term bounded (|a| ≤ A, 1 ≤ b ≤ B, |y| ≤ Y
 Advice: y (unless public), `y#r<j>`, `y#d<j>`, `y#v<j>` (y's layout). All relations, with y's zero
 padding (lookup.py) under λ³, are one zero-check at a fresh ρ (degree 3: eq · y · b):
     Σ_x eq(ρ, x) [R1 + λ R2 + λ² R3 + λ³ (1 − 1)·y](x) = 0,
-1 = real-entry indicator (closed form). It ends in claims on a and b (passed back) and on y,
-r_j, d_j, v_j (advice, or public y checked directly). Soundness error ≤ (3n + n + 3)/|K|
-(sumcheck, Thaler Prop. 4.1; ρ and λ by Schwartz–Zippel).
+1 = real-entry indicator (closed form: a product of prefix indicators, layout.real_indicator; no
+O(size) public evaluation). The relation is `relation_monomials` (c·λ^e · Π tables, read as data
+by the EVM verifier), which `relation_terms` substitutes λ into. It ends in claims on a and b
+(passed back) and on y, r_j, d_j, v_j (advice, or public y checked directly). Soundness error
+≤ (3n + n + 3)/|K| (sumcheck, Thaler Prop. 4.1; ρ and λ by Schwartz–Zippel).
 """
 
 from __future__ import annotations
@@ -143,29 +145,44 @@ class _Terms:
         return [(c, list(k)) for k, c in self.coeffs.items()]
 
 
-def relation_terms(ext, plan, step, lam) -> list:
-    """Terms over the tables [a, b, y, 1, r_0.., d_0.., v_0.., ] (shared with the prover)."""
+def relation_monomials(plan, step) -> list[tuple[int, int, list[int]]]:
+    """The relation R1 + λ R2 + λ² R3 + λ³ (1 − 1)·y as (c, e, S): coefficient c·λ^e (c an F
+    int) times the product of the tables S (sorted), over [a, b, y, 1, r_0.., d_0.., v_0..].
+    The EVM verifier reads this list as data; ``relation_terms`` substitutes λ."""
     nr, nv = len(r_names(plan, step)), len(v_names(plan, step))
-    one, lam2 = ext.one(), ext.mul(lam, lam)
-    g = _Terms(ext)
-    g.add(pow(2, step.attrs["shift"] + 1, P), one, A)  # R1
-    g.add(1, one, B)
-    g.add(-2, one, Y, B)
-    g.add(2, lam, B)  # λ R2
-    g.add(-1, lam, ONE)
+    out: list[tuple[int, int, list[int]]] = []
+
+    def add(c: int, e: int, *indices: int) -> None:
+        out.append((c % P, e, sorted(indices)))
+
+    add(pow(2, step.attrs["shift"] + 1, P), 0, A)  # R1
+    add(1, 0, B)
+    add(-2, 0, Y, B)
+    add(2, 1, B)  # λ R2
+    add(-1, 1, ONE)
     for j in range(nr):
-        g.add(-(1 << (LIMB_BITS * j)), one, 4 + j)
-        g.add(-(1 << (LIMB_BITS * j)), lam, 4 + j)
-        g.add(-(1 << (LIMB_BITS * j)), lam, 4 + nr + j)
+        add(-(1 << (LIMB_BITS * j)), 0, 4 + j)
+        add(-(1 << (LIMB_BITS * j)), 1, 4 + j)
+        add(-(1 << (LIMB_BITS * j)), 1, 4 + nr + j)
     if y_mode(plan, step) == "limbs":  # λ² R3
-        g.add(1, lam2, Y)
-        g.add(-plan.tensors[step.output].lo, lam2, ONE)
+        add(1, 2, Y)
+        add(-plan.tensors[step.output].lo, 2, ONE)
         for j in range(nv):
-            g.add(-(1 << (LIMB_BITS * j)), lam2, 4 + 2 * nr + j)
+            add(-(1 << (LIMB_BITS * j)), 2, 4 + 2 * nr + j)
     if needs_pad_check(plan, step.output):  # λ³ (1 − 1)·y
-        lam3 = ext.mul(lam2, lam)
-        g.add(1, lam3, Y)
-        g.add(-1, lam3, ONE, Y)
+        add(1, 3, Y)
+        add(-1, 3, ONE, Y)
+    return out
+
+
+def relation_terms(ext, plan, step, lam) -> list:
+    """Terms over the tables [a, b, y, 1, r_0.., d_0.., v_0.., ] (shared with the prover):
+    ``relation_monomials`` with λ substituted, coefficients combined per index set."""
+    lam2 = ext.mul(lam, lam)
+    powers = [ext.one(), lam, lam2, ext.mul(lam2, lam)]
+    g = _Terms(ext)
+    for c, e, s in relation_monomials(plan, step):
+        g.add(c, powers[e], *s)
     return g.terms()
 
 

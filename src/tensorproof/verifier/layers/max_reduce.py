@@ -15,8 +15,15 @@ Why it is the max: by (1) d is 0 off the valid entries, so for a real p, e_u = d
 on valid u and 1 elsewhere; the range check gives y ≥ x_u for every valid u, and (2) gives
 y = x_u for one of them. Values are small integers (|d| < 2^16, x in its range), so these
 field equalities are integer ones. The final claims: x at ρ (passed back), d at ρ and at
-(ρ''_u, ρ') (one claim for the U values d~(u, ρ'), padding u being 0), y at ρ'. The verifier
-evaluates V~ from the gather's wiring in O(|V per sample|) and 1_P in closed form.
+(ρ''_u, ρ') (one claim for the U values d~(u, ρ'), padding u being 0), y at ρ'.
+Closed forms (no O(size) field work, so the EVM verifier does the same from the circuit data):
+1_P is a product of prefix indicators (layout.real_indicator), and V~(u, ·) comes from the
+*mask boxes* (`mask_boxes`: for each window position u < U, disjoint boxes Π_a [lo_a, hi_a) over
+y's per-sample axes whose union is {p : V(p, u) = 1}; plan data, derived with numpy from the
+gather's wiring): V~(u, ρ') = [b < B]~(ρ'_b) · Σ_box Π_a (P_a(hi_a) − P_a(lo_a)), P_a the prefix
+indicator of axis a at its coordinates of ρ', O(#boxes · n) field operations (pooling and
+reduce_max give one box per u). The relation is `relation_monomials` (c·λ^e · Π tables), which
+`relation_terms` substitutes λ into; the EVM verifier reads the monomials as data.
 Soundness error ≤ (n_p (U + 2) + n_p + n_u + 2)/|K| (sumcheck, Thaler Prop. 4.1; the zero-checks
 and the λ combination, Schwartz–Zippel).
 """
@@ -25,15 +32,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...errors import BoundError, VerificationError
+from ...errors import BoundError, PlanError, VerificationError
+from ...field.params import P
 from ...poly.mle import eq_eval
-from .. import evaluations
 from ..layout import Layout, prefix_indicator, real_indicator
 from ..lookups import LookupUse, range_table
 from ..names import Internal
 from ..plan import TensorPlan
 from ..sumcheck import evaluate_terms, verify_sumcheck
-from .lookup import needs_pad_check, pad_terms
+from .lookup import needs_pad_check
 
 REDUCES_CLAIMS = False
 
@@ -98,24 +105,68 @@ class Shape:
         self.degree = max(self.U, 2) + 1
 
 
-def mask_slices(ext, sh: Shape, mask: np.ndarray, point_p) -> list:
-    """V~(u, point_p) for every u < 2^u_bits (V = [b < B] · mask)."""
-    vf = evaluations.vec(ext.k)
-    eq = evaluations.eq_table(ext.k, list(point_p[: sh.s_bits]))
-    cols = mask.reshape(-1, 1 << sh.u_bits).astype(bool)
+def _boxes(m: np.ndarray) -> list[tuple[tuple[int, int], ...]]:
+    """Disjoint boxes (one [lo, hi) per axis) whose union is the set of True entries of `m`:
+    maximal runs of equal slices along axis 0, each split recursively."""
+    if m.ndim == 0:
+        return [()] if bool(m) else []
+    if not m.any():
+        return []
+    flat = m.reshape(m.shape[0], -1)
+    cuts = (np.flatnonzero((flat[1:] != flat[:-1]).any(axis=1)) + 1).tolist()
+    out = []
+    for lo, hi in zip([0, *cuts], [*cuts, m.shape[0]]):
+        out += [((lo, hi), *sub) for sub in _boxes(m[lo])]
+    return out
+
+
+def mask_boxes(plan, step) -> list[list[tuple[tuple[int, int], ...]]]:
+    """For each window position u < U, disjoint boxes Π_a [lo_a, hi_a) over y's per-sample axes
+    (x's sample axes but the last, padded) whose union is {p : V(p, u) = 1} (the module
+    docstring). PlanError if V marks a padded window position (a gather writes real entries)."""
+    sample = Layout(plan.tensors[step.inputs[0]].layout.shape[1:])
+    mask = valid_mask(plan, step).reshape(sample.padded).astype(bool)
+    U = sample.shape[-1]
+    if mask[..., U:].any():
+        raise PlanError(f"layer {step.name!r}: the validity mask marks a padded window entry")
+    return [_boxes(mask[..., u]) for u in range(U)]
+
+
+def mask_slices(ext, sh: Shape, boxes, point_p) -> list:
+    """V~(u, point_p) for every u < 2^u_bits (V = [b < B] · mask) from the mask boxes: O(#boxes
+    · n) field operations (padded u: 0)."""
+    axes = Layout(sh.y.shape[1:]).split(tuple(point_p[: sh.s_bits]))
     scale = prefix_indicator(ext, tuple(point_p[sh.s_bits :]), sh.batch)
-    return [ext.mul(scale, tuple(int(c) for c in vf.sum(eq[cols[:, u]])))
-            if cols[:, u].any() else ext.zero() for u in range(cols.shape[1])]
+    out = []
+    for u in range(1 << sh.u_bits):
+        acc = ext.zero()
+        for box in boxes[u] if u < len(boxes) else ():
+            prod = ext.one()
+            for z, (lo, hi) in zip(axes, box):
+                prod = ext.mul(prod, ext.sub(prefix_indicator(ext, z, hi),
+                                             prefix_indicator(ext, z, lo)))
+            acc = ext.add(acc, prod)
+        out.append(ext.mul(scale, acc))
+    return out
 
 
-def relation_terms(sh: Shape, pad: bool, lam, lam2) -> list:
-    """Terms over the tables [e_0, …, e_{U−1}, y, G, 1_P] (shared with the prover);
-    lam2 = λ² weighs y's zero-padding check."""
-    U = sh.U
-    terms = [(1, list(range(U))), (lam, [U, U + 1])]
+def relation_monomials(U: int, pad: bool) -> list[tuple[int, int, list[int]]]:
+    """The relation's terms as (c, e, S): coefficient c·λ^e (c an F int) times the product of
+    the tables S, over [e_0, …, e_{U−1}, y, G, 1_P]: Π_u e_u + λ y G (+ λ² (1 − 1_P) y when y's
+    padding is checked). The EVM verifier reads this list as data."""
+    terms = [(1, 0, list(range(U))), (1, 1, [U, U + 1])]
     if pad:
-        terms += pad_terms(U + 2, U, lam2)
+        terms += [(1, 2, [U]), (P - 1, 2, [U + 2, U])]
     return terms
+
+
+def relation_terms(sh: Shape, pad: bool, lam, ext) -> list:
+    """``relation_monomials`` with λ substituted (shared with the prover): F ints for e = 0, K
+    elements otherwise."""
+    out = []
+    for c, e, s in relation_monomials(sh.U, pad):
+        out.append((c, s) if e == 0 else (ext.mul(ext.pow(lam, e), ext.from_base(c)), s))
+    return out
 
 
 def verify(ctx, i: int, step) -> None:
@@ -130,14 +181,14 @@ def verify(ctx, i: int, step) -> None:
                           ctx.label(i, step, "sumcheck"))
     *d_us, y_val = ctx.recv(ctx.label(i, step, "finals"), sh.U + 1)
     one = real_indicator(ext, sh.y, tuple(sub.point))
-    v = mask_slices(ext, sh, valid_mask(plan, step), sub.point)
+    v = mask_slices(ext, sh, mask_boxes(plan, step), sub.point)
     g = ext.zero()
     for u, v_u in enumerate(v):
         g = ext.add(g, ext.mul(eq_eval(ext, rho_u, _bits(ext, u, sh.u_bits)), v_u))
     e = [ext.sub(ext.add(d_u, one), v[u]) for u, d_u in enumerate(d_us)]
     values = [*e, y_val, g, one]
     expected = ext.mul(eq_eval(ext, rho_p, sub.point),
-                       evaluate_terms(ext, relation_terms(sh, pad, lam, ext.square(lam)), values))
+                       evaluate_terms(ext, relation_terms(sh, pad, lam, ext), values))
     if not ext.eq(expected, sub.value):
         raise VerificationError(f"layer {step.name!r} (max_reduce): y is not the window maximum "
                                 "(or d ≠ y − x, or a nonzero entry in y's padding)")
