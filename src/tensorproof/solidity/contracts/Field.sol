@@ -124,6 +124,71 @@ library GF {
         return kadd(ksub(ksub(kadd(ab, ab), a), b), 1);
     }
 
+    /// e · prod_(i < n) eq(x_i, y_i) for packed K words x_i at memory px + 32 i and y_i at
+    /// py + 32 i (keq, kmul: eq(x, y) = 2 x y - x - y + 1; x = 0 or 1 gives 1 - y or y, no
+    /// product). Canonical inputs (every K value of the verifier is).
+    function eqProdMem(uint256 px, uint256 py, uint256 n, uint256 e) internal pure returns (uint256) {
+        return eqScan(px, py, n, e, 0);
+    }
+
+    /// eqProdMem that also writes the running product after factor i to memory out + 32 i
+    /// (out != 0).
+    function eqScan(uint256 px, uint256 py, uint256 n, uint256 e, uint256 out) internal pure returns (uint256 r) {
+        // (nothing to multiply; the exit also keeps this loop out of line, on a stack of its own)
+        if (n == 0) return e;
+        assembly ("memory-safe") {
+            // 2^64 - 1 held in a variable: the optimizer would rebuild the literal from shifts
+            // at every use (the free memory pointer is never 0)
+            let m := sub(shl(64, gt(mload(0x40), 0)), 1)
+            let e0 := and(e, m)
+            let e1 := and(shr(64, e), m)
+            let e2 := shr(128, e)
+            for {} n {
+                n := sub(n, 1)
+                px := add(px, 32)
+                py := add(py, 32)
+            } {
+                let x := mload(px)
+                let q := mload(py)
+                switch x
+                case 0 {
+                    // 1 - y (coefficients <= p + 1 < 2^64)
+                    q := or(or(sub(add(P, 1), and(q, m)), shl(64, sub(P, and(shr(64, q), m)))), shl(128, sub(P, shr(128, q))))
+                }
+                case 1 {}
+                default {
+                    // 2 x y + 2p + 1 - x - y per coefficient (< 2^132), one mod each
+                    let x0 := and(x, m)
+                    let x1 := and(shr(64, x), m)
+                    x := shr(128, x)
+                    let y0 := and(q, m)
+                    let y1 := and(shr(64, q), m)
+                    let y2 := shr(128, q)
+                    q := or(or(
+                        mod(add(shl(1, add(mul(x0, y0), shl(1, add(mul(x1, y2), mul(x, y1))))), sub(add(shl(1, P), 1), add(x0, y0))), P),
+                        shl(64, mod(add(shl(1, add(add(mul(x0, y1), mul(x1, y0)), shl(1, mul(x, y2)))), sub(shl(1, P), add(x1, y1))), P))),
+                        shl(128, mod(add(shl(1, add(add(mul(x0, y2), mul(x1, y1)), mul(x, y0))), sub(shl(1, P), add(x, y2))), P)))
+                }
+                // e <- e q
+                {
+                    let q0 := and(q, m)
+                    let q1 := and(shr(64, q), m)
+                    q := shr(128, q)
+                    let t0 := mod(add(mul(e0, q0), shl(1, add(mul(e1, q), mul(e2, q1)))), P)
+                    let t1 := mod(add(add(mul(e0, q1), mul(e1, q0)), shl(1, mul(e2, q))), P)
+                    e2 := mod(add(add(mul(e0, q), mul(e1, q1)), mul(e2, q0)), P)
+                    e0 := t0
+                    e1 := t1
+                }
+                if out {
+                    mstore(out, or(or(e0, shl(64, e1)), shl(128, e2)))
+                    out := add(out, 32)
+                }
+            }
+            r := or(or(e0, shl(64, e1)), shl(128, e2))
+        }
+    }
+
     /// h(r) for the degree-2 polynomial with h(0), h(1), h(2). Lagrange on {0, 1, 2},
     /// h0 (r-1)(r-2)/2 - h1 r(r-2) + h2 r(r-1)/2, is the same polynomial as Newton's form
     /// h0 + r (d1 + (r - 1) d2) with d1 = h1 - h0, d2 = (h2 - 2 h1 + h0) / 2 (2 K products).

@@ -83,10 +83,30 @@ library FSL {
 
     /// The decimal ASCII digits of i (Python's str(i)).
     function decimal(uint256 i) internal pure returns (bytes memory s) {
-        if (i == 0) return "0";
-        uint256 len = 0;
-        for (uint256 x = i; x > 0; x /= 10) len++;
-        s = new bytes(len);
-        for (uint256 x = i; x > 0; x /= 10) s[--len] = bytes1(uint8(48 + (x % 10)));
+        (uint256 w, uint256 n) = digitsWord(i);
+        assembly ("memory-safe") {
+            // one word for the length, one for at most 32 digits (i < 10^32), more past that
+            s := mload(0x40)
+            mstore(s, n)
+            mstore(add(s, 32), w)
+            mstore(0x40, add(add(s, 32), and(add(n, 31), not(31))))
+        }
+        if (n > 32) {
+            // (not reached for round and step numbers) the long way, digit by digit
+            for (uint256 x = i; x > 0; x /= 10) s[--n] = bytes1(uint8(48 + (x % 10)));
+        }
+    }
+
+    /// The decimal ASCII digits of i left-aligned in a word (the first 32 of them) and their
+    /// count.
+    function digitsWord(uint256 i) internal pure returns (uint256 w, uint256 n) {
+        assembly ("memory-safe") {
+            for { let x := i } 1 {} {
+                w := or(shr(8, w), shl(248, add(48, mod(x, 10))))
+                n := add(n, 1)
+                x := div(x, 10)
+                if iszero(x) { break }
+            }
+        }
     }
 }

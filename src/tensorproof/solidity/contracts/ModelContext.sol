@@ -21,6 +21,7 @@ library MC {
     uint256 internal constant VIRTUAL = 0;
     uint256 internal constant PUBLIC = 1;
     uint256 internal constant COMMITTED = 2;
+    uint256 private constant P = 0xffffffff00000001; // GF.P
 
     struct Claim {
         uint256[] point; // K elements, x_0 first
@@ -191,14 +192,55 @@ library MC {
         }
         (uint256[] memory rho, uint256 value) = Sumcheck.verify(t, total, nVars, 2, label);
         uint256 v = FS.kAt(FSL.recv(t, abi.encodePacked(label, "/value"), 24), 0);
-        uint256 w = 0;
-        a = 1;
+        if (GF.kmul(v, _eqSum(list, n, rho, alpha)) != value) revert MergeMismatch();
+        return Claim(rho, v);
+    }
+
+    /// Σ_(i<n) α^i eq(list[i].point, rho) (BadCircuit for a point of another length than rho).
+    /// A point's product continues the previous point's over the coordinates where they agree
+    /// from x_0 on (the claims of one step share its point; a group's claims differ in their
+    /// slot bits, the last coordinates): pre[k] holds the previous point's first k factors.
+    function _eqSum(Claim[] memory list, uint256 n, uint256[] memory rho, uint256 alpha)
+        private
+        pure
+        returns (uint256 w)
+    {
+        if (n > list.length) revert BadCircuit();
+        uint256 m = rho.length;
+        uint256[] memory pre = new uint256[](m + 1);
+        pre[0] = 1;
+        uint256 prev; // the previous point (0: none)
+        uint256 a = 1;
         for (uint256 i = 0; i < n; i++) {
-            w = GF.kadd(w, GF.kmul(a, eqEval(list[i].point, rho)));
+            uint256[] memory pt = list[i].point;
+            if (pt.length != m) revert BadCircuit();
+            uint256 j;
+            uint256 e;
+            assembly ("memory-safe") {
+                if prev {
+                    for {} lt(j, m) { j := add(j, 1) } {
+                        let o := shl(5, add(j, 1))
+                        if iszero(eq(mload(add(pt, o)), mload(add(prev, o)))) { break }
+                    }
+                }
+                prev := pt
+                e := mload(add(pre, shl(5, add(j, 1))))
+            }
+            unchecked {
+                uint256 o = 32 * (j + 1);
+                uint256 pp;
+                uint256 pr;
+                uint256 po;
+                assembly ("memory-safe") {
+                    pp := add(pt, o)
+                    pr := add(rho, o)
+                    po := add(add(pre, o), 32)
+                }
+                e = GF.eqScan(pp, pr, m - j, e, po);
+            }
+            w = GF.kadd(w, GF.kmul(a, e));
             a = GF.kmul(a, alpha);
         }
-        if (GF.kmul(v, w) != value) revert MergeMismatch();
-        return Claim(rho, v);
     }
 
     /// Reverts unless every pending claim was reduced.
@@ -232,16 +274,25 @@ library MC {
     /// eq(a, b) = prod_i (a_i b_i + (1 - a_i)(1 - b_i)).
     function eqEval(uint256[] memory a, uint256[] memory b) internal pure returns (uint256 e) {
         if (a.length != b.length) revert BadCircuit();
-        e = 1;
-        for (uint256 i = 0; i < a.length; i++) e = GF.kmul(e, GF.keq(a[i], b[i]));
+        uint256 pa;
+        uint256 pb;
+        assembly ("memory-safe") {
+            pa := add(a, 32)
+            pb := add(b, 32)
+        }
+        e = GF.eqProdMem(pa, pb, a.length, 1);
     }
 
     /// eq(z, bits of idx) over z's coordinates (poly.mle.eq_eval_index).
     function eqIndex(uint256[] memory z, uint256 from, uint256 n, uint256 idx) internal pure returns (uint256 e) {
         e = 1;
-        for (uint256 i = 0; i < n; i++) {
-            uint256 zi = z[from + i];
-            e = GF.kmul(e, (idx >> i) & 1 == 1 ? zi : GF.ksub(1, zi));
+        if (n == 0) return e;
+        if (from + n > z.length) revert BadCircuit();
+        unchecked {
+            for (uint256 i = 0; i < n; i++) {
+                uint256 zi = z[from + i];
+                e = GF.kmul(e, (idx >> i) & 1 == 1 ? zi : GF.ksub(1, zi));
+            }
         }
     }
 
@@ -305,28 +356,90 @@ library MC {
             size *= dims[a];
         }
         if (nv != point.length) revert BadCircuit();
-        acc = _sumPublic(eqTable(point), c.stmtVals[j], dims, bits, size);
+        acc = _sumPublic(point, c.stmtVals[j], dims, bits, size);
     }
 
-    /// Σ_e values[e] · eqt[padded index of e] over the tensor's real entries (row-major).
-    function _sumPublic(uint256[] memory eqt, uint256 vals, uint256[] memory dims, uint256[] memory bits, uint256 size)
+    /// Σ_e values[e] · eq(point, padded index of e) over the tensor's real entries (row-major),
+    /// split at L = ceil(n/2) variables: Σ_hi eq(z_H, hi) Σ_lo v[hi, lo] eq(z_L, lo). The inner
+    /// sums take one F × K product per nonzero value, unreduced (each < 2^128, at most 2^32 of
+    /// them); the outer one folds them by z_H. 2^L + 2^H K products instead of 2^n.
+    function _sumPublic(uint256[] memory point, uint256 vals, uint256[] memory dims, uint256[] memory bits, uint256 size)
         private
         pure
         returns (uint256 acc)
     {
+        // (no value; the exit also keeps this function out of line, on a stack of its own)
+        if (size == 0) return 0;
+        uint256 nv = point.length;
+        uint256 lBits = (nv + 1) / 2;
+        uint256 hBits = nv - lBits;
+        uint256[] memory eqL = eqTable(slice(point, 0, lBits));
+        uint256[] memory inner = new uint256[](3 << hBits);
         uint256 rank = dims.length;
         uint256[] memory idx = new uint256[](rank);
-        for (uint256 e = 0; e < size; e++) {
-            // the padded flat index of the multi-index idx (row-major, each axis padded)
-            uint256 pos = 0;
-            for (uint256 a = 0; a < rank; a++) pos = (pos << bits[a]) | idx[a];
-            uint256 v = u64(vals + 8 * e);
-            uint256 f = v >= (uint256(1) << 63) ? GF.sub(0, (uint256(1) << 64) - v) : v;
-            if (f != 0) acc = GF.kadd(acc, GF.kmulBase(eqt[pos], f));
-            for (uint256 a = rank; a > 0; a--) {
-                if (++idx[a - 1] < dims[a - 1]) break;
-                idx[a - 1] = 0;
+        assembly ("memory-safe") {
+            // 2^64 - 1 in a variable (the optimizer would rebuild the literal at every use)
+            let m := sub(shl(64, gt(mload(0x40), 0)), 1)
+            let lowMask := sub(shl(lBits, 1), 1)
+            for { let e := 0 } lt(e, size) { e := add(e, 1) } {
+                let v := shr(192, calldataload(add(vals, shl(3, e))))
+                if v {
+                    // the padded flat index of the multi-index idx (row-major, each axis padded)
+                    let pos := 0
+                    for { let a := 0 } lt(a, rank) { a := add(a, 1) } {
+                        let o := shl(5, add(a, 1))
+                        pos := or(shl(mload(add(bits, o)), pos), mload(add(idx, o)))
+                    }
+                    // an int64 v < 0 is p - (2^64 - v) = v + p - 2^64 in F
+                    if gt(v, 0x7fffffffffffffff) { v := sub(add(v, P), 0x10000000000000000) }
+                    let w := mload(add(eqL, shl(5, add(and(pos, lowMask), 1))))
+                    let q := add(add(inner, 32), mul(96, shr(lBits, pos)))
+                    mstore(q, add(mload(q), mul(v, and(w, m))))
+                    mstore(add(q, 32), add(mload(add(q, 32)), mul(v, and(shr(64, w), m))))
+                    mstore(add(q, 64), add(mload(add(q, 64)), mul(v, shr(128, w))))
+                }
+                // the next multi-index
+                for { let a := rank } gt(a, 0) { a := sub(a, 1) } {
+                    let o := shl(5, a)
+                    let x := add(mload(add(idx, o)), 1)
+                    if lt(x, mload(add(dims, o))) {
+                        mstore(add(idx, o), x)
+                        break
+                    }
+                    mstore(add(idx, o), 0)
+                }
             }
+            // g[y] = the inner sum of hi = y, reduced and packed, in place (word y <= word 3y)
+            let g := add(inner, 32)
+            let nH := shl(hBits, 1)
+            for { let y := 0 } lt(y, nH) { y := add(y, 1) } {
+                let q := add(g, mul(96, y))
+                let x := or(or(mod(mload(q), P), shl(64, mod(mload(add(q, 32)), P))), shl(128, mod(mload(add(q, 64)), P)))
+                mstore(add(g, shl(5, y)), x)
+            }
+            // fold by z_L, z_(L+1), ..: g[y] <- g[2y] + z (g[2y+1] - g[2y])
+            for { let i := 0 } lt(i, hBits) { i := add(i, 1) } {
+                let z := mload(add(point, shl(5, add(add(lBits, i), 1))))
+                let z0 := and(z, m)
+                let z1 := and(shr(64, z), m)
+                z := shr(128, z)
+                nH := shr(1, nH)
+                for { let y := 0 } lt(y, nH) { y := add(y, 1) } {
+                    let lo := mload(add(g, shl(6, y)))
+                    let hi := mload(add(g, add(shl(6, y), 32)))
+                    let a0 := and(lo, m)
+                    let a1 := and(shr(64, lo), m)
+                    let a2 := shr(128, lo)
+                    let d0 := sub(add(and(hi, m), P), a0)
+                    let d1 := sub(add(and(shr(64, hi), m), P), a1)
+                    let d2 := sub(add(shr(128, hi), P), a2)
+                    a0 := mod(add(a0, add(mul(z0, d0), shl(1, add(mul(z1, d2), mul(z, d1))))), P)
+                    a1 := mod(add(a1, add(add(mul(z0, d1), mul(z1, d0)), shl(1, mul(z, d2)))), P)
+                    a2 := mod(add(a2, add(add(mul(z0, d2), mul(z1, d1)), mul(z, d0))), P)
+                    mstore(add(g, shl(5, y)), or(or(a0, shl(64, a1)), shl(128, a2)))
+                }
+            }
+            acc := mload(g)
         }
     }
 
@@ -335,13 +448,31 @@ library MC {
         uint256 n = point.length;
         t = new uint256[](uint256(1) << n);
         t[0] = 1;
-        for (uint256 i = 0; i < n; i++) {
-            uint256 h = uint256(1) << i;
-            uint256 z = point[i];
-            for (uint256 x = 0; x < h; x++) {
-                uint256 hi = GF.kmul(t[x], z);
-                t[x + h] = hi;
-                t[x] = GF.ksub(t[x], hi);
+        // (a constant; the exit also keeps this function out of line, on a stack of its own)
+        if (n == 0) return t;
+        assembly ("memory-safe") {
+            // 2^64 - 1 in a variable (the optimizer would rebuild the literal at every use)
+            let m := sub(shl(64, gt(mload(0x40), 0)), 1)
+            let base := add(t, 32)
+            for { let i := 0 } lt(i, n) { i := add(i, 1) } {
+                let z := mload(add(point, shl(5, add(i, 1))))
+                let z0 := and(z, m)
+                let z1 := and(shr(64, z), m)
+                z := shr(128, z)
+                let hb := shl(5, shl(i, 1))
+                for { let p := base } lt(p, add(base, hb)) { p := add(p, 32) } {
+                    // hi = t[x] z (GF.kmul), t[x + h] = hi, t[x] = t[x] - hi (GF.ksub)
+                    let x := mload(p)
+                    let x0 := and(x, m)
+                    let x1 := and(shr(64, x), m)
+                    x := shr(128, x)
+                    let h0 := mod(add(mul(x0, z0), shl(1, add(mul(x1, z), mul(x, z1)))), P)
+                    let h1 := mod(add(add(mul(x0, z1), mul(x1, z0)), shl(1, mul(x, z))), P)
+                    let h2 := mod(add(add(mul(x0, z), mul(x1, z1)), mul(x, z0)), P)
+                    mstore(add(p, hb), or(or(h0, shl(64, h1)), shl(128, h2)))
+                    mstore(p, or(or(addmod(x0, sub(P, h0), P), shl(64, addmod(x1, sub(P, h1), P))),
+                                 shl(128, addmod(x, sub(P, h2), P))))
+                }
             }
         }
     }
