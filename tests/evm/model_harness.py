@@ -74,3 +74,35 @@ class Case:
         except TensorProofError:
             return False
         return True
+
+
+class ChainJudge:
+    """The EVM verifier's verdict on a (key, proof) pair, for replaying the Python tamper suites
+    on chain (tests/soundness/conftest.py, TENSORPROOF_TAMPER_ON_CHAIN=1): the shipped contracts
+    compiled and deployed once on an in-process EVM whose gas limit (GAS_LIMIT) is far above a
+    block's, so that a proof too costly for a block is told apart from a rejected one."""
+
+    GAS_LIMIT = 2_000_000_000
+
+    def __init__(self):
+        from tensorproof.solidity.compiler import compile_sources, contract_sources
+        from tensorproof.solidity.evm import LocalEVM
+
+        self.evm = LocalEVM(gas_limit=self.GAS_LIMIT)
+        self.address = deploy_model_verifier(compile_sources(contract_sources()), self.evm)
+
+    def verdict(self, vk, proof) -> tuple[bytes | None, int, str]:
+        """(the results root the contract returns, or None when it reverts or the statement
+        cannot be written: nothing to submit; the gas used; the revert reason). Raises
+        UnsupportedOpError for a key the EVM verifier does not check (another profile, an op
+        not ported)."""
+        circuit = encode_circuit(vk, proof.batch)
+        try:
+            statement = statement_bytes(vk, proof)
+        except (TensorProofError, ValueError, TypeError, OverflowError, KeyError) as e:
+            return None, 0, f"no statement: {e}"
+        try:
+            res = self.evm.call(self.address, verify_calldata(circuit, statement, proof.stream))
+        except EVMRevertError as e:
+            return None, self.evm.last_gas, str(e)
+        return res.output[-32:], res.gas, ""

@@ -15,10 +15,22 @@ parameters parametrizes ``profile`` itself (``indirect=["profile"]``).
   the proof steps: the steps depend on k, not on the commitment scheme.
 - ``lying``: ``lying(g, inputs, ints_fn=None, tables_fn=None)``, the lying prover of
   lying_prover.py (the real prove driver on a changed witness) with ``raw_config``.
+
+**On chain** (TENSORPROOF_TAMPER_ON_CHAIN=1; tests/evm/model_harness.ChainJudge): every call of
+the Python verifier in these suites is also put to the EVM verifier (ModelVerifier on pyrevm),
+which must accept exactly the proofs that Python accepts, with the results root of their
+statement; a disagreement fails the test. The compact profile's suites then prove with its real
+configuration (WHIR: what the contract opens) instead of the raw commitment; keys the contract
+does not check (the fast profile, an op not ported) are counted, not judged.
+TENSORPROOF_TAMPER_ON_CHAIN_REPORT=DIR writes each worker's counts there as JSON.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import sys
+from collections import Counter
 from functools import partial
 
 import pytest
@@ -55,9 +67,87 @@ def config(profile) -> dict:
     return profile_config(profile)
 
 
+ON_CHAIN = os.environ.get("TENSORPROOF_TAMPER_ON_CHAIN") == "1"
+
+
 @pytest.fixture(scope="module")
 def raw_config(k) -> dict:
+    if ON_CHAIN and k == PROFILES["compact"]["k"]:
+        return profile_config("compact")
     return raw_config_of(k)
+
+
+_JUDGE: list = []
+VERDICTS: Counter = Counter()
+"""On chain: how the verifier calls of this worker ended (agreed accept / agreed reject / not
+on chain, with the reason)."""
+
+
+def _judged(original):
+    """``original`` (verifier.verify.verify) with the EVM verifier's verdict beside it."""
+    from evm.model_harness import ChainJudge
+    from tensorproof.errors import TensorProofError, UnsupportedOpError
+    from tensorproof.solidity.evm import BLOCK_GAS_LIMIT
+    from tensorproof.solidity.results import proof_results_root
+
+    if not _JUDGE:
+        _JUDGE.append(ChainJudge())
+    judge = _JUDGE[0]
+
+    def verify(vk, proof):
+        try:
+            out, error = original(vk, proof), None
+        except TensorProofError as e:
+            out, error = None, e
+        try:
+            root, gas, why = judge.verdict(vk, proof)
+        except UnsupportedOpError as e:
+            VERDICTS[f"not on chain: {str(e)[:90]}"] += 1
+        else:
+            if error is None:
+                assert root == proof_results_root(proof), (
+                    f"Python accepts, the contract does not ({gas:,} gas): {why}")
+                VERDICTS["accepted by both"] += 1
+                if gas > BLOCK_GAS_LIMIT:
+                    VERDICTS["accepted by both, over the block gas limit"] += 1
+            else:
+                assert root is None, f"the contract accepts what Python rejects: {error}"
+                VERDICTS["rejected by both"] += 1
+        if error is not None:
+            raise error
+        return out
+
+    return verify
+
+
+@pytest.fixture(autouse=True)
+def _verdicts_on_chain(request, monkeypatch):
+    """On chain: the Python verifier, wherever these suites imported it, judged on chain too;
+    the tests of another profile than the compact one skipped (nothing to judge)."""
+    if ON_CHAIN:
+        if "profile" in request.fixturenames and request.getfixturevalue("profile") != "compact":
+            pytest.skip("on chain: the EVM verifier checks the compact profile's proofs")
+        from tensorproof.verifier import verify as verify_mod
+
+        original = verify_mod.verify
+        judged = _judged(original)
+        for mod in list(sys.modules.values()):
+            try:
+                found = getattr(mod, "verify", None) is original
+            except Exception:  # a module with a lazy __getattr__
+                found = False
+            if found:
+                monkeypatch.setattr(mod, "verify", judged)
+    yield
+
+
+def pytest_sessionfinish(session):
+    out = os.environ.get("TENSORPROOF_TAMPER_ON_CHAIN_REPORT")
+    if ON_CHAIN and out and VERDICTS:
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+        os.makedirs(out, exist_ok=True)
+        with open(os.path.join(out, f"{worker}.json"), "w") as f:
+            json.dump(dict(VERDICTS), f, indent=1)
 
 
 @pytest.fixture
