@@ -7,7 +7,9 @@ verifying key file (``vk.to_bytes``: key JSON and weight certificate), of the pr
 
 Provenance: first made on commit aeed1333a7244508c347b0189adeb3ca2d5a01d0 (before commitments
 became named groups of the plan, issue 11); every row remade when sumcheck rounds stopped
-sending s(1) (the verifier derives it from the running claim); by ``python
+sending s(1) (the verifier derives it from the running claim), and when PROTOCOL_VERSION
+became 3 (lookup-table columns committed with the weights; these models have none, so only
+the model id and what binds it changed); by ``python
 tests/e2e/test_golden_proofs.py``, which prints the table below from the current tree.
 Change a value only together with a protocol or format change that is meant to change the
 bytes, and say so in the commit.
@@ -36,40 +38,40 @@ CONFIGS = {"raw": {"k": 2, "pcs": "raw"},
 GOLDEN = {
     # (model, config): (proof sha256, vk sha256, tpk sha256, model id)
     ('mlp', 'raw'): (
-        'a596e9e7a909dbb90df879a410bf529ede2e340af399d9ea6edb4d4059b23333',
-        'd9f7902fdd433dbc008fec76ea488caf2d6159a64672953f323532523a1c7c3b',
-        '83a4356a95566c43508ec4fbcfa9fe925c0a887b1dd1b214bb49ed5dfde49a10',
-        '8573a96cc63e450e108ac0640726ed7a8df3e4a61eccbfd3a9a52711313a3075',
+        '61440ad952a980e668ed434b673beae40b4698c53e169df31c9ea93d1f5994bd',
+        'f0fad77804bd0509b8bb1a3dccfe61b92c1fd7dc6b136a988a98a69e2dfbe70b',
+        'dd2b5987d7b803ddb04fed2d7c556b3bc1b2a5612023e89ba0aa1ee53dc57610',
+        '5044ca43aee0c76071d09c87639866b3ac915451af527eb5e74b02b109dc4ce7',
     ),
     ('mlp', 'ligero'): (
-        '2b984abba42ffc46db7645f28eec36f122e19c77baf16c2aa032e2b470635926',
-        'f139f6493665f9a7c5e8190ec8a9c16946566e43178039774872b0a1b420d2ce',
-        'bf70d2d36119eaac49c90f903576bc740768ad6d987895063fd89d4c6c2f2ddd',
-        '9ee64b1e88fa122f03d5decb2533001ebbe5930b204fce22b4fb13ea7525a895',
+        '58e38c270197b9d97ed2a1a234e16aa9808e2d509afa990a8e91ffe71a92c5cf',
+        'e82cfcb58de27d1ee1c1ad8b6f85e7628595cf0cc4dae08706a64e7fa9d762ed',
+        '9ebb8cf0889d631f745844db422c3f15683a7f88c4fe93cc458f9b5f3dd45e38',
+        'b7441bc2042c764dce25770ce4d2f6ba6082459058bcd154d4c4a2e5c2a36514',
     ),
     ('mlp', 'whir'): (
-        '4f59bd8a45bb9ca905a7f35bb06a31dd3db913699831d863e54b2d2bbf73b2f7',
-        'dd2078f18e1f8ab0fb28bdb62a92ccf138c25a4653483b63897bbbd5a0a9d7a8',
-        '8bbb6d44bae44db65eb0d1a4466eefa9493e8a3ece89b516fea752333ab0c11f',
-        '94abc3bfd13a89bf891e3be8349343b48e24f2668d6a3a4df4c630353b9b903a',
+        '6be95578a1fa95040de11f89bc2ca0e67cbd2e99d2f6509948e7e9ceb1baf69b',
+        '2ac5cd23e6fbda1fa21f373ebe8113df502ea6269985da38e3d5b5f636599e38',
+        '719c9ced8006354f924b2ffa7001bc0f218409daaef6363ac5043ed6390ac87d',
+        '470759adc942d34c262a34ce1d7b9cac0de47b173fe832b0428804274e5a01b0',
     ),
     ('cnn', 'raw'): (
-        'd2449b5b76dd39ded75ad4d021409e7bf005267180a43715950a8f7284b88b25',
-        '6dadb6ec15fbdebd04284d1d2cbfcf913ea5be0851fbf414fbd5f8c697c3f93e',
-        'ceebaf6d226428bc0303c4d2febd8945cf1a0b20450d316f5262bb0e79c828c2',
-        '677a4aed69ee4429699baa116f92c943e5578466fd3d68f257cb258040b9efc0',
+        'e83178701bbed880ec9e5ad69f4ec4dd8e7694a564ac0868043d4fd53014e08e',
+        'd06307b0fc76855436dbbae6a878c7be4edf14718738ea37d2474648d996063d',
+        '0a86220759f79534077ddc9338a4f3494282e1175342960eef47267da9f55781',
+        'acb3f2e3f2028b2a17b2d4e2ff16affb87e3d2b974deecb2539cf12b22928c03',
     ),
     ('cnn', 'ligero'): (
-        'f4a4434f6e4e142018f9651e21a60c5acadef05a720cd7eb5cc209f9131dca38',
-        'c844b1289c2e3786385346476f03938785a19cb41af44ddb00537611b9ea3374',
-        '83c7d4fcf54c13659e2485210f0c0d3189256a04bfd61f5274cf2ed029705c51',
-        'caf32ba7cb3639c2e9e60e804a96446914b214907feaf10801f782a05693f0af',
+        '1f00d4008c554c0d5839f9e0c19561e4735a92afdada6715bc4cffde57e9d987',
+        '3a9409d71a0e14e2d5dffee0dd765d919e262bf419232fe61ce75cbea2efe80a',
+        'd95a1f01ba153ccc49d2550fdbf61197a713abd7246864baf23245f9c70e53bf',
+        '7828dbb1148587c565b4ca501c508bb965ab5a1cf025866317fa8d3655a40f9e',
     ),
     ('cnn', 'whir'): (
-        '0c72a884bb84e5db6771c7b0f8abe5248006416003397acbe9421a1f6ea5a34f',
-        'a00125cad5d8d972b34670713f132088640dc8d6295cea3ebef81c4f48de1ed1',
-        'a7571a0c295d0c98a634989edf22425cb03d2c826a904dae011b77bac35bef90',
-        '4d769c5b3dccf19c758e0b558978958955f5e3530cbc101db8fc0d2b11f1fb69',
+        'b5ffd355c6e3990cfb678a7c4c2d6b7d647dbde56f8c71b3dcf77bbd0c5e7f39',
+        '0ee91c2a4decebfef7de34e203991522a47b4f2a1a815a5ce02b323a7fbfbc5d',
+        '0575af814625f56a96da5add899cebe6668a3869ac98e26989b3fd7527720649',
+        'b2264ca1e290221cd37931d40e8ce9cb70c5f94b16d27d1d4ade6cf1817ad27c',
     ),
 }
 

@@ -24,6 +24,7 @@ from ..verifier.certificate import (
     absorb_header,
     certificate_plan,
     recompose,
+    table_claims,
 )
 from ..verifier.claims import EvalClaim
 from ..verifier.layout import padded_vector
@@ -99,6 +100,8 @@ def prove_from_witness(pk, cp: CertificatePlan, ints: dict,
             u = ctx.take(c.offset, f"const {j} merge")
             value = ext.add(as_ext(ext, u.value), recompose(ext, c, u.point, []))
             ctx.const_claim(c.name, u.point, value)
+    for name, point, value in table_claims(ctx, cp):
+        ctx.const_claim(name, point, value)
     padding = prove_padding(ctx, cp, committed[MODEL].vector)
     open_groups(ctx, pcs, committed, whole={MODEL: [padding]})
     return t.proof_bytes()
@@ -106,7 +109,7 @@ def prove_from_witness(pk, cp: CertificatePlan, ints: dict,
 
 def prove_padding(ctx, cp: CertificatePlan, model_vector: np.ndarray) -> EvalClaim:
     """Mirror of verifier.certificate.verify_padding."""
-    masks = {c.name: real_rows(c.layout.shape, c.layout.padded) for c in cp.consts}
+    masks = {n: real_rows(layout.shape, layout.padded) for n, layout in cp.layouts().items()}
     outside = (np.uint64(1) - pack(cp.model, masks)).astype(np.uint64)
     tau = ctx.challenge_point("padding point", cp.model.n_vars)
     point, finals = prove_sumcheck(ctx.t, ctx.vf, [outside, model_vector], [(1, [0, 1])],

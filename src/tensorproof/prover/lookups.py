@@ -12,6 +12,8 @@ from ..verifier.lookups import (
     MULT,
     LookupUse,
     combined_table,
+    committed_columns,
+    table_column,
     tables_of,
     tag_of,
     use_packing,
@@ -105,4 +107,10 @@ def prove_lookups(ctx, uses: list[LookupUse]) -> None:
     tcols = [from_signed(c) for c in combined_table(uses)]
     den = lookup_denominators(vf, tcols, beta, gamma)
     res = prove_fraction_sum(t, vf, ctx.tables[MULT], den, f"{LABEL}/table")
+    committed = committed_columns(uses)
+    if committed:  # the columns committed with the weights: their values, claims on them
+        vals = [evaluate(vf, tcols[c], res.point) for c in committed]
+        ctx.send(f"{LABEL}/table/columns", vals)
+        for c, v in zip(committed, vals):
+            ctx.const_claim(table_column(c), res.point, v)
     ctx.claim(MULT, res.point, res.num_eval)

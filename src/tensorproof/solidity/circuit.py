@@ -28,7 +28,10 @@ Layout (big-endian; ids are u16 indices into the tensor table; K constants are p
     lookups   u16 n_uses | (n_uses > 0:) u16 multiplicities id | u8 witness vars | per use:
               u16 tag | u8 n_columns | u16 column ids | u8 slot n_vars | u32 slot block | u8 rank
               | u32 dims (the column's layout, for the real-entry indicator) | u8 table vars
-              | 3 columns (tag, first, second) of u32 n_segments | (u32 start, u32 length, u64 a,
+              | u8 n_committed | 3 columns (tag, first, second), each either committed with
+              the weights (``lookups.committed_columns``): u32 0xFFFFFFFF | u16 tensor id (its
+              value is the next of the n_committed K values of "lookup/table/columns", a claim
+              on that model constant), or u32 n_segments | (u32 start, u32 length, u64 a,
               u64 b) each: value(x) = a + b (x − start) mod p on [start, start + length)
     outputs   u8 n | (u16 j, u16 tensor id): a random point on output j ("output {j}")
     steps     u16 n | per step, forward order: u8 len | op (ASCII) | u16 output | u8 n_in
@@ -51,7 +54,15 @@ from ..field.params import P
 from ..transcript import keccak256
 from ..verifier.keys import PROTOCOL_VERSION, VerifyingKey
 from ..verifier.layers import step_module
-from ..verifier.lookups import MULT, combined_segments, combined_table, tag_of, use_packing
+from ..verifier.lookups import (
+    MULT,
+    column_segments,
+    combined_table,
+    committed_columns,
+    table_column,
+    tag_of,
+    use_packing,
+)
 from ..verifier.lowering import build_plan
 from ..verifier.pcs.whir_params import WhirParams
 from ..verifier.pcs_config import commitment_bytes
@@ -63,6 +74,8 @@ from .whir import batch_config_words, config_words
 
 MAGIC = b"TPCIRC01"
 VIRTUAL, PUBLIC, COMMITTED = 0, 1, 2
+COMMITTED_COLUMN = 0xFFFFFFFF
+"""In the lookups section, a table column committed with the weights instead of segments."""
 VERIFY_CIRCUIT = ("verifyCircuit", ("bytes", "bytes", "bytes"))
 VERIFIER_PARTS = ("WhirOpeningVerifier", "LookupsExecutor", "StepsA", "StepsB", "StepsC")
 """The contracts ModelVerifier's constructor takes, in order (deployed before it)."""
@@ -261,11 +274,15 @@ def _lookups(w: Writer, plan: Plan, ids: TensorIds) -> None:
             w.u32(d)
     cols = combined_table(uses)
     w.u8(max(len(cols[0]) - 1, 0).bit_length())
-    found = combined_segments(uses)
-    for c, col in enumerate(cols):
-        # values of 2^62 or more: one segment per row (still the same MLE)
-        segs = (found[c] if found is not None
-                else [(x, 1, int(v), 0) for x, v in enumerate(col.tolist())])
+    committed = committed_columns(uses)
+    w.u8(len(committed))
+    found = column_segments(uses)
+    for c in range(len(cols)):
+        if c in committed:
+            w.u32(COMMITTED_COLUMN)
+            w.u16(ids[table_column(c)])
+            continue
+        segs = found[c]
         w.u32(len(segs))
         for start, length, a, b in segs:
             w.u32(start)

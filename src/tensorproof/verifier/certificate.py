@@ -6,7 +6,10 @@ constant, a declared range [lo, lo + 2^w − 1] (``attrs["const_ranges"]``, ir/r
 in the model id. Made once at setup and checked when a key is loaded, the certificate proves
 
   (R) for every committed constant c and every real entry e:  c[e] − lo ∈ [0, 2^w);
-  (Z) the committed vector is zero everywhere else (each constant's padding, the tail).
+  (Z) the committed vector is zero everywhere else (each constant's padding, the tail);
+  (T) every committed column of the combined lookup table (``plan.table_consts``, lookups.py:
+      the columns of many segments, e.g. an activation table's outputs) is the public column
+      that the key's graph defines.
 
 (R) with the structure validation of the key (``ir.validate.validate_graph(graph,
 values=False)``: every declared tensor range contains the range derived from the declared
@@ -23,7 +26,11 @@ Construction (one LogUp for every constant, verifier/lookups.py, plus one zero-c
     point ρ it sends l_j~(ρ) (advice claims) and the verifier derives the model claim
     c~(ρ) = lo·1~(ρ) + Σ_j 2^(8j) l_j~(ρ), so c = lo·1 + Σ_j 2^(8j) l_j as polynomials;
   * (Z): Σ_y eq(τ, y)·(1 − R(y))·M(y) = 0 (degree 3), R = the real entries of every slot, with
-    R~ in closed form (layout.real_indicator with each slot's selector), ending in a claim on M.
+    R~ in closed form (layout.real_indicator with each slot's selector), ending in a claim on M;
+  * (T): per committed table column t (whose slot is all real), at a fresh point ρ ("table
+    column <c> point") the claim t~(ρ) = T~(ρ), T the public column, its MLE computed by the
+    verifier (O(rows), once per key): two different columns agree at ρ with probability
+    ≤ n/|K| (Schwartz–Zippel), ρ drawn after the model id (the commitment) is absorbed.
 The certificate's plan declares the usual two commitment groups (plan.py): its own ``advice``
 (per proof: limbs and multiplicities) and the key's ``model`` (per model: the constants, with
 the zero-check's claim on the whole vector M); verifier/commitments.py reads and opens them.
@@ -31,8 +38,8 @@ the zero-check's claim on the whole vector M); verifier/commitments.py reads and
 Transcript (domain DOMAIN): absorb the model id (binds the commitment, the graph with its
 declared ranges and the configuration) and the configuration; the advice commitment; the
 lookups (β, γ, GKRs); per wide constant j: ``const <j> point`` (ρ), ``const <j> limbs``; the
-zero-check (``padding point``, ``padding sumcheck``, ``padding final``); the advice opening and
-the model opening; check_eof.
+table columns (``table column <c> point``); the zero-check (``padding point``, ``padding
+sumcheck``, ``padding final``); the advice opening and the model opening; check_eof.
 
 Soundness error: the LogUp (ePrint 2022/1530, Lemma 5: (rows + table rows)/|K|, β: table
 rows/|K|) and its two fraction-sum GKRs (ePrint 2023/1284, fraction_gkr.soundness_error_bound),
@@ -50,11 +57,13 @@ from dataclasses import dataclass
 from ..errors import CompileError, VerificationError
 from ..field.params import P
 from ..field.scalar import ext_field
+from ..field.vec import from_signed
 from ..ir.graph import IntGraph
 from ..ir.ranges import declared_const_range
 from ..ir.validate import check_const_ranges
 from ..poly.mle import eq_eval, eq_eval_index
 from ..transcript import VerifierTranscript
+from . import evaluations
 from .claims import EvalClaim
 from .commitments import open_groups, read_commitments
 from .context import VerifierContext
@@ -112,6 +121,16 @@ class CertificatePlan:
     plan: Plan
 
     @property
+    def tables(self) -> dict:
+        """The committed lookup-table columns (name -> public int64 values): check (T)."""
+        return self.plan.table_consts
+
+    def layouts(self) -> dict:
+        """Layout of every constant of the model group (the ranged ones and the table columns)."""
+        return {**{c.name: c.layout for c in self.consts},
+                **{n: self.plan.consts[n] for n in self.tables}}
+
+    @property
     def model(self) -> Packing:
         """The model commitment's packing (that of ``build_plan(graph, 1)``'s constants)."""
         return self.plan.commitments[MODEL].packing
@@ -123,6 +142,8 @@ def certificate_plan(graph: IntGraph) -> CertificatePlan:
     model_plan = build_plan(graph, 1)
     consts, tensors, uses = [], {}, []
     for name, layout in sorted(model_plan.consts.items(), key=lambda kv: sort_key(kv[0])):
+        if name in model_plan.table_consts:
+            continue  # a lookup-table column: check (T), not a range
         node_index, key = model_plan.const_sources[name][:2]
         node = graph.nodes[node_index]
         try:
@@ -143,7 +164,8 @@ def certificate_plan(graph: IntGraph) -> CertificatePlan:
         size = len(combined_table(uses)[0])
         tensors[MULT] = TensorPlan(MULT, Layout((size,)), "advice", 0, rows)
     plan = Plan(1, tensors, [], dict(model_plan.consts), (), (),
-                const_sources=dict(model_plan.const_sources), lookup_uses=uses)
+                const_sources=dict(model_plan.const_sources), lookup_uses=uses,
+                table_consts=dict(model_plan.table_consts))
     plan.declare_commitments()
     return CertificatePlan(tuple(consts), plan)
 
@@ -193,9 +215,23 @@ def verify_certificate(vk, data: bytes) -> None:
             ctx.const_claim(c.name, u.point, ext.add(u.value, recompose(ext, c, u.point, [])))
     if any(ctx.pending.values()):
         raise VerificationError("weight certificate: claims left unreduced (malformed plan)")
+    for name, point, value in table_claims(ctx, cp):
+        ctx.const_claim(name, point, value)
     padding = verify_padding(ctx, cp)
     open_groups(ctx, pcs, commitments, whole={MODEL: [padding]})
     t.check_eof()
+
+
+def table_claims(ctx, cp: CertificatePlan) -> list:
+    """(T): per committed table column, (name, ρ, T~(ρ)) with ρ = "table column <c> point" and
+    T the public column (prover and verifier alike: the prover's claim is the public value)."""
+    out = []
+    for name in sorted(cp.tables, key=sort_key):
+        layout = cp.plan.consts[name]
+        rho = ctx.challenge_point(f"table column {name.index} point", layout.n_vars)
+        eq = evaluations.eq_table(ctx.ext.k, rho)
+        out.append((name, rho, evaluations.inner_base(eq, from_signed(cp.tables[name]))))
+    return out
 
 
 def verify_padding(ctx, cp: CertificatePlan) -> EvalClaim:
@@ -214,7 +250,7 @@ def verify_padding(ctx, cp: CertificatePlan) -> EvalClaim:
 
 def mask_mle(ext, cp: CertificatePlan, point) -> tuple:
     """R~(point): R = 1 on the real entries of every constant's slot, 0 elsewhere."""
-    layouts = {c.name: c.layout for c in cp.consts}
+    layouts = cp.layouts()
     acc = ext.zero()
     for s in cp.model.slots:
         sel = eq_eval_index(ext, point[s.n_vars :], s.offset >> s.n_vars)

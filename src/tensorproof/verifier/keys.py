@@ -43,8 +43,10 @@ from .plan import MODEL
 
 VK_MAGIC = b"TPVKEY\x00\x00"
 VK_VERSION = 2
-PROTOCOL_VERSION = 2
-"""Version 2: the model id binds the quantization metadata; structured internal names."""
+PROTOCOL_VERSION = 3
+"""Version 2: the model id binds the quantization metadata; structured internal names.
+Version 3: lookup-table columns of many segments are committed with the weights
+(lookups.committed_columns): a model with an activation table commits more than before."""
 PUBLIC_CONSTS = {"lookup": ("table",)}
 """Constants that are public parts of the circuit (kept in the key), per op."""
 MAX_KEY_BYTES = 1 << 28

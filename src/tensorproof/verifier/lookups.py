@@ -11,7 +11,13 @@ Each side is one fraction-sum GKR. The witness side runs over the uses packed in
 (packing.py: aligned slots, selector bits); at its leaf point ρ the verifier rebuilds the packed
 numerator (real-entry indicators) and denominator from the prover's column values
 a_u~(ρ_u), b_u~(ρ_u), which become claims on the column tensors. The table side's denominator
-the verifier evaluates from the public table; its numerator becomes a claim on m.
+the verifier evaluates from the public table's columns at the table point: in closed form from
+a column's piecewise-affine segments (table_forms.py, O(#segments · n)) when it has at most
+INLINE_SEGMENTS of them, else (an arbitrary activation table: about one segment per 2–5 rows)
+from the prover's value "lookup/table/columns", a claim on the column committed with the weights
+(``table_column(c)``, a constant of the model group, bound to the public table by the weight
+certificate, verifier/certificate.py). The verifier's work is thus never O(table rows). The
+numerator becomes a claim on m.
 Soundness error ≤ (rows + table rows)/|K| for the logarithmic-derivative identity with the
 β-combined columns (ePrint 2022/1530, Lemma 5; 2/|K| more for β), plus the GKR terms of
 fraction_gkr.soundness_error_bound.
@@ -27,7 +33,7 @@ import numpy as np
 
 from ..errors import VerificationError
 from ..field.vec import from_signed
-from ..poly.mle import eq_eval_index
+from ..poly.mle import as_ext, eq_eval_index
 from ..transcript import keccak256
 from . import evaluations, table_forms
 from .fraction_gkr import verify_fraction_sum
@@ -132,7 +138,7 @@ def verify_lookups(ctx, uses: list[LookupUse]) -> None:
     if not ext.eq(ext.sub(gamma, den_terms), wit.den_value):
         raise VerificationError("lookup: column values do not give the witness denominators")
     tab = verify_fraction_sum(t, ext, _table_vars(uses), f"{LABEL}/table")
-    if not ext.eq(combine_columns(ext, beta, gamma, table_mle(ext, uses, tab.point)),
+    if not ext.eq(combine_columns(ext, beta, gamma, table_columns_at(ctx, uses, tab.point)),
                   tab.den_value):
         raise VerificationError("lookup: table denominator mismatch")
     ctx.claim(MULT, tab.point, tab.num_value)
@@ -152,6 +158,67 @@ def _neg_gamma_free(ext, beta, values):
 
 def _table_vars(uses) -> int:
     return max(len(combined_table(uses)[0]) - 1, 0).bit_length()
+
+
+INLINE_SEGMENTS = 16
+"""A combined-table column of more affine segments than this is committed with the weights
+(``committed_columns``); the verifier evaluates the others from their segments. Each segment
+costs the verifier O(n) field operations (on chain, a few thousand gas), a committed column one
+more claim in the model group's opening (about as much as 5–10 segments): range, clamp and tag
+columns (1–3 segments) stay inline, activation tables (dozens to thousands) are committed."""
+
+
+def table_column(c: int) -> Internal:
+    """The model constant holding column ``c`` (0 tag, 1 first, 2 second) of the combined
+    table, padding included, when it is committed (``committed_columns``)."""
+    return Internal("", "lookup table column", c)
+
+
+def column_segments(uses) -> tuple:
+    """Each combined-table column (tag, first, second; padding included) as affine segments
+    (table_forms.segments), or None for a column with a value too large for them (|v| ≥ 2^62).
+    Depends only on the distinct tables: cached by their digests."""
+    key = tuple(t.key for t in tables_of(uses))
+    if key not in _SEGMENTS:
+        found = []
+        for col in combined_table(uses):
+            try:
+                found.append(table_forms.segments(col))
+            except ValueError:
+                found.append(None)
+        if len(_SEGMENTS) >= _SEGMENTS_CACHED:
+            _SEGMENTS.pop(next(iter(_SEGMENTS)))
+        _SEGMENTS[key] = tuple(found)
+    return _SEGMENTS[key]
+
+
+def committed_columns(uses) -> tuple[int, ...]:
+    """The combined-table columns committed with the weights: more than INLINE_SEGMENTS
+    segments, or values that segments cannot hold. A function of the tables alone (so of the
+    key's graph: the same for every batch size)."""
+    if not uses:
+        return ()
+    return tuple(c for c, segs in enumerate(column_segments(uses))
+                 if segs is None or len(segs) > INLINE_SEGMENTS)
+
+
+def table_columns_at(ctx, uses, point) -> list:
+    """The combined table's columns at ``point`` (the table GKR's leaf point): committed ones
+    as the prover's values ("lookup/table/columns", claims on ``table_column(c)``), the others
+    from their segments."""
+    ext = ctx.ext
+    committed = committed_columns(uses)
+    sent = ctx.recv(f"{LABEL}/table/columns", len(committed)) if committed else []
+    sums = table_forms.eq_prefix_sums(ext, [as_ext(ext, z) for z in point])
+    out = []
+    for c, segs in enumerate(column_segments(uses)):
+        if c in committed:
+            v = sent[committed.index(c)]
+            ctx.const_claim(table_column(c), point, v)
+        else:
+            v = table_forms.segments_mle(ext, segs, sums)
+        out.append(v)
+    return out
 
 
 def table_mle(ext, uses, point) -> list:
@@ -178,14 +245,6 @@ _SEGMENTS_CACHED = 64
 def combined_segments(uses) -> tuple[tuple[table_forms.Segment, ...], ...] | None:
     """The combined table's columns (tag, first, second; padding included) as affine segments
     (table_forms.segments: the fewest, greedy from row 0), or None when a value is too large
-    for them (|v| ≥ 2^62). Depends only on the distinct tables: cached by their digests."""
-    key = tuple(t.key for t in tables_of(uses))
-    if key not in _SEGMENTS:
-        try:
-            found: tuple | None = tuple(table_forms.segments(c) for c in combined_table(uses))
-        except ValueError:
-            found = None
-        if len(_SEGMENTS) >= _SEGMENTS_CACHED:
-            _SEGMENTS.pop(next(iter(_SEGMENTS)))
-        _SEGMENTS[key] = found
-    return _SEGMENTS[key]
+    for them (|v| ≥ 2^62)."""
+    found = column_segments(uses)
+    return None if any(s is None for s in found) else found

@@ -12,7 +12,7 @@ from ..errors import PlanError, UnsupportedOpError
 from . import wiring, wiring_forms
 from .layers import extra_advice, step_lookups
 from .layout import Layout
-from .lookups import MULT, combined_table
+from .lookups import MULT, combined_table, committed_columns, table_column
 from .names import Internal, TensorName
 from .plan import Plan, Step, TensorPlan
 
@@ -89,7 +89,8 @@ def build_plan(graph, batch: int) -> Plan:
 
 
 def _add_step_advice(plan: Plan) -> None:
-    """Extra committed tensors of the steps, lookups, and one multiplicity tensor per table."""
+    """Extra committed tensors of the steps, lookups, the multiplicities of the combined table,
+    and its committed columns (model constants)."""
     for step in plan.steps:
         for t in extra_advice(step, plan):
             if t.name in plan.tensors:
@@ -99,9 +100,14 @@ def _add_step_advice(plan: Plan) -> None:
     if plan.lookup_uses:
         if MULT in plan.tensors:
             raise PlanError(f"tensor {MULT!r} is defined twice")
-        size = len(combined_table(plan.lookup_uses)[0])
+        cols = combined_table(plan.lookup_uses)
+        size = len(cols[0])
         rows = sum(plan.tensors[u.columns[0]].layout.size for u in plan.lookup_uses)
         plan.tensors[MULT] = TensorPlan(MULT, Layout((size,)), "advice", 0, rows)
+        # the columns of many segments, committed with the weights (lookups.committed_columns)
+        for c in committed_columns(plan.lookup_uses):
+            plan.consts[table_column(c)] = Layout((size,))
+            plan.table_consts[table_column(c)] = cols[c]
 
 
 def _assign_kinds(b: _Builder, graph) -> None:

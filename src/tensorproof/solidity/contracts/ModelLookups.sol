@@ -10,16 +10,18 @@ import {MC} from "./ModelContext.sol";
 /// @title All lookups of a proof in one LogUp-GKR, as tensorproof.verifier.lookups.verify_lookups
 /// @notice Circuit section (solidity/circuit.py, "lookups"): u16 n_uses | u16 multiplicities id
 /// | u8 witness vars | per use: u16 tag | u8 n_columns | u16 column ids | u8 slot vars | u32
-/// slot block | the column's layout | u8 table vars | 3 columns (tag, first, second) of
-/// piecewise-affine segments. β "lookup/beta", γ "lookup/gamma", the witness fraction sum
-/// "lookup/witness", each use's column values "lookup/use<j>/columns" (claims on the columns),
-/// the table fraction sum "lookup/table" (whose denominator the verifier evaluates from the
-/// segments in O(segments · vars), never O(rows)), a claim on the multiplicities, and
-/// P_w Q_t = P_t Q_w.
+/// slot block | the column's layout | u8 table vars | u8 n_committed | 3 columns (tag, first,
+/// second), each committed with the weights or piecewise-affine segments. β "lookup/beta",
+/// γ "lookup/gamma", the witness fraction sum "lookup/witness", each use's column values
+/// "lookup/use<j>/columns" (claims on the columns), the table fraction sum "lookup/table" (its
+/// denominator from the committed columns' values "lookup/table/columns", claims on them, and
+/// the others' segments in O(segments · vars): never O(rows)), a claim on the multiplicities,
+/// and P_w Q_t = P_t Q_w.
 library ModelLookups {
     error LookupMismatch(uint256 what);
 
     uint256 private constant P = 0xffffffff00000001; // GF.P
+    uint256 private constant COMMITTED = 0xffffffff; // circuit.COMMITTED_COLUMN
     uint256 internal constant L_BETA = uint256(bytes32("lookup/beta")) | 11;
     uint256 internal constant L_GAMMA = uint256(bytes32("lookup/gamma")) | 12;
 
@@ -39,20 +41,46 @@ library ModelLookups {
         if (num != wit.num) revert LookupMismatch(0);
         if (GF.ksub(gamma, den) != wit.den) revert LookupMismatch(1);
         uint256 tVars = MC.u8(off);
-        off += 1;
+        uint256 nCom = MC.u8(off + 1);
+        off += 2;
         FractionSum.Subclaim memory tab = FractionSum.verify(c.t, tVars, "lookup/table");
-        uint256 comb = 0;
-        uint256 bp2 = 1;
-        for (uint256 col = 0; col < 3; col++) {
-            uint256 v;
-            (v, off) = segmentsMle(tab.point, off);
-            comb = GF.kadd(comb, GF.kmul(bp2, v));
-            bp2 = GF.kmul(bp2, beta);
-        }
+        uint256 comb;
+        (comb, off) = _tableColumns(c, off, tab.point, nCom, beta);
         if (GF.ksub(gamma, comb) != tab.den) revert LookupMismatch(2);
         MC.claim(c, multId, tab.point, tab.num);
         if (GF.kmul(wit.p, tab.q) != GF.kmul(tab.p, wit.q)) revert LookupMismatch(3);
         return off;
+    }
+
+    /// Σ_col β^col T_col~(point) over the combined table's columns (tag, first, second) at the
+    /// table point: a committed column (u32 COMMITTED | u16 tensor id) by the next of the
+    /// nCom values of "lookup/table/columns", a claim on that model constant; the others from
+    /// their segments. Returns it and the offset past the columns.
+    function _tableColumns(MC.Ctx memory c, uint256 off, uint256[] memory point, uint256 nCom, uint256 beta)
+        private
+        pure
+        returns (uint256 comb, uint256)
+    {
+        uint256[] memory sent;
+        if (nCom != 0) sent = MC.recvK(c, "lookup/table/columns", nCom);
+        uint256 used = 0;
+        uint256 bp = 1;
+        for (uint256 col = 0; col < 3; col++) {
+            uint256 v;
+            if (MC.u32(off) == COMMITTED) {
+                if (used == nCom) revert MC.BadCircuit();
+                v = sent[used];
+                used += 1;
+                MC.claim(c, MC.u16(off + 4), point, v);
+                off += 6;
+            } else {
+                (v, off) = segmentsMle(point, off);
+            }
+            comb = GF.kadd(comb, GF.kmul(bp, v));
+            bp = GF.kmul(bp, beta);
+        }
+        if (used != nCom) revert MC.BadCircuit();
+        return (comb, off);
     }
 
     /// The uses (circuit records from `off`): per use its columns' values at its slot's
