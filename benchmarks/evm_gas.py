@@ -210,7 +210,10 @@ def instrument(sources: dict[str, str]) -> tuple[dict[str, str], list[str], list
         out.append(ln)
         depth += ln.count("{") - ln.count("}")
     mv = mv[:a + 1] + "\n".join(out) + mv[b:]
-    m = re.search(r"\n([ \t]*)(blob = IStepExecutor\([^;]*\);)", mv)
+    # the executors are called by a STATICCALL in assembly (ModelVerifier._call): a CALL here,
+    # so that their marks may emit
+    mv = mv.replace("staticcall(gas(), target, ", "call(gas(), target, 0, ")
+    m = re.search(r"\n([ \t]*)(_call\(target, [^;]*\);)", mv)
     if m:
         pad = m.group(1)
         mv = (mv[:m.start()] + f"\n{pad}uint256 gasMarkCall = gasleft();\n{pad}{m.group(2)}\n"

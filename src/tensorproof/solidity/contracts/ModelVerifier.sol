@@ -301,12 +301,41 @@ contract ModelVerifier {
     function _lookups(MC.Ctx memory c, Run memory run, bytes calldata circuit, bytes calldata statement,
         bytes calldata proof) private view returns (MC.Ctx memory) {
         MC.rebase(c, run.circ, run.stmt, run.proof, false);
+        (MC.Claim[][] memory home, uint256[] memory homeN) = _detachGroups(c);
         (bytes memory blob, uint256 next) =
             ILookupsExecutor(lookups).runLookups(circuit, statement, proof, abi.encode(c), run.off - run.circ);
         c = abi.decode(blob, (MC.Ctx));
+        _attachGroups(c, home, homeN);
         MC.rebase(c, run.circ, run.stmt, run.proof, true);
         run.off = run.circ + next;
         return c;
+    }
+
+    /// The commitment groups' claims stay here while the context travels to an executor
+    /// (executors only add to them): the context leaves with empty groups (returned: the
+    /// claims so far, to be put back by _attachGroups). Less ABI each way.
+    function _detachGroups(MC.Ctx memory c) private pure returns (MC.Claim[][] memory home, uint256[] memory homeN) {
+        home = c.groups;
+        homeN = c.nGroup;
+        c.groups = new MC.Claim[][](home.length);
+        c.nGroup = new uint256[](home.length);
+    }
+
+    /// The claims the executors added to each group, appended to the ones kept here (in their
+    /// order: the claim book's order, as in Python).
+    function _attachGroups(MC.Ctx memory c, MC.Claim[][] memory home, uint256[] memory homeN) private pure {
+        if (c.groups.length != home.length || c.nGroup.length != home.length) revert MC.BadCircuit();
+        for (uint256 g = 0; g < home.length; g++) {
+            MC.Claim[] memory added = c.groups[g];
+            uint256 n = c.nGroup[g];
+            if (n > added.length) revert MC.BadCircuit();
+            for (uint256 i = 0; i < n; i++) {
+                home[g] = MC.push(home[g], homeN[g], added[i]);
+                homeN[g] += 1;
+            }
+        }
+        c.groups = home;
+        c.nGroup = homeN;
     }
 
     /// A random point on each public output a step computes ("output <j>"), its value from the
@@ -357,6 +386,7 @@ contract ModelVerifier {
         // freed, so memory does not grow with the number of round trips (the EVM charges memory
         // by its high-water mark, quadratically).
         MC.rebase(c, run.circ, run.stmt, run.proof, false);
+        (MC.Claim[][] memory home, uint256[] memory homeN) = _detachGroups(c);
         bytes memory blob = abi.encode(c);
         uint256 hi = n;
         while (hi > 0) {
@@ -368,6 +398,7 @@ contract ModelVerifier {
             hi = lo;
         }
         c = abi.decode(blob, (MC.Ctx));
+        _attachGroups(c, home, homeN);
         MC.rebase(c, run.circ, run.stmt, run.proof, true);
         return c;
     }
