@@ -360,9 +360,11 @@ library MC {
     }
 
     /// Σ_e values[e] · eq(point, padded index of e) over the tensor's real entries (row-major),
-    /// split at L = ceil(n/2) variables: Σ_hi eq(z_H, hi) Σ_lo v[hi, lo] eq(z_L, lo). The inner
-    /// sums take one F × K product per nonzero value, unreduced (each < 2^128, at most 2^32 of
-    /// them); the outer one folds them by z_H. 2^L + 2^H K products instead of 2^n.
+    /// split at L = max(ceil(n/2), bits of the last axis) variables: Σ_hi eq(z_H, hi) Σ_lo
+    /// v[hi, lo] eq(z_L, lo). A row of the last axis lies in one hi block (L covers its bits),
+    /// so its entries are summed in three words, one F × K product each, unreduced (each
+    /// < 2^128, at most 2^32 of them), the multi-index advanced once per row; the outer sum
+    /// folds the blocks by z_H. 2^L + 2^H K products instead of 2^n.
     function _sumPublic(uint256[] memory point, uint256 vals, uint256[] memory dims, uint256[] memory bits, uint256 size)
         private
         pure
@@ -370,36 +372,69 @@ library MC {
     {
         // (no value; the exit also keeps this function out of line, on a stack of its own)
         if (size == 0) return 0;
+        uint256 rank = dims.length;
+        if (rank == 0) revert BadCircuit();
         uint256 nv = point.length;
         uint256 lBits = (nv + 1) / 2;
+        if (lBits < bits[rank - 1]) lBits = bits[rank - 1];
         uint256 hBits = nv - lBits;
         uint256[] memory eqL = eqTable(slice(point, 0, lBits));
         uint256[] memory inner = new uint256[](3 << hBits);
-        uint256 rank = dims.length;
         uint256[] memory idx = new uint256[](rank);
+        _rowSums(vals, dims, bits, idx, eqL, inner, lBits, size / dims[rank - 1]);
+        acc = _foldBlocks(point, inner, lBits, hBits);
+    }
+
+    /// The inner sums of _sumPublic: per row of the last axis (`rows` of them, in order from
+    /// calldata `vals`), Σ_i v_i eq(z_L, lo + i) into inner[hi] (three unreduced words).
+    function _rowSums(
+        uint256 vals,
+        uint256[] memory dims,
+        uint256[] memory bits,
+        uint256[] memory idx,
+        uint256[] memory eqL,
+        uint256[] memory inner,
+        uint256 lBits,
+        uint256 rows
+    ) private pure {
         assembly ("memory-safe") {
             // 2^64 - 1 in a variable (the optimizer would rebuild the literal at every use)
             let m := sub(shl(64, gt(mload(0x40), 0)), 1)
+            let rank := mload(dims)
             let lowMask := sub(shl(lBits, 1), 1)
-            for { let e := 0 } lt(e, size) { e := add(e, 1) } {
-                let v := shr(192, calldataload(add(vals, shl(3, e))))
-                if v {
-                    // the padded flat index of the multi-index idx (row-major, each axis padded)
-                    let pos := 0
-                    for { let a := 0 } lt(a, rank) { a := add(a, 1) } {
-                        let o := shl(5, add(a, 1))
-                        pos := or(shl(mload(add(bits, o)), pos), mload(add(idx, o)))
-                    }
-                    // an int64 v < 0 is p - (2^64 - v) = v + p - 2^64 in F
-                    if gt(v, 0x7fffffffffffffff) { v := sub(add(v, P), 0x10000000000000000) }
-                    let w := mload(add(eqL, shl(5, add(and(pos, lowMask), 1))))
-                    let q := add(add(inner, 32), mul(96, shr(lBits, pos)))
-                    mstore(q, add(mload(q), mul(v, and(w, m))))
-                    mstore(add(q, 32), add(mload(add(q, 32)), mul(v, and(shr(64, w), m))))
-                    mstore(add(q, 64), add(mload(add(q, 64)), mul(v, shr(128, w))))
+            let rowBytes := shl(3, mload(add(dims, shl(5, rank))))
+            let e := vals
+            for { let r := 0 } lt(r, rows) { r := add(r, 1) } {
+                // the padded position of the row's first entry (row-major, each axis padded)
+                let pos := 0
+                for { let a := 0 } lt(a, rank) { a := add(a, 1) } {
+                    let o := shl(5, add(a, 1))
+                    pos := or(shl(mload(add(bits, o)), pos), mload(add(idx, o)))
                 }
-                // the next multi-index
-                for { let a := rank } gt(a, 0) { a := sub(a, 1) } {
+                let s0 := 0
+                let s1 := 0
+                let s2 := 0
+                let wp := add(add(eqL, 32), shl(5, and(pos, lowMask)))
+                for { let end := add(e, rowBytes) } lt(e, end) {
+                    e := add(e, 8)
+                    wp := add(wp, 32)
+                } {
+                    let v := shr(192, calldataload(e))
+                    if v {
+                        // an int64 v < 0 is p - (2^64 - v) = v - (2^32 - 1) in F
+                        v := sub(v, mul(shr(63, v), 0xffffffff))
+                        let w := mload(wp)
+                        s0 := add(s0, mul(v, and(w, m)))
+                        s1 := add(s1, mul(v, and(shr(64, w), m)))
+                        s2 := add(s2, mul(v, shr(128, w)))
+                    }
+                }
+                let q := add(add(inner, 32), mul(96, shr(lBits, pos)))
+                mstore(q, add(mload(q), s0))
+                mstore(add(q, 32), add(mload(add(q, 32)), s1))
+                mstore(add(q, 64), add(mload(add(q, 64)), s2))
+                // the next row: the multi-index over the axes before the last
+                for { let a := sub(rank, 1) } gt(a, 0) { a := sub(a, 1) } {
                     let o := shl(5, a)
                     let x := add(mload(add(idx, o)), 1)
                     if lt(x, mload(add(dims, o))) {
@@ -409,6 +444,18 @@ library MC {
                     mstore(add(idx, o), 0)
                 }
             }
+        }
+    }
+
+    /// Σ_hi eq(z_H, hi) inner[hi] (z_H = point[lBits..]): the blocks reduced and packed, then
+    /// folded by z_L, z_(L+1), ..
+    function _foldBlocks(uint256[] memory point, uint256[] memory inner, uint256 lBits, uint256 hBits)
+        private
+        pure
+        returns (uint256 acc)
+    {
+        assembly ("memory-safe") {
+            let m := sub(shl(64, gt(mload(0x40), 0)), 1)
             // g[y] = the inner sum of hi = y, reduced and packed, in place (word y <= word 3y)
             let g := add(inner, 32)
             let nH := shl(hBits, 1)

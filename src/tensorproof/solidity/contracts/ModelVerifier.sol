@@ -175,10 +175,7 @@ contract ModelVerifier {
             c.stmtVals[j] = pos;
             c.stmtShape[j] = shapeOff;
             run.sliceBytes[j] = 8 * (size / c.batch);
-            for (uint256 e = 0; e < size; e++) {
-                int64 v = int64(uint64(MC.u64(pos + 8 * e)));
-                if (v < lo || v > hi) revert OutOfRange(id);
-            }
+            if (!_inRange(pos, size, lo, hi)) revert OutOfRange(id);
             bytes memory rec = new bytes(4 + nameLen + 1 + 4 * rank + 8 * size);
             assembly ("memory-safe") {
                 let d := add(rec, 32)
@@ -212,6 +209,21 @@ contract ModelVerifier {
             if (ha != hb) revert PassThroughMismatch(b);
         }
         run.off = off + 4 * nPass;
+    }
+
+    /// Whether the `size` int64 values at calldata `pos` all lie in [lo, hi] (signed).
+    function _inRange(uint256 pos, uint256 size, int64 lo, int64 hi) private pure returns (bool ok) {
+        assembly ("memory-safe") {
+            // (an int64 in assembly may carry dirty high bits: sign-extended here)
+            let l := signextend(7, lo)
+            let h := signextend(7, hi)
+            let bad := 0
+            for { let end := add(pos, shl(3, size)) } lt(pos, end) { pos := add(pos, 8) } {
+                let v := signextend(7, shr(192, calldataload(pos)))
+                bad := or(bad, or(slt(v, l), sgt(v, h)))
+            }
+            ok := iszero(bad)
+        }
     }
 
     /// The commitment groups: names, commitments (per proof: read from the proof, "<name>
