@@ -27,6 +27,40 @@ contract and by the Python verifier): 12 in the default run, any number with
 TENSORPROOF_EVM_MUTATIONS (e.g. 1000 for the issue's differential sweep)."""
 
 
+NON_CANONICAL = 0xFFFFFFFF00000001
+"""p: the smallest 8-byte word that is not a canonical field element."""
+
+
+def flipped(stream: bytes, rng, positions=None, counts=(1, 1, 3)) -> bytes:
+    """``stream`` with one bit flipped at each of k distinct byte positions (k drawn from
+    ``counts``; positions from ``positions``, default anywhere): never ``stream`` itself (the
+    same bit flipped twice would undo itself, and no verifier should be asked to reject
+    that)."""
+    s = bytearray(stream)
+    pool = range(len(s)) if positions is None else positions
+    for i in rng.sample(pool, rng.choice(counts)):
+        s[i] ^= 1 << rng.randrange(8)
+    return bytes(s)
+
+
+def step_mutations(stream: bytes, spans, rng, n: int) -> list[bytes]:
+    """Variants of a proof stream for the differential tests of one step kind, ``spans`` =
+    (label, offset, length) of the step's messages: truncated and extended; a bit flipped in
+    each message; cut inside the last one; ``n`` random flips inside the messages; four field
+    elements of them made non-canonical; ``n`` random flips anywhere."""
+    variants = [stream[:-1], stream + b"\x00"]
+    variants += [flipped(stream, rng, range(at, at + k), (1,)) for _, at, k in spans]
+    variants.append(stream[: spans[-1][1] + spans[-1][2] // 2])
+    inside = [at + j for _, at, k in spans for j in range(k)]
+    variants += [flipped(stream, rng, inside, (1, 1, 2)) for _ in range(n)]
+    for j in range(4):
+        _, at, k = rng.choice(spans)
+        at += 8 * rng.randrange(k // 8)
+        variants.append(stream[:at] + (NON_CANONICAL + j).to_bytes(8, "big") + stream[at + 8:])
+    variants += [flipped(stream, rng) for _ in range(n)]
+    return variants
+
+
 def compact_key(onnx_bytes: bytes, calibration) -> ProvingKey:
     """A proving key of the compact profile (WHIR, K = F_p^3), the EVM verifier's."""
     return setup(api.compile(onnx_bytes, calibration), profile_config("compact"), certify=False)

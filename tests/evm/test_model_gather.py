@@ -38,7 +38,13 @@ from tensorproof.verifier.layout import Layout
 from tensorproof.verifier.lowering import build_plan
 from tensorproof.verifier.wiring_forms import PatchWiring
 
-from .model_harness import RANDOM_MUTATIONS, Case, compact_key, deploy_model_verifier
+from .model_harness import (
+    RANDOM_MUTATIONS,
+    Case,
+    compact_key,
+    deploy_model_verifier,
+    step_mutations,
+)
 
 STEP_LABEL = re.compile(r"^\d+:gather:")
 
@@ -177,29 +183,7 @@ def test_mutations_rejected_exactly_when_python_rejects(evm, verifier, name):
     stream = case.proof.stream
     spans = _step_spans(case)
     rng = random.Random(zlib.crc32(name.encode()))
-    variants = [stream[:-1], stream + b"\x00"]
-    for _, at, n in spans:  # each of the steps' messages: a bit flipped
-        s = bytearray(stream)
-        s[at + rng.randrange(n)] ^= 1 << rng.randrange(8)
-        variants.append(bytes(s))
-    variants.append(stream[: spans[-1][1] + spans[-1][2] // 2])  # cut inside the last one
-    inside = [at + j for _, at, n in spans for j in range(n)]
-    for _ in range(RANDOM_MUTATIONS):  # random flips inside the steps' messages
-        s = bytearray(stream)
-        for _ in range(rng.choice((1, 1, 2))):
-            s[rng.choice(inside)] ^= 1 << rng.randrange(8)
-        variants.append(bytes(s))
-    for j in range(4):  # a field element of the steps' messages replaced by a non-canonical one
-        _, at, n = rng.choice(spans)
-        at += 8 * rng.randrange(n // 8)
-        s = bytearray(stream)
-        s[at:at + 8] = (0xFFFFFFFF00000001 + j).to_bytes(8, "big")
-        variants.append(bytes(s))
-    for _ in range(RANDOM_MUTATIONS):  # anywhere in the proof
-        s = bytearray(stream)
-        for _ in range(rng.choice((1, 1, 3))):
-            s[rng.randrange(len(s))] ^= 1 << rng.randrange(8)
-        variants.append(bytes(s))
+    variants = step_mutations(stream, spans, rng, RANDOM_MUTATIONS)
     assert len(variants) >= 2 * RANDOM_MUTATIONS + 8
     for v in variants:
         py = case.python_ok(stream=v)

@@ -40,7 +40,7 @@ from tensorproof.verifier.layout import Layout
 from tensorproof.verifier.lowering import build_plan
 from tensorproof.verifier.pcs_config import profile_config
 
-from .model_harness import RANDOM_MUTATIONS, Case, compact_key, deploy_model_verifier
+from .model_harness import RANDOM_MUTATIONS, Case, compact_key, deploy_model_verifier, flipped
 
 EZKL = Path(__file__).resolve().parents[2].parent / "shared" / "peer-corpus" / "ezkl-examples"
 
@@ -238,12 +238,7 @@ def message_ranges(case: Case) -> list[tuple[str, int, int]]:
 
 
 def flip(stream: bytes, rng: random.Random, lo: int = 0, hi: int | None = None) -> bytes:
-    s = bytearray(stream)
-    hi = len(s) if hi is None else hi
-    for _ in range(rng.choice((1, 1, 3))):
-        i = rng.randrange(lo, hi)
-        s[i] ^= 1 << rng.randrange(8)
-    return bytes(s)
+    return flipped(stream, rng, range(lo, len(stream) if hi is None else hi))
 
 
 # ---- tests ---------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from tensorproof.frontend.examples import train_digits_mlp
 from tensorproof.solidity.circuit import MAGIC, encode_circuit
 from tensorproof.solidity.results import proof_results_root
 
-from .model_harness import RANDOM_MUTATIONS, Case, compact_key, deploy_model_verifier
+from .model_harness import RANDOM_MUTATIONS, Case, compact_key, deploy_model_verifier, flipped
 
 
 @pytest.fixture(scope="module")
@@ -47,12 +47,7 @@ def test_random_mutations_rejected_exactly_when_python_rejects(evm, verifier, ml
     rng = random.Random(7)
     stream = mlp_case.proof.stream
     variants = [stream[:-1], stream + b"\x00", stream[: len(stream) // 2]]
-    for _ in range(5 * RANDOM_MUTATIONS):
-        s = bytearray(stream)
-        for _ in range(rng.choice((1, 1, 3))):
-            i = rng.randrange(len(s))
-            s[i] ^= 1 << rng.randrange(8)
-        variants.append(bytes(s))
+    variants += [flipped(stream, rng) for _ in range(5 * RANDOM_MUTATIONS)]
     for j in range(8):  # a field element replaced by a non-canonical one (>= p)
         s = bytearray(stream)
         at = 8 * rng.randrange(len(s) // 8)
