@@ -42,6 +42,22 @@ library MC {
         uint256[] groupVars; // per group: variables of its packed vector
     }
 
+    /// The context as it travels between ModelVerifier and its executors (abi-encoded): the
+    /// claim book sparse (only the tensors with pending claims, increasing ids) and every list
+    /// cut to its claims, so that its size follows the claims, not the plan's tensors.
+    struct Wire {
+        FS.T t;
+        uint256 tensors;
+        uint256 nTensors;
+        uint256 batch;
+        uint256[] stmtVals;
+        uint256[] stmtShape;
+        uint256[] ids;
+        Claim[][] pending;
+        Claim[][] groups;
+        uint256[] groupVars;
+    }
+
     /// A step record of the circuit: op name, tensor ids, attribute bytes (calldata offset).
     struct Step {
         bytes op;
@@ -132,6 +148,74 @@ library MC {
                 c.stmtShape[j] += dc;
             }
         }
+    }
+
+    // ---- the context as data ------------------------------------------------------------------
+    /// The context abi-encoded as a Wire (its calldata offsets already made relative: rebase).
+    function encode(Ctx memory c) internal pure returns (bytes memory) {
+        return abi.encode(toWire(c));
+    }
+
+    /// The context back from encode's bytes (in memory: ModelVerifier).
+    function decode(bytes memory b) internal pure returns (Ctx memory) {
+        return fromWire(abi.decode(b, (Wire)));
+    }
+
+    function toWire(Ctx memory c) internal pure returns (Wire memory w) {
+        uint256 n = c.nTensors;
+        if (c.pending.length != n || c.nPending.length != n || c.nGroup.length != c.groups.length) revert BadCircuit();
+        uint256 k = 0;
+        for (uint256 id = 0; id < n; id++) if (c.nPending[id] != 0) k++;
+        w.ids = new uint256[](k);
+        w.pending = new Claim[][](k);
+        k = 0;
+        for (uint256 id = 0; id < n; id++) {
+            uint256 m = c.nPending[id];
+            if (m == 0) continue;
+            w.ids[k] = id;
+            w.pending[k] = _exact(c.pending[id], m);
+            k++;
+        }
+        w.groups = new Claim[][](c.groups.length);
+        for (uint256 g = 0; g < c.groups.length; g++) w.groups[g] = _exact(c.groups[g], c.nGroup[g]);
+        w.t = c.t;
+        w.tensors = c.tensors;
+        w.nTensors = n;
+        w.batch = c.batch;
+        w.stmtVals = c.stmtVals;
+        w.stmtShape = c.stmtShape;
+        w.groupVars = c.groupVars;
+    }
+
+    function fromWire(Wire memory w) internal pure returns (Ctx memory c) {
+        uint256 n = w.nTensors;
+        if (w.ids.length != w.pending.length) revert BadCircuit();
+        c.pending = new Claim[][](n);
+        c.nPending = new uint256[](n);
+        for (uint256 k = 0; k < w.ids.length; k++) {
+            uint256 id = w.ids[k];
+            if (id >= n || (k > 0 && id <= w.ids[k - 1])) revert BadCircuit();
+            c.pending[id] = w.pending[k];
+            c.nPending[id] = w.pending[k].length;
+        }
+        c.groups = w.groups;
+        c.nGroup = new uint256[](w.groups.length);
+        for (uint256 g = 0; g < w.groups.length; g++) c.nGroup[g] = w.groups[g].length;
+        c.t = w.t;
+        c.tensors = w.tensors;
+        c.nTensors = n;
+        c.batch = w.batch;
+        c.stmtVals = w.stmtVals;
+        c.stmtShape = w.stmtShape;
+        c.groupVars = w.groupVars;
+    }
+
+    /// The first m claims of a list (the list itself when it holds exactly m).
+    function _exact(Claim[] memory a, uint256 m) private pure returns (Claim[] memory out) {
+        if (m > a.length) revert BadCircuit();
+        if (m == a.length) return a;
+        out = new Claim[](m);
+        for (uint256 i = 0; i < m; i++) out[i] = a[i];
     }
 
     // ---- claims ---------------------------------------------------------------------------

@@ -315,8 +315,8 @@ contract ModelVerifier {
         MC.rebase(c, run.circ, run.stmt, run.proof, false);
         (MC.Claim[][] memory home, uint256[] memory homeN) = _detachGroups(c);
         (bytes memory blob, uint256 next) =
-            ILookupsExecutor(lookups).runLookups(circuit, statement, proof, abi.encode(c), run.off - run.circ);
-        c = abi.decode(blob, (MC.Ctx));
+            ILookupsExecutor(lookups).runLookups(circuit, statement, proof, MC.encode(c), run.off - run.circ);
+        c = MC.decode(blob);
         _attachGroups(c, home, homeN);
         MC.rebase(c, run.circ, run.stmt, run.proof, true);
         run.off = run.circ + next;
@@ -399,7 +399,7 @@ contract ModelVerifier {
         // by its high-water mark, quadratically).
         MC.rebase(c, run.circ, run.stmt, run.proof, false);
         (MC.Claim[][] memory home, uint256[] memory homeN) = _detachGroups(c);
-        bytes memory blob = abi.encode(c);
+        bytes memory blob = MC.encode(c);
         uint256 hi = n;
         while (hi > 0) {
             uint256 lo = hi - 1;
@@ -409,7 +409,7 @@ contract ModelVerifier {
             _call(target, abi.encodeCall(IStepExecutor.run, (circuit, statement, proof, blob, at, hi, lo)), blob);
             hi = lo;
         }
-        c = abi.decode(blob, (MC.Ctx));
+        c = MC.decode(blob);
         _attachGroups(c, home, homeN);
         MC.rebase(c, run.circ, run.stmt, run.proof, true);
         return c;

@@ -54,12 +54,12 @@ contract LookupsExecutor is ILookupsExecutor {
             prf := proof.offset
         }
         if (at >= circuit.length) revert MC.BadCircuit();
-        MC.Ctx memory c = abi.decode(ctx, (MC.Ctx));
+        MC.Ctx memory c = MC.fromWire(abi.decode(ctx, (MC.Wire)));
         MC.rebase(c, circ, stmt, prf, true);
         uint256 next = ModelLookups.verify(c, circ + at);
         if (next > circ + circuit.length) revert MC.BadCircuit();
         MC.rebase(c, circ, stmt, prf, false);
-        return (abi.encode(c), next - circ);
+        return (MC.encode(c), next - circ);
     }
 }
 
@@ -88,7 +88,7 @@ abstract contract StepExecutor is IStepExecutor {
             stmt := statement.offset
             prf := proof.offset
         }
-        MC.Ctx memory c = abi.decode(ctx, (MC.Ctx));
+        MC.Ctx memory c = MC.fromWire(abi.decode(ctx, (MC.Wire)));
         MC.rebase(c, circ, stmt, prf, true);
         if (hi > at.length || lo > hi) revert MC.BadCircuit();
         for (uint256 i = hi; i > lo; i--) {
@@ -97,7 +97,7 @@ abstract contract StepExecutor is IStepExecutor {
             if (!_dispatch(c, i - 1, s, keccak256(s.op))) revert NotMyStep(i - 1);
         }
         MC.rebase(c, circ, stmt, prf, false);
-        return abi.encode(c);
+        return MC.encode(c);
     }
 
     function _dispatch(MC.Ctx memory c, uint256 i, MC.Step memory s, bytes32 h) internal pure virtual returns (bool);
