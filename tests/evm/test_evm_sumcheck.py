@@ -1,7 +1,8 @@
 """The Solidity sumcheck verifier (contracts/Sumcheck.sol) against verifier/sumcheck.py: proofs
-of the Python prover give the same subclaim (point and value) on the EVM, for degrees 1..6,
-labels of any length and round numbers past 9; every flipped round message, a wrong claim,
-truncation and trailing bytes are judged exactly as Python judges them."""
+of the Python prover give the same subclaim (point and value) on the EVM, for degrees 1..6, 65
+and 128 (Sumcheck.MAX_DEGREE), labels of any length and round numbers past 9; every flipped
+round message, a wrong claim, truncation and trailing bytes are judged exactly as Python judges
+them."""
 
 from __future__ import annotations
 
@@ -61,7 +62,8 @@ def probe(deployed):
 
 @pytest.mark.parametrize("n,degree,label", [
     (0, 2, "sc"), (1, 1, "sc"), (5, 2, "3:matmul:sumcheck"), (12, 3, "x" * 60),
-    (4, 6, "lookup/padding sumcheck")])
+    (4, 6, "lookup/padding sumcheck"), (3, 65, "9:max_reduce:sumcheck"),
+    (2, 128, "the largest degree")])
 def test_subclaims_match_python(evm, probe, n, degree, label):
     claim, proof = make(n, degree, label, n * 10 + degree)
     expect = python_subclaim(claim, n, degree, label, proof)

@@ -25,6 +25,9 @@ library Sumcheck {
     error BadDegree();
 
     uint256 private constant P = 0xffffffff00000001; // GF.P
+    /// The largest degree (solidity/steps/max_reduce.MAX_DEGREE: max windows of 127 entries);
+    /// `_generic`'s difference table costs O(degree^2) per round.
+    uint256 internal constant MAX_DEGREE = 128;
     uint256 private constant PM1 = 0xffffffff00000000; // p - 1: x is canonical iff x <= PM1
     uint256 private constant M64 = 0xffffffffffffffff;
     uint256 private constant INV2 = 0x7fffffff80000001; // 1/2 mod p
@@ -35,12 +38,12 @@ library Sumcheck {
         pure
         returns (uint256[] memory point, uint256 value)
     {
-        if (degree == 0 || degree > 32) revert BadDegree();
+        if (degree == 0 || degree > MAX_DEGREE) revert BadDegree();
         point = new uint256[](nVars);
         value = rounds(t, claim, nVars, degree, label, point, 0);
     }
 
-    /// The rounds of `verify` (degree checked by the caller: 1 <= degree <= 32), their
+    /// The rounds of `verify` (degree checked by the caller: 1 <= degree <= MAX_DEGREE), their
     /// challenges written to out[at .. at + nVars) (out must hold them); returns the last claim.
     function rounds(
         FS.T memory t,
@@ -336,7 +339,7 @@ library Sumcheck {
         }
     }
 
-    /// 1/d! in F (d <= 32 < p).
+    /// 1/d! in F (d <= MAX_DEGREE < p).
     function _invFactorial(uint256 d) private pure returns (uint256) {
         uint256 f = 1;
         for (uint256 k = 2; k <= d; k++) f = mulmod(f, k, P);

@@ -15,8 +15,8 @@ from ...verifier.layers.lookup import needs_pad_check
 from ...verifier.layers.max_reduce import Shape, d_name, mask_boxes, relation_monomials
 from .fields import monomials, shape, u8, u16, u32
 
-MAX_DEGREE = 32
-"""Sumcheck.sol's largest degree: windows of at most 31 entries."""
+MAX_DEGREE = 128
+"""Sumcheck.sol's largest degree (Sumcheck.MAX_DEGREE): windows of at most 127 entries."""
 
 
 def encode(plan, step, ids) -> bytes:
