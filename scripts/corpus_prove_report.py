@@ -24,21 +24,36 @@ an accepted forged output).
 from __future__ import annotations
 
 import argparse
-import fnmatch
 import json
 import os
-import resource
 import sys
 import time
-import traceback
 from collections import Counter
 from pathlib import Path
 
 import numpy as np
-from corpus_common import DEFAULT_CORPUS, ROOT, model_folders, reason_class, run_capped, samples
+from corpus_common import (
+    DEFAULT_CORPUS,
+    ROOT,
+    ROW_MARK,
+    STAGE_MARK,
+    ModelError,
+    add_cap_and_output_args,
+    chosen_folders,
+    compile_or_fail,
+    fmt_size,
+    internal_error,
+    merge_rows,
+    one_line,
+    peak_rss_mb,
+    reason_class,
+    run_all,
+    run_child,
+    setup_or_fail,
+    where,
+)
 
 DEFAULT_OUT = ROOT / "benchmarks/results/peer_corpus.md"
-STAGE_MARK, ROW_MARK = "@@stage ", "@@row "
 STATUS_TEXT = {"proved": "yes", "compile": "no (compile)", "not_provable": "no (op)",
                "refused": "no (prover)", "timeout": "no (timeout)", "memory": "no (memory)",
                "error": "no (error)", "bug": "**BUG**"}
@@ -46,60 +61,15 @@ STATUS_TEXT = {"proved": "yes", "compile": "no (compile)", "not_provable": "no (
 
 # --------------------------------------------------------------------------- child side
 
-class _ModelError(Exception):
-    def __init__(self, status: str, reason: str, category: str, bug: str | None = None):
-        super().__init__(reason)
-        self.status, self.reason, self.category, self.bug = status, reason, category, bug
-
-
-def _where(e: BaseException) -> str:
-    """The innermost tensorproof frame of a traceback, as path:line."""
-    frames = [f for f in traceback.extract_tb(e.__traceback__) if "tensorproof" in f.filename]
-    if not frames:
-        return "?"
-    f = frames[-1]
-    path = f.filename.split("src/")[-1] if "src/" in f.filename else f.filename
-    return f"{path}:{f.lineno}"
-
-
-def _one_line(e: BaseException) -> str:
-    text = str(e).strip().splitlines()
-    return text[0].split("; supported operators:")[0] if text else type(e).__name__
-
-
-def _internal(stage: str, e: BaseException, who: str) -> _ModelError:
-    if isinstance(e, MemoryError):
-        return _ModelError("memory", f"{stage}: MemoryError (address-space cap)",
-                           "memory cap exceeded")
-    reason = f"{stage}: internal error {type(e).__name__}: {_one_line(e)} [{_where(e)}]"
-    return _ModelError("bug", reason, f"BUG: {stage} raised {type(e).__name__}", who)
-
-
 def _stage(name: str) -> None:
     print(STAGE_MARK + name, flush=True)
 
 
 def _compile(folder: Path, row: dict, batch: int | None):
-    from tensorproof import api
-    from tensorproof.errors import TensorProofError
-    from tensorproof.frontend import load_onnx, normalize
-    from tensorproof.frontend.calibdata import sample_feeds
-
     _stage("compile")
     t0 = time.perf_counter()
-    try:
-        fg = normalize(load_onnx(folder / "network.onnx"))
-        data, source = samples(folder, fg)
-        feeds = sample_feeds(list(fg.inputs), fg.input_shapes, data)
-        model = api.compile(folder / "network.onnx", feeds)
-    except TensorProofError as e:
-        msg = _one_line(e)
-        raise _ModelError("compile", msg, f"compile: {reason_class(msg)}") from None
-    except Exception as e:  # a compiler bug: reported as such, never hidden
-        raise _ModelError("compile", f"compiler internal error {type(e).__name__}: {_one_line(e)}",
-                          f"compile: internal error {type(e).__name__}", "compiler") from None
-    if source == "random":  # no sample file: calibrate on several, prove the first
-        feeds = {n: v[:1] for n, v in feeds.items()}
+    # a folder without input.json: calibrated on random samples, the first one proved
+    model, feeds, source = compile_or_fail(folder)
     if batch:  # the samples repeated (or cut) to `batch` rows: checks the batch axis
         feeds = {n: np.resize(v, (batch, *v.shape[1:])) for n, v in feeds.items()}
     ops = model.graph.op_counts()
@@ -110,27 +80,9 @@ def _compile(folder: Path, row: dict, batch: int | None):
 
 def _setup(model, row: dict):
     from tensorproof import api
-    from tensorproof.errors import ProverError, TensorProofError, UnsupportedOpError
-    from tensorproof.verifier.lowering import PROVABLE_OPS
 
     _stage("setup")
-    missing = sorted(set(model.graph.op_counts()) - set(PROVABLE_OPS))
-    if missing:
-        ops = ", ".join(missing)
-        raise _ModelError("not_provable", f"integer op(s) {ops} not provable yet",
-                          f"op not provable yet: {ops}")
-    t0 = time.perf_counter()
-    try:
-        pk = api.setup(model)
-    except UnsupportedOpError as e:
-        raise _ModelError("not_provable", _one_line(e),
-                          f"not provable: {reason_class(_one_line(e))}") from None
-    except (ProverError, TensorProofError) as e:
-        raise _ModelError("refused", f"setup: {_one_line(e)}",
-                          f"setup refused: {reason_class(_one_line(e))}") from None
-    except Exception as e:
-        raise _internal("setup", e, "prover") from None
-    row["setup_s"] = time.perf_counter() - t0
+    pk, row["setup_s"] = setup_or_fail(model, api.setup)
     return pk
 
 
@@ -155,10 +107,10 @@ def _prove_verify(pk, feeds, row: dict, repeat: int):
     try:
         proof, row["prove_s"], row["prove_cpu_s"] = _timed(api.prove, pk, feeds, repeat=repeat)
     except TensorProofError as e:
-        raise _ModelError("refused", f"prove: {_one_line(e)}",
-                          f"prover refused: {reason_class(_one_line(e))}") from None
+        raise ModelError("refused", f"prove: {one_line(e)}",
+                         f"prover refused: {reason_class(one_line(e))}") from None
     except Exception as e:
-        raise _internal("prove", e, "prover") from None
+        raise internal_error("prove", e, "prover") from None
     _stage("verify")
     data = proof.to_bytes()
     row.update(proof_bytes=len(data), stream_bytes=len(proof.stream))
@@ -166,10 +118,10 @@ def _prove_verify(pk, feeds, row: dict, repeat: int):
         vk, parsed = VerifyingKey.from_bytes(pk.vk.to_bytes()), Proof.from_bytes(data)
         out, row["verify_s"], row["verify_cpu_s"] = _timed(api.verify, vk, parsed, repeat=repeat)
     except (VerificationError, ProofFormatError) as e:
-        raise _ModelError("bug", f"verify: honest proof rejected: {_one_line(e)} [{_where(e)}]",
-                          "BUG: honest proof rejected", "verifier") from None
+        raise ModelError("bug", f"verify: honest proof rejected: {one_line(e)} [{where(e)}]",
+                         "BUG: honest proof rejected", "verifier") from None
     except Exception as e:
-        raise _internal("verify", e, "verifier") from None
+        raise internal_error("verify", e, "verifier") from None
     return proof, out
 
 
@@ -193,9 +145,9 @@ def _forged_output_rejected(pk, proof) -> None:
         except (VerificationError, ProofFormatError):
             continue
         except Exception as e:
-            raise _internal("verify of a forged output", e, "verifier") from None
-        raise _ModelError("bug", f"a forged value of output {name!r} verified",
-                          "BUG: forged output accepted", "verifier")
+            raise internal_error("verify of a forged output", e, "verifier") from None
+        raise ModelError("bug", f"a forged value of output {name!r} verified",
+                         "BUG: forged output accepted", "verifier")
 
 
 def _check(model, feeds, out) -> None:
@@ -205,11 +157,11 @@ def _check(model, feeds, out) -> None:
     try:
         ref = execute(model.graph, model.quantize_inputs(feeds))
     except Exception as e:
-        raise _internal("reference executor", e, "compiler") from None
+        raise internal_error("reference executor", e, "compiler") from None
     bad = [n for n in model.graph.outputs if not np.array_equal(out.ints[n], ref[n])]
     if bad:
-        raise _ModelError("bug", f"verified outputs {bad} differ from the reference executor",
-                          "BUG: outputs differ from the reference executor", "prover")
+        raise ModelError("bug", f"verified outputs {bad} differ from the reference executor",
+                         "BUG: outputs differ from the reference executor", "prover")
 
 
 def prove_one(folder: Path, batch: int | None = None, repeat: int = 1) -> dict:
@@ -224,21 +176,12 @@ def prove_one(folder: Path, batch: int | None = None, repeat: int = 1) -> dict:
         proof, out = _prove_verify(pk, feeds, row, repeat)
         _check(model, feeds, out)
         _forged_output_rejected(pk, proof)
-    except _ModelError as f:
+    except ModelError as f:
         row.update(status=f.status, reason=f.reason, category=f.category, bug=f.bug)
     else:
         row.update(status="proved", reason="", category="", bug=None)
-    row["peak_rss_mb"] = _peak_rss_mb()
+    row["peak_rss_mb"] = peak_rss_mb()
     return row
-
-
-def _peak_rss_mb() -> float:
-    """This process's peak resident set (VmHWM; ru_maxrss would count the parent's at fork)."""
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _child_main(folder: Path, batch: int | None, repeat: int) -> int:
@@ -252,20 +195,13 @@ def _child_main(folder: Path, batch: int | None, repeat: int) -> int:
 def run_isolated(folder: Path, timeout: float, mem_bytes: int, on_stage=lambda s: None,
                  batch: int | None = None, repeat: int = 1) -> dict:
     """prove_one(folder) in a child process under a timeout and a memory cap."""
-    stage = ["start"]
-
-    def on_line(line: str) -> None:
-        if line.startswith(STAGE_MARK):
-            stage[0] = line[len(STAGE_MARK):]
-            on_stage(stage[0])
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", str(folder)]
     cmd += ["--batch", str(batch)] if batch else []
     cmd += ["--repeat", str(repeat)]
-    res = run_capped(cmd, timeout, mem_bytes, on_line)
-    rows = [json.loads(ln[len(ROW_MARK):]) for ln in res.lines if ln.startswith(ROW_MARK)]
-    if rows:
-        return rows[-1]
-    return _dead_row(folder.name, res.killed, stage[0], res.returncode, res.stderr_tail,
+    row, res, stage = run_child(cmd, timeout, mem_bytes, on_stage)
+    if row is not None:
+        return row
+    return _dead_row(folder.name, res.killed, stage, res.returncode, res.stderr_tail,
                      timeout, mem_bytes)
 
 
@@ -293,18 +229,12 @@ def _fmt_s(x) -> str:
     return "" if x is None else f"{x:.2f} s" if x < 10 else f"{x:.1f} s"
 
 
-def _fmt_size(n) -> str:
-    if n is None:
-        return ""
-    return f"{n} B" if n < 1e4 else f"{n / 1e3:.0f} kB" if n < 1e6 else f"{n / 1e6:.2f} MB"
-
-
 def _fmt_row(r: dict) -> str:
     if r["status"] != "proved":
         return (f"| {r['model']} | {STATUS_TEXT[r['status']]} | | | | | | "
                 f"{r['reason'].replace('|', '/')[:200]} |")
     return (f"| {r['model']} | yes | {r['batch']} | {_fmt_s(r['prove_s'])} | "
-            f"{_fmt_s(r['verify_s'])} | {_fmt_size(r['proof_bytes'])} | "
+            f"{_fmt_s(r['verify_s'])} | {fmt_size(r['proof_bytes'])} | "
             f"{r['peak_rss_mb']:.0f} MB | {r['nodes']} int ops |")
 
 
@@ -377,49 +307,23 @@ def write_report(rows: list[dict], out: Path, settings: dict) -> None:
 
 # --------------------------------------------------------------------------- driver
 
-def _select(folders: list[Path], patterns: str | None) -> list[Path]:
-    if not patterns:
-        return folders
-    pats = [p.strip() for p in patterns.split(",") if p.strip()]
-    return [f for f in folders if any(fnmatch.fnmatchcase(f.name, p) for p in pats)]
-
-
-def _run_all(folders: list[Path], args) -> list[dict]:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
-    rows = []
+def _run_all(folders: list[Path], args, json_path: Path) -> list[dict]:
+    """The folders' rows, each model in its own child; with --merge, in place of the rows of
+    the same models in `json_path`'s."""
     mem = int(args.mem_gb * 2**30)
-    with Progress("[progress.description]{task.description}", BarColumn(),
-                  MofNCompleteColumn(), TimeElapsedColumn()) as bar:
-        task = bar.add_task("corpus", total=len(folders))
-        for folder in folders:
-            def on_stage(s, name=folder.name):
-                bar.update(task, description=f"{name:26s} {s}")
-            row = run_isolated(folder, args.timeout, mem, on_stage, args.batch, args.repeat)
-            if row["status"] == "error":  # e.g. a module caught mid-edit: retry once
-                time.sleep(5)
-                row = run_isolated(folder, args.timeout, mem, on_stage, args.batch, args.repeat)
-            rows.append(row)
-            bar.console.print(_summary_line(row), highlight=False, no_wrap=True,
-                              overflow="ellipsis")
-            bar.advance(task)
-    return rows
+
+    def run_one(folder: Path, on_stage) -> dict:
+        return run_isolated(folder, args.timeout, mem, on_stage, args.batch, args.repeat)
+    rows = run_all(folders, run_one, _summary_line)
+    return merge_rows(rows, json_path) if args.merge else rows
 
 
 def _summary_line(r: dict) -> str:
     if r["status"] == "proved":
         return (f"[green]ok[/]  {r['model']:26s} prove {_fmt_s(r['prove_s']):>8s}  verify "
-                f"{_fmt_s(r['verify_s']):>8s}  {_fmt_size(r['proof_bytes'])}")
+                f"{_fmt_s(r['verify_s']):>8s}  {fmt_size(r['proof_bytes'])}")
     color = "red" if r["status"] == "bug" else "yellow"
     return f"[{color}]{r['status']:4s}[/] {r['model']:26s} {r['reason'][:110]}"
-
-
-def _merge(rows: list[dict], path: Path) -> list[dict]:
-    if not path.exists():
-        return rows
-    old = {r["model"]: r for r in json.loads(path.read_text())["rows"]}
-    old.update({r["model"]: r for r in rows})
-    return [old[k] for k in sorted(old)]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -431,27 +335,17 @@ def main(argv: list[str] | None = None) -> int:
                     help="prove this many rows (the folder's samples repeated), not its batch")
     ap.add_argument("--repeat", type=int, default=2,
                     help="prove and verify this many times, report the fastest (default 2)")
-    ap.add_argument("--mem-gb", type=float, default=6.0, help="resident-set cap per model")
-    ap.add_argument("--out", type=Path, default=DEFAULT_OUT)
-    ap.add_argument("--json", type=Path, default=None, help="default: --out with .json")
-    ap.add_argument("--merge", action="store_true",
-                    help="update these models' rows in the existing JSON and rewrite the report")
-    ap.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    add_cap_and_output_args(ap, DEFAULT_OUT)
     args = ap.parse_args(argv)
     if args.child:
         return _child_main(args.child, args.batch, args.repeat)
-    if not args.corpus.is_dir():
-        print(f"corpus not found: {args.corpus}", file=sys.stderr)
-        return 2
-    folders = _select(model_folders(args.corpus), args.models)
-    if not folders:
-        print(f"no model matches {args.models!r}", file=sys.stderr)
+    folders, err = chosen_folders(args.corpus, args.models)
+    if err:
+        print(err, file=sys.stderr)
         return 2
     json_path = args.json or args.out.with_suffix(".json")
     t0 = time.perf_counter()
-    rows = _run_all(folders, args)
-    if args.merge:
-        rows = _merge(rows, json_path)
+    rows = _run_all(folders, args, json_path)
     settings = {"date": time.strftime("%Y-%m-%d"), "seconds": time.perf_counter() - t0,
                 "corpus": args.corpus.resolve().name, "timeout": args.timeout,
                 "mem_gb": args.mem_gb, "batch": args.batch, "repeat": args.repeat}
