@@ -164,12 +164,12 @@ def batch_row(evm: LocalEVM, address: str, sizes: list[int]) -> dict:
 # ---------------------------------------------------------------------------------------------
 # Gas profile: a copy of the contracts with gas marks
 
-_MUTABILITY = re.compile(r"\b(pure|view)\b(?=\s+(?:returns|override|virtual|external|internal|"
+MUTABILITY = re.compile(r"\b(pure|view)\b(?=\s+(?:returns|override|virtual|external|internal|"
                          r"private|public)\b|\s*[{;])")
-_PRAGMA = re.compile(r"(pragma solidity[^;]*;)")
+PRAGMA = re.compile(r"(pragma solidity[^;]*;)")
 
 
-def _body(src: str, start: int) -> tuple[int, int]:
+def brace_span(src: str, start: int) -> tuple[int, int]:
     """(index of the opening brace, index of the matching closing brace) after ``start``."""
     i = src.index("{", start)
     depth = 0
@@ -188,10 +188,10 @@ def instrument(sources: dict[str, str]) -> tuple[dict[str, str], list[str], list
     ``StepGas(step, op, gas)`` around each step's dispatch in the executors; ``PublicEval(j,
     gas)`` around every MLE evaluation of a public tensor (MC.evalPublic); ``ExecutorCall(gas,
     context bytes)`` around each call of a step executor in ModelVerifier._steps."""
-    src = {k: _MUTABILITY.sub("", v) for k, v in sources.items()}
+    src = {k: MUTABILITY.sub("", v) for k, v in sources.items()}
     notes: list[str] = []
     mv = src["ModelVerifier.sol"]
-    a, b = _body(mv, mv.index("function verifyCircuit("))
+    a, b = brace_span(mv, mv.index("function verifyCircuit("))
     lines = mv[a + 1:b].split("\n")
     ind = min(len(ln) - len(ln.lstrip()) for ln in lines if ln.strip())
     out, labels, depth = [], [], 0
@@ -221,7 +221,7 @@ def instrument(sources: dict[str, str]) -> tuple[dict[str, str], list[str], list
     else:
         notes.append("the step executors' calls not measured apart (ModelVerifier._steps' call "
                      "not found)")
-    src["ModelVerifier.sol"] = _PRAGMA.sub(r"\1\nevent GasMark(uint256 id, uint256 gas);\n"
+    src["ModelVerifier.sol"] = PRAGMA.sub(r"\1\nevent GasMark(uint256 id, uint256 gas);\n"
                                            r"event ExecutorCall(uint256 gas, uint256 ctxBytes);",
                                            mv, 1)
     ex = src.get("StepExecutors.sol", "")
@@ -230,7 +230,7 @@ def instrument(sources: dict[str, str]) -> tuple[dict[str, str], list[str], list
         pad, line, step, s = m.group(1), m.group(2), m.group(4), m.group(5)
         ex = (ex[:m.start()] + f"\n{pad}uint256 gasMarkStep = gasleft();\n{pad}{line}\n{pad}"
               f"emit StepGas({step}, {s}.op, gasMarkStep - gasleft());" + ex[m.end():])
-        src["StepExecutors.sol"] = _PRAGMA.sub(
+        src["StepExecutors.sol"] = PRAGMA.sub(
             r"\1\nevent StepGas(uint256 step, bytes op, uint256 gas);", ex, 1)
     else:
         notes.append("per-step gas not measured (StepExecutors.sol's dispatch line not found)")
@@ -245,7 +245,7 @@ def instrument(sources: dict[str, str]) -> tuple[dict[str, str], list[str], list
                    f"        {m.group(2)} = evalPublicMarked({', '.join(params)});\n"
                    f"        emit PublicEval({j}, gasMarkEval - gasleft());\n    }}\n\n    ")
         mc = mc[:m.start()] + wrapper + "function evalPublicMarked(" + mc[m.start() + 20:]
-        src["ModelContext.sol"] = _PRAGMA.sub(
+        src["ModelContext.sol"] = PRAGMA.sub(
             r"\1\nevent PublicEval(uint256 tensor, uint256 gas);", mc, 1)
     else:
         notes.append("public-tensor evaluations not measured apart (MC.evalPublic not found)")

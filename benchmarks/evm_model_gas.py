@@ -10,7 +10,7 @@ Rows:
   ``ModelVerifier.verifyCircuit`` transaction (gas, its calldata part) on the shipped
   contracts, and its parts from a copy of the contracts with gas marks (events carrying
   ``gasleft()``; every function loses ``pure``/``view`` so that it may emit): the lookups'
-  witness and table fraction sums, the table's segment MLEs (ModelLookups.segmentsMle), the
+  witness and table fraction sums, the table's columns (segment MLEs, committed values), the
   rest of the lookups, the steps (per op), the claim merges of the opening (MC.merge), the WHIR
   opening, and the rest. A part measured through marks includes a mark's own cost (~1.5 k gas).
 
@@ -38,6 +38,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from evm_gas import MUTABILITY, PRAGMA, brace_span  # noqa: E402  (the same gas-mark toolkit)
 
 CORE = ["Field.sol", "Transcript.sol", "Labels.sol", "Sumcheck.sol", "FractionSum.sol",
         "ModelContext.sol", "ModelLookups.sol", "Whir.sol", "WhirBatch.sol", "Merkle.sol"]
@@ -95,21 +98,8 @@ def probe_rows(src: dict[str, str]) -> dict:
 # ---------------------------------------------------------------------------------------------
 # the MLP proof, with gas marks
 
-_MUTABILITY = re.compile(r"\b(pure|view)\b(?=\s+(?:returns|override|virtual|external|internal|"
-                         r"private|public)\b|\s*[{;])")
-_PRAGMA = re.compile(r"(pragma solidity[^;]*;)")
 EVENTS = ("GasMark(uint256,uint256)", "StepGas(uint256,bytes,uint256)",
           "MergeGas(uint256,uint256,uint256)")
-
-
-def _body(src: str, start: int) -> tuple[int, int]:
-    i = src.index("{", start)
-    depth = 0
-    for j in range(i, len(src)):
-        depth += {"{": 1, "}": -1}.get(src[j], 0)
-        if depth == 0:
-            return i, j
-    raise ValueError("unbalanced braces")
 
 
 def _insert_before(text: str, anchor: str, what: str, file: str) -> str:
@@ -125,12 +115,12 @@ def instrument(src: dict[str, str]) -> dict[str, str]:
     """Gas marks: GasMark(id, gasleft()) at the phases of verifyCircuit (1..), of
     ModelLookups.verify (100..) and ModelVerifier._open (200); StepGas(step, op, gas) around each
     step; MergeGas(n, nVars, gas) around each MC.merge."""
-    src = {k: _MUTABILITY.sub("", v) for k, v in src.items()}
+    src = {k: MUTABILITY.sub("", v) for k, v in src.items()}
     # an event inside a static call reverts: the executors are called with CALL
     src = {k: re.sub(r"\bstaticcall\(gas\(\), (\w+),", r"call(gas(), \1, 0,", v)
            for k, v in src.items()}
     mv = src["ModelVerifier.sol"]
-    a, b = _body(mv, mv.index("function verifyCircuit("))
+    a, b = brace_span(mv, mv.index("function verifyCircuit("))
     body = mv[a:b]
     anchors = ["c = _lookups(", "_outputs(c, run);", "c = _steps(", "MC.checkReduced(c);",
                "_open(c, run, proof);", "return Results.rootOfSamples"]
@@ -139,23 +129,23 @@ def instrument(src: dict[str, str]) -> dict[str, str]:
     mark0 = "emit GasMark(0, gasleft());"
     body = _insert_before(body, "c.t = FS.init(", mark0, "ModelVerifier.sol")
     mv = mv[:a] + body + mv[b:]
-    a, b = _body(mv, mv.index("function _open("))
+    a, b = brace_span(mv, mv.index("function _open("))
     body = _insert_before(mv[a:b], "uint256[] memory config;", "emit GasMark(200, gasleft());",
                           "ModelVerifier.sol")
     body = _insert_before(body, "if (!ok) revert OpeningRejected();",
                           "emit GasMark(201, gasleft());", "ModelVerifier.sol")
     mv = mv[:a] + body + mv[b:]
-    src["ModelVerifier.sol"] = _PRAGMA.sub(r"\1\nevent GasMark(uint256 id, uint256 gas);", mv, 1)
+    src["ModelVerifier.sol"] = PRAGMA.sub(r"\1\nevent GasMark(uint256 id, uint256 gas);", mv, 1)
 
     lk = src["ModelLookups.sol"]
-    a, b = _body(lk, lk.index("function verify("))
+    a, b = brace_span(lk, lk.index("function verify("))
     body = lk[a:b]
     for k, anchor in enumerate(["FractionSum.Subclaim memory wit =", "uint256 num = 0;",
-                                "FractionSum.Subclaim memory tab =", "uint256 comb = 0;",
+                                "FractionSum.Subclaim memory tab =", "uint256 comb;",
                                 "MC.claim(c, multId"], start=100):
         body = _insert_before(body, anchor, f"emit GasMark({k}, gasleft());", "ModelLookups.sol")
     lk = lk[:a] + body + lk[b:]
-    src["ModelLookups.sol"] = _PRAGMA.sub(r"\1\nevent GasMark(uint256 id, uint256 gas);", lk, 1)
+    src["ModelLookups.sol"] = PRAGMA.sub(r"\1\nevent GasMark(uint256 id, uint256 gas);", lk, 1)
 
     ex = src["StepExecutors.sol"]
     m = re.search(r"\n([ \t]*)(if \(!_dispatch\((\w+), ([^,]+), (\w+), [^\n]*;)", ex)
@@ -164,7 +154,7 @@ def instrument(src: dict[str, str]) -> dict[str, str]:
     pad, line, step, s = m.group(1), m.group(2), m.group(4), m.group(5)
     ex = (ex[:m.start()] + f"\n{pad}uint256 gasMarkStep = gasleft();\n{pad}{line}\n{pad}"
           f"emit StepGas({step}, {s}.op, gasMarkStep - gasleft());" + ex[m.end():])
-    src["StepExecutors.sol"] = _PRAGMA.sub(
+    src["StepExecutors.sol"] = PRAGMA.sub(
         r"\1\nevent StepGas(uint256 step, bytes op, uint256 gas);", ex, 1)
 
     mc = src["ModelContext.sol"]
@@ -179,7 +169,7 @@ def instrument(src: dict[str, str]) -> dict[str, str]:
                f"    }}\n\n    ")
     rest = mc[m.start() + len("function merge("):]
     mc = mc[:m.start()] + wrapper + "function mergeMarked(" + rest
-    src["ModelContext.sol"] = _PRAGMA.sub(
+    src["ModelContext.sol"] = PRAGMA.sub(
         r"\1\nevent MergeGas(uint256 n, uint256 nVars, uint256 gas);", mc, 1)
     return src
 
@@ -263,7 +253,7 @@ def mlp_rows(src: dict[str, str], proof) -> dict:
     parts = {
         "lookups: witness fraction sum": marks[100] - marks[101],
         "lookups: table fraction sum": marks[102] - marks[103],
-        "lookups: table segments (segmentsMle)": marks[103] - marks[104],
+        "lookups: table columns (segments, committed values)": marks[103] - marks[104],
         "lookups: rest (columns, claims, executor call)": lookups - (marks[100] - marks[101])
         - (marks[102] - marks[103]) - (marks[103] - marks[104]),
         "outputs (public MLEs)": marks[2] - marks[3],
