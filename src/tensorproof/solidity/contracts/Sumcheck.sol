@@ -28,6 +28,9 @@ library Sumcheck {
     /// The largest degree (solidity/steps/max_reduce.MAX_DEGREE: max windows of 127 entries);
     /// `_generic`'s difference table costs O(degree^2) per round.
     uint256 internal constant MAX_DEGREE = 128;
+    /// Degrees above this take `_barycentric` (O(degree) K products per round) rather than
+    /// `_generic`'s difference table (O(degree^2) additions per round).
+    uint256 private constant GENERIC_MAX = 8;
     uint256 private constant PM1 = 0xffffffff00000000; // p - 1: x is canonical iff x <= PM1
     uint256 private constant M64 = 0xffffffffffffffff;
     uint256 private constant INV2 = 0x7fffffff80000001; // 1/2 mod p
@@ -72,7 +75,8 @@ library Sumcheck {
         bool bad;
         if (degree == 2) (value, bad) = _quadratic(value, m, op, nVars);
         else if (degree == 3) (value, bad) = _cubic(value, m, op, nVars);
-        else (value, bad) = _generic(value, m, op, nVars, degree);
+        else if (degree <= GENERIC_MAX) (value, bad) = _generic(value, m, op, nVars, degree);
+        else (value, bad) = _barycentric(value, m, op, nVars, degree);
         if (bad) revert FS.NonCanonical();
     }
 
@@ -337,6 +341,51 @@ library Sumcheck {
             v := or(or(v0, shl(64, v1)), shl(128, v2))
             bad := fl
         }
+    }
+
+    /// High degrees: per round the values s(0), s(1) = v - s(0), s(2), .., s(d) and s(r) by
+    /// `interpolate` with the barycentric weights of the nodes 0..d (made once): the same
+    /// polynomial, so the same value as the other routes. bad: a coefficient >= p was read.
+    function _barycentric(uint256 value, uint256 m, uint256 op, uint256 nVars, uint256 degree)
+        private
+        pure
+        returns (uint256 v, bool bad)
+    {
+        uint256[] memory w = lagrangeWeights(degree);
+        uint256[] memory evals = new uint256[](degree + 1);
+        v = _canonicalK(value);
+        for (uint256 i = 0; i < nVars; i++) {
+            uint256 base = m + i * 24 * degree;
+            bool b;
+            (evals[0], b) = _readK(base);
+            bad = bad || b;
+            evals[1] = GF.ksub(v, evals[0]);
+            for (uint256 j = 2; j <= degree; j++) {
+                (evals[j], b) = _readK(base + 24 * (j - 1));
+                bad = bad || b;
+            }
+            uint256 r;
+            assembly ("memory-safe") {
+                r := mload(add(op, shl(5, i)))
+            }
+            v = interpolate(evals, w, r);
+        }
+    }
+
+    /// The K element of three u64 at calldata `at`, and whether a coefficient is >= p.
+    function _readK(uint256 at) private pure returns (uint256 k, bool bad) {
+        assembly ("memory-safe") {
+            let x0 := shr(192, calldataload(at))
+            let x1 := shr(192, calldataload(add(at, 8)))
+            let x2 := shr(192, calldataload(add(at, 16)))
+            bad := or(or(gt(x0, PM1), gt(x1, PM1)), gt(x2, PM1))
+            k := or(or(x0, shl(64, x1)), shl(128, x2))
+        }
+    }
+
+    /// A packed K word with each coefficient reduced mod p (a caller's claim may be any word).
+    function _canonicalK(uint256 x) private pure returns (uint256) {
+        return (x & M64) % P | (((x >> 64) & M64) % P) << 64 | ((x >> 128) % P) << 128;
     }
 
     /// 1/d! in F (d <= MAX_DEGREE < p).
