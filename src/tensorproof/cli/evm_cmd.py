@@ -25,9 +25,10 @@ from pathlib import Path
 
 import click
 
-from ..errors import ProofFormatError, SolidityError, TensorProofError
+from ..errors import SolidityError, TensorProofError
 from . import EXIT_REJECTED, app
 from .outputs import print_json
+from .verify_cmd import load_vk_file, parse_proof, read_file
 
 KEY_ENV = "TENSORPROOF_PRIVATE_KEY"
 EIP170 = 24_576
@@ -43,32 +44,8 @@ def evm_group() -> None:
     to compile or run a node, and web3 (pip install 'tensorproof[evm]') to talk to one."""
 
 
-def _load_vk(path: str):
-    from ..verifier.key_cache import load_key
-
-    try:
-        with open(path, "rb") as f:
-            data = f.read()
-    except OSError as e:
-        raise TensorProofError(f"cannot read verifying key {path!r}: {e.strerror}") from e
-    try:
-        return load_key(data, True)
-    except ProofFormatError as e:
-        raise ProofFormatError(f"{path}: {e}") from e
-
-
 def _load_proof(path: str, vk):
-    from ..verifier.proof import Proof
-
-    try:
-        with open(path, "rb") as f:
-            blob = f.read()
-    except OSError as e:
-        raise TensorProofError(f"cannot read proof file {path!r}: {e.strerror}") from e
-    try:
-        proof = Proof.from_bytes(blob)
-    except ProofFormatError as e:
-        raise ProofFormatError(f"{path}: {e}") from None
+    proof = parse_proof(read_file(path, "proof file"), path)
     if proof.model_id != vk.model_id:
         raise TensorProofError(f"{path} is a proof for another model (model id "
                                f"{proof.model_id.hex()[:16]}…, the key's "
@@ -130,7 +107,7 @@ def export_cmd(vk_path: str, out_dir: str, batch: int) -> None:
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise TensorProofError(f"{out_dir!r} is a file: give a folder")
-    vk = _load_vk(vk_path)
+    vk = load_vk_file(vk_path, use_cache=True)
     circuit = encode_circuit(vk, batch)
     contracts = compile_contracts()
     parts = rg.core_parts(contracts)
@@ -172,7 +149,7 @@ def calldata_cmd(proof_path: str, vk_path: str, out: str) -> None:
     from ..solidity.registry import verify_calldata
     from .files import check_outputs, write_all
 
-    vk = _load_vk(vk_path)
+    vk = load_vk_file(vk_path, use_cache=True)
     proof = _load_proof(proof_path, vk)
     cid = circuit_id(encode_circuit(vk, proof.batch))
     data = verify_calldata(cid, statement_bytes(vk, proof), proof.stream)
@@ -267,7 +244,7 @@ def register_cmd(vk_path: str, rpc: str, registry: str, batch: int, as_json: boo
     from ..solidity import registry as rg
     from ..solidity.circuit import circuit_id, encode_circuit
 
-    vk = _load_vk(vk_path)
+    vk = load_vk_file(vk_path, use_cache=True)
     circuit = encode_circuit(vk, batch)
     cid = circuit_id(circuit)
     client = _client(rpc)
@@ -302,7 +279,7 @@ def verify_cmd(proof_path: str, vk_path: str, rpc: str, registry: str, as_json: 
     from ..solidity.circuit import circuit_id, encode_circuit, statement_bytes
     from ..solidity.evm import EVMRevertError
 
-    vk = _load_vk(vk_path)
+    vk = load_vk_file(vk_path, use_cache=True)
     proof = _load_proof(proof_path, vk)
     cid = circuit_id(encode_circuit(vk, proof.batch))
     client = _client(rpc)

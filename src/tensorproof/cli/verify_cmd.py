@@ -19,7 +19,17 @@ from . import EXIT_REJECTED, app
 from .outputs import output_lines, outputs_json, print_json
 
 
-def _parse_proof(blob: bytes, path: str):
+def read_file(path: str, what: str) -> bytes:
+    """The bytes of ``path``; a one-line TensorProofError naming ``what`` when it can't be read."""
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError as e:
+        raise TensorProofError(f"cannot read {what} {path!r}: {e.strerror}") from e
+
+
+def parse_proof(blob: bytes, path: str):
+    """Proof.from_bytes, its ProofFormatError naming the file."""
     from ..verifier.proof import Proof
 
     try:
@@ -28,16 +38,12 @@ def _parse_proof(blob: bytes, path: str):
         raise ProofFormatError(f"{path}: {e}") from None
 
 
-def _load_vk(path: str, use_cache: bool):
+def load_vk_file(path: str, use_cache: bool):
     """api.load_vk(path), through the cache of keys that passed their checks (the same key,
     the same errors; verifier/key_cache.py)."""
     from ..verifier.key_cache import load_key
 
-    try:
-        with open(path, "rb") as f:
-            data = f.read()
-    except OSError as e:
-        raise TensorProofError(f"cannot read verifying key {path!r}: {e.strerror}") from e
+    data = read_file(path, "verifying key")
     try:
         return load_key(data, use_cache)
     except ProofFormatError as e:
@@ -86,12 +92,8 @@ def verify_cmd(vk_path: str, proof_path: str, input_path: str | None, as_json: b
     from .. import api
 
     _check_order(vk_path, proof_path)
-    vk = _load_vk(vk_path, use_cache=not no_cache)  # checks the key, certificate included
-    try:
-        with open(proof_path, "rb") as f:
-            proof_bytes = f.read()
-    except OSError as e:
-        raise TensorProofError(f"cannot read proof file {proof_path!r}: {e.strerror}") from e
+    vk = load_vk_file(vk_path, use_cache=not no_cache)  # checks the key, certificate included
+    proof_bytes = read_file(proof_path, "proof file")
     xs = None
     if input_path is not None:  # imported only here: the frontend package imports onnx (~1 s)
         from ..frontend.inputs import load_model_inputs
@@ -99,7 +101,7 @@ def verify_cmd(vk_path: str, proof_path: str, input_path: str | None, as_json: b
         xs = load_model_inputs(input_path, {q.name: q.shape for q in vk.inputs})
     t0 = time.perf_counter()
     try:
-        proof = _parse_proof(proof_bytes, proof_path)
+        proof = parse_proof(proof_bytes, proof_path)
         result = api.verify(vk, proof, inputs=xs)
     except (VerificationError, ProofFormatError) as e:
         if as_json:
