@@ -1,7 +1,7 @@
 """Lookup tables as piecewise-affine segments (verifier/table_forms.py): segment detection
 round-trips and is greedy-minimal, the prefix sums match their definition, and the closed-form
-MLE of a segmented column equals the numpy eq-table inner product (the verifier's former and
-fallback route, ``lookups.table_mle_dense``) at random K points, for k = 2 and 3."""
+MLE of a segmented column equals the numpy eq-table inner product (``lookups.table_mle_dense``)
+at random K points, for k = 2 and 3; columns of many segments or huge values are committed."""
 
 from __future__ import annotations
 
@@ -164,8 +164,8 @@ def test_table_mle_equals_dense_route(k, seed):
         n = max(len(cols[0]) - 1, 0).bit_length()
         point = [ext.random(rng) for _ in range(n)]
         dense = lookups.table_mle_dense(ext, uses, point)
-        assert lookups.table_mle(ext, uses, point) == dense
         assert table_forms.columns_mle(ext, segs, point) == dense
+        assert [lookups.column_mle_dense(ext, c, point) for c in cols] == dense
 
 
 def test_combined_segments_of_range_and_clamp_tables():
@@ -175,24 +175,19 @@ def test_combined_segments_of_range_and_clamp_tables():
     assert len(tag) <= n_tables + 1 and len(first) <= 3 and len(second) <= 5
 
 
-def test_table_mle_takes_the_closed_form_when_cheaper(monkeypatch):
-    ext, rng = ext_field(2), random.Random(1)
+def test_range_and_clamp_columns_stay_in_closed_form():
+    """Few segments: the verifier evaluates them (lookups.table_columns_at), nothing is
+    committed with the weights."""
     uses = [LookupUse(range_table(10), ("a",)), LookupUse(clamp_table(-128, 127), ("b", "c"))]
-    n = max(len(lookups.combined_table(uses)[0]) - 1, 0).bit_length()
-    point = [ext.random(rng) for _ in range(n)]
-    expected = lookups.table_mle_dense(ext, uses, point)
-
-    def refuse(*args):
-        raise AssertionError("the eq-table route was taken")
-
-    monkeypatch.setattr(lookups, "table_mle_dense", refuse)
-    assert lookups.table_mle(ext, uses, point) == expected
+    segs = lookups.column_segments(uses)
+    assert max(len(s) for s in segs) <= lookups.INLINE_SEGMENTS
+    assert lookups.committed_columns(uses) == ()
 
 
-def test_table_mle_falls_back_on_huge_values():
-    ext, rng = ext_field(2), random.Random(2)
+def test_huge_values_are_committed_with_the_weights():
+    """A value segments cannot hold (|v| >= 2^62): that column is committed, not evaluated."""
     huge = TableSpec("huge", (np.array([0, 1 << 62, 5], dtype=np.int64),))
     uses = [LookupUse(huge, ("a",))]
     assert lookups.combined_segments(uses) is None
-    point = [ext.random(rng) for _ in range(2)]
-    assert lookups.table_mle(ext, uses, point) == lookups.table_mle_dense(ext, uses, point)
+    assert lookups.column_segments(uses)[1] is None
+    assert lookups.committed_columns(uses) == (1,)

@@ -57,18 +57,23 @@ from dataclasses import dataclass
 from ..errors import CompileError, VerificationError
 from ..field.params import P
 from ..field.scalar import ext_field
-from ..field.vec import from_signed
 from ..ir.graph import IntGraph
 from ..ir.ranges import declared_const_range
 from ..ir.validate import check_const_ranges
 from ..poly.mle import eq_eval, eq_eval_index
 from ..transcript import VerifierTranscript
-from . import evaluations
 from .claims import EvalClaim
 from .commitments import open_groups, read_commitments
 from .context import VerifierContext
 from .layout import Layout, real_indicator
-from .lookups import MULT, LookupUse, combined_table, range_table, verify_lookups
+from .lookups import (
+    MULT,
+    LookupUse,
+    column_mle_dense,
+    combined_table,
+    range_table,
+    verify_lookups,
+)
 from .lowering import build_plan
 from .names import Internal, TensorName, sort_key
 from .packing import Packing
@@ -229,8 +234,7 @@ def table_claims(ctx, cp: CertificatePlan) -> list:
     for name in sorted(cp.tables, key=sort_key):
         layout = cp.plan.consts[name]
         rho = ctx.challenge_point(f"table column {name.index} point", layout.n_vars)
-        eq = evaluations.eq_table(ctx.ext.k, rho)
-        out.append((name, rho, evaluations.inner_base(eq, from_signed(cp.tables[name]))))
+        out.append((name, rho, column_mle_dense(ctx.ext, cp.tables[name], rho)))
     return out
 
 

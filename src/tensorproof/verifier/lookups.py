@@ -221,15 +221,10 @@ def table_columns_at(ctx, uses, point) -> list:
     return out
 
 
-def table_mle(ext, uses, point) -> list:
-    """MLEs of the combined table's columns at `point`: in closed form from the columns'
-    segments (table_forms.py, O(#segments · n)) when that costs less than the 2^n rows, else
-    by an eq table (``table_mle_dense``; arbitrary activation tables have ~one segment per row).
-    The same field elements either way."""
-    segs = combined_segments(uses)
-    if segs is not None and sum(len(c) for c in segs) * len(point) < 1 << len(point):
-        return table_forms.columns_mle(ext, segs, point)
-    return table_mle_dense(ext, uses, point)
+def column_mle_dense(ext, column, point):
+    """The MLE of one int64 column at `point` by an eq table (O(rows): the reference for the
+    closed forms, and the weight certificate's check (T) on a committed column)."""
+    return evaluations.inner_base(evaluations.eq_table(ext.k, point), from_signed(column))
 
 
 def table_mle_dense(ext, uses, point) -> list:
