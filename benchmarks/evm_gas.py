@@ -277,10 +277,9 @@ class GasProfiler:
         try:
             import pyrevm
 
-            from tensorproof.solidity.abi import encode_args
-            from tensorproof.solidity.circuit import VERIFIER_PARTS
             from tensorproof.solidity.compiler import compile_sources, contract_sources
             from tensorproof.solidity.evm import CALLER, DEPLOYER
+            from tensorproof.solidity.registry import CORE, deploy_core
 
             src, self.labels, self.notes = instrument(contract_sources())
             cs = compile_sources(src)
@@ -289,9 +288,7 @@ class GasProfiler:
                 limit_contract_code_size=1 << 20)), spec_id="Cancun")
             for who in (DEPLOYER, CALLER):
                 self.evm._evm.set_balance(who, 10**24)
-            parts = [self.evm.deploy(cs[n].bytecode) for n in VERIFIER_PARTS]
-            self.address = self.evm.deploy(cs["ModelVerifier"].bytecode, encode_args(
-                ["uint256"] * len(parts), [int(a, 16) for a in parts]))
+            self.address = deploy_core(self.evm.deploy, cs)[CORE]
         except Exception as e:  # noqa: BLE001 - the profile is optional
             self.error = f"{type(e).__name__}: {str(e)[:300]}"
 

@@ -202,12 +202,9 @@ def mlp_proof():
 
 
 def _deploy_all(evm, cs):
-    from tensorproof.solidity.abi import encode_args
-    from tensorproof.solidity.circuit import VERIFIER_PARTS
+    from tensorproof.solidity.registry import CORE, deploy_core
 
-    parts = [evm.deploy(cs[n].bytecode) for n in VERIFIER_PARTS]
-    return evm.deploy(cs["ModelVerifier"].bytecode, encode_args(
-        ["uint256"] * len(parts), [int(a, 16) for a in parts]))
+    return deploy_core(evm.deploy, cs)[CORE]
 
 
 def mlp_rows(src: dict[str, str], proof) -> dict:

@@ -5,18 +5,19 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from unittest import mock
 
 from tensorproof import api
 from tensorproof.errors import TensorProofError
 from tensorproof.prover.model import ProvingKey, setup
-from tensorproof.solidity.abi import encode_args
 from tensorproof.solidity.circuit import (
-    VERIFIER_PARTS,
     encode_circuit,
     statement_bytes,
     verify_calldata,
 )
 from tensorproof.solidity.evm import EVMRevertError
+from tensorproof.solidity.registry import CORE, deploy_core
+from tensorproof.transcript import VerifierTranscript
 from tensorproof.verifier.pcs_config import profile_config
 from tensorproof.verifier.proof import Proof
 from tensorproof.verifier.verify import verify as python_verify
@@ -68,10 +69,8 @@ def compact_key(onnx_bytes: bytes, calibration) -> ProvingKey:
 
 def deploy_model_verifier(contracts, evm) -> str:
     """The opening verifier, the lookups' and the steps' executors, then ModelVerifier over
-    them (solidity.circuit.VERIFIER_PARTS, in its constructor's order) -> its address."""
-    parts = [evm.deploy(contracts[name].bytecode) for name in VERIFIER_PARTS]
-    args = encode_args(["uint256"] * len(parts), [int(a, 16) for a in parts])
-    return evm.deploy(contracts["ModelVerifier"].bytecode, args)
+    them (solidity.registry.deploy_core) -> its address."""
+    return deploy_core(evm.deploy, contracts)[CORE]
 
 
 @dataclasses.dataclass
@@ -98,6 +97,20 @@ class Case:
             return evm.call(address, cd).output[-32:]
         except EVMRevertError:
             return None
+
+    def messages(self) -> list[tuple[str, int, int]]:
+        """(label, offset, length) of every message of the proof, in the order the Python
+        verifier reads them on the honest proof."""
+        seen = []
+        original = VerifierTranscript.recv_bytes
+
+        def recording(transcript, label, n):
+            seen.append((label, transcript._pos, n))
+            return original(transcript, label, n)
+
+        with mock.patch.object(VerifierTranscript, "recv_bytes", recording):
+            assert self.python_ok()
+        return seen
 
     def python_ok(self, stream=None, outputs=None) -> bool:
         proof = dataclasses.replace(self.proof, stream=self.proof.stream if stream is None

@@ -34,7 +34,6 @@ from tensorproof.solidity.circuit import encode_circuit, verify_calldata
 from tensorproof.solidity.evm import EVMRevertError
 from tensorproof.solidity.results import proof_results_root
 from tensorproof.transcript import keccak256
-from tensorproof.transcript.verifier import VerifierTranscript
 from tensorproof.verifier.layers.max_reduce import mask_boxes, valid_mask
 from tensorproof.verifier.layout import Layout
 from tensorproof.verifier.lowering import build_plan
@@ -222,19 +221,7 @@ def case(model):
 
 def message_ranges(case: Case) -> list[tuple[str, int, int]]:
     """(label, start, end) of every message of the proof, as the Python verifier reads them."""
-    seen = []
-    original = VerifierTranscript.recv_bytes
-
-    def recording(self, label, n):
-        start = self._pos
-        out = original(self, label, n)
-        seen.append((label, start, self._pos))
-        return out
-
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(VerifierTranscript, "recv_bytes", recording)
-        assert case.python_ok()
-    return seen
+    return [(label, at, at + n) for label, at, n in case.messages()]
 
 
 def flip(stream: bytes, rng: random.Random, lo: int = 0, hi: int | None = None) -> bytes:
