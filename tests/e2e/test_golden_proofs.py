@@ -9,7 +9,8 @@ Provenance: first made on commit aeed1333a7244508c347b0189adeb3ca2d5a01d0 (befor
 became named groups of the plan, issue 11); every row remade when sumcheck rounds stopped
 sending s(1) (the verifier derives it from the running claim), and when PROTOCOL_VERSION
 became 3 (lookup-table columns committed with the weights; these models have none, so only
-the model id and what binds it changed); by ``python
+the model id and what binds it changed) and 4 (large irregular gather wirings committed with
+the weights; again none here); by ``python
 tests/e2e/test_golden_proofs.py``, which prints the table below from the current tree.
 Change a value only together with a protocol or format change that is meant to change the
 bytes, and say so in the commit.
@@ -38,40 +39,40 @@ CONFIGS = {"raw": {"k": 2, "pcs": "raw"},
 GOLDEN = {
     # (model, config): (proof sha256, vk sha256, tpk sha256, model id)
     ('mlp', 'raw'): (
-        '61440ad952a980e668ed434b673beae40b4698c53e169df31c9ea93d1f5994bd',
-        'f0fad77804bd0509b8bb1a3dccfe61b92c1fd7dc6b136a988a98a69e2dfbe70b',
-        'dd2b5987d7b803ddb04fed2d7c556b3bc1b2a5612023e89ba0aa1ee53dc57610',
-        '5044ca43aee0c76071d09c87639866b3ac915451af527eb5e74b02b109dc4ce7',
+        '6056a7db937160da08f2310cd8db0e564415c1e4e735944a5d0c5d87021b7666',
+        '50f0b63d4142f63dffadff3a49a460f788bd0f82ebd8031fa7611188cd4f6d6b',
+        '073c0ead0eb407b94c457ec853ce2ad6158e5b3d699cbd426abb072ba008dde6',
+        '37eeb3bca10b39c4a0fa5fad2f7d40a521d11c6f1aa658a513e29bfe735923be',
     ),
     ('mlp', 'ligero'): (
-        '58e38c270197b9d97ed2a1a234e16aa9808e2d509afa990a8e91ffe71a92c5cf',
-        'e82cfcb58de27d1ee1c1ad8b6f85e7628595cf0cc4dae08706a64e7fa9d762ed',
-        '9ebb8cf0889d631f745844db422c3f15683a7f88c4fe93cc458f9b5f3dd45e38',
-        'b7441bc2042c764dce25770ce4d2f6ba6082459058bcd154d4c4a2e5c2a36514',
+        'f26850d5120a905fce2679f823201b18bb5eb2b6b99e76b27c527e72c99166a5',
+        '99ff678e9c36ff0ee86131f914ccf901f1e18e74a925287644f06dc5b57fc4ec',
+        '131dfeb5de5411f54951e2080b3175399bfad6d7ec268cf0adf20811d04e1b80',
+        '90cf4f979bacfed4fd707885710f26cedc9e84a71cba57d42107169e0b88e1a3',
     ),
     ('mlp', 'whir'): (
-        '6be95578a1fa95040de11f89bc2ca0e67cbd2e99d2f6509948e7e9ceb1baf69b',
-        '2ac5cd23e6fbda1fa21f373ebe8113df502ea6269985da38e3d5b5f636599e38',
-        '719c9ced8006354f924b2ffa7001bc0f218409daaef6363ac5043ed6390ac87d',
-        '470759adc942d34c262a34ce1d7b9cac0de47b173fe832b0428804274e5a01b0',
+        '5d6bdb9e9faeb198230d6accb6188db554a36d50903eac27b8da40324b2fa7f7',
+        '1fd9b1e78271dddad0477902766c7cd750ce75caa7c1bf3c8fc68f28742a525f',
+        'ab7e9434a4539599ef57329ce142e97f9de8c909ea0bd083995049ac7939ac9b',
+        '3d03e113d22efcdc7de99f67b9048a83439476788aa7524f9f5903ce647e0878',
     ),
     ('cnn', 'raw'): (
-        'e83178701bbed880ec9e5ad69f4ec4dd8e7694a564ac0868043d4fd53014e08e',
-        'd06307b0fc76855436dbbae6a878c7be4edf14718738ea37d2474648d996063d',
-        '0a86220759f79534077ddc9338a4f3494282e1175342960eef47267da9f55781',
-        'acb3f2e3f2028b2a17b2d4e2ff16affb87e3d2b974deecb2539cf12b22928c03',
+        '3e69cb3502ef01fcbe689c7aa00939ce478215bf52b18eb15e67895bebbc7a00',
+        'f545775cdbd33a2d044166169859a1831b8834492332c98e872ff8a8c486ebb1',
+        '012fc0f408a3ca976f94c26125b836a89bc142f993c30c9a10832dddbb0f7e02',
+        'e8aedf89572843c424cd140e8232a0e19f66e57ea512b6c415a905bf3f5bfb16',
     ),
     ('cnn', 'ligero'): (
-        '1f00d4008c554c0d5839f9e0c19561e4735a92afdada6715bc4cffde57e9d987',
-        '3a9409d71a0e14e2d5dffee0dd765d919e262bf419232fe61ce75cbea2efe80a',
-        'd95a1f01ba153ccc49d2550fdbf61197a713abd7246864baf23245f9c70e53bf',
-        '7828dbb1148587c565b4ca501c508bb965ab5a1cf025866317fa8d3655a40f9e',
+        'ec3db1c37d7493eb41a34664ffb5de9c35cb363c7dc13bc324bc350c4b3f739a',
+        '5aba1d8a20fb3f0b741994c13f892366b6880b15bb72f325ce10c9606dcdf842',
+        'e4bd57485c4d0fe07be625afaf54475bcdd108dc4598a9cf91ee54fbb5742c4a',
+        'a7ee7f710e13b288f5f187d480b219200e8d37c2c0a857660b9c83984534c6d0',
     ),
     ('cnn', 'whir'): (
-        'b5ffd355c6e3990cfb678a7c4c2d6b7d647dbde56f8c71b3dcf77bbd0c5e7f39',
-        '0ee91c2a4decebfef7de34e203991522a47b4f2a1a815a5ce02b323a7fbfbc5d',
-        '0575af814625f56a96da5add899cebe6668a3869ac98e26989b3fd7527720649',
-        'b2264ca1e290221cd37931d40e8ce9cb70c5f94b16d27d1d4ade6cf1817ad27c',
+        '0996b7eb83a3f2bfdb7524d0bb5be64907fff49f912444c8bb4f8916b9606941',
+        '42d7092f14548f25ed3a375405c50a8561efffd7c8d6d1c5b113f8fb08959120',
+        'dc0a8e592717217895cd8a0085f3c6a02d4239c0b90fbace83ab5f541b313bce',
+        'd0163ffcd378df102c69af9a8c3b5f01a71c0e8c9fc94aa453b97fce3d0ff284',
     ),
 }
 

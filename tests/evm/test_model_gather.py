@@ -3,7 +3,8 @@ Python verifier (verifier/layers/gather.py) on real compact proofs: the bundled 
 (conv → im2col patches, average pooling → windows), the trained digits CNN (two convolutions,
 max and average pooling) and one-op models of Concat (two and three sources), Pad (windows of a
 1×1 kernel over the zero padding), Slice (strided, and a head slice whose axes shrink), Expand
-(a broadcast) and Reshape with re-padding (the sparse route). Honest proofs at batch 1 and 2
+(a broadcast), Reshape with re-padding (the sparse route) and a flatten of 897 wires (the wiring
+committed with the weights, verifier/wiring_commit.py). Honest proofs at batch 1 and 2
 are accepted with their results root; random mutations of the proof, many inside the gather's
 own messages, are rejected exactly when the Python verifier rejects; wrong outputs and an
 edited wiring record are rejected. The contract's wiring weights equal wiring_forms.weight and
@@ -88,6 +89,9 @@ MODELS = {
                                  {"x0": (1, 5)}),
     "reshape": lambda: _synthetic(single_op("Reshape", [[3, 5]], consts={"shape": _i64(-1, 5, 3)}),
                                   {"x0": (3, 5)}),
+    "flatten": lambda: _synthetic(
+        single_op("Reshape", [[3, 13, 23]], consts={"shape": _i64(-1, 897)}),
+        {"x0": (3, 13, 23)}),
 }
 
 _KEYS: dict = {}
@@ -144,17 +148,17 @@ def test_honest_proofs_accepted_with_their_results_root(evm, verifier, name, bat
 
 
 def test_routes_closed_form_and_sparse():
-    """Convolutions, pooling, pad, slice, concat and expand take closed forms; the re-padding
-    reshape the sparse wires."""
+    """Convolutions, pooling, pad, slice, concat and expand take closed forms; the small
+    re-padding reshape the sparse wires, the large one its committed wiring."""
     routes = {}
-    for name in ("digits_cnn", "concat", "pad", "slice", "expand", "reshape"):
+    for name in ("digits_cnn", "concat", "pad", "slice", "expand", "reshape", "flatten"):
         pk, _ = _model(name)
         plan = build_plan(pk.vk.graph, 1)
         ids = TensorIds(plan)
         routes[name] = [encode_step(plan, s, ids)[0] for s in plan.steps if s.op == "gather"]
     assert routes == {"digits_cnn": [enc.PATCH, enc.PATCH], "concat": [enc.AXIS_MAP],
                       "pad": [enc.PATCH], "slice": [enc.AXIS_MAP], "expand": [enc.AXIS_MAP],
-                      "reshape": [enc.SPARSE]}
+                      "reshape": [enc.SPARSE], "flatten": [enc.COMMITTED]}
 
 
 def test_batch_three_pads_the_batch_axis(evm, verifier):
@@ -197,10 +201,12 @@ def _edit(attrs: bytes, at: int, value: int, width: int = 4) -> bytes:
     return attrs[:at] + value.to_bytes(width, "big") + attrs[at + width:]
 
 
-@pytest.mark.parametrize("name", ["digits_cnn", "concat", "slice", "expand", "reshape"])
+@pytest.mark.parametrize("name", ["digits_cnn", "concat", "slice", "expand", "reshape",
+                                  "flatten"])
 def test_edited_wiring_rejected(evm, verifier, name):
     """The circuit's wiring decides the predicate: another pad, stride, offset, block or wire,
-    or a record cut short or extended, breaks the proof."""
+    committed constants named in another order or variable counts changed, or a record cut
+    short or extended, breaks the proof."""
     case = _case1(name)
     plan = build_plan(case.pk.vk.graph, 1)
     step = _gathers(case)[0]
@@ -218,6 +224,10 @@ def test_edited_wiring_rejected(evm, verifier, name):
         variants += [_edit(attrs, last + 4, lo + 1 if lo == 0 else lo - 1),
                      _edit(attrs, last + 12, offset + 1 if offset == 0 else offset - 1),
                      _edit(attrs, last + 16, 2)]
+    elif route == enc.COMMITTED:  # u8 n_out | u8 n_in | u16 V id | u16 S_i ids
+        variants += [attrs[:3] + attrs[5:7] + attrs[3:5] + attrs[7:],  # V and S_0 swapped
+                     attrs[:3] + attrs[3:7] + attrs[9:11] + attrs[7:9] + attrs[11:],  # S_1, S_2
+                     _edit(attrs, 1, attrs[1] - 1, 1), _edit(attrs, 2, attrs[2] - 1, 1)]
     else:  # u32 n | (u32 out, u32 in) pairs: two wires' inputs swapped
         a, b = attrs[9:13], attrs[17:21]
         variants.append(attrs[:9] + b + attrs[13:17] + a + attrs[21:])

@@ -44,7 +44,7 @@ def test_the_activation_column_is_committed_with_the_weights():
     assert committed_columns(plan.lookup_uses) == (OUT,)
     name = column_name(OUT)
     assert plan.group_of(name) == MODEL
-    assert np.array_equal(plan.table_consts[name][: len(TABLE)], TABLE)
+    assert np.array_equal(plan.defined_consts[name][: len(TABLE)], TABLE)
 
 
 def test_honest_proof_verifies(lying):

@@ -10,13 +10,13 @@ from ..verifier.plan import Plan
 
 def const_arrays(plan: Plan, graph) -> dict[str, np.ndarray]:
     """The committed layout of every model constant (see lowering._Builder.const), and the
-    combined lookup table's committed columns (``plan.table_consts``)."""
+    constants the plan defines itself (``plan.defined_consts``: lookup-table columns, wirings)."""
     out = {}
     for name, (node_index, key, perm, shape, broadcast) in plan.const_sources.items():
         arr = np.asarray(graph.nodes[node_index].consts[key], dtype=np.int64)
         arr = np.broadcast_to(arr, shape) if broadcast else arr.transpose(perm).reshape(shape)
         out[name] = np.ascontiguousarray(arr)
-    out.update(plan.table_consts)
+    out.update(plan.defined_consts)
     return out
 
 

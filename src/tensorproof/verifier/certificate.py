@@ -7,9 +7,10 @@ in the model id. Made once at setup and checked when a key is loaded, the certif
 
   (R) for every committed constant c and every real entry e:  c[e] − lo ∈ [0, 2^w);
   (Z) the committed vector is zero everywhere else (each constant's padding, the tail);
-  (T) every committed column of the combined lookup table (``plan.table_consts``, lookups.py:
-      the columns of many segments, e.g. an activation table's outputs) is the public column
-      that the key's graph defines.
+  (T) every constant that the plan defines itself (``plan.defined_consts``: the combined lookup
+      table's columns of many segments, e.g. an activation table's outputs, lookups.py; the
+      large irregular wirings of gathers, wiring_commit.py) is the public vector that the key's
+      graph defines.
 
 (R) with the structure validation of the key (``ir.validate.validate_graph(graph,
 values=False)``: every declared tensor range contains the range derived from the declared
@@ -27,10 +28,11 @@ Construction (one LogUp for every constant, verifier/lookups.py, plus one zero-c
     c~(ρ) = lo·1~(ρ) + Σ_j 2^(8j) l_j~(ρ), so c = lo·1 + Σ_j 2^(8j) l_j as polynomials;
   * (Z): Σ_y eq(τ, y)·(1 − R(y))·M(y) = 0 (degree 3), R = the real entries of every slot, with
     R~ in closed form (layout.real_indicator with each slot's selector), ending in a claim on M;
-  * (T): per committed table column t (whose slot is all real), at a fresh point ρ ("table
-    column <c> point") the claim t~(ρ) = T~(ρ), T the public column, its MLE computed by the
-    verifier (O(rows), once per key): two different columns agree at ρ with probability
-    ≤ n/|K| (Schwartz–Zippel), ρ drawn after the model id (the commitment) is absorbed.
+  * (T): per defined constant t (whose slot is all real), in name order (``sort_key``), at a
+    fresh point ρ ("plan constant <j> point") the claim t~(ρ) = T~(ρ), T the public vector,
+    its MLE computed by the verifier (O(size), once per key): two different vectors agree at ρ
+    with probability ≤ n/|K| (Schwartz–Zippel), ρ drawn after the model id (the commitment) is
+    absorbed.
 The certificate's plan declares the usual two commitment groups (plan.py): its own ``advice``
 (per proof: limbs and multiplicities) and the key's ``model`` (per model: the constants, with
 the zero-check's claim on the whole vector M); verifier/commitments.py reads and opens them.
@@ -38,7 +40,7 @@ the zero-check's claim on the whole vector M); verifier/commitments.py reads and
 Transcript (domain DOMAIN): absorb the model id (binds the commitment, the graph with its
 declared ranges and the configuration) and the configuration; the advice commitment; the
 lookups (β, γ, GKRs); per wide constant j: ``const <j> point`` (ρ), ``const <j> limbs``; the
-table columns (``table column <c> point``); the zero-check (``padding point``, ``padding
+defined constants (``plan constant <j> point``); the zero-check (``padding point``, ``padding
 sumcheck``, ``padding final``); the advice opening and the model opening; check_eof.
 
 Soundness error: the LogUp (ePrint 2022/1530, Lemma 5: (rows + table rows)/|K|, β: table
@@ -127,11 +129,11 @@ class CertificatePlan:
 
     @property
     def tables(self) -> dict:
-        """The committed lookup-table columns (name -> public int64 values): check (T)."""
-        return self.plan.table_consts
+        """The constants the plan defines (name -> public int64 values): check (T)."""
+        return self.plan.defined_consts
 
     def layouts(self) -> dict:
-        """Layout of every constant of the model group (the ranged ones and the table columns)."""
+        """Layout of every constant of the model group (the ranged ones and the defined ones)."""
         return {**{c.name: c.layout for c in self.consts},
                 **{n: self.plan.consts[n] for n in self.tables}}
 
@@ -147,8 +149,8 @@ def certificate_plan(graph: IntGraph) -> CertificatePlan:
     model_plan = build_plan(graph, 1)
     consts, tensors, uses = [], {}, []
     for name, layout in sorted(model_plan.consts.items(), key=lambda kv: sort_key(kv[0])):
-        if name in model_plan.table_consts:
-            continue  # a lookup-table column: check (T), not a range
+        if name in model_plan.defined_consts:
+            continue  # a lookup-table column or a wiring: check (T), not a range
         node_index, key = model_plan.const_sources[name][:2]
         node = graph.nodes[node_index]
         try:
@@ -170,7 +172,7 @@ def certificate_plan(graph: IntGraph) -> CertificatePlan:
         tensors[MULT] = TensorPlan(MULT, Layout((size,)), "advice", 0, rows)
     plan = Plan(1, tensors, [], dict(model_plan.consts), (), (),
                 const_sources=dict(model_plan.const_sources), lookup_uses=uses,
-                table_consts=dict(model_plan.table_consts))
+                defined_consts=dict(model_plan.defined_consts))
     plan.declare_commitments()
     return CertificatePlan(tuple(consts), plan)
 
@@ -228,12 +230,12 @@ def verify_certificate(vk, data: bytes) -> None:
 
 
 def table_claims(ctx, cp: CertificatePlan) -> list:
-    """(T): per committed table column, (name, ρ, T~(ρ)) with ρ = "table column <c> point" and
-    T the public column (prover and verifier alike: the prover's claim is the public value)."""
+    """(T): per defined constant, (name, ρ, T~(ρ)) with ρ = "plan constant <j> point" and T the
+    public vector (prover and verifier alike: the prover's claim is the public value)."""
     out = []
-    for name in sorted(cp.tables, key=sort_key):
+    for j, name in enumerate(sorted(cp.tables, key=sort_key)):
         layout = cp.plan.consts[name]
-        rho = ctx.challenge_point(f"table column {name.index} point", layout.n_vars)
+        rho = ctx.challenge_point(f"plan constant {j} point", layout.n_vars)
         out.append((name, rho, column_mle_dense(ctx.ext, cp.tables[name], rho)))
     return out
 

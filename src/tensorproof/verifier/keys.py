@@ -43,10 +43,13 @@ from .plan import MODEL
 
 VK_MAGIC = b"TPVKEY\x00\x00"
 VK_VERSION = 2
-PROTOCOL_VERSION = 3
+PROTOCOL_VERSION = 4
 """Version 2: the model id binds the quantization metadata; structured internal names.
 Version 3: lookup-table columns of many segments are committed with the weights
-(lookups.committed_columns): a model with an activation table commits more than before."""
+(lookups.committed_columns): a model with an activation table commits more than before.
+Version 4: gather wirings of more than wiring_commit.INLINE_WIRES wires without a closed form
+are committed with the weights (wiring_commit.py); the certificate's check (T) labels its
+points "plan constant <j> point"."""
 PUBLIC_CONSTS = {"lookup": ("table",)}
 """Constants that are public parts of the circuit (kept in the key), per op."""
 MAX_KEY_BYTES = 1 << 28

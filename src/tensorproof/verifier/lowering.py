@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import PlanError, UnsupportedOpError
-from . import wiring, wiring_forms
+from . import wiring, wiring_commit, wiring_forms
 from .layers import extra_advice, step_lookups
 from .layout import Layout
 from .lookups import MULT, combined_table, committed_columns, table_column
@@ -33,6 +33,7 @@ class _Builder:
         self.steps: list[Step] = []
         self.consts: dict[Internal, Layout] = {}
         self.const_sources: dict[Internal, tuple] = {}
+        self.defined_consts: dict[TensorName, np.ndarray] = {}
 
     def tensor(self, name: TensorName, shape, lo: int, hi: int) -> TensorName:
         """Define plan tensor `name` (once: a second definition is a malformed graph)."""
@@ -82,7 +83,7 @@ def build_plan(graph, batch: int) -> Plan:
         _LOWER[node.op](b, i, node)
     _assign_kinds(b, graph)
     plan = Plan(batch, b.tensors, b.steps, b.consts, tuple(graph.inputs), tuple(graph.outputs),
-                b.const_sources)
+                b.const_sources, defined_consts=b.defined_consts)
     _add_step_advice(plan)
     plan.declare_commitments()
     return plan
@@ -107,7 +108,7 @@ def _add_step_advice(plan: Plan) -> None:
         # the columns of many segments, committed with the weights (lookups.committed_columns)
         for c in committed_columns(plan.lookup_uses):
             plan.consts[table_column(c)] = Layout((size,))
-            plan.table_consts[table_column(c)] = cols[c]
+            plan.defined_consts[table_column(c)] = cols[c]
 
 
 def _assign_kinds(b: _Builder, graph) -> None:
@@ -130,8 +131,21 @@ def _shape(b: _Builder, name: str) -> tuple[int, ...]:
 def _gather(b, node, inputs, output, wires, forms) -> None:
     """A gather step with its wirings and their closed forms (wiring_forms.py; None where a
     source has none), which hold for exactly this tuple of wirings (``wiring_forms_of``; the
-    verifier's gather.wiring_forms_of)."""
+    verifier's gather.wiring_forms_of). A source without a closed form and with many wires
+    gets its wiring committed with the weights instead (wiring_commit.py)."""
     wirings = tuple(wires)
+    forms = list(forms)
+    n_out = Layout(_shape(b, output)).n_vars
+    for s, (src, wire) in enumerate(zip(inputs, wirings)):
+        n_in = Layout(_shape(b, src)).n_vars
+        if forms[s] is None and wiring_commit.eligible(wire, n_out, n_in):
+            cw = wiring_commit.declare(output, s, n_out, n_in)
+            for name, values in wiring_commit.values(cw, wire).items():
+                if name in b.consts:
+                    raise PlanError(f"constant {name!r} is defined twice")
+                b.consts[name] = Layout((1 << n_out,))
+                b.defined_consts[name] = values
+            forms[s] = cw
     b.step("gather", node, inputs, output, wirings=wirings, wiring_forms=tuple(forms),
            wiring_forms_of=wirings)
 
@@ -225,7 +239,7 @@ def _reshape_step(b, node, x: str, y: str) -> None:
     if wiring.is_identity(wire, Layout(_shape(b, x)), Layout(_shape(b, y))):
         b.step("alias", node, (x,), y)
     else:
-        b.step("gather", node, (x,), y, wirings=(wire,))
+        _gather(b, node, (x,), y, (wire,), (None,))
 
 
 def _lower_transpose(b, i, node):

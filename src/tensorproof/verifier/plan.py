@@ -90,10 +90,10 @@ class Plan:
     outputs: tuple[str, ...]
     const_sources: dict[str, tuple] = field(default_factory=dict)
     lookup_uses: list = field(default_factory=list)
-    table_consts: dict = field(default_factory=dict)
-    """Model constants that the plan itself defines: the combined lookup table's committed
-    columns (lookups.committed_columns), name -> int64 values (public: the key's graph gives
-    them)."""
+    defined_consts: dict = field(default_factory=dict)
+    """Model constants that the plan itself defines, name -> int64 values (public: the key's
+    graph gives them): the combined lookup table's committed columns (lookups.committed_columns)
+    and the large irregular wirings of gathers (wiring_commit.py)."""
     commitments: dict[str, CommitmentGroup] = field(default_factory=dict)
     group_index: dict = field(default_factory=dict, repr=False)
     """Committed tensor or constant name -> the name of its group."""

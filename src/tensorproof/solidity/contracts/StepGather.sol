@@ -9,12 +9,14 @@ import {Sumcheck} from "./Sumcheck.sol";
 /// @title Gather (im2col, pooling windows, pad, slice, concat, broadcast, reshape) by a sumcheck
 /// over the wiring predicate
 /// @notice verifier/layers/gather.py; attributes (solidity/steps/gather.py): per source, a
-/// wiring record (route 0 sparse wires, 1 patch, 2 axis map). The merged claim Y~(z_s, z_b) = v
+/// wiring record (route 0 sparse wires, 1 patch, 2 axis map, 3 committed with the weights). The merged claim Y~(z_s, z_b) = v
 /// (z_b: the batch's ceil(log2 batch) top coordinates): with several sources "parts" v_s adding
 /// up to v; per source a degree-2 sumcheck "source<s>" of v_s over the source's per-sample
 /// variables (ρ), "source<s>/value" x = X_s~(ρ, z_b), and x · a_s(z_s, ρ) = the subclaim, where
 /// a_s = Σ_wires eq(z_s, out)·eq(ρ, in) is evaluated as verifier/wiring_forms.py does: patches
-/// and axis maps in closed form, O(axis sizes); the sparse wires in O(#wires + eq tables).
+/// and axis maps in closed form, O(axis sizes); a committed wiring by the prover's value and
+/// its sumcheck, O(log #wires); the sparse wires (at most wiring_commit.INLINE_WIRES) in
+/// O(#wires + eq tables).
 library StepGather {
     error GatherMismatch(uint256 step);
 
@@ -55,9 +57,37 @@ library StepGather {
         (uint256[] memory rho, uint256 value) = Sumcheck.verify(c.t, part, nIn - zb.length, 2, lbl);
         uint256 x = MC.recv1(c, abi.encodePacked(lbl, "/value"));
         uint256 a;
-        (a, end) = weight(zs, rho, at);
+        if (MC.u8(at) == 3) (a, end) = _committed(c, i, lbl, zs, rho, at);
+        else (a, end) = weight(zs, rho, at);
         if (GF.kmul(x, a) != value) revert GatherMismatch(i);
         MC.claim(c, id, MC.concat(rho, zb), x);
+    }
+
+    /// Route 3, a wiring committed with the weights (verifier/wiring_commit.py): u8 3 | u8 n_out
+    /// | u8 n_in | u16 V id | n_in × u16 S_i ids. "<source>/wiring" a; its degree n_in + 2
+    /// sumcheck over the output's n_out per-sample variables (τ); "<source>/wiring/values"
+    /// V~(τ), S_i~(τ) with eq(z, τ)·V·Π_i (ρ_i S_i + (1 − ρ_i)(1 − S_i)) = the subclaim; claims
+    /// on V and the S_i at τ (opened with the weights).
+    function _committed(MC.Ctx memory c, uint256 i, bytes memory lbl, uint256[] memory z, uint256[] memory rho, uint256 at)
+        private
+        pure
+        returns (uint256 a, uint256 end)
+    {
+        uint256 nIn = MC.u8(at + 2);
+        if (MC.u8(at + 1) != z.length || nIn != rho.length) revert MC.BadCircuit();
+        end = at + 5 + 2 * nIn;
+        bytes memory wl = abi.encodePacked(lbl, "/wiring");
+        a = MC.recv1(c, wl);
+        (uint256[] memory tau, uint256 sub) = Sumcheck.verify(c.t, a, z.length, nIn + 2, wl);
+        uint256[] memory vals = MC.recvK(c, abi.encodePacked(wl, "/values"), nIn + 1);
+        uint256 acc = GF.kmul(MC.eqEval(z, tau), vals[0]);
+        for (uint256 k = 0; k < nIn; k++) {
+            uint256 r = rho[k];
+            uint256 b = vals[k + 1];
+            acc = GF.kmul(acc, GF.kadd(GF.kmul(r, b), GF.kmul(GF.ksub(1, r), GF.ksub(1, b))));
+        }
+        if (acc != sub) revert GatherMismatch(i);
+        for (uint256 k = 0; k <= nIn; k++) MC.claim(c, MC.u16(at + 3 + 2 * k), tau, vals[k]);
     }
 
     /// a(z, ρ) of the wiring record at `at` and the offset after it.

@@ -4,9 +4,11 @@ The contract (``contracts/StepGather.sol``) evaluates each source's wiring predi
 a(z, ρ) = Σ_j eq(z, out_pos_j)·eq(ρ, in_pos_j) at the output's per-sample point z and the
 sumcheck's point ρ as ``gather.wiring_weight`` does: where the plan attaches a closed form
 (``gather.wiring_forms_of``: step.attrs["wiring_forms"], verifier/wiring_forms.py, attached by
-lowering for exactly the step's wirings) by that form, in O(axis sizes); else
-from the sparse wires themselves, which is O(#wires) in calldata and gas (reshapes that
-re-pad, maxima over several axes).
+lowering for exactly the step's wirings) by that form, in O(axis sizes); for a wiring
+committed with the weights (verifier/wiring_commit.py: more than INLINE_WIRES wires and no
+closed form) by the prover's value and its sumcheck, O(log #wires); else from the sparse
+wires themselves, O(#wires) ≤ O(INLINE_WIRES) in calldata and gas (small reshapes that re-pad,
+maxima over several axes).
 
 Layout, per source: u8 route, then
 - 0 sparse: u32 n | n × (u32 out_pos | u32 in_pos) (positions in the padded per-sample layouts);
@@ -15,7 +17,8 @@ Layout, per source: u8 route, then
   | u32 C, H, W, KH, KW, s_h, s_w, pad_top, pad_left, OH, OW;
 - 2 axis map (``AxisMap``: slice, concat, broadcast, a max over one axis): u8 rank | per output
   axis j: u8 z offset | u8 z bits | u8 ρ offset | u8 ρ bits (of input axis perm[j]) | u32 lo
-  | u32 count | u32 offset | u32 step.
+  | u32 count | u32 offset | u32 step;
+- 3 committed (``CommittedWiring``): u8 n_out | u8 n_in | u16 V id | n_in × u16 S_i ids.
 The batch coordinates (the top ceil(log2 batch) of every point) are not encoded: the contract
 splits them off with the circuit's batch.
 """
@@ -24,10 +27,11 @@ from __future__ import annotations
 
 from ...verifier.layers.gather import wiring_forms_of
 from ...verifier.layout import Layout
+from ...verifier.wiring_commit import CommittedWiring
 from ...verifier.wiring_forms import AxisMap, PatchWiring
-from .fields import u8, u32
+from .fields import u8, u16, u32
 
-SPARSE, PATCH, AXIS_MAP = 0, 1, 2
+SPARSE, PATCH, AXIS_MAP, COMMITTED = 0, 1, 2, 3
 _PATCH_AXES = {"im2col": ("oh", "ow", "c", "u"), "windows": ("c", "oh", "ow", "u")}
 
 
@@ -78,6 +82,11 @@ def _axis_map(form: AxisMap) -> bytes:
     return out
 
 
+def _committed(cw: CommittedWiring, ids) -> bytes:
+    out = u8(COMMITTED) + u8(cw.n_out) + u8(cw.n_in)
+    return out + b"".join(u16(ids[n]) for n in cw.names)
+
+
 def encode(plan, step, ids) -> bytes:
     wirings = step.attrs["wirings"]
     forms = wiring_forms_of(step)
@@ -89,6 +98,9 @@ def encode(plan, step, ids) -> bytes:
     for src, wiring, form in zip(step.inputs, wirings, forms):
         if form is None:
             out.append(_sparse(wiring))
+            continue
+        if isinstance(form, CommittedWiring):
+            out.append(_committed(form, ids))
             continue
         _check_layout(form.out_shape, y_layout, "output")
         _check_layout(form.in_shape, _sample_layout(plan, src), "input")

@@ -11,8 +11,10 @@ CRYPTO 2019, §3) — PROTOCOLS.md "Conv by wiring", first version. At the sumch
 prover states X_s~(ρ, z_b) (a claim on the source) and the verifier computes the predicate
 itself, a_s~(ρ) = Σ_j eq(z_s, out_pos_j) · eq(ρ, in_pos_j): in closed form from
 step.attrs["wiring_forms"] (wiring_forms.py, O(axis sizes): conv and pooling patches, slice,
-concat, broadcast, a max over one axis), else (reshapes that re-pad, maxima over several axes) by
-two eq tables and one gathered inner product, O(#wires + table sizes); never O(multiply-
+concat, broadcast, a max over one axis); else (reshapes that re-pad, maxima over several axes)
+above wiring_commit.INLINE_WIRES wires by the prover's value and a sumcheck over the wiring
+committed with the weights (wiring_commit.py, O(log #wires)); else by two eq tables and one
+gathered inner product, O(#wires + table sizes) ≤ O(INLINE_WIRES); never O(multiply-
 accumulates). A false v survives with probability ≤ 2·n/|K| per source (Thaler, Prop. 4.1).
 """
 
@@ -22,7 +24,7 @@ from ...errors import VerificationError
 from ...field.scalar import ext_field
 from ...field.vec import VecField
 from ...poly.mle import as_ext, eq_table
-from .. import evaluations, wiring_forms
+from .. import evaluations, wiring_commit, wiring_forms
 from ..sumcheck import verify_sumcheck
 from .add import split_batch
 
@@ -97,7 +99,10 @@ def verify(ctx, i: int, step) -> None:
         label = ctx.label(i, step, f"source{s}")
         sub = verify_sumcheck(ctx.t, ext, parts[s], sample_vars(ctx.plan, src), 2, label)
         (x_val,) = ctx.recv(f"{label}/value")
-        a_val = wiring_weight(vf, z_s, sub.point, wiring, form)
+        if isinstance(form, wiring_commit.CommittedWiring):
+            a_val = wiring_commit.verify_weight(ctx, label, form, z_s, sub.point, step.name)
+        else:
+            a_val = wiring_weight(vf, z_s, sub.point, wiring, form)
         if not ext.eq(ext.mul(x_val, a_val), as_ext(ext, sub.value)):
             raise VerificationError(f"layer {step.name!r} (gather): final sumcheck check failed "
                                     f"for source {s}")
