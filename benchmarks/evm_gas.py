@@ -217,7 +217,7 @@ def instrument(sources: dict[str, str]) -> tuple[dict[str, str], list[str], list
     if m:
         pad = m.group(1)
         mv = (mv[:m.start()] + f"\n{pad}uint256 gasMarkCall = gasleft();\n{pad}{m.group(2)}\n"
-              f"{pad}emit ExecutorCall(gasMarkCall - gasleft(), blob.length);" + mv[m.end():])
+              f"{pad}emit ExecutorCall(gasMarkCall - gasleft(), wire.length);" + mv[m.end():])
     else:
         notes.append("the step executors' calls not measured apart (ModelVerifier._steps' call "
                      "not found)")

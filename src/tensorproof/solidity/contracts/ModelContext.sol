@@ -173,11 +173,11 @@ library MC {
             uint256 m = c.nPending[id];
             if (m == 0) continue;
             w.ids[k] = id;
-            w.pending[k] = _exact(c.pending[id], m);
+            w.pending[k] = exact(c.pending[id], m);
             k++;
         }
         w.groups = new Claim[][](c.groups.length);
-        for (uint256 g = 0; g < c.groups.length; g++) w.groups[g] = _exact(c.groups[g], c.nGroup[g]);
+        for (uint256 g = 0; g < c.groups.length; g++) w.groups[g] = exact(c.groups[g], c.nGroup[g]);
         w.t = c.t;
         w.tensors = c.tensors;
         w.nTensors = n;
@@ -211,7 +211,7 @@ library MC {
     }
 
     /// The first m claims of a list (the list itself when it holds exactly m).
-    function _exact(Claim[] memory a, uint256 m) private pure returns (Claim[] memory out) {
+    function exact(Claim[] memory a, uint256 m) internal pure returns (Claim[] memory out) {
         if (m > a.length) revert BadCircuit();
         if (m == a.length) return a;
         out = new Claim[](m);

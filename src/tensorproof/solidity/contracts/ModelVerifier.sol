@@ -393,26 +393,96 @@ contract ModelVerifier {
             if (who[i] > 2) revert UnknownStep(i);
             at[i] -= run.circ;
         }
-        // The context travels encoded from executor to executor and is decoded once at the
-        // end. Each returned context is copied over the previous one and the call's payload is
-        // freed, so memory does not grow with the number of round trips (the EVM charges memory
-        // by its high-water mark, quadratically).
+        // Each executor gets only the pending claims on the outputs of the steps it runs (the
+        // only ones it can take); the rest of the claim book stays here, and the claims it adds
+        // come back and are appended in order (the claim book's order, as in Python). The
+        // call's payload is freed after each round trip, so memory grows with the claims made,
+        // not with the round trips (the EVM charges memory by its high-water mark,
+        // quadratically), and no call copies claims it does not use.
         MC.rebase(c, run.circ, run.stmt, run.proof, false);
         (MC.Claim[][] memory home, uint256[] memory homeN) = _detachGroups(c);
-        bytes memory blob = MC.encode(c);
         uint256 hi = n;
         while (hi > 0) {
             uint256 lo = hi - 1;
             while (lo > 0 && who[lo - 1] == who[hi - 1]) lo--;
             uint256 e = who[hi - 1];
             address target = e == 0 ? stepsA : e == 1 ? stepsB : stepsC;
-            _call(target, abi.encodeCall(IStepExecutor.run, (circuit, statement, proof, blob, at, hi, lo)), blob);
+            bytes memory wire = _hot(c, at, lo, hi, run.circ);
+            bytes memory data = abi.encodeCall(IStepExecutor.run, (circuit, statement, proof, wire, at, hi, lo));
+            _call(target, data, data);
+            _merge(c, abi.decode(data, (MC.Wire)));
             hi = lo;
         }
-        c = MC.decode(blob);
         _attachGroups(c, home, homeN);
         MC.rebase(c, run.circ, run.stmt, run.proof, true);
         return c;
+    }
+
+    /// The context for steps lo..hi − 1, encoded (MC.Wire): the pending claims on their
+    /// outputs, moved out of `c` (increasing ids, as MC.fromWire requires), no other claims.
+    function _hot(MC.Ctx memory c, uint256[] memory at, uint256 lo, uint256 hi, uint256 circ)
+        private
+        pure
+        returns (bytes memory)
+    {
+        MC.Wire memory w;
+        w.t = c.t;
+        w.tensors = c.tensors;
+        w.nTensors = c.nTensors;
+        w.batch = c.batch;
+        w.stmtVals = c.stmtVals;
+        w.stmtShape = c.stmtShape;
+        w.groupVars = c.groupVars;
+        w.groups = new MC.Claim[][](c.groups.length);
+        uint256[] memory ids = new uint256[](hi - lo);
+        uint256 k = 0;
+        for (uint256 i = lo; i < hi; i++) {
+            uint256 p = circ + at[i];
+            uint256 id = MC.u16(p + 1 + MC.u8(p)); // u8 len | op | u16 output
+            if (id >= c.nTensors) revert MC.BadCircuit();
+            if (c.nPending[id] == 0) continue;
+            uint256 j = k++;
+            while (j > 0 && ids[j - 1] > id) {
+                ids[j] = ids[j - 1];
+                j--;
+            }
+            ids[j] = id;
+        }
+        w.ids = new uint256[](k);
+        w.pending = new MC.Claim[][](k);
+        for (uint256 j = 0; j < k; j++) {
+            uint256 id = ids[j];
+            w.ids[j] = id;
+            w.pending[j] = MC.exact(c.pending[id], c.nPending[id]);
+            c.pending[id] = new MC.Claim[](0);
+            c.nPending[id] = 0;
+        }
+        return abi.encode(w);
+    }
+
+    /// An executor's returned context into `c`: its transcript, then its pending claims and
+    /// group claims appended after the ones kept here.
+    function _merge(MC.Ctx memory c, MC.Wire memory w) private pure {
+        if (w.nTensors != c.nTensors || w.ids.length != w.pending.length || w.groups.length != c.groups.length) {
+            revert MC.BadCircuit();
+        }
+        c.t = w.t;
+        for (uint256 k = 0; k < w.ids.length; k++) {
+            uint256 id = w.ids[k];
+            if (id >= c.nTensors) revert MC.BadCircuit();
+            MC.Claim[] memory added = w.pending[k];
+            for (uint256 j = 0; j < added.length; j++) {
+                c.pending[id] = MC.push(c.pending[id], c.nPending[id], added[j]);
+                c.nPending[id] += 1;
+            }
+        }
+        for (uint256 g = 0; g < w.groups.length; g++) {
+            MC.Claim[] memory added = w.groups[g];
+            for (uint256 j = 0; j < added.length; j++) {
+                c.groups[g] = MC.push(c.groups[g], c.nGroup[g], added[j]);
+                c.nGroup[g] += 1;
+            }
+        }
     }
 
     /// Which executor verifies op `h` (0: StepsA, 1: StepsB).
