@@ -69,8 +69,11 @@ class ClaimBook:
             if step is None or not step_module(step.op).REDUCES_CLAIMS:
                 continue
             z = self.challenge_point(f"output {j}", self.plan.tensors[name].layout.n_vars)
-            value = evaluate(vec_field(1, self.backend), table_of(name), z)
-            self.pending[name].append(EvalClaim(list(z), as_ext(self.ext, value)))
+            self.pending[name].append(EvalClaim(list(z), self.public_value(table_of(name), z)))
+
+    def public_value(self, table: np.ndarray, point) -> tuple:
+        """T~(point) of a public F table, in K."""
+        return as_ext(self.ext, evaluate(vec_field(1, self.backend), table, point))
 
     @staticmethod
     def label(step_index: int, step: Step, what: str) -> str:
@@ -89,8 +92,12 @@ class VerifierContext(ClaimBook):
         super().__init__(transcript, ext, plan)
         self.public = public
 
+    def public_value(self, table: np.ndarray, point) -> tuple:
+        """T~(point) through the evaluations seam (evaluations.py)."""
+        return evaluations.evaluate(self.k, table, point)
+
     def check_public(self, tensor: str, c: EvalClaim) -> None:
-        expected = evaluations.evaluate(self.k, self.public[tensor], c.point)
+        expected = self.public_value(self.public[tensor], c.point)
         if not self.ext.eq(expected, c.value):
             raise VerificationError(f"claim on public tensor {tensor!r} does not match its values")
 

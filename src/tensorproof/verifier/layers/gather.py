@@ -23,7 +23,7 @@ from __future__ import annotations
 from ...errors import VerificationError
 from ...field.scalar import ext_field
 from ...field.vec import VecField
-from ...poly.mle import as_ext, eq_table
+from ...poly.mle import as_ext
 from .. import evaluations, wiring_commit, wiring_forms
 from ..sumcheck import verify_sumcheck
 from .add import split_batch
@@ -47,8 +47,8 @@ def wiring_weight(vf: VecField, z_out, z_in, wiring, form=None) -> tuple:
     out_pos, in_pos = wiring
     if len(out_pos) == 0:
         return (0,) * vf.k
-    e_out = eq_table(vf, list(z_out))[out_pos]
-    e_in = eq_table(vf, list(z_in))[in_pos]
+    e_out = evaluations.eq_table(vf.k, list(z_out))[out_pos]
+    e_in = evaluations.eq_table(vf.k, list(z_in))[in_pos]
     return tuple(vf.inner(e_out, e_in))
 
 

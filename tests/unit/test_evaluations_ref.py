@@ -1,0 +1,97 @@
+"""The evaluations seam (verifier/evaluations.py, numpy) against its pure-int reference
+(verifier/evaluations_ref.py): every function gives the same values on the same vectors, and
+whole verifications run on the reference give the same verdicts and outputs, in each proof
+profile (raw, Ligero, WHIR), on a model with a lookup table and on one with a conv, a max pool
+and a reshape that re-pads (the sparse wiring's eq tables)."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from e2e.test_golden_proofs import CONFIGS, MODELS
+from tensorproof.errors import ProofFormatError, VerificationError
+from tensorproof.field.params import P
+from tensorproof.prover.model import setup
+from tensorproof.prover.prove import prove
+from tensorproof.verifier import evaluations, evaluations_ref
+from tensorproof.verifier.verify import verify
+
+
+def _k_point(rng: random.Random, n: int, k: int) -> list[tuple[int, ...]]:
+    return [tuple(rng.randrange(P) for _ in range(k)) for _ in range(n)]
+
+
+def _f_vec(rng: np.random.Generator, *shape) -> np.ndarray:
+    return rng.integers(0, P, size=shape, dtype=np.uint64)
+
+
+@pytest.mark.parametrize("k", [2, 3])
+def test_eq_table_evaluate_inner(k):
+    rng, nrng = random.Random(k), np.random.default_rng(k)
+    for n in (0, 1, 4):
+        z = _k_point(rng, n, k)
+        scale = _k_point(rng, 1, k)[0]
+        assert np.array_equal(evaluations.eq_table(k, z), evaluations_ref.eq_table(k, z))
+        assert np.array_equal(evaluations.eq_table(k, z, scale),
+                              evaluations_ref.eq_table(k, z, scale))
+        table = _f_vec(nrng, 1 << n)
+        assert tuple(evaluations.evaluate(k, table, z)) == evaluations_ref.evaluate(k, table, z)
+        w = evaluations.eq_table(k, z)
+        assert evaluations.inner_base(w, table) == evaluations_ref.inner_base(w, table)
+
+
+def test_rs_encode_and_combine_rows():
+    nrng = np.random.default_rng(3)
+    rows = _f_vec(nrng, 3, 8)
+    for blowup in (1, 2, 4):
+        assert np.array_equal(evaluations.rs_encode(rows, blowup),
+                              evaluations_ref.rs_encode(rows, blowup))
+    assert np.array_equal(evaluations.rs_encode(rows[0], 4), evaluations_ref.rs_encode(rows[0], 4))
+    vectors, mat = _f_vec(nrng, 2, 5, 3), _f_vec(nrng, 5, 7)
+    assert np.array_equal(evaluations.combine_rows(vectors, mat),
+                          evaluations_ref.combine_rows(vectors, mat))
+
+
+def test_hash_rows():
+    rows = np.random.default_rng(4).integers(0, 256, size=(5, 37), dtype=np.uint8)
+    for prefix in (None, 0, 1):
+        assert np.array_equal(evaluations.hash_rows(rows, prefix),
+                              evaluations_ref.hash_rows(rows, prefix))
+
+
+def test_reference_is_installed_only_inside_the_block():
+    before = evaluations.eq_table
+    with evaluations_ref.reference():
+        assert evaluations.eq_table is evaluations_ref.eq_table
+    assert evaluations.eq_table is before
+
+
+@pytest.mark.parametrize("config", ["raw", "ligero", "whir"])
+@pytest.mark.parametrize("model", ["mlp", "cnn"])
+def test_whole_verification_on_the_reference(model, config, monkeypatch):
+    calls: list[str] = []
+    for name in evaluations_ref.SEAM:  # count the reference's calls: it must be the one used
+        fn = getattr(evaluations_ref, name)
+        monkeypatch.setattr(evaluations_ref, name,
+                            lambda *a, _f=fn, _n=name, **kw: calls.append(_n) or _f(*a, **kw))
+    compiled, inputs = MODELS[model]()
+    pk = setup(compiled, dict(CONFIGS[config]))
+    proof = prove(pk, inputs)
+    outputs = verify(pk.vk, proof)
+    stream = bytearray(proof.stream)
+    stream[len(stream) // 3] ^= 0x01
+    tampered = replace(proof, stream=bytes(stream))
+    with evaluations_ref.reference():
+        again = verify(pk.vk, proof)
+        with pytest.raises((VerificationError, ProofFormatError)):
+            verify(pk.vk, tampered)
+    assert "evaluate" in calls  # the public input's and output's MLEs
+    if config == "ligero":
+        assert {"rs_encode", "combine_rows", "hash_rows"} <= set(calls)
+    assert outputs.keys() == again.keys()
+    for name in outputs:
+        assert np.array_equal(outputs[name], again[name])
