@@ -210,14 +210,16 @@ def instrument(sources: dict[str, str]) -> tuple[dict[str, str], list[str], list
         out.append(ln)
         depth += ln.count("{") - ln.count("}")
     mv = mv[:a + 1] + "\n".join(out) + mv[b:]
-    # the executors are called by a STATICCALL in assembly (ModelVerifier._call): a CALL here,
-    # so that their marks may emit
+    # the executors are called by a STATICCALL in assembly (ModelVerifier._roundTrip): a CALL
+    # here, so that their marks may emit; the context's size is read before the round trip
+    # frees it
     mv = mv.replace("staticcall(gas(), target, ", "call(gas(), target, 0, ")
-    m = re.search(r"\n([ \t]*)(_call\(target, [^;]*\);)", mv)
+    m = re.search(r"\n([ \t]*)(_merge\(c, _decodeBelow\(_roundTrip\(target, [^;]*\);)", mv)
     if m:
         pad = m.group(1)
-        mv = (mv[:m.start()] + f"\n{pad}uint256 gasMarkCall = gasleft();\n{pad}{m.group(2)}\n"
-              f"{pad}emit ExecutorCall(gasMarkCall - gasleft(), wire.length);" + mv[m.end():])
+        mv = (mv[:m.start()] + f"\n{pad}uint256 ctxBytes = wire.length;\n"
+              f"{pad}uint256 gasMarkCall = gasleft();\n{pad}{m.group(2)}\n"
+              f"{pad}emit ExecutorCall(gasMarkCall - gasleft(), ctxBytes);" + mv[m.end():])
     else:
         notes.append("the step executors' calls not measured apart (ModelVerifier._steps' call "
                      "not found)")
@@ -879,10 +881,10 @@ def dominance(r: dict) -> list[str]:
         inside = sum(c["steps_gas"] for c in calls)
         lines.append(f"  Steps phase {_g(ph['steps'])}: the step verifiers {_g(inside)}; the "
                      f"other {_g(ph['steps'] - inside)} goes to the {len(calls)} call(s) of the "
-                     "step executors and the verification context sent to them and decoded "
-                     f"back (up to {_n(max(c['context_bytes'] for c in calls))} bytes of ABI "
-                     "each way, with the calldata re-sent, all in the caller's memory, which is "
-                     "never freed"
+                     "step executors: the pending claims on the steps' outputs sent (up to "
+                     f"{_n(max(c['context_bytes'] for c in calls))} bytes of ABI), the claims "
+                     "they add decoded back, and the circuit, statement and proof re-sent with "
+                     "each call (the round trip's memory freed after it but the claims)"
                      + (f": a call costs {_g(over[0])} beyond its steps at first, "
                         f"{_g(over[-1])} at the last" if len(calls) > 1 else "") + ").")
     ev = p.get("public_evals") or []

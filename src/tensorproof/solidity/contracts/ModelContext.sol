@@ -35,16 +35,20 @@ library MC {
         uint256 batch;
         uint256[] stmtVals; // per public tensor: calldata offset of its int64 values
         uint256[] stmtShape; // per public tensor: calldata offset of its rank byte (circuit)
-        Claim[][] pending; // per tensor id
+        Claim[][] pending; // per tensor id (dense), or per entry of `slots` (a window)
         uint256[] nPending;
         Claim[][] groups; // per commitment group: claims on its packed vector
         uint256[] nGroup;
         uint256[] groupVars; // per group: variables of its packed vector
+        uint256[] slots; // empty: dense; else the window, the increasing ids it holds lists of
     }
 
     /// The context as it travels between ModelVerifier and its executors (abi-encoded): the
     /// claim book sparse (only the tensors with pending claims, increasing ids) and every list
-    /// cut to its claims, so that its size follows the claims, not the plan's tensors.
+    /// cut to its claims, so that its size follows the claims, not the plan's tensors. A
+    /// non-empty `window` (increasing ids: the tensors a run of steps reads and writes) makes
+    /// the receiver's claim book hold lists for those tensors only, so that its memory follows
+    /// the run, not the plan (a claim on a virtual tensor outside it reverts).
     struct Wire {
         FS.T t;
         uint256 tensors;
@@ -56,6 +60,7 @@ library MC {
         Claim[][] pending;
         Claim[][] groups;
         uint256[] groupVars;
+        uint256[] window;
     }
 
     /// A step record of the circuit: op name, tensor ids, attribute bytes (calldata offset).
@@ -162,25 +167,25 @@ library MC {
     }
 
     function toWire(Ctx memory c) internal pure returns (Wire memory w) {
-        uint256 n = c.nTensors;
-        if (c.pending.length != n || c.nPending.length != n || c.nGroup.length != c.groups.length) revert BadCircuit();
+        uint256 n = c.nPending.length;
+        if (c.pending.length != n || n != (c.slots.length == 0 ? c.nTensors : c.slots.length) || c.nGroup.length != c.groups.length) revert BadCircuit();
         uint256 k = 0;
-        for (uint256 id = 0; id < n; id++) if (c.nPending[id] != 0) k++;
+        for (uint256 j = 0; j < n; j++) if (c.nPending[j] != 0) k++;
         w.ids = new uint256[](k);
         w.pending = new Claim[][](k);
         k = 0;
-        for (uint256 id = 0; id < n; id++) {
-            uint256 m = c.nPending[id];
+        for (uint256 j = 0; j < n; j++) {
+            uint256 m = c.nPending[j];
             if (m == 0) continue;
-            w.ids[k] = id;
-            w.pending[k] = exact(c.pending[id], m);
+            w.ids[k] = c.slots.length == 0 ? j : c.slots[j];
+            w.pending[k] = exact(c.pending[j], m);
             k++;
         }
         w.groups = new Claim[][](c.groups.length);
         for (uint256 g = 0; g < c.groups.length; g++) w.groups[g] = exact(c.groups[g], c.nGroup[g]);
         w.t = c.t;
         w.tensors = c.tensors;
-        w.nTensors = n;
+        w.nTensors = c.nTensors;
         w.batch = c.batch;
         w.stmtVals = c.stmtVals;
         w.stmtShape = c.stmtShape;
@@ -190,24 +195,47 @@ library MC {
     function fromWire(Wire memory w) internal pure returns (Ctx memory c) {
         uint256 n = w.nTensors;
         if (w.ids.length != w.pending.length) revert BadCircuit();
-        c.pending = new Claim[][](n);
-        c.nPending = new uint256[](n);
+        c.nTensors = n;
+        c.slots = w.window;
+        for (uint256 j = 0; j < w.window.length; j++) {
+            if (w.window[j] >= n || (j > 0 && w.window[j] <= w.window[j - 1])) revert BadCircuit();
+        }
+        uint256 size = w.window.length == 0 ? n : w.window.length;
+        c.pending = new Claim[][](size);
+        c.nPending = new uint256[](size);
         for (uint256 k = 0; k < w.ids.length; k++) {
             uint256 id = w.ids[k];
             if (id >= n || (k > 0 && id <= w.ids[k - 1])) revert BadCircuit();
-            c.pending[id] = w.pending[k];
-            c.nPending[id] = w.pending[k].length;
+            uint256 j = slot(c, id);
+            c.pending[j] = w.pending[k];
+            c.nPending[j] = w.pending[k].length;
         }
         c.groups = w.groups;
         c.nGroup = new uint256[](w.groups.length);
         for (uint256 g = 0; g < w.groups.length; g++) c.nGroup[g] = w.groups[g].length;
         c.t = w.t;
         c.tensors = w.tensors;
-        c.nTensors = n;
         c.batch = w.batch;
         c.stmtVals = w.stmtVals;
         c.stmtShape = w.stmtShape;
         c.groupVars = w.groupVars;
+    }
+
+    /// Where the claim book keeps tensor `id`'s pending claims: `id` itself (dense), or its
+    /// place in the window (binary search; BadCircuit if the window lacks it).
+    function slot(Ctx memory c, uint256 id) internal pure returns (uint256) {
+        uint256[] memory s = c.slots;
+        if (s.length == 0) return id;
+        uint256 lo = 0;
+        uint256 hi = s.length;
+        while (lo < hi) {
+            uint256 mid = (lo + hi) >> 1;
+            uint256 v = s[mid];
+            if (v == id) return mid;
+            if (v < id) lo = mid + 1;
+            else hi = mid;
+        }
+        revert BadCircuit();
     }
 
     /// The first m claims of a list (the list itself when it holds exactly m).
@@ -245,18 +273,26 @@ library MC {
         } else if (kind == PUBLIC) {
             if (evalPublic(c, aux, point) != value) revert PublicClaimMismatch(id);
         } else {
-            c.pending[id] = push(c.pending[id], c.nPending[id], Claim(point, value));
-            c.nPending[id] += 1;
+            uint256 j = slot(c, id);
+            c.pending[j] = push(c.pending[j], c.nPending[j], Claim(point, value));
+            c.nPending[j] += 1;
         }
+    }
+
+    /// Every pending claim on `id`, removed from the book (add and the relabels reduce them
+    /// one by one, without a merge).
+    function takeAll(Ctx memory c, uint256 id) internal pure returns (Claim[] memory list, uint256 count) {
+        uint256 j = slot(c, id);
+        count = c.nPending[j];
+        list = c.pending[j];
+        c.nPending[j] = 0;
+        c.pending[j] = new Claim[](0);
     }
 
     /// Pending claims on `id`, merged into one (ctx.take); has = false when there are none.
     function take(Ctx memory c, uint256 id, bytes memory label) internal pure returns (bool has, Claim memory out) {
-        uint256 n = c.nPending[id];
+        (Claim[] memory list, uint256 n) = takeAll(c, id);
         if (n == 0) return (false, out);
-        Claim[] memory list = c.pending[id];
-        c.nPending[id] = 0;
-        c.pending[id] = new Claim[](0);
         return (true, merge(c.t, nVarsOf(c, id), list, n, label));
     }
 

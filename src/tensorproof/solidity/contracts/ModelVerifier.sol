@@ -291,9 +291,11 @@ contract ModelVerifier {
         }
     }
 
-    /// Call an executor with `data`; its returned context (bytes) overwrites `blob` in place
-    /// and everything allocated after `blob` (the payload) is freed.
-    function _call(address target, bytes memory data, bytes memory blob) private view {
+    /// Call an executor with `data` and free everything allocated from `fp0` on (the context
+    /// sent, the payload): the returned context (bytes) is copied far enough above `fp0` that
+    /// decoding it from `fp0` up cannot reach it (checked by _decodeBelow), and the free memory
+    /// pointer goes back to `fp0`. Only what is decoded from it is kept.
+    function _roundTrip(address target, bytes memory data, uint256 fp0) private view returns (bytes memory blob) {
         assembly ("memory-safe") {
             if iszero(staticcall(gas(), target, add(data, 32), mload(data), 0, 0)) {
                 let p := mload(0x40)
@@ -303,9 +305,34 @@ contract ModelVerifier {
             // the return value (bytes): the word 0x20, then the length and the bytes
             let rds := returndatasize()
             if lt(rds, 0x40) { revert(0, 0) }
+            blob := add(fp0, add(mul(2, rds), 0x400))
+            blob := and(add(blob, 31), not(31))
             returndatacopy(blob, 0x20, sub(rds, 0x20))
             if gt(add(mload(blob), 0x40), rds) { revert(0, 0) }
-            mstore(0x40, add(add(blob, 0x20), and(add(mload(blob), 31), not(31))))
+            mstore(0x40, fp0)
+        }
+    }
+
+    /// The context decoded from `blob` (placed by _roundTrip above the free memory pointer);
+    /// reverts if the decoded values reached the blob while it was read.
+    function _decodeBelow(bytes memory blob) private pure returns (MC.Wire memory w) {
+        w = abi.decode(blob, (MC.Wire));
+        uint256 fp;
+        assembly ("memory-safe") {
+            fp := mload(0x40)
+        }
+        if (fp > _ptr(blob)) revert MC.BadCircuit();
+    }
+
+    function _ptr(bytes memory b) private pure returns (uint256 p) {
+        assembly ("memory-safe") {
+            p := b
+        }
+    }
+
+    function _freePointer() private pure returns (uint256 p) {
+        assembly ("memory-safe") {
+            p := mload(0x40)
         }
     }
 
@@ -395,10 +422,11 @@ contract ModelVerifier {
         }
         // Each executor gets only the pending claims on the outputs of the steps it runs (the
         // only ones it can take); the rest of the claim book stays here, and the claims it adds
-        // come back and are appended in order (the claim book's order, as in Python). The
-        // call's payload is freed after each round trip, so memory grows with the claims made,
-        // not with the round trips (the EVM charges memory by its high-water mark,
-        // quadratically), and no call copies claims it does not use.
+        // come back and are appended in order (the claim book's order, as in Python). All that
+        // a round trip allocates (the context sent, the payload, the returned bytes) is freed
+        // but the claims it brings back, so memory grows with the claims made, not with the
+        // round trips (the EVM charges memory by its high-water mark, quadratically), and no
+        // call copies claims it does not use.
         MC.rebase(c, run.circ, run.stmt, run.proof, false);
         (MC.Claim[][] memory home, uint256[] memory homeN) = _detachGroups(c);
         uint256 hi = n;
@@ -407,10 +435,10 @@ contract ModelVerifier {
             while (lo > 0 && who[lo - 1] == who[hi - 1]) lo--;
             uint256 e = who[hi - 1];
             address target = e == 0 ? stepsA : e == 1 ? stepsB : stepsC;
+            uint256 fp0 = _freePointer();
             bytes memory wire = _hot(c, at, lo, hi, run.circ);
-            bytes memory data = abi.encodeCall(IStepExecutor.run, (circuit, statement, proof, wire, at, hi, lo));
-            _call(target, data, data);
-            _merge(c, abi.decode(data, (MC.Wire)));
+            bytes memory data = _payload(circuit, statement, proof, wire, at, hi, lo);
+            _merge(c, _decodeBelow(_roundTrip(target, data, fp0)));
             hi = lo;
         }
         _attachGroups(c, home, homeN);
@@ -418,8 +446,52 @@ contract ModelVerifier {
         return c;
     }
 
+    /// abi.encodeCall(IStepExecutor.run, (circuit, statement, proof, wire, at, hi, lo)), with
+    /// calldatacopy and mcopy.
+    function _payload(bytes calldata circuit, bytes calldata statement, bytes calldata proof, bytes memory wire,
+        uint256[] memory at, uint256 hi, uint256 lo) private pure returns (bytes memory data) {
+        bytes4 sel = IStepExecutor.run.selector;
+        assembly ("memory-safe") {
+            /// A bytes argument at args + t (calldata off, len): length, bytes, zero padding.
+            function putCalldata(a, t, off, len) -> next {
+                let q := add(a, t)
+                mstore(q, len)
+                calldatacopy(add(q, 0x20), off, len)
+                mstore(add(add(q, 0x20), len), 0)
+                next := add(t, add(0x20, and(add(len, 31), not(31))))
+            }
+            data := mload(0x40)
+            mstore(add(data, 0x20), sel)
+            let args := add(data, 0x24)
+            let tail := 0xe0 // the head: seven words
+            mstore(args, tail)
+            tail := putCalldata(args, tail, circuit.offset, circuit.length)
+            mstore(add(args, 0x20), tail)
+            tail := putCalldata(args, tail, statement.offset, statement.length)
+            mstore(add(args, 0x40), tail)
+            tail := putCalldata(args, tail, proof.offset, proof.length)
+            mstore(add(args, 0x60), tail)
+            let p := add(args, tail)
+            let wl := mload(wire)
+            mstore(p, wl)
+            mcopy(add(p, 0x20), add(wire, 0x20), wl)
+            mstore(add(add(p, 0x20), wl), 0)
+            tail := add(tail, add(0x20, and(add(wl, 31), not(31))))
+            mstore(add(args, 0x80), tail)
+            let words := add(mload(at), 1)
+            mcopy(add(args, tail), at, mul(words, 0x20))
+            tail := add(tail, mul(words, 0x20))
+            mstore(add(args, 0xa0), hi)
+            mstore(add(args, 0xc0), lo)
+            mstore(data, add(4, tail))
+            mstore(0x40, add(add(data, 0x20), and(add(add(4, tail), 31), not(31))))
+        }
+    }
+
     /// The context for steps lo..hi − 1, encoded (MC.Wire): the pending claims on their
-    /// outputs, moved out of `c` (increasing ids, as MC.fromWire requires), no other claims.
+    /// outputs, moved out of `c` (increasing ids, as MC.fromWire requires), no other claims;
+    /// the window is every tensor those steps read or write (their claim book holds only
+    /// these).
     function _hot(MC.Ctx memory c, uint256[] memory at, uint256 lo, uint256 hi, uint256 circ)
         private
         pure
@@ -434,30 +506,64 @@ contract ModelVerifier {
         w.stmtShape = c.stmtShape;
         w.groupVars = c.groupVars;
         w.groups = new MC.Claim[][](c.groups.length);
-        uint256[] memory ids = new uint256[](hi - lo);
+        uint256[] memory outs;
+        (w.window, outs) = _window(at, lo, hi, circ);
         uint256 k = 0;
-        for (uint256 i = lo; i < hi; i++) {
-            uint256 p = circ + at[i];
-            uint256 id = MC.u16(p + 1 + MC.u8(p)); // u8 len | op | u16 output
+        uint256[] memory ids = new uint256[](outs.length);
+        for (uint256 j = 0; j < outs.length; j++) {
+            uint256 id = outs[j];
             if (id >= c.nTensors) revert MC.BadCircuit();
-            if (c.nPending[id] == 0) continue;
-            uint256 j = k++;
-            while (j > 0 && ids[j - 1] > id) {
-                ids[j] = ids[j - 1];
-                j--;
-            }
-            ids[j] = id;
+            if (c.nPending[id] != 0) ids[k++] = id;
         }
-        w.ids = new uint256[](k);
+        w.ids = MC.slice(ids, 0, k);
         w.pending = new MC.Claim[][](k);
+        MC.Claim[] memory none; // the zero slot: never freed (the round trip frees what _hot allocates)
         for (uint256 j = 0; j < k; j++) {
             uint256 id = ids[j];
-            w.ids[j] = id;
             w.pending[j] = MC.exact(c.pending[id], c.nPending[id]);
-            c.pending[id] = new MC.Claim[](0);
+            c.pending[id] = none;
             c.nPending[id] = 0;
         }
         return abi.encode(w);
+    }
+
+    /// The output and input ids of the step records at circ + at[lo..hi), and their output ids
+    /// alone, each increasing and distinct (insertion into a sorted list: ids follow the plan's
+    /// order, so few moves).
+    function _window(uint256[] memory at, uint256 lo, uint256 hi, uint256 circ)
+        private
+        pure
+        returns (uint256[] memory, uint256[] memory)
+    {
+        uint256 total = 0;
+        for (uint256 i = lo; i < hi; i++) {
+            uint256 p = circ + at[i];
+            p += 1 + MC.u8(p) + 2; // u8 len | op | u16 output
+            total += 1 + MC.u8(p);
+        }
+        uint256[] memory out = new uint256[](total);
+        uint256[] memory outs = new uint256[](hi - lo);
+        uint256 m = 0;
+        uint256 mo = 0;
+        for (uint256 i = lo; i < hi; i++) {
+            uint256 p = circ + at[i];
+            p += 1 + MC.u8(p);
+            m = _insert(out, m, MC.u16(p));
+            mo = _insert(outs, mo, MC.u16(p));
+            uint256 nIn = MC.u8(p + 2);
+            for (uint256 j = 0; j < nIn; j++) m = _insert(out, m, MC.u16(p + 3 + 2 * j));
+        }
+        return (MC.slice(out, 0, m), MC.slice(outs, 0, mo));
+    }
+
+    /// Insert `id` into the increasing list out[0..m) unless present; the new length.
+    function _insert(uint256[] memory out, uint256 m, uint256 id) private pure returns (uint256) {
+        uint256 j = m;
+        while (j > 0 && out[j - 1] > id) j--;
+        if (j > 0 && out[j - 1] == id) return m;
+        for (uint256 q = m; q > j; q--) out[q] = out[q - 1];
+        out[j] = id;
+        return m + 1;
     }
 
     /// An executor's returned context into `c`: its transcript, then its pending claims and

@@ -10,10 +10,7 @@ import {MC} from "./ModelContext.sol";
 /// | u32 batch. Claim j on Y: "<i>:<op>:part<j>" = A~(z) (add) or C~(z_sample) (add_const).
 library StepAdd {
     function verify(MC.Ctx memory c, uint256 i, MC.Step memory s) internal pure {
-        uint256 count = c.nPending[s.output];
-        MC.Claim[] memory list = c.pending[s.output];
-        c.nPending[s.output] = 0;
-        c.pending[s.output] = new MC.Claim[](0);
+        (MC.Claim[] memory list, uint256 count) = MC.takeAll(c, s.output);
         bool isAdd = keccak256(s.op) == keccak256("add");
         if (isAdd ? s.attrsLen != 0 : s.attrsLen != 5) revert MC.BadCircuit();
         for (uint256 j = 0; j < count; j++) {

@@ -14,10 +14,7 @@ library StepRelabel {
         uint256 n = MC.u8(s.attrs);
         if (s.attrsLen != 9 + n) revert MC.BadCircuit();
         uint256 factor = MC.fc(s.attrs + 1 + n);
-        uint256 count = c.nPending[s.output];
-        MC.Claim[] memory list = c.pending[s.output];
-        c.nPending[s.output] = 0;
-        c.pending[s.output] = new MC.Claim[](0);
+        (MC.Claim[] memory list, uint256 count) = MC.takeAll(c, s.output);
         for (uint256 j = 0; j < count; j++) {
             uint256[] memory point = new uint256[](n);
             for (uint256 i = 0; i < n; i++) {
