@@ -95,11 +95,6 @@ def values(cw: CommittedWiring, wiring) -> dict[TensorName, np.ndarray]:
     return out
 
 
-def bit_factor(ext, rho_i, s):
-    """ρ_i·s + (1 − ρ_i)·(1 − s): eq of one bit, multilinear in s."""
-    return ext.add(ext.mul(rho_i, s), ext.mul(ext.sub(ext.one(), rho_i), ext.sub(ext.one(), s)))
-
-
 def verify_weight(ctx, label: str, cw: CommittedWiring, z, rho, step_name: str) -> tuple:
     """The module's protocol on the verifier's side: returns the prover's a(z, ρ) once its
     sumcheck holds, with claims on the constants at τ recorded (ctx.const_claim)."""
@@ -111,9 +106,8 @@ def verify_weight(ctx, label: str, cw: CommittedWiring, z, rho, step_name: str) 
     (a,) = ctx.recv(f"{label}/wiring")
     sub = verify_sumcheck(ctx.t, ext, a, cw.n_out, cw.n_in + 2, f"{label}/wiring")
     vals = ctx.recv(f"{label}/wiring/values", cw.n_in + 1)
-    acc = ext.mul(eq_eval(ext, [as_ext(ext, x) for x in z], sub.point), vals[0])
-    for r_i, s in zip(rho, vals[1:]):
-        acc = ext.mul(acc, bit_factor(ext, as_ext(ext, r_i), s))
+    # eq(ρ, S~(τ)) = Π_i (ρ_i S_i~(τ) + (1 − ρ_i)(1 − S_i~(τ))): multilinear in each S_i
+    acc = ext.mul(ext.mul(eq_eval(ext, z, sub.point), vals[0]), eq_eval(ext, rho, vals[1:]))
     if not ext.eq(acc, as_ext(ext, sub.value)):
         raise VerificationError(f"layer {step_name!r} (gather): the committed wiring's sumcheck "
                                 "failed")

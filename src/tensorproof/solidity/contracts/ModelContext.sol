@@ -183,6 +183,12 @@ library MC {
         }
         w.groups = new Claim[][](c.groups.length);
         for (uint256 g = 0; g < c.groups.length; g++) w.groups[g] = exact(c.groups[g], c.nGroup[g]);
+        wireHeader(c, w);
+    }
+
+    /// The context's fields that travel unchanged (transcript, tensor table, batch, statement,
+    /// group sizes) into `w`.
+    function wireHeader(Ctx memory c, Wire memory w) internal pure {
         w.t = c.t;
         w.tensors = c.tensors;
         w.nTensors = c.nTensors;
@@ -281,12 +287,16 @@ library MC {
 
     /// Every pending claim on `id`, removed from the book (add and the relabels reduce them
     /// one by one, without a merge).
+    /// The emptied list is the zero slot, not an allocation (ModelVerifier frees what a round
+    /// trip allocates).
     function takeAll(Ctx memory c, uint256 id) internal pure returns (Claim[] memory list, uint256 count) {
         uint256 j = slot(c, id);
         count = c.nPending[j];
         list = c.pending[j];
+        if (count == 0) return (list, 0);
+        Claim[] memory none;
         c.nPending[j] = 0;
-        c.pending[j] = new Claim[](0);
+        c.pending[j] = none;
     }
 
     /// Pending claims on `id`, merged into one (ctx.take); has = false when there are none.

@@ -498,13 +498,7 @@ contract ModelVerifier {
         returns (bytes memory)
     {
         MC.Wire memory w;
-        w.t = c.t;
-        w.tensors = c.tensors;
-        w.nTensors = c.nTensors;
-        w.batch = c.batch;
-        w.stmtVals = c.stmtVals;
-        w.stmtShape = c.stmtShape;
-        w.groupVars = c.groupVars;
+        MC.wireHeader(c, w);
         w.groups = new MC.Claim[][](c.groups.length);
         uint256[] memory outs;
         (w.window, outs) = _window(at, lo, hi, circ);
@@ -517,12 +511,9 @@ contract ModelVerifier {
         }
         w.ids = MC.slice(ids, 0, k);
         w.pending = new MC.Claim[][](k);
-        MC.Claim[] memory none; // the zero slot: never freed (the round trip frees what _hot allocates)
         for (uint256 j = 0; j < k; j++) {
-            uint256 id = ids[j];
-            w.pending[j] = MC.exact(c.pending[id], c.nPending[id]);
-            c.pending[id] = none;
-            c.nPending[id] = 0;
+            (MC.Claim[] memory list, uint256 count) = MC.takeAll(c, ids[j]);
+            w.pending[j] = MC.exact(list, count);
         }
         return abi.encode(w);
     }
@@ -535,23 +526,21 @@ contract ModelVerifier {
         pure
         returns (uint256[] memory, uint256[] memory)
     {
+        MC.Step[] memory steps = new MC.Step[](hi - lo);
         uint256 total = 0;
         for (uint256 i = lo; i < hi; i++) {
-            uint256 p = circ + at[i];
-            p += 1 + MC.u8(p) + 2; // u8 len | op | u16 output
-            total += 1 + MC.u8(p);
+            steps[i - lo] = MC.readStep(circ + at[i]);
+            total += 1 + steps[i - lo].inputs.length;
         }
         uint256[] memory out = new uint256[](total);
         uint256[] memory outs = new uint256[](hi - lo);
         uint256 m = 0;
         uint256 mo = 0;
-        for (uint256 i = lo; i < hi; i++) {
-            uint256 p = circ + at[i];
-            p += 1 + MC.u8(p);
-            m = _insert(out, m, MC.u16(p));
-            mo = _insert(outs, mo, MC.u16(p));
-            uint256 nIn = MC.u8(p + 2);
-            for (uint256 j = 0; j < nIn; j++) m = _insert(out, m, MC.u16(p + 3 + 2 * j));
+        for (uint256 i = 0; i < steps.length; i++) {
+            MC.Step memory st = steps[i];
+            m = _insert(out, m, st.output);
+            mo = _insert(outs, mo, st.output);
+            for (uint256 j = 0; j < st.inputs.length; j++) m = _insert(out, m, st.inputs[j]);
         }
         return (MC.slice(out, 0, m), MC.slice(outs, 0, mo));
     }

@@ -80,12 +80,8 @@ library StepGather {
         a = MC.recv1(c, wl);
         (uint256[] memory tau, uint256 sub) = Sumcheck.verify(c.t, a, z.length, nIn + 2, wl);
         uint256[] memory vals = MC.recvK(c, abi.encodePacked(wl, "/values"), nIn + 1);
-        uint256 acc = GF.kmul(MC.eqEval(z, tau), vals[0]);
-        for (uint256 k = 0; k < nIn; k++) {
-            uint256 r = rho[k];
-            uint256 b = vals[k + 1];
-            acc = GF.kmul(acc, GF.kadd(GF.kmul(r, b), GF.kmul(GF.ksub(1, r), GF.ksub(1, b))));
-        }
+        // eq(ρ, S(τ)) = Π_k (ρ_k S_k + (1 − ρ_k)(1 − S_k))
+        uint256 acc = GF.kmul(GF.kmul(MC.eqEval(z, tau), vals[0]), MC.eqEval(rho, MC.slice(vals, 1, nIn)));
         if (acc != sub) revert GatherMismatch(i);
         for (uint256 k = 0; k <= nIn; k++) MC.claim(c, MC.u16(at + 3 + 2 * k), tau, vals[k]);
     }
