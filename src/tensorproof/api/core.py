@@ -13,6 +13,7 @@ import numpy as np
 
 from ..errors import (
     ArgumentError,
+    InputError,
     InputMismatchError,
     InputRangeWarning,
     ModelFileError,
@@ -22,6 +23,7 @@ from ..errors import (
 )
 from ..ir.model import CompiledModel
 from ..ir.modelfile import atomic_write
+from ..ir.visibility import private_names, with_visibility
 from ..verifier.keys import VerifyingKey
 from ..verifier.pcs_config import DEFAULT_PROFILE, profile_config
 from ..verifier.proof import Proof
@@ -50,6 +52,13 @@ PathLike: TypeAlias = "str | os.PathLike[str]"
 ModelSource: TypeAlias = "str | os.PathLike[str] | bytes | onnx.ModelProto"
 """An ONNX model: a path to a ``.onnx`` file, its bytes, or a loaded ``onnx.ModelProto``."""
 
+Visibility: TypeAlias = "str | dict[str, str] | None"
+"""Who sees a model's inputs (or outputs), chosen at compile time and bound into the model id:
+``"public"`` (in the proof's statement; the default) or ``"private"`` (out of the statement:
+committed in the proof and proven in range) for all of them, a dict by name, or text
+``"name=private,other=public"``. Private tensors are not hidden yet: proofs are not
+zero-knowledge, their messages reveal linear functionals of them (issue 13)."""
+
 Samples: TypeAlias = ("np.ndarray | list[np.ndarray] | tuple[np.ndarray, ...] "
                       "| dict[str, np.ndarray] | str | os.PathLike[str]")
 """Sample inputs, batch first: one array ``(n, *shape)`` (a single-input model), a list with
@@ -59,7 +68,8 @@ one such array per input, a dict by input name, or the path of a ``.npy``, ``.np
 
 def compile(model: ModelSource, calibration: Samples, bits: int = 8, *,  # noqa: A001
             weight_bits: int = 8, method: str = "minmax", percentile: float = 99.99,
-            lookup_bits: int = 0) -> CompiledModel:
+            lookup_bits: int = 0, input_visibility: Visibility = None,
+            output_visibility: Visibility = None) -> CompiledModel:
     """Quantize an ONNX model to the exact integer graph that tensorproof proves.
 
     Compilation is deterministic: the same model, calibration samples and options give the
@@ -84,6 +94,9 @@ def compile(model: ModelSource, calibration: Samples, bits: int = 8, *,  # noqa:
         lookup_bits: Width, 2 to 16, to which an accumulator is requantized before a
             nonlinear table (sigmoid, tanh, exp, ...). 0 (the default) means
             ``min(16, bits + 4)``.
+        input_visibility: Who sees the inputs (see
+            [`Visibility`][tensorproof.api.core.Visibility]); default: all public.
+        output_visibility: Who sees the outputs, the same way; default: all public.
 
     Returns:
         The compiled model; ``model.info`` records the source, the options and the ONNX ops.
@@ -95,14 +108,17 @@ def compile(model: ModelSource, calibration: Samples, bits: int = 8, *,  # noqa:
     """
     from ..frontend import compile_onnx
 
-    return compile_onnx(model, calibration, bits=bits, weight_bits=weight_bits, method=method,
-                        percentile=percentile, lookup_bits=lookup_bits)
+    cm = compile_onnx(model, calibration, bits=bits, weight_bits=weight_bits, method=method,
+                      percentile=percentile, lookup_bits=lookup_bits)
+    return with_visibility(cm, input_visibility, output_visibility)
 
 
 def compile_with_report(model: ModelSource, calibration: Samples,
                         eval_data: Samples | None = None, bits: int = 8, *,
                         weight_bits: int = 8, method: str = "minmax",
-                        percentile: float = 99.99, lookup_bits: int = 0
+                        percentile: float = 99.99, lookup_bits: int = 0,
+                        input_visibility: Visibility = None,
+                        output_visibility: Visibility = None
                         ) -> tuple[CompiledModel, AccuracyReport]:
     """[`compile`][tensorproof.api.compile], then measure the accuracy the quantization kept.
 
@@ -121,6 +137,8 @@ def compile_with_report(model: ModelSource, calibration: Samples,
         method: As for [`compile`][tensorproof.api.compile].
         percentile: As for [`compile`][tensorproof.api.compile].
         lookup_bits: As for [`compile`][tensorproof.api.compile].
+        input_visibility: As for [`compile`][tensorproof.api.compile].
+        output_visibility: As for [`compile`][tensorproof.api.compile].
 
     Returns:
         ``(model, report)``: the compiled model (its ``info["accuracy"]`` holds the report's
@@ -135,7 +153,7 @@ def compile_with_report(model: ModelSource, calibration: Samples,
     result: tuple[CompiledModel, AccuracyReport] = _compile_with_report(
         model, calibration, eval_data, bits=bits, weight_bits=weight_bits, method=method,
         percentile=percentile, lookup_bits=lookup_bits)
-    return result
+    return with_visibility(result[0], input_visibility, output_visibility), result[1]
 
 
 def setup(model: CompiledModel, profile: str = DEFAULT_PROFILE, *, k: int | None = None,
@@ -228,8 +246,11 @@ class VerifiedOutputs:
     inputs: dict[str, np.ndarray]
     """The proven integer inputs by name, each ``(batch, *shape)``."""
     input_hash: str
-    """keccak256 of the proven inputs, 64 hex digits
+    """keccak256 of the proven public inputs, 64 hex digits
     ([`input_hash`][tensorproof.api.input_hash])."""
+    private: tuple[str, ...] = ()
+    """The graph inputs and outputs kept out of the statement (committed in the proof), in
+    name order: they are in neither ``ints`` nor ``inputs``."""
 
 
 def verify(vk: VerifyingKey, proof: Proof, inputs: Inputs | None = None) -> VerifiedOutputs:
@@ -241,7 +262,8 @@ def verify(vk: VerifyingKey, proof: Proof, inputs: Inputs | None = None) -> Veri
         proof: The proof ([`prove`][tensorproof.api.prove] or
             [`load_proof`][tensorproof.api.load_proof]).
         inputs: Optionally, real inputs (as for [`prove`][tensorproof.api.prove]): also check
-            that the proof's public inputs are exactly their quantization.
+            that the proof's public inputs are exactly their quantization (``InputError`` if
+            some input is private: the proof does not carry it).
 
     Returns:
         The proven outputs (integers and dequantized), inputs and input hash.
@@ -263,11 +285,12 @@ def verify(vk: VerifyingKey, proof: Proof, inputs: Inputs | None = None) -> Veri
     _need(vk, VerifyingKey, "verify(vk, proof)", "a VerifyingKey (api.load_vk or pk.vk)")
     _need(proof, Proof, "verify(vk, proof)", "a Proof (api.prove or api.load_proof)")
     ints = _verify(vk, proof)
+    private = tuple(sorted(private_names(vk.graph)))
     if inputs is not None:
         _check_inputs(vk, proof, inputs)
-    values = {q.onnx_name: q.dequantize(ints[q.name]) for q in vk.outputs}
+    values = {q.onnx_name: q.dequantize(ints[q.name]) for q in vk.outputs if q.name in ints}
     proven = {n: np.array(a) for n, a in proof.inputs.items()}
-    return VerifiedOutputs(ints, values, proven, input_hash(proven))
+    return VerifiedOutputs(ints, values, proven, input_hash(proven), private)
 
 
 def _is_proving_key(x: object) -> bool:
@@ -278,6 +301,10 @@ def _is_proving_key(x: object) -> bool:
 
 
 def _check_inputs(vk: VerifyingKey, proof: Proof, inputs: Inputs) -> None:
+    hidden = sorted(private_names(vk.graph) & set(vk.graph.inputs))
+    if hidden:
+        raise InputError(f"verify(..., inputs=): input {hidden[0]!r} is private: the proof "
+                            "does not carry it, so there is nothing to compare")
     q = quantize_inputs(vk, inputs)
     for name in sorted(q.integer):
         if q.clamped.get(name):

@@ -14,6 +14,7 @@ from rich.table import Table
 
 from . import app
 from .firstrun import compile_progress
+from .outputs import visibility_json, visibility_lines
 
 MAX_LAYER_ROWS = 80
 
@@ -88,6 +89,14 @@ def _layers_table(cm) -> Table:
               help="fast: Ligero commitments (fastest prover, proofs of a few hundred KB); "
                    "compact: WHIR commitments over F_p^3 (proofs of tens of KB, for the chain). "
                    "Part of the model id.")
+@click.option("--input-visibility", "input_visibility", default="public", show_default=True,
+              metavar="VIS|NAME=VIS,...",
+              help="Who sees the inputs: public (in the proof's statement) or private (kept out "
+                   "of it: committed in the proof and proven in range; not hidden yet, proofs "
+                   "are not zero-knowledge), for all inputs or by name. Part of the model id.")
+@click.option("--output-visibility", "output_visibility", default="public", show_default=True,
+              metavar="VIS|NAME=VIS,...",
+              help="Who sees the outputs, the same way.")
 @click.option("--force", is_flag=True,
               help="Overwrite output files of a different model (another model id in the "
                    "existing .vk: its proofs stop verifying) or files that are not tensorproof's.")
@@ -95,7 +104,8 @@ def _layers_table(cm) -> Table:
               help="Print one JSON object (model id, files and sizes, accuracy, timings).")
 def compile_cmd(model: str, samples: str, output: str | None, bits: int, weight_bits: int,
                 method: str, percentile: float, eval_samples: str | None, layers: bool,
-                profile: str, force: bool, as_json: bool) -> None:
+                profile: str, input_visibility: str, output_visibility: str, force: bool,
+                as_json: bool) -> None:
     """Quantize MODEL (ONNX) to the exact integer graph that tensorproof proves.
 
     Writes MODEL.tpm, MODEL.tpk and MODEL.vk (see -o) all or none; the output paths are checked
@@ -105,6 +115,7 @@ def compile_cmd(model: str, samples: str, output: str | None, bits: int, weight_
     from ..frontend.inputs import load_samples
     from ..ir.modelfile import MAGIC as MODEL_MAGIC
     from ..ir.modelfile import model_bytes
+    from ..ir.visibility import check_words, with_visibility
     from ..prover.keyfile import MAGIC as PK_MAGIC
     from ..prover.keyfile import pk_bytes
     from ..verifier.keys import VK_MAGIC
@@ -117,6 +128,8 @@ def compile_cmd(model: str, samples: str, output: str | None, bits: int, weight_
         write_all,
     )
 
+    check_words(input_visibility, "input")
+    check_words(output_visibility, "output")
     out = Path(output) if output else Path(model).with_suffix(".tpm")
     vk_out, pk_out = out.with_suffix(".vk"), out.with_suffix(".tpk")
     inputs = {"ONNX model": Path(model), "calibration samples": Path(samples)}
@@ -136,6 +149,7 @@ def compile_cmd(model: str, samples: str, output: str | None, bits: int, weight_
         cm, rep = compile_with_report(model, calibration, evaluation, bits=bits,
                                       weight_bits=weight_bits, method=method,
                                       percentile=percentile)
+        cm = with_visibility(cm, input_visibility, output_visibility)
         times["compile"] = time.perf_counter() - t0
         status.update("[bold]committing to the quantized weights and certifying their ranges...")
         t0 = time.perf_counter()
@@ -153,12 +167,15 @@ def compile_cmd(model: str, samples: str, output: str | None, bits: int, weight_
             "files": {str(p): len(b) for p, b in files.items()},
             "inputs": [{"name": q.name, "shape": list(q.shape), "scale": q.scale, "lo": q.lo,
                         "hi": q.hi} for q in cm.inputs],
-            "accuracy": rep.as_dict(), "timings_s": times}, indent=1))
+            **visibility_json(cm.graph), "accuracy": rep.as_dict(), "timings_s": times},
+            indent=1))
         return
     console.print(_summary_table(cm, out))
     console.print(f"proving key:   {pk_out}  (prove from it: no re-commitment)")
     console.print(f"verifying key: {vk_out}  (model id {vk.model_id.hex()}, profile "
                   f"{profile})", soft_wrap=True)
+    for line in visibility_lines(cm.graph):
+        console.print(line)
     console.print(_accuracy_table(rep))
     for name, (n, total) in rep.clamped.items():
         if n and rep.data != "calibration":

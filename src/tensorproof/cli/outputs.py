@@ -16,9 +16,34 @@ SHOWN_VALUES = 10
 
 
 def outputs_json(quants, ints) -> dict:
-    """Every output, integers and dequantized values (full precision), by ONNX name."""
+    """Every public output (those in ``ints``), integers and dequantized values (full
+    precision), by ONNX name."""
+    quants = [q for q in quants if q.name in ints]
     return {"outputs": {q.onnx_name: q.dequantize(ints[q.name]).tolist() for q in quants},
             "outputs_int": {q.onnx_name: np.asarray(ints[q.name]).tolist() for q in quants}}
+
+
+def visibility_json(graph) -> dict:
+    """Which graph inputs and outputs the statement reveals (ir/visibility.py)."""
+    from ..ir.visibility import ZERO_KNOWLEDGE, visibility_of
+
+    return {"visibility": {n: visibility_of(graph, n) for n in (*graph.inputs, *graph.outputs)},
+            "zero_knowledge": ZERO_KNOWLEDGE}
+
+
+def visibility_lines(graph) -> list[str]:
+    """What the statement reveals, when some tensor is private (nothing otherwise)."""
+    from ..ir.visibility import NOT_HIDDEN_NOTE, PRIVATE, ZERO_KNOWLEDGE, visibility_of
+
+    if not graph.visibility:
+        return []
+    lines = []
+    for what, names in (("inputs", graph.inputs), ("outputs", graph.outputs)):
+        shown = [f"{n} ({visibility_of(graph, n)})" for n in names]
+        lines.append(f"{what}: {', '.join(shown)}")
+    if PRIVATE in graph.visibility.values() and not ZERO_KNOWLEDGE:
+        lines.append(f"note: {NOT_HIDDEN_NOTE}")
+    return lines
 
 
 def print_json(obj: dict) -> None:
@@ -27,9 +52,14 @@ def print_json(obj: dict) -> None:
 
 def output_lines(quants, ints) -> list[str]:
     """One line per sample (the first SHOWN_SAMPLES) of each output: its first SHOWN_VALUES
-    dequantized values, and the argmax of a vector."""
+    dequantized values, and the argmax of a vector; one line for a private output (not in
+    ``ints``)."""
     lines = []
     for q in quants:
+        if q.name not in ints:
+            lines.append(f"  {q.onnx_name}: private (committed in the proof, not in its "
+                         "statement)")
+            continue
         vals = q.dequantize(ints[q.name])
         flat = vals.reshape(vals.shape[0], -1)
         for b, row in enumerate(flat[:SHOWN_SAMPLES]):

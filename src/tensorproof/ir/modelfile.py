@@ -84,6 +84,7 @@ def _pack(model: CompiledModel) -> tuple[bytes, bytes]:
     header = {
         "graph": {
             "inputs": list(g.inputs), "outputs": list(g.outputs), "meta": g.meta,
+            **({"visibility": dict(sorted(g.visibility.items()))} if g.visibility else {}),
             "tensors": [[t.name, list(t.shape), t.lo, t.hi, t.scale] for t in g.tensors.values()],
             "nodes": [{"op": n.op, "name": n.name, "inputs": list(n.inputs), "output": n.output,
                        "attrs": n.attrs, "consts": {k: put(v) for k, v in n.consts.items()}}
@@ -267,7 +268,9 @@ def _unpack(header: dict, data: bytes) -> CompiledModel:
         raise _bad("a tensor is declared twice")
     graph = IntGraph(_strs(g["inputs"], "graph inputs"), _strs(g["outputs"], "graph outputs"),
                      tensors, [_node(n, arrays) for n in _list(g["nodes"], "nodes")],
-                     dict(_dict(g["meta"], "meta")))
+                     dict(_dict(g["meta"], "meta")),
+                     {_str(k, "visibility name"): _str(v, "visibility")
+                      for k, v in _dict(g.get("visibility", {}), "visibility").items()})
     ins = tuple(_input_quant(_list(q, "input")) for q in _list(header["inputs"], "inputs"))
     outs = tuple(OutputQuant(_str(a, "output name"), _str(b, "ONNX output name"),
                              _shape(c, "output shape"), _num(d, "scale"))

@@ -19,6 +19,7 @@ from .graph import ACC_LIMIT, IntGraph, Node, TensorSpec
 from .names import check_name
 from .ops import infer_shape
 from .ranges import CONST_RANGES, RANGED_CONSTS, declared_const_range, infer_range
+from .visibility import check_visibility
 
 
 def bound_error(node: Node, what: str, value: int) -> BoundError:
@@ -113,3 +114,4 @@ def validate_graph(graph: IntGraph, values: bool = True) -> None:
     for name in graph.outputs:
         if name not in defined:
             raise CompileError(f"graph output {name!r} is never computed")
+    check_visibility(graph)

@@ -24,6 +24,11 @@ class ProverContext(ClaimBook):
     def send(self, label: str, values: list) -> None:
         self.t.send_k(label, [tuple(v) for v in values], self.k)
 
+    def committed_value(self, label: str, tensor: str, point) -> tuple:
+        value = self.public_value(self.tables[tensor], point)  # the prover's own table
+        self.send(label, [value])
+        return value
+
     def take(self, tensor: str, label: str) -> EvalClaim | None:
         claims = self.pending.pop(tensor, [])
         if not claims:

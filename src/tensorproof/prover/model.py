@@ -5,7 +5,7 @@ the proof configuration hash to the model id (verifier/keys.py); the weight cert
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -73,7 +73,7 @@ def annotate_requant_ranges(graph: IntGraph) -> IntGraph:
                      "q_hi": (max(prods) + half) >> s}
             node = Node(node.op, node.name, node.inputs, node.output, attrs, node.consts)
         nodes.append(node)
-    return IntGraph(graph.inputs, graph.outputs, graph.tensors, nodes, graph.meta)
+    return replace(graph, nodes=nodes)
 
 
 def declare_const_ranges(graph: IntGraph) -> IntGraph:
@@ -87,7 +87,7 @@ def declare_const_ranges(graph: IntGraph) -> IntGraph:
             node = Node(node.op, node.name, node.inputs, node.output,
                         {**node.attrs, CONST_RANGES: ranges}, node.consts)
         nodes.append(node)
-    return IntGraph(graph.inputs, graph.outputs, graph.tensors, nodes, graph.meta)
+    return replace(graph, nodes=nodes)
 
 
 def setup(model: CompiledModel, config: dict | None = None, certify: bool = True) -> ProvingKey:

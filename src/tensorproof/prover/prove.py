@@ -26,6 +26,7 @@ from .context import ProverContext
 from .layers import step_module
 from .lookups import multiplicities, prove_lookups
 from .model import ProvingKey
+from .private import prove_inputs
 
 Progress = Callable[[str], None]
 
@@ -61,18 +62,20 @@ def prove(pk: ProvingKey, inputs: dict[str, np.ndarray], progress: Progress | No
     ints = witness(plan, inputs, pk.consts(plan))
     tables = _padded_all(plan, ints)
     tables.update({n: padded(plan.consts[n], ints[n]) for n in plan.consts})
-    outputs = {n: ints[n] for n in plan.outputs}
+    outputs = {n: ints[n] for n in plan.public_outputs}
+    public_inputs = {n: np.asarray(inputs[n], dtype=np.int64) for n in plan.public_inputs}
     k = vk.k
     vf, ext = vec_field(k), ext_field(k)
     say("commit")
     pcs = pk.pcs_prover()
     committed = commit_groups(plan, pcs, tables, lambda group: pk.per_model(plan, group))
     t = ProverTranscript(DOMAIN)
-    absorb_statement(t, vk.model_id, k, batch, inputs, outputs)
+    absorb_statement(t, vk.model_id, k, batch, public_inputs, outputs)
     send_commitments(t, committed)  # an empty group has no commitment (nothing to bind)
     ctx = ProverContext(t, ext, vf, plan, tables, ints)
     say("lookups")
     prove_lookups(ctx, plan.lookup_uses)
+    prove_inputs(ctx)
     ctx.claim_outputs(ctx.tables.__getitem__)
     say("layers")
     for i in reversed(range(len(plan.steps))):
@@ -80,5 +83,4 @@ def prove(pk: ProvingKey, inputs: dict[str, np.ndarray], progress: Progress | No
         step_module(step.op).prove(ctx, i, step)
     say("openings")
     open_groups(ctx, pcs, committed)
-    public_inputs = {n: np.asarray(v, dtype=np.int64) for n, v in inputs.items()}
     return Proof(k, batch, vk.model_id, public_inputs, outputs, t.proof_bytes())

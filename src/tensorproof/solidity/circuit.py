@@ -151,6 +151,10 @@ def encode_circuit(vk: VerifyingKey, batch: int) -> bytes:
         raise UnsupportedOpError("the EVM verifier works over K = F_p^3: compile with the "
                                  "compact profile (--profile compact)")
     params = _whir_params(vk)
+    if vk.graph.visibility:
+        raise UnsupportedOpError(
+            f"the EVM verifier checks models whose inputs and outputs are all public; this one "
+            f"keeps {sorted(vk.graph.visibility)} private: verify its proofs in Python")
     plan = build_plan(vk.graph, batch)
     ids = TensorIds(plan)
     w = Writer()

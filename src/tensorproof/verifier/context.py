@@ -61,15 +61,26 @@ class ClaimBook:
         """Public tensors: nothing to prove on the prover's side."""
 
     def claim_outputs(self, table_of) -> None:
-        """A random point on each public output that a claim-reducing step computes, with its
-        value from the output's padded table (`table_of(name)`), pending for that step."""
+        """A random point on each output that a claim-reducing step computes, pending for that
+        step. A public output's value comes from its padded table (`table_of(name)`); a private
+        one's is the prover's message "output <j> value", also claimed on its commitment
+        (private.py)."""
         producers = {s.output: s for s in self.plan.steps}
         for j, name in enumerate(self.plan.outputs):
             step = producers.get(name)
             if step is None or not step_module(step.op).REDUCES_CLAIMS:
                 continue
             z = self.challenge_point(f"output {j}", self.plan.tensors[name].layout.n_vars)
-            self.pending[name].append(EvalClaim(list(z), self.public_value(table_of(name), z)))
+            if self.plan.group_of(name) is None:
+                value = self.public_value(table_of(name), z)
+            else:
+                value = self.committed_value(f"output {j} value", name, z)
+                self.claim(name, z, value)
+            self.pending[name].append(EvalClaim(list(z), value))
+
+    def committed_value(self, label: str, tensor: str, point) -> tuple:
+        """T~(point) of a committed tensor: sent by the prover (its side computes it)."""
+        raise NotImplementedError
 
     def public_value(self, table: np.ndarray, point) -> tuple:
         """T~(point) of a public F table, in K."""
@@ -100,6 +111,9 @@ class VerifierContext(ClaimBook):
         expected = self.public_value(self.public[tensor], c.point)
         if not self.ext.eq(expected, c.value):
             raise VerificationError(f"claim on public tensor {tensor!r} does not match its values")
+
+    def committed_value(self, label: str, tensor: str, point) -> tuple:
+        return self.recv(label)[0]
 
     def recv(self, label: str, n: int = 1) -> list:
         return [tuple(x) for x in self.t.recv_k(label, n, self.k)]

@@ -29,7 +29,7 @@ import hashlib
 import json
 import math
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 import numpy as np
@@ -193,8 +193,7 @@ def check_key(vk: VerifyingKey, check_certificate: bool = True) -> None:
 
 def strip_weights(graph: IntGraph) -> IntGraph:
     """The graph with every secret constant replaced by a zero-stride placeholder of its shape."""
-    return IntGraph(graph.inputs, graph.outputs, graph.tensors,
-                    [_strip(n) for n in graph.nodes], graph.meta)
+    return replace(graph, nodes=[_strip(n) for n in graph.nodes])
 
 
 def _strip(node: Node) -> Node:
@@ -219,10 +218,13 @@ def _graph_json(graph: IntGraph) -> dict:
                 "const_shapes": {k: list(v.shape) for k, v in n.consts.items()},
                 "public": {k: _arr(n.consts[k]) for k in public if k in n.consts}}
 
-    return {"inputs": list(graph.inputs), "outputs": list(graph.outputs),
-            "tensors": [[t.name, list(t.shape), int(t.lo), int(t.hi), float(t.scale)]
-                        for t in graph.tensors.values()],
-            "nodes": [node(n) for n in graph.nodes]}
+    out = {"inputs": list(graph.inputs), "outputs": list(graph.outputs),
+           "tensors": [[t.name, list(t.shape), int(t.lo), int(t.hi), float(t.scale)]
+                       for t in graph.tensors.values()],
+           "nodes": [node(n) for n in graph.nodes]}
+    if graph.visibility:  # only when some tensor is not public: older model ids unchanged
+        out["visibility"] = dict(sorted(graph.visibility.items()))
+    return out
 
 
 # ---- typed parsing: every field checked before use -------------------------------------------
@@ -290,7 +292,7 @@ def _output_quant(q) -> OutputQuant:
 
 def _graph_from_json(d) -> IntGraph:
     d = _dict(d, "graph")
-    _need(set(d) == GRAPH_FIELDS, f"graph fields {sorted(GRAPH_FIELDS)}")
+    _need(set(d) - {"visibility"} == GRAPH_FIELDS, f"graph fields {sorted(GRAPH_FIELDS)}")
     tensors = {}
     for t in _list(d["tensors"], "tensors"):
         _need(isinstance(t, list) and len(t) == 5, "a tensor entry must have 5 fields")
@@ -299,9 +301,13 @@ def _graph_from_json(d) -> IntGraph:
         tensors[name] = TensorSpec(name, _shape(t[1], f"shape of {name!r}"),
                                    _int(t[2], "lo"), _int(t[3], "hi"), _num(t[4], "scale"))
     nodes = [_node_from_json(n) for n in _list(d["nodes"], "nodes")]
+    visibility = _dict(d.get("visibility", {}), "visibility")
+    _need("visibility" not in d or bool(visibility), "an empty visibility is never stored")
     return IntGraph(tuple(_str(x, "input") for x in _list(d["inputs"], "inputs")),
                     tuple(_str(x, "output") for x in _list(d["outputs"], "outputs")),
-                    tensors, nodes)
+                    tensors, nodes,
+                    visibility={_str(k, "visibility name"): _str(v, "visibility")
+                                for k, v in visibility.items()})
 
 
 def _node_from_json(n) -> Node:

@@ -9,12 +9,14 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import PlanError, UnsupportedOpError
+from ..ir.visibility import private_names
 from . import wiring, wiring_commit, wiring_forms
 from .layers import extra_advice, step_lookups
 from .layout import Layout
 from .lookups import MULT, combined_table, committed_columns, table_column
 from .names import Internal, TensorName
 from .plan import Plan, Step, TensorPlan
+from .private import input_lookups
 
 RELATION_OPS = ("requant", "lookup", "max_reduce", "div_round")
 """Steps whose output is supplied by the prover (committed, or public) and checked by relation."""
@@ -91,7 +93,8 @@ def build_plan(graph, batch: int) -> Plan:
 
 def _add_step_advice(plan: Plan) -> None:
     """Extra committed tensors of the steps, lookups, the multiplicities of the combined table,
-    and its committed columns (model constants)."""
+    and its committed columns (model constants). The private inputs' range lookups come first."""
+    plan.lookup_uses.extend(input_lookups(plan))
     for step in plan.steps:
         for t in extra_advice(step, plan):
             if t.name in plan.tensors:
@@ -113,9 +116,12 @@ def _add_step_advice(plan: Plan) -> None:
 
 def _assign_kinds(b: _Builder, graph) -> None:
     producers = {s.output: s for s in b.steps}
+    private = private_names(graph)
     for name, t in b.tensors.items():
         kind = "virtual"
-        if name in graph.inputs:
+        if name in private:  # committed per proof, out of the statement (private.py)
+            kind = "advice"
+        elif name in graph.inputs:
             kind = "input"
         elif name in graph.outputs:
             kind = "output"

@@ -102,6 +102,16 @@ class Plan:
         """Layouts of every committed (advice) tensor: the advice commitment's contents."""
         return {n: t.layout for n, t in self.tensors.items() if t.kind == "advice"}
 
+    @property
+    def public_inputs(self) -> tuple[str, ...]:
+        """The graph inputs in the statement (the others are private: committed per proof)."""
+        return tuple(n for n in self.inputs if self.tensors[n].kind in ("input", "output"))
+
+    @property
+    def public_outputs(self) -> tuple[str, ...]:
+        """The graph outputs in the statement."""
+        return tuple(n for n in self.outputs if self.tensors[n].kind in ("input", "output"))
+
     def tensor(self, name: str) -> TensorPlan:
         return self.tensors[name]
 

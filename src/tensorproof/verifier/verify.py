@@ -1,11 +1,14 @@
 """Verify a proof of a batch of inferences: the protocol's top level (the spec of prove.py).
 
 Order of the transcript (PROTOCOLS.md, "Transcript order"):
- 1. statement: protocol version, model id, field degree, batch, public inputs and outputs;
+ 1. statement: protocol version, model id, field degree, batch, public inputs and outputs
+    (the private ones are committed in 2 instead: ir/visibility.py);
  2. the commitment of every per-proof group of the plan (verifier/commitments.py; today the
     advice: lookup and requantization outputs, remainders, multiplicities);
- 3. the lookups (β, γ, one LogUp per table);
- 4. a random point on every public output computed by a claim-reducing step;
+ 3. the lookups (β, γ, one LogUp per table), then the zero padding of every private input
+    (private.py);
+ 4. a random point on every output computed by a claim-reducing step (a private output's
+    value is a prover message, private.py);
  5. every step, last first, reducing the claims on its output to claims on its inputs;
  6. one merged opening per commitment group, in the plan's order (the advice, then the model's
     weights, committed in the verifying key); check_eof.
@@ -29,6 +32,7 @@ from .lookups import verify_lookups
 from .lowering import build_plan
 from .pcs_config import pcs_verifier
 from .plan import Plan
+from .private import verify_inputs
 from .proof import Proof
 
 DOMAIN = b"tensorproof/inference/v1"
@@ -53,7 +57,7 @@ def check_statement(vk: VerifyingKey, proof: Proof, plan: Plan) -> None:
         raise VerificationError("the proof is for another model (model id differs from the key's)")
     if proof.k != vk.k:
         raise VerificationError(f"proof uses field degree {proof.k}, the key {vk.k}")
-    for group, names in ((proof.inputs, plan.inputs), (proof.outputs, plan.outputs)):
+    for group, names in ((proof.inputs, plan.public_inputs), (proof.outputs, plan.public_outputs)):
         if sorted(group) != sorted(names):
             raise ProofFormatError(f"proof names tensors {sorted(group)}, expected {sorted(names)}")
         for name in names:
@@ -63,7 +67,7 @@ def check_statement(vk: VerifyingKey, proof: Proof, plan: Plan) -> None:
                                        f"expected {t.layout.shape}")
             if group[name].size and (group[name].min() < t.lo or group[name].max() > t.hi):
                 raise VerificationError(f"tensor {name!r} leaves its range [{t.lo}, {t.hi}]")
-    for name in sorted(set(plan.inputs) & set(plan.outputs)):  # an input passed through as is
+    for name in sorted(set(plan.public_inputs) & set(plan.public_outputs)):  # passed through
         if not np.array_equal(proof.inputs[name], proof.outputs[name]):
             raise VerificationError(f"output {name!r} is the input tensor itself but its claimed "
                                     "values differ from the input's")
@@ -83,6 +87,7 @@ def verify(vk: VerifyingKey, proof: Proof) -> dict[str, np.ndarray]:
               for n, v in {**proof.inputs, **proof.outputs}.items()}
     ctx = VerifierContext(t, ext, plan, public)
     verify_lookups(ctx, plan.lookup_uses)
+    verify_inputs(ctx)
     ctx.claim_outputs(ctx.public.__getitem__)
     for i in reversed(range(len(plan.steps))):
         step = plan.steps[i]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...errors import ProverError
-from ...verifier.layers.lookup import PAD_DEGREE, needs_pad_check, pad_terms
+from ...verifier.layers.lookup import PAD_DEGREE, needs_pad_check, pad_terms, step_prefix
 from ..lookups import real_rows
 from ..sumcheck import prove_sumcheck
 
@@ -19,17 +19,17 @@ def forward(step, plan, ints) -> np.ndarray:
     return table[idx]
 
 
-def prove_padding(ctx, i: int, step, name: str) -> None:
+def prove_padding(ctx, prefix: str, name: str) -> None:
     """Mirror of verify_padding: zero-check Σ_x eq(ρ, x) (1 − 1(x)) y(x) = 0."""
     layout = ctx.plan.tensors[name].layout
-    rho = ctx.challenge_point(ctx.label(i, step, "pad point"), layout.n_vars)
+    rho = ctx.challenge_point(f"{prefix}pad point", layout.n_vars)
     one = real_rows(layout.shape, layout.padded)
     point, finals = prove_sumcheck(ctx.t, ctx.vf, [one, ctx.tables[name]], pad_terms(0, 1),
-                                   PAD_DEGREE, ctx.label(i, step, "pad sumcheck"), eq_point=rho)
-    ctx.send(ctx.label(i, step, "pad final"), [finals[1]])
+                                   PAD_DEGREE, f"{prefix}pad sumcheck", eq_point=rho)
+    ctx.send(f"{prefix}pad final", [finals[1]])
     ctx.claim(name, point, finals[1])
 
 
 def prove(ctx, i: int, step) -> None:
     if needs_pad_check(ctx.plan, step.output):
-        prove_padding(ctx, i, step, step.output)
+        prove_padding(ctx, step_prefix(ctx, i, step), step.output)

@@ -62,23 +62,29 @@ def pad_terms(one: int, y: int, coeff=1) -> list:
     return [(coeff, [y]), (negate(coeff), [one, y])]
 
 
-def verify_padding(ctx, i: int, step, name: str) -> None:
-    """Check that committed tensor `name` is zero on its padding (see the module docstring)."""
+def verify_padding(ctx, prefix: str, name: str, what: str) -> None:
+    """Check that committed tensor `name` is zero on its padding (see the module docstring);
+    labels ``<prefix>pad point|pad sumcheck|pad final``, ``what`` names it in the error."""
     ext = ctx.ext
     layout = ctx.plan.tensors[name].layout
-    rho = ctx.challenge_point(ctx.label(i, step, "pad point"), layout.n_vars)
+    rho = ctx.challenge_point(f"{prefix}pad point", layout.n_vars)
     sub = verify_sumcheck(ctx.t, ext, ext.zero(), layout.n_vars, PAD_DEGREE,
-                          ctx.label(i, step, "pad sumcheck"))
-    (y_val,) = ctx.recv(ctx.label(i, step, "pad final"))
+                          f"{prefix}pad sumcheck")
+    (y_val,) = ctx.recv(f"{prefix}pad final")
     outside = ext.sub(ext.one(), real_indicator(ext, layout, tuple(sub.point)))
     expected = ext.mul(eq_eval(ext, rho, sub.point), ext.mul(outside, y_val))
     if not ext.eq(expected, sub.value):
-        raise VerificationError(f"layer {step.name!r} ({step.op}): the padding of {name!r} "
-                                "is not zero")
+        raise VerificationError(f"{what}: the padding of {name!r} is not zero")
     ctx.claim(name, sub.point, y_val)
+
+
+def step_prefix(ctx, i: int, step) -> str:
+    """The label prefix of step i's messages ("i:op:")."""
+    return ctx.label(i, step, "")
 
 
 def verify(ctx, i: int, step) -> None:
     """The lookup phase already checked (x, y) on the real entries; check y's padding."""
     if needs_pad_check(ctx.plan, step.output):
-        verify_padding(ctx, i, step, step.output)
+        verify_padding(ctx, step_prefix(ctx, i, step), step.output,
+                       f"layer {step.name!r} ({step.op})")

@@ -1,0 +1,107 @@
+"""Private inputs and outputs from the CLI and the API (ir/visibility.py): compile with
+--input-visibility / --output-visibility, prove, verify; what the statement reveals is shown,
+the model id changes with the choice, and the proof carries no private tensor."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from tensorproof import api
+from tensorproof.api.demo import bundled
+from tensorproof.cli import _register, app
+from tensorproof.errors import InputError, UnsupportedOpError
+from tensorproof.ir.visibility import NOT_HIDDEN_NOTE
+from tensorproof.solidity.circuit import encode_circuit
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory):
+    d = tmp_path_factory.mktemp("vis")
+    onnx_bytes, data = bundled()
+    (d / "cnn.onnx").write_bytes(onnx_bytes)
+    np.save(d / "calib.npy", data["calibration"][:64])
+    np.save(d / "x.npy", data["test"][:2])
+    _register()
+    return d
+
+
+def _run(*args):
+    return CliRunner().invoke(app, [str(a) for a in args], catch_exceptions=False)
+
+
+def _compile(d, name, *flags):
+    (d / f"{name}.onnx").write_bytes((d / "cnn.onnx").read_bytes())
+    r = _run("compile", d / f"{name}.onnx", "-c", d / "calib.npy", "--no-layers", "--json",
+             *flags)
+    assert r.exit_code == 0, r.output
+    return json.loads(r.output[r.output.index("{"):])
+
+
+def test_private_input_from_the_cli(workdir):
+    d = workdir
+    public = _compile(d, "pub")
+    private = _compile(d, "priv", "--input-visibility", "private")
+    assert public["visibility"] == {"input": "public", "logits#1": "public"}
+    assert private["visibility"] == {"input": "private", "logits#1": "public"}
+    assert private["zero_knowledge"] is False
+    assert private["model_id"] != public["model_id"]
+    r = _run("prove", d / "priv.tpk", "-i", d / "x.npy", "-o", d / "priv.tpp")
+    assert r.exit_code == 0, r.output
+    r = _run("verify", d / "priv.vk", d / "priv.tpp")
+    assert r.exit_code == 0, r.output
+    assert "input (private)" in r.output and NOT_HIDDEN_NOTE in r.output
+    assert "argmax" in r.output and "of the public inputs" in r.output
+    r = _run("verify", d / "priv.vk", d / "priv.tpp", "--json")
+    out = json.loads(r.output)
+    assert out["verified"] and out["visibility"]["input"] == "private"
+    proof = api.load_proof(d / "priv.tpp")
+    assert proof.inputs == {} and list(proof.outputs) == ["logits#1"]
+    # a proof of the public key is rejected by the private one, and the other way round
+    r = _run("prove", d / "pub.tpk", "-i", d / "x.npy", "-o", d / "pub.tpp")
+    assert r.exit_code == 0, r.output
+    for vk, p in (("priv.vk", "pub.tpp"), ("pub.vk", "priv.tpp")):
+        r = _run("verify", d / vk, d / p)
+        assert r.exit_code == 1 and "rejected" in r.output
+
+
+def test_private_output_and_bad_choices_from_the_cli(workdir):
+    d = workdir
+    out = _compile(d, "po", "--output-visibility", "logits#1=private")
+    assert out["visibility"]["logits#1"] == "private"
+    r = _run("prove", d / "po.tpk", "-i", d / "x.npy", "-o", d / "po.tpp")
+    assert r.exit_code == 0, r.output
+    r = _run("verify", d / "po.vk", d / "po.tpp")
+    assert r.exit_code == 0 and "private (committed in the proof" in r.output
+    for flag, value in (("--input-visibility", "hashed"), ("--output-visibility", "y=private"),
+                        ("--input-visibility", "secret")):
+        (d / "bad.onnx").write_bytes((d / "cnn.onnx").read_bytes())
+        out = subprocess.run([sys.executable, "-m", "tensorproof.cli", "compile",
+                              str(d / "bad.onnx"), "-c", str(d / "calib.npy"), flag, value],
+                             capture_output=True, text=True)
+        assert out.returncode != 0 and "Traceback" not in out.stderr
+        assert "visibility" in out.stderr and len(out.stderr.strip().splitlines()) == 1, \
+            out.stderr
+        assert not (d / "bad.tpm").exists()
+
+
+def test_private_input_from_the_api(workdir):
+    d = workdir
+    x = np.load(d / "x.npy")
+    cm = api.compile(d / "cnn.onnx", np.load(d / "calib.npy"), input_visibility="private")
+    for profile in ("fast", "compact"):
+        pk = api.setup(cm, profile)
+        proof = api.prove(pk, x)
+        api.save_proof(proof, d / f"api-{profile}.tpp")
+        res = api.verify(pk.vk, api.load_proof(d / f"api-{profile}.tpp"))
+        assert res.private == ("input",) and res.inputs == {}
+        assert res.ints["logits#1"].shape == (2, 10)
+        with pytest.raises(InputError, match="private"):
+            api.verify(pk.vk, proof, inputs=x)
+    with pytest.raises(UnsupportedOpError, match="private"):
+        encode_circuit(pk.vk, 1)  # the EVM verifier checks all-public models only
