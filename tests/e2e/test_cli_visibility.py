@@ -77,8 +77,8 @@ def test_private_output_and_bad_choices_from_the_cli(workdir):
     r = _run("prove", d / "po.tpk", "-i", d / "x.npy", "-o", d / "po.tpp")
     assert r.exit_code == 0, r.output
     r = _run("verify", d / "po.vk", d / "po.tpp")
-    assert r.exit_code == 0 and "private (committed in the proof" in r.output
-    for flag, value in (("--input-visibility", "hashed"), ("--output-visibility", "y=private"),
+    assert r.exit_code == 0 and "not in the statement (committed in the proof)" in r.output
+    for flag, value in (("--input-visibility", "hash"), ("--output-visibility", "y=private"),
                         ("--input-visibility", "secret")):
         (d / "bad.onnx").write_bytes((d / "cnn.onnx").read_bytes())
         out = subprocess.run([sys.executable, "-m", "tensorproof.cli", "compile",
@@ -88,6 +88,26 @@ def test_private_output_and_bad_choices_from_the_cli(workdir):
         assert "visibility" in out.stderr and len(out.stderr.strip().splitlines()) == 1, \
             out.stderr
         assert not (d / "bad.tpm").exists()
+
+
+def test_hashed_input_from_the_cli(workdir):
+    d = workdir
+    out = _compile(d, "hx", "--input-visibility", "hashed", "--profile", "compact")
+    assert out["visibility"]["input"] == "hashed"
+    r = _run("prove", d / "hx.tpk", "-i", d / "x.npy", "-o", d / "hx.tpp", "--json")
+    assert r.exit_code == 0, r.output
+    proved = json.loads(r.output[r.output.index("{"):])
+    r = _run("verify", d / "hx.vk", d / "hx.tpp", "--json")
+    verified = json.loads(r.output)
+    pk = api.load_pk(d / "hx.tpk")
+    want = api.sample_digests(api.quantize_inputs(pk, np.load(d / "x.npy")).ints["input"])
+    assert verified["verified"] and verified["digests"] == {"input": want}
+    assert proved["digests"] == {"input": want}
+    r = _run("verify", d / "hx.vk", d / "hx.tpp")
+    assert r.exit_code == 0 and f"keccak256(input[1]) = {want[1]}" in r.output, r.output
+    assert "input (hashed)" in r.output
+    res = api.verify(pk.vk, api.load_proof(d / "hx.tpp"))
+    assert res.digests == {"input": want} and res.inputs == {}
 
 
 def test_private_input_from_the_api(workdir):

@@ -95,7 +95,7 @@ def test_visibility_is_bound_by_the_model_id(models):
 def test_key_file_with_edited_visibility_is_refused(models):
     pk, _ = models["x"]
     key_json, cert = decode_vk_file(pk.vk.to_bytes())
-    for edit in ({"x": "public"}, {"x": "hashed"}, {"nope": "private"}, {},
+    for edit in ({"x": "public"}, {"x": "hashed"}, {"x": "secret"}, {"nope": "private"}, {},
                  {"x": "private", "h": "private"}, ["x"]):
         d = json.loads(key_json)
         d["graph"]["visibility"] = edit
@@ -188,8 +188,10 @@ def test_visibility_choices():
     m = with_visibility(cm, "private", "y=private")
     assert m.graph.visibility == {"x": PRIVATE, "y": PRIVATE}
     assert with_visibility(cm, None, {"h": "public"}).graph.visibility == {}
-    for ins, outs, msg in (("hashed", None, "not available yet"), ("secret", None, "unknown"),
-                           (None, "z=private", "names 'z'")):
+    assert with_visibility(cm, "hashed", None).graph.visibility == {"x": "hashed"}
+    for ins, outs, msg in (("open", None, "unknown"), ("secret", None, "unknown"),
+                           (None, "z=private", "names 'z'"), ("x=hashed,private", None, "both"),
+                           (None, "y=private,y=hashed", "twice"), (None, "y=open", "unknown")):
         with pytest.raises(CompileError, match=msg):
             with_visibility(cm, ins, outs)
     wide = graph(["x"], ["y"], [spec("x", (2,), 0, 1 << 21), spec("y", (2,), 0, 1 << 21)],

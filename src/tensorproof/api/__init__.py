@@ -7,6 +7,7 @@ pk = tp.setup(model)                          # commits to the weights: pk.vk is
 proof = tp.prove(pk, x)                       # x: (batch, *input shape), real values
 outputs = tp.verify(pk.vk, proof)             # raises VerificationError if rejected
 outputs.values, outputs.inputs, outputs.input_hash   # what is proven
+outputs.digests                               # per hashed tensor, keccak256 of each sample
 tp.save_pk(pk, "net.tpk")                     # later: pk = tp.load_pk("net.tpk"), no re-commit
 ```
 
@@ -43,7 +44,7 @@ from .core import (
     setup,
     verify,
 )
-from .inputs import AnyModel, Inputs
+from .inputs import AnyModel, Inputs, sample_digests
 
 if TYPE_CHECKING:
     from ..prover.model import ProvingKey
@@ -61,5 +62,5 @@ def __getattr__(name: str) -> Any:
 __all__ = ["AnyModel", "Inputs", "ModelSource", "PathLike", "Proof", "ProvingKey",
            "QuantizedInputs", "Samples", "VerifiedOutputs", "VerifyingKey", "compile",
            "compile_with_report", "input_hash", "load_model", "load_pk", "load_proof", "load_vk",
-           "prove", "quantize_inputs", "save_model", "save_pk", "save_proof", "save_vk",
-           "setup", "verify"]
+           "prove", "quantize_inputs", "sample_digests", "save_model", "save_pk", "save_proof",
+           "save_vk", "setup", "verify"]

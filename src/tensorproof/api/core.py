@@ -6,7 +6,7 @@ import os
 import sys
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
@@ -54,9 +54,11 @@ ModelSource: TypeAlias = "str | os.PathLike[str] | bytes | onnx.ModelProto"
 
 Visibility: TypeAlias = "str | dict[str, str] | None"
 """Who sees a model's inputs (or outputs), chosen at compile time and bound into the model id:
-``"public"`` (in the proof's statement; the default) or ``"private"`` (out of the statement:
-committed in the proof and proven in range) for all of them, a dict by name, or text
-``"name=private,other=public"``. Private tensors are not hidden yet: proofs are not
+``"public"`` (in the proof's statement; the default), ``"private"`` (out of the statement:
+committed in the proof and proven in range) or ``"hashed"`` (committed, and the statement
+carries the keccak256 of each sample's int64 big-endian values, proven in the proof: see
+[`sample_digests`][tensorproof.api.sample_digests]) for all of them, a dict by name, or text
+``"name=private,other=hashed"``. Private and hashed tensors are not hidden yet: proofs are not
 zero-knowledge, their messages reveal linear functionals of them (issue 13)."""
 
 Samples: TypeAlias = ("np.ndarray | list[np.ndarray] | tuple[np.ndarray, ...] "
@@ -249,8 +251,11 @@ class VerifiedOutputs:
     """keccak256 of the proven public inputs, 64 hex digits
     ([`input_hash`][tensorproof.api.input_hash])."""
     private: tuple[str, ...] = ()
-    """The graph inputs and outputs kept out of the statement (committed in the proof), in
-    name order: they are in neither ``ints`` nor ``inputs``."""
+    """The graph inputs and outputs kept out of the statement (committed in the proof: private
+    or hashed), in name order: they are in neither ``ints`` nor ``inputs``."""
+    digests: dict[str, list[str]] = field(default_factory=dict)
+    """Per hashed input or output, the proven keccak256 (64 hex digits) of each sample's
+    int64 big-endian values ([`sample_digests`][tensorproof.api.sample_digests])."""
 
 
 def verify(vk: VerifyingKey, proof: Proof, inputs: Inputs | None = None) -> VerifiedOutputs:
@@ -290,7 +295,8 @@ def verify(vk: VerifyingKey, proof: Proof, inputs: Inputs | None = None) -> Veri
         _check_inputs(vk, proof, inputs)
     values = {q.onnx_name: q.dequantize(ints[q.name]) for q in vk.outputs if q.name in ints}
     proven = {n: np.array(a) for n, a in proof.inputs.items()}
-    return VerifiedOutputs(ints, values, proven, input_hash(proven), private)
+    digests = {n: [d.hex() for d in ds] for n, ds in sorted(proof.digests.items())}
+    return VerifiedOutputs(ints, values, proven, input_hash(proven), private, digests)
 
 
 def _is_proving_key(x: object) -> bool:

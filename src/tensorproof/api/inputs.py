@@ -218,3 +218,17 @@ def input_hash(ints: Mapping[str, npt.ArrayLike]) -> str:
                      + struct.pack(f">B{arr.ndim}I", arr.ndim, *arr.shape)
                      + arr.astype(">i8").tobytes())
     return keccak256(*parts).hex()
+
+
+def sample_digests(ints: npt.ArrayLike) -> list[str]:
+    """keccak256 (64 lowercase hex digits) of each sample of one integer tensor, batch first:
+    its values as int64 big-endian in C order. These are the digests a proof states for a
+    ``hashed`` input or output (what an oracle contract compares with its request); quantize
+    real inputs first with [`quantize_inputs`][tensorproof.api.quantize_inputs]."""
+    from ..transcript import keccak256
+    from ..verifier.hashing import message_bytes
+
+    arr = np.asarray(ints, dtype=np.int64)
+    if arr.ndim < 1:
+        raise InputError("sample_digests: give a batch-first array (batch, *shape)")
+    return [keccak256(message_bytes(s)).hex() for s in arr]

@@ -23,17 +23,31 @@ def outputs_json(quants, ints) -> dict:
             "outputs_int": {q.onnx_name: np.asarray(ints[q.name]).tolist() for q in quants}}
 
 
-def visibility_json(graph) -> dict:
-    """Which graph inputs and outputs the statement reveals (ir/visibility.py)."""
+def visibility_json(graph, digests=None) -> dict:
+    """Which graph inputs and outputs the statement reveals (ir/visibility.py), and the
+    digests of the hashed ones (hex, per sample) when given."""
     from ..ir.visibility import ZERO_KNOWLEDGE, visibility_of
 
-    return {"visibility": {n: visibility_of(graph, n) for n in (*graph.inputs, *graph.outputs)},
-            "zero_knowledge": ZERO_KNOWLEDGE}
+    out = {"visibility": {n: visibility_of(graph, n) for n in (*graph.inputs, *graph.outputs)},
+           "zero_knowledge": ZERO_KNOWLEDGE}
+    if digests:
+        out["digests"] = {n: [d.hex() for d in ds] for n, ds in sorted(digests.items())}
+    return out
+
+
+def digest_lines(digests) -> list[str]:
+    """One line per sample (the first SHOWN_SAMPLES) of each hashed tensor's digest."""
+    lines = []
+    for name, ds in sorted(digests.items()):
+        lines += [f"  keccak256({name}[{b}]) = {d.hex()}" for b, d in enumerate(ds[:SHOWN_SAMPLES])]
+        if len(ds) > SHOWN_SAMPLES:
+            lines.append(f"  … {len(ds) - SHOWN_SAMPLES} more")
+    return lines
 
 
 def visibility_lines(graph) -> list[str]:
     """What the statement reveals, when some tensor is private (nothing otherwise)."""
-    from ..ir.visibility import NOT_HIDDEN_NOTE, PRIVATE, ZERO_KNOWLEDGE, visibility_of
+    from ..ir.visibility import NOT_HIDDEN_NOTE, ZERO_KNOWLEDGE, visibility_of
 
     if not graph.visibility:
         return []
@@ -41,7 +55,7 @@ def visibility_lines(graph) -> list[str]:
     for what, names in (("inputs", graph.inputs), ("outputs", graph.outputs)):
         shown = [f"{n} ({visibility_of(graph, n)})" for n in names]
         lines.append(f"{what}: {', '.join(shown)}")
-    if PRIVATE in graph.visibility.values() and not ZERO_KNOWLEDGE:
+    if not ZERO_KNOWLEDGE:
         lines.append(f"note: {NOT_HIDDEN_NOTE}")
     return lines
 
@@ -57,8 +71,7 @@ def output_lines(quants, ints) -> list[str]:
     lines = []
     for q in quants:
         if q.name not in ints:
-            lines.append(f"  {q.onnx_name}: private (committed in the proof, not in its "
-                         "statement)")
+            lines.append(f"  {q.onnx_name}: not in the statement (committed in the proof)")
             continue
         vals = q.dequantize(ints[q.name])
         flat = vals.reshape(vals.shape[0], -1)

@@ -11,7 +11,7 @@ from rich.console import Console
 from ..errors import TensorProofError
 from . import app
 from .firstrun import compile_progress
-from .outputs import output_lines, outputs_json, print_json
+from .outputs import digest_lines, output_lines, outputs_json, print_json, visibility_json
 
 
 def _proving_key(api, path: str, status):
@@ -89,7 +89,8 @@ def prove_cmd(model_path: str, input_path: str, out: str, vk_out: str | None, fo
         print_json({"command": "prove", "model_id": proof.model_id.hex(), "proof": out,
                      "proof_bytes": len(files[Path(out)]), "batch": proof.batch,
                      "input_hash": api.input_hash(proof.inputs), "clamped": q.clamped,
-                     **outputs_json(model.outputs, proof.outputs), "timings_s": times})
+                     **outputs_json(model.outputs, proof.outputs),
+                     **visibility_json(model.graph, proof.digests), "timings_s": times})
         return
     for step, secs in times.items():
         console.print(f"{step:28s} {secs:8.2f} s")
@@ -99,5 +100,5 @@ def prove_cmd(model_path: str, input_path: str, out: str, vk_out: str | None, fo
         console.print(f"input {name}: {q.ints[name].shape}, {n} value{'s' if n != 1 else ''} "
                       "clamped to the calibrated range")
     console.print(f"input hash: {api.input_hash(proof.inputs)}", soft_wrap=True)
-    for line in output_lines(model.outputs, proof.outputs):
+    for line in output_lines(model.outputs, proof.outputs) + digest_lines(proof.digests):
         console.print(line)

@@ -64,8 +64,9 @@ class IntGraph:
     nodes: list[Node]
     meta: dict = field(default_factory=dict)
     visibility: dict = field(default_factory=dict)
-    """Graph inputs and outputs kept out of the statement, name -> "private" (ir/visibility.py);
-    the others are public. Part of the verifying key, hence of the model id."""
+    """Graph inputs and outputs kept out of the statement, name -> "private" or "hashed"
+    (ir/visibility.py); the others are public. Part of the verifying key, hence of the model
+    id."""
 
     def spec(self, name: str) -> TensorSpec:
         """The spec of tensor ``name``."""

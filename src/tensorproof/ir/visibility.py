@@ -1,6 +1,6 @@
 """Who sees each graph input and output: the statement's contents, chosen at compile time.
 
-``IntGraph.visibility`` maps a graph input or output to PRIVATE; every other one is PUBLIC
+``IntGraph.visibility`` maps a graph input or output to PRIVATE or HASHED; every other one is PUBLIC
 (the default: in the statement, as before visibilities existed, so older keys keep their model
 ids). The map is part of the verifying key's graph, hence of the model id: a proof made with one
 visibility never verifies under a key with another.
@@ -12,6 +12,10 @@ visibility never verifies under a key with another.
            the step that computes it. NOT HIDDEN YET: until the masked sumchecks and hiding
            openings of issue 13 land, the proof's messages are linear functionals of it (an
            observer can test a guess). ``ZERO_KNOWLEDGE`` says so, and the CLI prints it.
+  HASHED   committed as PRIVATE, and the statement carries each sample's Keccak-256 digest of
+           the tensor's int64 big-endian bytes in C order, proven inside the proof
+           (verifier/hashing.py): an oracle contract binds a request's input to a proof by its
+           hash without seeing it. Not hidden yet either.
 """
 
 from __future__ import annotations
@@ -21,9 +25,9 @@ from collections.abc import Iterable, Mapping
 from ..errors import CompileError
 from .model import CompiledModel
 
-PUBLIC, PRIVATE = "public", "private"
-CHOICES = (PUBLIC, PRIVATE)
-"""The visibilities a tensor may have (``hashed`` inputs and private weights: issue 13)."""
+PUBLIC, PRIVATE, HASHED = "public", "private", "hashed"
+CHOICES = (PUBLIC, PRIVATE, HASHED)
+"""The visibilities a tensor may have (private weights: issue 13)."""
 ZERO_KNOWLEDGE = False
 """Whether proofs hide what the statement leaves out. False: private tensors are committed and
 kept out of the statement, but the proof's messages still reveal linear functionals of them."""
@@ -36,8 +40,8 @@ MAX_PRIVATE_INPUT_BITS = 20
 
 def check_visibility(graph) -> None:
     """CompileError unless every entry of ``graph.visibility`` names a graph input or output and
-    is PRIVATE (PUBLIC is the default and never stored: one encoding, one model id), and every
-    private input's range fits the interval table."""
+    is PRIVATE or HASHED (PUBLIC is the default and never stored: one encoding, one model id),
+    and every committed input's range fits the interval table."""
     vis = graph.visibility
     if not isinstance(vis, Mapping):
         raise CompileError("the graph's visibility must be a map from tensor name to visibility")
@@ -46,15 +50,16 @@ def check_visibility(graph) -> None:
         if name not in ends:
             raise CompileError(f"visibility given for {name!r}, which is not a graph input or "
                                "output")
-        if v != PRIVATE:
+        if v not in (PRIVATE, HASHED):
             raise CompileError(f"tensor {name!r} has visibility {v!r}: a stored visibility is "
-                               f"{PRIVATE!r} (public is the default and never stored)")
+                               f"{PRIVATE!r} or {HASHED!r} (public is the default and never "
+                               "stored)")
         if name in graph.inputs:
             spec = graph.tensors[name]
             width = spec.hi - spec.lo + 1
             if width > 1 << MAX_PRIVATE_INPUT_BITS:
                 raise CompileError(
-                    f"private input {name!r} spans {width:,} values [{spec.lo}, {spec.hi}]; a "
+                    f"{v} input {name!r} spans {width:,} values [{spec.lo}, {spec.hi}]; a "
                     f"private input is range-checked by a table of at most "
                     f"2^{MAX_PRIVATE_INPUT_BITS} values: compile with fewer input bits")
 
@@ -72,8 +77,15 @@ def parse_choices(spec: str | Mapping[str, str] | None, names: Iterable[str],
         spec = spec.strip()
         if "=" not in spec:
             return dict.fromkeys(names, _choice(spec, what))
-        items = [part.split("=", 1) for part in spec.split(",") if part.strip()]
-        spec = {k.strip(): v.strip() for k, v in items}
+        text = spec
+        parts = [part.strip() for part in text.split(",") if part.strip()]
+        if not all("=" in part for part in parts):
+            raise CompileError(f"{what} visibility {text!r}: give one visibility for all, or "
+                               "NAME=VIS for each tensor named, not both")
+        pairs = [(k.strip(), v.strip()) for k, v in (part.split("=", 1) for part in parts)]
+        spec = dict(pairs)
+        if len(spec) != len(pairs):
+            raise CompileError(f"{what} visibility {text!r} names a tensor twice")
     if not isinstance(spec, Mapping):
         raise CompileError(f"{what} visibility must be one of {CHOICES} or a map by name")
     for name, v in spec.items():
@@ -94,9 +106,8 @@ def check_words(spec: str, what: str) -> None:
 
 def _choice(v: object, what: str) -> str:
     if v not in CHOICES:
-        hint = " (hashed inputs are not available yet)" if v == "hashed" else ""
         raise CompileError(f"unknown {what} visibility {v!r}: choose one of "
-                           f"{', '.join(CHOICES)}{hint}")
+                           f"{', '.join(CHOICES)}")
     return str(v)
 
 
@@ -125,10 +136,15 @@ def with_visibility(model: CompiledModel, inputs: str | Mapping[str, str] | None
 
 
 def visibility_of(graph, name: str) -> str:
-    """PUBLIC or PRIVATE: the visibility of graph input or output ``name``."""
+    """PUBLIC, PRIVATE or HASHED: the visibility of graph input or output ``name``."""
     return graph.visibility.get(name, PUBLIC)
 
 
 def private_names(graph) -> frozenset[str]:
-    """The graph inputs and outputs kept out of the statement."""
-    return frozenset(n for n, v in graph.visibility.items() if v == PRIVATE)
+    """The graph inputs and outputs kept out of the statement (private or hashed: committed)."""
+    return frozenset(graph.visibility)
+
+
+def hashed_names(graph) -> frozenset[str]:
+    """The graph inputs and outputs whose digests the statement carries."""
+    return frozenset(n for n, v in graph.visibility.items() if v == HASHED)

@@ -23,6 +23,7 @@ from ..verifier.proof import Proof
 from ..verifier.verify import DOMAIN, absorb_statement
 from .commitments import commit_groups, open_groups, send_commitments
 from .context import ProverContext
+from .hashing import digests, hash_witnesses, prove_hashed
 from .layers import step_module
 from .lookups import multiplicities, prove_lookups
 from .model import ProvingKey
@@ -60,6 +61,7 @@ def prove(pk: ProvingKey, inputs: dict[str, np.ndarray], progress: Progress | No
     plan = build_plan(vk.graph, batch)
     say("witness")
     ints = witness(plan, inputs, pk.consts(plan))
+    wits = hash_witnesses(plan, ints)
     tables = _padded_all(plan, ints)
     tables.update({n: padded(plan.consts[n], ints[n]) for n in plan.consts})
     outputs = {n: ints[n] for n in plan.public_outputs}
@@ -70,12 +72,14 @@ def prove(pk: ProvingKey, inputs: dict[str, np.ndarray], progress: Progress | No
     pcs = pk.pcs_prover()
     committed = commit_groups(plan, pcs, tables, lambda group: pk.per_model(plan, group))
     t = ProverTranscript(DOMAIN)
-    absorb_statement(t, vk.model_id, k, batch, public_inputs, outputs)
+    hashes = {n: tuple(d) for n, d in digests(wits).items()}
+    absorb_statement(t, vk.model_id, k, batch, public_inputs, outputs, hashes)
     send_commitments(t, committed)  # an empty group has no commitment (nothing to bind)
     ctx = ProverContext(t, ext, vf, plan, tables, ints)
     say("lookups")
     prove_lookups(ctx, plan.lookup_uses)
     prove_inputs(ctx)
+    prove_hashed(ctx, wits)
     ctx.claim_outputs(ctx.tables.__getitem__)
     say("layers")
     for i in reversed(range(len(plan.steps))):
@@ -83,4 +87,4 @@ def prove(pk: ProvingKey, inputs: dict[str, np.ndarray], progress: Progress | No
         step_module(step.op).prove(ctx, i, step)
     say("openings")
     open_groups(ctx, pcs, committed)
-    return Proof(k, batch, vk.model_id, public_inputs, outputs, t.proof_bytes())
+    return Proof(k, batch, vk.model_id, public_inputs, outputs, t.proof_bytes(), hashes)

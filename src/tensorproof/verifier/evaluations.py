@@ -48,6 +48,12 @@ def inner_base(weights: np.ndarray, f: np.ndarray) -> tuple[int, ...]:
     return tuple(int(c) for c in npfield.fsum(npfield.fmul(weights, f[:, None]), axis=0))
 
 
+def inner(k: int, a: np.ndarray, b: np.ndarray) -> tuple[int, ...]:
+    """sum_i a[i] b[i] for K vectors ``a``, ``b`` (n, k)."""
+    out = vec(k).inner(a, b)
+    return tuple(int(c) for c in out) if isinstance(out, tuple) else (int(out),)
+
+
 def rs_encode(rows: np.ndarray, blowup: int) -> np.ndarray:
     """Reed-Solomon encoding of each row (``poly.ntt.rs_encode``)."""
     return ntt.rs_encode(rows, blowup, backend=BACKEND)

@@ -9,8 +9,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import PlanError, UnsupportedOpError
-from ..ir.visibility import private_names
+from ..ir.visibility import hashed_names, private_names
 from . import wiring, wiring_commit, wiring_forms
+from .hashing import add_hash_witness
 from .layers import extra_advice, step_lookups
 from .layout import Layout
 from .lookups import MULT, combined_table, committed_columns, table_column
@@ -86,6 +87,7 @@ def build_plan(graph, batch: int) -> Plan:
     _assign_kinds(b, graph)
     plan = Plan(batch, b.tensors, b.steps, b.consts, tuple(graph.inputs), tuple(graph.outputs),
                 b.const_sources, defined_consts=b.defined_consts)
+    add_hash_witness(plan, hashed_names(graph))
     _add_step_advice(plan)
     plan.declare_commitments()
     return plan

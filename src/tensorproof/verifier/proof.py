@@ -2,10 +2,13 @@
 
 Layout (all integers big-endian):
     b"TPPF" | version u16 | field degree k u8 | batch u32 | model id (32 bytes)
-    | n_inputs u16 | tensors… | n_outputs u16 | tensors… | stream length u64 | stream
+    | n_inputs u16 | tensors… | n_outputs u16 | tensors… | [digests] | stream length u64 | stream
     tensor = name length u16 | name (UTF-8) | ndim u8 | dims u32 each | values int64 each
+    digests (version 2 only, which a proof with hashed tensors has; others are version 1)
+           = n_hashed u16 (>= 1) | (name length u16 | name | batch × 32-byte digest)…
 The stream is the Fiat–Shamir transcript's prover messages (see transcript/); the statement
-(model id, batch, public inputs and outputs) is absorbed before any of them.
+(model id, batch, public inputs and outputs, the digests of hashed tensors) is absorbed before
+any of them.
 
 Parsing is strict and bounded: the field degree is a supported one, the batch is at least 1,
 every tensor has rank 1..MAX_DIMS, a leading axis equal to the batch and a unique name in its
@@ -17,7 +20,7 @@ from __future__ import annotations
 
 import math
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -26,6 +29,9 @@ from ..field.params import NONRESIDUE
 
 MAGIC = b"TPPF"
 FORMAT_VERSION = 1
+DIGESTS_VERSION = 2
+"""The format of a proof with digests (hashed tensors, verifier/hashing.py)."""
+DIGEST_BYTES = 32
 MAX_TENSORS = 1024
 MAX_DIMS = 16
 
@@ -40,13 +46,21 @@ class Proof:
     inputs: dict[str, np.ndarray]
     outputs: dict[str, np.ndarray]
     stream: bytes
+    digests: dict[str, tuple[bytes, ...]] = field(default_factory=dict)
+    """Per hashed input or output, the keccak256 of each sample's int64 big-endian bytes."""
 
     def to_bytes(self) -> bytes:
-        parts = [MAGIC, struct.pack(">HBI", FORMAT_VERSION, self.k, self.batch), self.model_id]
+        version = DIGESTS_VERSION if self.digests else FORMAT_VERSION
+        parts = [MAGIC, struct.pack(">HBI", version, self.k, self.batch), self.model_id]
         for group in (self.inputs, self.outputs):
             parts.append(struct.pack(">H", len(group)))
             for name, arr in group.items():
                 parts.append(_tensor_bytes(name, arr))
+        if self.digests:
+            parts.append(struct.pack(">H", len(self.digests)))
+            for name, ds in self.digests.items():
+                raw = name.encode()
+                parts.append(struct.pack(">H", len(raw)) + raw + b"".join(ds))
         parts.append(struct.pack(">Q", len(self.stream)))
         parts.append(self.stream)
         return b"".join(parts)
@@ -58,9 +72,10 @@ class Proof:
         if r.take(4, "magic") != MAGIC:
             raise ProofFormatError("not a tensorproof proof (bad magic bytes)")
         version, k, batch = r.unpack(">HBI", "header")
-        if version != FORMAT_VERSION:
+        if version not in (FORMAT_VERSION, DIGESTS_VERSION):
             raise ProofFormatError(f"proof format version {version} is not supported "
-                                   f"(this tensorproof reads version {FORMAT_VERSION})")
+                                   f"(this tensorproof reads versions {FORMAT_VERSION} and "
+                                   f"{DIGESTS_VERSION})")
         if k not in NONRESIDUE:
             raise ProofFormatError(f"proof: unsupported field degree {k} "
                                    f"(supported: {sorted(NONRESIDUE)})")
@@ -79,11 +94,32 @@ class Proof:
                     raise ProofFormatError(f"proof: {what} {name!r} appears twice")
                 group[name] = arr
             groups.append(group)
+        digests = _read_digests(r, batch) if version == DIGESTS_VERSION else {}
         (n_stream,) = r.unpack(">Q", "stream length")
         stream = r.take(n_stream, "stream")
         if r.left:
             raise ProofFormatError(f"{r.left} trailing bytes after the proof")
-        return Proof(k, batch, model_id, groups[0], groups[1], stream)
+        return Proof(k, batch, model_id, groups[0], groups[1], stream, digests)
+
+
+def _read_digests(r: _Reader, batch: int) -> dict[str, tuple[bytes, ...]]:
+    """The digests section: at least one hashed tensor (one encoding per proof), each named
+    once, with ``batch`` digests."""
+    (n,) = r.unpack(">H", "number of hashed tensors")
+    if not 1 <= n <= MAX_TENSORS or n * (2 + DIGEST_BYTES * batch) > r.left:
+        raise ProofFormatError(f"proof: implausible number of hashed tensors: {n}")
+    out: dict[str, tuple[bytes, ...]] = {}
+    for _ in range(n):
+        (m,) = r.unpack(">H", "hashed tensor name length")
+        try:
+            name = r.take(m, "hashed tensor name").decode()
+        except UnicodeDecodeError:
+            raise ProofFormatError("proof: hashed tensor name is not valid UTF-8") from None
+        if name in out:
+            raise ProofFormatError(f"proof: hashed tensor {name!r} appears twice")
+        raw = r.take(DIGEST_BYTES * batch, f"digests of {name!r}")
+        out[name] = tuple(raw[i:i + DIGEST_BYTES] for i in range(0, len(raw), DIGEST_BYTES))
+    return out
 
 
 def _tensor_bytes(name: str, arr: np.ndarray) -> bytes:

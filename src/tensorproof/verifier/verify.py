@@ -2,11 +2,12 @@
 
 Order of the transcript (PROTOCOLS.md, "Transcript order"):
  1. statement: protocol version, model id, field degree, batch, public inputs and outputs
-    (the private ones are committed in 2 instead: ir/visibility.py);
+    (the private ones are committed in 2 instead: ir/visibility.py), the digests of the
+    hashed ones;
  2. the commitment of every per-proof group of the plan (verifier/commitments.py; today the
     advice: lookup and requantization outputs, remainders, multiplicities);
  3. the lookups (β, γ, one LogUp per table), then the zero padding of every private input
-    (private.py);
+    (private.py), then the Keccak proof and link of every hashed tensor (hashing.py);
  4. a random point on every output computed by a claim-reducing step (a private output's
     value is a prover message, private.py);
  5. every step, last first, reducing the claims on its output to claims on its inputs;
@@ -25,6 +26,7 @@ from ..field.scalar import ext_field
 from ..transcript import VerifierTranscript
 from .commitments import open_groups, read_commitments
 from .context import VerifierContext
+from .hashing import DIGEST_BYTES, hashed_tensors, verify_hashed
 from .keys import PROTOCOL_VERSION, VerifyingKey
 from .layers import step_module
 from .layout import padded_vector
@@ -38,8 +40,10 @@ from .proof import Proof
 DOMAIN = b"tensorproof/inference/v1"
 
 
-def absorb_statement(t, vk_model_id: bytes, k: int, batch: int, inputs: dict, outputs: dict):
-    """The statement, absorbed before any prover message (prover and verifier alike)."""
+def absorb_statement(t, vk_model_id: bytes, k: int, batch: int, inputs: dict, outputs: dict,
+                     digests: dict | None = None):
+    """The statement, absorbed before any prover message (prover and verifier alike); the
+    digests of hashed tensors (hashing.py) only when there are some."""
     t.absorb_bytes("protocol", struct.pack(">H", PROTOCOL_VERSION))
     t.absorb_bytes("model id", vk_model_id)
     t.absorb_bytes("config", struct.pack(">BI", k, batch))
@@ -50,6 +54,9 @@ def absorb_statement(t, vk_model_id: bytes, k: int, batch: int, inputs: dict, ou
             t.absorb_bytes(what, struct.pack(">I", len(raw)) + raw
                            + struct.pack(f">B{arr.ndim}I", arr.ndim, *arr.shape)
                            + arr.astype(">i8").tobytes())
+    for name in sorted(digests or {}):
+        raw = name.encode("utf-8")
+        t.absorb_bytes("hashed", struct.pack(">I", len(raw)) + raw + b"".join(digests[name]))
 
 
 def check_statement(vk: VerifyingKey, proof: Proof, plan: Plan) -> None:
@@ -67,6 +74,14 @@ def check_statement(vk: VerifyingKey, proof: Proof, plan: Plan) -> None:
                                        f"expected {t.layout.shape}")
             if group[name].size and (group[name].min() < t.lo or group[name].max() > t.hi):
                 raise VerificationError(f"tensor {name!r} leaves its range [{t.lo}, {t.hi}]")
+    if sorted(proof.digests) != sorted(hashed_tensors(plan)):
+        raise ProofFormatError(f"proof states the digests of {sorted(proof.digests)}, expected "
+                               f"{sorted(hashed_tensors(plan))}")
+    for name, ds in proof.digests.items():
+        if len(ds) != proof.batch or not all(isinstance(d, bytes) and len(d) == DIGEST_BYTES
+                                             for d in ds):
+            raise ProofFormatError(f"hashed tensor {name!r}: the proof must state {proof.batch} "
+                                   f"digests of {DIGEST_BYTES} bytes")
     for name in sorted(set(plan.public_inputs) & set(plan.public_outputs)):  # passed through
         if not np.array_equal(proof.inputs[name], proof.outputs[name]):
             raise VerificationError(f"output {name!r} is the input tensor itself but its claimed "
@@ -80,7 +95,8 @@ def verify(vk: VerifyingKey, proof: Proof) -> dict[str, np.ndarray]:
     check_statement(vk, proof, plan)
     ext = ext_field(vk.k)
     t = VerifierTranscript(DOMAIN, proof.stream)
-    absorb_statement(t, vk.model_id, vk.k, proof.batch, proof.inputs, proof.outputs)
+    absorb_statement(t, vk.model_id, vk.k, proof.batch, proof.inputs, proof.outputs,
+                     proof.digests)
     pcs = pcs_verifier(vk.config)
     commitments = read_commitments(t, plan, vk.config, vk.commitments)
     public = {n: padded_vector(plan.tensors[n].layout, v)
@@ -88,6 +104,7 @@ def verify(vk: VerifyingKey, proof: Proof) -> dict[str, np.ndarray]:
     ctx = VerifierContext(t, ext, plan, public)
     verify_lookups(ctx, plan.lookup_uses)
     verify_inputs(ctx)
+    verify_hashed(ctx, proof.digests)
     ctx.claim_outputs(ctx.public.__getitem__)
     for i in reversed(range(len(plan.steps))):
         step = plan.steps[i]
