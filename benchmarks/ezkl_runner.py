@@ -61,8 +61,11 @@ def _check(ok: object, what: str) -> None:
 
 def step_compile(ezkl, d: Path) -> dict:
     args = ezkl.PyRunArgs()
-    args.input_visibility, args.output_visibility = "public", "public"
-    args.param_visibility = "fixed"
+    vis = {"input": "public", "output": "public", "param": "fixed"}
+    if (d / "ezkl_visibility.json").exists():  # benchmarks/visibility.py's variants
+        vis.update(json.loads((d / "ezkl_visibility.json").read_text()))
+    args.input_visibility, args.output_visibility = vis["input"], vis["output"]
+    args.param_visibility = vis["param"]
     ok, t_gen = _timed(ezkl.gen_settings, str(d / "network.onnx"), str(d / "settings.json"),
                        py_run_args=args)
     _check(ok, "gen_settings")

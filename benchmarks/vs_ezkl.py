@@ -41,10 +41,17 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 TARGET_PROVE, TARGET_MEM = 100.0, 10.0  # issue 5: prove ≥ 100× faster, peak memory ≤ 1/10
 TP_CONFIGS = {"int8": {"bits": 8, "weight_bits": 8}, "int16": {"bits": 16, "weight_bits": 16},
-              "compact": {"bits": 8, "weight_bits": 8, "profile": "compact"}}
+              "compact": {"bits": 8, "weight_bits": 8, "profile": "compact"},
+              "private": {"bits": 8, "weight_bits": 8, "input_visibility": "private"},
+              "hashed": {"bits": 8, "weight_bits": 8, "input_visibility": "hashed"},
+              "compact_private": {"bits": 8, "weight_bits": 8, "profile": "compact",
+                                  "input_visibility": "private"},
+              "compact_hashed": {"bits": 8, "weight_bits": 8, "profile": "compact",
+                                 "input_visibility": "hashed"}}
 """tensorproof's configurations: int8 is its default (the "fast" profile: Ligero, K = F_p^2);
 int16 matches EZKL's accuracy; compact is int8 in the "compact" profile (WHIR, K = F_p^3: the
-small proofs meant for the chain)."""
+small proofs meant for the chain); private, hashed and their compact twins are int8 with a
+private or hashed input (benchmarks/visibility.py compares them)."""
 DATA_FILES = ("network.onnx", "x.npy", "calibration.npy")
 
 

@@ -1,0 +1,140 @@
+"""What private and hashed inputs cost: tensorproof and EZKL in one run (issue 13).
+
+    python benchmarks/visibility.py [--models a,b] [--repeats 3] [--skip-ezkl] [--out DIR]
+
+For each model of benchmarks/models.py (default: the vs_ezkl.py models), tensorproof proves the
+same input in the fast and compact profiles with the input public, private and hashed
+(vs_ezkl.TP_CONFIGS int8 / private / hashed, compact / compact_private / compact_hashed), and
+EZKL with input_visibility public, private and hashed (benchmarks/ezkl_runner.py, params fixed,
+output public). Every step runs in a fresh child process (vs_ezkl.run_system). The table gives,
+per system and visibility, prove, verify and proof size, and the overhead against the same
+system with the input public. Writes DIR/visibility.md and DIR/visibility.json (default
+benchmarks/results).
+
+Not zero-knowledge yet (ir/visibility.py): the private and hashed rows measure a statement
+without the input (committed, range-checked; hashed: a Keccak-256 GKR and a link per sample),
+not the masking of issue 13, whose overhead targets (prove +25 %, size +15 %, verify +10 %)
+this table will report once it lands.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import vs_ezkl  # noqa: E402 (benchmarks import each other by path)
+
+TP_ROWS = {"fast": ("int8", "private", "hashed"),
+           "compact": ("compact", "compact_private", "compact_hashed")}
+EZKL_ROWS = ("public", "private", "hashed")
+VIS = {"int8": "public", "private": "private", "hashed": "hashed", "compact": "public",
+       "compact_private": "private", "compact_hashed": "hashed"}
+
+
+def ezkl_folder(d: Path, vis: str) -> Path:
+    """d/ezkl_<vis> with the model's files and its visibility for ezkl_runner.py."""
+    sub = d / f"ezkl_{vis}"
+    sub.mkdir(exist_ok=True)
+    for f in (*vs_ezkl.DATA_FILES, "input.json"):
+        if not (sub / f).exists():
+            shutil.copyfile(d / f, sub / f)
+    (sub / "ezkl_visibility.json").write_text(json.dumps({"input": vis}))
+    return sub
+
+
+def measure(names: list[str], repeats: int, with_ezkl: bool, work: Path,
+            timeout: float) -> dict:
+    import models
+
+    report: dict = {"environment": vs_ezkl.environment(), "models": [],
+                    "options": {"models": names, "repeats": repeats, "ezkl": with_ezkl}}
+    vs_ezkl.say("warm-up (not measured)")
+    vs_ezkl.prepare(models.build(models.QUICK_MODEL), work / "_warm_up")
+    for config in (*TP_ROWS["fast"], *TP_ROWS["compact"]):
+        vs_ezkl.run_system(vs_ezkl.tp_system(config), work / "_warm_up", 1, timeout)
+    for name in names:
+        vs_ezkl.say(f"model {name}")
+        m = models.build(name)
+        ref = vs_ezkl.prepare(m, work / name)
+        row: dict = {"name": name, "description": m.description, "systems": {}}
+        for profile, configs in TP_ROWS.items():
+            for config in configs:
+                system = vs_ezkl.tp_system(config)
+                rec = vs_ezkl.run_system(system, work / name, repeats, timeout)
+                row["systems"][f"tensorproof {profile} {VIS[config]}"] = _brief(
+                    vs_ezkl.summarize(system, rec, ref))
+        if with_ezkl:
+            for vis in EZKL_ROWS:
+                rec = vs_ezkl.run_system("ezkl", ezkl_folder(work / name, vis), 1, timeout)
+                row["systems"][f"ezkl {vis}"] = _brief(vs_ezkl.summarize("ezkl", rec, ref))
+        report["models"].append(row)
+    return report
+
+
+def _brief(s: dict) -> dict:
+    return {k: s.get(k) for k in ("error", "prove_s", "verify_s", "proof_bytes",
+                                  "peak_rss_mib")}
+
+
+def _overhead(x, base) -> str:
+    if x is None or not base:
+        return "–"
+    return f"{100 * (x / base - 1):+.0f} %"
+
+
+def render(report: dict) -> str:
+    lines = ["# Private and hashed inputs: what they cost", "",
+             "Input visibility against the same system with the input public (batch 1; "
+             "prove: median of the runs; verify: a fresh process). Not zero-knowledge yet: "
+             "see the script's docstring.", "",
+             "| model | system | input | prove | verify | proof | prove Δ | verify Δ | "
+             "proof Δ |", "|---|---|---|---:|---:|---:|---:|---:|---:|"]
+    for row in report["models"]:
+        for key, s in row["systems"].items():
+            system, vis = key.rsplit(" ", 1)
+            base = row["systems"].get(f"{system} public", {})
+            if s["error"]:
+                lines.append(f"| {row['name']} | {system} | {vis} | failed: {s['error'][:60]} "
+                             "| | | | | |")
+                continue
+            lines.append(
+                f"| {row['name']} | {system} | {vis} | {vs_ezkl._t(s['prove_s'])} | "
+                f"{vs_ezkl._t(s['verify_s'])} | {vs_ezkl._b(s['proof_bytes'])} | "
+                f"{_overhead(s['prove_s'], base.get('prove_s'))} | "
+                f"{_overhead(s['verify_s'], base.get('verify_s'))} | "
+                f"{_overhead(s['proof_bytes'], base.get('proof_bytes'))} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    import models
+
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--models", default=None, help="comma-separated (default: vs_ezkl's)")
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--skip-ezkl", action="store_true")
+    ap.add_argument("--out", default=str(HERE / "results"))
+    ap.add_argument("--timeout", type=float, default=1800)
+    a = ap.parse_args(argv)
+    names = a.models.split(",") if a.models else list(models.BUILDERS)
+    with_ezkl = not a.skip_ezkl and vs_ezkl.ezkl_available() is None
+    with tempfile.TemporaryDirectory(prefix="tp-visibility-") as tmp:
+        report = measure(names, a.repeats, with_ezkl, Path(tmp), a.timeout)
+    out = Path(a.out)
+    out.mkdir(parents=True, exist_ok=True)
+    table = render(report)
+    (out / "visibility.md").write_text(table)
+    (out / "visibility.json").write_text(json.dumps(report, indent=1))
+    print(table)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
