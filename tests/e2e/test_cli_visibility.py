@@ -108,6 +108,14 @@ def test_hashed_input_from_the_cli(workdir):
     assert "input (hashed)" in r.output
     res = api.verify(pk.vk, api.load_proof(d / "hx.tpp"))
     assert res.digests == {"input": want} and res.inputs == {}
+    # verify --input compares a hashed input by its digests
+    r = _run("verify", d / "hx.vk", d / "hx.tpp", "--input", d / "x.npy")
+    assert r.exit_code == 0 and "quantization of" in r.output, r.output
+    other = np.load(d / "x.npy").copy()
+    other[1, 0, 3, 3] += 0.5
+    np.save(d / "other.npy", other)
+    r = _run("verify", d / "hx.vk", d / "hx.tpp", "--input", d / "other.npy")
+    assert r.exit_code == 1 and "sample 1 hashes to" in r.output, r.output
 
 
 def test_private_input_from_the_api(workdir):

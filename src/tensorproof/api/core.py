@@ -23,12 +23,19 @@ from ..errors import (
 )
 from ..ir.model import CompiledModel
 from ..ir.modelfile import atomic_write
-from ..ir.visibility import private_names, with_visibility
+from ..ir.visibility import hashed_names, private_names, with_visibility
 from ..verifier.keys import VerifyingKey
 from ..verifier.pcs_config import DEFAULT_PROFILE, profile_config
 from ..verifier.proof import Proof
 from ..verifier.verify import verify as _verify
-from .inputs import Inputs, QuantizedInputs, input_batches, input_hash, quantize_inputs
+from .inputs import (
+    Inputs,
+    QuantizedInputs,
+    input_batches,
+    input_hash,
+    quantize_inputs,
+    sample_digests,
+)
 
 if TYPE_CHECKING:
     import onnx
@@ -267,8 +274,9 @@ def verify(vk: VerifyingKey, proof: Proof, inputs: Inputs | None = None) -> Veri
         proof: The proof ([`prove`][tensorproof.api.prove] or
             [`load_proof`][tensorproof.api.load_proof]).
         inputs: Optionally, real inputs (as for [`prove`][tensorproof.api.prove]): also check
-            that the proof's public inputs are exactly their quantization (``InputError`` if
-            some input is private: the proof does not carry it).
+            that the proof's public inputs are exactly their quantization, and a hashed
+            input's digests those of its quantization (``InputError`` if some input is
+            private: the proof carries neither it nor its hash).
 
     Returns:
         The proven outputs (integers and dequantized), inputs and input hash.
@@ -307,16 +315,26 @@ def _is_proving_key(x: object) -> bool:
 
 
 def _check_inputs(vk: VerifyingKey, proof: Proof, inputs: Inputs) -> None:
-    hidden = sorted(private_names(vk.graph) & set(vk.graph.inputs))
+    hidden = sorted((private_names(vk.graph) - hashed_names(vk.graph)) & set(vk.graph.inputs))
     if hidden:
         raise InputError(f"verify(..., inputs=): input {hidden[0]!r} is private: the proof "
-                            "does not carry it, so there is nothing to compare")
+                         "carries neither it nor its hash, so there is nothing to compare")
     q = quantize_inputs(vk, inputs)
     for name in sorted(q.integer):
         if q.clamped.get(name):
             raise InputMismatchError(f"the given integer input {name!r} holds values outside "
                                      "the model's range: no proof of this model is of them")
     expected = q.ints
+    for name in sorted(hashed_names(vk.graph) & set(expected)):  # compared by their digests
+        want_digests = [bytes.fromhex(d) for d in sample_digests(expected.pop(name))]
+        for b, (got_d, want_d) in enumerate(zip(proof.digests[name], want_digests)):
+            if got_d != want_d:
+                raise InputMismatchError(
+                    f"the proven hashed input {name!r} is not the quantization of the given "
+                    f"one: sample {b} hashes to {want_d.hex()}, the proof states {got_d.hex()}")
+        if len(proof.digests[name]) != len(want_digests):
+            raise InputMismatchError(f"the proof is of {len(proof.digests[name])} samples of "
+                                     f"input {name!r}, {len(want_digests)} are given")
     for name, want in expected.items():
         got = proof.inputs[name]
         if got.shape != want.shape:
