@@ -154,7 +154,8 @@ def encode_circuit(vk: VerifyingKey, batch: int) -> bytes:
     if vk.graph.visibility:
         raise UnsupportedOpError(
             f"the EVM verifier checks models whose inputs and outputs are all public; this one "
-            f"keeps {sorted(vk.graph.visibility)} private: verify its proofs in Python")
+            f"keeps {sorted(vk.graph.visibility)} out of its statement (private or hashed): "
+            "verify its proofs in Python")
     plan = build_plan(vk.graph, batch)
     ids = TensorIds(plan)
     w = Writer()
