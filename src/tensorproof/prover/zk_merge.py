@@ -1,0 +1,110 @@
+"""Prover of verifier/zk_merge.py (the spec): the blinded merge, the blind, and the simulator."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import ProverError
+from ..field.sampling import OS_RANDOMNESS, Randomness
+from ..field.scalar import ext_field
+from ..field.vec import VecField
+from ..verifier.claims import EvalClaim
+from ..verifier.merge import alpha_powers, combined_value
+from ..verifier.zk_merge import (
+    DEGREE,
+    blind_label,
+    degenerate,
+    gamma_label,
+    lambda_label,
+    min_vars,
+    value_label,
+)
+from .merge import weight_table
+from .sumcheck import prove_sumcheck
+
+
+def sample_blind(n_vars: int, rand: Randomness = OS_RANDOMNESS) -> np.ndarray:
+    """omega: 2^n_vars fresh uniform F elements (never derived from the transcript)."""
+    return rand.f_vector(1 << n_vars)
+
+
+def blinded_table(table: np.ndarray, blind: np.ndarray) -> np.ndarray:
+    """B = [T ‖ omega]: what the caller commits (before the merge)."""
+    if table.shape != blind.shape:
+        raise ProverError("the blind must have the table's length")
+    return np.concatenate([table, blind])
+
+
+def prove_blinded_merge(transcript, vf: VecField, table: np.ndarray, blind: np.ndarray,
+                        claims: list[EvalClaim], label: str) -> EvalClaim:
+    """Messages 1-5 of verifier/zk_merge.py for the F tables T (``table``) and omega
+    (``blind``); returns the claim on B = [T ‖ omega] at (r, gamma)."""
+    return _merge(transcript, vf, len(table).bit_length() - 1, claims, label,
+                  lambda w, c: table, blind)
+
+
+def simulate_blinded_merge(transcript, vf: VecField, n_vars: int, claims: list[EvalClaim],
+                           label: str, rand: Randomness = OS_RANDOMNESS) -> EvalClaim:
+    """The same messages without the table: the honest prover, once lambda is drawn, on a table
+    T' with <T', W> = c (the claims' combined value, public), and a fresh blind. T' is an F
+    table whose first k entries solve the k F equations of <T', W> = c, the rest zero (W's first
+    k entries span K over F except with negligible probability)."""
+    ext = ext_field(vf.k)
+    return _merge(transcript, vf, n_vars, claims, label,
+                  lambda w, c: _solve_first_entries(ext, w, c), sample_blind(n_vars, rand))
+
+
+def _merge(t, vf: VecField, n_vars: int, claims: list[EvalClaim], label: str, table_of,
+           blind: np.ndarray) -> EvalClaim:
+    ext = ext_field(vf.k)
+    if n_vars < min_vars(vf.k):
+        raise ProverError(f"blinded merge: pad the table to 2^{min_vars(vf.k)} entries")
+    if len(blind) != 1 << n_vars:
+        raise ProverError("the blind must have the table's length")
+    lam = t.challenge_k(lambda_label(label), vf.k)
+    powers = alpha_powers(ext, tuple(lam), len(claims))
+    w = weight_table(vf, n_vars, claims, powers)
+    table = table_of(w, combined_value(ext, powers, [cl.value for cl in claims]))
+    sigma = vf.sum(vf.mul_base(w, blind))
+    t.send_k(blind_label(label), [sigma], vf.k)
+    gamma = tuple(t.challenge_k(gamma_label(label), vf.k))
+    if degenerate(ext, gamma):
+        raise ProverError(f"blinded merge '{label}': degenerate challenge gamma (probability "
+                          "2/|K|): prove again")
+    mixed = vf.add(vf.scale(vf.from_base(table), ext.sub(ext.one(), gamma)),
+                   vf.scale(vf.from_base(blind), gamma))
+    point, finals = prove_sumcheck(t, vf, [mixed, w], [(1, [0, 1])], DEGREE, label)
+    t.send_k(value_label(label), [finals[0]], vf.k)
+    return EvalClaim(list(point) + [gamma], tuple(finals[0]))
+
+
+def _solve_first_entries(ext, w: np.ndarray, c) -> np.ndarray:
+    """An F table T' with sum_x T'(x) w(x) = c, nonzero only on its first k entries."""
+    from ..field.params import P
+
+    k = ext.k
+    rows = np.asarray(w[:k], dtype=object).reshape(k, k)  # entry x: the K element w(x)
+    mat = [[int(rows[x][i]) for x in range(k)] for i in range(k)]  # coefficient i of w(x)
+    rhs = [int(v) for v in c]
+    sol = _solve_mod_p(mat, rhs, P)
+    out = np.zeros(len(w), dtype=np.uint64)
+    out[:k] = np.array(sol, dtype=np.uint64)
+    return out
+
+
+def _solve_mod_p(a: list[list[int]], b: list[int], p: int) -> list[int]:
+    """x with a x = b over F_p (a square, invertible; ProverError otherwise)."""
+    n = len(a)
+    m = [row[:] + [b[i]] for i, row in enumerate(a)]
+    for col in range(n):
+        piv = next((r for r in range(col, n) if m[r][col] % p), None)
+        if piv is None:
+            raise ProverError("simulator: the weights' first entries do not span K")
+        m[col], m[piv] = m[piv], m[col]
+        inv = pow(m[col][col], p - 2, p)
+        m[col] = [v * inv % p for v in m[col]]
+        for r in range(n):
+            if r != col and m[r][col] % p:
+                f = m[r][col]
+                m[r] = [(v - f * u) % p for v, u in zip(m[r], m[col])]
+    return [m[i][n] for i in range(n)]

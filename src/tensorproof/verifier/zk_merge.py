@@ -1,0 +1,129 @@
+"""Blinded merge: several evaluation claims on a hidden table become one opening that reveals
+nothing new (the spec; prover/zk_merge.py mirrors it). After Binius64's zero-knowledge BaseFold
+(binius-zk/binius64, crates/iop/src/basefold/channel.rs: each zero-knowledge oracle committed
+next to a uniform mask of its length, blinded by one challenge before the batched sumcheck).
+
+Why not merge.py: its round messages and final value T~(rho) are further linear functionals of
+T; for a table of masks (zk_sumcheck.py: "the mask has no spare degree of freedom") or of a
+private witness they are exactly what must stay hidden.
+
+Statement: claims T~(z_j) = v_j, j < m, on a table T of 2^n F entries committed (by the caller,
+before this protocol) as B = [T ‖ omega], a table of 2^(n+1) F entries, omega fresh uniform in
+F^(2^n) per proof, never opened elsewhere; B(x, y) = T(x) for y = 0, omega(x) for y = 1 (y the
+top variable). Every claim value v_j is already revealed (the caller's business).
+
+Messages (label L):
+ 1. challenge "L/lambda" (lambda in K); W(x) = sum_j lambda^j eq(z_j, x), c = sum_j lambda^j v_j;
+ 2. "L/blind": sigma = <omega, W> (one K element);
+ 3. challenge "L/gamma" (gamma in K; 0 or 1 is refused: gamma = 0 would reveal T's
+    functionals, gamma = 1 would drop T; probability 2/|K|, a completeness error);
+ 4. sumcheck L (n rounds, degree 2, verifier/sumcheck.py) of
+    sum_x B'(x) W(x) = (1 - gamma) c + gamma sigma,  B' = (1 - gamma) T + gamma omega,
+    to the point r;
+ 5. "L/value": e = B'~(r) = B~(r, gamma); check e W~(r) = the sumcheck's final value.
+Output: the claim B~(r, gamma) = e, which the caller MUST open with a hiding commitment.
+
+Soundness: if some v_j is false, c != <T, W> except with probability (m - 1)/|K| (lambda);
+then (1 - gamma)(c - <T, W>) + gamma (sigma - <omega, W>), a nonzero polynomial of degree 1 in
+gamma (its value at 0 is c - <T, W>), vanishes for at most one gamma: 1/|K|, with omega bound by
+the commitment and sigma sent before gamma. The sumcheck errs with probability <= 2n/|K|
+(Thaler, "Proofs, Arguments and Zero-Knowledge", Prop. 4.1); the opening binds e to B.
+``soundness_error_log2`` adds them up.
+
+Zero knowledge (honest verifier; the opening's own simulator aside): fix T, the claims and the
+challenges. The view u = (sigma, the 2n sent round values, e), 2n + 2 K elements, is affine in
+omega, and every u satisfies two K relations whose coefficients are public (c, the
+challenges): the verifier's final equation, and the last round's factorization: W is public and
+s_{n-1}(t) = B'~(r', t) W~(r', t) with both factors affine in t, so s_{n-1}(0) and s_{n-1}(2)
+give B'~(r', 0), B'~(r', 1) and hence e. The subspace H they cut out has dimension 2 n k over F;
+when the map omega -> u has F-rank 2 n k, u is uniform on H whatever T is, and the simulator
+runs the honest prover on any table T' with <T', W> = c (``simulate_blinded_merge``). That rank
+needs 2^n >= 2 n k coordinates of omega (``min_vars``: the caller pads a smaller table) and the
+genericity of the functionals, which tests/protocol/test_zk_merge.py checks by exact linear
+algebra for both field degrees and several sizes (the rank is exactly 2 n k: the coordinates
+without s_{n-1}(2) and e are uniform and independent), with two witnesses of the same claims
+and with the simulator.
+"""
+
+from __future__ import annotations
+
+import math
+
+from ..errors import VerificationError
+from ..field.scalar import ExtField
+from ..poly.mle import as_ext, eq_eval
+from .claims import EvalClaim
+from .merge import alpha_powers, combined_value
+from .sumcheck import verify_sumcheck
+
+DEGREE = 2
+
+
+def lambda_label(label: str) -> str:
+    return f"{label}/lambda"
+
+
+def blind_label(label: str) -> str:
+    return f"{label}/blind"
+
+
+def gamma_label(label: str) -> str:
+    return f"{label}/gamma"
+
+
+def value_label(label: str) -> str:
+    return f"{label}/value"
+
+
+def min_vars(k: int) -> int:
+    """The least n for which the blind of a table of 2^n entries hides a merge over K of degree
+    k: 2^n >= 2 n k, as many F coordinates as the view has free ones (module docstring)."""
+    n = 1
+    while (1 << n) < 2 * n * k:
+        n += 1
+    return n
+
+
+def degenerate(ext: ExtField, gamma) -> bool:
+    return ext.eq(gamma, ext.zero()) or ext.eq(gamma, ext.one())
+
+
+def weight_eval(ext: ExtField, powers: list, claims: list[EvalClaim], point) -> tuple:
+    """W~(point) = sum_j lambda^j eq(z_j, point)."""
+    acc = ext.zero()
+    for a, c in zip(powers, claims):
+        acc = ext.add(acc, ext.mul(a, eq_eval(ext, c.point, point)))
+    return acc
+
+
+def verify_blinded_merge(transcript, ext: ExtField, n_vars: int, claims: list[EvalClaim],
+                         label: str) -> EvalClaim:
+    """Messages 1-5 (module docstring); returns the claim on B = [T ‖ omega] (n_vars + 1
+    variables, gamma last) that the caller opens. VerificationError on a failed check."""
+    if not claims:
+        raise ValueError("a blinded merge needs at least one claim")
+    if n_vars < min_vars(ext.k):
+        raise ValueError(f"a blinded merge over K of degree {ext.k} needs a table of at least "
+                         f"2^{min_vars(ext.k)} entries, not 2^{n_vars}")
+    t = transcript
+    lam = tuple(t.challenge_k(lambda_label(label), ext.k))
+    powers = alpha_powers(ext, lam, len(claims))
+    c = combined_value(ext, powers, [cl.value for cl in claims])
+    (sigma,) = t.recv_k(blind_label(label), 1, ext.k)
+    gamma = tuple(t.challenge_k(gamma_label(label), ext.k))
+    if degenerate(ext, gamma):
+        raise VerificationError(f"blinded merge '{label}': degenerate challenge gamma")
+    claim = ext.add(ext.mul(ext.sub(ext.one(), gamma), c), ext.mul(gamma, as_ext(ext, sigma)))
+    sub = verify_sumcheck(t, ext, claim, n_vars, DEGREE, label)
+    (e,) = t.recv_k(value_label(label), 1, ext.k)
+    if not ext.eq(ext.mul(as_ext(ext, e), weight_eval(ext, powers, claims, sub.point)),
+                  sub.value):
+        raise VerificationError(f"blinded merge '{label}': final value does not match")
+    return EvalClaim(list(sub.point) + [gamma], tuple(e))
+
+
+def soundness_error_log2(n_vars: int, n_claims: int, k: int) -> float:
+    """log2 of (m - 1)/|K| + 1/|K| + 2n/|K| (module docstring), the opening aside."""
+    from ..field.params import P
+
+    return math.log2(n_claims + 2 * n_vars) - k * math.log2(P)

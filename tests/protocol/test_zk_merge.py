@@ -1,0 +1,259 @@
+"""The blinded merge (verifier/zk_merge.py, prover/zk_merge.py).
+
+Soundness: honest merges verify and their output claim is B~(r, gamma) of B = [T ‖ omega]; a
+false claim value, any changed message, a degenerate gamma are rejected; a prover that blinds
+with another omega than the committed one leaves a claim that B's opening refutes.
+Zero knowledge, by exact linear algebra (as tests/protocol/test_zk_sumcheck.py): with the
+challenges fixed, the view (sigma, round values, e) is affine in omega; the map has full rank
+2 n k onto the coordinates that the verifier's two public relations leave free, for two witnesses of
+the same claims (same law) and for the witness-free simulator; a zeroed blind makes two such
+witnesses' views differ (the mutation the rank test exists to catch).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from protocol.test_zk_sumcheck import FixedChallenges, affine_map, rank_mod_p
+from protocol.zk_stream import Stream
+from tensorproof.errors import ProofFormatError, ProverError, VerificationError
+from tensorproof.field.encoding import k_bytes
+from tensorproof.field.params import P
+from tensorproof.field.scalar import ext_field
+from tensorproof.field.vec import vec_field
+from tensorproof.poly.mle import as_ext, eq_eval, evaluate
+from tensorproof.poly.univariate import interpolate_eval
+from tensorproof.prover.zk_merge import (
+    blinded_table,
+    prove_blinded_merge,
+    sample_blind,
+    simulate_blinded_merge,
+)
+from tensorproof.transcript import ProverTranscript, VerifierTranscript
+from tensorproof.verifier.claims import EvalClaim
+from tensorproof.verifier.merge import alpha_powers, combined_value
+from tensorproof.verifier.sumcheck import challenge_label
+from tensorproof.verifier.zk_merge import (
+    blind_label,
+    gamma_label,
+    lambda_label,
+    min_vars,
+    verify_blinded_merge,
+    weight_eval,
+)
+
+LABEL = "merge"
+DOMAIN = b"test/zk-merge"
+
+
+def instance(k: int, n: int, m: int, seed: int):
+    """A random F table of 2^n entries and m true claims on it at random K points."""
+    rng = np.random.default_rng(seed)
+    ext, vf = ext_field(k), vec_field(k)
+    table = vec_field(1).random(1 << n, rng)
+    claims = []
+    for _ in range(m):
+        z = [tuple(int(c) for c in rng.integers(0, P, k, dtype=np.uint64)) for _ in range(n)]
+        claims.append(EvalClaim(z, as_ext(ext, evaluate(vf, table, z))))
+    return table, claims
+
+
+def run_honest(k, n, m, seed=0, blind=None):
+    table, claims = instance(k, n, m, seed)
+    blind = sample_blind(n) if blind is None else blind
+    t = ProverTranscript(DOMAIN)
+    out = prove_blinded_merge(t, vec_field(k), table, blind, claims, LABEL)
+    return table, blind, claims, out, t.proof_bytes()
+
+
+def verify_bytes(k, n, claims, data):
+    t = VerifierTranscript(DOMAIN, data)
+    out = verify_blinded_merge(t, ext_field(k), n, claims, LABEL)
+    t.check_eof()
+    return out
+
+
+@pytest.mark.parametrize("k,extra,m", [(2, 0, 1), (2, 2, 3), (3, 0, 2), (3, 1, 4)])
+def test_honest_merge_verifies_to_the_blinded_table(k, extra, m):
+    n = min_vars(k) + extra
+    table, blind, claims, out, data = run_honest(k, n, m, seed=k + m)
+    got = verify_bytes(k, n, claims, data)
+    assert got.point == out.point and got.value == out.value
+    whole = blinded_table(table, blind)
+    assert as_ext(ext_field(k), evaluate(vec_field(k), whole, got.point)) == got.value
+    assert len(got.point) == n + 1  # gamma is the top coordinate: B's y
+
+
+def test_min_vars_is_the_dimension_bound():
+    for k in (2, 3):
+        n = min_vars(k)
+        assert (1 << n) >= 2 * n * k and (1 << (n - 1)) < 2 * (n - 1) * k
+        with pytest.raises(ValueError):
+            verify_blinded_merge(VerifierTranscript(DOMAIN, b""), ext_field(k), n - 1,
+                                 instance(k, n - 1, 1, 0)[1], LABEL)
+        with pytest.raises(ProverError):
+            table, claims = instance(k, n - 1, 1, 0)
+            prove_blinded_merge(ProverTranscript(DOMAIN), vec_field(k), table,
+                                sample_blind(n - 1), claims, LABEL)
+
+
+@pytest.mark.parametrize("k", [2, 3])
+def test_a_false_claim_value_is_rejected(k):
+    n = min_vars(k)
+    table, claims = instance(k, n, 3, seed=5)
+    ext = ext_field(k)
+    lie = [claims[0], EvalClaim(claims[1].point, ext.add(claims[1].value, ext.one())),
+           claims[2]]
+    t = ProverTranscript(DOMAIN)
+    prove_blinded_merge(t, vec_field(k), table, sample_blind(n), lie, LABEL)
+    with pytest.raises(VerificationError):
+        verify_bytes(k, n, lie, t.proof_bytes())
+
+
+@pytest.mark.parametrize("k", [2, 3])
+def test_every_changed_message_is_rejected(k):
+    n = min_vars(k)
+    _, _, claims, _, data = run_honest(k, n, 2, seed=9)
+    elem = k_bytes(k)
+    assert len(data) == elem * (1 + 2 * n + 1)  # sigma, n rounds of s(0), s(2), e
+    for pos in range(0, len(data), elem):
+        bad = bytearray(data)
+        bad[pos + elem - 1] ^= 1  # the last byte of the element's first coefficient
+        with pytest.raises((VerificationError, ProofFormatError)):
+            verify_bytes(k, n, claims, bytes(bad))
+    for bad in (data[:-1], data + b"\0"):
+        with pytest.raises(ProofFormatError):
+            verify_bytes(k, n, claims, bad)
+
+
+def test_another_blind_than_the_committed_one_is_refuted_by_the_opening():
+    k, n = 2, min_vars(2)
+    table, claims = instance(k, n, 2, seed=3)
+    committed, used = sample_blind(n), sample_blind(n)
+    t = ProverTranscript(DOMAIN)
+    prove_blinded_merge(t, vec_field(k), table, used, claims, LABEL)
+    out = verify_bytes(k, n, claims, t.proof_bytes())  # consistent with the blind it used
+    whole = blinded_table(table, committed)
+    assert as_ext(ext_field(k), evaluate(vec_field(k), whole, out.point)) != out.value
+
+
+def test_a_degenerate_gamma_is_refused(monkeypatch):
+    k, n = 2, min_vars(2)
+    table, claims = instance(k, n, 1, seed=1)
+    real = ProverTranscript.challenge_k
+
+    def zero_gamma(self, label, kk):
+        return (0,) * kk if label == gamma_label(LABEL) else real(self, label, kk)
+
+    monkeypatch.setattr(ProverTranscript, "challenge_k", zero_gamma)
+    with pytest.raises(ProverError, match="degenerate"):
+        prove_blinded_merge(ProverTranscript(DOMAIN), vec_field(k), table, sample_blind(n),
+                            claims, LABEL)
+
+
+# ---- zero knowledge ---------------------------------------------------------------------------
+
+
+def view_map(k, n, table, claims, simulate=False):
+    """(offset, columns): the view as an affine function of the blind's (or the simulator's)
+    2^n F coordinates, with the challenges fixed."""
+
+    def run(x):
+        t = FixedChallenges()
+        if simulate:
+            simulate_blinded_merge(t, vec_field(k), n, claims, LABEL, rand=Stream(x))
+        else:
+            prove_blinded_merge(t, vec_field(k), table, np.array(x, dtype=np.uint64), claims,
+                                LABEL)
+        return t.view()
+
+    return affine_map(run, 1 << n)
+
+
+def residual(k, n, claims, view) -> tuple:
+    """The verifier's final equation e W~(r) - s_{n-1}(r_{n-1}) from a view (0 on H)."""
+    ext, t = ext_field(k), FixedChallenges()
+    vals = [tuple(view[i:i + k]) for i in range(0, len(view), k)]
+    powers = alpha_powers(ext, t.challenge_k(lambda_label(LABEL), k), len(claims))
+    gamma = t.challenge_k(gamma_label(LABEL), k)
+    c = combined_value(ext, powers, [cl.value for cl in claims])
+    running = ext.add(ext.mul(ext.sub(ext.one(), gamma), c), ext.mul(gamma, vals[0]))
+    point = []
+    for i in range(n):
+        s0, s2 = vals[1 + 2 * i], vals[2 + 2 * i]
+        r = t.challenge_k(challenge_label(LABEL, i), k)
+        point.append(r)
+        running = interpolate_eval(ext, [s0, ext.sub(running, s0), s2], r)
+    return ext.sub(ext.mul(vals[-1], weight_eval(ext, powers, claims, point)), running)
+
+
+def free(cols, k):
+    """Every coordinate but the last two K elements (s_{n-1}(2) and e), which the final
+    equation and the last round's factorization fix (verifier/zk_merge.py)."""
+    return [c[:len(c) - 2 * k] for c in cols]
+
+
+@pytest.mark.parametrize("k,extra", [(2, 0), (2, 2), (3, 0), (3, 1)])
+def test_view_is_uniform_on_the_final_hyperplane(k, extra):
+    n = min_vars(k) + extra
+    table, claims = instance(k, n, 3, seed=11)
+    offset, cols = view_map(k, n, table, claims)
+    assert len(offset) == k * (2 * n + 2)
+    assert rank_mod_p(free(cols, k)) == 2 * n * k, "view not uniform on H"
+    assert ext_field(k).is_zero(residual(k, n, claims, offset))
+
+
+@pytest.mark.parametrize("k", [2, 3])
+def test_two_witnesses_of_the_same_claims_reveal_the_same_law(k):
+    n = min_vars(k)
+    t1, claims = instance(k, n, 2, seed=21)
+    # another table with the same values at the same points: t1 plus a vector whose MLE
+    # vanishes at both points (found by solving, in F, the 2k equations on its first 2k entries)
+    ext, vf = ext_field(k), vec_field(k)
+    rng = np.random.default_rng(22)
+    delta = vec_field(1).random(1 << n, rng)
+    cols = [[int(x) for x in np.asarray(vf.from_scalars(
+        [eq_eval(ext, c.point, [ext.from_base((j >> i) & 1) for i in range(n)])
+         for j in range(2 * k)])).reshape(2 * k, k)[:, i]] for c in claims for i in range(k)]
+    rhs = [(-int(x)) % P for c in claims
+           for x in as_ext(ext, evaluate(vf, np.concatenate(
+               [np.zeros(2 * k, np.uint64), delta[2 * k:]]), c.point))]
+    from tensorproof.prover.zk_merge import _solve_mod_p
+
+    head = _solve_mod_p(cols, rhs, P)
+    delta[:2 * k] = np.array(head, dtype=np.uint64)
+    t2 = vec_field(1).add(t1, delta)
+    assert all(as_ext(ext, evaluate(vf, t2, c.point)) == c.value for c in claims)
+    assert not np.array_equal(t1, t2)
+    off1, cols1 = view_map(k, n, t1, claims)
+    off2, cols2 = view_map(k, n, t2, claims)
+    f1, f2 = free(cols1, k), free(cols2, k)
+    assert rank_mod_p(f1) == rank_mod_p(f1 + f2) == 2 * n * k
+    assert ext.is_zero(residual(k, n, claims, off1)) and ext.is_zero(residual(k, n, claims, off2))
+    # the mutation the test exists for: with the blind zeroed, the two views differ
+    zero = np.zeros(1 << n, dtype=np.uint64)
+    views = []
+    for table in (t1, t2):
+        t = FixedChallenges()
+        prove_blinded_merge(t, vf, table, zero, claims, LABEL)
+        views.append(t.view())
+    assert views[0] != views[1]
+
+
+@pytest.mark.parametrize("k", [2, 3])
+def test_simulator_has_the_real_law(k):
+    n = min_vars(k) + 1
+    table, claims = instance(k, n, 2, seed=31)
+    r_off, r_cols = view_map(k, n, table, claims)
+    s_off, s_cols = view_map(k, n, None, claims, simulate=True)
+    assert ext_field(k).is_zero(residual(k, n, claims, s_off))
+    real, sim = free(r_cols, k), free(s_cols, k)
+    assert rank_mod_p(sim) == rank_mod_p(sim + real) == 2 * n * k
+
+
+def test_blind_comes_from_the_os_not_the_transcript():
+    n = min_vars(2)
+    assert not np.array_equal(sample_blind(n), sample_blind(n))
+    assert sample_blind(n, Stream([5, 6])).tolist()[:3] == [5, 6, 0]
+    assert blind_label(LABEL) != lambda_label(LABEL)
