@@ -1,0 +1,156 @@
+"""Prover of verifier/zk_discharge.py (the spec): a masked sumcheck that discharges a claim on a
+randomized extension, and its witness-free simulator.
+
+The engine (prove_sumcheck, or zk_sumcheck's randomized last round) runs the plain sum P over x;
+``_Shifted`` relays its round j as round j + 1 with every value s mapped to s/2 + Z(z) psi
+2^(-1-j) (psi = R(z_0, w*)), after this module has sent round 0 (w) itself; zk_sumcheck's
+``_MaskedTranscript`` then adds the mask, so the layers compose without touching the engine."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from ..errors import ProverError
+from ..field.params import P
+from ..field.sampling import OS_RANDOMNESS, Randomness
+from ..field.scalar import ExtField, ext_field
+from ..field.vec import VecField
+from ..poly.mle import Scalar, as_ext, eq_eval, log2_exact
+from ..poly.univariate import interpolate_eval
+from ..verifier.sumcheck import Terms, challenge_label, evaluate_terms, round_label
+from ..verifier.zk_discharge import constant_weight, layout, randomizer_label
+from ..verifier.zk_sumcheck import (
+    MaskLayout,
+    mask_challenge_label,
+    mask_sum_label,
+    vanishing,
+)
+from .sumcheck import prove_sumcheck, sum_of_products
+from .zk_sumcheck import (
+    Mask,
+    MaskCommitter,
+    Randomizer,
+    ZkSumcheckProof,
+    _finish,
+    _MaskedTranscript,
+    randomized_last_round,
+    split_last_variable,
+)
+
+K = tuple[int, ...]
+HALF = pow(2, P - 2, P)
+
+
+class _Shifted:
+    """The engine's round j (label round{j}, challenge r{j}) as round j + 1 of the discharging
+    sumcheck, each value s as s/2 + constant 2^(n-1-j) (constant = Z(z) psi / 2^n)."""
+
+    def __init__(self, inner, ext: ExtField, label: str, n_vars: int, constant: K) -> None:
+        self._inner, self._ext, self._label, self._n, self._c = inner, ext, label, n_vars, constant
+
+    def _round_of(self, label: str, name) -> int:
+        for j in range(self._n):
+            if label == name(self._label, j):
+                return j
+        raise ProverError(f"discharging sumcheck '{self._label}': unexpected label {label!r}")
+
+    def send_k(self, label: str, xs, k: int) -> None:
+        j = self._round_of(label, round_label)
+        ext = self._ext
+        shift = ext.mul_base(self._c, pow(2, self._n - 1 - j, P))
+        rows = xs.tolist() if isinstance(xs, np.ndarray) else list(xs)
+        out = [ext.add(ext.mul_base(as_ext(ext, tuple(int(c) for c in v)), HALF), shift)
+               for v in rows]
+        self._inner.send_k(round_label(self._label, j + 1), out, k)
+
+    def challenge_k(self, label: str, k: int) -> K:
+        j = self._round_of(label, challenge_label)
+        return tuple(self._inner.challenge_k(challenge_label(self._label, j + 1), k))
+
+
+def prove_discharge(transcript, vf: VecField, tables: Sequence[np.ndarray], terms: Terms,
+                    degree: int, label: str, mask: Mask, committer: MaskCommitter,
+                    z: Sequence[Scalar], randomizer: Randomizer, *,
+                    eq_point: Sequence | None = None,
+                    randomizers: Sequence[Randomizer | None] | None = None,
+                    fused: bool = True) -> tuple[ZkSumcheckProof, K]:
+    """Prove the stated claim f^(z) = f~(z) + Z(z) Rb(z_0) (``randomizer`` = f's R) through the
+    plain sum f~(z) = sum_x [eq] g(tables(x)) (verifier/zk_discharge.py); ``mask`` has the
+    layout :func:`verifier.zk_discharge.layout`. Returns (the masked sumcheck's record, with the
+    full point (w*, rho), psi = R(z_0, w*))."""
+    ext = ext_field(vf.k)
+    n = log2_exact(len(tables[0]))
+    randomizers = list(randomizers) if randomizers is not None else [None] * len(tables)
+    r_degrees = [None if R is None else R.degree for R in randomizers]
+    expected = layout(n, degree, terms, r_degrees, vf.k)
+    if mask.layout != expected:
+        raise ValueError(f"mask layout {mask.layout} does not match this discharge ({expected})")
+    plain = as_ext(ext, sum_of_products(vf, tables, terms, eq_point))
+    z0 = as_ext(ext, z[0])
+    mask.spend()
+    committer.commit(transcript, label, mask)
+    transcript.send_k(mask_sum_label(label), [mask.total(ext)], vf.k)
+    rho = tuple(transcript.challenge_k(mask_challenge_label(label), vf.k))
+    t = _MaskedTranscript(transcript, ext, label, mask, rho)
+    zz = vanishing(ext, z)
+    s0 = ext.add(ext.mul_base(plain, HALF), ext.mul(zz, randomizer.value(ext, z0, 0)))
+    t.send_k(round_label(label, 0), [s0], vf.k)  # round 0 (w), degree 1: s_0(0) alone
+    w = tuple(t.challenge_k(challenge_label(label, 0), vf.k))
+    psi = randomizer.value(ext, z0, w)
+    shifted = _Shifted(t, ext, label, n, ext.mul(constant_weight(ext, z, n), psi))
+    if any(R is not None for R in randomizers):
+        halves, split, split_eq = split_last_variable(ext, tables, terms, eq_point)
+        point, ends = prove_sumcheck(shifted, vf, halves, split, degree, label, split_eq, fused)
+        m = len(tables)
+        finals = randomized_last_round(shifted, ext, label, point, ends[:m], ends[m:], terms,
+                                       randomizers, eq_point, mask.layout.degrees[-1])
+    else:
+        point, finals = prove_sumcheck(shifted, vf, tables, terms, degree, label, eq_point,
+                                       fused)
+    proof = _finish(transcript, ext, label, mask.layout, committer, [w, *point], finals, rho,
+                    t.gammas)
+    transcript.send_k(randomizer_label(label), [psi], vf.k)
+    return proof, psi
+
+
+def simulate_discharge(transcript, ext: ExtField, stated: Scalar, z: Sequence[Scalar],
+                       mask_layout: MaskLayout, label: str, terms: Terms,
+                       committer: MaskCommitter, *, given_finals: Sequence[Scalar],
+                       eq_point: Sequence | None = None,
+                       rand: Randomness = OS_RANDOMNESS) -> tuple[ZkSumcheckProof, K]:
+    """The discharge's messages from public data (``stated``, z) and the finals: G, every sent
+    round value, psi and gamma_0..gamma_{n-1} uniform, gamma_n fixed by the verifier's final
+    equation. Reads ``rand`` in that order; commits to the zero mask (hiding), whose claims it
+    states falsely, as a simulator must."""
+    k = ext.k
+    committer.commit(transcript, label, Mask.zero(mask_layout))
+    G = rand.k_scalar(k)
+    transcript.send_k(mask_sum_label(label), [G], k)
+    rho = tuple(transcript.challenge_k(mask_challenge_label(label), k))
+    if ext.is_zero(rho):
+        raise ProverError("rho = 0: the simulation fails (probability 1/|K|)")
+    running = ext.add(as_ext(ext, stated), ext.mul(rho, G))
+    point: list[K] = []
+    for i, d in enumerate(mask_layout.degrees):
+        sent = [tuple(int(c) for c in row) for row in rand.k_vector(d, k)]
+        transcript.send_k(round_label(label, i), sent, k)
+        r = tuple(transcript.challenge_k(challenge_label(label, i), k))
+        point.append(r)
+        running = interpolate_eval(ext, [sent[0], ext.sub(running, sent[0]), *sent[1:]], r)
+    psi = rand.k_scalar(k)
+    finals = [as_ext(ext, v) for v in given_finals]
+    target = evaluate_terms(ext, terms, finals)
+    if eq_point is not None:
+        target = ext.mul(eq_eval(ext, eq_point, point[1:]), target)
+    n = mask_layout.n_vars - 1
+    target = ext.add(ext.mul_base(target, HALF), ext.mul(constant_weight(ext, z, n), psi))
+    gammas = [rand.k_scalar(k) for _ in range(mask_layout.n_vars - 1)]
+    rest = ext.mul(ext.sub(running, target), ext.inv(rho))
+    for g in gammas:
+        rest = ext.sub(rest, g)
+    proof = _finish(transcript, ext, label, mask_layout, committer, point, finals, rho,
+                    [*gammas, rest])
+    transcript.send_k(randomizer_label(label), [psi], k)
+    return proof, psi
