@@ -28,6 +28,7 @@ from tensorproof.prover import hashing as prover_hashing
 from tensorproof.prover import prove as prove_mod
 from tensorproof.prover.model import setup
 from tensorproof.prover.prove import prove
+from tensorproof.solidity.circuit import statement_bytes
 from tensorproof.transcript import keccak256
 from tensorproof.verifier.hashing import message_bytes
 from tensorproof.verifier.layout import padded_vector
@@ -93,6 +94,8 @@ def test_statement_digest_sections_are_checked(models):
     plain = prove(public, X)
     with pytest.raises(ProofFormatError, match="digests"):
         verify(public.vk, replace(plain, digests={"x": proof.digests["x"]}))
+    with pytest.raises(ProofFormatError, match="EVM statement"):  # nor is it sent on chain
+        statement_bytes(public.vk, replace(plain, digests={"x": proof.digests["x"]}))
 
 
 def test_malformed_digest_sections_are_refused(models):

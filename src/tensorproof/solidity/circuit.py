@@ -49,7 +49,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ..errors import UnsupportedOpError
+from ..errors import ProofFormatError, UnsupportedOpError
 from ..field.params import P
 from ..transcript import keccak256
 from ..verifier.keys import PROTOCOL_VERSION, VerifyingKey
@@ -312,6 +312,9 @@ def _outputs(w: Writer, plan: Plan, ids: TensorIds) -> None:
 def statement_bytes(vk: VerifyingKey, proof: Proof) -> bytes:
     """The public inputs and outputs of ``proof`` as the contract reads them (the module
     docstring): int64 big-endian, row-major, in the statement order."""
+    if proof.digests:
+        raise ProofFormatError(f"the proof states the digests of {sorted(proof.digests)}: the "
+                               "EVM statement carries public inputs and outputs only")
     plan = build_plan(vk.graph, proof.batch)
     parts = []
     for what, name in statement_order(plan):
