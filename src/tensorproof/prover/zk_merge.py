@@ -8,10 +8,13 @@ from ..errors import ProverError
 from ..field.sampling import OS_RANDOMNESS, Randomness
 from ..field.scalar import ext_field
 from ..field.vec import VecField
+from ..poly.mle import as_ext, eq_table
 from ..verifier.claims import EvalClaim
 from ..verifier.merge import alpha_powers, combined_value
 from ..verifier.zk_merge import (
     DEGREE,
+    LinearClaim,
+    as_linear,
     blind_label,
     degenerate,
     gamma_label,
@@ -19,7 +22,6 @@ from ..verifier.zk_merge import (
     min_vars,
     value_label,
 )
-from .merge import weight_table
 from .sumcheck import prove_sumcheck
 
 
@@ -36,15 +38,16 @@ def blinded_table(table: np.ndarray, blind: np.ndarray) -> np.ndarray:
 
 
 def prove_blinded_merge(transcript, vf: VecField, table: np.ndarray, blind: np.ndarray,
-                        claims: list[EvalClaim], label: str) -> EvalClaim:
+                        claims, label: str) -> EvalClaim:
     """Messages 1-5 of verifier/zk_merge.py for the F tables T (``table``) and omega
-    (``blind``); returns the claim on B = [T ‖ omega] at (r, gamma)."""
+    (``blind``) and ``claims`` (EvalClaims on the whole table or LinearClaims); returns the
+    claim on B = [T ‖ omega] at (r, gamma)."""
     return _merge(transcript, vf, len(table).bit_length() - 1, claims, label,
                   lambda w, c: table, blind)
 
 
-def simulate_blinded_merge(transcript, vf: VecField, n_vars: int, claims: list[EvalClaim],
-                           label: str, rand: Randomness = OS_RANDOMNESS) -> EvalClaim:
+def simulate_blinded_merge(transcript, vf: VecField, n_vars: int, claims, label: str,
+                           rand: Randomness = OS_RANDOMNESS) -> EvalClaim:
     """The same messages without the table: the honest prover, once lambda is drawn, on a table
     T' with <T', W> = c (the claims' combined value, public), and a fresh blind. T' is an F
     table whose first k entries solve the k F equations of <T', W> = c, the rest zero (W's first
@@ -61,9 +64,10 @@ def _merge(t, vf: VecField, n_vars: int, claims: list[EvalClaim], label: str, ta
         raise ProverError(f"blinded merge: pad the table to 2^{min_vars(vf.k)} entries")
     if len(blind) != 1 << n_vars:
         raise ProverError("the blind must have the table's length")
+    claims = as_linear(claims)
     lam = t.challenge_k(lambda_label(label), vf.k)
     powers = alpha_powers(ext, tuple(lam), len(claims))
-    w = weight_table(vf, n_vars, claims, powers)
+    w = linear_weights(vf, n_vars, claims, powers)
     table = table_of(w, combined_value(ext, powers, [cl.value for cl in claims]))
     sigma = vf.sum(vf.mul_base(w, blind))
     t.send_k(blind_label(label), [sigma], vf.k)
@@ -76,6 +80,24 @@ def _merge(t, vf: VecField, n_vars: int, claims: list[EvalClaim], label: str, ta
     point, finals = prove_sumcheck(t, vf, [mixed, w], [(1, [0, 1])], DEGREE, label)
     t.send_k(value_label(label), [finals[0]], vf.k)
     return EvalClaim(list(point) + [gamma], tuple(finals[0]))
+
+
+def linear_weights(vf: VecField, n_vars: int, claims: list[LinearClaim], powers: list
+                   ) -> np.ndarray:
+    """W = sum_j lambda^j w_j over 2^n_vars entries (each part on its slot)."""
+    ext = ext_field(vf.k)
+    w = vf.zeros(1 << n_vars)
+    for a, c in zip(powers, claims):
+        for p in c.parts:
+            size = 1 << p.n_vars
+            if p.point is not None:
+                part = eq_table(vf, list(p.point))
+            else:
+                part = vf.zeros(size)
+                part[: len(p.weights)] = vf.from_scalars([as_ext(ext, x) for x in p.weights])
+            region = slice(p.offset, p.offset + size)
+            w[region] = vf.add(w[region], vf.scale(part, a))
+    return w
 
 
 def _solve_first_entries(ext, w: np.ndarray, c) -> np.ndarray:

@@ -7,13 +7,17 @@ Why not merge.py: its round messages and final value T~(rho) are further linear 
 T; for a table of masks (zk_sumcheck.py: "the mask has no spare degree of freedom") or of a
 private witness they are exactly what must stay hidden.
 
-Statement: claims T~(z_j) = v_j, j < m, on a table T of 2^n F entries committed (by the caller,
-before this protocol) as B = [T ‖ omega], a table of 2^(n+1) F entries, omega fresh uniform in
-F^(2^n) per proof, never opened elsewhere; B(x, y) = T(x) for y = 0, omega(x) for y = 1 (y the
-top variable). Every claim value v_j is already revealed (the caller's business).
+Statement: linear claims <T, w_j> = v_j, j < m, on a table T of 2^n F entries committed (by the
+caller, before this protocol) as B = [T ‖ omega], a table of 2^(n+1) F entries, omega fresh
+uniform in F^(2^n) per proof, never opened elsewhere; B(x, y) = T(x) for y = 0, omega(x) for
+y = 1 (y the top variable). Each w_j lives on an aligned slot of T (``LinearClaim``: offset a
+multiple of 2^s, 2^s entries): eq(z_j, .) there (an evaluation claim T_slot~(z_j) = v_j; a
+plain EvalClaim is the whole table's) or an explicit small K vector (a randomizer's value: a
+linear form in its coefficients). Every claim value v_j is already revealed (the caller's
+business).
 
 Messages (label L):
- 1. challenge "L/lambda" (lambda in K); W(x) = sum_j lambda^j eq(z_j, x), c = sum_j lambda^j v_j;
+ 1. challenge "L/lambda" (lambda in K); W = sum_j lambda^j w_j, c = sum_j lambda^j v_j;
  2. "L/blind": sigma = <omega, W> (one K element);
  3. challenge "L/gamma" (gamma in K; 0 or 1 is refused: gamma = 0 would reveal T's
     functionals, gamma = 1 would drop T; probability 2/|K|, a completeness error);
@@ -48,10 +52,11 @@ and with the simulator.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 from ..errors import VerificationError
 from ..field.scalar import ExtField
-from ..poly.mle import as_ext, eq_eval
+from ..poly.mle import as_ext, eq_eval, eq_eval_index
 from .claims import EvalClaim
 from .merge import alpha_powers, combined_value
 from .sumcheck import verify_sumcheck
@@ -88,20 +93,82 @@ def degenerate(ext: ExtField, gamma) -> bool:
     return ext.eq(gamma, ext.zero()) or ext.eq(gamma, ext.one())
 
 
-def weight_eval(ext: ExtField, powers: list, claims: list[EvalClaim], point) -> tuple:
-    """W~(point) = sum_j lambda^j eq(z_j, point)."""
+@dataclass(frozen=True)
+class Part:
+    """A linear form on an aligned slot of T: eq(point, .) (``point`` given) or the explicit K
+    vector ``weights`` (at most 2^n_vars entries, zero after), on T[offset : offset + 2^n_vars]
+    (offset a multiple of 2^n_vars)."""
+
+    offset: int
+    n_vars: int
+    point: tuple | None = None
+    weights: tuple | None = None
+
+    def __post_init__(self) -> None:
+        if (self.point is None) == (self.weights is None):
+            raise ValueError("a claim part has a point or weights, not both")
+        if self.offset % (1 << self.n_vars):
+            raise ValueError("a claim part's slot must be aligned to its size")
+        if self.point is not None and len(self.point) != self.n_vars:
+            raise ValueError("the point must have the slot's variables")
+        if self.weights is not None and len(self.weights) > 1 << self.n_vars:
+            raise ValueError("more weights than the slot has entries")
+
+    def weight_eval(self, ext: ExtField, r) -> tuple:
+        """The part's weight MLE at r (all of T's variables): its slot's form on r's low
+        coordinates times the selector eq(r's high coordinates, offset / 2^n_vars)."""
+        low, high = list(r[: self.n_vars]), list(r[self.n_vars:])
+        sel = eq_eval_index(ext, high, self.offset >> self.n_vars)
+        if self.point is not None:
+            return ext.mul(sel, eq_eval(ext, self.point, low))
+        part = ext.zero()
+        for i, w in enumerate(self.weights):
+            part = ext.add(part, ext.mul(as_ext(ext, w), eq_eval_index(ext, low, i)))
+        return ext.mul(sel, part)
+
+
+@dataclass(frozen=True)
+class LinearClaim:
+    """sum over ``parts`` of <T, part> = value."""
+
+    parts: tuple[Part, ...]
+    value: tuple
+
+    @staticmethod
+    def of(claim: EvalClaim) -> LinearClaim:
+        """A whole-table evaluation claim."""
+        return LinearClaim((Part(0, len(claim.point), point=tuple(claim.point)),),
+                           tuple(claim.value))
+
+    def weight_eval(self, ext: ExtField, r) -> tuple:
+        acc = ext.zero()
+        for p in self.parts:
+            acc = ext.add(acc, p.weight_eval(ext, r))
+        return acc
+
+
+def as_linear(claims) -> list[LinearClaim]:
+    return [c if isinstance(c, LinearClaim) else LinearClaim.of(c) for c in claims]
+
+
+def weight_eval(ext: ExtField, powers: list, claims, point) -> tuple:
+    """W~(point) = sum_j lambda^j w_j~(point)."""
     acc = ext.zero()
-    for a, c in zip(powers, claims):
-        acc = ext.add(acc, ext.mul(a, eq_eval(ext, c.point, point)))
+    for a, c in zip(powers, as_linear(claims)):
+        acc = ext.add(acc, ext.mul(a, c.weight_eval(ext, point)))
     return acc
 
 
-def verify_blinded_merge(transcript, ext: ExtField, n_vars: int, claims: list[EvalClaim],
-                         label: str) -> EvalClaim:
-    """Messages 1-5 (module docstring); returns the claim on B = [T ‖ omega] (n_vars + 1
-    variables, gamma last) that the caller opens. VerificationError on a failed check."""
+def verify_blinded_merge(transcript, ext: ExtField, n_vars: int, claims, label: str
+                         ) -> EvalClaim:
+    """Messages 1-5 (module docstring) for ``claims`` (EvalClaims on the whole table or
+    LinearClaims); returns the claim on B = [T ‖ omega] (n_vars + 1 variables, gamma last)
+    that the caller opens. VerificationError on a failed check."""
+    claims = as_linear(claims)
     if not claims:
         raise ValueError("a blinded merge needs at least one claim")
+    if any(p.offset + (1 << p.n_vars) > 1 << n_vars for c in claims for p in c.parts):
+        raise ValueError("a claim's slot lies outside the table")
     if n_vars < min_vars(ext.k):
         raise ValueError(f"a blinded merge over K of degree {ext.k} needs a table of at least "
                          f"2^{min_vars(ext.k)} entries, not 2^{n_vars}")
