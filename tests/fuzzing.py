@@ -99,8 +99,9 @@ class Target:
 
 def _proof_fields(data: bytes) -> list[Field]:
     """verifier/proof.py: b"TPPF" | u16 version | u8 k | u32 batch | 32-byte model id | u16 n |
-    tensors | u16 n | tensors | u64 stream length | stream (big-endian); tensor = u16 name length
-    | name | u8 rank | u32 dims | int64 values."""
+    tensors | u16 n | tensors | [version 2: u16 n | (u16 name length | name | batch x 32-byte
+    digest)...] | u64 stream length | stream (big-endian); tensor = u16 name length | name | u8
+    rank | u32 dims | int64 values."""
     out = [Field(4, 2, "big", "version"), Field(6, 1, "big", "field degree"),
            Field(7, 4, "big", "batch")]
     pos = 43
@@ -117,6 +118,15 @@ def _proof_fields(data: bytes) -> list[Field]:
             dims = struct.unpack_from(f">{ndim}I", data, pos + 1)
             out += [Field(pos + 1 + 4 * d, 4, "big", f"{group}[{i}] dim {d}") for d in range(ndim)]
             pos += 1 + 4 * ndim + 8 * math.prod(dims)
+    if struct.unpack_from(">H", data, 4)[0] == 2:  # the digests of hashed tensors
+        (n,) = struct.unpack_from(">H", data, pos)
+        (batch,) = struct.unpack_from(">I", data, 7)
+        out.append(Field(pos, 2, "big", "number of hashed tensors"))
+        pos += 2
+        for i in range(n):
+            (ln,) = struct.unpack_from(">H", data, pos)
+            out.append(Field(pos, 2, "big", f"hashed[{i}] name length"))
+            pos += 2 + ln + 32 * batch
     return out + [Field(pos, 8, "big", "stream length")]
 
 
@@ -555,6 +565,7 @@ def build_targets() -> dict[str, Target]:
     import tensorproof.api as tp
     from graphs import linear_residual_model
     from tensorproof.ir.modelfile import model_bytes, parse_model
+    from tensorproof.ir.visibility import with_visibility
     from tensorproof.prover.keyfile import parse_pk, pk_bytes
     from tensorproof.verifier.pcs_config import PROFILES
 
@@ -571,6 +582,10 @@ def build_targets() -> dict[str, Target]:
             vks[key], pks[key] = pk.vk.to_bytes(), pk_bytes(pk)
             after[key] = _verifies_only_itself(pk.vk, proofs[key])
 
+    hashed = with_visibility(small, "hashed", None)  # a version-2 proof: digests
+    pk = tp.setup(hashed, pcs="raw")
+    proofs["small-hashed-raw"] = tp.prove(pk, x_small, quantized=True).to_bytes()
+    after["small-hashed-raw"] = _verifies_only_itself(pk.vk, proofs["small-hashed-raw"])
     return {
         "proof": Target("proof", tp.Proof.from_bytes, proofs, after),
         "vk": Target("vk", tp.VerifyingKey.from_bytes, vks),
