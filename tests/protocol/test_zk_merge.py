@@ -7,7 +7,10 @@ Zero knowledge, by exact linear algebra (as tests/protocol/test_zk_sumcheck.py):
 challenges fixed, the view (sigma, round values, e) is affine in omega; the map has full rank
 2 n k onto the coordinates that the verifier's two public relations leave free, for two witnesses of
 the same claims (same law) and for the witness-free simulator; a zeroed blind makes two such
-witnesses' views differ (the mutation the rank test exists to catch).
+witnesses' views differ (the mutation the rank test exists to catch). Same law is checked by
+the offsets: two views o_i + L u have one law iff o_1 - o_2 lies in L's range.
+A strict xfail records the known leak of the F-valued blind for a structured claim (a single
+claim at a Boolean point): verifier/zk_merge.py, KNOWN LEAK.
 """
 
 from __future__ import annotations
@@ -35,6 +38,8 @@ from tensorproof.verifier.claims import EvalClaim
 from tensorproof.verifier.merge import alpha_powers, combined_value
 from tensorproof.verifier.sumcheck import challenge_label
 from tensorproof.verifier.zk_merge import (
+    LinearClaim,
+    Part,
     blind_label,
     gamma_label,
     lambda_label,
@@ -228,8 +233,8 @@ def test_two_witnesses_of_the_same_claims_reveal_the_same_law(k):
     assert not np.array_equal(t1, t2)
     off1, cols1 = view_map(k, n, t1, claims)
     off2, cols2 = view_map(k, n, t2, claims)
-    f1, f2 = free(cols1, k), free(cols2, k)
-    assert rank_mod_p(f1) == rank_mod_p(f1 + f2) == 2 * n * k
+    assert rank_mod_p(free(cols1, k)) == 2 * n * k
+    assert same_law(cols1, off1, off2)
     assert ext.is_zero(residual(k, n, claims, off1)) and ext.is_zero(residual(k, n, claims, off2))
     # the mutation the test exists for: with the blind zeroed, the two views differ
     zero = np.zeros(1 << n, dtype=np.uint64)
@@ -241,6 +246,30 @@ def test_two_witnesses_of_the_same_claims_reveal_the_same_law(k):
     assert views[0] != views[1]
 
 
+def same_law(cols, off1, off2) -> bool:
+    """Two views o_i + L u (u uniform) have one law iff o_1 - o_2 lies in L's range (and the
+    linear parts agree: both come from the same map here)."""
+    diff = [(a - b) % P for a, b in zip(off1, off2)]
+    return rank_mod_p(cols + [diff]) == rank_mod_p(cols)
+
+
+@pytest.mark.xfail(strict=True, reason="KNOWN LEAK (verifier/zk_merge.py): with an F-valued "
+                   "blind, a claim at a Boolean point leaves a witness functional in the view; "
+                   "a K-valued blind fixes it (integration plan, step 2)")
+@pytest.mark.parametrize("k", [2, 3])
+def test_a_structured_claim_hides_the_rest_of_the_table(k):
+    n = min_vars(k) + 1
+    ext = ext_field(k)
+    rng = np.random.default_rng(5)
+    t1 = vec_field(1).random(1 << n, rng)
+    t2 = t1.copy()
+    t2[1:] = vec_field(1).random((1 << n) - 1, rng)  # the same T[0], the rest different
+    claims = [EvalClaim([ext.zero()] * n, ext.from_base(int(t1[0])))]  # T[0] = v
+    off1, cols = view_map(k, n, t1, claims)
+    off2, _ = view_map(k, n, t2, claims)
+    assert same_law(cols, off1, off2)
+
+
 @pytest.mark.parametrize("k", [2, 3])
 def test_simulator_has_the_real_law(k):
     n = min_vars(k) + 1
@@ -250,6 +279,19 @@ def test_simulator_has_the_real_law(k):
     assert ext_field(k).is_zero(residual(k, n, claims, s_off))
     real, sim = free(r_cols, k), free(s_cols, k)
     assert rank_mod_p(sim) == rank_mod_p(sim + real) == 2 * n * k
+    assert s_cols == r_cols and same_law(r_cols, r_off, s_off)
+
+
+def test_simulator_handles_claims_away_from_the_first_entries():
+    k, n = 2, min_vars(2) + 1
+    table, _ = instance(k, n, 1, seed=3)
+    ext, vf = ext_field(k), vec_field(k)
+    point = tuple(ext.random(np.random.default_rng(4)) for _ in range(3))
+    slot = LinearClaim((Part(16, 3, point=point),),
+                       as_ext(ext, evaluate(vf, table[16:24], list(point))))
+    r_off, r_cols = view_map(k, n, table, [slot])
+    s_off, s_cols = view_map(k, n, None, [slot], simulate=True)
+    assert s_cols == r_cols and same_law(r_cols, r_off, s_off)
 
 
 def test_blind_comes_from_the_os_not_the_transcript():

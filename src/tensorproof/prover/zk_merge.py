@@ -50,8 +50,8 @@ def simulate_blinded_merge(transcript, vf: VecField, n_vars: int, claims, label:
                            rand: Randomness = OS_RANDOMNESS) -> EvalClaim:
     """The same messages without the table: the honest prover, once lambda is drawn, on a table
     T' with <T', W> = c (the claims' combined value, public), and a fresh blind. T' is an F
-    table whose first k entries solve the k F equations of <T', W> = c, the rest zero (W's first
-    k entries span K over F except with negligible probability)."""
+    table nonzero on k entries whose weights span K, which solve the k F equations of
+    <T', W> = c."""
     ext = ext_field(vf.k)
     return _merge(transcript, vf, n_vars, claims, label,
                   lambda w, c: _solve_first_entries(ext, w, c), sample_blind(n_vars, rand))
@@ -101,17 +101,45 @@ def linear_weights(vf: VecField, n_vars: int, claims: list[LinearClaim], powers:
 
 
 def _solve_first_entries(ext, w: np.ndarray, c) -> np.ndarray:
-    """An F table T' with sum_x T'(x) w(x) = c, nonzero only on its first k entries."""
+    """An F table T' with sum_x T'(x) w(x) = c, nonzero on k entries whose weights w(x) span K
+    over F (the first such, found greedily; ProverError if W's entries span less than K)."""
     from ..field.params import P
 
     k = ext.k
-    rows = np.asarray(w[:k], dtype=object).reshape(k, k)  # entry x: the K element w(x)
-    mat = [[int(rows[x][i]) for x in range(k)] for i in range(k)]  # coefficient i of w(x)
-    rhs = [int(v) for v in c]
-    sol = _solve_mod_p(mat, rhs, P)
+    vals = np.asarray(w, dtype=object).reshape(len(w), k)
+    chosen: list[int] = []
+    for x in np.flatnonzero(np.any(vals != 0, axis=1)):
+        trial = chosen + [int(x)]
+        if _rank_mod_p([[int(vals[y][i]) for y in trial] for i in range(k)], P) == len(trial):
+            chosen = trial
+            if len(chosen) == k:
+                break
+    if len(chosen) < k:
+        raise ProverError("simulator: the claims' weights do not span K")
+    mat = [[int(vals[y][i]) for y in chosen] for i in range(k)]  # coefficient i of w(y)
+    sol = _solve_mod_p(mat, [int(v) for v in c], P)
     out = np.zeros(len(w), dtype=np.uint64)
-    out[:k] = np.array(sol, dtype=np.uint64)
+    out[chosen] = np.array(sol, dtype=np.uint64)
     return out
+
+
+def _rank_mod_p(rows: list[list[int]], p: int) -> int:
+    """Rank over F_p of a small matrix (its rows)."""
+    m = [r[:] for r in rows]
+    rank, cols = 0, len(m[0]) if m else 0
+    for col in range(cols):
+        piv = next((r for r in range(rank, len(m)) if m[r][col] % p), None)
+        if piv is None:
+            continue
+        m[rank], m[piv] = m[piv], m[rank]
+        inv = pow(m[rank][col], p - 2, p)
+        m[rank] = [v * inv % p for v in m[rank]]
+        for r in range(len(m)):
+            if r != rank and m[r][col] % p:
+                f = m[r][col]
+                m[r] = [(a - f * b) % p for a, b in zip(m[r], m[rank])]
+        rank += 1
+    return rank
 
 
 def _solve_mod_p(a: list[list[int]], b: list[int], p: int) -> list[int]:

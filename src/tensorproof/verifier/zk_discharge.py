@@ -34,7 +34,7 @@ coordinates, for two witnesses with the same stated value and for the simulator)
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ..field.params import P
@@ -81,10 +81,14 @@ class DischargeSubclaim:
 
 
 def verify_discharge(transcript, ext: ExtField, stated: Scalar, z: Sequence[Scalar],
-                     mask_layout: MaskLayout, label: str,
-                     binding: MaskBinding) -> DischargeSubclaim:
+                     mask_layout: MaskLayout, label: str, binding: MaskBinding,
+                     defer_randomizer: Callable[[str, tuple, tuple], None]
+                     ) -> DischargeSubclaim:
     """Discharge the stated claim f^(z) = ``stated`` (module docstring); ``mask_layout`` from
-    :func:`layout`. ProofFormatError (transcript) on malformed messages."""
+    :func:`layout`. The claim R(z_0, w*) = psi goes to ``defer_randomizer(label, (z_0, w*),
+    psi)`` before anything is returned: whoever binds R must open it (psi is sent after every
+    challenge, so an unchecked psi would let any stated value verify). ProofFormatError
+    (transcript) on malformed messages."""
     if mask_layout.degrees[0] != 1:
         raise ValueError("a discharging sumcheck's first round (w) has degree 1")
     masked = verify_zk_sumcheck(transcript, ext, stated, mask_layout, label, binding)
@@ -92,5 +96,6 @@ def verify_discharge(transcript, ext: ExtField, stated: Scalar, z: Sequence[Scal
     n = mask_layout.n_vars - 1
     w, rho = masked.point[0], masked.point[1:]
     rest = ext.sub(masked.value, ext.mul(constant_weight(ext, z, n), psi))
-    return DischargeSubclaim(list(rho), ext.add(rest, rest), (as_ext(ext, z[0]), w),
-                             tuple(psi), masked)
+    at = (as_ext(ext, z[0]), tuple(w))
+    defer_randomizer(label, at, tuple(psi))
+    return DischargeSubclaim(list(rho), ext.add(rest, rest), at, tuple(psi), masked)

@@ -34,6 +34,21 @@ the commitment and sigma sent before gamma. The sumcheck errs with probability <
 (Thaler, "Proofs, Arguments and Zero-Knowledge", Prop. 4.1); the opening binds e to B.
 ``soundness_error_log2`` adds them up.
 
+KNOWN LEAK (an attacker review, 2026-12-05): omega here is F-valued, and the argument below
+holds only for claims whose combined weight W is generic over the whole table (several claims
+at random K points; the masked sumcheck's mask claims; the composition of
+tests/protocol/test_zk_composition.py). For structured claims it does not: a single claim at a
+Boolean or F-rational point, claims with F weights, a claim confined to a small slot (alone or
+beside a whole-table claim) leave fewer F coordinates of omega acting on the view than it
+reveals of (1 - gamma) T + gamma omega, and a fixed linear combination of the view then
+separates two witnesses with the same claims (for T[0] = v, s_0(0), s_0(2) and gamma give T[1]).
+The fix is a K-valued omega (k F planes): B'~(r) = (1 - gamma) T~(r) + gamma sum_c X^c
+omega_c~(r) is then a linear form over k + 1 regions of the committed vector with K row
+weights, which Ligero opens directly (any row-weight vector) but not as one point evaluation
+(no point of the region selector gives those weights), so it comes with the integration's
+opening layer (docs/internals.md, plan step 2). Until then this block is sound, and
+zero-knowledge only for generic claims; test_zk_merge.py records the leak as a strict xfail.
+
 Zero knowledge (honest verifier; the opening's own simulator aside): fix T, the claims and the
 challenges. The view u = (sigma, the 2n sent round values, e), 2n + 2 K elements, is affine in
 omega, and every u satisfies two K relations whose coefficients are public (c, the
@@ -44,9 +59,11 @@ when the map omega -> u has F-rank 2 n k, u is uniform on H whatever T is, and t
 runs the honest prover on any table T' with <T', W> = c (``simulate_blinded_merge``). That rank
 needs 2^n >= 2 n k coordinates of omega (``min_vars``: the caller pads a smaller table) and the
 genericity of the functionals, which tests/protocol/test_zk_merge.py checks by exact linear
-algebra for both field degrees and several sizes (the rank is exactly 2 n k: the coordinates
-without s_{n-1}(2) and e are uniform and independent), with two witnesses of the same claims
-and with the simulator.
+algebra for both field degrees and several sizes with two or more claims at random K points
+(rank 2 n k; a single K-point claim gives (n + 1) k, its rounds all factorize, not a leak),
+for two witnesses of the same claims (their views' offsets differ by a vector in the map's
+range: the same law) and for the simulator. The probability that the challenges make the map
+lose rank is not yet bounded in zk_failure_log2.
 """
 
 from __future__ import annotations
