@@ -533,6 +533,9 @@ def test_two_witnesses_with_one_claim_reveal_the_same_law(k):
     assert phi1 == phi2 and off1 != off2
     f1, f2 = free_coordinates(cols1, k), free_coordinates(cols2, k)
     assert rank_mod_p(f1 + f2) == rank_mod_p(f1) == k * lay.n_coefficients
+    # the same law: the linear parts agree and the offsets differ by a vector in their range
+    diff = [(a - b) % P for a, b in zip(off1, off2)]
+    assert cols1 == cols2 and rank_mod_p(cols1 + [diff]) == rank_mod_p(cols1)
 
 
 @pytest.mark.parametrize("k,n,degree,randomize,eq", ZK_CASES)
