@@ -29,8 +29,12 @@ from tensorproof.poly.mle import as_ext, eq_eval, evaluate
 from tensorproof.poly.univariate import interpolate_eval
 from tensorproof.prover.zk_merge import (
     blinded_table,
+    linear_weights,
     prove_blinded_merge,
+    prove_blinded_merge_k,
+    regions_table,
     sample_blind,
+    sample_blind_k,
     simulate_blinded_merge,
 )
 from tensorproof.transcript import ProverTranscript, VerifierTranscript
@@ -40,11 +44,15 @@ from tensorproof.verifier.sumcheck import challenge_label
 from tensorproof.verifier.zk_merge import (
     LinearClaim,
     Part,
+    RegionClaim,
+    as_linear,
     blind_label,
     gamma_label,
     lambda_label,
     min_vars,
+    min_vars_k,
     verify_blinded_merge,
+    verify_blinded_merge_k,
     weight_eval,
 )
 
@@ -299,3 +307,117 @@ def test_blind_comes_from_the_os_not_the_transcript():
     assert not np.array_equal(sample_blind(n), sample_blind(n))
     assert sample_blind(n, Stream([5, 6])).tolist()[:3] == [5, 6, 0]
     assert blind_label(LABEL) != lambda_label(LABEL)
+
+
+# ---- the K-valued blind -----------------------------------------------------------------------
+
+
+def region_value(k, B, claim: RegionClaim, n):
+    """sum_q weights[q] B_q~(point): the test's opening of the region claim."""
+    ext, vf = ext_field(k), vec_field(k)
+    acc = ext.zero()
+    for q, w in enumerate(claim.weights):
+        part = as_ext(ext, evaluate(vf, B[q << n:(q + 1) << n], list(claim.point)))
+        acc = ext.add(acc, ext.mul(w, part))
+    return acc
+
+
+@pytest.mark.parametrize("k", [2, 3])
+def test_k_blind_merge_verifies_to_its_region_claim_and_rejects_lies(k):
+    n = min_vars_k(k) + 1
+    table, claims = instance(k, n, 3, seed=k)
+    blind = sample_blind_k(n, k)
+    t = ProverTranscript(DOMAIN)
+    out = prove_blinded_merge_k(t, vec_field(k), table, blind, claims, LABEL)
+    vt = VerifierTranscript(DOMAIN, t.proof_bytes())
+    got = verify_blinded_merge_k(vt, ext_field(k), n, claims, LABEL)
+    vt.check_eof()
+    assert got == out
+    B = regions_table(table, blind)
+    assert region_value(k, B, got, n) == got.value
+    other = regions_table(table, sample_blind_k(n, k))  # not the blind the prover used
+    assert region_value(k, other, got, n) != got.value
+    ext = ext_field(k)
+    lie = [claims[0], EvalClaim(claims[1].point, ext.add(claims[1].value, ext.one())),
+           claims[2]]
+    t = ProverTranscript(DOMAIN)
+    prove_blinded_merge_k(t, vec_field(k), table, blind, lie, LABEL)
+    with pytest.raises(VerificationError):
+        verify_blinded_merge_k(VerifierTranscript(DOMAIN, t.proof_bytes()), ext, n, lie, LABEL)
+
+
+def k_view_map(k, n, table, claims):
+    def run(x):
+        t = FixedChallenges()
+        blind = np.array(x, dtype=np.uint64).reshape(1 << n, k)
+        prove_blinded_merge_k(t, vec_field(k), table, blind, claims, LABEL)
+        return t.view()
+
+    return affine_map(run, k << n)
+
+
+def structured_cases(k, n, t1, rng):
+    """Claim shapes for which the F-valued blind leaks (the review's list)."""
+    ext, vf = ext_field(k), vec_field(k)
+    boolean = [ext.zero()] * n
+    f_point = [ext.from_base(int(v)) for v in rng.integers(2, 1000, n)]
+    k_point = [ext.random(rng) for _ in range(2)]
+    slot = LinearClaim((Part(4, 2, point=tuple(k_point)),),
+                       as_ext(ext, evaluate(vf, t1[4:8], k_point)))
+    whole = EvalClaim([ext.random(rng) for _ in range(n)], None)
+    whole = EvalClaim(whole.point, as_ext(ext, evaluate(vf, t1, whole.point)))
+    return {"a Boolean point": [EvalClaim(boolean, as_ext(ext, evaluate(vf, t1, boolean)))],
+            "an F point": [EvalClaim(f_point, as_ext(ext, evaluate(vf, t1, f_point)))],
+            "a small slot": [slot], "a whole-table claim and a small slot": [whole, slot]}
+
+
+@pytest.mark.parametrize("k", [2, 3])
+def test_k_blind_hides_structured_claims(k):
+    """Where the F-valued blind leaks (test_a_structured_claim_hides_the_rest_of_the_table),
+    the K-valued one does not: two tables with the same claim values have one law."""
+    n = min_vars_k(k) + 1
+    rng = np.random.default_rng(17)
+    t1 = vec_field(1).random(1 << n, rng)
+    for name, claims in structured_cases(k, n, t1, rng).items():
+        rows = [[int(c) for c in np.asarray(linear_weights(
+            vec_field(k), n, [cl], [ext_field(k).one()])).reshape(1 << n, k)[:, i]]
+            for cl in as_linear(claims) for i in range(k)]
+        delta = _kernel(rows, 1 << n, rng)
+        t2 = vec_field(1).add(t1, np.array(delta, dtype=np.uint64))
+        off1, cols = k_view_map(k, n, t1, claims)
+        off2, cols2 = k_view_map(k, n, t2, claims)
+        assert cols == cols2 and not np.array_equal(t1, t2)
+        assert same_law(cols, off1, off2), name
+
+
+def _kernel(rows, n, rng):
+    """A random x in F_p^n with rows x = 0 (reduced row echelon form, random free values)."""
+    a, pivots, r = [list(x) for x in rows], [], 0
+    for col in range(n):
+        piv = next((i for i in range(r, len(a)) if a[i][col] % P), None)
+        if piv is None:
+            continue
+        a[r], a[piv] = a[piv], a[r]
+        inv = pow(a[r][col], P - 2, P)
+        a[r] = [x * inv % P for x in a[r]]
+        for i in range(len(a)):
+            if i != r and a[i][col] % P:
+                f = a[i][col]
+                a[i] = [(x - f * y) % P for x, y in zip(a[i], a[r])]
+        pivots.append(col)
+        r += 1
+    x = [0] * n
+    free_cols = [c for c in range(n) if c not in pivots]
+    for c in free_cols:
+        x[c] = int(rng.integers(1, 1 << 62))
+    for i, c in enumerate(pivots):
+        x[c] = (-sum(a[i][f] * x[f] for f in free_cols)) % P
+    return x
+
+
+@pytest.mark.parametrize("k", [2, 3])
+def test_k_blind_view_is_uniform_for_generic_claims(k):
+    n = min_vars_k(k)
+    table, claims = instance(k, n, 3, seed=19)
+    _, cols = k_view_map(k, n, table, claims)
+    assert rank_mod_p(free(cols, k)) == 2 * n * k

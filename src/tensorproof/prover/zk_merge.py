@@ -14,12 +14,16 @@ from ..verifier.merge import alpha_powers, combined_value
 from ..verifier.zk_merge import (
     DEGREE,
     LinearClaim,
+    RegionClaim,
     as_linear,
     blind_label,
     degenerate,
     gamma_label,
     lambda_label,
     min_vars,
+    min_vars_k,
+    region_vars,
+    region_weights,
     value_label,
 )
 from .sumcheck import prove_sumcheck
@@ -57,11 +61,37 @@ def simulate_blinded_merge(transcript, vf: VecField, n_vars: int, claims, label:
                   lambda w, c: _solve_first_entries(ext, w, c), sample_blind(n_vars, rand))
 
 
+def prove_blinded_merge_k(transcript, vf: VecField, table: np.ndarray, blind: np.ndarray,
+                          claims, label: str) -> RegionClaim:
+    """The merge with a K-valued blind (``blind``: 2^n K elements, from :func:`sample_blind_k`;
+    the caller commits :func:`regions_table`); returns verifier/zk_merge.RegionClaim."""
+    ext = ext_field(vf.k)
+    claim = _merge(transcript, vf, len(table).bit_length() - 1, claims, label,
+                   lambda w, c: table, blind)
+    gamma = claim.point[-1]
+    return RegionClaim(tuple(claim.point[:-1]), region_weights(ext, gamma), claim.value)
+
+
+def sample_blind_k(n_vars: int, k: int, rand: Randomness = OS_RANDOMNESS) -> np.ndarray:
+    """omega: 2^n_vars fresh uniform K elements ((2^n_vars, k) uint64)."""
+    return rand.k_vector(1 << n_vars, k)
+
+
+def regions_table(table: np.ndarray, blind: np.ndarray) -> np.ndarray:
+    """B = [T ‖ omega_0 ‖ .. ‖ omega_{k-1} ‖ 0 ..]: what the caller commits for a K blind."""
+    k = blind.shape[1]
+    regions = [table] + [blind[:, c] for c in range(k)]
+    regions += [np.zeros_like(table)] * ((1 << region_vars(k)) - len(regions))
+    return np.concatenate(regions).astype(np.uint64)
+
+
 def _merge(t, vf: VecField, n_vars: int, claims: list[EvalClaim], label: str, table_of,
            blind: np.ndarray) -> EvalClaim:
     ext = ext_field(vf.k)
-    if n_vars < min_vars(vf.k):
-        raise ProverError(f"blinded merge: pad the table to 2^{min_vars(vf.k)} entries")
+    k_blind = blind.ndim == 2
+    least = min_vars_k(vf.k) if k_blind else min_vars(vf.k)
+    if n_vars < least:
+        raise ProverError(f"blinded merge: pad the table to 2^{least} entries")
     if len(blind) != 1 << n_vars:
         raise ProverError("the blind must have the table's length")
     claims = as_linear(claims)
@@ -69,14 +99,14 @@ def _merge(t, vf: VecField, n_vars: int, claims: list[EvalClaim], label: str, ta
     powers = alpha_powers(ext, tuple(lam), len(claims))
     w = linear_weights(vf, n_vars, claims, powers)
     table = table_of(w, combined_value(ext, powers, [cl.value for cl in claims]))
-    sigma = vf.sum(vf.mul_base(w, blind))
+    sigma = vf.sum(vf.mul(w, blind)) if k_blind else vf.sum(vf.mul_base(w, blind))
     t.send_k(blind_label(label), [sigma], vf.k)
     gamma = tuple(t.challenge_k(gamma_label(label), vf.k))
     if degenerate(ext, gamma):
         raise ProverError(f"blinded merge '{label}': degenerate challenge gamma (probability "
                           "2/|K|): prove again")
     mixed = vf.add(vf.scale(vf.from_base(table), ext.sub(ext.one(), gamma)),
-                   vf.scale(vf.from_base(blind), gamma))
+                   vf.scale(blind if k_blind else vf.from_base(blind), gamma))
     point, finals = prove_sumcheck(t, vf, [mixed, w], [(1, [0, 1])], DEGREE, label)
     t.send_k(value_label(label), [finals[0]], vf.k)
     return EvalClaim(list(point) + [gamma], tuple(finals[0]))

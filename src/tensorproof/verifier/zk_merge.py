@@ -45,9 +45,12 @@ separates two witnesses with the same claims (for T[0] = v, s_0(0), s_0(2) and g
 The fix is a K-valued omega (k F planes): B'~(r) = (1 - gamma) T~(r) + gamma sum_c X^c
 omega_c~(r) is then a linear form over k + 1 regions of the committed vector with K row
 weights, which Ligero opens directly (any row-weight vector) but not as one point evaluation
-(no point of the region selector gives those weights), so it comes with the integration's
-opening layer (docs/internals.md, plan step 2). Until then this block is sound, and
-zero-knowledge only for generic claims; test_zk_merge.py records the leak as a strict xfail.
+(no point of the region selector gives those weights). ``verify_blinded_merge_k`` (prover:
+``prove_blinded_merge_k``, ``sample_blind_k``, ``regions_table``) is that variant: the same
+messages, ending in a ``RegionClaim`` that the caller opens as a linear form; it needs only
+2^n >= 2n + 1 (``min_vars_k``), and test_zk_merge.py shows it hiding the structured claims
+that the F-valued blind leaks (which stays recorded as a strict xfail). The F-valued blind
+costs one region instead of k and is zero-knowledge for generic claims only.
 
 Zero knowledge (honest verifier; the opening's own simulator aside): fix T, the claims and the
 challenges. The view u = (sigma, the 2n sent round values, e), 2n + 2 K elements, is affine in
@@ -181,14 +184,20 @@ def verify_blinded_merge(transcript, ext: ExtField, n_vars: int, claims, label: 
     """Messages 1-5 (module docstring) for ``claims`` (EvalClaims on the whole table or
     LinearClaims); returns the claim on B = [T ‖ omega] (n_vars + 1 variables, gamma last)
     that the caller opens. VerificationError on a failed check."""
+    point, gamma, e = _verify_messages(transcript, ext, n_vars, claims, label, min_vars(ext.k))
+    return EvalClaim(list(point) + [gamma], e)
+
+
+def _verify_messages(transcript, ext: ExtField, n_vars: int, claims, label: str, least: int):
+    """Messages 1-5; (r, gamma, e)."""
     claims = as_linear(claims)
     if not claims:
         raise ValueError("a blinded merge needs at least one claim")
     if any(p.offset + (1 << p.n_vars) > 1 << n_vars for c in claims for p in c.parts):
         raise ValueError("a claim's slot lies outside the table")
-    if n_vars < min_vars(ext.k):
-        raise ValueError(f"a blinded merge over K of degree {ext.k} needs a table of at least "
-                         f"2^{min_vars(ext.k)} entries, not 2^{n_vars}")
+    if n_vars < least:
+        raise ValueError(f"this blinded merge over K of degree {ext.k} needs a table of at least "
+                         f"2^{least} entries, not 2^{n_vars}")
     t = transcript
     lam = tuple(t.challenge_k(lambda_label(label), ext.k))
     powers = alpha_powers(ext, lam, len(claims))
@@ -203,7 +212,50 @@ def verify_blinded_merge(transcript, ext: ExtField, n_vars: int, claims, label: 
     if not ext.eq(ext.mul(as_ext(ext, e), weight_eval(ext, powers, claims, sub.point)),
                   sub.value):
         raise VerificationError(f"blinded merge '{label}': final value does not match")
-    return EvalClaim(list(sub.point) + [gamma], tuple(e))
+    return list(sub.point), gamma, tuple(e)
+
+
+@dataclass(frozen=True)
+class RegionClaim:
+    """What a merge with a K-valued blind leaves: sum_q weights[q] B_q~(point) = value, B_q the
+    q-th region of 2^n entries of B = [T ‖ omega_0 ‖ .. ‖ omega_{k-1} ‖ 0 ..] (k + 1 regions
+    padded to a power of two): weights (1 - gamma, gamma, gamma X, .., gamma X^(k-1), 0 ..).
+    A linear form with K row weights: Ligero opens it directly; the caller MUST open it."""
+
+    point: tuple
+    weights: tuple
+    value: tuple
+
+
+def region_vars(k: int) -> int:
+    """Selector variables of B's regions: T and the k planes of omega."""
+    return k.bit_length()
+
+
+def region_weights(ext: ExtField, gamma) -> tuple:
+    k = ext.k
+    basis = [tuple(1 if i == c else 0 for i in range(k)) for c in range(k)]
+    out = [ext.sub(ext.one(), gamma)] + [ext.mul(gamma, b) for b in basis]
+    return tuple(out + [ext.zero()] * ((1 << region_vars(k)) - len(out)))
+
+
+def verify_blinded_merge_k(transcript, ext: ExtField, n_vars: int, claims, label: str
+                           ) -> RegionClaim:
+    """The blinded merge with a K-valued blind omega (k F planes; ``min_vars_k``): the same
+    messages as :func:`verify_blinded_merge`, ending in the linear form of
+    :class:`RegionClaim` instead of one point of [T ‖ omega]."""
+    sub = _verify_messages(transcript, ext, n_vars, claims, label, min_vars_k(ext.k))
+    point, gamma, e = sub
+    return RegionClaim(tuple(point), region_weights(ext, gamma), e)
+
+
+def min_vars_k(k: int) -> int:
+    """With a K-valued blind (k 2^n F coordinates) 2^n >= 2n + 1 is enough (view: at most
+    k (2n + 1) free F coordinates, module docstring)."""
+    n = 1
+    while (1 << n) < 2 * n + 1:
+        n += 1
+    return n
 
 
 def soundness_error_log2(n_vars: int, n_claims: int, k: int) -> float:
