@@ -421,3 +421,58 @@ def test_k_blind_view_is_uniform_for_generic_claims(k):
     table, claims = instance(k, n, 3, seed=19)
     _, cols = k_view_map(k, n, table, claims)
     assert rank_mod_p(free(cols, k)) == 2 * n * k
+
+
+# ---- the region claim opened by ligero-zk -----------------------------------------------------
+
+
+@pytest.mark.parametrize("k", [2, 3])
+def test_region_claim_opens_with_ligero_zk(k):
+    """[T ‖ omega planes] committed with the hiding Ligero, the merge with the K blind, and the
+    region claim opened as one row form: accepted; a changed value, row weight or message is
+    rejected."""
+    from tensorproof.prover.pcs.ligero_zk import LigeroZkPCS
+    from tensorproof.verifier.pcs.commitment import absorb_commitment
+    from tensorproof.verifier.pcs.ligero_zk import LigeroZkParams, RowForm, zk_layout
+    from tensorproof.verifier.zk_merge import region_form, region_vars
+
+    n = 10
+    table, claims = instance(k, n, 3, seed=40 + k)
+    blind = sample_blind_k(n, k)
+    B = regions_table(table, blind)
+    pcs = LigeroZkPCS(LigeroZkParams(k=k, points=1))
+    commitment, data = pcs.commit(B)
+    lay = zk_layout(n + region_vars(k), pcs.params)
+    assert lay.b <= n  # rows fit in a region: the form is a row form
+    ext = ext_field(k)
+    t = ProverTranscript(DOMAIN)
+    absorb_commitment(t, commitment)
+    claim = prove_blinded_merge_k(t, vec_field(k), table, blind, claims, LABEL)
+    form = region_form(ext, claim, n, lay.b)
+    (value,) = pcs.open_forms(data, [form], t)
+    assert value == claim.value == region_value(k, B, claim, n)
+    data_bytes = t.proof_bytes()
+
+    def check(stream, value_shift=None, rows=None):
+        vt = VerifierTranscript(DOMAIN, stream)
+        absorb_commitment(vt, commitment)
+        got = verify_blinded_merge_k(vt, ext, n, claims, LABEL)
+        f = region_form(ext, got, n, lay.b)
+        if rows is not None:
+            f = RowForm(rows, f.col_point)
+        v = got.value if value_shift is None else ext.add(got.value, value_shift)
+        pcs.verify_forms(commitment, [f], [v], vt)
+        vt.check_eof()
+
+    check(data_bytes)
+    with pytest.raises(VerificationError):
+        check(data_bytes, value_shift=ext.one())
+    bumped = np.array(form.rows, dtype=np.uint64).copy()
+    bumped[3, 0] = (int(bumped[3, 0]) + 1) % P
+    with pytest.raises(VerificationError):
+        check(data_bytes, rows=bumped)
+    for pos in (40, len(data_bytes) // 2, len(data_bytes) - 40):
+        bad = bytearray(data_bytes)
+        bad[pos] ^= 1
+        with pytest.raises((VerificationError, ProofFormatError)):
+            check(bytes(bad))

@@ -74,9 +74,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
+
 from ..errors import VerificationError
 from ..field.scalar import ExtField
 from ..poly.mle import as_ext, eq_eval, eq_eval_index
+from . import evaluations as ev
 from .claims import EvalClaim
 from .merge import alpha_powers, combined_value
 from .sumcheck import verify_sumcheck
@@ -247,6 +250,20 @@ def verify_blinded_merge_k(transcript, ext: ExtField, n_vars: int, claims, label
     sub = _verify_messages(transcript, ext, n_vars, claims, label, min_vars_k(ext.k))
     point, gamma, e = sub
     return RegionClaim(tuple(point), region_weights(ext, gamma), e)
+
+
+def region_form(ext: ExtField, claim: RegionClaim, n_region: int, b: int):
+    """The RegionClaim as a Ligero row form (verifier/pcs/ligero_zk.RowForm) of B committed
+    with rows of 2^b entries: row q 2^(n - b) + h weighs weights[q] eq(r_high, h), the column
+    point is r's low b coordinates. ValueError unless rows fit in a region (b <= n)."""
+    from .pcs.ligero_zk import RowForm
+
+    if b > n_region:
+        raise ValueError(f"rows of 2^{b} entries straddle regions of 2^{n_region}: commit B "
+                         "with shorter rows")
+    high = ev.eq_table(ext.k, list(claim.point[b:]))
+    rows = np.concatenate([ev.vec(ext.k).scale(high, w) for w in claim.weights])
+    return RowForm(rows, tuple(claim.point[:b]))
 
 
 def min_vars_k(k: int) -> int:

@@ -44,8 +44,11 @@ from ...verifier.pcs.ligero_zk import (
     U_EVALS,
     LigeroZkParams,
     LigeroZkVerifier,
+    RowForm,
     Y,
     ZkLayout,
+    absorb_forms,
+    check_forms,
     check_point_count,
     combination_coefficients,
     encode_at,
@@ -138,17 +141,36 @@ class LigeroZkPCS(LigeroZkVerifier):
         prm, k, lay = self.params, self.k, data.layout
         n = data.commitment.n_vars
         pts = normalize_points(points, n, k)
-        m = check_point_count(len(pts), prm)
+        check_point_count(len(pts), prm)
+        eq_rows, eq_cols = statement_points(pts, lay.b, k)
+        return self._open_rows(data, eq_rows, eq_cols, transcript,
+                               lambda values: absorb_statement(transcript, statement_tag(prm), n,
+                                                               k, pts, values))
+
+    def open_forms(self, data: LigeroZkProverData, forms: Sequence[RowForm],
+                   transcript: Any) -> list[tuple[int, ...]]:
+        """The opening of row forms (verifier ``verify_forms``); returns their values."""
+        prm, k, lay = self.params, self.k, data.layout
+        n = data.commitment.n_vars
+        check_point_count(len(forms), prm)
+        eq_rows, eq_cols = check_forms(forms, lay, k)
+        return self._open_rows(data, eq_rows, eq_cols, transcript,
+                               lambda values: absorb_forms(transcript, statement_tag(prm), n, k,
+                                                           eq_rows, forms, values))
+
+    def _open_rows(self, data: LigeroZkProverData, eq_rows: np.ndarray, eq_cols: list,
+                   transcript: Any, absorb) -> list[tuple[int, ...]]:
+        prm, k, lay = self.params, self.k, data.layout
+        m = len(eq_cols)
         block = int(data.opened[0])
         if block >= prm.openings:
             raise ProverError(f"ligero-zk: this commitment's {prm.openings} zero-knowledge "
                               "opening(s) are used; another would reveal the table")
-        eq_rows, eq_cols = statement_points(pts, lay.b, k)
         coef = data.coefficients
         rows_j = combine_rows(eq_rows, coef[: lay.data_rows])  # E_j^T F: (m, C', k)
         kv = vec_field(k)
         values = [_k(kv.inner(rows_j[j, : lay.cols], eq_cols[j])) for j in range(m)]
-        absorb_statement(transcript, statement_tag(prm), n, k, pts, values)
+        absorb(values)
         transcript.send_bytes(BLOCK, block.to_bytes(2, "big"))
         data.opened[0] = block + 1  # spent from here on, whatever happens next
         masks = mask_vectors(coef, lay, block, m)

@@ -16,6 +16,12 @@ salt_c ‖ column c (8-byte big-endian F elements, all R' = 2^a + B (1 + P) k ro
 fresh 32-byte salt_c per column. With e_j = eq(z_c,j, .) (low-order coordinates) and
 E_j = eq(z_r,j, .) (high-order ones), T~(z_j) = <E_j^T M, e_j>.
 
+Row forms (``verify_forms``, prover ``open_forms``): the same opening for linear forms
+<E_j^T M, eq(z_c,j, .)> with any public row weights E_j (K^(2^a)), not only E_j = eq(z_r,j, .):
+the statement absorbs the row weights and column points ("pcs/forms"), and nothing below uses
+E_j's structure, so soundness and zero knowledge carry over. It opens the blinded merge's
+region claims (verifier/zk_merge.py: RegionClaim, region_form), which no point reaches.
+
 Opening at z_1..z_m (m <= P), message by message:
   0. both sides absorb the statement (tag, params, n, k, points, values);
   1. P sends g, the mask block of this opening (u16, g < B; each block serves one opening);
@@ -326,6 +332,45 @@ def salted_leaves(salts: np.ndarray, columns: np.ndarray) -> np.ndarray:
     return np.concatenate([salts, column_leaves(columns)], axis=1)
 
 
+@dataclass(frozen=True)
+class RowForm:
+    """A linear form on the committed table as Ligero's matrix sees it: sum_i rows[i]
+    <M_i, eq(col_point, .)>, rows a K vector over the 2^a data rows (as an (2^a, k) uint64
+    array or a sequence of K elements), col_point b K coordinates."""
+
+    rows: Any
+    col_point: tuple
+
+
+def check_forms(forms: Sequence[RowForm], lay: ZkLayout, k: int
+                ) -> tuple[np.ndarray, list[np.ndarray]]:
+    """(row weights (m, 2^a, k), column eq tables): VerificationError unless every form fits
+    the layout's split (2^a row weights in K, b column coordinates)."""
+    rows, cols = [], []
+    for j, f in enumerate(forms):
+        r = np.asarray([tuple(int(c) % P for c in x) for x in f.rows], dtype=np.uint64)
+        if r.shape != (lay.data_rows, k) or len(f.col_point) != lay.b:
+            raise VerificationError(f"row form {j} does not fit the layout (2^{lay.a} row "
+                                    f"weights and {lay.b} column coordinates)")
+        rows.append(r)
+        cols.append(ev.eq_table(k, [tuple(int(c) for c in x) for x in f.col_point]))
+    return np.stack(rows), cols
+
+
+def absorb_forms(transcript: Any, scheme: bytes, n_vars: int, k: int, rows: np.ndarray,
+                 forms: Sequence[RowForm], values: Sequence[tuple[int, ...]]) -> None:
+    """Absorb what a forms opening claims (a distinct record from ``absorb_statement``'s):
+    u8 |scheme| ‖ scheme ‖ u8 n_vars ‖ u8 k ‖ u32 m ‖ every row weight ‖ every column point ‖
+    values."""
+    from ...field.encoding import encode_k
+
+    head = bytes([len(scheme)]) + scheme + bytes([n_vars, k]) + len(forms).to_bytes(4, "big")
+    weights = b"".join(encode_k(tuple(int(c) for c in x)) for r in rows for x in r)
+    coords = b"".join(encode_k(tuple(int(c) for c in x)) for f in forms for x in f.col_point)
+    transcript.absorb_bytes("pcs/forms", head + weights + coords
+                            + b"".join(encode_k(v) for v in values))
+
+
 def check_point_count(m: int, params: LigeroZkParams) -> int:
     if m > params.points:
         raise VerificationError(f"ligero-zk: {m} points, the commitment masks at most "
@@ -351,6 +396,29 @@ class LigeroZkVerifier:
         m = check_point_count(len(pts), prm)
         vals = normalize_values(values, m, k)
         absorb_statement(transcript, statement_tag(prm), n, k, pts, vals)
+        eq_rows, eq_cols = statement_points(pts, lay.b, k)
+        self._verify_rows(commitment, lay, eq_rows, eq_cols, vals, transcript)
+
+    def verify_forms(self, commitment: Commitment, forms: Sequence[RowForm],
+                     values: Sequence[Any], transcript: Any) -> None:
+        """Check <E_j^T M, eq(z_j, .)> = values[j] for row forms (E_j: row weights over the
+        2^a data rows, z_j: the column point, ``RowForm``); a point is the form
+        (eq(z_r, .), z_c). The same opening; the statement absorbs the forms. Soundness as
+        ``verify`` (the proof of the module docstring never uses E_j's structure)."""
+        prm, k = self.params, self.k
+        n = commitment.n_vars
+        lay = zk_layout(n, prm)
+        m = check_point_count(len(forms), prm)
+        if m == 0:
+            raise VerificationError("an opening needs at least one form")
+        vals = normalize_values(values, m, k)
+        eq_rows, eq_cols = check_forms(forms, lay, k)
+        absorb_forms(transcript, statement_tag(prm), n, k, eq_rows, forms, vals)
+        self._verify_rows(commitment, lay, eq_rows, eq_cols, vals, transcript)
+
+    def _verify_rows(self, commitment: Commitment, lay: ZkLayout, eq_rows: np.ndarray,
+                     eq_cols: list, vals: list, transcript: Any) -> None:
+        prm, k, m = self.params, self.k, len(vals)
         block = int.from_bytes(transcript.recv_bytes(BLOCK, 2), "big")
         if block >= prm.openings:
             raise ProofFormatError(f"ligero-zk: mask block {block} >= {prm.openings}")
@@ -359,7 +427,6 @@ class LigeroZkVerifier:
         rr = np.array(transcript.challenges_k(COMBINE, lay.data_rows + m, k), dtype=np.uint64)
         u0 = transcript.recv_k_array(U0, lay.msg_len, k)
         us = transcript.recv_k_array(U_EVALS, m * lay.msg_len, k).reshape(m, -1, k)
-        eq_rows, eq_cols = statement_points(pts, lay.b, k)
         kv = ev.vec(k)
         for j in range(m):
             want = kv.add(kv.mul(gammas[j], np.array(vals[j], dtype=np.uint64)), ys[j])
