@@ -494,8 +494,7 @@ class Case:
     def residual(self, view) -> np.ndarray:
         lay, k, m = self.lay, self.k, self.m
         kv, out, at, opened = ev.vec(k), [], 0, []
-        eq_rows, eq_cols = vzk.statement_points(vzk.normalize_points(self.points, self.n, k),
-                                                lay.b, k)
+        eq_rows, eq_cols = self.statement(lay, k)
         for o in range(self.n_opens):
             gammas = np.array(fixed_k(vzk.GAMMA, m, k, 2 * o + 1), dtype=np.uint64)
             rr = np.array(fixed_k(vzk.COMBINE, lay.data_rows + m, k, 2 * o + 2), dtype=np.uint64)
@@ -521,6 +520,10 @@ class Case:
             for j in np.flatnonzero(all_idx[i + 1:] == all_idx[i]) + i + 1:
                 out.append(npfield.fsub(all_cols[i], all_cols[j]))
         return np.concatenate(out)
+
+    def statement(self, lay, k):
+        """(row weights, column eq tables) of what is opened: the points' eq tables."""
+        return vzk.statement_points(vzk.normalize_points(self.points, self.n, k), lay.b, k)
 
     def space_dimension(self, view_len: int) -> int:
         """dim A = view length - rank of the checks' linear part."""
@@ -808,3 +811,38 @@ def test_setup_refuses_the_scheme_by_name_until_proofs_are_zero_knowledge():
 
     with pytest.raises(ConfigError, match="not selectable"):
         profile_config("fast", None, "ligero-zk")
+
+
+class FormsCase(Case):
+    """The same instance opened as row forms with generic (uniform) row weights: the forms
+    opening (``open_forms``) has the points opening's zero-knowledge argument, which never
+    uses the weights' structure."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        rng = np.random.default_rng(101)
+        k, lay = self.k, self.lay
+        self.forms = [vzk.RowForm(ev.vec(k).random(lay.data_rows, rng), tuple(p[: lay.b]))
+                      for p in self.points]
+        pcs = LigeroZkPCS(self.prm)
+        _, data = pcs.commit(self.table)
+        self.values = pcs.open_forms(data, self.forms, FixedChallenges(self.queries))
+
+    def statement(self, lay, k):
+        return vzk.check_forms(self.forms, lay, k)
+
+    def real_run(self, pcs_class=LigeroZkPCS, table=None, reuse_block=False):
+        def run(x):
+            pcs = pcs_class(self.prm, Stream(x))
+            _, data = pcs.commit(self.table if table is None else table)
+            t = FixedChallenges(self.queries)
+            for _ in range(self.n_opens):
+                got = pcs.open_forms(data, self.forms, t)
+                assert got == self.values
+            return t.view()
+        return run
+
+
+@pytest.mark.parametrize("k, n, m", [(2, 4, 2), (3, 5, 1)])
+def test_row_forms_opening_is_uniform_on_the_verifiers_space(k, n, m):
+    assert_zero_knowledge(FormsCase(k, n, m))
