@@ -41,7 +41,7 @@ from tensorproof.prover.zk_sumcheck import (
 from tensorproof.transcript import ProverTranscript, VerifierTranscript
 from tensorproof.verifier.sumcheck import challenge_label
 from tensorproof.verifier.zk_discharge import constant_weight, layout, verify_discharge
-from tensorproof.verifier.zk_sumcheck import HashMaskBinding, mask_challenge_label
+from tensorproof.verifier.zk_sumcheck import HashMaskBinding, mask_challenge_label, vanishing
 
 LABEL = "d"
 DOMAIN = b"test/zk-discharge"
@@ -228,8 +228,6 @@ def test_two_witnesses_with_the_same_finals_reveal_the_same_law(k):
     # R2 for the second witness so that both give the same finals f^(rho)
     gap = ext.sub(as_ext(ext, evaluate(vec_field(k), f1, rho)),
                   as_ext(ext, evaluate(vec_field(k), f2, rho)))
-    from tensorproof.verifier.zk_sumcheck import vanishing
-
     shift = ext.mul(gap, ext.inv(ext.mul_base(vanishing(ext, rho), 2)))
     Rs2 = [Randomizer((ext.add(Rs1[0].alpha[0], shift),), Rs1[0].beta)]
     lay = mask_layout(k, n, Rs1)
@@ -280,3 +278,35 @@ def test_rank_test_catches_a_fixed_randomizer_and_a_zero_mask(monkeypatch):
     monkeypatch.undo()
     monkeypatch.setitem(globals(), "sample_mask", lambda layout_, rand=None: Mask.zero(layout_))
     assert rank_mod_p(free(view_map(k, n, f, z, Rs, lay)[1], k, lay.n_vars)) < full // 2
+
+
+def test_a_caller_given_weight_and_affine_randomizer_discharge():
+    """The generalized constant (a fraction-GKR level's: Z over every coordinate but the
+    first, an affine r(w) of the caller's randomizers): the stated value is
+    f~(z) + weight (r(0) + r(1)), and only r(w*) is revealed."""
+    k, n = 2, 3
+    ext = ext_field(k)
+    f, z, _, Rs = instance(k, n, 91, True)
+    weight = vanishing(ext, z[1:])  # Z(y): the split coordinate z_0 left out
+    a, b = ext.random(np.random.default_rng(1)), ext.random(np.random.default_rng(2))
+
+    def r_of(w):
+        return ext.add(a, ext.mul(as_ext(ext, w), b))
+
+    v = ext.add(as_ext(ext, evaluate(vec_field(k), f, z)),
+                ext.mul(weight, ext.add(r_of(0), r_of(1))))
+    lay = mask_layout(k, n, Rs)
+    for stated, ok in ((v, True), (ext.add(v, ext.one()), False)):
+        t = ProverTranscript(DOMAIN)
+        committer = HashMaskCommitter()
+        proof, psi = prove_discharge(t, vec_field(k), [f], TERMS, DEGREE, LABEL,
+                                     sample_mask(lay), committer, z, r_of, eq_point=z,
+                                     randomizers=Rs, weight=weight)
+        vt = VerifierTranscript(DOMAIN, t.proof_bytes())
+        deferred: list = []
+        sub = verify_discharge(vt, ext, stated, z, lay, LABEL, HashMaskBinding(),
+                               lambda label, at, p, out=deferred: out.append((at, p)),
+                               weight=weight)
+        assert deferred[0][1] == psi == r_of(deferred[0][0][1])
+        good = ext.eq(sub.value, ext.mul(eq_eval(ext, z, sub.point), proof.finals[0]))
+        assert good == ok

@@ -8,7 +8,7 @@ The engine (prove_sumcheck, or zk_sumcheck's randomized last round) runs the pla
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -72,14 +72,17 @@ class _Shifted:
 
 def prove_discharge(transcript, vf: VecField, tables: Sequence[np.ndarray], terms: Terms,
                     degree: int, label: str, mask: Mask, committer: MaskCommitter,
-                    z: Sequence[Scalar], randomizer: Randomizer, *,
+                    z: Sequence[Scalar], randomizer: Randomizer | Callable[[Scalar], K], *,
                     eq_point: Sequence | None = None,
                     randomizers: Sequence[Randomizer | None] | None = None,
+                    weight: Scalar | None = None,
                     fused: bool = True) -> tuple[ZkSumcheckProof, K]:
     """Prove the stated claim f^(z) = f~(z) + Z(z) Rb(z_0) (``randomizer`` = f's R) through the
     plain sum f~(z) = sum_x [eq] g(tables(x)) (verifier/zk_discharge.py); ``mask`` has the
-    layout :func:`verifier.zk_discharge.layout`. Returns (the masked sumcheck's record, with the
-    full point (w*, rho), psi = R(z_0, w*))."""
+    layout :func:`verifier.zk_discharge.layout`. ``randomizer`` may instead be any affine
+    function of w, with ``weight`` its public factor in place of Z(z) (a stated value
+    f~(z) + weight (r(0) + r(1))). Returns (the masked sumcheck's record, with the full point
+    (w*, rho), psi = the randomizer at w*)."""
     ext = ext_field(vf.k)
     n = log2_exact(len(tables[0]))
     randomizers = list(randomizers) if randomizers is not None else [None] * len(tables)
@@ -89,17 +92,19 @@ def prove_discharge(transcript, vf: VecField, tables: Sequence[np.ndarray], term
         raise ValueError(f"mask layout {mask.layout} does not match this discharge ({expected})")
     plain = as_ext(ext, sum_of_products(vf, tables, terms, eq_point))
     z0 = as_ext(ext, z[0])
+    r_of = ((lambda w: randomizer.value(ext, z0, w)) if isinstance(randomizer, Randomizer)
+            else randomizer)  # an affine function of w (the caller's randomized extension)
     mask.spend()
     committer.commit(transcript, label, mask)
     transcript.send_k(mask_sum_label(label), [mask.total(ext)], vf.k)
     rho = tuple(transcript.challenge_k(mask_challenge_label(label), vf.k))
     t = _MaskedTranscript(transcript, ext, label, mask, rho)
-    zz = vanishing(ext, z)
-    s0 = ext.add(ext.mul_base(plain, HALF), ext.mul(zz, randomizer.value(ext, z0, 0)))
+    zz = vanishing(ext, z) if weight is None else as_ext(ext, weight)
+    s0 = ext.add(ext.mul_base(plain, HALF), ext.mul(zz, r_of(0)))
     t.send_k(round_label(label, 0), [s0], vf.k)  # round 0 (w), degree 1: s_0(0) alone
     w = tuple(t.challenge_k(challenge_label(label, 0), vf.k))
-    psi = randomizer.value(ext, z0, w)
-    shifted = _Shifted(t, ext, label, n, ext.mul(constant_weight(ext, z, n), psi))
+    psi = r_of(w)
+    shifted = _Shifted(t, ext, label, n, ext.mul(constant_weight(ext, z, n, weight), psi))
     if any(R is not None for R in randomizers):
         halves, split, split_eq = split_last_variable(ext, tables, terms, eq_point)
         point, ends = prove_sumcheck(shifted, vf, halves, split, degree, label, split_eq, fused)

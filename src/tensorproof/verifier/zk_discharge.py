@@ -62,9 +62,14 @@ def layout(n_vars: int, degree: int, terms: Terms, randomized: Sequence[int | No
     return MaskLayout(n_vars + 1, (1, *round_degrees(n_vars, degree, terms, randomized)), k)
 
 
-def constant_weight(ext: ExtField, z: Sequence[Scalar], n_vars: int) -> tuple[int, ...]:
-    """Z(z) / 2^n: the weight of R(z_0, w) in Q."""
-    return ext.mul_base(vanishing(ext, z), pow(pow(2, n_vars, P), P - 2, P))
+def constant_weight(ext: ExtField, z: Sequence[Scalar], n_vars: int,
+                    weight: Scalar | None = None) -> tuple[int, ...]:
+    """weight / 2^n, weight = Z(z) by default: the weight of R(z_0, w) in Q. A caller whose
+    randomized extension has another vanishing factor (a fraction-GKR level: Z over every
+    coordinate but the split one) or another affine function of w in place of R(z_0, w)
+    passes its own public ``weight``; the protocol is the same."""
+    base = vanishing(ext, z) if weight is None else as_ext(ext, weight)
+    return ext.mul_base(base, pow(pow(2, n_vars, P), P - 2, P))
 
 
 @dataclass(frozen=True)
@@ -82,20 +87,21 @@ class DischargeSubclaim:
 
 def verify_discharge(transcript, ext: ExtField, stated: Scalar, z: Sequence[Scalar],
                      mask_layout: MaskLayout, label: str, binding: MaskBinding,
-                     defer_randomizer: Callable[[str, tuple, tuple], None]
-                     ) -> DischargeSubclaim:
+                     defer_randomizer: Callable[[str, tuple, tuple], None],
+                     weight: Scalar | None = None) -> DischargeSubclaim:
     """Discharge the stated claim f^(z) = ``stated`` (module docstring); ``mask_layout`` from
     :func:`layout`. The claim R(z_0, w*) = psi goes to ``defer_randomizer(label, (z_0, w*),
     psi)`` before anything is returned: whoever binds R must open it (psi is sent after every
-    challenge, so an unchecked psi would let any stated value verify). ProofFormatError
-    (transcript) on malformed messages."""
+    challenge, so an unchecked psi would let any stated value verify). ``weight``: the public
+    factor of psi (default Z(z); ``constant_weight``). ProofFormatError (transcript) on
+    malformed messages."""
     if mask_layout.degrees[0] != 1:
         raise ValueError("a discharging sumcheck's first round (w) has degree 1")
     masked = verify_zk_sumcheck(transcript, ext, stated, mask_layout, label, binding)
     (psi,) = transcript.recv_k(randomizer_label(label), 1, ext.k)
     n = mask_layout.n_vars - 1
     w, rho = masked.point[0], masked.point[1:]
-    rest = ext.sub(masked.value, ext.mul(constant_weight(ext, z, n), psi))
+    rest = ext.sub(masked.value, ext.mul(constant_weight(ext, z, n, weight), psi))
     at = (as_ext(ext, z[0]), tuple(w))
     defer_randomizer(label, at, tuple(psi))
     return DischargeSubclaim(list(rho), ext.add(rest, rest), at, tuple(psi), masked)
