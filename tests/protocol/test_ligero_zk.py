@@ -34,6 +34,7 @@ from tensorproof.errors import (
     VerificationError,
 )
 from tensorproof.field import npfield
+from tensorproof.field.linalg import kernel_vector
 from tensorproof.field.params import P
 from tensorproof.field.sampling import Randomness
 from tensorproof.field.scalar import ext_field
@@ -475,9 +476,12 @@ class Case:
             for _ in range(self.n_opens):
                 if reuse_block:
                     data.opened[0] = 0
-                pcs.open(data, self.points, t)
+                self.open_with(pcs, data, t)
             return t.view()
         return run
+
+    def open_with(self, pcs, data, t):
+        pcs.open(data, self.points, t)
 
     def sim_run(self, x):
         t = FixedChallenges(self.queries)
@@ -573,30 +577,6 @@ def test_fewer_points_than_masked_leave_unused_masks_uniform():
 def test_two_openings_within_the_budget_are_jointly_uniform():
     """Blocks 0 and 1, two query sets (l = 2 t covers both): one affine space, full rank."""
     assert_zero_knowledge(Case(2, 3, 1, openings=2, n_opens=2, seed=3))
-
-
-def kernel_vector(rows: list[list[int]], n: int) -> list[int]:
-    """A nonzero x in F_p^n with rows x = 0 (n > len(rows)), by reduced row echelon form."""
-    a, pivots, r = [list(x) for x in rows], [], 0
-    for col in range(n):
-        piv = next((i for i in range(r, len(a)) if a[i][col] % P), None)
-        if piv is None:
-            continue
-        a[r], a[piv] = a[piv], a[r]
-        inv = pow(a[r][col], P - 2, P)
-        a[r] = [x * inv % P for x in a[r]]
-        for i in range(len(a)):
-            if i != r and a[i][col]:
-                f = a[i][col]
-                a[i] = [(x - f * y) % P for x, y in zip(a[i], a[r])]
-        pivots.append(col)
-        r += 1
-    free = next(c for c in range(n) if c not in pivots)
-    x = [0] * n
-    x[free] = 1
-    for i, c in enumerate(pivots):
-        x[c] = -a[i][free] % P
-    return x
 
 
 @pytest.mark.parametrize("k, n, m", [(2, 4, 2), (3, 4, 1)])
@@ -831,16 +811,8 @@ class FormsCase(Case):
     def statement(self, lay, k):
         return vzk.check_forms(self.forms, lay, k)
 
-    def real_run(self, pcs_class=LigeroZkPCS, table=None, reuse_block=False):
-        def run(x):
-            pcs = pcs_class(self.prm, Stream(x))
-            _, data = pcs.commit(self.table if table is None else table)
-            t = FixedChallenges(self.queries)
-            for _ in range(self.n_opens):
-                got = pcs.open_forms(data, self.forms, t)
-                assert got == self.values
-            return t.view()
-        return run
+    def open_with(self, pcs, data, t):
+        assert pcs.open_forms(data, self.forms, t) == self.values
 
 
 @pytest.mark.parametrize("k, n, m", [(2, 4, 2), (3, 5, 1)])

@@ -33,6 +33,7 @@ import pytest
 from protocol.test_zk_sumcheck import FixedChallenges, affine_map, rank_mod_p
 from protocol.zk_stream import Stream
 from tensorproof.errors import ProofFormatError, VerificationError
+from tensorproof.field.linalg import solve_mod_p
 from tensorproof.field.params import P
 from tensorproof.field.scalar import ext_field
 from tensorproof.field.vec import vec_field
@@ -279,9 +280,7 @@ def _kernel_vector(a, tail):
     head = [[int(a[i, j]) % P for j in range(rows)] for i in range(rows)]
     rhs = [(-sum(int(a[i, rows + j]) * int(tail[j]) for j in range(cols - rows))) % P
            for i in range(rows)]
-    from tensorproof.prover.zk_merge import _solve_mod_p
-
-    return np.array(_solve_mod_p(head, rhs, P) + [int(v) for v in tail], dtype=object)
+    return np.array(solve_mod_p(head, rhs) + [int(v) for v in tail], dtype=object)
 
 
 def test_rank_test_catches_a_zeroed_blind_and_a_fixed_randomizer():

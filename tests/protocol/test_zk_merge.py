@@ -22,6 +22,7 @@ from protocol.test_zk_sumcheck import FixedChallenges, affine_map, rank_mod_p
 from protocol.zk_stream import Stream
 from tensorproof.errors import ProofFormatError, ProverError, VerificationError
 from tensorproof.field.encoding import k_bytes
+from tensorproof.field.linalg import kernel_vector, solve_mod_p
 from tensorproof.field.params import P
 from tensorproof.field.scalar import ext_field
 from tensorproof.field.vec import vec_field
@@ -232,9 +233,7 @@ def test_two_witnesses_of_the_same_claims_reveal_the_same_law(k):
     rhs = [(-int(x)) % P for c in claims
            for x in as_ext(ext, evaluate(vf, np.concatenate(
                [np.zeros(2 * k, np.uint64), delta[2 * k:]]), c.point))]
-    from tensorproof.prover.zk_merge import _solve_mod_p
-
-    head = _solve_mod_p(cols, rhs, P)
+    head = solve_mod_p(cols, rhs)
     delta[:2 * k] = np.array(head, dtype=np.uint64)
     t2 = vec_field(1).add(t1, delta)
     assert all(as_ext(ext, evaluate(vf, t2, c.point)) == c.value for c in claims)
@@ -391,28 +390,8 @@ def test_k_blind_hides_structured_claims(k):
 
 
 def _kernel(rows, n, rng):
-    """A random x in F_p^n with rows x = 0 (reduced row echelon form, random free values)."""
-    a, pivots, r = [list(x) for x in rows], [], 0
-    for col in range(n):
-        piv = next((i for i in range(r, len(a)) if a[i][col] % P), None)
-        if piv is None:
-            continue
-        a[r], a[piv] = a[piv], a[r]
-        inv = pow(a[r][col], P - 2, P)
-        a[r] = [x * inv % P for x in a[r]]
-        for i in range(len(a)):
-            if i != r and a[i][col] % P:
-                f = a[i][col]
-                a[i] = [(x - f * y) % P for x, y in zip(a[i], a[r])]
-        pivots.append(col)
-        r += 1
-    x = [0] * n
-    free_cols = [c for c in range(n) if c not in pivots]
-    for c in free_cols:
-        x[c] = int(rng.integers(1, 1 << 62))
-    for i, c in enumerate(pivots):
-        x[c] = (-sum(a[i][f] * x[f] for f in free_cols)) % P
-    return x
+    """A random x in F_p^n with rows x = 0."""
+    return kernel_vector(rows, n, [int(v) for v in rng.integers(1, 1 << 62, n)])
 
 
 @pytest.mark.parametrize("k", [2, 3])

@@ -18,7 +18,6 @@ from ..field.sampling import OS_RANDOMNESS, Randomness
 from ..field.scalar import ExtField, ext_field
 from ..field.vec import VecField
 from ..poly.mle import Scalar, as_ext, eq_eval, log2_exact
-from ..poly.univariate import interpolate_eval
 from ..verifier.sumcheck import Terms, challenge_label, evaluate_terms, round_label
 from ..verifier.zk_discharge import constant_weight, layout, randomizer_label
 from ..verifier.zk_sumcheck import (
@@ -27,7 +26,7 @@ from ..verifier.zk_sumcheck import (
     mask_sum_label,
     vanishing,
 )
-from .sumcheck import prove_sumcheck, sum_of_products
+from .sumcheck import sum_of_products
 from .zk_sumcheck import (
     Mask,
     MaskCommitter,
@@ -35,8 +34,9 @@ from .zk_sumcheck import (
     ZkSumcheckProof,
     _finish,
     _MaskedTranscript,
-    randomized_last_round,
-    split_last_variable,
+    run_rounds,
+    simulated_gammas,
+    simulated_rounds,
 )
 
 K = tuple[int, ...]
@@ -105,15 +105,8 @@ def prove_discharge(transcript, vf: VecField, tables: Sequence[np.ndarray], term
     w = tuple(t.challenge_k(challenge_label(label, 0), vf.k))
     psi = r_of(w)
     shifted = _Shifted(t, ext, label, n, ext.mul(constant_weight(ext, z, n, weight), psi))
-    if any(R is not None for R in randomizers):
-        halves, split, split_eq = split_last_variable(ext, tables, terms, eq_point)
-        point, ends = prove_sumcheck(shifted, vf, halves, split, degree, label, split_eq, fused)
-        m = len(tables)
-        finals = randomized_last_round(shifted, ext, label, point, ends[:m], ends[m:], terms,
-                                       randomizers, eq_point, mask.layout.degrees[-1])
-    else:
-        point, finals = prove_sumcheck(shifted, vf, tables, terms, degree, label, eq_point,
-                                       fused)
+    point, finals = run_rounds(shifted, vf, tables, terms, degree, label, eq_point,
+                               randomizers, mask.layout.degrees[-1], fused)
     proof = _finish(transcript, ext, label, mask.layout, committer, [w, *point], finals, rho,
                     t.gammas)
     transcript.send_k(randomizer_label(label), [psi], vf.k)
@@ -130,20 +123,8 @@ def simulate_discharge(transcript, ext: ExtField, stated: Scalar, z: Sequence[Sc
     equation. Reads ``rand`` in that order; commits to the zero mask (hiding), whose claims it
     states falsely, as a simulator must."""
     k = ext.k
-    committer.commit(transcript, label, Mask.zero(mask_layout))
-    G = rand.k_scalar(k)
-    transcript.send_k(mask_sum_label(label), [G], k)
-    rho = tuple(transcript.challenge_k(mask_challenge_label(label), k))
-    if ext.is_zero(rho):
-        raise ProverError("rho = 0: the simulation fails (probability 1/|K|)")
-    running = ext.add(as_ext(ext, stated), ext.mul(rho, G))
-    point: list[K] = []
-    for i, d in enumerate(mask_layout.degrees):
-        sent = [tuple(int(c) for c in row) for row in rand.k_vector(d, k)]
-        transcript.send_k(round_label(label, i), sent, k)
-        r = tuple(transcript.challenge_k(challenge_label(label, i), k))
-        point.append(r)
-        running = interpolate_eval(ext, [sent[0], ext.sub(running, sent[0]), *sent[1:]], r)
+    rho, running, point = simulated_rounds(transcript, ext, stated, mask_layout, label,
+                                           committer, rand)
     psi = rand.k_scalar(k)
     finals = [as_ext(ext, v) for v in given_finals]
     target = evaluate_terms(ext, terms, finals)
@@ -151,11 +132,7 @@ def simulate_discharge(transcript, ext: ExtField, stated: Scalar, z: Sequence[Sc
         target = ext.mul(eq_eval(ext, eq_point, point[1:]), target)
     n = mask_layout.n_vars - 1
     target = ext.add(ext.mul_base(target, HALF), ext.mul(constant_weight(ext, z, n), psi))
-    gammas = [rand.k_scalar(k) for _ in range(mask_layout.n_vars - 1)]
-    rest = ext.mul(ext.sub(running, target), ext.inv(rho))
-    for g in gammas:
-        rest = ext.sub(rest, g)
-    proof = _finish(transcript, ext, label, mask_layout, committer, point, finals, rho,
-                    [*gammas, rest])
+    gammas = simulated_gammas(ext, running, target, rho, mask_layout.n_vars, rand)
+    proof = _finish(transcript, ext, label, mask_layout, committer, point, finals, rho, gammas)
     transcript.send_k(randomizer_label(label), [psi], k)
     return proof, psi

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import ProverError
+from ..field.linalg import rank_mod_p, solve_mod_p
 from ..field.sampling import OS_RANDOMNESS, Randomness
 from ..field.scalar import ext_field
 from ..field.vec import VecField
@@ -133,58 +134,19 @@ def linear_weights(vf: VecField, n_vars: int, claims: list[LinearClaim], powers:
 def _solve_first_entries(ext, w: np.ndarray, c) -> np.ndarray:
     """An F table T' with sum_x T'(x) w(x) = c, nonzero on k entries whose weights w(x) span K
     over F (the first such, found greedily; ProverError if W's entries span less than K)."""
-    from ..field.params import P
-
     k = ext.k
     vals = np.asarray(w, dtype=object).reshape(len(w), k)
     chosen: list[int] = []
     for x in np.flatnonzero(np.any(vals != 0, axis=1)):
         trial = chosen + [int(x)]
-        if _rank_mod_p([[int(vals[y][i]) for y in trial] for i in range(k)], P) == len(trial):
+        if rank_mod_p([[int(vals[y][i]) for y in trial] for i in range(k)]) == len(trial):
             chosen = trial
             if len(chosen) == k:
                 break
     if len(chosen) < k:
         raise ProverError("simulator: the claims' weights do not span K")
     mat = [[int(vals[y][i]) for y in chosen] for i in range(k)]  # coefficient i of w(y)
-    sol = _solve_mod_p(mat, [int(v) for v in c], P)
+    sol = solve_mod_p(mat, [int(v) for v in c])
     out = np.zeros(len(w), dtype=np.uint64)
     out[chosen] = np.array(sol, dtype=np.uint64)
     return out
-
-
-def _rank_mod_p(rows: list[list[int]], p: int) -> int:
-    """Rank over F_p of a small matrix (its rows)."""
-    m = [r[:] for r in rows]
-    rank, cols = 0, len(m[0]) if m else 0
-    for col in range(cols):
-        piv = next((r for r in range(rank, len(m)) if m[r][col] % p), None)
-        if piv is None:
-            continue
-        m[rank], m[piv] = m[piv], m[rank]
-        inv = pow(m[rank][col], p - 2, p)
-        m[rank] = [v * inv % p for v in m[rank]]
-        for r in range(len(m)):
-            if r != rank and m[r][col] % p:
-                f = m[r][col]
-                m[r] = [(a - f * b) % p for a, b in zip(m[r], m[rank])]
-        rank += 1
-    return rank
-
-
-def _solve_mod_p(a: list[list[int]], b: list[int], p: int) -> list[int]:
-    """x with a x = b over F_p (a square, invertible; ProverError otherwise)."""
-    n = len(a)
-    m = [row[:] + [b[i]] for i, row in enumerate(a)]
-    for col in range(n):
-        piv = next((r for r in range(col, n) if m[r][col] % p), None)
-        if piv is None:
-            raise ProverError("simulator: the weights' first entries do not span K")
-        m[col], m[piv] = m[piv], m[col]
-        inv = pow(m[col][col], p - 2, p)
-        m[col] = [v * inv % p for v in m[col]]
-        for r in range(n):
-            if r != col and m[r][col] % p:
-                f = m[r][col]
-                m[r] = [(v - f * u) % p for v, u in zip(m[r], m[col])]
-    return [m[i][n] for i in range(n)]

@@ -358,16 +358,25 @@ def prove_zk_sumcheck(transcript, vf: VecField, tables: Sequence[np.ndarray], te
     transcript.send_k(mask_sum_label(label), [mask.total(ext)], vf.k)   # 1. G
     rho = tuple(transcript.challenge_k(mask_challenge_label(label), vf.k))  # 2. rho
     t = _MaskedTranscript(transcript, ext, label, mask, rho)            # 3. masked rounds
-    if any(R is not None for R in randomizers):
-        halves, split, split_eq = split_last_variable(ext, tables, terms, eq_point)
-        point, ends = prove_sumcheck(t, vf, halves, split, degree, label, split_eq, fused)
-        m = len(tables)
-        finals = randomized_last_round(t, ext, label, point, ends[:m], ends[m:], terms,
-                                       randomizers, eq_point, mask.layout.degrees[-1])
-    else:
-        point, finals = prove_sumcheck(t, vf, tables, terms, degree, label, eq_point, fused)
+    point, finals = run_rounds(t, vf, tables, terms, degree, label, eq_point, randomizers,
+                               mask.layout.degrees[-1], fused)
     return _finish(transcript, ext, label, mask.layout, committer, point, finals, rho,
                    t.gammas)                                            # 4. gamma
+
+
+def run_rounds(t, vf: VecField, tables, terms: Terms, degree: int, label: str, eq_point,
+               randomizers, last_degree: int, fused: bool = True) -> tuple[list, list]:
+    """The plain engine's rounds on ``t`` (a relaying transcript), the last one through
+    :func:`randomized_last_round` when some table is randomized: (point, finals)."""
+    if not any(R is not None for R in randomizers):
+        return prove_sumcheck(t, vf, tables, terms, degree, label, eq_point, fused)
+    ext = ext_field(vf.k)
+    halves, split, split_eq = split_last_variable(ext, tables, terms, eq_point)
+    point, ends = prove_sumcheck(t, vf, halves, split, degree, label, split_eq, fused)
+    m = len(tables)
+    finals = randomized_last_round(t, ext, label, point, ends[:m], ends[m:], terms,
+                                   randomizers, eq_point, last_degree)
+    return point, finals
 
 
 def simulate_zk_sumcheck(transcript, ext: ExtField, claim: Scalar, layout: MaskLayout,
@@ -384,6 +393,26 @@ def simulate_zk_sumcheck(transcript, ext: ExtField, claim: Scalar, layout: MaskL
     equation. Reads ``rand`` in that order. The mask commitment is to the zero mask (hiding);
     the mask claims it states are false, as a simulator's must be."""
     k = ext.k
+    rho, running, point = simulated_rounds(transcript, ext, claim, layout, label, committer, rand)
+    if given_finals is not None:
+        finals = [as_ext(ext, v) for v in given_finals]
+    else:
+        public = public_finals(point) if public_finals is not None else {}
+        finals = [rand.k_scalar(k) if flag else as_ext(ext, public[j])
+                  for j, flag in enumerate(randomized)]
+    target = evaluate_terms(ext, terms, finals)
+    if eq_point is not None:
+        target = ext.mul(eq_eval(ext, eq_point, point), target)
+    gammas = simulated_gammas(ext, running, target, rho, layout.n_vars, rand)
+    return _finish(transcript, ext, label, layout, committer, point, finals, rho, gammas)
+
+
+def simulated_rounds(transcript, ext: ExtField, claim: Scalar, layout: MaskLayout, label: str,
+                     committer: MaskCommitter, rand: Randomness) -> tuple[K, K, list[K]]:
+    """A simulator's messages 0-3 (the zero mask committed, G and every sent round value
+    uniform from ``rand``, in that order): (rho, the running claim after the last round,
+    the point)."""
+    k = ext.k
     committer.commit(transcript, label, Mask.zero(layout))
     G = rand.k_scalar(k)
     transcript.send_k(mask_sum_label(label), [G], k)
@@ -398,17 +427,14 @@ def simulate_zk_sumcheck(transcript, ext: ExtField, claim: Scalar, layout: MaskL
         r = tuple(transcript.challenge_k(challenge_label(label, i), k))
         point.append(r)
         running = interpolate_eval(ext, [sent[0], ext.sub(running, sent[0]), *sent[1:]], r)
-    if given_finals is not None:
-        finals = [as_ext(ext, v) for v in given_finals]
-    else:
-        public = public_finals(point) if public_finals is not None else {}
-        finals = [rand.k_scalar(k) if flag else as_ext(ext, public[j])
-                  for j, flag in enumerate(randomized)]
-    target = evaluate_terms(ext, terms, finals)
-    if eq_point is not None:
-        target = ext.mul(eq_eval(ext, eq_point, point), target)
-    gammas = [rand.k_scalar(k) for _ in range(layout.n_vars - 1)]
+    return rho, running, point
+
+
+def simulated_gammas(ext: ExtField, running: K, target: K, rho: K, n: int,
+                     rand: Randomness) -> list[K]:
+    """gamma_0..gamma_{n-2} uniform, gamma_{n-1} fixed by running - rho sum gamma = target."""
+    gammas = [rand.k_scalar(ext.k) for _ in range(n - 1)]
     rest = ext.mul(ext.sub(running, target), ext.inv(rho))
     for g in gammas:
         rest = ext.sub(rest, g)
-    return _finish(transcript, ext, label, layout, committer, point, finals, rho, [*gammas, rest])
+    return [*gammas, rest]
