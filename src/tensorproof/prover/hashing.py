@@ -22,7 +22,7 @@ from ..verifier.hashing import (
 from ..verifier.layout import Layout
 from .keccak_gkr import SpongeWitness, prove_keccak, sponge_witness
 from .lookups import real_rows
-from .sumcheck import prove_sumcheck
+from .sumcheck import prove_sumcheck, sum_of_products
 
 Witnesses = dict[str, list[SpongeWitness]]
 
@@ -41,9 +41,9 @@ def hash_witnesses(plan, ints: dict[str, np.ndarray]) -> Witnesses:
     return out
 
 
-def digests(wits: Witnesses) -> dict[str, list[bytes]]:
+def digests(wits: Witnesses) -> dict[str, tuple[bytes, ...]]:
     """The statement's digests: per hashed tensor, one per sample."""
-    return {name: [w.digest for w in ws] for name, ws in wits.items()}
+    return {name: tuple(w.digest for w in ws) for name, ws in wits.items()}
 
 
 def prove_hashed(ctx, wits: Witnesses) -> None:
@@ -67,8 +67,7 @@ def _prove_sample(ctx, label: str, name: str, b: int, wit: SpongeWitness) -> Non
     z = ctx.challenge_point(f"{label}/link point", hs.t_vars)
     t_row = _sample_row(ctx, name, b)
     real = real_rows(hs.shape, Layout(hs.shape).padded)
-    ez = eq_table(vf, z)
-    v = vf.inner(ez, vf.mul_base(vf.from_base(t_row), real))
+    v = sum_of_products(vf, [real, t_row], [(1, [0, 1])], eq_point=z)
     ctx.send(f"{label}/link value", [v])
     point, finals = prove_sumcheck(ctx.t, vf, [real, t_row], [(1, [0, 1])], LINK_T_DEGREE,
                                    f"{label}/link/T", eq_point=z)
@@ -76,7 +75,7 @@ def _prove_sample(ctx, label: str, name: str, b: int, wit: SpongeWitness) -> Non
     ctx.claim(name, at_sample(ext, point, b, hs.t_batch_vars), finals[1])
     f_row = _sample_row(ctx, bits_name(name), b)
     g = vf.zeros(len(f_row) >> VALUE_VARS)
-    g[: len(padded_positions(hs.shape))] = ez[padded_positions(hs.shape)]
+    g[: len(padded_positions(hs.shape))] = eq_table(vf, z)[padded_positions(hs.shape)]
     phi = vf.mul_base(np.repeat(g, 1 << VALUE_VARS, axis=0),
                       np.tile(byte_weights(), len(g)))
     point, finals = prove_sumcheck(ctx.t, vf, [phi, f_row], [(1, [0, 1])], LINK_BITS_DEGREE,

@@ -72,7 +72,7 @@ def prove(pk: ProvingKey, inputs: dict[str, np.ndarray], progress: Progress | No
     pcs = pk.pcs_prover()
     committed = commit_groups(plan, pcs, tables, lambda group: pk.per_model(plan, group))
     t = ProverTranscript(DOMAIN)
-    hashes = {n: tuple(d) for n, d in digests(wits).items()}
+    hashes = digests(wits)
     absorb_statement(t, vk.model_id, k, batch, public_inputs, outputs, hashes)
     send_commitments(t, committed)  # an empty group has no commitment (nothing to bind)
     ctx = ProverContext(t, ext, vf, plan, tables, ints)

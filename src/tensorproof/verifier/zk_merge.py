@@ -82,6 +82,7 @@ from ..poly.mle import as_ext, eq_eval, eq_eval_index
 from . import evaluations as ev
 from .claims import EvalClaim
 from .merge import alpha_powers, combined_value
+from .pcs.ligero_zk import RowForm
 from .sumcheck import verify_sumcheck
 
 DEGREE = 2
@@ -256,8 +257,6 @@ def region_form(ext: ExtField, claim: RegionClaim, n_region: int, b: int):
     """The RegionClaim as a Ligero row form (verifier/pcs/ligero_zk.RowForm) of B committed
     with rows of 2^b entries: row q 2^(n - b) + h weighs weights[q] eq(r_high, h), the column
     point is r's low b coordinates. ValueError unless rows fit in a region (b <= n)."""
-    from .pcs.ligero_zk import RowForm
-
     if b > n_region:
         raise ValueError(f"rows of 2^{b} entries straddle regions of 2^{n_region}: commit B "
                          "with shorter rows")
