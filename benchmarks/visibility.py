@@ -12,9 +12,11 @@ system with the input public. Writes DIR/visibility.md and DIR/visibility.json (
 benchmarks/results).
 
 Not zero-knowledge yet (ir/visibility.py): the private and hashed rows measure a statement
-without the input (committed, range-checked; hashed: a Keccak-256 GKR and a link per sample),
-not the masking of issue 13, whose overhead targets (prove +25 %, size +15 %, verify +10 %)
-this table will report once it lands.
+without the input (committed, range-checked; hashed: a Keccak-256 GKR and a link per sample).
+``--masked`` measures the part of issue 13's masking built so far (key configuration "zk":
+every sumcheck masked, and under Ligero the advice's hiding opening) against the private row,
+into DIR/visibility_masked.md/.json; the targets once zero knowledge is complete are prove
++25 %, size +15 %, verify +10 %.
 """
 
 from __future__ import annotations
@@ -33,9 +35,15 @@ import vs_ezkl  # noqa: E402 (benchmarks import each other by path)
 
 TP_ROWS = {"fast": ("int8", "private", "hashed"),
            "compact": ("compact", "compact_private", "compact_hashed")}
+MASKED_ROWS = {"fast": ("int8", "private", "masked"),
+               "compact": ("compact", "compact_private", "compact_masked")}
+"""``--masked``: the private input with and without the masking of zero knowledge."""
 EZKL_ROWS = ("public", "private", "hashed")
 VIS = {"int8": "public", "private": "private", "hashed": "hashed", "compact": "public",
-       "compact_private": "private", "compact_hashed": "hashed"}
+       "compact_private": "private", "compact_hashed": "hashed", "masked": "masked",
+       "compact_masked": "masked"}
+BASE = {"masked": "private"}
+"""The row each visibility's overhead is against (public unless named here)."""
 
 
 def ezkl_folder(d: Path, vis: str) -> Path:
@@ -50,21 +58,21 @@ def ezkl_folder(d: Path, vis: str) -> Path:
 
 
 def measure(names: list[str], repeats: int, with_ezkl: bool, work: Path,
-            timeout: float) -> dict:
+            timeout: float, rows: dict = TP_ROWS) -> dict:
     import models
 
     report: dict = {"environment": vs_ezkl.environment(), "models": [],
                     "options": {"models": names, "repeats": repeats, "ezkl": with_ezkl}}
     vs_ezkl.say("warm-up (not measured)")
     vs_ezkl.prepare(models.build(models.QUICK_MODEL), work / "_warm_up")
-    for config in (*TP_ROWS["fast"], *TP_ROWS["compact"]):
+    for config in (*rows["fast"], *rows["compact"]):
         vs_ezkl.run_system(vs_ezkl.tp_system(config), work / "_warm_up", 1, timeout)
     for name in names:
         vs_ezkl.say(f"model {name}")
         m = models.build(name)
         ref = vs_ezkl.prepare(m, work / name)
         row: dict = {"name": name, "description": m.description, "systems": {}}
-        for profile, configs in TP_ROWS.items():
+        for profile, configs in rows.items():
             for config in configs:
                 system = vs_ezkl.tp_system(config)
                 rec = vs_ezkl.run_system(system, work / name, repeats, timeout)
@@ -91,15 +99,15 @@ def _overhead(x, base) -> str:
 
 def render(report: dict) -> str:
     lines = ["# Private and hashed inputs: what they cost", "",
-             "Input visibility against the same system with the input public (batch 1; "
-             "prove: median of the runs; verify: a fresh process). Not zero-knowledge yet: "
-             "see the script's docstring.", "",
+             "Input visibility against the same system with the input public (masked: "
+             "against private; batch 1; prove: median of the runs; verify: a fresh process). "
+             "Not zero-knowledge yet: see the script's docstring.", "",
              "| model | system | input | prove | verify | proof | prove Δ | verify Δ | "
              "proof Δ |", "|---|---|---|---:|---:|---:|---:|---:|---:|"]
     for row in report["models"]:
         for key, s in row["systems"].items():
             system, vis = key.rsplit(" ", 1)
-            base = row["systems"].get(f"{system} public", {})
+            base = row["systems"].get(f"{system} {BASE.get(vis, 'public')}", {})
             if s["error"]:
                 lines.append(f"| {row['name']} | {system} | {vis} | failed: {s['error'][:60]} "
                              "| | | | | |")
@@ -122,16 +130,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--skip-ezkl", action="store_true")
     ap.add_argument("--out", default=str(HERE / "results"))
     ap.add_argument("--timeout", type=float, default=1800)
+    ap.add_argument("--masked", action="store_true",
+                    help="the masked rows instead (public, private, masked; no EZKL): "
+                         "writes visibility_masked.md/.json")
     a = ap.parse_args(argv)
     names = a.models.split(",") if a.models else list(models.BUILDERS)
-    with_ezkl = not a.skip_ezkl and vs_ezkl.ezkl_available() is None
+    with_ezkl = not a.skip_ezkl and not a.masked and vs_ezkl.ezkl_available() is None
+    rows, stem = (MASKED_ROWS, "visibility_masked") if a.masked else (TP_ROWS, "visibility")
     with tempfile.TemporaryDirectory(prefix="tp-visibility-") as tmp:
-        report = measure(names, a.repeats, with_ezkl, Path(tmp), a.timeout)
+        report = measure(names, a.repeats, with_ezkl, Path(tmp), a.timeout, rows)
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
     table = render(report)
-    (out / "visibility.md").write_text(table)
-    (out / "visibility.json").write_text(json.dumps(report, indent=1))
+    (out / f"{stem}.md").write_text(table)
+    (out / f"{stem}.json").write_text(json.dumps(report, indent=1))
     print(table)
     return 0
 

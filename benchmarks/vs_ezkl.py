@@ -47,11 +47,17 @@ TP_CONFIGS = {"int8": {"bits": 8, "weight_bits": 8}, "int16": {"bits": 16, "weig
               "compact_private": {"bits": 8, "weight_bits": 8, "profile": "compact",
                                   "input_visibility": "private"},
               "compact_hashed": {"bits": 8, "weight_bits": 8, "profile": "compact",
-                                 "input_visibility": "hashed"}}
+                                 "input_visibility": "hashed"},
+              "masked": {"bits": 8, "weight_bits": 8, "input_visibility": "private",
+                         "zk": True},
+              "compact_masked": {"bits": 8, "weight_bits": 8, "profile": "compact",
+                                 "input_visibility": "private", "zk": True}}
 """tensorproof's configurations: int8 is its default (the "fast" profile: Ligero, K = F_p^2);
 int16 matches EZKL's accuracy; compact is int8 in the "compact" profile (WHIR, K = F_p^3: the
 small proofs meant for the chain); private, hashed and their compact twins are int8 with a
-private or hashed input (benchmarks/visibility.py compares them)."""
+private or hashed input (benchmarks/visibility.py compares them); masked and compact_masked are
+private with the key configuration "zk" (every sumcheck masked; under Ligero the advice's
+hiding opening: docs/internals.md, zero knowledge, work in progress)."""
 DATA_FILES = ("network.onnx", "x.npy", "calibration.npy")
 
 
@@ -79,10 +85,17 @@ def _tp_compile(tp, d: Path) -> dict:
     bits = json.loads((d / "tp_config.json").read_text()) if (d / "tp_config.json").exists() \
         else {}
     profile = bits.pop("profile", "fast")
+    masked = bits.pop("zk", False)
     t0 = time.perf_counter()
     model = tp.compile(str(d / "network.onnx"), calibration, **bits)
     t1 = time.perf_counter()
-    pk = tp.setup(model, profile)
+    if masked:  # no public option yet: the key configuration's "zk" field
+        from tensorproof.prover.model import setup as config_setup
+        from tensorproof.verifier.pcs_config import profile_config
+
+        pk = config_setup(model, {**profile_config(profile), "zk": True})
+    else:
+        pk = tp.setup(model, profile)
     t2 = time.perf_counter()
     save_model(model, d / "model.tpm")
     tp.save_pk(pk, d / "model.tpk")

@@ -32,16 +32,19 @@ PerModel = Callable[[str], tuple[np.ndarray, bytes, object]]
 
 
 def commit_groups(plan: Plan, pcs, tables: Mapping[str, np.ndarray],
-                  per_model: PerModel) -> dict[str, Committed]:
+                  per_model: PerModel, schemes: Mapping[str, object] | None = None
+                  ) -> dict[str, Committed]:
     """Every group of ``plan`` in order: per-proof groups packed from ``tables`` and committed
-    now, per-model ones from ``per_model`` (committed at setup)."""
+    now (by ``schemes[group]`` where given: a zero-knowledge proof's hiding advice, else
+    ``pcs``), per-model ones from ``per_model`` (committed at setup)."""
     out = {}
     for g in plan.commitments.values():
         if g.visibility == PER_MODEL:
             out[g.name] = Committed(g, *per_model(g.name))
             continue
         vector = pack(g.packing, tables)
-        commitment, data = pcs.commit(vector) if g.packing.slots else (None, None)
+        scheme = (schemes or {}).get(g.name, pcs)
+        commitment, data = scheme.commit(vector) if g.packing.slots else (None, None)
         out[g.name] = Committed(g, vector, commitment, data)
     return out
 

@@ -99,9 +99,10 @@ def prove_fraction_sum(
     point: list[K] = []
     num_eval, den_eval = P, Q
     start = 0
-    if type(transcript) is ProverTranscript and fused_ready():  # small layers in one numba
-        # call (a subclass may watch send_bytes, which the kernel bypasses: it keeps the Python
-        # layers; so does a process without the kernel: fused_policy)
+    if (type(transcript) is ProverTranscript and transcript.masks is None
+            and fused_ready()):  # small layers in one numba call (a subclass may watch
+        # send_bytes, which the kernel bypasses: it keeps the Python layers; so does a process
+        # without the kernel, fused_policy, and a masked proof, whose rounds the masks relay)
         start = min(len(levels) - 1, SMALL_LAYERS)
         if start:
             point, num_eval, den_eval = _prove_small_layers(transcript, vf, label, levels,

@@ -13,14 +13,16 @@ from collections.abc import Callable
 import numpy as np
 
 from ..errors import ProverError
+from ..field.sampling import OS_RANDOMNESS
 from ..field.scalar import ext_field
 from ..field.vec import vec_field
 from ..transcript import ProverTranscript
 from ..verifier.layout import padded_vector as padded
 from ..verifier.lowering import build_plan
-from ..verifier.plan import Plan
+from ..verifier.plan import ADVICE, Plan
 from ..verifier.proof import Proof
 from ..verifier.verify import DOMAIN, absorb_statement
+from ..verifier.zk_masks import MASKS, RANDOMIZER, RANDOMIZER_SIZE
 from .commitments import commit_groups, open_groups, send_commitments
 from .context import ProverContext
 from .hashing import digests, hash_witnesses, prove_hashed
@@ -28,6 +30,8 @@ from .layers import step_module
 from .lookups import multiplicities, prove_lookups
 from .model import ProvingKey
 from .private import prove_inputs
+from .zk_masks import ProverMasks
+from .zk_opening import hiding_pcs, mask_table, prove_hiding_opening, sample_block
 
 Progress = Callable[[str], None]
 
@@ -58,7 +62,7 @@ def prove(pk: ProvingKey, inputs: dict[str, np.ndarray], progress: Progress | No
     say = progress or (lambda _msg: None)
     vk = pk.vk
     batch = int(next(iter(inputs.values())).shape[0])
-    plan = build_plan(vk.graph, batch)
+    plan = build_plan(vk.graph, batch, vk.zk_config)
     say("witness")
     ints = witness(plan, inputs, pk.consts(plan))
     wits = hash_witnesses(plan, ints)
@@ -68,14 +72,25 @@ def prove(pk: ProvingKey, inputs: dict[str, np.ndarray], progress: Progress | No
     public_inputs = {n: np.asarray(inputs[n], dtype=np.int64) for n in plan.public_inputs}
     k = vk.k
     vf, ext = vec_field(k), ext_field(k)
+    zk = plan.zk
+    schemes = {}
+    if zk is not None:  # fresh from the OS, committed with the advice
+        tables[MASKS] = sample_block(k, zk)
+        if zk.hiding is not None:
+            tables[RANDOMIZER] = OS_RANDOMNESS.f_vector(RANDOMIZER_SIZE)
+            schemes[ADVICE] = hiding_pcs(zk)
     say("commit")
     pcs = pk.pcs_prover()
-    committed = commit_groups(plan, pcs, tables, lambda group: pk.per_model(plan, group))
+    committed = commit_groups(plan, pcs, tables, lambda group: pk.per_model(plan, group),
+                              schemes)
     t = ProverTranscript(DOMAIN)
     hashes = digests(wits)
     absorb_statement(t, vk.model_id, k, batch, public_inputs, outputs, hashes)
     send_commitments(t, committed)  # an empty group has no commitment (nothing to bind)
     ctx = ProverContext(t, ext, vf, plan, tables, ints)
+    if zk is not None:
+        t.masks = ProverMasks(ext, zk.capacity, mask_table(zk, k, tables[MASKS]),
+                              lambda p, v: ctx.claim(MASKS, zk.embed(k, p), v))
     say("lookups")
     prove_lookups(ctx, plan.lookup_uses)
     prove_inputs(ctx)
@@ -86,5 +101,8 @@ def prove(pk: ProvingKey, inputs: dict[str, np.ndarray], progress: Progress | No
         step = plan.steps[i]
         step_module(step.op).prove(ctx, i, step)
     say("openings")
+    if zk is not None and zk.hiding is not None:
+        prove_hiding_opening(ctx, committed[ADVICE])
+    t.masks = None  # mirror of verify.py
     open_groups(ctx, pcs, committed)
     return Proof(k, batch, vk.model_id, public_inputs, outputs, t.proof_bytes(), hashes)

@@ -215,6 +215,9 @@ def prove_sumcheck(
     the kernel runs once ``fused_policy.fused_ready()`` says so.
     """
     n_vars = _check_inputs(vf, tables, terms, degree, eq_point)
+    masks = getattr(transcript, "masks", None)
+    if masks is not None and n_vars:  # a zero-knowledge proof: Libra's mask (zk_masks.py)
+        return masks.prove(transcript, vf, tables, terms, degree, label, eq_point, fused)
     fused = fused and degree <= MAX_DEGREE
     # the kernel's rounds when it is ready (fused_policy); else this path's, the same bytes
     kernel = fused and n_vars > 0 and fused_ready()

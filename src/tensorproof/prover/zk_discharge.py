@@ -4,7 +4,7 @@ randomized extension, and its witness-free simulator.
 The engine (prove_sumcheck, or zk_sumcheck's randomized last round) runs the plain sum P over x;
 ``_Shifted`` relays its round j as round j + 1 with every value s mapped to s/2 + Z(z) psi
 2^(-1-j) (psi = R(z_0, w*)), after this module has sent round 0 (w) itself; zk_sumcheck's
-``_MaskedTranscript`` then adds the mask, so the layers compose without touching the engine."""
+``MaskedTranscript`` then adds the mask, so the layers compose without touching the engine."""
 
 from __future__ import annotations
 
@@ -30,10 +30,10 @@ from .sumcheck import sum_of_products
 from .zk_sumcheck import (
     Mask,
     MaskCommitter,
+    MaskedTranscript,
     Randomizer,
     ZkSumcheckProof,
     _finish,
-    _MaskedTranscript,
     run_rounds,
     simulated_gammas,
     simulated_rounds,
@@ -98,7 +98,7 @@ def prove_discharge(transcript, vf: VecField, tables: Sequence[np.ndarray], term
     committer.commit(transcript, label, mask)
     transcript.send_k(mask_sum_label(label), [mask.total(ext)], vf.k)
     rho = tuple(transcript.challenge_k(mask_challenge_label(label), vf.k))
-    t = _MaskedTranscript(transcript, ext, label, mask, rho)
+    t = MaskedTranscript(transcript, ext, label, mask, rho)
     zz = vanishing(ext, z) if weight is None else as_ext(ext, weight)
     s0 = ext.add(ext.mul_base(plain, HALF), ext.mul(zz, r_of(0)))
     t.send_k(round_label(label, 0), [s0], vf.k)  # round 0 (w), degree 1: s_0(0) alone

@@ -1,7 +1,7 @@
 """Zero-knowledge sumcheck, prover side (mirror of verifier/zk_sumcheck.py, which is the spec).
 
 The masked rounds reuse the plain engine (``prove_sumcheck``, fused kernels included) without
-touching it: the engine sends its round messages s_i^P through ``_MaskedTranscript``, which adds
+touching it: the engine sends its round messages s_i^P through ``MaskedTranscript``, which adds
 rho s_i^g(t) to each value before it reaches the real transcript and learns each r_i as it is
 drawn. The mask's round polynomial costs O(d) per round: with A_i = sum_{j<i} g_j(r_j) and
 B_i = sum_{j>i} (g_j(0) + g_j(1)),  s_i^g(t) = 2^(n-1-i) (A_i + g_i(t)) + 2^(n-2-i) B_i.
@@ -173,7 +173,7 @@ class HashMaskCommitter:
 # ---- masking the engine's round messages ---------------------------------------------------------
 
 
-class _MaskedTranscript:
+class MaskedTranscript:
     """Relays the engine's round messages, each value s_i(t) + rho s_i^g(t), and its challenges;
     refuses anything else (the engine must speak only in rounds). Not a ``ProverTranscript``,
     so the engine takes its per-round path (sumcheck_fused.FusedRounds.prove)."""
@@ -357,7 +357,7 @@ def prove_zk_sumcheck(transcript, vf: VecField, tables: Sequence[np.ndarray], te
     committer.commit(transcript, label, mask)                           # 0. mask bound
     transcript.send_k(mask_sum_label(label), [mask.total(ext)], vf.k)   # 1. G
     rho = tuple(transcript.challenge_k(mask_challenge_label(label), vf.k))  # 2. rho
-    t = _MaskedTranscript(transcript, ext, label, mask, rho)            # 3. masked rounds
+    t = MaskedTranscript(transcript, ext, label, mask, rho)            # 3. masked rounds
     point, finals = run_rounds(t, vf, tables, terms, degree, label, eq_point, randomizers,
                                mask.layout.degrees[-1], fused)
     return _finish(transcript, ext, label, mask.layout, committer, point, finals, rho,

@@ -67,6 +67,11 @@ class Transcript:
 
     use_kernels = False
 
+    masks = None
+    """The mask source of a zero-knowledge proof (verifier/zk_masks.py, prover/zk_masks.py),
+    set by the proof's top level for its masked part: ``verify_sumcheck`` and
+    ``prove_sumcheck`` then mask every sumcheck run on this transcript. None: plain."""
+
     def __init__(self, domain: bytes) -> None:
         if not isinstance(domain, bytes | bytearray | memoryview):
             raise TypeError(f"transcript domain must be bytes, got {type(domain).__name__}")

@@ -76,6 +76,16 @@ class VerifyingKey:
         return int(self.config["k"])
 
     @property
+    def zero_knowledge(self) -> bool:
+        """Whether proofs under this key mask every sumcheck (config "zk"; pcs_config.py)."""
+        return bool(self.config.get("zk", False))
+
+    @property
+    def zk_config(self) -> dict | None:
+        """``build_plan``'s zk_config for this key's proofs (None: plain proofs)."""
+        return self.config if self.zero_knowledge else None
+
+    @property
     def commitments(self) -> dict[str, bytes]:
         """The commitment of every per-model group of the plan (its constants: "model")."""
         return {MODEL: self.commitment}

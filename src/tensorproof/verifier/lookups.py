@@ -36,7 +36,7 @@ from ..field.vec import from_signed
 from ..poly.mle import as_ext, eq_eval_index
 from ..transcript import keccak256
 from . import evaluations, table_forms
-from .fraction_gkr import verify_fraction_sum
+from .fraction_gkr import LAYER_DEGREE, verify_fraction_sum
 from .layout import Layout, real_indicator
 from .logup import combine_columns
 from .names import Internal
@@ -144,6 +144,16 @@ def verify_lookups(ctx, uses: list[LookupUse]) -> None:
     ctx.claim(MULT, tab.point, tab.num_value)
     if not ext.eq(ext.mul(wit.P, tab.Q), ext.mul(tab.P, wit.Q)):
         raise VerificationError("lookup: a looked-up row is not in its table")
+
+
+def mask_rounds(plan) -> list[tuple[int, int]]:
+    """(variables, degree) of each sumcheck ``verify_lookups`` runs (zk_capacity.py): one per
+    layer l of each fraction sum, of l variables."""
+    uses = plan.lookup_uses
+    if not uses:
+        return []
+    sums = (use_packing(plan, uses).n_vars, _table_vars(uses))
+    return [(layer, LAYER_DEGREE) for n in sums for layer in range(n)]
 
 
 def _selector(ext, point, slot):

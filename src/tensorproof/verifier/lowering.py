@@ -18,6 +18,7 @@ from .lookups import MULT, combined_table, committed_columns, table_column
 from .names import Internal, TensorName
 from .plan import Plan, Step, TensorPlan
 from .private import input_lookups
+from .zk_capacity import add_zero_knowledge
 
 RELATION_OPS = ("requant", "lookup", "max_reduce", "div_round")
 """Steps whose output is supplied by the prover (committed, or public) and checked by relation."""
@@ -74,8 +75,11 @@ class _Builder:
         self.steps.append(Step(op, node.name, tuple(inputs), output, attrs, tuple(consts)))
 
 
-def build_plan(graph, batch: int) -> Plan:
-    """Lower `graph` for a batch of `batch` samples (the batch axis is padded like the others)."""
+def build_plan(graph, batch: int, zk_config: dict | None = None) -> Plan:
+    """Lower `graph` for a batch of `batch` samples (the batch axis is padded like the others).
+    ``zk_config`` (the key's configuration) makes a zero-knowledge plan (``plan.zk``:
+    zk_capacity.add_zero_knowledge): every sumcheck masked from the advice tensor
+    ``zk_masks.MASKS``; None: a plain plan."""
     if batch < 1:
         raise ValueError("batch size must be at least 1")
     check_provable(graph)
@@ -89,6 +93,8 @@ def build_plan(graph, batch: int) -> Plan:
                 b.const_sources, defined_consts=b.defined_consts)
     add_hash_witness(plan, hashed_names(graph))
     _add_step_advice(plan)
+    if zk_config is not None:
+        add_zero_knowledge(plan, zk_config)
     plan.declare_commitments()
     return plan
 

@@ -21,6 +21,7 @@ is PUBLIC, PER_MODEL, PER_PROOF or VIRTUAL (verifier/commitments.py runs the gro
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..errors import PlanError
 from .layout import Layout
@@ -95,6 +96,9 @@ class Plan:
     graph gives them): the combined lookup table's committed columns (lookups.committed_columns)
     and the large irregular wirings of gathers (wiring_commit.py)."""
     commitments: dict[str, CommitmentGroup] = field(default_factory=dict)
+    zk: Any = None
+    """A zero-knowledge plan's extras (verifier/zk_capacity.ZkPlan: M's capacity and region,
+    the hiding opening's parameters), whose every sumcheck is masked; None: a plain plan."""
     group_index: dict = field(default_factory=dict, repr=False)
     """Committed tensor or constant name -> the name of its group."""
 

@@ -25,7 +25,7 @@ import functools
 
 import numpy as np
 
-from .layers.lookup import has_padding, verify_padding
+from .layers.lookup import PAD_DEGREE, has_padding, verify_padding
 from .lookups import LookupUse, TableSpec
 
 
@@ -55,3 +55,9 @@ def verify_inputs(ctx) -> None:
     for j, name in private_inputs(ctx.plan):
         if has_padding(ctx.plan.tensors[name].layout):
             verify_padding(ctx, input_label(j), name, f"private input {name!r}")
+
+
+def mask_rounds(plan) -> list[tuple[int, int]]:
+    """(variables, degree) of each sumcheck ``verify_inputs`` runs (zk_capacity.py)."""
+    return [(plan.tensors[n].layout.n_vars, PAD_DEGREE) for _, n in private_inputs(plan)
+            if has_padding(plan.tensors[n].layout)]

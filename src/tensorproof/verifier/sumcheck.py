@@ -48,11 +48,16 @@ def verify_sumcheck(
     """Run n_vars rounds of a degree-``degree`` sumcheck of ``claim``; return the subclaim.
 
     Each round reads s(0), s(2), .., s(d) and derives s(1) = running claim - s(0) (module
-    docstring); ProofFormatError (from the transcript) on a truncated or non-canonical message.
+    docstring); on a transcript with ``masks`` (a zero-knowledge proof) the masked sumcheck of
+    verifier/zk_masks.py runs instead, with the same subclaim. ProofFormatError (from the
+    transcript) on a truncated or non-canonical message.
     Soundness: the caller must check the returned subclaim (see the module docstring).
     """
     if n_vars < 0 or degree < 1:
         raise ValueError(f"sumcheck needs n_vars >= 0 and degree >= 1 (got {n_vars}, {degree})")
+    masks = getattr(transcript, "masks", None)
+    if masks is not None and n_vars:  # a zero-knowledge proof: Libra's mask (zk_masks.py)
+        return masks.verify(transcript, ext, claim, n_vars, degree, label)
     running = as_ext(ext, claim)
     point: list[tuple[int, ...]] = []
     for i in range(n_vars):

@@ -11,6 +11,8 @@ Order of the transcript (PROTOCOLS.md, "Transcript order"):
  4. a random point on every output computed by a claim-reducing step (a private output's
     value is a prover message, private.py);
  5. every step, last first, reducing the claims on its output to claims on its inputs;
+    in a zero-knowledge proof (key config "zk") every sumcheck of 3-5 is masked by round
+    slots of the advice tensor M (zk_masks.py), whose claims join the advice's in 6;
  6. one merged opening per commitment group, in the plan's order (the advice, then the model's
     weights, committed in the verifying key); check_eof.
 """
@@ -33,9 +35,11 @@ from .layout import padded_vector
 from .lookups import verify_lookups
 from .lowering import build_plan
 from .pcs_config import pcs_verifier
-from .plan import Plan
+from .plan import ADVICE, Plan
 from .private import verify_inputs
 from .proof import Proof
+from .zk_masks import MASKS, VerifierMasks
+from .zk_opening import verify_hiding_opening
 
 DOMAIN = b"tensorproof/inference/v1"
 
@@ -91,7 +95,7 @@ def check_statement(vk: VerifyingKey, proof: Proof, plan: Plan) -> None:
 def verify(vk: VerifyingKey, proof: Proof) -> dict[str, np.ndarray]:
     """Check `proof` against `vk`; return the verified integer outputs. Raises
     VerificationError (statement not proven) or ProofFormatError (malformed proof)."""
-    plan = build_plan(vk.graph, proof.batch)
+    plan = build_plan(vk.graph, proof.batch, vk.zk_config)
     check_statement(vk, proof, plan)
     ext = ext_field(vk.k)
     t = VerifierTranscript(DOMAIN, proof.stream)
@@ -102,6 +106,10 @@ def verify(vk: VerifyingKey, proof: Proof) -> dict[str, np.ndarray]:
     public = {n: padded_vector(plan.tensors[n].layout, v)
               for n, v in {**proof.inputs, **proof.outputs}.items()}
     ctx = VerifierContext(t, ext, plan, public)
+    zk = plan.zk
+    if zk is not None:  # every sumcheck from here to the openings is masked
+        t.masks = VerifierMasks(ext, zk.capacity,
+                                lambda p, v: ctx.claim(MASKS, zk.embed(ext.k, p), v))
     verify_lookups(ctx, plan.lookup_uses)
     verify_inputs(ctx)
     verify_hashed(ctx, proof.digests)
@@ -112,6 +120,9 @@ def verify(vk: VerifyingKey, proof: Proof) -> dict[str, np.ndarray]:
     left = [n for n, c in ctx.pending.items() if c]
     if left:
         raise VerificationError(f"claims on {left} were never reduced (malformed plan)")
+    if zk is not None and zk.hiding is not None:  # the advice's hiding opening
+        verify_hiding_opening(ctx, commitments[ADVICE])
+    t.masks = None  # the other openings' merges: plain
     open_groups(ctx, pcs, commitments)
     t.check_eof()
     return dict(proof.outputs)

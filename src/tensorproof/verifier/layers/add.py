@@ -31,3 +31,8 @@ def verify(ctx, i: int, step) -> None:
             ind = prefix_indicator(ext, z_b, ctx.plan.batch)
             ctx.const_claim(step.consts[0], z_s, part)
             ctx.claim(step.inputs[0], c.point, ext.sub(c.value, ext.mul(part, ind)))
+
+
+def mask_rounds(step, plan) -> list[tuple[int, int]]:
+    """(variables, degree) of each sumcheck ``verify`` may run, at most (zk_capacity.py)."""
+    return []

@@ -43,6 +43,11 @@ from .requant import LIMB_BITS, limb_widths
 REDUCES_CLAIMS = False
 
 DEGREE = 3
+
+
+def mask_rounds(step, plan) -> list[tuple[int, int]]:
+    """(variables, degree) of each sumcheck ``verify`` may run, at most (zk_capacity.py)."""
+    return [(plan.tensors[step.output].layout.n_vars, DEGREE)]
 """eq · y · b."""
 
 A, B, Y, ONE = 0, 1, 2, 3

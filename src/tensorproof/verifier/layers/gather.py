@@ -107,3 +107,13 @@ def verify(ctx, i: int, step) -> None:
             raise VerificationError(f"layer {step.name!r} (gather): final sumcheck check failed "
                                     f"for source {s}")
         ctx.claim(src, list(sub.point) + list(z_b), x_val)
+
+
+def mask_rounds(step, plan) -> list[tuple[int, int]]:
+    """(variables, degree) of each sumcheck ``verify`` may run, at most (zk_capacity.py)."""
+    out = [(plan.tensors[step.output].layout.n_vars, 2)]
+    for src, form in zip(step.inputs, wiring_forms_of(step)):
+        out.append((sample_vars(plan, src), 2))
+        if isinstance(form, wiring_commit.CommittedWiring):
+            out.append((form.n_out, form.n_in + 2))
+    return out

@@ -18,6 +18,12 @@ from .common import LinearShape, linear_shape
 REDUCES_CLAIMS = True
 
 
+def mask_rounds(step, plan) -> list[tuple[int, int]]:
+    """(variables, degree) of each sumcheck ``verify`` may run, at most (zk_capacity.py)."""
+    s = linear_shape(plan, step)
+    return [(plan.tensors[step.output].layout.n_vars, 2), (s.k_bits, 2)]
+
+
 def verify(ctx, i: int, step) -> None:
     claim = ctx.take(step.output, ctx.label(i, step, "merge"))
     if claim is None:

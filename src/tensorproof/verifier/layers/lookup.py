@@ -25,6 +25,13 @@ from ..sumcheck import verify_sumcheck
 REDUCES_CLAIMS = False
 
 PAD_DEGREE = 3
+
+
+def mask_rounds(step, plan) -> list[tuple[int, int]]:
+    """(variables, degree) of each sumcheck ``verify`` may run, at most (zk_capacity.py)."""
+    if not needs_pad_check(plan, step.output):
+        return []
+    return [(plan.tensors[step.output].layout.n_vars, PAD_DEGREE)]
 """Degree of the zero-padding check: eq · (1 − 1) · y."""
 
 

@@ -17,6 +17,12 @@ from ..sumcheck import verify_sumcheck
 REDUCES_CLAIMS = True
 
 
+def mask_rounds(step, plan) -> list[tuple[int, int]]:
+    """(variables, degree) of each sumcheck ``verify`` may run, at most (zk_capacity.py)."""
+    n_out = plan.tensors[step.output].layout.n_vars
+    return [(n_out, 2), (plan.tensors[step.inputs[0]].layout.n_vars, 3)]
+
+
 def split(book, step, point):
     """(z_n, z_m, z_lead, k_bits) of a claim point on the output."""
     y = book.plan.tensors[step.output].layout

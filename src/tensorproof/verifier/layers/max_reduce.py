@@ -205,3 +205,9 @@ def verify(ctx, i: int, step) -> None:
 def _bits(ext, u: int, n: int) -> list:
     """The point (bits of u, least significant first) as K elements."""
     return [ext.one() if (u >> j) & 1 else ext.zero() for j in range(n)]
+
+
+def mask_rounds(step, plan) -> list[tuple[int, int]]:
+    """(variables, degree) of each sumcheck ``verify`` may run, at most (zk_capacity.py)."""
+    sh = Shape(plan, step)
+    return [(sh.p_bits, sh.degree)]

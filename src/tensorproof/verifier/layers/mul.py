@@ -21,6 +21,12 @@ from .add import split_batch
 REDUCES_CLAIMS = True
 
 
+def mask_rounds(step, plan) -> list[tuple[int, int]]:
+    """(variables, degree) of each sumcheck ``verify`` may run, at most (zk_capacity.py)."""
+    n_out = plan.tensors[step.output].layout.n_vars
+    return [(n_out, 2), (n_out, 3)]
+
+
 def sumcheck_point(book, step, point) -> tuple[tuple, tuple]:
     """(eq point of the sumcheck, coordinates kept fixed): (z, ()) for mul, (z_s, z_b) for
     mul_const."""

@@ -53,6 +53,11 @@ CLAMP_MAX_VARS = 18
 RANGE_MODE_ROWS = 1 << 12
 """Clamp tables larger than this are replaced by the two-sided limb range check of y."""
 DEGREE = 3
+
+
+def mask_rounds(step, plan) -> list[tuple[int, int]]:
+    """(variables, degree) of each sumcheck ``verify`` may run, at most (zk_capacity.py)."""
+    return [(plan.tensors[step.inputs[0]].layout.n_vars, DEGREE)]
 """eq · x · M̂ (and eq · (1 − 1) · y)."""
 
 

@@ -1,0 +1,123 @@
+"""The prover's mask vector M (mirror of verifier/zk_masks.py, which is the spec).
+
+M is drawn uniform from the OS before the proof's first commitment and committed with the
+advice; ``ProverMasks`` set as ``transcript.masks`` then masks every sumcheck of at least one
+round: the round slots give Libra masks (zk_sumcheck.Mask), and the plain engine runs on
+zk_sumcheck's relaying transcript, which adds rho times the mask's part to every round value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from functools import cache
+
+import numpy as np
+
+from ..errors import ProverError
+from ..field.params import P
+from ..field.sampling import OS_RANDOMNESS, Randomness
+from ..field.scalar import ExtField, ext_field
+from ..field.vec import VecField
+from ..poly.mle import log2_exact
+from ..verifier.sumcheck import Terms
+from ..verifier.zk_masks import (
+    ClaimSink,
+    MaskCapacity,
+    Slots,
+    claim_value,
+    exponents,
+    round_point,
+)
+from ..verifier.zk_sumcheck import (
+    MaskLayout,
+    mask_challenge_label,
+    mask_sum_label,
+    mask_values_label,
+)
+from .sumcheck import prove_sumcheck
+from .zk_sumcheck import Mask, MaskedTranscript
+
+K = tuple[int, ...]
+
+
+def sample_masks(k: int, capacity: MaskCapacity, rand: Randomness = OS_RANDOMNESS) -> np.ndarray:
+    """A fresh M: 2^m uniform F entries."""
+    return rand.f_vector(1 << capacity.n_vars(k))
+
+
+@cache
+def _plane_basis(k: int) -> tuple[K, ...]:
+    """X^c in K for every plane c < 2^s (c >= k reduces modulo K's polynomial)."""
+    ext = ext_field(k)
+    x = (0, 1) + (0,) * (k - 2)
+    return tuple(ext.pow(x, c) for c in range(1 << (k - 1).bit_length()))
+
+
+@cache
+def _monomial_of(d: int) -> np.ndarray:
+    """<e, y> for every y < 2^b' (e = exponents(d)): the power of X that entry y carries."""
+    e = exponents(d)
+    y = np.arange(1 << len(e))
+    return sum(((y >> j) & 1) * ej for j, ej in enumerate(e))
+
+
+class ProverMasks(Slots):
+    """The prover's mask source over the table M (``sample_masks``)."""
+
+    def __init__(self, ext: ExtField, capacity: MaskCapacity, table: np.ndarray,
+                 claim: ClaimSink) -> None:
+        super().__init__(capacity)
+        if len(table) != 1 << capacity.n_vars(ext.k):
+            raise ValueError(f"mask vector of {len(table)} entries, the capacity needs "
+                             f"2^{capacity.n_vars(ext.k)}")
+        self.ext, self.table, self._claim = ext, table, claim
+
+    def _refuse(self, msg: str) -> None:
+        raise ProverError(f"{msg} (the plan's mask capacity is too small: a bug)")
+
+    def coefficients(self, slot: int, d: int) -> tuple[K, ...]:
+        """g's coefficients (of X^0..X^d, in K) from slot ``slot`` (verifier/zk_masks.py): the
+        Moebius transform of the slot's used rows gives the multilinear monomials' coefficients
+        m_S, and monomial S becomes X^<e, S> at the power point."""
+        ext, k = self.ext, self.ext.k
+        s = (k - 1).bit_length()
+        b = self.capacity.slot_vars(k) - s
+        used = len(exponents(d))
+        size = 1 << (s + b)
+        T = self.table[slot * size:(slot + 1) * size].reshape(1 << b, 1 << s)[: 1 << used]
+        m = [[int(v) for v in row] for row in T.tolist()]  # at most 2d rows: a slot
+        for bit in range(used):  # m_S = sum_{x subset of S} (-1)^|S - x| T[x]
+            for y in range(1 << used):
+                if y >> bit & 1:
+                    m[y] = [(a - c) % P for a, c in zip(m[y], m[y ^ (1 << bit)])]
+        basis = _plane_basis(k)
+        coeffs = [ext.zero() for _ in range(d + 1)]
+        for y, j in enumerate(_monomial_of(d).tolist()):
+            for c, v in enumerate(m[y]):
+                coeffs[j] = ext.add(coeffs[j], ext.mul_base(basis[c], v))
+        return tuple(coeffs)
+
+    def prove(self, transcript, vf: VecField, tables: Sequence[np.ndarray], terms: Terms,
+              degree: int, label: str, eq_point=None, fused: bool = True):
+        """verifier/zk_masks.py's messages 1-4 around the plain engine: (point, finals)."""
+        n = log2_exact(len(tables[0]))
+        return self.run(transcript, vf, n, degree, label,
+                        lambda relay: prove_sumcheck(relay, vf, tables, terms, degree, label,
+                                                     eq_point, fused))
+
+    def run(self, transcript, vf: VecField, n: int, degree: int, label: str,
+            rounds: Callable[[MaskedTranscript], tuple[list, list]]):
+        """Messages 1-4 around ``rounds(relay)``, which sends the n rounds of degree ``degree``
+        on the relaying transcript (any engine) and returns (point, finals)."""
+        ext, k = self.ext, vf.k
+        slots = self.take(n, degree, label)
+        mask = Mask(MaskLayout(n, (degree,) * n, k),
+                    tuple(self.coefficients(j, degree) for j in slots))
+        transcript.send_k(mask_sum_label(label), [mask.total(ext)], k)
+        rho = tuple(transcript.challenge_k(mask_challenge_label(label), k))
+        relay = MaskedTranscript(transcript, ext, label, mask, rho)
+        point, finals = rounds(relay)
+        transcript.send_k(mask_values_label(label), relay.gammas, k)
+        for j, r, g in zip(slots, point, relay.gammas):
+            self._claim(round_point(ext, self.capacity, j, degree, r), claim_value(ext, g))
+        return point, finals

@@ -1,0 +1,115 @@
+"""The prover of verifier/zk_opening.py (the spec): the advice committed with ligero-zk, the
+masked merge of its claims over the randomized extension B^ = B~ + Z Row~(x_low), the
+blinded merge of M's claims and one opening at two row forms."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..field.sampling import OS_RANDOMNESS, Randomness
+from ..field.scalar import ext_field
+from ..poly.mle import evaluate
+from ..verifier.commitments import embedded_claims
+from ..verifier.merge import alpha_powers
+from ..verifier.pcs.ligero_zk import zk_layout
+from ..verifier.plan import ADVICE
+from ..verifier.zk_masks import MASKS
+from ..verifier.zk_opening import (
+    DEGREE,
+    LABEL,
+    MASKS_LABEL,
+    lambda_label,
+    masks_form,
+    randomizer_row,
+    split_claims,
+    value_form,
+    value_label,
+)
+from .merge import weight_table
+from .pcs.ligero_zk import LigeroZkPCS
+from .sumcheck import prove_sumcheck
+from .zk_merge import prove_blinded_merge_k
+from .zk_sumcheck import randomized_last_round, split_last_variable
+
+
+def sample_block(k: int, zk, rand: Randomness = OS_RANDOMNESS) -> np.ndarray:
+    """MASKS's contents: M and its blind's planes, all fresh uniform F entries."""
+    return rand.f_vector(1 << zk.block_vars)
+
+
+def mask_table(zk, k: int, block: np.ndarray) -> np.ndarray:
+    """M's slots (the capacity's entries) inside the block."""
+    return block[: 1 << zk.capacity.n_vars(k)]
+
+
+class _Constant:
+    """A randomizer whose Rb is one value (zk_sumcheck.randomized_last_round's interface)."""
+
+    def __init__(self, value) -> None:
+        self.value = value
+
+    def rbar(self, ext, u):
+        return self.value
+
+
+class _Hiding:
+    """The advice's committer in commit_groups: ligero-zk, the commitment as bytes."""
+
+    def __init__(self, zk) -> None:
+        self.inner = LigeroZkPCS(zk.hiding)
+
+    def commit(self, vector: np.ndarray):
+        c, data = self.inner.commit(vector)
+        return c.to_bytes(), data
+
+
+def hiding_pcs(zk) -> _Hiding:
+    return _Hiding(zk)
+
+
+def prove_advice_merge(ctx, B: np.ndarray):
+    """Messages 1-3 of verifier/zk_opening.py (the masked merge over B^, ``ctx.t.masks`` on):
+    (the point r, e = B^(r), B's hiding layout)."""
+    t, vf, plan = ctx.t, ctx.vf, ctx.plan
+    ext, zk = ext_field(vf.k), plan.zk
+    group = plan.commitments[ADVICE]
+    n = group.packing.n_vars
+    named, _ = split_claims(ctx)
+    claims = embedded_claims(ctx, group, named, ())
+    lam = tuple(t.challenge_k(lambda_label(), vf.k))
+    powers = alpha_powers(ext, lam, len(claims))
+    regions = [group.packing.region(name) for name, _ in named]
+    W = weight_table(vf, n, claims, powers, regions)
+    lay = zk_layout(n, zk.hiding)
+    row = randomizer_row(plan, lay.b)
+    row_table = B[row << lay.b : (row + 1) << lay.b]
+    terms = [(1, [0, 1])]
+
+    def rounds(relay):
+        halves, split, _ = split_last_variable(ext, [B, W], terms, None)
+        point, ends = prove_sumcheck(relay, vf, halves, split, DEGREE, LABEL)
+        psi = evaluate(vf, row_table, point[: lay.b])
+        finals = randomized_last_round(relay, ext, LABEL, point, ends[:2], ends[2:], terms,
+                                       [_Constant(psi), None], None, DEGREE)
+        return point, finals
+
+    point, finals = t.masks.run(t, vf, n, DEGREE, LABEL, rounds)
+    e = tuple(int(c) for c in finals[0])
+    t.send_k(value_label(), [e], vf.k)
+    return point, e, lay
+
+
+def prove_hiding_opening(ctx, committed) -> None:
+    """Messages 1-5 of verifier/zk_opening.py; ``ctx.t.masks`` on when called, off after."""
+    t, vf, plan = ctx.t, ctx.vf, ctx.plan
+    ext, zk = ext_field(vf.k), plan.zk
+    point, _, lay = prove_advice_merge(ctx, committed.vector)
+    t.masks = None
+    _, on_m = split_claims(ctx)
+    block = ctx.tables[MASKS]
+    m = 1 << zk.mask_vars
+    blind = np.stack([block[(c + 1) * m : (c + 2) * m] for c in range(vf.k)], axis=1)
+    region = prove_blinded_merge_k(t, vf, block[:m], blind, on_m, MASKS_LABEL)
+    forms = [value_form(ext, plan, lay, point), masks_form(ext, plan, lay, region)]
+    LigeroZkPCS(zk.hiding).open_forms(committed.data, forms, t)
+    ctx.group_claims[ADVICE] = []

@@ -1,0 +1,117 @@
+"""The capacity of a zero-knowledge proof's mask vector M (verifier/zk_masks.py), from the plan.
+
+M is committed before the proof's first challenge, so its size must be known before any
+sumcheck runs: it is the sum, over every sumcheck the proof may run, of its rounds, at the
+largest round degree (docs/internals.md, plan step 1). Each producer of sumchecks declares them
+next to its ``verify`` as ``mask_rounds`` -> [(variables, degree)], an upper bound: the step
+modules (verifier/layers), the lookups' fraction sums and the private inputs' padding checks.
+Both sides compute the same capacity from the same plan; a proof that needs more slots is a
+ProverError (a bound that is wrong here), one that reads past them a VerificationError. A
+larger bound costs only unused slots (uniform entries; nothing is revealed about them).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..errors import PlanError
+from ..field.params import P
+from . import lookups, private
+from .hashing import hashed_tensors
+from .layers import step_module
+from .layout import Layout
+from .packing import Packing
+from .pcs.ligero_zk import LigeroZkParams, zk_layout
+from .plan import TensorPlan
+from .zk_masks import MASKS, RANDOMIZER, RANDOMIZER_SIZE, MaskCapacity
+from .zk_merge import min_vars_k, region_vars
+from .zk_opening import DEGREE as OPENING_DEGREE
+
+
+def mask_rounds(plan) -> list[tuple[int, int]]:
+    """(variables, degree) of every sumcheck of a proof of ``plan``, at most, in no order."""
+    if hashed_tensors(plan):
+        raise PlanError("hashed tensors are not in zero-knowledge proofs yet (their Keccak "
+                        "proof is not masked): use private or public")
+    out = lookups.mask_rounds(plan) + private.mask_rounds(plan)
+    for step in plan.steps:
+        fn = getattr(step_module(step.op), "mask_rounds", None)
+        if fn is None:
+            raise PlanError(f"proof step {step.op!r} declares no sumchecks for the mask "
+                            "vector (mask_rounds)")
+        out += fn(step, plan)
+    return out
+
+
+def mask_capacity(plan) -> MaskCapacity:
+    """One round slot per sumcheck round, every slot of the largest degree."""
+    rounds = [(n, d) for n, d in mask_rounds(plan) if n > 0]
+    return MaskCapacity(max(1, sum(n for n, _ in rounds)), max((d for _, d in rounds), default=1))
+
+
+@dataclass(frozen=True)
+class ZkPlan:
+    """A zero-knowledge plan's extras: M's capacity, the variables of M's region in the
+    advice tensor MASKS (>= the capacity's), and the hiding opening's parameters (None: the
+    scheme has none yet, the advice opening stays plain)."""
+
+    capacity: MaskCapacity
+    mask_vars: int
+    hiding: LigeroZkParams | None
+
+    @property
+    def block_vars(self) -> int:
+        """MASKS's variables: M, then (hiding) the k planes of its blind (zk_merge regions)."""
+        return self.mask_vars + (region_vars(self.capacity_k) if self.hiding else 0)
+
+    @property
+    def capacity_k(self) -> int:
+        return self.hiding.k if self.hiding else 0
+
+    def embed(self, k: int, point: list) -> list:
+        """A point of M's slots (the capacity's variables) as a point of MASKS."""
+        zero = (0,) * k
+        return list(point) + [zero] * (self.block_vars - self.capacity.n_vars(k))
+
+
+def hiding_params(config: dict) -> LigeroZkParams | None:
+    """The hiding commitment of the advice under ``config`` (zk_opening.py): ligero-zk for
+    Ligero (one zero-knowledge opening: the group is committed per proof, opened once, at two
+    row forms); None for the other schemes (WHIR's hiding variant is not built yet)."""
+    if config.get("pcs") != "ligero":
+        return None
+    return LigeroZkParams(blowup=config["blowup"], points=2, openings=1, k=config["k"])
+
+
+def add_zero_knowledge(plan, config: dict) -> None:
+    """Make ``plan`` a zero-knowledge plan under ``config``: the advice tensors MASKS (and,
+    with a hiding opening, RANDOMIZER). With a hiding opening the capacity also covers its
+    masked merge (n_B rounds of degree 3 over the advice table B: zk_opening.py), and M's
+    region is at least a row of B's hiding layout (zk_merge.region_form needs rows inside
+    regions) and 2^min_vars_k entries. B grows with M: a fixed point, in a few steps."""
+    k = config["k"]
+    for name in (MASKS, RANDOMIZER):
+        if name in plan.tensors:
+            raise PlanError(f"tensor {name!r} is defined twice")
+    base = mask_capacity(plan)
+    hiding = hiding_params(config)
+    if hiding is None:
+        plan.zk = ZkPlan(base, base.n_vars(k), None)
+        plan.tensors[MASKS] = TensorPlan(MASKS, Layout((1 << base.n_vars(k),)), "advice", 0,
+                                         P - 1)
+        return
+    plan.tensors[RANDOMIZER] = TensorPlan(RANDOMIZER, Layout((RANDOMIZER_SIZE,)), "advice", 0,
+                                          P - 1)
+    n_b, m = 0, min_vars_k(k)
+    while True:
+        capacity = MaskCapacity(base.rounds + n_b, max(base.degree, OPENING_DEGREE))
+        m = max(m, capacity.n_vars(k))
+        zk = ZkPlan(capacity, m, hiding)
+        plan.tensors[MASKS] = TensorPlan(MASKS, Layout((1 << zk.block_vars,)), "advice", 0,
+                                         P - 1)
+        n_now = Packing.of(plan.advice_layouts()).n_vars
+        b = zk_layout(n_now, hiding).b
+        if n_now <= n_b and b <= m:
+            break
+        n_b, m = max(n_b, n_now), max(m, b)
+    plan.zk = zk

@@ -1,0 +1,144 @@
+"""The hiding opening of a zero-knowledge proof's advice commitment (docs/internals.md, "The
+integration plan", steps 2 and 6, for Ligero): the spec; prover/zk_opening.py mirrors it.
+
+The advice table B (the packed advice group: every committed tensor, the mask block MASKS and
+the randomizer RANDOMIZER, zk_capacity.add_zero_knowledge) is committed with ligero-zk
+(``ZkPlan.hiding``: salted leaves, padding columns, mask rows; one opening). MASKS holds M
+(the sumchecks' round slots, verifier/zk_masks.py) in its first region and the k planes of
+M's K-valued blind omega in the next (zk_merge.py). After the last step, with the masks still
+on for message 2:
+
+ 1. challenge "open advice/lambda"; the claims on advice tensors (M's aside), embedded in B,
+    give W = sum_j lambda^j eq(z_j, .) and c = sum_j lambda^j v_j;
+ 2. the masked sumcheck "open advice" (degree 3, over B's n variables, zk_masks.py) of
+        sum_x B^(x) W(x) = c,   B^(x) = B~(x) + Z(x) Row~(x_low),
+    Z(x) = prod_i x_i (1 - x_i) and Row the row of B's Ligero matrix that holds RANDOMIZER
+    (x_low: the b column variables). B^ = B~ on the cube, so the sum is <B, W>; Z vanishes
+    while a later variable is Boolean, so only the last round (a row variable: B has at least
+    two rows) has degree 3;
+ 3. "open advice/value": e = B^(r); the verifier checks e W~(r) = the subclaim;
+ (the masks are off from here)
+ 4. the blinded merge "open masks" (zk_merge.verify_blinded_merge_k) of every claim on M (those
+    of message 2 included) -> a RegionClaim on MASKS's regions;
+ 5. one ligero-zk opening of B at two row forms (``verify_forms``): (i) row weights
+    eq(r_high, .) plus Z(r) on Row, column point r_low: its value is B^(r) = e; (ii) the
+    region claim's form on MASKS's rows.
+
+Soundness: B (R and M included) is bound by its commitment before every challenge. A false
+claim makes c != <B, W> except with probability (m - 1)/|K| (lambda); B^ is then a fixed
+polynomial whose true round polynomials have degree <= 3 in the last round and <= 2 before,
+so the masked sumcheck errs with probability <= (1 + 3 n)/|K| (zk_masks.soundness_bits), and
+form (i) binds e to B^(r). M's claims are those of zk_masks.py, merged soundly by the blinded
+merge (its docstring) and bound by form (ii); ligero-zk's opening is sound for row forms
+(verifier/pcs/ligero_zk.py, bound (*ZK)).
+Zero knowledge (honest verifier; with the ligero-zk simulator for message 5): e = B~(r) +
+Z(r) Row~(r_low), where RANDOMIZER's uniform entries, used nowhere else, enter with the
+coefficients eq(r, pos) + Z(r) eq(r_low, pos_low): e is uniform unless those vanish (Z(r) = 0
+or a degenerate r: probability O(n/|K|)), so Libra's argument for the masked sumcheck
+(verifier/zk_sumcheck.py) applies: its view is uniform on the final equation's hyperplane.
+The blinded merge reveals nothing beyond M's claim values (already in the proof), and the
+opening nothing beyond the two form values (e and the region claim's, both already revealed).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import VerificationError
+from ..poly.mle import as_ext, eq_eval
+from . import evaluations as ev
+from .claims import EvalClaim
+from .commitments import embedded_claims
+from .merge import alpha_powers, combined_value
+from .pcs.commitment import Commitment
+from .pcs.ligero_zk import LigeroZkVerifier, RowForm, zk_layout
+from .plan import ADVICE
+from .sumcheck import verify_sumcheck
+from .zk_masks import MASKS, RANDOMIZER
+from .zk_merge import region_form, verify_blinded_merge_k
+from .zk_sumcheck import vanishing
+
+LABEL = "open advice"
+MASKS_LABEL = "open masks"
+DEGREE = 3
+
+
+def lambda_label() -> str:
+    return f"{LABEL}/lambda"
+
+
+def value_label() -> str:
+    return f"{LABEL}/value"
+
+
+def split_claims(ctx) -> tuple[list, list[EvalClaim]]:
+    """(named claims on the advice tensors, claims on M's region) of ``ctx.group_claims``."""
+    zk, named, on_m = ctx.plan.zk, [], []
+    for name, c in ctx.group_claims[ADVICE]:
+        if name == MASKS:
+            on_m.append(EvalClaim(list(c.point[: zk.mask_vars]), c.value))
+        else:
+            named.append((name, c))
+    return named, on_m
+
+
+def randomizer_row(plan, b: int) -> int:
+    """The row of B's Ligero matrix (rows of 2^b entries) that holds RANDOMIZER."""
+    return plan.commitments[ADVICE].packing.slot(RANDOMIZER).offset >> b
+
+
+def mask_rows(plan, b: int) -> int:
+    """The first row of MASKS in B's matrix."""
+    return plan.commitments[ADVICE].packing.slot(MASKS).offset >> b
+
+
+def value_form(ext, plan, lay, point) -> RowForm:
+    """Form (i): eq(r_high, .) on every row, plus Z(r) on the randomizer's row."""
+    b = lay.b
+    rows = ev.eq_table(ext.k, list(point[b:]))
+    row = randomizer_row(plan, b)
+    rows[row] = ev.vec(ext.k).add(rows[row : row + 1],
+                                  np.array([vanishing(ext, point)], dtype=np.uint64))[0]
+    return RowForm(rows, tuple(point[:b]))
+
+
+def masks_form(ext, plan, lay, region) -> RowForm:
+    """Form (ii): the region claim's rows, placed at MASKS's rows of B."""
+    local = region_form(ext, region, plan.zk.mask_vars, lay.b)
+    rows = np.zeros((lay.data_rows, ext.k), dtype=np.uint64)
+    first = mask_rows(plan, lay.b)
+    local_rows = np.asarray(local.rows, dtype=np.uint64)
+    rows[first : first + len(local_rows)] = local_rows
+    return RowForm(rows, local.col_point)
+
+
+def verify_hiding_opening(ctx, commitment: bytes) -> None:
+    """Messages 1-5 (module docstring); ``ctx.t.masks`` is on when called, off on return.
+    VerificationError on a failed check."""
+    t, ext, plan = ctx.t, ctx.ext, ctx.plan
+    group = plan.commitments[ADVICE]
+    n = group.packing.n_vars
+    named, _ = split_claims(ctx)
+    claims = embedded_claims(ctx, group, named, ())
+    lam = tuple(t.challenge_k(lambda_label(), ext.k))
+    powers = alpha_powers(ext, lam, len(claims))
+    sub = verify_sumcheck(t, ext, combined_value(ext, powers, [c.value for c in claims]), n,
+                          DEGREE, LABEL)
+    (e,) = t.recv_k(value_label(), 1, ext.k)
+    w = ext.zero()
+    for a, c in zip(powers, claims):
+        w = ext.add(w, ext.mul(a, eq_eval(ext, c.point, sub.point)))
+    if not ext.eq(ext.mul(as_ext(ext, e), w), sub.value):
+        raise VerificationError(f"{LABEL}: final value does not match")
+    t.masks = None
+    _, on_m = split_claims(ctx)  # the sumcheck above added its own
+    region = verify_blinded_merge_k(t, ext, plan.zk.mask_vars, on_m, MASKS_LABEL)
+    pcs = LigeroZkVerifier(plan.zk.hiding)
+    lay = zk_layout(n, plan.zk.hiding)
+    forms = [value_form(ext, plan, lay, sub.point), masks_form(ext, plan, lay, region)]
+    parsed = Commitment.from_bytes(commitment, 0)
+    if parsed.n_vars != n:
+        raise VerificationError(f"commitment is to 2^{parsed.n_vars} entries, the plan needs "
+                                f"2^{n}")
+    pcs.verify_forms(parsed, forms, [tuple(e), region.value], t)
+    ctx.group_claims[ADVICE] = []

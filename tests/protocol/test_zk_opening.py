@@ -1,0 +1,100 @@
+"""The advice's hiding opening (verifier/zk_opening.py): zero knowledge of its masked merge by
+exact rank over F_p. With the challenges fixed, the merge's view (G, every round value, every
+gamma, the value e) is an affine function of the fresh randomness it uses (its n round slots
+of M and the 16 RANDOMIZER entries of B); full rank onto the coordinates the final equation
+leaves free means the view is uniform there, whatever the advice. The mutations: a zeroed
+RANDOMIZER (e becomes a witness functional: rank short by k) and zeroed slots.
+The blinded merge of M and the ligero-zk opening have their own rank tests
+(test_zk_merge.py, test_ligero_zk.py)."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from protocol.step_harness import compiled
+from protocol.test_zk_sumcheck import FixedChallenges, affine_map, rank_mod_p
+from protocol.zk_stream import Stream
+from soundness.test_private_tensors import X, mlp, private
+from tensorproof.field.scalar import ext_field
+from tensorproof.prover import prove as prove_mod
+from tensorproof.prover.model import setup
+from tensorproof.prover.zk_masks import ProverMasks
+from tensorproof.prover.zk_opening import prove_advice_merge
+from tensorproof.verifier.pcs_config import profile_config
+from tensorproof.verifier.plan import ADVICE
+from tensorproof.verifier.zk_masks import RANDOMIZER, RANDOMIZER_SIZE, MaskCapacity
+from tensorproof.verifier.zk_opening import DEGREE
+
+
+@pytest.fixture(scope="module")
+def captured():
+    """(ctx, committed vector) at the moment a real masked proof opens its advice."""
+    seen = {}
+
+    def capture(ctx, committed):
+        seen["ctx"], seen["B"] = ctx, committed.vector.copy()
+        raise StopIteration
+
+    pk = setup(compiled(private(mlp(), "x")), {**profile_config("fast"), "zk": True})
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(prove_mod, "prove_hiding_opening", capture)
+        with pytest.raises(StopIteration):
+            prove_mod.prove(pk, X)
+    return seen["ctx"], seen["B"]
+
+
+def view_map(captured, zero_randomizer=False, zero_masks=False):
+    ctx, B = captured
+    plan, k = ctx.plan, ctx.vf.k
+    n = plan.commitments[ADVICE].packing.n_vars
+    cap = MaskCapacity(n, DEGREE)
+    m_size = 1 << cap.n_vars(k)
+    start = plan.commitments[ADVICE].packing.slot(RANDOMIZER).offset
+
+    def run(x):
+        src = Stream(x)
+        masks = src.f_vector(m_size)
+        table = B.copy()
+        table[start:start + RANDOMIZER_SIZE] = src.f_vector(RANDOMIZER_SIZE)
+        if zero_masks:
+            masks[:] = 0
+        if zero_randomizer:
+            table[start:start + RANDOMIZER_SIZE] = 0
+        t = FixedChallenges()
+        t.masks = ProverMasks(ext_field(k), cap, masks, lambda p, v: None)
+        fake = SimpleNamespace(t=t, vf=ctx.vf, ext=ctx.ext, plan=plan,
+                               group_claims=ctx.group_claims)
+        prove_advice_merge(fake, table)
+        return t.view()
+
+    offset, cols = affine_map(run, m_size + RANDOMIZER_SIZE)
+    return n, k, offset, cols
+
+
+def free_rank(n, k, cols):
+    """Rank of the map onto the view without gamma_{n-1} (fixed by the final equation): the
+    view is (G, n rounds of 3 values, n gammas, e)."""
+    gamma_last = (1 + 3 * n + n - 1) * k
+    free = [c[:gamma_last] + c[gamma_last + k:] for c in cols]
+    return rank_mod_p(free), len(free[0])
+
+
+def test_masked_merge_view_is_uniform_on_the_final_hyperplane(captured):
+    n, k, _, cols = view_map(captured)
+    rank, free = free_rank(n, k, cols)
+    assert free == k * (1 + 4 * n)
+    assert rank == free
+
+
+def test_a_zeroed_randomizer_is_caught(captured):
+    n, k, _, cols = view_map(captured, zero_randomizer=True)
+    rank, free = free_rank(n, k, cols)
+    assert rank == free - k  # e is then a function of the advice: one K value short
+
+
+def test_zeroed_masks_are_caught(captured):
+    n, k, _, cols = view_map(captured, zero_masks=True)
+    rank, free = free_rank(n, k, cols)
+    assert rank <= k

@@ -1,0 +1,207 @@
+"""Masked model proofs (key config "zk": verifier/zk_masks.py, zk_capacity.py): every sumcheck
+of the lookups, the private inputs' padding checks, the steps and their claim merges is masked
+by round slots of the advice tensor M; the openings' merges stay plain. Work toward zero
+knowledge (docs/internals.md, "The integration plan", steps 1 and 3), in both profiles:
+
+- honest masked proofs verify, with the plain proof's outputs, for a model with private
+  inputs and outputs (linear, requant, lookups) and the digits CNN (gathers, max pooling,
+  requant, linear); the capacity the plan computes covers every sumcheck;
+- the flag is bound by the model id (a masked proof under the same weights' plain key, and
+  the reverse, are rejected; plain keys keep their ids);
+- soundness: the masked messages (mask sum, rounds, mask values) and M's commitment bumped are
+  rejected, and a lying prover (an out-of-range private input, a wrong requant output) is
+  still caught through the masks;
+- fresh masks: two proofs of one input share no round message; the mutation test shows that a
+  zeroed M would make them equal (and is caught by this check).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from protocol.step_harness import compiled, raw_config
+from soundness.lying_prover import bump, lying_proof, rejects
+from soundness.test_private_tensors import X, mlp, private, recompute
+from tensorproof.api.demo import bundled, compile_model
+from tensorproof.errors import ConfigError
+from tensorproof.prover import prove as prove_mod
+from tensorproof.prover.model import setup
+from tensorproof.prover.prove import prove
+from tensorproof.verifier.keys import VerifyingKey
+from tensorproof.verifier.lowering import build_plan
+from tensorproof.verifier.pcs_config import check_config, profile_config
+from tensorproof.verifier.verify import verify
+from tensorproof.verifier.zk_capacity import mask_rounds
+from tensorproof.verifier.zk_masks import MASKS, RANDOMIZER
+
+
+def zk(config: dict) -> dict:
+    return {**config, "zk": True}
+
+
+@pytest.fixture(scope="module")
+def digits():
+    onnx_bytes, data = bundled()
+    return compile_model(onnx_bytes, data["calibration"]), data["test"][:2]
+
+
+@pytest.fixture(scope="module")
+def cnn_keys(digits, config):
+    model, _ = digits
+    return setup(model, dict(config), certify=False), setup(model, zk(config), certify=False)
+
+
+def test_masked_cnn_proof_verifies_with_the_plain_outputs(digits, cnn_keys):
+    _, x = digits
+    plain_pk, zk_pk = cnn_keys
+    x = {plain_pk.vk.graph.inputs[0]: plain_pk.model.quantize_inputs(
+        {plain_pk.model.graph.inputs[0]: x})[plain_pk.model.graph.inputs[0]]}
+    plain, masked = prove(plain_pk, x), prove(zk_pk, x)
+    out = verify(zk_pk.vk, masked)
+    assert out.keys() == plain.outputs.keys()
+    for name in out:
+        assert np.array_equal(out[name], plain.outputs[name])
+    plan = build_plan(zk_pk.vk.graph, 2, zk_pk.vk.zk_config)
+    opening = plan.commitments["advice"].packing.n_vars if plan.zk.hiding else 0
+    assert plan.zk.capacity.rounds == sum(n for n, _ in mask_rounds(plan)) + opening
+    assert MASKS in plan.commitments["advice"].members
+
+
+def test_the_flag_is_bound_by_the_model_id(digits, cnn_keys):
+    plain_pk, zk_pk = cnn_keys
+    assert plain_pk.vk.commitment == zk_pk.vk.commitment
+    assert plain_pk.vk.model_id != zk_pk.vk.model_id
+    assert "zk" not in plain_pk.vk.config  # plain keys: the same ids as before
+    model, x = digits
+    feeds = model.quantize_inputs({model.graph.inputs[0]: x})
+    for a, b in ((plain_pk, zk_pk), (zk_pk, plain_pk)):
+        rejects(a.vk, prove(b, feeds))
+    forged = VerifyingKey(zk_pk.vk.graph, zk_pk.vk.inputs, zk_pk.vk.outputs,
+                          zk_pk.vk.commitment, dict(plain_pk.vk.config))
+    rejects(forged, prove(zk_pk, feeds))
+
+
+def test_the_flag_takes_only_true():
+    for bad in (False, 1, "yes", None):
+        with pytest.raises(ConfigError, match="zk"):
+            check_config({**raw_config(2), "zk": bad})
+    check_config(zk(raw_config(2)))
+
+
+@pytest.fixture(scope="module")
+def private_keys(config):
+    g = private(mlp(), "x", "y")
+    return g, setup(compiled(g), zk(config))
+
+
+def test_masked_private_tensors_verify(private_keys):
+    g, pk = private_keys
+    proof = prove(pk, X)
+    assert sorted(verify(pk.vk, proof)) == ["h"]
+
+
+@pytest.fixture(scope="module")
+def honest_lie(k):
+    """An honest masked proof with its message map (the lying prover, changing nothing)."""
+    with pytest.MonkeyPatch.context() as mp:
+        return lying_proof(mp, private(mlp(), "x"), X, config=zk(raw_config(k)))
+
+
+def test_honest_masked_proof_verifies(honest_lie):
+    verify(honest_lie.vk, honest_lie.proof)
+
+
+@pytest.mark.parametrize("fragment", ["mask sum", "round0", "round1", "mask values"])
+def test_bumped_masked_messages_are_rejected(honest_lie, fragment):
+    found = [m for m in honest_lie.find(fragment) if "open " not in m.label]
+    assert len(found) >= 3
+    for message in (found[0], found[len(found) // 2], found[-1]):
+        rejects(honest_lie.vk, bump(honest_lie, message))
+
+
+def test_every_masked_sumcheck_has_its_mask_messages(honest_lie):
+    labels = [m.label for m in honest_lie.messages]
+    masked = {lab.rsplit("/", 1)[0] for lab in labels if lab.endswith("/mask sum")}
+    rounds = {lab.rsplit("/", 1)[0] for lab in labels if lab.rsplit("/", 1)[-1] == "round0"}
+    assert masked and rounds - masked == {lab for lab in rounds if lab.startswith("open ")}
+    assert all(f"{lab}/mask values" in labels for lab in masked)
+
+
+def test_lying_private_input_is_still_caught(k):
+    def widen(plan, ints):
+        ints["x"] = ints["x"].copy()
+        ints["x"][0, 1, 2] = 8  # hi + 1
+        recompute(plan, ints)
+
+    with pytest.MonkeyPatch.context() as mp:
+        lie = lying_proof(mp, private(mlp(), "x"), X, ints_fn=widen, config=zk(raw_config(k)))
+    rejects(lie.vk, lie.proof, "not in its table")
+
+
+def test_lying_requant_output_is_still_caught(k):
+    def shift(plan, ints):
+        ints["y"] = ints["y"].copy()
+        ints["y"][1, 2, 3] += 1  # in range, but not the requantized value
+
+    with pytest.MonkeyPatch.context() as mp:
+        lie = lying_proof(mp, mlp(), X, ints_fn=shift, config=zk(raw_config(k)))
+    rejects(lie.vk, lie.proof)
+
+
+def round_messages(lie) -> dict[str, bytes]:
+    stream = lie.proof.stream
+    return {m.label: stream[m.start:m.end] for m in lie.messages
+            if "/round" in m.label and not m.label.startswith("open ")}
+
+
+def test_two_proofs_share_no_round_message_and_a_zeroed_mask_would(k, monkeypatch):
+    def two():
+        out = []
+        for _ in range(2):
+            with pytest.MonkeyPatch.context() as mp:
+                out.append(round_messages(lying_proof(mp, mlp(), X, config=zk(raw_config(k)))))
+        return out
+
+    a, b = two()
+    assert a.keys() == b.keys() and all(a[lab] != b[lab] for lab in a)
+    monkeypatch.setattr(prove_mod, "sample_block",
+                        lambda k_, zk_: np.zeros(1 << zk_.block_vars, dtype=np.uint64))
+    a, b = two()
+    assert a == b  # what the check above catches: no fresh randomness, the same messages
+
+
+# ---- the advice's hiding opening (fast profile: verifier/zk_opening.py) ---------------------
+
+
+@pytest.fixture(scope="module")
+def hiding_lie():
+    """An honest masked proof under the fast profile's real configuration (ligero-zk)."""
+    with pytest.MonkeyPatch.context() as mp:
+        return lying_proof(mp, private(mlp(), "x"), X, config=zk(profile_config("fast")))
+
+
+def test_fast_profile_opens_the_advice_with_hiding_forms(hiding_lie):
+    verify(hiding_lie.vk, hiding_lie.proof)
+    labels = [m.label for m in hiding_lie.messages]
+    assert "open advice/value" in labels and "ligero-zk/u_evals" in labels
+    assert any(lab.startswith("open masks") for lab in labels)
+    assert not any(lab.startswith("open advice/round") and "mask" in lab for lab in labels)
+    plan = build_plan(hiding_lie.vk.graph, 2, hiding_lie.vk.zk_config)
+    assert RANDOMIZER in plan.commitments["advice"].members
+
+
+@pytest.mark.parametrize("fragment", ["open advice/mask sum", "open advice/round",
+                                      "open advice/value", "open advice/mask values",
+                                      "open masks/blind", "open masks/round",
+                                      "open masks/value", "ligero-zk/y",
+                                      "ligero-zk/u0", "ligero-zk/u_evals", "ligero-zk/columns"])
+def test_bumped_hiding_opening_messages_are_rejected(hiding_lie, fragment):
+    for message in hiding_lie.find(fragment)[:2]:
+        rejects(hiding_lie.vk, bump(hiding_lie, message))
+
+
+def test_compact_profile_keeps_the_plain_advice_opening(private_keys, config):
+    g, pk = private_keys
+    plan = build_plan(pk.vk.graph, 2, pk.vk.zk_config)
+    assert (plan.zk.hiding is None) == (config["pcs"] != "ligero")
