@@ -3,7 +3,9 @@ exact rank over F_p. With the challenges fixed, the merge's view (G, every round
 gamma, the value e) is an affine function of the fresh randomness it uses (its n round slots
 of M and the 16 RANDOMIZER entries of B); full rank onto the coordinates the final equation
 leaves free means the view is uniform there, whatever the advice. The mutations: a zeroed
-RANDOMIZER (e becomes a witness functional: rank short by k) and zeroed slots.
+RANDOMIZER (e becomes a witness functional: rank short by k) and zeroed slots. And the
+randomized finals (zk_finals.py): the private input's padding check states its randomized
+extension, whose claim the merge takes in two parts.
 The blinded merge of M and the ligero-zk opening have their own rank tests
 (test_zk_merge.py, test_ligero_zk.py)."""
 
@@ -18,14 +20,17 @@ from protocol.test_zk_sumcheck import FixedChallenges, affine_map, rank_mod_p
 from protocol.zk_stream import Stream
 from soundness.test_private_tensors import X, mlp, private
 from tensorproof.field.scalar import ext_field
+from tensorproof.poly.mle import as_ext, evaluate
 from tensorproof.prover import prove as prove_mod
 from tensorproof.prover.model import setup
 from tensorproof.prover.zk_masks import ProverMasks
 from tensorproof.prover.zk_opening import prove_advice_merge
+from tensorproof.verifier.layers.requant import table_names
 from tensorproof.verifier.pcs_config import profile_config
 from tensorproof.verifier.plan import ADVICE
-from tensorproof.verifier.zk_masks import RANDOMIZER, RANDOMIZER_SIZE, MaskCapacity
+from tensorproof.verifier.zk_masks import MASKS, RANDOMIZER, RANDOMIZER_SIZE, MaskCapacity
 from tensorproof.verifier.zk_opening import DEGREE
+from tensorproof.verifier.zk_sumcheck import plane_point
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +70,7 @@ def view_map(captured, zero_randomizer=False, zero_masks=False):
         t = FixedChallenges()
         t.masks = ProverMasks(ext_field(k), cap, masks, lambda p, v: None)
         fake = SimpleNamespace(t=t, vf=ctx.vf, ext=ctx.ext, plan=plan,
-                               group_claims=ctx.group_claims)
+                               group_claims=ctx.group_claims, randomized=ctx.randomized)
         prove_advice_merge(fake, table)
         return t.view()
 
@@ -98,3 +103,35 @@ def test_zeroed_masks_are_caught(captured):
     n, k, _, cols = view_map(captured, zero_masks=True)
     rank, free = free_rank(n, k, cols)
     assert rank <= k
+
+
+def test_padding_final_states_the_randomized_extension(captured):
+    """The private input's padding check (zk_finals.py) states x^(r) = x~(r) + Z(r) psi with
+    psi the value slot's K value, never x~(r) itself; its claim is the two-part one."""
+    ctx, _ = captured
+    ext, vf = ctx.ext, ctx.vf
+    found = [(c, vp, z) for name, c, vp, z in ctx.randomized if name == "x"]
+    assert len(found) == 1
+    c, vp, z = found[0]
+    plain = as_ext(ext, evaluate(vf, ctx.tables["x"], c.point))
+    block = ctx.tables[MASKS]
+    psi = ext.mul(as_ext(ext, evaluate(vf, block, ctx.plan.zk.embed(ext.k, vp))),
+                  plane_point(ext)[1])
+    assert not ext.is_zero(z) and not ext.eq(plain, c.value)
+    assert ext.eq(c.value, ext.add(plain, ext.mul(z, psi)))
+    assert all(other.point != c.point for name, other in ctx.group_claims[ADVICE]
+               if name == "x")  # routed to the two-part claims only
+
+
+def test_relation_step_finals_on_committed_tensors_are_randomized(captured):
+    """requant's zero-check (zk_finals.py) states the randomized extension of every committed
+    table (its quotient and remainder limbs), each with a value slot of its own."""
+    ctx, _ = captured
+    ext, vf = ctx.ext, ctx.vf
+    requant = next(s for s in ctx.plan.steps if s.op == "requant")
+    names = [n for n in table_names(requant, False) if n is not None and n != "h"]
+    found = {name: (c, vp, z) for name, c, vp, z in ctx.randomized if name in names}
+    assert sorted(map(str, found)) == sorted(map(str, names))
+    assert len({tuple(map(tuple, vp)) for _, vp, _ in found.values()}) == len(names)
+    for name, (c, _, _) in found.items():
+        assert not ext.eq(as_ext(ext, evaluate(vf, ctx.tables[name], c.point)), c.value)

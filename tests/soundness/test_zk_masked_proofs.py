@@ -4,18 +4,23 @@ by round slots of the advice tensor M; the openings' merges stay plain. Work tow
 knowledge (docs/internals.md, "The integration plan", steps 1 and 3), in both profiles:
 
 - honest masked proofs verify, with the plain proof's outputs, for a model with private
-  inputs and outputs (linear, requant, lookups) and the digits CNN (gathers, max pooling,
-  requant, linear); the capacity the plan computes covers every sumcheck;
+  inputs and outputs (linear, requant, lookups), a hashed input (its Keccak proof and link
+  masked, the same digests, a wrong digest rejected) and the digits CNN (gathers, max
+  pooling, requant, linear); the capacity the plan computes covers every sumcheck;
 - the flag is bound by the model id (a masked proof under the same weights' plain key, and
   the reverse, are rejected; plain keys keep their ids);
 - soundness: the masked messages (mask sum, rounds, mask values) and M's commitment bumped are
   rejected, and a lying prover (an out-of-range private input, a wrong requant output) is
   still caught through the masks;
 - fresh masks: two proofs of one input share no round message; the mutation test shows that a
-  zeroed M would make them equal (and is caught by this check).
+  zeroed M would make them equal (and is caught by this check);
+- the fast profile opens the advice with the hiding forms of verifier/zk_opening.py, every
+  message of which, bumped, is rejected; the compact profile keeps the plain opening.
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -24,10 +29,13 @@ from protocol.step_harness import compiled, raw_config
 from soundness.lying_prover import bump, lying_proof, rejects
 from soundness.test_private_tensors import X, mlp, private, recompute
 from tensorproof.api.demo import bundled, compile_model
-from tensorproof.errors import ConfigError
+from tensorproof.errors import ConfigError, UnsupportedOpError
+from tensorproof.ir.visibility import HASHED
 from tensorproof.prover import prove as prove_mod
 from tensorproof.prover.model import setup
 from tensorproof.prover.prove import prove
+from tensorproof.solidity.circuit import encode_circuit
+from tensorproof.verifier.hashing import mask_rounds as hashed_mask_rounds
 from tensorproof.verifier.keys import VerifyingKey
 from tensorproof.verifier.lowering import build_plan
 from tensorproof.verifier.pcs_config import check_config, profile_config
@@ -205,3 +213,24 @@ def test_compact_profile_keeps_the_plain_advice_opening(private_keys, config):
     g, pk = private_keys
     plan = build_plan(pk.vk.graph, 2, pk.vk.zk_config)
     assert (plan.zk.hiding is None) == (config["pcs"] != "ligero")
+
+
+def test_masked_hashed_input_verifies_with_its_digests(config):
+    g = replace(mlp(), visibility={"x": HASHED})
+    plain = setup(compiled(g), dict(config))
+    masked = setup(compiled(g), zk(config))
+    a, b = prove(plain, X), prove(masked, X)
+    assert a.digests == b.digests
+    verify(masked.vk, b)
+    labels_plan = build_plan(masked.vk.graph, 2, masked.vk.zk_config)
+    keccak = sum(n for n, _ in hashed_mask_rounds(labels_plan))
+    assert keccak > 0 and labels_plan.zk.capacity.rounds >= keccak
+    bad = replace(b, digests={"x": (bytes(32),) + tuple(b.digests["x"][1:])})
+    rejects(masked.vk, bad)
+
+
+def test_the_evm_circuit_refuses_masked_keys(cnn_keys, profile):
+    _, zk_pk = cnn_keys
+    want = "masked" if profile == "compact" else "compact profile"
+    with pytest.raises(UnsupportedOpError, match=want):
+        encode_circuit(zk_pk.vk, 1)

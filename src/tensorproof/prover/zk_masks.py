@@ -26,6 +26,7 @@ from ..verifier.zk_masks import (
     Slots,
     claim_value,
     exponents,
+    round_degrees,
     round_point,
 )
 from ..verifier.zk_sumcheck import (
@@ -105,19 +106,26 @@ class ProverMasks(Slots):
                         lambda relay: prove_sumcheck(relay, vf, tables, terms, degree, label,
                                                      eq_point, fused))
 
+    def value(self, slot: int) -> K:
+        """A value slot's K value (verifier/zk_masks.value_point)."""
+        return self.coefficients(slot, 1)[0]
+
     def run(self, transcript, vf: VecField, n: int, degree: int, label: str,
-            rounds: Callable[[MaskedTranscript], tuple[list, list]]):
-        """Messages 1-4 around ``rounds(relay)``, which sends the n rounds of degree ``degree``
-        on the relaying transcript (any engine) and returns (point, finals)."""
+            rounds: Callable[[MaskedTranscript], tuple[list, list]],
+            last_degree: int | None = None):
+        """Messages 1-4 around ``rounds(relay)``, which sends the n rounds (of degree
+        ``degree``, the last ``last_degree`` when given) on the relaying transcript (any
+        engine) and returns (point, finals)."""
         ext, k = self.ext, vf.k
-        slots = self.take(n, degree, label)
-        mask = Mask(MaskLayout(n, (degree,) * n, k),
-                    tuple(self.coefficients(j, degree) for j in slots))
+        degrees = round_degrees(n, degree, last_degree)
+        slots = self.take(n, max(degrees), label)
+        mask = Mask(MaskLayout(n, degrees, k),
+                    tuple(self.coefficients(j, d) for j, d in zip(slots, degrees)))
         transcript.send_k(mask_sum_label(label), [mask.total(ext)], k)
         rho = tuple(transcript.challenge_k(mask_challenge_label(label), k))
         relay = MaskedTranscript(transcript, ext, label, mask, rho)
         point, finals = rounds(relay)
         transcript.send_k(mask_values_label(label), relay.gammas, k)
-        for j, r, g in zip(slots, point, relay.gammas):
-            self._claim(round_point(ext, self.capacity, j, degree, r), claim_value(ext, g))
+        for j, d, r, g in zip(slots, degrees, point, relay.gammas):
+            self._claim(round_point(ext, self.capacity, j, d, r), claim_value(ext, g))
         return point, finals

@@ -9,8 +9,6 @@ import numpy as np
 from ..field.sampling import OS_RANDOMNESS, Randomness
 from ..field.scalar import ext_field
 from ..poly.mle import evaluate
-from ..verifier.commitments import embedded_claims
-from ..verifier.merge import alpha_powers
 from ..verifier.pcs.ligero_zk import zk_layout
 from ..verifier.plan import ADVICE
 from ..verifier.zk_masks import MASKS
@@ -18,8 +16,8 @@ from ..verifier.zk_opening import (
     DEGREE,
     LABEL,
     MASKS_LABEL,
-    lambda_label,
     masks_form,
+    merge_statement,
     randomizer_row,
     split_claims,
     value_form,
@@ -28,6 +26,7 @@ from ..verifier.zk_opening import (
 from .merge import weight_table
 from .pcs.ligero_zk import LigeroZkPCS
 from .sumcheck import prove_sumcheck
+from .zk_finals import ConstantRandomizer
 from .zk_merge import prove_blinded_merge_k
 from .zk_sumcheck import randomized_last_round, split_last_variable
 
@@ -40,16 +39,6 @@ def sample_block(k: int, zk, rand: Randomness = OS_RANDOMNESS) -> np.ndarray:
 def mask_table(zk, k: int, block: np.ndarray) -> np.ndarray:
     """M's slots (the capacity's entries) inside the block."""
     return block[: 1 << zk.capacity.n_vars(k)]
-
-
-class _Constant:
-    """A randomizer whose Rb is one value (zk_sumcheck.randomized_last_round's interface)."""
-
-    def __init__(self, value) -> None:
-        self.value = value
-
-    def rbar(self, ext, u):
-        return self.value
 
 
 class _Hiding:
@@ -74,12 +63,9 @@ def prove_advice_merge(ctx, B: np.ndarray):
     ext, zk = ext_field(vf.k), plan.zk
     group = plan.commitments[ADVICE]
     n = group.packing.n_vars
-    named, _ = split_claims(ctx)
-    claims = embedded_claims(ctx, group, named, ())
-    lam = tuple(t.challenge_k(lambda_label(), vf.k))
-    powers = alpha_powers(ext, lam, len(claims))
-    regions = [group.packing.region(name) for name, _ in named]
-    W = weight_table(vf, n, claims, powers, regions)
+    _, parts, _ = merge_statement(ctx)
+    W = weight_table(vf, n, [c for _, c, _ in parts], [coeff for _, _, coeff in parts],
+                     [group.packing.region(name) for name, _, _ in parts])
     lay = zk_layout(n, zk.hiding)
     row = randomizer_row(plan, lay.b)
     row_table = B[row << lay.b : (row + 1) << lay.b]
@@ -90,7 +76,7 @@ def prove_advice_merge(ctx, B: np.ndarray):
         point, ends = prove_sumcheck(relay, vf, halves, split, DEGREE, LABEL)
         psi = evaluate(vf, row_table, point[: lay.b])
         finals = randomized_last_round(relay, ext, LABEL, point, ends[:2], ends[2:], terms,
-                                       [_Constant(psi), None], None, DEGREE)
+                                       [ConstantRandomizer(psi), None], None, DEGREE)
         return point, finals
 
     point, finals = t.masks.run(t, vf, n, DEGREE, LABEL, rounds)
@@ -113,3 +99,4 @@ def prove_hiding_opening(ctx, committed) -> None:
     forms = [value_form(ext, plan, lay, point), masks_form(ext, plan, lay, region)]
     LigeroZkPCS(zk.hiding).open_forms(committed.data, forms, t)
     ctx.group_claims[ADVICE] = []
+    ctx.randomized.clear()

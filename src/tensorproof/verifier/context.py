@@ -38,10 +38,23 @@ class ClaimBook:
         self.group_claims: dict[str, list[tuple[str, EvalClaim]]] = {
             g: [] for g in plan.commitments}
         """Claims on committed tensors, by commitment group, in the order they were made."""
+        self.randomized: list[tuple[str, EvalClaim, list, tuple]] = []
+        """Randomized claims T~(point) + z D M~(value point) = value (zk_finals.py), for the
+        hiding opening: (tensor, claim, value point, z)."""
+        self._expected: dict = defaultdict(list)
+
+    def expect(self, tensor: str, value_point: list, z) -> None:
+        """The next claim on ``tensor`` states its randomized extension (zk_finals.py)."""
+        self._expected[tensor].append((value_point, z))
 
     def claim(self, tensor: str, point, value) -> None:
-        """Record T~(point) = value for plan tensor `tensor`."""
+        """Record T~(point) = value for plan tensor `tensor` (T^(point) = value when a
+        randomized sumcheck announced it: ``expect``)."""
         c = EvalClaim(list(point), tuple(value))
+        if self._expected.get(tensor):
+            value_point, z = self._expected[tensor].pop(0)
+            self.randomized.append((tensor, c, value_point, z))
+            return
         group = self.plan.group_of(tensor)
         if group is not None:
             self.group_claims[group].append((tensor, c))

@@ -47,7 +47,7 @@ import numpy as np
 from ..errors import PlanError, VerificationError
 from ..field.params import P
 from ..poly.mle import as_ext, eq_eval
-from . import evaluations
+from . import evaluations, keccak_gkr
 from .keccak_gkr import WIDTH_VARS, sponge_shape, verify_keccak
 from .layout import Layout, padded_vector, real_indicator
 from .names import Internal
@@ -145,6 +145,18 @@ def hashed_tensors(plan) -> list[str]:
     """The hashed graph inputs, then outputs, in the graph's order (the j of the labels)."""
     ends = list(plan.inputs) + [n for n in plan.outputs if n not in plan.inputs]
     return [n for n in ends if bits_name(n) in plan.tensors]
+
+
+def mask_rounds(plan) -> list[tuple[int, int]]:
+    """(variables, degree) of every sumcheck ``verify_hashed`` runs (zk_capacity.py): per
+    hashed tensor and sample, the Keccak proof and the link's two sumchecks."""
+    out: list[tuple[int, int]] = []
+    for name in hashed_tensors(plan):
+        hs = HashedShape.of(plan, name)
+        one = (keccak_gkr.mask_rounds(8 * math.prod(hs.shape))
+               + [(hs.t_vars, LINK_T_DEGREE), (hs.f_vars, LINK_BITS_DEGREE)])
+        out += one * plan.batch
+    return out
 
 
 def verify_hashed(ctx, digests) -> None:

@@ -243,6 +243,16 @@ def _verify_bits(t, ext: ExtField, n_bytes: int, p: list, f_claim: K, label: str
     return EvalClaim(list(r), m)
 
 
+def mask_rounds(n_bytes: int, rounds: int = ROUNDS) -> list[tuple[int, int]]:
+    """(variables, degree) of every sumcheck ``verify_keccak`` runs (zk_capacity.py)."""
+    _, b = sponge_shape(n_bytes)
+    n = WIDTH_VARS + b
+    out = []
+    for layer in permutation_layers(rounds):
+        out += [(n, layer.degree + 1), (WIDTH_VARS, 2)]
+    return out + [(n, 3), (b, 2), (n, 2), (n, 3), (n, 2)]  # absorb, chain, flat, bits, merge
+
+
 def soundness_error_log2(n_bytes: int, k: int, rounds: int = ROUNDS) -> float:
     """log2 of the bound of the module docstring (sum of the terms / |K|, |K| = p^k)."""
     _, b = sponge_shape(n_bytes)

@@ -25,7 +25,7 @@ import functools
 
 import numpy as np
 
-from .layers.lookup import PAD_DEGREE, has_padding, verify_padding
+from .layers.lookup import has_padding, padding_mask_rounds, verify_padding
 from .lookups import LookupUse, TableSpec
 
 
@@ -59,5 +59,5 @@ def verify_inputs(ctx) -> None:
 
 def mask_rounds(plan) -> list[tuple[int, int]]:
     """(variables, degree) of each sumcheck ``verify_inputs`` runs (zk_capacity.py)."""
-    return [(plan.tensors[n].layout.n_vars, PAD_DEGREE) for _, n in private_inputs(plan)
-            if has_padding(plan.tensors[n].layout)]
+    return [r for _, n in private_inputs(plan) if has_padding(plan.tensors[n].layout)
+            for r in padding_mask_rounds(plan, n)]

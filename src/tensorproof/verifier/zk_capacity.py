@@ -4,7 +4,8 @@ M is committed before the proof's first challenge, so its size must be known bef
 sumcheck runs: it is the sum, over every sumcheck the proof may run, of its rounds, at the
 largest round degree (docs/internals.md, plan step 1). Each producer of sumchecks declares them
 next to its ``verify`` as ``mask_rounds`` -> [(variables, degree)], an upper bound: the step
-modules (verifier/layers), the lookups' fraction sums and the private inputs' padding checks.
+modules (verifier/layers), the lookups' fraction sums, the private inputs' padding checks and
+the hashed tensors' Keccak proofs and links.
 Both sides compute the same capacity from the same plan; a proof that needs more slots is a
 ProverError (a bound that is wrong here), one that reads past them a VerificationError. A
 larger bound costs only unused slots (uniform entries; nothing is revealed about them).
@@ -16,8 +17,7 @@ from dataclasses import dataclass
 
 from ..errors import PlanError
 from ..field.params import P
-from . import lookups, private
-from .hashing import hashed_tensors
+from . import hashing, lookups, private
 from .layers import step_module
 from .layout import Layout
 from .packing import Packing
@@ -30,10 +30,7 @@ from .zk_opening import DEGREE as OPENING_DEGREE
 
 def mask_rounds(plan) -> list[tuple[int, int]]:
     """(variables, degree) of every sumcheck of a proof of ``plan``, at most, in no order."""
-    if hashed_tensors(plan):
-        raise PlanError("hashed tensors are not in zero-knowledge proofs yet (their Keccak "
-                        "proof is not masked): use private or public")
-    out = lookups.mask_rounds(plan) + private.mask_rounds(plan)
+    out = lookups.mask_rounds(plan) + private.mask_rounds(plan) + hashing.mask_rounds(plan)
     for step in plan.steps:
         fn = getattr(step_module(step.op), "mask_rounds", None)
         if fn is None:

@@ -119,6 +119,17 @@ def round_point(ext: ExtField, capacity: MaskCapacity, slot: int, degree: int,
     return w + powers + unused + bits
 
 
+def round_degrees(n_vars: int, degree: int, last_degree: int | None = None) -> tuple[int, ...]:
+    """Every round's degree: ``degree``, the last one ``last_degree`` when given."""
+    return (degree,) * (n_vars - 1) + (degree if last_degree is None else last_degree,)
+
+
+def value_point(ext: ExtField, capacity: MaskCapacity, slot: int) -> list[tuple[int, ...]]:
+    """The point at which D M~ is a *value slot*'s K value: its g(0), the constant coefficient
+    (uniform for a uniform slot; zk_finals.py takes one per randomized final)."""
+    return round_point(ext, capacity, slot, 1, 0)
+
+
 def claim_value(ext: ExtField, gamma: Scalar) -> tuple[int, ...]:
     """M~(round point) = gamma / D."""
     return ext.mul(as_ext(ext, gamma), _inverse_d(ext.k))
@@ -165,22 +176,24 @@ class VerifierMasks(Slots):
         self.ext, self._claim = ext, claim
 
     def verify(self, transcript, ext: ExtField, claim: Scalar, n_vars: int, degree: int,
-               label: str) -> SumcheckSubclaim:
-        """Messages 1-4 of the module docstring; the subclaim P(r) = C_n - rho sum gamma."""
-        slots = self.take(n_vars, degree, label)
+               label: str, last_degree: int | None = None) -> SumcheckSubclaim:
+        """Messages 1-4 of the module docstring; the subclaim P(r) = C_n - rho sum gamma.
+        ``last_degree``: the last round's, when randomized tables raise it (zk_finals.py)."""
+        degrees = round_degrees(n_vars, degree, last_degree)
+        slots = self.take(n_vars, max(degrees), label)
         k = ext.k
         (G,) = transcript.recv_k(mask_sum_label(label), 1, k)
         rho = tuple(transcript.challenge_k(mask_challenge_label(label), k))
         running = ext.add(as_ext(ext, claim), ext.mul(rho, G))
         point: list[tuple[int, ...]] = []
         for i in range(n_vars):
-            sent = transcript.recv_k(round_label(label, i), degree, k)
+            sent = transcript.recv_k(round_label(label, i), degrees[i], k)
             r = tuple(transcript.challenge_k(challenge_label(label, i), k))
             point.append(r)
             running = interpolate_eval(ext, [sent[0], ext.sub(running, sent[0]), *sent[1:]], r)
         gammas = transcript.recv_k(mask_values_label(label), n_vars, k)
         total = ext.zero()
-        for slot, r, g in zip(slots, point, gammas):
-            self._claim(round_point(ext, self.capacity, slot, degree, r), claim_value(ext, g))
+        for slot, d, r, g in zip(slots, degrees, point, gammas):
+            self._claim(round_point(ext, self.capacity, slot, d, r), claim_value(ext, g))
             total = ext.add(total, g)
         return SumcheckSubclaim(point, ext.sub(running, ext.mul(rho, total)))

@@ -9,7 +9,8 @@ M's K-valued blind omega in the next (zk_merge.py). After the last step, with th
 on for message 2:
 
  1. challenge "open advice/lambda"; the claims on advice tensors (M's aside), embedded in B,
-    give W = sum_j lambda^j eq(z_j, .) and c = sum_j lambda^j v_j;
+    give W = sum_j lambda^j eq(z_j, .) and c = sum_j lambda^j v_j; a randomized claim
+    (zk_finals.py: T~(z) + Z(z) D M~(value point) = v) adds both its parts to W;
  2. the masked sumcheck "open advice" (degree 3, over B's n variables, zk_masks.py) of
         sum_x B^(x) W(x) = c,   B^(x) = B~(x) + Z(x) Row~(x_low),
     Z(x) = prod_i x_i (1 - x_i) and Row the row of B's Ligero matrix that holds RANDOMIZER
@@ -48,7 +49,6 @@ from ..errors import VerificationError
 from ..poly.mle import as_ext, eq_eval
 from . import evaluations as ev
 from .claims import EvalClaim
-from .commitments import embedded_claims
 from .merge import alpha_powers, combined_value
 from .pcs.commitment import Commitment
 from .pcs.ligero_zk import LigeroZkVerifier, RowForm, zk_layout
@@ -56,7 +56,7 @@ from .plan import ADVICE
 from .sumcheck import verify_sumcheck
 from .zk_masks import MASKS, RANDOMIZER
 from .zk_merge import region_form, verify_blinded_merge_k
-from .zk_sumcheck import vanishing
+from .zk_sumcheck import plane_point, vanishing
 
 LABEL = "open advice"
 MASKS_LABEL = "open masks"
@@ -112,22 +112,39 @@ def masks_form(ext, plan, lay, region) -> RowForm:
     return RowForm(rows, local.col_point)
 
 
+def merge_statement(ctx) -> tuple[list, list, list]:
+    """Message 1, both sides: every claim to merge as (value, parts), a part (tensor, point in
+    B, coefficient): a plain claim on an advice tensor has one part; a randomized one
+    (zk_finals.py) two, T~(r) and Z(r) D M~(value point). Returns (claims, parts' regions'
+    tensors flattened with their lambda-weighted coefficients, lambda's powers)."""
+    plan, ext = ctx.plan, ctx.ext
+    packing = plan.commitments[ADVICE].packing
+    named, _ = split_claims(ctx)
+    claims = [(c.value, [(n, c.point, ext.one())]) for n, c in named]
+    d = plane_point(ext)[1]
+    for name, c, vp, z in ctx.randomized:
+        claims.append((c.value, [(name, c.point, ext.one()),
+                                 (MASKS, plan.zk.embed(ext.k, vp), ext.mul(z, d))]))
+    lam = tuple(ctx.t.challenge_k(lambda_label(), ext.k))
+    powers = alpha_powers(ext, lam, len(claims))
+    parts = [(name, EvalClaim(list(packing.embed(name, tuple(pt), ext)), ext.zero()),
+              ext.mul(a, coeff))
+             for a, (_, ps) in zip(powers, claims) for name, pt, coeff in ps]
+    return claims, parts, powers
+
+
 def verify_hiding_opening(ctx, commitment: bytes) -> None:
     """Messages 1-5 (module docstring); ``ctx.t.masks`` is on when called, off on return.
     VerificationError on a failed check."""
     t, ext, plan = ctx.t, ctx.ext, ctx.plan
-    group = plan.commitments[ADVICE]
-    n = group.packing.n_vars
-    named, _ = split_claims(ctx)
-    claims = embedded_claims(ctx, group, named, ())
-    lam = tuple(t.challenge_k(lambda_label(), ext.k))
-    powers = alpha_powers(ext, lam, len(claims))
-    sub = verify_sumcheck(t, ext, combined_value(ext, powers, [c.value for c in claims]), n,
+    n = plan.commitments[ADVICE].packing.n_vars
+    claims, parts, powers = merge_statement(ctx)
+    sub = verify_sumcheck(t, ext, combined_value(ext, powers, [v for v, _ in claims]), n,
                           DEGREE, LABEL)
     (e,) = t.recv_k(value_label(), 1, ext.k)
     w = ext.zero()
-    for a, c in zip(powers, claims):
-        w = ext.add(w, ext.mul(a, eq_eval(ext, c.point, sub.point)))
+    for _, c, coeff in parts:
+        w = ext.add(w, ext.mul(coeff, eq_eval(ext, c.point, sub.point)))
     if not ext.eq(ext.mul(as_ext(ext, e), w), sub.value):
         raise VerificationError(f"{LABEL}: final value does not match")
     t.masks = None
@@ -142,3 +159,4 @@ def verify_hiding_opening(ctx, commitment: bytes) -> None:
                                 f"2^{n}")
     pcs.verify_forms(parsed, forms, [tuple(e), region.value], t)
     ctx.group_claims[ADVICE] = []
+    ctx.randomized.clear()

@@ -13,12 +13,13 @@ from ...verifier.layers.div_round import (
     r_names,
     r_width,
     relation_terms,
+    table_names,
     v_names,
     y_width,
 )
 from ...verifier.layers.requant import LIMB_BITS, limb_widths
 from ..lookups import real_rows
-from ..sumcheck import prove_sumcheck
+from ..zk_finals import prove_hiding_sumcheck
 
 
 def forward(step, plan, ints) -> np.ndarray:
@@ -58,8 +59,9 @@ def prove(ctx, i: int, step) -> None:
     tables = [ctx.tables[n] for n in names]
     tables.append(real_rows(layout.shape, layout.padded))
     tables += [ctx.tables[n] for n in limbs]
-    point, finals = prove_sumcheck(ctx.t, ctx.vf, tables, relation_terms(ctx.ext, plan, step, lam),
-                                   DEGREE, ctx.label(i, step, "sumcheck"), eq_point=rho)
+    point, finals = prove_hiding_sumcheck(ctx, tables, relation_terms(ctx.ext, plan, step, lam),
+                                          DEGREE, ctx.label(i, step, "sumcheck"),
+                                          table_names(plan, step), eq_point=rho)
     sent = [v for j, v in enumerate(finals) if j != ONE]  # the verifier computes 1~ itself
     ctx.send(ctx.label(i, step, "finals"), sent)
     for name, v in zip((*names, *limbs), sent):

@@ -7,7 +7,7 @@ import numpy as np
 from ...errors import ProverError
 from ...verifier.layers.lookup import PAD_DEGREE, needs_pad_check, pad_terms, step_prefix
 from ..lookups import real_rows
-from ..sumcheck import prove_sumcheck
+from ..zk_finals import prove_hiding_sumcheck
 
 
 def forward(step, plan, ints) -> np.ndarray:
@@ -24,8 +24,9 @@ def prove_padding(ctx, prefix: str, name: str) -> None:
     layout = ctx.plan.tensors[name].layout
     rho = ctx.challenge_point(f"{prefix}pad point", layout.n_vars)
     one = real_rows(layout.shape, layout.padded)
-    point, finals = prove_sumcheck(ctx.t, ctx.vf, [one, ctx.tables[name]], pad_terms(0, 1),
-                                   PAD_DEGREE, f"{prefix}pad sumcheck", eq_point=rho)
+    point, finals = prove_hiding_sumcheck(ctx, [one, ctx.tables[name]], pad_terms(0, 1),
+                                          PAD_DEGREE, f"{prefix}pad sumcheck", [None, name],
+                                          eq_point=rho)
     ctx.send(f"{prefix}pad final", [finals[1]])
     ctx.claim(name, point, finals[1])
 

@@ -18,10 +18,11 @@ from ...verifier.layers.requant import (
     r_names,
     range_mode,
     relation_terms,
+    table_names,
     table_span,
 )
 from ..lookups import real_rows
-from ..sumcheck import prove_sumcheck
+from ..zk_finals import prove_hiding_sumcheck
 
 
 def _mult(step, x: np.ndarray, mult: np.ndarray) -> np.ndarray:
@@ -106,8 +107,9 @@ def prove(ctx, i: int, step) -> None:
     if extra_y:
         tables.append(ctx.tables[step.output])
     terms = relation_terms(step, pad, lam, ctx.ext)
-    point, finals = prove_sumcheck(ctx.t, ctx.vf, tables, terms, DEGREE,
-                                   ctx.label(i, step, "sumcheck"), eq_point=rho)
+    point, finals = prove_hiding_sumcheck(ctx, tables, terms, DEGREE,
+                                          ctx.label(i, step, "sumcheck"),
+                                          table_names(step, extra_y), eq_point=rho)
     sent = [finals[0], finals[1], *finals[3:]]  # the verifier computes 1~ itself
     ctx.send(ctx.label(i, step, "finals"), sent)
     ctx.claim(step.inputs[0], point, finals[0])

@@ -36,19 +36,29 @@ from ..layout import real_indicator
 from ..lookups import LookupUse, range_table
 from ..names import Internal
 from ..plan import TensorPlan
-from ..sumcheck import evaluate_terms, verify_sumcheck
+from ..sumcheck import evaluate_terms
+from ..zk_finals import verify_hiding_sumcheck
 from .lookup import needs_pad_check
 from .requant import LIMB_BITS, limb_widths
 
 REDUCES_CLAIMS = False
 
 DEGREE = 3
+"""eq · y · b."""
 
 
 def mask_rounds(step, plan) -> list[tuple[int, int]]:
     """(variables, degree) of each sumcheck ``verify`` may run, at most (zk_capacity.py)."""
-    return [(plan.tensors[step.output].layout.n_vars, DEGREE)]
-"""eq · y · b."""
+    names = table_names(plan, step)
+    return ([(plan.tensors[step.output].layout.n_vars, DEGREE + len(names))]
+            + [(1, 1)] * len(names))  # the last round and the value slots of zk_finals.py
+
+
+def table_names(plan, step) -> list:
+    """The plan tensor of each of the sumcheck's tables (None: the real-entry indicator),
+    for zk_finals.py."""
+    return [*step.inputs[:2], step.output, None, *advice_names(plan, step)]
+
 
 A, B, Y, ONE = 0, 1, 2, 3
 """Indices of a, b, y and the real-entry indicator among the sumcheck's tables."""
@@ -201,9 +211,10 @@ def verify(ctx, i: int, step) -> None:
     layout = plan.tensors[step.output].layout
     rho = ctx.challenge_point(ctx.label(i, step, "point"), layout.n_vars)
     lam = tuple(ctx.t.challenge_k(ctx.label(i, step, "lambda"), ext.k))
-    sub = verify_sumcheck(ctx.t, ext, ext.zero(), layout.n_vars, DEGREE,
-                          ctx.label(i, step, "sumcheck"))
     limbs = advice_names(plan, step)
+    sub = verify_hiding_sumcheck(ctx, ext.zero(), layout.n_vars, DEGREE,
+                                 ctx.label(i, step, "sumcheck"),
+                                 relation_terms(ext, plan, step, lam), table_names(plan, step))
     finals = ctx.recv(ctx.label(i, step, "finals"), 3 + len(limbs))
     one = real_indicator(ext, layout, tuple(sub.point))
     values = [*finals[:3], one, *finals[3:]]

@@ -20,19 +20,26 @@ from ...field.params import P
 from ...poly.mle import eq_eval
 from ..layout import Layout, real_indicator
 from ..lookups import LookupUse, TableSpec
-from ..sumcheck import verify_sumcheck
+from ..zk_finals import verify_hiding_sumcheck
 
 REDUCES_CLAIMS = False
 
 PAD_DEGREE = 3
+"""Degree of the zero-padding check: eq · (1 − 1) · y."""
 
 
 def mask_rounds(step, plan) -> list[tuple[int, int]]:
     """(variables, degree) of each sumcheck ``verify`` may run, at most (zk_capacity.py)."""
     if not needs_pad_check(plan, step.output):
         return []
-    return [(plan.tensors[step.output].layout.n_vars, PAD_DEGREE)]
-"""Degree of the zero-padding check: eq · (1 − 1) · y."""
+    return padding_mask_rounds(plan, step.output)
+
+
+def padding_mask_rounds(plan, name) -> list[tuple[int, int]]:
+    """The padding check's sumcheck (its last round raised by the randomized y) and y's
+    value slot (zk_finals.py)."""
+    return [(plan.tensors[name].layout.n_vars, PAD_DEGREE + 1), (1, 1)]
+
 
 
 def table_spec(step) -> TableSpec:
@@ -75,8 +82,8 @@ def verify_padding(ctx, prefix: str, name: str, what: str) -> None:
     ext = ctx.ext
     layout = ctx.plan.tensors[name].layout
     rho = ctx.challenge_point(f"{prefix}pad point", layout.n_vars)
-    sub = verify_sumcheck(ctx.t, ext, ext.zero(), layout.n_vars, PAD_DEGREE,
-                          f"{prefix}pad sumcheck")
+    sub = verify_hiding_sumcheck(ctx, ext.zero(), layout.n_vars, PAD_DEGREE,
+                                 f"{prefix}pad sumcheck", pad_terms(0, 1), [None, name])
     (y_val,) = ctx.recv(f"{prefix}pad final")
     outside = ext.sub(ext.one(), real_indicator(ext, layout, tuple(sub.point)))
     expected = ext.mul(eq_eval(ext, rho, sub.point), ext.mul(outside, y_val))

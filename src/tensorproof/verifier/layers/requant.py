@@ -35,7 +35,8 @@ from ..layout import real_indicator
 from ..lookups import LookupUse, TableSpec, range_table
 from ..names import Internal
 from ..plan import TensorPlan
-from ..sumcheck import evaluate_terms, verify_sumcheck
+from ..sumcheck import evaluate_terms
+from ..zk_finals import verify_hiding_sumcheck
 from .lookup import needs_pad_check
 
 REDUCES_CLAIMS = False
@@ -53,12 +54,21 @@ CLAMP_MAX_VARS = 18
 RANGE_MODE_ROWS = 1 << 12
 """Clamp tables larger than this are replaced by the two-sided limb range check of y."""
 DEGREE = 3
+"""eq · x · M̂ (and eq · (1 − 1) · y)."""
 
 
 def mask_rounds(step, plan) -> list[tuple[int, int]]:
     """(variables, degree) of each sumcheck ``verify`` may run, at most (zk_capacity.py)."""
-    return [(plan.tensors[step.inputs[0]].layout.n_vars, DEGREE)]
-"""eq · x · M̂ (and eq · (1 − 1) · y)."""
+    names = table_names(step, True)
+    return ([(plan.tensors[step.inputs[0]].layout.n_vars, DEGREE + len(names))]
+            + [(1, 1)] * len(names))  # the last round and the value slots of zk_finals.py
+
+
+def table_names(step, extra_y: bool) -> list:
+    """The plan tensor of each of the sumcheck's tables (None: the multiplier's expansion and
+    the real-entry indicator), for zk_finals.py."""
+    return ([step.inputs[0], None, None, q_name(step), *r_names(step), *bound_names(step)]
+            + ([step.output] if extra_y else []))
 
 
 def limb_widths(shift: int) -> list[int]:
@@ -236,10 +246,12 @@ def verify(ctx, i: int, step) -> None:
     rho = ctx.challenge_point(ctx.label(i, step, "point"), layout.n_vars)
     lam = (tuple(ctx.t.challenge_k(ctx.label(i, step, "lambda"), ext.k))
            if needs_lambda(plan, step) else None)
-    sub = verify_sumcheck(ctx.t, ext, ext.zero(), layout.n_vars, DEGREE,
-                          ctx.label(i, step, "sumcheck"))
     limbs = r_names(step) + bound_names(step)
     extra_y = pad and not range_mode(step)
+    sub = verify_hiding_sumcheck(ctx, ext.zero(), layout.n_vars, DEGREE,
+                                 ctx.label(i, step, "sumcheck"),
+                                 relation_terms(step, pad, lam, ext),
+                                 table_names(step, extra_y))
     finals = ctx.recv(ctx.label(i, step, "finals"), 3 + len(limbs) + extra_y)
     x_val, m_val, q_val, *rest = finals
     one = real_indicator(ext, layout, tuple(sub.point))
