@@ -152,6 +152,21 @@ def evaluate(vf: VecField, T: np.ndarray, point: Sequence[Scalar]) -> Scalar:
     return lift_scalar(vf, value)
 
 
+def boolean_suffix(point: Sequence[Scalar]) -> tuple[int, int]:
+    """(m, offset): point's coordinates from m on are all 0 or 1 (F ints or K tuples), which
+    are the bits of offset >> m: eq(point, .) is zero outside [offset, offset + 2^m), where it
+    is eq(point[:m], .) (a claim on a slot of a packed vector, or at a Boolean selector)."""
+    m, offset = len(point), 0
+    while m:
+        z = point[m - 1]
+        c = (int(z),) if isinstance(z, int | np.integer) else tuple(int(x) for x in z)
+        if c[0] not in (0, 1) or any(c[1:]):
+            break
+        offset |= c[0] << (m - 1)
+        m -= 1
+    return m, offset
+
+
 def eq_table(vf: VecField, point: Sequence[Scalar], scale: Scalar | None = None) -> np.ndarray:
     """The table of eq(point, x) over x in {0,1}^n, in vf's field, by doubling (O(2^n)).
 

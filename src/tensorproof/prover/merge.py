@@ -6,7 +6,7 @@ import numpy as np
 
 from ..field.scalar import ext_field
 from ..field.vec import VecField
-from ..poly.mle import eq_table
+from ..poly.mle import boolean_suffix, eq_table
 from ..verifier.claims import EvalClaim
 from ..verifier.merge import alpha_powers
 from .sumcheck import prove_sumcheck
@@ -22,7 +22,10 @@ def weight_table(vf: VecField, n_vars: int, claims: list[EvalClaim], powers: lis
     w = vf.zeros(1 << n_vars)
     for i, (a, c) in enumerate(zip(powers, claims)):
         offset, size = regions[i] if regions else (0, 1 << n_vars)
-        part = eq_table(vf, c.point[: size.bit_length() - 1])
+        local = c.point[: size.bit_length() - 1]
+        m, sub = boolean_suffix(local)  # Boolean coordinates select a slot of the region
+        offset, size = offset + sub, 1 << m
+        part = eq_table(vf, local[:m])
         w[offset : offset + size] = vf.add(w[offset : offset + size], vf.scale(part, a))
     return w
 

@@ -9,7 +9,7 @@ from ..field.linalg import rank_mod_p, solve_mod_p
 from ..field.sampling import OS_RANDOMNESS, Randomness
 from ..field.scalar import ext_field
 from ..field.vec import VecField
-from ..poly.mle import as_ext, eq_table
+from ..poly.mle import as_ext, boolean_suffix, eq_table
 from ..verifier.claims import EvalClaim
 from ..verifier.merge import alpha_powers, combined_value
 from ..verifier.zk_merge import (
@@ -120,13 +120,14 @@ def linear_weights(vf: VecField, n_vars: int, claims: list[LinearClaim], powers:
     w = vf.zeros(1 << n_vars)
     for a, c in zip(powers, claims):
         for p in c.parts:
-            size = 1 << p.n_vars
-            if p.point is not None:
-                part = eq_table(vf, list(p.point))
+            size, at = 1 << p.n_vars, p.offset
+            if p.point is not None:  # zero off the slot its Boolean coordinates select
+                m, sub = boolean_suffix(p.point)
+                part, size, at = eq_table(vf, list(p.point[:m])), 1 << m, at + sub
             else:
                 part = vf.zeros(size)
                 part[: len(p.weights)] = vf.from_scalars([as_ext(ext, x) for x in p.weights])
-            region = slice(p.offset, p.offset + size)
+            region = slice(at, at + size)
             w[region] = vf.add(w[region], vf.scale(part, a))
     return w
 

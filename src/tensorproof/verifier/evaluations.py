@@ -43,6 +43,27 @@ def evaluate(k: int, table: np.ndarray, point: Sequence[Any]) -> Any:
     return mle.evaluate(vec(k), table, point)
 
 
+def eq_combination(k: int, coeffs: Sequence[Any], points: Sequence[Sequence[Any]],
+                   r: Sequence[Any]) -> tuple[int, ...]:
+    """sum_j coeffs[j] eq(points[j], r) in K of degree k, the points all of len(r)
+    coordinates (K elements or ints): one vector pass per coordinate, not one scalar loop per
+    point (a merge of hundreds of claims)."""
+    kv, m = vec(k), len(points)
+    if not m:
+        return (0,) * k
+    lift = mle.lift_scalar
+    P = np.array([[lift(kv, x) for x in pt] for pt in points], dtype=np.uint64)  # (m, n, k)
+    R = np.array([lift(kv, x) for x in r], dtype=np.uint64)  # (n, k)
+    acc = kv.from_scalars([lift(kv, c) for c in coeffs])
+    one = kv.from_scalars([lift(kv, 1)] * m)
+    for i in range(len(r)):
+        p_i, r_i = np.ascontiguousarray(P[:, i]), np.repeat(R[i : i + 1], m, axis=0)
+        pr = kv.mul(p_i, r_i)
+        factor = kv.add(kv.sub(kv.sub(one, p_i), r_i), kv.add(pr, pr))  # 1 - p - r + 2 p r
+        acc = kv.mul(acc, factor)
+    return tuple(int(c) for c in npfield.fsum(acc, axis=0))
+
+
 def inner_base(weights: np.ndarray, f: np.ndarray) -> tuple[int, ...]:
     """sum_i weights[i] f[i] for a K vector ``weights`` (n, k) and an F vector ``f`` (n,)."""
     return tuple(int(c) for c in npfield.fsum(npfield.fmul(weights, f[:, None]), axis=0))

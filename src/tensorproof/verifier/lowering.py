@@ -35,6 +35,7 @@ class _Builder:
         self.graph, self.batch = graph, batch
         self.tensors: dict[str, TensorPlan] = {}
         self.steps: list[Step] = []
+        self._computed: set = set()
         self.consts: dict[Internal, Layout] = {}
         self.const_sources: dict[Internal, tuple] = {}
         self.defined_consts: dict[TensorName, np.ndarray] = {}
@@ -70,8 +71,9 @@ class _Builder:
         missing = [x for x in (*inputs, output) if x not in self.tensors]
         if missing:
             raise PlanError(f"node {node.name!r}: tensors {missing} are undefined")
-        if any(s.output == output for s in self.steps):
+        if output in self._computed:
             raise PlanError(f"tensor {output!r} is computed twice")
+        self._computed.add(output)
         self.steps.append(Step(op, node.name, tuple(inputs), output, attrs, tuple(consts)))
 
 

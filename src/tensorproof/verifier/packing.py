@@ -9,6 +9,7 @@ on C. One opening of C serves every tensor in it (PROTOCOLS.md, "Many tensors, o
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from .layout import Layout
 from .names import TensorName, sort_key
@@ -44,10 +45,15 @@ class Packing:
         return Packing(tuple(slots), (total - 1).bit_length())
 
     def slot(self, name: str) -> Slot:
-        for s in self.slots:
-            if s.name == name:
-                return s
-        raise KeyError(name)
+        try:
+            return self._index[name]
+        except KeyError:
+            raise KeyError(name) from None
+
+    @cached_property
+    def _index(self) -> dict:
+        """name -> Slot (a packing of a large model has hundreds of members)."""
+        return {s.name: s for s in self.slots}
 
     def embed(self, name: str, point: tuple, ext) -> tuple:
         """The point on the whole vector that names `point` on tensor `name`."""

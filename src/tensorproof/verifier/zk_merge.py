@@ -176,7 +176,10 @@ def as_linear(claims) -> list[LinearClaim]:
 
 
 def weight_eval(ext: ExtField, powers: list, claims, point) -> tuple:
-    """W~(point) = sum_j lambda^j w_j~(point)."""
+    """W~(point) = sum_j lambda^j w_j~(point) (whole-table evaluation claims: one vector pass,
+    evaluations.eq_combination)."""
+    if all(isinstance(c, EvalClaim) for c in claims):
+        return ev.eq_combination(ext.k, powers, [c.point for c in claims], point)
     acc = ext.zero()
     for a, c in zip(powers, as_linear(claims)):
         acc = ext.add(acc, ext.mul(a, c.weight_eval(ext, point)))
@@ -194,7 +197,7 @@ def verify_blinded_merge(transcript, ext: ExtField, n_vars: int, claims, label: 
 
 def _verify_messages(transcript, ext: ExtField, n_vars: int, claims, label: str, least: int):
     """Messages 1-5; (r, gamma, e)."""
-    claims = as_linear(claims)
+    given, claims = list(claims), as_linear(claims)
     if not claims:
         raise ValueError("a blinded merge needs at least one claim")
     if any(p.offset + (1 << p.n_vars) > 1 << n_vars for c in claims for p in c.parts):
@@ -213,7 +216,7 @@ def _verify_messages(transcript, ext: ExtField, n_vars: int, claims, label: str,
     claim = ext.add(ext.mul(ext.sub(ext.one(), gamma), c), ext.mul(gamma, as_ext(ext, sigma)))
     sub = verify_sumcheck(t, ext, claim, n_vars, DEGREE, label)
     (e,) = t.recv_k(value_label(label), 1, ext.k)
-    if not ext.eq(ext.mul(as_ext(ext, e), weight_eval(ext, powers, claims, sub.point)),
+    if not ext.eq(ext.mul(as_ext(ext, e), weight_eval(ext, powers, given, sub.point)),
                   sub.value):
         raise VerificationError(f"blinded merge '{label}': final value does not match")
     return list(sub.point), gamma, tuple(e)

@@ -46,7 +46,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import VerificationError
-from ..poly.mle import as_ext, eq_eval
+from ..poly.mle import as_ext
 from . import evaluations as ev
 from .claims import EvalClaim
 from .merge import alpha_powers, combined_value
@@ -142,9 +142,8 @@ def verify_hiding_opening(ctx, commitment: bytes) -> None:
     sub = verify_sumcheck(t, ext, combined_value(ext, powers, [v for v, _ in claims]), n,
                           DEGREE, LABEL)
     (e,) = t.recv_k(value_label(), 1, ext.k)
-    w = ext.zero()
-    for _, c, coeff in parts:
-        w = ext.add(w, ext.mul(coeff, eq_eval(ext, c.point, sub.point)))
+    w = ev.eq_combination(ext.k, [coeff for _, _, coeff in parts],
+                          [c.point for _, c, _ in parts], sub.point)
     if not ext.eq(ext.mul(as_ext(ext, e), w), sub.value):
         raise VerificationError(f"{LABEL}: final value does not match")
     t.masks = None
