@@ -115,7 +115,7 @@ def test_padding_final_states_the_randomized_extension(captured):
     c, vp, z = found[0]
     plain = as_ext(ext, evaluate(vf, ctx.tables["x"], c.point))
     block = ctx.tables[MASKS]
-    psi = ext.mul(as_ext(ext, evaluate(vf, block, ctx.plan.zk.embed(ext.k, vp))),
+    psi = ext.mul(as_ext(ext, evaluate(vf, block, vp)),
                   plane_point(ext)[1])
     assert not ext.is_zero(z) and not ext.eq(plain, c.value)
     assert ext.eq(c.value, ext.add(plain, ext.mul(z, psi)))

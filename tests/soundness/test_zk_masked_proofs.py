@@ -41,7 +41,7 @@ from tensorproof.verifier.lowering import build_plan
 from tensorproof.verifier.pcs_config import check_config, profile_config
 from tensorproof.verifier.verify import verify
 from tensorproof.verifier.zk_capacity import mask_rounds
-from tensorproof.verifier.zk_masks import MASKS, RANDOMIZER
+from tensorproof.verifier.zk_masks import MASKS, OPENING_MASKS, RANDOMIZER
 
 
 def zk(config: dict) -> dict:
@@ -71,8 +71,9 @@ def test_masked_cnn_proof_verifies_with_the_plain_outputs(digits, cnn_keys):
     for name in out:
         assert np.array_equal(out[name], plain.outputs[name])
     plan = build_plan(zk_pk.vk.graph, 2, zk_pk.vk.zk_config)
-    opening = plan.commitments["advice"].packing.n_vars if plan.zk.hiding else 0
-    assert plan.zk.capacity.rounds == sum(n for n, _ in mask_rounds(plan)) + opening
+    assert plan.zk.capacity.rounds == sum(n for n, _ in mask_rounds(plan))
+    if plan.zk.hiding is not None:  # the advice merge's own slots
+        assert plan.zk.opening.rounds >= plan.commitments["advice"].packing.n_vars
     assert MASKS in plan.commitments["advice"].members
 
 
@@ -173,8 +174,8 @@ def test_two_proofs_share_no_round_message_and_a_zeroed_mask_would(k, monkeypatc
 
     a, b = two()
     assert a.keys() == b.keys() and all(a[lab] != b[lab] for lab in a)
-    monkeypatch.setattr(prove_mod, "sample_block",
-                        lambda k_, zk_: np.zeros(1 << zk_.block_vars, dtype=np.uint64))
+    monkeypatch.setattr(prove_mod, "sample_masks",
+                        lambda k_, cap: np.zeros(1 << cap.n_vars(k_), dtype=np.uint64))
     a, b = two()
     assert a == b  # what the check above catches: no fresh randomness, the same messages
 
@@ -196,7 +197,7 @@ def test_fast_profile_opens_the_advice_with_hiding_forms(hiding_lie):
     assert any(lab.startswith("open masks") for lab in labels)
     assert not any(lab.startswith("open advice/round") and "mask" in lab for lab in labels)
     plan = build_plan(hiding_lie.vk.graph, 2, hiding_lie.vk.zk_config)
-    assert RANDOMIZER in plan.commitments["advice"].members
+    assert {RANDOMIZER, OPENING_MASKS} <= set(plan.commitments["advice"].members)
 
 
 @pytest.mark.parametrize("fragment", ["open advice/mask sum", "open advice/round",

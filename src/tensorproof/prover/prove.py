@@ -22,7 +22,7 @@ from ..verifier.lowering import build_plan
 from ..verifier.plan import ADVICE, Plan
 from ..verifier.proof import Proof
 from ..verifier.verify import DOMAIN, absorb_statement
-from ..verifier.zk_masks import MASKS, RANDOMIZER, RANDOMIZER_SIZE
+from ..verifier.zk_masks import MASKS, OPENING_MASKS, RANDOMIZER, RANDOMIZER_SIZE
 from .commitments import commit_groups, open_groups, send_commitments
 from .context import ProverContext
 from .hashing import digests, hash_witnesses, prove_hashed
@@ -30,8 +30,8 @@ from .layers import step_module
 from .lookups import multiplicities, prove_lookups
 from .model import ProvingKey
 from .private import prove_inputs
-from .zk_masks import ProverMasks
-from .zk_opening import hiding_pcs, mask_table, prove_hiding_opening, sample_block
+from .zk_masks import ProverMasks, sample_masks
+from .zk_opening import hiding_pcs, prove_hiding_opening
 
 Progress = Callable[[str], None]
 
@@ -75,9 +75,10 @@ def prove(pk: ProvingKey, inputs: dict[str, np.ndarray], progress: Progress | No
     zk = plan.zk
     schemes = {}
     if zk is not None:  # fresh from the OS, committed with the advice
-        tables[MASKS] = sample_block(k, zk)
+        tables[MASKS] = sample_masks(k, zk.capacity)
         if zk.hiding is not None:
             tables[RANDOMIZER] = OS_RANDOMNESS.f_vector(RANDOMIZER_SIZE)
+            tables[OPENING_MASKS] = OS_RANDOMNESS.f_vector(1 << zk.opening_block_vars())
             schemes[ADVICE] = hiding_pcs(zk)
     say("commit")
     pcs = pk.pcs_prover()
@@ -89,8 +90,8 @@ def prove(pk: ProvingKey, inputs: dict[str, np.ndarray], progress: Progress | No
     send_commitments(t, committed)  # an empty group has no commitment (nothing to bind)
     ctx = ProverContext(t, ext, vf, plan, tables, ints)
     if zk is not None:
-        t.masks = ProverMasks(ext, zk.capacity, mask_table(zk, k, tables[MASKS]),
-                              lambda p, v: ctx.claim(MASKS, zk.embed(k, p), v))
+        t.masks = ProverMasks(ext, zk.capacity, tables[MASKS],
+                              lambda p, v: ctx.claim(MASKS, p, v))
     say("lookups")
     prove_lookups(ctx, plan.lookup_uses)
     prove_inputs(ctx)

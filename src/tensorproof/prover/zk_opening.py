@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..field.sampling import OS_RANDOMNESS, Randomness
 from ..field.scalar import ext_field
 from ..poly.mle import evaluate
+from ..verifier.claims import EvalClaim
 from ..verifier.pcs.ligero_zk import zk_layout
 from ..verifier.plan import ADVICE
-from ..verifier.zk_masks import MASKS
+from ..verifier.zk_masks import OPENING_MASKS
 from ..verifier.zk_opening import (
     DEGREE,
     LABEL,
@@ -19,7 +19,6 @@ from ..verifier.zk_opening import (
     masks_form,
     merge_statement,
     randomizer_row,
-    split_claims,
     value_form,
     value_label,
 )
@@ -27,18 +26,9 @@ from .merge import weight_table
 from .pcs.ligero_zk import LigeroZkPCS
 from .sumcheck import prove_sumcheck
 from .zk_finals import ConstantRandomizer
+from .zk_masks import ProverMasks
 from .zk_merge import prove_blinded_merge_k
 from .zk_sumcheck import randomized_last_round, split_last_variable
-
-
-def sample_block(k: int, zk, rand: Randomness = OS_RANDOMNESS) -> np.ndarray:
-    """MASKS's contents: M and its blind's planes, all fresh uniform F entries."""
-    return rand.f_vector(1 << zk.block_vars)
-
-
-def mask_table(zk, k: int, block: np.ndarray) -> np.ndarray:
-    """M's slots (the capacity's entries) inside the block."""
-    return block[: 1 << zk.capacity.n_vars(k)]
 
 
 class _Hiding:
@@ -86,16 +76,20 @@ def prove_advice_merge(ctx, B: np.ndarray):
 
 
 def prove_hiding_opening(ctx, committed) -> None:
-    """Messages 1-5 of verifier/zk_opening.py; ``ctx.t.masks`` on when called, off after."""
+    """Messages 1-5 of verifier/zk_opening.py; the masks are the opening's own from here, off
+    once the advice merge is done."""
     t, vf, plan = ctx.t, ctx.vf, ctx.plan
     ext, zk = ext_field(vf.k), plan.zk
+    block = ctx.tables[OPENING_MASKS]
+    on_opening: list[EvalClaim] = []
+    t.masks = ProverMasks(ext, zk.opening, block[: 1 << zk.opening.n_vars(vf.k)],
+                          lambda p, v: on_opening.append(
+                              EvalClaim(zk.opening_point(vf.k, p), v)))
     point, _, lay = prove_advice_merge(ctx, committed.vector)
     t.masks = None
-    _, on_m = split_claims(ctx)
-    block = ctx.tables[MASKS]
-    m = 1 << zk.mask_vars
+    m = 1 << zk.opening_vars
     blind = np.stack([block[(c + 1) * m : (c + 2) * m] for c in range(vf.k)], axis=1)
-    region = prove_blinded_merge_k(t, vf, block[:m], blind, on_m, MASKS_LABEL)
+    region = prove_blinded_merge_k(t, vf, block[:m], blind, on_opening, MASKS_LABEL)
     forms = [value_form(ext, plan, lay, point), masks_form(ext, plan, lay, region)]
     LigeroZkPCS(zk.hiding).open_forms(committed.data, forms, t)
     ctx.group_claims[ADVICE] = []

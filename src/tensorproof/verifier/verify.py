@@ -108,8 +108,7 @@ def verify(vk: VerifyingKey, proof: Proof) -> dict[str, np.ndarray]:
     ctx = VerifierContext(t, ext, plan, public)
     zk = plan.zk
     if zk is not None:  # every sumcheck from here to the openings is masked
-        t.masks = VerifierMasks(ext, zk.capacity,
-                                lambda p, v: ctx.claim(MASKS, zk.embed(ext.k, p), v))
+        t.masks = VerifierMasks(ext, zk.capacity, lambda p, v: ctx.claim(MASKS, p, v))
     verify_lookups(ctx, plan.lookup_uses)
     verify_inputs(ctx)
     verify_hashed(ctx, proof.digests)

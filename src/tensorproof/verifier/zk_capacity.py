@@ -23,7 +23,7 @@ from .layout import Layout
 from .packing import Packing
 from .pcs.ligero_zk import LigeroZkParams, zk_layout
 from .plan import TensorPlan
-from .zk_masks import MASKS, RANDOMIZER, RANDOMIZER_SIZE, MaskCapacity
+from .zk_masks import MASKS, OPENING_MASKS, RANDOMIZER, RANDOMIZER_SIZE, MaskCapacity
 from .zk_merge import min_vars_k, region_vars
 from .zk_opening import DEGREE as OPENING_DEGREE
 
@@ -48,27 +48,22 @@ def mask_capacity(plan) -> MaskCapacity:
 
 @dataclass(frozen=True)
 class ZkPlan:
-    """A zero-knowledge plan's extras: M's capacity, the variables of M's region in the
-    advice tensor MASKS (>= the capacity's), and the hiding opening's parameters (None: the
-    scheme has none yet, the advice opening stays plain)."""
+    """A zero-knowledge plan's extras: M's capacity (the advice tensor MASKS: the masks and
+    value slots of every sumcheck before the openings) and, with a hiding opening, its
+    parameters and the advice merge's own mask slots (``opening``, the first region of
+    OPENING_MASKS, of ``opening_vars`` variables; then the k planes of its blind)."""
 
     capacity: MaskCapacity
-    mask_vars: int
-    hiding: LigeroZkParams | None
+    hiding: LigeroZkParams | None = None
+    opening: MaskCapacity | None = None
+    opening_vars: int = 0
 
-    @property
-    def block_vars(self) -> int:
-        """MASKS's variables: M, then (hiding) the k planes of its blind (zk_merge regions)."""
-        return self.mask_vars + (region_vars(self.capacity_k) if self.hiding else 0)
+    def opening_block_vars(self) -> int:
+        return self.opening_vars + region_vars(self.hiding.k) if self.hiding else 0
 
-    @property
-    def capacity_k(self) -> int:
-        return self.hiding.k if self.hiding else 0
-
-    def embed(self, k: int, point: list) -> list:
-        """A point of M's slots (the capacity's variables) as a point of MASKS."""
-        zero = (0,) * k
-        return list(point) + [zero] * (self.block_vars - self.capacity.n_vars(k))
+    def opening_point(self, k: int, point: list) -> list:
+        """A point of the opening's slots as a point of its region (more index bits: 0)."""
+        return list(point) + [(0,) * k] * (self.opening_vars - self.opening.n_vars(k))
 
 
 def hiding_params(config: dict) -> LigeroZkParams | None:
@@ -81,31 +76,32 @@ def hiding_params(config: dict) -> LigeroZkParams | None:
 
 
 def add_zero_knowledge(plan, config: dict) -> None:
-    """Make ``plan`` a zero-knowledge plan under ``config``: the advice tensors MASKS (and,
-    with a hiding opening, RANDOMIZER). With a hiding opening the capacity also covers its
-    masked merge (n_B rounds of degree 3 over the advice table B: zk_opening.py), and M's
-    region is at least a row of B's hiding layout (zk_merge.region_form needs rows inside
-    regions) and 2^min_vars_k entries. B grows with M: a fixed point, in a few steps."""
+    """Make ``plan`` a zero-knowledge plan under ``config``: the advice tensor MASKS (M, of
+    the plan's capacity) and, with a hiding opening, RANDOMIZER and OPENING_MASKS: the advice
+    merge's slots (n_B rounds of degree 3 over the advice table B, zk_opening.py) in a region
+    of at least one row of B's hiding layout (zk_merge.region_form needs rows inside regions)
+    and 2^min_vars_k entries, then its blind. B grows with them: a fixed point, in a few
+    steps."""
     k = config["k"]
-    for name in (MASKS, RANDOMIZER):
+    for name in (MASKS, RANDOMIZER, OPENING_MASKS):
         if name in plan.tensors:
             raise PlanError(f"tensor {name!r} is defined twice")
-    base = mask_capacity(plan)
+    capacity = mask_capacity(plan)
+    plan.tensors[MASKS] = TensorPlan(MASKS, Layout((1 << capacity.n_vars(k),)), "advice", 0,
+                                     P - 1)
     hiding = hiding_params(config)
     if hiding is None:
-        plan.zk = ZkPlan(base, base.n_vars(k), None)
-        plan.tensors[MASKS] = TensorPlan(MASKS, Layout((1 << base.n_vars(k),)), "advice", 0,
-                                         P - 1)
+        plan.zk = ZkPlan(capacity)
         return
     plan.tensors[RANDOMIZER] = TensorPlan(RANDOMIZER, Layout((RANDOMIZER_SIZE,)), "advice", 0,
                                           P - 1)
-    n_b, m = 0, min_vars_k(k)
+    n_b, m = 1, min_vars_k(k)
     while True:
-        capacity = MaskCapacity(base.rounds + n_b, max(base.degree, OPENING_DEGREE))
-        m = max(m, capacity.n_vars(k))
-        zk = ZkPlan(capacity, m, hiding)
-        plan.tensors[MASKS] = TensorPlan(MASKS, Layout((1 << zk.block_vars,)), "advice", 0,
-                                         P - 1)
+        opening = MaskCapacity(n_b, OPENING_DEGREE)
+        m = max(m, opening.n_vars(k))
+        zk = ZkPlan(capacity, hiding, opening, m)
+        plan.tensors[OPENING_MASKS] = TensorPlan(
+            OPENING_MASKS, Layout((1 << zk.opening_block_vars(),)), "advice", 0, P - 1)
         n_now = Packing.of(plan.advice_layouts()).n_vars
         b = zk_layout(n_now, hiding).b
         if n_now <= n_b and b <= m:

@@ -37,8 +37,9 @@ fixed before rho and every r_i. For a false C, C + rho G = sum h for at most one
 and the sumcheck of h, whose true round polynomials have degree <= d because every g_i does,
 errs with probability <= n d / |K| (Thaler, "Proofs, Arguments and Zero-Knowledge", Prop. 4.1):
 ``soundness_bits``. A slot past the capacity, or a degree above it, is a VerificationError.
-Zero knowledge: zk_sumcheck.py's argument with d_i = d; it holds once M's claims are opened by
-a hiding opening (plan step 2: the blinded merge), not yet by the plain merge of its group.
+Zero knowledge: zk_sumcheck.py's argument with d_i = d; it needs M's claims opened without
+revealing more of M: the advice's hiding opening (zk_opening.py) under Ligero; the plain merge
+of its group under WHIR does not yet.
 """
 
 from __future__ import annotations
@@ -59,7 +60,10 @@ from .sumcheck import challenge_label, round_label
 from .zk_sumcheck import mask_challenge_label, mask_sum_label, mask_values_label, plane_point
 
 MASKS = Internal("", "zero-knowledge masks")
-"""The plan's name of M's block: an advice tensor, M first (``plan.zk``: zk_capacity.ZkPlan)."""
+"""The plan's name of M: an advice tensor (``plan.zk``: zk_capacity.ZkPlan)."""
+
+OPENING_MASKS = Internal("", "zero-knowledge opening masks")
+"""The hiding opening's own mask slots, then their blind's planes (zk_opening.py)."""
 
 RANDOMIZER = Internal("", "zero-knowledge opening randomizer")
 """Uniform advice entries that randomize the advice opening's value (zk_opening.py)."""

@@ -1,17 +1,18 @@
 """The hiding opening of a zero-knowledge proof's advice commitment (docs/internals.md, "The
 integration plan", steps 2 and 6, for Ligero): the spec; prover/zk_opening.py mirrors it.
 
-The advice table B (the packed advice group: every committed tensor, the mask block MASKS and
-the randomizer RANDOMIZER, zk_capacity.add_zero_knowledge) is committed with ligero-zk
-(``ZkPlan.hiding``: salted leaves, padding columns, mask rows; one opening). MASKS holds M
-(the sumchecks' round slots, verifier/zk_masks.py) in its first region and the k planes of
-M's K-valued blind omega in the next (zk_merge.py). After the last step, with the masks still
-on for message 2:
+The advice table B (the packed advice group: every committed tensor, M (MASKS: the masks and
+value slots of every earlier sumcheck, zk_masks.py), the randomizer RANDOMIZER and
+OPENING_MASKS, zk_capacity.add_zero_knowledge) is committed with ligero-zk (``ZkPlan.hiding``:
+salted leaves, padding columns, mask rows; one opening). OPENING_MASKS holds this opening's own
+mask slots in its first region and the k planes of their K-valued blind omega in the next
+(zk_merge.py). After the last step:
 
- 1. challenge "open advice/lambda"; the claims on advice tensors (M's aside), embedded in B,
-    give W = sum_j lambda^j eq(z_j, .) and c = sum_j lambda^j v_j; a randomized claim
-    (zk_finals.py: T~(z) + Z(z) D M~(value point) = v) adds both its parts to W;
- 2. the masked sumcheck "open advice" (degree 3, over B's n variables, zk_masks.py) of
+ 1. challenge "open advice/lambda"; every claim on the advice (M's round claims included),
+    embedded in B, gives W = sum_j lambda^j eq(z_j, .) and c = sum_j lambda^j v_j; a
+    randomized claim (zk_finals.py: T~(z) + Z(z) D M~(value point) = v) adds both its parts;
+ 2. the sumcheck "open advice" (degree 3, over B's n variables), masked by OPENING_MASKS's
+    slots (zk_masks.py), of
         sum_x B^(x) W(x) = c,   B^(x) = B~(x) + Z(x) Row~(x_low),
     Z(x) = prod_i x_i (1 - x_i) and Row the row of B's Ligero matrix that holds RANDOMIZER
     (x_low: the b column variables). B^ = B~ on the cube, so the sum is <B, W>; Z vanishes
@@ -19,26 +20,33 @@ on for message 2:
     two rows) has degree 3;
  3. "open advice/value": e = B^(r); the verifier checks e W~(r) = the subclaim;
  (the masks are off from here)
- 4. the blinded merge "open masks" (zk_merge.verify_blinded_merge_k) of every claim on M (those
-    of message 2 included) -> a RegionClaim on MASKS's regions;
+ 4. the blinded merge "open masks" (zk_merge.verify_blinded_merge_k) of the claims on the
+    opening's own slots (those of message 2) -> a RegionClaim on OPENING_MASKS's regions;
  5. one ligero-zk opening of B at two row forms (``verify_forms``): (i) row weights
     eq(r_high, .) plus Z(r) on Row, column point r_low: its value is B^(r) = e; (ii) the
-    region claim's form on MASKS's rows.
+    region claim's form on OPENING_MASKS's rows.
 
-Soundness: B (R and M included) is bound by its commitment before every challenge. A false
+M's claims are merged in 1-3 with the rest: the masked merge reveals nothing about what it
+merges beyond the claimed values (below), which for M are its round values, already in the
+proof; only the merge's own slots, whose claims it creates, need the blinded merge, so the
+K-valued blind covers a region of about one Ligero row, not M.
+
+Soundness: B (R, M and OPENING_MASKS included) is bound by its commitment before every
+challenge. A false
 claim makes c != <B, W> except with probability (m - 1)/|K| (lambda); B^ is then a fixed
 polynomial whose true round polynomials have degree <= 3 in the last round and <= 2 before,
 so the masked sumcheck errs with probability <= (1 + 3 n)/|K| (zk_masks.soundness_bits), and
-form (i) binds e to B^(r). M's claims are those of zk_masks.py, merged soundly by the blinded
-merge (its docstring) and bound by form (ii); ligero-zk's opening is sound for row forms
-(verifier/pcs/ligero_zk.py, bound (*ZK)).
+form (i) binds e to B^(r). The opening's own slot claims are those of zk_masks.py, merged
+soundly by the blinded merge (its docstring) and bound by form (ii); ligero-zk's opening is
+sound for row forms (verifier/pcs/ligero_zk.py, bound (*ZK)).
 Zero knowledge (honest verifier; with the ligero-zk simulator for message 5): e = B~(r) +
 Z(r) Row~(r_low), where RANDOMIZER's uniform entries, used nowhere else, enter with the
 coefficients eq(r, pos) + Z(r) eq(r_low, pos_low): e is uniform unless those vanish (Z(r) = 0
 or a degenerate r: probability O(n/|K|)), so Libra's argument for the masked sumcheck
 (verifier/zk_sumcheck.py) applies: its view is uniform on the final equation's hyperplane.
-The blinded merge reveals nothing beyond M's claim values (already in the proof), and the
-opening nothing beyond the two form values (e and the region claim's, both already revealed).
+The blinded merge reveals nothing beyond its slots' claim values (already in the proof), and
+the opening nothing beyond the two form values (e and the region claim's, both already
+revealed).
 """
 
 from __future__ import annotations
@@ -54,7 +62,7 @@ from .pcs.commitment import Commitment
 from .pcs.ligero_zk import LigeroZkVerifier, RowForm, zk_layout
 from .plan import ADVICE
 from .sumcheck import verify_sumcheck
-from .zk_masks import MASKS, RANDOMIZER
+from .zk_masks import MASKS, OPENING_MASKS, RANDOMIZER, VerifierMasks
 from .zk_merge import region_form, verify_blinded_merge_k
 from .zk_sumcheck import plane_point, vanishing
 
@@ -71,25 +79,14 @@ def value_label() -> str:
     return f"{LABEL}/value"
 
 
-def split_claims(ctx) -> tuple[list, list[EvalClaim]]:
-    """(named claims on the advice tensors, claims on M's region) of ``ctx.group_claims``."""
-    zk, named, on_m = ctx.plan.zk, [], []
-    for name, c in ctx.group_claims[ADVICE]:
-        if name == MASKS:
-            on_m.append(EvalClaim(list(c.point[: zk.mask_vars]), c.value))
-        else:
-            named.append((name, c))
-    return named, on_m
-
-
 def randomizer_row(plan, b: int) -> int:
     """The row of B's Ligero matrix (rows of 2^b entries) that holds RANDOMIZER."""
     return plan.commitments[ADVICE].packing.slot(RANDOMIZER).offset >> b
 
 
 def mask_rows(plan, b: int) -> int:
-    """The first row of MASKS in B's matrix."""
-    return plan.commitments[ADVICE].packing.slot(MASKS).offset >> b
+    """The first row of OPENING_MASKS in B's matrix."""
+    return plan.commitments[ADVICE].packing.slot(OPENING_MASKS).offset >> b
 
 
 def value_form(ext, plan, lay, point) -> RowForm:
@@ -104,7 +101,7 @@ def value_form(ext, plan, lay, point) -> RowForm:
 
 def masks_form(ext, plan, lay, region) -> RowForm:
     """Form (ii): the region claim's rows, placed at MASKS's rows of B."""
-    local = region_form(ext, region, plan.zk.mask_vars, lay.b)
+    local = region_form(ext, region, plan.zk.opening_vars, lay.b)
     rows = np.zeros((lay.data_rows, ext.k), dtype=np.uint64)
     first = mask_rows(plan, lay.b)
     local_rows = np.asarray(local.rows, dtype=np.uint64)
@@ -119,12 +116,10 @@ def merge_statement(ctx) -> tuple[list, list, list]:
     tensors flattened with their lambda-weighted coefficients, lambda's powers)."""
     plan, ext = ctx.plan, ctx.ext
     packing = plan.commitments[ADVICE].packing
-    named, _ = split_claims(ctx)
-    claims = [(c.value, [(n, c.point, ext.one())]) for n, c in named]
+    claims = [(c.value, [(n, c.point, ext.one())]) for n, c in ctx.group_claims[ADVICE]]
     d = plane_point(ext)[1]
     for name, c, vp, z in ctx.randomized:
-        claims.append((c.value, [(name, c.point, ext.one()),
-                                 (MASKS, plan.zk.embed(ext.k, vp), ext.mul(z, d))]))
+        claims.append((c.value, [(name, c.point, ext.one()), (MASKS, vp, ext.mul(z, d))]))
     lam = tuple(ctx.t.challenge_k(lambda_label(), ext.k))
     powers = alpha_powers(ext, lam, len(claims))
     parts = [(name, EvalClaim(list(packing.embed(name, tuple(pt), ext)), ext.zero()),
@@ -137,7 +132,10 @@ def verify_hiding_opening(ctx, commitment: bytes) -> None:
     """Messages 1-5 (module docstring); ``ctx.t.masks`` is on when called, off on return.
     VerificationError on a failed check."""
     t, ext, plan = ctx.t, ctx.ext, ctx.plan
-    n = plan.commitments[ADVICE].packing.n_vars
+    zk, n = plan.zk, plan.commitments[ADVICE].packing.n_vars
+    on_opening: list[EvalClaim] = []
+    t.masks = VerifierMasks(ext, zk.opening, lambda p, v: on_opening.append(
+        EvalClaim(zk.opening_point(ext.k, p), v)))
     claims, parts, powers = merge_statement(ctx)
     sub = verify_sumcheck(t, ext, combined_value(ext, powers, [v for v, _ in claims]), n,
                           DEGREE, LABEL)
@@ -147,8 +145,7 @@ def verify_hiding_opening(ctx, commitment: bytes) -> None:
     if not ext.eq(ext.mul(as_ext(ext, e), w), sub.value):
         raise VerificationError(f"{LABEL}: final value does not match")
     t.masks = None
-    _, on_m = split_claims(ctx)  # the sumcheck above added its own
-    region = verify_blinded_merge_k(t, ext, plan.zk.mask_vars, on_m, MASKS_LABEL)
+    region = verify_blinded_merge_k(t, ext, zk.opening_vars, on_opening, MASKS_LABEL)
     pcs = LigeroZkVerifier(plan.zk.hiding)
     lay = zk_layout(n, plan.zk.hiding)
     forms = [value_form(ext, plan, lay, sub.point), masks_form(ext, plan, lay, region)]
