@@ -48,10 +48,12 @@ DEGREE = 3
 
 
 def mask_rounds(step, plan) -> list[tuple[int, int]]:
-    """(variables, degree) of each sumcheck ``verify`` may run, at most (zk_capacity.py)."""
+    """(variables, degree) of each sumcheck ``verify`` may run, at most (zk_capacity.py): with
+    randomized finals (zk_finals.py) the last round gains one degree per randomized factor of
+    a term, at most DEGREE - 1 (eq is the other factor), and each table a value slot."""
     names = table_names(plan, step)
-    return ([(plan.tensors[step.output].layout.n_vars, DEGREE + len(names))]
-            + [(1, 1)] * len(names))  # the last round and the value slots of zk_finals.py
+    return ([(plan.tensors[step.output].layout.n_vars, 2 * DEGREE - 1)]
+            + [(1, 1)] * len(names))
 
 
 def table_names(plan, step) -> list:
