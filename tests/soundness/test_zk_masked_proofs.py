@@ -29,12 +29,13 @@ from protocol.step_harness import compiled, raw_config
 from soundness.lying_prover import bump, lying_proof, rejects
 from soundness.test_private_tensors import X, mlp, private, recompute
 from tensorproof.api.demo import bundled, compile_model
-from tensorproof.errors import ConfigError, UnsupportedOpError
+from tensorproof.errors import ConfigError, ProverError, UnsupportedOpError, VerificationError
 from tensorproof.ir.visibility import HASHED
 from tensorproof.prover import prove as prove_mod
 from tensorproof.prover.model import setup
 from tensorproof.prover.prove import prove
 from tensorproof.solidity.circuit import encode_circuit
+from tensorproof.verifier.context import ClaimBook
 from tensorproof.verifier.hashing import mask_rounds as hashed_mask_rounds
 from tensorproof.verifier.keys import VerifyingKey
 from tensorproof.verifier.lowering import build_plan
@@ -235,3 +236,24 @@ def test_the_evm_circuit_refuses_masked_keys(cnn_keys, profile):
     want = "masked" if profile == "compact" else "compact profile"
     with pytest.raises(UnsupportedOpError, match=want):
         encode_circuit(zk_pk.vk, 1)
+
+
+def test_an_announced_randomized_final_must_be_claimed(private_keys, monkeypatch):
+    """A step whose randomized sumcheck announces a table it then never claims (a module out
+    of step with its declared tables) is refused by both sides, not silently mis-routed."""
+    g, pk = private_keys
+    if build_plan(pk.vk.graph, 2, pk.vk.zk_config).zk.hiding is None:
+        pytest.skip("randomized finals need the hiding opening (fast profile)")
+    proof = prove(pk, X)
+    real = ClaimBook.claim
+
+    def drop_padding(self, tensor, point, value):
+        if self._expected.get(tensor) and tensor == "x":
+            return None  # the padding check's claim, lost
+        return real(self, tensor, point, value)
+
+    monkeypatch.setattr(ClaimBook, "claim", drop_padding)
+    with pytest.raises(VerificationError, match="never reduced"):
+        verify(pk.vk, proof)
+    with pytest.raises(ProverError, match="never claimed"):
+        prove(pk, X)

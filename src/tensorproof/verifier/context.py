@@ -47,6 +47,11 @@ class ClaimBook:
         """The next claim on ``tensor`` states its randomized extension (zk_finals.py)."""
         self._expected[tensor].append((value_point, z))
 
+    def unclaimed_randomized(self) -> list:
+        """Tensors a randomized sumcheck announced (``expect``) but no step claimed: a step
+        module and its declared tables disagree (both sides run the same plan)."""
+        return [t for t, q in self._expected.items() if q]
+
     def claim(self, tensor: str, point, value) -> None:
         """Record T~(point) = value for plan tensor `tensor` (T^(point) = value when a
         randomized sumcheck announced it: ``expect``)."""

@@ -116,7 +116,7 @@ def verify(vk: VerifyingKey, proof: Proof) -> dict[str, np.ndarray]:
     for i in reversed(range(len(plan.steps))):
         step = plan.steps[i]
         step_module(step.op).verify(ctx, i, step)
-    left = [n for n, c in ctx.pending.items() if c]
+    left = [n for n, c in ctx.pending.items() if c] + ctx.unclaimed_randomized()
     if left:
         raise VerificationError(f"claims on {left} were never reduced (malformed plan)")
     if zk is not None and zk.hiding is not None:  # the advice's hiding opening
