@@ -28,6 +28,8 @@ import pytest
 from protocol.step_harness import compiled, raw_config
 from soundness.lying_prover import bump, lying_proof, rejects
 from soundness.test_private_tensors import X, mlp, private, recompute
+from soundness.test_step_div_round_tamper import Y_LO, E, V, _set_limbs, model_a
+from soundness.test_step_div_round_tamper import X as DIV_X
 from tensorproof.api.demo import bundled, compile_model
 from tensorproof.errors import ConfigError, ProverError, UnsupportedOpError, VerificationError
 from tensorproof.ir.visibility import HASHED
@@ -257,3 +259,22 @@ def test_an_announced_randomized_final_must_be_claimed(private_keys, monkeypatch
         verify(pk.vk, proof)
     with pytest.raises(ProverError, match="never claimed"):
         prove(pk, X)
+
+
+def test_masked_div_round_with_randomized_finals(k):
+    """div_round's zero-check with its committed tables randomized (fast profile: hiding
+    opening; compact: masks only): the honest proof verifies, a quotient moved by one with
+    its limbs following (only the relation catches it) is rejected."""
+    config = zk(profile_config("fast" if k == 2 else "compact"))
+    with pytest.MonkeyPatch.context() as mp:
+        honest = lying_proof(mp, model_a(), DIV_X, config=config)
+    verify(honest.vk, honest.proof)
+
+    def shift(plan, ints):
+        ints["y"][E] += 1
+        _set_limbs(ints, V, E, int(ints["y"][E]) - Y_LO)
+        ints["z"] = ints["y"].reshape(2, -1).copy()
+
+    with pytest.MonkeyPatch.context() as mp:
+        lie = lying_proof(mp, model_a(), DIV_X, ints_fn=shift, config=config)
+    rejects(lie.vk, lie.proof)
