@@ -105,22 +105,22 @@ def test_zeroed_masks_are_caught(captured):
     assert rank <= k
 
 
-def test_padding_final_states_the_randomized_extension(captured):
-    """The private input's padding check (zk_finals.py) states x^(r) = x~(r) + Z(r) psi with
-    psi the value slot's K value, never x~(r) itself; its claim is the two-part one."""
+def test_finals_on_the_private_input_state_the_randomized_extension(captured):
+    """Every final stated on the private input x (its padding check and the linear layer that
+    reads it, zk_finals.py) is x^(r) = x~(r) + Z(r) psi with psi its value slot's K value, never
+    x~(r) itself; its claim is the two-part one."""
     ctx, _ = captured
     ext, vf = ctx.ext, ctx.vf
     found = [(c, vp, z) for name, c, vp, z in ctx.randomized if name == "x"]
-    assert len(found) == 1
-    c, vp, z = found[0]
-    plain = as_ext(ext, evaluate(vf, ctx.tables["x"], c.point))
+    assert len(found) == 2  # the padding check, the linear layer
     block = ctx.tables[MASKS]
-    psi = ext.mul(as_ext(ext, evaluate(vf, block, vp)),
-                  plane_point(ext)[1])
-    assert not ext.is_zero(z) and not ext.eq(plain, c.value)
-    assert ext.eq(c.value, ext.add(plain, ext.mul(z, psi)))
-    assert all(other.point != c.point for name, other in ctx.group_claims[ADVICE]
-               if name == "x")  # routed to the two-part claims only
+    for c, vp, z in found:
+        plain = as_ext(ext, evaluate(vf, ctx.tables["x"], c.point))
+        psi = ext.mul(as_ext(ext, evaluate(vf, block, vp)), plane_point(ext)[1])
+        assert not ext.is_zero(z) and not ext.eq(plain, c.value)
+        assert ext.eq(c.value, ext.add(plain, ext.mul(z, psi)))
+        assert all(other.point != c.point for name, other in ctx.group_claims[ADVICE]
+                   if name == "x")  # routed to the two-part claims only
 
 
 def test_relation_step_finals_on_committed_tensors_are_randomized(captured):

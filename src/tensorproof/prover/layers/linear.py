@@ -6,9 +6,10 @@ import numpy as np
 
 from ...poly.mle import evaluate
 from ...verifier.layers.common import linear_shape
+from ...verifier.layers.linear import TERMS
 from ..exact import exact_matmul
-from ..sumcheck import prove_sumcheck
 from ..tables import fix_high, fix_low
+from ..zk_finals import prove_hiding_sumcheck
 
 
 def forward(step, plan, ints) -> np.ndarray:
@@ -39,8 +40,8 @@ def prove(ctx, i: int, step) -> None:
     ctx.send(ctx.label(i, step, "bias"), [b_val])
     a = fix_high(vf, ctx.tables[step.inputs[0]], z_rows)  # X~(j, z_rows) over j
     c = fix_low(vf, ctx.tables[w_name], z_n)  # W~(z_n, j) over j
-    point, finals = prove_sumcheck(ctx.t, vf, [a, c], [(1, [0, 1])], 2,
-                                   ctx.label(i, step, "sumcheck"))
+    point, finals = prove_hiding_sumcheck(ctx, [a, c], TERMS, 2, ctx.label(i, step, "sumcheck"),
+                                          [step.inputs[0], None])
     ctx.send(ctx.label(i, step, "finals"), finals)
     ctx.claim(step.inputs[0], list(point) + list(z_rows), finals[0])
     ctx.const_claim(w_name, list(z_n) + list(point), finals[1])

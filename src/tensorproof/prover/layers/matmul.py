@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from ...poly.mle import eq_table
-from ...verifier.layers.matmul import split
-from ..sumcheck import prove_sumcheck
+from ...verifier.layers.matmul import TERMS, split
 from ..tables import fix_low
+from ..zk_finals import prove_hiding_sumcheck
 
 
 def forward(step, plan, ints) -> np.ndarray:
@@ -31,8 +31,9 @@ def prove(ctx, i: int, step) -> None:
     a = fix_low(vf, np.ascontiguousarray(moved), z_m)  # over (k, l)
     b = fix_low(vf, ctx.tables[step.inputs[1]], z_n)  # over (k, l)
     eq = np.repeat(eq_table(vf, z_l), k_size, axis=0)  # eq(z_l, l), constant in k
-    point, finals = prove_sumcheck(ctx.t, vf, [a, b, eq], [(1, [0, 1, 2])], 3,
-                                   ctx.label(i, step, "sumcheck"))
+    point, finals = prove_hiding_sumcheck(ctx, [a, b, eq], TERMS, 3,
+                                          ctx.label(i, step, "sumcheck"),
+                                          [step.inputs[0], step.inputs[1], None])
     ctx.send(ctx.label(i, step, "finals"), finals[:2])
     rho_k, rho_l = list(point[:k_bits]), list(point[k_bits:])
     ctx.claim(step.inputs[0], rho_k + z_m + rho_l, finals[0])

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from ...errors import VerificationError
 from ...poly.mle import as_ext
-from ..sumcheck import verify_sumcheck
+from ..zk_finals import verify_hiding_sumcheck
 from .common import LinearShape, linear_shape
 
 REDUCES_CLAIMS = True
@@ -21,7 +21,11 @@ REDUCES_CLAIMS = True
 def mask_rounds(step, plan) -> list[tuple[int, int]]:
     """(variables, degree) of each sumcheck ``verify`` may run, at most (zk_capacity.py)."""
     s = linear_shape(plan, step)
-    return [(plan.tensors[step.output].layout.n_vars, 2), (s.k_bits, 2)]
+    return [(plan.tensors[step.output].layout.n_vars, 2), (s.k_bits, 3), (1, 1)]  # x randomized
+
+
+TERMS = [(1, [0, 1])]
+"""X~(j, z_rows) W~(z_n, j) (X's table randomized in a zero-knowledge plan: zk_finals.py)."""
 
 
 def verify(ctx, i: int, step) -> None:
@@ -33,7 +37,8 @@ def verify(ctx, i: int, step) -> None:
     z_n, z_rows = claim.point[: s.n_bits], claim.point[s.n_bits :]
     (b_val,) = ctx.recv(ctx.label(i, step, "bias"))
     target = ext.sub(claim.value, ext.mul(b_val, s.row_indicator(ext, z_rows)))
-    sub = verify_sumcheck(ctx.t, ext, target, s.k_bits, 2, ctx.label(i, step, "sumcheck"))
+    sub = verify_hiding_sumcheck(ctx, target, s.k_bits, 2, ctx.label(i, step, "sumcheck"),
+                                 TERMS, [step.inputs[0], None])
     x_val, w_val = ctx.recv(ctx.label(i, step, "finals"), 2)
     if not ext.eq(ext.mul(x_val, w_val), as_ext(ext, sub.value)):
         raise VerificationError(f"layer {step.name!r} (linear): final sumcheck check failed")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from ...errors import VerificationError
 from ...poly.mle import as_ext, eq_eval
-from ..sumcheck import verify_sumcheck
+from ..zk_finals import verify_hiding_sumcheck
 
 REDUCES_CLAIMS = True
 
@@ -20,7 +20,12 @@ REDUCES_CLAIMS = True
 def mask_rounds(step, plan) -> list[tuple[int, int]]:
     """(variables, degree) of each sumcheck ``verify`` may run, at most (zk_capacity.py)."""
     n_out = plan.tensors[step.output].layout.n_vars
-    return [(n_out, 2), (plan.tensors[step.inputs[0]].layout.n_vars, 3)]
+    # both inputs randomized in a zero-knowledge plan: the last round 3 + 2, two value slots
+    return [(n_out, 2), (plan.tensors[step.inputs[0]].layout.n_vars, 5), (1, 1), (1, 1)]
+
+
+TERMS = [(1, [0, 1, 2])]
+"""A~(k, z_m, l) B~(z_n, k, l) eq(z_l, l) (A, B randomized in a zero-knowledge plan)."""
 
 
 def split(book, step, point):
@@ -39,7 +44,8 @@ def verify(ctx, i: int, step) -> None:
     ext = ctx.ext
     z_n, z_m, z_l, k_bits = split(ctx, step, claim.point)
     n = k_bits + len(z_l)
-    sub = verify_sumcheck(ctx.t, ext, claim.value, n, 3, ctx.label(i, step, "sumcheck"))
+    sub = verify_hiding_sumcheck(ctx, claim.value, n, 3, ctx.label(i, step, "sumcheck"),
+                                 TERMS, [step.inputs[0], step.inputs[1], None])
     a_val, b_val = ctx.recv(ctx.label(i, step, "finals"), 2)
     rho_k, rho_l = list(sub.point[:k_bits]), list(sub.point[k_bits:])
     expected = ext.mul(ext.mul(a_val, b_val), eq_eval(ext, z_l, rho_l))
