@@ -101,9 +101,10 @@ def prove(pk: ProvingKey, inputs: dict[str, np.ndarray], progress: Progress | No
     for i in reversed(range(len(plan.steps))):
         step = plan.steps[i]
         step_module(step.op).prove(ctx, i, step)
-    if ctx.unclaimed_randomized():
-        raise ProverError(f"randomized finals of {ctx.unclaimed_randomized()} were never "
-                          "claimed (a step module and its declared tables disagree)")
+    unclaimed = ctx.unclaimed_randomized()
+    if unclaimed:
+        raise ProverError(f"randomized finals of {unclaimed} were never claimed (a step "
+                          "module and its declared tables disagree)")
     say("openings")
     if zk is not None and zk.hiding is not None:
         prove_hiding_opening(ctx, committed[ADVICE])

@@ -23,7 +23,7 @@ from ..verifier.zk_opening import (
     value_label,
 )
 from .merge import weight_table
-from .pcs.ligero_zk import LigeroZkPCS
+from .pcs_config import PCSProver, pcs_prover
 from .sumcheck import prove_sumcheck
 from .zk_finals import ConstantRandomizer
 from .zk_masks import ProverMasks
@@ -31,19 +31,9 @@ from .zk_merge import prove_blinded_merge_k
 from .zk_sumcheck import randomized_last_round, split_last_variable
 
 
-class _Hiding:
-    """The advice's committer in commit_groups: ligero-zk, the commitment as bytes."""
-
-    def __init__(self, zk) -> None:
-        self.inner = LigeroZkPCS(zk.hiding)
-
-    def commit(self, vector: np.ndarray):
-        c, data = self.inner.commit(vector)
-        return c.to_bytes(), data
-
-
-def hiding_pcs(zk) -> _Hiding:
-    return _Hiding(zk)
+def hiding_pcs(zk) -> PCSProver:
+    """The advice's committer under a hiding opening: ligero-zk through the registry."""
+    return pcs_prover(zk.hiding_config)
 
 
 def prove_advice_merge(ctx, B: np.ndarray):
@@ -91,6 +81,6 @@ def prove_hiding_opening(ctx, committed) -> None:
     blind = np.stack([block[(c + 1) * m : (c + 2) * m] for c in range(vf.k)], axis=1)
     region = prove_blinded_merge_k(t, vf, block[:m], blind, on_opening, MASKS_LABEL)
     forms = [value_form(ext, plan, lay, point), masks_form(ext, plan, lay, region)]
-    LigeroZkPCS(zk.hiding).open_forms(committed.data, forms, t)
+    hiding_pcs(zk).inner.open_forms(committed.data, forms, t)
     ctx.group_claims[ADVICE] = []
     ctx.randomized.clear()

@@ -152,7 +152,7 @@ def mask_rounds(plan) -> list[tuple[int, int]]:
     uses = plan.lookup_uses
     if not uses:
         return []
-    sums = (use_packing(plan, uses).n_vars, _table_vars(uses))
+    sums = (use_packing(plan, uses).n_vars, plan.tensors[MULT].layout.n_vars)  # = _table_vars
     return [(layer, LAYER_DEGREE) for n in sums for layer in range(n)]
 
 

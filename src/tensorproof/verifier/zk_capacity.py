@@ -61,6 +61,14 @@ class ZkPlan:
     def opening_block_vars(self) -> int:
         return self.opening_vars + region_vars(self.hiding.k) if self.hiding else 0
 
+    @property
+    def hiding_config(self) -> dict:
+        """The hiding commitment as a registry configuration (pcs_config.pcs_verifier, the
+        prover's pcs_prover): scheme "ligero-zk" with ``hiding``'s parameters."""
+        h = self.hiding
+        return {"k": h.k, "pcs": "ligero-zk", "blowup": h.blowup, "points": h.points,
+                "openings": h.openings}
+
     def opening_point(self, k: int, point: list) -> list:
         """A point of the opening's slots as a point of its region (more index bits: 0)."""
         return list(point) + [(0,) * k] * (self.opening_vars - self.opening.n_vars(k))

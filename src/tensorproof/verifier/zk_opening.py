@@ -58,8 +58,8 @@ from ..poly.mle import as_ext
 from . import evaluations as ev
 from .claims import EvalClaim
 from .merge import alpha_powers, combined_value
-from .pcs.commitment import Commitment
-from .pcs.ligero_zk import LigeroZkVerifier, RowForm, zk_layout
+from .pcs.ligero_zk import RowForm, zk_layout
+from .pcs_config import pcs_verifier
 from .plan import ADVICE
 from .sumcheck import verify_sumcheck
 from .zk_masks import MASKS, OPENING_MASKS, RANDOMIZER, VerifierMasks
@@ -146,13 +146,9 @@ def verify_hiding_opening(ctx, commitment: bytes) -> None:
         raise VerificationError(f"{LABEL}: final value does not match")
     t.masks = None
     region = verify_blinded_merge_k(t, ext, zk.opening_vars, on_opening, MASKS_LABEL)
-    pcs = LigeroZkVerifier(plan.zk.hiding)
-    lay = zk_layout(n, plan.zk.hiding)
+    pcs = pcs_verifier(zk.hiding_config)
+    lay = zk_layout(n, zk.hiding)
     forms = [value_form(ext, plan, lay, sub.point), masks_form(ext, plan, lay, region)]
-    parsed = Commitment.from_bytes(commitment, 0)
-    if parsed.n_vars != n:
-        raise VerificationError(f"commitment is to 2^{parsed.n_vars} entries, the plan needs "
-                                f"2^{n}")
-    pcs.verify_forms(parsed, forms, [tuple(e), region.value], t)
+    pcs.inner.verify_forms(pcs.parse(commitment, n), forms, [tuple(e), region.value], t)
     ctx.group_claims[ADVICE] = []
     ctx.randomized.clear()
