@@ -101,9 +101,9 @@ def _norm(ext, point, value) -> tuple[tuple, tuple]:
 class _Recorder:
     """Context mixin logging every routed claim before routing it as usual."""
 
-    def claim(self, tensor, point, value) -> None:
+    def claim(self, tensor, point, value, randomizer=()) -> None:
         self.log.append(RoutedClaim("tensor", tensor, *_norm(self.ext, point, value)))
-        super().claim(tensor, point, value)
+        super().claim(tensor, point, value, randomizer)
 
     def const_claim(self, const, point, value) -> None:
         self.log.append(RoutedClaim("const", const, *_norm(self.ext, point, value)))

@@ -28,7 +28,13 @@ from tensorproof.prover.zk_opening import prove_advice_merge
 from tensorproof.verifier.layers.requant import table_names
 from tensorproof.verifier.pcs_config import profile_config
 from tensorproof.verifier.plan import ADVICE
-from tensorproof.verifier.zk_masks import MASKS, RANDOMIZER, RANDOMIZER_SIZE, MaskCapacity
+from tensorproof.verifier.zk_masks import (
+    MASKS,
+    RANDOMIZER,
+    RANDOMIZER_SIZE,
+    MaskCapacity,
+    value_point,
+)
 from tensorproof.verifier.zk_opening import DEGREE
 from tensorproof.verifier.zk_sumcheck import plane_point
 
@@ -48,6 +54,12 @@ def captured():
         with pytest.raises(StopIteration):
             prove_mod.prove(pk, X)
     return seen["ctx"], seen["B"]
+
+
+def slot_point(ctx, c):
+    """The value point of a randomized claim's (single) value slot."""
+    ((_, slot),) = c.randomizer
+    return value_point(ctx.ext, ctx.plan.zk.capacity, slot)
 
 
 def view_map(captured, zero_randomizer=False, zero_masks=False):
@@ -70,7 +82,8 @@ def view_map(captured, zero_randomizer=False, zero_masks=False):
         t = FixedChallenges()
         t.masks = ProverMasks(ext_field(k), cap, masks, lambda p, v: None)
         fake = SimpleNamespace(t=t, vf=ctx.vf, ext=ctx.ext, plan=plan,
-                               group_claims=ctx.group_claims, randomized=ctx.randomized)
+                               group_claims=ctx.group_claims, randomized=ctx.randomized,
+                               mask_claims=ctx.mask_claims)
         prove_advice_merge(fake, table)
         return t.view()
 
@@ -111,7 +124,8 @@ def test_finals_on_the_private_input_state_the_randomized_extension(captured):
     x~(r) itself; its claim is the two-part one."""
     ctx, _ = captured
     ext, vf = ctx.ext, ctx.vf
-    found = [(c, vp, z) for name, c, vp, z in ctx.randomized if name == "x"]
+    found = [(c, slot_point(ctx, c), c.randomizer[0][0]) for name, c in ctx.randomized
+             if name == "x"]
     assert len(found) == 2  # the padding check, the linear layer
     block = ctx.tables[MASKS]
     for c, vp, z in found:
@@ -130,7 +144,8 @@ def test_relation_step_finals_on_committed_tensors_are_randomized(captured):
     ext, vf = ctx.ext, ctx.vf
     requant = next(s for s in ctx.plan.steps if s.op == "requant")
     names = [n for n in table_names(requant, False) if n is not None and n != "h"]
-    found = {name: (c, vp, z) for name, c, vp, z in ctx.randomized if name in names}
+    found = {name: (c, slot_point(ctx, c), c.randomizer[0][0]) for name, c in ctx.randomized
+             if name in names}
     assert sorted(map(str, found)) == sorted(map(str, names))
     assert len({tuple(map(tuple, vp)) for _, vp, _ in found.values()}) == len(names)
     for name, (c, _, _) in found.items():

@@ -164,7 +164,7 @@ def test_committed_private_output_must_be_the_computed_one(lying, monkeypatch):
         ints["y"] = m.forward(step, plan, ints)
         ints.update(m.advice_values(step, plan, ints))
 
-    def computed_value(ctx, label, tensor, point):
+    def computed_value(ctx, label, tensor, point, randomizer=()):
         value = ctx.public_value(true_h[tensor], point)
         ctx.send(label, [value])
         return value

@@ -10,6 +10,7 @@ from ..verifier.claims import EvalClaim
 from ..verifier.context import ClaimBook
 from ..verifier.plan import Plan
 from .merge import prove_merge
+from .zk_finals import prove_hiding_merge, randomizer_sum
 
 
 class ProverContext(ClaimBook):
@@ -24,13 +25,20 @@ class ProverContext(ClaimBook):
     def send(self, label: str, values: list) -> None:
         self.t.send_k(label, [tuple(v) for v in values], self.k)
 
-    def committed_value(self, label: str, tensor: str, point) -> tuple:
+    def committed_value(self, label: str, tensor: str, point, randomizer: tuple = ()) -> tuple:
         value = self.public_value(self.tables[tensor], point)  # the prover's own table
+        if randomizer:
+            value = self.ext.add(value, randomizer_sum(self, randomizer))
         self.send(label, [value])
         return value
+
+    def public_table(self, tensor: str) -> np.ndarray:
+        return self.tables[tensor]
 
     def take(self, tensor: str, label: str) -> EvalClaim | None:
         claims = self.pending.pop(tensor, [])
         if not claims:
             return None
+        if self.hiding and len(claims) > 1:
+            return prove_hiding_merge(self, tensor, claims, label)
         return prove_merge(self.t, self.vf, self.tables[tensor], claims, label)

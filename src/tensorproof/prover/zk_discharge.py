@@ -1,10 +1,11 @@
 """Prover of verifier/zk_discharge.py (the spec): a masked sumcheck that discharges a claim on a
 randomized extension, and its witness-free simulator.
 
-The engine (prove_sumcheck, or zk_sumcheck's randomized last round) runs the plain sum P over x;
-``_Shifted`` relays its round j as round j + 1 with every value s mapped to s/2 + Z(z) psi
-2^(-1-j) (psi = R(z_0, w*)), after this module has sent round 0 (w) itself; zk_sumcheck's
-``MaskedTranscript`` then adds the mask, so the layers compose without touching the engine."""
+The engine (prove_sumcheck, or zk_sumcheck's randomized last round) runs the plain sum P over
+x; ``Shifted`` (zk_sumcheck.py) relays its round j as round j + 1 with every value s mapped to
+s/2 + Z(z) psi 2^(-1-j) (psi = R(z_0, w*)), after this module has sent round 0 (w) itself;
+zk_sumcheck's ``MaskedTranscript`` then adds the mask, so the layers compose without touching
+the engine."""
 
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from ..errors import ProverError
 from ..field.params import P
 from ..field.sampling import OS_RANDOMNESS, Randomness
 from ..field.scalar import ExtField, ext_field
@@ -32,6 +32,7 @@ from .zk_sumcheck import (
     MaskCommitter,
     MaskedTranscript,
     Randomizer,
+    Shifted,
     ZkSumcheckProof,
     _finish,
     run_rounds,
@@ -41,33 +42,6 @@ from .zk_sumcheck import (
 
 K = tuple[int, ...]
 HALF = pow(2, P - 2, P)
-
-
-class _Shifted:
-    """The engine's round j (label round{j}, challenge r{j}) as round j + 1 of the discharging
-    sumcheck, each value s as s/2 + constant 2^(n-1-j) (constant = Z(z) psi / 2^n)."""
-
-    def __init__(self, inner, ext: ExtField, label: str, n_vars: int, constant: K) -> None:
-        self._inner, self._ext, self._label, self._n, self._c = inner, ext, label, n_vars, constant
-
-    def _round_of(self, label: str, name) -> int:
-        for j in range(self._n):
-            if label == name(self._label, j):
-                return j
-        raise ProverError(f"discharging sumcheck '{self._label}': unexpected label {label!r}")
-
-    def send_k(self, label: str, xs, k: int) -> None:
-        j = self._round_of(label, round_label)
-        ext = self._ext
-        shift = ext.mul_base(self._c, pow(2, self._n - 1 - j, P))
-        rows = xs.tolist() if isinstance(xs, np.ndarray) else list(xs)
-        out = [ext.add(ext.mul_base(as_ext(ext, tuple(int(c) for c in v)), HALF), shift)
-               for v in rows]
-        self._inner.send_k(round_label(self._label, j + 1), out, k)
-
-    def challenge_k(self, label: str, k: int) -> K:
-        j = self._round_of(label, challenge_label)
-        return tuple(self._inner.challenge_k(challenge_label(self._label, j + 1), k))
 
 
 def prove_discharge(transcript, vf: VecField, tables: Sequence[np.ndarray], terms: Terms,
@@ -104,7 +78,7 @@ def prove_discharge(transcript, vf: VecField, tables: Sequence[np.ndarray], term
     t.send_k(round_label(label, 0), [s0], vf.k)  # round 0 (w), degree 1: s_0(0) alone
     w = tuple(t.challenge_k(challenge_label(label, 0), vf.k))
     psi = r_of(w)
-    shifted = _Shifted(t, ext, label, n, ext.mul(constant_weight(ext, z, n, weight), psi))
+    shifted = Shifted(t, ext, label, n, ext.mul(constant_weight(ext, z, n, weight), psi))
     point, finals = run_rounds(shifted, vf, tables, terms, degree, label, eq_point,
                                randomizers, mask.layout.degrees[-1], fused)
     proof = _finish(transcript, ext, label, mask.layout, committer, [w, *point], finals, rho,

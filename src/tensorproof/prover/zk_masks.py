@@ -19,7 +19,7 @@ from ..field.sampling import OS_RANDOMNESS, Randomness
 from ..field.scalar import ExtField, ext_field
 from ..field.vec import VecField
 from ..poly.mle import log2_exact
-from ..verifier.sumcheck import Terms
+from ..verifier.sumcheck import Terms, challenge_label, round_label
 from ..verifier.zk_masks import (
     ClaimSink,
     MaskCapacity,
@@ -36,7 +36,9 @@ from ..verifier.zk_sumcheck import (
     mask_values_label,
 )
 from .sumcheck import prove_sumcheck
-from .zk_sumcheck import Mask, MaskedTranscript
+from .zk_sumcheck import Mask, MaskedTranscript, Shifted
+
+HALF = pow(2, P - 2, P)
 
 K = tuple[int, ...]
 
@@ -112,20 +114,48 @@ class ProverMasks(Slots):
 
     def run(self, transcript, vf: VecField, n: int, degree: int, label: str,
             rounds: Callable[[MaskedTranscript], tuple[list, list]],
-            last_degree: int | None = None):
+            last_degree: int | None = None, discharge: Discharge | None = None):
         """Messages 1-4 around ``rounds(relay)``, which sends the n rounds (of degree
         ``degree``, the last ``last_degree`` when given) on the relaying transcript (any
-        engine) and returns (point, finals)."""
+        engine) and returns (point, finals). With ``discharge`` the sumcheck first sends the w
+        round (verifier/zk_finals.py) and relays the engine's rounds shifted; the point
+        returned then starts with w*."""
         ext, k = self.ext, vf.k
-        degrees = round_degrees(n, degree, last_degree)
-        slots = self.take(n, max(degrees), label)
-        mask = Mask(MaskLayout(n, degrees, k),
+        degrees = round_degrees(n, degree, last_degree, None if discharge is None else 1)
+        slots = self.take(len(degrees), max(degrees), label)
+        mask = Mask(MaskLayout(len(degrees), degrees, k),
                     tuple(self.coefficients(j, d) for j, d in zip(slots, degrees)))
         transcript.send_k(mask_sum_label(label), [mask.total(ext)], k)
         rho = tuple(transcript.challenge_k(mask_challenge_label(label), k))
         relay = MaskedTranscript(transcript, ext, label, mask, rho)
-        point, finals = rounds(relay)
+        if discharge is None:
+            point, finals = rounds(relay)
+        else:
+            w = discharge.first_round(relay, ext, label)
+            inner, finals = rounds(discharge.shifted(relay, ext, label, n, w))
+            point = [w, *inner]
         transcript.send_k(mask_values_label(label), relay.gammas, k)
         for j, d, r, g in zip(slots, degrees, point, relay.gammas):
             self._claim(round_point(ext, self.capacity, j, d, r), claim_value(ext, g))
         return point, finals
+
+
+class Discharge:
+    """The w round of a discharge (verifier/zk_finals.py): ``plain`` = sum_x P(x) and the
+    affine R(w) = ``r0`` + w ``slope``."""
+
+    def __init__(self, plain: K, r0: K, slope: K) -> None:
+        self.plain, self.r0, self.slope = plain, r0, slope
+
+    def at(self, ext: ExtField, w) -> K:
+        return ext.add(self.r0, ext.mul(self.slope, w))
+
+    def first_round(self, relay: MaskedTranscript, ext: ExtField, label: str) -> K:
+        """Round 0: s_0(0) = sum_x P(x) / 2 + R(0) (degree 1: one value); the challenge w*."""
+        relay.send_k(round_label(label, 0), [ext.add(ext.mul_base(self.plain, HALF), self.r0)],
+                     ext.k)
+        return tuple(relay.challenge_k(challenge_label(label, 0), ext.k))
+
+    def shifted(self, relay, ext: ExtField, label: str, n: int, w: K):
+        """The engine's rounds as rounds 1..n: s/2 + R(w*) 2^(-1-j)."""
+        return Shifted(relay, ext, label, n, ext.mul_base(self.at(ext, w), pow(HALF, n, P)))

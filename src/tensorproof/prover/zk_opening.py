@@ -84,3 +84,4 @@ def prove_hiding_opening(ctx, committed) -> None:
     hiding_pcs(zk).inner.open_forms(committed.data, forms, t)
     ctx.group_claims[ADVICE] = []
     ctx.randomized.clear()
+    ctx.mask_claims.clear()

@@ -50,6 +50,8 @@ from ..verifier.zk_sumcheck import (
 )
 from .sumcheck import prove_sumcheck
 
+_HALF = pow(2, P - 2, P)
+
 K = tuple[int, ...]
 
 
@@ -217,6 +219,33 @@ class MaskedTranscript:
         self._prefix = self._ext.add(self._prefix, self.gammas[-1])
         self._round += 1
         return r
+
+
+class Shifted:
+    """The engine's round j (label round{j}, challenge r{j}) as round j + 1 of the discharging
+    sumcheck, each value s as s/2 + constant 2^(n-1-j) (constant = Z(z) psi / 2^n)."""
+
+    def __init__(self, inner, ext: ExtField, label: str, n_vars: int, constant: K) -> None:
+        self._inner, self._ext, self._label, self._n, self._c = inner, ext, label, n_vars, constant
+
+    def _round_of(self, label: str, name) -> int:
+        for j in range(self._n):
+            if label == name(self._label, j):
+                return j
+        raise ProverError(f"discharging sumcheck '{self._label}': unexpected label {label!r}")
+
+    def send_k(self, label: str, xs, k: int) -> None:
+        j = self._round_of(label, round_label)
+        ext = self._ext
+        shift = ext.mul_base(self._c, pow(2, self._n - 1 - j, P))
+        rows = xs.tolist() if isinstance(xs, np.ndarray) else list(xs)
+        out = [ext.add(ext.mul_base(as_ext(ext, tuple(int(c) for c in v)), _HALF), shift)
+               for v in rows]
+        self._inner.send_k(round_label(self._label, j + 1), out, k)
+
+    def challenge_k(self, label: str, k: int) -> K:
+        j = self._round_of(label, challenge_label)
+        return tuple(self._inner.challenge_k(challenge_label(self._label, j + 1), k))
 
 
 # ---- randomized extensions ----------------------------------------------------------------------

@@ -12,10 +12,16 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class EvalClaim:
-    """T~(point) = value for some multilinear table T (which table is the holder's business)."""
+    """T~(point) = value for some multilinear table T (which table is the holder's business).
+
+    In a zero-knowledge plan a claim may be on a *randomized* value: with ``randomizer`` =
+    ((c_1, s_1), ..) it says T~(point) + sum_i c_i psi_i = value, psi_i the K value of value
+    slot s_i of the mask vector M (verifier/zk_masks.value_point; verifier/zk_finals.py).
+    Whoever reduces such a claim must discharge the psi part without revealing it."""
 
     point: list[tuple[int, ...]]
     value: tuple[int, ...]
+    randomizer: tuple = ()
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,8 @@ from . import evaluations
 from .claims import EvalClaim
 from .layers import step_module
 from .merge import verify_merge
-from .plan import Plan, Step
+from .plan import ADVICE, Plan, Step
+from .zk_finals import verify_hiding_merge
 
 
 class ClaimBook:
@@ -38,32 +39,50 @@ class ClaimBook:
         self.group_claims: dict[str, list[tuple[str, EvalClaim]]] = {
             g: [] for g in plan.commitments}
         """Claims on committed tensors, by commitment group, in the order they were made."""
-        self.randomized: list[tuple[str, EvalClaim, list, tuple]] = []
-        """Randomized claims T~(point) + z D M~(value point) = value (zk_finals.py), for the
-        hiding opening: (tensor, claim, value point, z)."""
+        self.randomized: list[tuple[str, EvalClaim]] = []
+        """Randomized claims on committed advice tensors, T~(point) + sum c psi = value
+        (EvalClaim.randomizer), for the hiding opening (zk_opening.py)."""
+        self.mask_claims: list[tuple[tuple, tuple]] = []
+        """Claims on M alone, sum c psi = value: (value, ((c, slot), ..)) (a discharged
+        randomizer, zk_finals.py; a randomized claim on a public tensor)."""
         self._expected: dict = defaultdict(list)
 
-    def expect(self, tensor: str, value_point: list, z) -> None:
-        """The next claim on ``tensor`` states its randomized extension (zk_finals.py)."""
-        self._expected[tensor].append((value_point, z))
+    @property
+    def hiding(self) -> bool:
+        """A zero-knowledge plan with a hiding opening: its finals are randomized."""
+        return self.plan.zk is not None and self.plan.zk.hiding is not None
+
+    def expect(self, tensor: str, slot: int, z) -> None:
+        """The next claim on ``tensor`` states its randomized extension T~ + z psi, psi the
+        value of M's value slot ``slot`` (zk_finals.py)."""
+        self._expected[tensor].append((z, slot))
 
     def unclaimed_randomized(self) -> list:
         """Tensors a randomized sumcheck announced (``expect``) but no step claimed: a step
         module and its declared tables disagree (both sides run the same plan)."""
         return [t for t, q in self._expected.items() if q]
 
-    def claim(self, tensor: str, point, value) -> None:
-        """Record T~(point) = value for plan tensor `tensor` (T^(point) = value when a
-        randomized sumcheck announced it: ``expect``)."""
-        c = EvalClaim(list(point), tuple(value))
+    def claim(self, tensor: str, point, value, randomizer: tuple = ()) -> None:
+        """Record T~(point) = value for plan tensor `tensor`; with ``randomizer`` (or when a
+        randomized sumcheck announced it: ``expect``) the randomized claim T~(point) +
+        sum c psi = value (EvalClaim.randomizer). A randomized claim goes to the hiding
+        opening (committed T), to M alone (public T: sum c psi = value - T~(point), which the
+        verifier computes), or pending for T's producer (virtual T), which discharges it."""
         if self._expected.get(tensor):
-            value_point, z = self._expected[tensor].pop(0)
-            self.randomized.append((tensor, c, value_point, z))
-            return
+            randomizer = (*randomizer, self._expected[tensor].pop(0))
+        c = EvalClaim(list(point), tuple(value), tuple(randomizer))
         group = self.plan.group_of(tensor)
-        if group is not None:
+        public = group is None and self.plan.tensors[tensor].kind in ("input", "output")
+        if randomizer and group is not None:
+            if group != ADVICE:
+                raise PlanError(f"randomized claim on {tensor!r}, which is not in the advice")
+            self.randomized.append((tensor, c))
+        elif randomizer and public:
+            known = self.public_value(self.public_table(tensor), c.point)
+            self.mask_claims.append((self.ext.sub(c.value, known), c.randomizer))
+        elif group is not None:
             self.group_claims[group].append((tensor, c))
-        elif self.plan.tensors[tensor].kind in ("input", "output"):
+        elif public:
             self.check_public(tensor, c)
         else:
             self.pending[tensor].append(c)
@@ -78,11 +97,16 @@ class ClaimBook:
     def check_public(self, tensor: str, c: EvalClaim) -> None:
         """Public tensors: nothing to prove on the prover's side."""
 
+    def public_table(self, tensor: str) -> np.ndarray:
+        """A public tensor's padded F table."""
+        raise NotImplementedError
+
     def claim_outputs(self, table_of) -> None:
         """A random point on each output that a claim-reducing step computes, pending for that
         step. A public output's value comes from its padded table (`table_of(name)`); a private
         one's is the prover's message "output <j> value", also claimed on its commitment
-        (private.py)."""
+        (private.py); in a plan with randomized finals that value is randomized by a value
+        slot of its own (zk_finals.py), which the producer then discharges."""
         producers = {s.output: s for s in self.plan.steps}
         for j, name in enumerate(self.plan.outputs):
             step = producers.get(name)
@@ -91,13 +115,20 @@ class ClaimBook:
             z = self.challenge_point(f"output {j}", self.plan.tensors[name].layout.n_vars)
             if self.plan.group_of(name) is None:
                 value = self.public_value(table_of(name), z)
-            else:
-                value = self.committed_value(f"output {j} value", name, z)
-                self.claim(name, z, value)
-            self.pending[name].append(EvalClaim(list(z), value))
+                self.pending[name].append(EvalClaim(list(z), value))
+                continue
+            label = f"output {j} value"
+            randomizer: tuple = ()
+            if self.hiding:
+                (slot,) = self.t.masks.take(1, 1, label)
+                randomizer = ((self.ext.one(), slot),)
+            value = self.committed_value(label, name, z, randomizer)
+            self.claim(name, z, value, randomizer)
+            self.pending[name].append(EvalClaim(list(z), value, randomizer))
 
-    def committed_value(self, label: str, tensor: str, point) -> tuple:
-        """T~(point) of a committed tensor: sent by the prover (its side computes it)."""
+    def committed_value(self, label: str, tensor: str, point, randomizer: tuple = ()) -> tuple:
+        """T~(point) (+ sum c psi: ``randomizer``) of a committed tensor: sent by the prover
+        (its side computes it)."""
         raise NotImplementedError
 
     def public_value(self, table: np.ndarray, point) -> tuple:
@@ -130,8 +161,11 @@ class VerifierContext(ClaimBook):
         if not self.ext.eq(expected, c.value):
             raise VerificationError(f"claim on public tensor {tensor!r} does not match its values")
 
-    def committed_value(self, label: str, tensor: str, point) -> tuple:
+    def committed_value(self, label: str, tensor: str, point, randomizer: tuple = ()) -> tuple:
         return self.recv(label)[0]
+
+    def public_table(self, tensor: str) -> np.ndarray:
+        return self.public[tensor]
 
     def recv(self, label: str, n: int = 1) -> list:
         return [tuple(x) for x in self.t.recv_k(label, n, self.k)]
@@ -141,5 +175,7 @@ class VerifierContext(ClaimBook):
         claims = self.pending.pop(tensor, [])
         if not claims:
             return None
+        if self.hiding and len(claims) > 1:
+            return verify_hiding_merge(self, tensor, claims, label)
         n = self.plan.tensors[tensor].layout.n_vars
         return verify_merge(self.t, self.ext, n, claims, label)

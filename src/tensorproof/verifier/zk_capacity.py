@@ -31,6 +31,7 @@ from .zk_opening import DEGREE as OPENING_DEGREE
 def mask_rounds(plan) -> list[tuple[int, int]]:
     """(variables, degree) of every sumcheck of a proof of ``plan``, at most, in no order."""
     out = lookups.mask_rounds(plan) + private.mask_rounds(plan) + hashing.mask_rounds(plan)
+    out += [(1, 1)] * len(plan.outputs)  # a private output's randomized value (context.py)
     for step in plan.steps:
         fn = getattr(step_module(step.op), "mask_rounds", None)
         if fn is None:

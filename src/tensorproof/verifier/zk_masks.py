@@ -123,9 +123,13 @@ def round_point(ext: ExtField, capacity: MaskCapacity, slot: int, degree: int,
     return w + powers + unused + bits
 
 
-def round_degrees(n_vars: int, degree: int, last_degree: int | None = None) -> tuple[int, ...]:
-    """Every round's degree: ``degree``, the last one ``last_degree`` when given."""
-    return (degree,) * (n_vars - 1) + (degree if last_degree is None else last_degree,)
+def round_degrees(n_vars: int, degree: int, last_degree: int | None = None,
+                  first: int | None = None) -> tuple[int, ...]:
+    """Every round's degree: ``degree``, the last one ``last_degree`` when given; ``first``: a
+    leading round of that degree (a discharge's w, zk_finals.py) before the n_vars rounds."""
+    body = ((degree,) * (n_vars - 1) + (degree if last_degree is None else last_degree,)
+            if n_vars else ())
+    return ((first,) if first is not None else ()) + body
 
 
 def value_point(ext: ExtField, capacity: MaskCapacity, slot: int) -> list[tuple[int, ...]]:
@@ -180,10 +184,14 @@ class VerifierMasks(Slots):
         self.ext, self._claim = ext, claim
 
     def verify(self, transcript, ext: ExtField, claim: Scalar, n_vars: int, degree: int,
-               label: str, last_degree: int | None = None) -> SumcheckSubclaim:
+               label: str, last_degree: int | None = None,
+               first: int | None = None) -> SumcheckSubclaim:
         """Messages 1-4 of the module docstring; the subclaim P(r) = C_n - rho sum gamma.
-        ``last_degree``: the last round's, when randomized tables raise it (zk_finals.py)."""
-        degrees = round_degrees(n_vars, degree, last_degree)
+        ``last_degree``: the last round's, when randomized tables raise it; ``first``: the
+        degree of a leading extra round (a discharge's w; zk_finals.py), which makes the
+        sumcheck n_vars + 1 rounds long."""
+        degrees = round_degrees(n_vars, degree, last_degree, first)
+        n_vars = len(degrees)
         slots = self.take(n_vars, max(degrees), label)
         k = ext.k
         (G,) = transcript.recv_k(mask_sum_label(label), 1, k)

@@ -10,7 +10,8 @@ mask slots in its first region and the k planes of their K-valued blind omega in
 
  1. challenge "open advice/lambda"; every claim on the advice (M's round claims included),
     embedded in B, gives W = sum_j lambda^j eq(z_j, .) and c = sum_j lambda^j v_j; a
-    randomized claim (zk_finals.py: T~(z) + Z(z) D M~(value point) = v) adds both its parts;
+    randomized claim (zk_finals.py: T~(z) + sum c D M~(value point) = v) adds all its parts,
+    a claim on M alone (a discharge's) its slots' parts;
  2. the sumcheck "open advice" (degree 3, over B's n variables), masked by OPENING_MASKS's
     slots (zk_masks.py), of
         sum_x B^(x) W(x) = c,   B^(x) = B~(x) + Z(x) Row~(x_low),
@@ -62,7 +63,7 @@ from .pcs.ligero_zk import RowForm, zk_layout
 from .pcs_config import pcs_verifier
 from .plan import ADVICE
 from .sumcheck import verify_sumcheck
-from .zk_masks import MASKS, OPENING_MASKS, RANDOMIZER, VerifierMasks
+from .zk_masks import MASKS, OPENING_MASKS, RANDOMIZER, VerifierMasks, value_point
 from .zk_merge import region_form, verify_blinded_merge_k
 from .zk_sumcheck import plane_point, vanishing
 
@@ -112,14 +113,21 @@ def masks_form(ext, plan, lay, region) -> RowForm:
 def merge_statement(ctx) -> tuple[list, list, list]:
     """Message 1, both sides: every claim to merge as (value, parts), a part (tensor, point in
     B, coefficient): a plain claim on an advice tensor has one part; a randomized one
-    (zk_finals.py) two, T~(r) and Z(r) D M~(value point). Returns (claims, parts' regions'
+    (zk_finals.py: T~(r) + sum c psi) one more per value slot, c D M~(value point); a claim on
+    M alone (a discharge's psi*, zk_finals.py) only those. Returns (claims, parts' regions'
     tensors flattened with their lambda-weighted coefficients, lambda's powers)."""
     plan, ext = ctx.plan, ctx.ext
     packing = plan.commitments[ADVICE].packing
-    claims = [(c.value, [(n, c.point, ext.one())]) for n, c in ctx.group_claims[ADVICE]]
     d = plane_point(ext)[1]
-    for name, c, vp, z in ctx.randomized:
-        claims.append((c.value, [(name, c.point, ext.one()), (MASKS, vp, ext.mul(z, d))]))
+
+    def slots(randomizer):
+        return [(MASKS, value_point(ext, plan.zk.capacity, s), ext.mul(as_ext(ext, c), d))
+                for c, s in randomizer]
+
+    claims = [(c.value, [(n, c.point, ext.one())]) for n, c in ctx.group_claims[ADVICE]]
+    claims += [(c.value, [(n, c.point, ext.one()), *slots(c.randomizer)])
+               for n, c in ctx.randomized]
+    claims += [(v, slots(r)) for v, r in ctx.mask_claims]
     lam = tuple(ctx.t.challenge_k(lambda_label(), ext.k))
     powers = alpha_powers(ext, lam, len(claims))
     parts = [(name, EvalClaim(list(packing.embed(name, tuple(pt), ext)), ext.zero()),
@@ -152,3 +160,4 @@ def verify_hiding_opening(ctx, commitment: bytes) -> None:
     pcs.inner.verify_forms(pcs.parse(commitment, n), forms, [tuple(e), region.value], t)
     ctx.group_claims[ADVICE] = []
     ctx.randomized.clear()
+    ctx.mask_claims.clear()

@@ -11,16 +11,15 @@ from __future__ import annotations
 import numpy as np
 
 from ...field.vec import from_signed
-from ...poly.mle import eq_table, evaluate
+from ...poly.mle import as_ext, eq_table, evaluate
 from ...verifier.layers.add import split_batch
-from ...verifier.layers.gather import wiring_forms_of
+from ...verifier.layers.gather import TERMS, part_randomizers, wiring_forms_of
 from ...verifier.layout import Layout
 from ...verifier.wiring_commit import CommittedWiring
 from ..scatter import gather_scatter_add
 from ..sumcheck import prove_sumcheck, sum_of_products
 from ..tables import fix_high
-
-_PRODUCT = [(1, [0, 1])]
+from ..zk_finals import prove_hiding_sumcheck, randomizer_sum
 
 
 def _real(layout: Layout) -> tuple:
@@ -53,12 +52,16 @@ def prove(ctx, i: int, step) -> None:
     for src, (out_pos, in_pos) in zip(step.inputs, step.attrs["wirings"]):
         x = fix_high(vf, ctx.tables[src], z_b)  # X_s~(q, z_b) over q
         sources.append((x, gather_scatter_add(e, out_pos, in_pos, len(x))))
+    randomizers = part_randomizers(ctx, i, step, claim.randomizer)
     if len(sources) > 1:
-        parts = [sum_of_products(vf, [x, a], _PRODUCT) for x, a in sources]
+        ext = ctx.ext
+        parts = [ext.add(as_ext(ext, sum_of_products(vf, [x, a], TERMS)),
+                         randomizer_sum(ctx, r)) for (x, a), r in zip(sources, randomizers)]
         ctx.send(ctx.label(i, step, "parts"), parts)
     for s, (src, (x, a)) in enumerate(zip(step.inputs, sources)):
         label = ctx.label(i, step, f"source{s}")
-        point, finals = prove_sumcheck(ctx.t, vf, [x, a], _PRODUCT, 2, label)
+        point, finals = prove_hiding_sumcheck(ctx, [x, a], TERMS, 2, label, [src, None],
+                                              randomizer=randomizers[s])
         ctx.send(f"{label}/value", [finals[0]])
         if isinstance(forms[s], CommittedWiring):
             _prove_committed(ctx, label, forms[s], z_s, point, finals[1])

@@ -41,7 +41,7 @@ def prove(ctx, i: int, step) -> None:
     a = fix_high(vf, ctx.tables[step.inputs[0]], z_rows)  # X~(j, z_rows) over j
     c = fix_low(vf, ctx.tables[w_name], z_n)  # W~(z_n, j) over j
     point, finals = prove_hiding_sumcheck(ctx, [a, c], TERMS, 2, ctx.label(i, step, "sumcheck"),
-                                          [step.inputs[0], None])
+                                          [step.inputs[0], None], randomizer=claim.randomizer)
     ctx.send(ctx.label(i, step, "finals"), finals)
     ctx.claim(step.inputs[0], list(point) + list(z_rows), finals[0])
     ctx.const_claim(w_name, list(z_n) + list(point), finals[1])

@@ -33,7 +33,8 @@ def prove(ctx, i: int, step) -> None:
     eq = np.repeat(eq_table(vf, z_l), k_size, axis=0)  # eq(z_l, l), constant in k
     point, finals = prove_hiding_sumcheck(ctx, [a, b, eq], TERMS, 3,
                                           ctx.label(i, step, "sumcheck"),
-                                          [step.inputs[0], step.inputs[1], None])
+                                          [step.inputs[0], step.inputs[1], None],
+                                          randomizer=claim.randomizer)
     ctx.send(ctx.label(i, step, "finals"), finals[:2])
     rho_k, rho_l = list(point[:k_bits]), list(point[k_bits:])
     ctx.claim(step.inputs[0], rho_k + z_m + rho_l, finals[0])

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...verifier.layers.mul import sumcheck_point
-from ..sumcheck import prove_sumcheck
+from ...verifier.layers.mul import TERMS, sumcheck_point, table_names
 from ..tables import fix_high
+from ..zk_finals import prove_hiding_sumcheck
 
 
 def forward(step, plan, ints) -> np.ndarray:
@@ -26,8 +26,9 @@ def prove(ctx, i: int, step) -> None:
         tables = [ctx.tables[step.inputs[0]], ctx.tables[step.inputs[1]]]
     else:  # X~(q, z_b) over the per-sample q, and the constant
         tables = [fix_high(vf, ctx.tables[step.inputs[0]], z_fixed), ctx.tables[step.consts[0]]]
-    point, finals = prove_sumcheck(ctx.t, vf, tables, [(1, [0, 1])], 3,
-                                   ctx.label(i, step, "sumcheck"), eq_point=list(z))
+    point, finals = prove_hiding_sumcheck(ctx, tables, TERMS, 3, ctx.label(i, step, "sumcheck"),
+                                          table_names(step), eq_point=list(z),
+                                          randomizer=claim.randomizer)
     ctx.send(ctx.label(i, step, "finals"), finals)
     full = list(point) + list(z_fixed)
     ctx.claim(step.inputs[0], full, finals[0])

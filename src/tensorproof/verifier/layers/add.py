@@ -2,7 +2,10 @@
 
 A claim Y~(z) = v is linear in the inputs: the prover states A~(z) (resp. C~(z_sample)) and the
 verifier derives B~(z) = v − A~(z) (resp. X~(z) = v − C~(z_s) · 1_batch~(z_b), the constant
-being added on real batch rows only, so the padding stays zero). One K element per claim.
+being added on real batch rows only, so the padding stays zero). One K element per claim. A
+randomized claim (EvalClaim.randomizer; zk_finals.py) states A's part randomized by a fresh
+value slot psi (A^(z) = A~(z) + psi) and hands B the claim's randomizer minus psi (resp. X the
+claim's), so no plain part is revealed.
 """
 
 from __future__ import annotations
@@ -19,20 +22,36 @@ def split_batch(book, step, point):
     return tuple(point[:n_sample]), tuple(point[n_sample:])
 
 
+def part_randomizers(book, i: int, j: int, step, c) -> tuple[tuple, tuple]:
+    """(A's randomizer, B's) for the j-th claim on an add's output: A gets a fresh value slot
+    when the plan randomizes its finals (``book.hiding``), B the claim's minus it."""
+    if step.op != "add" or not book.hiding:
+        return (), c.randomizer
+    ext = book.ext
+    (slot,) = book.t.masks.take(1, 1, book.label(i, step, f"part{j}"))
+    return ((ext.one(), slot),), (*c.randomizer, (ext.neg(ext.one()), slot))
+
+
 def verify(ctx, i: int, step) -> None:
     ext = ctx.ext
     for j, c in enumerate(ctx.pending.pop(step.output, [])):
+        r_a, r_b = part_randomizers(ctx, i, j, step, c)
         (part,) = ctx.recv(ctx.label(i, step, f"part{j}"))
         if step.op == "add":
-            ctx.claim(step.inputs[0], c.point, part)
-            ctx.claim(step.inputs[1], c.point, ext.sub(c.value, part))
+            ctx.claim(step.inputs[0], c.point, part, r_a)
+            ctx.claim(step.inputs[1], c.point, ext.sub(c.value, part), r_b)
         else:  # add_const
             z_s, z_b = split_batch(ctx, step, c.point)
             ind = prefix_indicator(ext, z_b, ctx.plan.batch)
             ctx.const_claim(step.consts[0], z_s, part)
-            ctx.claim(step.inputs[0], c.point, ext.sub(c.value, ext.mul(part, ind)))
+            ctx.claim(step.inputs[0], c.point, ext.sub(c.value, ext.mul(part, ind)), r_b)
 
 
 def mask_rounds(step, plan) -> list[tuple[int, int]]:
-    """(variables, degree) of each sumcheck ``verify`` may run, at most (zk_capacity.py)."""
-    return []
+    """(variables, degree) of each sumcheck ``verify`` may run, at most (zk_capacity.py):
+    none, but a value slot per claim on the output (``part_randomizers``), at most one per
+    consumer of the output and one for a graph output (twice that: a loose bound is cheap)."""
+    if step.op != "add":
+        return []
+    uses = sum(s.inputs.count(step.output) for s in plan.steps) + 1
+    return [(1, 1)] * (2 * uses)

@@ -25,3 +25,16 @@ def linear_shape(plan, step) -> LinearShape:
     nc = step.attrs["n_contract"]
     k_bits = sum(x.bits[len(x.shape) - nc :])
     return LinearShape(Layout(y.shape[:-1]), k_bits, y.bits[-1])
+
+
+def discharged(n_vars: int, degree: int) -> list[tuple[int, int]]:
+    """mask_rounds of a sumcheck (n_vars variables, rounds of degree <= ``degree``, the raised
+    last one included) that may discharge a randomized claim (zk_finals.py): one more round
+    (w) and the value slot beta."""
+    return [(n_vars + 1, degree), (1, 1)]
+
+
+def merge_rounds(n_vars: int) -> list[tuple[int, int]]:
+    """mask_rounds of the merge of the claims on a step's output (ctx.take): in a plan with
+    randomized finals a discharging merge with the output randomized (zk_finals.py)."""
+    return discharged(n_vars, 3) + [(1, 1)]

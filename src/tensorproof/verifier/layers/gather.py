@@ -25,10 +25,14 @@ from ...field.scalar import ext_field
 from ...field.vec import VecField
 from ...poly.mle import as_ext
 from .. import evaluations, wiring_commit, wiring_forms
-from ..sumcheck import verify_sumcheck
+from ..zk_finals import verify_hiding_sumcheck
 from .add import split_batch
+from .common import discharged, merge_rounds
 
 REDUCES_CLAIMS = True
+
+TERMS = [(1, [0, 1])]
+"""X_s~(q, z_b) a_s(q) (X_s randomized in a zero-knowledge plan)."""
 
 
 def sample_vars(plan, name: str) -> int:
@@ -65,6 +69,19 @@ def wiring_forms_of(step) -> tuple:
     return tuple(forms)
 
 
+def part_randomizers(ctx, i: int, step, randomizer: tuple) -> list[tuple]:
+    """Each source's share of a claim's randomizer (EvalClaim.randomizer; zk_finals.py): with
+    several sources in a plan with randomized finals, sources 1.. get a fresh value slot each
+    (their stated parts are then uniform) and source 0 the claim's minus those."""
+    n = len(step.inputs)
+    if n == 1 or not ctx.hiding:
+        return [randomizer] + [()] * (n - 1)
+    ext = ctx.ext
+    slots = list(ctx.t.masks.take(n - 1, 1, ctx.label(i, step, "parts")))
+    minus = ext.neg(ext.one())
+    return [(*randomizer, *((minus, s) for s in slots)), *(((ext.one(), s),) for s in slots)]
+
+
 def source_parts(ctx, i: int, step, value) -> list:
     """Each source's share v_s of the claimed value (received, and checked to add up)."""
     if len(step.inputs) == 1:
@@ -94,10 +111,12 @@ def verify(ctx, i: int, step) -> None:
         raise VerificationError(f"layer {step.name!r} (gather): malformed plan, "
                                 f"{len(forms)} wiring forms for {len(wirings)} wirings")
     z_s, z_b = split_batch(ctx, step, claim.point)
+    randomizers = part_randomizers(ctx, i, step, claim.randomizer)
     parts = source_parts(ctx, i, step, claim.value)
     for s, (src, wiring, form) in enumerate(zip(step.inputs, wirings, forms)):
         label = ctx.label(i, step, f"source{s}")
-        sub = verify_sumcheck(ctx.t, ext, parts[s], sample_vars(ctx.plan, src), 2, label)
+        sub = verify_hiding_sumcheck(ctx, parts[s], sample_vars(ctx.plan, src), 2, label,
+                                     TERMS, [src, None], randomizers[s])
         (x_val,) = ctx.recv(f"{label}/value")
         if isinstance(form, wiring_commit.CommittedWiring):
             a_val = wiring_commit.verify_weight(ctx, label, form, z_s, sub.point, step.name)
@@ -111,9 +130,9 @@ def verify(ctx, i: int, step) -> None:
 
 def mask_rounds(step, plan) -> list[tuple[int, int]]:
     """(variables, degree) of each sumcheck ``verify`` may run, at most (zk_capacity.py)."""
-    out = [(plan.tensors[step.output].layout.n_vars, 2)]
+    out = merge_rounds(plan.tensors[step.output].layout.n_vars) + [(1, 1)] * len(step.inputs)
     for src, form in zip(step.inputs, wiring_forms_of(step)):
-        out.append((sample_vars(plan, src), 2))
+        out += discharged(sample_vars(plan, src), 3) + [(1, 1)]
         if isinstance(form, wiring_commit.CommittedWiring):
             out.append((form.n_out, form.n_in + 2))
     return out

@@ -13,7 +13,7 @@ from __future__ import annotations
 from ...errors import VerificationError
 from ...poly.mle import as_ext
 from ..zk_finals import verify_hiding_sumcheck
-from .common import LinearShape, linear_shape
+from .common import LinearShape, discharged, linear_shape, merge_rounds
 
 REDUCES_CLAIMS = True
 
@@ -21,7 +21,8 @@ REDUCES_CLAIMS = True
 def mask_rounds(step, plan) -> list[tuple[int, int]]:
     """(variables, degree) of each sumcheck ``verify`` may run, at most (zk_capacity.py)."""
     s = linear_shape(plan, step)
-    return [(plan.tensors[step.output].layout.n_vars, 2), (s.k_bits, 3), (1, 1)]  # x randomized
+    return (merge_rounds(plan.tensors[step.output].layout.n_vars)
+            + discharged(s.k_bits, 3) + [(1, 1)])  # x randomized: last round 2 + 1
 
 
 TERMS = [(1, [0, 1])]
@@ -38,7 +39,7 @@ def verify(ctx, i: int, step) -> None:
     (b_val,) = ctx.recv(ctx.label(i, step, "bias"))
     target = ext.sub(claim.value, ext.mul(b_val, s.row_indicator(ext, z_rows)))
     sub = verify_hiding_sumcheck(ctx, target, s.k_bits, 2, ctx.label(i, step, "sumcheck"),
-                                 TERMS, [step.inputs[0], None])
+                                 TERMS, [step.inputs[0], None], claim.randomizer)
     x_val, w_val = ctx.recv(ctx.label(i, step, "finals"), 2)
     if not ext.eq(ext.mul(x_val, w_val), as_ext(ext, sub.value)):
         raise VerificationError(f"layer {step.name!r} (linear): final sumcheck check failed")

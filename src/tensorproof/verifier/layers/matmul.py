@@ -13,6 +13,7 @@ from __future__ import annotations
 from ...errors import VerificationError
 from ...poly.mle import as_ext, eq_eval
 from ..zk_finals import verify_hiding_sumcheck
+from .common import discharged, merge_rounds
 
 REDUCES_CLAIMS = True
 
@@ -21,7 +22,8 @@ def mask_rounds(step, plan) -> list[tuple[int, int]]:
     """(variables, degree) of each sumcheck ``verify`` may run, at most (zk_capacity.py)."""
     n_out = plan.tensors[step.output].layout.n_vars
     # both inputs randomized in a zero-knowledge plan: the last round 3 + 2, two value slots
-    return [(n_out, 2), (plan.tensors[step.inputs[0]].layout.n_vars, 5), (1, 1), (1, 1)]
+    return (merge_rounds(n_out) + discharged(plan.tensors[step.inputs[0]].layout.n_vars, 5)
+            + [(1, 1), (1, 1)])
 
 
 TERMS = [(1, [0, 1, 2])]
@@ -45,7 +47,8 @@ def verify(ctx, i: int, step) -> None:
     z_n, z_m, z_l, k_bits = split(ctx, step, claim.point)
     n = k_bits + len(z_l)
     sub = verify_hiding_sumcheck(ctx, claim.value, n, 3, ctx.label(i, step, "sumcheck"),
-                                 TERMS, [step.inputs[0], step.inputs[1], None])
+                                 TERMS, [step.inputs[0], step.inputs[1], None],
+                                 claim.randomizer)
     a_val, b_val = ctx.recv(ctx.label(i, step, "finals"), 2)
     rho_k, rho_l = list(sub.point[:k_bits]), list(sub.point[k_bits:])
     expected = ext.mul(ext.mul(a_val, b_val), eq_eval(ext, z_l, rho_l))

@@ -15,16 +15,26 @@ from __future__ import annotations
 
 from ...errors import VerificationError
 from ...poly.mle import as_ext, eq_eval
-from ..sumcheck import verify_sumcheck
+from ..zk_finals import verify_hiding_sumcheck
 from .add import split_batch
+from .common import discharged, merge_rounds
 
 REDUCES_CLAIMS = True
+
+TERMS = [(1, [0, 1])]
+"""eq(z, x) A(x) B(x) (the eq factor fused; A, B randomized in a zero-knowledge plan)."""
+
+
+def table_names(step) -> list:
+    """The plan tensor of each table (None: the constant), for zk_finals.py."""
+    return [step.inputs[0], step.inputs[1] if step.op == "mul" else None]
 
 
 def mask_rounds(step, plan) -> list[tuple[int, int]]:
     """(variables, degree) of each sumcheck ``verify`` may run, at most (zk_capacity.py)."""
     n_out = plan.tensors[step.output].layout.n_vars
-    return [(n_out, 2), (n_out, 3)]
+    # A and B randomized: the last round 3 + 2, two value slots
+    return merge_rounds(n_out) + discharged(n_out, 5) + [(1, 1), (1, 1)]
 
 
 def sumcheck_point(book, step, point) -> tuple[tuple, tuple]:
@@ -41,7 +51,8 @@ def verify(ctx, i: int, step) -> None:
         return
     ext = ctx.ext
     z, z_fixed = sumcheck_point(ctx, step, claim.point)
-    sub = verify_sumcheck(ctx.t, ext, claim.value, len(z), 3, ctx.label(i, step, "sumcheck"))
+    sub = verify_hiding_sumcheck(ctx, claim.value, len(z), 3, ctx.label(i, step, "sumcheck"),
+                                 TERMS, table_names(step), claim.randomizer)
     a_val, b_val = ctx.recv(ctx.label(i, step, "finals"), 2)
     expected = ext.mul(eq_eval(ext, z, sub.point), ext.mul(a_val, b_val))
     if not ext.eq(expected, as_ext(ext, sub.value)):

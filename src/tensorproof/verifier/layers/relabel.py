@@ -4,12 +4,14 @@
 - transpose: permuting axes permutes groups of variables (each axis padded on its own);
 - reduce_sum: Σ_u X(…, u, …) = 2^m · X~(…, ½, …, ½, …) for the m variables of the summed axes
   (padding is zero), so the claim moves to the point with ½ there and the value divided by 2^m.
-Prover and verifier run the same function (no message is exchanged).
+Prover and verifier run the same function (no message is exchanged). A randomized claim
+(EvalClaim.randomizer) moves with its randomizer, scaled like the value.
 """
 
 from __future__ import annotations
 
 from ...field.params import P
+from ...poly.mle import as_ext
 
 REDUCES_CLAIMS = True
 
@@ -24,7 +26,7 @@ def relabel_claims(book, i: int, step) -> None:
     ext = book.ext
     for c in claims:
         parts = y_layout.split(tuple(c.point))
-        value = c.value
+        value, randomizer = c.value, c.randomizer
         if step.op == "alias":
             point = tuple(c.point)
         elif step.op == "transpose":
@@ -34,13 +36,15 @@ def relabel_claims(book, i: int, step) -> None:
                 x_parts[p] = parts[a]
             point = x_layout.join(x_parts)
         else:  # reduce_sum
-            point, value = _unsum(ext, step, x_layout, parts, value)
-        book.claim(step.inputs[0], point, value)
+            point, value, scale = _unsum(ext, step, x_layout, parts, value)
+            randomizer = tuple((ext.mul(scale, as_ext(ext, c_)), s) for c_, s in randomizer)
+        book.claim(step.inputs[0], point, value, randomizer)
 
 
 def _unsum(ext, step, x_layout, y_parts, value):
     axes, keep = step.attrs["axes"], step.attrs["keepdims"]
     half = ext.from_base(HALF)
+    scale = ext.one()
     x_parts, it = [], iter(y_parts)
     for a in range(len(x_layout.shape)):
         if a in axes:
@@ -48,10 +52,10 @@ def _unsum(ext, step, x_layout, y_parts, value):
                 next(it)
             bits = x_layout.bits[a]
             x_parts.append((half,) * bits)
-            value = ext.mul(value, ext.from_base(pow(HALF, bits, P)))
+            scale = ext.mul(scale, ext.from_base(pow(HALF, bits, P)))
         else:
             x_parts.append(next(it))
-    return x_layout.join(x_parts), value
+    return x_layout.join(x_parts), ext.mul(as_ext(ext, value), scale), scale
 
 
 verify = relabel_claims

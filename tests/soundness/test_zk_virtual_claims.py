@@ -1,0 +1,164 @@
+"""Randomized claims on virtual tensors and their discharge (verifier/zk_finals.py): in a plan
+with randomized finals (key config "zk", fast profile: a hiding advice opening) every final a
+step states on a virtual tensor is a randomized value X~(r) + sum c psi, and the step that
+computes X discharges it by Libra's sum over w; merges of several claims (a discharging
+merge), add's and gather's parts and relabelled claims carry their randomizers.
+
+- a model that puts every claim-reducing step on a private input's path (linear, mul, add, a
+  two-source gather, transpose, matmul, reduce_sum, a private output) proves and verifies
+  masked with the plain outputs;
+- every claim the prover makes on a virtual tensor is randomized, equals the randomized
+  extension (the plain value plus its value slots' psi), never the plain value; every claim
+  reaching the hiding opening is on the advice or on M;
+- soundness: each discharge message ("randomizer value"), a merge's stated value, add's and
+  gather's parts and the discharging rounds, bumped, are rejected; a prover whose linear
+  output is wrong (consistent downstream) is caught; a discharge's psi moved with the claim
+  on M unchanged is caught by the opening.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from protocol.step_harness import compiled, graph, node, spec
+from soundness.lying_prover import bump, lying_proof, rejects
+from soundness.test_private_tensors import private
+from tensorproof.poly.mle import as_ext, evaluate
+from tensorproof.prover.layers import step_module
+from tensorproof.prover.model import setup
+from tensorproof.prover.prove import prove
+from tensorproof.verifier.context import ClaimBook
+from tensorproof.verifier.lowering import build_plan
+from tensorproof.verifier.pcs_config import profile_config
+from tensorproof.verifier.plan import VIRTUAL
+from tensorproof.verifier.verify import verify
+from tensorproof.verifier.zk_masks import MASKS, value_point
+from tensorproof.verifier.zk_sumcheck import plane_point
+
+WIDE = 2**24
+RNG = np.random.default_rng(11)
+X = {"x": RNG.integers(-8, 8, (2, 3, 4))}
+FAST_ZK = {**profile_config("fast"), "zk": True}
+
+
+def mixer():
+    """x (3, 4) private -> linear h -> mul m = h x -> add s = m + h (a private output) ->
+    concat c = [s, h] -> transpose t (8, 3) -> matmul p = t x (8, 4) -> reduce_sum r (8,) ->
+    requant y (8,), public."""
+    w = np.random.default_rng(5).integers(-2, 3, (4, 4))
+    specs = [spec("x", (3, 4), -8, 7), spec("h", (3, 4), -WIDE, WIDE),
+             spec("m", (3, 4), -WIDE, WIDE), spec("s", (3, 4), -WIDE, WIDE),
+             spec("c", (3, 8), -WIDE, WIDE), spec("t", (8, 3), -WIDE, WIDE),
+             spec("p", (8, 4), -WIDE, WIDE), spec("r", (8,), -WIDE, WIDE), spec("y", (8,))]
+    nodes = [node("linear", ["x"], "h", {"W": w, "b": np.arange(4)}),
+             node("mul", ["h", "x"], "m"),
+             node("add", ["m", "h"], "s"),
+             node("concat", ["s", "h"], "c", axis=1),
+             node("transpose", ["c"], "t", perm=(1, 0)),
+             node("matmul", ["t", "x"], "p"),
+             node("reduce_sum", ["p"], "r", axes=(1,), keepdims=0),
+             node("requant", ["r"], "y", {"mult": [1]}, shift=12, lo=-128, hi=127, axis=-1)]
+    return private(graph(["x"], ["y", "s"], specs, nodes), "x", "s")
+
+
+@pytest.fixture(scope="module")
+def mixer_key():
+    return setup(compiled(mixer()), FAST_ZK, certify=False)
+
+
+def test_every_claim_reducing_step_is_on_the_private_path(mixer_key):
+    plan = build_plan(mixer_key.vk.graph, 2, mixer_key.vk.zk_config)
+    assert plan.zk.hiding is not None
+    ops = {s.op for s in plan.steps if plan.visibility(s.output) == VIRTUAL}
+    assert {"linear", "mul", "gather", "transpose", "matmul", "reduce_sum"} <= ops
+    assert plan.visibility("s") != VIRTUAL  # the private output: committed
+
+
+def test_masked_virtual_claims_verify_with_the_plain_outputs(mixer_key):
+    plain = setup(compiled(mixer()), profile_config("fast"), certify=False)
+    a, b = prove(plain, X), prove(mixer_key, X)
+    assert np.array_equal(verify(mixer_key.vk, b)["y"], verify(plain.vk, a)["y"])
+    assert sorted(b.outputs) == ["y"]
+
+
+@pytest.fixture(scope="module")
+def recorded(mixer_key):
+    """Every claim the prover's context records, with the randomizer it ends up with, and the
+    prover's tables (M included)."""
+    seen, ctxs = [], []
+    real = ClaimBook.claim
+
+    def record(self, tensor, point, value, randomizer=()):
+        queued = self._expected.get(tensor)
+        full = (*randomizer, queued[0]) if queued else tuple(randomizer)
+        if hasattr(self, "tables"):
+            seen.append((tensor, list(point), value, full))
+            if not ctxs:
+                ctxs.append(self)
+        return real(self, tensor, point, value, randomizer)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(ClaimBook, "claim", record)
+        proof = prove(mixer_key, X)
+    verify(mixer_key.vk, proof)
+    return seen, ctxs[0]
+
+
+def test_every_claim_on_a_virtual_tensor_is_randomized(recorded):
+    seen, ctx = recorded
+    ext, vf, plan = ctx.ext, ctx.vf, ctx.plan
+    d = plane_point(ext)[1]
+    masks = ctx.tables[MASKS]
+    virtual = [c for c in seen if plan.visibility(c[0]) == VIRTUAL]
+    assert {c[0] for c in virtual} >= {"h", "m", "c", "t", "p"}
+    for tensor, point, value, randomizer in virtual:
+        assert randomizer, f"plain claim on virtual {tensor!r}"
+        plain = as_ext(ext, evaluate(vf, ctx.tables[tensor], point))
+        extra = ext.zero()
+        for c, slot in randomizer:
+            psi = ext.mul(as_ext(ext, evaluate(vf, masks, value_point(ext, plan.zk.capacity,
+                                                                     slot))), d)
+            extra = ext.add(extra, ext.mul(as_ext(ext, c), psi))
+        assert ext.eq(as_ext(ext, value), ext.add(plain, extra))
+        assert not ext.eq(as_ext(ext, value), plain)
+
+
+def test_the_opening_receives_only_advice_and_mask_claims(recorded):
+    seen, ctx = recorded
+    committed = [c for c in seen if ctx.plan.group_of(c[0]) is not None]
+    assert any(c[0] == "s" and c[3] for c in committed)  # the private output, randomized
+    assert all(ctx.plan.group_of(c[0]) == "advice" for c in committed if c[3])
+
+
+@pytest.fixture(scope="module")
+def honest():
+    with pytest.MonkeyPatch.context() as mp:
+        return lying_proof(mp, mixer(), X, config=FAST_ZK)
+
+
+@pytest.mark.parametrize("fragment", ["randomizer value", "merge/value", ":add:part",
+                                      ":gather:parts", "sumcheck/round0",
+                                      "output 1 value"])
+def test_bumped_discharge_messages_are_rejected(honest, fragment):
+    verify(honest.vk, honest.proof)
+    found = honest.find(fragment)
+    assert found, fragment
+    for message in (found[0], found[-1]):
+        rejects(honest.vk, bump(honest, message))
+
+
+def test_a_wrong_virtual_tensor_is_caught_through_the_discharge():
+    def lie(plan, ints):
+        ints["h"] = ints["h"].copy()
+        ints["h"][0, 1, 2] += 1  # the linear layer's output off by one, the rest follows it
+        for step in plan.steps[1:]:
+            m = step_module(step.op)
+            ints[step.output] = m.forward(step, plan, ints)
+            if hasattr(m, "advice_values"):
+                ints.update(m.advice_values(step, plan, ints))
+
+    with pytest.MonkeyPatch.context() as mp:
+        bad = lying_proof(mp, mixer(), X, ints_fn=lie, config=FAST_ZK)
+    rejects(bad.vk, bad.proof)
+
