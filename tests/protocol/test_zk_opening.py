@@ -119,14 +119,15 @@ def test_zeroed_masks_are_caught(captured):
 
 
 def test_finals_on_the_private_input_state_the_randomized_extension(captured):
-    """Every final stated on the private input x (its padding check and the linear layer that
-    reads it, zk_finals.py) is x^(r) = x~(r) + Z(r) psi with psi its value slot's K value, never
-    x~(r) itself; its claim is the two-part one."""
+    """Every final stated on the private input x (its padding check, the linear layer that
+    reads it and its range lookup's column value, zk_finals.py) is x^(r) = x~(r) + c psi
+    with psi its value slot's K value (c = Z(r) for a sumcheck's final, 1 for the column
+    value), never x~(r) itself; its claim is the two-part one."""
     ctx, _ = captured
     ext, vf = ctx.ext, ctx.vf
     found = [(c, slot_point(ctx, c), c.randomizer[0][0]) for name, c in ctx.randomized
              if name == "x"]
-    assert len(found) == 2  # the padding check, the linear layer
+    assert len(found) == 3  # the padding check, the linear layer, the range lookup's column
     block = ctx.tables[MASKS]
     for c, vp, z in found:
         plain = as_ext(ext, evaluate(vf, ctx.tables["x"], c.point))

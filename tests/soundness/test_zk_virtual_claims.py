@@ -8,8 +8,10 @@ merge), add's and gather's parts and relabelled claims carry their randomizers.
   two-source gather, transpose, matmul, reduce_sum, a private output) proves and verifies
   masked with the plain outputs;
 - every claim the prover makes on a virtual tensor is randomized, equals the randomized
-  extension (the plain value plus its value slots' psi), never the plain value; every claim
-  reaching the hiding opening is on the advice or on M;
+  extension (the plain value plus its value slots' psi), never the plain value; so is every
+  claim on the advice (lookup columns, multiplicities, relation tables, the private input and
+  output), M's round claims aside; the lookups' fraction-sum layers below the root state
+  randomized children (zk_fractions.py);
 - soundness: each discharge message ("randomizer value"), a merge's stated value, add's and
   gather's parts and the discharging rounds, bumped, are rejected; a prover whose linear
   output is wrong (consistent downstream) is caught; a discharge's psi moved with the claim
@@ -25,16 +27,18 @@ from protocol.step_harness import compiled, graph, node, spec
 from soundness.lying_prover import bump, lying_proof, rejects
 from soundness.test_private_tensors import private
 from tensorproof.poly.mle import as_ext, evaluate
+from tensorproof.prover import zk_fractions
 from tensorproof.prover.layers import step_module
 from tensorproof.prover.model import setup
 from tensorproof.prover.prove import prove
 from tensorproof.verifier.context import ClaimBook
+from tensorproof.verifier.lookups import MULT
 from tensorproof.verifier.lowering import build_plan
 from tensorproof.verifier.pcs_config import profile_config
 from tensorproof.verifier.plan import VIRTUAL
 from tensorproof.verifier.verify import verify
 from tensorproof.verifier.zk_masks import MASKS, value_point
-from tensorproof.verifier.zk_sumcheck import plane_point
+from tensorproof.verifier.zk_sumcheck import plane_point, vanishing
 
 WIDE = 2**24
 RNG = np.random.default_rng(11)
@@ -124,13 +128,6 @@ def test_every_claim_on_a_virtual_tensor_is_randomized(recorded):
         assert not ext.eq(as_ext(ext, value), plain)
 
 
-def test_the_opening_receives_only_advice_and_mask_claims(recorded):
-    seen, ctx = recorded
-    committed = [c for c in seen if ctx.plan.group_of(c[0]) is not None]
-    assert any(c[0] == "s" and c[3] for c in committed)  # the private output, randomized
-    assert all(ctx.plan.group_of(c[0]) == "advice" for c in committed if c[3])
-
-
 @pytest.fixture(scope="module")
 def honest():
     with pytest.MonkeyPatch.context() as mp:
@@ -162,3 +159,36 @@ def test_a_wrong_virtual_tensor_is_caught_through_the_discharge():
         bad = lying_proof(mp, mixer(), X, ints_fn=lie, config=FAST_ZK)
     rejects(bad.vk, bad.proof)
 
+
+
+def test_every_claim_on_the_advice_is_randomized(recorded):
+    """Lookup columns, multiplicities, requant's tables, padding checks, the private input and
+    output: no claim on a committed tensor (M's own round claims aside) is a plain value."""
+    seen, ctx = recorded
+    committed = [c for c in seen if ctx.plan.group_of(c[0]) == "advice" and c[0] != MASKS]
+    assert {str(c[0]) for c in committed} >= {"x", "s", str(MULT)}
+    assert all(c[3] for c in committed), [str(c[0]) for c in committed if not c[3]]
+
+
+def test_lookup_layers_state_randomized_children(mixer_key):
+    """Below the root, every fraction-sum layer states its children's randomized values
+    X^(rho') = X~(rho') + Z(rho') psi (zk_fractions.py), never the plain ones."""
+    calls = []
+    real = zk_fractions.prove_randomized
+
+    def spy(ctx, tables, terms, degree, label, flags, **kw):
+        point, finals, slots = real(ctx, tables, terms, degree, label, flags, **kw)
+        calls.append((ctx, tables, point, finals, slots, [ctx.t.masks.value(s) for s in slots]))
+        return point, finals, slots
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(zk_fractions, "prove_randomized", spy)
+        verify(mixer_key.vk, prove(mixer_key, X))
+    randomized = [c for c in calls if c[4]]
+    assert len(randomized) >= len(calls) - 2  # all but the two sides' layer 0
+    for ctx, tables, point, finals, _, psis in randomized:
+        ext, z = ctx.ext, vanishing(ctx.ext, point)
+        for table, final, psi in zip(tables, finals, psis):
+            plain = as_ext(ext, evaluate(ctx.vf, table, point))
+            assert ext.eq(as_ext(ext, final), ext.add(plain, ext.mul(z, psi)))
+            assert not ext.eq(as_ext(ext, final), plain)

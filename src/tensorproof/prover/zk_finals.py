@@ -51,10 +51,24 @@ def prove_hiding_sumcheck(ctx, tables, terms: Terms, degree: int, label: str, na
     """Mirror of ``verify_hiding_sumcheck``: (point, finals), the hidden tables' finals being
     their randomized extensions' values, the claim's ``randomizer`` discharged; plain when
     neither applies."""
+    flags = hidden(ctx.plan, names)
+    point, finals, slots = prove_randomized(ctx, tables, terms, degree, label, flags, eq_point,
+                                            fused, randomizer)
+    z = vanishing(ctx.ext, point)
+    for name, slot in zip([m for m, f in zip(names, flags) if f], slots):
+        ctx.expect(name, slot, z)
+    return point, finals
+
+
+def prove_randomized(ctx, tables, terms: Terms, degree: int, label: str, flags, eq_point=None,
+                     fused: bool = True, randomizer: tuple = ()):
+    """Mirror of ``verify_randomized``: (point, finals, the flagged tables' value slots)."""
     n = log2_exact(len(tables[0]))
-    flags = hidden(ctx.plan, names) if n else [False] * len(names)
+    flags = list(flags) if n else [False] * len(flags)
     if not any(flags) and not randomizer:
-        return prove_sumcheck(ctx.t, ctx.vf, tables, terms, degree, label, eq_point, fused)
+        point, finals = prove_sumcheck(ctx.t, ctx.vf, tables, terms, degree, label, eq_point,
+                                       fused)
+        return point, finals, []
     masks, ext, vf = ctx.t.masks, ctx.ext, ctx.vf
     slots = list(masks.take(sum(flags), 1, value_label(label))) if any(flags) else []
     psis = iter([masks.value(j) for j in slots])
@@ -78,10 +92,7 @@ def prove_hiding_sumcheck(ctx, tables, terms: Terms, degree: int, label: str, na
         psi = discharge.at(ext, w)
         ctx.send(randomizer_label(label), [psi])
         ctx.mask_claims.append((psi, discharge_parts(ext, randomizer, beta, w)))
-    z = vanishing(ext, point)
-    for name, slot in zip([m for m, f in zip(names, flags) if f], slots):
-        ctx.expect(name, slot, z)
-    return point, finals
+    return point, finals, slots
 
 
 def prove_hiding_merge(ctx, tensor: str, claims: list[EvalClaim], label: str) -> EvalClaim:

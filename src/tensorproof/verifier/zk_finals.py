@@ -104,15 +104,34 @@ def discharged_value(ext, value, psi, n_vars: int):
     return ext.add(rest, rest)
 
 
+def scaled(ext, c, randomizer) -> tuple:
+    """A randomizer times the public scalar c."""
+    c = as_ext(ext, c)
+    return tuple((ext.mul(c, as_ext(ext, a)), s) for a, s in randomizer)
+
+
 def verify_hiding_sumcheck(ctx, claim: Scalar, n_vars: int, degree: int, label: str,
                            terms: Terms, names, randomizer: tuple = ()) -> SumcheckSubclaim:
     """``verify_sumcheck`` with the hidden tables among ``names`` (one per table of the
     prover's sumcheck, as in ``terms``) randomized (the context then expects each one's claim
     as a randomized one: ``ctx.expect``) and, when ``claim`` is randomized (``randomizer``, an
     EvalClaim's), discharging it (module docstring). Plain when neither applies."""
-    flags = hidden(ctx.plan, names) if n_vars else [False] * len(names)
+    sub, slots = verify_randomized(ctx, claim, n_vars, degree, label, terms,
+                                   hidden(ctx.plan, names), randomizer)
+    z = vanishing(ctx.ext, sub.point)
+    for name, slot in zip([n for n, f in zip(names, hidden(ctx.plan, names)) if f], slots):
+        ctx.expect(name, slot, z)
+    return sub
+
+
+def verify_randomized(ctx, claim: Scalar, n_vars: int, degree: int, label: str, terms: Terms,
+                      flags, randomizer: tuple = ()) -> tuple[SumcheckSubclaim, list]:
+    """The sumcheck of ``verify_hiding_sumcheck`` with the randomized tables given by
+    ``flags`` (none when n_vars = 0: Z would not vanish on the cube); returns (subclaim, the
+    flagged tables' value slots, in table order; empty when none was randomized)."""
+    flags = list(flags) if n_vars else [False] * len(flags)
     if not any(flags) and not randomizer:
-        return verify_sumcheck(ctx.t, ctx.ext, claim, n_vars, degree, label)
+        return verify_sumcheck(ctx.t, ctx.ext, claim, n_vars, degree, label), []
     masks, ext = ctx.t.masks, ctx.ext
     slots = masks.take(sum(flags), 1, value_label(label)) if any(flags) else range(0)
     beta = masks.take(1, 1, discharge_label(label))[0] if randomizer else None
@@ -123,16 +142,12 @@ def verify_hiding_sumcheck(ctx, claim: Scalar, n_vars: int, degree: int, label: 
         (psi,) = ctx.recv(randomizer_label(label))
         ctx.mask_claims.append((psi, discharge_parts(ext, randomizer, beta, sub.point[0])))
         sub = SumcheckSubclaim(sub.point[1:], discharged_value(ext, sub.value, psi, n_vars))
-    z = vanishing(ext, sub.point)
-    for name, slot in zip([n for n, f in zip(names, flags) if f], slots):
-        ctx.expect(name, slot, z)
-    return sub
+    return sub, list(slots)
 
 
 def merged_randomizer(ext, powers, claims) -> tuple:
     """The merged claim's randomizer: each claim's, scaled by its power."""
-    return tuple((ext.mul(a, as_ext(ext, c)), s)
-                 for a, cl in zip(powers, claims) for c, s in cl.randomizer)
+    return tuple(p for a, cl in zip(powers, claims) for p in scaled(ext, a, cl.randomizer))
 
 
 def verify_hiding_merge(ctx, tensor: str, claims: list[EvalClaim], label: str) -> EvalClaim:
