@@ -12,6 +12,8 @@ merge), add's and gather's parts and relabelled claims carry their randomizers.
   claim on the advice (lookup columns, multiplicities, relation tables, the private input and
   output), M's round claims aside; the lookups' fraction-sum layers below the root state
   randomized children (zk_fractions.py);
+- a sumcheck with no variable (a one-feature linear layer) still hides its tables, and claims
+  fanning out through relabels into an add stay within the mask capacity;
 - soundness: each discharge message ("randomizer value"), a merge's stated value, add's and
   gather's parts and the discharging rounds, bumped, are rejected; a prover whose linear
   output is wrong (consistent downstream) is caught; a discharge's psi moved with the claim
@@ -86,10 +88,9 @@ def test_masked_virtual_claims_verify_with_the_plain_outputs(mixer_key):
     assert sorted(b.outputs) == ["y"]
 
 
-@pytest.fixture(scope="module")
-def recorded(mixer_key):
+def record_claims(key, inputs):
     """Every claim the prover's context records, with the randomizer it ends up with, and the
-    prover's tables (M included)."""
+    prover's context (its tables, M included); the proof verifies."""
     seen, ctxs = [], []
     real = ClaimBook.claim
 
@@ -104,18 +105,23 @@ def recorded(mixer_key):
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(ClaimBook, "claim", record)
-        proof = prove(mixer_key, X)
-    verify(mixer_key.vk, proof)
+        proof = prove(key, inputs)
+    verify(key.vk, proof)
     return seen, ctxs[0]
 
 
-def test_every_claim_on_a_virtual_tensor_is_randomized(recorded):
-    seen, ctx = recorded
+@pytest.fixture(scope="module")
+def recorded(mixer_key):
+    return record_claims(mixer_key, X)
+
+
+def assert_virtual_claims_randomized(seen, ctx) -> set:
+    """Every claim on a virtual tensor is randomized and equals its randomized extension, never
+    the plain value; returns the tensors claimed."""
     ext, vf, plan = ctx.ext, ctx.vf, ctx.plan
     d = plane_point(ext)[1]
     masks = ctx.tables[MASKS]
     virtual = [c for c in seen if plan.visibility(c[0]) == VIRTUAL]
-    assert {c[0] for c in virtual} >= {"h", "m", "c", "t", "p"}
     for tensor, point, value, randomizer in virtual:
         assert randomizer, f"plain claim on virtual {tensor!r}"
         plain = as_ext(ext, evaluate(vf, ctx.tables[tensor], point))
@@ -126,6 +132,11 @@ def test_every_claim_on_a_virtual_tensor_is_randomized(recorded):
             extra = ext.add(extra, ext.mul(as_ext(ext, c), psi))
         assert ext.eq(as_ext(ext, value), ext.add(plain, extra))
         assert not ext.eq(as_ext(ext, value), plain)
+    return {c[0] for c in virtual}
+
+
+def test_every_claim_on_a_virtual_tensor_is_randomized(recorded):
+    assert assert_virtual_claims_randomized(*recorded) >= {"h", "m", "c", "t", "p"}
 
 
 @pytest.fixture(scope="module")
@@ -177,9 +188,9 @@ def test_lookup_layers_state_randomized_children(mixer_key):
     real = zk_fractions.prove_randomized
 
     def spy(ctx, tables, terms, degree, label, flags, **kw):
-        point, finals, slots = real(ctx, tables, terms, degree, label, flags, **kw)
+        point, finals, slots, z = real(ctx, tables, terms, degree, label, flags, **kw)
         calls.append((ctx, tables, point, finals, slots, [ctx.t.masks.value(s) for s in slots]))
-        return point, finals, slots
+        return point, finals, slots, z
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(zk_fractions, "prove_randomized", spy)
@@ -192,3 +203,35 @@ def test_lookup_layers_state_randomized_children(mixer_key):
             plain = as_ext(ext, evaluate(ctx.vf, table, point))
             assert ext.eq(as_ext(ext, final), ext.add(plain, ext.mul(z, psi)))
             assert not ext.eq(as_ext(ext, final), plain)
+
+
+def test_a_sumcheck_with_no_variable_still_hides_its_tables():
+    """x -> linear (4 -> 1) h -> linear (1 -> 4): the second layer's sumcheck has no
+    variable (one input feature); it runs over one (zk_finals.verify_randomized) so that its
+    final on h is randomized too."""
+    w1, w2 = np.ones((4, 1), dtype=np.int64), np.arange(4).reshape(1, 4) - 1
+    specs = [spec("x", (3, 4), -8, 7), spec("h", (3, 1), -WIDE, WIDE),
+             spec("g", (3, 4), -WIDE, WIDE), spec("y", (3, 4))]
+    nodes = [node("linear", ["x"], "h", {"W": w1, "b": np.zeros(1)}),
+             node("linear", ["h"], "g", {"W": w2, "b": np.zeros(4)}),
+             node("requant", ["g"], "y", {"mult": [1]}, shift=6, lo=-128, hi=127, axis=-1)]
+    key = setup(compiled(private(graph(["x"], ["y"], specs, nodes), "x")), FAST_ZK,
+                certify=False)
+    assert assert_virtual_claims_randomized(*record_claims(key, X)) >= {"h", "g"}
+
+
+def test_claims_fanning_out_through_relabels_and_adds_stay_within_the_capacity():
+    """s = h + x, then a transpose feeding a 24-source concat: 24 claims reach the add through
+    the relabel; the add merges them first, so its declared slots suffice."""
+    w = np.eye(4, dtype=np.int64)
+    specs = [spec("x", (3, 4), -8, 7), spec("h", (3, 4), -WIDE, WIDE),
+             spec("s", (3, 4), -WIDE, WIDE), spec("t", (4, 3), -WIDE, WIDE),
+             spec("c", (96, 3), -WIDE, WIDE), spec("y", (96, 3))]
+    nodes = [node("linear", ["x"], "h", {"W": w, "b": np.zeros(4)}),
+             node("add", ["h", "x"], "s"),
+             node("transpose", ["s"], "t", perm=(1, 0)),
+             node("concat", ["t"] * 24, "c", axis=0),
+             node("requant", ["c"], "y", {"mult": [1]}, shift=2, lo=-128, hi=127, axis=-1)]
+    key = setup(compiled(private(graph(["x"], ["y"], specs, nodes), "x")), FAST_ZK,
+                certify=False)
+    assert assert_virtual_claims_randomized(*record_claims(key, X)) >= {"h", "s", "t", "c"}

@@ -4,6 +4,8 @@ when it has one (prover/zk_masks.Discharge), and the discharging merge."""
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..field.scalar import ExtField
 from ..poly.mle import as_ext, log2_exact
 from ..verifier.claims import EvalClaim
@@ -17,6 +19,7 @@ from ..verifier.zk_finals import (
     hidden,
     last_degree,
     merged_randomizer,
+    padded_degree,
     randomizer_label,
     value_label,
 )
@@ -52,9 +55,8 @@ def prove_hiding_sumcheck(ctx, tables, terms: Terms, degree: int, label: str, na
     their randomized extensions' values, the claim's ``randomizer`` discharged; plain when
     neither applies."""
     flags = hidden(ctx.plan, names)
-    point, finals, slots = prove_randomized(ctx, tables, terms, degree, label, flags, eq_point,
-                                            fused, randomizer)
-    z = vanishing(ctx.ext, point)
+    point, finals, slots, z = prove_randomized(ctx, tables, terms, degree, label, flags,
+                                               eq_point, fused, randomizer)
     for name, slot in zip([m for m, f in zip(names, flags) if f], slots):
         ctx.expect(name, slot, z)
     return point, finals
@@ -62,18 +64,19 @@ def prove_hiding_sumcheck(ctx, tables, terms: Terms, degree: int, label: str, na
 
 def prove_randomized(ctx, tables, terms: Terms, degree: int, label: str, flags, eq_point=None,
                      fused: bool = True, randomizer: tuple = ()):
-    """Mirror of ``verify_randomized``: (point, finals, the flagged tables' value slots)."""
+    """Mirror of ``verify_randomized``: (point, finals, the flagged tables' value slots, Z at
+    the final point); a sumcheck with no variable runs over one (tables constant in it, the
+    eq factor 1 - x), its point returned empty."""
     n = log2_exact(len(tables[0]))
-    flags = list(flags) if n else [False] * len(flags)
+    flags = list(flags)
     if not any(flags) and not randomizer:
         point, finals = prove_sumcheck(ctx.t, ctx.vf, tables, terms, degree, label, eq_point,
                                        fused)
-        return point, finals, []
+        return point, finals, [], vanishing(ctx.ext, point)
     masks, ext, vf = ctx.t.masks, ctx.ext, ctx.vf
     slots = list(masks.take(sum(flags), 1, value_label(label))) if any(flags) else []
     psis = iter([masks.value(j) for j in slots])
     randomizers = [ConstantRandomizer(next(psis)) if f else None for f in flags]
-    last = last_degree(degree, terms, flags, n) if n else None
     discharge = None
     if randomizer:
         (beta,) = masks.take(1, 1, discharge_label(label))
@@ -82,6 +85,13 @@ def prove_randomized(ctx, tables, terms: Terms, degree: int, label: str, flags, 
         r0 = ext.sub(ext.mul(randomizer_sum(ctx, randomizer), half), ext.mul(b, half))
         plain = as_ext(ext, sum_of_products(vf, tables, terms, eq_point))
         discharge = Discharge(plain, r0, b)
+    pad = n == 0 and any(flags)
+    if pad:  # one variable, the tables constant in it, eq(0, x) = 1 - x
+        tables = [np.repeat(T, 2, axis=0) for T in tables]
+        eq_point, n = [ext.zero()], 1
+        degree = last = padded_degree(terms, flags)
+    else:
+        last = last_degree(degree, terms, flags, n) if n else None
     point, finals = masks.run(
         ctx.t, vf, n, degree, label,
         lambda relay: run_rounds(relay, vf, tables, terms, degree, label, eq_point,
@@ -92,7 +102,8 @@ def prove_randomized(ctx, tables, terms: Terms, degree: int, label: str, flags, 
         psi = discharge.at(ext, w)
         ctx.send(randomizer_label(label), [psi])
         ctx.mask_claims.append((psi, discharge_parts(ext, randomizer, beta, w)))
-    return point, finals, slots
+    z = vanishing(ext, point)
+    return ([] if pad else point), finals, slots, z
 
 
 def prove_hiding_merge(ctx, tensor: str, claims: list[EvalClaim], label: str) -> EvalClaim:

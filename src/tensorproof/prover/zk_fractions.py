@@ -7,7 +7,6 @@ from ..field.vec import VecField
 from ..verifier.fraction_gkr import LAYER_DEGREE, layer_label, layer_terms, root_label
 from ..verifier.zk_finals import scaled
 from ..verifier.zk_fractions import HidingFractionSubclaim, line_randomizers
-from ..verifier.zk_sumcheck import vanishing
 from .fraction_gkr import _check_tables, _halves, _scalar, fraction_tree
 from .zk_finals import prove_randomized
 
@@ -32,7 +31,7 @@ def prove_hiding_fraction_sum(ctx, num, den, label: str) -> HidingFractionSubcla
         N, D = levels[layer + 1]
         n0, n1 = _halves(N)
         d0, d1 = _halves(D)
-        rho, finals, slots = prove_randomized(
+        rho, finals, slots, z = prove_randomized(
             ctx, [n0, n1, d0, d1], layer_terms(lam), LAYER_DEGREE,
             layer_label(label, layer, "sumcheck"), [layer > 0] * 4, eq_point=point,
             randomizer=(*r_num, *scaled(ext, lam, r_den)))
@@ -41,6 +40,6 @@ def prove_hiding_fraction_sum(ctx, num, den, label: str) -> HidingFractionSubcla
         mu = tuple(t.challenge_k(layer_label(label, layer, "mu"), vf.k))
         num_eval = ext.add(c_n0, ext.mul(mu, ext.sub(c_n1, c_n0)))
         den_eval = ext.add(c_d0, ext.mul(mu, ext.sub(c_d1, c_d0)))
-        r_num, r_den = line_randomizers(ext, vanishing(ext, rho), mu, slots)
+        r_num, r_den = line_randomizers(ext, z, mu, slots)
         point = [mu, *rho]
     return HidingFractionSubclaim(P, Q, point, num_eval, den_eval, r_num, r_den)

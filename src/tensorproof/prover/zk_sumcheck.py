@@ -223,7 +223,8 @@ class MaskedTranscript:
 
 class Shifted:
     """The engine's round j (label round{j}, challenge r{j}) as round j + 1 of the discharging
-    sumcheck, each value s as s/2 + constant 2^(n-1-j) (constant = Z(z) psi / 2^n)."""
+    sumcheck, each value s as s/2 + constant 2^(n-1-j) (constant = the randomizer's value at w*
+    over 2^n: Z(z) psi / 2^n in zk_discharge.py, R(w*) / 2^n in zk_finals.py)."""
 
     def __init__(self, inner, ext: ExtField, label: str, n_vars: int, constant: K) -> None:
         self._inner, self._ext, self._label, self._n, self._c = inner, ext, label, n_vars, constant

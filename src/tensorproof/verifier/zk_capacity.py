@@ -42,8 +42,9 @@ def mask_rounds(plan) -> list[tuple[int, int]]:
 
 
 def mask_capacity(plan) -> MaskCapacity:
-    """One round slot per sumcheck round, every slot of the largest degree."""
-    rounds = [(n, d) for n, d in mask_rounds(plan) if n > 0]
+    """One round slot per sumcheck round, every slot of the largest degree; a sumcheck with no
+    variable counts one (it runs over one when it randomizes a table: zk_finals.py)."""
+    rounds = [(max(n, 1), d) for n, d in mask_rounds(plan)]
     return MaskCapacity(max(1, sum(n for n, _ in rounds)), max((d for _, d in rounds), default=1))
 
 

@@ -38,12 +38,14 @@ over the cube is X's, so the masked sumcheck's bound holds with the raised degre
 linear claim binds the stated value to X and M. A discharge is the masked sumcheck of a fixed
 polynomial over n + 1 variables (degree 1 in w) whose sum is v exactly when the claim holds;
 psi* is bound by its claim on M, checked by the opening, so the subclaim is P's.
-Zero knowledge: psi_X is used nowhere else and enters the stated value with the coefficient
+Zero knowledge: psi_X enters no other revealed value except through a discharge, where a
+fresh beta masks it, and it enters the stated value with the coefficient
 Z(r) != 0 (probability 1 - O(n/|K|)), so X^(r) is uniform and independent of the mask: Libra's
 argument (verifier/zk_sumcheck.py) then makes the masked rounds uniform on the final
 hyperplane; the merge reveals only its masked rounds and e (zk_opening.py). A discharge reveals
 psi* = (known combination of the psi_i) + (w* - 1/2) beta, beta used nowhere else: uniform
-unless w* = 1/2 (probability 1/|K|).
+unless w* = 1/2 (probability 1/|K|). A sumcheck with no variable that randomizes a table
+runs over one (``verify_randomized``), since Z is 1 on an empty cube.
 """
 
 from __future__ import annotations
@@ -116,33 +118,56 @@ def verify_hiding_sumcheck(ctx, claim: Scalar, n_vars: int, degree: int, label: 
     prover's sumcheck, as in ``terms``) randomized (the context then expects each one's claim
     as a randomized one: ``ctx.expect``) and, when ``claim`` is randomized (``randomizer``, an
     EvalClaim's), discharging it (module docstring). Plain when neither applies."""
-    sub, slots = verify_randomized(ctx, claim, n_vars, degree, label, terms,
-                                   hidden(ctx.plan, names), randomizer)
-    z = vanishing(ctx.ext, sub.point)
-    for name, slot in zip([n for n, f in zip(names, hidden(ctx.plan, names)) if f], slots):
+    flags = hidden(ctx.plan, names)
+    sub, slots, z = verify_randomized(ctx, claim, n_vars, degree, label, terms, flags,
+                                      randomizer)
+    for name, slot in zip([n for n, f in zip(names, flags) if f], slots):
         ctx.expect(name, slot, z)
     return sub
 
 
+def padded_degree(terms: Terms, flags) -> int:
+    """The round degree of a sumcheck with no variable run over one (``verify_randomized``):
+    the factor 1 - x, and 2 per randomized constant table of a term (T + x (1 - x) psi)."""
+    return 1 + 2 * max(sum(1 for j in idx if flags[j]) for _, idx in terms)
+
+
 def verify_randomized(ctx, claim: Scalar, n_vars: int, degree: int, label: str, terms: Terms,
-                      flags, randomizer: tuple = ()) -> tuple[SumcheckSubclaim, list]:
+                      flags, randomizer: tuple = ()) -> tuple[SumcheckSubclaim, list, Scalar]:
     """The sumcheck of ``verify_hiding_sumcheck`` with the randomized tables given by
-    ``flags`` (none when n_vars = 0: Z would not vanish on the cube); returns (subclaim, the
-    flagged tables' value slots, in table order; empty when none was randomized)."""
-    flags = list(flags) if n_vars else [False] * len(flags)
+    ``flags``; returns (subclaim, the flagged tables' value slots in table order (empty when
+    none was randomized), Z at the final point: their coefficient).
+    With no variable (n_vars = 0) and a randomized table, Z would not vanish on the cube: the
+    sumcheck runs over one variable x of sum_x (1 - x) g(tables), the tables constant in x
+    (their sum is g's value), degree ``padded_degree``; at its point r the subclaim
+    (1 - r) g(finals) = value is returned as g(finals) = value / (1 - r), with the point
+    empty and the finals' coefficient Z(r) = r (1 - r)."""
+    flags = list(flags)
     if not any(flags) and not randomizer:
-        return verify_sumcheck(ctx.t, ctx.ext, claim, n_vars, degree, label), []
+        sub = verify_sumcheck(ctx.t, ctx.ext, claim, n_vars, degree, label)
+        return sub, [], vanishing(ctx.ext, sub.point)
     masks, ext = ctx.t.masks, ctx.ext
+    pad = n_vars == 0 and any(flags)
+    n = 1 if pad else n_vars
     slots = masks.take(sum(flags), 1, value_label(label)) if any(flags) else range(0)
     beta = masks.take(1, 1, discharge_label(label))[0] if randomizer else None
-    last = last_degree(degree, terms, flags, n_vars) if n_vars else None
-    sub = masks.verify(ctx.t, ext, claim, n_vars, degree, label, last,
-                       1 if randomizer else None)
+    if pad:
+        degree = last = padded_degree(terms, flags)
+    else:
+        last = last_degree(degree, terms, flags, n) if n else None
+    sub = masks.verify(ctx.t, ext, claim, n, degree, label, last, 1 if randomizer else None)
     if randomizer:
         (psi,) = ctx.recv(randomizer_label(label))
         ctx.mask_claims.append((psi, discharge_parts(ext, randomizer, beta, sub.point[0])))
-        sub = SumcheckSubclaim(sub.point[1:], discharged_value(ext, sub.value, psi, n_vars))
-    return sub, list(slots)
+        sub = SumcheckSubclaim(sub.point[1:], discharged_value(ext, sub.value, psi, n))
+    z = vanishing(ext, sub.point)
+    if pad:
+        (r,) = sub.point
+        rest = ext.sub(ext.one(), as_ext(ext, r))
+        if ext.is_zero(rest):
+            raise VerificationError(f"sumcheck {label!r}: degenerate challenge r = 1")
+        sub = SumcheckSubclaim([], ext.mul(as_ext(ext, sub.value), ext.inv(rest)))
+    return sub, list(slots), z
 
 
 def merged_randomizer(ext, powers, claims) -> tuple:

@@ -29,7 +29,6 @@ from ..poly.mle import as_ext, eq_eval
 from .fraction_gkr import LAYER_DEGREE, layer_label, layer_terms, root_label
 from .sumcheck import evaluate_terms
 from .zk_finals import scaled, verify_randomized
-from .zk_sumcheck import vanishing
 
 K = tuple[int, ...]
 
@@ -70,7 +69,7 @@ def verify_hiding_fraction_sum(ctx, n_vars: int, label: str) -> HidingFractionSu
     for layer in range(n_vars):
         lam = tuple(t.challenge_k(layer_label(label, layer, "lambda"), ext.k))
         claim = ext.add(num, ext.mul(lam, den))
-        sub, slots = verify_randomized(ctx, claim, layer, LAYER_DEGREE,
+        sub, slots, z = verify_randomized(ctx, claim, layer, LAYER_DEGREE,
                                        layer_label(label, layer, "sumcheck"), layer_terms(lam),
                                        [layer > 0] * 4, (*r_num, *scaled(ext, lam, r_den)))
         n0, n1, d0, d1 = t.recv_k(layer_label(label, layer, "children"), 4, ext.k)
@@ -81,6 +80,6 @@ def verify_hiding_fraction_sum(ctx, n_vars: int, label: str) -> HidingFractionSu
         mu = tuple(t.challenge_k(layer_label(label, layer, "mu"), ext.k))
         num = ext.add(n0, ext.mul(mu, ext.sub(n1, n0)))
         den = ext.add(d0, ext.mul(mu, ext.sub(d1, d0)))
-        r_num, r_den = line_randomizers(ext, vanishing(ext, sub.point), mu, slots)
+        r_num, r_den = line_randomizers(ext, z, mu, slots)
         point = [mu, *sub.point]
     return HidingFractionSubclaim(tuple(P), tuple(Q), point, num, den, r_num, r_den)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...poly.mle import as_ext, evaluate
-from ...verifier.layers.add import part_randomizers, split_batch
+from ...verifier.layers.add import claims_on_output, part_randomizers, split_batch
 from ..zk_finals import randomizer_sum
 
 
@@ -17,7 +17,7 @@ def forward(step, plan, ints) -> np.ndarray:
 
 
 def prove(ctx, i: int, step) -> None:
-    for j, c in enumerate(ctx.pending.pop(step.output, [])):
+    for j, c in enumerate(claims_on_output(ctx, i, step)):
         r_a, r_b = part_randomizers(ctx, i, j, step, c)
         if step.op == "add":
             part = evaluate(ctx.vf, ctx.tables[step.inputs[0]], c.point)

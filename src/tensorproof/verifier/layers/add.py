@@ -5,12 +5,13 @@ verifier derives B~(z) = v − A~(z) (resp. X~(z) = v − C~(z_s) · 1_batch~(z_
 being added on real batch rows only, so the padding stays zero). One K element per claim. A
 randomized claim (EvalClaim.randomizer; zk_finals.py) states A's part randomized by a fresh
 value slot psi (A^(z) = A~(z) + psi) and hands B the claim's randomizer minus psi (resp. X the
-claim's), so no plain part is revealed.
+claim's), so no plain part is revealed; the claims on the output are then merged first.
 """
 
 from __future__ import annotations
 
 from ..layout import Layout, prefix_indicator
+from .common import merge_rounds
 
 REDUCES_CLAIMS = True
 
@@ -20,6 +21,16 @@ def split_batch(book, step, point):
     layout: Layout = book.plan.tensors[step.output].layout
     n_sample = layout.n_vars - layout.bits[0]
     return tuple(point[:n_sample]), tuple(point[n_sample:])
+
+
+def claims_on_output(book, i: int, step) -> list:
+    """The claims on the output to reduce: all of them one by one in a plain plan; merged
+    into one first (``book.take``, a discharging merge) in a plan that randomizes its finals,
+    so that the value slots spent here are bounded (one per step)."""
+    if not book.hiding:
+        return book.pending.pop(step.output, [])
+    c = book.take(step.output, book.label(i, step, "merge"))
+    return [] if c is None else [c]
 
 
 def part_randomizers(book, i: int, j: int, step, c) -> tuple[tuple, tuple]:
@@ -34,7 +45,7 @@ def part_randomizers(book, i: int, j: int, step, c) -> tuple[tuple, tuple]:
 
 def verify(ctx, i: int, step) -> None:
     ext = ctx.ext
-    for j, c in enumerate(ctx.pending.pop(step.output, [])):
+    for j, c in enumerate(claims_on_output(ctx, i, step)):
         r_a, r_b = part_randomizers(ctx, i, j, step, c)
         (part,) = ctx.recv(ctx.label(i, step, f"part{j}"))
         if step.op == "add":
@@ -48,10 +59,6 @@ def verify(ctx, i: int, step) -> None:
 
 
 def mask_rounds(step, plan) -> list[tuple[int, int]]:
-    """(variables, degree) of each sumcheck ``verify`` may run, at most (zk_capacity.py):
-    none, but a value slot per claim on the output (``part_randomizers``), at most one per
-    consumer of the output and one for a graph output (twice that: a loose bound is cheap)."""
-    if step.op != "add":
-        return []
-    uses = sum(s.inputs.count(step.output) for s in plan.steps) + 1
-    return [(1, 1)] * (2 * uses)
+    """(variables, degree) of each sumcheck ``verify`` may run, at most (zk_capacity.py): the
+    merge of the claims on the output (``claims_on_output``) and a value slot for A's part."""
+    return merge_rounds(plan.tensors[step.output].layout.n_vars) + [(1, 1)]
