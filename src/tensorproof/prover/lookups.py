@@ -6,28 +6,22 @@ import numpy as np
 
 from ..errors import ProverError
 from ..field.vec import from_signed, to_signed
-from ..poly.mle import as_ext, evaluate
+from ..poly.mle import evaluate
 from ..verifier.lookups import (
     LABEL,
     MULT,
     LookupUse,
-    column_parts,
-    column_slots,
     combined_table,
     committed_columns,
-    randomizers,
-    selector_value,
     table_column,
     tables_of,
     tag_of,
     use_packing,
 )
-from ..verifier.zk_fractions import HidingFractionSubclaim
+from ..verifier.packing import Packing
 from .fraction_gkr import prove_fraction_sum
 from .logup import compute_multiplicities, lookup_denominators
 from .vectors import pack
-from .zk_finals import randomizer_sum
-from .zk_fractions import prove_hiding_fraction_sum
 
 
 def real_rows(shape: tuple[int, ...], padded: tuple[int, ...]) -> np.ndarray:
@@ -37,11 +31,16 @@ def real_rows(shape: tuple[int, ...], padded: tuple[int, ...]) -> np.ndarray:
     return mask.reshape(-1)
 
 
-def witness_columns(plan, tables: dict, uses: list[LookupUse]) -> list[np.ndarray]:
-    """Packed witness columns (tag, first, second) as F vectors, and the packed selector."""
-    packing = use_packing(plan, uses)
+def witness_columns(plan, tables: dict, uses: list[LookupUse],
+                    packing: Packing | None = None) -> list[np.ndarray]:
+    """Packed witness columns (tag, first, second) as F vectors, and the packed selector;
+    ``packing``: the uses' slots (default lookups.use_packing), its other slots zero."""
+    packing = packing or use_packing(plan, uses)
     tags = tag_of(uses)
     parts: list[dict] = [{}, {}, {}, {}]
+    for s in packing.slots:
+        for p in parts:
+            p[s.name] = np.zeros(s.size, dtype=np.uint64)
     for j, use in enumerate(uses):
         layout = plan.tensors[use.columns[0]].layout
         size = layout.size
@@ -63,7 +62,7 @@ def multiplicities(plan, tables: dict[str, np.ndarray], uses: list[LookupUse]) -
         return {}
     specs = tables_of(uses)
     offsets = np.cumsum([0] + [len(t.columns[0]) for t in specs])
-    counts = np.zeros(len(combined_table(uses)[0]), dtype=np.int64)
+    counts = np.zeros(plan.tensors[MULT].layout.size, dtype=np.int64)  # a reserved row: zero
     for use in uses:
         j = [t.key for t in specs].index(use.table.key)
         spec = specs[j]
@@ -102,47 +101,22 @@ def prove_lookups(ctx, uses: list[LookupUse]) -> None:
     beta = tuple(t.challenge_k(f"{LABEL}/beta", ext.k))
     gamma = tuple(t.challenge_k(f"{LABEL}/gamma", ext.k))
     tag, first, second, selector = witness_columns(ctx.plan, ctx.tables, uses)
-    den_parts: list = []
     den = lookup_denominators(vf, [tag, first, second], beta, gamma)
-    res = fraction_sum(ctx, selector, den, f"{LABEL}/witness")
+    res = prove_fraction_sum(t, vf, selector, den, f"{LABEL}/witness")
     packing = use_packing(ctx.plan, uses)
     for j, use in enumerate(uses):
         sub = res.point[: packing.slot(str(j)).n_vars]
-        slots = column_slots(ctx, j, use)
-        rands = randomizers(ext, slots, len(use.columns))
-        vals = [ext.add(as_ext(ext, evaluate(vf, ctx.tables[c], sub)), randomizer_sum(ctx, r))
-                for c, r in zip(use.columns, rands)]
+        vals = [evaluate(vf, ctx.tables[c], sub) for c in use.columns]
         ctx.send(f"{LABEL}/use{j}/columns", vals)
-        for name, v, r in zip(use.columns, vals, rands):
-            ctx.claim(name, sub, v, r)
-        if slots:  # the witness denominator's share of the column slots (verifier: check_leaf)
-            sel = selector_value(ext, res.point, packing.slot(str(j)))
-            den_parts += column_parts(ext, beta, sel, slots)
-    mask_leaf(ctx, res.num_randomizer)
-    mask_leaf(ctx, (*res.den_randomizer, *den_parts))
+        for name, v in zip(use.columns, vals):
+            ctx.claim(name, sub, v)
     tcols = [from_signed(c) for c in combined_table(uses)]
     den = lookup_denominators(vf, tcols, beta, gamma)
-    res = fraction_sum(ctx, ctx.tables[MULT], den, f"{LABEL}/table")
+    res = prove_fraction_sum(t, vf, ctx.tables[MULT], den, f"{LABEL}/table")
     committed = committed_columns(uses)
     if committed:  # the columns committed with the weights: their values, claims on them
         vals = [evaluate(vf, tcols[c], res.point) for c in committed]
         ctx.send(f"{LABEL}/table/columns", vals)
         for c, v in zip(committed, vals):
             ctx.const_claim(table_column(c), res.point, v)
-    mask_leaf(ctx, res.den_randomizer)
-    ctx.claim(MULT, res.point, res.num_value, res.num_randomizer)
-
-
-def fraction_sum(ctx, num, den, label: str) -> HidingFractionSubclaim:
-    """Mirror of verifier/lookups.fraction_sum."""
-    if ctx.hiding:
-        return prove_hiding_fraction_sum(ctx, num, den, label)
-    r = prove_fraction_sum(ctx.t, ctx.vf, num, den, label)
-    return HidingFractionSubclaim(r.P, r.Q, r.point, r.num_eval, r.den_eval)
-
-
-def mask_leaf(ctx, randomizer: tuple) -> None:
-    """Mirror of verifier/lookups.check_leaf for a randomized leaf value: the claim on M
-    sum c psi = value - computed (the honest prover's value: its psi's combination)."""
-    if randomizer:
-        ctx.mask_claims.append((randomizer_sum(ctx, randomizer), randomizer))
+    ctx.claim(MULT, res.point, res.num_eval)

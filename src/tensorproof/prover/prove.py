@@ -18,10 +18,12 @@ from ..field.scalar import ext_field
 from ..field.vec import vec_field
 from ..transcript import ProverTranscript
 from ..verifier.layout import padded_vector as padded
+from ..verifier.lookups import MULT
 from ..verifier.lowering import build_plan
 from ..verifier.plan import ADVICE, Plan
 from ..verifier.proof import Proof
 from ..verifier.verify import DOMAIN, absorb_statement
+from ..verifier.zk_lookups import LOOKUP_BLIND, shape
 from ..verifier.zk_masks import MASKS, OPENING_MASKS, RANDOMIZER, RANDOMIZER_SIZE
 from .commitments import commit_groups, open_groups, send_commitments
 from .context import ProverContext
@@ -30,6 +32,7 @@ from .layers import step_module
 from .lookups import multiplicities, prove_lookups
 from .model import ProvingKey
 from .private import prove_inputs
+from .zk_lookups import prove_hiding_lookups
 from .zk_masks import ProverMasks, sample_masks
 from .zk_opening import hiding_pcs, prove_hiding_opening
 
@@ -51,6 +54,18 @@ def witness(plan: Plan, inputs: dict[str, np.ndarray], consts: dict) -> dict[str
             ints.update(mod.advice_values(step, plan, ints))
     ints.update(multiplicities(plan, _padded_all(plan, ints), plan.lookup_uses))
     return ints
+
+
+def sample_lookup_blinds(plan: Plan, tables: dict) -> None:
+    """The combined LogUp tree's blinds (verifier/zk_lookups.py), fresh from the OS: nu in
+    MULT's reserved row, (delta, epsilon) != 0 in LOOKUP_BLIND."""
+    if not plan.lookup_uses:
+        return
+    tables[MULT][shape(plan, plan.lookup_uses).reserved_row] = OS_RANDOMNESS.f_vector(1)[0]
+    blind = OS_RANDOMNESS.f_vector(2)
+    while not blind.all():  # a zero is drawn again
+        blind = np.where(blind == 0, OS_RANDOMNESS.f_vector(2), blind).astype(np.uint64)
+    tables[LOOKUP_BLIND] = blind
 
 
 def _padded_all(plan: Plan, ints: dict) -> dict[str, np.ndarray]:
@@ -79,6 +94,7 @@ def prove(pk: ProvingKey, inputs: dict[str, np.ndarray], progress: Progress | No
         if zk.hiding is not None:
             tables[RANDOMIZER] = OS_RANDOMNESS.f_vector(RANDOMIZER_SIZE)
             tables[OPENING_MASKS] = OS_RANDOMNESS.f_vector(1 << zk.opening_block_vars())
+            sample_lookup_blinds(plan, tables)
             schemes[ADVICE] = hiding_pcs(zk)
     say("commit")
     pcs = pk.pcs_prover()
@@ -93,7 +109,7 @@ def prove(pk: ProvingKey, inputs: dict[str, np.ndarray], progress: Progress | No
         t.masks = ProverMasks(ext, zk.capacity, tables[MASKS],
                               lambda p, v: ctx.claim(MASKS, p, v))
     say("lookups")
-    prove_lookups(ctx, plan.lookup_uses)
+    (prove_hiding_lookups if ctx.hiding else prove_lookups)(ctx, plan.lookup_uses)
     prove_inputs(ctx)
     prove_hashed(ctx, wits)
     ctx.claim_outputs(ctx.tables.__getitem__)

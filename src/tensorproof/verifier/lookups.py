@@ -41,7 +41,6 @@ from .layout import Layout, real_indicator
 from .logup import combine_columns
 from .names import Internal
 from .packing import Packing
-from .zk_fractions import HidingFractionSubclaim, verify_hiding_fraction_sum
 
 MULT = Internal("", "lookup multiplicities")
 """The advice tensor holding the multiplicities of the combined table."""
@@ -121,90 +120,40 @@ def verify_lookups(ctx, uses: list[LookupUse]) -> None:
     beta = tuple(t.challenge_k(f"{LABEL}/beta", ext.k))
     gamma = tuple(t.challenge_k(f"{LABEL}/gamma", ext.k))
     packing = use_packing(ctx.plan, uses)
-    wit = fraction_sum(ctx, packing.n_vars, f"{LABEL}/witness")
+    wit = verify_fraction_sum(t, ext, packing.n_vars, f"{LABEL}/witness")
     num, den_terms = ext.zero(), ext.zero()
-    den_parts: list = []
     tags = tag_of(uses)
     for j, use in enumerate(uses):
         slot = packing.slot(str(j))
         sub, sel = wit.point[: slot.n_vars], selector_value(ext, wit.point, slot)
-        slots = column_slots(ctx, j, use)
         vals = ctx.recv(f"{LABEL}/use{j}/columns", len(use.columns))
         layout: Layout = ctx.plan.tensors[use.columns[0]].layout
         num = ext.add(num, ext.mul(sel, real_indicator(ext, layout, tuple(sub))))
         row = [ext.from_base(tags[use.table.key]), *vals]
         den_terms = ext.add(den_terms, ext.mul(sel, _neg_gamma_free(ext, beta, row)))
-        den_parts += column_parts(ext, beta, sel, slots)
-        for name, v, r in zip(use.columns, vals, randomizers(ext, slots, len(use.columns))):
-            ctx.claim(name, sub, v, r)
-    check_leaf(ctx, num, wit.num_value, wit.num_randomizer,
-               "lookup: witness numerators are not the real-entry indicators")
-    check_leaf(ctx, ext.sub(gamma, den_terms), wit.den_value, (*wit.den_randomizer, *den_parts),
-               "lookup: column values do not give the witness denominators")
-    tab = fraction_sum(ctx, _table_vars(uses), f"{LABEL}/table")
-    check_leaf(ctx, combine_columns(ext, beta, gamma, table_columns_at(ctx, uses, tab.point)),
-               tab.den_value, tab.den_randomizer, "lookup: table denominator mismatch")
-    ctx.claim(MULT, tab.point, tab.num_value, tab.num_randomizer)
+        for name, v in zip(use.columns, vals):
+            ctx.claim(name, sub, v)
+    if not ext.eq(num, wit.num_value):
+        raise VerificationError("lookup: witness numerators are not the real-entry indicators")
+    if not ext.eq(ext.sub(gamma, den_terms), wit.den_value):
+        raise VerificationError("lookup: column values do not give the witness denominators")
+    tab = verify_fraction_sum(t, ext, _table_vars(uses), f"{LABEL}/table")
+    if not ext.eq(combine_columns(ext, beta, gamma, table_columns_at(ctx, uses, tab.point)),
+                  tab.den_value):
+        raise VerificationError("lookup: table denominator mismatch")
+    ctx.claim(MULT, tab.point, tab.num_value)
     if not ext.eq(ext.mul(wit.P, tab.Q), ext.mul(tab.P, wit.Q)):
         raise VerificationError("lookup: a looked-up row is not in its table")
 
 
-def fraction_sum(ctx, n_vars: int, label: str) -> HidingFractionSubclaim:
-    """One side's fraction-sum GKR: with randomized layers in a plan that randomizes its
-    finals (zk_fractions.py), else the plain one (its leaf claims without randomizers)."""
-    if ctx.hiding:
-        return verify_hiding_fraction_sum(ctx, n_vars, label)
-    s = verify_fraction_sum(ctx.t, ctx.ext, n_vars, label)
-    return HidingFractionSubclaim(s.P, s.Q, s.point, s.num_value, s.den_value)
-
-
-def column_slots(book, j: int, use: LookupUse) -> list[int]:
-    """Value slots of the use's column values (one each) in a plan that randomizes its finals:
-    the prover states a_c~(rho) + psi_c (zk_finals.py); none otherwise."""
-    if not book.hiding:
-        return []
-    return list(book.t.masks.take(len(use.columns), 1, f"{LABEL}/use{j}/columns"))
-
-
-def randomizers(ext, slots: list[int], n: int) -> list[tuple]:
-    """Each column value's randomizer: ((1, its slot),), or () without slots."""
-    return [((ext.one(), s),) for s in slots] if slots else [()] * n
-
-
-def column_parts(ext, beta, sel, slots: list[int]) -> list:
-    """The column slots' share of the witness leaf denominator: gamma - sum_c beta^c a_c~ is
-    the value computed from the stated a_c^ = a_c~ + psi_c plus sum_c sel beta^c psi_c (column
-    c >= 1: the tag is column 0)."""
-    out, power = [], ext.mul(as_ext(ext, sel), beta)
-    for s in slots:
-        out.append((power, s))
-        power = ext.mul(power, beta)
-    return out
-
-
-def check_leaf(book, computed, value, randomizer: tuple, message: str) -> None:
-    """A fraction sum's leaf value against what the verifier computes: equal, or, for a
-    randomized value, the claim on M sum c psi = value - computed (checked by the hiding
-    opening)."""
-    ext = book.ext
-    if randomizer:
-        book.mask_claims.append((ext.sub(as_ext(ext, value), as_ext(ext, computed)), randomizer))
-    elif not ext.eq(as_ext(ext, computed), as_ext(ext, value)):
-        raise VerificationError(message)
-
-
 def mask_rounds(plan) -> list[tuple[int, int]]:
     """(variables, degree) of each sumcheck ``verify_lookups`` runs (zk_capacity.py): one per
-    layer l of each fraction sum, of l variables; with randomized layers (zk_fractions.py) each
-    discharges (one more round, a slot), randomizes four tables (the last degree 3 + 2, four
-    slots), and every column value takes a slot."""
+    layer l of each fraction sum, of l variables."""
     uses = plan.lookup_uses
     if not uses:
         return []
     sums = (use_packing(plan, uses).n_vars, plan.tensors[MULT].layout.n_vars)  # = _table_vars
-    out = [r for n in sums for layer in range(n)
-           for r in [(layer + 1, LAYER_DEGREE + 2), (1, 1)] + [(1, 1)] * 4]
-    return out + [(1, 1)] * sum(len(u.columns) for u in uses)
+    return [(layer, LAYER_DEGREE) for n in sums for layer in range(n)]
 
 
 def selector_value(ext, point, slot):

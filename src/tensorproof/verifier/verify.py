@@ -38,6 +38,7 @@ from .pcs_config import pcs_verifier
 from .plan import ADVICE, Plan
 from .private import verify_inputs
 from .proof import Proof
+from .zk_lookups import verify_hiding_lookups
 from .zk_masks import MASKS, VerifierMasks
 from .zk_opening import verify_hiding_opening
 
@@ -109,7 +110,7 @@ def verify(vk: VerifyingKey, proof: Proof) -> dict[str, np.ndarray]:
     zk = plan.zk
     if zk is not None:  # every sumcheck from here to the openings is masked
         t.masks = VerifierMasks(ext, zk.capacity, lambda p, v: ctx.claim(MASKS, p, v))
-    verify_lookups(ctx, plan.lookup_uses)
+    (verify_hiding_lookups if ctx.hiding else verify_lookups)(ctx, plan.lookup_uses)
     verify_inputs(ctx)
     verify_hashed(ctx, proof.digests)
     ctx.claim_outputs(ctx.public.__getitem__)

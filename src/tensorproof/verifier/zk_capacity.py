@@ -17,12 +17,13 @@ from dataclasses import dataclass
 
 from ..errors import PlanError
 from ..field.params import P
-from . import hashing, lookups, private
+from . import hashing, lookups, private, zk_lookups
 from .layers import step_module
 from .layout import Layout
 from .packing import Packing
 from .pcs.ligero_zk import LigeroZkParams, zk_layout
 from .plan import TensorPlan
+from .zk_lookups import LOOKUP_BLIND, reserve_rows
 from .zk_masks import MASKS, OPENING_MASKS, RANDOMIZER, RANDOMIZER_SIZE, MaskCapacity
 from .zk_merge import min_vars_k, region_vars
 from .zk_opening import DEGREE as OPENING_DEGREE
@@ -30,7 +31,9 @@ from .zk_opening import DEGREE as OPENING_DEGREE
 
 def mask_rounds(plan) -> list[tuple[int, int]]:
     """(variables, degree) of every sumcheck of a proof of ``plan``, at most, in no order."""
-    out = lookups.mask_rounds(plan) + private.mask_rounds(plan) + hashing.mask_rounds(plan)
+    combined = LOOKUP_BLIND in plan.tensors  # the combined LogUp tree (zk_lookups.py)
+    out = (zk_lookups.mask_rounds(plan) if combined else lookups.mask_rounds(plan))
+    out += private.mask_rounds(plan) + hashing.mask_rounds(plan)
     out += [(1, 1)] * len(plan.outputs)  # a private output's randomized value (context.py)
     for step in plan.steps:
         fn = getattr(step_module(step.op), "mask_rounds", None)
@@ -96,10 +99,12 @@ def add_zero_knowledge(plan, config: dict) -> None:
     for name in (MASKS, RANDOMIZER, OPENING_MASKS):
         if name in plan.tensors:
             raise PlanError(f"tensor {name!r} is defined twice")
+    hiding = hiding_params(config)
+    if hiding is not None:  # the lookups' combined tree: MULT's reserved row, LOOKUP_BLIND
+        reserve_rows(plan)
     capacity = mask_capacity(plan)
     plan.tensors[MASKS] = TensorPlan(MASKS, Layout((1 << capacity.n_vars(k),)), "advice", 0,
                                      P - 1)
-    hiding = hiding_params(config)
     if hiding is None:
         plan.zk = ZkPlan(capacity)
         return

@@ -1,0 +1,113 @@
+"""Prover of verifier/zk_lookups.py (the spec): the combined LogUp tree with blind leaves."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import ProverError
+from ..field.params import P as FIELD_P
+from ..field.vec import from_signed
+from ..poly.mle import as_ext, evaluate
+from ..verifier.lookups import (
+    LABEL,
+    MULT,
+    LookupUse,
+    combined_table,
+    committed_columns,
+    table_column,
+)
+from ..verifier.zk_lookups import (
+    BLIND_SLOT,
+    COMBINED,
+    LOOKUP_BLIND,
+    blind_points,
+    leaf_values,
+    one_slot,
+    shape,
+)
+from .logup import lookup_denominators
+from .lookups import witness_columns
+from .zk_finals import randomizer_sum
+from .zk_fractions import prove_hiding_fraction_sum
+
+
+def _extended(vf, vec: np.ndarray, size: int, fill) -> np.ndarray:
+    """``vec`` (F or K entries) followed by ``fill`` up to ``size`` entries."""
+    if vec.ndim == 1:
+        out = np.zeros(size, dtype=np.uint64)
+    else:
+        out = np.tile(np.asarray(fill, dtype=np.uint64), (size, 1))
+    out[: len(vec)] = vec
+    return out
+
+
+def leaves(ctx, uses: list[LookupUse], sh, beta, gamma) -> tuple[np.ndarray, np.ndarray]:
+    """The combined tree's numerators (F) and denominators (K) (verifier/zk_lookups.py)."""
+    vf, ext = ctx.vf, ctx.ext
+    tag, first, second, selector = witness_columns(ctx.plan, ctx.tables, uses, sh.packing)
+    den_w = lookup_denominators(vf, [tag, first, second], beta, gamma)
+    num_w = selector.copy()
+    mult = ctx.tables[MULT]
+    delta, eps = (int(v) for v in ctx.tables[LOOKUP_BLIND][:2])
+    o = sh.packing.slot(BLIND_SLOT).offset
+    num_w[o] = mult[sh.reserved_row]
+    den_w[o] = ext.from_base(delta)
+    den_w[o + 1] = ext.from_base(eps)
+    half = 1 << sh.s
+    g = np.asarray(as_ext(ext, gamma), dtype=np.uint64)
+    tcols = [from_signed(c) for c in combined_table(uses)]
+    den_t = _extended(vf, lookup_denominators(vf, tcols, beta, gamma), half, g)
+    den_t[sh.reserved_row] = ext.from_base(delta)
+    neg_mult = np.where(mult == 0, np.uint64(0), np.uint64(FIELD_P) - mult).astype(np.uint64)
+    num_t = _extended(vf, neg_mult, half, 0)
+    num = np.concatenate([_extended(vf, num_w, half, 0), num_t])
+    den = np.concatenate([_extended(vf, den_w, half, g), den_t])
+    return num, den
+
+
+def prove_hiding_lookups(ctx, uses: list[LookupUse]) -> None:
+    """Mirror of verify_hiding_lookups."""
+    if not uses:
+        return
+    vf, ext, t = ctx.vf, ctx.ext, ctx.t
+    beta = tuple(t.challenge_k(f"{LABEL}/beta", ext.k))
+    gamma = tuple(t.challenge_k(f"{LABEL}/gamma", ext.k))
+    sh = shape(ctx.plan, uses)
+    num, den = leaves(ctx, uses, sh, beta, gamma)
+    res = prove_hiding_fraction_sum(ctx, num, den, COMBINED)  # P = 0 for an honest witness
+    low = res.point[: sh.s]
+    columns = []
+    for j, use in enumerate(uses):
+        label = f"{LABEL}/use{j}/columns"
+        slots = list(t.masks.take(len(use.columns), 1, label))
+        sub = low[: sh.packing.slot(str(j)).n_vars]
+        vals = [ext.add(as_ext(ext, evaluate(vf, ctx.tables[c], sub)), t.masks.value(s))
+                for c, s in zip(use.columns, slots)]
+        ctx.send(label, vals)
+        for name, v, s in zip(use.columns, vals, slots):
+            ctx.claim(name, sub, v, one_slot(ext, s))
+        columns.append((vals, slots))
+    label = f"{LABEL}/blinds"
+    slots = list(t.masks.take(4, 1, label))
+    vals = [ext.add(as_ext(ext, evaluate(vf, ctx.tables[name], at)), t.masks.value(s))
+            for (name, at), s in zip(blind_points(ext, sh, low), slots)]
+    ctx.send(label, vals)
+    for (name, at), v, s in zip(blind_points(ext, sh, low), vals, slots):
+        ctx.claim(name, at, v, one_slot(ext, s))
+    tpoint = low[: sh.n_nat]
+    tcols = [from_signed(c) for c in combined_table(uses)]
+    table_cols = [evaluate(vf, c, tpoint) for c in tcols]
+    committed = committed_columns(uses)
+    if committed:  # lookups.table_columns_at: their values, claims on them
+        ctx.send(f"{LABEL}/table/columns", [table_cols[c] for c in committed])
+        for c in committed:
+            ctx.const_claim(table_column(c), tpoint, table_cols[c])
+    num_v, den_v = leaf_values(ctx, uses, sh, res.point, beta, gamma, columns,
+                               list(zip(vals, slots)), table_cols)
+    for value, got, randomizer in ((num_v, res.num_value, res.num_randomizer),
+                                   (den_v, res.den_value, res.den_randomizer)):
+        parts = (*randomizer, *value.parts)
+        diff = ext.sub(as_ext(ext, got), value.value)
+        if not ext.eq(diff, randomizer_sum(ctx, parts)):
+            raise ProverError(f"lookup: the combined tree's leaf values do not match ({COMBINED})")
+        ctx.mask_claims.append((diff, parts))

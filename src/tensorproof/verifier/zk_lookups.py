@@ -1,0 +1,265 @@
+"""The lookups' LogUp in a plan with randomized finals: one combined fraction-sum tree whose
+root and children reveal nothing of the witness (docs/internals.md, "The integration plan",
+step 5); the spec, prover/zk_lookups.py mirrors it. lookups.py is the plain version; this
+module keeps its table, tags, packing of the uses and challenges.
+
+Leaves: 2^(s + 1), s = max(m, n), m the variables of the uses packed as in lookups.py plus
+the two-entry slot BLIND_SLOT, n those of the multiplicities MULT (the plan reserves its last
+row, p = 2^n - 1, beyond the combined table's rows: zk_capacity.add_zero_knowledge). The first
+half is the witness side, the second the table side (the root's two children):
+  witness half: a use's real row (1, gamma - tag - beta a - beta^2 b), its padding rows
+    (0, same); BLIND_SLOT's entry 0 (nu, delta), entry 1 (0, epsilon); elsewhere (0, gamma);
+  table half: row y < 2^n (-m_y, gamma - tag_y - beta t_y - beta^2 s_y) (the combined table's
+    columns, zero beyond its rows), but the reserved row p: (-m_p, delta); from 2^n on
+    (0, gamma).
+nu = m_p (the prover fills the reserved row with it), (delta, epsilon) the advice tensor
+LOOKUP_BLIND; all three uniform from the OS. The leaves (nu, delta) and (-nu, delta) cancel,
+so the sum is the witness side's minus the table side's of lookups.py: the root must be
+(P, Q) = (0, Q).
+
+Messages: challenges "lookup/beta", "lookup/gamma"; the fraction sum "lookup/combined"
+(zk_fractions.py: the layers below the root randomized); the verifier checks P = 0; at the
+leaf point rho = (rho_low, rho_top): "lookup/use<j>/columns" (each use's column values at its
+slot's coordinates of rho_low), "lookup/blinds" (nu, m~(rho_low), delta, epsilon), each value
+stated randomized by a value slot of its own (claims on the column tensors, MULT and
+LOOKUP_BLIND); the committed table columns at rho_low (lookups.table_columns_at). The leaf
+values n~(rho), d~(rho) are affine in the stated values with public coefficients (``Affine``):
+the verifier computes them, and the differences to the fraction sum's randomized leaf values
+are claims on M (sum c psi = stated - computed), checked by the hiding opening.
+
+Soundness: lookups.py's (the log-derivative identity, now as P = 0 of one tree instead of
+P_w Q_t = P_t Q_w of two; Q != 0 makes every leaf denominator nonzero, delta and epsilon
+included), since the blind leaves add nu/delta - nu/delta = 0 whatever the committed values:
+nu is the same committed entry m_p on both sides, delta the same entry of LOOKUP_BLIND. The
+leaf reconstruction is exact and every stated value is bound by its claim.
+Zero knowledge: the root is (0, Q), Q = d_w d_t; the layer-0 children are the halves'
+projective sums n_w = (N_W delta + nu D_W) epsilon g_w, d_w = D_W delta epsilon g_w, and
+n_t = -(N_T delta + nu D_T) g_t, d_t = D_T delta g_t (N_W / D_W the witness side's sum, D_W,
+D_T != 0 the products of the other denominators, g_w, g_t the padding's powers of gamma):
+delta makes d_t uniform, then epsilon d_w and nu n_w; n_t is fixed by P = 0. Below the root,
+zk_fractions.py; the leaf values carry fresh value slots. (A zero nu, the "zero-filled
+padding" mistake, would make n_w / d_w the witness's sum: tests/soundness/test_zk_lookups.py.)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..errors import VerificationError
+from ..field.params import P as FIELD_P
+from ..poly.mle import as_ext, eq_eval_index
+from .layout import Layout, real_indicator
+from .lookups import (
+    LABEL,
+    MULT,
+    LookupUse,
+    selector_value,
+    table_columns_at,
+    tables_of,
+    tag_of,
+)
+from .names import Internal
+from .packing import Packing
+from .plan import TensorPlan
+from .zk_fractions import verify_hiding_fraction_sum
+
+LOOKUP_BLIND = Internal("", "lookup blinds")
+"""The advice tensor (delta, epsilon) of the combined tree's blind leaves."""
+BLIND_SLOT = "blind"
+COMBINED = f"{LABEL}/combined"
+
+
+def table_rows(uses: list[LookupUse]) -> int:
+    """The combined table's rows (lookups.combined_table before its padding)."""
+    return sum(len(t.columns[0]) for t in tables_of(uses))
+
+
+def reserve_rows(plan) -> None:
+    """A plan with randomized finals: MULT grows to 2^n rows, n = bits of the table's rows, so
+    that its last row (``reserved_row``) lies beyond the table; LOOKUP_BLIND is added."""
+    uses = plan.lookup_uses
+    if not uses:
+        return
+    if LOOKUP_BLIND in plan.tensors:
+        raise ValueError(f"tensor {LOOKUP_BLIND!r} is defined twice")
+    size = 1 << table_rows(uses).bit_length()
+    plan.tensors[MULT] = TensorPlan(MULT, Layout((size,)), "advice", 0, FIELD_P - 1)
+    plan.tensors[LOOKUP_BLIND] = TensorPlan(LOOKUP_BLIND, Layout((2,)), "advice", 1,
+                                            FIELD_P - 1)
+
+
+@dataclass(frozen=True)
+class Shape:
+    """The combined tree's sizes: the witness packing (uses, then BLIND_SLOT), the table's
+    variables before (n_nat) and after (n) the reserved row, and s (each half 2^s leaves)."""
+
+    packing: Packing
+    n_nat: int
+    n: int
+    s: int
+
+    @property
+    def reserved_row(self) -> int:
+        return (1 << self.n) - 1
+
+
+def shape(plan, uses: list[LookupUse]) -> Shape:
+    layouts = {str(j): plan.tensors[u.columns[0]].layout for j, u in enumerate(uses)}
+    packing = Packing.of({**layouts, BLIND_SLOT: Layout((2,))})
+    n = plan.tensors[MULT].layout.n_vars
+    n_nat = max(table_rows(uses) - 1, 0).bit_length()
+    return Shape(packing, n_nat, n, max(packing.n_vars, n))
+
+
+def mask_rounds(plan) -> list[tuple[int, int]]:
+    """lookups.mask_rounds for this tree: s + 1 layers, each discharging (one more round, a
+    slot) and randomizing four tables (last degree 3 + 2, four slots); a slot per column and
+    four for the blinds."""
+    uses = plan.lookup_uses
+    sh = shape(plan, uses)
+    out = [r for layer in range(sh.s + 1)
+           for r in [(layer + 1, 5), (1, 1)] + [(1, 1)] * 4]
+    return out + [(1, 1)] * (sum(len(u.columns) for u in uses) + 4)
+
+
+class Affine:
+    """A value computed from stated randomized values v^ = v + psi: ``value``, and ``parts``
+    ((-c, slot), ..) such that the true value is value + sum (-c) psi."""
+
+    def __init__(self, ext, value) -> None:
+        self.ext, self.value, self.parts = ext, as_ext(ext, value), []
+
+    def const(self, c) -> None:
+        self.value = self.ext.add(self.value, as_ext(self.ext, c))
+
+    def add(self, c, stated, slot: int) -> None:
+        ext = self.ext
+        c = as_ext(ext, c)
+        self.value = ext.add(self.value, ext.mul(c, as_ext(ext, stated)))
+        self.parts.append((ext.neg(c), slot))
+
+    def blend(self, other: Affine, top) -> Affine:
+        """(1 - top) self + top other."""
+        ext = self.ext
+        top = as_ext(ext, top)
+        lo = ext.sub(ext.one(), top)
+        out = Affine(ext, ext.add(ext.mul(lo, self.value), ext.mul(top, other.value)))
+        out.parts = ([(ext.mul(lo, c), s) for c, s in self.parts]
+                     + [(ext.mul(top, c), s) for c, s in other.parts])
+        return out
+
+
+def zext(ext, coords) -> tuple:
+    """prod (1 - x_i): the MLE of a vector zero-extended by these high variables."""
+    acc = ext.one()
+    for x in coords:
+        acc = ext.mul(acc, ext.sub(ext.one(), as_ext(ext, x)))
+    return acc
+
+
+def first_row(uses) -> list[int]:
+    """The combined table's row 0 (tag 1, the first table's first row): its padding rows."""
+    t = tables_of(uses)[0]
+    return [1, int(t.columns[0][0]), int(t.columns[1][0]) if len(t.columns) > 1 else 0]
+
+
+def leaf_values(ctx, uses, sh: Shape, point, beta, gamma, columns, blinds, table_cols):
+    """(n~(rho), d~(rho)) as Affine values from the stated values: ``columns`` [(values,
+    slots)] per use, ``blinds`` [(value, slot)] for (nu, m, delta, epsilon), ``table_cols``
+    the combined table's columns at rho_low[:n_nat] (lookups.table_columns_at)."""
+    ext = ctx.ext
+    low, top = point[: sh.s], point[sh.s]
+    tags = tag_of(uses)
+    num_w, den_w = Affine(ext, ext.zero()), Affine(ext, gamma)
+    for j, (use, (vals, slots)) in enumerate(zip(uses, columns)):
+        slot = sh.packing.slot(str(j))
+        sel = selector_value(ext, low, slot)
+        layout: Layout = ctx.plan.tensors[use.columns[0]].layout
+        num_w.const(ext.mul(sel, real_indicator(ext, layout, tuple(low[: slot.n_vars]))))
+        den_w.const(ext.neg(ext.mul(sel, ext.from_base(tags[use.table.key]))))
+        power = ext.mul(sel, beta)
+        for v, s in zip(vals, slots):
+            den_w.add(ext.neg(power), v, s)
+            power = ext.mul(power, beta)
+    (nu, s_nu), (m, s_m), (delta, s_delta), (eps, s_eps) = blinds
+    b = sh.packing.slot(BLIND_SLOT)
+    sel_b = selector_value(ext, low, b)
+    e0 = ext.mul(sel_b, eq_eval_index(ext, low[:1], 0))
+    e1 = ext.mul(sel_b, eq_eval_index(ext, low[:1], 1))
+    num_w.add(e0, nu, s_nu)
+    den_w.add(e0, delta, s_delta)
+    den_w.add(e1, eps, s_eps)
+    den_w.const(ext.neg(ext.mul(ext.add(e0, e1), gamma)))
+    z_n = zext(ext, low[sh.n : sh.s])
+    num_t = Affine(ext, ext.zero())
+    num_t.add(ext.neg(z_n), m, s_m)
+    den_t = Affine(ext, gamma)
+    weighted = ext.sub(gamma, combine(ext, beta, gamma, table_cols))  # sum_c beta^c t_c~
+    den_t.const(ext.neg(ext.mul(zext(ext, low[sh.n_nat : sh.s]), weighted)))
+    p = sh.reserved_row
+    ep = ext.mul(eq_eval_index(ext, low[: sh.n], p), z_n)
+    den_t.add(ep, delta, s_delta)
+    at_p = first_row(uses) if p < 1 << sh.n_nat else [0, 0, 0]
+    den_t.const(ext.neg(ext.mul(ep, combine(ext, beta, gamma, [ext.from_base(v % FIELD_P)
+                                                                 for v in at_p]))))
+    return num_w.blend(num_t, top), den_w.blend(den_t, top)
+
+
+def combine(ext, beta, gamma, values) -> tuple:
+    """gamma - sum_c beta^c values[c] (lookups.combine_columns)."""
+    acc, power = ext.zero(), ext.one()
+    for v in values:
+        acc = ext.add(acc, ext.mul(power, as_ext(ext, v)))
+        power = ext.mul(power, beta)
+    return ext.sub(gamma, acc)
+
+
+def reserved_point(ext, sh: Shape) -> list:
+    """The reserved row p of MULT as a Boolean point."""
+    return [ext.from_base((sh.reserved_row >> i) & 1) for i in range(sh.n)]
+
+
+def blind_points(ext, sh: Shape, low) -> list[tuple[str, list]]:
+    """Where (nu, m, delta, epsilon) are claimed: MULT at p and at rho_low, LOOKUP_BLIND at
+    its entries 0 and 1."""
+    return [(MULT, reserved_point(ext, sh)), (MULT, list(low[: sh.n])),
+            (LOOKUP_BLIND, [ext.zero()]), (LOOKUP_BLIND, [ext.one()])]
+
+
+def one_slot(ext, slot: int) -> tuple:
+    return ((ext.one(), slot),)
+
+
+def verify_hiding_lookups(ctx, uses: list[LookupUse]) -> None:
+    """The combined LogUp (module docstring); VerificationError on a failed check."""
+    if not uses:
+        return
+    ext, t = ctx.ext, ctx.t
+    beta = tuple(t.challenge_k(f"{LABEL}/beta", ext.k))
+    gamma = tuple(t.challenge_k(f"{LABEL}/gamma", ext.k))
+    sh = shape(ctx.plan, uses)
+    res = verify_hiding_fraction_sum(ctx, sh.s + 1, COMBINED)
+    if not ext.is_zero(res.P):
+        raise VerificationError("lookup: a looked-up row is not in its table")
+    low = res.point[: sh.s]
+    columns = []
+    for j, use in enumerate(uses):
+        label = f"{LABEL}/use{j}/columns"
+        slots = list(t.masks.take(len(use.columns), 1, label))
+        vals = ctx.recv(label, len(use.columns))
+        sub = low[: sh.packing.slot(str(j)).n_vars]
+        for name, v, s in zip(use.columns, vals, slots):
+            ctx.claim(name, sub, v, one_slot(ext, s))
+        columns.append((vals, slots))
+    label = f"{LABEL}/blinds"
+    slots = list(t.masks.take(4, 1, label))
+    vals = ctx.recv(label, 4)
+    for (name, at), v, s in zip(blind_points(ext, sh, low), vals, slots):
+        ctx.claim(name, at, v, one_slot(ext, s))
+    table_cols = table_columns_at(ctx, uses, low[: sh.n_nat])
+    num, den = leaf_values(ctx, uses, sh, res.point, beta, gamma, columns,
+                           list(zip(vals, slots)), table_cols)
+    for value, got, randomizer in ((num, res.num_value, res.num_randomizer),
+                                   (den, res.den_value, res.den_randomizer)):
+        ctx.mask_claims.append((ext.sub(as_ext(ext, got), value.value),
+                                (*randomizer, *value.parts)))

@@ -1,0 +1,147 @@
+"""The lookups' combined LogUp tree with blind leaves (verifier/zk_lookups.py), in a plan with
+randomized finals (key config "zk", fast profile):
+
+- the proof states one tree, "lookup/combined", whose root numerator is 0, and the blinds;
+- its layer-0 children (the witness and table halves' projective sums) are those of the leaves
+  the prover built, blinds included, and the witness half's ratio is NOT the witness side's
+  log-derivative sum sum 1/(gamma - a_i): the mutation that fills the reserved row with 0
+  (the "zero-filled padding" mistake) makes it exactly that sum, and this test catches it;
+- two proofs of one input state different roots and children (fresh blinds);
+- soundness: an out-of-range private input is rejected ("not in its table"), and every
+  message of the tree's top (root, layer-0 children, the blinds, a layer's rounds) bumped is
+  rejected.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from soundness.lying_prover import bump, lying_proof, rejects
+from soundness.test_private_tensors import X, mlp, private, recompute
+from tensorproof.field.scalar import ext_field
+from tensorproof.field.vec import vec_field
+from tensorproof.prover import prove as prove_mod
+from tensorproof.prover import zk_lookups
+from tensorproof.prover.fraction_gkr import fraction_sum_value
+from tensorproof.verifier.lookups import MULT
+from tensorproof.verifier.pcs_config import profile_config
+from tensorproof.verifier.verify import verify
+from tensorproof.verifier.zk_lookups import BLIND_SLOT, shape
+
+FAST_ZK = {**profile_config("fast"), "zk": True}
+K = 2
+
+
+def k_elements(lie, label: str) -> list[tuple]:
+    """The K elements of message ``label`` (canonical big-endian 8-byte limbs)."""
+    (m,) = [m for m in lie.messages if m.label == label]
+    raw = lie.proof.stream[m.start:m.end]
+    words = [int.from_bytes(raw[i:i + 8], "big") for i in range(0, len(raw), 8)]
+    return [tuple(words[i:i + K]) for i in range(0, len(words), K)]
+
+
+def captured_proof(monkeypatch_blinds=None):
+    """A masked proof of the private-input MLP, its message map, and the leaves the prover
+    built (numerators F, denominators K) with the tree's shape."""
+    seen = {}
+    real = zk_lookups.prove_hiding_fraction_sum
+
+    def spy(ctx, num, den, label):
+        seen.update(num=num.copy(), den=den.copy(), sh=shape(ctx.plan, ctx.plan.lookup_uses))
+        return real(ctx, num, den, label)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(zk_lookups, "prove_hiding_fraction_sum", spy)
+        if monkeypatch_blinds is not None:
+            mp.setattr(prove_mod, "sample_lookup_blinds", monkeypatch_blinds)
+        lie = lying_proof(mp, private(mlp(), "x"), X, config=FAST_ZK)
+    return lie, seen
+
+
+def ratio(ext, pair):
+    return ext.mul(pair[0], ext.inv(pair[1]))
+
+
+def halves(seen):
+    """(witness half's root, the witness side alone (blind leaves made neutral)): projective
+    pairs, from the captured leaves."""
+    vf = vec_field(K)
+    num, den, sh = seen["num"], seen["den"], seen["sh"]
+    half = 1 << sh.s
+    witness = fraction_sum_value(vf, num[:half], den[:half])
+    o = sh.packing.slot(BLIND_SLOT).offset
+    plain_num, plain_den = num[:half].copy(), den[:half].copy()
+    plain_num[o] = 0
+    plain_den[o] = plain_den[o + 1] = (1,) + (0,) * (K - 1)
+    return witness, fraction_sum_value(vf, plain_num, plain_den)
+
+
+@pytest.fixture(scope="module")
+def honest():
+    return captured_proof()
+
+
+def test_one_tree_with_a_zero_root_numerator(honest):
+    lie, _ = honest
+    verify(lie.vk, lie.proof)
+    labels = [m.label for m in lie.messages]
+    assert "lookup/combined/root" in labels and "lookup/blinds" in labels
+    assert not any(lab.startswith(("lookup/witness", "lookup/table/root")) for lab in labels)
+    P, Q = k_elements(lie, "lookup/combined/root")
+    assert P == (0,) * K and Q != (0,) * K
+
+
+def test_layer0_children_hide_the_witness_sum(honest):
+    lie, seen = honest
+    ext = ext_field(K)
+    n0, n1, d0, d1 = k_elements(lie, "lookup/combined/layer0/children")
+    witness, alone = halves(seen)
+    assert ext.eq(ratio(ext, (n0, d0)), ratio(ext, witness))  # the stated half is the leaves'
+    assert not ext.eq(ratio(ext, (n0, d0)), ratio(ext, alone))  # ... but not the witness sum
+    assert ext.eq(ext.add(ratio(ext, (n0, d0)), ratio(ext, (n1, d1))), ext.zero())
+
+
+def test_a_zero_filled_reserved_row_would_reveal_the_witness_sum():
+    """The mutation the test above catches: nu = 0 in MULT's reserved row."""
+    real = prove_mod.sample_lookup_blinds
+
+    def zero_nu(plan, tables):
+        real(plan, tables)
+        tables[MULT][shape(plan, plan.lookup_uses).reserved_row] = 0
+
+    lie, seen = captured_proof(zero_nu)
+    verify(lie.vk, lie.proof)  # still a valid proof: only zero knowledge is lost
+    ext = ext_field(K)
+    n0, _, d0, _ = k_elements(lie, "lookup/combined/layer0/children")
+    _, alone = halves(seen)
+    assert ext.eq(ratio(ext, (n0, d0)), ratio(ext, alone))
+
+
+def test_two_proofs_state_different_tops(honest):
+    lie, _ = honest
+    other, _ = captured_proof()
+    for label in ("lookup/combined/root", "lookup/combined/layer0/children", "lookup/blinds"):
+        assert k_elements(lie, label) != k_elements(other, label)
+
+
+def test_an_out_of_range_private_input_is_rejected():
+    def widen(plan, ints):
+        ints["x"] = ints["x"].copy()
+        ints["x"][0, 1, 2] = 8  # hi + 1
+        recompute(plan, ints)
+
+    with pytest.MonkeyPatch.context() as mp:
+        lie = lying_proof(mp, private(mlp(), "x"), X, ints_fn=widen, config=FAST_ZK)
+    rejects(lie.vk, lie.proof, "not in its table")
+
+
+@pytest.mark.parametrize("fragment", ["lookup/combined/root", "lookup/combined/layer0/children",
+                                      "lookup/blinds", "lookup/combined/layer1/",
+                                      "lookup/use0/columns"])
+def test_bumped_tree_messages_are_rejected(honest, fragment):
+    lie, _ = honest
+    found = lie.find(fragment)
+    assert found, fragment
+    for message in (found[0], found[-1]):
+        for element in range(min(2, len(k_elements(lie, message.label)))):
+            rejects(lie.vk, bump(lie, message, element))
