@@ -13,10 +13,11 @@ benchmarks/results).
 
 Not zero-knowledge yet (ir/visibility.py): the private and hashed rows measure a statement
 without the input (committed, range-checked; hashed: a Keccak-256 GKR and a link per sample).
-``--masked`` measures the part of issue 13's masking built so far (key configuration "zk":
-every sumcheck masked, and under Ligero the advice's hiding opening) against the private row,
-into DIR/visibility_masked.md/.json; the targets once zero knowledge is complete are prove
-+25 %, size +15 %, verify +10 %.
+``--masked`` measures the part of issue 13's zero knowledge built so far (key configuration
+"zk": every sumcheck masked; under Ligero also every private final randomized and discharged,
+the lookups' combined blinded tree and the advice's hiding opening; the compact profile has
+the masks only) against the private row, into DIR/visibility_masked.md/.json; the targets once
+zero knowledge is complete are prove +25 %, size +15 %, verify +10 %.
 """
 
 from __future__ import annotations

@@ -235,3 +235,44 @@ def test_claims_fanning_out_through_relabels_and_adds_stay_within_the_capacity()
     key = setup(compiled(private(graph(["x"], ["y"], specs, nodes), "x")), FAST_ZK,
                 certify=False)
     assert assert_virtual_claims_randomized(*record_claims(key, X)) >= {"h", "s", "t", "c"}
+
+
+def pool_graph():
+    """x (2, 4, 4) private -> linear (a virtual h) -> max pooling 2x2 with padding -> a
+    flattening gather -> y, public."""
+    w = np.random.default_rng(7).integers(-1, 2, (4, 4))
+    specs = [spec("x", (2, 4, 4), -8, 7), spec("h", (2, 4, 4), -60, 60),
+             spec("m", (2, 3, 3), -60, 60), spec("y", (18,), -60, 60)]
+    nodes = [node("linear", ["x"], "h", {"W": w, "b": np.zeros(4)}),
+             node("max_pool2d", ["h"], "m", kernel=(2, 2), strides=(2, 2), pads=(1, 1, 1, 1)),
+             node("reshape", ["m"], "y", shape=(18,))]
+    return private(graph(["x"], ["y"], specs, nodes), "x")
+
+
+POOL_X = {"x": RNG.integers(-8, 8, (2, 2, 4, 4))}
+
+
+@pytest.fixture(scope="module")
+def pool_lie():
+    with pytest.MonkeyPatch.context() as mp:
+        return lying_proof(mp, pool_graph(), POOL_X, config=FAST_ZK)
+
+
+def test_max_pooling_states_randomized_openings_and_finals():
+    """max_reduce (verifier/layers/max_reduce.py) with randomized finals: its opening of x and
+    d, the slices d_u and y are stated randomized; the opening's claim is discharged."""
+    key = setup(compiled(pool_graph()), FAST_ZK, certify=False)
+    seen, ctx = record_claims(key, POOL_X)
+    assert any(s.op == "max_reduce" for s in ctx.plan.steps)
+    assert assert_virtual_claims_randomized(seen, ctx)
+    rest = [c for c in seen if ctx.plan.group_of(c[0]) == "advice" and c[0] != MASKS]
+    assert any("d" in str(c[0]) for c in rest) and all(c[3] for c in rest)
+
+
+@pytest.mark.parametrize("fragment", [":max_reduce:opening", ":max_reduce:finals",
+                                      ":max_reduce:sumcheck/randomizer value",
+                                      ":max_reduce:sumcheck/round0"])
+def test_bumped_max_reduce_messages_are_rejected(pool_lie, fragment):
+    verify(pool_lie.vk, pool_lie.proof)
+    for message in pool_lie.find(fragment)[:1]:
+        rejects(pool_lie.vk, bump(pool_lie, message))

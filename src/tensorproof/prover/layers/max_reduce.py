@@ -7,13 +7,23 @@ import numpy as np
 
 from ...errors import ProverError
 from ...field.vec import FV
-from ...poly.mle import as_ext, evaluate
+from ...poly.mle import as_ext, eq_eval, evaluate
 from ...verifier.layers.lookup import needs_pad_check
-from ...verifier.layers.max_reduce import Shape, d_name, relation_terms, valid_mask
+from ...verifier.layers.max_reduce import (
+    Shape,
+    claim_finals,
+    d_name,
+    flags,
+    opening_slots,
+    relation_terms,
+    valid_mask,
+    window_bits,
+)
 from ...verifier.layout import Layout
+from ...verifier.zk_finals import scaled
 from ..lookups import real_rows
-from ..sumcheck import prove_sumcheck
 from ..tables import fix_high, fix_low
+from ..zk_finals import prove_randomized, randomizer_sum
 
 _MIN = np.iinfo(np.int64).min
 
@@ -59,21 +69,30 @@ def prove(ctx, i: int, step) -> None:
     pad = needs_pad_check(plan, step.output)
     rho = ctx.challenge_point(ctx.label(i, step, "point"), sh.x.n_vars)
     rho_u, rho_p = rho[: sh.u_bits], rho[sh.u_bits :]
-    x_val = evaluate(vf, ctx.tables[step.inputs[0]], rho)
-    d_val = evaluate(vf, ctx.tables[d_name(step)], rho)
+    ext = ctx.ext
+    opened = opening_slots(ctx, i, step)
+    x_val, d_val = (ext.add(as_ext(ext, evaluate(vf, ctx.tables[name], rho)),
+                            randomizer_sum(ctx, opened[j : j + 1]))
+                    for j, name in enumerate((step.inputs[0], d_name(step))))
     ctx.send(ctx.label(i, step, "opening"), [x_val, d_val])
     lam = tuple(ctx.t.challenge_k(ctx.label(i, step, "lambda"), ctx.k))
     tables, _ = _tables(ctx, step, sh, rho_u)
-    terms = relation_terms(sh, pad, lam, ctx.ext)
-    point, finals = prove_sumcheck(ctx.t, vf, tables, terms, sh.degree,
-                                   ctx.label(i, step, "sumcheck"), eq_point=rho_p)
+    terms = relation_terms(sh, pad, lam, ext)
+    point, finals, slots, z = prove_randomized(ctx, tables, terms, sh.degree,
+                                               ctx.label(i, step, "sumcheck"), flags(ctx, sh),
+                                               eq_point=rho_p,
+                                               randomizer=scaled(ext, lam, opened))
     d_at = fix_high(vf, ctx.tables[d_name(step)], point)  # d~(u, ρ') over u
-    d_us = [as_ext(ctx.ext, v) for v in (FV if d_at.ndim == 1 else vf).to_scalars(d_at)[: sh.U]]
+    d_us = [as_ext(ext, v) for v in (FV if d_at.ndim == 1 else vf).to_scalars(d_at)[: sh.U]]
+    if slots:  # the randomized slices: d_u^ = d_u~ + Z psi_u (their e_u's finals)
+        d_us = [ext.add(v, ext.mul(z, ctx.t.masks.value(s))) for v, s in zip(d_us, slots)]
     y_val = finals[sh.U]
     ctx.send(ctx.label(i, step, "finals"), [*d_us, y_val])
     rho_w = ctx.challenge_point(ctx.label(i, step, "window point"), sh.u_bits)
     d_w = evaluate(vf, d_at, rho_w)
-    ctx.claim(step.inputs[0], rho, x_val)
-    ctx.claim(d_name(step), rho, d_val)
-    ctx.claim(d_name(step), list(rho_w) + list(point), d_w)
-    ctx.claim(step.output, point, y_val)
+    if slots:  # the verifier's combination of the randomized slices
+        d_w = ext.zero()
+        for u, v in enumerate(d_us):
+            d_w = ext.add(d_w, ext.mul(eq_eval(ext, rho_w, window_bits(ext, u, sh.u_bits)), v))
+    claim_finals(ctx, step, sh, rho, rho_w, point, (x_val, d_val, d_w, y_val), opened, slots,
+                 z)

@@ -39,7 +39,9 @@ from ..layout import Layout, prefix_indicator, real_indicator
 from ..lookups import LookupUse, range_table
 from ..names import Internal
 from ..plan import TensorPlan
-from ..sumcheck import evaluate_terms, verify_sumcheck
+from ..sumcheck import evaluate_terms
+from ..zk_finals import scaled, verify_randomized
+from .common import discharged
 from .lookup import needs_pad_check
 
 REDUCES_CLAIMS = False
@@ -175,16 +177,19 @@ def verify(ctx, i: int, step) -> None:
     pad = needs_pad_check(plan, step.output)
     rho = ctx.challenge_point(ctx.label(i, step, "point"), sh.x.n_vars)
     rho_u, rho_p = rho[: sh.u_bits], rho[sh.u_bits :]
+    opened = opening_slots(ctx, i, step)
     x_val, d_val = ctx.recv(ctx.label(i, step, "opening"), 2)
     lam = tuple(ctx.t.challenge_k(ctx.label(i, step, "lambda"), ext.k))
-    sub = verify_sumcheck(ctx.t, ext, ext.mul(lam, ext.add(x_val, d_val)), sh.p_bits, sh.degree,
-                          ctx.label(i, step, "sumcheck"))
+    sub, slots, z = verify_randomized(ctx, ext.mul(lam, ext.add(x_val, d_val)), sh.p_bits,
+                                      sh.degree, ctx.label(i, step, "sumcheck"),
+                                      relation_terms(sh, pad, lam, ext), flags(ctx, sh),
+                                      scaled(ext, lam, opened))
     *d_us, y_val = ctx.recv(ctx.label(i, step, "finals"), sh.U + 1)
     one = real_indicator(ext, sh.y, tuple(sub.point))
     v = mask_slices(ext, sh, mask_boxes(plan, step), sub.point)
     g = ext.zero()
     for u, v_u in enumerate(v):
-        g = ext.add(g, ext.mul(eq_eval(ext, rho_u, _bits(ext, u, sh.u_bits)), v_u))
+        g = ext.add(g, ext.mul(eq_eval(ext, rho_u, window_bits(ext, u, sh.u_bits)), v_u))
     e = [ext.sub(ext.add(d_u, one), v[u]) for u, d_u in enumerate(d_us)]
     values = [*e, y_val, g, one]
     expected = ext.mul(eq_eval(ext, rho_p, sub.point),
@@ -195,19 +200,55 @@ def verify(ctx, i: int, step) -> None:
     rho_w = ctx.challenge_point(ctx.label(i, step, "window point"), sh.u_bits)
     d_w = ext.zero()
     for u, d_u in enumerate(d_us):
-        d_w = ext.add(d_w, ext.mul(eq_eval(ext, rho_w, _bits(ext, u, sh.u_bits)), d_u))
-    ctx.claim(step.inputs[0], rho, x_val)
-    ctx.claim(d_name(step), rho, d_val)
-    ctx.claim(d_name(step), list(rho_w) + list(sub.point), d_w)
-    ctx.claim(step.output, sub.point, y_val)
+        d_w = ext.add(d_w, ext.mul(eq_eval(ext, rho_w, window_bits(ext, u, sh.u_bits)), d_u))
+    claim_finals(ctx, step, sh, rho, rho_w, sub.point, (x_val, d_val, d_w, y_val), opened,
+                 slots, z)
 
 
-def _bits(ext, u: int, n: int) -> list:
+def opening_slots(book, i: int, step) -> tuple:
+    """In a plan with randomized finals, x~(rho) and d~(rho) are stated randomized by a value
+    slot each ((1, slot) randomizers: the sumcheck's claim lambda (x^ + d^) carries both and
+    discharges them, zk_finals.py); none otherwise."""
+    if not book.hiding:
+        return ()
+    one = book.ext.one()
+    return tuple((one, s) for s in book.t.masks.take(2, 1, book.label(i, step, "opening")))
+
+
+def flags(book, sh: Shape) -> list[bool]:
+    """The randomized tables of the sumcheck: e_0 .. e_{U-1} (d's slices) and y, in a plan with
+    randomized finals; G and 1_P are public."""
+    return [book.hiding] * (sh.U + 1) + [False, False]
+
+
+def claim_finals(book, step, sh: Shape, rho, rho_w, point, values, opened, slots, z) -> None:
+    """The claims on x, d and y (shared by both sides): with randomized finals, x and d at rho
+    carry their opening slots, d at (rho_w, point) the slices' slots weighted by
+    eq(rho_w, u) Z(point), y its slot times Z(point) (the stated e_u^ = e_u~ + Z psi_u give
+    d_u^ = d_u~ + Z psi_u)."""
+    ext = book.ext
+    x_val, d_val, d_w, y_val = values
+    r_x, r_d = ((opened[0],), (opened[1],)) if opened else ((), ())
+    r_w: tuple = ()
+    r_y: tuple = ()
+    if slots:
+        r_w = tuple((ext.mul(eq_eval(ext, rho_w, window_bits(ext, u, sh.u_bits)), z), s)
+                    for u, s in enumerate(slots[: sh.U]))
+        r_y = ((z, slots[sh.U]),)
+    book.claim(step.inputs[0], rho, x_val, r_x)
+    book.claim(d_name(step), rho, d_val, r_d)
+    book.claim(d_name(step), list(rho_w) + list(point), d_w, r_w)
+    book.claim(step.output, point, y_val, r_y)
+
+
+def window_bits(ext, u: int, n: int) -> list:
     """The point (bits of u, least significant first) as K elements."""
     return [ext.one() if (u >> j) & 1 else ext.zero() for j in range(n)]
 
 
 def mask_rounds(step, plan) -> list[tuple[int, int]]:
-    """(variables, degree) of each sumcheck ``verify`` may run, at most (zk_capacity.py)."""
+    """(variables, degree) of each sumcheck ``verify`` may run, at most (zk_capacity.py): with
+    randomized finals the sumcheck discharges the opening's two slots and randomizes U + 1
+    tables (the last degree + U: the product of the U slices), a slot each."""
     sh = Shape(plan, step)
-    return [(sh.p_bits, sh.degree)]
+    return discharged(sh.p_bits, sh.degree + sh.U) + [(1, 1)] * (sh.U + 3)
