@@ -3,9 +3,11 @@ randomized finals (key config "zk", fast profile):
 
 - the proof states one tree, "lookup/combined", whose root numerator is 0, and the blinds;
 - its layer-0 children (the witness and table halves' projective sums) are those of the leaves
-  the prover built, blinds included, and the witness half's ratio is NOT the witness side's
-  log-derivative sum sum 1/(gamma - a_i): the mutation that fills the reserved row with 0
-  (the "zero-filled padding" mistake) makes it exactly that sum, and this test catches it;
+  the prover built, blinds included, and neither the witness half's ratio minus the witness
+  side's log-derivative sum sum 1/(gamma - a_i) nor its denominator over the witness rows'
+  product lies in F (K-valued blinds: F-valued ones, a mistake found by review, left one
+  coordinate of that sum in the clear); the mutation that zeroes nu (the "zero-filled
+  padding" mistake) makes the ratio exactly that sum, and this test catches it;
 - two proofs of one input state different roots and children (fresh blinds);
 - soundness: an out-of-range private input is rejected ("not in its table"), and every
   message of the tree's top (root, layer-0 children, the blinds, a layer's rounds) bumped is
@@ -14,8 +16,10 @@ randomized finals (key config "zk", fast profile):
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
+from protocol.step_harness import graph, node, spec
 from soundness.lying_prover import bump, lying_proof, rejects
 from soundness.test_private_tensors import X, mlp, private, recompute
 from tensorproof.field.scalar import ext_field
@@ -23,10 +27,15 @@ from tensorproof.field.vec import vec_field
 from tensorproof.prover import prove as prove_mod
 from tensorproof.prover import zk_lookups
 from tensorproof.prover.fraction_gkr import fraction_sum_value
-from tensorproof.verifier.lookups import MULT
 from tensorproof.verifier.pcs_config import profile_config
 from tensorproof.verifier.verify import verify
-from tensorproof.verifier.zk_lookups import BLIND_SLOT, shape
+from tensorproof.verifier.zk_lookups import (
+    BLIND_INDEX_VARS,
+    BLIND_SLOT,
+    LOOKUP_BLIND,
+    NU,
+    shape,
+)
 
 FAST_ZK = {**profile_config("fast"), "zk": True}
 K = 2
@@ -91,23 +100,30 @@ def test_one_tree_with_a_zero_root_numerator(honest):
     assert P == (0,) * K and Q != (0,) * K
 
 
+def outside_f(value) -> bool:
+    """A K element with a nonzero coefficient of X, X^2, ..: not in the base field."""
+    return any(c != 0 for c in value[1:])
+
+
 def test_layer0_children_hide_the_witness_sum(honest):
     lie, seen = honest
     ext = ext_field(K)
     n0, n1, d0, d1 = k_elements(lie, "lookup/combined/layer0/children")
     witness, alone = halves(seen)
     assert ext.eq(ratio(ext, (n0, d0)), ratio(ext, witness))  # the stated half is the leaves'
-    assert not ext.eq(ratio(ext, (n0, d0)), ratio(ext, alone))  # ... but not the witness sum
+    assert outside_f(ext.sub(ratio(ext, (n0, d0)), ratio(ext, alone)))  # nu/delta in K
+    assert outside_f(ext.mul(d0, ext.inv(alone[1])))  # delta epsilon in K
     assert ext.eq(ext.add(ratio(ext, (n0, d0)), ratio(ext, (n1, d1))), ext.zero())
 
 
 def test_a_zero_filled_reserved_row_would_reveal_the_witness_sum():
-    """The mutation the test above catches: nu = 0 in MULT's reserved row."""
+    """The mutation the test above catches: nu = 0 (its planes in LOOKUP_BLIND)."""
     real = prove_mod.sample_lookup_blinds
 
     def zero_nu(plan, tables):
         real(plan, tables)
-        tables[MULT][shape(plan, plan.lookup_uses).reserved_row] = 0
+        planes = plan.tensors[LOOKUP_BLIND].layout.size >> BLIND_INDEX_VARS
+        tables[LOOKUP_BLIND][NU * planes:(NU + 1) * planes] = 0
 
     lie, seen = captured_proof(zero_nu)
     verify(lie.vk, lie.proof)  # still a valid proof: only zero knowledge is lost
@@ -145,3 +161,26 @@ def test_bumped_tree_messages_are_rejected(honest, fragment):
     for message in (found[0], found[-1]):
         for element in range(min(2, len(k_elements(lie, message.label)))):
             rejects(lie.vk, bump(lie, message, element))
+
+
+def test_a_table_of_a_power_of_two_rows_reserves_a_row_beyond_it():
+    """x in [-8, 7] (private, a 16-row range table: the only table) times a constant: MULT
+    grows to 32 rows and the reserved row lies beyond the table (its public row is zero); the
+    honest proof verifies, an out-of-range x is rejected."""
+    g = private(graph(["x"], ["y"], [spec("x", (3,), -8, 7), spec("y", (3,), -64, 64)],
+                      [node("mul_const", ["x"], "y", {"c": np.array([2, -1, 3])})]), "x")
+    xs = {"x": np.array([[1, -8, 7], [0, 3, -2]])}
+    with pytest.MonkeyPatch.context() as mp:
+        lie = lying_proof(mp, g, xs, config=FAST_ZK)
+    verify(lie.vk, lie.proof)
+
+    def widen(plan, ints):
+        ints["x"] = ints["x"].copy()
+        ints["x"][1, 0] = 8
+        recompute(plan, ints)
+        sh = shape(plan, plan.lookup_uses)
+        assert sh.reserved_row >= 1 << sh.n_nat
+
+    with pytest.MonkeyPatch.context() as mp:
+        bad = lying_proof(mp, g, xs, ints_fn=widen, config=FAST_ZK)
+    rejects(bad.vk, bad.proof, "not in its table")

@@ -18,12 +18,11 @@ from ..field.scalar import ext_field
 from ..field.vec import vec_field
 from ..transcript import ProverTranscript
 from ..verifier.layout import padded_vector as padded
-from ..verifier.lookups import MULT
 from ..verifier.lowering import build_plan
 from ..verifier.plan import ADVICE, Plan
 from ..verifier.proof import Proof
 from ..verifier.verify import DOMAIN, absorb_statement
-from ..verifier.zk_lookups import LOOKUP_BLIND, shape
+from ..verifier.zk_lookups import LOOKUP_BLIND
 from ..verifier.zk_masks import MASKS, OPENING_MASKS, RANDOMIZER, RANDOMIZER_SIZE
 from .commitments import commit_groups, open_groups, send_commitments
 from .context import ProverContext
@@ -57,14 +56,15 @@ def witness(plan: Plan, inputs: dict[str, np.ndarray], consts: dict) -> dict[str
 
 
 def sample_lookup_blinds(plan: Plan, tables: dict) -> None:
-    """The combined LogUp tree's blinds (verifier/zk_lookups.py), fresh from the OS: nu in
-    MULT's reserved row, (delta, epsilon) != 0 in LOOKUP_BLIND."""
-    if not plan.lookup_uses:
+    """The combined LogUp tree's blinds (verifier/zk_lookups.py), fresh from the OS: the planes
+    of nu, delta, epsilon, uniform in K (F planes uniform), drawn again in the negligible case
+    that a block of planes is all zero (delta or epsilon would be 0)."""
+    if LOOKUP_BLIND not in plan.tensors:
         return
-    tables[MULT][shape(plan, plan.lookup_uses).reserved_row] = OS_RANDOMNESS.f_vector(1)[0]
-    blind = OS_RANDOMNESS.f_vector(2)
-    while not blind.all():  # a zero is drawn again
-        blind = np.where(blind == 0, OS_RANDOMNESS.f_vector(2), blind).astype(np.uint64)
+    size = plan.tensors[LOOKUP_BLIND].layout.size
+    blind = OS_RANDOMNESS.f_vector(size)
+    while not all(b.any() for b in blind.reshape(4, -1)[:3]):
+        blind = OS_RANDOMNESS.f_vector(size)
     tables[LOOKUP_BLIND] = blind
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import ProverError
-from ..field.params import P as FIELD_P
 from ..field.vec import from_signed
 from ..poly.mle import as_ext, evaluate
 from ..verifier.lookups import (
@@ -19,12 +18,18 @@ from ..verifier.lookups import (
 from ..verifier.zk_lookups import (
     BLIND_SLOT,
     COMBINED,
+    DELTA,
+    EPSILON,
     LOOKUP_BLIND,
+    NU,
+    blind_point,
     blind_points,
+    claim_blind,
     leaf_values,
     one_slot,
     shape,
 )
+from ..verifier.zk_sumcheck import plane_point
 from .logup import lookup_denominators
 from .lookups import witness_columns
 from .zk_finals import randomizer_sum
@@ -46,23 +51,33 @@ def leaves(ctx, uses: list[LookupUse], sh, beta, gamma) -> tuple[np.ndarray, np.
     vf, ext = ctx.vf, ctx.ext
     tag, first, second, selector = witness_columns(ctx.plan, ctx.tables, uses, sh.packing)
     den_w = lookup_denominators(vf, [tag, first, second], beta, gamma)
-    num_w = selector.copy()
+    num_w = vf.from_base(selector)
     mult = ctx.tables[MULT]
-    delta, eps = (int(v) for v in ctx.tables[LOOKUP_BLIND][:2])
+    nu, delta, eps = (blind_value(ctx, i) for i in (NU, DELTA, EPSILON))
+    tied = ext.add(ext.from_base(int(mult[sh.reserved_row])), nu)  # m_p + nu
     o = sh.packing.slot(BLIND_SLOT).offset
-    num_w[o] = mult[sh.reserved_row]
-    den_w[o] = ext.from_base(delta)
-    den_w[o + 1] = ext.from_base(eps)
+    num_w[o] = tied
+    den_w[o] = delta
+    den_w[o + 1] = eps
     half = 1 << sh.s
     g = np.asarray(as_ext(ext, gamma), dtype=np.uint64)
+    zero = np.zeros(ext.k, dtype=np.uint64)
     tcols = [from_signed(c) for c in combined_table(uses)]
     den_t = _extended(vf, lookup_denominators(vf, tcols, beta, gamma), half, g)
-    den_t[sh.reserved_row] = ext.from_base(delta)
-    neg_mult = np.where(mult == 0, np.uint64(0), np.uint64(FIELD_P) - mult).astype(np.uint64)
-    num_t = _extended(vf, neg_mult, half, 0)
-    num = np.concatenate([_extended(vf, num_w, half, 0), num_t])
+    den_t[sh.reserved_row] = delta
+    num_t = _extended(vf, vf.neg(vf.from_base(mult)), half, zero)
+    num_t[sh.reserved_row] = ext.neg(tied)
+    num = np.concatenate([_extended(vf, num_w, half, zero), num_t])
     den = np.concatenate([_extended(vf, den_w, half, g), den_t])
     return num, den
+
+
+def blind_value(ctx, index: int) -> tuple:
+    """The K value D B~(blind_point) of LOOKUP_BLIND's blind ``index``."""
+    ext = ctx.ext
+    at = blind_point(ext, index)
+    value = as_ext(ext, evaluate(ctx.vf, ctx.tables[LOOKUP_BLIND], at))
+    return ext.mul(plane_point(ext)[1], value)
 
 
 def prove_hiding_lookups(ctx, uses: list[LookupUse]) -> None:
@@ -88,12 +103,13 @@ def prove_hiding_lookups(ctx, uses: list[LookupUse]) -> None:
             ctx.claim(name, sub, v, one_slot(ext, s))
         columns.append((vals, slots))
     label = f"{LABEL}/blinds"
-    slots = list(t.masks.take(4, 1, label))
-    vals = [ext.add(as_ext(ext, evaluate(vf, ctx.tables[name], at)), t.masks.value(s))
-            for (name, at), s in zip(blind_points(ext, sh, low), slots)]
+    slots = list(t.masks.take(5, 1, label))
+    points = blind_points(ext, sh, low)
+    vals = [ext.add(ext.mul(factor, as_ext(ext, evaluate(vf, ctx.tables[name], at))),
+                    t.masks.value(s)) for (name, at, factor), s in zip(points, slots)]
     ctx.send(label, vals)
-    for (name, at), v, s in zip(blind_points(ext, sh, low), vals, slots):
-        ctx.claim(name, at, v, one_slot(ext, s))
+    for (name, at, factor), v, s in zip(points, vals, slots):
+        claim_blind(ctx, name, at, factor, v, s)
     tpoint = low[: sh.n_nat]
     tcols = [from_signed(c) for c in combined_table(uses)]
     table_cols = [evaluate(vf, c, tpoint) for c in tcols]

@@ -101,7 +101,7 @@ def add_zero_knowledge(plan, config: dict) -> None:
             raise PlanError(f"tensor {name!r} is defined twice")
     hiding = hiding_params(config)
     if hiding is not None:  # the lookups' combined tree: MULT's reserved row, LOOKUP_BLIND
-        reserve_rows(plan)
+        reserve_rows(plan, k)
     capacity = mask_capacity(plan)
     plan.tensors[MASKS] = TensorPlan(MASKS, Layout((1 << capacity.n_vars(k),)), "advice", 0,
                                      P - 1)

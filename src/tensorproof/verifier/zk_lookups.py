@@ -8,44 +8,52 @@ the two-entry slot BLIND_SLOT, n those of the multiplicities MULT (the plan rese
 row, p = 2^n - 1, beyond the combined table's rows: zk_capacity.add_zero_knowledge). The first
 half is the witness side, the second the table side (the root's two children):
   witness half: a use's real row (1, gamma - tag - beta a - beta^2 b), its padding rows
-    (0, same); BLIND_SLOT's entry 0 (nu, delta), entry 1 (0, epsilon); elsewhere (0, gamma);
+    (0, same); BLIND_SLOT's entry 0 (m_p + nu, delta), entry 1 (0, epsilon); elsewhere
+    (0, gamma);
   table half: row y < 2^n (-m_y, gamma - tag_y - beta t_y - beta^2 s_y) (the combined table's
-    columns, zero beyond its rows), but the reserved row p: (-m_p, delta); from 2^n on
+    columns, zero beyond its rows), but the reserved row p: (-m_p - nu, delta); from 2^n on
     (0, gamma).
-nu = m_p (the prover fills the reserved row with it), (delta, epsilon) the advice tensor
-LOOKUP_BLIND; all three uniform from the OS. The leaves (nu, delta) and (-nu, delta) cancel,
-so the sum is the witness side's minus the table side's of lookups.py: the root must be
-(P, Q) = (0, Q).
+nu, delta, epsilon are K elements (the advice tensor LOOKUP_BLIND holds each as k F planes,
+``blind_point``), uniform from the OS; an honest m_p is 0. The two leaves (m_p + nu, delta)
+and (-m_p - nu, delta) cancel whatever the committed values, so the sum is the witness side's
+minus the table side's of lookups.py: the root must be (P, Q) = (0, Q).
 
 Messages: challenges "lookup/beta", "lookup/gamma"; the fraction sum "lookup/combined"
 (zk_fractions.py: the layers below the root randomized); the verifier checks P = 0; at the
 leaf point rho = (rho_low, rho_top): "lookup/use<j>/columns" (each use's column values at its
-slot's coordinates of rho_low), "lookup/blinds" (nu, m~(rho_low), delta, epsilon), each value
-stated randomized by a value slot of its own (claims on the column tensors, MULT and
+slot's coordinates of rho_low), "lookup/blinds" (m_p, m~(rho_low), nu, delta, epsilon), each
+value stated randomized by a value slot of its own (claims on the column tensors, MULT and
 LOOKUP_BLIND); the committed table columns at rho_low (lookups.table_columns_at). The leaf
 values n~(rho), d~(rho) are affine in the stated values with public coefficients (``Affine``):
 the verifier computes them, and the differences to the fraction sum's randomized leaf values
 are claims on M (sum c psi = stated - computed), checked by the hiding opening.
 
-Soundness: lookups.py's (the log-derivative identity, now as P = 0 of one tree instead of
-P_w Q_t = P_t Q_w of two; Q != 0 makes every leaf denominator nonzero, delta and epsilon
-included), since the blind leaves add nu/delta - nu/delta = 0 whatever the committed values:
-nu is the same committed entry m_p on both sides, delta the same entry of LOOKUP_BLIND. The
-leaf reconstruction is exact and every stated value is bound by its claim.
+Soundness: lookups.py's argument, with P = 0 of one tree in place of P_w Q_t = P_t Q_w of two:
+Q != 0 makes every leaf denominator nonzero (delta and epsilon included), the blind leaves
+add (m_p + nu)/delta - (m_p + nu)/delta = 0 whatever the committed values (the same claims on
+both sides), and the table half's extra rows (from the combined table's rows up to 2^n, and
+the zero-extension) are the row (tag 0, 0, 0) with denominator gamma, which a witness row
+(tag >= 1) matches only if beta is a root of tag + beta a + beta^2 b: probability <= 2/|K|
+per row; the identity's degree in gamma is at most 2^(s + 1). The leaf reconstruction is exact
+and every stated value is bound by its claim.
 Zero knowledge: the root is (0, Q), Q = d_w d_t; the layer-0 children are the halves'
-projective sums n_w = (N_W delta + nu D_W) epsilon g_w, d_w = D_W delta epsilon g_w, and
-n_t = -(N_T delta + nu D_T) g_t, d_t = D_T delta g_t (N_W / D_W the witness side's sum, D_W,
-D_T != 0 the products of the other denominators, g_w, g_t the padding's powers of gamma):
-delta makes d_t uniform, then epsilon d_w and nu n_w; n_t is fixed by P = 0. Below the root,
+projective sums n_w = ((m_p + nu) D_W + N_W delta) epsilon g_w, d_w = D_W delta epsilon g_w,
+and n_t = -(N_T delta + (m_p + nu) D_T) g_t, d_t = D_T delta g_t (N_W / D_W the witness side's
+sum, D_W, D_T != 0 the products of the other denominators, g_w, g_t the padding's powers of
+gamma). D_T and g_t are public, so d_t reveals delta; epsilon, uniform in K, makes d_w
+uniform, and nu, uniform in K, then n_w; n_t is fixed by P = 0. The blinds must be uniform
+in K, not in F: with F-valued ones d_w / (D_W g_w) and n_w / d_w - N_W / D_W lie in F, and
+the other coordinate of the witness sum is revealed (found by review). Below the root,
 zk_fractions.py; the leaf values carry fresh value slots. (A zero nu, the "zero-filled
-padding" mistake, would make n_w / d_w the witness's sum: tests/soundness/test_zk_lookups.py.)
+padding" mistake, would make n_w / d_w the witness's sum: tests/soundness/test_zk_lookups.py
+checks both.)
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..errors import VerificationError
+from ..errors import PlanError, VerificationError
 from ..field.params import P as FIELD_P
 from ..poly.mle import as_ext, eq_eval_index
 from .layout import Layout, real_indicator
@@ -62,9 +70,13 @@ from .names import Internal
 from .packing import Packing
 from .plan import TensorPlan
 from .zk_fractions import verify_hiding_fraction_sum
+from .zk_sumcheck import plane_point
 
 LOOKUP_BLIND = Internal("", "lookup blinds")
-"""The advice tensor (delta, epsilon) of the combined tree's blind leaves."""
+"""The advice tensor of the blinds nu, delta, epsilon (K values: ``blind_point``)."""
+NU, DELTA, EPSILON = 0, 1, 2
+BLIND_INDEX_VARS = 2
+"""LOOKUP_BLIND: four K slots (the last unused), each of 2^s F planes, s = ceil log2 k."""
 BLIND_SLOT = "blind"
 COMBINED = f"{LABEL}/combined"
 
@@ -74,18 +86,26 @@ def table_rows(uses: list[LookupUse]) -> int:
     return sum(len(t.columns[0]) for t in tables_of(uses))
 
 
-def reserve_rows(plan) -> None:
+def reserve_rows(plan, k: int) -> None:
     """A plan with randomized finals: MULT grows to 2^n rows, n = bits of the table's rows, so
     that its last row (``reserved_row``) lies beyond the table; LOOKUP_BLIND is added."""
     uses = plan.lookup_uses
     if not uses:
         return
     if LOOKUP_BLIND in plan.tensors:
-        raise ValueError(f"tensor {LOOKUP_BLIND!r} is defined twice")
+        raise PlanError(f"tensor {LOOKUP_BLIND!r} is defined twice")
     size = 1 << table_rows(uses).bit_length()
     plan.tensors[MULT] = TensorPlan(MULT, Layout((size,)), "advice", 0, FIELD_P - 1)
-    plan.tensors[LOOKUP_BLIND] = TensorPlan(LOOKUP_BLIND, Layout((2,)), "advice", 1,
-                                            FIELD_P - 1)
+    planes = 1 << (k - 1).bit_length()
+    plan.tensors[LOOKUP_BLIND] = TensorPlan(LOOKUP_BLIND, Layout((planes << BLIND_INDEX_VARS,)),
+                                            "advice", 0, FIELD_P - 1)
+
+
+def blind_point(ext, index: int) -> list:
+    """The point of LOOKUP_BLIND at which D B~ is blind ``index``'s K value (its planes at
+    zk_sumcheck.plane_point: eq(w, c) = X^c / D, as M's slots)."""
+    w, _ = plane_point(ext)
+    return w + [ext.from_base((index >> i) & 1) for i in range(BLIND_INDEX_VARS)]
 
 
 @dataclass(frozen=True)
@@ -114,12 +134,12 @@ def shape(plan, uses: list[LookupUse]) -> Shape:
 def mask_rounds(plan) -> list[tuple[int, int]]:
     """lookups.mask_rounds for this tree: s + 1 layers, each discharging (one more round, a
     slot) and randomizing four tables (last degree 3 + 2, four slots); a slot per column and
-    four for the blinds."""
+    five for the blinds' values."""
     uses = plan.lookup_uses
     sh = shape(plan, uses)
     out = [r for layer in range(sh.s + 1)
            for r in [(layer + 1, 5), (1, 1)] + [(1, 1)] * 4]
-    return out + [(1, 1)] * (sum(len(u.columns) for u in uses) + 4)
+    return out + [(1, 1)] * (sum(len(u.columns) for u in uses) + 5)
 
 
 class Affine:
@@ -165,7 +185,7 @@ def first_row(uses) -> list[int]:
 
 def leaf_values(ctx, uses, sh: Shape, point, beta, gamma, columns, blinds, table_cols):
     """(n~(rho), d~(rho)) as Affine values from the stated values: ``columns`` [(values,
-    slots)] per use, ``blinds`` [(value, slot)] for (nu, m, delta, epsilon), ``table_cols``
+    slots)] per use, ``blinds`` [(value, slot)] for (m_p, m, nu, delta, epsilon), ``table_cols``
     the combined table's columns at rho_low[:n_nat] (lookups.table_columns_at)."""
     ext = ctx.ext
     low, top = point[: sh.s], point[sh.s]
@@ -181,23 +201,25 @@ def leaf_values(ctx, uses, sh: Shape, point, beta, gamma, columns, blinds, table
         for v, s in zip(vals, slots):
             den_w.add(ext.neg(power), v, s)
             power = ext.mul(power, beta)
-    (nu, s_nu), (m, s_m), (delta, s_delta), (eps, s_eps) = blinds
+    (m_p, s_mp), (m, s_m), (nu, s_nu), (delta, s_delta), (eps, s_eps) = blinds
     b = sh.packing.slot(BLIND_SLOT)
     sel_b = selector_value(ext, low, b)
     e0 = ext.mul(sel_b, eq_eval_index(ext, low[:1], 0))
     e1 = ext.mul(sel_b, eq_eval_index(ext, low[:1], 1))
+    num_w.add(e0, m_p, s_mp)
     num_w.add(e0, nu, s_nu)
     den_w.add(e0, delta, s_delta)
     den_w.add(e1, eps, s_eps)
     den_w.const(ext.neg(ext.mul(ext.add(e0, e1), gamma)))
     z_n = zext(ext, low[sh.n : sh.s])
+    p = sh.reserved_row
+    ep = ext.mul(eq_eval_index(ext, low[: sh.n], p), z_n)
     num_t = Affine(ext, ext.zero())
     num_t.add(ext.neg(z_n), m, s_m)
+    num_t.add(ext.neg(ep), nu, s_nu)
     den_t = Affine(ext, gamma)
     weighted = ext.sub(gamma, combine(ext, beta, gamma, table_cols))  # sum_c beta^c t_c~
     den_t.const(ext.neg(ext.mul(zext(ext, low[sh.n_nat : sh.s]), weighted)))
-    p = sh.reserved_row
-    ep = ext.mul(eq_eval_index(ext, low[: sh.n], p), z_n)
     den_t.add(ep, delta, s_delta)
     at_p = first_row(uses) if p < 1 << sh.n_nat else [0, 0, 0]
     den_t.const(ext.neg(ext.mul(ep, combine(ext, beta, gamma, [ext.from_base(v % FIELD_P)
@@ -219,11 +241,20 @@ def reserved_point(ext, sh: Shape) -> list:
     return [ext.from_base((sh.reserved_row >> i) & 1) for i in range(sh.n)]
 
 
-def blind_points(ext, sh: Shape, low) -> list[tuple[str, list]]:
-    """Where (nu, m, delta, epsilon) are claimed: MULT at p and at rho_low, LOOKUP_BLIND at
-    its entries 0 and 1."""
-    return [(MULT, reserved_point(ext, sh)), (MULT, list(low[: sh.n])),
-            (LOOKUP_BLIND, [ext.zero()]), (LOOKUP_BLIND, [ext.one()])]
+def blind_points(ext, sh: Shape, low) -> list[tuple[str, list, tuple]]:
+    """Where (m_p, m, nu, delta, epsilon) are claimed, and the factor c of their values:
+    MULT at p and at rho_low (c = 1), LOOKUP_BLIND at ``blind_point`` (c = D: the K value is
+    D B~ there)."""
+    _, d = plane_point(ext)
+    return [(MULT, reserved_point(ext, sh), ext.one()), (MULT, list(low[: sh.n]), ext.one()),
+            *((LOOKUP_BLIND, blind_point(ext, i), d) for i in (NU, DELTA, EPSILON))]
+
+
+def claim_blind(book, name: str, at, factor, stated, slot: int) -> None:
+    """The claim factor T~(at) + psi = stated, as T~(at) + psi/factor = stated/factor."""
+    ext = book.ext
+    inv = ext.inv(factor)
+    book.claim(name, at, ext.mul(as_ext(ext, stated), inv), ((inv, slot),))
 
 
 def one_slot(ext, slot: int) -> tuple:
@@ -252,10 +283,10 @@ def verify_hiding_lookups(ctx, uses: list[LookupUse]) -> None:
             ctx.claim(name, sub, v, one_slot(ext, s))
         columns.append((vals, slots))
     label = f"{LABEL}/blinds"
-    slots = list(t.masks.take(4, 1, label))
-    vals = ctx.recv(label, 4)
-    for (name, at), v, s in zip(blind_points(ext, sh, low), vals, slots):
-        ctx.claim(name, at, v, one_slot(ext, s))
+    slots = list(t.masks.take(5, 1, label))
+    vals = ctx.recv(label, 5)
+    for (name, at, factor), v, s in zip(blind_points(ext, sh, low), vals, slots):
+        claim_blind(ctx, name, at, factor, v, s)
     table_cols = table_columns_at(ctx, uses, low[: sh.n_nat])
     num, den = leaf_values(ctx, uses, sh, res.point, beta, gamma, columns,
                            list(zip(vals, slots)), table_cols)
