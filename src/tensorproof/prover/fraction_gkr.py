@@ -90,12 +90,7 @@ def prove_fraction_sum(
     num: F table (shape (2^m,)), K table (shape (2^m, k)) or None (all ones); den: K table.
     Raises ProverError if Q = 0 (some denominator vanishes: the verifier would reject).
     """
-    num = _check_tables(vf, num, den)
-    levels = fraction_tree(vf, num, den)
-    P, Q = (_scalar(vf, T) for T in levels[0])
-    if not any(Q):
-        raise ProverError(f"fraction sum '{label}': a denominator is zero (Q = 0)")
-    transcript.send_k(root_label(label), [P, Q], vf.k)
+    levels, P, Q = tree_and_root(transcript, vf, num, den, label)
     point: list[K] = []
     num_eval, den_eval = P, Q
     start = 0
@@ -112,6 +107,18 @@ def prove_fraction_sum(
             transcript, vf, label, layer, point, *levels[layer + 1]
         )
     return FractionSumResult(P, Q, point, num_eval, den_eval)
+
+
+def tree_and_root(transcript, vf: VecField, num, den, label: str) -> tuple[list, K, K]:
+    """The tree's levels and its root (P, Q), sent; ProverError if Q = 0 (a denominator
+    vanishes: the verifier would reject)."""
+    num = _check_tables(vf, num, den)
+    levels = fraction_tree(vf, num, den)
+    P, Q = (_scalar(vf, T) for T in levels[0])
+    if not any(Q):
+        raise ProverError(f"fraction sum '{label}': a denominator is zero (Q = 0)")
+    transcript.send_k(root_label(label), [P, Q], vf.k)
+    return levels, P, Q
 
 
 def _layer_labels(label: str, last: int) -> list[bytes]:

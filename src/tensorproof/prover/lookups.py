@@ -13,6 +13,7 @@ from ..verifier.lookups import (
     LookupUse,
     combined_table,
     committed_columns,
+    lookup_challenges,
     table_column,
     tables_of,
     tag_of,
@@ -98,8 +99,7 @@ def prove_lookups(ctx, uses: list[LookupUse]) -> None:
     if not uses:
         return
     vf, ext, t = ctx.vf, ctx.ext, ctx.t
-    beta = tuple(t.challenge_k(f"{LABEL}/beta", ext.k))
-    gamma = tuple(t.challenge_k(f"{LABEL}/gamma", ext.k))
+    beta, gamma = lookup_challenges(t, ext.k)
     tag, first, second, selector = witness_columns(ctx.plan, ctx.tables, uses)
     den = lookup_denominators(vf, [tag, first, second], beta, gamma)
     res = prove_fraction_sum(t, vf, selector, den, f"{LABEL}/witness")

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from ..errors import ProverError
 from ..field.vec import VecField
-from ..verifier.fraction_gkr import LAYER_DEGREE, layer_label, layer_terms, root_label
+from ..verifier.fraction_gkr import LAYER_DEGREE, layer_label, layer_terms
 from ..verifier.zk_finals import scaled
 from ..verifier.zk_fractions import HidingFractionSubclaim, line_randomizers
-from .fraction_gkr import _check_tables, _halves, _scalar, fraction_tree
+from .fraction_gkr import _halves, tree_and_root
 from .zk_finals import prove_randomized
 
 K = tuple[int, ...]
@@ -18,12 +17,7 @@ def prove_hiding_fraction_sum(ctx, num, den, label: str) -> HidingFractionSubcla
     below the root randomized; the leaf values are the randomized ones."""
     vf: VecField = ctx.vf
     ext, t = ctx.ext, ctx.t
-    num = _check_tables(vf, num, den)
-    levels = fraction_tree(vf, num, den)
-    P, Q = (_scalar(vf, T) for T in levels[0])
-    if not any(Q):
-        raise ProverError(f"fraction sum '{label}': a denominator is zero (Q = 0)")
-    t.send_k(root_label(label), [P, Q], vf.k)
+    levels, P, Q = tree_and_root(t, vf, num, den, label)
     point: list[K] = []
     num_eval, den_eval, r_num, r_den = P, Q, (), ()
     for layer in range(len(levels) - 1):

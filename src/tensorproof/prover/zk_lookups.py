@@ -13,6 +13,7 @@ from ..verifier.lookups import (
     LookupUse,
     combined_table,
     committed_columns,
+    lookup_challenges,
     table_column,
 )
 from ..verifier.zk_lookups import (
@@ -85,8 +86,7 @@ def prove_hiding_lookups(ctx, uses: list[LookupUse]) -> None:
     if not uses:
         return
     vf, ext, t = ctx.vf, ctx.ext, ctx.t
-    beta = tuple(t.challenge_k(f"{LABEL}/beta", ext.k))
-    gamma = tuple(t.challenge_k(f"{LABEL}/gamma", ext.k))
+    beta, gamma = lookup_challenges(t, ext.k)
     sh = shape(ctx.plan, uses)
     num, den = leaves(ctx, uses, sh, beta, gamma)
     res = prove_hiding_fraction_sum(ctx, num, den, COMBINED)  # P = 0 for an honest witness

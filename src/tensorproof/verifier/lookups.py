@@ -112,13 +112,18 @@ def use_packing(plan, uses: list[LookupUse]) -> Packing:
     return Packing.of({str(j): plan.tensors[u.columns[0]].layout for j, u in enumerate(uses)})
 
 
+def lookup_challenges(transcript, k: int) -> tuple:
+    """(beta, gamma): the LogUp's challenges, drawn after the multiplicities are committed."""
+    return (tuple(transcript.challenge_k(f"{LABEL}/beta", k)),
+            tuple(transcript.challenge_k(f"{LABEL}/gamma", k)))
+
+
 def verify_lookups(ctx, uses: list[LookupUse]) -> None:
     """The one LogUp of the proof; column claims are routed through ctx (see module doc)."""
     if not uses:
         return
     ext, t = ctx.ext, ctx.t
-    beta = tuple(t.challenge_k(f"{LABEL}/beta", ext.k))
-    gamma = tuple(t.challenge_k(f"{LABEL}/gamma", ext.k))
+    beta, gamma = lookup_challenges(t, ext.k)
     packing = use_packing(ctx.plan, uses)
     wit = verify_fraction_sum(t, ext, packing.n_vars, f"{LABEL}/witness")
     num, den_terms = ext.zero(), ext.zero()

@@ -61,6 +61,7 @@ from .lookups import (
     LABEL,
     MULT,
     LookupUse,
+    lookup_challenges,
     selector_value,
     table_columns_at,
     tables_of,
@@ -266,8 +267,7 @@ def verify_hiding_lookups(ctx, uses: list[LookupUse]) -> None:
     if not uses:
         return
     ext, t = ctx.ext, ctx.t
-    beta = tuple(t.challenge_k(f"{LABEL}/beta", ext.k))
-    gamma = tuple(t.challenge_k(f"{LABEL}/gamma", ext.k))
+    beta, gamma = lookup_challenges(t, ext.k)
     sh = shape(ctx.plan, uses)
     res = verify_hiding_fraction_sum(ctx, sh.s + 1, COMBINED)
     if not ext.is_zero(res.P):
