@@ -276,3 +276,43 @@ def test_bumped_max_reduce_messages_are_rejected(pool_lie, fragment):
     verify(pool_lie.vk, pool_lie.proof)
     for message in pool_lie.find(fragment)[:1]:
         rejects(pool_lie.vk, bump(pool_lie, message))
+
+
+def reduce_max_graph():
+    """x (1, 4) private, batch 1 -> reduce_max over the last axis (max_reduce with no output
+    variable) -> y, then a one-feature linear layer: zero-variable sumchecks that randomize
+    and discharge."""
+    specs = [spec("x", (1, 4), -8, 7), spec("m", (1,), -8, 7), spec("h", (1, 1), -64, 64),
+             spec("y", (1, 1), -WIDE, WIDE)]
+    nodes = [node("reduce_max", ["x"], "m", axes=(1,), keepdims=0),
+             node("linear", ["x"], "h", {"W": np.ones((4, 1), dtype=np.int64), "b": np.zeros(1)}),
+             node("mul", ["h", "h"], "y")]
+    return private(graph(["x"], ["y", "m"], specs, nodes), "x")
+
+
+@pytest.mark.parametrize("build, inputs", [(mixer, X), (pool_graph, POOL_X),
+                                           (reduce_max_graph, {"x": np.array([[[3, -2, 7, 1]]])})])
+def test_every_step_takes_at_most_the_slots_it_declares(build, inputs):
+    """Each step's mask slots (its sumchecks' rounds, value slots, discharges), counted by
+    label as the prover takes them, stay within its mask_rounds declaration (a sumcheck with
+    no variable counting one round, as zk_capacity does)."""
+    from tensorproof.verifier.layers import step_module as verifier_step
+    from tensorproof.verifier.zk_masks import Slots
+
+    taken: dict[str, int] = {}
+    real = Slots.take
+
+    def count(self, n, degree, label):
+        taken[label] = taken.get(label, 0) + n
+        return real(self, n, degree, label)
+
+    key = setup(compiled(build()), FAST_ZK, certify=False)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(Slots, "take", count)
+        proof = prove(key, inputs)
+    verify(key.vk, proof)
+    plan = build_plan(key.vk.graph, next(iter(inputs.values())).shape[0], key.vk.zk_config)
+    for i, step in enumerate(plan.steps):
+        used = sum(n for label, n in taken.items() if label.startswith(f"{i}:{step.op}:"))
+        declared = sum(max(n, 1) for n, _ in verifier_step(step.op).mask_rounds(step, plan))
+        assert used <= declared, (i, step.op, used, declared)

@@ -30,8 +30,9 @@ def linear_shape(plan, step) -> LinearShape:
 def discharged(n_vars: int, degree: int) -> list[tuple[int, int]]:
     """mask_rounds of a sumcheck (n_vars variables, rounds of degree <= ``degree``, the raised
     last one included) that may discharge a randomized claim (zk_finals.py): one more round
-    (w) and the value slot beta."""
-    return [(n_vars + 1, degree), (1, 1)]
+    (w) and the value slot beta; a sumcheck with no variable runs over one when it randomizes a
+    table (zk_finals.verify_randomized), so it counts one round more too."""
+    return [(max(n_vars, 1) + 1, degree), (1, 1)]
 
 
 def merge_rounds(n_vars: int) -> list[tuple[int, int]]:
