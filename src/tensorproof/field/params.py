@@ -21,5 +21,8 @@ EXTENSION_DEGREES: tuple[int, ...] = (2, 3)
 TWO_ADICITY: int = 32
 """p - 1 = 2^32 * (2^32 - 1): F_p has multiplicative subgroups of every order 2^j, j <= 32."""
 
+HALF: int = (P + 1) // 2
+"""1/2 in F_p."""
+
 MULTIPLICATIVE_GENERATOR: int = 7
 """A generator of F_p^* (used to derive roots of unity for the NTT)."""

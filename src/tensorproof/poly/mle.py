@@ -252,6 +252,11 @@ def eq_eval(ext: ExtField, a: Sequence[Scalar], b: Sequence[Scalar]) -> tuple[in
     return acc
 
 
+def index_point(ext: ExtField, index: int, n: int) -> list[tuple[int, ...]]:
+    """The bits of ``index`` (least significant first) as a point of n K coordinates."""
+    return [ext.from_base((index >> j) & 1) for j in range(n)]
+
+
 def eq_eval_index(ext: ExtField, point: Sequence[Scalar], index: int) -> tuple[int, ...]:
     """eq(point, bits of index) = prod_j (z_j if bit j of index else 1 - z_j) (selector bits)."""
     if not 0 <= index < 1 << len(point):

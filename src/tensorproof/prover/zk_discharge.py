@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from ..field.params import P
+from ..field.params import HALF
 from ..field.sampling import OS_RANDOMNESS, Randomness
 from ..field.scalar import ExtField, ext_field
 from ..field.vec import VecField
@@ -41,7 +41,6 @@ from .zk_sumcheck import (
 )
 
 K = tuple[int, ...]
-HALF = pow(2, P - 2, P)
 
 
 def prove_discharge(transcript, vf: VecField, tables: Sequence[np.ndarray], terms: Terms,

@@ -47,8 +47,10 @@ def _extended(vf, vec: np.ndarray, size: int, fill) -> np.ndarray:
     return out
 
 
-def leaves(ctx, uses: list[LookupUse], sh, beta, gamma) -> tuple[np.ndarray, np.ndarray]:
-    """The combined tree's numerators (F) and denominators (K) (verifier/zk_lookups.py)."""
+def leaves(ctx, uses: list[LookupUse], sh, beta, gamma, tcols: list[np.ndarray]
+           ) -> tuple[np.ndarray, np.ndarray]:
+    """The combined tree's numerators and denominators, K vectors (verifier/zk_lookups.py);
+    ``tcols``: the combined table's F columns."""
     vf, ext = ctx.vf, ctx.ext
     tag, first, second, selector = witness_columns(ctx.plan, ctx.tables, uses, sh.packing)
     den_w = lookup_denominators(vf, [tag, first, second], beta, gamma)
@@ -63,7 +65,6 @@ def leaves(ctx, uses: list[LookupUse], sh, beta, gamma) -> tuple[np.ndarray, np.
     half = 1 << sh.s
     g = np.asarray(as_ext(ext, gamma), dtype=np.uint64)
     zero = np.zeros(ext.k, dtype=np.uint64)
-    tcols = [from_signed(c) for c in combined_table(uses)]
     den_t = _extended(vf, lookup_denominators(vf, tcols, beta, gamma), half, g)
     den_t[sh.reserved_row] = delta
     num_t = _extended(vf, vf.neg(vf.from_base(mult)), half, zero)
@@ -88,7 +89,8 @@ def prove_hiding_lookups(ctx, uses: list[LookupUse]) -> None:
     vf, ext, t = ctx.vf, ctx.ext, ctx.t
     beta, gamma = lookup_challenges(t, ext.k)
     sh = shape(ctx.plan, uses)
-    num, den = leaves(ctx, uses, sh, beta, gamma)
+    tcols = [from_signed(c) for c in combined_table(uses)]  # F columns, built once
+    num, den = leaves(ctx, uses, sh, beta, gamma, tcols)
     res = prove_hiding_fraction_sum(ctx, num, den, COMBINED)  # P = 0 for an honest witness
     low = res.point[: sh.s]
     columns = []
@@ -111,7 +113,6 @@ def prove_hiding_lookups(ctx, uses: list[LookupUse]) -> None:
     for (name, at, factor), v, s in zip(points, vals, slots):
         claim_blind(ctx, name, at, factor, v, s)
     tpoint = low[: sh.n_nat]
-    tcols = [from_signed(c) for c in combined_table(uses)]
     table_cols = [evaluate(vf, c, tpoint) for c in tcols]
     committed = committed_columns(uses)
     if committed:  # lookups.table_columns_at: their values, claims on them

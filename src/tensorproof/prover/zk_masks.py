@@ -14,7 +14,7 @@ from functools import cache
 import numpy as np
 
 from ..errors import ProverError
-from ..field.params import P
+from ..field.params import HALF, P
 from ..field.sampling import OS_RANDOMNESS, Randomness
 from ..field.scalar import ExtField, ext_field
 from ..field.vec import VecField
@@ -37,8 +37,6 @@ from ..verifier.zk_sumcheck import (
 )
 from .sumcheck import prove_sumcheck
 from .zk_sumcheck import Mask, MaskedTranscript, Shifted
-
-HALF = pow(2, P - 2, P)
 
 K = tuple[int, ...]
 

@@ -28,7 +28,7 @@ import numpy as np
 
 from ..errors import ProverError
 from ..field import npfield
-from ..field.params import P
+from ..field.params import HALF, P
 from ..field.sampling import OS_RANDOMNESS, Randomness
 from ..field.scalar import ExtField, ext_field
 from ..field.vec import VecField
@@ -49,8 +49,6 @@ from ..verifier.zk_sumcheck import (
     vanishing,
 )
 from .sumcheck import prove_sumcheck
-
-_HALF = pow(2, P - 2, P)
 
 K = tuple[int, ...]
 
@@ -240,7 +238,7 @@ class Shifted:
         ext = self._ext
         shift = ext.mul_base(self._c, pow(2, self._n - 1 - j, P))
         rows = xs.tolist() if isinstance(xs, np.ndarray) else list(xs)
-        out = [ext.add(ext.mul_base(as_ext(ext, tuple(int(c) for c in v)), _HALF), shift)
+        out = [ext.add(ext.mul_base(as_ext(ext, tuple(int(c) for c in v)), HALF), shift)
                for v in rows]
         self._inner.send_k(round_label(self._label, j + 1), out, k)
 

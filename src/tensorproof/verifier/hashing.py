@@ -46,7 +46,7 @@ import numpy as np
 
 from ..errors import PlanError, VerificationError
 from ..field.params import P
-from ..poly.mle import as_ext, eq_eval
+from ..poly.mle import as_ext, eq_eval, index_point
 from . import evaluations, keccak_gkr
 from .keccak_gkr import WIDTH_VARS, sponge_shape, verify_keccak
 from .layout import Layout, padded_vector, real_indicator
@@ -98,7 +98,7 @@ def padded_positions(shape: tuple[int, ...]) -> np.ndarray:
 
 def at_sample(ext, point, b: int, batch_vars: int) -> list:
     """(point, the bits of sample b): a point of a batch-first tensor, on sample b."""
-    return list(point) + [ext.from_base((b >> i) & 1) for i in range(batch_vars)]
+    return list(point) + index_point(ext, b, batch_vars)
 
 
 def phi_eval(ext, shape: tuple[int, ...], z, r) -> tuple[int, ...]:

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..field.params import P
+from ..field.params import HALF, P
 from ..field.scalar import ExtField
 from ..field.vec import vec_field
 from ..poly.mle import Scalar, as_ext, eq_eval_index, eq_table, evaluate_scalar
@@ -51,7 +51,6 @@ DIGEST_VARS = 8
 ONE = WIDTH - 1
 """A wire that is 1 (the bit 0) in every layer."""
 ROUNDS = 24
-HALF = (P + 1) // 2
 """1/2 in F."""
 
 

@@ -51,7 +51,7 @@ runs over one (``verify_randomized``), since Z is 1 on an empty cube.
 from __future__ import annotations
 
 from ..errors import VerificationError
-from ..field.params import P
+from ..field.params import HALF, P
 from ..poly.mle import Scalar, as_ext
 from .claims import EvalClaim, SumcheckSubclaim
 from .evaluations import eq_combination
@@ -61,7 +61,6 @@ from .sumcheck import Terms, verify_sumcheck
 from .zk_masks import MASKS, RANDOMIZER
 from .zk_sumcheck import last_round_degree, vanishing
 
-HALF = pow(2, P - 2, P)
 MERGE_TERMS: Terms = [(1, [0, 1])]
 """T(x) w(x): the merge sumcheck's (merge.py)."""
 

@@ -55,8 +55,9 @@ from dataclasses import dataclass
 
 from ..errors import PlanError, VerificationError
 from ..field.params import P as FIELD_P
-from ..poly.mle import as_ext, eq_eval_index
+from ..poly.mle import as_ext, eq_eval_index, index_point
 from .layout import Layout, real_indicator
+from .logup import combine_columns
 from .lookups import (
     LABEL,
     MULT,
@@ -106,7 +107,7 @@ def blind_point(ext, index: int) -> list:
     """The point of LOOKUP_BLIND at which D B~ is blind ``index``'s K value (its planes at
     zk_sumcheck.plane_point: eq(w, c) = X^c / D, as M's slots)."""
     w, _ = plane_point(ext)
-    return w + [ext.from_base((index >> i) & 1) for i in range(BLIND_INDEX_VARS)]
+    return w + index_point(ext, index, BLIND_INDEX_VARS)
 
 
 @dataclass(frozen=True)
@@ -170,14 +171,6 @@ class Affine:
         return out
 
 
-def zext(ext, coords) -> tuple:
-    """prod (1 - x_i): the MLE of a vector zero-extended by these high variables."""
-    acc = ext.one()
-    for x in coords:
-        acc = ext.mul(acc, ext.sub(ext.one(), as_ext(ext, x)))
-    return acc
-
-
 def first_row(uses) -> list[int]:
     """The combined table's row 0 (tag 1, the first table's first row): its padding rows."""
     t = tables_of(uses)[0]
@@ -212,34 +205,26 @@ def leaf_values(ctx, uses, sh: Shape, point, beta, gamma, columns, blinds, table
     den_w.add(e0, delta, s_delta)
     den_w.add(e1, eps, s_eps)
     den_w.const(ext.neg(ext.mul(ext.add(e0, e1), gamma)))
-    z_n = zext(ext, low[sh.n : sh.s])
+    z_n = eq_eval_index(ext, low[sh.n : sh.s], 0)  # the zero-extension of MULT's MLE
     p = sh.reserved_row
     ep = ext.mul(eq_eval_index(ext, low[: sh.n], p), z_n)
     num_t = Affine(ext, ext.zero())
     num_t.add(ext.neg(z_n), m, s_m)
     num_t.add(ext.neg(ep), nu, s_nu)
     den_t = Affine(ext, gamma)
-    weighted = ext.sub(gamma, combine(ext, beta, gamma, table_cols))  # sum_c beta^c t_c~
-    den_t.const(ext.neg(ext.mul(zext(ext, low[sh.n_nat : sh.s]), weighted)))
+    cols = [as_ext(ext, v) for v in table_cols]
+    weighted = ext.sub(gamma, combine_columns(ext, beta, gamma, cols))  # sum_c beta^c t_c~
+    den_t.const(ext.neg(ext.mul(eq_eval_index(ext, low[sh.n_nat : sh.s], 0), weighted)))
     den_t.add(ep, delta, s_delta)
     at_p = first_row(uses) if p < 1 << sh.n_nat else [0, 0, 0]
-    den_t.const(ext.neg(ext.mul(ep, combine(ext, beta, gamma, [ext.from_base(v % FIELD_P)
+    den_t.const(ext.neg(ext.mul(ep, combine_columns(ext, beta, gamma, [ext.from_base(v % FIELD_P)
                                                                  for v in at_p]))))
     return num_w.blend(num_t, top), den_w.blend(den_t, top)
 
 
-def combine(ext, beta, gamma, values) -> tuple:
-    """gamma - sum_c beta^c values[c] (lookups.combine_columns)."""
-    acc, power = ext.zero(), ext.one()
-    for v in values:
-        acc = ext.add(acc, ext.mul(power, as_ext(ext, v)))
-        power = ext.mul(power, beta)
-    return ext.sub(gamma, acc)
-
-
 def reserved_point(ext, sh: Shape) -> list:
     """The reserved row p of MULT as a Boolean point."""
-    return [ext.from_base((sh.reserved_row >> i) & 1) for i in range(sh.n)]
+    return index_point(ext, sh.reserved_row, sh.n)
 
 
 def blind_points(ext, sh: Shape, low) -> list[tuple[str, list, tuple]]:

@@ -52,7 +52,7 @@ from functools import cache
 from ..errors import VerificationError
 from ..field.params import P
 from ..field.scalar import ExtField, ext_field
-from ..poly.mle import Scalar, as_ext
+from ..poly.mle import Scalar, as_ext, index_point
 from ..poly.univariate import interpolate_eval
 from .claims import SumcheckSubclaim
 from .names import Internal
@@ -119,7 +119,7 @@ def round_point(ext: ExtField, capacity: MaskCapacity, slot: int, degree: int,
     r = as_ext(ext, r)
     powers = [ext.pow(r, e) for e in exponents(degree)]
     unused = [ext.zero()] * (power_vars(capacity.degree) - len(powers))
-    bits = [ext.from_base((slot >> j) & 1) for j in range(capacity.index_vars())]
+    bits = index_point(ext, slot, capacity.index_vars())
     return w + powers + unused + bits
 
 

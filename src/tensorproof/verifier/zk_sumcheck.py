@@ -84,7 +84,7 @@ import numpy as np
 from ..field.encoding import encode_f_array
 from ..field.params import EXTENSION_DEGREES, P
 from ..field.scalar import ExtField, ext_field
-from ..poly.mle import Scalar, as_ext
+from ..poly.mle import Scalar, as_ext, index_point
 from ..poly.univariate import interpolate_eval
 from ..transcript import HASH_BYTES, keccak256
 from .claims import EvalClaim, SumcheckSubclaim
@@ -194,7 +194,7 @@ def power_point(ext: ExtField, r: Scalar, b: int) -> list[tuple[int, ...]]:
 def claim_point(ext: ExtField, layout: MaskLayout, i: int, r: Scalar) -> list[tuple[int, ...]]:
     """The point of M~ at which D M~ = g_i(r): (w, power point of r, bits of slot i)."""
     w, _ = plane_point(ext)
-    bits = [ext.from_base((i >> j) & 1) for j in range(layout.slot_vars)]
+    bits = index_point(ext, i, layout.slot_vars)
     return w + power_point(ext, r, layout.power_vars) + bits
 
 

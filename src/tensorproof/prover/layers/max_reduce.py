@@ -7,7 +7,7 @@ import numpy as np
 
 from ...errors import ProverError
 from ...field.vec import FV
-from ...poly.mle import as_ext, eq_eval, evaluate
+from ...poly.mle import as_ext, eq_eval_index, evaluate
 from ...verifier.layers.lookup import needs_pad_check
 from ...verifier.layers.max_reduce import (
     Shape,
@@ -17,7 +17,6 @@ from ...verifier.layers.max_reduce import (
     opening_slots,
     relation_terms,
     valid_mask,
-    window_bits,
 )
 from ...verifier.layout import Layout
 from ...verifier.zk_finals import scaled
@@ -93,6 +92,6 @@ def prove(ctx, i: int, step) -> None:
     if slots:  # the verifier's combination of the randomized slices
         d_w = ext.zero()
         for u, v in enumerate(d_us):
-            d_w = ext.add(d_w, ext.mul(eq_eval(ext, rho_w, window_bits(ext, u, sh.u_bits)), v))
+            d_w = ext.add(d_w, ext.mul(eq_eval_index(ext, rho_w, u), v))
     claim_finals(ctx, step, sh, rho, rho_w, point, (x_val, d_val, d_w, y_val), opened, slots,
                  z)

@@ -34,7 +34,7 @@ import numpy as np
 
 from ...errors import BoundError, PlanError, VerificationError
 from ...field.params import P
-from ...poly.mle import eq_eval
+from ...poly.mle import eq_eval, eq_eval_index
 from ..layout import Layout, prefix_indicator, real_indicator
 from ..lookups import LookupUse, range_table
 from ..names import Internal
@@ -189,7 +189,7 @@ def verify(ctx, i: int, step) -> None:
     v = mask_slices(ext, sh, mask_boxes(plan, step), sub.point)
     g = ext.zero()
     for u, v_u in enumerate(v):
-        g = ext.add(g, ext.mul(eq_eval(ext, rho_u, window_bits(ext, u, sh.u_bits)), v_u))
+        g = ext.add(g, ext.mul(eq_eval_index(ext, rho_u, u), v_u))
     e = [ext.sub(ext.add(d_u, one), v[u]) for u, d_u in enumerate(d_us)]
     values = [*e, y_val, g, one]
     expected = ext.mul(eq_eval(ext, rho_p, sub.point),
@@ -200,7 +200,7 @@ def verify(ctx, i: int, step) -> None:
     rho_w = ctx.challenge_point(ctx.label(i, step, "window point"), sh.u_bits)
     d_w = ext.zero()
     for u, d_u in enumerate(d_us):
-        d_w = ext.add(d_w, ext.mul(eq_eval(ext, rho_w, window_bits(ext, u, sh.u_bits)), d_u))
+        d_w = ext.add(d_w, ext.mul(eq_eval_index(ext, rho_w, u), d_u))
     claim_finals(ctx, step, sh, rho, rho_w, sub.point, (x_val, d_val, d_w, y_val), opened,
                  slots, z)
 
@@ -232,18 +232,13 @@ def claim_finals(book, step, sh: Shape, rho, rho_w, point, values, opened, slots
     r_w: tuple = ()
     r_y: tuple = ()
     if slots:
-        r_w = tuple((ext.mul(eq_eval(ext, rho_w, window_bits(ext, u, sh.u_bits)), z), s)
+        r_w = tuple((ext.mul(eq_eval_index(ext, rho_w, u), z), s)
                     for u, s in enumerate(slots[: sh.U]))
         r_y = ((z, slots[sh.U]),)
     book.claim(step.inputs[0], rho, x_val, r_x)
     book.claim(d_name(step), rho, d_val, r_d)
     book.claim(d_name(step), list(rho_w) + list(point), d_w, r_w)
     book.claim(step.output, point, y_val, r_y)
-
-
-def window_bits(ext, u: int, n: int) -> list:
-    """The point (bits of u, least significant first) as K elements."""
-    return [ext.one() if (u >> j) & 1 else ext.zero() for j in range(n)]
 
 
 def mask_rounds(step, plan) -> list[tuple[int, int]]:

@@ -10,12 +10,11 @@ Prover and verifier run the same function (no message is exchanged). A randomize
 
 from __future__ import annotations
 
-from ...field.params import P
+from ...field.params import HALF, P
 from ...poly.mle import as_ext
 
 REDUCES_CLAIMS = True
 
-HALF = pow(2, P - 2, P)
 
 
 def relabel_claims(book, i: int, step) -> None:
