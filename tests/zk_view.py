@@ -1,0 +1,161 @@
+"""The view of a whole proof with the challenges fixed, and the affine span of its law: the
+harness of the whole-proof two-witness tests (tests/soundness/test_zk_whole_proof.py).
+
+``fixed_view(prove_fn)`` runs the real prover with every Fiat-Shamir challenge answered by a
+fixed value (a hash of its label and occurrence, not of the transcript state) and records every
+field element the prover sends (``send_f`` / ``send_k``), in order; raw byte messages (Merkle
+roots, salts, hash digests) are not field elements and stay out. With the challenges fixed the
+view is a function of the prover's randomness alone (masks, randomizers, blinds, the opening's
+mask rows), affine in the masks.
+
+``Span`` keeps a basis, over F_p, of the differences v - v_0 of the views it is given
+(incremental row echelon, a numba kernel: thousands of coordinates). Fed fresh proofs until its
+rank stops growing, it spans the affine hull of the view's law (a fresh sample falls inside a
+proper subspace of the hull with probability at most 1/p). A second witness's view inside that
+hull is what "the same law" requires of an affine view; a view outside it is a leak the
+verifier's public relations do not explain: a value stated in the clear, a zeroed mask.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Callable
+from contextlib import contextmanager
+
+import numpy as np
+from numba import njit
+
+from tensorproof.field.kernels import fmul, fpow, fsub
+from tensorproof.field.params import P
+from tensorproof.transcript import prover as prover_transcript
+from tensorproof.transcript.base import Transcript
+
+OPENING_PREFIX = "ligero-zk/"
+"""The hiding opening's messages: zero-knowledge given the claims it opens (its own exact test,
+tests/protocol/test_ligero_zk.py, with a simulator that sees only the claims), so the
+whole-proof view stops short of them (the hybrid argument of docs/internals.md)."""
+
+
+@contextmanager
+def fixed_challenges():
+    """Within: every transcript answers challenge label L's j-th draw with a fixed value."""
+    seen: Counter = Counter()
+
+    def squeeze(self, label: str, m: int) -> list[int]:
+        seen[label] += 1
+        head = hashlib.sha256(f"{label}\0{seen[label]}".encode()).digest()
+        return [int.from_bytes(hashlib.sha256(head + j.to_bytes(4, "big")).digest(), "big")
+                for j in range(m)]
+
+    original = Transcript._squeeze
+    Transcript._squeeze = squeeze  # type: ignore[method-assign]
+    try:
+        yield seen
+    finally:
+        Transcript._squeeze = original  # type: ignore[method-assign]
+
+
+def fixed_view(prove_fn: Callable[[], object], keep: Callable[[str], bool] | None = None
+               ) -> tuple[np.ndarray, tuple[tuple[str, int], ...]]:
+    """(the F coordinates the prover sent, (label, count) per message) for one run of
+    ``prove_fn`` under fixed challenges; messages whose label ``keep`` refuses are left out
+    (default: the hiding opening's, OPENING_PREFIX)."""
+    keep = keep or (lambda label: not label.startswith(OPENING_PREFIX))
+    sent: list[tuple[str, np.ndarray]] = []
+    cls = prover_transcript.ProverTranscript
+    send_f, send_k = cls.send_f, cls.send_k
+
+    def record_f(self, label, xs):
+        if keep(label):
+            sent.append((label, np.asarray(xs, dtype=np.uint64).ravel()))
+        send_f(self, label, xs)
+
+    def record_k(self, label, xs, k):
+        if keep(label):
+            sent.append((label, np.asarray(xs, dtype=np.uint64).ravel()))
+        send_k(self, label, xs, k)
+
+    cls.send_f, cls.send_k = record_f, record_k  # type: ignore[method-assign]
+    try:
+        with fixed_challenges():
+            prove_fn()
+    finally:
+        cls.send_f, cls.send_k = send_f, send_k  # type: ignore[method-assign]
+    view = np.concatenate([v for _, v in sent]) if sent else np.zeros(0, np.uint64)
+    return view, tuple((label, len(v)) for label, v in sent)
+
+
+@njit(cache=True)
+def _insert(basis, pivots, n, v):  # pragma: no cover - numba
+    """Reduce v against the first n rows (row i: 1 at pivots[i], 0 at pivots[:i]); if a
+    nonzero entry remains, scale it to 1, store it as row n and return 1, else 0."""
+    d = v.shape[0]
+    for i in range(n):
+        c = v[pivots[i]]
+        if c != 0:
+            for j in range(d):
+                v[j] = fsub(v[j], fmul(c, basis[i, j]))
+    for j in range(d):
+        if v[j] != 0:
+            inv = fpow(v[j], np.uint64(P - 2))
+            for t in range(d):
+                basis[n, t] = fmul(v[t], inv)
+            pivots[n] = j
+            return 1
+    return 0
+
+
+class Span:
+    """The affine hull, over F_p, of the views added (the first is the origin)."""
+
+    def __init__(self, origin: np.ndarray) -> None:
+        self.origin = np.asarray(origin, dtype=np.uint64).copy()
+        d = self.origin.size
+        self.basis = np.zeros((min(d, 64), d), dtype=np.uint64)
+        self.pivots = np.zeros(self.basis.shape[0], dtype=np.int64)
+        self.rank = 0
+
+    def _diff(self, view: np.ndarray) -> np.ndarray:
+        view = np.asarray(view, dtype=np.uint64)
+        if view.shape != self.origin.shape:
+            raise AssertionError(f"view of {view.size} coordinates, the span's have "
+                                 f"{self.origin.size}")
+        return np.where(view >= self.origin, view - self.origin,
+                        view + np.uint64(P) - self.origin).astype(np.uint64)
+
+    def add(self, view: np.ndarray) -> bool:
+        """Add a view; whether it raised the rank."""
+        if self.rank == self.basis.shape[0] and self.rank < self.origin.size:
+            grown = min(self.origin.size, 2 * self.basis.shape[0])
+            self.basis = np.vstack([self.basis, np.zeros((grown - self.rank, self.origin.size),
+                                                         dtype=np.uint64)])
+            self.pivots = np.concatenate([self.pivots, np.zeros(grown - self.rank, np.int64)])
+        grew = bool(_insert(self.basis, self.pivots, self.rank, self._diff(view)))
+        self.rank += grew
+        return grew
+
+    def contains(self, view: np.ndarray) -> bool:
+        """Whether ``view`` lies in the affine hull (the span is left unchanged)."""
+        v = self._diff(view)
+        scratch = np.zeros((self.rank + 1, v.size), dtype=np.uint64)
+        scratch[:self.rank] = self.basis[:self.rank]
+        pivots = np.concatenate([self.pivots[:self.rank], np.zeros(1, np.int64)])
+        return not _insert(scratch, pivots, self.rank, v)
+
+    def free(self) -> np.ndarray:
+        """The coordinates that vary over the hull (some basis row is nonzero there)."""
+        return self.basis[:self.rank].any(axis=0)
+
+
+def law_hull(run: Callable[[], np.ndarray], settle: int = 12, limit: int = 5000) -> Span:
+    """The affine hull of the views ``run`` returns: samples until ``settle`` fresh views in a
+    row leave the rank unchanged (AssertionError past ``limit`` samples)."""
+    span = Span(run())
+    quiet = 0
+    for _ in range(limit):
+        quiet = 0 if span.add(run()) else quiet + 1
+        if quiet == settle:
+            return span
+    raise AssertionError(f"the view's affine hull did not settle in {limit} samples "
+                         f"(rank {span.rank}): are the challenges fixed?")
