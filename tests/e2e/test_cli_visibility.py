@@ -1,6 +1,8 @@
 """Private inputs and outputs from the CLI and the API (ir/visibility.py): compile with
 --input-visibility / --output-visibility, prove, verify; what the statement reveals is shown,
-the model id changes with the choice, and the proof carries no private tensor."""
+the model id changes with the choice, and the proof carries no private tensor. Zero knowledge
+(compile --zero-knowledge, setup's zero_knowledge): the key says so, the model id binds it,
+the combinations that do not hide yet are refused before any work, in one line."""
 
 from __future__ import annotations
 
@@ -15,9 +17,11 @@ from click.testing import CliRunner
 from tensorproof import api
 from tensorproof.api.demo import bundled
 from tensorproof.cli import _register, app
-from tensorproof.errors import InputError, UnsupportedOpError
-from tensorproof.ir.visibility import NOT_HIDDEN_NOTE
+from tensorproof.errors import ConfigError, InputError, UnsupportedOpError, VerificationError
+from tensorproof.ir.visibility import HIDDEN_NOTE, NOT_HIDDEN_NOTE
+from tensorproof.prover.model import setup
 from tensorproof.solidity.circuit import encode_circuit
+from tensorproof.verifier.pcs_config import profile_config
 
 
 @pytest.fixture(scope="module")
@@ -133,3 +137,70 @@ def test_private_input_from_the_api(workdir):
             api.verify(pk.vk, proof, inputs=x)
     with pytest.raises(UnsupportedOpError, match="private"):
         encode_circuit(pk.vk, 1)  # the EVM verifier checks all-public models only
+
+
+def test_zero_knowledge_from_the_cli(workdir):
+    d = workdir
+    private = _compile(d, "priv", "--input-visibility", "private")
+    zk = _compile(d, "zk", "--input-visibility", "private", "--zero-knowledge")
+    assert zk["zero_knowledge"] is True and zk["visibility"]["input"] == "private"
+    assert zk["model_id"] != private["model_id"]
+    assert api.load_vk(d / "zk.vk").zero_knowledge
+    r = _run("prove", d / "zk.tpk", "-i", d / "x.npy", "-o", d / "zk.tpp", "--json")
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.output[r.output.index("{"):])["zero_knowledge"] is True
+    r = _run("verify", d / "zk.vk", d / "zk.tpp")
+    assert r.exit_code == 0 and HIDDEN_NOTE in r.output.replace("\n", " "), r.output
+    assert NOT_HIDDEN_NOTE not in r.output
+    r = _run("prove", d / "priv.tpk", "-i", d / "x.npy", "-o", d / "priv.tpp")
+    assert r.exit_code == 0, r.output
+    for vk, p in (("priv.vk", "zk.tpp"), ("zk.vk", "priv.tpp")):
+        r = _run("verify", d / vk, d / p)
+        assert r.exit_code == 1 and "rejected" in r.output
+
+
+@pytest.mark.parametrize("flags, says", [
+    ((), "no private input or output"),
+    (("--input-visibility", "hashed"), "hashed tensors (every input)"),
+    (("--input-visibility", "private", "--profile", "compact"), "'whir' commitment"),
+])
+def test_zero_knowledge_that_cannot_hide_is_refused_before_any_work(workdir, flags, says):
+    d = workdir
+    (d / "nozk.onnx").write_bytes((d / "cnn.onnx").read_bytes())
+    out = subprocess.run([sys.executable, "-m", "tensorproof.cli", "compile",
+                          str(d / "nozk.onnx"), "-c", str(d / "calib.npy"), "--zero-knowledge",
+                          *flags], capture_output=True, text=True)
+    assert out.returncode != 0 and "Traceback" not in out.stderr
+    assert says in out.stderr and len(out.stderr.strip().splitlines()) == 1, out.stderr
+    assert not (d / "nozk.tpm").exists() and not (d / "nozk.vk").exists()
+
+
+def test_zero_knowledge_from_the_api(workdir):
+    d = workdir
+    x = np.load(d / "x.npy")
+    onnx, calib = d / "cnn.onnx", np.load(d / "calib.npy")
+    cm = api.compile(onnx, calib, output_visibility="private")
+    pk = api.setup(cm, zero_knowledge=True)
+    plain = api.setup(cm)
+    assert pk.vk.zero_knowledge and pk.vk.masked and not plain.vk.zero_knowledge
+    assert pk.vk.model_id != plain.vk.model_id
+    proof = api.prove(pk, x)
+    res = api.verify(pk.vk, proof)
+    assert res.private == ("logits#1",) and res.ints == {}
+    with pytest.raises(VerificationError):
+        api.verify(plain.vk, proof)
+    with pytest.raises(ConfigError, match="no private input or output"):
+        api.setup(api.compile(onnx, calib), zero_knowledge=True)
+    hashed = api.compile(onnx, calib, input_visibility="hashed")
+    with pytest.raises(ConfigError, match="hashed"):
+        api.setup(hashed, zero_knowledge=True)
+    # a key made outside setup's checks (masked, hashed input) does not claim to hide
+    masked = setup(hashed, {**profile_config("fast"), "zk": True}, certify=False).vk
+    assert masked.masked and not masked.zero_knowledge
+    for kwargs in ({"profile": "compact"}, {"pcs": "raw"}, {"pcs": "whir"}):
+        with pytest.raises(ConfigError, match="no hiding opening"):
+            api.setup(cm, zero_knowledge=True, **kwargs)
+    k3 = api.setup(cm, k=3, zero_knowledge=True)  # the fast profile's scheme over F_p^3
+    assert k3.vk.zero_knowledge and api.verify(k3.vk, api.prove(k3, x)).private
+    with pytest.raises(UnsupportedOpError):
+        encode_circuit(pk.vk, 1)

@@ -13,6 +13,7 @@ import numpy as np
 
 from ..errors import (
     ArgumentError,
+    ConfigError,
     InputError,
     InputMismatchError,
     InputRangeWarning,
@@ -25,9 +26,10 @@ from ..ir.model import CompiledModel
 from ..ir.modelfile import atomic_write
 from ..ir.visibility import hashed_names, private_names, with_visibility
 from ..verifier.keys import VerifyingKey
-from ..verifier.pcs_config import DEFAULT_PROFILE, profile_config
+from ..verifier.pcs_config import DEFAULT_PROFILE, ZK_FIELD, profile_config
 from ..verifier.proof import Proof
 from ..verifier.verify import verify as _verify
+from ..verifier.zk_capacity import hiding_gap
 from .inputs import (
     Inputs,
     QuantizedInputs,
@@ -166,7 +168,7 @@ def compile_with_report(model: ModelSource, calibration: Samples,
 
 
 def setup(model: CompiledModel, profile: str = DEFAULT_PROFILE, *, k: int | None = None,
-          pcs: str | None = None) -> ProvingKey:
+          pcs: str | None = None, zero_knowledge: bool = False) -> ProvingKey:
     """Commit to the model's quantized weights and certify their ranges.
 
     Args:
@@ -179,20 +181,32 @@ def setup(model: CompiledModel, profile: str = DEFAULT_PROFILE, *, k: int | None
         k: Override the profile's challenge field degree, 2 (about 128 bits) or 3.
         pcs: Override the profile's commitment scheme: ``"ligero"``, ``"whir"``, or ``"raw"``
             (sends the whole table; for tests only).
+        zero_knowledge: Make every proof under the key zero-knowledge: it reveals nothing about
+            the private inputs and outputs (nor the activations) beyond the public statement.
+            Needs at least one private input or output and, for now, the ``"fast"`` profile
+            and no hashed tensor; the weights stay behind the model id, not hidden. Part of the
+            model id. Proofs are about 15-50 % larger and slower to check
+            (docs/guide/guarantees.md).
 
     Returns:
         The proving key; ``pk.vk`` is the public verifying key, and ``pk.vk.model_id`` the
         32-byte id that names the model.
 
     Raises:
-        ConfigError: An unknown profile, or an unknown or unsupported ``k`` or ``pcs`` (one
-            line).
+        ConfigError: An unknown profile, or an unknown or unsupported ``k`` or ``pcs``, or
+            ``zero_knowledge`` where it cannot hide yet (one line that says why).
         ArgumentError: ``model`` is not a ``CompiledModel``.
     """
     from ..prover.model import setup as _setup
 
     _need(model, CompiledModel, "setup(model)", "a CompiledModel (api.compile)")
-    return _setup(model, profile_config(profile, k, pcs))
+    config = profile_config(profile, k, pcs)
+    if zero_knowledge:
+        config[ZK_FIELD] = True
+        gap = hiding_gap(config, model.graph.visibility)
+        if gap is not None:
+            raise ConfigError(f"zero knowledge: {gap}")
+    return _setup(model, config)
 
 
 def prove(model: ProvingKey | CompiledModel, inputs: Inputs, quantized: bool = False,

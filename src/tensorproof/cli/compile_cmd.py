@@ -91,12 +91,18 @@ def _layers_table(cm) -> Table:
                    "Part of the model id.")
 @click.option("--input-visibility", "input_visibility", default="public", show_default=True,
               metavar="VIS|NAME=VIS,...",
-              help="Who sees the inputs: public (in the proof's statement) or private (kept out "
-                   "of it: committed in the proof and proven in range; not hidden yet, proofs "
-                   "are not zero-knowledge), for all inputs or by name. Part of the model id.")
+              help="Who sees the inputs: public (in the proof's statement), private (kept out "
+                   "of it: committed in the proof and proven in range; hidden with "
+                   "--zero-knowledge) or hashed (private, and the statement carries each "
+                   "sample's Keccak-256), for all inputs or by name. Part of the model id.")
 @click.option("--output-visibility", "output_visibility", default="public", show_default=True,
               metavar="VIS|NAME=VIS,...",
               help="Who sees the outputs, the same way.")
+@click.option("--zero-knowledge", "zero_knowledge", is_flag=True,
+              help="Make every proof zero-knowledge: it reveals nothing about the private "
+                   "inputs and outputs (nor the activations) beyond the statement. Needs a "
+                   "private input or output and, for now, the fast profile and no hashed "
+                   "tensor; the weights stay behind the model id. Part of the model id.")
 @click.option("--force", is_flag=True,
               help="Overwrite output files of a different model (another model id in the "
                    "existing .vk: its proofs stop verifying) or files that are not tensorproof's.")
@@ -104,21 +110,24 @@ def _layers_table(cm) -> Table:
               help="Print one JSON object (model id, files and sizes, accuracy, timings).")
 def compile_cmd(model: str, samples: str, output: str | None, bits: int, weight_bits: int,
                 method: str, percentile: float, eval_samples: str | None, layers: bool,
-                profile: str, input_visibility: str, output_visibility: str, force: bool,
-                as_json: bool) -> None:
+                profile: str, input_visibility: str, output_visibility: str,
+                zero_knowledge: bool, force: bool, as_json: bool) -> None:
     """Quantize MODEL (ONNX) to the exact integer graph that tensorproof proves.
 
     Writes MODEL.tpm, MODEL.tpk and MODEL.vk (see -o) all or none; the output paths are checked
     before any work."""
     from .. import api
+    from ..errors import ConfigError
     from ..frontend import compile_with_report
     from ..frontend.inputs import load_samples
     from ..ir.modelfile import MAGIC as MODEL_MAGIC
     from ..ir.modelfile import model_bytes
-    from ..ir.visibility import check_words, with_visibility
+    from ..ir.visibility import check_words, stated_words, with_visibility
     from ..prover.keyfile import MAGIC as PK_MAGIC
     from ..prover.keyfile import pk_bytes
     from ..verifier.keys import VK_MAGIC
+    from ..verifier.pcs_config import ZK_FIELD, profile_config
+    from ..verifier.zk_capacity import hiding_gap
     from .files import (
         check_kinds,
         check_outputs,
@@ -130,6 +139,12 @@ def compile_cmd(model: str, samples: str, output: str | None, bits: int, weight_
 
     check_words(input_visibility, "input")
     check_words(output_visibility, "output")
+    if zero_knowledge:  # before any work; api.setup checks the compiled model again
+        gap = hiding_gap({**profile_config(profile), ZK_FIELD: True},
+                         {**stated_words(input_visibility, "input"),
+                          **stated_words(output_visibility, "output")})
+        if gap is not None:
+            raise ConfigError(f"--zero-knowledge: {gap}")
     out = Path(output) if output else Path(model).with_suffix(".tpm")
     vk_out, pk_out = out.with_suffix(".vk"), out.with_suffix(".tpk")
     inputs = {"ONNX model": Path(model), "calibration samples": Path(samples)}
@@ -153,7 +168,7 @@ def compile_cmd(model: str, samples: str, output: str | None, bits: int, weight_
         times["compile"] = time.perf_counter() - t0
         status.update("[bold]committing to the quantized weights and certifying their ranges...")
         t0 = time.perf_counter()
-        pk = api.setup(cm, profile)
+        pk = api.setup(cm, profile, zero_knowledge=zero_knowledge)
         times["setup"] = time.perf_counter() - t0
         vk = pk.vk
         check_same_model(old, vk.model_id)
@@ -167,14 +182,14 @@ def compile_cmd(model: str, samples: str, output: str | None, bits: int, weight_
             "files": {str(p): len(b) for p, b in files.items()},
             "inputs": [{"name": q.name, "shape": list(q.shape), "scale": q.scale, "lo": q.lo,
                         "hi": q.hi} for q in cm.inputs],
-            **visibility_json(cm.graph), "accuracy": rep.as_dict(), "timings_s": times},
+            **visibility_json(vk), "accuracy": rep.as_dict(), "timings_s": times},
             indent=1))
         return
     console.print(_summary_table(cm, out))
     console.print(f"proving key:   {pk_out}  (prove from it: no re-commitment)")
     console.print(f"verifying key: {vk_out}  (model id {vk.model_id.hex()}, profile "
                   f"{profile})", soft_wrap=True)
-    for line in visibility_lines(cm.graph):
+    for line in visibility_lines(vk):
         console.print(line)
     console.print(_accuracy_table(rep))
     for name, (n, total) in rep.clamped.items():

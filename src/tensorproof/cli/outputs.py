@@ -23,13 +23,15 @@ def outputs_json(quants, ints) -> dict:
             "outputs_int": {q.onnx_name: np.asarray(ints[q.name]).tolist() for q in quants}}
 
 
-def visibility_json(graph, digests=None) -> dict:
-    """Which graph inputs and outputs the statement reveals (ir/visibility.py), and the
-    digests of the hashed ones (hex, per sample) when given."""
-    from ..ir.visibility import ZERO_KNOWLEDGE, visibility_of
+def visibility_json(vk, digests=None) -> dict:
+    """Which graph inputs and outputs the statement of ``vk``'s proofs reveals
+    (ir/visibility.py), whether its proofs hide the rest (``VerifyingKey.zero_knowledge``), and
+    the digests of the hashed ones (hex, per sample) when given."""
+    from ..ir.visibility import visibility_of
 
+    graph = vk.graph
     out = {"visibility": {n: visibility_of(graph, n) for n in (*graph.inputs, *graph.outputs)},
-           "zero_knowledge": ZERO_KNOWLEDGE}
+           "zero_knowledge": vk.zero_knowledge}
     if digests:
         out["digests"] = {n: [d.hex() for d in ds] for n, ds in sorted(digests.items())}
     return out
@@ -45,18 +47,20 @@ def digest_lines(digests) -> list[str]:
     return lines
 
 
-def visibility_lines(graph) -> list[str]:
-    """What the statement reveals, when some tensor is private (nothing otherwise)."""
-    from ..ir.visibility import NOT_HIDDEN_NOTE, ZERO_KNOWLEDGE, visibility_of
+def visibility_lines(vk) -> list[str]:
+    """What the statement of ``vk``'s proofs reveals and whether they are zero-knowledge, when
+    some tensor is private (nothing otherwise)."""
+    from ..ir.visibility import HIDDEN_NOTE, NOT_HIDDEN_NOTE, visibility_of
 
+    graph = vk.graph
     if not graph.visibility:
         return []
     lines = []
     for what, names in (("inputs", graph.inputs), ("outputs", graph.outputs)):
         shown = [f"{n} ({visibility_of(graph, n)})" for n in names]
         lines.append(f"{what}: {', '.join(shown)}")
-    if not ZERO_KNOWLEDGE:
-        lines.append(f"note: {NOT_HIDDEN_NOTE}")
+    lines.append(f"zero-knowledge: {HIDDEN_NOTE}" if vk.zero_knowledge
+                 else f"note: {NOT_HIDDEN_NOTE}")
     return lines
 
 

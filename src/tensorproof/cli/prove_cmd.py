@@ -90,7 +90,7 @@ def prove_cmd(model_path: str, input_path: str, out: str, vk_out: str | None, fo
                      "proof_bytes": len(files[Path(out)]), "batch": proof.batch,
                      "input_hash": api.input_hash(proof.inputs), "clamped": q.clamped,
                      **outputs_json(model.outputs, proof.outputs),
-                     **visibility_json(model.graph, proof.digests), "timings_s": times})
+                     **visibility_json(pk.vk, proof.digests), "timings_s": times})
         return
     for step, secs in times.items():
         console.print(f"{step:28s} {secs:8.2f} s")

@@ -121,14 +121,14 @@ def verify_cmd(vk_path: str, proof_path: str, input_path: str | None, as_json: b
                     "batch": proof.batch, "proof_bytes": len(proof_bytes),
                     "input_hash": result.input_hash, "inputs_checked": input_path is not None,
                     **outputs_json(vk.outputs, result.ints),
-                    **visibility_json(vk.graph, proof.digests),
+                    **visibility_json(vk, proof.digests),
                     "timings_s": {"verify": secs}})
         return
     click.echo(f"{click.style('verified', fg='green', bold=True)} in {secs * 1e3:.1f} ms: "
                f"model id {vk.model_id.hex()[:16]}…, batch {proof.batch}")
     if input_path is not None:
         click.echo(f"the proven inputs are the quantization of {input_path}")
-    for line in visibility_lines(vk.graph) + digest_lines(proof.digests):
+    for line in visibility_lines(vk) + digest_lines(proof.digests):
         click.echo(line)
     public = " (of the public inputs)" if result.private else ""
     click.echo(f"input hash{public}: {result.input_hash}")  # one line, never wrapped

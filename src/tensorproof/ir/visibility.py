@@ -9,13 +9,13 @@ visibility never verifies under a key with another.
   PRIVATE  the tensor is not in the statement. The prover commits to it in the proof's per-proof
            (advice) commitment and proves it in range: an input by a LogUp lookup of its real
            entries in the interval table [lo, hi] plus a zero-check of its padding, an output by
-           the step that computes it. NOT HIDDEN YET: until the masked sumchecks and hiding
-           openings of issue 13 land, the proof's messages are linear functionals of it (an
-           observer can test a guess). ``ZERO_KNOWLEDGE`` says so, and the CLI prints it.
+           the step that computes it. Hidden only under a zero-knowledge key (setup's
+           zero_knowledge, ``VerifyingKey.zero_knowledge``); otherwise the proof's messages
+           are linear functionals of it (an observer can test a guess), and the CLI says so.
   HASHED   committed as PRIVATE, and the statement carries each sample's Keccak-256 digest of
            the tensor's int64 big-endian bytes in C order, proven inside the proof
            (verifier/hashing.py): an oracle contract binds a request's input to a proof by its
-           hash without seeing it. Not hidden yet either.
+           hash without seeing it. Not hidden yet (its Keccak proof is not masked).
 """
 
 from __future__ import annotations
@@ -28,11 +28,11 @@ from .model import CompiledModel
 PUBLIC, PRIVATE, HASHED = "public", "private", "hashed"
 CHOICES = (PUBLIC, PRIVATE, HASHED)
 """The visibilities a tensor may have (private weights: issue 13)."""
-ZERO_KNOWLEDGE = False
-"""Whether proofs hide what the statement leaves out. False: private tensors are committed and
-kept out of the statement, but the proof's messages still reveal linear functionals of them."""
 NOT_HIDDEN_NOTE = ("private tensors are kept out of the statement and committed, but proofs are "
-                   "not zero-knowledge yet: their messages reveal linear functionals of them")
+                   "not zero-knowledge: their messages reveal linear functionals of them "
+                   "(compile --zero-knowledge hides them)")
+HIDDEN_NOTE = ("yes: the proof reveals nothing about the private tensors beyond the statement "
+               "(the weights stay behind the model id, not hidden)")
 MAX_PRIVATE_INPUT_BITS = 20
 """A private input is range-checked by a lookup in the table of its values [lo, hi]: at most
 2^20 rows (the lookup's prover work and its multiplicities grow with the table)."""
@@ -102,6 +102,16 @@ def check_words(spec: str, what: str) -> None:
     for part in spec.split(","):
         if part.strip():
             _choice(part.split("=", 1)[-1].strip(), what)
+
+
+def stated_words(spec: str, what: str) -> dict[str, str]:
+    """The non-public visibilities the CLI's text ``spec`` chooses, by name ("every input" for
+    one visibility for all): what a check can read before the model is compiled."""
+    parts = [part.strip() for part in spec.split(",") if part.strip()]
+    if len(parts) == 1 and "=" not in parts[0]:
+        return {f"every {what}": parts[0]} if parts[0] != PUBLIC else {}
+    pairs = (part.split("=", 1) for part in parts if "=" in part)
+    return {k.strip(): v.strip() for k, v in pairs if v.strip() != PUBLIC}
 
 
 def _choice(v: object, what: str) -> str:

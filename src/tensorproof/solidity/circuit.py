@@ -156,7 +156,7 @@ def encode_circuit(vk: VerifyingKey, batch: int) -> bytes:
             f"the EVM verifier checks models whose inputs and outputs are all public; this one "
             f"keeps {sorted(vk.graph.visibility)} out of its statement (private or hashed): "
             "verify its proofs in Python")
-    if vk.zero_knowledge:
+    if vk.masked:
         raise UnsupportedOpError("the EVM verifier does not check masked (zero-knowledge) "
                                  "proofs yet: verify them in Python")
     plan = build_plan(vk.graph, batch)

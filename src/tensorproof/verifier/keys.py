@@ -39,7 +39,9 @@ from ..ir.graph import IntGraph, Node, TensorSpec
 from ..ir.model import InputQuant, OutputQuant
 from ..ir.modelfile import check_body, frame, json_default, unframe
 from ..transcript import keccak256
+from .pcs_config import ZK_FIELD
 from .plan import MODEL
+from .zk_capacity import hiding_gap
 
 VK_MAGIC = b"TPVKEY\x00\x00"
 VK_VERSION = 2
@@ -76,14 +78,20 @@ class VerifyingKey:
         return int(self.config["k"])
 
     @property
-    def zero_knowledge(self) -> bool:
+    def masked(self) -> bool:
         """Whether proofs under this key mask every sumcheck (config "zk"; pcs_config.py)."""
-        return bool(self.config.get("zk", False))
+        return bool(self.config.get(ZK_FIELD, False))
+
+    @property
+    def zero_knowledge(self) -> bool:
+        """Whether proofs under this key hide its private inputs and outputs: masked, and
+        nothing left that is not hidden yet (zk_capacity.hiding_gap)."""
+        return self.masked and hiding_gap(self.config, self.graph.visibility) is None
 
     @property
     def zk_config(self) -> dict | None:
         """``build_plan``'s zk_config for this key's proofs (None: plain proofs)."""
-        return self.config if self.zero_knowledge else None
+        return self.config if self.masked else None
 
     @property
     def commitments(self) -> dict[str, bytes]:

@@ -35,15 +35,17 @@ def profile_config(profile: str = DEFAULT_PROFILE, k: int | None = None,
 
 
 ZK_FIELD = "zk"
-"""Optional configuration field: true masks every sumcheck of a proof (verifier/zk_masks.py).
-Absent in plain keys, so their model ids are unchanged. Work in progress toward zero
-knowledge (docs/internals.md, "The integration plan"): the openings do not hide yet, so no
-command line option sets it."""
+"""Optional configuration field: true masks every sumcheck of a proof (verifier/zk_masks.py)
+and, with Ligero, randomizes every stated value and opens the advice with ligero-zk. Absent in
+plain keys, so their model ids are unchanged. Setup's zero_knowledge option sets it where the
+proofs hide (zk_capacity.hiding_gap); the test suites also set it where they do not yet
+(compact, hashed tensors: masks only)."""
 
 NOT_SELECTABLE = {
-    "ligero-zk": "pcs 'ligero-zk' is the hiding commitment that zero-knowledge proofs are being "
-                 "built on; it is not selectable on its own (it would hide the openings but not "
-                 "the rest of a proof): use 'ligero' or 'whir'",
+    "ligero-zk": "pcs 'ligero-zk' is the hiding commitment of zero-knowledge proofs; it is not "
+                 "selectable on its own (it would hide the openings but not the rest of a "
+                 "proof): use 'ligero' with zero knowledge (setup's zero_knowledge, compile "
+                 "--zero-knowledge)",
 }
 """Registered schemes that setup refuses by name (building blocks, not user choices yet)."""
 

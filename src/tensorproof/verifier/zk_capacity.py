@@ -13,15 +13,18 @@ larger bound costs only unused slots (uniform entries; nothing is revealed about
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ..errors import PlanError
 from ..field.params import P
+from ..ir.visibility import HASHED
 from . import hashing, lookups, private, zk_lookups
 from .layers import step_module
 from .layout import Layout
 from .packing import Packing
 from .pcs.ligero_zk import LigeroZkParams, zk_layout
+from .pcs_config import ZK_FIELD
 from .plan import TensorPlan
 from .zk_lookups import LOOKUP_BLIND, reserve_rows
 from .zk_masks import MASKS, OPENING_MASKS, RANDOMIZER, RANDOMIZER_SIZE, MaskCapacity
@@ -86,6 +89,32 @@ def hiding_params(config: dict) -> LigeroZkParams | None:
     if config.get("pcs") != "ligero":
         return None
     return LigeroZkParams(blowup=config["blowup"], points=2, openings=1, k=config["k"])
+
+
+def hiding_gap(config: dict, visibility: Mapping[str, str]) -> str | None:
+    """Why proofs under ``config`` would not hide the private tensors of a graph with this
+    ``visibility`` (``IntGraph.visibility``: name -> PRIVATE or HASHED) (None: they do).
+
+    Zero knowledge (config "zk") hides today, in the fast profile's scheme (Ligero, whose
+    advice opening is ligero-zk), the private inputs and outputs and every activation: every
+    value the proof states about them is masked or randomized (docs/internals.md). Not yet:
+    the compact profile (WHIR has no hiding opening yet), hashed tensors (their Keccak proof
+    states its values in the clear) and private weights (the model id is a plain Merkle root).
+    Setup refuses a zero-knowledge key with a gap; ``VerifyingKey.zero_knowledge`` is true only
+    without one."""
+    if not config.get(ZK_FIELD):
+        return "the key's configuration does not ask for it (setup's zero_knowledge option)"
+    if hiding_params(config) is None:
+        return (f"the {config.get('pcs')!r} commitment has no hiding opening yet: use the fast "
+                "profile (Ligero)")
+    hashed = sorted(n for n, v in visibility.items() if v == HASHED)
+    if hashed:
+        return (f"hashed tensors ({', '.join(hashed)}): the proofs of their Keccak-256 digests "
+                "are not hidden yet; make them private, or prove without zero knowledge")
+    if not visibility:
+        return ("the model has no private input or output to hide: give one a private "
+                "visibility (--input-visibility private)")
+    return None
 
 
 def add_zero_knowledge(plan, config: dict) -> None:
