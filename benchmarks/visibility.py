@@ -11,13 +11,13 @@ per system and visibility, prove, verify and proof size, and the overhead agains
 system with the input public. Writes DIR/visibility.md and DIR/visibility.json (default
 benchmarks/results).
 
-Not zero-knowledge yet (ir/visibility.py): the private and hashed rows measure a statement
-without the input (committed, range-checked; hashed: a Keccak-256 GKR and a link per sample).
-``--masked`` measures the part of issue 13's zero knowledge built so far (key configuration
-"zk": every sumcheck masked; under Ligero also every private final randomized and discharged,
-the lookups' combined blinded tree and the advice's hiding opening; the compact profile has
-the masks only) against the private row, into DIR/visibility_masked.md/.json; the targets once
-zero knowledge is complete are prove +25 %, size +15 %, verify +10 %.
+The private and hashed rows measure a statement without the input (committed, range-checked;
+hashed: a Keccak-256 GKR and a link per sample), not zero-knowledge. ``--masked`` measures zero
+knowledge against the private row, into DIR/visibility_masked.md/.json: in the fast profile the
+real thing (setup's zero_knowledge: every sumcheck masked, every private final randomized and
+discharged, the lookups' blinded tree, the advice's hiding opening); in the compact profile the
+masks only (no hiding WHIR opening yet, so not zero-knowledge). Issue 13's targets: prove
++25 %, size +15 %, verify +10 %.
 """
 
 from __future__ import annotations
@@ -102,7 +102,8 @@ def render(report: dict) -> str:
     lines = ["# Private and hashed inputs: what they cost", "",
              "Input visibility against the same system with the input public (masked: "
              "against private; batch 1; prove: median of the runs; verify: a fresh process). "
-             "Not zero-knowledge yet: see the script's docstring.", "",
+             "masked: zero-knowledge in the fast profile, masks only (not zero-knowledge) in "
+             "the compact one: see the script's docstring.", "",
              "| model | system | input | prove | verify | proof | prove Δ | verify Δ | "
              "proof Δ |", "|---|---|---|---:|---:|---:|---:|---:|---:|"]
     for row in report["models"]:

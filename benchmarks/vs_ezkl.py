@@ -55,9 +55,9 @@ TP_CONFIGS = {"int8": {"bits": 8, "weight_bits": 8}, "int16": {"bits": 16, "weig
 """tensorproof's configurations: int8 is its default (the "fast" profile: Ligero, K = F_p^2);
 int16 matches EZKL's accuracy; compact is int8 in the "compact" profile (WHIR, K = F_p^3: the
 small proofs meant for the chain); private, hashed and their compact twins are int8 with a
-private or hashed input (benchmarks/visibility.py compares them); masked and compact_masked are
-private with the key configuration "zk" (every sumcheck masked; under Ligero the advice's
-hiding opening: docs/internals.md, zero knowledge, work in progress)."""
+private or hashed input (benchmarks/visibility.py compares them); masked is private with zero
+knowledge (setup's zero_knowledge option), compact_masked private with the key configuration
+"zk" in the compact profile (every sumcheck masked, no hiding opening yet: not zero-knowledge)."""
 DATA_FILES = ("network.onnx", "x.npy", "calibration.npy")
 
 
@@ -89,7 +89,9 @@ def _tp_compile(tp, d: Path) -> dict:
     t0 = time.perf_counter()
     model = tp.compile(str(d / "network.onnx"), calibration, **bits)
     t1 = time.perf_counter()
-    if masked:  # no public option yet: the key configuration's "zk" field
+    if masked and profile == "fast":  # zero knowledge, the public option
+        pk = tp.setup(model, profile, zero_knowledge=True)
+    elif masked:  # compact: no hiding opening yet, so the option refuses it; masks only
         from tensorproof.prover.model import setup as config_setup
         from tensorproof.verifier.pcs_config import profile_config
 

@@ -1,12 +1,12 @@
 """The view of a whole proof with the challenges fixed, and the affine span of its law: the
-harness of the whole-proof two-witness tests (tests/soundness/test_zk_whole_proof.py).
+harness of the whole-proof two-witness tests (tests/protocol/test_zk_whole_proof.py).
 
-``fixed_view(prove_fn)`` runs the real prover with every Fiat-Shamir challenge answered by a
-fixed value (a hash of its label and occurrence, not of the transcript state) and records every
-field element the prover sends (``send_f`` / ``send_k``), in order; raw byte messages (Merkle
-roots, salts, hash digests) are not field elements and stay out. With the challenges fixed the
-view is a function of the prover's randomness alone (masks, randomizers, blinds, the opening's
-mask rows), affine in the masks.
+``fixed_view(prove_fn)`` runs the real prover on a transcript (FixedTranscript) that answers
+every Fiat-Shamir challenge with a fixed value (a hash of its label and occurrence, not of the
+transcript state) and records every field element the prover sends (``send_f`` / ``send_k``),
+in order; raw byte messages (Merkle roots, salts, hash digests) are not field elements and stay
+out. With the challenges fixed the view is a function of the prover's randomness alone (masks,
+randomizers, blinds, the opening's mask rows), affine in the masks.
 
 ``Span`` keeps a basis, over F_p, of the differences v - v_0 of the views it is given
 (incremental row echelon, a numba kernel: thousands of coordinates). Fed fresh proofs until its
@@ -21,15 +21,14 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from collections.abc import Callable
-from contextlib import contextmanager
 
 import numpy as np
 from numba import njit
 
 from tensorproof.field.kernels import fmul, fpow, fsub
 from tensorproof.field.params import P
+from tensorproof.prover import prove as prove_module
 from tensorproof.transcript import prover as prover_transcript
-from tensorproof.transcript.base import Transcript
 
 OPENING_PREFIX = "ligero-zk/"
 """The hiding opening's messages: zero-knowledge given the claims it opens (its own exact test,
@@ -37,51 +36,59 @@ tests/protocol/test_ligero_zk.py, with a simulator that sees only the claims), s
 whole-proof view stops short of them (the hybrid argument of docs/internals.md)."""
 
 
-@contextmanager
-def fixed_challenges():
-    """Within: every transcript answers challenge label L's j-th draw with a fixed value."""
-    seen: Counter = Counter()
+class FixedTranscript(prover_transcript.ProverTranscript):
+    """The prover's transcript with every challenge label L's j-th draw answered by a fixed
+    value, recording the field elements sent whose label ``keep`` accepts. Not the exact type
+    ProverTranscript, so the prover's numba sponge fast paths stand aside (sumcheck_fused,
+    fraction_gkr: they bypass send_*); one that ran anyway fails."""
 
-    def squeeze(self, label: str, m: int) -> list[int]:
-        seen[label] += 1
-        head = hashlib.sha256(f"{label}\0{seen[label]}".encode()).digest()
+    def __init__(self, domain: bytes, keep: Callable[[str], bool]) -> None:
+        super().__init__(domain)
+        self.keep, self.seen = keep, Counter()
+        self.sent: list[tuple[str, np.ndarray]] = []
+
+    def _squeeze(self, label: str, m: int) -> list[int]:
+        self.seen[label] += 1
+        head = hashlib.sha256(f"{label}\0{self.seen[label]}".encode()).digest()
         return [int.from_bytes(hashlib.sha256(head + j.to_bytes(4, "big")).digest(), "big")
                 for j in range(m)]
 
-    original = Transcript._squeeze
-    Transcript._squeeze = squeeze  # type: ignore[method-assign]
-    try:
-        yield seen
-    finally:
-        Transcript._squeeze = original  # type: ignore[method-assign]
+    def send_f(self, label, xs) -> None:
+        if self.keep(label):
+            self.sent.append((label, np.asarray(xs, dtype=np.uint64).ravel()))
+        super().send_f(label, xs)
+
+    def send_k(self, label, xs, k) -> None:
+        if self.keep(label):
+            self.sent.append((label, np.asarray(xs, dtype=np.uint64).ravel()))
+        super().send_k(label, xs, k)
+
+    def append_external(self, state: bytes, sent: bytes) -> None:
+        raise AssertionError("a numba transcript fast path ran: its messages and challenges "
+                             "escape the view")
 
 
 def fixed_view(prove_fn: Callable[[], object], keep: Callable[[str], bool] | None = None
                ) -> tuple[np.ndarray, tuple[tuple[str, int], ...]]:
     """(the F coordinates the prover sent, (label, count) per message) for one run of
-    ``prove_fn`` under fixed challenges; messages whose label ``keep`` refuses are left out
-    (default: the hiding opening's, OPENING_PREFIX)."""
+    ``prove_fn`` (which calls prover.prove.prove) on a FixedTranscript; messages whose label
+    ``keep`` refuses are left out (default: the hiding opening's, OPENING_PREFIX)."""
     keep = keep or (lambda label: not label.startswith(OPENING_PREFIX))
-    sent: list[tuple[str, np.ndarray]] = []
-    cls = prover_transcript.ProverTranscript
-    send_f, send_k = cls.send_f, cls.send_k
+    made: list[FixedTranscript] = []
 
-    def record_f(self, label, xs):
-        if keep(label):
-            sent.append((label, np.asarray(xs, dtype=np.uint64).ravel()))
-        send_f(self, label, xs)
+    def transcript(domain: bytes) -> FixedTranscript:
+        made.append(FixedTranscript(domain, keep))
+        return made[-1]
 
-    def record_k(self, label, xs, k):
-        if keep(label):
-            sent.append((label, np.asarray(xs, dtype=np.uint64).ravel()))
-        send_k(self, label, xs, k)
-
-    cls.send_f, cls.send_k = record_f, record_k  # type: ignore[method-assign]
+    original = prove_module.ProverTranscript
+    prove_module.ProverTranscript = transcript  # type: ignore[misc, assignment]
     try:
-        with fixed_challenges():
-            prove_fn()
+        prove_fn()
     finally:
-        cls.send_f, cls.send_k = send_f, send_k  # type: ignore[method-assign]
+        prove_module.ProverTranscript = original  # type: ignore[misc]
+    if len(made) != 1:
+        raise AssertionError(f"the prover made {len(made)} transcripts, expected one")
+    sent = made[0].sent
     view = np.concatenate([v for _, v in sent]) if sent else np.zeros(0, np.uint64)
     return view, tuple((label, len(v)) for label, v in sent)
 
@@ -104,6 +111,12 @@ def _insert(basis, pivots, n, v):  # pragma: no cover - numba
             pivots[n] = j
             return 1
     return 0
+
+
+def _add(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a + b mod p, entrywise (canonical uint64 vectors)."""
+    gap = np.uint64(P) - b
+    return np.where(a >= gap, a - gap, a + b).astype(np.uint64)
 
 
 class Span:
@@ -142,6 +155,12 @@ class Span:
         scratch[:self.rank] = self.basis[:self.rank]
         pivots = np.concatenate([self.pivots[:self.rank], np.zeros(1, np.int64)])
         return not _insert(scratch, pivots, self.rank, v)
+
+    def within(self, other: Span) -> bool:
+        """Whether this hull lies inside ``other``'s (its origin, and every direction)."""
+        if not other.contains(self.origin):
+            return False
+        return all(other.contains(_add(other.origin, row)) for row in self.basis[:self.rank])
 
     def free(self) -> np.ndarray:
         """The coordinates that vary over the hull (some basis row is nonzero there)."""

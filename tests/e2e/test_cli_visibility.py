@@ -160,8 +160,9 @@ def test_zero_knowledge_from_the_cli(workdir):
 
 
 @pytest.mark.parametrize("flags, says", [
-    ((), "no private input or output"),
-    (("--input-visibility", "hashed"), "hashed tensors (every input)"),
+    ((), "no private input to hide"),
+    (("--output-visibility", "private"), "no private input to hide"),
+    (("--input-visibility", "hashed"), "hashed tensors ('every input')"),
     (("--input-visibility", "private", "--profile", "compact"), "'whir' commitment"),
 ])
 def test_zero_knowledge_that_cannot_hide_is_refused_before_any_work(workdir, flags, says):
@@ -179,18 +180,20 @@ def test_zero_knowledge_from_the_api(workdir):
     d = workdir
     x = np.load(d / "x.npy")
     onnx, calib = d / "cnn.onnx", np.load(d / "calib.npy")
-    cm = api.compile(onnx, calib, output_visibility="private")
+    cm = api.compile(onnx, calib, input_visibility="private", output_visibility="private")
     pk = api.setup(cm, zero_knowledge=True)
     plain = api.setup(cm)
     assert pk.vk.zero_knowledge and pk.vk.masked and not plain.vk.zero_knowledge
     assert pk.vk.model_id != plain.vk.model_id
     proof = api.prove(pk, x)
     res = api.verify(pk.vk, proof)
-    assert res.private == ("logits#1",) and res.ints == {}
+    assert res.private == ("input", "logits#1") and res.ints == {}
     with pytest.raises(VerificationError):
         api.verify(plain.vk, proof)
-    with pytest.raises(ConfigError, match="no private input or output"):
-        api.setup(api.compile(onnx, calib), zero_knowledge=True)
+    for outputs in (None, "private"):  # nothing private, or a function of the weights only
+        with pytest.raises(ConfigError, match="no private input to hide"):
+            api.setup(api.compile(onnx, calib, output_visibility=outputs),
+                      zero_knowledge=True)
     hashed = api.compile(onnx, calib, input_visibility="hashed")
     with pytest.raises(ConfigError, match="hashed"):
         api.setup(hashed, zero_knowledge=True)

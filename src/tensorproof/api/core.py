@@ -183,8 +183,8 @@ def setup(model: CompiledModel, profile: str = DEFAULT_PROFILE, *, k: int | None
             (sends the whole table; for tests only).
         zero_knowledge: Make every proof under the key zero-knowledge: it reveals nothing about
             the private inputs and outputs (nor the activations) beyond the public statement.
-            Needs at least one private input or output and, for now, the ``"fast"`` profile
-            and no hashed tensor; the weights stay behind the model id, not hidden. Part of the
+            Needs a private input and, for now, the ``"fast"`` profile and no hashed
+            tensor; the weights stay behind the model id, not hidden. Part of the
             model id. Proofs are about 15-50 % larger and slower to check
             (docs/guide/guarantees.md).
 
@@ -203,7 +203,7 @@ def setup(model: CompiledModel, profile: str = DEFAULT_PROFILE, *, k: int | None
     config = profile_config(profile, k, pcs)
     if zero_knowledge:
         config[ZK_FIELD] = True
-        gap = hiding_gap(config, model.graph.visibility)
+        gap = hiding_gap(config, model.graph.visibility, model.graph.inputs)
         if gap is not None:
             raise ConfigError(f"zero knowledge: {gap}")
     return _setup(model, config)

@@ -101,7 +101,7 @@ def _layers_table(cm) -> Table:
 @click.option("--zero-knowledge", "zero_knowledge", is_flag=True,
               help="Make every proof zero-knowledge: it reveals nothing about the private "
                    "inputs and outputs (nor the activations) beyond the statement. Needs a "
-                   "private input or output and, for now, the fast profile and no hashed "
+                   "private input and, for now, the fast profile and no hashed "
                    "tensor; the weights stay behind the model id. Part of the model id.")
 @click.option("--force", is_flag=True,
               help="Overwrite output files of a different model (another model id in the "
@@ -140,9 +140,9 @@ def compile_cmd(model: str, samples: str, output: str | None, bits: int, weight_
     check_words(input_visibility, "input")
     check_words(output_visibility, "output")
     if zero_knowledge:  # before any work; api.setup checks the compiled model again
+        ins = stated_words(input_visibility, "input")
         gap = hiding_gap({**profile_config(profile), ZK_FIELD: True},
-                         {**stated_words(input_visibility, "input"),
-                          **stated_words(output_visibility, "output")})
+                         {**ins, **stated_words(output_visibility, "output")}, ins)
         if gap is not None:
             raise ConfigError(f"--zero-knowledge: {gap}")
     out = Path(output) if output else Path(model).with_suffix(".tpm")

@@ -30,7 +30,7 @@ CHOICES = (PUBLIC, PRIVATE, HASHED)
 """The visibilities a tensor may have (private weights: issue 13)."""
 NOT_HIDDEN_NOTE = ("private tensors are kept out of the statement and committed, but proofs are "
                    "not zero-knowledge: their messages reveal linear functionals of them "
-                   "(compile --zero-knowledge hides them)")
+                   "(compile --zero-knowledge hides private inputs, in the fast profile)")
 HIDDEN_NOTE = ("yes: the proof reveals nothing about the private tensors beyond the statement "
                "(the weights stay behind the model id, not hidden)")
 MAX_PRIVATE_INPUT_BITS = 20

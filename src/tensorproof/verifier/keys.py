@@ -86,7 +86,8 @@ class VerifyingKey:
     def zero_knowledge(self) -> bool:
         """Whether proofs under this key hide its private inputs and outputs: masked, and
         nothing left that is not hidden yet (zk_capacity.hiding_gap)."""
-        return self.masked and hiding_gap(self.config, self.graph.visibility) is None
+        g = self.graph
+        return self.masked and hiding_gap(self.config, g.visibility, g.inputs) is None
 
     @property
     def zk_config(self) -> dict | None:
