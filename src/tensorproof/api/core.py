@@ -67,8 +67,9 @@ Visibility: TypeAlias = "str | dict[str, str] | None"
 committed in the proof and proven in range) or ``"hashed"`` (committed, and the statement
 carries the keccak256 of each sample's int64 big-endian values, proven in the proof: see
 [`sample_digests`][tensorproof.api.sample_digests]) for all of them, a dict by name, or text
-``"name=private,other=hashed"``. Private and hashed tensors are not hidden yet: proofs are not
-zero-knowledge, their messages reveal linear functionals of them (issue 13)."""
+``"name=private,other=hashed"``. Private and hashed tensors are hidden only under a
+zero-knowledge key ([`setup`][tensorproof.api.setup]'s ``zero_knowledge``); otherwise the
+proof's messages reveal linear functionals of them."""
 
 Samples: TypeAlias = ("np.ndarray | list[np.ndarray] | tuple[np.ndarray, ...] "
                       "| dict[str, np.ndarray] | str | os.PathLike[str]")
@@ -182,11 +183,11 @@ def setup(model: CompiledModel, profile: str = DEFAULT_PROFILE, *, k: int | None
         pcs: Override the profile's commitment scheme: ``"ligero"``, ``"whir"``, or ``"raw"``
             (sends the whole table; for tests only).
         zero_knowledge: Make every proof under the key zero-knowledge: it reveals nothing about
-            the private inputs and outputs (nor the activations) beyond the public statement.
-            Needs a private input and, for now, the ``"fast"`` profile and no hashed
-            tensor; the weights stay behind the model id, not hidden. Part of the
-            model id. Proofs are about 15-50 % larger and slower to check
-            (docs/guide/guarantees.md).
+            the private and hashed inputs and outputs (nor the activations) beyond the public
+            statement (a hashed tensor's digest is in it). Needs a private or hashed input
+            and, for now, the ``"fast"`` profile; the weights stay behind the model id, not
+            hidden. Part of the model id. Proofs are about 15-50 % larger and slower to check,
+            more with hashed tensors (docs/guide/guarantees.md).
 
     Returns:
         The proving key; ``pk.vk`` is the public verifying key, and ``pk.vk.model_id`` the

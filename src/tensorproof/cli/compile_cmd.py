@@ -100,9 +100,9 @@ def _layers_table(cm) -> Table:
               help="Who sees the outputs, the same way.")
 @click.option("--zero-knowledge", "zero_knowledge", is_flag=True,
               help="Make every proof zero-knowledge: it reveals nothing about the private "
-                   "inputs and outputs (nor the activations) beyond the statement. Needs a "
-                   "private input and, for now, the fast profile and no hashed "
-                   "tensor; the weights stay behind the model id. Part of the model id.")
+                   "or hashed inputs and outputs (nor the activations) beyond the statement. "
+                   "Needs a private or hashed input and, for now, the fast profile; the "
+                   "weights stay behind the model id. Part of the model id.")
 @click.option("--force", is_flag=True,
               help="Overwrite output files of a different model (another model id in the "
                    "existing .vk: its proofs stop verifying) or files that are not tensorproof's.")

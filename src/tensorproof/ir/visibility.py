@@ -15,7 +15,8 @@ visibility never verifies under a key with another.
   HASHED   committed as PRIVATE, and the statement carries each sample's Keccak-256 digest of
            the tensor's int64 big-endian bytes in C order, proven inside the proof
            (verifier/hashing.py): an oracle contract binds a request's input to a proof by its
-           hash without seeing it. Not hidden yet (its Keccak proof is not masked).
+           hash without seeing it. Hidden beyond its digest under a zero-knowledge key (its
+           Keccak proof randomized), as PRIVATE is.
 """
 
 from __future__ import annotations

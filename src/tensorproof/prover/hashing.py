@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..poly.mle import eq_table
+from ..poly.mle import as_ext, eq_table
 from ..verifier.hashing import (
     LINK_BITS_DEGREE,
     LINK_T_DEGREE,
+    LINK_TERMS,
     VALUE_VARS,
     HashedShape,
     at_sample,
@@ -23,6 +24,7 @@ from ..verifier.layout import Layout
 from .keccak_gkr import SpongeWitness, prove_keccak, sponge_witness
 from .lookups import real_rows
 from .sumcheck import prove_sumcheck, sum_of_products
+from .zk_finals import prove_randomized, randomizer_sum
 
 Witnesses = dict[str, list[SpongeWitness]]
 
@@ -61,24 +63,42 @@ def _sample_row(ctx, tensor, b: int) -> np.ndarray:
 
 def _prove_sample(ctx, label: str, name: str, b: int, wit: SpongeWitness) -> None:
     vf, ext, hs = ctx.vf, ctx.ext, HashedShape.of(ctx.plan, name)
-    claims = prove_keccak(ctx.t, vf, wit, f"{label}/keccak")
+    claims = prove_keccak(ctx.t, vf, wit, f"{label}/keccak", ctx=ctx)
     for tensor, c in ((bits_name(name), claims.bits), (chain_name(name), claims.chain)):
-        ctx.claim(tensor, at_sample(ext, c.point, b, hs.f_batch_vars), c.value)
+        ctx.claim(tensor, at_sample(ext, c.point, b, hs.f_batch_vars), c.value, c.randomizer)
     z = ctx.challenge_point(f"{label}/link point", hs.t_vars)
+    hiding = ctx.hiding
+    rv: tuple = ()
     t_row = _sample_row(ctx, name, b)
     real = real_rows(hs.shape, Layout(hs.shape).padded)
-    v = sum_of_products(vf, [real, t_row], [(1, [0, 1])], eq_point=z)
+    v = sum_of_products(vf, [real, t_row], LINK_TERMS, eq_point=z)
+    if hiding:
+        (slot,) = ctx.t.masks.take(1, 1, f"{label}/link slot")
+        rv = ((ext.one(), slot),)
+        v = ext.add(as_ext(ext, v), randomizer_sum(ctx, rv))
     ctx.send(f"{label}/link value", [v])
-    point, finals = prove_sumcheck(ctx.t, vf, [real, t_row], [(1, [0, 1])], LINK_T_DEGREE,
-                                   f"{label}/link/T", eq_point=z)
+    point, finals, slots, zt = link_sumcheck(ctx, [real, t_row], LINK_T_DEGREE,
+                                             f"{label}/link/T", z, rv)
     ctx.send(f"{label}/link/T final", [finals[1]])
-    ctx.claim(name, at_sample(ext, point, b, hs.t_batch_vars), finals[1])
+    ctx.claim(name, at_sample(ext, point, b, hs.t_batch_vars), finals[1],
+              ((zt, slots[0]),) if hiding else ())
     f_row = _sample_row(ctx, bits_name(name), b)
     g = vf.zeros(len(f_row) >> VALUE_VARS)
     g[: len(padded_positions(hs.shape))] = eq_table(vf, z)[padded_positions(hs.shape)]
     phi = vf.mul_base(np.repeat(g, 1 << VALUE_VARS, axis=0),
                       np.tile(byte_weights(), len(g)))
-    point, finals = prove_sumcheck(ctx.t, vf, [phi, f_row], [(1, [0, 1])], LINK_BITS_DEGREE,
-                                   f"{label}/link/bits")
+    point, finals, slots, zf = link_sumcheck(ctx, [phi, f_row], LINK_BITS_DEGREE,
+                                             f"{label}/link/bits", None, rv)
     ctx.send(f"{label}/link/bits final", [finals[1]])
-    ctx.claim(bits_name(name), at_sample(ext, point, b, hs.f_batch_vars), finals[1])
+    ctx.claim(bits_name(name), at_sample(ext, point, b, hs.f_batch_vars), finals[1],
+              ((zf, slots[0]),) if hiding else ())
+
+
+def link_sumcheck(ctx, tables, degree: int, label: str, eq_point, randomizer: tuple):
+    """Mirror of verifier.hashing.link_sumcheck: (point, finals, slots, Z)."""
+    if not ctx.hiding:
+        point, finals = prove_sumcheck(ctx.t, ctx.vf, tables, LINK_TERMS, degree, label,
+                                       eq_point=eq_point)
+        return point, finals, [], None
+    return prove_randomized(ctx, tables, LINK_TERMS, degree, label, [False, True], eq_point,
+                            True, randomizer)

@@ -21,11 +21,12 @@ from ..field import npfield
 from ..field.params import P
 from ..field.scalar import ext_field
 from ..field.vec import VecField
-from ..poly.mle import eq_table, evaluate, fold_low
+from ..poly.mle import as_ext, eq_table, evaluate, fold_low
 from ..verifier.claims import EvalClaim
 from ..verifier.keccak_circuit import (
     CHI_TERMS,
     DIGEST_VARS,
+    HALF,
     RATE_BITS,
     RHO,
     ROUND_CONSTANTS,
@@ -38,7 +39,9 @@ from ..verifier.keccak_circuit import (
 )
 from ..verifier.keccak_gkr import (
     DIGEST_BYTES,
+    PAIR_TERMS,
     KeccakClaims,
+    bits_terms,
     digest_point,
     label_of,
     pad_positions,
@@ -47,6 +50,7 @@ from ..verifier.keccak_gkr import (
 )
 from .sumcheck import prove_sumcheck
 from .tables import fix_high
+from .zk_finals import prove_randomized, randomizer_sum
 
 __all__ = ["SpongeWitness", "keccak_p", "block_layout", "message_mask_table", "message_tables",
            "sponge_witness", "witness_from_tables", "prove_keccak", "wiring_table"]
@@ -178,8 +182,45 @@ def witness_from_tables(n_bytes: int, rounds: int, F: np.ndarray, blk: np.ndarra
 
 
 def _sumcheck(t, vf: VecField, tables, terms, degree: int, label: str, eq_point=None):
-    """Every sumcheck of this protocol goes through here (the seam where masking goes)."""
+    """Every plain sumcheck of this protocol goes through here (masked by the transcript's
+    masks in any zero-knowledge plan)."""
     return prove_sumcheck(t, vf, tables, terms, degree, label, eq_point=eq_point)
+
+
+class _Hiding:
+    """Mirror of verifier.keccak_gkr._Hiding: randomized sumchecks with a hiding context."""
+
+    def __init__(self, transcript, vf: VecField, ctx) -> None:
+        self.t, self.vf, self.ext = transcript, vf, ext_field(vf.k)
+        self.ctx = ctx if ctx is not None and ctx.hiding else None
+
+    def sumcheck(self, tables, terms, degree: int, label: str, flags, eq_point=None,
+                 randomizer: tuple = ()):
+        """(point, finals (the flagged tables' randomized), their slots, Z at the point)."""
+        if self.ctx is None:
+            point, finals = _sumcheck(self.t, self.vf, tables, terms, degree, label, eq_point)
+            return point, finals, [], None
+        return prove_randomized(self.ctx, tables, terms, degree, label, flags, eq_point,
+                                True, randomizer)
+
+    def value_slot(self, label: str) -> tuple:
+        if self.ctx is None:
+            return ()
+        (slot,) = self.t.masks.take(1, 1, label)
+        return ((self.ext.one(), slot),)
+
+    def shift(self, value, randomizer: tuple):
+        """value + sum c psi (the stated value of a randomized evaluation)."""
+        if not randomizer:
+            return value
+        return self.ext.add(as_ext(self.ext, value), randomizer_sum(self.ctx, randomizer))
+
+    def randomizer(self, coeff, slots: list, j: int = 0) -> tuple:
+        return ((coeff, slots[j]),) if self.ctx is not None else ()
+
+
+def _scaled(ext, c, randomizer: tuple) -> tuple:
+    return tuple((ext.mul(as_ext(ext, c), as_ext(ext, a)), s) for a, s in randomizer)
 
 
 def _field(signs: np.ndarray) -> np.ndarray:
@@ -212,60 +253,81 @@ def wiring_table(vf: VecField, layer: Layer, lambdas, r_g) -> np.ndarray:
     return _scatter_add(np.concatenate(parts), layer.inputs.reshape(-1), WIDTH)
 
 
-def _prove_layer(t, vf: VecField, layer: Layer, V_in: np.ndarray, z: list, label: str):
-    """Messages 2a-2d: returns the new point (rho', rho_c)."""
-    k = vf.k
+def _prove_layer(h: _Hiding, layer: Layer, V_in: np.ndarray, z: list, randomizer: tuple,
+                 label: str):
+    """Messages 2a-2d: returns the new point (rho', rho_c) and its claim's randomizer."""
+    t, vf, ext = h.t, h.vf, h.ext
+    k, m = vf.k, layer.arity
     A = [_field(V_in[:, layer.inputs[j]] * np.where(layer.signs[j], -1, 1).astype(np.int8))
-         for j in range(layer.arity)]
-    rho, a = _sumcheck(t, vf, A, layer.terms, layer.degree + 1, label_of(label, "gate"), z)
+         for j in range(m)]
+    rho, a, slots, zr = h.sumcheck(A, layer.terms, layer.degree + 1, label_of(label, "gate"),
+                                   [True] * m, z, randomizer)
     t.send_k(label_of(label, "inputs"), a, k)
-    lam = t.challenges_k(label_of(label, "lambda"), layer.arity, k)
+    lam = t.challenges_k(label_of(label, "lambda"), m, k)
+    wire_randomizer = tuple(p for j, lk in enumerate(lam)
+                            for p in _scaled(ext, lk, h.randomizer(zr, slots, j)))
     rho_g, rho_c = rho[:WIDTH_VARS], rho[WIDTH_VARS:]
     U = fix_high(vf, _field(V_in), rho_c)
     W = wiring_table(vf, layer, lam, rho_g)
-    rho2, finals = _sumcheck(t, vf, [W, U], [(1, [0, 1])], 2, label_of(label, "wire"))
+    rho2, finals, slots, zw = h.sumcheck([W, U], PAIR_TERMS, 2, label_of(label, "wire"),
+                                         [False, True], None, wire_randomizer)
     t.send_k(label_of(label, "value"), [finals[1]], k)
-    return list(rho2) + list(rho_c)
+    return list(rho2) + list(rho_c), h.randomizer(zw, slots)
 
 
-def prove_keccak(transcript, vf: VecField, wit: SpongeWitness, label: str) -> KeccakClaims:
+def prove_keccak(transcript, vf: VecField, wit: SpongeWitness, label: str,
+                 ctx=None) -> KeccakClaims:
     """Messages 0-7 of verifier/keccak_gkr.py on the caller's transcript (M and Y must have been
-    committed and absorbed by the caller); returns the claims the verifier is left with."""
+    committed and absorbed by the caller); returns the claims the verifier is left with
+    (randomized ones with a hiding ``ctx``)."""
     t, k, b = transcript, vf.k, wit.b
     n = WIDTH_VARS + b
+    h = _Hiding(t, vf, ctx)
+    ext = h.ext
+    half = ext.from_base(HALF)
     t.absorb_bytes(label_of(label, "statement"),
                    statement_bytes(wit.n_bytes, wit.digest, wit.rounds))
     Ff, Yf = _field(wit.message_bits), _field(wit.chain_bits)
     z = t.challenges_k(label_of(label, "z"), n, k)                                     # 1
-    v0 = evaluate(vf, Yf, list(z))
+    r0 = h.value_slot(label_of(label, "output", "slot"))
+    v0 = h.shift(evaluate(vf, Yf, list(z)), r0)
     t.send_k(label_of(label, "output"), [v0], k)
-    point = list(z)
+    point, randomizer = list(z), _scaled(ext, P - 2, r0)
     layers = permutation_layers(wit.rounds)
     for i, layer in enumerate(reversed(layers)):                                        # 2
         V_in = wit.values[len(layers) - 1 - i]
-        point = _prove_layer(t, vf, layer, V_in, point, label_of(label, f"layer{i}"))
-    p, (s, tb) = _sumcheck(t, vf, [_field(wit.shifted), _field(wit.block)], [(1, [0, 1])], 3,
-                           label_of(label, "absorb"), point)                           # 3
+        point, randomizer = _prove_layer(h, layer, V_in, point, randomizer,
+                                         label_of(label, f"layer{i}"))
+    p, (s, tb), slots, za = h.sumcheck([_field(wit.shifted), _field(wit.block)], PAIR_TERMS, 3,
+                                       label_of(label, "absorb"), [True, True], point,
+                                       randomizer)                                     # 3
     t.send_k(label_of(label, "absorb", "finals"), [s, tb], k)
+    neg_half_z = ext.neg(ext.mul(half, za)) if za is not None else None
+    m_randomizer = h.randomizer(neg_half_z, slots, 1)
     p_g, p_c = p[:WIDTH_VARS], p[WIDTH_VARS:]
     nxt = np.zeros((1 << b, k), dtype=np.uint64)                                       # 4
     nxt[:-1] = eq_table(vf, list(p_c))[1:]  # next(p_c, c') = eq(p_c, c' + 1)
-    q, (_, y1) = _sumcheck(t, vf, [nxt, fold_low(vf, Yf, p_g)], [(1, [0, 1])], 2,
-                           label_of(label, "chain"))
+    q, (_, y1), slots, zc = h.sumcheck([nxt, fold_low(vf, Yf, p_g)], PAIR_TERMS, 2,
+                                       label_of(label, "chain"), [False, True], None,
+                                       h.randomizer(neg_half_z, slots, 0))
     t.send_k(label_of(label, "chain", "value"), [y1], k)
     w = t.challenges_k(label_of(label, "digest"), DIGEST_VARS, k)                        # 5
-    y_points = [list(z), list(p_g) + list(q), digest_point(ext_field(k), w, wit.n_bytes)]
+    y_claims = [(list(z), r0), (list(p_g) + list(q), h.randomizer(zc, slots)),
+                (digest_point(ext, w, wit.n_bytes), ())]
     phi = _flat_weights(vf, p_g, p_c)                                                 # 6
-    s1, (_, f1) = _sumcheck(t, vf, [phi, Ff], [(1, [0, 1])], 2, label_of(label, "flat"))
+    s1, (_, f1), slots, zf = h.sumcheck([phi, Ff], PAIR_TERMS, 2, label_of(label, "flat"),
+                                        [False, True], None, m_randomizer)
     t.send_k(label_of(label, "flat", "value"), [f1], k)
-    bits = _prove_bits(t, vf, wit.n_bytes, Ff, s1, label)                              # 7
+    bits = _prove_bits(h, wit.n_bytes, Ff, s1, h.randomizer(zf, slots), label)       # 7
     mus = t.challenges_k(label_of(label, "merge", "mu"), 3, k)                            # 8
-    E = eq_table(vf, y_points[0], mus[0])
-    for mu, pt in zip(mus[1:], y_points[1:]):
+    E = eq_table(vf, y_claims[0][0], mus[0])
+    for mu, (pt, _) in zip(mus[1:], y_claims[1:]):
         E = vf.add(E, eq_table(vf, pt, mu))
-    r, (_, y) = _sumcheck(t, vf, [E, Yf], [(1, [0, 1])], 2, label_of(label, "merge"))
+    merged = tuple(p for mu, (_, rnd) in zip(mus, y_claims) for p in _scaled(ext, mu, rnd))
+    r, (_, y), slots, zm = h.sumcheck([E, Yf], PAIR_TERMS, 2, label_of(label, "merge"),
+                                      [False, True], None, merged)
     t.send_k(label_of(label, "merge", "value"), [y], k)
-    return KeccakClaims(bits, EvalClaim(list(r), y))
+    return KeccakClaims(bits, EvalClaim(list(r), y, h.randomizer(zm, slots)))
 
 
 def _flat_weights(vf: VecField, p_g, p_c) -> np.ndarray:
@@ -286,15 +348,17 @@ def message_mask_table(n_bytes: int) -> np.ndarray:
     return msk
 
 
-def _prove_bits(t, vf: VecField, n_bytes: int, Ff: np.ndarray, p: list,
+def _prove_bits(h: _Hiding, n_bytes: int, Ff: np.ndarray, p: list, randomizer: tuple,
                 label: str) -> EvalClaim:
-    """Message 7: sum_j eq(z', j) F (F - [j < 8n]) + mu eq(p, j) F = mu F~(p)."""
+    """Message 7: sum_j eq(z', j) F (F - [j < 8n]) + mu eq(p, j) F = mu F~(p) (+ mu times
+    the claim's randomizer)."""
+    t, vf = h.t, h.vf
     n, k = len(p), vf.k
     zb = t.challenges_k(label_of(label, "bits", "z"), n, k)
     mu = t.challenge_k(label_of(label, "bits", "mu"), k)
     tables = [eq_table(vf, zb), eq_table(vf, p), Ff, _field(message_mask_table(n_bytes))]
-    terms = [(1, [0, 2, 2]), (P - 1, [0, 3, 2]), (mu, [1, 2])]
-    r, finals = _sumcheck(t, vf, tables, terms, 3, label_of(label, "bits"))
+    r, finals, slots, zr = h.sumcheck(tables, bits_terms(mu), 3, label_of(label, "bits"),
+                                      [False, False, True, False], None,
+                                      _scaled(h.ext, mu, randomizer))
     t.send_k(label_of(label, "bits", "value"), [finals[2]], k)
-    return EvalClaim(list(r), finals[2])
-
+    return EvalClaim(list(r), finals[2], h.randomizer(zr, slots))

@@ -32,8 +32,11 @@ for a model with that one input). The proof shows that d_b is the digest of the 
   (3n/|K|, 2(11+c)/|K|, Thaler Prop. 4.1). T's range (a private input's lookup, a computed
   output's graph bounds) is within (-2^62, 2^62), so the integer X is T's value, not one that
   agrees with it modulo p only. The padding of T plays no part (R).
-Zero knowledge: none yet (ir/visibility.py): v, t, f and the Keccak GKR's messages are linear
-functionals of the message.
+Zero knowledge, in a plan with randomized finals (``ctx.hiding``; zk_finals.py): the Keccak
+GKR runs randomized (keccak_gkr.py, Zero knowledge) and its claims on F and Y are randomized
+claims; "link value" states v^ = v + psi_v (a fresh value slot), and each link sumcheck
+discharges the claim v^ - psi_v with its own beta and randomizes T (t^) and F (f^). Otherwise
+v, t, f and the Keccak GKR's messages are linear functionals of the message (not hidden).
 """
 
 from __future__ import annotations
@@ -49,10 +52,12 @@ from ..field.params import P
 from ..poly.mle import as_ext, eq_eval, index_point
 from . import evaluations, keccak_gkr
 from .keccak_gkr import WIDTH_VARS, sponge_shape, verify_keccak
+from .layers.common import discharged
 from .layout import Layout, padded_vector, real_indicator
 from .names import Internal
 from .plan import TensorPlan
 from .sumcheck import verify_sumcheck
+from .zk_finals import verify_randomized
 
 DIGEST_BYTES = 32
 VALUE_VARS = 6
@@ -151,10 +156,12 @@ def mask_rounds(plan) -> list[tuple[int, int]]:
     """(variables, degree) of every sumcheck ``verify_hashed`` runs (zk_capacity.py): per
     hashed tensor and sample, the Keccak proof and the link's two sumchecks."""
     out: list[tuple[int, int]] = []
-    for name in hashed_tensors(plan):
+    for name in hashed_tensors(plan):  # the randomized proofs' bound, which covers the plain
         hs = HashedShape.of(plan, name)
-        one = (keccak_gkr.mask_rounds(8 * math.prod(hs.shape))
-               + [(hs.t_vars, LINK_T_DEGREE), (hs.f_vars, LINK_BITS_DEGREE)])
+        one = keccak_gkr.mask_rounds(8 * math.prod(hs.shape), hiding=True)
+        # v's slot; each link discharges v^ and randomizes its table (last round + 1)
+        one += [(1, 1)] + discharged(hs.t_vars, LINK_T_DEGREE + 1) + [(1, 1)]
+        one += discharged(hs.f_vars, LINK_BITS_DEGREE + 1) + [(1, 1)]
         out += one * plan.batch
     return out
 
@@ -169,21 +176,42 @@ def verify_hashed(ctx, digests) -> None:
 
 def _verify_sample(ctx, label: str, name: str, b: int, digest: bytes) -> None:
     ext, hs = ctx.ext, HashedShape.of(ctx.plan, name)
-    claims = verify_keccak(ctx.t, ext, 8 * math.prod(hs.shape), digest, f"{label}/keccak")
+    claims = verify_keccak(ctx.t, ext, 8 * math.prod(hs.shape), digest, f"{label}/keccak",
+                           ctx=ctx)
     for tensor, c in ((bits_name(name), claims.bits), (chain_name(name), claims.chain)):
-        ctx.claim(tensor, at_sample(ext, c.point, b, hs.f_batch_vars), c.value)
+        ctx.claim(tensor, at_sample(ext, c.point, b, hs.f_batch_vars), c.value, c.randomizer)
     z = ctx.challenge_point(f"{label}/link point", hs.t_vars)
+    hiding = ctx.hiding
+    rv: tuple = ()
+    if hiding:
+        (slot,) = ctx.t.masks.take(1, 1, f"{label}/link slot")
+        rv = ((ext.one(), slot),)
     (v,) = ctx.recv(f"{label}/link value")
-    sub = verify_sumcheck(ctx.t, ext, v, hs.t_vars, LINK_T_DEGREE, f"{label}/link/T")
+    sub, slots, zt = link_sumcheck(ctx, v, hs.t_vars, LINK_T_DEGREE, f"{label}/link/T", rv)
     (tv,) = ctx.recv(f"{label}/link/T final")
     real = real_indicator(ext, Layout(hs.shape), tuple(sub.point))
     if not ext.eq(ext.mul(ext.mul(eq_eval(ext, z, sub.point), real), tv), sub.value):
         raise VerificationError(f"hashed tensor {name!r}, sample {b}: the link to its values "
                                 "fails")
-    ctx.claim(name, at_sample(ext, sub.point, b, hs.t_batch_vars), tv)
-    sub = verify_sumcheck(ctx.t, ext, v, hs.f_vars, LINK_BITS_DEGREE, f"{label}/link/bits")
+    ctx.claim(name, at_sample(ext, sub.point, b, hs.t_batch_vars), tv,
+              ((zt, slots[0]),) if hiding else ())
+    sub, slots, zf = link_sumcheck(ctx, v, hs.f_vars, LINK_BITS_DEGREE, f"{label}/link/bits", rv)
     (fv,) = ctx.recv(f"{label}/link/bits final")
     if not ext.eq(ext.mul(phi_eval(ext, hs.shape, z, sub.point), fv), sub.value):
         raise VerificationError(f"hashed tensor {name!r}, sample {b}: its hashed bytes are not "
                                 "its values")
-    ctx.claim(bits_name(name), at_sample(ext, sub.point, b, hs.f_batch_vars), fv)
+    ctx.claim(bits_name(name), at_sample(ext, sub.point, b, hs.f_batch_vars), fv,
+              ((zf, slots[0]),) if hiding else ())
+
+
+LINK_TERMS = [(1, [0, 1])]
+"""A public weight (eq R, or Phi) times the sample's table (T, or F)."""
+
+
+def link_sumcheck(ctx, v, n_vars: int, degree: int, label: str, randomizer: tuple):
+    """A link sumcheck of v over (weight, table): plain, or (hiding) with the table randomized
+    and v's randomizer discharged (zk_finals.verify_randomized); (subclaim, slots, Z)."""
+    if not ctx.hiding:
+        return verify_sumcheck(ctx.t, ctx.ext, v, n_vars, degree, label), [], None
+    return verify_randomized(ctx, v, n_vars, degree, label, LINK_TERMS, [False, True],
+                             randomizer)

@@ -57,14 +57,27 @@ Y(c) = Keccak-f(X(c)) is boolean and so is X(c+1): Y(blocks - 1) is the sponge's
 absorbing pad10*1(message), and 5 checks its first 256 bits (the digest). A non-boolean bit, a
 wrong padding (a 1 past the message) or a different message fail 7 or the digest check.
 
-Zero knowledge: none here (this session). Everything sent is a deterministic function of the
-message: v0, every a_k, u, s, t, y1, f1, f, y are MLE evaluations of a layer or of F, Y at public
-points (random linear combinations of their bits: f = F~(r_F) of the message bits themselves),
-and each round polynomial is a polynomial in the bits; from O(11 + b) such values per layer an
-observer can test a guessed message, and a low-entropy message (a small input tensor) is
-recoverable. Masking every sumcheck (each goes through :func:`_sumcheck`; prover/zk_sumcheck.py
-masks at the round-message level) and stating the claims on randomized extensions of every layer
-(Libra, §4) hide them; until then a hashed input is NOT hidden by this sub-proof.
+Zero knowledge (a context of a plan with randomized finals, ``ctx.hiding``: the fast profile's
+zero-knowledge keys; zk_finals.py). Every sumcheck is masked (zk_masks.py) and every value
+sent is randomized by a fresh value slot of M with a nonzero coefficient, each randomized claim
+discharged by the sumcheck that consumes it (zk_finals.verify_randomized):
+  1. "L/output" states v0^ = Y~(z) + psi_0; the top layer's claim is V±~(z) - 2 psi_0 = 1 - 2 v0^;
+  2. the gate sumcheck randomizes every A_k (finals a_k^ = A_k~(rho) + Z(rho) psi_k) and
+     discharges the layer's claim; the wire sumcheck's claim sum lambda_k a_k^ carries
+     sum lambda_k Z(rho) psi_k, which it discharges, and randomizes V_in: u^ = V_in~ + Z psi_u,
+     the next layer's randomized claim;
+  3. the absorb sumcheck discharges the bottom claim and randomizes S and B (s^, t^); the
+     claims (1 - t^)/2 - Pad~(p) on M and (1 - s^)/2 on the shifted chain carry -Z/2 psi_t and
+     -Z/2 psi_s;
+  4-8. chain (Y randomized: y1^), flat (F: f1^), bits (F: m^, its claim mu f1^ discharged) and
+     merge (Y: y^, the three claims' randomizers combined) likewise; the returned claims are
+     randomized claims on F and Y (EvalClaim.randomizer), for the hiding opening.
+The gate, absorb and bits checks are polynomial identities in the randomized finals, which
+are the sums' randomized extensions' values (equal on the cube): they hold as before. Each
+randomized final has its own slot; each discharge reveals psi* masked by a fresh beta
+(zk_finals.py's argument, per message). Soundness is zk_finals.py's: M is bound before z.
+Without such a context the sumchecks go through :func:`_sumcheck` (masked by the transcript's
+masks in any zero-knowledge plan) and the values are stated plain (not hidden).
 """
 
 from __future__ import annotations
@@ -93,7 +106,9 @@ from .keccak_circuit import (
     permutation_layers,
     wiring_eval,
 )
+from .layers.common import discharged
 from .sumcheck import evaluate_terms, verify_sumcheck
+from .zk_finals import last_degree, padded_degree, verify_randomized
 
 __all__ = ["KeccakClaims", "sponge_shape", "verify_keccak", "soundness_error_log2",
            "statement_bytes", "pad_positions"]
@@ -150,6 +165,36 @@ def _sumcheck(transcript, ext: ExtField, claim: Scalar, n_vars: int, degree: int
     return verify_sumcheck(transcript, ext, claim, n_vars, degree, label)
 
 
+class _Hiding:
+    """The randomized sumchecks of a hiding context (module docstring), or plain ones."""
+
+    def __init__(self, transcript, ext: ExtField, ctx) -> None:
+        self.t, self.ext = transcript, ext
+        self.ctx = ctx if ctx is not None and ctx.hiding else None
+
+    def sumcheck(self, claim, n: int, degree: int, label: str, terms, flags,
+                 randomizer: tuple = ()) -> tuple[SumcheckSubclaim, list, K | None]:
+        """(subclaim, the flagged tables' value slots, their coefficient Z at the point)."""
+        if self.ctx is None:
+            return _sumcheck(self.t, self.ext, claim, n, degree, label), [], None
+        return verify_randomized(self.ctx, claim, n, degree, label, terms, flags, randomizer)
+
+    def value_slot(self, label: str) -> tuple:
+        """A fresh value slot for a stated evaluation T~(z) + psi: ((1, slot),) or ()."""
+        if self.ctx is None:
+            return ()
+        (slot,) = self.t.masks.take(1, 1, label)
+        return ((self.ext.one(), slot),)
+
+    def randomizer(self, coeff, slots: list, j: int = 0) -> tuple:
+        """((coeff, slots[j]),): the j-th randomized final with coefficient ``coeff``."""
+        return ((coeff, slots[j]),) if self.ctx is not None else ()
+
+
+def _scaled(ext: ExtField, c, randomizer: tuple) -> tuple:
+    return tuple((ext.mul(as_ext(ext, c), as_ext(ext, a)), s) for a, s in randomizer)
+
+
 def _check(ext: ExtField, expected: K, sub: SumcheckSubclaim, what: str) -> None:
     if not ext.eq(expected, as_ext(ext, sub.value)):
         raise VerificationError(f"keccak GKR: {what} does not match its sumcheck")
@@ -160,28 +205,45 @@ def _from_sign(ext: ExtField, s: K) -> K:
     return ext.mul_base(ext.sub(ext.one(), s), HALF)
 
 
-def _verify_layer(t, ext: ExtField, layer: Layer, z: list, v: K, label: str) -> tuple[list, K]:
-    """Messages 2a-2d for one layer: V_out±~(z) = v -> V_in±~(rho', rho_c) = u."""
-    n = len(z)
-    sub = _sumcheck(t, ext, v, n, layer.degree + 1, label_of(label, "gate"))
-    a = t.recv_k(label_of(label, "inputs"), layer.arity, ext.k)
+PAIR_TERMS = [(1, [0, 1])]
+"""A(x) B(x): the wire, absorb, chain, flat and merge sumchecks' product of two tables."""
+
+
+def bits_terms(mu) -> list:
+    """Message 7's terms over (eq(z', .), eq(p, .), F, [j < 8 n])."""
+    return [(1, [0, 2, 2]), (P - 1, [0, 3, 2]), (mu, [1, 2])]
+
+
+def _verify_layer(h: _Hiding, layer: Layer, z: list, v: K, randomizer: tuple, label: str
+                  ) -> tuple[list, K, tuple]:
+    """Messages 2a-2d for one layer: V_out±~(z) (+ randomizer) = v -> V_in±~(rho', rho_c)
+    (+ the returned randomizer) = u."""
+    t, ext = h.t, h.ext
+    n, m = len(z), layer.arity
+    sub, slots, zr = h.sumcheck(v, n, layer.degree + 1, label_of(label, "gate"), layer.terms,
+                                [True] * m, randomizer)
+    a = t.recv_k(label_of(label, "inputs"), m, ext.k)
     _check(ext, ext.mul(eq_eval(ext, z, sub.point), evaluate_terms(ext, layer.terms, a)), sub,
            f"{layer.name} gate values")
-    lam = t.challenges_k(label_of(label, "lambda"), layer.arity, ext.k)
+    lam = t.challenges_k(label_of(label, "lambda"), m, ext.k)
     claim = ext.zero()
     for lk, ak in zip(lam, a):
         claim = ext.add(claim, ext.mul(lk, ak))
+    wire_randomizer = tuple(p for j, lk in enumerate(lam)
+                            for p in _scaled(ext, lk, h.randomizer(zr, slots, j)))
     rho_g, rho_c = sub.point[:WIDTH_VARS], sub.point[WIDTH_VARS:]
-    wire = _sumcheck(t, ext, claim, WIDTH_VARS, 2, label_of(label, "wire"))
+    wire, slots, zw = h.sumcheck(claim, WIDTH_VARS, 2, label_of(label, "wire"), PAIR_TERMS,
+                                 [False, True], wire_randomizer)
     (u,) = t.recv_k(label_of(label, "value"), 1, ext.k)
     _check(ext, ext.mul(wiring_eval(ext, layer, lam, rho_g, wire.point), u), wire,
            f"{layer.name} wiring value")
-    return list(wire.point) + list(rho_c), u
+    return list(wire.point) + list(rho_c), u, h.randomizer(zw, slots)
 
 
 def verify_keccak(transcript, ext: ExtField, n_bytes: int, digest: bytes, label: str,
-                  rounds: int = ROUNDS) -> KeccakClaims:
-    """Run messages 0-8 (module docstring) on the caller's transcript; return the two claims.
+                  rounds: int = ROUNDS, ctx=None) -> KeccakClaims:
+    """Run messages 0-8 (module docstring) on the caller's transcript; return the two claims
+    (randomized ones with a hiding ``ctx``: module docstring, Zero knowledge).
 
     VerificationError on a failed check, ProofFormatError (transcript) on truncated or
     non-canonical bytes. Soundness: the caller must discharge the returned claims.
@@ -190,67 +252,106 @@ def verify_keccak(transcript, ext: ExtField, n_bytes: int, digest: bytes, label:
         raise ValueError("the digest must be 32 bytes")
     blocks, b = sponge_shape(n_bytes)
     n, k, t = WIDTH_VARS + b, ext.k, transcript
+    h = _Hiding(t, ext, ctx)
+    half = ext.from_base(HALF)
     t.absorb_bytes(label_of(label, "statement"), statement_bytes(n_bytes, digest, rounds))
     z = t.challenges_k(label_of(label, "z"), n, k)                                   # 1
+    r0 = h.value_slot(label_of(label, "output", "slot"))
     (v0,) = t.recv_k(label_of(label, "output"), 1, k)
     point, v = list(z), ext.sub(ext.one(), ext.add(v0, v0))
+    randomizer = _scaled(ext, P - 2, r0)
     for i, layer in enumerate(reversed(permutation_layers(rounds))):                 # 2
-        point, v = _verify_layer(t, ext, layer, point, v, label_of(label, f"layer{i}"))
-    sub = _sumcheck(t, ext, v, n, 3, label_of(label, "absorb"))                       # 3
+        point, v, randomizer = _verify_layer(h, layer, point, v, randomizer,
+                                             label_of(label, f"layer{i}"))
+    sub, slots, za = h.sumcheck(v, n, 3, label_of(label, "absorb"), PAIR_TERMS,      # 3
+                                [True, True], randomizer)
     s, tb = t.recv_k(label_of(label, "absorb", "finals"), 2, k)
     _check(ext, ext.mul(eq_eval(ext, point, sub.point), ext.mul(s, tb)), sub, "absorb layer")
     p = list(sub.point)
+    neg_half_z = ext.neg(ext.mul(half, za)) if za is not None else None
     pad = ext.zero()
     for idx in pad_positions(n_bytes):
         pad = ext.add(pad, eq_eval_index(ext, p, idx))
     m_claim = ext.sub(_from_sign(ext, tb), pad)
-    chain = _sumcheck(t, ext, _from_sign(ext, s), b, 2, label_of(label, "chain"))      # 4
+    m_randomizer = h.randomizer(neg_half_z, slots, 1)
+    chain, slots, zc = h.sumcheck(_from_sign(ext, s), b, 2, label_of(label, "chain"),  # 4
+                                  PAIR_TERMS, [False, True], h.randomizer(neg_half_z, slots, 0))
     (y1,) = t.recv_k(label_of(label, "chain", "value"), 1, k)
     _check(ext, ext.mul(next_eval(ext, chain.point, p[WIDTH_VARS:]), y1), chain, "chain shift")
     w = t.challenges_k(label_of(label, "digest"), DIGEST_VARS, k)                      # 5
-    y_claims = [(list(z), v0), (p[:WIDTH_VARS] + list(chain.point), y1),
-                (digest_point(ext, w, n_bytes), digest_eval(ext, bytes(digest), w))]
-    flat = _sumcheck(t, ext, m_claim, n, 2, label_of(label, "flat"))                  # 6
+    y_claims = [(list(z), v0, r0), (p[:WIDTH_VARS] + list(chain.point), y1,
+                                    h.randomizer(zc, slots)),
+                (digest_point(ext, w, n_bytes), digest_eval(ext, bytes(digest), w), ())]
+    flat, slots, zf = h.sumcheck(m_claim, n, 2, label_of(label, "flat"), PAIR_TERMS,   # 6
+                                 [False, True], m_randomizer)
     (f1,) = t.recv_k(label_of(label, "flat", "value"), 1, k)
     phi = block_to_flat_eval(ext, p[:WIDTH_VARS], p[WIDTH_VARS:], flat.point)
     _check(ext, ext.mul(phi, f1), flat, "block-to-flat layout")
-    bits = _verify_bits(t, ext, n_bytes, list(flat.point), f1, label)                 # 7
+    bits = _verify_bits(h, n_bytes, list(flat.point), f1, h.randomizer(zf, slots), label)  # 7
     mus = t.challenges_k(label_of(label, "merge", "mu"), 3, k)                          # 8
     claim = ext.zero()
-    for mu, (_, val) in zip(mus, y_claims):
+    merged: tuple = ()
+    for mu, (_, val, rnd) in zip(mus, y_claims):
         claim = ext.add(claim, ext.mul(mu, val))
-    sub = _sumcheck(t, ext, claim, n, 2, label_of(label, "merge"))
+        merged += _scaled(ext, mu, rnd)
+    sub, slots, zm = h.sumcheck(claim, n, 2, label_of(label, "merge"), PAIR_TERMS,
+                                [False, True], merged)
     (y,) = t.recv_k(label_of(label, "merge", "value"), 1, k)
     weight = ext.zero()
-    for mu, (pt, _) in zip(mus, y_claims):
+    for mu, (pt, _, _) in zip(mus, y_claims):
         weight = ext.add(weight, ext.mul(mu, eq_eval(ext, pt, sub.point)))
     _check(ext, ext.mul(weight, y), sub, "chain merge")
-    return KeccakClaims(bits, EvalClaim(list(sub.point), y))
+    return KeccakClaims(bits, EvalClaim(list(sub.point), y, h.randomizer(zm, slots)))
 
 
-def _verify_bits(t, ext: ExtField, n_bytes: int, p: list, f_claim: K, label: str) -> EvalClaim:
-    """Message 7: F boolean and zero from bit 8 n_bytes on, merged with the claim F~(p)."""
+def _verify_bits(h: _Hiding, n_bytes: int, p: list, f_claim: K, randomizer: tuple,
+                 label: str) -> EvalClaim:
+    """Message 7: F boolean and zero from bit 8 n_bytes on, merged with the claim F~(p)
+    (+ randomizer) = f_claim."""
+    t, ext = h.t, h.ext
     n, k = len(p), ext.k
     zb = t.challenges_k(label_of(label, "bits", "z"), n, k)
     mu = t.challenge_k(label_of(label, "bits", "mu"), k)
-    sub = _sumcheck(t, ext, ext.mul(mu, f_claim), n, 3, label_of(label, "bits"))
+    sub, slots, zr = h.sumcheck(ext.mul(mu, f_claim), n, 3, label_of(label, "bits"),
+                                bits_terms(mu), [False, False, True, False],
+                                _scaled(ext, mu, randomizer))
     (m,) = t.recv_k(label_of(label, "bits", "value"), 1, k)
     r = sub.point
     zero_check = ext.mul(m, ext.sub(m, less_than_eval(ext, r, 8 * n_bytes)))
     expected = ext.add(ext.mul(eq_eval(ext, zb, r), zero_check),
                        ext.mul(mu, ext.mul(eq_eval(ext, p, r), m)))
     _check(ext, expected, sub, "message bits")
-    return EvalClaim(list(r), m)
+    return EvalClaim(list(r), m, h.randomizer(zr, slots))
 
 
-def mask_rounds(n_bytes: int, rounds: int = ROUNDS) -> list[tuple[int, int]]:
-    """(variables, degree) of every sumcheck ``verify_keccak`` runs (zk_capacity.py)."""
+def mask_rounds(n_bytes: int, rounds: int = ROUNDS, hiding: bool = False
+                ) -> list[tuple[int, int]]:
+    """(variables, degree) of every sumcheck ``verify_keccak`` runs (zk_capacity.py); with
+    ``hiding`` (randomized finals) the raised last rounds, the discharges and the value slots
+    (a value slot counts (1, 1))."""
     _, b = sponge_shape(n_bytes)
     n = WIDTH_VARS + b
-    out = []
+    if not hiding:
+        out = []
+        for layer in permutation_layers(rounds):
+            out += [(n, layer.degree + 1), (WIDTH_VARS, 2)]
+        return out + [(n, 3), (b, 2), (n, 2), (n, 3), (n, 2)]  # absorb, chain, flat, bits, merge
+
+    def randomized(n_vars, degree, terms, flags):
+        d = (padded_degree(terms, flags) if n_vars == 0
+             else last_degree(degree, terms, flags, n_vars))
+        return discharged(n_vars, max(degree, d)) + [(1, 1)] * sum(flags)
+
+    pair = [False, True]
+    out = [(1, 1)]  # v0's slot
     for layer in permutation_layers(rounds):
-        out += [(n, layer.degree + 1), (WIDTH_VARS, 2)]
-    return out + [(n, 3), (b, 2), (n, 2), (n, 3), (n, 2)]  # absorb, chain, flat, bits, merge
+        out += randomized(n, layer.degree + 1, layer.terms, [True] * layer.arity)
+        out += randomized(WIDTH_VARS, 2, PAIR_TERMS, pair)
+    out += randomized(n, 3, PAIR_TERMS, [True, True])  # absorb
+    out += randomized(b, 2, PAIR_TERMS, pair)  # chain
+    out += randomized(n, 2, PAIR_TERMS, pair)  # flat
+    out += randomized(n, 3, bits_terms(1), [False, False, True, False])  # bits
+    return out + randomized(n, 2, PAIR_TERMS, pair)  # merge
 
 
 def soundness_error_log2(n_bytes: int, k: int, rounds: int = ROUNDS) -> float:

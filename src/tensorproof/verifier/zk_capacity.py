@@ -18,7 +18,6 @@ from dataclasses import dataclass
 
 from ..errors import PlanError
 from ..field.params import P
-from ..ir.visibility import HASHED
 from . import hashing, lookups, private, zk_lookups
 from .layers import step_module
 from .layout import Layout
@@ -97,11 +96,11 @@ def hiding_gap(config: dict, visibility: Mapping[str, str], inputs=None) -> str 
     ``inputs`` (None: every name in ``visibility`` may be an input) (None: they do).
 
     Zero knowledge (config "zk") hides today, in the fast profile's scheme (Ligero, whose
-    advice opening is ligero-zk), the private inputs and outputs and every activation: every
-    value the proof states about them is masked or randomized (docs/internals.md). Not yet:
-    the compact profile (WHIR has no hiding opening yet), hashed tensors (their Keccak proof
-    states its values in the clear) and private weights (the model id is a plain Merkle root,
-    and every proof opens random combinations of the weights). So a private output computed
+    advice opening is ligero-zk), the private and hashed inputs and outputs (beyond their
+    digests) and every activation: every value the proof states about them is masked or
+    randomized (docs/internals.md). Not yet: the compact profile (WHIR has no hiding opening
+    yet) and private weights (the model id is a plain Merkle root, and every proof opens
+    random combinations of the weights). So a private output computed
     from public inputs alone is no secret (the weights it is a function of are not hidden):
     zero knowledge needs a private input. Setup refuses a zero-knowledge key with a gap;
     ``VerifyingKey.zero_knowledge`` is true only without one."""
@@ -110,11 +109,6 @@ def hiding_gap(config: dict, visibility: Mapping[str, str], inputs=None) -> str 
     if hiding_params(config) is None:
         return (f"the {config.get('pcs')!r} commitment has no hiding opening yet: zero "
                 "knowledge needs Ligero (the fast profile's)")
-    hashed = sorted(n for n, v in visibility.items() if v == HASHED)
-    if hashed:
-        return (f"hashed tensors ({', '.join(map(repr, hashed))}): the proofs of their "
-                "Keccak-256 digests are not hidden yet; make them private, or prove without "
-                "zero knowledge")
     if not [n for n in visibility if inputs is None or n in inputs]:
         return ("the model has no private input to hide (a private output computed from public "
                 "inputs is a function of the weights, which proofs do not hide): give an "
