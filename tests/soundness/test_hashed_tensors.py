@@ -120,9 +120,9 @@ def test_malformed_digest_sections_are_refused(models):
             Proof.from_bytes(bad)
 
 
-def test_hashed_message_of_another_input_is_rejected(config, monkeypatch):
-    """The prover runs the model on x but hashes x' (a consistent Keccak witness and digest of
-    x'): only the link between the committed x and the message bits can catch it."""
+def hash_another_input(monkeypatch) -> dict:
+    """Make the prover hash x' (x with one entry moved: a consistent Keccak witness and digest
+    of x') while the model runs on x; returns x'."""
     other = {"x": X["x"].copy()}
     other["x"][1, 2, 3] += 1
     real = prover_hashing.hash_witnesses
@@ -134,6 +134,13 @@ def test_hashed_message_of_another_input_is_rejected(config, monkeypatch):
         return wits
 
     monkeypatch.setattr(prove_mod, "hash_witnesses", of_other)
+    return other
+
+
+def test_hashed_message_of_another_input_is_rejected(config, monkeypatch):
+    """The prover runs the model on x but hashes x' (a consistent Keccak witness and digest of
+    x'): only the link between the committed x and the message bits can catch it."""
+    other = hash_another_input(monkeypatch)
     pk = setup(compiled(hashed(mlp(), x=HASHED)), dict(config))
     proof = prove(pk, X)
     assert proof.digests["x"][1] == keccak256(message_bytes(other["x"][1]))

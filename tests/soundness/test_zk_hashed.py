@@ -22,12 +22,11 @@ import pytest
 
 from protocol.step_harness import compiled
 from soundness.lying_prover import bump, lying_proof, rejects
+from soundness.test_hashed_tensors import hash_another_input
 from soundness.test_private_tensors import X, mlp
 from tensorproof import api
 from tensorproof.ir.visibility import HASHED
-from tensorproof.prover import hashing as prover_hashing
 from tensorproof.prover import keccak_gkr as prover_keccak
-from tensorproof.prover import prove as prove_mod
 from tensorproof.prover.model import setup
 from tensorproof.prover.prove import prove
 from tensorproof.transcript import keccak256
@@ -115,17 +114,7 @@ def test_bumped_randomized_hash_messages_are_rejected(lie, fragment):
 
 
 def test_hashed_message_of_another_input_is_caught(monkeypatch):
-    other = {"x": X["x"].copy()}
-    other["x"][1, 2, 3] += 1
-    real = prover_hashing.hash_witnesses
-
-    def of_other(plan, ints):
-        swapped = {**ints, "x": other["x"]}
-        wits = real(plan, swapped)
-        ints.update({k: v for k, v in swapped.items() if k != "x"})
-        return wits
-
-    monkeypatch.setattr(prove_mod, "hash_witnesses", of_other)
+    other = hash_another_input(monkeypatch)
     pk = setup(compiled(hashed_mlp()), FAST_ZK, certify=False)
     proof = prove(pk, X)
     assert proof.digests["x"][1] == keccak256(message_bytes(other["x"][1]))
