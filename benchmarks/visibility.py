@@ -1,6 +1,7 @@
 """What private and hashed inputs cost: tensorproof and EZKL in one run (issue 13).
 
-    python benchmarks/visibility.py [--models a,b] [--repeats 3] [--skip-ezkl] [--out DIR]
+    python benchmarks/visibility.py [--models a,b] [--repeats 3] [--skip-ezkl]
+                                    [--ezkl-models a,b] [--masked] [--out DIR]
 
 For each model of benchmarks/models.py (default: the vs_ezkl.py models), tensorproof proves the
 same input in the fast and compact profiles with the input public, private and hashed
@@ -13,11 +14,13 @@ benchmarks/results).
 
 The private and hashed rows measure a statement without the input (committed, range-checked;
 hashed: a Keccak-256 GKR and a link per sample), not zero-knowledge. ``--masked`` measures zero
-knowledge against the private row, into DIR/visibility_masked.md/.json: in the fast profile the
-real thing (setup's zero_knowledge: every sumcheck masked, every private final randomized and
-discharged, the lookups' blinded tree, the advice's hiding opening); in the compact profile the
-masks only (no hiding WHIR opening yet, so not zero-knowledge). Issue 13's targets: prove
-+25 %, size +15 %, verify +10 %.
+knowledge against the private row (hashed-masked: against hashed), into
+DIR/visibility_masked.md/.json: in the fast profile the real thing (setup's zero_knowledge:
+every sumcheck masked, every private final randomized and discharged, the Keccak proof of a
+hashed input randomized, the lookups' blinded tree, the advice's hiding opening); in the
+compact profile the masks only (no hiding WHIR opening yet, so not zero-knowledge). EZKL's
+public, private and hashed rows come in the same run where it is installed. Issue 13's
+targets: prove +25 %, size +15 %, verify +10 %.
 """
 
 from __future__ import annotations
@@ -36,14 +39,14 @@ import vs_ezkl  # noqa: E402 (benchmarks import each other by path)
 
 TP_ROWS = {"fast": ("int8", "private", "hashed"),
            "compact": ("compact", "compact_private", "compact_hashed")}
-MASKED_ROWS = {"fast": ("int8", "private", "masked"),
+MASKED_ROWS = {"fast": ("int8", "private", "masked", "hashed", "hashed_masked"),
                "compact": ("compact", "compact_private", "compact_masked")}
-"""``--masked``: the private input with and without the masking of zero knowledge."""
+"""``--masked``: the private and hashed inputs with and without zero knowledge."""
 EZKL_ROWS = ("public", "private", "hashed")
 VIS = {"int8": "public", "private": "private", "hashed": "hashed", "compact": "public",
        "compact_private": "private", "compact_hashed": "hashed", "masked": "masked",
-       "compact_masked": "masked"}
-BASE = {"masked": "private"}
+       "compact_masked": "masked", "hashed_masked": "hashed-masked"}
+BASE = {"masked": "private", "hashed-masked": "hashed"}
 """The row each visibility's overhead is against (public unless named here)."""
 
 
@@ -58,12 +61,15 @@ def ezkl_folder(d: Path, vis: str) -> Path:
     return sub
 
 
-def measure(names: list[str], repeats: int, with_ezkl: bool, work: Path,
+def measure(names: list[str], repeats: int, with_ezkl: bool | set, work: Path,
             timeout: float, rows: dict = TP_ROWS) -> dict:
+    """The report; EZKL's rows for every model (``with_ezkl`` True) or those named in it."""
     import models
 
     report: dict = {"environment": vs_ezkl.environment(), "models": [],
-                    "options": {"models": names, "repeats": repeats, "ezkl": with_ezkl}}
+                    "options": {"models": names, "repeats": repeats,
+                                "ezkl": sorted(with_ezkl) if isinstance(with_ezkl, set)
+                                else with_ezkl}}
     vs_ezkl.say("warm-up (not measured)")
     vs_ezkl.prepare(models.build(models.QUICK_MODEL), work / "_warm_up")
     for config in (*rows["fast"], *rows["compact"]):
@@ -79,7 +85,7 @@ def measure(names: list[str], repeats: int, with_ezkl: bool, work: Path,
                 rec = vs_ezkl.run_system(system, work / name, repeats, timeout)
                 row["systems"][f"tensorproof {profile} {VIS[config]}"] = _brief(
                     vs_ezkl.summarize(system, rec, ref))
-        if with_ezkl:
+        if with_ezkl is True or (isinstance(with_ezkl, set) and name in with_ezkl):
             for vis in EZKL_ROWS:
                 rec = vs_ezkl.run_system("ezkl", ezkl_folder(work / name, vis), 1, timeout)
                 row["systems"][f"ezkl {vis}"] = _brief(vs_ezkl.summarize("ezkl", rec, ref))
@@ -101,7 +107,8 @@ def _overhead(x, base) -> str:
 def render(report: dict) -> str:
     lines = ["# Private and hashed inputs: what they cost", "",
              "Input visibility against the same system with the input public (masked: "
-             "against private; batch 1; prove: median of the runs; verify: a fresh process). "
+             "against private, hashed-masked: against hashed; batch 1; prove: median of the "
+             "runs; verify: a fresh process). "
              "masked: zero-knowledge in the fast profile, masks only (not zero-knowledge) in "
              "the compact one: see the script's docstring.", "",
              "| model | system | input | prove | verify | proof | prove Δ | verify Δ | "
@@ -130,14 +137,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--models", default=None, help="comma-separated (default: vs_ezkl's)")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--skip-ezkl", action="store_true")
+    ap.add_argument("--ezkl-models", default=None,
+                    help="comma-separated: EZKL's rows for these models only (default: all)")
     ap.add_argument("--out", default=str(HERE / "results"))
     ap.add_argument("--timeout", type=float, default=1800)
     ap.add_argument("--masked", action="store_true",
-                    help="the masked rows instead (public, private, masked; no EZKL): "
-                         "writes visibility_masked.md/.json")
+                    help="the zero-knowledge rows instead (public, private, masked, hashed, "
+                         "hashed-masked; EZKL's as without): writes visibility_masked.md/.json")
     a = ap.parse_args(argv)
     names = a.models.split(",") if a.models else list(models.BUILDERS)
-    with_ezkl = not a.skip_ezkl and not a.masked and vs_ezkl.ezkl_available() is None
+    with_ezkl: bool | set = not a.skip_ezkl and vs_ezkl.ezkl_available() is None
+    if with_ezkl and a.ezkl_models:
+        with_ezkl = set(a.ezkl_models.split(","))
     rows, stem = (MASKED_ROWS, "visibility_masked") if a.masked else (TP_ROWS, "visibility")
     with tempfile.TemporaryDirectory(prefix="tp-visibility-") as tmp:
         report = measure(names, a.repeats, with_ezkl, Path(tmp), a.timeout, rows)

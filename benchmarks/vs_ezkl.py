@@ -51,12 +51,15 @@ TP_CONFIGS = {"int8": {"bits": 8, "weight_bits": 8}, "int16": {"bits": 16, "weig
               "masked": {"bits": 8, "weight_bits": 8, "input_visibility": "private",
                          "zk": True},
               "compact_masked": {"bits": 8, "weight_bits": 8, "profile": "compact",
-                                 "input_visibility": "private", "zk": True}}
+                                 "input_visibility": "private", "zk": True},
+              "hashed_masked": {"bits": 8, "weight_bits": 8, "input_visibility": "hashed",
+                                "zk": True}}
 """tensorproof's configurations: int8 is its default (the "fast" profile: Ligero, K = F_p^2);
 int16 matches EZKL's accuracy; compact is int8 in the "compact" profile (WHIR, K = F_p^3: the
 small proofs meant for the chain); private, hashed and their compact twins are int8 with a
-private or hashed input (benchmarks/visibility.py compares them); masked is private with zero
-knowledge (setup's zero_knowledge option), compact_masked private with the key configuration
+private or hashed input (benchmarks/visibility.py compares them); masked and hashed_masked are
+private and hashed with zero knowledge (setup's zero_knowledge option), compact_masked private
+with the key configuration
 "zk" in the compact profile (every sumcheck masked, no hiding opening yet: not zero-knowledge)."""
 DATA_FILES = ("network.onnx", "x.npy", "calibration.npy")
 
