@@ -203,3 +203,13 @@ def test_zero_knowledge_from_the_api(workdir):
     assert k3.vk.zero_knowledge and api.verify(k3.vk, api.prove(k3, x)).private
     with pytest.raises(UnsupportedOpError):
         encode_circuit(pk.vk, 1)
+
+
+def test_zero_knowledge_demo(workdir):
+    r = _run("demo", "--zero-knowledge", "--batch", "2")
+    assert r.exit_code == 0, r.output
+    assert "reveals the predictions, not the digits" in r.output and "proof verified" in r.output
+    out = subprocess.run([sys.executable, "-m", "tensorproof.cli", "demo", "--zero-knowledge",
+                          "--profile", "compact"], capture_output=True, text=True)
+    assert out.returncode != 0 and "Traceback" not in out.stderr
+    assert "'whir' commitment" in out.stderr and len(out.stderr.strip().splitlines()) == 1

@@ -14,11 +14,14 @@ from importlib import resources
 
 import numpy as np
 
+from ..errors import ConfigError
 from ..ir.model import CompiledModel
+from ..ir.visibility import PRIVATE
 from ..prover.certificate import prove_certificate
 from ..prover.model import setup as _setup
 from ..verifier.keys import VerifyingKey
-from ..verifier.pcs_config import DEFAULT_PROFILE, profile_config
+from ..verifier.pcs_config import DEFAULT_PROFILE, ZK_FIELD, profile_config
+from ..verifier.zk_capacity import hiding_gap
 from .core import compile as compile_model
 from .core import prove, verify
 
@@ -46,17 +49,27 @@ def bundled() -> tuple[bytes, dict[str, np.ndarray]]:
 
 
 def run_demo(batch: int = 16, k: int | None = None, say: Callable[[str], None] = lambda s: None,
-             profile: str = DEFAULT_PROFILE) -> DemoReport:
+             profile: str = DEFAULT_PROFILE, zero_knowledge: bool = False) -> DemoReport:
+    """Compile, commit, certify, prove ``batch`` test digits, verify. With ``zero_knowledge``
+    the digits are a private input and the proof zero-knowledge: it shows the predictions
+    without revealing the images (the fast profile; ConfigError otherwise, before any work)."""
     onnx_bytes, data = bundled()
     x, labels = data["test"][:batch], data["test_labels"][:batch]
+    config = profile_config(profile, k)
+    if zero_knowledge:
+        config[ZK_FIELD] = True
+        gap = hiding_gap(config, {"input": PRIVATE}, ("input",))
+        if gap is not None:
+            raise ConfigError(f"zero knowledge: {gap}")
     times: dict[str, float] = {}
     say("compiling (quantizing) the model")
     t0 = time.perf_counter()
-    model = compile_model(onnx_bytes, data["calibration"])
+    model = compile_model(onnx_bytes, data["calibration"],
+                          input_visibility=PRIVATE if zero_knowledge else None)
     times["compile"] = time.perf_counter() - t0
     say("committing to the weights")
     t0 = time.perf_counter()
-    pk = _setup(model, profile_config(profile, k), certify=False)
+    pk = _setup(model, config, certify=False)
     times["setup: weight commitment"] = time.perf_counter() - t0
     say("warming up the numba kernels (compiled on the first run only, then cached)")
     t0 = time.perf_counter()

@@ -19,14 +19,17 @@ from .firstrun import compile_progress
                    "commitments over F_p^3 (proofs of tens of KB, for the chain).")
 @click.option("--ext", "k", default=None, type=click.Choice(["2", "3"]),
               help="Override the profile's challenge field degree.")
-def demo(batch: int, profile: str, k: str | None) -> None:
+@click.option("--zero-knowledge", "zero_knowledge", is_flag=True,
+              help="Keep the digits private and the proof zero-knowledge: it shows the "
+                   "predictions without revealing the images (fast profile).")
+def demo(batch: int, profile: str, k: str | None, zero_knowledge: bool) -> None:
     """Compile the bundled digits CNN, prove a batch of test digits, verify, report."""
     from ..api.demo import run_demo
 
     console = Console()
     with console.status("starting...") as status, compile_progress(console, status):
         r = run_demo(batch, None if k is None else int(k), say=lambda s: status.update(s + "..."),
-                     profile=profile)
+                     profile=profile, zero_knowledge=zero_knowledge)
     preds = Table(title=f"verified predictions ({batch} test digits, one proof)")
     preds.add_column("digit")
     preds.add_column("label", justify="right")
@@ -41,4 +44,6 @@ def demo(batch: int, profile: str, k: str | None) -> None:
     for step, secs in r.times.items():
         console.print(f"{step:36s} {secs:8.2f} s")
     console.print(f"proof size: {r.proof_bytes:,} bytes; model id {r.model_id[:16]}…")
+    if zero_knowledge:
+        console.print("zero-knowledge: the proof reveals the predictions, not the digits")
     console.print("[bold green]proof verified[/]")
