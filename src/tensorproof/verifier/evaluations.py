@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from ..field import npfield
+from ..field.params import P as P_MOD
 from ..field.vec import VecField, vec_field
 from ..poly import mle, ntt
 from ..transcript.keccak import keccak256_rows_py
@@ -52,7 +53,7 @@ def eq_combination(k: int, coeffs: Sequence[Any], points: Sequence[Sequence[Any]
     if not m:
         return (0,) * k
     lift = mle.lift_scalar
-    P = np.array([[lift(kv, x) for x in pt] for pt in points], dtype=np.uint64)  # (m, n, k)
+    P = _k_array(kv, points)  # (m, n, k)
     R = np.array([lift(kv, x) for x in r], dtype=np.uint64)  # (n, k)
     acc = kv.from_scalars([lift(kv, c) for c in coeffs])
     one = kv.from_scalars([lift(kv, 1)] * m)
@@ -62,6 +63,21 @@ def eq_combination(k: int, coeffs: Sequence[Any], points: Sequence[Sequence[Any]
         factor = kv.add(kv.sub(kv.sub(one, p_i), r_i), kv.add(pr, pr))  # 1 - p - r + 2 p r
         acc = kv.mul(acc, factor)
     return tuple(int(c) for c in npfield.fsum(acc, axis=0))
+
+
+def _k_array(kv: VecField, points: Sequence[Sequence[Any]]) -> np.ndarray:
+    """The points as an (m, n, k) uint64 array: in one conversion when every coordinate is
+    already a K tuple (the usual case), else coordinate by coordinate (ints lifted)."""
+    try:
+        arr = np.array(points, dtype=np.uint64)
+    except (TypeError, ValueError, OverflowError):
+        arr = None
+    if arr is not None and arr.ndim == 3 and arr.shape[2] == kv.k:
+        if (arr >= np.uint64(P_MOD)).any():
+            raise ValueError("eq_combination: a coordinate is not a canonical field element")
+        return arr
+    lift = mle.lift_scalar
+    return np.array([[lift(kv, x) for x in pt] for pt in points], dtype=np.uint64)
 
 
 def inner_base(weights: np.ndarray, f: np.ndarray) -> tuple[int, ...]:
