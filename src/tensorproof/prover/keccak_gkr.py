@@ -277,7 +277,7 @@ def _prove_layer(h: _Hiding, layer: Layer, V_in: np.ndarray, z: list, randomizer
 
 def prove_keccak(transcript, vf: VecField, wit: SpongeWitness, label: str,
                  ctx=None) -> KeccakClaims:
-    """Messages 0-7 of verifier/keccak_gkr.py on the caller's transcript (M and Y must have been
+    """Messages 0-8 of verifier/keccak_gkr.py on the caller's transcript (M and Y must have been
     committed and absorbed by the caller); returns the claims the verifier is left with
     (randomized ones with a hiding ``ctx``)."""
     t, k, b = transcript, vf.k, wit.b
