@@ -1,8 +1,9 @@
 """Whole zero-knowledge model proofs, two witnesses (tests/zk_view.py): with the challenges
 fixed, the view of a masked proof (key config "zk", fast profile: every field element the
 prover sends before the hiding opening) is affine in the prover's masks; its law's affine hull
-is sampled until it settles, for two private inputs with the same public statement: the two
-hulls must be one (equal rank, each inside the other), and a proper subspace of the view. A
+is sampled until it settles, for a private input; a second one with the same public statement
+must give views inside it (on the mixer, whose steps cover every kind, the two hulls must be
+one: equal rank, each inside the other), and the hull is a proper subspace of the view. A
 value stated in the clear, a zeroed mask, a slot serving two messages or a randomizer that does
 not reach some message puts the hulls apart (an adversarial review's mutation, layer 3 of the
 lookup tree reusing layer 2's value slots, is caught on the mixer and on the coarse model).
@@ -92,6 +93,11 @@ CASES = {
 }
 
 
+BOTH_WAYS = ("mixer",)
+"""The cases whose second hull is sampled too (equal hulls, not only the second view inside the
+first): the model with every step kind; the others check containment one way (CI time)."""
+
+
 def views(g, config=FAST_ZK):
     pk = setup(compiled(g), config, certify=False)
     return lambda x: fixed_view(lambda: prove(pk, {"x": x}))[0]
@@ -112,9 +118,13 @@ def test_a_second_witness_has_the_same_law(case):
     x1, x2 = inputs()
     assert not np.array_equal(x1, x2) and same_outputs(g, x1, x2)
     run = views(g)
-    one, two = law_hull(lambda: run(x1)), law_hull(lambda: run(x2))
+    one = law_hull(lambda: run(x1))
     assert one.origin.size // 2 < one.rank < one.origin.size  # most of the view varies, not all
-    assert one.rank == two.rank and one.within(two) and two.within(one)
+    if case in BOTH_WAYS:
+        two = law_hull(lambda: run(x2))
+        assert one.rank == two.rank and one.within(two) and two.within(one)
+    else:
+        assert all(one.contains(run(x2)) for _ in range(3))
 
 
 def test_zeroed_masks_put_the_second_witness_outside_the_hull(monkeypatch):

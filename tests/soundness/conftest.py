@@ -22,7 +22,9 @@ which must accept exactly the proofs that Python accepts, with the results root 
 statement; a disagreement fails the test. The compact profile's suites then prove with its real
 configuration (WHIR: what the contract opens) instead of the raw commitment; keys the contract
 does not check (the fast profile, an op not ported) are counted, not judged.
-TENSORPROOF_TAMPER_ON_CHAIN_REPORT=DIR writes each worker's counts there as JSON.
+TENSORPROOF_TAMPER_ON_CHAIN_REPORT=DIR writes each worker's counts there as JSON. A module
+marked ``fast_profile_only`` (its keys are all fast-profile ones: zero knowledge) is skipped
+there: the contract judges none of its proofs.
 """
 
 from __future__ import annotations
@@ -127,6 +129,8 @@ def _verdicts_on_chain(request, monkeypatch):
     if ON_CHAIN:
         if "profile" in request.fixturenames and request.getfixturevalue("profile") != "compact":
             pytest.skip("on chain: the EVM verifier checks the compact profile's proofs")
+        if request.node.get_closest_marker("fast_profile_only"):
+            pytest.skip("on chain: fast-profile keys only (zero knowledge), nothing to judge")
         from tensorproof.verifier import verify as verify_mod
 
         original = verify_mod.verify

@@ -33,6 +33,8 @@ from tensorproof.verifier.hashing import bits_name, message_bytes
 from tensorproof.verifier.pcs_config import profile_config
 from tensorproof.verifier.verify import verify
 
+pytestmark = pytest.mark.fast_profile_only  # zero knowledge: fast-profile keys
+
 FAST_ZK = {**profile_config("fast"), "zk": True}
 ONE = {"x": X["x"][:1]}
 

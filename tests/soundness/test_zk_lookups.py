@@ -37,6 +37,8 @@ from tensorproof.verifier.zk_lookups import (
     shape,
 )
 
+pytestmark = pytest.mark.fast_profile_only  # zero knowledge: fast-profile keys
+
 FAST_ZK = {**profile_config("fast"), "zk": True}
 K = 2
 

@@ -42,6 +42,8 @@ from tensorproof.verifier.verify import verify
 from tensorproof.verifier.zk_masks import MASKS, value_point
 from tensorproof.verifier.zk_sumcheck import plane_point, vanishing
 
+pytestmark = pytest.mark.fast_profile_only  # zero knowledge: fast-profile keys
+
 WIDE = 2**24
 RNG = np.random.default_rng(11)
 X = {"x": RNG.integers(-8, 8, (2, 3, 4))}
