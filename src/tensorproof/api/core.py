@@ -186,8 +186,8 @@ def setup(model: CompiledModel, profile: str = DEFAULT_PROFILE, *, k: int | None
             the private and hashed inputs and outputs (nor the activations) beyond the public
             statement (a hashed tensor's digest is in it). Needs a private or hashed input
             and, for now, the ``"fast"`` profile; the weights stay behind the model id, not
-            hidden. Part of the model id. Proofs are about 15-50 % larger and slower to check,
-            more with hashed tensors (docs/guide/guarantees.md).
+            hidden. Part of the model id. Proofs are about 15-50 % larger and 30-70 % slower
+            to check (docs/guide/guarantees.md).
 
     Returns:
         The proving key; ``pk.vk`` is the public verifying key, and ``pk.vk.model_id`` the
