@@ -124,6 +124,14 @@ def rejects(vk, proof, match: str | None = None) -> None:
         verify(vk, proof)
 
 
+def rejects_bumped_ends(lie: Lie, fragment: str) -> None:
+    """The first and the last message labelled *fragment*, each bumped (``bump``), are
+    rejected."""
+    found = lie.find(fragment)
+    for message in (found[0], found[-1]):
+        rejects(lie.vk, bump(lie, message))
+
+
 def refit_from(plan, ints: dict, j: int) -> None:
     """After step j's output was changed in ints (in place): its advice refitted to the lie and
     every later step recomputed from it, so that only the lied-about relation can catch it."""

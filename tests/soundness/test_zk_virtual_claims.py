@@ -26,7 +26,7 @@ import numpy as np
 import pytest
 
 from protocol.step_harness import compiled, graph, node, spec
-from soundness.lying_prover import bump, lying_proof, rejects
+from soundness.lying_prover import bump, lying_proof, rejects, rejects_bumped_ends
 from soundness.test_private_tensors import private
 from tensorproof.poly.mle import as_ext, evaluate
 from tensorproof.prover import zk_fractions
@@ -152,10 +152,7 @@ def honest():
                                       "output 1 value"])
 def test_bumped_discharge_messages_are_rejected(honest, fragment):
     verify(honest.vk, honest.proof)
-    found = honest.find(fragment)
-    assert found, fragment
-    for message in (found[0], found[-1]):
-        rejects(honest.vk, bump(honest, message))
+    rejects_bumped_ends(honest, fragment)
 
 
 def test_a_wrong_virtual_tensor_is_caught_through_the_discharge():

@@ -13,7 +13,6 @@ import numpy as np
 
 from ..errors import (
     ArgumentError,
-    ConfigError,
     InputError,
     InputMismatchError,
     InputRangeWarning,
@@ -26,10 +25,10 @@ from ..ir.model import CompiledModel
 from ..ir.modelfile import atomic_write
 from ..ir.visibility import hashed_names, private_names, with_visibility
 from ..verifier.keys import VerifyingKey
-from ..verifier.pcs_config import DEFAULT_PROFILE, ZK_FIELD, profile_config
+from ..verifier.pcs_config import DEFAULT_PROFILE, profile_config
 from ..verifier.proof import Proof
 from ..verifier.verify import verify as _verify
-from ..verifier.zk_capacity import hiding_gap
+from ..verifier.zk_capacity import zero_knowledge_config
 from .inputs import (
     Inputs,
     QuantizedInputs,
@@ -203,10 +202,7 @@ def setup(model: CompiledModel, profile: str = DEFAULT_PROFILE, *, k: int | None
     _need(model, CompiledModel, "setup(model)", "a CompiledModel (api.compile)")
     config = profile_config(profile, k, pcs)
     if zero_knowledge:
-        config[ZK_FIELD] = True
-        gap = hiding_gap(config, model.graph.visibility, model.graph.inputs)
-        if gap is not None:
-            raise ConfigError(f"zero knowledge: {gap}")
+        config = zero_knowledge_config(config, model.graph.visibility, model.graph.inputs)
     return _setup(model, config)
 
 

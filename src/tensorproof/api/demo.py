@@ -14,14 +14,13 @@ from importlib import resources
 
 import numpy as np
 
-from ..errors import ConfigError
 from ..ir.model import CompiledModel
 from ..ir.visibility import PRIVATE
 from ..prover.certificate import prove_certificate
 from ..prover.model import setup as _setup
 from ..verifier.keys import VerifyingKey
-from ..verifier.pcs_config import DEFAULT_PROFILE, ZK_FIELD, profile_config
-from ..verifier.zk_capacity import hiding_gap
+from ..verifier.pcs_config import DEFAULT_PROFILE, profile_config
+from ..verifier.zk_capacity import zero_knowledge_config
 from .core import compile as compile_model
 from .core import prove, verify
 
@@ -57,10 +56,7 @@ def run_demo(batch: int = 16, k: int | None = None, say: Callable[[str], None] =
     x, labels = data["test"][:batch], data["test_labels"][:batch]
     config = profile_config(profile, k)
     if zero_knowledge:
-        config[ZK_FIELD] = True
-        gap = hiding_gap(config, {"input": PRIVATE}, ("input",))
-        if gap is not None:
-            raise ConfigError(f"zero knowledge: {gap}")
+        config = zero_knowledge_config(config, {"input": PRIVATE}, ("input",))
     times: dict[str, float] = {}
     say("compiling (quantizing) the model")
     t0 = time.perf_counter()

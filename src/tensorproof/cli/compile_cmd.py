@@ -117,7 +117,6 @@ def compile_cmd(model: str, samples: str, output: str | None, bits: int, weight_
     Writes MODEL.tpm, MODEL.tpk and MODEL.vk (see -o) all or none; the output paths are checked
     before any work."""
     from .. import api
-    from ..errors import ConfigError
     from ..frontend import compile_with_report
     from ..frontend.inputs import load_samples
     from ..ir.modelfile import MAGIC as MODEL_MAGIC
@@ -126,8 +125,8 @@ def compile_cmd(model: str, samples: str, output: str | None, bits: int, weight_
     from ..prover.keyfile import MAGIC as PK_MAGIC
     from ..prover.keyfile import pk_bytes
     from ..verifier.keys import VK_MAGIC
-    from ..verifier.pcs_config import ZK_FIELD, profile_config
-    from ..verifier.zk_capacity import hiding_gap
+    from ..verifier.pcs_config import profile_config
+    from ..verifier.zk_capacity import zero_knowledge_config
     from .files import (
         check_kinds,
         check_outputs,
@@ -141,10 +140,9 @@ def compile_cmd(model: str, samples: str, output: str | None, bits: int, weight_
     check_words(output_visibility, "output")
     if zero_knowledge:  # before any work; api.setup checks the compiled model again
         ins = stated_words(input_visibility, "input")
-        gap = hiding_gap({**profile_config(profile), ZK_FIELD: True},
-                         {**ins, **stated_words(output_visibility, "output")}, ins)
-        if gap is not None:
-            raise ConfigError(f"--zero-knowledge: {gap}")
+        zero_knowledge_config(profile_config(profile),
+                              {**ins, **stated_words(output_visibility, "output")}, ins,
+                              "--zero-knowledge")
     out = Path(output) if output else Path(model).with_suffix(".tpm")
     vk_out, pk_out = out.with_suffix(".vk"), out.with_suffix(".tpk")
     inputs = {"ONNX model": Path(model), "calibration samples": Path(samples)}

@@ -10,7 +10,7 @@ from ..verifier.claims import EvalClaim
 from ..verifier.context import ClaimBook
 from ..verifier.plan import Plan
 from .merge import prove_merge
-from .zk_finals import prove_hiding_merge, randomizer_sum
+from .zk_finals import prove_hiding_merge, with_randomizer
 
 
 class ProverContext(ClaimBook):
@@ -26,9 +26,7 @@ class ProverContext(ClaimBook):
         self.t.send_k(label, [tuple(v) for v in values], self.k)
 
     def committed_value(self, label: str, tensor: str, point, randomizer: tuple = ()) -> tuple:
-        value = self.public_value(self.tables[tensor], point)  # the prover's own table
-        if randomizer:
-            value = self.ext.add(value, randomizer_sum(self, randomizer))
+        value = with_randomizer(self, self.public_value(self.tables[tensor], point), randomizer)
         self.send(label, [value])
         return value
 

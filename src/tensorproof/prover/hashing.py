@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..poly.mle import as_ext, eq_table
+from ..poly.mle import eq_table
 from ..verifier.hashing import (
     LINK_BITS_DEGREE,
     LINK_T_DEGREE,
@@ -21,10 +21,11 @@ from ..verifier.hashing import (
     padded_positions,
 )
 from ..verifier.layout import Layout
+from ..verifier.zk_finals import value_slot
 from .keccak_gkr import SpongeWitness, prove_keccak, sponge_witness
 from .lookups import real_rows
-from .sumcheck import prove_sumcheck, sum_of_products
-from .zk_finals import prove_randomized, randomizer_sum
+from .sumcheck import sum_of_products
+from .zk_finals import prove_randomized, with_randomizer
 
 Witnesses = dict[str, list[SpongeWitness]]
 
@@ -68,17 +69,15 @@ def _prove_sample(ctx, label: str, name: str, b: int, wit: SpongeWitness) -> Non
         ctx.claim(tensor, at_sample(ext, c.point, b, hs.f_batch_vars), c.value, c.randomizer)
     z = ctx.challenge_point(f"{label}/link point", hs.t_vars)
     hiding = ctx.hiding
-    rv: tuple = ()
     t_row = _sample_row(ctx, name, b)
     real = real_rows(hs.shape, Layout(hs.shape).padded)
     v = sum_of_products(vf, [real, t_row], LINK_TERMS, eq_point=z)
-    if hiding:
-        (slot,) = ctx.t.masks.take(1, 1, f"{label}/link slot")
-        rv = ((ext.one(), slot),)
-        v = ext.add(as_ext(ext, v), randomizer_sum(ctx, rv))
+    rv = value_slot(ctx.t.masks, ext, f"{label}/link slot") if hiding else ()
+    v = with_randomizer(ctx, v, rv)
     ctx.send(f"{label}/link value", [v])
-    point, finals, slots, zt = link_sumcheck(ctx, [real, t_row], LINK_T_DEGREE,
-                                             f"{label}/link/T", z, rv)
+    flags = [False, hiding]  # mirror of verifier.hashing._verify_sample
+    point, finals, slots, zt = prove_randomized(ctx, [real, t_row], LINK_TERMS, LINK_T_DEGREE,
+                                                f"{label}/link/T", flags, z, randomizer=rv)
     ctx.send(f"{label}/link/T final", [finals[1]])
     ctx.claim(name, at_sample(ext, point, b, hs.t_batch_vars), finals[1],
               ((zt, slots[0]),) if hiding else ())
@@ -87,18 +86,10 @@ def _prove_sample(ctx, label: str, name: str, b: int, wit: SpongeWitness) -> Non
     g[: len(padded_positions(hs.shape))] = eq_table(vf, z)[padded_positions(hs.shape)]
     phi = vf.mul_base(np.repeat(g, 1 << VALUE_VARS, axis=0),
                       np.tile(byte_weights(), len(g)))
-    point, finals, slots, zf = link_sumcheck(ctx, [phi, f_row], LINK_BITS_DEGREE,
-                                             f"{label}/link/bits", None, rv)
+    point, finals, slots, zf = prove_randomized(ctx, [phi, f_row], LINK_TERMS,
+                                                LINK_BITS_DEGREE, f"{label}/link/bits", flags,
+                                                randomizer=rv)
     ctx.send(f"{label}/link/bits final", [finals[1]])
     ctx.claim(bits_name(name), at_sample(ext, point, b, hs.f_batch_vars), finals[1],
               ((zf, slots[0]),) if hiding else ())
 
-
-def link_sumcheck(ctx, tables, degree: int, label: str, eq_point, randomizer: tuple):
-    """Mirror of verifier.hashing.link_sumcheck: (point, finals, slots, Z)."""
-    if not ctx.hiding:
-        point, finals = prove_sumcheck(ctx.t, ctx.vf, tables, LINK_TERMS, degree, label,
-                                       eq_point=eq_point)
-        return point, finals, [], None
-    return prove_randomized(ctx, tables, LINK_TERMS, degree, label, [False, True], eq_point,
-                            True, randomizer)

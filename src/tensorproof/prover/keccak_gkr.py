@@ -21,7 +21,7 @@ from ..field import npfield
 from ..field.params import P
 from ..field.scalar import ext_field
 from ..field.vec import VecField
-from ..poly.mle import as_ext, eq_table, evaluate, fold_low
+from ..poly.mle import eq_table, evaluate, fold_low
 from ..verifier.claims import EvalClaim
 from ..verifier.keccak_circuit import (
     CHI_TERMS,
@@ -48,9 +48,10 @@ from ..verifier.keccak_gkr import (
     sponge_shape,
     statement_bytes,
 )
+from ..verifier.zk_finals import scaled, value_slot
 from .sumcheck import prove_sumcheck
 from .tables import fix_high
-from .zk_finals import prove_randomized, randomizer_sum
+from .zk_finals import prove_randomized, with_randomizer
 
 __all__ = ["SpongeWitness", "keccak_p", "block_layout", "message_mask_table", "message_tables",
            "sponge_witness", "witness_from_tables", "prove_keccak", "wiring_table"]
@@ -204,23 +205,12 @@ class _Hiding:
                                 True, randomizer)
 
     def value_slot(self, label: str) -> tuple:
-        if self.ctx is None:
-            return ()
-        (slot,) = self.t.masks.take(1, 1, label)
-        return ((self.ext.one(), slot),)
-
-    def shift(self, value, randomizer: tuple):
-        """value + sum c psi (the stated value of a randomized evaluation)."""
-        if not randomizer:
-            return value
-        return self.ext.add(as_ext(self.ext, value), randomizer_sum(self.ctx, randomizer))
+        return () if self.ctx is None else value_slot(self.t.masks, self.ext, label)
 
     def randomizer(self, coeff, slots: list, j: int = 0) -> tuple:
         return ((coeff, slots[j]),) if self.ctx is not None else ()
 
 
-def _scaled(ext, c, randomizer: tuple) -> tuple:
-    return tuple((ext.mul(as_ext(ext, c), as_ext(ext, a)), s) for a, s in randomizer)
 
 
 def _field(signs: np.ndarray) -> np.ndarray:
@@ -265,7 +255,7 @@ def _prove_layer(h: _Hiding, layer: Layer, V_in: np.ndarray, z: list, randomizer
     t.send_k(label_of(label, "inputs"), a, k)
     lam = t.challenges_k(label_of(label, "lambda"), m, k)
     wire_randomizer = tuple(p for j, lk in enumerate(lam)
-                            for p in _scaled(ext, lk, h.randomizer(zr, slots, j)))
+                            for p in scaled(ext, lk, h.randomizer(zr, slots, j)))
     rho_g, rho_c = rho[:WIDTH_VARS], rho[WIDTH_VARS:]
     U = fix_high(vf, _field(V_in), rho_c)
     W = wiring_table(vf, layer, lam, rho_g)
@@ -290,9 +280,9 @@ def prove_keccak(transcript, vf: VecField, wit: SpongeWitness, label: str,
     Ff, Yf = _field(wit.message_bits), _field(wit.chain_bits)
     z = t.challenges_k(label_of(label, "z"), n, k)                                     # 1
     r0 = h.value_slot(label_of(label, "output", "slot"))
-    v0 = h.shift(evaluate(vf, Yf, list(z)), r0)
+    v0 = with_randomizer(ctx, evaluate(vf, Yf, list(z)), r0)
     t.send_k(label_of(label, "output"), [v0], k)
-    point, randomizer = list(z), _scaled(ext, P - 2, r0)
+    point, randomizer = list(z), scaled(ext, P - 2, r0)
     layers = permutation_layers(wit.rounds)
     for i, layer in enumerate(reversed(layers)):                                        # 2
         V_in = wit.values[len(layers) - 1 - i]
@@ -323,7 +313,7 @@ def prove_keccak(transcript, vf: VecField, wit: SpongeWitness, label: str,
     E = eq_table(vf, y_claims[0][0], mus[0])
     for mu, (pt, _) in zip(mus[1:], y_claims[1:]):
         E = vf.add(E, eq_table(vf, pt, mu))
-    merged = tuple(p for mu, (_, rnd) in zip(mus, y_claims) for p in _scaled(ext, mu, rnd))
+    merged = tuple(p for mu, (_, rnd) in zip(mus, y_claims) for p in scaled(ext, mu, rnd))
     r, (_, y), slots, zm = h.sumcheck([E, Yf], PAIR_TERMS, 2, label_of(label, "merge"),
                                       [False, True], None, merged)
     t.send_k(label_of(label, "merge", "value"), [y], k)
@@ -359,6 +349,6 @@ def _prove_bits(h: _Hiding, n_bytes: int, Ff: np.ndarray, p: list, randomizer: t
     tables = [eq_table(vf, zb), eq_table(vf, p), Ff, _field(message_mask_table(n_bytes))]
     r, finals, slots, zr = h.sumcheck(tables, bits_terms(mu), 3, label_of(label, "bits"),
                                       [False, False, True, False], None,
-                                      _scaled(h.ext, mu, randomizer))
+                                      scaled(h.ext, mu, randomizer))
     t.send_k(label_of(label, "bits", "value"), [finals[2]], k)
     return EvalClaim(list(r), finals[2], h.randomizer(zr, slots))

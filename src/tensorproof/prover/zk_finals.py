@@ -49,6 +49,14 @@ def randomizer_sum(ctx, randomizer) -> tuple:
     return acc
 
 
+def with_randomizer(ctx, value, randomizer):
+    """The stated value of a randomized evaluation: value + sum c psi (``value`` itself when
+    the randomizer is empty)."""
+    if not randomizer:
+        return value
+    return ctx.ext.add(as_ext(ctx.ext, value), randomizer_sum(ctx, randomizer))
+
+
 def prove_hiding_sumcheck(ctx, tables, terms: Terms, degree: int, label: str, names,
                           eq_point=None, fused: bool = True, randomizer: tuple = ()):
     """Mirror of ``verify_hiding_sumcheck``: (point, finals), the hidden tables' finals being

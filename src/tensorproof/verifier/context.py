@@ -22,7 +22,7 @@ from .claims import EvalClaim
 from .layers import step_module
 from .merge import verify_merge
 from .plan import ADVICE, Plan, Step
-from .zk_finals import verify_hiding_merge
+from .zk_finals import value_slot, verify_hiding_merge
 
 
 class ClaimBook:
@@ -118,10 +118,7 @@ class ClaimBook:
                 self.pending[name].append(EvalClaim(list(z), value))
                 continue
             label = f"output {j} value"
-            randomizer: tuple = ()
-            if self.hiding:
-                (slot,) = self.t.masks.take(1, 1, label)
-                randomizer = ((self.ext.one(), slot),)
+            randomizer = value_slot(self.t.masks, self.ext, label) if self.hiding else ()
             value = self.committed_value(label, name, z, randomizer)
             self.claim(name, z, value, randomizer)
             self.pending[name].append(EvalClaim(list(z), value, randomizer))

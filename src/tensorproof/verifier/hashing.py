@@ -56,13 +56,15 @@ from .layers.common import discharged
 from .layout import Layout, padded_vector, real_indicator
 from .names import Internal
 from .plan import TensorPlan
-from .sumcheck import verify_sumcheck
-from .zk_finals import verify_randomized
+from .zk_finals import value_slot, verify_randomized
 
 DIGEST_BYTES = 32
 VALUE_VARS = 6
 """Variables of one element's bits in F: 64 bits, an int64 big-endian."""
 LINK_T_DEGREE, LINK_BITS_DEGREE = 3, 2
+LINK_TERMS = [(1, [0, 1])]
+"""A public weight (eq R, or Phi) times the sample's table (T, or F): both link sumchecks'
+terms (the table randomized in a hiding plan, zk_finals.verify_randomized)."""
 
 
 def message_bytes(values: np.ndarray) -> bytes:
@@ -182,12 +184,11 @@ def _verify_sample(ctx, label: str, name: str, b: int, digest: bytes) -> None:
         ctx.claim(tensor, at_sample(ext, c.point, b, hs.f_batch_vars), c.value, c.randomizer)
     z = ctx.challenge_point(f"{label}/link point", hs.t_vars)
     hiding = ctx.hiding
-    rv: tuple = ()
-    if hiding:
-        (slot,) = ctx.t.masks.take(1, 1, f"{label}/link slot")
-        rv = ((ext.one(), slot),)
+    rv = value_slot(ctx.t.masks, ext, f"{label}/link slot") if hiding else ()
     (v,) = ctx.recv(f"{label}/link value")
-    sub, slots, zt = link_sumcheck(ctx, v, hs.t_vars, LINK_T_DEGREE, f"{label}/link/T", rv)
+    flags = [False, hiding]  # (public weight, the sample's table): plain unless hiding
+    sub, slots, zt = verify_randomized(ctx, v, hs.t_vars, LINK_T_DEGREE, f"{label}/link/T",
+                                       LINK_TERMS, flags, rv)
     (tv,) = ctx.recv(f"{label}/link/T final")
     real = real_indicator(ext, Layout(hs.shape), tuple(sub.point))
     if not ext.eq(ext.mul(ext.mul(eq_eval(ext, z, sub.point), real), tv), sub.value):
@@ -195,7 +196,8 @@ def _verify_sample(ctx, label: str, name: str, b: int, digest: bytes) -> None:
                                 "fails")
     ctx.claim(name, at_sample(ext, sub.point, b, hs.t_batch_vars), tv,
               ((zt, slots[0]),) if hiding else ())
-    sub, slots, zf = link_sumcheck(ctx, v, hs.f_vars, LINK_BITS_DEGREE, f"{label}/link/bits", rv)
+    sub, slots, zf = verify_randomized(ctx, v, hs.f_vars, LINK_BITS_DEGREE,
+                                       f"{label}/link/bits", LINK_TERMS, flags, rv)
     (fv,) = ctx.recv(f"{label}/link/bits final")
     if not ext.eq(ext.mul(phi_eval(ext, hs.shape, z, sub.point), fv), sub.value):
         raise VerificationError(f"hashed tensor {name!r}, sample {b}: its hashed bytes are not "
@@ -207,11 +209,3 @@ def _verify_sample(ctx, label: str, name: str, b: int, digest: bytes) -> None:
 LINK_TERMS = [(1, [0, 1])]
 """A public weight (eq R, or Phi) times the sample's table (T, or F)."""
 
-
-def link_sumcheck(ctx, v, n_vars: int, degree: int, label: str, randomizer: tuple):
-    """A link sumcheck of v over (weight, table): plain, or (hiding) with the table randomized
-    and v's randomizer discharged (zk_finals.verify_randomized); (subclaim, slots, Z)."""
-    if not ctx.hiding:
-        return verify_sumcheck(ctx.t, ctx.ext, v, n_vars, degree, label), [], None
-    return verify_randomized(ctx, v, n_vars, degree, label, LINK_TERMS, [False, True],
-                             randomizer)

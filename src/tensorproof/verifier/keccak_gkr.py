@@ -108,7 +108,7 @@ from .keccak_circuit import (
 )
 from .layers.common import discharged
 from .sumcheck import evaluate_terms, verify_sumcheck
-from .zk_finals import last_degree, padded_degree, verify_randomized
+from .zk_finals import last_degree, padded_degree, scaled, value_slot, verify_randomized
 
 __all__ = ["KeccakClaims", "sponge_shape", "verify_keccak", "soundness_error_log2",
            "statement_bytes", "pad_positions"]
@@ -181,18 +181,11 @@ class _Hiding:
 
     def value_slot(self, label: str) -> tuple:
         """A fresh value slot for a stated evaluation T~(z) + psi: ((1, slot),) or ()."""
-        if self.ctx is None:
-            return ()
-        (slot,) = self.t.masks.take(1, 1, label)
-        return ((self.ext.one(), slot),)
+        return () if self.ctx is None else value_slot(self.t.masks, self.ext, label)
 
     def randomizer(self, coeff, slots: list, j: int = 0) -> tuple:
         """((coeff, slots[j]),): the j-th randomized final with coefficient ``coeff``."""
         return ((coeff, slots[j]),) if self.ctx is not None else ()
-
-
-def _scaled(ext: ExtField, c, randomizer: tuple) -> tuple:
-    return tuple((ext.mul(as_ext(ext, c), as_ext(ext, a)), s) for a, s in randomizer)
 
 
 def _check(ext: ExtField, expected: K, sub: SumcheckSubclaim, what: str) -> None:
@@ -230,7 +223,7 @@ def _verify_layer(h: _Hiding, layer: Layer, z: list, v: K, randomizer: tuple, la
     for lk, ak in zip(lam, a):
         claim = ext.add(claim, ext.mul(lk, ak))
     wire_randomizer = tuple(p for j, lk in enumerate(lam)
-                            for p in _scaled(ext, lk, h.randomizer(zr, slots, j)))
+                            for p in scaled(ext, lk, h.randomizer(zr, slots, j)))
     rho_g, rho_c = sub.point[:WIDTH_VARS], sub.point[WIDTH_VARS:]
     wire, slots, zw = h.sumcheck(claim, WIDTH_VARS, 2, label_of(label, "wire"), PAIR_TERMS,
                                  [False, True], wire_randomizer)
@@ -259,7 +252,7 @@ def verify_keccak(transcript, ext: ExtField, n_bytes: int, digest: bytes, label:
     r0 = h.value_slot(label_of(label, "output", "slot"))
     (v0,) = t.recv_k(label_of(label, "output"), 1, k)
     point, v = list(z), ext.sub(ext.one(), ext.add(v0, v0))
-    randomizer = _scaled(ext, P - 2, r0)
+    randomizer = scaled(ext, P - 2, r0)
     for i, layer in enumerate(reversed(permutation_layers(rounds))):                 # 2
         point, v, randomizer = _verify_layer(h, layer, point, v, randomizer,
                                              label_of(label, f"layer{i}"))
@@ -293,7 +286,7 @@ def verify_keccak(transcript, ext: ExtField, n_bytes: int, digest: bytes, label:
     merged: tuple = ()
     for mu, (_, val, rnd) in zip(mus, y_claims):
         claim = ext.add(claim, ext.mul(mu, val))
-        merged += _scaled(ext, mu, rnd)
+        merged += scaled(ext, mu, rnd)
     sub, slots, zm = h.sumcheck(claim, n, 2, label_of(label, "merge"), PAIR_TERMS,
                                 [False, True], merged)
     (y,) = t.recv_k(label_of(label, "merge", "value"), 1, k)
@@ -314,7 +307,7 @@ def _verify_bits(h: _Hiding, n_bytes: int, p: list, f_claim: K, randomizer: tupl
     mu = t.challenge_k(label_of(label, "bits", "mu"), k)
     sub, slots, zr = h.sumcheck(ext.mul(mu, f_claim), n, 3, label_of(label, "bits"),
                                 bits_terms(mu), [False, False, True, False],
-                                _scaled(ext, mu, randomizer))
+                                scaled(ext, mu, randomizer))
     (m,) = t.recv_k(label_of(label, "bits", "value"), 1, k)
     r = sub.point
     zero_check = ext.mul(m, ext.sub(m, less_than_eval(ext, r, 8 * n_bytes)))

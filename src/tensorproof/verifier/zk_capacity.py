@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from ..errors import PlanError
+from ..errors import ConfigError, PlanError
 from ..field.params import P
 from . import hashing, lookups, private, zk_lookups
 from .layers import step_module
@@ -114,6 +114,18 @@ def hiding_gap(config: dict, visibility: Mapping[str, str], inputs=None) -> str 
                 "inputs is a function of the weights, which proofs do not hide): give an "
                 "input a private visibility (--input-visibility private)")
     return None
+
+
+def zero_knowledge_config(config: dict, visibility: Mapping[str, str], inputs=None,
+                          what: str = "zero knowledge") -> dict:
+    """``config`` asking for zero knowledge (ZK_FIELD), after :func:`hiding_gap` found nothing
+    that would not hide; ConfigError (one line, led by ``what``: the option's name) otherwise.
+    Setup, the demo and the CLI's early check all go through here."""
+    config = {**config, ZK_FIELD: True}
+    gap = hiding_gap(config, visibility, inputs)
+    if gap is not None:
+        raise ConfigError(f"{what}: {gap}")
+    return config
 
 
 def add_zero_knowledge(plan, config: dict) -> None:

@@ -105,6 +105,13 @@ def discharged_value(ext, value, psi, n_vars: int):
     return ext.add(rest, rest)
 
 
+def value_slot(masks, ext, label: str) -> tuple:
+    """A fresh value slot of M for a stated evaluation T~(z) + psi = v: its randomizer
+    ((1, slot),) (the prover states v, the claim carries psi)."""
+    (slot,) = masks.take(1, 1, label)
+    return ((ext.one(), slot),)
+
+
 def scaled(ext, c, randomizer) -> tuple:
     """A randomizer times the public scalar c."""
     c = as_ext(ext, c)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...poly.mle import as_ext, evaluate
+from ...poly.mle import evaluate
 from ...verifier.layers.add import claims_on_output, part_randomizers, split_batch
-from ..zk_finals import randomizer_sum
+from ..zk_finals import with_randomizer
 
 
 def forward(step, plan, ints) -> np.ndarray:
@@ -20,9 +20,7 @@ def prove(ctx, i: int, step) -> None:
     for j, c in enumerate(claims_on_output(ctx, i, step)):
         r_a, r_b = part_randomizers(ctx, i, j, step, c)
         if step.op == "add":
-            part = evaluate(ctx.vf, ctx.tables[step.inputs[0]], c.point)
-            if r_a:
-                part = ctx.ext.add(as_ext(ctx.ext, part), randomizer_sum(ctx, r_a))
+            part = with_randomizer(ctx, evaluate(ctx.vf, ctx.tables[step.inputs[0]], c.point), r_a)
             ctx.send(ctx.label(i, step, f"part{j}"), [part])
             ctx.claim(step.inputs[0], c.point, part, r_a)
             ctx.claim(step.inputs[1], c.point, ctx.ext.sub(c.value, part), r_b)
@@ -31,7 +29,6 @@ def prove(ctx, i: int, step) -> None:
             part = evaluate(ctx.vf, ctx.tables[step.consts[0]], z_s)
             ctx.send(ctx.label(i, step, f"part{j}"), [part])
             ctx.const_claim(step.consts[0], z_s, part)
-            x_val = evaluate(ctx.vf, ctx.tables[step.inputs[0]], c.point)
-            if r_b:
-                x_val = ctx.ext.add(as_ext(ctx.ext, x_val), randomizer_sum(ctx, r_b))
+            x_val = with_randomizer(ctx, evaluate(ctx.vf, ctx.tables[step.inputs[0]], c.point),
+                                    r_b)
             ctx.claim(step.inputs[0], c.point, x_val, r_b)
