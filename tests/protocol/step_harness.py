@@ -105,9 +105,9 @@ class _Recorder:
         self.log.append(RoutedClaim("tensor", tensor, *_norm(self.ext, point, value)))
         super().claim(tensor, point, value, randomizer)
 
-    def const_claim(self, const, point, value) -> None:
+    def const_claim(self, const, point, value, randomizer=()) -> None:
         self.log.append(RoutedClaim("const", const, *_norm(self.ext, point, value)))
-        super().const_claim(const, point, value)
+        super().const_claim(const, point, value, randomizer)
 
 
 class _ProverCtx(_Recorder, ProverContext):

@@ -24,7 +24,7 @@ from tensorproof.poly.mle import as_ext, evaluate
 from tensorproof.prover import prove as prove_mod
 from tensorproof.prover.model import setup
 from tensorproof.prover.zk_masks import ProverMasks
-from tensorproof.prover.zk_opening import prove_advice_merge
+from tensorproof.prover.zk_opening import prove_merge_sumcheck
 from tensorproof.verifier.layers.requant import table_names
 from tensorproof.verifier.pcs_config import profile_config
 from tensorproof.verifier.plan import ADVICE
@@ -45,7 +45,7 @@ def captured():
     seen = {}
 
     def capture(ctx, committed):
-        seen["ctx"], seen["B"] = ctx, committed.vector.copy()
+        seen["ctx"], seen["B"] = ctx, committed[ADVICE].vector.copy()
         raise StopIteration
 
     pk = setup(compiled(private(mlp(), "x")), {**profile_config("fast"), "zk": True})
@@ -84,7 +84,7 @@ def view_map(captured, zero_randomizer=False, zero_masks=False):
         fake = SimpleNamespace(t=t, vf=ctx.vf, ext=ctx.ext, plan=plan,
                                group_claims=ctx.group_claims, randomized=ctx.randomized,
                                mask_claims=ctx.mask_claims)
-        prove_advice_merge(fake, table)
+        prove_merge_sumcheck(fake, {ADVICE: table}, None)
         return t.view()
 
     offset, cols = affine_map(run, m_size + RANDOMIZER_SIZE)
@@ -144,7 +144,8 @@ def test_relation_step_finals_on_committed_tensors_are_randomized(captured):
     ctx, _ = captured
     ext, vf = ctx.ext, ctx.vf
     requant = next(s for s in ctx.plan.steps if s.op == "requant")
-    names = [n for n in table_names(requant, False) if n is not None and n != "h"]
+    names = [n for n in table_names(requant, False)
+             if n is not None and n != "h" and n not in ctx.plan.consts]  # weights: public
     found = {name: (c, slot_point(ctx, c), c.randomizer[0][0]) for name, c in ctx.randomized
              if name in names}
     assert sorted(map(str, found)) == sorted(map(str, names))

@@ -25,14 +25,15 @@ import math
 
 import numpy as np
 
-from ..errors import KeyFileError, TensorProofError
+from ..errors import FieldError, KeyFileError, TensorProofError
+from ..field.vec import check_canonical
 from ..ir.model import CompiledModel
 from ..ir.modelfile import check_body, frame, model_bytes, parse_model, unframe
 from ..verifier.keys import VerifyingKey, strip_weights
-from ..verifier.lowering import build_plan
 from ..verifier.pcs.commitment import Commitment
 from ..verifier.pcs_config import commitment_extra
 from ..verifier.plan import MODEL
+from ..verifier.zk_weights import MODEL_RANDOMIZER, model_config, model_params
 from .model import ProvingKey, annotate_requant_ranges
 from .pcs.registry import prover_scheme
 
@@ -40,6 +41,8 @@ MAGIC = b"TPPKEY\x00\x00"
 VERSION = 1
 MAX_HEADER = 1 << 20
 MAX_ARRAYS = 64
+RANDOMIZER_ARRAY = "private weights randomizer"
+"""The array of MODEL_RANDOMIZER's entries (private weights: verifier/zk_weights.py)."""
 _ARRAY_DTYPES = {np.dtype(t).str: np.dtype(t) for t in ("<u8", "u1")}
 """The dtypes of a key's arrays (Ligero: the RS encoding, uint64, and the Merkle levels, uint8)."""
 
@@ -55,8 +58,10 @@ def pk_bytes(pk: ProvingKey) -> bytes:
     offset = len(parts[0]) + len(parts[1])
     parts.append(b"\0" * _pad8(offset))
     offset += _pad8(offset)
-    data = pk.model_data(build_plan(pk.model.graph, 1))
-    arrays = prover_scheme(pk.vk.config["pcs"]).codec.encode(data)
+    data = pk.model_data(pk.model_plan())
+    arrays = dict(model_codec(pk.vk.config).encode(data))
+    if pk.randomizer is not None:  # private weights: the model's randomizer rows
+        arrays[RANDOMIZER_ARRAY] = pk.randomizer
     for name, a in arrays.items():
         a = np.ascontiguousarray(a)
         header["arrays"].append({"name": name, "dtype": a.dtype.str, "shape": list(a.shape),
@@ -145,11 +150,35 @@ def _assemble(model, vk: VerifyingKey, arrays: dict[str, np.ndarray]) -> Proving
     if expect.key_json() != vk.key_json():
         raise KeyFileError("the proving key's model and verifying key disagree")
     pk = ProvingKey(model, vk)
-    plan = build_plan(model.graph, 1)
+    plan = pk.model_plan()
     commitment = Commitment.from_bytes(vk.commitment, commitment_extra(vk.config))
+    if pk.private:
+        pk.randomizer = _randomizer(arrays.pop(RANDOMIZER_ARRAY, None),
+                                    plan.consts[MODEL_RANDOMIZER].size)
+    elif RANDOMIZER_ARRAY in arrays:
+        raise KeyFileError("the proving key has a randomizer but its weights are public")
     vector = pk.model_vector(plan)
     if len(vector) != 1 << commitment.n_vars:
         raise KeyFileError("the proving key's weights do not match its commitment's size")
-    codec = prover_scheme(vk.config.get("pcs")).codec
-    pk.prover_data[MODEL] = codec.decode(commitment, vector, arrays, vk.config)
+    params = model_params(vk.config)
+    config = vk.config if params is None else model_config(params)
+    pk.prover_data[MODEL] = model_codec(vk.config).decode(commitment, vector, arrays, config)
     return pk
+
+
+def model_codec(config: dict):
+    """The codec of the model commitment's prover data: ligero-zk's with private weights."""
+    params = model_params(config)
+    return prover_scheme(config.get("pcs") if params is None else "ligero-zk").codec
+
+
+def _randomizer(a: np.ndarray | None, size: int) -> np.ndarray:
+    """The private weights' randomizer array, checked: ``size`` canonical F elements."""
+    if a is None or a.dtype != np.uint64 or a.shape != (size,):
+        raise KeyFileError("the proving key's randomizer of private weights is missing or has "
+                           "the wrong shape")
+    try:
+        check_canonical(a)
+    except FieldError:
+        raise KeyFileError("the proving key's randomizer is not canonical") from None
+    return a.copy()

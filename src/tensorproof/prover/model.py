@@ -9,6 +9,8 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from ..errors import ProverError
+from ..field.sampling import OS_RANDOMNESS
 from ..ir.graph import IntGraph, Node
 from ..ir.model import CompiledModel
 from ..ir.ranges import CONST_RANGES, exact_ranges, fit_const_ranges
@@ -17,6 +19,7 @@ from ..verifier.layout import padded_vector as padded
 from ..verifier.lowering import build_plan
 from ..verifier.pcs_config import check_config, default_config
 from ..verifier.plan import MODEL
+from ..verifier.zk_weights import MODEL_RANDOMIZER, model_config, model_params
 from .certificate import prove_certificate
 from .pcs_config import pcs_prover
 from .vectors import const_arrays, pack
@@ -30,7 +33,11 @@ class ProvingKey:
     vk: VerifyingKey
     prover_data: dict[str, object] = field(default_factory=dict, repr=False)
     """The scheme's prover data of each per-model group ("model"), made at setup or read from
-    a .tpk (prover/keyfile.py); recomputed on first use when absent."""
+    a .tpk (prover/keyfile.py); recomputed on first use when absent (not with private
+    weights: their hiding commitment's randomness exists only in the key)."""
+    randomizer: np.ndarray | None = field(default=None, repr=False)
+    """With private weights, MODEL_RANDOMIZER's uniform F entries (verifier/zk_weights.py),
+    drawn at setup and kept in the .tpk; None otherwise."""
 
     def consts(self, plan) -> dict[str, np.ndarray]:
         return const_arrays(plan, self.model.graph)
@@ -38,14 +45,46 @@ class ProvingKey:
     def pcs_prover(self):
         return pcs_prover(self.vk.config)
 
+    def model_plan(self):
+        """The plan whose model group the key commits to (batch 1; with private weights the
+        zero-knowledge plan, whose model group holds the randomizer)."""
+        return build_plan(self.model.graph, 1, self.vk.zk_config if self.private else None)
+
+    @property
+    def private(self) -> bool:
+        """Whether the weights are private (the key's configuration: zk_weights.py)."""
+        return model_params(self.vk.config) is not None
+
+    def model_scheme(self):
+        """The model group's committer: ligero-zk with private weights, else the key's."""
+        params = model_params(self.vk.config)
+        return self.pcs_prover() if params is None else pcs_prover(model_config(params))
+
     def model_vector(self, plan) -> np.ndarray:
         tables = {n: padded(plan.consts[n], a) for n, a in self.consts(plan).items()}
+        if MODEL_RANDOMIZER in plan.consts:
+            if self.randomizer is None:
+                raise ProverError("the proving key of a model with private weights has no "
+                                  "randomizer: load it from the .tpk that compile wrote")
+            tables[MODEL_RANDOMIZER] = self.randomizer
         return pack(plan.commitments[MODEL].packing, tables)
 
     def model_data(self, plan):
         if MODEL not in self.prover_data:
+            if self.private:
+                raise ProverError("the hiding commitment to private weights cannot be made "
+                                  "again: prove from the .tpk that compile wrote")
             _, self.prover_data[MODEL] = self.pcs_prover().commit(self.model_vector(plan))
         return self.prover_data[MODEL]
+
+    def proofs_left(self) -> int | None:
+        """With private weights, how many more zero-knowledge proofs the key may make (its
+        budget less the mask blocks used: zk_weights.py); None otherwise."""
+        params = model_params(self.vk.config)
+        if params is None:
+            return None
+        used = int(self.model_data(self.model_plan()).opened[0])
+        return max(0, params.openings - max(used, 1))
 
     def per_model(self, plan, group: str) -> tuple[np.ndarray, bytes, object]:
         """(vector, commitment, prover data) of a per-model group of ``plan``: the constants
@@ -100,9 +139,14 @@ def setup(model: CompiledModel, config: dict | None = None, certify: bool = True
     check_config(config)  # ConfigError now, not a key that no verifier loads
     graph = annotate_requant_ranges(declare_const_ranges(model.graph))
     model = CompiledModel(graph, model.inputs, model.outputs, model.info)
-    plan = build_plan(model.graph, 1)
+    params = model_params(config)
+    plan = build_plan(model.graph, 1, config if params is not None else None)
     pk = ProvingKey(model, None)  # type: ignore[arg-type]
-    commitment, pk.prover_data[MODEL] = pcs_prover(config).commit(pk.model_vector(plan))
+    scheme = pcs_prover(config)
+    if params is not None:  # private weights: a hiding commitment (verifier/zk_weights.py)
+        pk.randomizer = OS_RANDOMNESS.f_vector(plan.consts[MODEL_RANDOMIZER].size)
+        scheme = pcs_prover(model_config(params))
+    commitment, pk.prover_data[MODEL] = scheme.commit(pk.model_vector(plan))
     pk.vk = VerifyingKey(strip_weights(model.graph), model.inputs, model.outputs, commitment,
                          config)
     if certify:

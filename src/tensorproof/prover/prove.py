@@ -82,7 +82,7 @@ def prove(pk: ProvingKey, inputs: dict[str, np.ndarray], progress: Progress | No
     ints = witness(plan, inputs, pk.consts(plan))
     wits = hash_witnesses(plan, ints)
     tables = _padded_all(plan, ints)
-    tables.update({n: padded(plan.consts[n], ints[n]) for n in plan.consts})
+    tables.update({n: padded(plan.consts[n], ints[n]) for n in plan.consts if n in ints})
     outputs = {n: ints[n] for n in plan.public_outputs}
     public_inputs = {n: np.asarray(inputs[n], dtype=np.int64) for n in plan.public_inputs}
     k = vk.k
@@ -123,7 +123,7 @@ def prove(pk: ProvingKey, inputs: dict[str, np.ndarray], progress: Progress | No
                           "module and its declared tables disagree)")
     say("openings")
     if zk is not None and zk.hiding is not None:
-        prove_hiding_opening(ctx, committed[ADVICE])
+        prove_hiding_opening(ctx, committed)
     t.masks = None  # mirror of verify.py
     open_groups(ctx, pcs, committed)
     return Proof(k, batch, vk.model_id, public_inputs, outputs, t.proof_bytes(), hashes)

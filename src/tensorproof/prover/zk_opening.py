@@ -6,22 +6,29 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import ProverError
 from ..field.scalar import ext_field
-from ..poly.mle import evaluate
+from ..poly.mle import as_ext, evaluate
 from ..verifier.claims import EvalClaim
 from ..verifier.pcs.ligero_zk import zk_layout
-from ..verifier.plan import ADVICE
+from ..verifier.plan import ADVICE, MODEL
 from ..verifier.zk_masks import OPENING_MASKS
 from ..verifier.zk_opening import (
     DEGREE,
     LABEL,
     MASKS_LABEL,
+    group_vars,
+    hiding_groups,
     masks_form,
     merge_statement,
     randomizer_row,
+    selector_weights,
     value_form,
     value_label,
 )
+from ..verifier.zk_sumcheck import vanishing
+from ..verifier.zk_weights import BLOCK_LABEL, FIRST_PROOF_BLOCK, model_config
+from ..verifier.zk_weights import randomizer_row as model_randomizer_row
 from .merge import weight_table
 from .pcs_config import PCSProver, pcs_prover
 from .sumcheck import prove_sumcheck
@@ -36,52 +43,123 @@ def hiding_pcs(zk) -> PCSProver:
     return pcs_prover(zk.hiding_config)
 
 
-def prove_advice_merge(ctx, B: np.ndarray):
-    """Messages 1-3 of verifier/zk_opening.py (the masked merge over B^, ``ctx.t.masks`` on):
-    (the point r, e = B^(r), B's hiding layout)."""
+def next_block(plan, committed) -> int | None:
+    """The model's next unused mask block (private weights only; ProverError past the key's
+    budget: a reused block would reveal the weights, zk_weights.py)."""
+    if plan.model_hiding is None:
+        return None
+    opened = committed[MODEL].data.opened
+    opened[0] = max(int(opened[0]), FIRST_PROOF_BLOCK)  # block 0: the certificate's
+    block = int(opened[0])
+    budget = plan.model_hiding.openings - 1
+    if block > budget:
+        raise ProverError(f"this proving key's budget of {budget} zero-knowledge proofs with "
+                          "private weights is used up (another would reveal the weights): "
+                          "compile the model again for a new key")
+    return block
+
+
+def interleaved(tables: list, n: int) -> np.ndarray:
+    """The groups' tables as one table over (selector, x), the selector lowest: table g
+    zero-padded to 2^n entries at the positions with selector g."""
+    out = np.zeros((1 << n, len(tables), *tables[0].shape[1:]), dtype=np.uint64)
+    for g, T in enumerate(tables):
+        out[: len(T), g] = T
+    return out.reshape(len(tables) << n, *tables[0].shape[1:])
+
+
+def prove_merge_sumcheck(ctx, vectors: dict, block: int | None):
+    """Messages 1-3 of verifier/zk_opening.py (the masked merge over the randomized groups,
+    ``ctx.t.masks`` on; ``block``: the model's mask block with private weights): (the final
+    point, each group's value e_g, each group's layout)."""
     t, vf, plan = ctx.t, ctx.vf, ctx.plan
     ext, zk = ext_field(vf.k), plan.zk
-    group = plan.commitments[ADVICE]
-    n = group.packing.n_vars
+    groups = hiding_groups(plan)
+    sizes = [group_vars(plan, g) for g in groups]
     _, parts, _ = merge_statement(ctx)
-    W = weight_table(vf, n, [c for _, c, _ in parts], [coeff for _, _, coeff in parts],
-                     [group.packing.region(name) for name, _, _ in parts])
-    lay = zk_layout(n, zk.hiding)
-    row = randomizer_row(plan, lay.b)
-    row_table = B[row << lay.b : (row + 1) << lay.b]
+    weights, rows, lays = [], [], []
+    for g, n_g in zip(groups, sizes):
+        mine = [p for p in parts if p[0] == g]
+        packing = plan.commitments[g].packing
+        weights.append(weight_table(vf, n_g, [c for _, _, c, _ in mine],
+                                    [coeff for *_, coeff in mine],
+                                    [packing.region(name) for _, name, _, _ in mine]))
+        lays.append(zk_layout(n_g, zk.hiding if g == ADVICE else plan.model_hiding))
+    n = max(sizes)
+    if len(groups) == 1:
+        table, weight = vectors[ADVICE], weights[0]
+    else:
+        table = interleaved([vectors[g] for g in groups], n)
+        weight = interleaved(weights, n)
+    rows = [vectors[ADVICE][(r := randomizer_row(plan, lays[0].b)) << lays[0].b :
+                            (r + 1) << lays[0].b]]
+    if len(groups) > 1:
+        r = model_randomizer_row(plan, block)
+        rows.append(vectors[MODEL][r << lays[1].b : (r + 1) << lays[1].b])
     terms = [(1, [0, 1])]
+    sel = len(groups) - 1
 
     def rounds(relay):
-        halves, split, _ = split_last_variable(ext, [B, W], terms, None)
+        halves, split, _ = split_last_variable(ext, [table, weight], terms, None)
         point, ends = prove_sumcheck(relay, vf, halves, split, DEGREE, LABEL)
-        psi = evaluate(vf, row_table, point[: lay.b])
+        sel_w, x = selector_weights(ext, plan, point)
+        psi = ext.zero()
+        for w, row, lay in zip(sel_w, rows, lays):
+            psi = ext.add(psi, ext.mul(w, as_ext(ext, evaluate(vf, row, x[: lay.b]))))
         finals = randomized_last_round(relay, ext, LABEL, point, ends[:2], ends[2:], terms,
                                        [ConstantRandomizer(psi), None], None, DEGREE)
         return point, finals
 
-    point, finals = t.masks.run(t, vf, n, DEGREE, LABEL, rounds)
-    e = tuple(int(c) for c in finals[0])
-    t.send_k(value_label(), [e], vf.k)
-    return point, e, lay
+    point, finals = t.masks.run(t, vf, sel + n, DEGREE, LABEL, rounds)
+    if len(groups) == 1:
+        es = [tuple(int(c) for c in finals[0])]
+    else:
+        z = vanishing(ext, point)
+        x = point[sel:]
+        es = []
+        for g, n_g, lay, row in zip(groups, sizes, lays, rows):
+            pad = ext.one()
+            for c in x[n_g:]:
+                pad = ext.mul(pad, ext.sub(ext.one(), as_ext(ext, c)))
+            v = ext.add(ext.mul(pad, as_ext(ext, evaluate(vf, vectors[g], x[:n_g]))),
+                        ext.mul(z, as_ext(ext, evaluate(vf, row, x[: lay.b]))))
+            es.append(tuple(int(c) for c in v))
+    t.send_k(value_label(), es, vf.k)
+    return point, es, lays
 
 
 def prove_hiding_opening(ctx, committed) -> None:
-    """Messages 1-5 of verifier/zk_opening.py; the masks are the opening's own from here, off
-    once the advice merge is done."""
+    """Messages 1-5 of verifier/zk_opening.py on the advice and, with private weights, the
+    model (``committed``: group -> Committed); the masks are the opening's own from here, off
+    once the merge is done."""
     t, vf, plan = ctx.t, ctx.vf, ctx.plan
     ext, zk = ext_field(vf.k), plan.zk
+    groups = hiding_groups(plan)
+    model_block = next_block(plan, committed)
+    if model_block is not None:
+        t.send_bytes(BLOCK_LABEL, model_block.to_bytes(2, "big"))
     block = ctx.tables[OPENING_MASKS]
     on_opening: list[EvalClaim] = []
     t.masks = ProverMasks(ext, zk.opening, block[: 1 << zk.opening.n_vars(vf.k)],
                           lambda p, v: on_opening.append(
                               EvalClaim(zk.opening_point(vf.k, p), v)))
-    point, _, lay = prove_advice_merge(ctx, committed.vector)
+    point, _, lays = prove_merge_sumcheck(ctx, {g: committed[g].vector for g in groups},
+                                       model_block)
     t.masks = None
     m = 1 << zk.opening_vars
     blind = np.stack([block[(c + 1) * m : (c + 2) * m] for c in range(vf.k)], axis=1)
     region = prove_blinded_merge_k(t, vf, block[:m], blind, on_opening, MASKS_LABEL)
-    forms = [value_form(ext, plan, lay, point), masks_form(ext, plan, lay, region)]
-    hiding_pcs(zk).inner.open_forms(committed.data, forms, t)
-    ctx.group_claims[ADVICE] = []
+    z = vanishing(ext, point)
+    _, x = selector_weights(ext, plan, point)
+    sizes = [group_vars(plan, g) for g in groups]
+    forms = [value_form(ext, lays[0], x, sizes[0], randomizer_row(plan, lays[0].b), z),
+             masks_form(ext, plan, lays[0], region)]
+    hiding_pcs(zk).inner.open_forms(committed[ADVICE].data, forms, t)
+    if model_block is not None:
+        form = value_form(ext, lays[1], x, sizes[1], model_randomizer_row(plan, model_block), z)
+        pcs_prover(model_config(plan.model_hiding)).inner.open_forms(
+            committed[MODEL].data, [form], t, block=model_block)
+    for g in groups:
+        ctx.group_claims[g] = []
     ctx.randomized.clear()
     ctx.mask_claims.clear()

@@ -23,6 +23,7 @@ from .layers import step_module
 from .merge import verify_merge
 from .plan import ADVICE, Plan, Step
 from .zk_finals import value_slot, verify_hiding_merge
+from .zk_weights import hides
 
 
 class ClaimBook:
@@ -74,9 +75,12 @@ class ClaimBook:
         group = self.plan.group_of(tensor)
         public = group is None and self.plan.tensors[tensor].kind in ("input", "output")
         if randomizer and group is not None:
-            if group != ADVICE:
+            if group != ADVICE and not hides(self.plan, tensor):
                 raise PlanError(f"randomized claim on {tensor!r}, which is not in the advice")
             self.randomized.append((tensor, c))
+        elif hides(self.plan, tensor):
+            raise PlanError(f"plain claim on the private weight {tensor!r}: it would reveal "
+                            "it (a step that uses it must randomize it)")
         elif randomizer and public:
             known = self.public_value(self.public_table(tensor), c.point)
             self.mask_claims.append((self.ext.sub(c.value, known), c.randomizer))
@@ -87,8 +91,12 @@ class ClaimBook:
         else:
             self.pending[tensor].append(c)
 
-    def const_claim(self, const: str, point, value) -> None:
-        """Record c~(point) = value for model constant `const` (committed in its group)."""
+    def const_claim(self, const: str, point, value, randomizer: tuple = ()) -> None:
+        """Record c~(point) = value for model constant `const` (committed in its group); a
+        hidden weight's (zk_weights.hides) claim is randomized (``claim``), or a PlanError."""
+        if randomizer or self._expected.get(const) or hides(self.plan, const):
+            self.claim(const, point, value, randomizer)
+            return
         group = self.plan.group_of(const)
         if group is None:
             raise PlanError(f"constant {const!r} is in no commitment group")

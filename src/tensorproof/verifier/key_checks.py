@@ -19,6 +19,7 @@ from . import pcs_config
 from .lowering import build_plan
 from .pcs.commitment import Commitment
 from .plan import MODEL
+from .zk_weights import model_params
 
 MAX_INPUT_BITS = 32
 
@@ -66,7 +67,7 @@ def _check(vk) -> None:
     for q in vk.outputs:
         if tuple(q.shape) != g.tensors[q.name].shape:
             raise ProofFormatError(f"verifying key: output {q.name!r} has the wrong shape")
-    plan = build_plan(g, 1)
+    plan = build_plan(g, 1, vk.config if model_params(vk.config) is not None else None)
     c = Commitment.from_bytes(vk.commitment, pcs_config.commitment_extra(vk.config))
     if c.n_vars != plan.commitments[MODEL].packing.n_vars:
         raise ProofFormatError("verifying key: the commitment's size is not the model's")

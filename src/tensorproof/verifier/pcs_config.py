@@ -41,6 +41,15 @@ plain keys, so their model ids are unchanged. Setup's zero_knowledge option sets
 proofs hide (zk_capacity.hiding_gap); the test suites also set it where they do not yet
 (compact, hashed tensors: masks only)."""
 
+WEIGHTS_FIELD = "private_weights"
+"""Optional configuration field (with ZK_FIELD only): the weights are private, committed with
+the hiding ligero-zk behind the model id, and this many proofs may be made with the key
+(each consumes one of the commitment's zero-knowledge openings: verifier/zk_weights.py)."""
+
+MAX_PROOF_BUDGET = 63
+"""The largest budget of proofs a key with private weights may declare (ligero-zk's
+MAX_OPENINGS less the certificate's opening; the padding grows with it: zk_weights.py)."""
+
 NOT_SELECTABLE = {
     "ligero-zk": "pcs 'ligero-zk' is the hiding commitment of zero-knowledge proofs; it is not "
                  "selectable on its own (it would hide the openings but not the rest of a "
@@ -52,7 +61,7 @@ NOT_SELECTABLE = {
 
 def profile_name(config: dict) -> str:
     """The profile a configuration is (its name), or "custom"."""
-    plain = {f: v for f, v in config.items() if f != ZK_FIELD}
+    plain = {f: v for f, v in config.items() if f not in (ZK_FIELD, WEIGHTS_FIELD)}
     for name, base in PROFILES.items():
         if plain == default_config(base["k"], base["pcs"]):
             return name
@@ -70,7 +79,7 @@ def check_config(config: dict) -> VerifierScheme:
     line) otherwise. Setup and the loading of a verifying key both run it."""
     scheme = verifier_scheme(config.get("pcs"))
     needed = {"k", "pcs", *scheme.defaults}
-    if not needed <= set(config) <= needed | scheme.ignored | {ZK_FIELD}:
+    if not needed <= set(config) <= needed | scheme.ignored | {ZK_FIELD, WEIGHTS_FIELD}:
         raise ConfigError(f"configuration fields {sorted(config)}, expected {sorted(needed)}")
     k = config["k"]
     if not isinstance(k, int) or isinstance(k, bool) or k not in EXTENSION_DEGREES:
@@ -78,8 +87,33 @@ def check_config(config: dict) -> VerifierScheme:
     if ZK_FIELD in config and config[ZK_FIELD] is not True:
         raise ConfigError(f"configuration field {ZK_FIELD!r} is true or absent, got "
                           f"{config[ZK_FIELD]!r}")
+    if WEIGHTS_FIELD in config:
+        budget = config[WEIGHTS_FIELD]
+        if (not isinstance(budget, int) or isinstance(budget, bool)
+                or not 1 <= budget <= MAX_PROOF_BUDGET):
+            raise ConfigError(f"configuration field {WEIGHTS_FIELD!r} (the proof budget of "
+                              f"private weights) must be an integer in [1, "
+                              f"{MAX_PROOF_BUDGET}], got {budget!r}")
+        if config.get(ZK_FIELD) is not True:
+            raise ConfigError(f"configuration field {WEIGHTS_FIELD!r} needs {ZK_FIELD!r}: "
+                              "private weights are hidden only in zero-knowledge proofs")
+        if config.get("pcs") != "ligero":
+            raise ConfigError(f"private weights need the 'ligero' commitment (the fast "
+                              f"profile), not {config.get('pcs')!r}: no hiding opening yet")
+        verifier_scheme("ligero-zk").check(private_weights_config(config))
     scheme.check(config)
     return scheme
+
+
+def private_weights_config(config: dict) -> dict | None:
+    """The model commitment's configuration when the weights are private (verifier/
+    zk_weights.py): ligero-zk with one form per opening and budget + 1 openings (the weight
+    certificate's, then one per proof); None otherwise."""
+    budget = config.get(WEIGHTS_FIELD)
+    if not budget:
+        return None
+    return {"k": config["k"], "pcs": "ligero-zk", "blowup": config["blowup"], "points": 1,
+            "openings": budget + 1}
 
 
 def commitment_extra(config: dict) -> int:

@@ -99,6 +99,9 @@ class Plan:
     zk: Any = None
     """A zero-knowledge plan's extras (verifier/zk_capacity.ZkPlan: M's capacity and region,
     the hiding opening's parameters), whose every sumcheck is masked; None: a plain plan."""
+    model_hiding: Any = None
+    """With private weights, the model group's hiding commitment (zk_weights.model_params: a
+    LigeroZkParams); None when the weights are not hidden."""
     group_index: dict = field(default_factory=dict, repr=False)
     """Committed tensor or constant name -> the name of its group."""
 

@@ -35,7 +35,7 @@ from .layout import padded_vector
 from .lookups import verify_lookups
 from .lowering import build_plan
 from .pcs_config import pcs_verifier
-from .plan import ADVICE, Plan
+from .plan import Plan
 from .private import verify_inputs
 from .proof import Proof
 from .zk_lookups import verify_hiding_lookups
@@ -120,8 +120,8 @@ def verify(vk: VerifyingKey, proof: Proof) -> dict[str, np.ndarray]:
     left = [n for n, c in ctx.pending.items() if c] + ctx.unclaimed_randomized()
     if left:
         raise VerificationError(f"claims on {left} were never reduced (malformed plan)")
-    if zk is not None and zk.hiding is not None:  # the advice's hiding opening
-        verify_hiding_opening(ctx, commitments[ADVICE])
+    if zk is not None and zk.hiding is not None:  # the hiding opening (advice, private weights)
+        verify_hiding_opening(ctx, commitments)
     t.masks = None  # the other openings' merges: plain
     open_groups(ctx, pcs, commitments)
     t.check_eof()

@@ -23,12 +23,14 @@ from .layers import step_module
 from .layout import Layout
 from .packing import Packing
 from .pcs.ligero_zk import LigeroZkParams, zk_layout
-from .pcs_config import ZK_FIELD
+from .pcs_config import WEIGHTS_FIELD, ZK_FIELD
 from .plan import TensorPlan
 from .zk_lookups import LOOKUP_BLIND, reserve_rows
 from .zk_masks import MASKS, OPENING_MASKS, RANDOMIZER, RANDOMIZER_SIZE, MaskCapacity
 from .zk_merge import min_vars_k, region_vars
 from .zk_opening import DEGREE as OPENING_DEGREE
+from .zk_opening import opening_rounds
+from .zk_weights import add_model_randomizer, model_params
 
 
 def mask_rounds(plan) -> list[tuple[int, int]]:
@@ -109,10 +111,12 @@ def hiding_gap(config: dict, visibility: Mapping[str, str], inputs=None) -> str 
     if hiding_params(config) is None:
         return (f"the {config.get('pcs')!r} commitment has no hiding opening yet: zero "
                 "knowledge needs Ligero (the fast profile's)")
-    if not [n for n in visibility if inputs is None or n in inputs]:
+    if not config.get(WEIGHTS_FIELD) and not [n for n in visibility
+                                              if inputs is None or n in inputs]:
         return ("the model has no private input to hide (a private output computed from public "
-                "inputs is a function of the weights, which proofs do not hide): give an "
-                "input a private visibility (--input-visibility private)")
+                "inputs is a function of the public weights): give an input a private "
+                "visibility (--input-visibility private) or make the weights private "
+                "(--weights private)")
     return None
 
 
@@ -140,6 +144,9 @@ def add_zero_knowledge(plan, config: dict) -> None:
         if name in plan.tensors:
             raise PlanError(f"tensor {name!r} is defined twice")
     hiding = hiding_params(config)
+    weights = model_params(config)
+    if weights is not None and hiding is not None:  # private weights (zk_weights.py)
+        add_model_randomizer(plan, weights)
     if hiding is not None:  # the lookups' combined tree: MULT's reserved row, LOOKUP_BLIND
         reserve_rows(plan, k)
     capacity = mask_capacity(plan)
@@ -159,7 +166,8 @@ def add_zero_knowledge(plan, config: dict) -> None:
             OPENING_MASKS, Layout((1 << zk.opening_block_vars(),)), "advice", 0, P - 1)
         n_now = Packing.of(plan.advice_layouts()).n_vars
         b = zk_layout(n_now, hiding).b
-        if n_now <= n_b and b <= m:
+        rounds = opening_rounds(plan, n_now)
+        if rounds <= n_b and b <= m:
             break
-        n_b, m = max(n_b, n_now), max(m, b)
+        n_b, m = max(n_b, rounds), max(m, b)
     plan.zk = zk

@@ -60,6 +60,7 @@ from .plan import ADVICE, VIRTUAL
 from .sumcheck import Terms, verify_sumcheck
 from .zk_masks import MASKS, RANDOMIZER
 from .zk_sumcheck import last_round_degree, vanishing
+from .zk_weights import hides
 
 MERGE_TERMS: Terms = [(1, [0, 1])]
 """T(x) w(x): the merge sumcheck's (merge.py)."""
@@ -67,12 +68,14 @@ MERGE_TERMS: Terms = [(1, [0, 1])]
 
 def hidden(plan, names) -> list[bool]:
     """Which tables (plan tensor names; None for public or derived tables) get randomized:
-    committed advice tensors and virtual ones, in a plan with a hiding opening."""
+    committed advice tensors and virtual ones, and the weights when they are private
+    (zk_weights.hides), in a plan with a hiding opening."""
     zk = plan.zk
     if zk is None or zk.hiding is None:
         return [False] * len(names)
     return [n is not None and n not in (MASKS, RANDOMIZER)
-            and (plan.group_of(n) == ADVICE or plan.visibility(n) == VIRTUAL) for n in names]
+            and (plan.group_of(n) == ADVICE or plan.visibility(n) == VIRTUAL
+                 or hides(plan, n)) for n in names]
 
 
 def last_degree(degree: int, terms: Terms, flags, n_vars: int) -> int:

@@ -59,13 +59,16 @@ from ..poly.mle import as_ext
 from . import evaluations as ev
 from .claims import EvalClaim
 from .merge import alpha_powers, combined_value
+from .packing import Packing
 from .pcs.ligero_zk import RowForm, zk_layout
 from .pcs_config import pcs_verifier
-from .plan import ADVICE
+from .plan import ADVICE, MODEL
 from .sumcheck import verify_sumcheck
 from .zk_masks import MASKS, OPENING_MASKS, RANDOMIZER, VerifierMasks, value_point
 from .zk_merge import region_form, verify_blinded_merge_k
 from .zk_sumcheck import plane_point, vanishing
+from .zk_weights import BLOCK_LABEL, CERTIFICATE_BLOCK, model_config
+from .zk_weights import randomizer_row as model_randomizer_row
 
 LABEL = "open advice"
 MASKS_LABEL = "open masks"
@@ -80,6 +83,28 @@ def value_label() -> str:
     return f"{LABEL}/value"
 
 
+def hiding_groups(plan) -> tuple[str, ...]:
+    """The groups the hiding opening merges: the advice, and the model's when the weights are
+    private (zk_weights.py)."""
+    return (ADVICE, MODEL) if plan.model_hiding is not None else (ADVICE,)
+
+
+def group_vars(plan, group: str) -> int:
+    """Variables of a group's packed vector (the model's also before the plan's commitments
+    are declared: zk_capacity.add_zero_knowledge)."""
+    if group in plan.commitments:
+        return plan.commitments[group].packing.n_vars
+    return Packing.of(plan.consts).n_vars
+
+
+def opening_rounds(plan, n_advice: int) -> int:
+    """Rounds of message 2's sumcheck: the selector variable (with private weights) and the
+    largest group's variables."""
+    if plan.model_hiding is None:
+        return n_advice
+    return 1 + max(n_advice, group_vars(plan, MODEL))
+
+
 def randomizer_row(plan, b: int) -> int:
     """The row of B's Ligero matrix (rows of 2^b entries) that holds RANDOMIZER."""
     return plan.commitments[ADVICE].packing.slot(RANDOMIZER).offset >> b
@@ -90,14 +115,17 @@ def mask_rows(plan, b: int) -> int:
     return plan.commitments[ADVICE].packing.slot(OPENING_MASKS).offset >> b
 
 
-def value_form(ext, plan, lay, point) -> RowForm:
-    """Form (i): eq(r_high, .) on every row, plus Z(r) on the randomizer's row."""
+def value_form(ext, lay, x, n_vars: int, row: int, z) -> RowForm:
+    """Form (i) of a group of 2^n_vars entries at the merge's point ``x`` (selector dropped):
+    eq(x_high, .) on every row, times eq(0, x) on the coordinates past the group's, plus the
+    vanishing factor ``z`` on the randomizer's ``row``."""
     b = lay.b
-    rows = ev.eq_table(ext.k, list(point[b:]))
-    row = randomizer_row(plan, b)
-    rows[row] = ev.vec(ext.k).add(rows[row : row + 1],
-                                  np.array([vanishing(ext, point)], dtype=np.uint64))[0]
-    return RowForm(rows, tuple(point[:b]))
+    pad = ext.one()
+    for c in x[n_vars:]:
+        pad = ext.mul(pad, ext.sub(ext.one(), as_ext(ext, c)))
+    rows = ev.eq_table(ext.k, list(x[b:n_vars]), pad)
+    rows[row] = ev.vec(ext.k).add(rows[row : row + 1], np.array([z], dtype=np.uint64))[0]
+    return RowForm(rows, tuple(x[:b]))
 
 
 def masks_form(ext, plan, lay, region) -> RowForm:
@@ -110,54 +138,99 @@ def masks_form(ext, plan, lay, region) -> RowForm:
     return RowForm(rows, local.col_point)
 
 
+def selector_weights(ext, plan, point) -> tuple[list, list]:
+    """(weight of each hiding group at the merge's final point, the point without the
+    selector): (1 - s, s) with private weights, (1) otherwise."""
+    if len(hiding_groups(plan)) == 1:
+        return [ext.one()], list(point)
+    s = as_ext(ext, point[0])
+    return [ext.sub(ext.one(), s), s], list(point[1:])
+
+
 def merge_statement(ctx) -> tuple[list, list, list]:
     """Message 1, both sides: every claim to merge as (value, parts), a part (tensor, point in
-    B, coefficient): a plain claim on an advice tensor has one part; a randomized one
-    (zk_finals.py: T~(r) + sum c psi) one more per value slot, c D M~(value point); a claim on
-    M alone (a discharge's psi*, zk_finals.py) only those. Returns (claims, parts' regions'
-    tensors flattened with their lambda-weighted coefficients, lambda's powers)."""
+    its group, coefficient): a plain claim on a committed tensor has one part; a randomized
+    one (zk_finals.py: T~(r) + sum c psi = v) one more per value slot, c D M~(value point); a
+    claim on M alone (a discharge's psi*, zk_finals.py) only those. Returns (claims, parts
+    (group, tensor, EvalClaim on the group's vector, lambda-weighted coefficient), lambda's
+    powers)."""
     plan, ext = ctx.plan, ctx.ext
-    packing = plan.commitments[ADVICE].packing
     d = plane_point(ext)[1]
 
     def slots(randomizer):
         return [(MASKS, value_point(ext, plan.zk.capacity, s), ext.mul(as_ext(ext, c), d))
                 for c, s in randomizer]
 
-    claims = [(c.value, [(n, c.point, ext.one())]) for n, c in ctx.group_claims[ADVICE]]
+    claims = [(c.value, [(n, c.point, ext.one())])
+              for g in hiding_groups(plan) for n, c in ctx.group_claims[g]]
     claims += [(c.value, [(n, c.point, ext.one()), *slots(c.randomizer)])
                for n, c in ctx.randomized]
     claims += [(v, slots(r)) for v, r in ctx.mask_claims]
     lam = tuple(ctx.t.challenge_k(lambda_label(), ext.k))
     powers = alpha_powers(ext, lam, len(claims))
-    parts = [(name, EvalClaim(list(packing.embed(name, tuple(pt), ext)), ext.zero()),
-              ext.mul(a, coeff))
-             for a, (_, ps) in zip(powers, claims) for name, pt, coeff in ps]
+    parts = []
+    for a, (_, ps) in zip(powers, claims):
+        for name, pt, coeff in ps:
+            group = plan.group_of(name)
+            embedded = plan.commitments[group].packing.embed(name, tuple(pt), ext)
+            parts.append((group, name, EvalClaim(list(embedded), ext.zero()), ext.mul(a, coeff)))
     return claims, parts, powers
 
 
-def verify_hiding_opening(ctx, commitment: bytes) -> None:
-    """Messages 1-5 (module docstring); ``ctx.t.masks`` is on when called, off on return.
-    VerificationError on a failed check."""
+def read_block(t, plan, first: int) -> int | None:
+    """The model's mask block of this opening (private weights only): "open model/block", a
+    u16 in [first, openings) (``first``: 1 in proofs, the certificate's block 0 otherwise)."""
+    if plan.model_hiding is None:
+        return None
+    block = int.from_bytes(t.recv_bytes(BLOCK_LABEL, 2), "big")
+    last = plan.model_hiding.openings - 1 if first else CERTIFICATE_BLOCK
+    if not first <= block <= last:
+        raise VerificationError(f"the model's mask block {block} is outside [{first}, {last}]")
+    return block
+
+
+def verify_hiding_opening(ctx, commitments, first_block: int = 1) -> None:
+    """Messages 1-5 (module docstring), on the advice and, with private weights, the model
+    (``commitments``: group -> commitment bytes; the model's block in [first_block, B]);
+    ``ctx.t.masks`` is on when called, off on return. VerificationError on a failed check."""
     t, ext, plan = ctx.t, ctx.ext, ctx.plan
-    zk, n = plan.zk, plan.commitments[ADVICE].packing.n_vars
+    zk, groups = plan.zk, hiding_groups(plan)
+    sizes = [group_vars(plan, g) for g in groups]
+    block = read_block(t, plan, first_block)
     on_opening: list[EvalClaim] = []
     t.masks = VerifierMasks(ext, zk.opening, lambda p, v: on_opening.append(
         EvalClaim(zk.opening_point(ext.k, p), v)))
     claims, parts, powers = merge_statement(ctx)
-    sub = verify_sumcheck(t, ext, combined_value(ext, powers, [v for v, _ in claims]), n,
-                          DEGREE, LABEL)
-    (e,) = t.recv_k(value_label(), 1, ext.k)
-    w = ev.eq_combination(ext.k, [coeff for _, _, coeff in parts],
-                          [c.point for _, c, _ in parts], sub.point)
-    if not ext.eq(ext.mul(as_ext(ext, e), w), sub.value):
+    sub = verify_sumcheck(t, ext, combined_value(ext, powers, [v for v, _ in claims]),
+                          opening_rounds(plan, sizes[0]), DEGREE, LABEL)
+    es = [tuple(e) for e in t.recv_k(value_label(), len(groups), ext.k)]
+    weights, x = selector_weights(ext, plan, sub.point)
+    e, w = ext.zero(), ext.zero()
+    for g, n_g, sel, e_g in zip(groups, sizes, weights, es):
+        mine = [p for p in parts if p[0] == g]
+        w_g = ev.eq_combination(ext.k, [coeff for *_, coeff in mine],
+                                [c.point for _, _, c, _ in mine], x[:n_g])
+        for c in x[n_g:]:
+            w_g = ext.mul(w_g, ext.sub(ext.one(), as_ext(ext, c)))
+        e, w = ext.add(e, ext.mul(sel, e_g)), ext.add(w, ext.mul(sel, w_g))
+    if not ext.eq(ext.mul(e, w), sub.value):
         raise VerificationError(f"{LABEL}: final value does not match")
     t.masks = None
     region = verify_blinded_merge_k(t, ext, zk.opening_vars, on_opening, MASKS_LABEL)
+    z = vanishing(ext, sub.point)
     pcs = pcs_verifier(zk.hiding_config)
-    lay = zk_layout(n, zk.hiding)
-    forms = [value_form(ext, plan, lay, sub.point), masks_form(ext, plan, lay, region)]
-    pcs.inner.verify_forms(pcs.parse(commitment, n), forms, [tuple(e), region.value], t)
-    ctx.group_claims[ADVICE] = []
+    lay = zk_layout(sizes[0], zk.hiding)
+    forms = [value_form(ext, lay, x, sizes[0], randomizer_row(plan, lay.b), z),
+             masks_form(ext, plan, lay, region)]
+    pcs.inner.verify_forms(pcs.parse(commitments[ADVICE], sizes[0]), forms,
+                           [es[0], region.value], t)
+    if block is not None:
+        model = pcs_verifier(model_config(plan.model_hiding))
+        lay_m = zk_layout(sizes[1], plan.model_hiding)
+        form = value_form(ext, lay_m, x, sizes[1], model_randomizer_row(plan, block), z)
+        model.inner.verify_forms(model.parse(commitments[MODEL], sizes[1]), [form], [es[1]], t,
+                                 block=block)
+    for g in groups:
+        ctx.group_claims[g] = []
     ctx.randomized.clear()
     ctx.mask_claims.clear()

@@ -6,10 +6,10 @@ import numpy as np
 
 from ...poly.mle import evaluate
 from ...verifier.layers.common import linear_shape
-from ...verifier.layers.linear import TERMS
+from ...verifier.layers.linear import TERMS, bias_randomizer
 from ..exact import exact_matmul
 from ..tables import fix_high, fix_low
-from ..zk_finals import prove_hiding_sumcheck
+from ..zk_finals import prove_hiding_sumcheck, with_randomizer
 
 
 def forward(step, plan, ints) -> np.ndarray:
@@ -36,13 +36,15 @@ def prove(ctx, i: int, step) -> None:
     s = linear_shape(ctx.plan, step)
     z_n, z_rows = claim.point[: s.n_bits], claim.point[s.n_bits :]
     w_name, b_name = step.consts
-    b_val = evaluate(vf, ctx.tables[b_name], z_n)
+    r_b, r_sum = bias_randomizer(ctx, i, step, s.row_indicator(ctx.ext, z_rows))
+    b_val = with_randomizer(ctx, evaluate(vf, ctx.tables[b_name], z_n), r_b)
     ctx.send(ctx.label(i, step, "bias"), [b_val])
     a = fix_high(vf, ctx.tables[step.inputs[0]], z_rows)  # X~(j, z_rows) over j
     c = fix_low(vf, ctx.tables[w_name], z_n)  # W~(z_n, j) over j
     point, finals = prove_hiding_sumcheck(ctx, [a, c], TERMS, 2, ctx.label(i, step, "sumcheck"),
-                                          [step.inputs[0], None], randomizer=claim.randomizer)
+                                          [step.inputs[0], w_name],
+                                          randomizer=(*claim.randomizer, *r_sum))
     ctx.send(ctx.label(i, step, "finals"), finals)
     ctx.claim(step.inputs[0], list(point) + list(z_rows), finals[0])
     ctx.const_claim(w_name, list(z_n) + list(point), finals[1])
-    ctx.const_claim(b_name, z_n, b_val)
+    ctx.const_claim(b_name, z_n, b_val, r_b)

@@ -148,9 +148,14 @@ class LigeroZkPCS(LigeroZkVerifier):
                                                                k, pts, values))
 
     def open_forms(self, data: LigeroZkProverData, forms: Sequence[RowForm],
-                   transcript: Any) -> list[tuple[int, ...]]:
-        """The opening of row forms (verifier ``verify_forms``); returns their values."""
+                   transcript: Any, block: int | None = None) -> list[tuple[int, ...]]:
+        """The opening of row forms (verifier ``verify_forms``); returns their values.
+        ``block``: the mask block the caller's forms name, which must be the next unused one
+        (ProverError otherwise)."""
         prm, k, lay = self.params, self.k, data.layout
+        if block is not None and block != int(data.opened[0]):
+            raise ProverError(f"ligero-zk: the forms name mask block {block}, the next unused "
+                              f"one is {int(data.opened[0])}")
         n = data.commitment.n_vars
         check_point_count(len(forms), prm)
         eq_rows, eq_cols = check_forms(forms, lay, k)

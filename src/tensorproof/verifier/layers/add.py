@@ -10,7 +10,9 @@ claim's), so no plain part is revealed; the claims on the output are then merged
 
 from __future__ import annotations
 
+from ...poly.mle import as_ext
 from ..layout import Layout, prefix_indicator
+from ..zk_weights import hides
 from .common import merge_rounds
 
 REDUCES_CLAIMS = True
@@ -33,29 +35,40 @@ def claims_on_output(book, i: int, step) -> list:
     return [] if c is None else [c]
 
 
-def part_randomizers(book, i: int, j: int, step, c) -> tuple[tuple, tuple]:
+def part_randomizers(book, i: int, j: int, step, c, ind=None) -> tuple[tuple, tuple]:
     """(A's randomizer, B's) for the j-th claim on an add's output: A gets a fresh value slot
-    when the plan randomizes its finals (``book.hiding``), B the claim's minus it."""
-    if step.op != "add" or not book.hiding:
+    when the plan randomizes its finals (``book.hiding``), B the claim's minus it. For
+    add_const A is the constant, randomized only when it is a private weight
+    (zk_weights.hides), and enters B's value times ``ind`` (the batch indicator)."""
+    private = step.op != "add" and hides(book.plan, step.consts[0])
+    if not book.hiding or (step.op != "add" and not private):
         return (), c.randomizer
     ext = book.ext
     (slot,) = book.t.masks.take(1, 1, book.label(i, step, f"part{j}"))
-    return ((ext.one(), slot),), (*c.randomizer, (ext.neg(ext.one()), slot))
+    scale = ext.one() if step.op == "add" else as_ext(ext, ind)
+    return ((ext.one(), slot),), (*c.randomizer, (ext.neg(scale), slot))
 
 
 def verify(ctx, i: int, step) -> None:
     ext = ctx.ext
     for j, c in enumerate(claims_on_output(ctx, i, step)):
-        r_a, r_b = part_randomizers(ctx, i, j, step, c)
-        (part,) = ctx.recv(ctx.label(i, step, f"part{j}"))
         if step.op == "add":
+            r_a, r_b = part_randomizers(ctx, i, j, step, c)
+            (part,) = ctx.recv(ctx.label(i, step, f"part{j}"))
             ctx.claim(step.inputs[0], c.point, part, r_a)
             ctx.claim(step.inputs[1], c.point, ext.sub(c.value, part), r_b)
         else:  # add_const
-            z_s, z_b = split_batch(ctx, step, c.point)
-            ind = prefix_indicator(ext, z_b, ctx.plan.batch)
-            ctx.const_claim(step.consts[0], z_s, part)
+            z_s, ind = const_point(ctx, step, c.point)
+            r_a, r_b = part_randomizers(ctx, i, j, step, c, ind)
+            (part,) = ctx.recv(ctx.label(i, step, f"part{j}"))
+            ctx.const_claim(step.consts[0], z_s, part, r_a)
             ctx.claim(step.inputs[0], c.point, ext.sub(c.value, ext.mul(part, ind)), r_b)
+
+
+def const_point(book, step, point) -> tuple:
+    """(the constant's point, the batch indicator 1_batch~(z_b)) of an add_const claim."""
+    z_s, z_b = split_batch(book, step, point)
+    return z_s, prefix_indicator(book.ext, z_b, book.plan.batch)
 
 
 def mask_rounds(step, plan) -> list[tuple[int, int]]:

@@ -26,8 +26,9 @@ TERMS = [(1, [0, 1])]
 
 
 def table_names(step) -> list:
-    """The plan tensor of each table (None: the constant), for zk_finals.py."""
-    return [step.inputs[0], step.inputs[1] if step.op == "mul" else None]
+    """The plan tensor of each table (the constant's is randomized only when the weights are
+    private: zk_finals.hidden), for zk_finals.py."""
+    return [step.inputs[0], step.inputs[1] if step.op == "mul" else step.consts[0]]
 
 
 def mask_rounds(step, plan) -> list[tuple[int, int]]:

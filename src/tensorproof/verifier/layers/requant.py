@@ -67,9 +67,11 @@ def mask_rounds(step, plan) -> list[tuple[int, int]]:
 
 
 def table_names(step, extra_y: bool) -> list:
-    """The plan tensor of each of the sumcheck's tables (None: the multiplier's expansion and
-    the real-entry indicator), for zk_finals.py."""
-    return ([step.inputs[0], None, None, q_name(step), *r_names(step), *bound_names(step)]
+    """The plan tensor of each of the sumcheck's tables (the multiplier's expansion is
+    randomized as the multiplier when the weights are private, zk_finals.hidden; None: the
+    real-entry indicator), for zk_finals.py."""
+    return ([step.inputs[0], step.consts[0], None, q_name(step), *r_names(step),
+             *bound_names(step)]
             + ([step.output] if extra_y else []))
 
 

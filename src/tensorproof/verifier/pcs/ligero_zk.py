@@ -400,11 +400,12 @@ class LigeroZkVerifier:
         self._verify_rows(commitment, lay, eq_rows, eq_cols, vals, transcript)
 
     def verify_forms(self, commitment: Commitment, forms: Sequence[RowForm],
-                     values: Sequence[Any], transcript: Any) -> None:
+                     values: Sequence[Any], transcript: Any, block: int | None = None) -> None:
         """Check <E_j^T M, eq(z_j, .)> = values[j] for row forms (E_j: row weights over the
         2^a data rows, z_j: the column point, ``RowForm``); a point is the form
         (eq(z_r, .), z_c). The same opening; the statement absorbs the forms. Soundness as
-        ``verify`` (the proof of the module docstring never uses E_j's structure)."""
+        ``verify`` (the proof of the module docstring never uses E_j's structure). ``block``:
+        the mask block the opening must use (a caller whose forms depend on it)."""
         prm, k = self.params, self.k
         n = commitment.n_vars
         lay = zk_layout(n, prm)
@@ -414,14 +415,18 @@ class LigeroZkVerifier:
         vals = normalize_values(values, m, k)
         eq_rows, eq_cols = check_forms(forms, lay, k)
         absorb_forms(transcript, statement_tag(prm), n, k, eq_rows, forms, vals)
-        self._verify_rows(commitment, lay, eq_rows, eq_cols, vals, transcript)
+        self._verify_rows(commitment, lay, eq_rows, eq_cols, vals, transcript, block)
 
     def _verify_rows(self, commitment: Commitment, lay: ZkLayout, eq_rows: np.ndarray,
-                     eq_cols: list, vals: list, transcript: Any) -> None:
+                     eq_cols: list, vals: list, transcript: Any,
+                     expected: int | None = None) -> None:
         prm, k, m = self.params, self.k, len(vals)
         block = int.from_bytes(transcript.recv_bytes(BLOCK, 2), "big")
         if block >= prm.openings:
             raise ProofFormatError(f"ligero-zk: mask block {block} >= {prm.openings}")
+        if expected is not None and block != expected:
+            raise VerificationError(f"ligero-zk: the opening uses mask block {block}, its "
+                                    f"forms block {expected}")
         ys = transcript.recv_k_array(Y, m, k)
         gammas = np.array(transcript.challenges_k(GAMMA, m, k), dtype=np.uint64)
         rr = np.array(transcript.challenges_k(COMBINE, lay.data_rows + m, k), dtype=np.uint64)
