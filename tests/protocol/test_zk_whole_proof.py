@@ -35,7 +35,7 @@ from protocol.step_harness import compiled, graph, node, spec
 from soundness.test_private_tensors import private
 from soundness.test_zk_virtual_claims import FAST_ZK, mixer, pool_graph, reduce_max_graph
 from tensorproof.ir.visibility import PRIVATE
-from tensorproof.prover import prove as prove_mod
+from tensorproof.prover import zk_opening as zk_witness_mod
 from tensorproof.prover.model import setup
 from tensorproof.prover.prove import prove
 from tensorproof.quant.executor import execute
@@ -130,8 +130,8 @@ def test_a_second_witness_has_the_same_law(case):
 def test_zeroed_masks_put_the_second_witness_outside_the_hull(monkeypatch):
     """The mutation a whole-proof test must catch: M zero (every sumcheck unmasked, every
     value slot zero) states plain values; the second input's view leaves the hull."""
-    real = prove_mod.sample_masks
-    monkeypatch.setattr(prove_mod, "sample_masks",
+    real = zk_witness_mod.sample_masks
+    monkeypatch.setattr(zk_witness_mod, "sample_masks",
                         lambda k, capacity: np.zeros_like(real(k, capacity)))
     x1, x2 = coarse_pair()
     run = views(coarse_model())

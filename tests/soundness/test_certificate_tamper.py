@@ -195,7 +195,7 @@ def out_of_range_model(node_index: int, key: str, value: int) -> CompiledModel:
 def forged(pk, edit) -> bytes:
     """A cheating prover's certificate: the true witness (no range check), edited by ``edit``
     (ints, certificate plan), then proven by the production code."""
-    cp = certificate_plan(pk.vk.graph)
+    cp = certificate_plan(pk.vk.graph, pk.vk.config)
     ints = certificate_witness(pk, cp, check=False)
     edit(ints, cp)
     if MULT not in ints:

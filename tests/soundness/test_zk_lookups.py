@@ -24,8 +24,8 @@ from soundness.lying_prover import bump, lying_proof, rejects
 from soundness.test_private_tensors import X, mlp, private, recompute
 from tensorproof.field.scalar import ext_field
 from tensorproof.field.vec import vec_field
-from tensorproof.prover import prove as prove_mod
 from tensorproof.prover import zk_lookups
+from tensorproof.prover import zk_opening as zk_witness_mod
 from tensorproof.prover.fraction_gkr import fraction_sum_value
 from tensorproof.verifier.pcs_config import profile_config
 from tensorproof.verifier.verify import verify
@@ -64,7 +64,7 @@ def captured_proof(monkeypatch_blinds=None):
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(zk_lookups, "prove_hiding_fraction_sum", spy)
         if monkeypatch_blinds is not None:
-            mp.setattr(prove_mod, "sample_lookup_blinds", monkeypatch_blinds)
+            mp.setattr(zk_witness_mod, "sample_lookup_blinds", monkeypatch_blinds)
         lie = lying_proof(mp, private(mlp(), "x"), X, config=FAST_ZK)
     return lie, seen
 
@@ -120,7 +120,7 @@ def test_layer0_children_hide_the_witness_sum(honest):
 
 def test_a_zero_filled_reserved_row_would_reveal_the_witness_sum():
     """The mutation the test above catches: nu = 0 (its planes in LOOKUP_BLIND)."""
-    real = prove_mod.sample_lookup_blinds
+    real = zk_witness_mod.sample_lookup_blinds
 
     def zero_nu(plan, tables):
         real(plan, tables)

@@ -33,7 +33,7 @@ from soundness.test_step_div_round_tamper import X as DIV_X
 from tensorproof.api.demo import bundled, compile_model
 from tensorproof.errors import ConfigError, ProverError, UnsupportedOpError, VerificationError
 from tensorproof.ir.visibility import HASHED
-from tensorproof.prover import prove as prove_mod
+from tensorproof.prover import zk_opening as zk_witness_mod
 from tensorproof.prover.model import setup
 from tensorproof.prover.prove import prove
 from tensorproof.solidity.circuit import encode_circuit
@@ -177,7 +177,7 @@ def test_two_proofs_share_no_round_message_and_a_zeroed_mask_would(k, monkeypatc
 
     a, b = two()
     assert a.keys() == b.keys() and all(a[lab] != b[lab] for lab in a)
-    monkeypatch.setattr(prove_mod, "sample_masks",
+    monkeypatch.setattr(zk_witness_mod, "sample_masks",
                         lambda k_, cap: np.zeros(1 << cap.n_vars(k_), dtype=np.uint64))
     a, b = two()
     assert a == b  # what the check above catches: no fresh randomness, the same messages

@@ -13,6 +13,7 @@ import numpy as np
 
 from ..errors import (
     ArgumentError,
+    ConfigError,
     InputError,
     InputMismatchError,
     InputRangeWarning,
@@ -25,7 +26,7 @@ from ..ir.model import CompiledModel
 from ..ir.modelfile import atomic_write
 from ..ir.visibility import hashed_names, private_names, with_visibility
 from ..verifier.keys import VerifyingKey
-from ..verifier.pcs_config import DEFAULT_PROFILE, profile_config
+from ..verifier.pcs_config import DEFAULT_PROFILE, DEFAULT_PROOF_BUDGET, profile_config
 from ..verifier.proof import Proof
 from ..verifier.verify import verify as _verify
 from ..verifier.zk_capacity import zero_knowledge_config
@@ -168,7 +169,8 @@ def compile_with_report(model: ModelSource, calibration: Samples,
 
 
 def setup(model: CompiledModel, profile: str = DEFAULT_PROFILE, *, k: int | None = None,
-          pcs: str | None = None, zero_knowledge: bool = False) -> ProvingKey:
+          pcs: str | None = None, zero_knowledge: bool = False, weights: str = "public",
+          proof_budget: int = DEFAULT_PROOF_BUDGET) -> ProvingKey:
     """Commit to the model's quantized weights and certify their ranges.
 
     Args:
@@ -185,8 +187,16 @@ def setup(model: CompiledModel, profile: str = DEFAULT_PROFILE, *, k: int | None
             the private and hashed inputs and outputs (nor the activations) beyond the public
             statement (a hashed tensor's digest is in it). Needs a private or hashed input
             and, for now, the ``"fast"`` profile; the weights stay behind the model id, not
-            hidden. Part of the model id. Proofs are about 15-50 % larger and 30-70 % slower
-            to check (docs/guide/guarantees.md).
+            hidden (see ``weights``). Part of the model id. Proofs are about 15-50 % larger
+            and 30-70 % slower to check (docs/guide/guarantees.md).
+        weights: ``"public"`` (the default: the weights stay behind the model id, a plain
+            commitment that confirms a guessed weight set) or ``"private"``: a hiding model
+            id, and zero-knowledge proofs (implied) that reveal nothing about the weights.
+            Needs the ``"fast"`` profile. Part of the model id.
+        proof_budget: With private weights, how many proofs the key may make (1 to 63; each
+            one uses one of the hiding commitment's zero-knowledge openings, and proofs past
+            the budget are refused: compile again for a new key). Larger budgets make the key
+            and every proof larger (docs/guide/guarantees.md).
 
     Returns:
         The proving key; ``pk.vk`` is the public verifying key, and ``pk.vk.model_id`` the
@@ -201,8 +211,14 @@ def setup(model: CompiledModel, profile: str = DEFAULT_PROFILE, *, k: int | None
 
     _need(model, CompiledModel, "setup(model)", "a CompiledModel (api.compile)")
     config = profile_config(profile, k, pcs)
-    if zero_knowledge:
-        config = zero_knowledge_config(config, model.graph.visibility, model.graph.inputs)
+    if weights not in ("public", "private"):
+        raise ConfigError(f"weights must be 'public' or 'private', got {weights!r}")
+    private = weights == "private"
+    if zero_knowledge or private:
+        config = zero_knowledge_config(config, model.graph.visibility, model.graph.inputs,
+                                       "weights='private'" if private and not zero_knowledge
+                                       else "zero knowledge",
+                                       proof_budget if private else None)
     return _setup(model, config)
 
 
@@ -236,7 +252,12 @@ def prove(model: ProvingKey | CompiledModel, inputs: Inputs, quantized: bool = F
             values.
         InputRangeError: ``strict`` and some values lie outside the calibrated range.
         ProverError: An activation left its calibrated range (recalibrate with samples that
-            cover such inputs).
+            cover such inputs), or, with private weights, the key's proof budget is used up.
+
+    With private weights each proof spends one of the key's budget of zero-knowledge
+    openings: a key loaded from (or saved to) a ``.tpk`` records it there, atomically and
+    under a lock, before proving; copies of one ``.tpk`` file do not share the count, so
+    prove from one file only.
     """
     from ..prover.model import ProvingKey
     from ..prover.prove import prove as _prove
@@ -464,6 +485,7 @@ def save_pk(pk: ProvingKey, path: PathLike) -> None:
 
     _need(pk, ProvingKey, "save_pk(pk, path)", "a ProvingKey")
     _write(path, pk_bytes(pk), "proving key")
+    pk.source = os.fspath(path)  # private weights: later proofs record their block there
 
 
 def load_pk(path: PathLike) -> ProvingKey:
@@ -477,9 +499,11 @@ def load_pk(path: PathLike) -> ProvingKey:
     from ..prover.keyfile import parse_pk
 
     try:
-        return parse_pk(_read(path, "proving key"))
+        pk = parse_pk(_read(path, "proving key"))
     except KeyFileError as e:
         raise KeyFileError(f"{path}: {e}") from None
+    pk.source = os.fspath(path)  # private weights: each proof records its block there
+    return pk
 
 
 def load_vk(path: PathLike) -> VerifyingKey:

@@ -19,21 +19,28 @@ the proofs made with it (soundness does not depend on this file).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import math
+from pathlib import Path
 
 import numpy as np
 
-from ..errors import FieldError, KeyFileError, TensorProofError
+from ..errors import FieldError, KeyFileError, OutputPathError, ProverError, TensorProofError
 from ..field.vec import check_canonical
 from ..ir.model import CompiledModel
-from ..ir.modelfile import check_body, frame, model_bytes, parse_model, unframe
+from ..ir.modelfile import atomic_write, check_body, frame, model_bytes, parse_model, unframe
 from ..verifier.keys import VerifyingKey, strip_weights
 from ..verifier.pcs.commitment import Commitment
 from ..verifier.pcs_config import commitment_extra
 from ..verifier.plan import MODEL
-from ..verifier.zk_weights import MODEL_RANDOMIZER, model_config, model_params
+from ..verifier.zk_weights import (
+    FIRST_PROOF_BLOCK,
+    MODEL_RANDOMIZER,
+    model_config,
+    model_params,
+)
 from .model import ProvingKey, annotate_requant_ranges
 from .pcs.registry import prover_scheme
 
@@ -182,3 +189,71 @@ def _randomizer(a: np.ndarray | None, size: int) -> np.ndarray:
     except FieldError:
         raise KeyFileError("the proving key's randomizer is not canonical") from None
     return a.copy()
+
+
+def _opened_on_disk(path: Path) -> int:
+    """The mask blocks a .tpk file records as used (its "opened" array; 0 when it has none),
+    read from the header alone: the file is the prover's own, and the count only grows."""
+    blob = path.read_bytes()
+    head, body = unframe(blob, MAGIC, VERSION, "proving key", KeyFileError, MAX_HEADER)
+    try:
+        header = json.loads(head.decode("utf-8"))
+        arrays = _arrays(header.get("arrays"), body, 0)
+    except (ValueError, AttributeError) as e:
+        raise KeyFileError(f"{path}: proving key header is malformed ({e})") from None
+    opened = arrays.get("opened")
+    return int(opened[0]) if opened is not None and opened.size == 1 else 0
+
+
+@contextlib.contextmanager
+def _locked(path: Path):
+    """An exclusive lock on ``path``'s sidecar ``.lock`` file (POSIX flock; no lock where the
+    platform has none), so that two processes never spend the same block."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        yield
+        return
+    with open(path.with_name(path.name + ".lock"), "a+b") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def reserve_block(pk: ProvingKey) -> int | None:
+    """With private weights (verifier/zk_weights.py), spend the mask block the next proof
+    will use before the proof exists: the .tpk the key was loaded from (``pk.source``) is
+    rewritten atomically, under a lock, with the block counted as used, so that neither a
+    crash nor a second process proving from the same file can use it again. Returns the
+    block (None for public weights; a key never saved counts in memory only). ProverError
+    past the budget."""
+    params = model_params(pk.vk.config)
+    if params is None:
+        return None
+    data = pk.model_data(pk.model_plan())
+
+    def take(on_disk: int) -> int:
+        block = max(int(data.opened[0]), on_disk, FIRST_PROOF_BLOCK)
+        if block >= params.openings:
+            raise ProverError(f"this proving key's budget of {params.openings - 1} "
+                              "zero-knowledge proofs with private weights is used up (another "
+                              "would reveal the weights): compile the model again for a new key")
+        return block
+
+    if pk.source is None:
+        return take(0)
+    source = Path(pk.source)
+    with _locked(source):
+        block = take(_opened_on_disk(source))
+        data.opened[0] = block + 1
+        try:
+            atomic_write(source, pk_bytes(pk))
+        except OSError as e:
+            raise OutputPathError(f"cannot record the proof in {source} (a proof with private "
+                                  f"weights spends one of the key's openings): {e.strerror}") \
+                from None
+        finally:
+            data.opened[0] = block  # the proof opens at this block, which leaves it at + 1
+    return block

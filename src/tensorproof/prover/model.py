@@ -35,6 +35,9 @@ class ProvingKey:
     """The scheme's prover data of each per-model group ("model"), made at setup or read from
     a .tpk (prover/keyfile.py); recomputed on first use when absent (not with private
     weights: their hiding commitment's randomness exists only in the key)."""
+    source: str | None = field(default=None, repr=False)
+    """The .tpk file the key was loaded from (api.load_pk): with private weights each proof
+    records its mask block there first (prover/keyfile.reserve_block)."""
     randomizer: np.ndarray | None = field(default=None, repr=False)
     """With private weights, MODEL_RANDOMIZER's uniform F entries (verifier/zk_weights.py),
     drawn at setup and kept in the .tpk; None otherwise."""

@@ -13,27 +13,26 @@ from collections.abc import Callable
 import numpy as np
 
 from ..errors import ProverError
-from ..field.sampling import OS_RANDOMNESS
 from ..field.scalar import ext_field
 from ..field.vec import vec_field
 from ..transcript import ProverTranscript
 from ..verifier.layout import padded_vector as padded
 from ..verifier.lowering import build_plan
-from ..verifier.plan import ADVICE, Plan
+from ..verifier.plan import Plan
 from ..verifier.proof import Proof
 from ..verifier.verify import DOMAIN, absorb_statement
-from ..verifier.zk_lookups import LOOKUP_BLIND
-from ..verifier.zk_masks import MASKS, OPENING_MASKS, RANDOMIZER, RANDOMIZER_SIZE
+from ..verifier.zk_masks import MASKS
 from .commitments import commit_groups, open_groups, send_commitments
 from .context import ProverContext
 from .hashing import digests, hash_witnesses, prove_hashed
+from .keyfile import reserve_block
 from .layers import step_module
 from .lookups import multiplicities, prove_lookups
 from .model import ProvingKey
 from .private import prove_inputs
 from .zk_lookups import prove_hiding_lookups
-from .zk_masks import ProverMasks, sample_masks
-from .zk_opening import hiding_pcs, prove_hiding_opening
+from .zk_masks import ProverMasks
+from .zk_opening import prove_hiding_opening, zk_witness
 
 Progress = Callable[[str], None]
 
@@ -55,19 +54,6 @@ def witness(plan: Plan, inputs: dict[str, np.ndarray], consts: dict) -> dict[str
     return ints
 
 
-def sample_lookup_blinds(plan: Plan, tables: dict) -> None:
-    """The combined LogUp tree's blinds (verifier/zk_lookups.py), fresh from the OS: the planes
-    of nu, delta, epsilon, uniform in K (F planes uniform), drawn again in the negligible case
-    that a block of planes is all zero (delta or epsilon would be 0)."""
-    if LOOKUP_BLIND not in plan.tensors:
-        return
-    size = plan.tensors[LOOKUP_BLIND].layout.size
-    blind = OS_RANDOMNESS.f_vector(size)
-    while not all(b.any() for b in blind.reshape(4, -1)[:3]):
-        blind = OS_RANDOMNESS.f_vector(size)
-    tables[LOOKUP_BLIND] = blind
-
-
 def _padded_all(plan: Plan, ints: dict) -> dict[str, np.ndarray]:
     return {n: padded(plan.tensors[n].layout, ints[n]) for n in plan.tensors if n in ints}
 
@@ -78,6 +64,7 @@ def prove(pk: ProvingKey, inputs: dict[str, np.ndarray], progress: Progress | No
     vk = pk.vk
     batch = int(next(iter(inputs.values())).shape[0])
     plan = build_plan(vk.graph, batch, vk.zk_config)
+    reserve_block(pk)  # private weights: the budget checked and spent before any work
     say("witness")
     ints = witness(plan, inputs, pk.consts(plan))
     wits = hash_witnesses(plan, ints)
@@ -88,14 +75,7 @@ def prove(pk: ProvingKey, inputs: dict[str, np.ndarray], progress: Progress | No
     k = vk.k
     vf, ext = vec_field(k), ext_field(k)
     zk = plan.zk
-    schemes = {}
-    if zk is not None:  # fresh from the OS, committed with the advice
-        tables[MASKS] = sample_masks(k, zk.capacity)
-        if zk.hiding is not None:
-            tables[RANDOMIZER] = OS_RANDOMNESS.f_vector(RANDOMIZER_SIZE)
-            tables[OPENING_MASKS] = OS_RANDOMNESS.f_vector(1 << zk.opening_block_vars())
-            sample_lookup_blinds(plan, tables)
-            schemes[ADVICE] = hiding_pcs(zk)
+    schemes = zk_witness(plan, tables, k) if zk is not None else {}  # fresh from the OS
     say("commit")
     pcs = pk.pcs_prover()
     committed = commit_groups(plan, pcs, tables, lambda group: pk.per_model(plan, group),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import ProverError
+from ..field.sampling import OS_RANDOMNESS
 from ..field.vec import from_signed
 from ..poly.mle import as_ext, evaluate
 from ..verifier.lookups import (
@@ -128,3 +129,16 @@ def prove_hiding_lookups(ctx, uses: list[LookupUse]) -> None:
         if not ext.eq(diff, randomizer_sum(ctx, parts)):
             raise ProverError(f"lookup: the combined tree's leaf values do not match ({COMBINED})")
         ctx.mask_claims.append((diff, parts))
+
+
+def sample_lookup_blinds(plan, tables: dict) -> None:
+    """The combined LogUp tree's blinds (verifier/zk_lookups.py), fresh from the OS: the planes
+    of nu, delta, epsilon, uniform in K (F planes uniform), drawn again in the negligible case
+    that a block of planes is all zero (delta or epsilon would be 0)."""
+    if LOOKUP_BLIND not in plan.tensors:
+        return
+    size = plan.tensors[LOOKUP_BLIND].layout.size
+    blind = OS_RANDOMNESS.f_vector(size)
+    while not all(b.any() for b in blind.reshape(4, -1)[:3]):
+        blind = OS_RANDOMNESS.f_vector(size)
+    tables[LOOKUP_BLIND] = blind

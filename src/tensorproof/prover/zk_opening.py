@@ -7,12 +7,13 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import ProverError
+from ..field.sampling import OS_RANDOMNESS
 from ..field.scalar import ext_field
 from ..poly.mle import as_ext, evaluate
 from ..verifier.claims import EvalClaim
 from ..verifier.pcs.ligero_zk import zk_layout
 from ..verifier.plan import ADVICE, MODEL
-from ..verifier.zk_masks import OPENING_MASKS
+from ..verifier.zk_masks import MASKS, OPENING_MASKS, RANDOMIZER, RANDOMIZER_SIZE
 from ..verifier.zk_opening import (
     DEGREE,
     LABEL,
@@ -27,13 +28,20 @@ from ..verifier.zk_opening import (
     value_label,
 )
 from ..verifier.zk_sumcheck import vanishing
-from ..verifier.zk_weights import BLOCK_LABEL, FIRST_PROOF_BLOCK, model_config
+from ..verifier.zk_weights import (
+    BLOCK_LABEL,
+    CERTIFICATE_BLOCK,
+    FIRST_PROOF_BLOCK,
+    MODEL_VECTOR,
+    model_config,
+)
 from ..verifier.zk_weights import randomizer_row as model_randomizer_row
 from .merge import weight_table
 from .pcs_config import PCSProver, pcs_prover
 from .sumcheck import prove_sumcheck
 from .zk_finals import ConstantRandomizer
-from .zk_masks import ProverMasks
+from .zk_lookups import sample_lookup_blinds
+from .zk_masks import ProverMasks, sample_masks
 from .zk_merge import prove_blinded_merge_k
 from .zk_sumcheck import randomized_last_round, split_last_variable
 
@@ -43,13 +51,33 @@ def hiding_pcs(zk) -> PCSProver:
     return pcs_prover(zk.hiding_config)
 
 
-def next_block(plan, committed) -> int | None:
+def zk_witness(plan, tables: dict, k: int) -> dict:
+    """The prover's fresh randomness of a zero-knowledge plan, from the OS, into ``tables``:
+    M and, with a hiding opening, RANDOMIZER, OPENING_MASKS and the lookup blinds; returns the
+    per-proof groups' committers (the advice's: ligero-zk under a hiding opening)."""
+    zk = plan.zk
+    tables[MASKS] = sample_masks(k, zk.capacity)
+    if zk.hiding is None:
+        return {}
+    tables[RANDOMIZER] = OS_RANDOMNESS.f_vector(RANDOMIZER_SIZE)
+    tables[OPENING_MASKS] = OS_RANDOMNESS.f_vector(1 << zk.opening_block_vars())
+    sample_lookup_blinds(plan, tables)
+    return {ADVICE: hiding_pcs(zk)}
+
+
+def next_block(plan, committed, first: int = FIRST_PROOF_BLOCK) -> int | None:
     """The model's next unused mask block (private weights only; ProverError past the key's
-    budget: a reused block would reveal the weights, zk_weights.py)."""
+    budget: a reused block would reveal the weights, zk_weights.py). ``first``: the proofs'
+    first block, or the certificate's (which must be unused)."""
     if plan.model_hiding is None:
         return None
     opened = committed[MODEL].data.opened
-    opened[0] = max(int(opened[0]), FIRST_PROOF_BLOCK)  # block 0: the certificate's
+    if first == CERTIFICATE_BLOCK:
+        if int(opened[0]) != CERTIFICATE_BLOCK:
+            raise ProverError("the weight certificate's opening of the private weights is "
+                              "used already")
+        return CERTIFICATE_BLOCK
+    opened[0] = max(int(opened[0]), first)  # block 0: the certificate's
     block = int(opened[0])
     budget = plan.model_hiding.openings - 1
     if block > budget:
@@ -83,7 +111,8 @@ def prove_merge_sumcheck(ctx, vectors: dict, block: int | None):
         packing = plan.commitments[g].packing
         weights.append(weight_table(vf, n_g, [c for _, _, c, _ in mine],
                                     [coeff for *_, coeff in mine],
-                                    [packing.region(name) for _, name, _, _ in mine]))
+                                    [(0, 1 << n_g) if name == MODEL_VECTOR
+                                     else packing.region(name) for _, name, _, _ in mine]))
         lays.append(zk_layout(n_g, zk.hiding if g == ADVICE else plan.model_hiding))
     n = max(sizes)
     if len(groups) == 1:
@@ -128,14 +157,14 @@ def prove_merge_sumcheck(ctx, vectors: dict, block: int | None):
     return point, es, lays
 
 
-def prove_hiding_opening(ctx, committed) -> None:
+def prove_hiding_opening(ctx, committed, first_block: int = FIRST_PROOF_BLOCK) -> None:
     """Messages 1-5 of verifier/zk_opening.py on the advice and, with private weights, the
-    model (``committed``: group -> Committed); the masks are the opening's own from here, off
-    once the merge is done."""
+    model (``committed``: group -> Committed; its next block from ``first_block``); the masks
+    are the opening's own from here, off once the merge is done."""
     t, vf, plan = ctx.t, ctx.vf, ctx.plan
     ext, zk = ext_field(vf.k), plan.zk
     groups = hiding_groups(plan)
-    model_block = next_block(plan, committed)
+    model_block = next_block(plan, committed, first_block)
     if model_block is not None:
         t.send_bytes(BLOCK_LABEL, model_block.to_bytes(2, "big"))
     block = ctx.tables[OPENING_MASKS]

@@ -67,6 +67,7 @@ from ..transcript import VerifierTranscript
 from .claims import EvalClaim
 from .commitments import open_groups, read_commitments
 from .context import VerifierContext
+from .layers.common import merge_rounds
 from .layout import Layout, real_indicator
 from .lookups import (
     MULT,
@@ -81,13 +82,20 @@ from .names import Internal, TensorName, sort_key
 from .packing import Packing
 from .pcs_config import pcs_verifier
 from .plan import MODEL, Plan, TensorPlan
-from .sumcheck import verify_sumcheck
+from .zk_capacity import add_zero_knowledge
+from .zk_finals import scaled, value_slot, verify_randomized
+from .zk_lookups import verify_hiding_lookups
+from .zk_masks import MASKS, VerifierMasks
+from .zk_opening import verify_hiding_opening
+from .zk_weights import CERTIFICATE_BLOCK, MODEL_RANDOMIZER, MODEL_VECTOR, model_params
 
 DOMAIN = b"tensorproof/weight-certificate/v1"
 LIMB_BITS = 8
 """Constants with w ≤ LIMB_BITS are looked up directly in range<w>; wider ones in 8-bit limbs."""
 PAD_DEGREE = 3
 """Degree of the zero-check eq(τ, y)·(1 − R(y))·M(y)."""
+PAD_TERMS = [(1, [0, 1])]
+"""(1 − R)·M, the eq factor apart."""
 
 
 @dataclass(frozen=True)
@@ -133,9 +141,12 @@ class CertificatePlan:
         return self.plan.defined_consts
 
     def layouts(self) -> dict:
-        """Layout of every constant of the model group (the ranged ones and the defined ones)."""
+        """Layout of every constant of the model group (the ranged ones and the defined ones,
+        and the randomizer of private weights: zk_weights.py)."""
+        extra = ({MODEL_RANDOMIZER: self.plan.consts[MODEL_RANDOMIZER]}
+                 if MODEL_RANDOMIZER in self.plan.consts else {})
         return {**{c.name: c.layout for c in self.consts},
-                **{n: self.plan.consts[n] for n in self.tables}}
+                **{n: self.plan.consts[n] for n in self.tables}, **extra}
 
     @property
     def model(self) -> Packing:
@@ -143,9 +154,11 @@ class CertificatePlan:
         return self.plan.commitments[MODEL].packing
 
 
-def certificate_plan(graph: IntGraph) -> CertificatePlan:
-    """The certificate's plan for ``graph`` (weights may be placeholders). VerificationError
-    unless every committed constant declares a well-formed range."""
+def certificate_plan(graph: IntGraph, config: dict | None = None) -> CertificatePlan:
+    """The certificate's plan for ``graph`` (weights may be placeholders) under the key's
+    ``config``: with private weights (zk_weights.py) a zero-knowledge plan, whose model group
+    holds the randomizer. VerificationError unless every committed constant declares a
+    well-formed range."""
     model_plan = build_plan(graph, 1)
     consts, tensors, uses = [], {}, []
     for name, layout in sorted(model_plan.consts.items(), key=lambda kv: sort_key(kv[0])):
@@ -173,8 +186,20 @@ def certificate_plan(graph: IntGraph) -> CertificatePlan:
     plan = Plan(1, tensors, [], dict(model_plan.consts), (), (),
                 const_sources=dict(model_plan.const_sources), lookup_uses=uses,
                 defined_consts=dict(model_plan.defined_consts))
+    if config is not None and model_params(config) is not None:
+        add_zero_knowledge(plan, config, lambda p: certificate_rounds(consts, p))
     plan.declare_commitments()
     return CertificatePlan(tuple(consts), plan)
+
+
+def certificate_rounds(consts, plan) -> list[tuple[int, int]]:
+    """The certificate's own sumchecks and value slots for the mask vector (zk_capacity.py),
+    beside its lookups': a narrow constant's merge of its offset's claims, a wide one's limb
+    values, and the padding zero-check with the model vector randomized (degree 3 + 1)."""
+    out: list[tuple[int, int]] = []
+    for c in consts:
+        out += [(1, 1)] * len(c.widths) if c.widths else merge_rounds(c.layout.n_vars)
+    return out + [(Packing.of(plan.consts).n_vars, PAD_DEGREE + 1), (1, 1)]
 
 
 def absorb_header(t, vk) -> None:
@@ -200,33 +225,57 @@ def recompose(ext, c: ConstRange, point, limb_values) -> tuple:
 def verify_certificate(vk, data: bytes) -> None:
     """Check the weight certificate ``data`` for ``vk`` (see the module docstring). Raises
     VerificationError (not proven) or ProofFormatError (malformed bytes)."""
-    cp = certificate_plan(vk.graph)
+    cp = certificate_plan(vk.graph, vk.config)
     ext = ext_field(vk.k)
     t = VerifierTranscript(DOMAIN, data)
     absorb_header(t, vk)
     pcs = pcs_verifier(vk.config)
     commitments = read_commitments(t, cp.plan, vk.config, vk.commitments)
     ctx = VerifierContext(t, ext, cp.plan, {})
-    verify_lookups(ctx, cp.plan.lookup_uses)
+    zk = cp.plan.zk
+    if zk is not None:  # private weights: a zero-knowledge certificate (zk_weights.py)
+        t.masks = VerifierMasks(ext, zk.capacity, lambda p, v: ctx.claim(MASKS, p, v))
+    (verify_hiding_lookups if ctx.hiding else verify_lookups)(ctx, cp.plan.lookup_uses)
     for j, c in enumerate(cp.consts):
         if c.widths:
             rho = ctx.challenge_point(f"const {j} point", c.layout.n_vars)
+            slots = limb_slots(ctx, j, c)
             vals = ctx.recv(f"const {j} limbs", len(c.limbs))
-            for limb, v in zip(c.limbs, vals):
-                ctx.claim(limb, rho, v)
-            ctx.const_claim(c.name, rho, recompose(ext, c, rho, vals))
+            for limb, v, r in zip(c.limbs, vals, slots):
+                ctx.claim(limb, rho, v, r)
+            ctx.const_claim(c.name, rho, recompose(ext, c, rho, vals),
+                            recomposed_randomizer(ext, slots))
         else:
             u = ctx.take(c.offset, f"const {j} merge")
             if u is None:
                 raise VerificationError(f"weight certificate: no claim on constant {c.name}")
-            ctx.const_claim(c.name, u.point, ext.add(u.value, recompose(ext, c, u.point, [])))
+            ctx.const_claim(c.name, u.point, ext.add(u.value, recompose(ext, c, u.point, [])),
+                            u.randomizer)
     if any(ctx.pending.values()):
         raise VerificationError("weight certificate: claims left unreduced (malformed plan)")
     for name, point, value in table_claims(ctx, cp):
         ctx.const_claim(name, point, value)
     padding = verify_padding(ctx, cp)
-    open_groups(ctx, pcs, commitments, whole={MODEL: [padding]})
+    if zk is not None:
+        verify_hiding_opening(ctx, commitments, CERTIFICATE_BLOCK)
+        t.masks = None
+    open_groups(ctx, pcs, commitments, whole={MODEL: [padding]} if padding else {})
     t.check_eof()
+
+
+def limb_slots(book, j: int, c: ConstRange) -> list[tuple]:
+    """Each limb value's randomizer: a fresh value slot each in a zero-knowledge certificate
+    (l_j~(rho) + psi_j is stated), none otherwise."""
+    if not book.hiding:
+        return [()] * len(c.limbs)
+    return [value_slot(book.t.masks, book.ext, f"const {j} limbs") for _ in c.limbs]
+
+
+def recomposed_randomizer(ext, slots) -> tuple:
+    """c~(rho) + sum_j 2^(8j) psi_j = recompose(stated limb values): the constant's claim's
+    randomizer."""
+    return tuple(part for j, r in enumerate(slots)
+                 for part in scaled(ext, 1 << (LIMB_BITS * j), r))
 
 
 def table_claims(ctx, cp: CertificatePlan) -> list:
@@ -240,17 +289,23 @@ def table_claims(ctx, cp: CertificatePlan) -> list:
     return out
 
 
-def verify_padding(ctx, cp: CertificatePlan) -> EvalClaim:
+def verify_padding(ctx, cp: CertificatePlan) -> EvalClaim | None:
     """(Z): the zero-check of the model vector M outside the constants' real entries; returns
-    the claim on M it ends in."""
+    the claim on M it ends in (in a zero-knowledge certificate M is randomized and its claim
+    goes to the hiding opening: None)."""
     ext, n = ctx.ext, cp.model.n_vars
     tau = ctx.challenge_point("padding point", n)
-    sub = verify_sumcheck(ctx.t, ext, ext.zero(), n, PAD_DEGREE, "padding sumcheck")
+    sub, slots, z = verify_randomized(ctx, ext.zero(), n, PAD_DEGREE, "padding sumcheck",
+                                      PAD_TERMS, [False, ctx.hiding])
     (m,) = ctx.recv("padding final")
     outside = ext.sub(ext.one(), mask_mle(ext, cp, sub.point))
     if not ext.eq(ext.mul(eq_eval(ext, tau, sub.point), ext.mul(outside, m)), sub.value):
         raise VerificationError("weight certificate: the committed model vector is not zero "
                                 "outside its constants")
+    if slots:
+        ctx.randomized.append((MODEL_VECTOR, EvalClaim(list(sub.point), m,
+                                                       ((z, slots[0]),))))
+        return None
     return EvalClaim(list(sub.point), m)
 
 

@@ -46,6 +46,9 @@ WEIGHTS_FIELD = "private_weights"
 the hiding ligero-zk behind the model id, and this many proofs may be made with the key
 (each consumes one of the commitment's zero-knowledge openings: verifier/zk_weights.py)."""
 
+DEFAULT_PROOF_BUDGET = 16
+"""The proof budget of private weights when none is given (compile --proof-budget)."""
+
 MAX_PROOF_BUDGET = 63
 """The largest budget of proofs a key with private weights may declare (ligero-zk's
 MAX_OPENINGS less the certificate's opening; the padding grows with it: zk_weights.py)."""

@@ -23,7 +23,7 @@ from .layers import step_module
 from .layout import Layout
 from .packing import Packing
 from .pcs.ligero_zk import LigeroZkParams, zk_layout
-from .pcs_config import WEIGHTS_FIELD, ZK_FIELD
+from .pcs_config import WEIGHTS_FIELD, ZK_FIELD, check_config
 from .plan import TensorPlan
 from .zk_lookups import LOOKUP_BLIND, reserve_rows
 from .zk_masks import MASKS, OPENING_MASKS, RANDOMIZER, RANDOMIZER_SIZE, MaskCapacity
@@ -48,10 +48,12 @@ def mask_rounds(plan) -> list[tuple[int, int]]:
     return out
 
 
-def mask_capacity(plan) -> MaskCapacity:
+def mask_capacity(plan, extra=None) -> MaskCapacity:
     """One round slot per sumcheck round, every slot of the largest degree; a sumcheck with no
-    variable counts one (it runs over one when it randomizes a table: zk_finals.py)."""
-    rounds = [(max(n, 1), d) for n, d in mask_rounds(plan)]
+    variable counts one (it runs over one when it randomizes a table: zk_finals.py).
+    ``extra(plan)``: the rounds of a protocol's own sumchecks beside the plan's (the weight
+    certificate's)."""
+    rounds = [(max(n, 1), d) for n, d in mask_rounds(plan) + (extra(plan) if extra else [])]
     return MaskCapacity(max(1, sum(n for n, _ in rounds)), max((d for _, d in rounds), default=1))
 
 
@@ -121,18 +123,28 @@ def hiding_gap(config: dict, visibility: Mapping[str, str], inputs=None) -> str 
 
 
 def zero_knowledge_config(config: dict, visibility: Mapping[str, str], inputs=None,
-                          what: str = "zero knowledge") -> dict:
-    """``config`` asking for zero knowledge (ZK_FIELD), after :func:`hiding_gap` found nothing
-    that would not hide; ConfigError (one line, led by ``what``: the option's name) otherwise.
+                          what: str = "zero knowledge", proof_budget: int | None = None) -> dict:
+    """``config`` asking for zero knowledge (ZK_FIELD) and, with ``proof_budget``, private
+    weights (WEIGHTS_FIELD: that many proofs), after :func:`hiding_gap` found nothing that
+    would not hide; ConfigError (one line, led by ``what``: the option's name) otherwise.
     Setup, the demo and the CLI's early check all go through here."""
     config = {**config, ZK_FIELD: True}
+    if proof_budget is not None:
+        config[WEIGHTS_FIELD] = proof_budget
+        if config.get("pcs") != "ligero":
+            raise ConfigError(f"{what}: private weights need the fast profile (Ligero); the "
+                              f"{config.get('pcs')!r} commitment has no hiding opening yet")
+        try:
+            check_config(config)
+        except ConfigError as e:
+            raise ConfigError(f"{what}: {e}") from None
     gap = hiding_gap(config, visibility, inputs)
     if gap is not None:
         raise ConfigError(f"{what}: {gap}")
     return config
 
 
-def add_zero_knowledge(plan, config: dict) -> None:
+def add_zero_knowledge(plan, config: dict, extra=None) -> None:
     """Make ``plan`` a zero-knowledge plan under ``config``: the advice tensor MASKS (M, of
     the plan's capacity) and, with a hiding opening, RANDOMIZER and OPENING_MASKS: the advice
     merge's slots (n_B rounds of degree 3 over the advice table B, zk_opening.py) in a region
@@ -149,7 +161,7 @@ def add_zero_knowledge(plan, config: dict) -> None:
         add_model_randomizer(plan, weights)
     if hiding is not None:  # the lookups' combined tree: MULT's reserved row, LOOKUP_BLIND
         reserve_rows(plan, k)
-    capacity = mask_capacity(plan)
+    capacity = mask_capacity(plan, extra)
     plan.tensors[MASKS] = TensorPlan(MASKS, Layout((1 << capacity.n_vars(k),)), "advice", 0,
                                      P - 1)
     if hiding is None:

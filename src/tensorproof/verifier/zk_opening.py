@@ -67,7 +67,7 @@ from .sumcheck import verify_sumcheck
 from .zk_masks import MASKS, OPENING_MASKS, RANDOMIZER, VerifierMasks, value_point
 from .zk_merge import region_form, verify_blinded_merge_k
 from .zk_sumcheck import plane_point, vanishing
-from .zk_weights import BLOCK_LABEL, CERTIFICATE_BLOCK, model_config
+from .zk_weights import BLOCK_LABEL, CERTIFICATE_BLOCK, MODEL_VECTOR, model_config
 from .zk_weights import randomizer_row as model_randomizer_row
 
 LABEL = "open advice"
@@ -171,8 +171,11 @@ def merge_statement(ctx) -> tuple[list, list, list]:
     parts = []
     for a, (_, ps) in zip(powers, claims):
         for name, pt, coeff in ps:
-            group = plan.group_of(name)
-            embedded = plan.commitments[group].packing.embed(name, tuple(pt), ext)
+            if name == MODEL_VECTOR:  # the whole vector: its point is the group's already
+                group, embedded = MODEL, tuple(pt)
+            else:
+                group = plan.group_of(name)
+                embedded = plan.commitments[group].packing.embed(name, tuple(pt), ext)
             parts.append((group, name, EvalClaim(list(embedded), ext.zero()), ext.mul(a, coeff)))
     return claims, parts, powers
 

@@ -42,6 +42,9 @@ from .plan import MODEL
 MODEL_RANDOMIZER = Internal("", "private weights randomizer")
 """The model group's uniform rows, one per zero-knowledge opening of the model."""
 
+MODEL_VECTOR = Internal("", "model vector")
+"""A claim on the model group's whole packed vector (the certificate's padding zero-check)."""
+
 CERTIFICATE_BLOCK = 0
 """The mask block (and randomizer row) of the weight certificate's opening, made at setup."""
 

@@ -1,0 +1,247 @@
+"""Private weights (verifier/zk_weights.py): the weights hidden behind a hiding model id, every
+claim on them randomized, the model opened by ligero-zk once per proof from a counted budget.
+
+- honest keys certify (a zero-knowledge certificate, checked when the key is loaded), prove
+  and verify to the reference outputs; the model id of the same weights differs per setup (a
+  guessed weight set cannot be confirmed against it);
+- soundness: every message of the joint opening and of the model's opening, bumped, is
+  rejected, as is a prover that computes with other weights than the committed ones, and a
+  proof presented under another key; a forged zero-knowledge certificate of weights outside
+  their declared ranges is rejected, and flipped certificate bytes are;
+- the budget: proofs past it are refused before any work; a key loaded from a file records
+  each proof's block there first, so two loads of one file never use one block;
+- configuration: private weights need zero knowledge, Ligero and a budget in [1, 63]; a plain
+  claim on a hidden weight is refused by the claim routing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from protocol.step_harness import compiled
+from protocol.test_certificate import wide_model
+from soundness.lying_prover import bump, lying_proof, rejects, rejects_bumped_ends
+from soundness.test_certificate_tamper import const, forged, out_of_range_model
+from soundness.test_private_tensors import X, mlp
+from tensorproof import api
+from tensorproof.errors import (
+    ConfigError,
+    PlanError,
+    ProofFormatError,
+    ProverError,
+    VerificationError,
+)
+from tensorproof.field.scalar import ext_field
+from tensorproof.prover.keyfile import _opened_on_disk
+from tensorproof.prover.model import setup
+from tensorproof.prover.prove import prove
+from tensorproof.quant.executor import execute
+from tensorproof.verifier.certificate import verify_certificate
+from tensorproof.verifier.context import ClaimBook
+from tensorproof.verifier.keys import VerifyingKey
+from tensorproof.verifier.lowering import build_plan
+from tensorproof.verifier.pcs_config import check_config, profile_config
+from tensorproof.verifier.plan import MODEL
+from tensorproof.verifier.verify import verify
+from tensorproof.verifier.zk_weights import BLOCK_LABEL, hides
+
+pytestmark = pytest.mark.fast_profile_only  # private weights: fast-profile keys
+
+PRIVATE = {**profile_config("fast"), "zk": True, "private_weights": 3}
+REJECTED = (VerificationError, ProofFormatError)
+
+
+@pytest.fixture(scope="module")
+def key():
+    return setup(compiled(mlp()), PRIVATE)
+
+
+def test_private_weights_prove_the_reference_outputs(key):
+    vk = VerifyingKey.from_bytes(key.vk.to_bytes())  # checks the zero-knowledge certificate
+    assert vk.zero_knowledge and vk.config["private_weights"] == 3
+    out = verify(vk, prove(key, X))
+    ref = execute(key.model.graph, X)
+    assert all(np.array_equal(out[n], ref[n]) for n in ("h", "y"))
+
+
+def test_the_model_id_hides_the_weights():
+    """Two setups of the same weights: different commitments (salted, randomized rows), so the
+    model id confirms no guessed weight set; the key holds only zero placeholders."""
+    a, b = (setup(compiled(mlp()), PRIVATE, certify=False) for _ in range(2))
+    assert a.vk.commitment != b.vk.commitment and a.vk.model_id != b.vk.model_id
+    assert all(not np.any(v) for n in a.vk.graph.nodes for v in n.consts.values())
+
+
+@pytest.fixture(scope="module")
+def lie():
+    mp = pytest.MonkeyPatch()
+    try:
+        yield lying_proof(mp, mlp(), X, config=PRIVATE)
+    finally:
+        mp.undo()
+
+
+def test_the_lying_harness_is_honest_without_a_lie(lie):
+    verify(lie.vk, lie.proof)
+
+
+@pytest.mark.parametrize("fragment", ["open advice/value", "open advice/round",
+                                      "open masks", "ligero-zk/y", "ligero-zk/u0",
+                                      "ligero-zk/u_evals", "ligero-zk/columns", ":bias",
+                                      ":finals"])
+def test_bumped_messages_are_rejected(lie, fragment):
+    """The first and last of each: the joint merge's values (e_B, e_M), its rounds, the model's
+    opening (the last ligero-zk messages), the linear layer's randomized bias and finals."""
+    rejects_bumped_ends(lie, fragment)
+
+
+def test_the_model_values_element_is_bound(lie):
+    """e_M, the second value of "open advice/value", bumped alone."""
+    (message,) = lie.find("open advice/value")
+    rejects(lie.vk, bump(lie, message, 1))
+
+
+@pytest.mark.parametrize("block", [0, 2, 4, 65535])
+def test_another_block_is_rejected(lie, block):
+    """The block the proof names: the certificate's (0), one the opening did not use, past
+    the budget."""
+    (message,) = lie.find(BLOCK_LABEL)
+    stream = bytearray(lie.proof.stream)
+    stream[message.start:message.end] = block.to_bytes(2, "big")
+    rejects(lie.vk, replace(lie.proof, stream=bytes(stream)))
+
+
+def test_a_proof_under_another_key_is_rejected(key):
+    other = setup(compiled(mlp()), PRIVATE, certify=False)
+    rejects(other.vk, prove(key, X))
+
+
+def test_a_prover_computing_with_other_weights_is_rejected(monkeypatch):
+    """The witness's W (and so every claim the layers make on it) moved by one at an entry,
+    the commitment the honest one: the merged claims disagree with the opened model."""
+    def ints_fn(plan, ints):
+        w = next(n for n in plan.consts if hides(plan, n) and ints[n].ndim == 2)
+        ints[w] = ints[w].copy()
+        ints[w].flat[0] += 1
+    bad = lying_proof(monkeypatch, mlp(), X, ints_fn=ints_fn, config=PRIVATE)
+    rejects(bad.vk, bad.proof)
+
+
+# ---- the zero-knowledge certificate ----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def certified():
+    pk = setup(wide_model(), PRIVATE)
+    return pk.vk, pk.vk.certificate
+
+
+def test_flipped_certificate_bytes_are_rejected(certified):
+    vk, data = certified
+    verify_certificate(vk, data)
+    for pos in np.linspace(0, len(data) - 1, 40).astype(int):
+        b = bytearray(data)
+        b[pos] ^= 0x01
+        with pytest.raises(REJECTED):
+            verify_certificate(vk, bytes(b))
+
+
+def test_a_plain_certificate_does_not_pass_for_a_private_key(certified):
+    vk, _ = certified
+    plain = setup(wide_model(), profile_config("fast"))
+    with pytest.raises(REJECTED):
+        verify_certificate(vk, plain.vk.certificate)
+
+
+def test_wrapped_offsets_rejected():
+    pk = setup(out_of_range_model(0, "W", 128), PRIVATE, certify=False)
+
+    def edit(ints, cp):
+        c = const(cp, 0, "W")
+        ints[c.offset] = ints[c.offset] % (1 << c.w)
+
+    with pytest.raises(VerificationError):
+        verify_certificate(pk.vk, forged(pk, edit))
+
+
+def test_wrapped_limbs_rejected():
+    pk = setup(out_of_range_model(0, "b", 2**41 + 12345), PRIVATE, certify=False)
+    with pytest.raises(VerificationError):
+        verify_certificate(pk.vk, forged(pk, lambda ints, cp: None))
+
+
+def test_the_honest_prover_refuses_weights_outside_their_range():
+    with pytest.raises(ProverError, match="outside its declared range"):
+        setup(out_of_range_model(0, "W", 128), PRIVATE)
+
+
+# ---- the budget ------------------------------------------------------------------------------
+
+
+def test_proofs_past_the_budget_are_refused_before_any_work(monkeypatch):
+    pk = setup(compiled(mlp()), {**PRIVATE, "private_weights": 2})
+    for _ in range(2):
+        verify(pk.vk, prove(pk, X))
+    from tensorproof.prover import prove as prove_mod
+    monkeypatch.setattr(prove_mod, "witness", lambda *a: pytest.fail("work began"))
+    with pytest.raises(ProverError, match="budget of 2 .* used up"):
+        prove(pk, X)
+
+
+def test_a_key_file_records_every_block_before_the_proof(tmp_path: Path):
+    """Two loads of one .tpk (two processes): the second proves at the next block, read from
+    the file; the file counts both; a third load past the budget is refused."""
+    pk = setup(compiled(mlp()), {**PRIVATE, "private_weights": 2})
+    path = tmp_path / "m.tpk"
+    api.save_pk(pk, path)
+    assert _opened_on_disk(path) == 1  # the certificate's block
+    a, b = api.load_pk(path), api.load_pk(path)
+    pa, pb = prove(a, X), prove(b, X)
+    assert _opened_on_disk(path) == 3
+    for p in (pa, pb):
+        verify(pk.vk, p)
+    # each proof left its key one past the block it used: 1 for the first, 2 for the second
+    assert [int(k.prover_data[MODEL].opened[0]) for k in (a, b)] == [2, 3]
+    with pytest.raises(ProverError, match="used up"):
+        prove(api.load_pk(path), X)
+
+
+# ---- configuration ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("config, match", [
+    ({**profile_config("fast"), "private_weights": 3}, "needs 'zk'"),
+    ({**PRIVATE, "private_weights": 0}, r"\[1, 63\]"),
+    ({**PRIVATE, "private_weights": 64}, r"\[1, 63\]"),
+    ({**PRIVATE, "private_weights": True}, r"\[1, 63\]"),
+    ({**profile_config("compact"), "zk": True, "private_weights": 3}, "ligero"),
+])
+def test_bad_configurations_are_refused(config, match):
+    with pytest.raises(ConfigError, match=match):
+        check_config(config)
+
+
+def test_the_api_refuses_private_weights_it_cannot_hide():
+    model = compiled(mlp())
+    with pytest.raises(ConfigError, match="fast profile"):
+        api.setup(model, "compact", weights="private")
+    with pytest.raises(ConfigError, match="'public' or 'private'"):
+        api.setup(model, weights="secret")
+    with pytest.raises(ConfigError, match=r"\[1, 63\]"):
+        api.setup(model, weights="private", proof_budget=100)
+
+
+def test_a_plain_claim_on_a_hidden_weight_is_refused():
+    plan = build_plan(compiled(mlp()).graph, 1, PRIVATE)
+    ext = ext_field(2)
+    book = ClaimBook(None, ext, plan)
+    w = next(n for n in plan.consts if hides(plan, n))
+    point = [ext.zero()] * plan.consts[w].n_vars
+    with pytest.raises(PlanError, match="private weight"):
+        book.const_claim(w, point, ext.zero())
+    with pytest.raises(PlanError, match="private weight"):
+        book.claim(w, point, ext.zero())
