@@ -18,7 +18,7 @@ from tensorproof import api
 from tensorproof.api.demo import bundled
 from tensorproof.cli import _register, app
 from tensorproof.errors import ConfigError, InputError, UnsupportedOpError, VerificationError
-from tensorproof.ir.visibility import HIDDEN_NOTE, NOT_HIDDEN_NOTE
+from tensorproof.ir.visibility import HIDDEN_NOTE, NOT_HIDDEN_NOTE, WEIGHTS_HIDDEN_NOTE
 from tensorproof.prover.model import setup
 from tensorproof.solidity.circuit import encode_circuit
 from tensorproof.verifier.pcs_config import profile_config
@@ -213,3 +213,42 @@ def test_zero_knowledge_demo(workdir):
                           "--profile", "compact"], capture_output=True, text=True)
     assert out.returncode != 0 and "Traceback" not in out.stderr
     assert "'whir' commitment" in out.stderr and len(out.stderr.strip().splitlines()) == 1
+
+
+def test_private_weights_from_the_cli(workdir):
+    """compile --weights private --proof-budget 2: the key says so, every proof from the .tpk
+    spends a block there, a third is refused in one line with no proof written; verify shows
+    the weights private."""
+    d = workdir
+    public = _compile(d, "pubw")
+    pw = _compile(d, "pw", "--weights", "private", "--proof-budget", "2")
+    assert pw["weights"] == "private" and pw["proof_budget"] == 2 and pw["zero_knowledge"]
+    assert public["weights"] == "public" and pw["model_id"] != public["model_id"]
+    assert api.load_vk(d / "pw.vk").proof_budget == 2
+    for j in range(2):
+        r = _run("prove", d / "pw.tpk", "-i", d / "x.npy", "-o", d / f"pw{j}.tpp")
+        assert r.exit_code == 0, r.output
+        r = _run("verify", d / "pw.vk", d / f"pw{j}.tpp")
+        assert r.exit_code == 0 and "weights: private" in r.output, r.output
+        assert WEIGHTS_HIDDEN_NOTE in r.output.replace("\n", " ")
+    out = subprocess.run([sys.executable, "-m", "tensorproof.cli", "prove", str(d / "pw.tpk"),
+                          "-i", str(d / "x.npy"), "-o", str(d / "pw2.tpp")],
+                         capture_output=True, text=True)
+    assert out.returncode != 0 and "Traceback" not in out.stderr
+    assert "budget of 2" in out.stderr and len(out.stderr.strip().splitlines()) == 1, out.stderr
+    assert not (d / "pw2.tpp").exists()
+
+
+@pytest.mark.parametrize("flags, says", [
+    (("--profile", "compact"), "fast profile"),
+    (("--proof-budget", "64"), "64"),
+])
+def test_private_weights_that_cannot_hide_are_refused_before_any_work(workdir, flags, says):
+    d = workdir
+    (d / "nopw.onnx").write_bytes((d / "cnn.onnx").read_bytes())
+    out = subprocess.run([sys.executable, "-m", "tensorproof.cli", "compile",
+                          str(d / "nopw.onnx"), "-c", str(d / "calib.npy"), "--weights",
+                          "private", *flags], capture_output=True, text=True)
+    assert out.returncode != 0 and "Traceback" not in out.stderr
+    assert says in out.stderr, out.stderr
+    assert not (d / "nopw.tpm").exists() and not (d / "nopw.vk").exists()

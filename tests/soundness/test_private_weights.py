@@ -68,6 +68,15 @@ def test_private_weights_prove_the_reference_outputs(key):
     assert all(np.array_equal(out[n], ref[n]) for n in ("h", "y"))
 
 
+@pytest.mark.parametrize("budget", [1, 2, 5])
+def test_keys_of_any_budget_load_and_prove(budget):
+    """Budgets whose openings are not a power of two too: the randomizer's rows (rounded up)
+    are all real entries for the certificate's zero-check."""
+    pk = setup(compiled(mlp()), {**PRIVATE, "private_weights": budget})
+    vk = VerifyingKey.from_bytes(pk.vk.to_bytes())
+    verify(vk, prove(pk, X))
+
+
 def test_the_model_id_hides_the_weights():
     """Two setups of the same weights: different commitments (salted, randomized rows), so the
     model id confirms no guessed weight set; the key holds only zero placeholders."""

@@ -12,6 +12,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from ..verifier.pcs_config import DEFAULT_PROOF_BUDGET, MAX_PROOF_BUDGET
 from . import app
 from .firstrun import compile_progress
 from .outputs import visibility_json, visibility_lines
@@ -103,6 +104,16 @@ def _layers_table(cm) -> Table:
                    "or hashed inputs and outputs (nor the activations) beyond the statement. "
                    "Needs a private or hashed input and, for now, the fast profile; the "
                    "weights stay behind the model id. Part of the model id.")
+@click.option("--weights", "weights", default="public", show_default=True,
+              type=click.Choice(["public", "private"]),
+              help="private: a hiding model id, and zero-knowledge proofs (implied) that reveal "
+                   "nothing about the weights; each proof spends one of the key's "
+                   "--proof-budget openings. Needs the fast profile. Part of the model id.")
+@click.option("--proof-budget", "proof_budget", default=DEFAULT_PROOF_BUDGET, show_default=True,
+              type=click.IntRange(1, MAX_PROOF_BUDGET),
+              help="With --weights private: how many proofs the key serves (proofs past it "
+                   "are refused: compile again for a new key). Larger budgets make the key "
+                   "and each proof larger.")
 @click.option("--force", is_flag=True,
               help="Overwrite output files of a different model (another model id in the "
                    "existing .vk: its proofs stop verifying) or files that are not tensorproof's.")
@@ -111,7 +122,8 @@ def _layers_table(cm) -> Table:
 def compile_cmd(model: str, samples: str, output: str | None, bits: int, weight_bits: int,
                 method: str, percentile: float, eval_samples: str | None, layers: bool,
                 profile: str, input_visibility: str, output_visibility: str,
-                zero_knowledge: bool, force: bool, as_json: bool) -> None:
+                zero_knowledge: bool, weights: str, proof_budget: int, force: bool,
+                as_json: bool) -> None:
     """Quantize MODEL (ONNX) to the exact integer graph that tensorproof proves.
 
     Writes MODEL.tpm, MODEL.tpk and MODEL.vk (see -o) all or none; the output paths are checked
@@ -138,11 +150,13 @@ def compile_cmd(model: str, samples: str, output: str | None, bits: int, weight_
 
     check_words(input_visibility, "input")
     check_words(output_visibility, "output")
-    if zero_knowledge:  # before any work; api.setup checks the compiled model again
+    private = weights == "private"
+    if zero_knowledge or private:  # before any work; api.setup checks the compiled model again
         ins = stated_words(input_visibility, "input")
         zero_knowledge_config(profile_config(profile),
                               {**ins, **stated_words(output_visibility, "output")}, ins,
-                              "--zero-knowledge")
+                              "--weights private" if private else "--zero-knowledge",
+                              proof_budget if private else None)
     out = Path(output) if output else Path(model).with_suffix(".tpm")
     vk_out, pk_out = out.with_suffix(".vk"), out.with_suffix(".tpk")
     inputs = {"ONNX model": Path(model), "calibration samples": Path(samples)}
@@ -166,7 +180,8 @@ def compile_cmd(model: str, samples: str, output: str | None, bits: int, weight_
         times["compile"] = time.perf_counter() - t0
         status.update("[bold]committing to the quantized weights and certifying their ranges...")
         t0 = time.perf_counter()
-        pk = api.setup(cm, profile, zero_knowledge=zero_knowledge)
+        pk = api.setup(cm, profile, zero_knowledge=zero_knowledge, weights=weights,
+                       proof_budget=proof_budget)
         times["setup"] = time.perf_counter() - t0
         vk = pk.vk
         check_same_model(old, vk.model_id)

@@ -31,7 +31,10 @@ def visibility_json(vk, digests=None) -> dict:
 
     graph = vk.graph
     out = {"visibility": {n: visibility_of(graph, n) for n in (*graph.inputs, *graph.outputs)},
-           "zero_knowledge": vk.zero_knowledge}
+           "zero_knowledge": vk.zero_knowledge,
+           "weights": "private" if vk.proof_budget else "public"}
+    if vk.proof_budget:
+        out["proof_budget"] = vk.proof_budget
     if digests:
         out["digests"] = {n: [d.hex() for d in ds] for n, ds in sorted(digests.items())}
     return out
@@ -50,17 +53,22 @@ def digest_lines(digests) -> list[str]:
 def visibility_lines(vk) -> list[str]:
     """What the statement of ``vk``'s proofs reveals and whether they are zero-knowledge, when
     some tensor is private (nothing otherwise)."""
-    from ..ir.visibility import HIDDEN_NOTE, NOT_HIDDEN_NOTE, visibility_of
+    from ..ir.visibility import HIDDEN_NOTE, NOT_HIDDEN_NOTE, WEIGHTS_HIDDEN_NOTE, visibility_of
 
     graph = vk.graph
-    if not graph.visibility:
+    if not graph.visibility and not vk.proof_budget:
         return []
     lines = []
     for what, names in (("inputs", graph.inputs), ("outputs", graph.outputs)):
         shown = [f"{n} ({visibility_of(graph, n)})" for n in names]
         lines.append(f"{what}: {', '.join(shown)}")
-    lines.append(f"zero-knowledge: {HIDDEN_NOTE}" if vk.zero_knowledge
-                 else f"note: {NOT_HIDDEN_NOTE}")
+    if vk.proof_budget:
+        lines.append(f"weights: private (a hiding model id; the key serves {vk.proof_budget} "
+                     "proofs)")
+    if vk.zero_knowledge:
+        lines.append(f"zero-knowledge: {WEIGHTS_HIDDEN_NOTE if vk.proof_budget else HIDDEN_NOTE}")
+    else:
+        lines.append(f"note: {NOT_HIDDEN_NOTE}")
     return lines
 
 

@@ -34,6 +34,8 @@ NOT_HIDDEN_NOTE = ("private tensors are kept out of the statement and committed,
                    "(compile --zero-knowledge hides private inputs, in the fast profile)")
 HIDDEN_NOTE = ("yes: the proof reveals nothing about the private tensors beyond the statement "
                "(the weights stay behind the model id, not hidden)")
+WEIGHTS_HIDDEN_NOTE = ("yes: the proof reveals nothing about the weights nor the private tensors "
+                       "beyond the statement")
 MAX_PRIVATE_INPUT_BITS = 20
 """A private input is range-checked by a lookup in the table of its values [lo, hi]: at most
 2^20 rows (the lookup's prover work and its multiplicities grow with the table)."""

@@ -39,7 +39,7 @@ from ..ir.graph import IntGraph, Node, TensorSpec
 from ..ir.model import InputQuant, OutputQuant
 from ..ir.modelfile import check_body, frame, json_default, unframe
 from ..transcript import keccak256
-from .pcs_config import ZK_FIELD
+from .pcs_config import WEIGHTS_FIELD, ZK_FIELD
 from .plan import MODEL
 from .zk_capacity import hiding_gap
 
@@ -88,6 +88,13 @@ class VerifyingKey:
         nothing left that is not hidden yet (zk_capacity.hiding_gap)."""
         g = self.graph
         return self.masked and hiding_gap(self.config, g.visibility, g.inputs) is None
+
+    @property
+    def proof_budget(self) -> int | None:
+        """With private weights (config "private_weights", verifier/zk_weights.py), how many
+        proofs the key's hiding commitment serves; None when the weights are public."""
+        budget = self.config.get(WEIGHTS_FIELD)
+        return int(budget) if budget else None
 
     @property
     def zk_config(self) -> dict | None:

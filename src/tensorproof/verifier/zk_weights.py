@@ -76,14 +76,15 @@ def hides(plan, name) -> bool:
 
 
 def add_model_randomizer(plan, params: LigeroZkParams) -> None:
-    """Put MODEL_RANDOMIZER (``params.openings`` rows of the model's hiding layout) among the
+    """Put MODEL_RANDOMIZER (``params.openings`` rows of the model's hiding layout, rounded up
+    to a power of two so that every entry is real for the certificate's zero-check) among the
     plan's constants: the model's size and its layout's row length depend on each other, a
     fixed point in a few steps (a bigger table never has shorter rows to hold)."""
     if MODEL_RANDOMIZER in plan.consts:
         raise ValueError(f"constant {MODEL_RANDOMIZER!r} is defined twice")
-    b = 0
+    b, rows = 0, 1 << (params.openings - 1).bit_length()  # all real: a power of two
     while True:
-        plan.consts[MODEL_RANDOMIZER] = Layout((params.openings << b,))
+        plan.consts[MODEL_RANDOMIZER] = Layout((rows << b,))
         n = Packing.of(plan.consts).n_vars
         b_now = zk_layout(n, params).b
         if b_now <= b:
