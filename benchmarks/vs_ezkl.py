@@ -53,12 +53,17 @@ TP_CONFIGS = {"int8": {"bits": 8, "weight_bits": 8}, "int16": {"bits": 16, "weig
               "compact_masked": {"bits": 8, "weight_bits": 8, "profile": "compact",
                                  "input_visibility": "private", "zk": True},
               "hashed_masked": {"bits": 8, "weight_bits": 8, "input_visibility": "hashed",
-                                "zk": True}}
+                                "zk": True},
+              "weights_private": {"bits": 8, "weight_bits": 8, "weights": "private"},
+              "masked_weights": {"bits": 8, "weight_bits": 8, "input_visibility": "private",
+                                 "zk": True, "weights": "private"}}
 """tensorproof's configurations: int8 is its default (the "fast" profile: Ligero, K = F_p^2);
 int16 matches EZKL's accuracy; compact is int8 in the "compact" profile (WHIR, K = F_p^3: the
 small proofs meant for the chain); private, hashed and their compact twins are int8 with a
 private or hashed input (benchmarks/visibility.py compares them); masked and hashed_masked are
-private and hashed with zero knowledge (setup's zero_knowledge option), compact_masked private
+private and hashed with zero knowledge (setup's zero_knowledge option), weights_private the
+public input with private weights (setup's weights="private": zero knowledge, a hiding model
+id, the default proof budget), masked_weights the private input with both, compact_masked private
 with the key configuration
 "zk" in the compact profile (every sumcheck masked, no hiding opening yet: not zero-knowledge)."""
 DATA_FILES = ("network.onnx", "x.npy", "calibration.npy")
@@ -89,10 +94,13 @@ def _tp_compile(tp, d: Path) -> dict:
         else {}
     profile = bits.pop("profile", "fast")
     masked = bits.pop("zk", False)
+    weights = bits.pop("weights", "public")
     t0 = time.perf_counter()
     model = tp.compile(str(d / "network.onnx"), calibration, **bits)
     t1 = time.perf_counter()
-    if masked and profile == "fast":  # zero knowledge, the public option
+    if weights == "private":  # zero knowledge with a hiding model id
+        pk = tp.setup(model, profile, zero_knowledge=masked, weights="private")
+    elif masked and profile == "fast":  # zero knowledge, the public option
         pk = tp.setup(model, profile, zero_knowledge=True)
     elif masked:  # compact: no hiding opening yet, so the option refuses it; masks only
         from tensorproof.prover.model import setup as config_setup

@@ -254,3 +254,33 @@ def test_a_plain_claim_on_a_hidden_weight_is_refused():
         book.const_claim(w, point, ext.zero())
     with pytest.raises(PlanError, match="private weight"):
         book.claim(w, point, ext.zero())
+
+
+def test_only_the_block_counter_is_outside_the_key_files_checksum(tmp_path: Path):
+    """The counter is raised in place (no rewrite of the whole key); any other byte, and a
+    header that calls another array mutable, are caught when the key is loaded."""
+    from tensorproof.errors import KeyFileError
+    from tensorproof.ir.modelfile import frame, unframe
+    from tensorproof.prover.keyfile import MAGIC, VERSION, _counter
+
+    pk = setup(compiled(mlp()), PRIVATE)
+    path = tmp_path / "m.tpk"
+    api.save_pk(pk, path)
+    offset, value, _ = _counter(path)
+    blob = bytearray(path.read_bytes())
+    blob[offset] = 2  # the counter: still a valid key, one more block spent
+    path.write_bytes(bytes(blob))
+    assert int(api.load_pk(path).prover_data[MODEL].opened[0]) == 2
+    bad = bytearray(blob)
+    bad[offset + 8] ^= 1  # the byte after it
+    path.write_bytes(bytes(bad))
+    with pytest.raises(KeyFileError, match="checksum"):
+        api.load_pk(path)
+    head, body = unframe(bytes(blob), MAGIC, VERSION, "proving key", KeyFileError)
+    import json
+    header = json.loads(head)
+    for mutable in (["pads"], ["opened", "pads"], "opened"):
+        path.write_bytes(frame(MAGIC, VERSION, json.dumps({**header, "mutable": mutable})
+                               .encode(), bytes(body)))
+        with pytest.raises(KeyFileError, match="mutable"):
+            api.load_pk(path)

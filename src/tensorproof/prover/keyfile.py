@@ -23,6 +23,7 @@ import contextlib
 import hashlib
 import json
 import math
+import os
 from pathlib import Path
 
 import numpy as np
@@ -30,7 +31,7 @@ import numpy as np
 from ..errors import FieldError, KeyFileError, OutputPathError, ProverError, TensorProofError
 from ..field.vec import check_canonical
 from ..ir.model import CompiledModel
-from ..ir.modelfile import atomic_write, check_body, frame, model_bytes, parse_model, unframe
+from ..ir.modelfile import check_body, frame, model_bytes, parse_model, unframe
 from ..verifier.keys import VerifyingKey, strip_weights
 from ..verifier.pcs.commitment import Commitment
 from ..verifier.pcs_config import commitment_extra
@@ -49,6 +50,9 @@ VERSION = 1
 MAX_HEADER = 1 << 20
 MAX_ARRAYS = 64
 RANDOMIZER_ARRAY = "private weights randomizer"
+COUNTER_ARRAY = "opened"
+"""ligero-zk's count of the mask blocks used (private weights: raised in place before each
+proof, outside the body's checksum: ``reserve_block``)."""
 """The array of MODEL_RANDOMIZER's entries (private weights: verifier/zk_weights.py)."""
 _ARRAY_DTYPES = {np.dtype(t).str: np.dtype(t) for t in ("<u8", "u1")}
 """The dtypes of a key's arrays (Ligero: the RS encoding, uint64, and the Merkle levels, uint8)."""
@@ -77,8 +81,25 @@ def pk_bytes(pk: ProvingKey) -> bytes:
         offset += a.nbytes + _pad8(a.nbytes)
     body = b"".join(parts)
     header["body_nbytes"] = len(body)
-    header["body_sha256"] = hashlib.sha256(body).hexdigest()
+    if COUNTER_ARRAY in arrays:  # private weights: the block counter changes in place
+        header["mutable"] = [COUNTER_ARRAY]
+        header["model_id"] = pk.vk.model_id.hex()
+    header["body_sha256"] = _checksum(body, header["arrays"], header.get("mutable", []))
     return frame(MAGIC, VERSION, json.dumps(header, separators=(",", ":")).encode(), body)
+
+
+def _checksum(body, table: list, mutable: list) -> str:
+    """SHA-256 of the body with the mutable arrays (the private weights' block counter,
+    rewritten in place by ``reserve_block``) read as zeros."""
+    if not mutable:
+        return hashlib.sha256(body).hexdigest()
+    h, pos = hashlib.sha256(), 0
+    for a in sorted((a for a in table if a["name"] in mutable), key=lambda a: a["offset"]):
+        h.update(body[pos : a["offset"]])
+        h.update(bytes(8))
+        pos = a["offset"] + 8
+    h.update(body[pos:])
+    return h.hexdigest()
 
 
 def parse_pk(blob: bytes) -> ProvingKey:
@@ -92,15 +113,19 @@ def parse_pk(blob: bytes) -> ProvingKey:
         header = json.loads(head.decode("utf-8"))
         if not isinstance(header, dict):
             raise KeyFileError("proving key header is not a JSON object")
-        check_body(body, _int(header, "body_nbytes"), _str(header, "body_sha256"),
-                   "proving key", KeyFileError)
+        nbytes, sha = _int(header, "body_nbytes"), _str(header, "body_sha256")
+        if len(body) != nbytes:  # check_body's message, before any offset is trusted
+            check_body(body, nbytes, sha, "proving key", KeyFileError)
         m, v = _int(header, "model_nbytes"), _int(header, "vk_nbytes")
         if m + v > len(body):
             raise KeyFileError("proving key: its model and key sections overrun the file")
+        arrays = _arrays(header.get("arrays"), body, m + v)
+        if _checksum(body, header["arrays"], _mutable(header, arrays)) != sha:
+            raise KeyFileError("proving key corrupted: checksum mismatch")
         model = parse_model(bytes(body[:m]))
         # the prover's own key: its vk is compared with the model's below; no certificate check
         vk = VerifyingKey.from_bytes(bytes(body[m:m + v]), check_certificate=False)
-        return _assemble(model, vk, _arrays(header.get("arrays"), body, m + v))
+        return _assemble(model, vk, arrays)
     except KeyFileError:
         raise
     except TensorProofError as e:
@@ -110,6 +135,17 @@ def parse_pk(blob: bytes) -> ProvingKey:
     except (ValueError, KeyError, TypeError, AttributeError, IndexError, ArithmeticError) as e:
         raise KeyFileError(f"proving key is malformed ({type(e).__name__}: {str(e)[:120]})") \
             from None
+
+
+def _mutable(header: dict, arrays: dict) -> list:
+    """The header's mutable arrays: none, or the block counter (one uint64) of private
+    weights."""
+    mutable = header.get("mutable", [])
+    if mutable not in ([], [COUNTER_ARRAY]) or (
+            mutable and (COUNTER_ARRAY not in arrays or arrays[COUNTER_ARRAY].shape != (1,)
+                         or arrays[COUNTER_ARRAY].dtype != np.uint64)):
+        raise KeyFileError("proving key header: mutable must be [] or the block counter")
+    return mutable
 
 
 def _int(header: dict, key: str) -> int:
@@ -191,18 +227,31 @@ def _randomizer(a: np.ndarray | None, size: int) -> np.ndarray:
     return a.copy()
 
 
+def _counter(path: Path) -> tuple[int, int, str]:
+    """(file offset of the block counter, its value, the model id) of a .tpk with private
+    weights, from its header alone (the file is the prover's own; the counter only grows)."""
+    with open(path, "rb") as f:
+        head_blob = f.read(MAX_HEADER + 64)
+        head, body = unframe(head_blob, MAGIC, VERSION, "proving key", KeyFileError,
+                             MAX_HEADER)
+        try:
+            header = json.loads(head.decode("utf-8"))
+            entry = next(a for a in header["arrays"] if a["name"] == COUNTER_ARRAY)
+            offset = len(head_blob) - len(body) + int(entry["offset"])
+            model_id = str(header["model_id"])
+        except (ValueError, KeyError, TypeError, StopIteration, AttributeError):
+            raise KeyFileError(f"{path}: not a proving key with private weights (no block "
+                               "counter in its header)") from None
+        f.seek(offset)
+        raw = f.read(8)
+    if len(raw) != 8:
+        raise KeyFileError(f"{path}: truncated at its block counter")
+    return offset, int.from_bytes(raw, "little"), model_id
+
+
 def _opened_on_disk(path: Path) -> int:
-    """The mask blocks a .tpk file records as used (its "opened" array; 0 when it has none),
-    read from the header alone: the file is the prover's own, and the count only grows."""
-    blob = path.read_bytes()
-    head, body = unframe(blob, MAGIC, VERSION, "proving key", KeyFileError, MAX_HEADER)
-    try:
-        header = json.loads(head.decode("utf-8"))
-        arrays = _arrays(header.get("arrays"), body, 0)
-    except (ValueError, AttributeError) as e:
-        raise KeyFileError(f"{path}: proving key header is malformed ({e})") from None
-    opened = arrays.get("opened")
-    return int(opened[0]) if opened is not None and opened.size == 1 else 0
+    """The mask blocks a .tpk file with private weights records as used."""
+    return _counter(path)[1]
 
 
 @contextlib.contextmanager
@@ -224,11 +273,12 @@ def _locked(path: Path):
 
 def reserve_block(pk: ProvingKey) -> int | None:
     """With private weights (verifier/zk_weights.py), spend the mask block the next proof
-    will use before the proof exists: the .tpk the key was loaded from (``pk.source``) is
-    rewritten atomically, under a lock, with the block counted as used, so that neither a
-    crash nor a second process proving from the same file can use it again. Returns the
-    block (None for public weights; a key never saved counts in memory only). ProverError
-    past the budget."""
+    will use before the proof exists: in the .tpk the key was loaded from or saved to
+    (``pk.source``), under a lock, the block counter (8 bytes outside the file's checksum) is
+    raised in place and flushed to disk, so that neither a crash nor a second process proving
+    from the same file can use the block again. Returns the block (None for public weights;
+    a key never saved counts in memory only). ProverError past the budget, KeyFileError if
+    the file is no longer this key's."""
     params = model_params(pk.vk.config)
     if params is None:
         return None
@@ -245,15 +295,21 @@ def reserve_block(pk: ProvingKey) -> int | None:
     if pk.source is None:
         return take(0)
     source = Path(pk.source)
-    with _locked(source):
-        block = take(_opened_on_disk(source))
-        data.opened[0] = block + 1
-        try:
-            atomic_write(source, pk_bytes(pk))
-        except OSError as e:
-            raise OutputPathError(f"cannot record the proof in {source} (a proof with private "
-                                  f"weights spends one of the key's openings): {e.strerror}") \
-                from None
-        finally:
-            data.opened[0] = block  # the proof opens at this block, which leaves it at + 1
+    try:
+        with _locked(source):
+            offset, on_disk, model_id = _counter(source)
+            if model_id != pk.vk.model_id.hex():
+                raise KeyFileError(f"{source} is no longer this proving key (another model id): "
+                                   "load the key again")
+            block = take(on_disk)
+            with open(source, "r+b") as f:
+                f.seek(offset)
+                f.write((block + 1).to_bytes(8, "little"))
+                f.flush()
+                os.fsync(f.fileno())
+    except OSError as e:
+        raise OutputPathError(f"cannot record the proof in {source} (a proof with private "
+                              f"weights spends one of the key's openings): {e.strerror}") \
+            from None
+    data.opened[0] = block  # the proof opens at this block, which leaves it at + 1
     return block
