@@ -15,13 +15,13 @@ benchmarks/results).
 The private and hashed rows measure a statement without the input (committed, range-checked;
 hashed: a Keccak-256 GKR and a link per sample), not zero-knowledge. ``--masked`` measures zero
 knowledge against the private row (hashed-masked: against hashed), into
-DIR/visibility_masked.md/.json (``--private-weights``: the weights private too, public+pw
-against public and masked+pw against masked, into DIR/visibility_weights.md/.json): in the fast
-profile the real thing (setup's zero_knowledge: every sumcheck masked, every private final
-randomized and discharged, the Keccak proof of a hashed input randomized, the lookups' blinded
-tree, the advice's hiding opening); in the compact profile the masks only (no hiding WHIR opening yet, so not zero-knowledge). EZKL's
-public, private and hashed rows come in the same run where it is installed. Issue 13's
-targets: prove +25 %, size +15 %, verify +10 %.
+DIR/visibility_masked.md/.json (``--private-weights``: the weights private too, public+pw against
+public and masked+pw against masked, into DIR/visibility_weights.md/.json): in the fast profile the
+real thing (setup's zero_knowledge: every sumcheck masked, every private final randomized and
+discharged, the Keccak proof of a hashed input randomized, the lookups' blinded tree, the advice's
+hiding opening); in the compact profile the masks only (no hiding WHIR opening yet, so not zero-
+knowledge). EZKL's public, private and hashed rows come in the same run where it is installed.
+Issue 13's targets: prove +25 %, size +15 %, verify +10 %.
 """
 
 from __future__ import annotations
