@@ -14,6 +14,7 @@ in the whole-proof test: each is zero-knowledge given the value it opens, which 
 
 Mutations: a zeroed model randomizer (e_M states a plain combination of the weights) and a key
 whose weights are public (the layers state them in the clear) put the second set outside.
+The weight certificate (zero-knowledge for such keys) is checked the same way.
 """
 
 from __future__ import annotations
@@ -26,11 +27,17 @@ import pytest
 from protocol.step_harness import compiled, graph, node, spec
 from soundness.test_zk_virtual_claims import FAST_ZK
 from tensorproof.field.sampling import OS_RANDOMNESS
+from tensorproof.prover.certificate import (
+    certificate_witness,
+    prove_from_witness,
+    with_multiplicities,
+)
 from tensorproof.prover.model import setup
 from tensorproof.prover.prove import prove
 from tensorproof.quant.executor import execute
+from tensorproof.verifier.certificate import DOMAIN, certificate_plan
 from tensorproof.verifier.plan import MODEL
-from zk_view import fixed_view, law_hull
+from zk_view import OPENING_PREFIX, FixedTranscript, fixed_view, law_hull
 
 pytestmark = pytest.mark.fast_profile_only  # zero knowledge: fast-profile keys
 
@@ -101,3 +108,32 @@ def test_a_leak_puts_the_second_weight_set_outside(mutation):
         run1, run2 = views(w1, FAST_ZK), views(w2, FAST_ZK)
     hull = law_hull(lambda: run1()[0])
     assert not hull.contains(run2()[0])
+
+
+def certificate_views(w, zero_randomizer=False):
+    """One fixed-challenge view of the weight certificate per call (a fresh row for block 0,
+    as setup gives it), under a key with private weights."""
+    pk = setup(compiled(model(w)), PRIVATE_WEIGHTS, certify=False)
+    cp = certificate_plan(pk.vk.graph, pk.vk.config)
+
+    def run():
+        fresh = OS_RANDOMNESS.f_vector(pk.randomizer.size)
+        pk.randomizer = np.zeros_like(fresh) if zero_randomizer else fresh
+        pk.prover_data[MODEL].opened[0] = 0
+        t = FixedTranscript(DOMAIN, lambda label: not label.startswith(OPENING_PREFIX))
+        prove_from_witness(pk, cp, with_multiplicities(cp, certificate_witness(pk, cp)), t)
+        return np.concatenate([v for _, v in t.sent])
+    return run
+
+
+def test_the_certificates_of_two_weight_sets_have_the_same_law():
+    """The zero-knowledge certificate (ranges of W, b and mult; the padding zero-check) of W1
+    and of W2 (same declared ranges): the second's views lie in the first's hull; with the
+    model randomizer zeroed they do not (the model's value e_M is then a plain combination)."""
+    w1, w2 = weight_pair()
+    run1, run2 = certificate_views(w1), certificate_views(w2)
+    hull = law_hull(run1)
+    assert hull.origin.size // 2 < hull.rank < hull.origin.size
+    assert all(hull.contains(run2()) for _ in range(3))
+    zeroed = law_hull(certificate_views(w1, zero_randomizer=True))
+    assert not zeroed.contains(certificate_views(w2, zero_randomizer=True)())

@@ -23,12 +23,13 @@ import numpy as np
 import pytest
 
 from protocol.step_harness import compiled
-from protocol.test_certificate import wide_model
+from protocol.test_certificate import model_of, wide_model
 from soundness.lying_prover import bump, lying_proof, rejects, rejects_bumped_ends
-from soundness.test_certificate_tamper import const, forged, out_of_range_model
+from soundness.test_certificate_tamper import const, forged
 from soundness.test_private_tensors import X, mlp
 from tensorproof import api
 from tensorproof.errors import (
+    BoundError,
     ConfigError,
     PlanError,
     ProofFormatError,
@@ -36,11 +37,13 @@ from tensorproof.errors import (
     VerificationError,
 )
 from tensorproof.field.scalar import ext_field
+from tensorproof.ir.graph import Node, TensorSpec
+from tensorproof.ir.model import CompiledModel
 from tensorproof.prover.keyfile import _opened_on_disk
-from tensorproof.prover.model import setup
+from tensorproof.prover.model import coarse_key_graph, declare_const_ranges, setup
 from tensorproof.prover.prove import prove
 from tensorproof.quant.executor import execute
-from tensorproof.verifier.certificate import verify_certificate
+from tensorproof.verifier.certificate import certificate_plan, verify_certificate
 from tensorproof.verifier.context import ClaimBook
 from tensorproof.verifier.keys import VerifyingKey
 from tensorproof.verifier.lowering import build_plan
@@ -143,9 +146,58 @@ def test_a_prover_computing_with_other_weights_is_rejected(monkeypatch):
 # ---- the zero-knowledge certificate ----------------------------------------------------------
 
 
+def wide_private(seed: int = 0) -> CompiledModel:
+    """x (6,) -> linear (8-bit W, 20-bit b: limbs once coarse) -> requant (12-bit per-channel
+    mult) -> reshape (2, 2) -> add_const -> mul_const (scalar 3): test_certificate's wide
+    model at sizes whose coarse ranges (whole bytes) stay far from 2^62."""
+    rng = np.random.default_rng(seed)
+    nodes = [
+        Node("linear", "fc", ("x",), "h", {}, {"W": rng.integers(-127, 128, (6, 4)),
+                                                 "b": rng.integers(-(2**19), 2**19, 4)}),
+        Node("requant", "rq", ("h",), "r", {"shift": 30, "lo": -127, "hi": 127, "axis": 0},
+             {"mult": rng.integers(2**11, 2**12, 4)}),
+        Node("reshape", "rs", ("r",), "s", {"shape": [2, 2]}),
+        Node("add_const", "addc", ("s",), "a", {}, {"c": rng.integers(-300, 300, (2, 1))}),
+        Node("mul_const", "mulc", ("a",), "y", {}, {"c": np.array([3])}),
+    ]
+    shapes = {"h": (4,), "r": (4,), "s": (2, 2), "a": (2, 2), "y": (2, 2)}
+    return model_of(nodes, TensorSpec("x", (6,), -128, 127), shapes)
+
+
+def out_of_range_private(node_index: int, key: str, value: int) -> CompiledModel:
+    """wide_private with the key's coarse ranges declared first, then constant ``key`` of
+    node ``node_index`` set to ``value`` at one entry (outside its class)."""
+    model = wide_private()
+    g = coarse_key_graph(declare_const_ranges(model.graph))
+    nodes = list(g.nodes)
+    n = nodes[node_index]
+    c = n.consts[key].copy()
+    c.flat[0] = value
+    nodes[node_index] = Node(n.op, n.name, n.inputs, n.output, n.attrs, {**n.consts, key: c})
+    return CompiledModel(replace(g, nodes=nodes), model.inputs, model.outputs, model.info)
+
+
+def test_coarse_ranges_hide_the_extremes():
+    """The key's declared ranges are classes (sign, whole bytes): two weight sets of one
+    class give one key graph, the requant windows included; a scalar constant is no longer
+    declared to its exact value."""
+    a, b = (setup(wide_private(seed), PRIVATE, certify=False).vk.graph for seed in (0, 1))
+    assert [n.attrs for n in a.nodes] == [n.attrs for n in b.nodes]
+    assert a.tensors == b.tensors
+    mul = next(n for n in a.nodes if n.op == "mul_const")
+    assert mul.attrs["const_ranges"]["c"] == [0, 8]
+    plain = setup(wide_private(), profile_config("fast"), certify=False).vk.graph
+    assert next(n for n in plain.nodes if n.op == "mul_const").attrs["const_ranges"]["c"][1] == 0
+
+
+def test_coarse_ranges_that_would_overflow_are_refused_in_one_line():
+    with pytest.raises(BoundError, match="coarse ranges"):
+        setup(wide_model(), PRIVATE, certify=False)
+
+
 @pytest.fixture(scope="module")
 def certified():
-    pk = setup(wide_model(), PRIVATE)
+    pk = setup(wide_private(), PRIVATE)
     return pk.vk, pk.vk.certificate
 
 
@@ -161,13 +213,13 @@ def test_flipped_certificate_bytes_are_rejected(certified):
 
 def test_a_plain_certificate_does_not_pass_for_a_private_key(certified):
     vk, _ = certified
-    plain = setup(wide_model(), profile_config("fast"))
+    plain = setup(wide_private(), profile_config("fast"))
     with pytest.raises(REJECTED):
         verify_certificate(vk, plain.vk.certificate)
 
 
 def test_wrapped_offsets_rejected():
-    pk = setup(out_of_range_model(0, "W", 128), PRIVATE, certify=False)
+    pk = setup(out_of_range_private(0, "W", 128), PRIVATE, certify=False)
 
     def edit(ints, cp):
         c = const(cp, 0, "W")
@@ -178,14 +230,16 @@ def test_wrapped_offsets_rejected():
 
 
 def test_wrapped_limbs_rejected():
-    pk = setup(out_of_range_model(0, "b", 2**41 + 12345), PRIVATE, certify=False)
+    pk = setup(out_of_range_private(0, "b", 2**23 + 12345), PRIVATE, certify=False)
+    cp = certificate_plan(pk.vk.graph, pk.vk.config)
+    assert const(cp, 0, "b").widths == [8, 8, 8]  # the limbs path
     with pytest.raises(VerificationError):
         verify_certificate(pk.vk, forged(pk, lambda ints, cp: None))
 
 
 def test_the_honest_prover_refuses_weights_outside_their_range():
     with pytest.raises(ProverError, match="outside its declared range"):
-        setup(out_of_range_model(0, "W", 128), PRIVATE)
+        setup(out_of_range_private(0, "W", 128), PRIVATE)
 
 
 # ---- the budget ------------------------------------------------------------------------------
@@ -284,3 +338,46 @@ def test_only_the_block_counter_is_outside_the_key_files_checksum(tmp_path: Path
                                .encode(), bytes(body)))
         with pytest.raises(KeyFileError, match="mutable"):
             api.load_pk(path)
+
+
+def test_threads_sharing_one_key_open_distinct_blocks(tmp_path: Path, monkeypatch):
+    """Two threads proving with one loaded key (a server): each proof opens the block its
+    reservation got (an adversarial review found the shared counter let one proof open the
+    other's block, and the file then miscounted); the file counts both."""
+    import threading
+
+    from tensorproof.prover import prove as prove_mod
+    from tensorproof.prover.pcs import ligero_zk as lzk
+
+    pk = setup(compiled(mlp()), PRIVATE)
+    path = tmp_path / "m.tpk"
+    api.save_pk(pk, path)
+    shared = api.load_pk(path)
+    opened, reserved = [], []
+    real_open, real_reserve = lzk.LigeroZkPCS._open_rows, prove_mod.reserve_block
+    both = threading.Barrier(2)
+
+    def reserve(key):
+        block = real_reserve(key)
+        reserved.append(block)
+        both.wait(timeout=60)  # both reserved before either opens: the interleaving found
+        return block
+
+    def open_rows(self, data, eq_rows, eq_cols, transcript, absorb, reserved_block=None):
+        if self.params.openings > 1:  # the model's commitment (the advice's has one opening)
+            opened.append(reserved_block)
+        return real_open(self, data, eq_rows, eq_cols, transcript, absorb, reserved_block)
+
+    monkeypatch.setattr(prove_mod, "reserve_block", reserve)
+    monkeypatch.setattr(lzk.LigeroZkPCS, "_open_rows", open_rows)
+    proofs = []
+    threads = [threading.Thread(target=lambda: proofs.append(prove(shared, X)))
+               for _ in range(2)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=300)
+    assert len(proofs) == 2 and sorted(reserved) == [1, 2] and sorted(opened) == [1, 2]
+    assert _opened_on_disk(path) == 3
+    for p in proofs:
+        verify(pk.vk, p)

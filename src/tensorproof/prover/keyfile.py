@@ -24,6 +24,7 @@ import hashlib
 import json
 import math
 import os
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -42,7 +43,7 @@ from ..verifier.zk_weights import (
     model_config,
     model_params,
 )
-from .model import ProvingKey, annotate_requant_ranges
+from .model import ProvingKey, key_graph
 from .pcs.registry import prover_scheme
 
 MAGIC = b"TPPKEY\x00\x00"
@@ -186,7 +187,7 @@ def _arrays(table: object, body: memoryview, start: int) -> dict[str, np.ndarray
 
 def _assemble(model, vk: VerifyingKey, arrays: dict[str, np.ndarray]) -> ProvingKey:
     """The proving key from its checked parts (see the module docstring for what is checked)."""
-    model = CompiledModel(annotate_requant_ranges(model.graph), model.inputs, model.outputs,
+    model = CompiledModel(key_graph(model.graph, vk.config), model.inputs, model.outputs,
                           model.info)
     expect = VerifyingKey(strip_weights(model.graph), model.inputs, model.outputs,
                           vk.commitment, vk.config)
@@ -254,6 +255,10 @@ def _opened_on_disk(path: Path) -> int:
     return _counter(path)[1]
 
 
+_MEMORY = threading.Lock()
+"""Serializes the reservations of every key in this process (threads sharing one key)."""
+
+
 @contextlib.contextmanager
 def _locked(path: Path):
     """An exclusive lock on ``path``'s sidecar ``.lock`` file (POSIX flock; no lock where the
@@ -276,7 +281,9 @@ def reserve_block(pk: ProvingKey) -> int | None:
     will use before the proof exists: in the .tpk the key was loaded from or saved to
     (``pk.source``), under a lock, the block counter (8 bytes outside the file's checksum) is
     raised in place and flushed to disk, so that neither a crash nor a second process proving
-    from the same file can use the block again. Returns the block (None for public weights;
+    from the same file can use the block again; in memory too, under a process-wide lock, so
+    that threads sharing the key each get their own. The proof must open exactly the block
+    returned (prove.py passes it down). Returns the block (None for public weights;
     a key never saved counts in memory only). ProverError past the budget, KeyFileError if
     the file is no longer this key's."""
     params = model_params(pk.vk.config)
@@ -284,19 +291,21 @@ def reserve_block(pk: ProvingKey) -> int | None:
         return None
     data = pk.model_data(pk.model_plan())
 
-    def take(on_disk: int) -> int:
+    def take(on_disk: int) -> int:  # under _MEMORY: one key shared by threads
         block = max(int(data.opened[0]), on_disk, FIRST_PROOF_BLOCK)
         if block >= params.openings:
             raise ProverError(f"this proving key's budget of {params.openings - 1} "
                               "zero-knowledge proofs with private weights is used up (another "
                               "would reveal the weights): compile the model again for a new key")
+        data.opened[0] = block + 1  # reserved in memory: the proof opens exactly this block
         return block
 
     if pk.source is None:
-        return take(0)
+        with _MEMORY:
+            return take(0)
     source = Path(pk.source)
     try:
-        with _locked(source):
+        with _MEMORY, _locked(source):
             offset, on_disk, model_id = _counter(source)
             if model_id != pk.vk.model_id.hex():
                 raise KeyFileError(f"{source} is no longer this proving key (another model id): "
@@ -311,5 +320,4 @@ def reserve_block(pk: ProvingKey) -> int | None:
         raise OutputPathError(f"cannot record the proof in {source} (a proof with private "
                               f"weights spends one of the key's openings): {e.strerror}") \
             from None
-    data.opened[0] = block  # the proof opens at this block, which leaves it at + 1
     return block

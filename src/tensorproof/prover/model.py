@@ -11,9 +11,19 @@ import numpy as np
 
 from ..errors import ProverError
 from ..field.sampling import OS_RANDOMNESS
-from ..ir.graph import IntGraph, Node
+from ..ir.graph import ACC_LIMIT, IntGraph, Node
 from ..ir.model import CompiledModel
-from ..ir.ranges import CONST_RANGES, exact_ranges, fit_const_ranges
+from ..ir.ranges import (
+    CONST_RANGES,
+    MAX_CONST_BITS,
+    RANGED_CONSTS,
+    declared_const_range,
+    exact_ranges,
+    fit_const_range,
+    fit_const_ranges,
+    infer_range,
+)
+from ..ir.validate import bound_error
 from ..verifier.keys import VerifyingKey, strip_weights
 from ..verifier.layout import padded_vector as padded
 from ..verifier.lowering import build_plan
@@ -97,18 +107,22 @@ class ProvingKey:
         return self.model_vector(plan), self.vk.commitment, self.model_data(plan)
 
 
-def annotate_requant_ranges(graph: IntGraph) -> IntGraph:
+def annotate_requant_ranges(graph: IntGraph, exact: bool = True) -> IntGraph:
     """The graph with every requant's unclamped quotient range [q_lo, q_hi] in its attributes,
     from its input's exact range (ir.ranges.exact_ranges: the actual weights, not their declared
     ranges) and its actual multipliers. The verifier sizes the clamp table (or the limb range
     mode) from it: this affects completeness only, never soundness (the proof enforces
-    y = clamp(q) within whatever window it uses), so the tight exact figures keep tables small."""
-    exact = exact_ranges(graph)
+    y = clamp(q) within whatever window it uses), so the tight exact figures keep tables small.
+    ``exact=False`` (private weights: the key must not depend on the weights' values) uses the
+    declared ranges of the input and of the multiplier instead."""
+    ranges = (exact_ranges(graph) if exact
+              else {n: (t.lo, t.hi) for n, t in graph.tensors.items()})
     nodes = []
     for node in graph.nodes:
         if node.op == "requant":
-            lo, hi = exact[node.inputs[0]]
-            m = [int(v) for v in np.asarray(node.consts["mult"]).reshape(-1)]
+            lo, hi = ranges[node.inputs[0]]
+            m = ([int(v) for v in np.asarray(node.consts["mult"]).reshape(-1)] if exact
+                 else list(declared_const_range(node, "mult")))
             prods = [v * e for v in m for e in (int(lo), int(hi))]
             half, s = 1 << (int(node.attrs["shift"]) - 1), int(node.attrs["shift"])
             attrs = {**node.attrs, "q_lo": (min(prods) + half) >> s,
@@ -132,6 +146,69 @@ def declare_const_ranges(graph: IntGraph) -> IntGraph:
     return replace(graph, nodes=nodes)
 
 
+PRIVATE_RANGE_BITS = 8
+"""With private weights, each weight tensor's declared range is widened to a class that
+depends only on its sign and its magnitude rounded up to whole bytes (``coarse_range``): the
+key (bound by the model id, public) then reveals that class, not the values' extremes."""
+
+
+def coarse_range(lo: int, hi: int) -> tuple[int, int]:
+    """The declared range (lo, w) of a private weight tensor with values in [lo, hi], by sign
+    class: [0, 2^w - 1], [-(2^w - 1), 0] or [-2^(w - 1), 2^(w - 1) - 1], w a multiple of
+    PRIVATE_RANGE_BITS (the exact fit past MAX_CONST_BITS). Idempotent: a class maps to
+    itself (a key's graph is rebuilt from its own when loaded)."""
+    def whole(bits: int) -> int:
+        return max(PRIVATE_RANGE_BITS, -(-bits // PRIVATE_RANGE_BITS) * PRIVATE_RANGE_BITS)
+
+    if lo >= 0:
+        w = whole(hi.bit_length())
+        lo_w = 0
+    elif hi <= 0:
+        w = whole((-lo).bit_length())
+        lo_w = -((1 << w) - 1)
+    else:
+        w = whole(max((-lo - 1).bit_length(), hi.bit_length()) + 1)
+        lo_w = -(1 << (w - 1))
+    if w > MAX_CONST_BITS:
+        return fit_const_range(np.array([lo, hi], dtype=object))
+    return lo_w, w
+
+
+def coarse_key_graph(graph: IntGraph) -> IntGraph:
+    """The graph of a key with private weights: every weight tensor's declared range widened
+    to its ``coarse_range`` class, every tensor's declared range widened to contain what is
+    derived from those (ir.ranges.infer_range, node by node), and the requants' quotient
+    windows from the declared ranges (``annotate_requant_ranges(exact=False)``): nothing in
+    it is a function of the weights' values beyond their classes. BoundError (one line) if an
+    accumulator could then reach 2^62."""
+    tensors = dict(graph.tensors)
+    nodes = []
+    for node in graph.nodes:
+        attrs = dict(node.attrs)
+        if node.op in RANGED_CONSTS:
+            attrs[CONST_RANGES] = {
+                k: list(coarse_range(*declared_const_range(node, k)))
+                for k in RANGED_CONSTS[node.op] if k in node.consts}
+        node = Node(node.op, node.name, node.inputs, node.output, attrs, node.consts)
+        lo, hi, acc = infer_range(node, [tensors[i] for i in node.inputs])
+        if acc >= ACC_LIMIT:
+            raise bound_error(node, "an accumulator (with the private weights' coarse ranges)",
+                              acc)
+        old = tensors[node.output]
+        tensors[node.output] = replace(old, lo=min(old.lo, lo), hi=max(old.hi, hi))
+        nodes.append(node)
+    return annotate_requant_ranges(replace(graph, tensors=tensors, nodes=nodes), exact=False)
+
+
+def key_graph(graph: IntGraph, config: dict) -> IntGraph:
+    """The graph a key under ``config`` binds: ranges declared and requant windows annotated
+    (coarse with private weights: ``coarse_key_graph``)."""
+    graph = declare_const_ranges(graph)
+    if model_params(config) is not None:
+        return coarse_key_graph(graph)
+    return annotate_requant_ranges(graph)
+
+
 def setup(model: CompiledModel, config: dict | None = None, certify: bool = True) -> ProvingKey:
     """Commit to the model's weights; return its proving key (whose .vk is public) with the
     weight certificate (prover/certificate.py) in its verifying key. ProverError when a
@@ -140,7 +217,7 @@ def setup(model: CompiledModel, config: dict | None = None, certify: bool = True
     key that no verifier accepts: for tests of what the certificate catches)."""
     config = dict(config or default_config())
     check_config(config)  # ConfigError now, not a key that no verifier loads
-    graph = annotate_requant_ranges(declare_const_ranges(model.graph))
+    graph = key_graph(model.graph, config)
     model = CompiledModel(graph, model.inputs, model.outputs, model.info)
     params = model_params(config)
     plan = build_plan(model.graph, 1, config if params is not None else None)

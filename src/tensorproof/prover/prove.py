@@ -64,7 +64,7 @@ def prove(pk: ProvingKey, inputs: dict[str, np.ndarray], progress: Progress | No
     vk = pk.vk
     batch = int(next(iter(inputs.values())).shape[0])
     plan = build_plan(vk.graph, batch, vk.zk_config)
-    reserve_block(pk)  # private weights: the budget checked and spent before any work
+    block = reserve_block(pk)  # private weights: the budget checked and spent before any work
     say("witness")
     ints = witness(plan, inputs, pk.consts(plan))
     wits = hash_witnesses(plan, ints)
@@ -103,7 +103,7 @@ def prove(pk: ProvingKey, inputs: dict[str, np.ndarray], progress: Progress | No
                           "module and its declared tables disagree)")
     say("openings")
     if zk is not None and zk.hiding is not None:
-        prove_hiding_opening(ctx, committed)
+        prove_hiding_opening(ctx, committed, block=block)
     t.masks = None  # mirror of verify.py
     open_groups(ctx, pcs, committed)
     return Proof(k, batch, vk.model_id, public_inputs, outputs, t.proof_bytes(), hashes)

@@ -65,10 +65,12 @@ def zk_witness(plan, tables: dict, k: int) -> dict:
     return {ADVICE: hiding_pcs(zk)}
 
 
-def next_block(plan, committed, first: int = FIRST_PROOF_BLOCK) -> int | None:
-    """The model's next unused mask block (private weights only; ProverError past the key's
-    budget: a reused block would reveal the weights, zk_weights.py). ``first``: the proofs'
-    first block, or the certificate's (which must be unused)."""
+def next_block(plan, committed, first: int = FIRST_PROOF_BLOCK,
+               block: int | None = None) -> int | None:
+    """The model's mask block for this opening (private weights only): ``block``, the one
+    prover/keyfile.reserve_block reserved for the proof; the certificate's (``first`` =
+    CERTIFICATE_BLOCK), which must be unused. ProverError otherwise: a reused or missing block
+    would reveal the weights (zk_weights.py)."""
     if plan.model_hiding is None:
         return None
     opened = committed[MODEL].data.opened
@@ -77,13 +79,10 @@ def next_block(plan, committed, first: int = FIRST_PROOF_BLOCK) -> int | None:
             raise ProverError("the weight certificate's opening of the private weights is "
                               "used already")
         return CERTIFICATE_BLOCK
-    opened[0] = max(int(opened[0]), first)  # block 0: the certificate's
-    block = int(opened[0])
     budget = plan.model_hiding.openings - 1
-    if block > budget:
-        raise ProverError(f"this proving key's budget of {budget} zero-knowledge proofs with "
-                          "private weights is used up (another would reveal the weights): "
-                          "compile the model again for a new key")
+    if block is None or not first <= block <= budget or int(opened[0]) <= block:
+        raise ProverError(f"a proof with private weights needs a block of [{first}, {budget}] "
+                          "reserved for it (prover/keyfile.reserve_block)")
     return block
 
 
@@ -157,14 +156,16 @@ def prove_merge_sumcheck(ctx, vectors: dict, block: int | None):
     return point, es, lays
 
 
-def prove_hiding_opening(ctx, committed, first_block: int = FIRST_PROOF_BLOCK) -> None:
+def prove_hiding_opening(ctx, committed, first_block: int = FIRST_PROOF_BLOCK,
+                         block: int | None = None) -> None:
     """Messages 1-5 of verifier/zk_opening.py on the advice and, with private weights, the
-    model (``committed``: group -> Committed; its next block from ``first_block``); the masks
-    are the opening's own from here, off once the merge is done."""
+    model (``committed``: group -> Committed; at the reserved ``block``, or the certificate's
+    when ``first_block`` is CERTIFICATE_BLOCK); the masks are the opening's own from here,
+    off once the merge is done."""
     t, vf, plan = ctx.t, ctx.vf, ctx.plan
     ext, zk = ext_field(vf.k), plan.zk
     groups = hiding_groups(plan)
-    model_block = next_block(plan, committed, first_block)
+    model_block = next_block(plan, committed, first_block, block)
     if model_block is not None:
         t.send_bytes(BLOCK_LABEL, model_block.to_bytes(2, "big"))
     block = ctx.tables[OPENING_MASKS]

@@ -150,24 +150,23 @@ class LigeroZkPCS(LigeroZkVerifier):
     def open_forms(self, data: LigeroZkProverData, forms: Sequence[RowForm],
                    transcript: Any, block: int | None = None) -> list[tuple[int, ...]]:
         """The opening of row forms (verifier ``verify_forms``); returns their values.
-        ``block``: the mask block the caller's forms name, which must be the next unused one
-        (ProverError otherwise)."""
+        ``block``: the mask block the caller's forms name, reserved by the caller (unused by
+        any other opening: prover/keyfile.reserve_block counts them); default: the next
+        unused one."""
         prm, k, lay = self.params, self.k, data.layout
-        if block is not None and block != int(data.opened[0]):
-            raise ProverError(f"ligero-zk: the forms name mask block {block}, the next unused "
-                              f"one is {int(data.opened[0])}")
         n = data.commitment.n_vars
         check_point_count(len(forms), prm)
         eq_rows, eq_cols = check_forms(forms, lay, k)
         return self._open_rows(data, eq_rows, eq_cols, transcript,
                                lambda values: absorb_forms(transcript, statement_tag(prm), n, k,
-                                                           eq_rows, forms, values))
+                                                           eq_rows, forms, values), block)
 
     def _open_rows(self, data: LigeroZkProverData, eq_rows: np.ndarray, eq_cols: list,
-                   transcript: Any, absorb) -> list[tuple[int, ...]]:
+                   transcript: Any, absorb, reserved: int | None = None
+                   ) -> list[tuple[int, ...]]:
         prm, k, lay = self.params, self.k, data.layout
         m = len(eq_cols)
-        block = int(data.opened[0])
+        block = int(data.opened[0]) if reserved is None else reserved
         if block >= prm.openings:
             raise ProverError(f"ligero-zk: this commitment's {prm.openings} zero-knowledge "
                               "opening(s) are used; another would reveal the table")
@@ -177,7 +176,7 @@ class LigeroZkPCS(LigeroZkVerifier):
         values = [_k(kv.inner(rows_j[j, : lay.cols], eq_cols[j])) for j in range(m)]
         absorb(values)
         transcript.send_bytes(BLOCK, block.to_bytes(2, "big"))
-        data.opened[0] = block + 1  # spent from here on, whatever happens next
+        data.opened[0] = max(int(data.opened[0]), block + 1)  # spent, whatever happens next
         masks = mask_vectors(coef, lay, block, m)
         ys = np.array([kv.inner(masks[j + 1, : lay.cols], eq_cols[j]) for j in range(m)],
                       dtype=np.uint64).reshape(m, k)
