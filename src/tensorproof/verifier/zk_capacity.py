@@ -102,12 +102,12 @@ def hiding_gap(config: dict, visibility: Mapping[str, str], inputs=None) -> str 
     Zero knowledge (config "zk") hides today, in the fast profile's scheme (Ligero, whose
     advice opening is ligero-zk), the private and hashed inputs and outputs (beyond their
     digests) and every activation: every value the proof states about them is masked or
-    randomized (docs/internals.md). Not yet: the compact profile (WHIR has no hiding opening
-    yet) and private weights (the model id is a plain Merkle root, and every proof opens
-    random combinations of the weights). So a private output computed
-    from public inputs alone is no secret (the weights it is a function of are not hidden):
-    zero knowledge needs a private input. Setup refuses a zero-knowledge key with a gap;
-    ``VerifyingKey.zero_knowledge`` is true only without one."""
+    randomized (docs/internals.md), and with private weights (config "private_weights",
+    zk_weights.py) the weights too. Not yet: the compact profile (WHIR has no hiding opening
+    yet). With public weights a private output computed from public inputs alone is no
+    secret (a function of the public weights): zero knowledge then needs a private input.
+    Setup refuses a zero-knowledge key with a gap; ``VerifyingKey.zero_knowledge`` is true
+    only without one."""
     if not config.get(ZK_FIELD):
         return "the key's configuration does not ask for it (setup's zero_knowledge option)"
     if hiding_params(config) is None:
