@@ -381,3 +381,55 @@ def test_threads_sharing_one_key_open_distinct_blocks(tmp_path: Path, monkeypatc
     assert _opened_on_disk(path) == 3
     for p in proofs:
         verify(pk.vk, p)
+
+
+def test_saving_a_stale_key_never_rolls_the_count_back(tmp_path: Path):
+    """Another instance proved from the file; saving the stale key over it keeps the file's
+    count (a review found save_pk reset it, and the next load reused a block)."""
+    pk = setup(compiled(mlp()), {**PRIVATE, "private_weights": 4})
+    path = tmp_path / "m.tpk"
+    api.save_pk(pk, path)
+    other = api.load_pk(path)
+    for _ in range(2):
+        prove(other, X)
+    assert _opened_on_disk(path) == 3
+    api.save_pk(pk, path)  # pk itself never proved: its counter is 1
+    assert _opened_on_disk(path) == 3 and int(pk.prover_data[MODEL].opened[0]) == 3
+
+
+@pytest.mark.parametrize("offset", [2**70, 1e30, -8, 3, "8", True])
+def test_a_malformed_counter_entry_is_a_typed_error(tmp_path: Path, offset):
+    import json
+
+    from tensorproof.errors import KeyFileError
+    from tensorproof.ir.modelfile import frame, unframe
+    from tensorproof.prover.keyfile import MAGIC, VERSION
+
+    pk = setup(compiled(mlp()), PRIVATE, certify=False)
+    path = tmp_path / "m.tpk"
+    api.save_pk(pk, path)
+    head, body = unframe(path.read_bytes(), MAGIC, VERSION, "proving key", KeyFileError)
+    header = json.loads(head)
+    for a in header["arrays"]:
+        if a["name"] == "opened":
+            a["offset"] = offset
+    path.write_bytes(frame(MAGIC, VERSION, json.dumps(header).encode(), bytes(body)))
+    with pytest.raises(KeyFileError):
+        prove(pk, X)  # pk.source is the edited file: the reservation reads its header
+
+
+def test_the_key_holds_no_scale_and_classes_of_the_values():
+    """Every tensor's float scale in a private key is a placeholder (with the public shifts
+    they gave the multipliers); a one-sided bias gets the class of its values, not of the
+    compiler's fitted range ([1, 200] and [0, 200] were two classes)."""
+    def with_bias(b):
+        g = mlp()
+        n = g.nodes[0]
+        nodes = [Node(n.op, n.name, n.inputs, n.output, n.attrs, {**n.consts, "b": b}),
+                 *g.nodes[1:]]
+        return compiled(replace(g, nodes=nodes))
+    graphs = [setup(with_bias(np.array(b)), PRIVATE, certify=False).vk.graph
+              for b in ([1, 200, 50, 7], [0, 200, 50, 7])]
+    assert all(t.scale == 1.0 for g in graphs for t in g.tensors.values())
+    assert graphs[0].nodes[0].attrs == graphs[1].nodes[0].attrs
+    assert graphs[0].tensors == graphs[1].tensors

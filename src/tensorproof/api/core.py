@@ -480,11 +480,11 @@ def save_pk(pk: ProvingKey, path: PathLike) -> None:
     Raises:
         OutputPathError: The file cannot be written.
     """
-    from ..prover.keyfile import pk_bytes
+    from ..prover.keyfile import write_pk
     from ..prover.model import ProvingKey
 
     _need(pk, ProvingKey, "save_pk(pk, path)", "a ProvingKey")
-    _write(path, pk_bytes(pk), "proving key")
+    write_pk(pk, path, lambda p, data: _write(p, data, "proving key"))
     pk.source = os.fspath(path)  # private weights: later proofs record their block there
 
 

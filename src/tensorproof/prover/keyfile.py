@@ -238,11 +238,16 @@ def _counter(path: Path) -> tuple[int, int, str]:
         try:
             header = json.loads(head.decode("utf-8"))
             entry = next(a for a in header["arrays"] if a["name"] == COUNTER_ARRAY)
-            offset = len(head_blob) - len(body) + int(entry["offset"])
-            model_id = str(header["model_id"])
+            start, model_id = entry["offset"], header["model_id"]
         except (ValueError, KeyError, TypeError, StopIteration, AttributeError):
             raise KeyFileError(f"{path}: not a proving key with private weights (no block "
                                "counter in its header)") from None
+        size = os.fstat(f.fileno()).st_size
+        if (not isinstance(start, int) or isinstance(start, bool)
+                or not isinstance(model_id, str) or start < 0 or start % 8
+                or len(head_blob) - len(body) + start + 8 > size):
+            raise KeyFileError(f"{path}: the proving key's block counter entry is malformed")
+        offset = len(head_blob) - len(body) + start
         f.seek(offset)
         raw = f.read(8)
     if len(raw) != 8:
@@ -274,6 +279,27 @@ def _locked(path: Path):
             yield
         finally:
             fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def write_pk(pk: ProvingKey, path, write) -> None:
+    """Write ``pk``'s .tpk file with ``write(path, bytes)`` (atomic). With private weights,
+    under the file's lock, the key's block counter is first raised to the one the file holds
+    when the file is this key's (another instance may have proven from it): a save never
+    rolls the count back."""
+    params = model_params(pk.vk.config)
+    if params is None:
+        write(path, pk_bytes(pk))
+        return
+    data = pk.model_data(pk.model_plan())
+    target = Path(path)
+    with _MEMORY, _locked(target):
+        try:
+            _, on_disk, model_id = _counter(target)
+            if model_id == pk.vk.model_id.hex():
+                data.opened[0] = max(int(data.opened[0]), on_disk)
+        except (OSError, KeyFileError):
+            pass  # no file there, or not this key's: nothing to keep
+        write(path, pk_bytes(pk))
 
 
 def reserve_block(pk: ProvingKey) -> int | None:

@@ -174,21 +174,37 @@ def coarse_range(lo: int, hi: int) -> tuple[int, int]:
     return lo_w, w
 
 
+def weight_class(node: Node, key: str) -> tuple[int, int]:
+    """The declared range (lo, w) of weight tensor ``key`` of ``node`` in a key with private
+    weights: its declared range when that is a class already (a key's own graph, loaded
+    again), else the class of its values (not of the compiler's fitted range, whose one-sided
+    choices depend on the values' extremes)."""
+    lo, hi = declared_const_range(node, key)
+    w = (hi - lo + 1).bit_length() - 1
+    if coarse_range(lo, hi) == (lo, w):
+        return lo, w
+    values = np.asarray(node.consts[key])
+    if not values.size:
+        return coarse_range(0, 0)
+    return coarse_range(int(values.min()), int(values.max()))
+
+
 def coarse_key_graph(graph: IntGraph) -> IntGraph:
     """The graph of a key with private weights: every weight tensor's declared range widened
-    to its ``coarse_range`` class, every tensor's declared range widened to contain what is
-    derived from those (ir.ranges.infer_range, node by node), and the requants' quotient
-    windows from the declared ranges (``annotate_requant_ranges(exact=False)``): nothing in
-    it is a function of the weights' values beyond their classes. BoundError (one line) if an
-    accumulator could then reach 2^62."""
-    tensors = dict(graph.tensors)
+    to its class (``weight_class``), every tensor's declared range widened to contain what is
+    derived from those (ir.ranges.infer_range, node by node), the requants' quotient windows
+    from the declared ranges (``annotate_requant_ranges(exact=False)``) and every tensor's
+    float scale a placeholder 1.0 (the intermediate scales with the public shifts would give
+    the multipliers; the inputs' and outputs' scales are in their quantization, public):
+    nothing in it is a function of the weights' values beyond their classes. BoundError (one
+    line) if an accumulator could then reach 2^62."""
+    tensors = {n: replace(t, scale=1.0) for n, t in graph.tensors.items()}
     nodes = []
     for node in graph.nodes:
         attrs = dict(node.attrs)
         if node.op in RANGED_CONSTS:
-            attrs[CONST_RANGES] = {
-                k: list(coarse_range(*declared_const_range(node, k)))
-                for k in RANGED_CONSTS[node.op] if k in node.consts}
+            attrs[CONST_RANGES] = {k: list(weight_class(node, k))
+                                   for k in RANGED_CONSTS[node.op] if k in node.consts}
         node = Node(node.op, node.name, node.inputs, node.output, attrs, node.consts)
         lo, hi, acc = infer_range(node, [tensors[i] for i in node.inputs])
         if acc >= ACC_LIMIT:
