@@ -219,16 +219,19 @@ def test_honest_prover_refuses_weights_outside_their_declared_range(config, node
         prove_certificate(pk)
 
 
-def test_wrapped_offsets_rejected(config):
-    """W[0] = lo + 2^w: the cheating prover looks up u mod 2^w (in range) instead of u."""
-    pk = setup(out_of_range_model(0, "W", 128), config, certify=False)
-
+def rejects_wrapped_offsets(pk) -> None:
+    """W[0] = lo + 2^w in ``pk``: the cheating prover looks up u mod 2^w (in range) instead
+    of u, and the certificate is rejected."""
     def edit(ints, cp):
         c = const(cp, 0, "W")
         ints[c.offset] = ints[c.offset] % (1 << c.w)
 
     with pytest.raises(VerificationError):
         verify_certificate(pk.vk, forged(pk, edit))
+
+
+def test_wrapped_offsets_rejected(config):
+    rejects_wrapped_offsets(setup(out_of_range_model(0, "W", 128), config, certify=False))
 
 
 def test_wrong_multiplicities_rejected(config):
