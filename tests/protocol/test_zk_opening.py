@@ -44,7 +44,7 @@ def captured():
     """(ctx, committed vector) at the moment a real masked proof opens its advice."""
     seen = {}
 
-    def capture(ctx, committed):
+    def capture(ctx, committed, **_):
         seen["ctx"], seen["B"] = ctx, committed[ADVICE].vector.copy()
         raise StopIteration
 

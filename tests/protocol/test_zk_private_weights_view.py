@@ -3,7 +3,8 @@ zero-knowledge proof under a key with private weights (config "private_weights")
 the prover's randomness: the per-proof masks and the model's randomizer row of the block the
 proof uses (fresh per proof: each proof has its own block). Two weight sets that give the same
 public outputs on the same public input must give views with the same law: the second set's
-views lie in the first's affine hull, which is a proper subspace of the view.
+views lie in the first's affine hull, which is a proper subspace of the view, and no value
+the randomness does not reach differs between them.
 
 The model: x (3, 5) public -> linear (W, b) -> h -> requant (mult, shift 6) -> y public; W2 is
 W1 with one entry of each output column moved (the first move that keeps y), so h differs in
@@ -13,7 +14,8 @@ in the whole-proof test: each is zero-knowledge given the value it opens, which 
 (e_M, the model's value, randomized by its block's row).
 
 Mutations: a zeroed model randomizer (e_M states a plain combination of the weights) and a key
-whose weights are public (the layers state them in the clear) put the second set outside.
+whose weights are public (the layers state them in the clear) leave values fixed by the
+weights (a cheap repeat check: such a value lies outside the hull too).
 The weight certificate (zero-knowledge for such keys) is checked the same way.
 """
 
@@ -88,6 +90,15 @@ def views(w, config=PRIVATE_WEIGHTS, zero_randomizer=False):
     return run
 
 
+def weight_fixed(run1, run2) -> bool:
+    """Whether some coordinate of the view repeats across two runs with one weight set (fixed
+    challenges: a value the prover's randomness does not reach) yet differs with the other:
+    a value fixed by the weights, a leak (the cheap check the mutations use; the hull test
+    is the full one)."""
+    a, b, c = run1(), run1(), run2()
+    return bool(np.any((a == b) & (a != c)))
+
+
 def test_two_weight_sets_have_the_same_law():
     w1, w2 = weight_pair()
     run1, run2 = views(w1), views(w2)
@@ -95,19 +106,20 @@ def test_two_weight_sets_have_the_same_law():
     assert shape1 == shape2  # the same messages: the statement is the same but for the id
     hull = law_hull(lambda: run1()[0])
     assert hull.origin.size // 2 < hull.rank < hull.origin.size
-    second = law_hull(lambda: run2()[0])
-    assert hull.rank == second.rank and hull.within(second) and second.within(hull)
+    assert all(hull.contains(run2()[0]) for _ in range(3))
+    assert not weight_fixed(lambda: run1()[0], lambda: run2()[0])
 
 
 @pytest.mark.parametrize("mutation", ["zeroed randomizer", "public weights"])
 def test_a_leak_puts_the_second_weight_set_outside(mutation):
+    """A zeroed model randomizer (e_M a plain combination of the weights) and public weights
+    (the layers state them in the clear): some value is fixed by the weights."""
     w1, w2 = weight_pair()
     if mutation == "zeroed randomizer":
         run1, run2 = views(w1, zero_randomizer=True), views(w2, zero_randomizer=True)
     else:
         run1, run2 = views(w1, FAST_ZK), views(w2, FAST_ZK)
-    hull = law_hull(lambda: run1()[0])
-    assert not hull.contains(run2()[0])
+    assert weight_fixed(lambda: run1()[0], lambda: run2()[0])
 
 
 def certificate_views(w, zero_randomizer=False):
@@ -135,5 +147,6 @@ def test_the_certificates_of_two_weight_sets_have_the_same_law():
     hull = law_hull(run1)
     assert hull.origin.size // 2 < hull.rank < hull.origin.size
     assert all(hull.contains(run2()) for _ in range(3))
-    zeroed = law_hull(certificate_views(w1, zero_randomizer=True))
-    assert not zeroed.contains(certificate_views(w2, zero_randomizer=True)())
+    assert not weight_fixed(run1, run2)
+    assert weight_fixed(certificate_views(w1, zero_randomizer=True),
+                        certificate_views(w2, zero_randomizer=True))
