@@ -35,12 +35,12 @@ from ..ir.model import CompiledModel
 from ..ir.modelfile import check_body, frame, model_bytes, parse_model, unframe
 from ..verifier.keys import VerifyingKey, strip_weights
 from ..verifier.pcs.commitment import Commitment
+from ..verifier.pcs.ligero_zk import ligero_zk_config
 from ..verifier.pcs_config import commitment_extra
 from ..verifier.plan import MODEL
 from ..verifier.zk_weights import (
     FIRST_PROOF_BLOCK,
     MODEL_RANDOMIZER,
-    model_config,
     model_params,
 )
 from .model import ProvingKey, key_graph
@@ -205,7 +205,7 @@ def _assemble(model, vk: VerifyingKey, arrays: dict[str, np.ndarray]) -> Proving
     if len(vector) != 1 << commitment.n_vars:
         raise KeyFileError("the proving key's weights do not match its commitment's size")
     params = model_params(vk.config)
-    config = vk.config if params is None else model_config(params)
+    config = vk.config if params is None else ligero_zk_config(params)
     pk.prover_data[MODEL] = model_codec(vk.config).decode(commitment, vector, arrays, config)
     return pk
 

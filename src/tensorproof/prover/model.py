@@ -27,9 +27,10 @@ from ..ir.validate import bound_error
 from ..verifier.keys import VerifyingKey, strip_weights
 from ..verifier.layout import padded_vector as padded
 from ..verifier.lowering import build_plan
+from ..verifier.pcs.ligero_zk import ligero_zk_config
 from ..verifier.pcs_config import check_config, default_config
 from ..verifier.plan import MODEL
-from ..verifier.zk_weights import MODEL_RANDOMIZER, model_config, model_params
+from ..verifier.zk_weights import MODEL_RANDOMIZER, model_params
 from .certificate import prove_certificate
 from .pcs_config import pcs_prover
 from .vectors import const_arrays, pack
@@ -68,11 +69,6 @@ class ProvingKey:
         """Whether the weights are private (the key's configuration: zk_weights.py)."""
         return model_params(self.vk.config) is not None
 
-    def model_scheme(self):
-        """The model group's committer: ligero-zk with private weights, else the key's."""
-        params = model_params(self.vk.config)
-        return self.pcs_prover() if params is None else pcs_prover(model_config(params))
-
     def model_vector(self, plan) -> np.ndarray:
         tables = {n: padded(plan.consts[n], a) for n, a in self.consts(plan).items()}
         if MODEL_RANDOMIZER in plan.consts:
@@ -89,15 +85,6 @@ class ProvingKey:
                                   "again: prove from the .tpk that compile wrote")
             _, self.prover_data[MODEL] = self.pcs_prover().commit(self.model_vector(plan))
         return self.prover_data[MODEL]
-
-    def proofs_left(self) -> int | None:
-        """With private weights, how many more zero-knowledge proofs the key may make (its
-        budget less the mask blocks used: zk_weights.py); None otherwise."""
-        params = model_params(self.vk.config)
-        if params is None:
-            return None
-        used = int(self.model_data(self.model_plan()).opened[0])
-        return max(0, params.openings - max(used, 1))
 
     def per_model(self, plan, group: str) -> tuple[np.ndarray, bytes, object]:
         """(vector, commitment, prover data) of a per-model group of ``plan``: the constants
@@ -241,7 +228,7 @@ def setup(model: CompiledModel, config: dict | None = None, certify: bool = True
     scheme = pcs_prover(config)
     if params is not None:  # private weights: a hiding commitment (verifier/zk_weights.py)
         pk.randomizer = OS_RANDOMNESS.f_vector(plan.consts[MODEL_RANDOMIZER].size)
-        scheme = pcs_prover(model_config(params))
+        scheme = pcs_prover(ligero_zk_config(params))
     commitment, pk.prover_data[MODEL] = scheme.commit(pk.model_vector(plan))
     pk.vk = VerifyingKey(strip_weights(model.graph), model.inputs, model.outputs, commitment,
                          config)

@@ -11,7 +11,7 @@ from ..field.sampling import OS_RANDOMNESS
 from ..field.scalar import ext_field
 from ..poly.mle import as_ext, evaluate
 from ..verifier.claims import EvalClaim
-from ..verifier.pcs.ligero_zk import zk_layout
+from ..verifier.pcs.ligero_zk import ligero_zk_config, zk_layout
 from ..verifier.plan import ADVICE, MODEL
 from ..verifier.zk_masks import MASKS, OPENING_MASKS, RANDOMIZER, RANDOMIZER_SIZE
 from ..verifier.zk_opening import (
@@ -22,6 +22,7 @@ from ..verifier.zk_opening import (
     hiding_groups,
     masks_form,
     merge_statement,
+    padding_factor,
     randomizer_row,
     selector_weights,
     value_form,
@@ -33,7 +34,6 @@ from ..verifier.zk_weights import (
     CERTIFICATE_BLOCK,
     FIRST_PROOF_BLOCK,
     MODEL_VECTOR,
-    model_config,
 )
 from ..verifier.zk_weights import randomizer_row as model_randomizer_row
 from .merge import weight_table
@@ -146,10 +146,8 @@ def prove_merge_sumcheck(ctx, vectors: dict, block: int | None):
         x = point[sel:]
         es = []
         for g, n_g, lay, row in zip(groups, sizes, lays, rows):
-            pad = ext.one()
-            for c in x[n_g:]:
-                pad = ext.mul(pad, ext.sub(ext.one(), as_ext(ext, c)))
-            v = ext.add(ext.mul(pad, as_ext(ext, evaluate(vf, vectors[g], x[:n_g]))),
+            value = as_ext(ext, evaluate(vf, vectors[g], x[:n_g]))
+            v = ext.add(ext.mul(padding_factor(ext, x, n_g), value),
                         ext.mul(z, as_ext(ext, evaluate(vf, row, x[: lay.b]))))
             es.append(tuple(int(c) for c in v))
     t.send_k(value_label(), es, vf.k)
@@ -187,7 +185,7 @@ def prove_hiding_opening(ctx, committed, first_block: int = FIRST_PROOF_BLOCK,
     hiding_pcs(zk).inner.open_forms(committed[ADVICE].data, forms, t)
     if model_block is not None:
         form = value_form(ext, lays[1], x, sizes[1], model_randomizer_row(plan, model_block), z)
-        pcs_prover(model_config(plan.model_hiding)).inner.open_forms(
+        pcs_prover(ligero_zk_config(plan.model_hiding)).inner.open_forms(
             committed[MODEL].data, [form], t, block=model_block)
     for g in groups:
         ctx.group_claims[g] = []

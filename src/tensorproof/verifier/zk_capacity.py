@@ -22,7 +22,7 @@ from . import hashing, lookups, private, zk_lookups
 from .layers import step_module
 from .layout import Layout
 from .packing import Packing
-from .pcs.ligero_zk import LigeroZkParams, zk_layout
+from .pcs.ligero_zk import LigeroZkParams, ligero_zk_config, zk_layout
 from .pcs_config import WEIGHTS_FIELD, ZK_FIELD, check_config
 from .plan import TensorPlan
 from .zk_lookups import LOOKUP_BLIND, reserve_rows
@@ -76,9 +76,7 @@ class ZkPlan:
     def hiding_config(self) -> dict:
         """The hiding commitment as a registry configuration (pcs_config.pcs_verifier, the
         prover's pcs_prover): scheme "ligero-zk" with ``hiding``'s parameters."""
-        h = self.hiding
-        return {"k": h.k, "pcs": "ligero-zk", "blowup": h.blowup, "points": h.points,
-                "openings": h.openings}
+        return ligero_zk_config(self.hiding)
 
     def opening_point(self, k: int, point: list) -> list:
         """A point of the opening's slots as a point of its region (more index bits: 0)."""

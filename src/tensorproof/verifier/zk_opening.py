@@ -55,19 +55,19 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import VerificationError
-from ..poly.mle import as_ext
+from ..poly.mle import as_ext, eq_eval_index
 from . import evaluations as ev
 from .claims import EvalClaim
 from .merge import alpha_powers, combined_value
 from .packing import Packing
-from .pcs.ligero_zk import RowForm, zk_layout
+from .pcs.ligero_zk import RowForm, ligero_zk_config, zk_layout
 from .pcs_config import pcs_verifier
 from .plan import ADVICE, MODEL
 from .sumcheck import verify_sumcheck
 from .zk_masks import MASKS, OPENING_MASKS, RANDOMIZER, VerifierMasks, value_point
 from .zk_merge import region_form, verify_blinded_merge_k
 from .zk_sumcheck import plane_point, vanishing
-from .zk_weights import BLOCK_LABEL, CERTIFICATE_BLOCK, MODEL_VECTOR, model_config
+from .zk_weights import BLOCK_LABEL, CERTIFICATE_BLOCK, FIRST_PROOF_BLOCK, MODEL_VECTOR
 from .zk_weights import randomizer_row as model_randomizer_row
 
 LABEL = "open advice"
@@ -115,15 +115,18 @@ def mask_rows(plan, b: int) -> int:
     return plan.commitments[ADVICE].packing.slot(OPENING_MASKS).offset >> b
 
 
+def padding_factor(ext, x, n_vars: int):
+    """eq(0, x past a group's n_vars coordinates): the smaller group's zero padding in the
+    joint merge (1 when the group has them all)."""
+    return eq_eval_index(ext, list(x[n_vars:]), 0)
+
+
 def value_form(ext, lay, x, n_vars: int, row: int, z) -> RowForm:
     """Form (i) of a group of 2^n_vars entries at the merge's point ``x`` (selector dropped):
     eq(x_high, .) on every row, times eq(0, x) on the coordinates past the group's, plus the
     vanishing factor ``z`` on the randomizer's ``row``."""
     b = lay.b
-    pad = ext.one()
-    for c in x[n_vars:]:
-        pad = ext.mul(pad, ext.sub(ext.one(), as_ext(ext, c)))
-    rows = ev.eq_table(ext.k, list(x[b:n_vars]), pad)
+    rows = ev.eq_table(ext.k, list(x[b:n_vars]), padding_factor(ext, x, n_vars))
     rows[row] = ev.vec(ext.k).add(rows[row : row + 1], np.array([z], dtype=np.uint64))[0]
     return RowForm(rows, tuple(x[:b]))
 
@@ -192,7 +195,7 @@ def read_block(t, plan, first: int) -> int | None:
     return block
 
 
-def verify_hiding_opening(ctx, commitments, first_block: int = 1) -> None:
+def verify_hiding_opening(ctx, commitments, first_block: int = FIRST_PROOF_BLOCK) -> None:
     """Messages 1-5 (module docstring), on the advice and, with private weights, the model
     (``commitments``: group -> commitment bytes; the model's block in [first_block, B]);
     ``ctx.t.masks`` is on when called, off on return. VerificationError on a failed check."""
@@ -211,10 +214,9 @@ def verify_hiding_opening(ctx, commitments, first_block: int = 1) -> None:
     e, w = ext.zero(), ext.zero()
     for g, n_g, sel, e_g in zip(groups, sizes, weights, es):
         mine = [p for p in parts if p[0] == g]
-        w_g = ev.eq_combination(ext.k, [coeff for *_, coeff in mine],
-                                [c.point for _, _, c, _ in mine], x[:n_g])
-        for c in x[n_g:]:
-            w_g = ext.mul(w_g, ext.sub(ext.one(), as_ext(ext, c)))
+        w_g = ext.mul(ev.eq_combination(ext.k, [coeff for *_, coeff in mine],
+                                        [c.point for _, _, c, _ in mine], x[:n_g]),
+                      padding_factor(ext, x, n_g))
         e, w = ext.add(e, ext.mul(sel, e_g)), ext.add(w, ext.mul(sel, w_g))
     if not ext.eq(ext.mul(e, w), sub.value):
         raise VerificationError(f"{LABEL}: final value does not match")
@@ -228,7 +230,7 @@ def verify_hiding_opening(ctx, commitments, first_block: int = 1) -> None:
     pcs.inner.verify_forms(pcs.parse(commitments[ADVICE], sizes[0]), forms,
                            [es[0], region.value], t)
     if block is not None:
-        model = pcs_verifier(model_config(plan.model_hiding))
+        model = pcs_verifier(ligero_zk_config(plan.model_hiding))
         lay_m = zk_layout(sizes[1], plan.model_hiding)
         form = value_form(ext, lay_m, x, sizes[1], model_randomizer_row(plan, block), z)
         model.inner.verify_forms(model.parse(commitments[MODEL], sizes[1]), [form], [es[1]], t,

@@ -62,12 +62,6 @@ def model_params(config: dict) -> LigeroZkParams | None:
     return None if cfg is None else ligero_zk_params(cfg)
 
 
-def model_config(params: LigeroZkParams) -> dict:
-    """The model's hiding commitment as a registry configuration (pcs_config.pcs_verifier)."""
-    return {"k": params.k, "pcs": "ligero-zk", "blowup": params.blowup,
-            "points": params.points, "openings": params.openings}
-
-
 def hides(plan, name) -> bool:
     """Whether plan tensor ``name`` is a hidden weight: a committed constant of a plan with
     private weights that the plan does not define itself (nor the randomizer)."""

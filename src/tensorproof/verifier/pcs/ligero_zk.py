@@ -466,6 +466,13 @@ def ligero_zk_params(config: dict) -> LigeroZkParams:
                           openings=config["openings"], k=config["k"])
 
 
+def ligero_zk_config(params: LigeroZkParams) -> dict:
+    """The registry configuration of ``params`` (the inverse of :func:`ligero_zk_params`):
+    how a plan's hiding commitments reach pcs_config.pcs_verifier and the prover's registry."""
+    return {"k": params.k, "pcs": "ligero-zk", "blowup": params.blowup,
+            "points": params.points, "openings": params.openings}
+
+
 class LigeroZkScheme:
     """ligero-zk in the registry: fields "blowup", "points", "openings"; the query count of
     each size is derived for TARGET_SECURITY_BITS and recomputed here for every size."""
