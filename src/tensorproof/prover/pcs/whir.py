@@ -28,6 +28,7 @@ from ...verifier.pcs.whir import (
     BatchLayout,
     WhirVerifier,
     absorb_batch_statement,
+    claim_weights,
     commitment_ood_points,
     gamma_powers,
     ood_points,
@@ -205,12 +206,13 @@ class WhirPCS(WhirVerifier):
 
     def _prove_rounds(self, kv: VecField, transcript: Any, sch: WhirSchedule,
                       all_pts: np.ndarray, evals: np.ndarray, coeffs: np.ndarray,
-                      send0: Any) -> None:
+                      send0: Any, terms: Any = None) -> None:
         """Steps 1-3 (from the initial combination) for f_0 with hypercube values ``evals`` and
-        coefficients ``coeffs``, claimed at ``all_pts``; ``send0(idx)`` sends round 0's fibers."""
+        coefficients ``coeffs``, claimed at ``all_pts`` (linear claims with ``terms``, as the
+        verifier's ``_rounds``); ``send0(idx)`` sends round 0's fibers."""
         prm, k = self.params, self.k
         gamma = transcript.challenge_k("whir/combine", k)
-        weight = _weight(kv, gamma_powers(kv, gamma, 0, len(all_pts)), all_pts)
+        weight = _weight(kv, claim_weights(kv, gamma, len(all_pts), terms), all_pts)
         codeword: np.ndarray | None = None
         tree: MerkleTree | None = None
         for i, rnd in enumerate(sch.rounds):

@@ -24,6 +24,7 @@ SCHEMES: dict[str, str] = {
     "ligero-zk": "ligero_zk",
     "raw": "raw",
     "whir": "whir",
+    "whir-zk": "whir_zk",
 }
 """Every commitment scheme: configuration name -> module name (in verifier/pcs and prover/pcs)."""
 

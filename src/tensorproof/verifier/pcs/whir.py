@@ -211,6 +211,18 @@ def _sum(kv: VecField, a: np.ndarray) -> np.ndarray:
     return sum_rows(kv, a[None])[0]
 
 
+def claim_weights(kv: VecField, gamma: tuple[int, ...], n_points: int, terms: Any = None
+                  ) -> np.ndarray:
+    """The initial combination's coefficient of each point, (P, k): gamma^l for the l-th
+    point claim, or, with ``terms`` = (coefs (P, k), claim (P,)) (linear claims: a claim is a
+    sum of coef T~(point) terms), gamma^claim times the term's coef."""
+    if terms is None:
+        return gamma_powers(kv, gamma, 0, n_points)
+    coefs, claim = terms
+    powers = gamma_powers(kv, gamma, 0, int(np.max(claim)) + 1)
+    return kv.mul(powers[np.asarray(claim, dtype=np.int64)], np.asarray(coefs, dtype=np.uint64))
+
+
 def gamma_powers(kv: VecField, gamma: tuple[int, ...], start: int, n: int) -> np.ndarray:
     """gamma^start, .., gamma^(start + n - 1) as an (n, k) array (scalar arithmetic)."""
     ext = ext_field(kv.k)
@@ -303,15 +315,17 @@ class WhirVerifier:
         self._rounds(kv, transcript, batch.schedule, all_pts, all_vals, open0)
 
     def _rounds(self, kv: VecField, transcript: Any, sch: WhirSchedule, all_pts: np.ndarray,
-                all_vals: np.ndarray, open0: Any) -> None:
+                all_vals: np.ndarray, open0: Any, terms: Any = None) -> None:
         """Steps 1-3 from the initial combination on, for f_0 with the claims ``all_pts`` ->
-        ``all_vals``; ``open0(idx, log_domain, alphas)`` reads round 0's fibers and folds them."""
+        ``all_vals``; ``open0(idx, log_domain, alphas)`` reads round 0's fibers and folds them.
+        ``terms`` = (coefficients (P, k), claim of each point (P,)): claim l is then
+        sum of coef f^_0(point) over its points = all_vals[l] (``claim_weights``)."""
         prm, k = self.params, self.k
         cons = Constraints(kv)
         gamma = transcript.challenge_k("whir/combine", k)
-        coefs = gamma_powers(kv, gamma, 0, len(all_pts))
+        coefs = claim_weights(kv, gamma, len(all_pts), terms)
         cons.add(0, coefs, all_pts)
-        sigma = _sum(kv, kv.mul(coefs, all_vals))
+        sigma = _sum(kv, kv.mul(gamma_powers(kv, gamma, 0, len(all_vals)), all_vals))
         root = b""
         alphas: list[list[tuple[int, ...]]] = []
         final = None

@@ -1,0 +1,311 @@
+"""Prover of ``whir-zk``, the hiding WHIR commitment (mirrors ``verifier.pcs.whir_zk``, which
+specifies the messages).
+
+commit: T zero-padded to 2^mu, then R (2^mu fresh uniform F values) as the half y = 1; the
+WHIR codeword of those mu + 1 variables, its fibers' leaves salted (fresh 32-byte salts).
+open_forms: a fresh uniform K table G of mu + 1 variables, committed the same way; its OOD
+answers, the cross values, then WHIR's rounds on h = G + beta f^ (whir.py's prover) with round
+0's fibers read from both salted trees. Randomness comes from a ``Randomness`` source (the OS
+CSPRNG by default; tests inject others), never from the transcript. ``simulate_opening`` writes
+the same field messages from the statement alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ...errors import FieldError, KeyFileError, ProverError
+from ...field.encoding import encode_k_array
+from ...field.sampling import OS_RANDOMNESS, Randomness
+from ...field.vec import check_canonical, vec_field
+from ...poly.ntt import rs_encode, rs_encode_ext
+from ...verifier.pcs.commitment import Commitment
+from ...verifier.pcs.ligero_zk import SALT_BYTES
+from ...verifier.pcs.whir import commitment_ood_points, pad_point, whir_schedule
+from ...verifier.pcs.whir_fold import fiber_matrix, sum_rows
+from ...verifier.pcs.whir_zk import (
+    BETA,
+    CROSS,
+    FIBERS,
+    MASK_OOD,
+    MASK_ROOT,
+    MERKLE,
+    SALTS,
+    LinearForm,
+    WhirZkParams,
+    WhirZkVerifier,
+    absorb_forms_statement,
+    claim_layout,
+    hiding_vars,
+    normalize_forms,
+    salted_leaf_bytes,
+    whir_zk_params,
+)
+from ..merkle import MerkleTree
+from .ligero import check_table
+from .whir import WhirPCS, _evaluate_univariate, _mle, moebius
+
+
+@dataclass(frozen=True, eq=False)
+class WhirZkProverData:
+    """What the prover keeps: f^'s hypercube values (T padded, then R), its coefficients,
+    codeword, leaf salts and salted tree."""
+
+    commitment: Commitment
+    table: np.ndarray
+    coeffs: np.ndarray
+    codeword: np.ndarray
+    salts: np.ndarray
+    tree: MerkleTree
+
+
+@dataclass(frozen=True, eq=False)
+class _Salted:
+    """A committed table of round 0: coefficients (F, or K as (N, k)), codeword, salts, tree."""
+
+    coeffs: np.ndarray
+    codeword: np.ndarray
+    salts: np.ndarray
+    tree: MerkleTree
+
+
+def _k_table(kv, table: np.ndarray) -> np.ndarray:
+    return table if table.ndim == 2 else kv.from_base(table)
+
+
+def form_values(kv, table: np.ndarray, forms: Sequence[tuple[list, list]], m: int
+                ) -> list[tuple[int, ...]]:
+    """sum_l c_l X~(z_l, 0) of an F or K table X of m variables for each normalized form."""
+    evals = _k_table(kv, table)
+    out = []
+    for coefs, pts in forms:
+        vals = np.array([_mle(kv, evals, pad_point(z, m, kv.k)) for z in pts], dtype=np.uint64)
+        total = kv.mul(np.array(coefs, dtype=np.uint64).reshape(-1, kv.k), vals.reshape(-1, kv.k))
+        out.append(tuple(int(x) for x in sum_rows(kv, total[None])[0]))
+    return out
+
+
+class WhirZkPCS(WhirZkVerifier):
+    """commit / open_forms / verify of whir-zk with the given params and randomness source."""
+
+    def __init__(self, params: WhirZkParams | None = None,
+                 randomness: Randomness = OS_RANDOMNESS) -> None:
+        super().__init__(params)
+        self.randomness = randomness
+        self._whir = WhirPCS(self.params)
+
+    # the draws of fresh randomness (tests override them to break zero knowledge)
+    def _mask(self, size: int) -> np.ndarray:
+        """R: f^'s half y = 1, ``size`` uniform F values."""
+        return self.randomness.f_vector(size)
+
+    def _blind(self, size: int) -> np.ndarray:
+        """G: ``size`` uniform K values, (size, k)."""
+        return self.randomness.f_vector(size * self.k).reshape(size, self.k)
+
+    def _salts(self, n: int) -> np.ndarray:
+        raw = self.randomness.bytes(n * SALT_BYTES)
+        return np.frombuffer(raw, dtype=np.uint8).reshape(n, SALT_BYTES).copy()
+
+    def _salted(self, coeffs: np.ndarray) -> _Salted:
+        """Encode (F or K coefficients) and build the salted tree over the fibers."""
+        prm = self.params
+        if coeffs.ndim == 1:
+            codeword = rs_encode(coeffs, 1 << prm.log_inv_rate)
+        else:
+            codeword = rs_encode_ext(coeffs, 1 << prm.log_inv_rate)
+        fibers = fiber_matrix(codeword, prm.folding)
+        salts = self._salts(fibers.shape[0])
+        return _Salted(coeffs, codeword, salts, MerkleTree(salted_leaf_bytes(salts, fibers)))
+
+    def commit(self, table: np.ndarray) -> tuple[Commitment, WhirZkProverData]:
+        """Commit to an F table of length 2^n (the caller then absorbs/sends the commitment)."""
+        n = check_table(table)
+        mu = hiding_vars(self.zk, n)
+        whir_schedule(self.params, mu + 1)  # the size is supported at this level
+        hat = np.zeros(2 << mu, dtype=np.uint64)
+        hat[: len(table)] = table
+        hat[1 << mu:] = self._mask(1 << mu)
+        com = self._salted(moebius(hat))
+        kv = vec_field(self.k)
+        ys = commitment_ood_points(com.tree.root, mu + 1, self.params)
+        answers = _evaluate_univariate(kv, kv.from_base(com.coeffs), ys)
+        commitment = Commitment(root=com.tree.root, n_vars=n, extra=encode_k_array(answers))
+        return commitment, WhirZkProverData(commitment, hat, com.coeffs, com.codeword,
+                                            com.salts, com.tree)
+
+    def open(self, data: WhirZkProverData, points: Sequence[Sequence[Any]],
+             transcript: Any) -> list[tuple[int, ...]]:
+        """Point claims: one form of one term each; returns T~(z_j)."""
+        one = (1,) + (0,) * (self.k - 1)
+        return self.open_forms(data, [LinearForm((one,), (tuple(z),)) for z in points],
+                               transcript)
+
+    def open_forms(self, data: WhirZkProverData, forms: Sequence[LinearForm], transcript: Any,
+                   block: int | None = None) -> list[tuple[int, ...]]:
+        """Write the opening of ``forms`` (steps 0-4 of the spec); return their values.
+        Soundness: the caller must have absorbed ``data.commitment`` before this call."""
+        prm, k = self.params, self.k
+        kv = vec_field(k)
+        n = data.commitment.n_vars
+        terms = normalize_forms(forms, n, k)
+        m = hiding_vars(self.zk, n) + 1
+        if data.table.shape != (1 << m,):
+            raise ProverError("whir-zk: the prover data does not match the commitment's size")
+        values = form_values(kv, data.table, terms, m)
+        absorb_forms_statement(transcript, self.zk, n, terms, values)
+        sch = whir_schedule(prm, m)
+        g_table = self._blind(1 << m)
+        g = self._salted(np.stack([moebius(np.ascontiguousarray(g_table[:, c]))
+                                   for c in range(k)], axis=1))
+        transcript.send_bytes(MASK_ROOT, g.tree.root)
+        f_y = commitment_ood_points(data.commitment.root, m, prm)
+        g_y = commitment_ood_points(g.tree.root, m, prm)
+        transcript.send_k(MASK_OOD, _evaluate_univariate(kv, g.coeffs, g_y), k)
+        f_coeffs = kv.from_base(data.coeffs)
+        cross = np.concatenate([
+            np.array(form_values(kv, g_table, terms, m), dtype=np.uint64).reshape(-1, k),
+            _evaluate_univariate(kv, g.coeffs, f_y),
+            _evaluate_univariate(kv, f_coeffs, g_y)])
+        transcript.send_k(CROSS, cross, k)
+        beta = tuple(transcript.challenge_k(BETA, k))
+        evals = kv.add(g_table, kv.scale(kv.from_base(data.table), beta))
+        coeffs = kv.add(g.coeffs, kv.scale(f_coeffs, beta))
+        all_pts, layout = claim_layout(kv, terms, m, [f_y, g_y])
+
+        def send0(idx: np.ndarray) -> None:
+            for codeword, salts, tree in ((g.codeword, g.salts, g.tree),
+                                          (data.codeword, data.salts, data.tree)):
+                fibers = fiber_matrix(codeword, prm.folding)[idx]
+                if codeword.ndim == 1:
+                    transcript.send_f(FIBERS, fibers.reshape(-1))
+                else:
+                    transcript.send_k(FIBERS, fibers.reshape(-1, k), k)
+                transcript.send_bytes(SALTS, salts[idx].tobytes())
+                transcript.send_bytes(MERKLE, tree.open_multi_bytes(idx))
+
+        self._whir._prove_rounds(kv, transcript, sch, all_pts, evals, coeffs, send0, layout)
+        return values
+
+
+def consistent_table(k: int, n: int, forms: Sequence[LinearForm], values: Sequence[Any],
+                     rng: np.random.Generator) -> np.ndarray:
+    """A table of 2^n F values with the given form values (random otherwise): the simulator's
+    stand-in witness. Solves the k J F-linear equations over the free coordinates."""
+    from ...field import npfield
+    from ...field.params import P
+    from ...poly.mle import eq_table
+
+    kv = vec_field(k)
+    terms = normalize_forms(forms, n, k)
+    rows, rhs = [], []
+    for (coefs, pts), v in zip(terms, values):
+        w = kv.zeros(1 << n)
+        for c, z in zip(coefs, pts):
+            w = kv.add(w, eq_table(kv, z, scale=c))
+        for c in range(k):
+            rows.append(np.asarray(w)[:, c] if k > 1 else np.asarray(w))
+            rhs.append(int(v[c]) if k > 1 else int(v if np.isscalar(v) else v[0]))
+    table = rng.integers(0, P, 1 << n, dtype=np.uint64)
+    a = np.array(rows, dtype=np.uint64)
+    b = npfield.fsub(np.array(rhs, dtype=np.uint64), _matvec(a, table))
+    # Gaussian elimination on [a | b]: adjust the pivot coordinates of table
+    aug = np.concatenate([a, b[:, None]], axis=1)
+    pivots, r = [], 0
+    for col in range(a.shape[1]):
+        nz = np.flatnonzero(aug[r:, col])
+        if nz.size == 0:
+            continue
+        p = r + int(nz[0])
+        aug[[r, p]] = aug[[p, r]]
+        aug[r] = npfield.fmul(aug[r], np.uint64(pow(int(aug[r, col]), P - 2, P)))
+        for i in range(aug.shape[0]):
+            if i != r and aug[i, col]:
+                aug[i] = npfield.fsub(aug[i], npfield.fmul(aug[i, col], aug[r]))
+        pivots.append(col)
+        r += 1
+        if r == aug.shape[0]:
+            break
+    if np.any(aug[r:, -1]):
+        raise ValueError("whir-zk simulator: the form values are inconsistent")
+    for i, col in enumerate(pivots):
+        table[col] = npfield.fadd(table[col], aug[i, -1])
+    return table
+
+
+def _matvec(a: np.ndarray, x: np.ndarray) -> np.ndarray:
+    from ...field import npfield
+
+    out = np.zeros(a.shape[0], dtype=np.uint64)
+    for i in range(a.shape[0]):  # a few dozen equations
+        out[i] = npfield.fsum(npfield.fmul(a[i], x))
+    return out
+
+
+def simulate_opening(params: WhirZkParams, n: int, forms: Sequence[LinearForm],
+                     values: Sequence[Any], transcript: Any,
+                     randomness: Randomness = OS_RANDOMNESS, seed: int | None = None) -> None:
+    """The witness-free simulator: commit to a stand-in table with the same form values and
+    open it. Its field messages have the real opening's law (the module docstring of the
+    verifier: the view depends on the table only through the values); its Merkle paths are
+    against the stand-in's root (in the random-oracle model the simulator programs them)."""
+    table = consistent_table(params.k, n, forms, values, np.random.default_rng(seed))
+    pcs = WhirZkPCS(params, randomness)
+    _, data = pcs.commit(table)
+    pcs.open_forms(data, forms, transcript)
+
+
+# ---- the registry entry (prover/pcs/registry.py) and its .tpk codec --------------------------
+
+
+class WhirZkCodec:
+    """Arrays ``hat`` (f^'s hypercube values: T padded, then R), ``salts`` and ``tree0..D``.
+    Decoding checks the shapes, that T's part is the key's table, that R is canonical and
+    that the salted tree hashes to the commitment's root; the codeword is recomputed."""
+
+    def encode(self, data: WhirZkProverData) -> dict[str, np.ndarray]:
+        return {"hat": data.table, "salts": data.salts,
+                **{f"tree{i}": level for i, level in enumerate(data.tree.levels)}}
+
+    def decode(self, commitment: Commitment, table: np.ndarray,
+               arrays: Mapping[str, np.ndarray], config: dict) -> WhirZkProverData:
+        params = whir_zk_params(config)
+        prm = params.whir
+        m = hiding_vars(params, commitment.n_vars) + 1
+        hat = arrays.get("hat")
+        leaves = 1 << (m + prm.log_inv_rate - prm.folding)
+        salts = arrays.get("salts")
+        if (not isinstance(hat, np.ndarray) or hat.shape != (1 << m,) or hat.dtype != np.uint64
+                or not isinstance(salts, np.ndarray) or salts.shape != (leaves, SALT_BYTES)
+                or salts.dtype != np.uint8):
+            raise KeyFileError("the proving key's commitment data has the wrong shape")
+        try:
+            check_canonical(hat)
+        except FieldError:
+            raise KeyFileError("the proving key's commitment randomness is not canonical") \
+                from None
+        padded = np.zeros(1 << (m - 1), dtype=np.uint64)
+        padded[: len(table)] = table
+        if not np.array_equal(hat[: 1 << (m - 1)], padded):
+            raise KeyFileError("the proving key's hiding table is not its committed weights")
+        coeffs = moebius(hat)
+        codeword = rs_encode(coeffs, 1 << prm.log_inv_rate)
+        levels = [arrays.get(f"tree{i}") for i in range(len(arrays) - 2)]
+        tree = MerkleTree.checked(levels, leaves, commitment.root)
+        return WhirZkProverData(commitment, hat, coeffs, codeword, salts.copy(), tree)
+
+
+class WhirZkScheme:
+    """whir-zk in the registry: the prover of a configuration and the .tpk codec."""
+
+    codec = WhirZkCodec()
+
+    def prover(self, config: dict) -> WhirZkPCS:
+        return WhirZkPCS(whir_zk_params(config))
+
+
+SCHEME = WhirZkScheme()

@@ -1,0 +1,335 @@
+"""Verifier of ``whir-zk``: the WHIR commitment (whir.py) made hiding, with zero-knowledge
+openings of linear forms (the spec; prover/pcs/whir_zk.py mirrors it). The compact profile's
+hiding commitment, as ligero-zk is the fast profile's.
+
+Construction (the "extra-variable" zkWHIR: a mask variable and a full-size blinding
+polynomial, one run of WHIR's batched opening; cf. the zkWHIR notes of the WHIR authors, and
+Chiesa-Fenzi-Weissenberg, ePrint 2026/391, for the HVZK variant with smaller masks):
+
+Commitment. The table T (2^n F elements) is zero-padded to 2^mu (mu = ``hiding_vars``, large
+enough for the budget below) and extended by one variable y (the highest):
+
+    f^(x, y) = (1 - y) T~(x) + y R(x),    R: 2^mu fresh uniform F values,
+
+so f^ = T~ on y = 0 and, as a univariate (whir_fold.py: variable i <-> X^(2^i)),
+f^(X) = T(X) + X^(2^mu) (R(X) - T(X)), whose top half of coefficients is uniform. f^ is
+committed as a WHIR table of mu + 1 variables whose Merkle leaves are salted: leaf j =
+salt_j ‖ fiber j (a fresh 32-byte salt each). The commitment carries f^'s answers at its s
+OOD points (whir.py: ``commitment_ood_points``, ``committed_answers``).
+
+Opening of J linear forms (``verify_forms``): form j is sum_l c_(j,l) T~(z_(j,l)) = v_j, with
+public coefficients and points of n coordinates (a point claim is a form of one term; the
+hiding opening's forms, verifier/zk_opening.py, have two to five):
+  0. both sides absorb the statement ("pcs/statement": tag ‖ params ‖ n ‖ k ‖ the forms'
+     terms ‖ values);
+  1. P sends the root of a fresh uniform K-valued table G of mu + 1 variables, its Merkle
+     leaves salted too ("whir-zk/mask_root"), and G's answers at its OOD points
+     (``commitment_ood_points`` of that root: "whir-zk/mask_ood");
+  2. P sends "whir-zk/cross": G's form values g_j = sum_l c_(j,l) G~(z_(j,l), 0), G at f^'s
+     OOD points and f^ at G's OOD points;
+  3. "whir-zk/beta" beta; h = G + beta f^ (whir.py's batched opening of (G, f^), beta^0 and
+     beta^1, both of mu + 1 variables) is claimed at every form (g_j + beta v_j, the points
+     padded with zeros: y = 0) and at both tables' OOD points;
+  4. whir.py's rounds on h with the schedule of mu + 1 variables; round 0 reads, at each
+     query, G's leaf (K values, "whir-zk/fibers"), its salt ("whir-zk/salts") and Merkle
+     path ("whir-zk/merkle"), then f^'s the same way (F values), and folds h's fiber
+     G + beta f^.
+
+Soundness: that of whir.py's batched opening of two tables of mu + 1 variables (the schedule's
+terms and ``batch_error_terms``: OOD pinning per table, BCHKS25 Thm 4.6 for the line
+G + beta f^, Schwartz-Zippel in beta), with J linear claims in the initial combination (a
+claim with several terms is still one claim: Schwartz-Zippel in gamma counts claims). The
+forms' points have y = 0 and zero padding, so each is a form on T itself (f^(z, 0) = T~(z)):
+binding as for any WHIR opening. G is the prover's (possibly malicious) table, committed before
+beta: a G far from the code makes h far except with the MCA error; a close G only shifts the
+claimed values by g_j, absorbed before beta. ``security_bits`` recomputes the level.
+
+Zero knowledge (honest verifier; Fiat-Shamir in the random-oracle model through the salted
+leaves, as ligero-zk, Ben-Sasson-Chiesa-Spooner TCC 2016-B). Fix T, the forms, the challenges
+and the queries. What the verifier sees about f^ alone: its OOD answers and its values at G's
+OOD points (k F coordinates each) and its round-0 fibers (2^kappa F values per query), each a
+value T(y) + y^(2^mu) R'(y) with R' (= R - T's coefficients) uniform of degree < 2^mu: at
+fewer than 2^mu distinct points (conjugates of the OOD points counted) the map R' -> those
+values is onto (Vandermonde), so they are uniform and independent of T. Over ``openings``
+openings of one commitment (a model's, zk_weights.py) the points add up: ``hiding_vars``
+takes 2^mu >= s k + openings (t_0 2^kappa + s k) (``leak_bound``). Everything else is a
+function of G's revealed values and h = G + beta f^: G uniform over K makes h uniform given
+f^, so the view is uniform on the space cut out by the claimed values v_j (a fresh G each
+opening). The simulator (``prover.pcs.whir_zk.simulate_opening``) therefore runs the prover
+on any table with the same form values. The values v_j themselves are revealed (the caller
+makes them uniform: the randomized extensions of zk_opening.py). tests/protocol/test_whir_zk.py
+checks it by exact linear algebra.
+The caller must have absorbed the commitment before ``verify_forms`` and ends with check_eof.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+
+from ...errors import ConfigError, ProofFormatError, VerificationError
+from ...field.encoding import encode_k
+from ...transcript import HASH_BYTES
+from .. import evaluations as ev
+from ..merkle import LEAF_PREFIX, verify_multi_rows
+from .commitment import Commitment, normalize_points, normalize_values
+from .ligero import multi_proof_len
+from .ligero_zk import SALT_BYTES
+from .whir import (
+    WhirVerifier,
+    commitment_ood_points,
+    committed_answers,
+    pad_point,
+    whir_params,
+    whir_schedule,
+)
+from .whir_fold import fiber_leaf_bytes, fold_fibers, power_points
+from .whir_params import (
+    MAX_CLAIMS,
+    WhirParams,
+    batch_error_terms,
+    error_terms,
+    padded_vars,
+    schedule,
+)
+
+SCHEME_TAG = b"whir-zk-v1"
+MASK_ROOT, MASK_OOD, CROSS, BETA = ("whir-zk/mask_root", "whir-zk/mask_ood", "whir-zk/cross",
+                                    "whir-zk/beta")
+FIBERS, SALTS, MERKLE = "whir-zk/fibers", "whir-zk/salts", "whir-zk/merkle"
+MAX_OPENINGS = 64
+"""Openings one commitment may serve (a model's proof budget + 1; 1 for the advice)."""
+
+
+@dataclass(frozen=True)
+class WhirZkParams:
+    """WHIR's parameters and the number of zero-knowledge openings the commitment serves."""
+
+    whir: WhirParams = field(default_factory=WhirParams)
+    openings: int = 1
+
+    def __post_init__(self) -> None:
+        o = self.openings
+        if not isinstance(o, int) or isinstance(o, bool) or not 1 <= o <= MAX_OPENINGS:
+            raise ValueError(f"whir-zk openings must be an integer in [1, {MAX_OPENINGS}], "
+                             f"got {o!r}")
+
+    @property
+    def k(self) -> int:
+        return self.whir.k
+
+    def to_bytes(self) -> bytes:
+        """WhirParams.to_bytes() ‖ u8 openings."""
+        return self.whir.to_bytes() + bytes([self.openings])
+
+
+def leak_bound(params: WhirZkParams, mu: int) -> int:
+    """F coordinates of R' that the openings reveal at most (module docstring): the committed
+    OOD answers, then per opening the round-0 fibers and f^ at G's OOD points."""
+    w = params.whir
+    t0 = schedule(w, mu + 1).rounds[0].queries
+    return w.ood * w.k + params.openings * (t0 * (1 << w.folding) + w.ood * w.k)
+
+
+def hiding_vars(params: WhirParams | WhirZkParams, n_vars: int) -> int:
+    """mu: T's variables padded to WHIR's minimum and until 2^mu covers ``leak_bound``."""
+    zk = params if isinstance(params, WhirZkParams) else WhirZkParams(params)
+    mu = padded_vars(zk.whir, n_vars)
+    while (1 << mu) <= leak_bound(zk, mu):
+        mu += 1
+    return mu
+
+
+def security_bits(params: WhirZkParams, n_vars: int) -> float:
+    """The level of an opening of a table of 2^n_vars entries: the least of WHIR's terms for
+    mu + 1 variables and the batch terms of (G, f^) (module docstring)."""
+    m = hiding_vars(params, n_vars) + 1
+    terms = error_terms(params.whir, m) + batch_error_terms(params.whir, (m, m))
+    return min(b for _, b, _ in terms)
+
+
+@dataclass(frozen=True)
+class LinearForm:
+    """sum_l coefs[l] T~(points[l]): K coefficients and points of n_vars K coordinates."""
+
+    coefs: tuple
+    points: tuple
+
+
+def normalize_forms(forms: Sequence[LinearForm], n_vars: int, k: int
+                    ) -> list[tuple[list, list]]:
+    """Each form's (coefficients, points) as K tuples; VerificationError if malformed."""
+    out = []
+    for j, f in enumerate(forms):
+        if not isinstance(f, LinearForm) or not f.points or len(f.coefs) != len(f.points):
+            raise VerificationError(f"whir-zk: form {j} needs one coefficient per point")
+        out.append((normalize_values(list(f.coefs), len(f.points), k),
+                    normalize_points(list(f.points), n_vars, k)))
+    if not out or sum(len(p) for _, p in out) > MAX_CLAIMS:
+        raise VerificationError(f"whir-zk: 1 to {MAX_CLAIMS} terms in all, got "
+                                f"{sum(len(p) for _, p in out)}")
+    return out
+
+
+def absorb_forms_statement(transcript: Any, params: WhirZkParams, n_vars: int,
+                           forms: Sequence[tuple[list, list]], values: Sequence[tuple]) -> None:
+    """Step 0: "pcs/statement" = u8 |tag| ‖ tag ‖ params ‖ u8 n ‖ u8 k ‖ u32 J ‖ per form
+    u32 terms ‖ coefficients ‖ points ‖, then the J values."""
+    tag = SCHEME_TAG + params.to_bytes()
+    out = [bytes([len(tag)]), tag, bytes([n_vars, params.k]), len(forms).to_bytes(4, "big")]
+    for coefs, pts in forms:
+        out.append(len(coefs).to_bytes(4, "big"))
+        out += [encode_k(c) for c in coefs] + [encode_k(x) for z in pts for x in z]
+    out += [encode_k(v) for v in values]
+    transcript.absorb_bytes("pcs/statement", b"".join(out))
+
+
+def claim_layout(kv, forms: Sequence[tuple[list, list]], m: int, oods: Sequence[np.ndarray]
+                 ) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
+    """h's points (P, m, k) and terms (coefficients, claim index): the forms' terms padded
+    to m coordinates (y = 0), then each table's OOD power points (one claim each)."""
+    k = kv.k
+    pts = [pad_point(z, m, k) for _, zs in forms for z in zs]
+    coefs = [c for cs, _ in forms for c in cs]
+    claim = [j for j, (cs, _) in enumerate(forms) for _ in cs]
+    ood = np.concatenate([power_points(kv, y, m) for y in oods])
+    all_pts = np.concatenate([np.array(pts, dtype=np.uint64).reshape(-1, m, k), ood])
+    all_coefs = np.concatenate([np.array(coefs, dtype=np.uint64).reshape(-1, k),
+                                kv.from_base(np.ones(len(ood), dtype=np.uint64))])
+    all_claims = np.concatenate([np.array(claim, dtype=np.int64),
+                                 len(forms) + np.arange(len(ood), dtype=np.int64)])
+    return all_pts, (all_coefs, all_claims)
+
+
+def salted_leaf_bytes(salts: np.ndarray, fibers: np.ndarray) -> np.ndarray:
+    """Leaf bytes salt ‖ fiber (whir_fold.fiber_leaf_bytes) -> (q, 32 + 8 2^kappa [k])."""
+    return np.concatenate([salts, fiber_leaf_bytes(fibers)], axis=1)
+
+
+class WhirZkVerifier(WhirVerifier):
+    """Checks zero-knowledge openings of a whir-zk ``Commitment``."""
+
+    def __init__(self, params: WhirZkParams | None = None) -> None:
+        self.zk = params or WhirZkParams()
+        super().__init__(self.zk.whir)
+
+    def verify(self, commitment: Commitment, points: Sequence[Sequence[Any]],
+               values: Sequence[Any], transcript: Any) -> None:
+        """Point claims T~(z_j) = v_j: one form of one term each."""
+        k = self.k
+        forms = [LinearForm(((1,) + (0,) * (k - 1),), (tuple(z),)) for z in points]
+        self.verify_forms(commitment, forms, values, transcript)
+
+    def verify_forms(self, commitment: Commitment, forms: Sequence[LinearForm],
+                     values: Sequence[Any], transcript: Any, block: int | None = None) -> None:
+        """Check every form's value (module docstring, steps 0-4); VerificationError, or
+        ProofFormatError on malformed bytes. ``block`` is ligero-zk's and unused here (each
+        opening draws its own G; the budget is the caller's count)."""
+        prm, k = self.params, self.k
+        kv = ev.vec(k)
+        n = commitment.n_vars
+        terms = normalize_forms(forms, n, k)
+        vals = normalize_values(values, len(terms), k)
+        absorb_forms_statement(transcript, self.zk, n, terms, vals)
+        m = hiding_vars(self.zk, n) + 1
+        sch = whir_schedule(prm, m)
+        if security_bits(self.zk, n) < prm.security:
+            raise ProofFormatError(f"whir-zk: a table of 2^{n} entries misses the level of "
+                                   f"{prm.security} bits")
+        s = prm.ood
+        f_root, f_y = commitment.root, commitment_ood_points(commitment.root, m, prm)
+        f_v = committed_answers(commitment, prm)
+        g_root = transcript.recv_bytes(MASK_ROOT, HASH_BYTES)
+        g_y = commitment_ood_points(g_root, m, prm)
+        g_v = transcript.recv_k_array(MASK_OOD, s, k)
+        cross = transcript.recv_k_array(CROSS, len(terms) + 2 * s, k)
+        beta = np.array(transcript.challenge_k(BETA, k), dtype=np.uint64)
+        g_forms, g_at_f, f_at_g = np.split(cross, [len(terms), len(terms) + s])
+        all_pts, layout = claim_layout(kv, terms, m, [f_y, g_y])
+        beta_rows = np.broadcast_to(beta, (len(terms) + 2 * s, k)).copy()
+        f_side = np.concatenate([np.array(vals, dtype=np.uint64).reshape(-1, k), f_v, f_at_g])
+        g_side = np.concatenate([g_forms, g_at_f, g_v])
+        all_vals = kv.add(g_side, kv.mul(beta_rows, f_side))
+        depth = m + prm.log_inv_rate - prm.folding
+
+        def open0(idx: np.ndarray, log_domain: int, rs: list[tuple[int, ...]]) -> np.ndarray:
+            g_fib = self._read_salted(transcript, g_root, idx, depth, True)
+            f_fib = kv.from_base(self._read_salted(transcript, f_root, idx, depth, False))
+            fibers = kv.add(g_fib, kv.mul(f_fib, np.broadcast_to(beta, f_fib.shape).copy()))
+            return fold_fibers(kv, fibers, idx, log_domain, rs)
+
+        self._rounds(kv, transcript, sch, all_pts, all_vals, open0, layout)
+
+    def _read_salted(self, transcript: Any, root: bytes, idx: np.ndarray, depth: int,
+                     ext: bool) -> np.ndarray:
+        """Round 0's leaves at ``idx`` of a salted tree: fibers (K values if ``ext``), salts
+        and one Merkle multi-opening, checked against ``root``."""
+        k, width = self.k, 1 << self.params.folding
+        if ext:
+            fibers = transcript.recv_k_array(FIBERS, idx.size * width, k).reshape(-1, width, k)
+        else:
+            fibers = transcript.recv_f_array(FIBERS, idx.size * width).reshape(-1, width)
+        salts = np.frombuffer(transcript.recv_bytes(SALTS, idx.size * SALT_BYTES),
+                              dtype=np.uint8).reshape(idx.size, SALT_BYTES)
+        n_nodes = multi_proof_len(depth, idx)
+        raw = transcript.recv_bytes(MERKLE, HASH_BYTES * n_nodes)
+        nodes = np.frombuffer(raw, dtype=np.uint8).reshape(n_nodes, HASH_BYTES)
+        leaf_hashes = ev.hash_rows(salted_leaf_bytes(salts, fibers), LEAF_PREFIX[0])
+        verify_multi_rows(root, depth, idx, leaf_hashes, nodes)
+        return fibers
+
+
+# ---- the registry entry (verifier/pcs/registry.py) -------------------------------------------
+
+_WHIR_FIELDS = ("log_inv_rate", "folding", "final_vars", "ood", "pow_bits", "security",
+                "rate_cap")
+
+
+def whir_zk_params(config: dict) -> WhirZkParams:
+    """The parameters of a whir-zk configuration (WHIR's fields, "k" and "openings")."""
+    return WhirZkParams(whir_params(config), config["openings"])
+
+
+def whir_zk_config(params: WhirZkParams) -> dict:
+    """The registry configuration of ``params`` (the inverse of :func:`whir_zk_params`)."""
+    w = params.whir
+    return {"k": w.k, "pcs": "whir-zk", **{f: getattr(w, f) for f in _WHIR_FIELDS},
+            "openings": params.openings}
+
+
+class WhirZkScheme:
+    """whir-zk in the registry: WHIR's fields and "openings"; the level is recomputed for
+    the worst size (the largest mu the budget can force is covered by WHIR's own check)."""
+
+    name = "whir-zk"
+    defaults = MappingProxyType({**{f: getattr(WhirParams(), f) for f in _WHIR_FIELDS},
+                                 "openings": 1})
+    ignored: frozenset[str] = frozenset()
+
+    def check(self, config: dict) -> None:
+        for f in (*_WHIR_FIELDS, "openings"):
+            v = config[f]
+            if not isinstance(v, int) or isinstance(v, bool):
+                raise ConfigError(f"whir-zk parameter {f} must be an integer, got {v!r}")
+        try:
+            params = whir_zk_params(config)
+            bits = min(security_bits(params, n) for n in (0, 10, 20))
+        except (ValueError, TypeError) as e:
+            raise ConfigError(f"{e}") from None
+        if bits < params.whir.security:
+            raise ConfigError(f"whir-zk parameters give {bits:.1f} bits of security, below "
+                              f"the declared {params.whir.security}")
+
+    def commitment_extra(self, config: dict) -> int:
+        """f^'s answers at the commitment's OOD points: ood K elements of 8k bytes."""
+        return 8 * int(config["ood"]) * int(config["k"])
+
+    def verifier(self, config: dict) -> WhirZkVerifier:
+        return WhirZkVerifier(whir_zk_params(config))
+
+
+SCHEME = WhirZkScheme()

@@ -1,0 +1,453 @@
+"""The hiding WHIR PCS ``whir-zk`` (verifier/pcs/whir_zk.py, prover/pcs/whir_zk.py).
+
+Completeness for point claims and linear forms; a named tamper suite (every message, wrong
+values, forms and root, truncation, random bytes); the budget (``hiding_vars``) and the
+registry's checks; the .tpk codec.
+
+Zero knowledge by exact linear algebra over F_p: on a tiny schedule (two queries a round, so
+that f^ has few variables; the protocol code is the real one) and with the table, the forms and
+every challenge fixed (``FixedChallenges``), the revealed field elements are an affine function
+of the prover's randomness (R, then G), computed from unit randomness vectors. Two tables with
+the same form values give the same affine space, so their views have the same law (each is
+uniform on its image); the simulator's views lie in it too. Mutations (R zero, G zero, G
+F-valued) make a second table's view leave the first's space.
+"""
+
+from __future__ import annotations
+
+import zlib
+
+import numpy as np
+import pytest
+
+from protocol.test_ligero_zk import flip, in_span, rank_mod_p
+from protocol.zk_stream import Stream
+from tensorproof.errors import ConfigError, KeyFileError, ProofFormatError, VerificationError
+from tensorproof.field import npfield
+from tensorproof.field.linalg import kernel_vector
+from tensorproof.field.params import P
+from tensorproof.prover.pcs import whir_zk as pzk
+from tensorproof.prover.pcs.registry import prover_scheme
+from tensorproof.prover.pcs.whir_zk import WhirZkPCS, consistent_table, simulate_opening
+from tensorproof.transcript import ProverTranscript, VerifierTranscript
+from tensorproof.verifier import evaluations as ev
+from tensorproof.verifier.pcs import absorb_commitment
+from tensorproof.verifier.pcs import whir_zk as vzk
+from tensorproof.verifier.pcs.commitment import Commitment
+from tensorproof.verifier.pcs.registry import verifier_scheme
+from tensorproof.verifier.pcs.whir_params import WhirParams, WhirRound, WhirSchedule
+from tensorproof.verifier.pcs.whir_zk import (
+    CROSS,
+    FIBERS,
+    MASK_OOD,
+    MASK_ROOT,
+    MERKLE,
+    SALTS,
+    LinearForm,
+    WhirZkParams,
+    WhirZkVerifier,
+    hiding_vars,
+    leak_bound,
+    security_bits,
+    whir_zk_config,
+)
+
+DOMAIN = b"tensorproof/test/whir-zk"
+REJECTED = (VerificationError, ProofFormatError)
+ONE = (1, 0, 0)
+
+
+def k_elem(rng):
+    return tuple(int(c) for c in rng.integers(0, P, 3, dtype=np.uint64))
+
+
+def random_forms(rng, n, sizes=(2, 1)):
+    """Forms of the given numbers of terms (the hiding opening's have 2 to 5)."""
+    return [LinearForm(tuple([ONE] + [k_elem(rng) for _ in range(s - 1)]),
+                       tuple(tuple(k_elem(rng) for _ in range(n)) for _ in range(s)))
+            for s in sizes]
+
+
+class Recording(ProverTranscript):
+    """A ProverTranscript recording (label, offset, length) of every message."""
+
+    def __init__(self) -> None:
+        super().__init__(DOMAIN)
+        self.spans: list[tuple[str, int, int]] = []
+        self._at = 0
+
+    def send_bytes(self, label, data):
+        self.spans.append((label, self._at, len(data)))
+        self._at += len(data)
+        super().send_bytes(label, data)
+
+
+def prove(pcs, table, forms):
+    commitment, data = pcs.commit(table)
+    pt = Recording()
+    absorb_commitment(pt, commitment)
+    values = pcs.open_forms(data, forms, pt)
+    return commitment, values, pt.proof_bytes(), pt.spans
+
+
+def verify(params, commitment, forms, values, proof):
+    vt = VerifierTranscript(DOMAIN, proof)
+    absorb_commitment(vt, commitment)
+    WhirZkVerifier(params).verify_forms(commitment, forms, values, vt)
+    vt.check_eof()
+
+
+# ---- parameters ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("openings", [1, 17, 64])
+def test_the_mask_covers_every_revealed_coordinate(openings):
+    prm = WhirZkParams(openings=openings)
+    for n in (0, 6, 12, 20):
+        mu = hiding_vars(prm, n)
+        assert mu >= n and (1 << mu) > leak_bound(prm, mu)
+        assert mu == n or (1 << (mu - 1)) <= leak_bound(prm, mu - 1) or mu == 9
+        assert security_bits(prm, n) >= prm.whir.security
+
+
+def test_registry_round_trip_and_checks():
+    config = whir_zk_config(WhirZkParams(openings=5))
+    verifier_scheme("whir-zk").check(config)
+    assert verifier_scheme("whir-zk").verifier(config).zk == WhirZkParams(openings=5)
+    for bad in ({"openings": 0}, {"openings": 65}, {"openings": True}, {"pow_bits": "1"}):
+        with pytest.raises(ConfigError):
+            verifier_scheme("whir-zk").check({**config, **bad})
+
+
+# ---- completeness and the tamper suite ----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def honest():
+    prm = WhirZkParams()
+    rng = np.random.default_rng(5)
+    table = rng.integers(0, P, 1 << 5, dtype=np.uint64)
+    forms = random_forms(rng, 5, (2, 1, 4))
+    commitment, values, proof, spans = prove(WhirZkPCS(prm), table, forms)
+    by_label: dict = {}
+    for lab, at, n in spans:
+        by_label.setdefault(lab, (at, n))
+    return prm, table, commitment, forms, values, proof, by_label
+
+
+def test_honest_opening_verifies_with_the_true_values(honest):
+    prm, table, commitment, forms, values, proof, _ = honest
+    verify(prm, commitment, forms, values, proof)
+    kv = ev.vec(3)
+    for f, v in zip(forms, values):
+        want = np.zeros(3, dtype=np.uint64)
+        for c, z in zip(f.coefs, f.points):
+            t = ev.evaluate(3, kv.from_base(table), list(z))
+            want = kv.add(want, kv.mul(np.array(c, np.uint64), np.array(t, np.uint64)))
+        assert tuple(int(x) for x in want) == v
+
+
+def test_point_claims_verify():
+    prm = WhirZkParams()
+    rng = np.random.default_rng(2)
+    table = rng.integers(0, P, 1 << 3, dtype=np.uint64)
+    pcs = WhirZkPCS(prm)
+    commitment, data = pcs.commit(table)
+    points = [[k_elem(rng) for _ in range(3)] for _ in range(2)]
+    pt = ProverTranscript(DOMAIN)
+    absorb_commitment(pt, commitment)
+    values = pcs.open(data, points, pt)
+    vt = VerifierTranscript(DOMAIN, pt.proof_bytes())
+    absorb_commitment(vt, commitment)
+    WhirZkVerifier(prm).verify(commitment, points, values, vt)
+    vt.check_eof()
+
+
+@pytest.mark.parametrize("label", [MASK_ROOT, MASK_OOD, CROSS, FIBERS, SALTS, MERKLE,
+                                   "whir/sumcheck", "whir/final", "whir/pow"])
+def test_every_message_tampered_is_rejected(honest, label):
+    prm, _, commitment, forms, values, proof, spans = honest
+    at, n = spans[label]
+    for pos in (at, at + n // 2, at + n - 1):
+        with pytest.raises(REJECTED):
+            verify(prm, commitment, forms, values, flip(proof, pos, 0x01))
+
+
+def test_wrong_values_forms_and_commitments_are_rejected(honest):
+    prm, _, commitment, forms, values, proof, _ = honest
+    for j in range(len(values)):
+        wrong = list(values)
+        wrong[j] = ((wrong[j][0] + 1) % P,) + wrong[j][1:]
+        with pytest.raises(VerificationError):
+            verify(prm, commitment, forms, wrong, proof)
+    f0 = forms[0]
+    moved = [LinearForm((f0.coefs[0], (f0.coefs[1][0] + 1,) + f0.coefs[1][1:]), f0.points),
+             *forms[1:]]
+    with pytest.raises(VerificationError):
+        verify(prm, commitment, moved, values, proof)
+    with pytest.raises(REJECTED):
+        verify(prm, commitment, forms[:2], values[:2], proof)
+    root = bytes([commitment.root[0] ^ 1]) + commitment.root[1:]
+    with pytest.raises(REJECTED):
+        verify(prm, Commitment(root, 5, commitment.extra), forms, values, proof)
+    extra = bytes([commitment.extra[0] ^ 1]) + commitment.extra[1:]
+    with pytest.raises(REJECTED):
+        verify(prm, Commitment(commitment.root, 5, extra), forms, values, proof)
+    with pytest.raises(REJECTED):
+        verify(WhirZkParams(openings=2), commitment, forms, values, proof)
+
+
+def test_another_table_committed_is_rejected(honest):
+    """A proof made for one commitment does not verify against another of a table with
+    other values (the forms' values are the first table's)."""
+    prm, table, _, forms, values, proof, _ = honest
+    other, _ = WhirZkPCS(prm).commit(npfield.fadd(table, np.ones_like(table)))
+    with pytest.raises(REJECTED):
+        verify(prm, other, forms, values, proof)
+
+
+def test_truncated_extended_and_random_proofs_are_typed_errors(honest):
+    prm, _, commitment, forms, values, proof, spans = honest
+    for cut in sorted({0, 1, len(proof) - 1} | {at for at, _ in spans.values()}):
+        with pytest.raises(REJECTED):
+            verify(prm, commitment, forms, values, proof[:cut])
+    with pytest.raises(ProofFormatError, match="trailing"):
+        verify(prm, commitment, forms, values, proof + b"\0")
+    rng = np.random.default_rng(3)
+    for size in (0, 40, len(proof)):
+        with pytest.raises(REJECTED):
+            verify(prm, commitment, forms, values, rng.bytes(size))
+
+
+def test_malformed_forms_are_verification_errors(honest):
+    prm, _, commitment, forms, values, proof, _ = honest
+    for bad in ([LinearForm((), ())], [LinearForm((ONE,), ())],
+                [LinearForm((ONE,), ((k_elem(np.random.default_rng(1)),),))]):
+        with pytest.raises(REJECTED):
+            verify(prm, commitment, bad, values[:1], proof)
+
+
+def test_codec_round_trip_and_corruptions():
+    prm = WhirZkParams(openings=3)
+    rng = np.random.default_rng(8)
+    table = rng.integers(0, P, 1 << 4, dtype=np.uint64)
+    pcs = WhirZkPCS(prm)
+    commitment, data = pcs.commit(table)
+    codec = prover_scheme("whir-zk").codec
+    config = whir_zk_config(prm)
+    arrays = codec.encode(data)
+    back = codec.decode(commitment, table, arrays, config)
+    forms = random_forms(rng, 4)
+    for d in (data, back):  # both open (and each opening draws a fresh G)
+        pt = ProverTranscript(DOMAIN)
+        absorb_commitment(pt, commitment)
+        values = pcs.open_forms(d, forms, pt)
+        verify(prm, commitment, forms, values, pt.proof_bytes())
+    other = table.copy()
+    other[0] ^= 1
+    with pytest.raises(KeyFileError, match="committed weights"):
+        codec.decode(commitment, other, arrays, config)
+    for name, change in (("hat", lambda a: a[:-1]), ("salts", lambda a: a[1:]),
+                         ("hat", lambda a: np.full_like(a, P))):
+        with pytest.raises(KeyFileError):
+            codec.decode(commitment, table, {**arrays, name: change(arrays[name])}, config)
+    tree = {**arrays, "tree0": arrays["tree0"].copy()}
+    tree["tree0"][0, 0] ^= 1
+    with pytest.raises(KeyFileError):
+        codec.decode(commitment, table, tree, config)
+
+
+# ---- zero knowledge: exact linear algebra on a tiny schedule ------------------------------------
+
+TINY = WhirParams(log_inv_rate=1, folding=1, final_vars=1, ood=1, pow_bits=0, security=80,
+                  rate_cap=1)
+
+
+def tiny_schedule(params, m):
+    """Two queries per round, one OOD sample, folding 1, down to one variable."""
+    rounds = tuple(WhirRound(m - i, m - i + 1, 2, 0, 1 if i < m - 2 else 0)
+                   for i in range(m - 1))
+    return WhirSchedule(m, rounds, 1)
+
+
+class FixedOod:
+    """commitment_ood_points with the challenges fixed: the first root a run meets (f^'s) gets
+    one fixed point set, the second (G's) another (their roots vary with the randomness)."""
+
+    def __init__(self) -> None:
+        self.seen: dict[bytes, int] = {}
+
+    def __call__(self, root, n_vars, params):
+        j = self.seen.setdefault(bytes(root), len(self.seen))
+        return np.array(fixed_k("ood", params.ood, params.k, 1000 + j), dtype=np.uint64)
+
+
+OOD = FixedOod()
+
+
+@pytest.fixture
+def tiny(monkeypatch):
+    for mod in (vzk, pzk):
+        monkeypatch.setattr(mod, "whir_schedule", tiny_schedule)
+        monkeypatch.setattr(mod, "commitment_ood_points", OOD)
+    monkeypatch.setattr(vzk, "schedule", tiny_schedule)
+    monkeypatch.setattr(vzk, "security_bits", lambda *a: 100.0)
+    return WhirZkParams(TINY)
+
+
+def fixed_k(label, n, k, call):
+    rng = np.random.default_rng(zlib.crc32(f"{label}/{call}".encode()))
+    return [tuple(int(c) for c in rng.integers(1, P, k, dtype=np.uint64)) for _ in range(n)]
+
+
+class FixedChallenges:
+    """Transcript double: records the field messages; every challenge is fixed."""
+
+    def __init__(self) -> None:
+        self.field: list[np.ndarray] = []
+        self.calls = 0
+        self.state = b""
+
+    def absorb_bytes(self, label, data):
+        pass
+
+    def send_bytes(self, label, data):
+        pass
+
+    def send_k(self, label, xs, k):
+        self.field.append(np.asarray(xs, dtype=np.uint64).reshape(-1))
+
+    def send_f(self, label, xs):
+        self.field.append(np.asarray(xs, dtype=np.uint64).reshape(-1))
+
+    def challenges_k(self, label, n, k):
+        self.calls += 1
+        return fixed_k(label, n, k, self.calls)
+
+    def challenge_k(self, label, k):
+        return self.challenges_k(label, 1, k)[0]
+
+    def challenge_indices(self, label, n, bound):
+        self.calls += 1
+        rng = np.random.default_rng(self.calls)
+        return [int(i) for i in rng.choice(bound, min(n, bound), replace=False)]
+
+    def view(self) -> np.ndarray:
+        return np.concatenate(self.field)
+
+
+class ZeroMask(WhirZkPCS):
+    def _mask(self, size):
+        super()._mask(size)
+        return np.zeros(size, dtype=np.uint64)
+
+
+class ZeroBlind(WhirZkPCS):
+    def _blind(self, size):
+        super()._blind(size)
+        return np.zeros((size, self.k), dtype=np.uint64)
+
+
+class BaseFieldBlind(WhirZkPCS):
+    """G with F values only: h = G + beta f^ then shows beta's other coordinates times f^."""
+
+    def _blind(self, size):
+        out = super()._blind(size)
+        out[:, 1:] = 0
+        return out
+
+
+class Instance:
+    """A table of 2^n entries, two forms, and the inputs (R, G) of a tiny opening."""
+
+    def __init__(self, params, n=3, seed=0):
+        self.params, self.n = params, n
+        rng = np.random.default_rng(seed)
+        self.table = rng.integers(0, P, 1 << n, dtype=np.uint64)
+        self.forms = random_forms(rng, n, (2, 1))
+        mu = hiding_vars(params, n)
+        self.n_inputs = (1 << mu) + 3 * (2 << mu)
+        kv = ev.vec(3)
+        self.values = []
+        for f in self.forms:
+            w = np.zeros(3, dtype=np.uint64)
+            for c, z in zip(f.coefs, f.points):
+                t = ev.evaluate(3, kv.from_base(self.table), list(z))
+                w = kv.add(w, kv.mul(np.array(c, np.uint64), np.array(t, np.uint64)))
+            self.values.append(tuple(int(x) for x in w))
+
+    def twin(self) -> np.ndarray:
+        """Another table with the same form values (a kernel vector of the forms added)."""
+        kv, rows = ev.vec(3), []
+        for f in self.forms:
+            w = np.zeros((1 << self.n, 3), dtype=np.uint64)
+            for c, z in zip(f.coefs, f.points):
+                w = kv.add(w, ev.eq_table(3, list(z), c))
+            rows += [[int(x) for x in w[:, c]] for c in range(3)]
+        delta = np.array(kernel_vector(rows, 1 << self.n), dtype=np.uint64)
+        assert delta.any()
+        return npfield.fadd(self.table, delta)
+
+    def run(self, pcs_class=WhirZkPCS, table=None):
+        def go(x):
+            OOD.seen.clear()
+            pcs = pcs_class(self.params, Stream(x))
+            _, data = pcs.commit(self.table if table is None else table)
+            t = FixedChallenges()
+            pcs.open_forms(data, self.forms, t)
+            return t.view()
+        return go
+
+    def sim(self, x):
+        OOD.seen.clear()
+        t = FixedChallenges()
+        simulate_opening(self.params, self.n, self.forms, self.values, t, Stream(x), seed=4)
+        return t.view()
+
+
+def affine_map(run, n_inputs):
+    offset = run([0] * n_inputs)
+    rows = []
+    for i in range(n_inputs):
+        e = [0] * n_inputs
+        e[i] = 1
+        rows.append(npfield.fsub(run(e), offset))
+    return offset, rows
+
+
+def same_space(a, b) -> bool:
+    (off1, rows1), (off2, rows2) = a, b
+    r = rank_mod_p(rows1)
+    return rank_mod_p(rows1 + rows2) == r == rank_mod_p(rows2) and in_span(
+        rows1, npfield.fsub(off2, off1))
+
+
+@pytest.fixture
+def maps(tiny):
+    inst = Instance(tiny)
+    twin = inst.twin()
+    return inst, twin, affine_map(inst.run(), inst.n_inputs)
+
+
+def test_two_tables_with_the_same_values_reveal_the_same_law(maps):
+    inst, twin, real = maps
+    other = affine_map(inst.run(table=twin), inst.n_inputs)
+    assert not np.array_equal(real[0], other[0])  # the prover's messages do differ
+    assert same_space(real, other)
+    assert rank_mod_p(real[1]) < len(real[0])  # a proper subspace: the test can fail
+
+
+def test_simulator_output_has_the_real_law(maps):
+    inst, _, real = maps
+    stand_in = consistent_table(3, inst.n, inst.forms, inst.values, np.random.default_rng(4))
+    assert not np.array_equal(stand_in, inst.table)
+    sim = affine_map(inst.sim, inst.n_inputs)
+    assert same_space(real, sim)
+
+
+@pytest.mark.parametrize("broken", [ZeroMask, ZeroBlind, BaseFieldBlind])
+def test_mutation_is_caught_by_the_zero_knowledge_test(maps, broken):
+    inst, twin, _ = maps
+    a = affine_map(inst.run(broken), inst.n_inputs)
+    b = affine_map(inst.run(broken, table=twin), inst.n_inputs)
+    assert not same_space(a, b)
