@@ -28,12 +28,25 @@ from numba import njit
 from tensorproof.field.kernels import fmul, fpow, fsub
 from tensorproof.field.params import P
 from tensorproof.prover import prove as prove_module
+from tensorproof.prover.pcs.ligero_zk import LigeroZkPCS
+from tensorproof.prover.pcs.whir_zk import WhirZkPCS
 from tensorproof.transcript import prover as prover_transcript
+from tensorproof.verifier.pcs.commitment import Commitment
 
-OPENING_PREFIX = "ligero-zk/"
-"""The hiding opening's messages: zero-knowledge given the claims it opens (its own exact test,
-tests/protocol/test_ligero_zk.py, with a simulator that sees only the claims), so the
-whole-proof view stops short of them (the hybrid argument of docs/internals.md)."""
+OPENING_PREFIXES = ("ligero-zk/", "whir-zk/")
+"""The hiding opening's messages (ligero-zk, whir-zk): zero-knowledge given the claims it opens
+(their own exact tests, tests/protocol/test_ligero_zk.py and test_whir_zk.py, with simulators
+that see only the claims), so the whole-proof view stops short of them (the hybrid argument of
+docs/internals.md): by default the prover is stopped at the first (what follows, the public
+groups' plain openings, is fixed by the public weights and the fixed challenges)."""
+
+
+class _StopError(Exception):
+    """Raised by FixedTranscript at the first message its ``stop`` predicate accepts."""
+
+
+def _hiding(label: str) -> bool:
+    return label.startswith(OPENING_PREFIXES)
 
 
 class FixedTranscript(prover_transcript.ProverTranscript):
@@ -42,10 +55,19 @@ class FixedTranscript(prover_transcript.ProverTranscript):
     ProverTranscript, so the prover's numba sponge fast paths stand aside (sumcheck_fused,
     fraction_gkr: they bypass send_*); one that ran anyway fails."""
 
-    def __init__(self, domain: bytes, keep: Callable[[str], bool]) -> None:
+    def __init__(self, domain: bytes, keep: Callable[[str], bool],
+                 stop: Callable[[str], bool] | None = None) -> None:
         super().__init__(domain)
-        self.keep, self.seen = keep, Counter()
+        self.keep, self.stop, self.seen = keep, stop, Counter()
         self.sent: list[tuple[str, np.ndarray]] = []
+
+    def _check_stop(self, label: str) -> None:
+        if self.stop is not None and self.stop(label):
+            raise _StopError(label)
+
+    def send_bytes(self, label, data) -> None:
+        self._check_stop(label)
+        super().send_bytes(label, data)
 
     def _squeeze(self, label: str, m: int) -> list[int]:
         self.seen[label] += 1
@@ -54,11 +76,13 @@ class FixedTranscript(prover_transcript.ProverTranscript):
                 for j in range(m)]
 
     def send_f(self, label, xs) -> None:
+        self._check_stop(label)
         if self.keep(label):
             self.sent.append((label, np.asarray(xs, dtype=np.uint64).ravel()))
         super().send_f(label, xs)
 
     def send_k(self, label, xs, k) -> None:
+        self._check_stop(label)
         if self.keep(label):
             self.sent.append((label, np.asarray(xs, dtype=np.uint64).ravel()))
         super().send_k(label, xs, k)
@@ -68,24 +92,47 @@ class FixedTranscript(prover_transcript.ProverTranscript):
                              "escape the view")
 
 
+def _unencoded_commit(self, table):
+    """A hiding commitment's stand-in for fixed views: a zero root, no encoding. With every
+    challenge fixed (not drawn from the transcript) the commitment's bytes reach no field
+    element of the view, and the run stops before the opening (``_stop_opening``)."""
+    extra = 8 * self.params.ood * self.params.k if isinstance(self, WhirZkPCS) else 0
+    return Commitment(bytes(32), int(np.asarray(table).size).bit_length() - 1,
+                      bytes(extra)), None
+
+
+def _stop_opening(self, *args, **kwargs):
+    raise _StopError("the hiding opening")
+
+
 def fixed_view(prove_fn: Callable[[], object], keep: Callable[[str], bool] | None = None
                ) -> tuple[np.ndarray, tuple[tuple[str, int], ...]]:
     """(the F coordinates the prover sent, (label, count) per message) for one run of
     ``prove_fn`` (which calls prover.prove.prove) on a FixedTranscript; messages whose label
-    ``keep`` refuses are left out (default: the hiding opening's, OPENING_PREFIX)."""
-    keep = keep or (lambda label: not label.startswith(OPENING_PREFIX))
+    ``keep`` refuses are left out (default: the hiding opening's); the run stops at the hiding
+    opening's first message (OPENING_PREFIXES)."""
+    stop = _hiding
+    keep = keep or (lambda label: not _hiding(label))
     made: list[FixedTranscript] = []
 
     def transcript(domain: bytes) -> FixedTranscript:
-        made.append(FixedTranscript(domain, keep))
+        made.append(FixedTranscript(domain, keep, stop))
         return made[-1]
 
     original = prove_module.ProverTranscript
+    saved = [(c, name, getattr(c, name)) for c in (LigeroZkPCS, WhirZkPCS)
+             for name in ("commit", "open_forms")]
     prove_module.ProverTranscript = transcript  # type: ignore[misc, assignment]
+    for c in (LigeroZkPCS, WhirZkPCS):
+        c.commit, c.open_forms = _unencoded_commit, _stop_opening  # type: ignore[method-assign]
     try:
         prove_fn()
+    except _StopError:
+        pass
     finally:
         prove_module.ProverTranscript = original  # type: ignore[misc]
+        for c, name, fn in saved:
+            setattr(c, name, fn)
     if len(made) != 1:
         raise AssertionError(f"the prover made {len(made)} transcripts, expected one")
     sent = made[0].sent

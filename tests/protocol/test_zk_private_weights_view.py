@@ -39,7 +39,7 @@ from tensorproof.prover.prove import prove
 from tensorproof.quant.executor import execute
 from tensorproof.verifier.certificate import DOMAIN, certificate_plan
 from tensorproof.verifier.plan import MODEL
-from zk_view import OPENING_PREFIX, FixedTranscript, fixed_view, law_hull
+from zk_view import OPENING_PREFIXES, FixedTranscript, fixed_view, law_hull
 
 pytestmark = pytest.mark.fast_profile_only  # zero knowledge: fast-profile keys
 
@@ -132,7 +132,7 @@ def certificate_views(w, zero_randomizer=False):
         fresh = OS_RANDOMNESS.f_vector(pk.randomizer.size)
         pk.randomizer = np.zeros_like(fresh) if zero_randomizer else fresh
         pk.prover_data[MODEL].opened[0] = 0
-        t = FixedTranscript(DOMAIN, lambda label: not label.startswith(OPENING_PREFIX))
+        t = FixedTranscript(DOMAIN, lambda label: not label.startswith(OPENING_PREFIXES))
         prove_from_witness(pk, cp, with_multiplicities(cp, certificate_witness(pk, cp)), t)
         return np.concatenate([v for _, v in t.sent])
     return run

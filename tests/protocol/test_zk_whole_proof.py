@@ -1,5 +1,6 @@
 """Whole zero-knowledge model proofs, two witnesses (tests/zk_view.py): with the challenges
-fixed, the view of a masked proof (key config "zk", fast profile: every field element the
+fixed, the view of a masked proof (key config "zk", fast profile, and the compact one on the
+smallest model: every field element the
 prover sends before the hiding opening) is affine in the prover's masks; its law's affine hull
 is sampled until it settles, for a private input; a second one with the same public statement
 must give views inside it (on the smallest model the two hulls must be one: equal rank, each
@@ -8,9 +9,10 @@ value stated in the clear, a zeroed mask, a slot serving two messages or a rando
 not reach some message puts the hulls apart (an adversarial review's mutation, layer 3 of the
 lookup tree reusing layer 2's value slots, is caught on the mixer and on the coarse model).
 
-The hiding opening (ligero-zk) is left out of the view: it is zero-knowledge given the claims it
-opens, with a simulator that sees only those (tests/protocol/test_ligero_zk.py), and the claims
-are in the view. Together: the whole proof's law depends on the statement alone.
+The hiding opening (ligero-zk, whir-zk) is left out of the view: it is zero-knowledge given the
+claims it opens, with a simulator that sees only those (tests/protocol/test_ligero_zk.py,
+test_whir_zk.py), and the claims are in the view. Together: the whole proof's law depends on
+the statement alone.
 
 Models, batch 1, each with a second input of the same public outputs:
 - linear (input padding) -> requant (range lookups), x private, y public (a coarse requant:
@@ -113,16 +115,22 @@ def same_outputs(g, x1, x2):
     return all(np.array_equal(a.outputs[n], b.outputs[n]) for n in a.outputs)
 
 
-@pytest.mark.parametrize("case", list(CASES))
-def test_a_second_witness_has_the_same_law(case):
+COMPACT_ZK = {**profile_config("compact"), "zk": True}
+"""The compact profile (K = F_p^3, the advice opened by whir-zk, whose simulator test is in
+tests/protocol/test_whir_zk.py): the view before the opening is the same protocol over K."""
+
+
+@pytest.mark.parametrize("case, config", [(c, FAST_ZK) for c in CASES]
+                         + [("reduce-max", COMPACT_ZK)], ids=[*CASES, "reduce-max-compact"])
+def test_a_second_witness_has_the_same_law(case, config):
     build, inputs = CASES[case]
     g = build()
     x1, x2 = inputs()
     assert not np.array_equal(x1, x2) and same_outputs(g, x1, x2)
-    run = views(g)
+    run = views(g, config)
     one = law_hull(lambda: run(x1))
     assert one.origin.size // 2 < one.rank < one.origin.size  # most of the view varies, not all
-    if case in BOTH_WAYS:
+    if case in BOTH_WAYS and config is FAST_ZK:
         two = law_hull(lambda: run(x2))
         assert one.rank == two.rank and one.within(two) and two.within(one)
     else:

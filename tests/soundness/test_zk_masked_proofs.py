@@ -14,8 +14,8 @@ knowledge (docs/internals.md, "The integration plan", steps 1 and 3), in both pr
   still caught through the masks;
 - fresh masks: two proofs of one input share no round message; the mutation test shows that a
   zeroed M would make them equal (and is caught by this check);
-- the fast profile opens the advice with the hiding forms of verifier/zk_opening.py, every
-  message of which, bumped, is rejected; the compact profile keeps the plain opening.
+- both profiles open the advice with the hiding forms of verifier/zk_opening.py (ligero-zk,
+  whir-zk), every message of which, bumped, is rejected.
 """
 
 from __future__ import annotations
@@ -186,37 +186,45 @@ def test_two_proofs_share_no_round_message_and_a_zeroed_mask_would(k, monkeypatc
 # ---- the advice's hiding opening (fast profile: verifier/zk_opening.py) ---------------------
 
 
-@pytest.fixture(scope="module")
-def hiding_lie():
-    """An honest masked proof under the fast profile's real configuration (ligero-zk)."""
+HIDING_LABELS = {"fast": ("ligero-zk/u_evals", ["ligero-zk/y", "ligero-zk/u0",
+                                                 "ligero-zk/u_evals", "ligero-zk/columns"]),
+                 "compact": ("whir-zk/cross", ["whir-zk/mask_root", "whir-zk/mask_ood",
+                                               "whir-zk/cross", "whir-zk/fibers",
+                                               "whir-zk/salts", "whir/sumcheck", "whir/final"])}
+
+
+@pytest.fixture(scope="module", params=["fast", "compact"])
+def hiding_lie(request):
+    """An honest masked proof under a profile's real configuration (its advice committed with
+    ligero-zk or whir-zk)."""
     with pytest.MonkeyPatch.context() as mp:
-        return lying_proof(mp, private(mlp(), "x"), X, config=zk(profile_config("fast")))
+        lie = lying_proof(mp, private(mlp(), "x"), X, config=zk(profile_config(request.param)))
+    return request.param, lie
 
 
-def test_fast_profile_opens_the_advice_with_hiding_forms(hiding_lie):
-    verify(hiding_lie.vk, hiding_lie.proof)
-    labels = [m.label for m in hiding_lie.messages]
-    assert "open advice/value" in labels and "ligero-zk/u_evals" in labels
+def test_both_profiles_open_the_advice_with_hiding_forms(hiding_lie):
+    profile, lie = hiding_lie
+    verify(lie.vk, lie.proof)
+    labels = [m.label for m in lie.messages]
+    assert "open advice/value" in labels and HIDING_LABELS[profile][0] in labels
     assert any(lab.startswith("open masks") for lab in labels)
     assert not any(lab.startswith("open advice/round") and "mask" in lab for lab in labels)
-    plan = build_plan(hiding_lie.vk.graph, 2, hiding_lie.vk.zk_config)
+    plan = build_plan(lie.vk.graph, 2, lie.vk.zk_config)
     assert {RANDOMIZER, OPENING_MASKS} <= set(plan.commitments["advice"].members)
 
 
 @pytest.mark.parametrize("fragment", ["open advice/mask sum", "open advice/round",
                                       "open advice/value", "open advice/mask values",
                                       "open masks/blind", "open masks/round",
-                                      "open masks/value", "ligero-zk/y",
-                                      "ligero-zk/u0", "ligero-zk/u_evals", "ligero-zk/columns"])
+                                      "open masks/value", "pcs"])
 def test_bumped_hiding_opening_messages_are_rejected(hiding_lie, fragment):
-    for message in hiding_lie.find(fragment)[:2]:
-        rejects(hiding_lie.vk, bump(hiding_lie, message))
-
-
-def test_compact_profile_keeps_the_plain_advice_opening(private_keys, config):
-    g, pk = private_keys
-    plan = build_plan(pk.vk.graph, 2, pk.vk.zk_config)
-    assert (plan.zk.hiding is None) == (config["pcs"] != "ligero")
+    profile, lie = hiding_lie
+    fragments = HIDING_LABELS[profile][1] if fragment == "pcs" else [fragment]
+    for frag in fragments:
+        found = lie.find(frag)
+        assert found, frag
+        for message in found[:2]:
+            rejects(lie.vk, bump(lie, message))
 
 
 def test_masked_hashed_input_verifies_with_its_digests(config):
@@ -244,8 +252,7 @@ def test_an_announced_randomized_final_must_be_claimed(private_keys, monkeypatch
     """A step whose randomized sumcheck announces a table it then never claims (a module out
     of step with its declared tables) is refused by both sides, not silently mis-routed."""
     g, pk = private_keys
-    if build_plan(pk.vk.graph, 2, pk.vk.zk_config).zk.hiding is None:
-        pytest.skip("randomized finals need the hiding opening (fast profile)")
+    assert build_plan(pk.vk.graph, 2, pk.vk.zk_config).zk.hiding is not None
     proof = prove(pk, X)
     real = ClaimBook.claim
 
@@ -262,8 +269,8 @@ def test_an_announced_randomized_final_must_be_claimed(private_keys, monkeypatch
 
 
 def test_masked_div_round_with_randomized_finals(k):
-    """div_round's zero-check with its committed tables randomized (fast profile: hiding
-    opening; compact: masks only): the honest proof verifies, a quotient moved by one with
+    """div_round's zero-check with its committed tables randomized (both profiles: hiding
+    opening): the honest proof verifies, a quotient moved by one with
     its limbs following (only the relation catches it) is rejected."""
     config = zk(profile_config("fast" if k == 2 else "compact"))
     with pytest.MonkeyPatch.context() as mp:

@@ -185,10 +185,10 @@ def setup(model: CompiledModel, profile: str = DEFAULT_PROFILE, *, k: int | None
             (sends the whole table; for tests only).
         zero_knowledge: Make every proof under the key zero-knowledge: it reveals nothing about
             the private and hashed inputs and outputs (nor the activations) beyond the public
-            statement (a hashed tensor's digest is in it). Needs a private or hashed input
-            and, for now, the ``"fast"`` profile; the weights stay behind the model id, not
-            hidden (see ``weights``). Part of the model id. Proofs are about 15-50 % larger
-            and 30-70 % slower to check (docs/guide/guarantees.md).
+            statement (a hashed tensor's digest is in it). Needs a private or hashed input;
+            both profiles (ligero-zk or whir-zk hiding commitments). The weights stay
+            behind the model id, not hidden (see ``weights``). Part of the model id. The
+            costs are in docs/guide/guarantees.md.
         weights: ``"public"`` (the default: the weights stay behind the model id, a plain
             commitment that confirms a guessed weight set) or ``"private"``: a hiding model
             id, and zero-knowledge proofs (implied) that reveal nothing about the weights.

@@ -51,7 +51,7 @@ def run_demo(batch: int = 16, k: int | None = None, say: Callable[[str], None] =
              profile: str = DEFAULT_PROFILE, zero_knowledge: bool = False) -> DemoReport:
     """Compile, commit, certify, prove ``batch`` test digits, verify. With ``zero_knowledge``
     the digits are a private input and the proof zero-knowledge: it shows the predictions
-    without revealing the images (the fast profile; ConfigError otherwise, before any work)."""
+    without revealing the images."""
     onnx_bytes, data = bundled()
     x, labels = data["test"][:batch], data["test_labels"][:batch]
     config = profile_config(profile, k)

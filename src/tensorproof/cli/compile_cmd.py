@@ -102,8 +102,8 @@ def _layers_table(cm) -> Table:
 @click.option("--zero-knowledge", "zero_knowledge", is_flag=True,
               help="Make every proof zero-knowledge: it reveals nothing about the private "
                    "or hashed inputs and outputs (nor the activations) beyond the statement. "
-                   "Needs a private or hashed input and, for now, the fast profile; the "
-                   "weights stay behind the model id. Part of the model id.")
+                   "Needs a private or hashed input (or --weights private); in both "
+                   "profiles. The weights stay behind the model id. Part of the model id.")
 @click.option("--weights", "weights", default="public", show_default=True,
               type=click.Choice(["public", "private"]),
               help="private: a hiding model id, and zero-knowledge proofs (implied) that reveal "

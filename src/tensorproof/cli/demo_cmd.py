@@ -21,7 +21,7 @@ from .firstrun import compile_progress
               help="Override the profile's challenge field degree.")
 @click.option("--zero-knowledge", "zero_knowledge", is_flag=True,
               help="Keep the digits private and the proof zero-knowledge: it shows the "
-                   "predictions without revealing the images (fast profile).")
+                   "predictions without revealing the images.")
 def demo(batch: int, profile: str, k: str | None, zero_knowledge: bool) -> None:
     """Compile the bundled digits CNN, prove a batch of test digits, verify, report."""
     from ..api.demo import run_demo

@@ -19,11 +19,12 @@ from ..verifier.zk_opening import (
     LABEL,
     MASKS_LABEL,
     group_vars,
+    hiding_forms,
     hiding_groups,
-    masks_form,
     merge_statement,
     padding_factor,
     randomizer_row,
+    row_vars,
     selector_weights,
     value_form,
     value_label,
@@ -47,7 +48,8 @@ from .zk_sumcheck import randomized_last_round, split_last_variable
 
 
 def hiding_pcs(zk) -> PCSProver:
-    """The advice's committer under a hiding opening: ligero-zk through the registry."""
+    """The advice's committer under a hiding opening: ligero-zk or whir-zk through the
+    registry."""
     return pcs_prover(zk.hiding_config)
 
 
@@ -98,13 +100,13 @@ def interleaved(tables: list, n: int) -> np.ndarray:
 def prove_merge_sumcheck(ctx, vectors: dict, block: int | None):
     """Messages 1-3 of verifier/zk_opening.py (the masked merge over the randomized groups,
     ``ctx.t.masks`` on; ``block``: the model's mask block with private weights): (the final
-    point, each group's value e_g, each group's layout)."""
+    point, each group's value e_g)."""
     t, vf, plan = ctx.t, ctx.vf, ctx.plan
     ext, zk = ext_field(vf.k), plan.zk
     groups = hiding_groups(plan)
     sizes = [group_vars(plan, g) for g in groups]
     _, parts, _ = merge_statement(ctx)
-    weights, rows, lays = [], [], []
+    weights, rows, bs = [], [], []
     for g, n_g in zip(groups, sizes):
         mine = [p for p in parts if p[0] == g]
         packing = plan.commitments[g].packing
@@ -112,18 +114,18 @@ def prove_merge_sumcheck(ctx, vectors: dict, block: int | None):
                                     [coeff for *_, coeff in mine],
                                     [(0, 1 << n_g) if name == MODEL_VECTOR
                                      else packing.region(name) for _, name, _, _ in mine]))
-        lays.append(zk_layout(n_g, zk.hiding if g == ADVICE else plan.model_hiding))
+        bs.append(row_vars(zk.hiding if g == ADVICE else plan.model_hiding, n_g))
     n = max(sizes)
     if len(groups) == 1:
         table, weight = vectors[ADVICE], weights[0]
     else:
         table = interleaved([vectors[g] for g in groups], n)
         weight = interleaved(weights, n)
-    rows = [vectors[ADVICE][(r := randomizer_row(plan, lays[0].b)) << lays[0].b :
-                            (r + 1) << lays[0].b]]
+    rows = [vectors[ADVICE][(r := randomizer_row(plan, bs[0])) << bs[0] :
+                            (r + 1) << bs[0]]]
     if len(groups) > 1:
         r = model_randomizer_row(plan, block)
-        rows.append(vectors[MODEL][r << lays[1].b : (r + 1) << lays[1].b])
+        rows.append(vectors[MODEL][r << bs[1] : (r + 1) << bs[1]])
     terms = [(1, [0, 1])]
     sel = len(groups) - 1
 
@@ -132,8 +134,8 @@ def prove_merge_sumcheck(ctx, vectors: dict, block: int | None):
         point, ends = prove_sumcheck(relay, vf, halves, split, DEGREE, LABEL)
         sel_w, x = selector_weights(ext, plan, point)
         psi = ext.zero()
-        for w, row, lay in zip(sel_w, rows, lays):
-            psi = ext.add(psi, ext.mul(w, as_ext(ext, evaluate(vf, row, x[: lay.b]))))
+        for w, row, b in zip(sel_w, rows, bs):
+            psi = ext.add(psi, ext.mul(w, as_ext(ext, evaluate(vf, row, x[:b]))))
         finals = randomized_last_round(relay, ext, LABEL, point, ends[:2], ends[2:], terms,
                                        [ConstantRandomizer(psi), None], None, DEGREE)
         return point, finals
@@ -145,13 +147,13 @@ def prove_merge_sumcheck(ctx, vectors: dict, block: int | None):
         z = vanishing(ext, point)
         x = point[sel:]
         es = []
-        for g, n_g, lay, row in zip(groups, sizes, lays, rows):
+        for g, n_g, b, row in zip(groups, sizes, bs, rows):
             value = as_ext(ext, evaluate(vf, vectors[g], x[:n_g]))
             v = ext.add(ext.mul(padding_factor(ext, x, n_g), value),
-                        ext.mul(z, as_ext(ext, evaluate(vf, row, x[: lay.b]))))
+                        ext.mul(z, as_ext(ext, evaluate(vf, row, x[:b]))))
             es.append(tuple(int(c) for c in v))
     t.send_k(value_label(), es, vf.k)
-    return point, es, lays
+    return point, es
 
 
 def prove_hiding_opening(ctx, committed, first_block: int = FIRST_PROOF_BLOCK,
@@ -171,7 +173,7 @@ def prove_hiding_opening(ctx, committed, first_block: int = FIRST_PROOF_BLOCK,
     t.masks = ProverMasks(ext, zk.opening, block[: 1 << zk.opening.n_vars(vf.k)],
                           lambda p, v: on_opening.append(
                               EvalClaim(zk.opening_point(vf.k, p), v)))
-    point, _, lays = prove_merge_sumcheck(ctx, {g: committed[g].vector for g in groups},
+    point, _ = prove_merge_sumcheck(ctx, {g: committed[g].vector for g in groups},
                                        model_block)
     t.masks = None
     m = 1 << zk.opening_vars
@@ -180,11 +182,11 @@ def prove_hiding_opening(ctx, committed, first_block: int = FIRST_PROOF_BLOCK,
     z = vanishing(ext, point)
     _, x = selector_weights(ext, plan, point)
     sizes = [group_vars(plan, g) for g in groups]
-    forms = [value_form(ext, lays[0], x, sizes[0], randomizer_row(plan, lays[0].b), z),
-             masks_form(ext, plan, lays[0], region)]
+    forms = hiding_forms(ext, plan, x, sizes[0], z, region)
     hiding_pcs(zk).inner.open_forms(committed[ADVICE].data, forms, t)
     if model_block is not None:
-        form = value_form(ext, lays[1], x, sizes[1], model_randomizer_row(plan, model_block), z)
+        lay = zk_layout(sizes[1], plan.model_hiding)
+        form = value_form(ext, lay, x, sizes[1], model_randomizer_row(plan, model_block), z)
         pcs_prover(ligero_zk_config(plan.model_hiding)).inner.open_forms(
             committed[MODEL].data, [form], t, block=model_block)
     for g in groups:

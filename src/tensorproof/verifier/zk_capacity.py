@@ -22,14 +22,16 @@ from . import hashing, lookups, private, zk_lookups
 from .layers import step_module
 from .layout import Layout
 from .packing import Packing
-from .pcs.ligero_zk import LigeroZkParams, ligero_zk_config, zk_layout
+from .pcs.ligero_zk import LigeroZkParams, ligero_zk_config
+from .pcs.whir import whir_params
+from .pcs.whir_zk import WhirZkParams, whir_zk_config
 from .pcs_config import WEIGHTS_FIELD, ZK_FIELD, check_config
 from .plan import TensorPlan
 from .zk_lookups import LOOKUP_BLIND, reserve_rows
 from .zk_masks import MASKS, OPENING_MASKS, RANDOMIZER, RANDOMIZER_SIZE, MaskCapacity
 from .zk_merge import min_vars_k, region_vars
 from .zk_opening import DEGREE as OPENING_DEGREE
-from .zk_opening import opening_rounds
+from .zk_opening import opening_rounds, row_vars
 from .zk_weights import add_model_randomizer, model_params
 
 
@@ -65,7 +67,7 @@ class ZkPlan:
     OPENING_MASKS, of ``opening_vars`` variables; then the k planes of its blind)."""
 
     capacity: MaskCapacity
-    hiding: LigeroZkParams | None = None
+    hiding: LigeroZkParams | WhirZkParams | None = None
     opening: MaskCapacity | None = None
     opening_vars: int = 0
 
@@ -75,7 +77,9 @@ class ZkPlan:
     @property
     def hiding_config(self) -> dict:
         """The hiding commitment as a registry configuration (pcs_config.pcs_verifier, the
-        prover's pcs_prover): scheme "ligero-zk" with ``hiding``'s parameters."""
+        prover's pcs_prover): "ligero-zk" or "whir-zk" with ``hiding``'s parameters."""
+        if isinstance(self.hiding, WhirZkParams):
+            return whir_zk_config(self.hiding)
         return ligero_zk_config(self.hiding)
 
     def opening_point(self, k: int, point: list) -> list:
@@ -83,10 +87,12 @@ class ZkPlan:
         return list(point) + [(0,) * k] * (self.opening_vars - self.opening.n_vars(k))
 
 
-def hiding_params(config: dict) -> LigeroZkParams | None:
-    """The hiding commitment of the advice under ``config`` (zk_opening.py): ligero-zk for
-    Ligero (one zero-knowledge opening: the group is committed per proof, opened once, at two
-    row forms); None for the other schemes (WHIR's hiding variant is not built yet)."""
+def hiding_params(config: dict) -> LigeroZkParams | WhirZkParams | None:
+    """The hiding commitment of the advice under ``config`` (zk_opening.py), one
+    zero-knowledge opening at two forms (the group is committed per proof): ligero-zk for
+    Ligero, whir-zk with the same WHIR parameters for WHIR; None for the others (raw)."""
+    if config.get("pcs") == "whir":
+        return WhirZkParams(whir_params(config), 1)
     if config.get("pcs") != "ligero":
         return None
     return LigeroZkParams(blowup=config["blowup"], points=2, openings=1, k=config["k"])
@@ -109,8 +115,8 @@ def hiding_gap(config: dict, visibility: Mapping[str, str], inputs=None) -> str 
     if not config.get(ZK_FIELD):
         return "the key's configuration does not ask for it (setup's zero_knowledge option)"
     if hiding_params(config) is None:
-        return (f"the {config.get('pcs')!r} commitment has no hiding opening yet: zero "
-                "knowledge needs Ligero (the fast profile's)")
+        return (f"the {config.get('pcs')!r} commitment has no hiding opening: zero "
+                "knowledge needs Ligero or WHIR (the fast or the compact profile)")
     if not config.get(WEIGHTS_FIELD) and not [n for n in visibility
                                               if inputs is None or n in inputs]:
         return ("the model has no private input to hide (a private output computed from public "
@@ -175,7 +181,7 @@ def add_zero_knowledge(plan, config: dict, extra=None) -> None:
         plan.tensors[OPENING_MASKS] = TensorPlan(
             OPENING_MASKS, Layout((1 << zk.opening_block_vars(),)), "advice", 0, P - 1)
         n_now = Packing.of(plan.advice_layouts()).n_vars
-        b = zk_layout(n_now, hiding).b
+        b = row_vars(hiding, n_now)
         rounds = opening_rounds(plan, n_now)
         if rounds <= n_b and b <= m:
             break

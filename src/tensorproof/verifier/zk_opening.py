@@ -61,10 +61,18 @@ from .claims import EvalClaim
 from .merge import alpha_powers, combined_value
 from .packing import Packing
 from .pcs.ligero_zk import RowForm, ligero_zk_config, zk_layout
+from .pcs.whir_zk import LinearForm, WhirZkParams
 from .pcs_config import pcs_verifier
 from .plan import ADVICE, MODEL
 from .sumcheck import verify_sumcheck
-from .zk_masks import MASKS, OPENING_MASKS, RANDOMIZER, VerifierMasks, value_point
+from .zk_masks import (
+    MASKS,
+    OPENING_MASKS,
+    RANDOMIZER,
+    RANDOMIZER_SIZE,
+    VerifierMasks,
+    value_point,
+)
 from .zk_merge import region_form, verify_blinded_merge_k
 from .zk_sumcheck import plane_point, vanishing
 from .zk_weights import BLOCK_LABEL, CERTIFICATE_BLOCK, FIRST_PROOF_BLOCK, MODEL_VECTOR
@@ -103,6 +111,45 @@ def opening_rounds(plan, n_advice: int) -> int:
     if plan.model_hiding is None:
         return n_advice
     return 1 + max(n_advice, group_vars(plan, MODEL))
+
+
+def row_vars(params, n_vars: int) -> int:
+    """b, the variables of a row of the hiding commitment's layout: Ligero's column count for
+    ligero-zk; whir-zk has no matrix, so a "row" is RANDOMIZER's own 16 entries."""
+    if isinstance(params, WhirZkParams):
+        return RANDOMIZER_SIZE.bit_length() - 1
+    return zk_layout(n_vars, params).b
+
+
+def index_bits(ext, index: int, n: int) -> tuple:
+    """The n coordinates of a hypercube index (lowest first) as K elements."""
+    return tuple(ext.one() if (index >> i) & 1 else ext.zero() for i in range(n))
+
+
+def linear_forms(ext, plan, x, n_vars: int, b: int, z, region) -> list[LinearForm]:
+    """Forms (i) and (ii) for whir-zk, whose openings take sums of point values: (i)
+    eq(0, x past n_vars) B~(x) + z Row~(x_low), Row~(x_low) = B~(x_low, row's bits); (ii)
+    sum_q weights[q] B~(region point, bits of OPENING_MASKS's region q)."""
+    row = randomizer_row(plan, b)
+    value = LinearForm((padding_factor(ext, x, n_vars), z),
+                       (tuple(x[:n_vars]), tuple(x[:b]) + index_bits(ext, row, n_vars - b)))
+    n_r = plan.zk.opening_vars
+    offset = plan.commitments[ADVICE].packing.slot(OPENING_MASKS).offset
+    if offset % (1 << n_r):
+        raise VerificationError("the opening's mask regions are not aligned in the advice")
+    terms = [(w, tuple(region.point) + index_bits(ext, (offset >> n_r) + q, n_vars - n_r))
+             for q, w in enumerate(region.weights) if not ext.eq(w, ext.zero())]
+    return [value, LinearForm(tuple(w for w, _ in terms), tuple(p for _, p in terms))]
+
+
+def hiding_forms(ext, plan, x, n_vars: int, z, region) -> list:
+    """The advice's two forms (module docstring, message 5) for its hiding scheme."""
+    b = row_vars(plan.zk.hiding, n_vars)
+    if isinstance(plan.zk.hiding, WhirZkParams):
+        return linear_forms(ext, plan, x, n_vars, b, z, region)
+    lay = zk_layout(n_vars, plan.zk.hiding)
+    return [value_form(ext, lay, x, n_vars, randomizer_row(plan, b), z),
+            masks_form(ext, plan, lay, region)]
 
 
 def randomizer_row(plan, b: int) -> int:
@@ -224,9 +271,7 @@ def verify_hiding_opening(ctx, commitments, first_block: int = FIRST_PROOF_BLOCK
     region = verify_blinded_merge_k(t, ext, zk.opening_vars, on_opening, MASKS_LABEL)
     z = vanishing(ext, sub.point)
     pcs = pcs_verifier(zk.hiding_config)
-    lay = zk_layout(sizes[0], zk.hiding)
-    forms = [value_form(ext, lay, x, sizes[0], randomizer_row(plan, lay.b), z),
-             masks_form(ext, plan, lay, region)]
+    forms = hiding_forms(ext, plan, x, sizes[0], z, region)
     pcs.inner.verify_forms(pcs.parse(commitments[ADVICE], sizes[0]), forms,
                            [es[0], region.value], t)
     if block is not None:
