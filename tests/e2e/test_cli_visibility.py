@@ -17,7 +17,13 @@ from click.testing import CliRunner
 from tensorproof import api
 from tensorproof.api.demo import bundled
 from tensorproof.cli import _register, app
-from tensorproof.errors import ConfigError, InputError, UnsupportedOpError, VerificationError
+from tensorproof.errors import (
+    ConfigError,
+    InputError,
+    ProverError,
+    UnsupportedOpError,
+    VerificationError,
+)
 from tensorproof.ir.visibility import HIDDEN_NOTE, NOT_HIDDEN_NOTE, WEIGHTS_HIDDEN_NOTE
 from tensorproof.prover.model import setup
 from tensorproof.solidity.circuit import encode_circuit
@@ -240,9 +246,25 @@ def test_private_weights_from_the_cli(workdir):
     assert not (d / "pw2.tpp").exists()
 
 
+def test_private_weights_in_the_compact_profile_from_the_cli(workdir):
+    """The compact profile (whir-zk): one proof of a budget of 1 verifies, hiding the weights;
+    the next is refused in one line."""
+    d = workdir
+    pw = _compile(d, "cpw", "--weights", "private", "--proof-budget", "1", "--profile",
+                  "compact")
+    assert pw["weights"] == "private" and pw["zero_knowledge"]
+    r = _run("prove", d / "cpw.tpk", "-i", d / "x.npy", "-o", d / "cpw0.tpp")
+    assert r.exit_code == 0, r.output
+    r = _run("verify", d / "cpw.vk", d / "cpw0.tpp")
+    assert r.exit_code == 0 and "weights: private" in r.output, r.output
+    with pytest.raises(ProverError, match="budget of 1"):  # the CLI's one line: the test above
+        _run("prove", d / "cpw.tpk", "-i", d / "x.npy", "-o", d / "cpw1.tpp")
+    assert not (d / "cpw1.tpp").exists()
+
+
 @pytest.mark.parametrize("flags, says", [
-    (("--profile", "compact"), "fast profile"),
     (("--proof-budget", "64"), "64"),
+    (("--proof-budget", "0"), "0"),
 ])
 def test_private_weights_that_cannot_hide_are_refused_before_any_work(workdir, flags, says):
     d = workdir

@@ -38,6 +38,7 @@ from tensorproof.prover.model import setup
 from tensorproof.prover.prove import prove
 from tensorproof.quant.executor import execute
 from tensorproof.verifier.certificate import DOMAIN, certificate_plan
+from tensorproof.verifier.pcs_config import profile_config
 from tensorproof.verifier.plan import MODEL
 from zk_view import OPENING_PREFIXES, FixedTranscript, fixed_view, law_hull
 
@@ -99,9 +100,15 @@ def weight_fixed(run1, run2) -> bool:
     return bool(np.any((a == b) & (a != c)))
 
 
-def test_two_weight_sets_have_the_same_law():
+COMPACT_WEIGHTS = {**profile_config("compact"), "zk": True, "private_weights": 2}
+"""The compact profile: the model committed with whir-zk (its opening, out of the view, has its
+own simulator test: tests/protocol/test_whir_zk.py)."""
+
+
+@pytest.mark.parametrize("config", [PRIVATE_WEIGHTS, COMPACT_WEIGHTS], ids=["fast", "compact"])
+def test_two_weight_sets_have_the_same_law(config):
     w1, w2 = weight_pair()
-    run1, run2 = views(w1), views(w2)
+    run1, run2 = views(w1, config), views(w2, config)
     (_, shape1), (_, shape2) = run1(), run2()
     assert shape1 == shape2  # the same messages: the statement is the same but for the id
     hull = law_hull(lambda: run1()[0])

@@ -1,5 +1,6 @@
 """Private weights (verifier/zk_weights.py): the weights hidden behind a hiding model id, every
-claim on them randomized, the model opened by ligero-zk once per proof from a counted budget.
+claim on them randomized, the model opened by ligero-zk (fast profile) or whir-zk (compact)
+once per proof from a counted budget.
 
 - honest keys certify (a zero-knowledge certificate, checked when the key is loaded), prove
   and verify to the reference outputs; the model id of the same weights differs per setup (a
@@ -10,8 +11,12 @@ claim on them randomized, the model opened by ligero-zk once per proof from a co
   their declared ranges is rejected, and flipped certificate bytes are;
 - the budget: proofs past it are refused before any work; a key loaded from a file records
   each proof's block there first, so two loads of one file never use one block;
-- configuration: private weights need zero knowledge, Ligero and a budget in [1, 63]; a plain
-  claim on a hidden weight is refused by the claim routing.
+- configuration: private weights need zero knowledge, a profile's commitment and a budget in
+  [1, 63]; a plain claim on a hidden weight is refused by the claim routing;
+- the compact profile (whir-zk for the model and the advice): honest keys certify, load from a
+  file and prove to the reference outputs; every whir-zk message of the model's opening, e_M
+  and the randomized layer messages bumped, another block, another key, other weights and a
+  proof past the budget are refused.
 """
 
 from __future__ import annotations
@@ -274,7 +279,7 @@ def test_a_key_file_records_every_block_before_the_proof(tmp_path: Path):
     ({**PRIVATE, "private_weights": 0}, r"\[1, 63\]"),
     ({**PRIVATE, "private_weights": 64}, r"\[1, 63\]"),
     ({**PRIVATE, "private_weights": True}, r"\[1, 63\]"),
-    ({**profile_config("compact"), "zk": True, "private_weights": 3}, "ligero"),
+    ({"k": 2, "pcs": "raw", "zk": True, "private_weights": 3}, "'ligero' or 'whir'"),
 ])
 def test_bad_configurations_are_refused(config, match):
     with pytest.raises(ConfigError, match=match):
@@ -283,8 +288,8 @@ def test_bad_configurations_are_refused(config, match):
 
 def test_the_api_refuses_private_weights_it_cannot_hide():
     model = compiled(mlp())
-    with pytest.raises(ConfigError, match="fast profile"):
-        api.setup(model, "compact", weights="private")
+    with pytest.raises(ConfigError, match="no hiding opening"):
+        api.setup(model, pcs="raw", weights="private")
     with pytest.raises(ConfigError, match="'public' or 'private'"):
         api.setup(model, weights="secret")
     with pytest.raises(ConfigError, match=r"\[1, 63\]"):
@@ -426,3 +431,63 @@ def test_the_key_holds_no_scale_and_classes_of_the_values():
     assert all(t.scale == 1.0 for g in graphs for t in g.tensors.values())
     assert graphs[0].nodes[0].attrs == graphs[1].nodes[0].attrs
     assert graphs[0].tensors == graphs[1].tensors
+
+
+# ---- the compact profile (whir-zk) -------------------------------------------------------------
+
+COMPACT = {**profile_config("compact"), "zk": True, "private_weights": 2}
+
+
+@pytest.fixture(scope="module")
+def compact_lie():
+    mp = pytest.MonkeyPatch()
+    try:
+        yield lying_proof(mp, mlp(), X, config=COMPACT)
+    finally:
+        mp.undo()
+
+
+def test_compact_private_weights_prove_the_reference_outputs(tmp_path: Path):
+    pk = setup(compiled(mlp()), COMPACT)
+    path = tmp_path / "c.tpk"
+    api.save_pk(pk, path)
+    loaded = api.load_pk(path)
+    vk = VerifyingKey.from_bytes(pk.vk.to_bytes())  # checks the zero-knowledge certificate
+    assert vk.zero_knowledge and vk.config["pcs"] == "whir"
+    out = verify(vk, prove(loaded, X))
+    ref = execute(pk.model.graph, X)
+    assert all(np.array_equal(out[n], ref[n]) for n in ("h", "y"))
+    assert _opened_on_disk(path) == 2
+    verify(vk, prove(api.load_pk(path), X))
+    with pytest.raises(ProverError, match="budget of 2 .* used up"):
+        prove(api.load_pk(path), X)
+    other = setup(compiled(mlp()), COMPACT, certify=False)  # the same weights, another key
+    assert other.vk.model_id != pk.vk.model_id
+    rejects(other.vk, prove(setup(compiled(mlp()), COMPACT, certify=False), X))
+
+
+@pytest.mark.parametrize("fragment", ["open advice/value", "whir-zk/mask_root",
+                                      "whir-zk/cross", "whir-zk/fibers", "whir-zk/salts",
+                                      ":bias", ":finals"])
+def test_compact_bumped_messages_are_rejected(compact_lie, fragment):
+    """The first and last of each: e_B and e_M, both whir-zk openings (the advice's first, the
+    model's last), the linear layer's randomized bias and finals."""
+    verify(compact_lie.vk, compact_lie.proof)
+    rejects_bumped_ends(compact_lie, fragment)
+
+
+@pytest.mark.parametrize("block", [0, 2, 65535])
+def test_compact_another_block_is_rejected(compact_lie, block):
+    (message,) = compact_lie.find(BLOCK_LABEL)
+    stream = bytearray(compact_lie.proof.stream)
+    stream[message.start:message.end] = block.to_bytes(2, "big")
+    rejects(compact_lie.vk, replace(compact_lie.proof, stream=bytes(stream)))
+
+
+def test_compact_prover_computing_with_other_weights_is_rejected(monkeypatch):
+    def ints_fn(plan, ints):
+        w = next(n for n in plan.consts if hides(plan, n) and ints[n].ndim == 2)
+        ints[w] = ints[w].copy()
+        ints[w].flat[0] += 1
+    bad = lying_proof(monkeypatch, mlp(), X, ints_fn=ints_fn, config=COMPACT)
+    rejects(bad.vk, bad.proof)

@@ -35,7 +35,7 @@ from ..ir.model import CompiledModel
 from ..ir.modelfile import check_body, frame, model_bytes, parse_model, unframe
 from ..verifier.keys import VerifyingKey, strip_weights
 from ..verifier.pcs.commitment import Commitment
-from ..verifier.pcs.ligero_zk import ligero_zk_config
+from ..verifier.pcs.hiding import hiding_config
 from ..verifier.pcs_config import commitment_extra
 from ..verifier.plan import MODEL
 from ..verifier.zk_weights import (
@@ -205,15 +205,17 @@ def _assemble(model, vk: VerifyingKey, arrays: dict[str, np.ndarray]) -> Proving
     if len(vector) != 1 << commitment.n_vars:
         raise KeyFileError("the proving key's weights do not match its commitment's size")
     params = model_params(vk.config)
-    config = vk.config if params is None else ligero_zk_config(params)
+    config = vk.config if params is None else hiding_config(params)
     pk.prover_data[MODEL] = model_codec(vk.config).decode(commitment, vector, arrays, config)
     return pk
 
 
 def model_codec(config: dict):
-    """The codec of the model commitment's prover data: ligero-zk's with private weights."""
+    """The codec of the model commitment's prover data: the hiding scheme's (ligero-zk,
+    whir-zk) with private weights."""
     params = model_params(config)
-    return prover_scheme(config.get("pcs") if params is None else "ligero-zk").codec
+    return prover_scheme(config.get("pcs") if params is None
+                         else hiding_config(params)["pcs"]).codec
 
 
 def _randomizer(a: np.ndarray | None, size: int) -> np.ndarray:

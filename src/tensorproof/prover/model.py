@@ -27,7 +27,7 @@ from ..ir.validate import bound_error
 from ..verifier.keys import VerifyingKey, strip_weights
 from ..verifier.layout import padded_vector as padded
 from ..verifier.lowering import build_plan
-from ..verifier.pcs.ligero_zk import ligero_zk_config
+from ..verifier.pcs.hiding import hiding_config
 from ..verifier.pcs_config import check_config, default_config
 from ..verifier.plan import MODEL
 from ..verifier.zk_weights import MODEL_RANDOMIZER, model_params
@@ -228,7 +228,7 @@ def setup(model: CompiledModel, config: dict | None = None, certify: bool = True
     scheme = pcs_prover(config)
     if params is not None:  # private weights: a hiding commitment (verifier/zk_weights.py)
         pk.randomizer = OS_RANDOMNESS.f_vector(plan.consts[MODEL_RANDOMIZER].size)
-        scheme = pcs_prover(ligero_zk_config(params))
+        scheme = pcs_prover(hiding_config(params))
     commitment, pk.prover_data[MODEL] = scheme.commit(pk.model_vector(plan))
     pk.vk = VerifyingKey(strip_weights(model.graph), model.inputs, model.outputs, commitment,
                          config)

@@ -11,7 +11,7 @@ from ..field.sampling import OS_RANDOMNESS
 from ..field.scalar import ext_field
 from ..poly.mle import as_ext, evaluate
 from ..verifier.claims import EvalClaim
-from ..verifier.pcs.ligero_zk import ligero_zk_config, zk_layout
+from ..verifier.pcs.hiding import hiding_config, row_vars
 from ..verifier.plan import ADVICE, MODEL
 from ..verifier.zk_masks import MASKS, OPENING_MASKS, RANDOMIZER, RANDOMIZER_SIZE
 from ..verifier.zk_opening import (
@@ -22,11 +22,10 @@ from ..verifier.zk_opening import (
     hiding_forms,
     hiding_groups,
     merge_statement,
+    model_form,
     padding_factor,
     randomizer_row,
-    row_vars,
     selector_weights,
-    value_form,
     value_label,
 )
 from ..verifier.zk_sumcheck import vanishing
@@ -185,9 +184,8 @@ def prove_hiding_opening(ctx, committed, first_block: int = FIRST_PROOF_BLOCK,
     forms = hiding_forms(ext, plan, x, sizes[0], z, region)
     hiding_pcs(zk).inner.open_forms(committed[ADVICE].data, forms, t)
     if model_block is not None:
-        lay = zk_layout(sizes[1], plan.model_hiding)
-        form = value_form(ext, lay, x, sizes[1], model_randomizer_row(plan, model_block), z)
-        pcs_prover(ligero_zk_config(plan.model_hiding)).inner.open_forms(
+        form = model_form(ext, plan, x, sizes[1], model_block, z)
+        pcs_prover(hiding_config(plan.model_hiding)).inner.open_forms(
             committed[MODEL].data, [form], t, block=model_block)
     for g in groups:
         ctx.group_claims[g] = []

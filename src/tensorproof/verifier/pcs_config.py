@@ -43,7 +43,7 @@ proofs hide (zk_capacity.hiding_gap); the test suites also set it where they do 
 
 WEIGHTS_FIELD = "private_weights"
 """Optional configuration field (with ZK_FIELD only): the weights are private, committed with
-the hiding ligero-zk behind the model id, and this many proofs may be made with the key
+the hiding ligero-zk or whir-zk behind the model id, and this many proofs may be made with the key
 (each consumes one of the commitment's zero-knowledge openings: verifier/zk_weights.py)."""
 
 DEFAULT_PROOF_BUDGET = 16
@@ -58,6 +58,9 @@ NOT_SELECTABLE = {
                  "selectable on its own (it would hide the openings but not the rest of a "
                  "proof): use 'ligero' with zero knowledge (setup's zero_knowledge, compile "
                  "--zero-knowledge)",
+    "whir-zk": "pcs 'whir-zk' is the hiding commitment of zero-knowledge proofs; it is not "
+               "selectable on its own: use 'whir' (the compact profile) with zero knowledge "
+               "(setup's zero_knowledge, compile --zero-knowledge)",
 }
 """Registered schemes that setup refuses by name (building blocks, not user choices yet)."""
 
@@ -100,21 +103,26 @@ def check_config(config: dict) -> VerifierScheme:
         if config.get(ZK_FIELD) is not True:
             raise ConfigError(f"configuration field {WEIGHTS_FIELD!r} needs {ZK_FIELD!r}: "
                               "private weights are hidden only in zero-knowledge proofs")
-        if config.get("pcs") != "ligero":
-            raise ConfigError(f"private weights need the 'ligero' commitment (the fast "
-                              f"profile), not {config.get('pcs')!r}: no hiding opening yet")
-        verifier_scheme("ligero-zk").check(private_weights_config(config))
+        if config.get("pcs") not in ("ligero", "whir"):
+            raise ConfigError(f"private weights need the 'ligero' or 'whir' commitment (a "
+                              f"profile's), not {config.get('pcs')!r}: no hiding opening")
+        hiding = private_weights_config(config)
+        verifier_scheme(hiding["pcs"]).check(hiding)
     scheme.check(config)
     return scheme
 
 
 def private_weights_config(config: dict) -> dict | None:
     """The model commitment's configuration when the weights are private (verifier/
-    zk_weights.py): ligero-zk with one form per opening and budget + 1 openings (the weight
-    certificate's, then one per proof); None otherwise."""
+    zk_weights.py): ligero-zk with one form per opening (Ligero) or whir-zk with the key's
+    WHIR parameters (WHIR), and budget + 1 openings (the weight certificate's, then one per
+    proof); None otherwise."""
     budget = config.get(WEIGHTS_FIELD)
     if not budget:
         return None
+    if config.get("pcs") == "whir":
+        plain = {f: v for f, v in config.items() if f not in (ZK_FIELD, WEIGHTS_FIELD)}
+        return {**plain, "pcs": "whir-zk", "openings": budget + 1}
     return {"k": config["k"], "pcs": "ligero-zk", "blowup": config["blowup"], "points": 1,
             "openings": budget + 1}
 

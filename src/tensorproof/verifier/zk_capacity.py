@@ -22,16 +22,17 @@ from . import hashing, lookups, private, zk_lookups
 from .layers import step_module
 from .layout import Layout
 from .packing import Packing
-from .pcs.ligero_zk import LigeroZkParams, ligero_zk_config
+from .pcs.hiding import hiding_config, row_vars
+from .pcs.ligero_zk import LigeroZkParams
 from .pcs.whir import whir_params
-from .pcs.whir_zk import WhirZkParams, whir_zk_config
+from .pcs.whir_zk import WhirZkParams
 from .pcs_config import WEIGHTS_FIELD, ZK_FIELD, check_config
 from .plan import TensorPlan
 from .zk_lookups import LOOKUP_BLIND, reserve_rows
 from .zk_masks import MASKS, OPENING_MASKS, RANDOMIZER, RANDOMIZER_SIZE, MaskCapacity
 from .zk_merge import min_vars_k, region_vars
 from .zk_opening import DEGREE as OPENING_DEGREE
-from .zk_opening import opening_rounds, row_vars
+from .zk_opening import opening_rounds
 from .zk_weights import add_model_randomizer, model_params
 
 
@@ -78,9 +79,7 @@ class ZkPlan:
     def hiding_config(self) -> dict:
         """The hiding commitment as a registry configuration (pcs_config.pcs_verifier, the
         prover's pcs_prover): "ligero-zk" or "whir-zk" with ``hiding``'s parameters."""
-        if isinstance(self.hiding, WhirZkParams):
-            return whir_zk_config(self.hiding)
-        return ligero_zk_config(self.hiding)
+        return hiding_config(self.hiding)
 
     def opening_point(self, k: int, point: list) -> list:
         """A point of the opening's slots as a point of its region (more index bits: 0)."""
@@ -135,9 +134,9 @@ def zero_knowledge_config(config: dict, visibility: Mapping[str, str], inputs=No
     config = {**config, ZK_FIELD: True}
     if proof_budget is not None:
         config[WEIGHTS_FIELD] = proof_budget
-        if config.get("pcs") != "ligero":
-            raise ConfigError(f"{what}: private weights need the fast profile (Ligero); the "
-                              f"{config.get('pcs')!r} commitment has no hiding opening yet")
+        if config.get("pcs") not in ("ligero", "whir"):
+            raise ConfigError(f"{what}: private weights need a profile's commitment (Ligero "
+                              f"or WHIR); the {config.get('pcs')!r} one has no hiding opening")
         try:
             check_config(config)
         except ConfigError as e:

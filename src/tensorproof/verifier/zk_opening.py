@@ -60,7 +60,8 @@ from . import evaluations as ev
 from .claims import EvalClaim
 from .merge import alpha_powers, combined_value
 from .packing import Packing
-from .pcs.ligero_zk import RowForm, ligero_zk_config, zk_layout
+from .pcs.hiding import hiding_config, row_vars
+from .pcs.ligero_zk import RowForm, zk_layout
 from .pcs.whir_zk import LinearForm, WhirZkParams
 from .pcs_config import pcs_verifier
 from .plan import ADVICE, MODEL
@@ -69,7 +70,6 @@ from .zk_masks import (
     MASKS,
     OPENING_MASKS,
     RANDOMIZER,
-    RANDOMIZER_SIZE,
     VerifierMasks,
     value_point,
 )
@@ -113,26 +113,22 @@ def opening_rounds(plan, n_advice: int) -> int:
     return 1 + max(n_advice, group_vars(plan, MODEL))
 
 
-def row_vars(params, n_vars: int) -> int:
-    """b, the variables of a row of the hiding commitment's layout: Ligero's column count for
-    ligero-zk; whir-zk has no matrix, so a "row" is RANDOMIZER's own 16 entries."""
-    if isinstance(params, WhirZkParams):
-        return RANDOMIZER_SIZE.bit_length() - 1
-    return zk_layout(n_vars, params).b
-
-
 def index_bits(ext, index: int, n: int) -> tuple:
     """The n coordinates of a hypercube index (lowest first) as K elements."""
     return tuple(ext.one() if (index >> i) & 1 else ext.zero() for i in range(n))
 
 
+def value_linear_form(ext, x, n_vars: int, b: int, row: int, z) -> LinearForm:
+    """Form (i) for whir-zk (openings of sums of point values): eq(0, x past n_vars) B~(x)
+    + z Row~(x_low), Row~(x_low) = B~(x_low, row's bits)."""
+    return LinearForm((padding_factor(ext, x, n_vars), z),
+                      (tuple(x[:n_vars]), tuple(x[:b]) + index_bits(ext, row, n_vars - b)))
+
+
 def linear_forms(ext, plan, x, n_vars: int, b: int, z, region) -> list[LinearForm]:
-    """Forms (i) and (ii) for whir-zk, whose openings take sums of point values: (i)
-    eq(0, x past n_vars) B~(x) + z Row~(x_low), Row~(x_low) = B~(x_low, row's bits); (ii)
-    sum_q weights[q] B~(region point, bits of OPENING_MASKS's region q)."""
-    row = randomizer_row(plan, b)
-    value = LinearForm((padding_factor(ext, x, n_vars), z),
-                       (tuple(x[:n_vars]), tuple(x[:b]) + index_bits(ext, row, n_vars - b)))
+    """Forms (i) and (ii) for whir-zk: the value form, and sum_q weights[q] B~(region point,
+    bits of OPENING_MASKS's region q)."""
+    value = value_linear_form(ext, x, n_vars, b, randomizer_row(plan, b), z)
     n_r = plan.zk.opening_vars
     offset = plan.commitments[ADVICE].packing.slot(OPENING_MASKS).offset
     if offset % (1 << n_r):
@@ -140,6 +136,17 @@ def linear_forms(ext, plan, x, n_vars: int, b: int, z, region) -> list[LinearFor
     terms = [(w, tuple(region.point) + index_bits(ext, (offset >> n_r) + q, n_vars - n_r))
              for q, w in enumerate(region.weights) if not ext.eq(w, ext.zero())]
     return [value, LinearForm(tuple(w for w, _ in terms), tuple(p for _, p in terms))]
+
+
+def model_form(ext, plan, x, n_vars: int, block: int, z):
+    """The model's value form (private weights) at ``block``'s randomizer row, for its hiding
+    scheme."""
+    params = plan.model_hiding
+    b = row_vars(params, n_vars)
+    row = model_randomizer_row(plan, block)
+    if isinstance(params, WhirZkParams):
+        return value_linear_form(ext, x, n_vars, b, row, z)
+    return value_form(ext, zk_layout(n_vars, params), x, n_vars, row, z)
 
 
 def hiding_forms(ext, plan, x, n_vars: int, z, region) -> list:
@@ -275,9 +282,8 @@ def verify_hiding_opening(ctx, commitments, first_block: int = FIRST_PROOF_BLOCK
     pcs.inner.verify_forms(pcs.parse(commitments[ADVICE], sizes[0]), forms,
                            [es[0], region.value], t)
     if block is not None:
-        model = pcs_verifier(ligero_zk_config(plan.model_hiding))
-        lay_m = zk_layout(sizes[1], plan.model_hiding)
-        form = value_form(ext, lay_m, x, sizes[1], model_randomizer_row(plan, block), z)
+        model = pcs_verifier(hiding_config(plan.model_hiding))
+        form = model_form(ext, plan, x, sizes[1], block, z)
         model.inner.verify_forms(model.parse(commitments[MODEL], sizes[1]), [form], [es[1]], t,
                                  block=block)
     for g in groups:

@@ -35,7 +35,7 @@ from __future__ import annotations
 from .layout import Layout
 from .names import Internal
 from .packing import Packing
-from .pcs.ligero_zk import LigeroZkParams, ligero_zk_params, zk_layout
+from .pcs.hiding import HidingParams, hiding_params, row_vars
 from .pcs_config import private_weights_config
 from .plan import MODEL
 
@@ -55,11 +55,12 @@ BLOCK_LABEL = "open model/block"
 VALUE_LABEL = "open model/value"
 
 
-def model_params(config: dict) -> LigeroZkParams | None:
+def model_params(config: dict) -> HidingParams | None:
     """The model group's hiding commitment under ``config`` (pcs_config.private_weights_config:
-    ligero-zk, one form per opening, budget + 1 openings); None when the weights are public."""
+    ligero-zk with one form per opening or whir-zk, budget + 1 openings); None when the
+    weights are public."""
     cfg = private_weights_config(config)
-    return None if cfg is None else ligero_zk_params(cfg)
+    return None if cfg is None else hiding_params(cfg)
 
 
 def hides(plan, name) -> bool:
@@ -69,7 +70,7 @@ def hides(plan, name) -> bool:
             and name not in plan.defined_consts and name != MODEL_RANDOMIZER)
 
 
-def add_model_randomizer(plan, params: LigeroZkParams) -> None:
+def add_model_randomizer(plan, params: HidingParams) -> None:
     """Put MODEL_RANDOMIZER (``params.openings`` rows of the model's hiding layout, rounded up
     to a power of two so that every entry is real for the certificate's zero-check) among the
     plan's constants: the model's size and its layout's row length depend on each other, a
@@ -80,7 +81,7 @@ def add_model_randomizer(plan, params: LigeroZkParams) -> None:
     while True:
         plan.consts[MODEL_RANDOMIZER] = Layout((rows << b,))
         n = Packing.of(plan.consts).n_vars
-        b_now = zk_layout(n, params).b
+        b_now = row_vars(params, n)
         if b_now <= b:
             break
         b = b_now
@@ -88,7 +89,7 @@ def add_model_randomizer(plan, params: LigeroZkParams) -> None:
 
 
 def randomizer_row(plan, block: int) -> int:
-    """The row of the model's Ligero matrix holding ``block``'s randomizer."""
+    """The row of the model's hiding layout (pcs/hiding.py) holding ``block``'s randomizer."""
     packing = plan.commitments[MODEL].packing
-    b = zk_layout(packing.n_vars, plan.model_hiding).b
+    b = row_vars(plan.model_hiding, packing.n_vars)
     return (packing.slot(MODEL_RANDOMIZER).offset >> b) + block

@@ -53,7 +53,8 @@ from .whir import WhirPCS, _evaluate_univariate, _mle, moebius
 @dataclass(frozen=True, eq=False)
 class WhirZkProverData:
     """What the prover keeps: f^'s hypercube values (T padded, then R), its coefficients,
-    codeword, leaf salts and salted tree."""
+    codeword, leaf salts, salted tree and ``opened`` (a (1,) uint64 count of the openings
+    made: ``leak_bound`` covers ``openings`` of them)."""
 
     commitment: Commitment
     table: np.ndarray
@@ -61,6 +62,7 @@ class WhirZkProverData:
     codeword: np.ndarray
     salts: np.ndarray
     tree: MerkleTree
+    opened: np.ndarray
 
 
 @dataclass(frozen=True, eq=False)
@@ -136,7 +138,7 @@ class WhirZkPCS(WhirZkVerifier):
         answers = _evaluate_univariate(kv, kv.from_base(com.coeffs), ys)
         commitment = Commitment(root=com.tree.root, n_vars=n, extra=encode_k_array(answers))
         return commitment, WhirZkProverData(commitment, hat, com.coeffs, com.codeword,
-                                            com.salts, com.tree)
+                                            com.salts, com.tree, np.zeros(1, dtype=np.uint64))
 
     def open(self, data: WhirZkProverData, points: Sequence[Sequence[Any]],
              transcript: Any) -> list[tuple[int, ...]]:
@@ -148,6 +150,8 @@ class WhirZkPCS(WhirZkVerifier):
     def open_forms(self, data: WhirZkProverData, forms: Sequence[LinearForm], transcript: Any,
                    block: int | None = None) -> list[tuple[int, ...]]:
         """Write the opening of ``forms`` (steps 0-4 of the spec); return their values.
+        ``block``: the opening's number, reserved by the caller (private weights:
+        prover/keyfile.reserve_block); default: the next. ProverError past ``openings``.
         Soundness: the caller must have absorbed ``data.commitment`` before this call."""
         prm, k = self.params, self.k
         kv = vec_field(k)
@@ -156,6 +160,11 @@ class WhirZkPCS(WhirZkVerifier):
         m = hiding_vars(self.zk, n) + 1
         if data.table.shape != (1 << m,):
             raise ProverError("whir-zk: the prover data does not match the commitment's size")
+        block = int(data.opened[0]) if block is None else block
+        if block >= self.zk.openings:
+            raise ProverError(f"whir-zk: this commitment's {self.zk.openings} zero-knowledge "
+                              "opening(s) are used; another would reveal the table")
+        data.opened[0] = max(int(data.opened[0]), block + 1)  # spent, whatever happens next
         values = form_values(kv, data.table, terms, m)
         absorb_forms_statement(transcript, self.zk, n, terms, values)
         sch = whir_schedule(prm, m)
@@ -268,7 +277,7 @@ class WhirZkCodec:
     that the salted tree hashes to the commitment's root; the codeword is recomputed."""
 
     def encode(self, data: WhirZkProverData) -> dict[str, np.ndarray]:
-        return {"hat": data.table, "salts": data.salts,
+        return {"hat": data.table, "salts": data.salts, "opened": data.opened,
                 **{f"tree{i}": level for i, level in enumerate(data.tree.levels)}}
 
     def decode(self, commitment: Commitment, table: np.ndarray,
@@ -276,13 +285,15 @@ class WhirZkCodec:
         params = whir_zk_params(config)
         prm = params.whir
         m = hiding_vars(params, commitment.n_vars) + 1
-        hat = arrays.get("hat")
+        hat, salts, opened = arrays.get("hat"), arrays.get("salts"), arrays.get("opened")
         leaves = 1 << (m + prm.log_inv_rate - prm.folding)
-        salts = arrays.get("salts")
-        if (not isinstance(hat, np.ndarray) or hat.shape != (1 << m,) or hat.dtype != np.uint64
-                or not isinstance(salts, np.ndarray) or salts.shape != (leaves, SALT_BYTES)
-                or salts.dtype != np.uint8):
+        shapes = ((hat, (1 << m,), np.uint64), (salts, (leaves, SALT_BYTES), np.uint8),
+                  (opened, (1,), np.uint64))
+        if any(not isinstance(a, np.ndarray) or a.shape != shape or a.dtype != dtype
+               for a, shape, dtype in shapes):
             raise KeyFileError("the proving key's commitment data has the wrong shape")
+        if int(opened[0]) > params.openings:
+            raise KeyFileError("the proving key's opening count exceeds its budget")
         try:
             check_canonical(hat)
         except FieldError:
@@ -294,9 +305,10 @@ class WhirZkCodec:
             raise KeyFileError("the proving key's hiding table is not its committed weights")
         coeffs = moebius(hat)
         codeword = rs_encode(coeffs, 1 << prm.log_inv_rate)
-        levels = [arrays.get(f"tree{i}") for i in range(len(arrays) - 2)]
+        levels = [arrays.get(f"tree{i}") for i in range(len(arrays) - 3)]
         tree = MerkleTree.checked(levels, leaves, commitment.root)
-        return WhirZkProverData(commitment, hat, coeffs, codeword, salts.copy(), tree)
+        return WhirZkProverData(commitment, hat, coeffs, codeword, salts.copy(), tree,
+                                opened.copy())
 
 
 class WhirZkScheme:
