@@ -16,11 +16,11 @@ The private and hashed rows measure a statement without the input (committed, ra
 hashed: a Keccak-256 GKR and a link per sample), not zero-knowledge. ``--masked`` measures zero
 knowledge against the private row (hashed-masked: against hashed), into
 DIR/visibility_masked.md/.json (``--private-weights``: the weights private too, public+pw against
-public and masked+pw against masked, into DIR/visibility_weights.md/.json): in the fast profile the
+public and masked+pw against masked, into DIR/visibility_weights.md/.json): the
 real thing (setup's zero_knowledge: every sumcheck masked, every private final randomized and
 discharged, the Keccak proof of a hashed input randomized, the lookups' blinded tree, the advice's
-hiding opening); in the compact profile the masks only (no hiding WHIR opening yet, so not zero-
-knowledge). EZKL's public, private and hashed rows come in the same run where it is installed.
+hiding opening), in both profiles (ligero-zk, whir-zk). EZKL's public, private and hashed rows
+come in the same run where it is installed.
 Issue 13's targets: prove +25 %, size +15 %, verify +10 %.
 """
 
@@ -44,14 +44,16 @@ MASKED_ROWS = {"fast": ("int8", "private", "masked", "hashed", "hashed_masked"),
                "compact": ("compact", "compact_private", "compact_masked")}
 """``--masked``: the private and hashed inputs with and without zero knowledge."""
 WEIGHTS_ROWS = {"fast": ("int8", "private", "masked", "weights_private", "masked_weights"),
-                "compact": ()}
+                "compact": ("compact", "compact_private", "compact_masked",
+                            "compact_weights_private", "compact_masked_weights")}
 """``--private-weights``: private weights (a hiding model id, zero knowledge) with the input
 public (against public) and private (against masked: zero knowledge with public weights)."""
 EZKL_ROWS = ("public", "private", "hashed")
 VIS = {"int8": "public", "private": "private", "hashed": "hashed", "compact": "public",
        "compact_private": "private", "compact_hashed": "hashed", "masked": "masked",
        "compact_masked": "masked", "hashed_masked": "hashed-masked",
-       "weights_private": "public+pw", "masked_weights": "masked+pw"}
+       "weights_private": "public+pw", "masked_weights": "masked+pw",
+       "compact_weights_private": "public+pw", "compact_masked_weights": "masked+pw"}
 BASE = {"masked": "private", "hashed-masked": "hashed", "masked+pw": "masked"}
 """The row each visibility's overhead is against (public unless named here)."""
 
@@ -116,8 +118,7 @@ def render(report: dict) -> str:
              "against private, hashed-masked: against hashed; batch 1; prove: median of the "
              "runs; verify: a fresh process; +pw: private weights, against the same input "
              "visibility with public weights). "
-             "masked: zero-knowledge in the fast profile, masks only (not zero-knowledge) in "
-             "the compact one: see the script's docstring.", "",
+             "masked: zero-knowledge (both profiles: ligero-zk, whir-zk).", "",
              "| model | system | input | prove | verify | proof | prove Δ | verify Δ | "
              "proof Δ |", "|---|---|---|---:|---:|---:|---:|---:|---:|"]
     for row in report["models"]:
@@ -151,9 +152,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--masked", action="store_true",
                     help="the zero-knowledge rows instead (public, private, masked, hashed, "
                          "hashed-masked; EZKL's as without): writes visibility_masked.md/.json")
+    ap.add_argument("--profile", choices=("both", "fast", "compact"), default="both",
+                    help="measure one profile's rows only (the file name gains _<profile>)")
     ap.add_argument("--private-weights", action="store_true",
                     help="the private-weights rows instead (public, private, masked, public+pw, "
-                         "masked+pw; fast profile): writes visibility_weights.md/.json")
+                         "masked+pw; both profiles): writes visibility_weights.md/.json")
     a = ap.parse_args(argv)
     names = a.models.split(",") if a.models else list(models.BUILDERS)
     with_ezkl: bool | set = not a.skip_ezkl and vs_ezkl.ezkl_available() is None
@@ -162,6 +165,9 @@ def main(argv: list[str] | None = None) -> int:
     rows, stem = ((WEIGHTS_ROWS, "visibility_weights") if a.private_weights
                   else (MASKED_ROWS, "visibility_masked") if a.masked
                   else (TP_ROWS, "visibility"))
+    if a.profile != "both":
+        rows = {p: (v if p == a.profile else ()) for p, v in rows.items()}
+        stem += f"_{a.profile}"
     with tempfile.TemporaryDirectory(prefix="tp-visibility-") as tmp:
         report = measure(names, a.repeats, with_ezkl, Path(tmp), a.timeout, rows)
     out = Path(a.out)

@@ -56,16 +56,20 @@ TP_CONFIGS = {"int8": {"bits": 8, "weight_bits": 8}, "int16": {"bits": 16, "weig
                                 "zk": True},
               "weights_private": {"bits": 8, "weight_bits": 8, "weights": "private"},
               "masked_weights": {"bits": 8, "weight_bits": 8, "input_visibility": "private",
-                                 "zk": True, "weights": "private"}}
+                                 "zk": True, "weights": "private"},
+              "compact_weights_private": {"bits": 8, "weight_bits": 8, "profile": "compact",
+                                          "weights": "private"},
+              "compact_masked_weights": {"bits": 8, "weight_bits": 8, "profile": "compact",
+                                         "input_visibility": "private", "zk": True,
+                                         "weights": "private"}}
 """tensorproof's configurations: int8 is its default (the "fast" profile: Ligero, K = F_p^2);
 int16 matches EZKL's accuracy; compact is int8 in the "compact" profile (WHIR, K = F_p^3: the
 small proofs meant for the chain); private, hashed and their compact twins are int8 with a
 private or hashed input (benchmarks/visibility.py compares them); masked and hashed_masked are
 private and hashed with zero knowledge (setup's zero_knowledge option), weights_private the
 public input with private weights (setup's weights="private": zero knowledge, a hiding model
-id, the default proof budget), masked_weights the private input with both, compact_masked private
-with the key configuration
-"zk" in the compact profile (every sumcheck masked, no hiding opening yet: not zero-knowledge)."""
+id, the default proof budget), masked_weights the private input with both; the compact_ twins
+are the same in the compact profile (whir-zk hiding commitments)."""
 DATA_FILES = ("network.onnx", "x.npy", "calibration.npy")
 
 
@@ -100,13 +104,8 @@ def _tp_compile(tp, d: Path) -> dict:
     t1 = time.perf_counter()
     if weights == "private":  # zero knowledge with a hiding model id
         pk = tp.setup(model, profile, zero_knowledge=masked, weights="private")
-    elif masked and profile == "fast":  # zero knowledge, the public option
+    elif masked:  # zero knowledge, the public option (ligero-zk or whir-zk)
         pk = tp.setup(model, profile, zero_knowledge=True)
-    elif masked:  # compact: no hiding opening yet, so the option refuses it; masks only
-        from tensorproof.prover.model import setup as config_setup
-        from tensorproof.verifier.pcs_config import profile_config
-
-        pk = config_setup(model, {**profile_config(profile), "zk": True})
     else:
         pk = tp.setup(model, profile)
     t2 = time.perf_counter()

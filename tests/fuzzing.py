@@ -561,7 +561,8 @@ def build_targets() -> dict[str, Target]:
     """Small real files of every format, with their parsers (and, for proofs, verification of a
     parsed proof against its key). Two models (wide-integer linear/add; linear, requant and
     lookup), each under the raw commitment and under every proof profile (fast: Ligero over
-    F_p^2; compact: WHIR over F_p^3)."""
+    F_p^2; compact: WHIR over F_p^3), and the second with private weights (zero knowledge, the
+    hiding ligero-zk and whir-zk) in each profile."""
     import tensorproof.api as tp
     from graphs import linear_residual_model
     from tensorproof.ir.modelfile import model_bytes, parse_model
@@ -581,6 +582,13 @@ def build_targets() -> dict[str, Target]:
             proofs[key] = tp.prove(pk, x, quantized=quantized).to_bytes()
             vks[key], pks[key] = pk.vk.to_bytes(), pk_bytes(pk)
             after[key] = _verifies_only_itself(pk.vk, proofs[key])
+
+    for config in PROFILES:  # zero knowledge with private weights: the hiding schemes' data
+        pk = tp.setup(rich, config, weights="private", proof_budget=4)
+        key = f"rich-{config}-private-weights"
+        proofs[key] = tp.prove(pk, x_rich).to_bytes()
+        vks[key], pks[key] = pk.vk.to_bytes(), pk_bytes(pk)
+        after[key] = _verifies_only_itself(pk.vk, proofs[key])
 
     hashed = with_visibility(small, "hashed", None)  # a version-2 proof: digests
     pk = tp.setup(hashed, pcs="raw")

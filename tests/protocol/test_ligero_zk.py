@@ -142,7 +142,9 @@ def test_default_configuration_passes_the_registry_checks():
     for k in (2, 3):
         config = default_config(k, "ligero-zk")
         assert config == {"k": k, "pcs": "ligero-zk", "blowup": 4, "points": 2, "openings": 2}
-        assert check_config(config) is verifier_scheme("ligero-zk")
+        verifier_scheme("ligero-zk").check(config)
+        with pytest.raises(ConfigError, match="not selectable"):  # only behind a profile
+            check_config(config)
         assert prover_scheme("ligero-zk") is PROVER_SCHEME
         assert verifier_scheme("ligero-zk").verifier(config).params == LigeroZkParams(k=k)
 
@@ -153,7 +155,7 @@ def test_default_configuration_passes_the_registry_checks():
 ])
 def test_unusable_parameters_fail_the_check(change, match):
     with pytest.raises(ConfigError, match=match):
-        check_config({**default_config(2, "ligero-zk"), **change})
+        verifier_scheme("ligero-zk").check({**default_config(2, "ligero-zk"), **change})
 
 
 # ---- completeness -----------------------------------------------------------------------------

@@ -24,17 +24,19 @@ from protocol.test_ligero_zk import flip, in_span, rank_mod_p
 from protocol.zk_stream import Stream
 from tensorproof.errors import ConfigError, KeyFileError, ProofFormatError, VerificationError
 from tensorproof.field import npfield
+from tensorproof.field.encoding import decode_f_array
 from tensorproof.field.linalg import kernel_vector
 from tensorproof.field.params import P
 from tensorproof.prover.pcs import whir_zk as pzk
 from tensorproof.prover.pcs.registry import prover_scheme
-from tensorproof.prover.pcs.whir_zk import WhirZkPCS, consistent_table, simulate_opening
+from tensorproof.prover.pcs.whir_zk import WhirZkPCS, consistent_table
 from tensorproof.transcript import ProverTranscript, VerifierTranscript
 from tensorproof.verifier import evaluations as ev
 from tensorproof.verifier.pcs import absorb_commitment
 from tensorproof.verifier.pcs import whir_zk as vzk
 from tensorproof.verifier.pcs.commitment import Commitment
 from tensorproof.verifier.pcs.registry import verifier_scheme
+from tensorproof.verifier.pcs.whir import whir_params
 from tensorproof.verifier.pcs.whir_params import WhirParams, WhirRound, WhirSchedule
 from tensorproof.verifier.pcs.whir_zk import (
     CROSS,
@@ -51,6 +53,7 @@ from tensorproof.verifier.pcs.whir_zk import (
     security_bits,
     whir_zk_config,
 )
+from tensorproof.verifier.pcs_config import check_config, profile_config
 
 DOMAIN = b"tensorproof/test/whir-zk"
 REJECTED = (VerificationError, ProofFormatError)
@@ -114,9 +117,25 @@ def test_registry_round_trip_and_checks():
     config = whir_zk_config(WhirZkParams(openings=5))
     verifier_scheme("whir-zk").check(config)
     assert verifier_scheme("whir-zk").verifier(config).zk == WhirZkParams(openings=5)
-    for bad in ({"openings": 0}, {"openings": 65}, {"openings": True}, {"pow_bits": "1"}):
+    for bad in ({"openings": 0}, {"openings": 65}, {"openings": True}, {"pow_bits": "1"},
+                {"security": 80}):  # below the required 100, even if the parameters reach it
         with pytest.raises(ConfigError):
             verifier_scheme("whir-zk").check({**config, **bad})
+    with pytest.raises(ConfigError, match="not selectable"):  # only behind the compact profile
+        check_config(config)
+    with pytest.raises(VerificationError, match="verify_forms only"):
+        WhirZkVerifier(WhirZkParams()).verify_batch([], [], [], None)
+
+
+def test_the_level_is_checked_at_every_size():
+    """A configuration that meets its level at some sizes but not at all (the batch term at
+    large tables) is refused by the zero-knowledge key's check, not found by a failing proof."""
+    low = {**profile_config("compact"), "log_inv_rate": 1, "folding": 2, "final_vars": 6,
+           "ood": 1, "pow_bits": 0, "security": 128, "rate_cap": 6}
+    prm = WhirZkParams(whir_params(low))
+    assert security_bits(prm, 4) >= 128 > security_bits(prm)
+    with pytest.raises(ConfigError, match="at some size"):
+        check_config({**low, "zk": True})
 
 
 # ---- completeness and the tamper suite ----------------------------------------------------------
@@ -222,7 +241,9 @@ def test_truncated_extended_and_random_proofs_are_typed_errors(honest):
 def test_malformed_forms_are_verification_errors(honest):
     prm, _, commitment, forms, values, proof, _ = honest
     for bad in ([LinearForm((), ())], [LinearForm((ONE,), ())],
-                [LinearForm((ONE,), ((k_elem(np.random.default_rng(1)),),))]):
+                [LinearForm((ONE,), ((k_elem(np.random.default_rng(1)),),))],
+                [LinearForm((ONE,), np.zeros((0, 5, 3), dtype=np.uint64))],
+                [LinearForm((None,), (((1, 0, 0),) * 5,))], [3], [LinearForm(5, 6)]):
         with pytest.raises(REJECTED):
             verify(prm, commitment, bad, values[:1], proof)
 
@@ -392,16 +413,23 @@ class Instance:
         def go(x):
             OOD.seen.clear()
             pcs = pcs_class(self.params, Stream(x))
-            _, data = pcs.commit(self.table if table is None else table)
+            commitment, data = pcs.commit(self.table if table is None else table)
             t = FixedChallenges()
+            t.field.append(decode_f_array(commitment.extra, len(commitment.extra) // 8))
             pcs.open_forms(data, self.forms, t)
             return t.view()
         return go
 
     def sim(self, x):
+        """The simulator's opening, after its commitment's OOD answers (a stand-in table's:
+        what the verifier of a real key sees in the model id)."""
         OOD.seen.clear()
         t = FixedChallenges()
-        simulate_opening(self.params, self.n, self.forms, self.values, t, Stream(x), seed=4)
+        table = consistent_table(3, self.n, self.forms, self.values, np.random.default_rng(4))
+        pcs = WhirZkPCS(self.params, Stream(x))
+        commitment, data = pcs.commit(table)
+        t.field.append(decode_f_array(commitment.extra, len(commitment.extra) // 8))
+        pcs.open_forms(data, self.forms, t)
         return t.view()
 
 

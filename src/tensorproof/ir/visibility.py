@@ -31,7 +31,7 @@ CHOICES = (PUBLIC, PRIVATE, HASHED)
 """The visibilities a tensor may have (private weights: issue 13)."""
 NOT_HIDDEN_NOTE = ("private tensors are kept out of the statement and committed, but proofs are "
                    "not zero-knowledge: their messages reveal linear functionals of them "
-                   "(compile --zero-knowledge hides private inputs, in the fast profile)")
+                   "(compile --zero-knowledge hides private inputs)")
 HIDDEN_NOTE = ("yes: the proof reveals nothing about the private tensors beyond the statement "
                "(the weights stay behind the model id, not hidden)")
 WEIGHTS_HIDDEN_NOTE = ("yes: the proof reveals nothing about the weights nor the private tensors "

@@ -57,8 +57,8 @@ Y(c) = Keccak-f(X(c)) is boolean and so is X(c+1): Y(blocks - 1) is the sponge's
 absorbing pad10*1(message), and 5 checks its first 256 bits (the digest). A non-boolean bit, a
 wrong padding (a 1 past the message) or a different message fail 7 or the digest check.
 
-Zero knowledge (a context of a plan with randomized finals, ``ctx.hiding``: the fast profile's
-zero-knowledge keys; zk_finals.py). Every sumcheck is masked (zk_masks.py) and every value
+Zero knowledge (a context of a plan with randomized finals, ``ctx.hiding``: zero-knowledge
+keys; zk_finals.py). Every sumcheck is masked (zk_masks.py) and every value
 sent is randomized by a fresh value slot of M with a nonzero coefficient, each randomized claim
 discharged by the sumcheck that consumes it (zk_finals.verify_randomized):
   1. "L/output" states v0^ = Y~(z) + psi_0; the top layer's claim is V±~(z) - 2 psi_0 = 1 - 2 v0^;

@@ -36,15 +36,15 @@ def profile_config(profile: str = DEFAULT_PROFILE, k: int | None = None,
 
 ZK_FIELD = "zk"
 """Optional configuration field: true masks every sumcheck of a proof (verifier/zk_masks.py)
-and, with Ligero, randomizes every stated value and opens the advice with ligero-zk. Absent in
-plain keys, so their model ids are unchanged. Setup's zero_knowledge option sets it where the
-proofs hide (zk_capacity.hiding_gap); the test suites also set it where they do not yet
-(compact, hashed tensors: masks only)."""
+and, with Ligero or WHIR, randomizes every stated value and opens the advice with ligero-zk or
+whir-zk. Absent in plain keys, so their model ids are unchanged. Setup's zero_knowledge option
+sets it where the proofs hide (zk_capacity.hiding_gap); the test suites also set it where they
+do not (the raw commitment: masks only)."""
 
 WEIGHTS_FIELD = "private_weights"
 """Optional configuration field (with ZK_FIELD only): the weights are private, committed with
-the hiding ligero-zk or whir-zk behind the model id, and this many proofs may be made with the key
-(each consumes one of the commitment's zero-knowledge openings: verifier/zk_weights.py)."""
+the hiding ligero-zk or whir-zk behind the model id, and this many proofs may be made with the
+key (each consumes one of the commitment's zero-knowledge openings: verifier/zk_weights.py)."""
 
 DEFAULT_PROOF_BUDGET = 16
 """The proof budget of private weights when none is given (compile --proof-budget)."""
@@ -108,7 +108,12 @@ def check_config(config: dict) -> VerifierScheme:
                               f"profile's), not {config.get('pcs')!r}: no hiding opening")
         hiding = private_weights_config(config)
         verifier_scheme(hiding["pcs"]).check(hiding)
+    if config.get("pcs") in NOT_SELECTABLE:  # a hiding scheme only ever backs a profile's
+        raise ConfigError(NOT_SELECTABLE[config["pcs"]])
     scheme.check(config)
+    if config.get(ZK_FIELD) and config.get("pcs") == "whir":  # the advice's whir-zk
+        plain = {f: v for f, v in config.items() if f not in (ZK_FIELD, WEIGHTS_FIELD)}
+        verifier_scheme("whir-zk").check({**plain, "pcs": "whir-zk", "openings": 1})
     return scheme
 
 

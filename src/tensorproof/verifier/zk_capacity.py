@@ -102,13 +102,13 @@ def hiding_gap(config: dict, visibility: Mapping[str, str], inputs=None) -> str 
     ``visibility`` (``IntGraph.visibility``: name -> PRIVATE or HASHED) and these graph
     ``inputs`` (None: every name in ``visibility`` may be an input) (None: they do).
 
-    Zero knowledge (config "zk") hides today, in the fast profile's scheme (Ligero, whose
-    advice opening is ligero-zk), the private and hashed inputs and outputs (beyond their
-    digests) and every activation: every value the proof states about them is masked or
+    Zero knowledge (config "zk") hides, with a profile's scheme (Ligero or WHIR, whose advice
+    openings are ligero-zk and whir-zk), the private and hashed inputs and outputs (beyond
+    their digests) and every activation: every value the proof states about them is masked or
     randomized (docs/internals.md), and with private weights (config "private_weights",
-    zk_weights.py) the weights too. Not yet: the compact profile (WHIR has no hiding opening
-    yet). With public weights a private output computed from public inputs alone is no
-    secret (a function of the public weights): zero knowledge then needs a private input.
+    zk_weights.py) the weights too. Not the raw commitment (tests only). With public weights
+    a private output computed from public inputs alone is no secret (a function of the public
+    weights): zero knowledge then needs a private input.
     Setup refuses a zero-knowledge key with a gap; ``VerifyingKey.zero_knowledge`` is true
     only without one."""
     if not config.get(ZK_FIELD):

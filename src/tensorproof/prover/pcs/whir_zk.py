@@ -156,12 +156,12 @@ class WhirZkPCS(WhirZkVerifier):
         prm, k = self.params, self.k
         kv = vec_field(k)
         n = data.commitment.n_vars
-        terms = normalize_forms(forms, n, k)
+        terms = normalize_forms(forms, n, k, prm.ood)
         m = hiding_vars(self.zk, n) + 1
         if data.table.shape != (1 << m,):
             raise ProverError("whir-zk: the prover data does not match the commitment's size")
         block = int(data.opened[0]) if block is None else block
-        if block >= self.zk.openings:
+        if not 0 <= block < self.zk.openings:
             raise ProverError(f"whir-zk: this commitment's {self.zk.openings} zero-knowledge "
                               "opening(s) are used; another would reveal the table")
         data.opened[0] = max(int(data.opened[0]), block + 1)  # spent, whatever happens next
@@ -272,9 +272,12 @@ def simulate_opening(params: WhirZkParams, n: int, forms: Sequence[LinearForm],
 
 
 class WhirZkCodec:
-    """Arrays ``hat`` (f^'s hypercube values: T padded, then R), ``salts`` and ``tree0..D``.
-    Decoding checks the shapes, that T's part is the key's table, that R is canonical and
-    that the salted tree hashes to the commitment's root; the codeword is recomputed."""
+    """Arrays ``hat`` (f^'s hypercube values: T padded, then R), ``salts``, ``opened`` and
+    ``tree0..D``. Decoding checks the shapes, that T's part is the key's table, that R is
+    canonical, the count within the budget and that the tree's levels hash up to the
+    commitment's root; the codeword is recomputed. R and the salts are trusted against the
+    leaves as in ``WhirCodec`` (the prover's own data, under the file's checksum: a wrong
+    value only makes the verifier reject)."""
 
     def encode(self, data: WhirZkProverData) -> dict[str, np.ndarray]:
         return {"hat": data.table, "salts": data.salts, "opened": data.opened,
@@ -305,7 +308,8 @@ class WhirZkCodec:
             raise KeyFileError("the proving key's hiding table is not its committed weights")
         coeffs = moebius(hat)
         codeword = rs_encode(coeffs, 1 << prm.log_inv_rate)
-        levels = [arrays.get(f"tree{i}") for i in range(len(arrays) - 3)]
+        depth = m + prm.log_inv_rate - prm.folding
+        levels = [arrays.get(f"tree{i}") for i in range(depth + 1)]
         tree = MerkleTree.checked(levels, leaves, commitment.root)
         return WhirZkProverData(commitment, hat, coeffs, codeword, salts.copy(), tree,
                                 opened.copy())

@@ -73,12 +73,14 @@ import numpy as np
 
 from ...errors import ConfigError, ProofFormatError, VerificationError
 from ...field.encoding import encode_k
+from ...field.params import TWO_ADICITY
 from ...transcript import HASH_BYTES
 from .. import evaluations as ev
 from ..merkle import LEAF_PREFIX, verify_multi_rows
-from .commitment import Commitment, normalize_points, normalize_values
+from .commitment import MAX_N_VARS, Commitment, normalize_points, normalize_values
 from .ligero import multi_proof_len
 from .ligero_zk import SALT_BYTES
+from .params import TARGET_SECURITY_BITS
 from .whir import (
     WhirVerifier,
     commitment_ood_points,
@@ -144,9 +146,27 @@ def hiding_vars(params: WhirParams | WhirZkParams, n_vars: int) -> int:
     return mu
 
 
-def security_bits(params: WhirZkParams, n_vars: int) -> float:
+def max_table_vars(params: WhirZkParams) -> int:
+    """The largest n whose f^ (mu + 1 variables, at the rate) fits the NTT domain."""
+    w = params.whir
+    n = 0
+    while n + 1 <= MAX_N_VARS:
+        try:
+            if hiding_vars(params, n + 1) + 1 + w.log_inv_rate > TWO_ADICITY:
+                break
+        except ValueError:  # WHIR's schedule itself is past the domain
+            break
+        n += 1
+    return n
+
+
+def security_bits(params: WhirZkParams, n_vars: int | None = None) -> float:
     """The level of an opening of a table of 2^n_vars entries: the least of WHIR's terms for
-    mu + 1 variables and the batch terms of (G, f^) (module docstring)."""
+    mu + 1 variables and the batch terms of (G, f^) (module docstring); without n_vars the
+    worst case over every supported size (``max_table_vars``). ValueError for a size the
+    domain cannot hold."""
+    if n_vars is None:
+        return min(security_bits(params, n) for n in range(max_table_vars(params) + 1))
     m = hiding_vars(params, n_vars) + 1
     terms = error_terms(params.whir, m) + batch_error_terms(params.whir, (m, m))
     return min(b for _, b, _ in terms)
@@ -160,18 +180,28 @@ class LinearForm:
     points: tuple
 
 
-def normalize_forms(forms: Sequence[LinearForm], n_vars: int, k: int
+def normalize_forms(forms: Sequence[LinearForm], n_vars: int, k: int, ood: int = 0
                     ) -> list[tuple[list, list]]:
-    """Each form's (coefficients, points) as K tuples; VerificationError if malformed."""
+    """Each form's (coefficients, points) as K tuples; VerificationError if malformed. At most
+    MAX_CLAIMS terms, and forms plus the ``ood`` extra claims (G's OOD points) at most
+    MAX_CLAIMS (whir_params' initial-combination term)."""
     out = []
     for j, f in enumerate(forms):
-        if not isinstance(f, LinearForm) or not f.points or len(f.coefs) != len(f.points):
+        try:
+            coefs, points = list(f.coefs), list(f.points)
+        except (AttributeError, TypeError):
+            raise VerificationError(f"whir-zk: form {j} is not a LinearForm") from None
+        if not points or len(coefs) != len(points):
             raise VerificationError(f"whir-zk: form {j} needs one coefficient per point")
-        out.append((normalize_values(list(f.coefs), len(f.points), k),
-                    normalize_points(list(f.points), n_vars, k)))
-    if not out or sum(len(p) for _, p in out) > MAX_CLAIMS:
-        raise VerificationError(f"whir-zk: 1 to {MAX_CLAIMS} terms in all, got "
-                                f"{sum(len(p) for _, p in out)}")
+        try:
+            out.append((normalize_values(coefs, len(points), k),
+                        normalize_points(points, n_vars, k)))
+        except (TypeError, ValueError) as e:
+            raise VerificationError(f"whir-zk: form {j}: {e}") from None
+    terms = sum(len(p) for _, p in out)
+    if not out or terms > MAX_CLAIMS or len(out) + ood > MAX_CLAIMS:
+        raise VerificationError(f"whir-zk: 1 to {MAX_CLAIMS} terms and claims, got {terms} "
+                                f"terms in {len(out)} forms")
     return out
 
 
@@ -210,12 +240,31 @@ def salted_leaf_bytes(salts: np.ndarray, fibers: np.ndarray) -> np.ndarray:
     return np.concatenate([salts, fiber_leaf_bytes(fibers)], axis=1)
 
 
+def checked_vars(params: WhirZkParams, n_vars: int) -> int:
+    """mu + 1 for a table of 2^n_vars entries; ProofFormatError when the size is out of the
+    domain or misses the level (a key's parameters are checked at every size, so only a
+    malformed proof or key gets here)."""
+    try:
+        m = hiding_vars(params, n_vars) + 1
+        bits = security_bits(params, n_vars)
+    except ValueError as e:
+        raise ProofFormatError(f"whir-zk: {e}") from None
+    if bits < params.whir.security:
+        raise ProofFormatError(f"whir-zk: a table of 2^{n_vars} entries misses the level of "
+                               f"{params.whir.security} bits")
+    return m
+
+
 class WhirZkVerifier(WhirVerifier):
     """Checks zero-knowledge openings of a whir-zk ``Commitment``."""
 
     def __init__(self, params: WhirZkParams | None = None) -> None:
         self.zk = params or WhirZkParams()
         super().__init__(self.zk.whir)
+
+    def verify_batch(self, *args: Any, **kwargs: Any) -> None:
+        """Not offered: a plain batched opening of whir-zk commitments would not hide them."""
+        raise VerificationError("whir-zk commitments are opened by verify_forms only")
 
     def verify(self, commitment: Commitment, points: Sequence[Sequence[Any]],
                values: Sequence[Any], transcript: Any) -> None:
@@ -232,14 +281,11 @@ class WhirZkVerifier(WhirVerifier):
         prm, k = self.params, self.k
         kv = ev.vec(k)
         n = commitment.n_vars
-        terms = normalize_forms(forms, n, k)
+        terms = normalize_forms(forms, n, k, prm.ood)
         vals = normalize_values(values, len(terms), k)
         absorb_forms_statement(transcript, self.zk, n, terms, vals)
-        m = hiding_vars(self.zk, n) + 1
+        m = checked_vars(self.zk, n)
         sch = whir_schedule(prm, m)
-        if security_bits(self.zk, n) < prm.security:
-            raise ProofFormatError(f"whir-zk: a table of 2^{n} entries misses the level of "
-                                   f"{prm.security} bits")
         s = prm.ood
         f_root, f_y = commitment.root, commitment_ood_points(commitment.root, m, prm)
         f_v = committed_answers(commitment, prm)
@@ -311,18 +357,24 @@ class WhirZkScheme:
     ignored: frozenset[str] = frozenset()
 
     def check(self, config: dict) -> None:
+        """The WHIR fields as WhirScheme checks them (at least TARGET_SECURITY_BITS), then the
+        declared level at every supported size with the mask's extra variables and the batch
+        terms of (G, f^)."""
         for f in (*_WHIR_FIELDS, "openings"):
             v = config[f]
             if not isinstance(v, int) or isinstance(v, bool):
                 raise ConfigError(f"whir-zk parameter {f} must be an integer, got {v!r}")
         try:
             params = whir_zk_params(config)
-            bits = min(security_bits(params, n) for n in (0, 10, 20))
+            if params.whir.security < TARGET_SECURITY_BITS:
+                raise ValueError(f"whir-zk security {params.whir.security} bits is below the "
+                                 f"required {TARGET_SECURITY_BITS}")
+            bits = security_bits(params)
         except (ValueError, TypeError) as e:
             raise ConfigError(f"{e}") from None
         if bits < params.whir.security:
-            raise ConfigError(f"whir-zk parameters give {bits:.1f} bits of security, below "
-                              f"the declared {params.whir.security}")
+            raise ConfigError(f"whir-zk parameters give {bits:.1f} bits of security at some "
+                              f"size, below the declared {params.whir.security}")
 
     def commitment_extra(self, config: dict) -> int:
         """f^'s answers at the commitment's OOD points: ood K elements of 8k bytes."""
