@@ -15,12 +15,18 @@ F-valued) make a second table's view leave the first's space.
 
 from __future__ import annotations
 
-import zlib
-
 import numpy as np
 import pytest
 
-from protocol.test_ligero_zk import flip, in_span, rank_mod_p
+from protocol.test_ligero_zk import FixedChallenges as LigeroFixedChallenges
+from protocol.test_ligero_zk import (
+    Recording,
+    affine_map,
+    fixed_k,
+    flip,
+    in_span,
+    rank_mod_p,
+)
 from protocol.zk_stream import Stream
 from tensorproof.errors import ConfigError, KeyFileError, ProofFormatError, VerificationError
 from tensorproof.field import npfield
@@ -71,23 +77,9 @@ def random_forms(rng, n, sizes=(2, 1)):
             for s in sizes]
 
 
-class Recording(ProverTranscript):
-    """A ProverTranscript recording (label, offset, length) of every message."""
-
-    def __init__(self) -> None:
-        super().__init__(DOMAIN)
-        self.spans: list[tuple[str, int, int]] = []
-        self._at = 0
-
-    def send_bytes(self, label, data):
-        self.spans.append((label, self._at, len(data)))
-        self._at += len(data)
-        super().send_bytes(label, data)
-
-
 def prove(pcs, table, forms):
     commitment, data = pcs.commit(table)
-    pt = Recording()
+    pt = Recording(DOMAIN)
     absorb_commitment(pt, commitment)
     values = pcs.open_forms(data, forms, pt)
     return commitment, values, pt.proof_bytes(), pt.spans
@@ -316,34 +308,13 @@ def tiny(monkeypatch):
     return WhirZkParams(TINY)
 
 
-def fixed_k(label, n, k, call):
-    rng = np.random.default_rng(zlib.crc32(f"{label}/{call}".encode()))
-    return [tuple(int(c) for c in rng.integers(1, P, k, dtype=np.uint64)) for _ in range(n)]
-
-
-class FixedChallenges:
-    """Transcript double: records the field messages; every challenge is fixed."""
+class FixedChallenges(LigeroFixedChallenges):
+    """test_ligero_zk's transcript double (field messages recorded, challenges fixed), with
+    WHIR's single challenges and query draws fixed per call."""
 
     def __init__(self) -> None:
-        self.field: list[np.ndarray] = []
-        self.calls = 0
+        super().__init__([])
         self.state = b""
-
-    def absorb_bytes(self, label, data):
-        pass
-
-    def send_bytes(self, label, data):
-        pass
-
-    def send_k(self, label, xs, k):
-        self.field.append(np.asarray(xs, dtype=np.uint64).reshape(-1))
-
-    def send_f(self, label, xs):
-        self.field.append(np.asarray(xs, dtype=np.uint64).reshape(-1))
-
-    def challenges_k(self, label, n, k):
-        self.calls += 1
-        return fixed_k(label, n, k, self.calls)
 
     def challenge_k(self, label, k):
         return self.challenges_k(label, 1, k)[0]
@@ -352,9 +323,6 @@ class FixedChallenges:
         self.calls += 1
         rng = np.random.default_rng(self.calls)
         return [int(i) for i in rng.choice(bound, min(n, bound), replace=False)]
-
-    def view(self) -> np.ndarray:
-        return np.concatenate(self.field)
 
 
 class ZeroMask(WhirZkPCS):
@@ -431,16 +399,6 @@ class Instance:
         t.field.append(decode_f_array(commitment.extra, len(commitment.extra) // 8))
         pcs.open_forms(data, self.forms, t)
         return t.view()
-
-
-def affine_map(run, n_inputs):
-    offset = run([0] * n_inputs)
-    rows = []
-    for i in range(n_inputs):
-        e = [0] * n_inputs
-        e[i] = 1
-        rows.append(npfield.fsub(run(e), offset))
-    return offset, rows
 
 
 def same_space(a, b) -> bool:
