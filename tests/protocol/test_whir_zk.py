@@ -10,7 +10,8 @@ every challenge fixed (``FixedChallenges``), the revealed field elements are an 
 of the prover's randomness (R, then G), computed from unit randomness vectors. Two tables with
 the same form values give the same affine space, so their views have the same law (each is
 uniform on its image); the simulator's views lie in it too. Mutations (R zero, G zero, G
-F-valued) make a second table's view leave the first's space.
+F-valued) make a second table's view leave the first's space; salts are fresh per leaf and per
+commitment (a reused salt is caught).
 """
 
 from __future__ import annotations
@@ -437,3 +438,55 @@ def test_mutation_is_caught_by_the_zero_knowledge_test(maps, broken):
     a = affine_map(inst.run(broken), inst.n_inputs)
     b = affine_map(inst.run(broken, table=twin), inst.n_inputs)
     assert not same_space(a, b)
+
+
+# ---- salts and fresh randomness ----------------------------------------------------------------
+
+
+class SaltRecorder(ProverTranscript):
+    """Keeps the opened salts of each "whir-zk/salts" message (G's, then f^'s)."""
+
+    def __init__(self) -> None:
+        super().__init__(DOMAIN)
+        self.salts: list[bytes] = []
+
+    def send_bytes(self, label, data):
+        if label == SALTS:
+            self.salts.append(bytes(data))
+        super().send_bytes(label, data)
+
+
+def assert_fresh_salts(pcs_class):
+    """Every leaf of f^'s tree has its own salt, two commitments of one table share no salt
+    and no root, the mask table G's tree has salts of its own, and the opened salts of f^ are
+    the committed ones."""
+    prm = WhirZkParams()
+    pcs = pcs_class(prm)
+    table = np.random.default_rng(1).integers(0, P, 1 << 4, dtype=np.uint64)
+    (c1, d1), (c2, d2) = pcs.commit(table), pcs.commit(table)
+    for d in (d1, d2):
+        assert len({s.tobytes() for s in d.salts}) == len(d.salts), "a salt is reused"
+    assert not {s.tobytes() for s in d1.salts} & {s.tobytes() for s in d2.salts}, "salts repeat"
+    assert c1.root != c2.root, "two commitments to one table are equal"
+    t = SaltRecorder()
+    absorb_commitment(t, c1)
+    pcs.open_forms(d1, random_forms(np.random.default_rng(2), 4), t)
+    g_salts, f_salts = t.salts
+    committed = {s.tobytes() for s in d1.salts}
+    opened = [f_salts[i:i + 32] for i in range(0, len(f_salts), 32)]
+    assert opened and all(s in committed for s in opened), "an opened salt is not committed"
+    assert not {g_salts[i:i + 32] for i in range(0, len(g_salts), 32)} & committed
+
+
+def test_salts_are_fresh_and_unique():
+    assert_fresh_salts(WhirZkPCS)
+
+
+class ReusedSalt(WhirZkPCS):
+    def _salts(self, n):
+        return np.repeat(super()._salts(1), n, axis=0)
+
+
+def test_mutation_reused_salt_is_caught():
+    with pytest.raises(AssertionError, match="salt is reused"):
+        assert_fresh_salts(ReusedSalt)
