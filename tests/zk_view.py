@@ -105,13 +105,28 @@ def _stop_opening(self, *args, **kwargs):
     raise _StopError("the hiding opening")
 
 
-def fixed_view(prove_fn: Callable[[], object], keep: Callable[[str], bool] | None = None
+def past(prefix: str) -> Callable[[str], bool]:
+    """A stop predicate: the first label without ``prefix`` once one with it was seen (a view
+    of one contiguous part of the proof, the hashed tensors' "hash " messages, need not run
+    the rest of the prover)."""
+    seen = [False]
+
+    def stop(label: str) -> bool:
+        if label.startswith(prefix):
+            seen[0] = True
+            return False
+        return seen[0] or _hiding(label)
+    return stop
+
+
+def fixed_view(prove_fn: Callable[[], object], keep: Callable[[str], bool] | None = None,
+               stop: Callable[[str], bool] | None = None
                ) -> tuple[np.ndarray, tuple[tuple[str, int], ...]]:
     """(the F coordinates the prover sent, (label, count) per message) for one run of
     ``prove_fn`` (which calls prover.prove.prove) on a FixedTranscript; messages whose label
-    ``keep`` refuses are left out (default: the hiding opening's); the run stops at the hiding
-    opening's first message (OPENING_PREFIXES)."""
-    stop = _hiding
+    ``keep`` refuses are left out (default: the hiding opening's); the run stops at the first
+    message ``stop`` accepts (default: the hiding opening's first, OPENING_PREFIXES)."""
+    stop = stop or _hiding
     keep = keep or (lambda label: not _hiding(label))
     made: list[FixedTranscript] = []
 

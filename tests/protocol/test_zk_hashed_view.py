@@ -26,7 +26,7 @@ from tensorproof.prover.prove import prove
 from tensorproof.verifier.pcs_config import profile_config
 from tensorproof.verifier.verify import verify
 from tensorproof.verifier.zk_masks import Slots
-from zk_view import fixed_view, law_hull
+from zk_view import fixed_view, law_hull, past
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +36,8 @@ def keys():
 
 
 def hashed_view(pk):
-    return fixed_view(lambda: prove(pk, ONE), keep=lambda label: label.startswith("hash "))
+    return fixed_view(lambda: prove(pk, ONE), keep=lambda label: label.startswith("hash "),
+                      stop=past("hash "))
 
 
 def test_nothing_the_hashed_part_sends_repeats(keys):
@@ -98,7 +99,8 @@ def test_the_hashed_view_has_only_the_verifiers_linear_relations(cut_rounds):
     linear final checks: 3 wire checks per round, chain, flat, merge and the two links (the
     gate, absorb and bits checks are products of finals), k coordinates each."""
     run = lambda: fixed_view(lambda: prove(cut_rounds, ONE),  # noqa: E731
-                             keep=lambda label: label.startswith("hash "))[0]
+                             keep=lambda label: label.startswith("hash "),
+                             stop=past("hash "))[0]
     hull = law_hull(run, settle=8)
     k = cut_rounds.vk.k
     assert hull.rank == hull.origin.size - k * (3 * ROUNDS_CUT + 5)

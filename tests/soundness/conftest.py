@@ -64,9 +64,16 @@ def elem(k) -> int:
     return k_bytes(k)
 
 
+ZERO_KNOWLEDGE = os.environ.get("TENSORPROOF_TAMPER_ZK") == "1"
+"""TENSORPROOF_TAMPER_ZK=1: every suite proves under zero-knowledge keys (``config`` and
+``raw_config`` are the profile's real configuration with "zk": masked sumchecks, randomized
+finals, the hiding ligero-zk or whir-zk opening), so the tamper suites run unchanged on
+zero-knowledge proofs (issue 13; a manual run, not CI's: docs/internals.md)."""
+
+
 @pytest.fixture(scope="module")
 def config(profile) -> dict:
-    return profile_config(profile)
+    return {**profile_config(profile), "zk": True} if ZERO_KNOWLEDGE else profile_config(profile)
 
 
 ON_CHAIN = os.environ.get("TENSORPROOF_TAMPER_ON_CHAIN") == "1"
@@ -74,6 +81,8 @@ ON_CHAIN = os.environ.get("TENSORPROOF_TAMPER_ON_CHAIN") == "1"
 
 @pytest.fixture(scope="module")
 def raw_config(k) -> dict:
+    if ZERO_KNOWLEDGE:
+        return {**profile_config("fast" if k == PROFILES["fast"]["k"] else "compact"), "zk": True}
     if ON_CHAIN and k == PROFILES["compact"]["k"]:
         return profile_config("compact")
     return raw_config_of(k)
