@@ -43,6 +43,18 @@ def solve_mod_p(a: Sequence[Sequence[int]], b: Sequence[int]) -> list[int]:
     return [m[i][n] for i in range(n)]
 
 
+def particular_solution(a: Sequence[Sequence[int]], b: Sequence[int], n: int) -> list[int]:
+    """An x in F_p^n with a x = b (a of any shape): the free coordinates 0, the pivots solved
+    for. ValueError if the system is inconsistent."""
+    m, pivots = _echelon([list(row) + [b[i]] for i, row in enumerate(a)], n + 1)
+    if n in pivots:  # b is not in the column space
+        raise ValueError("the system is inconsistent")
+    x = [0] * n
+    for i, c in enumerate(pivots):
+        x[c] = m[i][n]
+    return x
+
+
 def kernel_vector(rows: Sequence[Sequence[int]], n: int,
                   free_values: Sequence[int] | None = None) -> list[int]:
     """An x in F_p^n with rows x = 0: the free coordinates set to ``free_values`` (in order;

@@ -206,6 +206,7 @@ def consistent_table(k: int, n: int, forms: Sequence[LinearForm], values: Sequen
     """A table of 2^n F values with the given form values (random otherwise): the simulator's
     stand-in witness. Solves the k J F-linear equations over the free coordinates."""
     from ...field import npfield
+    from ...field.linalg import particular_solution
     from ...field.params import P
     from ...poly.mle import eq_table
 
@@ -220,39 +221,13 @@ def consistent_table(k: int, n: int, forms: Sequence[LinearForm], values: Sequen
             rows.append(np.asarray(w)[:, c] if k > 1 else np.asarray(w))
             rhs.append(int(v[c]) if k > 1 else int(v if np.isscalar(v) else v[0]))
     table = rng.integers(0, P, 1 << n, dtype=np.uint64)
-    a = np.array(rows, dtype=np.uint64)
-    b = npfield.fsub(np.array(rhs, dtype=np.uint64), _matvec(a, table))
-    # Gaussian elimination on [a | b]: adjust the pivot coordinates of table
-    aug = np.concatenate([a, b[:, None]], axis=1)
-    pivots, r = [], 0
-    for col in range(a.shape[1]):
-        nz = np.flatnonzero(aug[r:, col])
-        if nz.size == 0:
-            continue
-        p = r + int(nz[0])
-        aug[[r, p]] = aug[[p, r]]
-        aug[r] = npfield.fmul(aug[r], np.uint64(pow(int(aug[r, col]), P - 2, P)))
-        for i in range(aug.shape[0]):
-            if i != r and aug[i, col]:
-                aug[i] = npfield.fsub(aug[i], npfield.fmul(aug[i, col], aug[r]))
-        pivots.append(col)
-        r += 1
-        if r == aug.shape[0]:
-            break
-    if np.any(aug[r:, -1]):
-        raise ValueError("whir-zk simulator: the form values are inconsistent")
-    for i, col in enumerate(pivots):
-        table[col] = npfield.fadd(table[col], aug[i, -1])
-    return table
-
-
-def _matvec(a: np.ndarray, x: np.ndarray) -> np.ndarray:
-    from ...field import npfield
-
-    out = np.zeros(a.shape[0], dtype=np.uint64)
-    for i in range(a.shape[0]):  # a few dozen equations
-        out[i] = npfield.fsum(npfield.fmul(a[i], x))
-    return out
+    shift = [(r - int(npfield.fsum(npfield.fmul(np.asarray(row, dtype=np.uint64), table)))) % P
+             for row, r in zip(rows, rhs)]  # a few dozen equations
+    try:
+        x = particular_solution(rows, shift, 1 << n)
+    except ValueError:
+        raise ValueError("whir-zk simulator: the form values are inconsistent") from None
+    return npfield.fadd(table, np.array(x, dtype=np.uint64))
 
 
 def simulate_opening(params: WhirZkParams, n: int, forms: Sequence[LinearForm],
