@@ -16,7 +16,7 @@ from tensorproof.transcript import ProverTranscript, VerifierTranscript
 from tensorproof.verifier.pcs import absorb_commitment
 from tensorproof.verifier.pcs.whir import SCHEME, WhirVerifier, leaf_positions_points
 from tensorproof.verifier.pcs.whir_fold import (
-    fiber_matrix,
+    fiber_view,
     fold_fibers,
     monomials,
     power_points,
@@ -66,7 +66,7 @@ def test_folding_a_fiber_evaluates_the_folded_polynomial(folding):
     for a in alphas:  # c'[j] = c[2j] + a c[2j+1]
         folded = K3.add(folded[0::2].copy(), K3.scale(folded[1::2].copy(), a))
     idx = np.array([0, 3, 17, (1 << (log_domain - folding)) - 1])
-    got = fold_fibers(K3, fiber_matrix(codeword, folding)[idx], idx, log_domain, alphas)
+    got = fold_fibers(K3, fiber_view(codeword, folding)[idx], idx, log_domain, alphas)
     ys = K3.from_base(np.array(leaf_positions_points(idx, log_domain, folding), dtype=np.uint64))
     mono = monomials(K3, power_points(K3, ys, m - folding))
     want = np.array([K3.inner(row, folded) for row in mono], dtype=np.uint64)

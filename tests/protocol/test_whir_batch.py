@@ -15,7 +15,7 @@ from tensorproof.prover.pcs.whir import WhirPCS
 from tensorproof.transcript import ProverTranscript, VerifierTranscript
 from tensorproof.verifier.pcs import absorb_commitment
 from tensorproof.verifier.pcs.whir import BatchLayout
-from tensorproof.verifier.pcs.whir_fold import fiber_matrix
+from tensorproof.verifier.pcs.whir_fold import fiber_view
 from tensorproof.verifier.pcs.whir_params import (
     MAX_BATCH,
     WhirParams,
@@ -99,7 +99,7 @@ def test_a_smaller_tables_leaf_holds_the_embedded_fiber(shift):
     n_leaves = 1 << (log_n - prm.folding)
     idx = np.unique(rng.integers(0, n_leaves, 40))
     leaves, slot, pos = lay.leaf_map(1, idx)
-    fib = fiber_matrix(cw, prm.folding)[leaves]
+    fib = fiber_view(cw, prm.folding)[leaves]
     got = fib[slot[:, None], pos]
     w_n, w_g = root_of_unity(1 << log_n), root_of_unity(len(cw))
     where = {pow(w_g, e, P): e for e in range(len(cw))}

@@ -90,3 +90,32 @@ def test_bad_inputs_rejected():
         rs_encode(np.zeros(8, dtype=np.uint64), 3)
     with pytest.raises(ValueError):
         root_of_unity(1 << (TWO_ADICITY + 1))
+
+
+@pytest.mark.parametrize("parts", [1, 2, 4, 16])
+@pytest.mark.parametrize("blowup,log_n", [(2, 6), (4, 12), (8, 3), (16, 13)])
+def test_in_row_parallel_encode_matches_numpy(parts, blowup, log_n):
+    """The kernel that encodes one long row in parallel (blocks of the row, then stages split
+    across threads) gives the numpy backend's codeword for every split, blocks shorter than a
+    blowup included."""
+    from tensorproof.poly import ntt as ntt_mod
+    from tensorproof.poly.ntt_kernels import encode_row_kernel
+
+    rng = np.random.default_rng(parts * 1000 + log_n)
+    n = 1 << log_n
+    a = random_rows(rng, 1, n)[0]
+    out = np.empty(n * blowup, dtype=np.uint64)
+    encode_row_kernel(a, out, ntt_mod._bit_reverse(n), ntt_mod._twiddles(n * blowup, False,
+                                                                          "numba"), blowup, parts)
+    assert np.array_equal(out, rs_encode(a, blowup, backend="numpy"))
+
+
+def test_rs_encode_of_few_long_rows_matches_numpy():
+    """rs_encode's path for rows that do not fill the threads (one, three) at a length that
+    takes the in-row parallel kernel."""
+    rng = np.random.default_rng(7)
+    for rows in (1, 3):
+        a = random_rows(rng, rows, 1 << 13)
+        assert np.array_equal(rs_encode(a, 4), rs_encode(a, 4, backend="numpy"))
+    u = random_rows(rng, 1 << 13, 3)
+    assert np.array_equal(rs_encode_ext(u, 4), rs_encode(u.T.copy(), 4, backend="numpy").T)

@@ -99,6 +99,11 @@ def _stages_np(rows: np.ndarray, tw: np.ndarray, h: int) -> np.ndarray:
     return rows
 
 
+_ROW_PARALLEL_MIN = 1 << 14
+"""Codeword length from which rows that do not fill the threads are encoded in parallel inside
+each row (``encode_row_kernel``); below it a parallel region costs more than it saves."""
+
+
 @cache
 def _bit_reverse(n: int) -> np.ndarray:
     """The permutation i -> reverse of i's log2(n) bits; cached per size (never modify)."""
@@ -166,15 +171,25 @@ def rs_encode(a: np.ndarray, blowup: int, backend: str = "numba") -> np.ndarray:
     if backend == "numpy":
         out = _stages_np(np.repeat(rows[:, _bit_reverse(n)], blowup, axis=1), tw, blowup)
     else:
-        from .ntt_kernels import encode_kernel
+        from numba import get_num_threads
+
+        from .ntt_kernels import encode_kernel, encode_row_kernel
 
         out = np.empty((rows.shape[0], n * blowup), dtype=np.uint64)
-        encode_kernel(rows, out, _bit_reverse(n), tw, blowup)
+        threads = get_num_threads()
+        if rows.shape[0] % threads and n * blowup >= _ROW_PARALLEL_MIN:
+            parts = 1 << (threads.bit_length() - 1)  # a power of two, at most the threads
+            for r in range(rows.shape[0]):  # a few long rows: parallel inside each
+                encode_row_kernel(rows[r], out[r], _bit_reverse(n), tw, blowup, parts)
+        else:
+            encode_kernel(rows, out, _bit_reverse(n), tw, blowup)
     return out[0] if flat else out
 
 
 def rs_encode_ext(u: np.ndarray, blowup: int, backend: str = "numba") -> np.ndarray:
-    """Encode one K vector u of shape (n, k): the (n * blowup, k) codeword, coefficientwise."""
+    """Encode one K vector u of shape (n, k): the (n * blowup, k) codeword, coefficientwise,
+    as a view of the (k, n * blowup) planes (Fortran order: transposing a WHIR codeword of
+    millions of symbols into rows took longer than encoding it)."""
     if u.ndim != 2:
         raise ValueError(f"rs_encode_ext expects an (n, k) K vector, got shape {u.shape}")
-    return rs_encode(np.ascontiguousarray(u.T), blowup, backend).T.copy()
+    return rs_encode(np.ascontiguousarray(u.T), blowup, backend).T

@@ -76,6 +76,34 @@ def encode_kernel(a, out, rev_n, tw, blowup):
         _stages(row, tw, blowup)
 
 
+@kernel("void(uint64[::1], uint64[::1], int64[::1], uint64[::1], int64, int64)", parallel=True)
+def encode_row_kernel(a, row, rev_n, tw, blowup, parts):
+    """``encode_kernel`` of one row, parallel inside it: the copies, then ``parts`` (a power of
+    two) contiguous blocks run the stages that stay inside a block, one block per thread, then
+    each remaining stage runs its butterflies in parallel. For one or a few long rows (a WHIR
+    table), where the row-parallel kernel keeps all but one or two threads idle."""
+    n = a.shape[0]
+    size = row.shape[0]
+    for q in prange(n):
+        x = a[rev_n[q]]
+        for j in range(blowup):
+            row[q * blowup + j] = x
+    chunk = size // parts
+    for p in prange(parts):
+        _stages(row[p * chunk:(p + 1) * chunk], tw, blowup)
+    h = max(chunk, blowup)
+    while h < size:
+        for b in prange(size >> 1):
+            blk = b // h
+            i = b - blk * h
+            s = 2 * blk * h + i
+            u = row[s]
+            v = fmul(row[s + h], tw[h + i])
+            row[s] = fadd(u, v)
+            row[s + h] = fsub(u, v)
+        h <<= 1
+
+
 @kernel("void(uint64[:, ::1], uint64)", parallel=True)
 def scale_kernel(a, s):
     rows, n = a.shape

@@ -40,7 +40,7 @@ from ...verifier.pcs.whir import (
 )
 from ...verifier.pcs.whir_fold import (
     fiber_leaf_bytes,
-    fiber_matrix,
+    fiber_view,
     inner_rows,
     monomials,
     power_points,
@@ -77,7 +77,7 @@ def moebius(table: np.ndarray) -> np.ndarray:
 
 def tree_of(codeword: np.ndarray, folding: int) -> MerkleTree:
     """The Merkle tree over a codeword's fibers."""
-    return MerkleTree(fiber_leaf_bytes(fiber_matrix(codeword, folding)))
+    return MerkleTree(fiber_leaf_bytes(fiber_view(codeword, folding)))
 
 
 def _weight(kv: VecField, coefs: np.ndarray, pts: np.ndarray) -> np.ndarray:
@@ -92,7 +92,7 @@ def _send_leaves(transcript: Any, codeword: np.ndarray, tree: MerkleTree, idx: n
                  folding: int) -> None:
     """The fibers of ``codeword`` at leaves ``idx`` ("whir/fibers": F values for an F codeword,
     K after) and their Merkle multi-opening ("whir/merkle")."""
-    fibers = fiber_matrix(codeword, folding)[idx]
+    fibers = fiber_view(codeword, folding)[idx]
     if codeword.ndim == 1:
         transcript.send_f("whir/fibers", fibers.reshape(-1))
     else:

@@ -26,7 +26,7 @@ from ...poly.ntt import rs_encode, rs_encode_ext
 from ...verifier.pcs.commitment import Commitment
 from ...verifier.pcs.ligero_zk import SALT_BYTES
 from ...verifier.pcs.whir import commitment_ood_points, pad_point, whir_schedule
-from ...verifier.pcs.whir_fold import fiber_matrix, sum_rows
+from ...verifier.pcs.whir_fold import fiber_view, sum_rows
 from ...verifier.pcs.whir_zk import (
     BETA,
     CROSS,
@@ -120,7 +120,7 @@ class WhirZkPCS(WhirZkVerifier):
             codeword = rs_encode(coeffs, 1 << prm.log_inv_rate)
         else:
             codeword = rs_encode_ext(coeffs, 1 << prm.log_inv_rate)
-        fibers = fiber_matrix(codeword, prm.folding)
+        fibers = fiber_view(codeword, prm.folding)
         salts = self._salts(fibers.shape[0])
         return _Salted(coeffs, codeword, salts, MerkleTree(salted_leaf_bytes(salts, fibers)))
 
@@ -189,7 +189,7 @@ class WhirZkPCS(WhirZkVerifier):
         def send0(idx: np.ndarray) -> None:
             for codeword, salts, tree in ((g.codeword, g.salts, g.tree),
                                           (data.codeword, data.salts, data.tree)):
-                fibers = fiber_matrix(codeword, prm.folding)[idx]
+                fibers = fiber_view(codeword, prm.folding)[idx]
                 if codeword.ndim == 1:
                     transcript.send_f(FIBERS, fibers.reshape(-1))
                 else:

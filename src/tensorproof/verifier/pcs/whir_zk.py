@@ -237,7 +237,7 @@ def claim_layout(kv, forms: Sequence[tuple[list, list]], m: int, oods: Sequence[
 
 def salted_leaf_bytes(salts: np.ndarray, fibers: np.ndarray) -> np.ndarray:
     """Leaf bytes salt ‖ fiber (whir_fold.fiber_leaf_bytes) -> (q, 32 + 8 2^kappa [k])."""
-    return np.concatenate([salts, fiber_leaf_bytes(fibers)], axis=1)
+    return fiber_leaf_bytes(fibers, salts)
 
 
 def checked_vars(params: WhirZkParams, n_vars: int) -> int:
