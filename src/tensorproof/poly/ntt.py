@@ -100,8 +100,9 @@ def _stages_np(rows: np.ndarray, tw: np.ndarray, h: int) -> np.ndarray:
 
 
 _ROW_PARALLEL_MIN = 1 << 14
-"""Codeword length from which rows that do not fill the threads are encoded in parallel inside
-each row (``encode_row_kernel``); below it a parallel region costs more than it saves."""
+"""Codeword length from which a few rows that do not fill the threads evenly (fewer than four
+per thread) are encoded in parallel inside each row (``encode_row_kernel``); below it a parallel
+region costs more than it saves."""
 
 
 @cache
@@ -177,7 +178,8 @@ def rs_encode(a: np.ndarray, blowup: int, backend: str = "numba") -> np.ndarray:
 
         out = np.empty((rows.shape[0], n * blowup), dtype=np.uint64)
         threads = get_num_threads()
-        if rows.shape[0] % threads and n * blowup >= _ROW_PARALLEL_MIN:
+        if rows.shape[0] % threads and rows.shape[0] < 4 * threads \
+                and n * blowup >= _ROW_PARALLEL_MIN:
             parts = 1 << (threads.bit_length() - 1)  # a power of two, at most the threads
             for r in range(rows.shape[0]):  # a few long rows: parallel inside each
                 encode_row_kernel(rows[r], out[r], _bit_reverse(n), tw, blowup, parts)
