@@ -71,6 +71,12 @@ finals, the hiding ligero-zk or whir-zk opening), so the tamper suites run uncha
 zero-knowledge proofs (issue 13; a manual run, not CI's: docs/internals.md)."""
 
 
+@pytest.fixture(scope="session")
+def zero_knowledge() -> bool:
+    """Whether the suites prove under zero-knowledge keys (TENSORPROOF_TAMPER_ZK=1)."""
+    return ZERO_KNOWLEDGE
+
+
 @pytest.fixture(scope="module")
 def config(profile) -> dict:
     return {**profile_config(profile), "zk": True} if ZERO_KNOWLEDGE else profile_config(profile)

@@ -136,10 +136,15 @@ def test_changed_opening_rejected(lying, g):
         rejects(lie.vk, bump(lie, lie.find(f"{STEP}:opening")[0], element), match="max_reduce")
 
 
-def test_changed_sumcheck_message_rejected(lying, g):
+def test_changed_sumcheck_message_rejected(lying, g, elem):
+    """Value 4 of the first round (s(5): s(1) is not sent) and of the widest one (a
+    zero-knowledge proof's first round is its discharge's w round, of one value: its last
+    value then), and the first value of the last round."""
     lie = lying(g, X)
     rounds = lie.find(f"{STEP}:sumcheck/round")
-    rejects(lie.vk, bump(lie, rounds[0], 4))  # s(5): s(1) is not sent
+    widest = max(rounds, key=lambda m: m.end - m.start)
+    rejects(lie.vk, bump(lie, widest, 4))
+    rejects(lie.vk, bump(lie, rounds[0], min(4, (rounds[0].end - rounds[0].start) // elem - 1)))
     rejects(lie.vk, bump(lie, rounds[-1], 0))
 
 
