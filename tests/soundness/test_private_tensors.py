@@ -28,6 +28,7 @@ from tensorproof.prover.context import ProverContext
 from tensorproof.prover.layers import step_module
 from tensorproof.prover.model import setup
 from tensorproof.prover.prove import prove
+from tensorproof.prover.zk_finals import with_randomizer
 from tensorproof.verifier.keys import VerifyingKey, decode_vk_file, encode_vk_file
 from tensorproof.verifier.layout import padded_vector
 from tensorproof.verifier.lowering import build_plan
@@ -165,7 +166,8 @@ def test_committed_private_output_must_be_the_computed_one(lying, monkeypatch):
         ints.update(m.advice_values(step, plan, ints))
 
     def computed_value(ctx, label, tensor, point, randomizer=()):
-        value = ctx.public_value(true_h[tensor], point)
+        # the computed h's value, randomized as an honest zero-knowledge prover's would be
+        value = with_randomizer(ctx, ctx.public_value(true_h[tensor], point), randomizer)
         ctx.send(label, [value])
         return value
 
