@@ -48,10 +48,21 @@ class MerkleTree:
         n = len(leaves)
         if n < 1 or n & (n - 1):
             raise ValueError(f"number of Merkle leaves must be a power of two, got {n}")
-        self.levels: list[np.ndarray] = [hash_leaves(leaves)]
-        while len(self.levels[-1]) > 1:
-            pairs = self.levels[-1].reshape(-1, 2 * HASH_BYTES)
-            self.levels.append(keccak256_rows(pairs, NODE_PREFIX[0]))
+        self.levels: list[np.ndarray] = MerkleTree.over_hashes(hash_leaves(leaves)).levels
+
+    @classmethod
+    def over_hashes(cls, leaf_hashes: np.ndarray) -> MerkleTree:
+        """The tree over leaves whose hashes keccak256(0x00 ‖ leaf) are given ((n, 32) uint8):
+        for leaves hashed where they lie (``keccak256_gathered``)."""
+        n = len(leaf_hashes)
+        if n < 1 or n & (n - 1) or leaf_hashes.shape[1:] != (HASH_BYTES,):
+            raise ValueError(f"leaf hashes must be (2^d, {HASH_BYTES}), got {leaf_hashes.shape}")
+        tree = cls.__new__(cls)
+        tree.levels = [leaf_hashes]
+        while len(tree.levels[-1]) > 1:
+            pairs = tree.levels[-1].reshape(-1, 2 * HASH_BYTES)
+            tree.levels.append(keccak256_rows(pairs, NODE_PREFIX[0]))
+        return tree
 
     @classmethod
     def from_levels(cls, levels: list[np.ndarray]) -> MerkleTree:

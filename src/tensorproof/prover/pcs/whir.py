@@ -22,6 +22,8 @@ from ...field.encoding import encode_k_array
 from ...field.vec import VecField, vec_field
 from ...poly.mle import eq_table, evaluate
 from ...poly.ntt import rs_encode, rs_encode_ext
+from ...transcript.keccak_batch import keccak256_gathered
+from ...verifier.merkle import LEAF_PREFIX
 from ...verifier.pcs.commitment import Commitment, absorb_statement, normalize_points
 from ...verifier.pcs.whir import (
     SCHEME_TAG,
@@ -39,7 +41,7 @@ from ...verifier.pcs.whir import (
     whir_schedule,
 )
 from ...verifier.pcs.whir_fold import (
-    fiber_leaf_bytes,
+    codeword_planes,
     fiber_view,
     inner_rows,
     monomials,
@@ -75,9 +77,11 @@ def moebius(table: np.ndarray) -> np.ndarray:
     return c
 
 
-def tree_of(codeword: np.ndarray, folding: int) -> MerkleTree:
-    """The Merkle tree over a codeword's fibers."""
-    return MerkleTree(fiber_leaf_bytes(fiber_view(codeword, folding)))
+def tree_of(codeword: np.ndarray, folding: int, salts: np.ndarray | None = None) -> MerkleTree:
+    """The Merkle tree over a codeword's fibers (leaf j: ``salts[j]`` ‖ fiber j when salted,
+    whir_zk.py), each leaf hashed where its values lie in the codeword's planes."""
+    hashes = keccak256_gathered(codeword_planes(codeword), 1 << folding, salts, LEAF_PREFIX[0])
+    return MerkleTree.over_hashes(hashes)
 
 
 def _weight(kv: VecField, coefs: np.ndarray, pts: np.ndarray) -> np.ndarray:

@@ -42,12 +42,11 @@ from ...verifier.pcs.whir_zk import (
     claim_layout,
     hiding_vars,
     normalize_forms,
-    salted_leaf_bytes,
     whir_zk_params,
 )
 from ..merkle import MerkleTree
 from .ligero import check_table
-from .whir import WhirPCS, _evaluate_univariate, _mle, moebius
+from .whir import WhirPCS, _evaluate_univariate, _mle, moebius, tree_of
 
 
 @dataclass(frozen=True, eq=False)
@@ -120,9 +119,8 @@ class WhirZkPCS(WhirZkVerifier):
             codeword = rs_encode(coeffs, 1 << prm.log_inv_rate)
         else:
             codeword = rs_encode_ext(coeffs, 1 << prm.log_inv_rate)
-        fibers = fiber_view(codeword, prm.folding)
-        salts = self._salts(fibers.shape[0])
-        return _Salted(coeffs, codeword, salts, MerkleTree(salted_leaf_bytes(salts, fibers)))
+        salts = self._salts(len(codeword) >> prm.folding)
+        return _Salted(coeffs, codeword, salts, tree_of(codeword, prm.folding, salts))
 
     def commit(self, table: np.ndarray) -> tuple[Commitment, WhirZkProverData]:
         """Commit to an F table of length 2^n (the caller then absorbs/sends the commitment)."""

@@ -40,6 +40,13 @@ def fiber_view(codeword: np.ndarray, folding: int) -> np.ndarray:
     return np.swapaxes(rows, 0, 1)
 
 
+def codeword_planes(codeword: np.ndarray) -> np.ndarray:
+    """A codeword ((N,) F or (N, k) K) as its (1 or k, N) coefficient planes, C-contiguous (a
+    view for ``poly.ntt.rs_encode_ext``'s codewords, which are views of their planes)."""
+    planes = codeword[None, :] if codeword.ndim == 1 else codeword.T
+    return np.ascontiguousarray(planes)
+
+
 def fiber_leaf_bytes(fibers: np.ndarray, salts: np.ndarray | None = None) -> np.ndarray:
     """Leaf bytes of fibers ((q, 2^kappa) or (q, 2^kappa, k) uint64, a view allowed) ->
     (q, 8 2^kappa k) uint8, or (q, S + 8 2^kappa k) with each row's salt first (``salts``:
