@@ -68,7 +68,7 @@ ZERO_KNOWLEDGE = os.environ.get("TENSORPROOF_TAMPER_ZK") == "1"
 """TENSORPROOF_TAMPER_ZK=1: every suite proves under zero-knowledge keys (``config`` and
 ``raw_config`` are the profile's real configuration with "zk": masked sumchecks, randomized
 finals, the hiding ligero-zk or whir-zk opening), so the tamper suites run unchanged on
-zero-knowledge proofs (issue 13; a manual run, not CI's: docs/internals.md)."""
+zero-knowledge proofs (issue 13; CI runs the fast profile's, -k fast: docs/internals.md)."""
 
 
 @pytest.fixture(scope="session")

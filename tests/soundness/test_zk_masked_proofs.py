@@ -59,8 +59,11 @@ def digits():
 
 @pytest.fixture(scope="module")
 def cnn_keys(digits, config):
+    """A plain and a zero-knowledge key of one model (plain even when the suites run on
+    zero-knowledge configurations: TENSORPROOF_TAMPER_ZK=1)."""
     model, _ = digits
-    return setup(model, dict(config), certify=False), setup(model, zk(config), certify=False)
+    plain = {f: v for f, v in config.items() if f != "zk"}
+    return setup(model, plain, certify=False), setup(model, zk(plain), certify=False)
 
 
 def test_masked_cnn_proof_verifies_with_the_plain_outputs(digits, cnn_keys):
