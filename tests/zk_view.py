@@ -92,7 +92,7 @@ class FixedTranscript(prover_transcript.ProverTranscript):
                              "escape the view")
 
 
-def _unencoded_commit(self, table):
+def _unencoded_commit(self, table, used=None):
     """A hiding commitment's stand-in for fixed views: a zero root, no encoding. With every
     challenge fixed (not drawn from the transcript) the commitment's bytes reach no field
     element of the view, and the run stops before the opening (``_stop_opening``)."""

@@ -115,10 +115,11 @@ def verify(params, commitment, points, values, proof):
 
 
 def zk_bound_bits(msg_len, n_cols, t, k):
-    """(*ZK) written out independently: (e+1)/(|K|-1) + 1/|K| + (1 - e/N)^t, 3e < N - C' + 1."""
-    e = (n_cols - msg_len) // 3
-    assert 3 * e < n_cols - msg_len + 1 <= 3 * (e + 1)
-    eps = (e + 1) / (float(P) ** k - 1) + float(P) ** -k + (1 - e / n_cols) ** t
+    """(*ZK) written out independently: N/|K| + 1/|K| + (1 - e/N)^t, e/N <= (1 - C'/N)/2
+    (BCIKS20 Thm 1.4/1.6, unique decoding)."""
+    e = (n_cols - msg_len) // 2
+    assert e / n_cols <= (1 - msg_len / n_cols) / 2 < (e + 1) / n_cols
+    eps = n_cols / float(P) ** k + float(P) ** -k + (1 - e / n_cols) ** t
     return -np.log2(eps)
 
 
@@ -133,8 +134,12 @@ def test_every_size_meets_the_bound_with_exact_budgets(k, points, openings):
         assert lay.mask_rows == openings * (1 + points) * k  # a K-row per revealed vector
         assert lay.n_cols >= 4 * lay.cols and lay.n_cols >= 3 * lay.msg_len  # rate
         assert zk_bound_bits(lay.msg_len, lay.n_cols, lay.n_queries, k) >= 100
-        assert zk_bound_bits(lay.msg_len, lay.n_cols, lay.n_queries - 1, k) < 100  # least t
-        assert 200 <= lay.n_queries <= 280
+        # least t: t - 1 with its own code (l = B (t - 1), the least N with N >= 4 C and
+        # N >= 3 C') misses the target
+        msg = lay.cols + openings * (lay.n_queries - 1)
+        n_cols = max(4 * lay.cols, 1 << (3 * msg - 1).bit_length())
+        assert zk_bound_bits(msg, n_cols, lay.n_queries - 1, k) < 100
+        assert 130 <= lay.n_queries <= 175
     assert security_bits(prm) >= TARGET_SECURITY_BITS
 
 
@@ -175,6 +180,61 @@ def test_honest_openings_verify_at_every_size(k):
                 assert values == [evaluate_scalar(ext_field(k), table.tolist(), z)
                                   for z in points]
             assert verify(prm, commitment, points, values, proof) == pt.state
+
+
+@pytest.mark.parametrize("n, used", [(9, 100), (12, 1000), (12, 3001), (13, 4097)])
+def test_a_commitment_of_the_first_rows_opens_the_zero_extended_table(n, used):
+    """Only ``used`` entries nonzero: the R < 2^a rows that hold them are committed; values
+    are the MLE of the zero-extended table, the proof's columns hold R + mask rows, and the
+    opening verifies under the same ``used`` only."""
+    prm = LigeroZkParams(points=2)
+    pcs = LigeroZkPCS(prm)
+    rng = np.random.default_rng(n + used)
+    lay = zk_layout(n, prm, used)
+    rows = -(-used // lay.cols)
+    assert lay.data_rows == rows < 1 << lay.a and lay.rows == rows + lay.mask_rows
+    table = random_table(rng, n)
+    table[used:] = 0
+    commitment, data = pcs.commit(table, used)
+    points = random_points(rng, n, 2, 2)
+    _, values, proof, pt = prove(pcs, None, points, data)
+    if n <= 9:
+        assert values == [evaluate_scalar(ext_field(2), table.tolist(), z) for z in points]
+    full = prove(LigeroZkPCS(prm), table, points)[2]
+    assert len(proof) < len(full)  # fewer rows in every opened column
+    vt = VerifierTranscript(DOMAIN, proof)
+    absorb_commitment(vt, commitment)
+    LigeroZkVerifier(prm).verify(commitment, points, values, vt, used=used)
+    vt.check_eof()
+    others = [u for u in (used - lay.cols, (rows + 1) * lay.cols, None)
+              if u is None or 0 < u <= 1 << n]
+    for other in others:  # another row count: another column length
+        assert zk_layout(n, prm, other).data_rows != rows
+        vt = VerifierTranscript(DOMAIN, proof)
+        absorb_commitment(vt, commitment)
+        with pytest.raises(REJECTED):
+            LigeroZkVerifier(prm).verify(commitment, points, values, vt, used=other)
+            vt.check_eof()
+    bad = list(values)
+    bad[0] = tuple((c + 1) % P for c in bad[0])
+    vt = VerifierTranscript(DOMAIN, proof)
+    absorb_commitment(vt, commitment)
+    with pytest.raises(REJECTED):
+        LigeroZkVerifier(prm).verify(commitment, points, bad, vt, used=used)
+
+
+def test_used_outside_the_table_or_a_nonzero_tail_are_refused():
+    prm = LigeroZkParams()
+    table = random_table(np.random.default_rng(1), 12)
+    lay = zk_layout(12, prm, 1000)
+    with pytest.raises(ProverError, match=f"nonzero entries past its {lay.data_rows} committed"):
+        LigeroZkPCS(prm).commit(table, 1000)
+    for used in (-1, (1 << 12) + 1, True, 2.0):
+        with pytest.raises(ProverError, match="used entries"):
+            LigeroZkPCS(prm).commit(table, used)
+        with pytest.raises(VerificationError, match="used entries"):
+            LigeroZkVerifier(prm).verify(Commitment(bytes(32), 12), [], [],
+                                         VerifierTranscript(DOMAIN, b""), used=used)
 
 
 def test_two_openings_within_the_budget_verify_and_a_third_is_refused():
@@ -451,13 +511,15 @@ def affine_map(run, n_inputs: int):
 class Case:
     """One ZK instance: small parameters (few queries), a table, points, fixed challenges."""
 
-    def __init__(self, k=2, n=4, m=2, openings=1, points=None, seed=0, n_opens=1):
+    def __init__(self, k=2, n=4, m=2, openings=1, points=None, seed=0, n_opens=1, used=None):
         self.prm = LigeroZkParams(k=k, points=points or m, openings=openings, target_bits=4)
-        self.lay = zk_layout(n, self.prm)
+        self.lay = zk_layout(n, self.prm, used)
+        self.used = used
         self.k, self.n, self.m, self.n_opens = k, n, m, n_opens
         self.blocks = list(range(n_opens))  # the mask block each opening uses
         rng = np.random.default_rng(seed)
         self.table = random_table(rng, n)
+        self.table[self.lay.data_rows * self.lay.cols:] = 0  # rows past R are zero
         self.points = random_points(rng, n, m, k)
         t, big_n = self.lay.n_queries, self.lay.n_cols
         self.queries = []  # worst case: t distinct columns per opening, position 0 included
@@ -473,7 +535,7 @@ class Case:
     def real_run(self, pcs_class=LigeroZkPCS, table=None, reuse_block=False):
         def run(x):
             pcs = pcs_class(self.prm, Stream(x))
-            _, data = pcs.commit(self.table if table is None else table)
+            _, data = pcs.commit(self.table if table is None else table, self.used)
             t = FixedChallenges(self.queries)
             for _ in range(self.n_opens):
                 if reuse_block:
@@ -487,7 +549,8 @@ class Case:
 
     def sim_run(self, x):
         t = FixedChallenges(self.queries)
-        simulate_opening(self.prm, self.n, self.points, self.values, t, Stream(x))
+        simulate_opening(self.prm, self.n, self.points, self.values, t, Stream(x),
+                         used=self.used)
         return t.view()
 
     def sim_inputs(self) -> int:
@@ -513,8 +576,8 @@ class Case:
                 got = np.array(kv.inner(us[j, :lay.cols], eq_cols[j]), dtype=np.uint64)
                 want = kv.add(kv.mul(gammas[j], np.array(self.values[j], np.uint64)), y[j])
                 out.append(kv.sub(got, want))
-            coeffs = combination_coefficients(lay, self.blocks[o], eq_rows, rr[:lay.data_rows],
-                                              rr[lay.data_rows:], gammas)
+            coeffs = combination_coefficients(lay, self.blocks[o], eq_rows[:, :lay.data_rows],
+                                              rr[:lay.data_rows], rr[lay.data_rows:], gammas)
             opened.append((idx, cols.reshape(-1, lay.rows), coeffs,
                            np.concatenate([u0.reshape(1, -1, k), us])))
         all_idx = np.concatenate([idx for idx, *_ in opened])
@@ -564,6 +627,22 @@ ZK_CASES = [  # (k, n, m, openings)
 @pytest.mark.parametrize("k, n, m, openings", ZK_CASES)
 def test_opening_is_uniform_on_the_verifiers_space(k, n, m, openings):
     case = Case(k, n, m, openings)
+    assert_uniform_view(case, m, k)
+
+
+@pytest.mark.parametrize("k, n, m, used", [(2, 4, 2, 2), (3, 5, 1, 20)])
+def test_opening_of_the_first_rows_is_uniform_on_the_verifiers_space(k, n, m, used):
+    """A commitment of the R < 2^a rows that hold ``used`` entries: the same uniform law."""
+    case = Case(k, n, m, used=used)
+    assert case.lay.data_rows == -(-used // case.lay.cols) < 1 << case.lay.a
+    assert_uniform_view(case, m, k)
+    sim_off, sim_rows = assert_zero_knowledge(case, case.sim_run, case.sim_inputs())
+    real_off, real_rows = assert_zero_knowledge(case)
+    assert rank_mod_p(real_rows + sim_rows) == rank_mod_p(real_rows)
+    assert in_span(real_rows, npfield.fsub(sim_off, real_off))
+
+
+def assert_uniform_view(case, m, k):
     offset, rows = assert_zero_knowledge(case)
     lay, q = case.lay, len(case.queries[0])
     assert q == lay.n_queries and 0 in case.queries[0]  # worst case, evaluation at 1 included

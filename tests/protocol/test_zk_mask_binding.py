@@ -152,8 +152,8 @@ def test_composed_soundness_meets_the_target_and_is_the_sum_of_the_two_bounds():
             prm = mask_pcs_params(layout)
             assert prm.points * B >= n and prm.openings == B and prm.points <= 16
             lay = zk_layout(layout.table_vars, prm)
-            e = (lay.n_cols - lay.msg_len) // 3
-            eps_pcs = ((e + 1) / (float(P) ** k - 1) + float(P) ** -k
+            e = (lay.n_cols - lay.msg_len) // 2  # BCIKS20 unique decoding
+            eps_pcs = ((lay.n_cols + 1) / float(P) ** k
                        + (1 - e / lay.n_cols) ** lay.n_queries)
             want = -np.log2(eps_sc + B * eps_pcs)
             assert soundness_bits(layout) == pytest.approx(want, abs=1e-9)

@@ -18,6 +18,7 @@ from ..verifier.zk_opening import (
     DEGREE,
     LABEL,
     MASKS_LABEL,
+    advice_used,
     group_vars,
     hiding_forms,
     hiding_groups,
@@ -26,6 +27,7 @@ from ..verifier.zk_opening import (
     padding_factor,
     randomizer_row,
     selector_weights,
+    used_arg,
     value_label,
 )
 from ..verifier.zk_sumcheck import vanishing
@@ -52,6 +54,19 @@ def hiding_pcs(zk) -> PCSProver:
     return pcs_prover(zk.hiding_config)
 
 
+class AdviceCommitter:
+    """commit(vector) of the advice under a hiding opening: the rows its packing fills only
+    (``advice_used``)."""
+
+    def __init__(self, plan) -> None:
+        self.inner = hiding_pcs(plan.zk).inner
+        self.used = used_arg(plan)
+
+    def commit(self, vector: np.ndarray):
+        c, data = self.inner.commit(vector, **self.used)
+        return c.to_bytes(), data
+
+
 def zk_witness(plan, tables: dict, k: int) -> dict:
     """The prover's fresh randomness of a zero-knowledge plan, from the OS, into ``tables``:
     M and, with a hiding opening, RANDOMIZER, OPENING_MASKS and the lookup blinds; returns the
@@ -63,7 +78,7 @@ def zk_witness(plan, tables: dict, k: int) -> dict:
     tables[RANDOMIZER] = OS_RANDOMNESS.f_vector(RANDOMIZER_SIZE)
     tables[OPENING_MASKS] = OS_RANDOMNESS.f_vector(1 << zk.opening_block_vars())
     sample_lookup_blinds(plan, tables)
-    return {ADVICE: hiding_pcs(zk)}
+    return {ADVICE: AdviceCommitter(plan)}
 
 
 def next_block(plan, committed, first: int = FIRST_PROOF_BLOCK,
@@ -113,7 +128,8 @@ def prove_merge_sumcheck(ctx, vectors: dict, block: int | None):
                                     [coeff for *_, coeff in mine],
                                     [(0, 1 << n_g) if name == MODEL_VECTOR
                                      else packing.region(name) for _, name, _, _ in mine]))
-        bs.append(row_vars(zk.hiding if g == ADVICE else plan.model_hiding, n_g))
+        bs.append(row_vars(zk.hiding, n_g, advice_used(plan)) if g == ADVICE
+                  else row_vars(plan.model_hiding, n_g))
     n = max(sizes)
     if len(groups) == 1:
         table, weight = vectors[ADVICE], weights[0]

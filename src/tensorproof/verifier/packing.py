@@ -44,6 +44,11 @@ class Packing:
         total = max(offset, 1)
         return Packing(tuple(slots), (total - 1).bit_length())
 
+    @property
+    def used(self) -> int:
+        """Entries the slots fill: a prefix (largest first, no gaps); the rest are zero."""
+        return sum(s.size for s in self.slots)
+
     def slot(self, name: str) -> Slot:
         try:
             return self._index[name]

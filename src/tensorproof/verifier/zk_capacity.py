@@ -179,8 +179,9 @@ def add_zero_knowledge(plan, config: dict, extra=None) -> None:
         zk = ZkPlan(capacity, hiding, opening, m)
         plan.tensors[OPENING_MASKS] = TensorPlan(
             OPENING_MASKS, Layout((1 << zk.opening_block_vars(),)), "advice", 0, P - 1)
-        n_now = Packing.of(plan.advice_layouts()).n_vars
-        b = row_vars(hiding, n_now)
+        packing = Packing.of(plan.advice_layouts())
+        n_now = packing.n_vars
+        b = row_vars(hiding, n_now, packing.used)
         rounds = opening_rounds(plan, n_now)
         if rounds <= n_b and b <= m:
             break

@@ -151,12 +151,22 @@ def model_form(ext, plan, x, n_vars: int, block: int, z):
 
 def hiding_forms(ext, plan, x, n_vars: int, z, region) -> list:
     """The advice's two forms (module docstring, message 5) for its hiding scheme."""
-    b = row_vars(plan.zk.hiding, n_vars)
+    used = advice_used(plan)
+    b = row_vars(plan.zk.hiding, n_vars, used)
     if isinstance(plan.zk.hiding, WhirZkParams):
         return linear_forms(ext, plan, x, n_vars, b, z, region)
-    lay = zk_layout(n_vars, plan.zk.hiding)
+    lay = zk_layout(n_vars, plan.zk.hiding, used)
     return [value_form(ext, lay, x, n_vars, randomizer_row(plan, b), z),
             masks_form(ext, plan, lay, region)]
+
+
+def advice_used(plan) -> int | None:
+    """The entries of B its packing fills (the rest are zero, a public fact of the plan):
+    ligero-zk commits only the rows that hold them (``zk_layout``); None under whir-zk,
+    which commits every entry."""
+    if isinstance(plan.zk.hiding, WhirZkParams):
+        return None
+    return plan.commitments[ADVICE].packing.used
 
 
 def randomizer_row(plan, b: int) -> int:
@@ -167,6 +177,12 @@ def randomizer_row(plan, b: int) -> int:
 def mask_rows(plan, b: int) -> int:
     """The first row of OPENING_MASKS in B's matrix."""
     return plan.commitments[ADVICE].packing.slot(OPENING_MASKS).offset >> b
+
+
+def used_arg(plan) -> dict:
+    """The ``used`` keyword of the advice's ligero-zk calls (none for whir-zk)."""
+    used = advice_used(plan)
+    return {} if used is None else {"used": used}
 
 
 def padding_factor(ext, x, n_vars: int):
@@ -188,7 +204,7 @@ def value_form(ext, lay, x, n_vars: int, row: int, z) -> RowForm:
 def masks_form(ext, plan, lay, region) -> RowForm:
     """Form (ii): the region claim's rows, placed at MASKS's rows of B."""
     local = region_form(ext, region, plan.zk.opening_vars, lay.b)
-    rows = np.zeros((lay.data_rows, ext.k), dtype=np.uint64)
+    rows = np.zeros((1 << lay.a, ext.k), dtype=np.uint64)  # every row's weight (RowForm)
     first = mask_rows(plan, lay.b)
     local_rows = np.asarray(local.rows, dtype=np.uint64)
     rows[first : first + len(local_rows)] = local_rows
@@ -280,7 +296,7 @@ def verify_hiding_opening(ctx, commitments, first_block: int = FIRST_PROOF_BLOCK
     pcs = pcs_verifier(zk.hiding_config)
     forms = hiding_forms(ext, plan, x, sizes[0], z, region)
     pcs.inner.verify_forms(pcs.parse(commitments[ADVICE], sizes[0]), forms,
-                           [es[0], region.value], t)
+                           [es[0], region.value], t, **used_arg(plan))
     if block is not None:
         model = pcs_verifier(hiding_config(plan.model_hiding))
         form = model_form(ext, plan, x, sizes[1], block, z)

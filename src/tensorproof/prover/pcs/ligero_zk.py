@@ -1,9 +1,10 @@
 """Prover of ``ligero-zk``, the hiding tensor-code PCS (mirrors ``verifier.pcs.ligero_zk``).
 
-commit: the table as 2^a data rows, each extended by l fresh random coefficients, plus the
-B (1 + P) k fresh random mask rows; every row RS-encoded by NTT into N symbols; leaf c =
-fresh 32-byte salt ‖ column c. Randomness comes from a ``Randomness`` source (the OS CSPRNG
-by default; tests inject others), never from the transcript.
+commit: the table as R <= 2^a data rows (the rows past R are zero: ``used``), each extended
+by l fresh random coefficients, plus the B (1 + P) k fresh random mask rows; every row
+RS-encoded by NTT into N symbols; leaf c = fresh 32-byte salt ‖ column c. Randomness comes
+from a ``Randomness`` source (the OS CSPRNG by default; tests inject others), never from the
+transcript.
 open:   the messages of the verifier's spec in the same order, with the next unused mask block
 (``LigeroZkProverData.opened`` counts them: a further opening would not be zero-knowledge
 and is refused). ``simulate_opening`` writes the same messages from the statement alone.
@@ -112,12 +113,23 @@ class LigeroZkPCS(LigeroZkVerifier):
         raw = self.randomness.bytes(n_cols * SALT_BYTES)
         return np.frombuffer(raw, dtype=np.uint8).reshape(n_cols, SALT_BYTES).copy()
 
-    def commit(self, table: np.ndarray) -> tuple[Commitment, LigeroZkProverData]:
-        """Commit to an F table of length 2^n (the caller then absorbs/sends the commitment)."""
+    def commit(self, table: np.ndarray, used: int | None = None
+               ) -> tuple[Commitment, LigeroZkProverData]:
+        """Commit to an F table of length 2^n (the caller then absorbs/sends the commitment);
+        ``used``: only its first ``used`` entries may be nonzero (the verifier's ``used``): the
+        rows that hold them are committed, the rest must be zero (ProverError otherwise)."""
         n = check_table(table)
-        lay = zk_layout(n, self.params)
+        try:
+            lay = zk_layout(n, self.params, used)
+        except ValueError as e:
+            raise ProverError(f"{e}") from None
+        table = np.asarray(table)
+        kept = lay.data_rows * lay.cols
+        if kept < table.size and np.any(table[kept:]):
+            raise ProverError(f"ligero-zk: the table has nonzero entries past its {lay.data_rows}"
+                              " committed rows")
         coef = np.empty((lay.rows, lay.msg_len), dtype=np.uint64)
-        coef[: lay.data_rows, : lay.cols] = np.asarray(table).reshape(lay.data_rows, lay.cols)
+        coef[: lay.data_rows, : lay.cols] = table[:kept].reshape(lay.data_rows, lay.cols)
         coef[: lay.data_rows, lay.cols :] = self._pads(lay.data_rows, lay.ell)
         coef[lay.data_rows :] = self._masks(lay.mask_rows, lay.msg_len)
         return self._commit_rows(n, lay, coef)
@@ -171,6 +183,7 @@ class LigeroZkPCS(LigeroZkVerifier):
             raise ProverError(f"ligero-zk: this commitment's {prm.openings} zero-knowledge "
                               "opening(s) are used; another would reveal the table")
         coef = data.coefficients
+        eq_rows = np.ascontiguousarray(eq_rows[:, : lay.data_rows])  # rows past R are zero
         rows_j = combine_rows(eq_rows, coef[: lay.data_rows])  # E_j^T F: (m, C', k)
         kv = vec_field(k)
         values = [_k(kv.inner(rows_j[j, : lay.cols], eq_cols[j])) for j in range(m)]
@@ -198,14 +211,15 @@ class LigeroZkPCS(LigeroZkVerifier):
 
 def simulate_opening(params: LigeroZkParams, n_vars: int, points: Sequence[Sequence[Any]],
                      values: Sequence[Any], transcript: Any,
-                     randomness: Randomness = OS_RANDOMNESS, block: int = 0) -> None:
+                     randomness: Randomness = OS_RANDOMNESS, block: int = 0,
+                     used: int | None = None) -> None:
     """Write an opening of a table of 2^n_vars entries at ``points`` with ``values`` without
     the table: the zero-knowledge simulator of the verifier's docstring. Its field elements
     have the real law (uniform y, u's uniform on the value hyperplanes, data-row entries uniform,
     mask-row entries solved from the column checks); salts are fresh and the Merkle nodes random
     bytes, so it passes every check but the Merkle one (a random oracle would be programmed)."""
     k = params.k
-    lay = zk_layout(n_vars, params)
+    lay = zk_layout(n_vars, params, used)
     pts = normalize_points(points, n_vars, k)
     m = check_point_count(len(pts), params)
     vals = normalize_values(values, m, k)
@@ -229,8 +243,8 @@ def simulate_opening(params: LigeroZkParams, n_vars: int, points: Sequence[Seque
     transcript.send_k(U_EVALS, us.reshape(-1, k), k)
     idx = distinct_indices(transcript, QUERIES, lay.n_queries, lay.n_cols)
     cols = randomness.f_vector(idx.size * lay.rows).reshape(idx.size, lay.rows)
-    coeffs = combination_coefficients(lay, block, eq_rows, rr[: lay.data_rows],
-                                      rr[lay.data_rows :], gammas)
+    coeffs = combination_coefficients(lay, block, eq_rows[:, : lay.data_rows],
+                                      rr[: lay.data_rows], rr[lay.data_rows :], gammas)
     enc = encode_at(np.concatenate([u0[None], us]), lay, idx)  # (1 + m, q, k)
     for j in [*range(1, m + 1), 0]:  # Qh_{g,j} (j >= 1) first: u_0's check involves them
         rows = lay.mask_row(block, j)

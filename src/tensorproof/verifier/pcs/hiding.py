@@ -27,9 +27,10 @@ def hiding_params(config: dict) -> HidingParams:
     return ligero_zk_params(config)
 
 
-def row_vars(params: HidingParams, n_vars: int) -> int:
-    """b: the variables of a row of the hiding layout of a table of 2^n_vars entries (Ligero's
-    column count; WHIR_ROW_VARS for whir-zk)."""
+def row_vars(params: HidingParams, n_vars: int, used: int | None = None) -> int:
+    """b: the variables of a row of the hiding layout of a table of 2^n_vars entries, the
+    first ``used`` of them possibly nonzero (Ligero's column count; WHIR_ROW_VARS for
+    whir-zk)."""
     if isinstance(params, WhirZkParams):
         return WHIR_ROW_VARS
-    return zk_layout(n_vars, params).b
+    return zk_layout(n_vars, params, used).b

@@ -1,8 +1,12 @@
 """Verifier of ``ligero-zk``: the Ligero/Brakedown tensor-code PCS made hiding (the spec).
 
 Commitment (prover/pcs/ligero_zk.py). The table T (2^n F elements) is the 2^a x C matrix M,
-C = 2^b, M[i, c] = T[i C + c] (``zk_layout`` picks a, b). Each data row i becomes the
-polynomial of degree < C' = C + l
+C = 2^b, M[i, c] = T[i C + c] (``zk_layout`` picks a, b). Only its first R <= 2^a rows are
+committed when the caller knows the entries past ``used`` are zero (a per-proof table's
+public layout, packing.Packing.used; ``zk_layout`` picks the split for it): both sides then
+read T as those rows, zero-extended, so the commitment binds that table exactly as before
+and a zero row costs nothing. Each committed
+data row i becomes the polynomial of degree < C' = C + l
 
     f_i(X) = sum_{c < C} M[i, c] X^c + X^C rho_i(X),    rho_i: l uniform coefficients,
 
@@ -12,7 +16,7 @@ Qh_{g,j} = sum_s X^s Q_{g,j,s} (block g < B, slot j <= P): a uniform vector of K
 Every row is evaluated on the subgroup <w_N> of order N = 2^log_n (a non-systematic
 Reed-Solomon code RS[F, <w_N>, C'], N >= blowup C and N >= 3 C'; no position carries a
 message symbol). Leaf c of the Keccak Merkle tree (``verifier.merkle``) is
-salt_c ‖ column c (8-byte big-endian F elements, all R' = 2^a + B (1 + P) k rows), with a
+salt_c ‖ column c (8-byte big-endian F elements, all R' = R + B (1 + P) k rows), with a
 fresh 32-byte salt_c per column. With e_j = eq(z_c,j, .) (low-order coordinates) and
 E_j = eq(z_r,j, .) (high-order ones), T~(z_j) = <E_j^T M, e_j>.
 
@@ -35,21 +39,32 @@ Opening at z_1..z_m (m <= P), message by message:
      root and, at every opened column c, Enc(u_s)[c] = sum_i coeff_{s,i} col_c[i] for the
      coefficients of step 4 (``combination_coefficients``).
 
-Soundness (bound (*ZK) in ``_bits``; restates params.py's (*) for this code):
-    eps <= (e + 1)/(|K| - 1) + 1/|K| + (1 - e/N)^t,   d = N - C' + 1, e = max{e : 3e < d}.
+Soundness (bound (*ZK) in ``_bits``):
+    eps <= N/|K| + 1/|K| + (1 - e/N)^t,   d = N - C' + 1, e = max{e : 2e <= N - C'}.
 Proximity: the rows this opening uses (data rows, K-rows Qh_{g,0..m}; no other row enters a
-check) form a K-matrix as far from RS_K = RS (x) K (distance d) as its F rows are from RS (a
-column of a K-row is wrong iff one of its k F-rows is). Ligero Lemma 4.2 (d/3 form, eprint
-2022/1608; Brakedown Sec. 4), over K, bounds the chance that a uniform combination of its rows
-is e-close by (e+1)/|K|; u_0 takes uniform r, r' but fixes the coefficient of
-Qh_{g,0} to 1, and conditioning on that coefficient being nonzero and rescaling (closeness is
-invariant under a nonzero scalar) gives (e+1)/(|K|-1). A u_0 off the combination is caught by
-t queries except with (1 - e/N)^t (params.py, steps 2-3). Evaluation: once every u_j is the
-true combination of the decoded rows, step 4 checks gamma_j (T~(z_j) - v_j) + (y*_j - y_j) = 0
-with y*_j the decoded mask's value; gamma_j is drawn after y_j, so a wrong v_j survives with
-probability 1/|K| (Schwartz-Zippel in gamma_j). ``security_bits`` recomputes the level; t is
-the least with (*ZK) <= 2^-target for the layout's (C', N): 214..276 for 100 bits, against
-241 for plain Ligero (the padding raises the rate above 1/4, N >= 3 C' caps it at 1/3).
+check) are words of K^N, and u_0 = Qh_{g,0} + r^T F + sum_j r'_j Qh_{g,j} with r, r' uniform
+is a uniform point of the affine space Qh_{g,0} + span_K{those rows}. Ben-Sasson, Carmon,
+Ishai, Kopparty, Saraf, "Proximity Gaps for Reed-Solomon Codes" (FOCS 2020; JACM 2023),
+Theorem 1.6 (correlated agreement over affine spaces) with the unique-decoding error of
+Theorem 1.4 (delta = e/N <= (1 - rho)/2, eps = N/|K|), for RS_K = RS[K, <w_N>, C']: unless
+a uniform point is e-close to RS_K with probability <= N/|K|, the origin and every generator
+agree with codewords of RS_K on one set D' of >= N - e positions (correlated agreement). A
+K-codeword agreeing with an F row on D' (|D'| > C') has zero X^s components for s >= 1, so
+the data rows decode to F codewords: the committed table the extractor outputs.
+Columns: if there is no correlated agreement, then except with N/|K| the true combination
+r^T U^ is more than e from every codeword, the encoded u_0 (a codeword) differs from it in
+more than e positions, and one uniform query misses with probability < 1 - e/N. Otherwise
+every u_s off the true combination of the decoded rows is a different codeword: they differ
+in >= d positions, the columns agree with the decoded rows off <= e of them, and one query
+misses with probability <= 1 - (d - e)/N <= 1 - e/N (d - e >= e + 1). t independent
+queries: (1 - e/N)^t. Evaluation: once every u_j is the true combination of the decoded
+rows, step 4 checks gamma_j (T~(z_j) - v_j) + (y*_j - y_j) = 0 with y*_j the decoded
+mask's value; gamma_j is drawn after y_j, so a wrong v_j survives with probability 1/|K|
+(Schwartz-Zippel in gamma_j). ``security_bits`` recomputes the level; t is the least with
+(*ZK) <= 2^-target for the layout's (C', N): 134..171 for 100 bits (plain Ligero's bound (*)
+of params.py, Ligero Lemma 4.2 in its d/3 form, would need 214..276 at these rates; the
+padding raises the rate above 1/4, N >= 3 C' caps it at 1/3). ligero-zk-v1 used that bound;
+v2 uses this one (no other change).
 
 Zero knowledge (honest verifier; the Fiat-Shamir proof in the random-oracle model through the
 salted leaves, Ben-Sasson-Chiesa-Spooner, TCC 2016-B, the ZK clause of the BCS transform;
@@ -101,11 +116,11 @@ from .commitment import (
 from .ligero import MAX_BLOWUP, column_leaves, multi_proof_len, statement_points
 from .params import DEFAULT_BLOWUP, TARGET_SECURITY_BITS
 
-SCHEME_TAG = b"ligero-zk-v1"
+SCHEME_TAG = b"ligero-zk-v2"
 SALT_BYTES = 32
 """Fresh salt per leaf: 256 bits, so a leaf hash is a random-oracle output on an unseen input."""
 RATE_INV = 3
-"""N >= 3 C': the padded code keeps rate <= 1/3 (e/N >= 2/9) however small the row."""
+"""N >= 3 C': the padded code keeps rate <= 1/3 (e/N >= 1/3 - 1/N) however small the row."""
 DEFAULT_POINTS = 2
 """Points per opening with masks (the protocol opens each group at one merged point; two
 keeps the registry's generic two-point test and costs k F rows)."""
@@ -174,10 +189,13 @@ class ZkLayout:
     points: int
     k: int
     mask_rows: int
+    used_rows: int = 0
+    """R: the committed data rows (0: all 2^a); rows past R are zero and not committed."""
 
     @property
     def data_rows(self) -> int:
-        return 1 << self.a
+        """The committed data rows R."""
+        return self.used_rows or 1 << self.a
 
     @property
     def rows(self) -> int:
@@ -207,20 +225,28 @@ class ZkLayout:
         return np.arange(first, first + self.k)
 
 
+def _radius(msg_len: int, n_cols: int) -> int:
+    """e: the largest e with 2e <= N - C' (relative radius (1 - rho)/2, BCIKS20 Thm 1.4)."""
+    return (n_cols - msg_len) // 2
+
+
+def _field_term(n_cols: int, k: int) -> float:
+    """N/|K| (BCIKS20 Thm 1.6, unique decoding) + 1/|K| (gamma_j)."""
+    return (n_cols + 1) / float(P) ** k
+
+
 def _bits(msg_len: int, n_cols: int, n_queries: int, k: int) -> float:
     """-log2 of bound (*ZK) for codewords of n_cols symbols of degree < msg_len."""
     if msg_len >= n_cols:
         return 0.0
-    e = (n_cols - msg_len) // 3  # d - 1 = N - C'; largest e with 3e < d
-    field = (e + 1) / (float(P) ** k - 1) + 1 / float(P) ** k
-    eps = field + (1.0 - e / n_cols) ** n_queries
+    eps = _field_term(n_cols, k) + (1.0 - _radius(msg_len, n_cols) / n_cols) ** n_queries
     return -math.log2(eps) if eps < 1.0 else 0.0
 
 
 def _min_queries(msg_len: int, n_cols: int, k: int, target: int) -> int | None:
     """The least t with (*ZK) <= 2^-target for this code, or None if the field term is too big."""
-    e = (n_cols - msg_len) // 3
-    budget = 2.0 ** -target - (e + 1) / (float(P) ** k - 1) - 1 / float(P) ** k
+    e = _radius(msg_len, n_cols)
+    budget = 2.0 ** -target - _field_term(n_cols, k)
     if e < 1 or budget <= 0:
         return None
     t = max(1, math.ceil(math.log(budget) / math.log(1.0 - e / n_cols)))
@@ -245,10 +271,10 @@ def _meets(b: int, t: int, params: LigeroZkParams) -> bool:
 
 def _code_for(b: int, params: LigeroZkParams) -> tuple[int, int, int] | None:
     """(t, l, log_n) for rows of 2^b entries: the fixed point t -> (l, N) = ``_code`` -> least t
-    for the target, from below (e/N < 1/3 bounds t below; t only grows, each step meets the
+    for the target, from below (e/N < 1/2 bounds t below; t only grows, each step meets the
     target for the code it was computed for), then lowered while t - 1 still meets it (N
     may have doubled on the way). So t meets the target and t - 1 does not."""
-    t = math.ceil(params.target_bits / math.log2(1.5))
+    t = params.target_bits  # e/N < 1/2: one query misses with probability > 1/2
     for _ in range(64):
         ell, log_n = _code(b, t, params)
         need = _min_queries((1 << b) + ell, 1 << log_n, params.k, params.target_bits)
@@ -262,24 +288,37 @@ def _code_for(b: int, params: LigeroZkParams) -> tuple[int, int, int] | None:
     return None
 
 
-@cache
-def zk_layout(n_vars: int, params: LigeroZkParams) -> ZkLayout:
-    """The layout of a table of 2^n_vars entries. Unlike plain Ligero (whose encoding is
-    blowup 2^n symbols for every split), the encoded size R' N depends on the split (a, b): of
-    the splits whose estimated one-point opening (t columns of R' elements, salt and Merkle
-    path; u_0 and u_1 of C') is within SIZE_SLACK of the smallest, the least encoding work."""
+def zk_layout(n_vars: int, params: LigeroZkParams, used: int | None = None) -> ZkLayout:
+    """The layout of a table of 2^n_vars entries of which only the first ``used`` may be
+    nonzero (None: all; a public fact of the caller's layout, packing.Packing.used): a split
+    (a, b) commits the R = ceil(used / 2^b) rows that hold them (``ZkLayout.used_rows``).
+    Unlike plain Ligero (whose encoding is blowup 2^n symbols for every split), the encoded
+    size R' N depends on the split: of the splits whose estimated one-opening size (t columns
+    of R' elements, salt and Merkle path; u_0..u_P of C' K elements) is within SIZE_SLACK of
+    the smallest, the least encoding work. ValueError if ``used`` is outside [0, 2^n_vars]."""
     if not 0 <= n_vars <= MAX_N_VARS:
         raise ValueError(f"n_vars {n_vars} outside [0, {MAX_N_VARS}]")
+    if used is not None and (isinstance(used, bool) or not isinstance(used, int)
+                             or not 0 <= used <= 1 << n_vars):
+        raise ValueError(f"ligero-zk: {used!r} used entries of a table of 2^{n_vars}")
+    return _zk_layout(n_vars, params, None if used is None else int(used))
+
+
+@cache
+def _zk_layout(n_vars: int, params: LigeroZkParams, used: int | None) -> ZkLayout:
     found: list[tuple[float, int, ZkLayout]] = []
     for a in range(n_vars + 1):
         code = _code_for(n_vars - a, params)
         if code is None:
             continue
         t, ell, log_n = code
-        lay = ZkLayout(a, n_vars - a, ell, log_n, t, params.points, params.k, params.mask_rows)
+        rows = 1 << a if used is None else max(1, -(-used >> (n_vars - a)))
+        lay = ZkLayout(a, n_vars - a, ell, log_n, t, params.points, params.k, params.mask_rows,
+                       rows if rows < 1 << a else 0)
         opened = min(t, lay.n_cols)
         path = 4 * max(0.0, log_n - math.log2(opened))  # 32-byte nodes = 4 F elements
-        size = opened * (lay.rows + SALT_BYTES // 8 + path) + 2 * params.k * lay.msg_len
+        size = (opened * (lay.rows + SALT_BYTES // 8 + path)
+                + (1 + params.points) * params.k * lay.msg_len)
         found.append((size, lay.rows * lay.n_cols, lay))
     if not found:
         raise ValueError(f"no layout of 2^{n_vars} entries meets {params.target_bits} bits")
@@ -345,11 +384,12 @@ class RowForm:
 def check_forms(forms: Sequence[RowForm], lay: ZkLayout, k: int
                 ) -> tuple[np.ndarray, list[np.ndarray]]:
     """(row weights (m, 2^a, k), column eq tables): VerificationError unless every form fits
-    the layout's split (2^a row weights in K, b column coordinates)."""
+    the layout's split (2^a row weights in K, b column coordinates; the weights of rows past
+    the committed R multiply zero rows and are dropped by the caller)."""
     rows, cols = [], []
     for j, f in enumerate(forms):
         r = np.asarray([tuple(int(c) % P for c in x) for x in f.rows], dtype=np.uint64)
-        if r.shape != (lay.data_rows, k) or len(f.col_point) != lay.b:
+        if r.shape != (1 << lay.a, k) or len(f.col_point) != lay.b:
             raise VerificationError(f"row form {j} does not fit the layout (2^{lay.a} row "
                                     f"weights and {lay.b} column coordinates)")
         rows.append(r)
@@ -386,12 +426,13 @@ class LigeroZkVerifier:
         self.k = self.params.k
 
     def verify(self, commitment: Commitment, points: Sequence[Sequence[Any]],
-               values: Sequence[Any], transcript: Any) -> None:
+               values: Sequence[Any], transcript: Any, used: int | None = None) -> None:
         """Check T~(z_j) = values[j] for all j; raises VerificationError (ProofFormatError on
-        malformed bytes). Soundness: ``commitment`` must already be absorbed by the caller."""
+        malformed bytes). Soundness: ``commitment`` must already be absorbed by the caller.
+        ``used``: as the commitment was made (``zk_layout``; None: every entry)."""
         prm, k = self.params, self.k
         n = commitment.n_vars
-        lay = zk_layout(n, prm)
+        lay = self._layout(n, used)
         pts = normalize_points(points, n, k)
         m = check_point_count(len(pts), prm)
         vals = normalize_values(values, m, k)
@@ -399,16 +440,24 @@ class LigeroZkVerifier:
         eq_rows, eq_cols = statement_points(pts, lay.b, k)
         self._verify_rows(commitment, lay, eq_rows, eq_cols, vals, transcript)
 
+    def _layout(self, n: int, used: int | None) -> ZkLayout:
+        try:
+            return zk_layout(n, self.params, used)
+        except ValueError as e:
+            raise VerificationError(f"{e}") from None
+
     def verify_forms(self, commitment: Commitment, forms: Sequence[RowForm],
-                     values: Sequence[Any], transcript: Any, block: int | None = None) -> None:
+                     values: Sequence[Any], transcript: Any, block: int | None = None,
+                     used: int | None = None) -> None:
         """Check <E_j^T M, eq(z_j, .)> = values[j] for row forms (E_j: row weights over the
         2^a data rows, z_j: the column point, ``RowForm``); a point is the form
         (eq(z_r, .), z_c). The same opening; the statement absorbs the forms. Soundness as
         ``verify`` (the proof of the module docstring never uses E_j's structure). ``block``:
-        the mask block the opening must use (a caller whose forms depend on it)."""
+        the mask block the opening must use (a caller whose forms depend on it); ``used`` as
+        in ``verify``."""
         prm, k = self.params, self.k
         n = commitment.n_vars
-        lay = zk_layout(n, prm)
+        lay = self._layout(n, used)
         m = check_point_count(len(forms), prm)
         if m == 0:
             raise VerificationError("an opening needs at least one form")
@@ -446,7 +495,8 @@ class LigeroZkVerifier:
                               dtype=np.uint8).reshape(n_nodes, HASH_BYTES)
         leaf_hashes = ev.hash_rows(salted_leaves(salts, cols), LEAF_PREFIX[0])
         verify_multi_rows(commitment.root, lay.log_n, idx, leaf_hashes, nodes)
-        coeffs = combination_coefficients(lay, block, eq_rows, rr[: lay.data_rows],
+        coeffs = combination_coefficients(lay, block, eq_rows[:, : lay.data_rows],
+                                          rr[: lay.data_rows],
                                           rr[lay.data_rows :], gammas)
         expected = encode_at(np.concatenate([u0[None], us]), lay, idx)
         got = ev.combine_rows(coeffs, np.ascontiguousarray(cols.T))
