@@ -1,17 +1,19 @@
-"""The lookups' combined LogUp tree with blind leaves (verifier/zk_lookups.py), in a plan with
+"""The lookups' two LogUp trees with blind leaves (verifier/zk_lookups.py), in a plan with
 randomized finals (key config "zk", fast profile):
 
-- the proof states one tree, "lookup/combined", whose root numerator is 0, and the blinds;
-- its layer-0 children (the witness and table halves' projective sums) are those of the leaves
-  the prover built, blinds included, and neither the witness half's ratio minus the witness
-  side's log-derivative sum sum 1/(gamma - a_i) nor its denominator over the witness rows'
-  product lies in F (K-valued blinds: F-valued ones, a mistake found by review, left one
-  coordinate of that sum in the clear); the mutation that zeroes nu (the "zero-filled
-  padding" mistake) makes the ratio exactly that sum, and this test catches it;
+- the proof states two trees, "lookup/zk-witness" (2^m leaves) and "lookup/zk-table" (2^n),
+  whose roots' fractions cancel, and the blinds;
+- the roots (the two sides' projective sums) are those of the leaves the prover built, blinds
+  included, and neither the witness root's ratio minus the witness side's log-derivative sum
+  sum 1/(gamma - a_i) nor its denominator over the witness rows' product lies in F (K-valued
+  blinds: F-valued ones, a mistake found by review, left one coordinate of that sum in the
+  clear); the mutation that zeroes nu (the "zero-filled padding" mistake) makes the ratio
+  exactly that sum, and this test catches it;
+- the roots' children are randomized (their halves' sums are not stated in the clear);
 - two proofs of one input state different roots and children (fresh blinds);
 - soundness: an out-of-range private input is rejected ("not in its table"), and every
-  message of the tree's top (root, layer-0 children, the blinds, a layer's rounds) bumped is
-  rejected.
+  message of the trees' tops (roots, layer-0 children, the blinds, a layer's rounds) bumped
+  is rejected.
 """
 
 from __future__ import annotations
@@ -57,9 +59,10 @@ def captured_proof(monkeypatch_blinds=None):
     seen = {}
     real = zk_lookups.prove_hiding_fraction_sum
 
-    def spy(ctx, num, den, label):
-        seen.update(num=num.copy(), den=den.copy(), sh=shape(ctx.plan, ctx.plan.lookup_uses))
-        return real(ctx, num, den, label)
+    def spy(ctx, num, den, label, **kw):
+        seen[label] = (num.copy(), den.copy())
+        seen["sh"] = shape(ctx.plan, ctx.plan.lookup_uses)
+        return real(ctx, num, den, label, **kw)
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(zk_lookups, "prove_hiding_fraction_sum", spy)
@@ -73,15 +76,17 @@ def ratio(ext, pair):
     return ext.mul(pair[0], ext.inv(pair[1]))
 
 
+WITNESS, TABLE = "lookup/zk-witness", "lookup/zk-table"
+
+
 def halves(seen):
-    """(witness half's root, the witness side alone (blind leaves made neutral)): projective
+    """(witness tree's root, the witness side alone (blind leaves made neutral)): projective
     pairs, from the captured leaves."""
     vf = vec_field(K)
-    num, den, sh = seen["num"], seen["den"], seen["sh"]
-    half = 1 << sh.s
-    witness = fraction_sum_value(vf, num[:half], den[:half])
+    (num, den), sh = seen[WITNESS], seen["sh"]
+    witness = fraction_sum_value(vf, num, den)
     o = sh.packing.slot(BLIND_SLOT).offset
-    plain_num, plain_den = num[:half].copy(), den[:half].copy()
+    plain_num, plain_den = num.copy(), den.copy()
     plain_num[o] = 0
     plain_den[o] = plain_den[o + 1] = (1,) + (0,) * (K - 1)
     return witness, fraction_sum_value(vf, plain_num, plain_den)
@@ -92,14 +97,19 @@ def honest():
     return captured_proof()
 
 
-def test_one_tree_with_a_zero_root_numerator(honest):
-    lie, _ = honest
+def test_two_trees_whose_roots_cancel(honest):
+    lie, seen = honest
     verify(lie.vk, lie.proof)
     labels = [m.label for m in lie.messages]
-    assert "lookup/combined/root" in labels and "lookup/blinds" in labels
-    assert not any(lab.startswith(("lookup/witness", "lookup/table/root")) for lab in labels)
-    P, Q = k_elements(lie, "lookup/combined/root")
-    assert P == (0,) * K and Q != (0,) * K
+    assert {f"{WITNESS}/root", f"{TABLE}/root", "lookup/blinds"} <= set(labels)
+    assert not any(lab.startswith(("lookup/witness", "lookup/table/", "lookup/combined"))
+                   for lab in labels)
+    sh = seen["sh"]
+    assert len(seen[WITNESS][0]) == 1 << sh.m and len(seen[TABLE][0]) == 1 << sh.n
+    ext = ext_field(K)
+    (n_w, d_w), (n_t, d_t) = k_elements(lie, f"{WITNESS}/root"), k_elements(lie, f"{TABLE}/root")
+    assert d_w != (0,) * K and d_t != (0,) * K
+    assert ext.eq(ext.add(ext.mul(n_w, d_t), ext.mul(n_t, d_w)), ext.zero())
 
 
 def outside_f(value) -> bool:
@@ -110,7 +120,7 @@ def outside_f(value) -> bool:
 def test_layer0_children_hide_the_witness_sum(honest):
     lie, seen = honest
     ext = ext_field(K)
-    n0, n1, d0, d1 = k_elements(lie, "lookup/combined/layer0/children")
+    (n0, d0), (n1, d1) = k_elements(lie, f"{WITNESS}/root"), k_elements(lie, f"{TABLE}/root")
     witness, alone = halves(seen)
     assert ext.eq(ratio(ext, (n0, d0)), ratio(ext, witness))  # the stated half is the leaves'
     assert outside_f(ext.sub(ratio(ext, (n0, d0)), ratio(ext, alone)))  # nu/delta in K
@@ -130,7 +140,7 @@ def test_a_zero_filled_reserved_row_would_reveal_the_witness_sum():
     lie, seen = captured_proof(zero_nu)
     verify(lie.vk, lie.proof)  # still a valid proof: only zero knowledge is lost
     ext = ext_field(K)
-    n0, _, d0, _ = k_elements(lie, "lookup/combined/layer0/children")
+    n0, d0 = k_elements(lie, f"{WITNESS}/root")
     _, alone = halves(seen)
     assert ext.eq(ratio(ext, (n0, d0)), ratio(ext, alone))
 
@@ -138,8 +148,23 @@ def test_a_zero_filled_reserved_row_would_reveal_the_witness_sum():
 def test_two_proofs_state_different_tops(honest):
     lie, _ = honest
     other, _ = captured_proof()
-    for label in ("lookup/combined/root", "lookup/combined/layer0/children", "lookup/blinds"):
+    for label in (f"{WITNESS}/root", f"{TABLE}/root", f"{WITNESS}/layer0/children",
+                  f"{TABLE}/layer0/children", "lookup/blinds"):
         assert k_elements(lie, label) != k_elements(other, label)
+
+
+@pytest.mark.parametrize("tree", [WITNESS, TABLE])
+def test_the_roots_children_are_randomized(honest, tree):
+    """The children stated under a root are not its halves' sums: those would reveal how the
+    witness's log-derivative sum splits (randomize_from = 0; with 1 they would be equal)."""
+    lie, seen = honest
+    vf, ext = vec_field(K), ext_field(K)
+    num, den = seen[tree]
+    half = len(num) // 2
+    stated = k_elements(lie, f"{tree}/layer0/children")
+    for pos, (n, d) in enumerate([(num[:half], den[:half]), (num[half:], den[half:])]):
+        true_n, true_d = fraction_sum_value(vf, n, d)
+        assert not ext.eq(stated[pos], true_n) and not ext.eq(stated[2 + pos], true_d)
 
 
 def test_an_out_of_range_private_input_is_rejected():
@@ -153,8 +178,9 @@ def test_an_out_of_range_private_input_is_rejected():
     rejects(lie.vk, lie.proof, "not in its table")
 
 
-@pytest.mark.parametrize("fragment", ["lookup/combined/root", "lookup/combined/layer0/children",
-                                      "lookup/blinds", "lookup/combined/layer1/",
+@pytest.mark.parametrize("fragment", [f"{WITNESS}/root", f"{TABLE}/root",
+                                      f"{WITNESS}/layer0/children", f"{TABLE}/layer0/children",
+                                      "lookup/blinds", f"{WITNESS}/layer1/", f"{TABLE}/layer1/",
                                       "lookup/use0/columns"])
 def test_bumped_tree_messages_are_rejected(honest, fragment):
     lie, _ = honest

@@ -181,23 +181,29 @@ def test_every_claim_on_the_advice_is_randomized(recorded):
 
 
 def test_lookup_layers_state_randomized_children(mixer_key):
-    """Below the root, every fraction-sum layer states its children's randomized values
-    X^(rho') = X~(rho') + Z(rho') psi (zk_fractions.py), never the plain ones."""
+    """Every fraction-sum layer of the two trees, the roots' children included, states its
+    children's randomized values X^(rho') = X~(rho') + Z(rho') psi (zk_fractions.py), never
+    the plain ones (layer 0 over its padding variable: Z at that point, the tables
+    constant)."""
     calls = []
     real = zk_fractions.prove_randomized
 
     def spy(ctx, tables, terms, degree, label, flags, **kw):
         point, finals, slots, z = real(ctx, tables, terms, degree, label, flags, **kw)
-        calls.append((ctx, tables, point, finals, slots, [ctx.t.masks.value(s) for s in slots]))
+        calls.append((ctx, tables, point, finals, slots, [ctx.t.masks.value(s) for s in slots],
+                      z))
         return point, finals, slots, z
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(zk_fractions, "prove_randomized", spy)
         verify(mixer_key.vk, prove(mixer_key, X))
     randomized = [c for c in calls if c[4]]
-    assert len(randomized) >= len(calls) - 2  # all but the two sides' layer 0
-    for ctx, tables, point, finals, _, psis in randomized:
-        ext, z = ctx.ext, vanishing(ctx.ext, point)
+    assert len(randomized) == len(calls) and sum(not c[2] for c in calls) == 2  # two roots
+    for ctx, tables, point, finals, _, psis, z in randomized:
+        ext = ctx.ext
+        assert point or len(tables[0]) == 1
+        if point:
+            assert ext.eq(z, vanishing(ext, point))
         for table, final, psi in zip(tables, finals, psis):
             plain = as_ext(ext, evaluate(ctx.vf, table, point))
             assert ext.eq(as_ext(ext, final), ext.add(plain, ext.mul(z, psi)))

@@ -12,9 +12,10 @@ from .zk_finals import prove_randomized
 K = tuple[int, ...]
 
 
-def prove_hiding_fraction_sum(ctx, num, den, label: str) -> HidingFractionSubclaim:
-    """Mirror of ``verify_hiding_fraction_sum``: sum_x num(x)/den(x) = P/Q with the layers
-    below the root randomized; the leaf values are the randomized ones."""
+def prove_hiding_fraction_sum(ctx, num, den, label: str,
+                              randomize_from: int = 1) -> HidingFractionSubclaim:
+    """Mirror of ``verify_hiding_fraction_sum``: sum_x num(x)/den(x) = P/Q with the children
+    of layers from ``randomize_from`` on randomized; the leaf values are the randomized ones."""
     vf: VecField = ctx.vf
     ext, t = ctx.ext, ctx.t
     levels, P, Q = tree_and_root(t, vf, num, den, label)
@@ -27,7 +28,7 @@ def prove_hiding_fraction_sum(ctx, num, den, label: str) -> HidingFractionSubcla
         d0, d1 = _halves(D)
         rho, finals, slots, z = prove_randomized(
             ctx, [n0, n1, d0, d1], layer_terms(lam), LAYER_DEGREE,
-            layer_label(label, layer, "sumcheck"), [layer > 0] * 4, eq_point=point,
+            layer_label(label, layer, "sumcheck"), [layer >= randomize_from] * 4, eq_point=point,
             randomizer=(*r_num, *scaled(ext, lam, r_den)))
         c_n0, c_n1, c_d0, c_d1 = (tuple(int(c) for c in v) for v in finals)
         t.send_k(layer_label(label, layer, "children"), [c_n0, c_n1, c_d0, c_d1], vf.k)

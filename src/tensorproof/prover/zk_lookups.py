@@ -1,4 +1,4 @@
-"""Prover of verifier/zk_lookups.py (the spec): the combined LogUp tree with blind leaves."""
+"""Prover of verifier/zk_lookups.py (the spec): the two LogUp trees with blind leaves."""
 
 from __future__ import annotations
 
@@ -19,17 +19,19 @@ from ..verifier.lookups import (
 )
 from ..verifier.zk_lookups import (
     BLIND_SLOT,
-    COMBINED,
     DELTA,
     EPSILON,
     LOOKUP_BLIND,
     NU,
+    TABLE_TREE,
+    WITNESS_TREE,
     blind_point,
     blind_points,
     claim_blind,
-    leaf_values,
     one_slot,
     shape,
+    table_leaf_values,
+    witness_leaf_values,
 )
 from ..verifier.zk_sumcheck import plane_point
 from .logup import lookup_denominators
@@ -49,9 +51,9 @@ def _extended(vf, vec: np.ndarray, size: int, fill) -> np.ndarray:
 
 
 def leaves(ctx, uses: list[LookupUse], sh, beta, gamma, tcols: list[np.ndarray]
-           ) -> tuple[np.ndarray, np.ndarray]:
-    """The combined tree's numerators and denominators, K vectors (verifier/zk_lookups.py);
-    ``tcols``: the combined table's F columns."""
+           ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """The two trees' (numerators, denominators), K vectors (verifier/zk_lookups.py): the
+    witness tree's 2^m, the table tree's 2^n; ``tcols``: the combined table's F columns."""
     vf, ext = ctx.vf, ctx.ext
     tag, first, second, selector = witness_columns(ctx.plan, ctx.tables, uses, sh.packing)
     den_w = lookup_denominators(vf, [tag, first, second], beta, gamma)
@@ -63,16 +65,16 @@ def leaves(ctx, uses: list[LookupUse], sh, beta, gamma, tcols: list[np.ndarray]
     num_w[o] = tied
     den_w[o] = delta
     den_w[o + 1] = eps
-    half = 1 << sh.s
+    rows = 1 << sh.n
     g = np.asarray(as_ext(ext, gamma), dtype=np.uint64)
     zero = np.zeros(ext.k, dtype=np.uint64)
-    den_t = _extended(vf, lookup_denominators(vf, tcols, beta, gamma), half, g)
+    den_t = _extended(vf, lookup_denominators(vf, tcols, beta, gamma), rows, g)
     den_t[sh.reserved_row] = delta
-    num_t = _extended(vf, vf.neg(vf.from_base(mult)), half, zero)
+    num_t = _extended(vf, vf.neg(vf.from_base(mult)), rows, zero)
     num_t[sh.reserved_row] = ext.neg(tied)
-    num = np.concatenate([_extended(vf, num_w, half, zero), num_t])
-    den = np.concatenate([_extended(vf, den_w, half, g), den_t])
-    return num, den
+    witness = 1 << sh.m
+    return ((_extended(vf, num_w, witness, zero), _extended(vf, den_w, witness, g)),
+            (num_t, den_t))
 
 
 def blind_value(ctx, index: int) -> tuple:
@@ -91,9 +93,10 @@ def prove_hiding_lookups(ctx, uses: list[LookupUse]) -> None:
     beta, gamma = lookup_challenges(t, ext.k)
     sh = shape(ctx.plan, uses)
     tcols = [from_signed(c) for c in combined_table(uses)]  # F columns, built once
-    num, den = leaves(ctx, uses, sh, beta, gamma, tcols)
-    res = prove_hiding_fraction_sum(ctx, num, den, COMBINED)  # P = 0 for an honest witness
-    low = res.point[: sh.s]
+    (num_w, den_w), (num_t, den_t) = leaves(ctx, uses, sh, beta, gamma, tcols)
+    res_w = prove_hiding_fraction_sum(ctx, num_w, den_w, WITNESS_TREE, randomize_from=0)
+    res_t = prove_hiding_fraction_sum(ctx, num_t, den_t, TABLE_TREE, randomize_from=0)
+    low, low_t = res_w.point, res_t.point
     columns = []
     for j, use in enumerate(uses):
         label = f"{LABEL}/use{j}/columns"
@@ -107,28 +110,32 @@ def prove_hiding_lookups(ctx, uses: list[LookupUse]) -> None:
         columns.append((vals, slots))
     label = f"{LABEL}/blinds"
     slots = list(t.masks.take(5, 1, label))
-    points = blind_points(ext, sh, low)
+    points = blind_points(ext, sh, low_t)
     vals = [ext.add(ext.mul(factor, as_ext(ext, evaluate(vf, ctx.tables[name], at))),
                     t.masks.value(s)) for (name, at, factor), s in zip(points, slots)]
     ctx.send(label, vals)
     for (name, at, factor), v, s in zip(points, vals, slots):
         claim_blind(ctx, name, at, factor, v, s)
-    tpoint = low[: sh.n_nat]
+    tpoint = low_t[: sh.n_nat]
     table_cols = [evaluate(vf, c, tpoint) for c in tcols]
     committed = committed_columns(uses)
     if committed:  # lookups.table_columns_at: their values, claims on them
         ctx.send(f"{LABEL}/table/columns", [table_cols[c] for c in committed])
         for c in committed:
             ctx.const_claim(table_column(c), tpoint, table_cols[c])
-    num_v, den_v = leaf_values(ctx, uses, sh, res.point, beta, gamma, columns,
-                               list(zip(vals, slots)), table_cols)
-    for value, got, randomizer in ((num_v, res.num_value, res.num_randomizer),
-                                   (den_v, res.den_value, res.den_randomizer)):
-        parts = (*randomizer, *value.parts)
-        diff = ext.sub(as_ext(ext, got), value.value)
-        if not ext.eq(diff, randomizer_sum(ctx, parts)):
-            raise ProverError(f"lookup: the combined tree's leaf values do not match ({COMBINED})")
-        ctx.mask_claims.append((diff, parts))
+    blinds = list(zip(vals, slots))
+    for res, label, (num_v, den_v) in (
+            (res_w, WITNESS_TREE,
+             witness_leaf_values(ctx, uses, sh, low, beta, gamma, columns, blinds)),
+            (res_t, TABLE_TREE,
+             table_leaf_values(ctx, uses, sh, low_t, beta, gamma, blinds, table_cols))):
+        for value, got, randomizer in ((num_v, res.num_value, res.num_randomizer),
+                                       (den_v, res.den_value, res.den_randomizer)):
+            parts = (*randomizer, *value.parts)
+            diff = ext.sub(as_ext(ext, got), value.value)
+            if not ext.eq(diff, randomizer_sum(ctx, parts)):
+                raise ProverError(f"lookup: the leaf values of '{label}' do not match")
+            ctx.mask_claims.append((diff, parts))
 
 
 def sample_lookup_blinds(plan, tables: dict) -> None:

@@ -9,8 +9,11 @@ then the randomized claims
     N_{l+1}~(mu, rho') + Z(rho') ((1 - mu) psi_n0 + mu psi_n1) = n0^ + mu (n1^ - n0^)
 (the same for D), whose randomizers (EvalClaim.randomizer's form) the next layer discharges
 (zk_finals.py: its claim N + lambda D carries both, lambda-scaled). The leaf claims come back
-with their randomizers for lookups.py to check. Layer 0 has no variable: its children (and the
-root P, Q) are still stated in the clear; hiding the root is the rest of step 5.
+with their randomizers for lookups.py to check. Layer 0 has no variable: by default its
+children (and the root P, Q) are stated in the clear (a root whose halves' sums are blinded);
+with ``randomize_from`` = 0 they are randomized too, over one padding variable (zk_finals.py:
+a sumcheck with no variable runs over one), for a revealed root whose halves must not be
+(zk_lookups.py's two trees).
 
 Soundness: each layer is zk_finals.py's randomized and discharging masked sumcheck (its
 bound) in place of the plain one; the line through the randomized children at mu is the
@@ -58,8 +61,11 @@ def line_randomizers(ext, z, mu, slots) -> tuple[tuple, tuple]:
     return ((lo, s_n0), (hi, s_n1)), ((lo, s_d0), (hi, s_d1))
 
 
-def verify_hiding_fraction_sum(ctx, n_vars: int, label: str) -> HidingFractionSubclaim:
-    """fraction_gkr.verify_fraction_sum with randomized layers (module docstring)."""
+def verify_hiding_fraction_sum(ctx, n_vars: int, label: str,
+                               randomize_from: int = 1) -> HidingFractionSubclaim:
+    """fraction_gkr.verify_fraction_sum with randomized layers (module docstring): the children
+    of layers from ``randomize_from`` on are randomized (0: the root's children too, for a
+    root that is revealed but whose halves' sums must not be)."""
     t, ext = ctx.t, ctx.ext
     P, Q = t.recv_k(root_label(label), 2, ext.k)
     if ext.is_zero(Q):
@@ -71,7 +77,8 @@ def verify_hiding_fraction_sum(ctx, n_vars: int, label: str) -> HidingFractionSu
         claim = ext.add(num, ext.mul(lam, den))
         sub, slots, z = verify_randomized(ctx, claim, layer, LAYER_DEGREE,
                                        layer_label(label, layer, "sumcheck"), layer_terms(lam),
-                                       [layer > 0] * 4, (*r_num, *scaled(ext, lam, r_den)))
+                                       [layer >= randomize_from] * 4,
+                                       (*r_num, *scaled(ext, lam, r_den)))
         n0, n1, d0, d1 = t.recv_k(layer_label(label, layer, "children"), 4, ext.k)
         inner = evaluate_terms(ext, layer_terms(lam), [n0, n1, d0, d1])
         if not ext.eq(ext.mul(eq_eval(ext, point, sub.point), inner), sub.value):

@@ -1,47 +1,53 @@
-"""The lookups' LogUp in a plan with randomized finals: one combined fraction-sum tree whose
-root and children reveal nothing of the witness (docs/internals.md, "The integration plan",
-step 5); the spec, prover/zk_lookups.py mirrors it. lookups.py is the plain version; this
-module keeps its table, tags, packing of the uses and challenges.
+"""The lookups' LogUp in a plan with randomized finals: two fraction-sum trees, the witness
+side's and the table side's, whose roots reveal nothing of the witness (docs/internals.md,
+"The integration plan", step 5); the spec, prover/zk_lookups.py mirrors it. lookups.py is
+the plain version; this module keeps its table, tags, packing of the uses and challenges.
 
-Leaves: 2^(s + 1), s = max(m, n), m the variables of the uses packed as in lookups.py plus
-the two-entry slot BLIND_SLOT, n those of the multiplicities MULT (the plan reserves its last
-row, p = 2^n - 1, beyond the combined table's rows: zk_capacity.add_zero_knowledge). The first
-half is the witness side, the second the table side (the root's two children):
-  witness half: a use's real row (1, gamma - tag - beta a - beta^2 b), its padding rows
+Leaves: the witness tree has 2^m, m the variables of the uses packed as in lookups.py plus
+the two-entry slot BLIND_SLOT; the table tree 2^n, n those of the multiplicities MULT (the
+plan reserves its last row, p = 2^n - 1, beyond the combined table's rows:
+zk_capacity.add_zero_knowledge):
+  witness tree: a use's real row (1, gamma - tag - beta a - beta^2 b), its padding rows
     (0, same); BLIND_SLOT's entry 0 (m_p + nu, delta), entry 1 (0, epsilon); elsewhere
     (0, gamma);
-  table half: row y < 2^n (-m_y, gamma - tag_y - beta t_y - beta^2 s_y) (the combined table's
-    columns, zero beyond its rows), but the reserved row p: (-m_p - nu, delta); from 2^n on
-    (0, gamma).
+  table tree: row y (-m_y, gamma - tag_y - beta t_y - beta^2 s_y) (the combined table's
+    columns, zero beyond its rows), but the reserved row p: (-m_p - nu, delta).
+(Earlier proofs put the two sides in one tree of 2^(max(m, n) + 1) leaves, the smaller side
+padded with (0, gamma): the same statement and view, but a tree twice the witness's for a
+small table. The two roots are exactly that tree's layer-0 children.)
 nu, delta, epsilon are K elements (the advice tensor LOOKUP_BLIND holds each as k F planes,
 ``blind_point``), uniform from the OS; an honest m_p is 0. The two leaves (m_p + nu, delta)
 and (-m_p - nu, delta) cancel whatever the committed values, so the sum is the witness side's
 minus the table side's of lookups.py: the root must be (P, Q) = (0, Q).
 
-Messages: challenges "lookup/beta", "lookup/gamma"; the fraction sum "lookup/combined"
-(zk_fractions.py: the layers below the root randomized); the verifier checks P = 0; at the
-leaf point rho = (rho_low, rho_top): "lookup/use<j>/columns" (each use's column values at its
-slot's coordinates of rho_low), "lookup/blinds" (m_p, m~(rho_low), nu, delta, epsilon), each
+Messages: challenges "lookup/beta", "lookup/gamma"; the fraction sums "lookup/zk-witness"
+and "lookup/zk-table" (zk_fractions.py, every layer randomized, the root's children
+included: ``randomize_from`` 0); the verifier checks n_w d_t + n_t d_w = 0 (the sum of the
+two fractions, the combined root's P); at the witness tree's leaf point rho_w:
+"lookup/use<j>/columns" (each use's column values at its slot's coordinates of rho_w); then
+"lookup/blinds" (m_p, m~(rho_t), nu, delta, epsilon, rho_t the table tree's leaf point), each
 value stated randomized by a value slot of its own (claims on the column tensors, MULT and
-LOOKUP_BLIND); the committed table columns at rho_low (lookups.table_columns_at). The leaf
-values n~(rho), d~(rho) are affine in the stated values with public coefficients (``Affine``):
-the verifier computes them, and the differences to the fraction sum's randomized leaf values
+LOOKUP_BLIND); the committed table columns at rho_t (lookups.table_columns_at). Each tree's
+leaf values n~, d~ are affine in the stated values with public coefficients (``Affine``):
+the verifier computes them, and the differences to the fraction sums' randomized leaf values
 are claims on M (sum c psi = stated - computed), checked by the hiding opening.
 
-Soundness: lookups.py's argument, with P = 0 of one tree in place of P_w Q_t = P_t Q_w of two:
-Q != 0 makes every leaf denominator nonzero (delta and epsilon included), the blind leaves
+Soundness: lookups.py's argument, with n_w d_t + n_t d_w = 0 in place of P_w Q_t = P_t Q_w:
+d_w, d_t != 0 make every leaf denominator nonzero (delta and epsilon included), the blind leaves
 add (m_p + nu)/delta - (m_p + nu)/delta = 0 whatever the committed values (the same claims on
-both sides), and the table half's extra rows (from the combined table's rows up to 2^n, and
-the zero-extension) are the row (tag 0, 0, 0) with denominator gamma, which a witness row
-(tag >= 1) matches only if beta is a root of tag + beta a + beta^2 b: probability <= 2/|K|
-per row; the identity's degree in gamma is at most 2^(s + 1). The leaf reconstruction is exact
-and every stated value is bound by its claim.
-Zero knowledge: the root is (0, Q), Q = d_w d_t; the layer-0 children are the halves'
-projective sums n_w = ((m_p + nu) D_W + N_W delta) epsilon g_w, d_w = D_W delta epsilon g_w,
+both sides), and the table tree's extra rows (from the combined table's rows up to 2^n)
+are the row (tag 0, 0, 0) with denominator gamma, which a witness row (tag >= 1) matches
+only if beta is a root of tag + beta a + beta^2 b: probability <= 2/|K| per row; the
+identity's degree in gamma is at most 2^m + 2^n. The leaf reconstruction is exact and every
+stated value is bound by its claim.
+Zero knowledge: the roots are the two sides' projective sums
+n_w = ((m_p + nu) D_W + N_W delta) epsilon g_w, d_w = D_W delta epsilon g_w,
 and n_t = -(N_T delta + (m_p + nu) D_T) g_t, d_t = D_T delta g_t (N_W / D_W the witness side's
 sum, D_W, D_T != 0 the products of the other denominators, g_w, g_t the padding's powers of
 gamma). D_T and g_t are public, so d_t reveals delta; epsilon, uniform in K, makes d_w
-uniform, and nu, uniform in K, then n_w; n_t is fixed by P = 0. The blinds must be uniform
+uniform, and nu, uniform in K, then n_w; n_t is fixed by the root check. Below each root,
+every layer's children are randomized (zk_fractions.py), the root's included: only the
+roots themselves are stated in the clear. The blinds must be uniform
 in K, not in F: with F-valued ones d_w / (D_W g_w) and n_w / d_w - N_W / D_W lie in F, and
 the other coordinate of the witness sum is revealed (found by review). Below the root,
 zk_fractions.py; the leaf values carry fresh value slots. (A zero nu, the "zero-filled
@@ -80,7 +86,8 @@ NU, DELTA, EPSILON = 0, 1, 2
 BLIND_INDEX_VARS = 2
 """LOOKUP_BLIND: four K slots (the last unused), each of 2^s F planes, s = ceil log2 k."""
 BLIND_SLOT = "blind"
-COMBINED = f"{LABEL}/combined"
+WITNESS_TREE = f"{LABEL}/zk-witness"
+TABLE_TREE = f"{LABEL}/zk-table"
 
 
 def table_rows(uses: list[LookupUse]) -> int:
@@ -112,13 +119,16 @@ def blind_point(ext, index: int) -> list:
 
 @dataclass(frozen=True)
 class Shape:
-    """The combined tree's sizes: the witness packing (uses, then BLIND_SLOT), the table's
-    variables before (n_nat) and after (n) the reserved row, and s (each half 2^s leaves)."""
+    """The two trees' sizes: the witness packing (uses, then BLIND_SLOT; its variables m), the
+    table's variables before (n_nat) and after (n) the reserved row."""
 
     packing: Packing
     n_nat: int
     n: int
-    s: int
+
+    @property
+    def m(self) -> int:
+        return self.packing.n_vars
 
     @property
     def reserved_row(self) -> int:
@@ -130,17 +140,17 @@ def shape(plan, uses: list[LookupUse]) -> Shape:
     packing = Packing.of({**layouts, BLIND_SLOT: Layout((2,))})
     n = plan.tensors[MULT].layout.n_vars
     n_nat = max(table_rows(uses) - 1, 0).bit_length()
-    return Shape(packing, n_nat, n, max(packing.n_vars, n))
+    return Shape(packing, n_nat, n)
 
 
 def mask_rounds(plan) -> list[tuple[int, int]]:
-    """lookups.mask_rounds for this tree: s + 1 layers, each discharging (one more round, a
-    slot) and randomizing four tables (last degree 3 + 2, four slots); a slot per column and
-    five for the blinds' values."""
+    """lookups.mask_rounds for these trees: m + n layers, each discharging (one more round, a
+    slot) and randomizing four tables (last degree 3 + 2, four slots; layer 0 over one padding
+    variable); a slot per column and five for the blinds' values."""
     uses = plan.lookup_uses
     sh = shape(plan, uses)
-    out = [r for layer in range(sh.s + 1)
-           for r in [(layer + 1, 5), (1, 1)] + [(1, 1)] * 4]
+    out = [r for depth in (sh.m, sh.n) for layer in range(depth)
+           for r in [(max(layer, 1) + 1, 5), (1, 1)] + [(1, 1)] * 4]
     return out + [(1, 1)] * (sum(len(u.columns) for u in uses) + 5)
 
 
@@ -160,16 +170,6 @@ class Affine:
         self.value = ext.add(self.value, ext.mul(c, as_ext(ext, stated)))
         self.parts.append((ext.neg(c), slot))
 
-    def blend(self, other: Affine, top) -> Affine:
-        """(1 - top) self + top other."""
-        ext = self.ext
-        top = as_ext(ext, top)
-        lo = ext.sub(ext.one(), top)
-        out = Affine(ext, ext.add(ext.mul(lo, self.value), ext.mul(top, other.value)))
-        out.parts = ([(ext.mul(lo, c), s) for c, s in self.parts]
-                     + [(ext.mul(top, c), s) for c, s in other.parts])
-        return out
-
 
 def first_row(uses) -> list[int]:
     """The combined table's row 0 (tag 1, the first table's first row): its padding rows."""
@@ -177,12 +177,11 @@ def first_row(uses) -> list[int]:
     return [1, int(t.columns[0][0]), int(t.columns[1][0]) if len(t.columns) > 1 else 0]
 
 
-def leaf_values(ctx, uses, sh: Shape, point, beta, gamma, columns, blinds, table_cols):
-    """(n~(rho), d~(rho)) as Affine values from the stated values: ``columns`` [(values,
-    slots)] per use, ``blinds`` [(value, slot)] for (m_p, m, nu, delta, epsilon), ``table_cols``
-    the combined table's columns at rho_low[:n_nat] (lookups.table_columns_at)."""
+def witness_leaf_values(ctx, uses, sh: Shape, low, beta, gamma, columns, blinds):
+    """(n~(rho_w), d~(rho_w)) of the witness tree as Affine values from the stated values:
+    ``columns`` [(values, slots)] per use, ``blinds`` [(value, slot)] for (m_p, m, nu, delta,
+    epsilon)."""
     ext = ctx.ext
-    low, top = point[: sh.s], point[sh.s]
     tags = tag_of(uses)
     num_w, den_w = Affine(ext, ext.zero()), Affine(ext, gamma)
     for j, (use, (vals, slots)) in enumerate(zip(uses, columns)):
@@ -195,7 +194,7 @@ def leaf_values(ctx, uses, sh: Shape, point, beta, gamma, columns, blinds, table
         for v, s in zip(vals, slots):
             den_w.add(ext.neg(power), v, s)
             power = ext.mul(power, beta)
-    (m_p, s_mp), (m, s_m), (nu, s_nu), (delta, s_delta), (eps, s_eps) = blinds
+    (m_p, s_mp), _, (nu, s_nu), (delta, s_delta), (eps, s_eps) = blinds
     b = sh.packing.slot(BLIND_SLOT)
     sel_b = selector_value(ext, low, b)
     e0 = ext.mul(sel_b, eq_eval_index(ext, low[:1], 0))
@@ -205,21 +204,29 @@ def leaf_values(ctx, uses, sh: Shape, point, beta, gamma, columns, blinds, table
     den_w.add(e0, delta, s_delta)
     den_w.add(e1, eps, s_eps)
     den_w.const(ext.neg(ext.mul(ext.add(e0, e1), gamma)))
-    z_n = eq_eval_index(ext, low[sh.n : sh.s], 0)  # the zero-extension of MULT's MLE
+    return num_w, den_w
+
+
+def table_leaf_values(ctx, uses, sh: Shape, low, beta, gamma, blinds, table_cols):
+    """(n~(rho_t), d~(rho_t)) of the table tree as Affine values: ``blinds`` as above,
+    ``table_cols`` the combined table's columns at rho_t[:n_nat]
+    (lookups.table_columns_at)."""
+    ext = ctx.ext
+    _, (m, s_m), (nu, s_nu), (delta, s_delta), _ = blinds
     p = sh.reserved_row
-    ep = ext.mul(eq_eval_index(ext, low[: sh.n], p), z_n)
+    ep = eq_eval_index(ext, low[: sh.n], p)
     num_t = Affine(ext, ext.zero())
-    num_t.add(ext.neg(z_n), m, s_m)
+    num_t.add(ext.neg(ext.one()), m, s_m)
     num_t.add(ext.neg(ep), nu, s_nu)
     den_t = Affine(ext, gamma)
     cols = [as_ext(ext, v) for v in table_cols]
     weighted = ext.sub(gamma, combine_columns(ext, beta, gamma, cols))  # sum_c beta^c t_c~
-    den_t.const(ext.neg(ext.mul(eq_eval_index(ext, low[sh.n_nat : sh.s], 0), weighted)))
+    den_t.const(ext.neg(ext.mul(eq_eval_index(ext, low[sh.n_nat : sh.n], 0), weighted)))
     den_t.add(ep, delta, s_delta)
     at_p = first_row(uses) if p < 1 << sh.n_nat else [0, 0, 0]
     den_t.const(ext.neg(ext.mul(ep, combine_columns(ext, beta, gamma, [ext.from_base(v % FIELD_P)
                                                                  for v in at_p]))))
-    return num_w.blend(num_t, top), den_w.blend(den_t, top)
+    return num_t, den_t
 
 
 def reserved_point(ext, sh: Shape) -> list:
@@ -229,8 +236,8 @@ def reserved_point(ext, sh: Shape) -> list:
 
 def blind_points(ext, sh: Shape, low) -> list[tuple[str, list, tuple]]:
     """Where (m_p, m, nu, delta, epsilon) are claimed, and the factor c of their values:
-    MULT at p and at rho_low (c = 1), LOOKUP_BLIND at ``blind_point`` (c = D: the K value is
-    D B~ there)."""
+    MULT at p and at the table tree's leaf point (c = 1), LOOKUP_BLIND at ``blind_point``
+    (c = D: the K value is D B~ there)."""
     _, d = plane_point(ext)
     return [(MULT, reserved_point(ext, sh), ext.one()), (MULT, list(low[: sh.n]), ext.one()),
             *((LOOKUP_BLIND, blind_point(ext, i), d) for i in (NU, DELTA, EPSILON))]
@@ -247,35 +254,43 @@ def one_slot(ext, slot: int) -> tuple:
     return ((ext.one(), slot),)
 
 
+def root_check(ext, witness, table) -> None:
+    """n_w d_t + n_t d_w = 0: the two sides' fractions cancel (VerificationError otherwise)."""
+    if not ext.is_zero(ext.add(ext.mul(witness.P, table.Q), ext.mul(table.P, witness.Q))):
+        raise VerificationError("lookup: a looked-up row is not in its table")
+
+
 def verify_hiding_lookups(ctx, uses: list[LookupUse]) -> None:
-    """The combined LogUp (module docstring); VerificationError on a failed check."""
+    """The two blinded LogUp trees (module docstring); VerificationError on a failed check."""
     if not uses:
         return
     ext, t = ctx.ext, ctx.t
     beta, gamma = lookup_challenges(t, ext.k)
     sh = shape(ctx.plan, uses)
-    res = verify_hiding_fraction_sum(ctx, sh.s + 1, COMBINED)
-    if not ext.is_zero(res.P):
-        raise VerificationError("lookup: a looked-up row is not in its table")
-    low = res.point[: sh.s]
+    res_w = verify_hiding_fraction_sum(ctx, sh.m, WITNESS_TREE, randomize_from=0)
+    res_t = verify_hiding_fraction_sum(ctx, sh.n, TABLE_TREE, randomize_from=0)
+    root_check(ext, res_w, res_t)
+    low_w, low_t = res_w.point, res_t.point
     columns = []
     for j, use in enumerate(uses):
         label = f"{LABEL}/use{j}/columns"
         slots = list(t.masks.take(len(use.columns), 1, label))
         vals = ctx.recv(label, len(use.columns))
-        sub = low[: sh.packing.slot(str(j)).n_vars]
+        sub = low_w[: sh.packing.slot(str(j)).n_vars]
         for name, v, s in zip(use.columns, vals, slots):
             ctx.claim(name, sub, v, one_slot(ext, s))
         columns.append((vals, slots))
     label = f"{LABEL}/blinds"
     slots = list(t.masks.take(5, 1, label))
     vals = ctx.recv(label, 5)
-    for (name, at, factor), v, s in zip(blind_points(ext, sh, low), vals, slots):
+    for (name, at, factor), v, s in zip(blind_points(ext, sh, low_t), vals, slots):
         claim_blind(ctx, name, at, factor, v, s)
-    table_cols = table_columns_at(ctx, uses, low[: sh.n_nat])
-    num, den = leaf_values(ctx, uses, sh, res.point, beta, gamma, columns,
-                           list(zip(vals, slots)), table_cols)
-    for value, got, randomizer in ((num, res.num_value, res.num_randomizer),
-                                   (den, res.den_value, res.den_randomizer)):
-        ctx.mask_claims.append((ext.sub(as_ext(ext, got), value.value),
-                                (*randomizer, *value.parts)))
+    table_cols = table_columns_at(ctx, uses, low_t[: sh.n_nat])
+    blinds = list(zip(vals, slots))
+    for res, (num, den) in (
+            (res_w, witness_leaf_values(ctx, uses, sh, low_w, beta, gamma, columns, blinds)),
+            (res_t, table_leaf_values(ctx, uses, sh, low_t, beta, gamma, blinds, table_cols))):
+        for value, got, randomizer in ((num, res.num_value, res.num_randomizer),
+                                       (den, res.den_value, res.den_randomizer)):
+            ctx.mask_claims.append((ext.sub(as_ext(ext, got), value.value),
+                                    (*randomizer, *value.parts)))

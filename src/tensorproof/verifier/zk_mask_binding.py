@@ -30,7 +30,7 @@ masked sumcheck's bound assumes; each opening then catches a false gamma_i excep
 bound (*ZK). Union bound, Keccak collision resistance of the Merkle root aside:
 
     eps <= (1 + sum_i max(d_i, 2^b - 1)) / |K|  +  B eps_ZK(M's layout),
-    eps_ZK = (e + 1)/(|K| - 1) + 1/|K| + (1 - e/N)^t   (verifier/pcs/ligero_zk.py, (*ZK)),
+    eps_ZK = (N + 1)/|K| + (1 - e/N)^t, 2e <= N - C'   (verifier/pcs/ligero_zk.py, (*ZK)),
 
 recomputed by ``soundness_bits``; each opening's t is set for target + ceil(log2 B) bits.
 Under Fiat-Shamir the query term is grindable as for every Ligero opening in this code base.

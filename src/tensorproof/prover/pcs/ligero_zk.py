@@ -261,7 +261,8 @@ def simulate_opening(params: LigeroZkParams, n_vars: int, points: Sequence[Seque
 
 class LigeroZkCodec:
     """Arrays ``pads`` (2^a, l) and ``masks`` (mask rows, C') uint64 (the committed randomness:
-    with the table they rebuild the coefficient rows), ``encoded`` (R', N), ``salts`` (N, 32)
+    with the table they rebuild the coefficient rows; a commitment of all 2^a rows, the only
+    kind stored (the model's: it has no ``used``)), ``encoded`` (R', N), ``salts`` (N, 32)
     uint8, ``opened`` (1,) uint64 and ``tree0..treeD``. Decoding checks shapes, canonical
     values, the tree and its root; the encoding and salts are trusted as in ``LigeroCodec``
     (the prover's own data: a wrong value only makes the verifier reject)."""
@@ -284,7 +285,8 @@ class LigeroZkCodec:
         for name, (shape, dtype) in shapes.items():
             a = arrays.get(name)
             if not isinstance(a, np.ndarray) or a.shape != shape or a.dtype != dtype:
-                raise KeyFileError("the proving key's commitment data has the wrong shape")
+                raise KeyFileError("the proving key's commitment data has the wrong shape (a "
+                                   "key made by an older tensorproof? run setup again)")
             got[name] = a
         try:
             check_canonical(got["pads"])

@@ -30,7 +30,8 @@ Opening at z_1..z_m (m <= P), message by message:
   0. both sides absorb the statement (tag, params, n, k, points, values);
   1. P sends g, the mask block of this opening (u16, g < B; each block serves one opening);
   2. P sends y_j = <Qh_{g,j}[:C], e_j> for j = 1..m (K elements: the masks' own values);
-  3. V draws gamma_1..gamma_m, r in K^(2^a) and r'_1..r'_m (after every y_j);
+  3. V draws gamma_1..gamma_m, r in K^R (the committed data rows) and r'_1..r'_m (after
+     every y_j);
   4. P sends u_0 = r^T F + sum_j r'_j Qh_{g,j} + Qh_{g,0} and u_j = gamma_j E_j^T F + Qh_{g,j}
      (F: the data rows' C' coefficients; each u a vector of K^C');
      V checks <u_j[:C], e_j> = gamma_j v_j + y_j;
@@ -46,7 +47,8 @@ check) are words of K^N, and u_0 = Qh_{g,0} + r^T F + sum_j r'_j Qh_{g,j} with r
 is a uniform point of the affine space Qh_{g,0} + span_K{those rows}. Ben-Sasson, Carmon,
 Ishai, Kopparty, Saraf, "Proximity Gaps for Reed-Solomon Codes" (FOCS 2020; JACM 2023),
 Theorem 1.6 (correlated agreement over affine spaces) with the unique-decoding error of
-Theorem 1.4 (delta = e/N <= (1 - rho)/2, eps = N/|K|), for RS_K = RS[K, <w_N>, C']: unless
+Theorem 1.4 (delta = e/N <= (1 - rho)/2, eps = N/|K|; proved in their Sec. 4), for
+RS_K = RS[K, <w_N>, C'] (no dependence on the space's dimension): unless
 a uniform point is e-close to RS_K with probability <= N/|K|, the origin and every generator
 agree with codewords of RS_K on one set D' of >= N - e positions (correlated agreement). A
 K-codeword agreeing with an F row on D' (|D'| > C') has zero X^s components for s >= 1, so
@@ -327,12 +329,14 @@ def _zk_layout(n_vars: int, params: LigeroZkParams, used: int | None) -> ZkLayou
                if size <= SIZE_SLACK * smallest)[3]
 
 
-def security_bits(params: LigeroZkParams, n_vars: int | None = None) -> float:
-    """Bits of soundness of one opening by (*ZK): at table size 2^n_vars, or the worst case over
-    every supported size (ValueError if some size has no layout)."""
+def security_bits(params: LigeroZkParams, n_vars: int | None = None,
+                  used: int | None = None) -> float:
+    """Bits of soundness of one opening by (*ZK): at table size 2^n_vars (``used`` as in
+    ``zk_layout``: it may pick another split), or the worst case over every supported size
+    (ValueError if some size has no layout)."""
     sizes = range(MAX_N_VARS + 1) if n_vars is None else [n_vars]
     return min(_bits(lay.msg_len, lay.n_cols, lay.n_queries, params.k)
-               for lay in (zk_layout(n, params) for n in sizes))
+               for lay in (zk_layout(n, params, used) for n in sizes))
 
 
 def statement_tag(params: LigeroZkParams) -> bytes:
