@@ -1,15 +1,17 @@
 """The lookups' two LogUp trees with blind leaves (verifier/zk_lookups.py), in a plan with
 randomized finals (key config "zk", fast profile):
 
-- the proof states two trees, "lookup/zk-witness" (2^m leaves) and "lookup/zk-table" (2^n),
-  whose roots' fractions cancel, and the blinds;
-- the roots (the two sides' projective sums) are those of the leaves the prover built, blinds
+- in either shape (SPLIT_GAP forced both ways): two trees, "lookup/zk-witness" (2^m leaves)
+  and "lookup/zk-table" (2^n), whose roots' fractions cancel, or one "lookup/combined" tree
+  of 2^(s + 1) leaves whose root numerator is 0; and the blinds;
+- the two sides' projective sums (the roots, or the combined root's children) are those of
+  the leaves the prover built, blinds
   included, and neither the witness root's ratio minus the witness side's log-derivative sum
   sum 1/(gamma - a_i) nor its denominator over the witness rows' product lies in F (K-valued
   blinds: F-valued ones, a mistake found by review, left one coordinate of that sum in the
   clear); the mutation that zeroes nu (the "zero-filled padding" mistake) makes the ratio
   exactly that sum, and this test catches it;
-- the roots' children are randomized (their halves' sums are not stated in the clear);
+- two trees: the roots' children are randomized (their halves' sums are not stated);
 - two proofs of one input state different roots and children (fresh blinds);
 - soundness: an out-of-range private input is rejected ("not in its table"), and every
   message of the trees' tops (roots, layer-0 children, the blinds, a layer's rounds) bumped
@@ -17,6 +19,8 @@ randomized finals (key config "zk", fast profile):
 """
 
 from __future__ import annotations
+
+from contextlib import contextmanager
 
 import numpy as np
 import pytest
@@ -29,6 +33,8 @@ from tensorproof.field.vec import vec_field
 from tensorproof.prover import zk_lookups
 from tensorproof.prover import zk_opening as zk_witness_mod
 from tensorproof.prover.fraction_gkr import fraction_sum_value
+from tensorproof.verifier import zk_lookups as vzk
+from tensorproof.verifier.packing import Packing
 from tensorproof.verifier.pcs_config import profile_config
 from tensorproof.verifier.verify import verify
 from tensorproof.verifier.zk_lookups import (
@@ -53,9 +59,21 @@ def k_elements(lie, label: str) -> list[tuple]:
     return [tuple(words[i:i + K]) for i in range(0, len(words), K)]
 
 
-def captured_proof(monkeypatch_blinds=None):
+WITNESS, TABLE, COMBINED = "lookup/zk-witness", "lookup/zk-table", "lookup/combined"
+GAPS = {"split": 0, "combined": 99}  # SPLIT_GAP forcing each shape
+
+
+@contextmanager
+def forced(mode: str):
+    """Both sides build ``mode``'s tree(s) (verifier/zk_lookups.SPLIT_GAP) inside."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(vzk, "SPLIT_GAP", GAPS[mode])
+        yield
+
+
+def captured_proof(mode: str, monkeypatch_blinds=None):
     """A masked proof of the private-input MLP, its message map, and the leaves the prover
-    built (numerators F, denominators K) with the tree's shape."""
+    built per tree label (numerators, denominators: K) with the trees' shape."""
     seen = {}
     real = zk_lookups.prove_hiding_fraction_sum
 
@@ -64,7 +82,7 @@ def captured_proof(monkeypatch_blinds=None):
         seen["sh"] = shape(ctx.plan, ctx.plan.lookup_uses)
         return real(ctx, num, den, label, **kw)
 
-    with pytest.MonkeyPatch.context() as mp:
+    with forced(mode), pytest.MonkeyPatch.context() as mp:
         mp.setattr(zk_lookups, "prove_hiding_fraction_sum", spy)
         if monkeypatch_blinds is not None:
             mp.setattr(zk_witness_mod, "sample_lookup_blinds", monkeypatch_blinds)
@@ -76,40 +94,73 @@ def ratio(ext, pair):
     return ext.mul(pair[0], ext.inv(pair[1]))
 
 
-WITNESS, TABLE = "lookup/zk-witness", "lookup/zk-table"
+def witness_leaves(seen, mode):
+    """The witness side's captured leaves (the combined tree's first half)."""
+    if mode == "split":
+        return seen[WITNESS]
+    num, den = seen[COMBINED]
+    half = 1 << seen["sh"].s
+    return num[:half], den[:half]
 
 
-def halves(seen):
-    """(witness tree's root, the witness side alone (blind leaves made neutral)): projective
-    pairs, from the captured leaves."""
+def halves(seen, mode):
+    """(witness side's projective sum, the witness side alone (blind leaves made neutral)),
+    from the captured leaves."""
     vf = vec_field(K)
-    (num, den), sh = seen[WITNESS], seen["sh"]
+    num, den = witness_leaves(seen, mode)
     witness = fraction_sum_value(vf, num, den)
-    o = sh.packing.slot(BLIND_SLOT).offset
+    o = seen["sh"].packing.slot(BLIND_SLOT).offset
     plain_num, plain_den = num.copy(), den.copy()
     plain_num[o] = 0
     plain_den[o] = plain_den[o + 1] = (1,) + (0,) * (K - 1)
     return witness, fraction_sum_value(vf, plain_num, plain_den)
 
 
-@pytest.fixture(scope="module")
-def honest():
-    return captured_proof()
+def sides(lie, mode):
+    """The two sides' stated projective sums ((n_w, d_w), (n_t, d_t)): the two roots, or the
+    combined root's children."""
+    if mode == "split":
+        return tuple(k_elements(lie, f"{tree}/root") for tree in (WITNESS, TABLE))
+    n0, n1, d0, d1 = k_elements(lie, f"{COMBINED}/layer0/children")
+    return (n0, d0), (n1, d1)
 
 
-def test_two_trees_whose_roots_cancel(honest):
-    lie, seen = honest
-    verify(lie.vk, lie.proof)
+TOPS = {"split": [f"{WITNESS}/root", f"{TABLE}/root", f"{WITNESS}/layer0/children",
+                  f"{TABLE}/layer0/children", "lookup/blinds"],
+        "combined": [f"{COMBINED}/root", f"{COMBINED}/layer0/children", "lookup/blinds"]}
+
+
+@pytest.fixture(scope="module", params=["split", "combined"])
+def honest(request):
+    return (*captured_proof(request.param), request.param)
+
+
+def test_the_trees_and_their_roots(honest):
+    lie, seen, mode = honest
+    with forced(mode):
+        verify(lie.vk, lie.proof)
     labels = [m.label for m in lie.messages]
-    assert {f"{WITNESS}/root", f"{TABLE}/root", "lookup/blinds"} <= set(labels)
-    assert not any(lab.startswith(("lookup/witness", "lookup/table/", "lookup/combined"))
-                   for lab in labels)
-    sh = seen["sh"]
-    assert len(seen[WITNESS][0]) == 1 << sh.m and len(seen[TABLE][0]) == 1 << sh.n
-    ext = ext_field(K)
-    (n_w, d_w), (n_t, d_t) = k_elements(lie, f"{WITNESS}/root"), k_elements(lie, f"{TABLE}/root")
+    assert not any(lab.startswith(("lookup/witness", "lookup/table/root")) for lab in labels)
+    sh, ext = seen["sh"], ext_field(K)
+    if mode == "split":  # two trees of 2^m and 2^n leaves, whose fractions cancel
+        assert {f"{WITNESS}/root", f"{TABLE}/root"} <= set(labels)
+        assert not any(lab.startswith(COMBINED) for lab in labels)
+        assert len(seen[WITNESS][0]) == 1 << sh.m and len(seen[TABLE][0]) == 1 << sh.n
+    else:  # one tree of 2^(s + 1) leaves whose root numerator is 0
+        assert not any(lab.startswith((WITNESS, TABLE)) for lab in labels)
+        assert len(seen[COMBINED][0]) == 2 << sh.s
+        P, Q = k_elements(lie, f"{COMBINED}/root")
+        assert P == (0,) * K and Q != (0,) * K
+    (n_w, d_w), (n_t, d_t) = sides(lie, mode)
     assert d_w != (0,) * K and d_t != (0,) * K
     assert ext.eq(ext.add(ext.mul(n_w, d_t), ext.mul(n_t, d_w)), ext.zero())
+
+
+def test_the_default_shape_follows_the_sides_sizes():
+    """SPLIT_GAP: two trees when m and n differ by 2 or more, else one."""
+    for m, n, split in [(10, 10, False), (10, 9, False), (10, 8, True), (5, 12, True)]:
+        sh = vzk.Shape(Packing((), m), 0, n)
+        assert sh.split is split and sh.s == max(m, n)
 
 
 def outside_f(value) -> bool:
@@ -117,18 +168,19 @@ def outside_f(value) -> bool:
     return any(c != 0 for c in value[1:])
 
 
-def test_layer0_children_hide_the_witness_sum(honest):
-    lie, seen = honest
+def test_the_witness_sum_is_hidden(honest):
+    lie, seen, mode = honest
     ext = ext_field(K)
-    (n0, d0), (n1, d1) = k_elements(lie, f"{WITNESS}/root"), k_elements(lie, f"{TABLE}/root")
-    witness, alone = halves(seen)
-    assert ext.eq(ratio(ext, (n0, d0)), ratio(ext, witness))  # the stated half is the leaves'
+    (n0, d0), (n1, d1) = sides(lie, mode)
+    witness, alone = halves(seen, mode)
+    assert ext.eq(ratio(ext, (n0, d0)), ratio(ext, witness))  # the stated side is the leaves'
     assert outside_f(ext.sub(ratio(ext, (n0, d0)), ratio(ext, alone)))  # nu/delta in K
     assert outside_f(ext.mul(d0, ext.inv(alone[1])))  # delta epsilon in K
     assert ext.eq(ext.add(ratio(ext, (n0, d0)), ratio(ext, (n1, d1))), ext.zero())
 
 
-def test_a_zero_filled_reserved_row_would_reveal_the_witness_sum():
+@pytest.mark.parametrize("mode", ["split", "combined"])
+def test_a_zero_filled_reserved_row_would_reveal_the_witness_sum(mode):
     """The mutation the test above catches: nu = 0 (its planes in LOOKUP_BLIND)."""
     real = zk_witness_mod.sample_lookup_blinds
 
@@ -137,27 +189,30 @@ def test_a_zero_filled_reserved_row_would_reveal_the_witness_sum():
         planes = plan.tensors[LOOKUP_BLIND].layout.size >> BLIND_INDEX_VARS
         tables[LOOKUP_BLIND][NU * planes:(NU + 1) * planes] = 0
 
-    lie, seen = captured_proof(zero_nu)
-    verify(lie.vk, lie.proof)  # still a valid proof: only zero knowledge is lost
+    lie, seen = captured_proof(mode, zero_nu)
+    with forced(mode):
+        verify(lie.vk, lie.proof)  # still a valid proof: only zero knowledge is lost
     ext = ext_field(K)
-    n0, d0 = k_elements(lie, f"{WITNESS}/root")
-    _, alone = halves(seen)
+    (n0, d0), _ = sides(lie, mode)
+    _, alone = halves(seen, mode)
     assert ext.eq(ratio(ext, (n0, d0)), ratio(ext, alone))
 
 
 def test_two_proofs_state_different_tops(honest):
-    lie, _ = honest
-    other, _ = captured_proof()
-    for label in (f"{WITNESS}/root", f"{TABLE}/root", f"{WITNESS}/layer0/children",
-                  f"{TABLE}/layer0/children", "lookup/blinds"):
+    lie, _, mode = honest
+    other, _ = captured_proof(mode)
+    for label in TOPS[mode]:
         assert k_elements(lie, label) != k_elements(other, label)
 
 
 @pytest.mark.parametrize("tree", [WITNESS, TABLE])
 def test_the_roots_children_are_randomized(honest, tree):
-    """The children stated under a root are not its halves' sums: those would reveal how the
-    witness's log-derivative sum splits (randomize_from = 0; with 1 they would be equal)."""
-    lie, seen = honest
+    """Two trees: the children stated under a root are not its halves' sums, which would
+    reveal how the witness's log-derivative sum splits (randomize_from = 0; with 1 they
+    would be equal)."""
+    lie, seen, mode = honest
+    if mode != "split":
+        pytest.skip("the combined tree's root children are the two sides' sums (blinded)")
     vf, ext = vec_field(K), ext_field(K)
     num, den = seen[tree]
     half = len(num) // 2
@@ -167,28 +222,35 @@ def test_the_roots_children_are_randomized(honest, tree):
         assert not ext.eq(stated[pos], true_n) and not ext.eq(stated[2 + pos], true_d)
 
 
-def test_an_out_of_range_private_input_is_rejected():
+@pytest.mark.parametrize("mode", ["split", "combined"])
+def test_an_out_of_range_private_input_is_rejected(mode):
     def widen(plan, ints):
         ints["x"] = ints["x"].copy()
         ints["x"][0, 1, 2] = 8  # hi + 1
         recompute(plan, ints)
 
-    with pytest.MonkeyPatch.context() as mp:
+    with forced(mode), pytest.MonkeyPatch.context() as mp:
         lie = lying_proof(mp, private(mlp(), "x"), X, ints_fn=widen, config=FAST_ZK)
-    rejects(lie.vk, lie.proof, "not in its table")
+        rejects(lie.vk, lie.proof, "not in its table")
 
 
-@pytest.mark.parametrize("fragment", [f"{WITNESS}/root", f"{TABLE}/root",
-                                      f"{WITNESS}/layer0/children", f"{TABLE}/layer0/children",
-                                      "lookup/blinds", f"{WITNESS}/layer1/", f"{TABLE}/layer1/",
-                                      "lookup/use0/columns"])
-def test_bumped_tree_messages_are_rejected(honest, fragment):
-    lie, _ = honest
+FRAGMENTS = {"split": [*TOPS["split"], f"{WITNESS}/layer1/", f"{TABLE}/layer1/",
+                       "lookup/use0/columns"],
+             "combined": [*TOPS["combined"], f"{COMBINED}/layer1/", "lookup/use0/columns"]}
+
+
+@pytest.mark.parametrize("index", range(len(FRAGMENTS["split"])))
+def test_bumped_tree_messages_are_rejected(honest, index):
+    lie, _, mode = honest
+    if index >= len(FRAGMENTS[mode]):
+        pytest.skip("fewer tree messages in this shape")
+    fragment = FRAGMENTS[mode][index]
     found = lie.find(fragment)
     assert found, fragment
-    for message in (found[0], found[-1]):
-        for element in range(min(2, len(k_elements(lie, message.label)))):
-            rejects(lie.vk, bump(lie, message, element))
+    with forced(mode):
+        for message in (found[0], found[-1]):
+            for element in range(min(2, len(k_elements(lie, message.label)))):
+                rejects(lie.vk, bump(lie, message, element))
 
 
 def test_a_table_of_a_power_of_two_rows_reserves_a_row_beyond_it():

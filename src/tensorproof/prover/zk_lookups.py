@@ -19,6 +19,7 @@ from ..verifier.lookups import (
 )
 from ..verifier.zk_lookups import (
     BLIND_SLOT,
+    COMBINED,
     DELTA,
     EPSILON,
     LOOKUP_BLIND,
@@ -28,10 +29,9 @@ from ..verifier.zk_lookups import (
     blind_point,
     blind_points,
     claim_blind,
+    leaf_claims,
     one_slot,
     shape,
-    table_leaf_values,
-    witness_leaf_values,
 )
 from ..verifier.zk_sumcheck import plane_point
 from .logup import lookup_denominators
@@ -52,8 +52,9 @@ def _extended(vf, vec: np.ndarray, size: int, fill) -> np.ndarray:
 
 def leaves(ctx, uses: list[LookupUse], sh, beta, gamma, tcols: list[np.ndarray]
            ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
-    """The two trees' (numerators, denominators), K vectors (verifier/zk_lookups.py): the
-    witness tree's 2^m, the table tree's 2^n; ``tcols``: the combined table's F columns."""
+    """The two sides' (numerators, denominators), K vectors (verifier/zk_lookups.py): the
+    witness side's 2^m, the table side's 2^n (each padded to 2^s for the combined tree);
+    ``tcols``: the combined table's F columns."""
     vf, ext = ctx.vf, ctx.ext
     tag, first, second, selector = witness_columns(ctx.plan, ctx.tables, uses, sh.packing)
     den_w = lookup_denominators(vf, [tag, first, second], beta, gamma)
@@ -65,14 +66,13 @@ def leaves(ctx, uses: list[LookupUse], sh, beta, gamma, tcols: list[np.ndarray]
     num_w[o] = tied
     den_w[o] = delta
     den_w[o + 1] = eps
-    rows = 1 << sh.n
+    rows, witness = (1 << sh.n, 1 << sh.m) if sh.split else (1 << sh.s, 1 << sh.s)
     g = np.asarray(as_ext(ext, gamma), dtype=np.uint64)
     zero = np.zeros(ext.k, dtype=np.uint64)
     den_t = _extended(vf, lookup_denominators(vf, tcols, beta, gamma), rows, g)
     den_t[sh.reserved_row] = delta
     num_t = _extended(vf, vf.neg(vf.from_base(mult)), rows, zero)
     num_t[sh.reserved_row] = ext.neg(tied)
-    witness = 1 << sh.m
     return ((_extended(vf, num_w, witness, zero), _extended(vf, den_w, witness, g)),
             (num_t, den_t))
 
@@ -94,9 +94,14 @@ def prove_hiding_lookups(ctx, uses: list[LookupUse]) -> None:
     sh = shape(ctx.plan, uses)
     tcols = [from_signed(c) for c in combined_table(uses)]  # F columns, built once
     (num_w, den_w), (num_t, den_t) = leaves(ctx, uses, sh, beta, gamma, tcols)
-    res_w = prove_hiding_fraction_sum(ctx, num_w, den_w, WITNESS_TREE, randomize_from=0)
-    res_t = prove_hiding_fraction_sum(ctx, num_t, den_t, TABLE_TREE, randomize_from=0)
-    low, low_t = res_w.point, res_t.point
+    if sh.split:
+        results = (prove_hiding_fraction_sum(ctx, num_w, den_w, WITNESS_TREE, randomize_from=0),
+                   prove_hiding_fraction_sum(ctx, num_t, den_t, TABLE_TREE, randomize_from=0))
+        low, low_t = results[0].point, results[1].point
+    else:  # P = 0 for an honest witness
+        results = (prove_hiding_fraction_sum(ctx, np.concatenate([num_w, num_t]),
+                                             np.concatenate([den_w, den_t]), COMBINED),)
+        low = low_t = results[0].point[: sh.s]
     columns = []
     for j, use in enumerate(uses):
         label = f"{LABEL}/use{j}/columns"
@@ -123,18 +128,14 @@ def prove_hiding_lookups(ctx, uses: list[LookupUse]) -> None:
         ctx.send(f"{LABEL}/table/columns", [table_cols[c] for c in committed])
         for c in committed:
             ctx.const_claim(table_column(c), tpoint, table_cols[c])
-    blinds = list(zip(vals, slots))
-    for res, label, (num_v, den_v) in (
-            (res_w, WITNESS_TREE,
-             witness_leaf_values(ctx, uses, sh, low, beta, gamma, columns, blinds)),
-            (res_t, TABLE_TREE,
-             table_leaf_values(ctx, uses, sh, low_t, beta, gamma, blinds, table_cols))):
+    for res, num_v, den_v in leaf_claims(ctx, uses, sh, results, low, low_t, beta, gamma,
+                                         columns, list(zip(vals, slots)), table_cols):
         for value, got, randomizer in ((num_v, res.num_value, res.num_randomizer),
                                        (den_v, res.den_value, res.den_randomizer)):
             parts = (*randomizer, *value.parts)
             diff = ext.sub(as_ext(ext, got), value.value)
             if not ext.eq(diff, randomizer_sum(ctx, parts)):
-                raise ProverError(f"lookup: the leaf values of '{label}' do not match")
+                raise ProverError("lookup: the LogUp leaf values do not match")
             ctx.mask_claims.append((diff, parts))
 
 

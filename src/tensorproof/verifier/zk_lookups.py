@@ -12,9 +12,12 @@ zk_capacity.add_zero_knowledge):
     (0, gamma);
   table tree: row y (-m_y, gamma - tag_y - beta t_y - beta^2 s_y) (the combined table's
     columns, zero beyond its rows), but the reserved row p: (-m_p - nu, delta).
-(Earlier proofs put the two sides in one tree of 2^(max(m, n) + 1) leaves, the smaller side
-padded with (0, gamma): the same statement and view, but a tree twice the witness's for a
-small table. The two roots are exactly that tree's layer-0 children.)
+When m and n are close (|m - n| < SPLIT_GAP) the two sides are instead the halves of one
+combined tree of 2^(s + 1) leaves, s = max(m, n), the smaller side padded with (0, gamma):
+the root must be (0, Q), and its layer-0 children, stated in the clear, are exactly the two
+trees' roots. The same statement and view; the combined tree costs fewer masked rounds, two
+trees less prover work when one side is much smaller (lenet-5: a 2^19 witness, a 2^12
+table).
 nu, delta, epsilon are K elements (the advice tensor LOOKUP_BLIND holds each as k F planes,
 ``blind_point``), uniform from the OS; an honest m_p is 0. The two leaves (m_p + nu, delta)
 and (-m_p - nu, delta) cancel whatever the committed values, so the sum is the witness side's
@@ -23,7 +26,9 @@ minus the table side's of lookups.py: the root must be (P, Q) = (0, Q).
 Messages: challenges "lookup/beta", "lookup/gamma"; the fraction sums "lookup/zk-witness"
 and "lookup/zk-table" (zk_fractions.py, every layer randomized, the root's children
 included: ``randomize_from`` 0); the verifier checks n_w d_t + n_t d_w = 0 (the sum of the
-two fractions, the combined root's P); at the witness tree's leaf point rho_w:
+two fractions, the combined root's P; combined: the fraction sum "lookup/combined", layers
+below the root randomized, P = 0 checked, rho_w = rho_t = rho_low and the leaf values the
+halves' blended at rho_top); at the witness tree's leaf point rho_w:
 "lookup/use<j>/columns" (each use's column values at its slot's coordinates of rho_w); then
 "lookup/blinds" (m_p, m~(rho_t), nu, delta, epsilon, rho_t the table tree's leaf point), each
 value stated randomized by a value slot of its own (claims on the column tensors, MULT and
@@ -88,6 +93,12 @@ BLIND_INDEX_VARS = 2
 BLIND_SLOT = "blind"
 WITNESS_TREE = f"{LABEL}/zk-witness"
 TABLE_TREE = f"{LABEL}/zk-table"
+COMBINED = f"{LABEL}/combined"
+SPLIT_GAP = 2
+"""Two trees when the sides' variables m, n differ by at least this, else one combined tree
+of 2^(max(m, n) + 1) leaves (module docstring): with m = n the combined tree does the same
+prover work and costs half the masked rounds (M, hence the advice, grows with every round);
+with n <= m - 2 two trees do at most 5/8 of its work."""
 
 
 def table_rows(uses: list[LookupUse]) -> int:
@@ -131,6 +142,16 @@ class Shape:
         return self.packing.n_vars
 
     @property
+    def s(self) -> int:
+        """The combined tree's side: each half 2^s leaves."""
+        return max(self.m, self.n)
+
+    @property
+    def split(self) -> bool:
+        """Two trees (else one combined tree): ``SPLIT_GAP``."""
+        return abs(self.m - self.n) >= SPLIT_GAP
+
+    @property
     def reserved_row(self) -> int:
         return (1 << self.n) - 1
 
@@ -149,7 +170,8 @@ def mask_rounds(plan) -> list[tuple[int, int]]:
     variable); a slot per column and five for the blinds' values."""
     uses = plan.lookup_uses
     sh = shape(plan, uses)
-    out = [r for depth in (sh.m, sh.n) for layer in range(depth)
+    trees = [(sh.m, 0), (sh.n, 0)] if sh.split else [(sh.s + 1, 1)]
+    out = [r for depth, first in trees for layer in range(first, depth)
            for r in [(max(layer, 1) + 1, 5), (1, 1)] + [(1, 1)] * 4]
     return out + [(1, 1)] * (sum(len(u.columns) for u in uses) + 5)
 
@@ -170,6 +192,16 @@ class Affine:
         self.value = ext.add(self.value, ext.mul(c, as_ext(ext, stated)))
         self.parts.append((ext.neg(c), slot))
 
+    def blend(self, other: Affine, top) -> Affine:
+        """(1 - top) self + top other."""
+        ext = self.ext
+        top = as_ext(ext, top)
+        lo = ext.sub(ext.one(), top)
+        out = Affine(ext, ext.add(ext.mul(lo, self.value), ext.mul(top, other.value)))
+        out.parts = ([(ext.mul(lo, c), s) for c, s in self.parts]
+                     + [(ext.mul(top, c), s) for c, s in other.parts])
+        return out
+
 
 def first_row(uses) -> list[int]:
     """The combined table's row 0 (tag 1, the first table's first row): its padding rows."""
@@ -178,7 +210,8 @@ def first_row(uses) -> list[int]:
 
 
 def witness_leaf_values(ctx, uses, sh: Shape, low, beta, gamma, columns, blinds):
-    """(n~(rho_w), d~(rho_w)) of the witness tree as Affine values from the stated values:
+    """(n~(low), d~(low)) of the witness side's leaves (zero-padded past 2^m when low has more
+    coordinates: the combined tree's half) as Affine values from the stated values:
     ``columns`` [(values, slots)] per use, ``blinds`` [(value, slot)] for (m_p, m, nu, delta,
     epsilon)."""
     ext = ctx.ext
@@ -208,20 +241,21 @@ def witness_leaf_values(ctx, uses, sh: Shape, low, beta, gamma, columns, blinds)
 
 
 def table_leaf_values(ctx, uses, sh: Shape, low, beta, gamma, blinds, table_cols):
-    """(n~(rho_t), d~(rho_t)) of the table tree as Affine values: ``blinds`` as above,
-    ``table_cols`` the combined table's columns at rho_t[:n_nat]
-    (lookups.table_columns_at)."""
+    """(n~(low), d~(low)) of the table side's leaves (padded past 2^n as the witness side's)
+    as Affine values: ``blinds`` as above, ``table_cols`` the combined table's columns at
+    low[:n_nat] (lookups.table_columns_at)."""
     ext = ctx.ext
     _, (m, s_m), (nu, s_nu), (delta, s_delta), _ = blinds
+    z_n = eq_eval_index(ext, low[sh.n :], 0)  # the zero-extension of MULT's MLE
     p = sh.reserved_row
-    ep = eq_eval_index(ext, low[: sh.n], p)
+    ep = ext.mul(eq_eval_index(ext, low[: sh.n], p), z_n)
     num_t = Affine(ext, ext.zero())
-    num_t.add(ext.neg(ext.one()), m, s_m)
+    num_t.add(ext.neg(z_n), m, s_m)
     num_t.add(ext.neg(ep), nu, s_nu)
     den_t = Affine(ext, gamma)
     cols = [as_ext(ext, v) for v in table_cols]
     weighted = ext.sub(gamma, combine_columns(ext, beta, gamma, cols))  # sum_c beta^c t_c~
-    den_t.const(ext.neg(ext.mul(eq_eval_index(ext, low[sh.n_nat : sh.n], 0), weighted)))
+    den_t.const(ext.neg(ext.mul(eq_eval_index(ext, low[sh.n_nat :], 0), weighted)))
     den_t.add(ep, delta, s_delta)
     at_p = first_row(uses) if p < 1 << sh.n_nat else [0, 0, 0]
     den_t.const(ext.neg(ext.mul(ep, combine_columns(ext, beta, gamma, [ext.from_base(v % FIELD_P)
@@ -260,17 +294,43 @@ def root_check(ext, witness, table) -> None:
         raise VerificationError("lookup: a looked-up row is not in its table")
 
 
+def verify_trees(ctx, sh: Shape) -> tuple:
+    """The fraction sums (module docstring): (subclaims with their leaf points, in the order
+    of ``leaf_claims``, the witness side's leaf point, the table side's)."""
+    ext = ctx.ext
+    if sh.split:
+        res_w = verify_hiding_fraction_sum(ctx, sh.m, WITNESS_TREE, randomize_from=0)
+        res_t = verify_hiding_fraction_sum(ctx, sh.n, TABLE_TREE, randomize_from=0)
+        root_check(ext, res_w, res_t)
+        return (res_w, res_t), res_w.point, res_t.point
+    res = verify_hiding_fraction_sum(ctx, sh.s + 1, COMBINED)
+    if not ext.is_zero(res.P):
+        raise VerificationError("lookup: a looked-up row is not in its table")
+    low = res.point[: sh.s]
+    return (res,), low, low
+
+
+def leaf_claims(ctx, uses, sh: Shape, results, low_w, low_t, beta, gamma, columns, blinds,
+                table_cols) -> list:
+    """[(subclaim, num Affine, den Affine)] per tree: each tree's leaf values as computed
+    from the stated values (the combined tree's the two halves' blended at its top
+    coordinate)."""
+    w = witness_leaf_values(ctx, uses, sh, low_w, beta, gamma, columns, blinds)
+    t = table_leaf_values(ctx, uses, sh, low_t, beta, gamma, blinds, table_cols)
+    if sh.split:
+        return [(results[0], *w), (results[1], *t)]
+    top = results[0].point[sh.s]
+    return [(results[0], w[0].blend(t[0], top), w[1].blend(t[1], top))]
+
+
 def verify_hiding_lookups(ctx, uses: list[LookupUse]) -> None:
-    """The two blinded LogUp trees (module docstring); VerificationError on a failed check."""
+    """The blinded LogUp tree(s) (module docstring); VerificationError on a failed check."""
     if not uses:
         return
     ext, t = ctx.ext, ctx.t
     beta, gamma = lookup_challenges(t, ext.k)
     sh = shape(ctx.plan, uses)
-    res_w = verify_hiding_fraction_sum(ctx, sh.m, WITNESS_TREE, randomize_from=0)
-    res_t = verify_hiding_fraction_sum(ctx, sh.n, TABLE_TREE, randomize_from=0)
-    root_check(ext, res_w, res_t)
-    low_w, low_t = res_w.point, res_t.point
+    results, low_w, low_t = verify_trees(ctx, sh)
     columns = []
     for j, use in enumerate(uses):
         label = f"{LABEL}/use{j}/columns"
@@ -286,10 +346,8 @@ def verify_hiding_lookups(ctx, uses: list[LookupUse]) -> None:
     for (name, at, factor), v, s in zip(blind_points(ext, sh, low_t), vals, slots):
         claim_blind(ctx, name, at, factor, v, s)
     table_cols = table_columns_at(ctx, uses, low_t[: sh.n_nat])
-    blinds = list(zip(vals, slots))
-    for res, (num, den) in (
-            (res_w, witness_leaf_values(ctx, uses, sh, low_w, beta, gamma, columns, blinds)),
-            (res_t, table_leaf_values(ctx, uses, sh, low_t, beta, gamma, blinds, table_cols))):
+    for res, num, den in leaf_claims(ctx, uses, sh, results, low_w, low_t, beta, gamma,
+                                     columns, list(zip(vals, slots)), table_cols):
         for value, got, randomizer in ((num, res.num_value, res.num_randomizer),
                                        (den, res.den_value, res.den_randomizer)):
             ctx.mask_claims.append((ext.sub(as_ext(ext, got), value.value),
