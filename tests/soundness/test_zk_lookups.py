@@ -34,6 +34,7 @@ from tensorproof.prover import zk_lookups
 from tensorproof.prover import zk_opening as zk_witness_mod
 from tensorproof.prover.fraction_gkr import fraction_sum_value
 from tensorproof.verifier import zk_lookups as vzk
+from tensorproof.verifier.lowering import build_plan
 from tensorproof.verifier.packing import Packing
 from tensorproof.verifier.pcs_config import profile_config
 from tensorproof.verifier.verify import verify
@@ -157,10 +158,21 @@ def test_the_trees_and_their_roots(honest):
 
 
 def test_the_default_shape_follows_the_sides_sizes():
-    """SPLIT_GAP: two trees when m and n differ by 2 or more, else one."""
+    """SPLIT_GAP: two trees when m and n differ by 2 or more, else one; never when the plan
+    does not allow it (whir-zk)."""
     for m, n, split in [(10, 10, False), (10, 9, False), (10, 8, True), (5, 12, True)]:
         sh = vzk.Shape(Packing((), m), 0, n)
         assert sh.split is split and sh.s == max(m, n)
+        assert vzk.Shape(Packing((), m), 0, n, may_split=False).split is False
+
+
+@pytest.mark.parametrize("profile, allowed", [("fast", True), ("compact", False)])
+def test_only_ligero_zk_plans_split_their_lookups(profile, allowed):
+    g = private(mlp(), "x")
+    plan = build_plan(g, 2, {**profile_config(profile), "zk": True})
+    assert plan.lookup_split is allowed
+    with forced("split"):
+        assert shape(plan, plan.lookup_uses).split is allowed
 
 
 def outside_f(value) -> bool:

@@ -102,6 +102,11 @@ class Plan:
     model_hiding: Any = None
     """With private weights, the model group's hiding commitment (zk_weights.model_params: a
     LigeroZkParams); None when the weights are not hidden."""
+    lookup_split: bool = False
+    """Zero-knowledge lookups may run as two trees (zk_lookups.SPLIT_GAP): set under a
+    ligero-zk hiding opening, where the prover's time is what two trees save; whir-zk proofs
+    keep one tree (fewer masked rounds: smaller proofs, and whir-zk's commitment dominates
+    their proving time). Derived from the configuration (zk_capacity.add_zero_knowledge)."""
     group_index: dict = field(default_factory=dict, repr=False)
     """Committed tensor or constant name -> the name of its group."""
 

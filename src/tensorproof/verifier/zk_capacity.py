@@ -162,7 +162,8 @@ def add_zero_knowledge(plan, config: dict, extra=None) -> None:
     weights = model_params(config)
     if weights is not None and hiding is not None:  # private weights (zk_weights.py)
         add_model_randomizer(plan, weights)
-    if hiding is not None:  # the lookups' combined tree: MULT's reserved row, LOOKUP_BLIND
+    if hiding is not None:  # the lookups' trees: MULT's reserved row, LOOKUP_BLIND
+        plan.lookup_split = isinstance(hiding, LigeroZkParams)
         reserve_rows(plan, k)
     capacity = mask_capacity(plan, extra)
     plan.tensors[MASKS] = TensorPlan(MASKS, Layout((1 << capacity.n_vars(k),)), "advice", 0,

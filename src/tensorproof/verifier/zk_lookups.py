@@ -12,7 +12,9 @@ zk_capacity.add_zero_knowledge):
     (0, gamma);
   table tree: row y (-m_y, gamma - tag_y - beta t_y - beta^2 s_y) (the combined table's
     columns, zero beyond its rows), but the reserved row p: (-m_p - nu, delta).
-When m and n are close (|m - n| < SPLIT_GAP) the two sides are instead the halves of one
+When m and n are close (|m - n| < SPLIT_GAP), or under whir-zk (``Plan.lookup_split``: the
+compact profile's proofs keep the fewer masked rounds), the two sides are instead the halves
+of one
 combined tree of 2^(s + 1) leaves, s = max(m, n), the smaller side padded with (0, gamma):
 the root must be (0, Q), and its layer-0 children, stated in the clear, are exactly the two
 trees' roots. The same statement and view; the combined tree costs fewer masked rounds, two
@@ -136,6 +138,7 @@ class Shape:
     packing: Packing
     n_nat: int
     n: int
+    may_split: bool = True
 
     @property
     def m(self) -> int:
@@ -148,8 +151,8 @@ class Shape:
 
     @property
     def split(self) -> bool:
-        """Two trees (else one combined tree): ``SPLIT_GAP``."""
-        return abs(self.m - self.n) >= SPLIT_GAP
+        """Two trees (else one combined tree): the plan's ``lookup_split`` and ``SPLIT_GAP``."""
+        return self.may_split and abs(self.m - self.n) >= SPLIT_GAP
 
     @property
     def reserved_row(self) -> int:
@@ -161,7 +164,7 @@ def shape(plan, uses: list[LookupUse]) -> Shape:
     packing = Packing.of({**layouts, BLIND_SLOT: Layout((2,))})
     n = plan.tensors[MULT].layout.n_vars
     n_nat = max(table_rows(uses) - 1, 0).bit_length()
-    return Shape(packing, n_nat, n)
+    return Shape(packing, n_nat, n, plan.lookup_split)
 
 
 def mask_rounds(plan) -> list[tuple[int, int]]:
