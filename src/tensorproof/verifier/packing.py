@@ -65,23 +65,10 @@ class Packing:
         s = self.slot(name)
         if len(point) != s.n_vars:
             raise ValueError(f"{name}: point of {len(point)} coordinates, tensor has {s.n_vars}")
-        return tuple(point) + self._selector(s, ext.k)
-
-    def _selector(self, s: Slot, k: int) -> tuple:
-        """The slot's selector coordinates as K elements (k-tuples), built once per slot and
-        k: a zero-knowledge merge embeds hundreds of claims on one slot."""
-        key = (s.name, k)
-        got = self._selectors.get(key)
-        if got is None:
-            block = s.offset >> s.n_vars
-            one, zero = (1,) + (0,) * (k - 1), (0,) * k
-            got = tuple(one if (block >> j) & 1 else zero for j in range(self.n_vars - s.n_vars))
-            self._selectors[key] = got
-        return got
-
-    @cached_property
-    def _selectors(self) -> dict:
-        return {}
+        block = s.offset >> s.n_vars
+        selector = tuple(ext.one() if (block >> j) & 1 else ext.zero()
+                         for j in range(self.n_vars - s.n_vars))
+        return tuple(point) + selector
 
     def region(self, name: str) -> tuple[int, int]:
         s = self.slot(name)
