@@ -44,13 +44,19 @@ def test_eq_table_evaluate_inner(k):
         assert evaluations.inner_base(w, table) == evaluations_ref.inner_base(w, table)
 
 
-def test_rs_encode_and_combine_rows():
+@pytest.mark.parametrize("n", [8, 64])
+def test_rs_encode_at_and_combine_rows(n):
+    """Both of rs_encode_at's paths (the NTT at n = 8, direct evaluation at n = 64) against
+    Horner at w^j."""
     nrng = np.random.default_rng(3)
-    rows = _f_vec(nrng, 3, 8)
+    rows = _f_vec(nrng, 3, n)
     for blowup in (1, 2, 4):
-        assert np.array_equal(evaluations.rs_encode(rows, blowup),
-                              evaluations_ref.rs_encode(rows, blowup))
-    assert np.array_equal(evaluations.rs_encode(rows[0], 4), evaluations_ref.rs_encode(rows[0], 4))
+        idx = np.sort(nrng.choice(n * blowup, size=min(7, n * blowup), replace=False))
+        assert np.array_equal(evaluations.rs_encode_at(rows, blowup, idx),
+                              evaluations_ref.rs_encode_at(rows, blowup, idx))
+    idx = np.array([0, 1, 4 * n - 1])
+    assert np.array_equal(evaluations.rs_encode_at(rows[0], 4, idx),
+                          evaluations_ref.rs_encode_at(rows[0], 4, idx))
     vectors, mat = _f_vec(nrng, 2, 5, 3), _f_vec(nrng, 5, 7)
     assert np.array_equal(evaluations.combine_rows(vectors, mat),
                           evaluations_ref.combine_rows(vectors, mat))
@@ -91,7 +97,7 @@ def test_whole_verification_on_the_reference(model, config, monkeypatch):
             verify(pk.vk, tampered)
     assert "evaluate" in calls  # the public input's and output's MLEs
     if config == "ligero":
-        assert {"rs_encode", "combine_rows", "hash_rows"} <= set(calls)
+        assert {"rs_encode_at", "combine_rows", "hash_rows"} <= set(calls)
     assert outputs.keys() == again.keys()
     for name in outputs:
         assert np.array_equal(outputs[name], again[name])

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from tensorproof.field.params import MULTIPLICATIVE_GENERATOR, TWO_ADICITY, P
-from tensorproof.poly.ntt import intt, ntt, root_of_unity, rs_encode, rs_encode_ext
+from tensorproof.poly.ntt import intt, ntt, root_of_unity, rs_encode, rs_encode_at, rs_encode_ext
 
 
 def naive_eval(coeffs, n_points):
@@ -119,3 +119,31 @@ def test_rs_encode_of_few_long_rows_matches_numpy():
         assert np.array_equal(rs_encode(a, 4), rs_encode(a, 4, backend="numpy"))
     u = random_rows(rng, 1 << 13, 3)
     assert np.array_equal(rs_encode_ext(u, 4), rs_encode(u.T.copy(), 4, backend="numpy").T)
+
+
+@pytest.mark.parametrize("shape, blowup, q", [((6, 1024), 8, 112), ((3, 2048), 2, 158),
+                                              ((1, 64), 4, 256), ((2, 8), 2, 3)])
+def test_rs_encode_at_matches_the_codeword(shape, blowup, q):
+    """rs_encode_at is rs_encode's codeword at the positions, on every path (direct
+    evaluation in exact float64 limbs, the numpy NTT, numba), with the extreme values p - 1
+    and 2^32 - 1 in every limb and a zero-padded tail (skipped by the direct path)."""
+    rng = np.random.default_rng(shape[1] + q)
+    a = random_rows(rng, *shape)
+    a[0] = P - 1
+    a[-1, : shape[1] // 2] = (1 << 32) - 1
+    a[:, shape[1] - shape[1] // 3 :] = 0
+    idx = np.sort(rng.choice(shape[1] * blowup, size=q, replace=False))
+    want = rs_encode(a, blowup)[:, idx]
+    for backend in ("numpy", "numba"):
+        assert np.array_equal(rs_encode_at(a, blowup, idx, backend=backend), want)
+        assert np.array_equal(rs_encode_at(a[0], blowup, idx, backend=backend), want[0])
+    from tensorproof.poly import ntt as ntt_mod
+
+    assert np.array_equal(ntt_mod._evaluate_at(a, shape[1] * blowup, idx), want)
+
+
+def test_rs_encode_at_rejects_positions_off_the_code():
+    a = np.ones((2, 8), dtype=np.uint64)
+    for idx in ([16], [-1], [[1, 2]]):
+        with pytest.raises(ValueError, match="positions"):
+            rs_encode_at(a, 2, np.array(idx))

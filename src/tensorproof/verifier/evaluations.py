@@ -91,9 +91,10 @@ def inner(k: int, a: np.ndarray, b: np.ndarray) -> tuple[int, ...]:
     return tuple(int(c) for c in out) if isinstance(out, tuple) else (int(out),)
 
 
-def rs_encode(rows: np.ndarray, blowup: int) -> np.ndarray:
-    """Reed-Solomon encoding of each row (``poly.ntt.rs_encode``)."""
-    return ntt.rs_encode(rows, blowup, backend=BACKEND)
+def rs_encode_at(rows: np.ndarray, blowup: int, idx: np.ndarray) -> np.ndarray:
+    """Each row's Reed-Solomon codeword at the positions ``idx`` (``poly.ntt.rs_encode_at``:
+    the opened columns of a Ligero check)."""
+    return ntt.rs_encode_at(rows, blowup, idx, backend=BACKEND)
 
 
 def combine_rows(vectors: np.ndarray, mat: np.ndarray) -> np.ndarray:

@@ -75,26 +75,26 @@ def inner_base(weights: np.ndarray, f: np.ndarray) -> tuple[int, ...]:
     return acc
 
 
-def rs_encode(rows: np.ndarray, blowup: int) -> np.ndarray:
-    """evaluations.rs_encode: each row's polynomial Σ_i a_i X^i at ω^j, j < n·blowup, ω a
-    primitive (n·blowup)-th root of unity (``poly.ntt.root_of_unity``), natural order."""
+def rs_encode_at(rows: np.ndarray, blowup: int, idx: np.ndarray) -> np.ndarray:
+    """evaluations.rs_encode_at: each row's polynomial Σ_i a_i X^i at ω^j for j in ``idx``, ω a
+    primitive (n·blowup)-th root of unity (``poly.ntt.root_of_unity``): the codeword's
+    positions idx in natural order."""
     arr = np.asarray(rows)
     flat = arr.ndim == 1
     data = [arr.tolist()] if flat else arr.tolist()
     n = len(data[0]) if data else 0
-    size = n * blowup
-    w = root_of_unity(size)
+    w = root_of_unity(n * blowup)
     out = []
     for row in data:
         coeffs = [int(c) for c in row]
         evals = []
-        for j in range(size):
-            x, acc = pow(w, j, P), 0
+        for j in np.asarray(idx).tolist():
+            x, acc = pow(w, int(j), P), 0
             for c in reversed(coeffs):  # Horner
                 acc = (acc * x + c) % P
             evals.append(acc)
         out.append(evals)
-    res = np.array(out, dtype=np.uint64).reshape(len(out), size)
+    res = np.array(out, dtype=np.uint64).reshape(len(out), len(np.asarray(idx)))
     return res[0] if flat else res
 
 
@@ -126,7 +126,7 @@ def hash_rows(rows: np.ndarray, prefix: int | None) -> np.ndarray:
     return np.frombuffer(b"".join(digests), dtype=np.uint8).reshape(len(digests), 32).copy()
 
 
-SEAM = ("eq_table", "evaluate", "inner_base", "rs_encode", "combine_rows", "hash_rows")
+SEAM = ("eq_table", "evaluate", "inner_base", "rs_encode_at", "combine_rows", "hash_rows")
 """The functions of evaluations.py that this module restates (``vec`` is its VecField, not an
 evaluation)."""
 

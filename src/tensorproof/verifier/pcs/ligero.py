@@ -130,7 +130,7 @@ class LigeroVerifier:
         """Enc(rows[s])[c] == sum_i coeffs[s, i] cols[c, i] for every s and opened column c."""
         s, width, k = rows.shape
         flat = np.ascontiguousarray(rows.transpose(0, 2, 1).reshape(s * k, width))
-        encoded = ev.rs_encode(flat, self.params.blowup)[:, idx]  # (s k, q)
+        encoded = ev.rs_encode_at(flat, self.params.blowup, idx)  # (s k, q)
         expected = encoded.reshape(s, k, -1).transpose(0, 2, 1)  # (s, q, k)
         got = ev.combine_rows(coeffs, np.ascontiguousarray(cols.T))  # (s, q, k)
         bad = np.argwhere(np.any(expected != got, axis=2))

@@ -66,7 +66,9 @@ mask's value; gamma_j is drawn after y_j, so a wrong v_j survives with probabili
 (*ZK) <= 2^-target for the layout's (C', N): 134..171 for 100 bits (plain Ligero's bound (*)
 of params.py, Ligero Lemma 4.2 in its d/3 form, would need 214..276 at these rates; the
 padding raises the rate above 1/4, N >= 3 C' caps it at 1/3). ligero-zk-v1 used that bound;
-v2 uses this one (no other change).
+v2 uses this one (no other change); v3 may take a code 2 or 4 times longer than the least
+(``WIDEN_MAX``) when the lower rate's fewer queries make the opening at least ``WIDE_GAIN``
+smaller (``zk_layout``): a choice of (C', N), the bound and the argument unchanged.
 
 Zero knowledge (honest verifier; the Fiat-Shamir proof in the random-oracle model through the
 salted leaves, Ben-Sasson-Chiesa-Spooner, TCC 2016-B, the ZK clause of the BCS transform;
@@ -118,7 +120,7 @@ from .commitment import (
 from .ligero import MAX_BLOWUP, column_leaves, multi_proof_len, statement_points
 from .params import DEFAULT_BLOWUP, TARGET_SECURITY_BITS
 
-SCHEME_TAG = b"ligero-zk-v2"
+SCHEME_TAG = b"ligero-zk-v3"
 SALT_BYTES = 32
 """Fresh salt per leaf: 256 bits, so a leaf hash is a random-oracle output on an unseen input."""
 RATE_INV = 3
@@ -136,6 +138,14 @@ Before this scheme serves model proofs the counter must be persisted (atomically
 before proof bytes leave) or each proof must re-commit."""
 SIZE_SLACK = 1.05
 """A layout may give up 5% of opening size for a smaller encoded matrix (``zk_layout``)."""
+WIDEN_MAX = 2
+"""Codes up to 2^WIDEN_MAX times the least length N are considered (``zk_layout``)."""
+WIDE_GAIN = 0.9
+"""A code 2^w times the least length (lower rate: fewer queries and padding columns, but about
+2^w times the encoding work and Merkle leaves) is taken only when its opening is at most
+WIDE_GAIN^w of the least-length code's: each doubling of proving work buys 10% of opening size
+(4l_relu_conv_fc's advice: 12.7 kB smaller at 1.8x the work; lenet-5's keeps the least length,
+6% smaller at 2x, 11% at 4x)."""
 MAX_POINTS = 16
 MAX_OPENINGS = 64
 MAX_QUERIES = 4096
@@ -257,35 +267,38 @@ def _min_queries(msg_len: int, n_cols: int, k: int, target: int) -> int | None:
     return t
 
 
-def _code(b: int, t: int, params: LigeroZkParams) -> tuple[int, int]:
-    """(l, log_n) for rows of 2^b entries and t queries: l = B t, C' = 2^b + l, and N the
-    least power of two with N >= blowup 2^b and N >= RATE_INV C'."""
+def _code(b: int, t: int, params: LigeroZkParams, widen: int = 0) -> tuple[int, int]:
+    """(l, log_n) for rows of 2^b entries and t queries: l = B t, C' = 2^b + l, and N
+    2^widen times the least power of two with N >= blowup 2^b and N >= RATE_INV C'."""
     ell = params.openings * t
     msg = (1 << b) + ell
-    return ell, max(b + params.blowup.bit_length() - 1, (RATE_INV * msg - 1).bit_length())
+    return ell, max(b + params.blowup.bit_length() - 1,
+                    (RATE_INV * msg - 1).bit_length()) + widen
 
 
-def _meets(b: int, t: int, params: LigeroZkParams) -> bool:
-    ell, log_n = _code(b, t, params)
+def _meets(b: int, t: int, params: LigeroZkParams, widen: int = 0) -> bool:
+    ell, log_n = _code(b, t, params, widen)
     return (log_n <= TWO_ADICITY
             and _bits((1 << b) + ell, 1 << log_n, t, params.k) >= params.target_bits)
 
 
-def _code_for(b: int, params: LigeroZkParams) -> tuple[int, int, int] | None:
-    """(t, l, log_n) for rows of 2^b entries: the fixed point t -> (l, N) = ``_code`` -> least t
-    for the target, from below (e/N < 1/2 bounds t below; t only grows, each step meets the
-    target for the code it was computed for), then lowered while t - 1 still meets it (N
-    may have doubled on the way). So t meets the target and t - 1 does not."""
+def _code_for(b: int, params: LigeroZkParams, widen: int = 0
+              ) -> tuple[int, int, int] | None:
+    """(t, l, log_n) for rows of 2^b entries (codes ``widen`` doublings past the least): the
+    fixed point t -> (l, N) = ``_code`` -> least t for the target, from below (e/N < 1/2 bounds
+    t below; t only grows, each step meets the target for the code it was computed for), then
+    lowered while t - 1 still meets it (N may have doubled on the way). So t meets the target
+    and t - 1 does not."""
     t = params.target_bits  # e/N < 1/2: one query misses with probability > 1/2
     for _ in range(64):
-        ell, log_n = _code(b, t, params)
+        ell, log_n = _code(b, t, params, widen)
         need = _min_queries((1 << b) + ell, 1 << log_n, params.k, params.target_bits)
         if log_n > TWO_ADICITY or need is None or need > MAX_QUERIES:
             return None
         if need <= t:
-            while t > 1 and _meets(b, t - 1, params):
+            while t > 1 and _meets(b, t - 1, params, widen):
                 t -= 1
-            return (t, *_code(b, t, params))
+            return (t, *_code(b, t, params, widen))
         t = need
     return None
 
@@ -297,7 +310,9 @@ def zk_layout(n_vars: int, params: LigeroZkParams, used: int | None = None) -> Z
     Unlike plain Ligero (whose encoding is blowup 2^n symbols for every split), the encoded
     size R' N depends on the split: of the splits whose estimated one-opening size (t columns
     of R' elements, salt and Merkle path; u_0..u_P of C' K elements) is within SIZE_SLACK of
-    the smallest, the least encoding work. ValueError if ``used`` is outside [0, 2^n_vars]."""
+    the smallest, the least encoding work; a code 2^w times longer (w <= WIDEN_MAX) only when
+    its opening is at most WIDE_GAIN^w of that choice's. ValueError if ``used`` is outside
+    [0, 2^n_vars]."""
     if not 0 <= n_vars <= MAX_N_VARS:
         raise ValueError(f"n_vars {n_vars} outside [0, {MAX_N_VARS}]")
     if used is not None and (isinstance(used, bool) or not isinstance(used, int)
@@ -308,9 +323,23 @@ def zk_layout(n_vars: int, params: LigeroZkParams, used: int | None = None) -> Z
 
 @cache
 def _zk_layout(n_vars: int, params: LigeroZkParams, used: int | None) -> ZkLayout:
-    found: list[tuple[float, int, ZkLayout]] = []
+    least = _choose(_layouts(n_vars, params, used, 0))
+    if least is None:
+        raise ValueError(f"no layout of 2^{n_vars} entries meets {params.target_bits} bits")
+    best = least
+    for widen in range(1, WIDEN_MAX + 1):
+        wide = _choose(_layouts(n_vars, params, used, widen))
+        if wide is not None and wide[0] <= WIDE_GAIN ** widen * least[0] and wide[0] < best[0]:
+            best = wide
+    return best[2]
+
+
+def _layouts(n_vars: int, params: LigeroZkParams, used: int | None, widen: int
+             ) -> list[tuple[float, int, ZkLayout]]:
+    """(estimated opening size in F elements, encoded entries, layout) of every split."""
+    found = []
     for a in range(n_vars + 1):
-        code = _code_for(n_vars - a, params)
+        code = _code_for(n_vars - a, params, widen)
         if code is None:
             continue
         t, ell, log_n = code
@@ -322,11 +351,17 @@ def _zk_layout(n_vars: int, params: LigeroZkParams, used: int | None) -> ZkLayou
         size = (opened * (lay.rows + SALT_BYTES // 8 + path)
                 + (1 + params.points) * params.k * lay.msg_len)
         found.append((size, lay.rows * lay.n_cols, lay))
+    return found
+
+
+def _choose(found: list[tuple[float, int, ZkLayout]]) -> tuple[float, int, ZkLayout] | None:
+    """Of the layouts within SIZE_SLACK of the smallest, the least encoding work."""
     if not found:
-        raise ValueError(f"no layout of 2^{n_vars} entries meets {params.target_bits} bits")
+        return None
     smallest = min(size for size, _, _ in found)
-    return min((work, size, lay.a, lay) for size, work, lay in found
-               if size <= SIZE_SLACK * smallest)[3]
+    work, size, _, lay = min((work, size, lay.a, lay) for size, work, lay in found
+                             if size <= SIZE_SLACK * smallest)
+    return size, work, lay
 
 
 def security_bits(params: LigeroZkParams, n_vars: int | None = None,
@@ -362,11 +397,11 @@ def combination_coefficients(lay: ZkLayout, block: int, eq_rows: np.ndarray, r: 
 
 
 def encode_at(us: np.ndarray, lay: ZkLayout, idx: np.ndarray) -> np.ndarray:
-    """Enc(u)[idx] of K vectors us (s, C', k) -> (s, q, k), by the numpy NTT."""
+    """Enc(u)[idx] of K vectors us (s, C', k) -> (s, q, k) (``evaluations.rs_encode_at``)."""
     s, msg, k = us.shape
     coeffs = np.zeros((s * k, lay.coeff_len), dtype=np.uint64)
     coeffs[:, :msg] = us.transpose(0, 2, 1).reshape(s * k, msg)
-    enc = ev.rs_encode(coeffs, lay.n_cols // lay.coeff_len)[:, idx]
+    enc = ev.rs_encode_at(coeffs, lay.n_cols // lay.coeff_len, idx)
     return enc.reshape(s, k, -1).transpose(0, 2, 1)
 
 
