@@ -6,10 +6,15 @@ import numpy as np
 
 from ..field.scalar import ext_field
 from ..field.vec import VecField
-from ..poly.mle import boolean_suffix, eq_table
+from ..poly.mle import boolean_suffix, eq_table, lift_scalar
 from ..verifier.claims import EvalClaim
 from ..verifier.merge import alpha_powers
 from .sumcheck import prove_sumcheck
+
+BATCH_VARS = 6
+"""Claims whose eq table has at most 2^BATCH_VARS entries (a mask slot, a packed scalar) are
+built together, one vector operation per variable for all of them: the zero-knowledge merges
+hold a thousand such claims, each a few numba calls when built alone."""
 
 
 def weight_table(vf: VecField, n_vars: int, claims: list[EvalClaim], powers: list,
@@ -20,14 +25,44 @@ def weight_table(vf: VecField, n_vars: int, claims: list[EvalClaim], powers: lis
     point is extended by the offset's selector bits, so eq is built on the region alone.
     """
     w = vf.zeros(1 << n_vars)
+    small: dict[int, list] = {}  # m -> [(offset, point, alpha^i)]: built by _add_eq_tables
     for i, (a, c) in enumerate(zip(powers, claims)):
         offset, size = regions[i] if regions else (0, 1 << n_vars)
         local = c.point[: size.bit_length() - 1]
         m, sub = boolean_suffix(local)  # Boolean coordinates select a slot of the region
         offset, size = offset + sub, 1 << m
-        part = eq_table(vf, local[:m])
-        w[offset : offset + size] = vf.add(w[offset : offset + size], vf.scale(part, a))
+        if vf.k > 1 and m <= BATCH_VARS:
+            small.setdefault(m, []).append((offset, local[:m], a))
+            continue
+        part = eq_table(vf, local[:m], a)
+        w[offset : offset + size] = vf.add(w[offset : offset + size], part)
+    for m, group in small.items():
+        _add_eq_tables(vf, w, m, group)
     return w
+
+
+def _add_eq_tables(vf: VecField, w: np.ndarray, m: int, group: list) -> None:
+    """w[o : o + 2^m] += a eq(z, .) for every (o, z, a) of ``group`` (K points of m coordinates),
+    all claims at once: the tables double per coordinate as in ``eq_table``; blocks that
+    overlap are added in successive passes."""
+    k = vf.k
+    tables = vf.from_scalars([lift_scalar(vf, a) for _, _, a in group]).reshape(len(group), 1, k)
+    if m:
+        zs = vf.from_scalars([lift_scalar(vf, z) for _, point, _ in group for z in point])
+        zs = zs.reshape(len(group), m, 1, k)
+        one = vf.from_scalars([(1,) + (0,) * (k - 1)])
+        for j in range(m):  # z_j: the new most significant bit
+            tables = np.concatenate([vf.mul(tables, vf.sub(one, zs[:, j])),
+                                     vf.mul(tables, zs[:, j])], axis=1)
+    idx = (np.array([o for o, _, _ in group], dtype=np.int64)[:, None]
+           + np.arange(1 << m, dtype=np.int64)).reshape(-1)
+    values = tables.reshape(-1, k)
+    while idx.size:  # each pass adds every position at most once
+        _, first = np.unique(idx, return_index=True)
+        w[idx[first]] = vf.add(w[idx[first]], values[first])
+        keep = np.ones(idx.size, dtype=bool)
+        keep[first] = False
+        idx, values = idx[keep], values[keep]
 
 
 def prove_merge(transcript, vf: VecField, table: np.ndarray, claims: list[EvalClaim],

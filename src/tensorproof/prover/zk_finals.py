@@ -71,10 +71,12 @@ def prove_hiding_sumcheck(ctx, tables, terms: Terms, degree: int, label: str, na
 
 
 def prove_randomized(ctx, tables, terms: Terms, degree: int, label: str, flags, eq_point=None,
-                     fused: bool = True, randomizer: tuple = ()):
+                     fused: bool = True, randomizer: tuple = (), claim=None):
     """Mirror of ``verify_randomized``: (point, finals, the flagged tables' value slots, Z at
     the final point); a sumcheck with no variable runs over one (tables constant in it, the
-    eq factor 1 - x), its point returned empty."""
+    eq factor 1 - x), its point returned empty. ``claim``: the claimed sum (the plain sum plus
+    the randomizer's), when the caller knows it: a discharge then needs no pass over the
+    tables to find the plain sum."""
     n = log2_exact(len(tables[0]))
     flags = list(flags)
     if not any(flags) and not randomizer:
@@ -90,8 +92,10 @@ def prove_randomized(ctx, tables, terms: Terms, degree: int, label: str, flags, 
         (beta,) = masks.take(1, 1, discharge_label(label))
         half = ext.from_base(HALF)
         b = masks.value(beta)  # R(w) = sum c psi / 2 + beta (w - 1/2)
-        r0 = ext.sub(ext.mul(randomizer_sum(ctx, randomizer), half), ext.mul(b, half))
-        plain = as_ext(ext, sum_of_products(vf, tables, terms, eq_point))
+        shift = randomizer_sum(ctx, randomizer)
+        r0 = ext.sub(ext.mul(shift, half), ext.mul(b, half))
+        plain = (ext.sub(as_ext(ext, claim), shift) if claim is not None
+                 else as_ext(ext, sum_of_products(vf, tables, terms, eq_point)))
         discharge = Discharge(plain, r0, b)
     pad = n == 0 and any(flags)
     if pad:  # one variable, the tables constant in it, eq(0, x) = 1 - x

@@ -29,7 +29,8 @@ def prove_hiding_fraction_sum(ctx, num, den, label: str,
         rho, finals, slots, z = prove_randomized(
             ctx, [n0, n1, d0, d1], layer_terms(lam), LAYER_DEGREE,
             layer_label(label, layer, "sumcheck"), [layer >= randomize_from] * 4, eq_point=point,
-            randomizer=(*r_num, *scaled(ext, lam, r_den)))
+            randomizer=(*r_num, *scaled(ext, lam, r_den)),
+            claim=ext.add(num_eval, ext.mul(lam, den_eval)))
         c_n0, c_n1, c_d0, c_d1 = (tuple(int(c) for c in v) for v in finals)
         t.send_k(layer_label(label, layer, "children"), [c_n0, c_n1, c_d0, c_d1], vf.k)
         mu = tuple(t.challenge_k(layer_label(label, layer, "mu"), vf.k))
