@@ -21,7 +21,7 @@ from ..field import npfield
 from ..field.params import P
 from ..field.scalar import ext_field
 from ..field.vec import VecField
-from ..poly.mle import eq_table, evaluate, fold_low
+from ..poly.mle import as_ext, eq_table, evaluate, fold_low
 from ..verifier.claims import EvalClaim
 from ..verifier.keccak_circuit import (
     CHI_TERMS,
@@ -196,13 +196,14 @@ class _Hiding:
         self.ctx = ctx if ctx is not None and ctx.hiding else None
 
     def sumcheck(self, tables, terms, degree: int, label: str, flags, eq_point=None,
-                 randomizer: tuple = ()):
-        """(point, finals (the flagged tables' randomized), their slots, Z at the point)."""
+                 randomizer: tuple = (), claim=None):
+        """(point, finals (the flagged tables' randomized), their slots, Z at the point);
+        ``claim``: the claimed sum when known (``prove_randomized``)."""
         if self.ctx is None:
             point, finals = _sumcheck(self.t, self.vf, tables, terms, degree, label, eq_point)
             return point, finals, [], None
         return prove_randomized(self.ctx, tables, terms, degree, label, flags, eq_point,
-                                True, randomizer)
+                                True, randomizer, claim)
 
     def value_slot(self, label: str) -> tuple:
         return () if self.ctx is None else value_slot(self.t.masks, self.ext, label)
@@ -244,14 +245,16 @@ def wiring_table(vf: VecField, layer: Layer, lambdas, r_g) -> np.ndarray:
 
 
 def _prove_layer(h: _Hiding, layer: Layer, V_in: np.ndarray, z: list, randomizer: tuple,
-                 label: str):
-    """Messages 2a-2d: returns the new point (rho', rho_c) and its claim's randomizer."""
+                 label: str, claim):
+    """Messages 2a-2d for the claim V_out^(z) = ``claim`` (the value the verifier holds, its
+    randomizer included): returns the new point (rho', rho_c), its claim's randomizer and its
+    value."""
     t, vf, ext = h.t, h.vf, h.ext
     k, m = vf.k, layer.arity
     A = [_field(V_in[:, layer.inputs[j]] * np.where(layer.signs[j], -1, 1).astype(np.int8))
          for j in range(m)]
     rho, a, slots, zr = h.sumcheck(A, layer.terms, layer.degree + 1, label_of(label, "gate"),
-                                   [True] * m, z, randomizer)
+                                   [True] * m, z, randomizer, claim)
     t.send_k(label_of(label, "inputs"), a, k)
     lam = t.challenges_k(label_of(label, "lambda"), m, k)
     wire_randomizer = tuple(p for j, lk in enumerate(lam)
@@ -259,10 +262,13 @@ def _prove_layer(h: _Hiding, layer: Layer, V_in: np.ndarray, z: list, randomizer
     rho_g, rho_c = rho[:WIDTH_VARS], rho[WIDTH_VARS:]
     U = fix_high(vf, _field(V_in), rho_c)
     W = wiring_table(vf, layer, lam, rho_g)
+    wire_claim = ext.zero()
+    for lk, ak in zip(lam, a):  # sum_j lambda_j a_j: what the wire sumcheck proves
+        wire_claim = ext.add(wire_claim, ext.mul(tuple(lk), as_ext(ext, ak)))
     rho2, finals, slots, zw = h.sumcheck([W, U], PAIR_TERMS, 2, label_of(label, "wire"),
-                                         [False, True], None, wire_randomizer)
+                                         [False, True], None, wire_randomizer, wire_claim)
     t.send_k(label_of(label, "value"), [finals[1]], k)
-    return list(rho2) + list(rho_c), h.randomizer(zw, slots)
+    return list(rho2) + list(rho_c), h.randomizer(zw, slots), finals[1]
 
 
 def prove_keccak(transcript, vf: VecField, wit: SpongeWitness, label: str,
@@ -283,14 +289,15 @@ def prove_keccak(transcript, vf: VecField, wit: SpongeWitness, label: str,
     v0 = with_randomizer(ctx, evaluate(vf, Yf, list(z)), r0)
     t.send_k(label_of(label, "output"), [v0], k)
     point, randomizer = list(z), scaled(ext, P - 2, r0)
+    claim = ext.sub(ext.one(), ext.add(as_ext(ext, v0), as_ext(ext, v0)))  # V_top±~(z)
     layers = permutation_layers(wit.rounds)
     for i, layer in enumerate(reversed(layers)):                                        # 2
         V_in = wit.values[len(layers) - 1 - i]
-        point, randomizer = _prove_layer(h, layer, V_in, point, randomizer,
-                                         label_of(label, f"layer{i}"))
+        point, randomizer, claim = _prove_layer(h, layer, V_in, point, randomizer,
+                                                label_of(label, f"layer{i}"), claim)
     p, (s, tb), slots, za = h.sumcheck([_field(wit.shifted), _field(wit.block)], PAIR_TERMS, 3,
                                        label_of(label, "absorb"), [True, True], point,
-                                       randomizer)                                     # 3
+                                       randomizer, claim)                              # 3
     t.send_k(label_of(label, "absorb", "finals"), [s, tb], k)
     neg_half_z = ext.neg(ext.mul(half, za)) if za is not None else None
     m_randomizer = h.randomizer(neg_half_z, slots, 1)
