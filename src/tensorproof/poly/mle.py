@@ -159,10 +159,14 @@ def boolean_suffix(point: Sequence[Scalar]) -> tuple[int, int]:
     m, offset = len(point), 0
     while m:
         z = point[m - 1]
-        c = (int(z),) if isinstance(z, int | np.integer) else tuple(int(x) for x in z)
-        if c[0] not in (0, 1) or any(c[1:]):
+        if isinstance(z, int | np.integer):
+            c0, rest = z, False
+        else:  # a K element (a tuple of ints, the common case, is read without a copy)
+            c = z if isinstance(z, tuple) else tuple(int(x) for x in z)
+            c0, rest = c[0], any(c[1:])
+        if rest or (c0 != 0 and c0 != 1):
             break
-        offset |= c[0] << (m - 1)
+        offset |= int(c0) << (m - 1)
         m -= 1
     return m, offset
 
