@@ -21,7 +21,7 @@ from ..field import npfield
 from ..field.params import P
 from ..field.scalar import ext_field
 from ..field.vec import VecField
-from ..poly.mle import as_ext, eq_table, evaluate, fold_low
+from ..poly.mle import eq_table, evaluate, fold_low
 from ..verifier.claims import EvalClaim
 from ..verifier.keccak_circuit import (
     CHI_TERMS,
@@ -47,6 +47,8 @@ from ..verifier.keccak_gkr import (
     pad_positions,
     sponge_shape,
     statement_bytes,
+    top_claim,
+    wire_claim,
 )
 from ..verifier.zk_finals import scaled, value_slot
 from .sumcheck import prove_sumcheck
@@ -262,11 +264,9 @@ def _prove_layer(h: _Hiding, layer: Layer, V_in: np.ndarray, z: list, randomizer
     rho_g, rho_c = rho[:WIDTH_VARS], rho[WIDTH_VARS:]
     U = fix_high(vf, _field(V_in), rho_c)
     W = wiring_table(vf, layer, lam, rho_g)
-    wire_claim = ext.zero()
-    for lk, ak in zip(lam, a):  # sum_j lambda_j a_j: what the wire sumcheck proves
-        wire_claim = ext.add(wire_claim, ext.mul(tuple(lk), as_ext(ext, ak)))
     rho2, finals, slots, zw = h.sumcheck([W, U], PAIR_TERMS, 2, label_of(label, "wire"),
-                                         [False, True], None, wire_randomizer, wire_claim)
+                                         [False, True], None, wire_randomizer,
+                                         wire_claim(ext, lam, a))
     t.send_k(label_of(label, "value"), [finals[1]], k)
     return list(rho2) + list(rho_c), h.randomizer(zw, slots), finals[1]
 
@@ -289,7 +289,7 @@ def prove_keccak(transcript, vf: VecField, wit: SpongeWitness, label: str,
     v0 = with_randomizer(ctx, evaluate(vf, Yf, list(z)), r0)
     t.send_k(label_of(label, "output"), [v0], k)
     point, randomizer = list(z), scaled(ext, P - 2, r0)
-    claim = ext.sub(ext.one(), ext.add(as_ext(ext, v0), as_ext(ext, v0)))  # V_top±~(z)
+    claim = top_claim(ext, v0)
     layers = permutation_layers(wit.rounds)
     for i, layer in enumerate(reversed(layers)):                                        # 2
         V_in = wit.values[len(layers) - 1 - i]

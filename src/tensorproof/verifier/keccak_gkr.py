@@ -202,6 +202,20 @@ PAIR_TERMS = [(1, [0, 1])]
 """A(x) B(x): the wire, absorb, chain, flat and merge sumchecks' product of two tables."""
 
 
+def top_claim(ext: ExtField, v0: Scalar) -> K:
+    """The top layer's claim V_top±~(z) = 1 - 2 v0 from the stated output value v0."""
+    v0 = as_ext(ext, v0)
+    return ext.sub(ext.one(), ext.add(v0, v0))
+
+
+def wire_claim(ext: ExtField, lam, a) -> K:
+    """sum_j lambda_j a_j: the claim of a layer's wire sumcheck from its stated inputs a."""
+    claim = ext.zero()
+    for lk, ak in zip(lam, a):
+        claim = ext.add(claim, ext.mul(as_ext(ext, lk), as_ext(ext, ak)))
+    return claim
+
+
 def bits_terms(mu) -> list:
     """Message 7's terms over (eq(z', .), eq(p, .), F, [j < 8 n])."""
     return [(1, [0, 2, 2]), (P - 1, [0, 3, 2]), (mu, [1, 2])]
@@ -219,14 +233,12 @@ def _verify_layer(h: _Hiding, layer: Layer, z: list, v: K, randomizer: tuple, la
     _check(ext, ext.mul(eq_eval(ext, z, sub.point), evaluate_terms(ext, layer.terms, a)), sub,
            f"{layer.name} gate values")
     lam = t.challenges_k(label_of(label, "lambda"), m, ext.k)
-    claim = ext.zero()
-    for lk, ak in zip(lam, a):
-        claim = ext.add(claim, ext.mul(lk, ak))
     wire_randomizer = tuple(p for j, lk in enumerate(lam)
                             for p in scaled(ext, lk, h.randomizer(zr, slots, j)))
     rho_g, rho_c = sub.point[:WIDTH_VARS], sub.point[WIDTH_VARS:]
-    wire, slots, zw = h.sumcheck(claim, WIDTH_VARS, 2, label_of(label, "wire"), PAIR_TERMS,
-                                 [False, True], wire_randomizer)
+    wire, slots, zw = h.sumcheck(wire_claim(ext, lam, a), WIDTH_VARS, 2,
+                                 label_of(label, "wire"), PAIR_TERMS, [False, True],
+                                 wire_randomizer)
     (u,) = t.recv_k(label_of(label, "value"), 1, ext.k)
     _check(ext, ext.mul(wiring_eval(ext, layer, lam, rho_g, wire.point), u), wire,
            f"{layer.name} wiring value")
@@ -251,7 +263,7 @@ def verify_keccak(transcript, ext: ExtField, n_bytes: int, digest: bytes, label:
     z = t.challenges_k(label_of(label, "z"), n, k)                                   # 1
     r0 = h.value_slot(label_of(label, "output", "slot"))
     (v0,) = t.recv_k(label_of(label, "output"), 1, k)
-    point, v = list(z), ext.sub(ext.one(), ext.add(v0, v0))
+    point, v = list(z), top_claim(ext, v0)
     randomizer = scaled(ext, P - 2, r0)
     for i, layer in enumerate(reversed(permutation_layers(rounds))):                 # 2
         point, v, randomizer = _verify_layer(h, layer, point, v, randomizer,
