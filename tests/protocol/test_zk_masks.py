@@ -37,6 +37,7 @@ from tensorproof.verifier.zk_masks import (
     VerifierMasks,
     claim_value,
     exponents,
+    point_sink,
     round_point,
     soundness_bits,
 )
@@ -57,7 +58,7 @@ def test_exponents_reach_every_degree_once_at_most_d(d):
 def test_round_point_evaluates_the_slot_univariate(k):
     ext, vf = ext_field(k), vec_field(k)
     cap = MaskCapacity(5, 9)
-    masks = ProverMasks(ext, cap, sample_masks(k, cap), lambda p, v: None)
+    masks = ProverMasks(ext, cap, sample_masks(k, cap), lambda *claim: None)
     rng = np.random.default_rng(k)
     for d, slot in itertools.product(range(1, 10), range(5)):
         r = ext.random(rng)
@@ -87,7 +88,8 @@ def prove_runs(k, runs, cap, table=None, label="zk"):
     table = sample_masks(k, cap) if table is None else table
     claims: list = []
     t = ProverTranscript(DOMAIN)
-    t.masks = ProverMasks(ext, cap, table, lambda p, v: claims.append((p, v)))
+    t.masks = ProverMasks(ext, cap, table,
+                          point_sink(ext, cap, lambda p, v: claims.append((p, v))))
     outs = [prove_sumcheck(t, vf, tables, terms, degree, f"{label}{j}", eq_point=z)
             for j, (tables, terms, z, _, degree) in enumerate(runs)]
     return t.proof_bytes(), outs, claims, table
@@ -98,7 +100,7 @@ def verify_runs(k, proof, runs, cap, finals, table, label="zk"):
     ext = ext_field(k)
     claims: list = []
     t = VerifierTranscript(DOMAIN, proof)
-    t.masks = VerifierMasks(ext, cap, lambda p, v: claims.append((p, v)))
+    t.masks = VerifierMasks(ext, cap, point_sink(ext, cap, lambda p, v: claims.append((p, v))))
     for j, ((tables, terms, z, claim, degree), f) in enumerate(zip(runs, finals)):
         n = len(tables[0]).bit_length() - 1
         sub = verify_sumcheck(t, ext, claim, n, degree, f"{label}{j}")
@@ -195,7 +197,7 @@ def view_map(k, run, cap, draw):
 
     def one(x):
         t = FixedChallenges()
-        t.masks = ProverMasks(ext, cap, draw(x, size), lambda p, v: None)
+        t.masks = ProverMasks(ext, cap, draw(x, size), lambda *claim: None)
         prove_sumcheck(t, vf, tables, terms, degree, "zk", eq_point=z)
         return t.view()
 

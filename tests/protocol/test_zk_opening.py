@@ -11,6 +11,7 @@ The blinded merge of M and the ligero-zk opening have their own rank tests
 
 from __future__ import annotations
 
+import random
 from types import SimpleNamespace
 
 import pytest
@@ -20,12 +21,13 @@ from protocol.test_zk_sumcheck import FixedChallenges, affine_map, rank_mod_p
 from protocol.zk_stream import Stream
 from soundness.test_private_tensors import X, mlp, private
 from tensorproof.field.scalar import ext_field
-from tensorproof.poly.mle import as_ext, evaluate
+from tensorproof.poly.mle import as_ext, eq_eval, evaluate
 from tensorproof.prover import prove as prove_mod
 from tensorproof.prover.model import setup
 from tensorproof.prover.zk_masks import ProverMasks
 from tensorproof.prover.zk_opening import prove_merge_sumcheck
 from tensorproof.verifier.layers.requant import table_names
+from tensorproof.verifier.merge import combined_value
 from tensorproof.verifier.pcs_config import profile_config
 from tensorproof.verifier.plan import ADVICE
 from tensorproof.verifier.zk_masks import (
@@ -35,7 +37,7 @@ from tensorproof.verifier.zk_masks import (
     MaskCapacity,
     value_point,
 )
-from tensorproof.verifier.zk_opening import DEGREE
+from tensorproof.verifier.zk_opening import DEGREE, group_weight, merge_statement
 from tensorproof.verifier.zk_sumcheck import plane_point
 
 
@@ -80,10 +82,10 @@ def view_map(captured, zero_randomizer=False, zero_masks=False):
         if zero_randomizer:
             table[start:start + RANDOMIZER_SIZE] = 0
         t = FixedChallenges()
-        t.masks = ProverMasks(ext_field(k), cap, masks, lambda p, v: None)
+        t.masks = ProverMasks(ext_field(k), cap, masks, lambda *claim: None)
         fake = SimpleNamespace(t=t, vf=ctx.vf, ext=ctx.ext, plan=plan,
                                group_claims=ctx.group_claims, randomized=ctx.randomized,
-                               mask_claims=ctx.mask_claims)
+                               mask_claims=ctx.mask_claims, round_claims=ctx.round_claims)
         prove_merge_sumcheck(fake, {ADVICE: table}, None)
         return t.view()
 
@@ -152,3 +154,31 @@ def test_relation_step_finals_on_committed_tensors_are_randomized(captured):
     assert len({tuple(map(tuple, vp)) for _, vp, _ in found.values()}) == len(names)
     for name, (c, _, _) in found.items():
         assert not ext.eq(as_ext(ext, evaluate(vf, ctx.tables[name], c.point)), c.value)
+
+
+def test_group_weight_is_the_sum_of_its_parts_eq(captured):
+    """The verifier's vectorized weight W~(x) (group_weight: eq_split_sum over the tensor
+    claims and over M's round and value-slot claims) is sum_j c_j eq(z_j, x) computed one
+    scalar eq at a time from each part's embedded point; and the merge's statement is true:
+    sum_j c_j B~(z_j) = sum_i lambda^i v_i, so the parts place every claim where its tensor
+    (or M's slot) lies in B."""
+    ctx, B = captured
+    ext, vf, plan = ctx.ext, ctx.vf, ctx.plan
+    fake = SimpleNamespace(t=FixedChallenges(), ext=ext, plan=plan,
+                           group_claims=ctx.group_claims, randomized=ctx.randomized,
+                           mask_claims=ctx.mask_claims, round_claims=ctx.round_claims)
+    claims, parts, powers = merge_statement(fake)
+    kinds = {(p.point is None, p.degree > 1) for p in parts}
+    assert kinds == {(False, False), (True, False), (True, True)}  # tensors, slots, rounds
+    n = plan.commitments[ADVICE].packing.n_vars
+    x = [ext.random(random.Random(7 + i)) for i in range(n)]
+    want = ext.zero()
+    for p in parts:
+        want = ext.add(want, ext.mul(p.coeff, eq_eval(ext, list(p.embedded(ext, plan)), x)))
+    assert group_weight(ext, plan, ADVICE, parts, x) == want
+    rhs = combined_value(ext, powers, [v for v, _ in claims])
+    lhs = ext.zero()
+    for p in parts:
+        value = as_ext(ext, evaluate(vf, B, list(p.embedded(ext, plan))))
+        lhs = ext.add(lhs, ext.mul(p.coeff, value))
+    assert ext.eq(lhs, rhs)

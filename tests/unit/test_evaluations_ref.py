@@ -44,6 +44,43 @@ def test_eq_table_evaluate_inner(k):
         assert evaluations.inner_base(w, table) == evaluations_ref.inner_base(w, table)
 
 
+@pytest.mark.parametrize("k", [2, 3])
+@pytest.mark.parametrize(("m", "L", "n"), [(1, 0, 5), (6, 3, 11), (30, 2, 21), (4, 7, 7)])
+def test_eq_split_sum(k, m, L, n):
+    """Heads of K values and of 0/1 (embedding bits in a head), tails over 0, 1, 2 and 3 eq
+    tables (TAIL_CHUNK = 8), and the extremes (p - 1 everywhere, the top tail) against the
+    scalar definition; eq_combination over the same whole points agrees."""
+    rng, nrng = random.Random(m * n + k), np.random.default_rng(m + L + k)
+    coeffs, heads = _f_vec(nrng, m, k), _f_vec(nrng, m, L, k)
+    heads[: m // 2, : L // 2] = 0
+    heads[: m // 2, : L // 2, 0] = nrng.integers(0, 2, size=(m // 2, L // 2))
+    heads[-1] = P - 1
+    tails = nrng.integers(0, 1 << (n - L), size=m)
+    tails[-1] = (1 << (n - L)) - 1
+    r = _k_point(rng, n, k)
+    got = evaluations.eq_split_sum(k, coeffs, heads, tails, r)
+    assert got == evaluations_ref.eq_split_sum(k, coeffs, heads, tails, r)
+    points = [[tuple(int(c) for c in z) for z in heads[j]]
+              + [(int(tails[j]) >> i & 1,) + (0,) * (k - 1) for i in range(n - L)]
+              for j in range(m)]
+    assert got == evaluations.eq_combination(
+        k, [tuple(int(c) for c in row) for row in coeffs], points, r)
+
+
+def test_eq_split_sum_refuses_malformed_terms():
+    one = np.array([1, 0], dtype=np.uint64)
+    ok = (np.tile(one, (2, 1)), np.tile(one, (2, 3, 1)), np.array([0, 3]), [(1, 0)] * 5)
+    assert evaluations.eq_split_sum(2, *ok) == (1, 0)  # eq(1, 1) = 1, eq(0, 1) = 0
+    for bad in ((ok[0], ok[1], np.array([0, 4]), ok[3]),  # a tail past 2^(n - L)
+                (ok[0], ok[1], np.array([0, -1]), ok[3]),
+                (ok[0][:1], *ok[1:]),  # one coefficient for two terms
+                (ok[0], ok[1], ok[2], ok[3][:2]),  # a point shorter than the heads
+                (ok[0], ok[1], ok[2], [(P, 0)] * 5)):  # a coordinate not in [0, p)
+        with pytest.raises(ValueError):
+            evaluations.eq_split_sum(2, *bad)
+    assert evaluations.eq_split_sum(2, ok[0][:0], ok[1][:0], ok[2][:0], ok[3]) == (0, 0)
+
+
 @pytest.mark.parametrize("n", [8, 64])
 def test_rs_encode_at_and_combine_rows(n):
     """Both of rs_encode_at's paths (the NTT at n = 8, direct evaluation at n = 64) against
@@ -76,7 +113,12 @@ def test_reference_is_installed_only_inside_the_block():
     assert evaluations.eq_table is before
 
 
-@pytest.mark.parametrize("config", ["raw", "ligero", "whir"])
+ZK_CONFIGS = {**CONFIGS, "ligero-zk": {**CONFIGS["ligero"], "zk": True}}
+"""The golden profiles, and Ligero with zero knowledge (masked sumchecks, the hiding
+opening's weight by eq_split_sum)."""
+
+
+@pytest.mark.parametrize("config", ["raw", "ligero", "whir", "ligero-zk"])
 @pytest.mark.parametrize("model", ["mlp", "cnn"])
 def test_whole_verification_on_the_reference(model, config, monkeypatch):
     calls: list[str] = []
@@ -85,7 +127,7 @@ def test_whole_verification_on_the_reference(model, config, monkeypatch):
         monkeypatch.setattr(evaluations_ref, name,
                             lambda *a, _f=fn, _n=name, **kw: calls.append(_n) or _f(*a, **kw))
     compiled, inputs = MODELS[model]()
-    pk = setup(compiled, dict(CONFIGS[config]))
+    pk = setup(compiled, dict(ZK_CONFIGS[config]))
     proof = prove(pk, inputs)
     outputs = verify(pk.vk, proof)
     stream = bytearray(proof.stream)
@@ -96,8 +138,10 @@ def test_whole_verification_on_the_reference(model, config, monkeypatch):
         with pytest.raises((VerificationError, ProofFormatError)):
             verify(pk.vk, tampered)
     assert "evaluate" in calls  # the public input's and output's MLEs
-    if config == "ligero":
+    if config.startswith("ligero"):
         assert {"rs_encode_at", "combine_rows", "hash_rows"} <= set(calls)
+    if config == "ligero-zk":
+        assert "eq_split_sum" in calls
     assert outputs.keys() == again.keys()
     for name in outputs:
         assert np.array_equal(outputs[name], again[name])

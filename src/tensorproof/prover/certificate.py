@@ -99,8 +99,7 @@ def prove_from_witness(pk, cp: CertificatePlan, ints: dict,
     send_commitments(t, committed)
     ctx = ProverContext(t, ext, vf, cp.plan, tables, ints)
     if zk is not None:  # private weights: a zero-knowledge certificate (zk_weights.py)
-        t.masks = ProverMasks(ext, zk.capacity, tables[MASKS],
-                              lambda p, v: ctx.claim(MASKS, p, v))
+        t.masks = ProverMasks(ext, zk.capacity, tables[MASKS], ctx.claim_round)
     (prove_hiding_lookups if ctx.hiding else prove_lookups)(ctx, cp.plan.lookup_uses)
     for j, c in enumerate(cp.consts):
         if c.widths:

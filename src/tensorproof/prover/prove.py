@@ -86,8 +86,7 @@ def prove(pk: ProvingKey, inputs: dict[str, np.ndarray], progress: Progress | No
     send_commitments(t, committed)  # an empty group has no commitment (nothing to bind)
     ctx = ProverContext(t, ext, vf, plan, tables, ints)
     if zk is not None:
-        t.masks = ProverMasks(ext, zk.capacity, tables[MASKS],
-                              lambda p, v: ctx.claim(MASKS, p, v))
+        t.masks = ProverMasks(ext, zk.capacity, tables[MASKS], ctx.claim_round)
     say("lookups")
     (prove_hiding_lookups if ctx.hiding else prove_lookups)(ctx, plan.lookup_uses)
     prove_inputs(ctx)

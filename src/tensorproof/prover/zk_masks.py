@@ -21,13 +21,12 @@ from ..field.vec import VecField
 from ..poly.mle import log2_exact
 from ..verifier.sumcheck import Terms, challenge_label, round_label
 from ..verifier.zk_masks import (
-    ClaimSink,
     MaskCapacity,
+    RoundSink,
     Slots,
     claim_value,
     exponents,
     round_degrees,
-    round_point,
 )
 from ..verifier.zk_sumcheck import (
     MaskLayout,
@@ -66,7 +65,7 @@ class ProverMasks(Slots):
     """The prover's mask source over the table M (``sample_masks``)."""
 
     def __init__(self, ext: ExtField, capacity: MaskCapacity, table: np.ndarray,
-                 claim: ClaimSink) -> None:
+                 claim: RoundSink) -> None:
         super().__init__(capacity)
         if len(table) != 1 << capacity.n_vars(ext.k):
             raise ValueError(f"mask vector of {len(table)} entries, the capacity needs "
@@ -134,7 +133,7 @@ class ProverMasks(Slots):
             point = [w, *inner]
         transcript.send_k(mask_values_label(label), relay.gammas, k)
         for j, d, r, g in zip(slots, degrees, point, relay.gammas):
-            self._claim(round_point(ext, self.capacity, j, d, r), claim_value(ext, g))
+            self._claim(j, d, r, claim_value(ext, g))
         return point, finals
 
 

@@ -13,7 +13,7 @@ from ..poly.mle import as_ext, evaluate
 from ..verifier.claims import EvalClaim
 from ..verifier.pcs.hiding import hiding_config, row_vars
 from ..verifier.plan import ADVICE, MODEL
-from ..verifier.zk_masks import MASKS, OPENING_MASKS, RANDOMIZER, RANDOMIZER_SIZE
+from ..verifier.zk_masks import MASKS, OPENING_MASKS, RANDOMIZER, RANDOMIZER_SIZE, point_sink
 from ..verifier.zk_opening import (
     DEGREE,
     LABEL,
@@ -122,12 +122,13 @@ def prove_merge_sumcheck(ctx, vectors: dict, block: int | None):
     _, parts, _ = merge_statement(ctx)
     weights, rows, bs = [], [], []
     for g, n_g in zip(groups, sizes):
-        mine = [p for p in parts if p[0] == g]
+        mine = [p for p in parts if p.group == g]
         packing = plan.commitments[g].packing
-        weights.append(weight_table(vf, n_g, [c for _, _, c, _ in mine],
-                                    [coeff for *_, coeff in mine],
-                                    [(0, 1 << n_g) if name == MODEL_VECTOR
-                                     else packing.region(name) for _, name, _, _ in mine]))
+        weights.append(weight_table(vf, n_g, [EvalClaim(list(p.embedded(ext, plan)), ext.zero())
+                                              for p in mine],
+                                    [p.coeff for p in mine],
+                                    [(0, 1 << n_g) if p.name == MODEL_VECTOR
+                                     else packing.region(p.name) for p in mine]))
         bs.append(row_vars(zk.hiding, n_g, advice_used(plan)) if g == ADVICE
                   else row_vars(plan.model_hiding, n_g))
     n = max(sizes)
@@ -186,8 +187,8 @@ def prove_hiding_opening(ctx, committed, first_block: int = FIRST_PROOF_BLOCK,
     block = ctx.tables[OPENING_MASKS]
     on_opening: list[EvalClaim] = []
     t.masks = ProverMasks(ext, zk.opening, block[: 1 << zk.opening.n_vars(vf.k)],
-                          lambda p, v: on_opening.append(
-                              EvalClaim(zk.opening_point(vf.k, p), v)))
+                          point_sink(ext, zk.opening, lambda p, v: on_opening.append(
+                              EvalClaim(zk.opening_point(vf.k, p), v))))
     point, _ = prove_merge_sumcheck(ctx, {g: committed[g].vector for g in groups},
                                        model_block)
     t.masks = None
@@ -207,3 +208,4 @@ def prove_hiding_opening(ctx, committed, first_block: int = FIRST_PROOF_BLOCK,
         ctx.group_claims[g] = []
     ctx.randomized.clear()
     ctx.mask_claims.clear()
+    ctx.round_claims.clear()

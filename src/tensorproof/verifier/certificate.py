@@ -85,7 +85,7 @@ from .plan import MODEL, Plan, TensorPlan
 from .zk_capacity import add_zero_knowledge
 from .zk_finals import scaled, value_slot, verify_randomized
 from .zk_lookups import verify_hiding_lookups
-from .zk_masks import MASKS, VerifierMasks
+from .zk_masks import VerifierMasks
 from .zk_opening import verify_hiding_opening
 from .zk_weights import CERTIFICATE_BLOCK, MODEL_RANDOMIZER, MODEL_VECTOR, model_params
 
@@ -234,7 +234,7 @@ def verify_certificate(vk, data: bytes) -> None:
     ctx = VerifierContext(t, ext, cp.plan, {})
     zk = cp.plan.zk
     if zk is not None:  # private weights: a zero-knowledge certificate (zk_weights.py)
-        t.masks = VerifierMasks(ext, zk.capacity, lambda p, v: ctx.claim(MASKS, p, v))
+        t.masks = VerifierMasks(ext, zk.capacity, ctx.claim_round)
     (verify_hiding_lookups if ctx.hiding else verify_lookups)(ctx, cp.plan.lookup_uses)
     for j, c in enumerate(cp.consts):
         if c.widths:

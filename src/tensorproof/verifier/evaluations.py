@@ -65,6 +65,58 @@ def eq_combination(k: int, coeffs: Sequence[Any], points: Sequence[Sequence[Any]
     return tuple(int(c) for c in npfield.fsum(acc, axis=0))
 
 
+TAIL_CHUNK = 8
+"""Boolean coordinates per eq table in ``eq_split_sum`` (a 2^8-entry table, one lookup)."""
+
+
+def eq_split_sum(k: int, coeffs: np.ndarray, heads: np.ndarray, tails: np.ndarray,
+                 r: Sequence[Any]) -> tuple[int, ...]:
+    """sum_j coeffs[j] eq(heads[j], r[:L]) eq(bits(tails[j]), r[L:]) in K of degree k: coeffs
+    (m, k) and heads (m, L, k) K arrays, tails (m,) ints below 2^(len(r) - L) whose bits
+    (lowest first) are the points' remaining, Boolean coordinates. A hiding merge's weight at
+    its final point (zk_opening.py), where most coordinates of the claims' points are the
+    bits of a mask slot or of an embedding: one vector pass per head coordinate, one table
+    lookup per TAIL_CHUNK tail bits."""
+    kv = vec(k)
+    m, L = heads.shape[0], heads.shape[1]
+    n = len(r)
+    if not m:
+        return (0,) * k
+    if not 0 <= L <= n or coeffs.shape != (m, k) or heads.shape[2:] != (k,):
+        raise ValueError(f"eq_split_sum: shapes {coeffs.shape}, {heads.shape} at a point of "
+                         f"{n} coordinates")
+    tails = np.asarray(tails, dtype=np.int64)
+    if tails.shape != (m,) or (tails < 0).any() or (tails >> (n - L)).any():
+        raise ValueError(f"eq_split_sum: tails must be {m} ints below 2^{n - L}")
+    R = [_coeffs(k, x) for x in r]
+    acc = np.ascontiguousarray(coeffs, dtype=np.uint64)
+    for i in range(L):  # eq(p, r_i) = (1 - r_i) + p (2 r_i - 1)
+        x = R[i]
+        slope = _scalar(k, [(2 * x[0] - 1) % P_MOD] + [2 * c % P_MOD for c in x[1:]])
+        const = _scalar(k, [(1 - x[0]) % P_MOD] + [-c % P_MOD for c in x[1:]])
+        factor = kv.add_scalar(kv.scale(np.ascontiguousarray(heads[:, i]), slope), const)
+        acc = kv.mul(acc, factor)
+    for c in range(L, n, TAIL_CHUNK):
+        width = min(TAIL_CHUNK, n - c)
+        table = eq_table(k, [_scalar(k, list(x)) for x in R[c : c + width]])
+        table = table.reshape(-1, k)
+        acc = kv.mul(acc, table[(tails >> (c - L)) & ((1 << width) - 1)])
+    return tuple(int(c) for c in npfield.fsum(acc.reshape(m, k), axis=0))
+
+
+def _coeffs(k: int, x: Any) -> tuple[int, ...]:
+    """A scalar (int or K tuple) as its k canonical coefficients."""
+    t = (int(x),) + (0,) * (k - 1) if isinstance(x, int | np.integer) else tuple(int(c) for c in x)
+    if len(t) != k or not all(0 <= c < P_MOD for c in t):
+        raise ValueError(f"not a canonical element of K of degree {k}: {x!r}")
+    return t
+
+
+def _scalar(k: int, coeffs: list[int]) -> Any:
+    """k coefficients as a VecField scalar (an int for k = 1)."""
+    return coeffs[0] if k == 1 else tuple(coeffs)
+
+
 def _k_array(kv: VecField, points: Sequence[Sequence[Any]]) -> np.ndarray:
     """The points as an (m, n, k) uint64 array: in one conversion when every coordinate is
     already a K tuple (the usual case), else coordinate by coordinate (ints lifted)."""

@@ -75,6 +75,26 @@ def inner_base(weights: np.ndarray, f: np.ndarray) -> tuple[int, ...]:
     return acc
 
 
+def eq_split_sum(k: int, coeffs: np.ndarray, heads: np.ndarray, tails: np.ndarray,
+                 r: Sequence[Any]) -> tuple[int, ...]:
+    """evaluations.eq_split_sum: Σ_j coeffs[j]·eq(heads[j] ‖ bits(tails[j]), r), the bits of
+    tails[j] (lowest first) the last len(r) − L coordinates of point j."""
+    ext = ext_field(k)
+    rs = _coords(ext, r)
+    heads_l = np.asarray(heads).tolist()
+    acc = ext.zero()
+    for c, head, tail in zip(np.asarray(coeffs).tolist(), heads_l, np.asarray(tails).tolist()):
+        point = [tuple(int(v) for v in z) for z in head]
+        point += [ext.one() if (int(tail) >> j) & 1 else ext.zero()
+                  for j in range(len(rs) - len(point))]
+        term = tuple(int(v) for v in c)
+        for z, x in zip(point, rs):  # eq(z, x) = z x + (1 − z)(1 − x)
+            one_z, one_x = ext.sub(ext.one(), z), ext.sub(ext.one(), x)
+            term = ext.mul(term, ext.add(ext.mul(z, x), ext.mul(one_z, one_x)))
+        acc = ext.add(acc, term)
+    return acc
+
+
 def rs_encode_at(rows: np.ndarray, blowup: int, idx: np.ndarray) -> np.ndarray:
     """evaluations.rs_encode_at: each row's polynomial Σ_i a_i X^i at ω^j for j in ``idx``, ω a
     primitive (n·blowup)-th root of unity (``poly.ntt.root_of_unity``): the codeword's
@@ -126,7 +146,8 @@ def hash_rows(rows: np.ndarray, prefix: int | None) -> np.ndarray:
     return np.frombuffer(b"".join(digests), dtype=np.uint8).reshape(len(digests), 32).copy()
 
 
-SEAM = ("eq_table", "evaluate", "inner_base", "rs_encode_at", "combine_rows", "hash_rows")
+SEAM = ("eq_table", "evaluate", "inner_base", "eq_split_sum", "rs_encode_at", "combine_rows",
+        "hash_rows")
 """The functions of evaluations.py that this module restates (``vec`` is its VecField, not an
 evaluation)."""
 

@@ -39,7 +39,7 @@ from .plan import Plan
 from .private import verify_inputs
 from .proof import Proof
 from .zk_lookups import verify_hiding_lookups
-from .zk_masks import MASKS, VerifierMasks
+from .zk_masks import VerifierMasks
 from .zk_opening import verify_hiding_opening
 
 DOMAIN = b"tensorproof/inference/v1"
@@ -109,7 +109,7 @@ def verify(vk: VerifyingKey, proof: Proof) -> dict[str, np.ndarray]:
     ctx = VerifierContext(t, ext, plan, public)
     zk = plan.zk
     if zk is not None:  # every sumcheck from here to the openings is masked
-        t.masks = VerifierMasks(ext, zk.capacity, lambda p, v: ctx.claim(MASKS, p, v))
+        t.masks = VerifierMasks(ext, zk.capacity, ctx.claim_round)
     (verify_hiding_lookups if ctx.hiding else verify_lookups)(ctx, plan.lookup_uses)
     verify_inputs(ctx)
     verify_hashed(ctx, proof.digests)

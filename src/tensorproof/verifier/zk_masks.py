@@ -71,7 +71,12 @@ RANDOMIZER = Internal("", "zero-knowledge opening randomizer")
 RANDOMIZER_SIZE = 16
 
 ClaimSink = Callable[[list, tuple], None]
-"""Where a mask claim M~(point) = value goes (the context's claim on M)."""
+"""Where a claim M~(point) = value goes (a claim on a mask table at a point)."""
+
+RoundSink = Callable[[int, int, Scalar, tuple], None]
+"""Where a round's mask claim goes: (slot, degree, r, value) for M~(round_point(slot,
+degree, r)) = value (the context's ``claim_round``: kept in this form, the hiding opening
+evaluates its eq weights in vectors, zk_opening.py)."""
 
 
 @cache
@@ -121,6 +126,11 @@ def round_point(ext: ExtField, capacity: MaskCapacity, slot: int, degree: int,
     unused = [ext.zero()] * (power_vars(capacity.degree) - len(powers))
     bits = index_point(ext, slot, capacity.index_vars())
     return w + powers + unused + bits
+
+
+def point_sink(ext: ExtField, capacity: MaskCapacity, claim: ClaimSink) -> RoundSink:
+    """A RoundSink that states each round's claim at its point (``round_point``)."""
+    return lambda slot, d, r, value: claim(round_point(ext, capacity, slot, d, r), value)
 
 
 def round_degrees(n_vars: int, degree: int, last_degree: int | None = None,
@@ -179,7 +189,7 @@ class Slots:
 class VerifierMasks(Slots):
     """The verifier's mask source: set as ``transcript.masks`` for the masked part of a proof."""
 
-    def __init__(self, ext: ExtField, capacity: MaskCapacity, claim: ClaimSink) -> None:
+    def __init__(self, ext: ExtField, capacity: MaskCapacity, claim: RoundSink) -> None:
         super().__init__(capacity)
         self.ext, self._claim = ext, claim
 
@@ -206,6 +216,6 @@ class VerifierMasks(Slots):
         gammas = transcript.recv_k(mask_values_label(label), n_vars, k)
         total = ext.zero()
         for slot, d, r, g in zip(slots, degrees, point, gammas):
-            self._claim(round_point(ext, self.capacity, slot, d, r), claim_value(ext, g))
+            self._claim(slot, d, r, claim_value(ext, g))
             total = ext.add(total, g)
         return SumcheckSubclaim(point, ext.sub(running, ext.mul(rho, total)))

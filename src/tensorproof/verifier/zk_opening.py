@@ -52,6 +52,9 @@ revealed).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 import numpy as np
 
 from ..errors import VerificationError
@@ -71,7 +74,10 @@ from .zk_masks import (
     OPENING_MASKS,
     RANDOMIZER,
     VerifierMasks,
-    value_point,
+    exponents,
+    point_sink,
+    power_vars,
+    round_point,
 )
 from .zk_merge import region_form, verify_blinded_merge_k
 from .zk_sumcheck import plane_point, vanishing
@@ -220,37 +226,126 @@ def selector_weights(ext, plan, point) -> tuple[list, list]:
     return [ext.sub(ext.one(), s), s], list(point[1:])
 
 
-def merge_statement(ctx) -> tuple[list, list, list]:
-    """Message 1, both sides: every claim to merge as (value, parts), a part (tensor, point in
-    its group, coefficient): a plain claim on a committed tensor has one part; a randomized
-    one (zk_finals.py: T~(r) + sum c psi = v) one more per value slot, c D M~(value point); a
-    claim on M alone (a discharge's psi*, zk_finals.py) only those. Returns (claims, parts
-    (group, tensor, EvalClaim on the group's vector, lambda-weighted coefficient), lambda's
-    powers)."""
+@dataclass(frozen=True)
+class Part:
+    """One term coeff eq(z, .) of message 1's weight W on a hiding group: a claim on tensor
+    ``name`` at ``point`` (its own coordinates; MODEL_VECTOR: the group's), or, with
+    ``point`` None, a claim on M at round_point(slot, degree, r) (a masked round's; a value
+    slot's: degree 1, r = 0)."""
+
+    group: str
+    name: str
+    coeff: tuple
+    point: tuple | None = None
+    slot: int = 0
+    degree: int = 1
+    r: Any = 0
+
+    def embedded(self, ext, plan) -> tuple:
+        """z: the point on the group's packed vector (the prover's weight table)."""
+        if self.name == MODEL_VECTOR:  # the whole vector: its point is the group's already
+            return tuple(self.point)
+        pt = (self.point if self.point is not None
+              else round_point(ext, plan.zk.capacity, self.slot, self.degree, self.r))
+        return plan.commitments[self.group].packing.embed(self.name, tuple(pt), ext)
+
+
+def merge_statement(ctx) -> tuple[list, list[Part], list]:
+    """Message 1, both sides: every claim to merge as (value, parts), a part (tensor or mask
+    slot, coefficient): a plain claim on a committed tensor has one part, a masked round's
+    claim on M (``ctx.round_claims``) one; a randomized one (zk_finals.py: T~(r) + sum c psi
+    = v) one more per value slot, c D M~(value point); a claim on M alone (a discharge's
+    psi*, zk_finals.py) only those. Returns (claims, parts with their lambda-weighted
+    coefficients, lambda's powers)."""
     plan, ext = ctx.plan, ctx.ext
     d = plane_point(ext)[1]
 
     def slots(randomizer):
-        return [(MASKS, value_point(ext, plan.zk.capacity, s), ext.mul(as_ext(ext, c), d))
-                for c, s in randomizer]
+        return [(MASKS, None, s, 1, 0, ext.mul(as_ext(ext, c), d)) for c, s in randomizer]
 
-    claims = [(c.value, [(n, c.point, ext.one())])
+    one = ext.one()
+    claims = [(c.value, [(n, c.point, 0, 1, 0, one)])
               for g in hiding_groups(plan) for n, c in ctx.group_claims[g]]
-    claims += [(c.value, [(n, c.point, ext.one()), *slots(c.randomizer)])
+    claims += [(v, [(MASKS, None, s, deg, r, one)]) for s, deg, r, v in ctx.round_claims]
+    claims += [(c.value, [(n, c.point, 0, 1, 0, one), *slots(c.randomizer)])
                for n, c in ctx.randomized]
     claims += [(v, slots(r)) for v, r in ctx.mask_claims]
     lam = tuple(ctx.t.challenge_k(lambda_label(), ext.k))
     powers = alpha_powers(ext, lam, len(claims))
-    parts = []
-    for a, (_, ps) in zip(powers, claims):
-        for name, pt, coeff in ps:
-            if name == MODEL_VECTOR:  # the whole vector: its point is the group's already
-                group, embedded = MODEL, tuple(pt)
-            else:
-                group = plan.group_of(name)
-                embedded = plan.commitments[group].packing.embed(name, tuple(pt), ext)
-            parts.append((group, name, EvalClaim(list(embedded), ext.zero()), ext.mul(a, coeff)))
+    parts = [Part(MODEL if name == MODEL_VECTOR else plan.group_of(name), name,
+                  a if coeff is one else ext.mul(a, coeff),
+                  None if pt is None else tuple(pt), slot, deg, r)
+             for a, (_, ps) in zip(powers, claims) for name, pt, slot, deg, r, coeff in ps]
     return claims, parts, powers
+
+
+def group_weight(ext, plan, group: str, parts: list[Part], x) -> tuple:
+    """sum over ``parts`` (all on ``group``) of coeff eq(z, x), x the group's coordinates
+    (message 3's W~(r)): ``evaluations.eq_split_sum`` over the tensor claims, whose points end
+    with their embedding's bits, and over M's, whose points are a few coordinates (the plane
+    point, the powers of r) and then the bits of their slot and of M's embedding."""
+    k, n = ext.k, len(x)
+    total = ext.zero()
+    tensors = [p for p in parts if p.point is not None]
+    masks = [p for p in parts if p.point is None]
+    if tensors:
+        total = ext.add(total, ev.eq_split_sum(k, *_tensor_terms(ext, plan, tensors, n), x))
+    if masks:
+        total = ext.add(total, ev.eq_split_sum(k, *_mask_terms(ext, plan, masks, n), x))
+    return total
+
+
+def _k_rows(ext, values) -> np.ndarray:
+    """K scalars (tuples, or ints of F) as an (m, k) uint64 array."""
+    return np.array([as_ext(ext, v) for v in values], dtype=np.uint64).reshape(-1, ext.k)
+
+
+def _tensor_terms(ext, plan, parts: list[Part], n: int):
+    """(coeffs, heads, tails) of claims on tensors: heads the points, padded to the longest
+    with their embedding's first bits; tails the embedding's other bits."""
+    m, k = len(parts), ext.k
+    width = max(len(p.point) for p in parts)
+    heads = np.zeros((m, width, k), dtype=np.uint64)
+    lengths = np.array([len(p.point) for p in parts], dtype=np.int64)
+    blocks = np.zeros(m, dtype=np.int64)
+    for j, p in enumerate(parts):
+        heads[j, : len(p.point)] = _k_rows(ext, p.point)
+        if p.name != MODEL_VECTOR:
+            s = plan.commitments[p.group].packing.slot(p.name)
+            blocks[j] = s.offset >> s.n_vars
+    if (lengths > n).any():
+        raise VerificationError(f"{LABEL}: a claim's point is longer than its group's")
+    shift = np.arange(width)[None, :] - lengths[:, None]  # bit of the embedding at column c
+    bits = (blocks[:, None] >> np.maximum(shift, 0)) & 1
+    heads[..., 0] = np.where(shift >= 0, bits.astype(np.uint64), heads[..., 0])
+    return _k_rows(ext, [p.coeff for p in parts]), heads, blocks >> (width - lengths)
+
+
+def _mask_terms(ext, plan, parts: list[Part], n: int):
+    """(coeffs, heads, tails) of claims on M: heads (w, the powers r^e of the slot's degree,
+    0 for unused power coordinates), tails the slot's bits then M's embedding's."""
+    k, cap = ext.k, plan.zk.capacity
+    s = plan.commitments[ADVICE].packing.slot(MASKS)
+    w = np.array(plane_point(ext)[0], dtype=np.uint64).reshape(-1, k)
+    degrees = np.array([p.degree for p in parts], dtype=np.int64)
+    table = np.zeros((max(cap.degree, int(degrees.max())) + 1, power_vars(cap.degree)),
+                     dtype=np.int64)  # exponent of each power coordinate per degree (0: unused)
+    for d in set(degrees.tolist()):
+        e = exponents(d)
+        table[d, : len(e)] = e
+    exps = table[degrees]
+    r = _k_rows(ext, [p.r for p in parts])
+    kv = ev.vec(k)
+    powers = [np.zeros_like(r), r]
+    for _ in range(2, int(exps.max()) + 1):
+        powers.append(kv.mul(powers[-1], r))
+    stack = np.stack(powers)  # (e, m, k)
+    rows = np.arange(len(parts))
+    heads = np.concatenate([np.broadcast_to(w, (len(parts), *w.shape)),
+                            stack[exps, rows[:, None]]], axis=1)
+    slots = np.array([p.slot for p in parts], dtype=np.int64)
+    tails = slots | ((s.offset >> s.n_vars) << cap.index_vars())
+    return _k_rows(ext, [p.coeff for p in parts]), np.ascontiguousarray(heads), tails
 
 
 def read_block(t, plan, first: int) -> int | None:
@@ -274,8 +369,8 @@ def verify_hiding_opening(ctx, commitments, first_block: int = FIRST_PROOF_BLOCK
     sizes = [group_vars(plan, g) for g in groups]
     block = read_block(t, plan, first_block)
     on_opening: list[EvalClaim] = []
-    t.masks = VerifierMasks(ext, zk.opening, lambda p, v: on_opening.append(
-        EvalClaim(zk.opening_point(ext.k, p), v)))
+    t.masks = VerifierMasks(ext, zk.opening, point_sink(ext, zk.opening, lambda p, v: (
+        on_opening.append(EvalClaim(zk.opening_point(ext.k, p), v)))))
     claims, parts, powers = merge_statement(ctx)
     sub = verify_sumcheck(t, ext, combined_value(ext, powers, [v for v, _ in claims]),
                           opening_rounds(plan, sizes[0]), DEGREE, LABEL)
@@ -283,9 +378,7 @@ def verify_hiding_opening(ctx, commitments, first_block: int = FIRST_PROOF_BLOCK
     weights, x = selector_weights(ext, plan, sub.point)
     e, w = ext.zero(), ext.zero()
     for g, n_g, sel, e_g in zip(groups, sizes, weights, es):
-        mine = [p for p in parts if p[0] == g]
-        w_g = ext.mul(ev.eq_combination(ext.k, [coeff for *_, coeff in mine],
-                                        [c.point for _, _, c, _ in mine], x[:n_g]),
+        w_g = ext.mul(group_weight(ext, plan, g, [p for p in parts if p.group == g], x[:n_g]),
                       padding_factor(ext, x, n_g))
         e, w = ext.add(e, ext.mul(sel, e_g)), ext.add(w, ext.mul(sel, w_g))
     if not ext.eq(ext.mul(e, w), sub.value):
@@ -306,3 +399,4 @@ def verify_hiding_opening(ctx, commitments, first_block: int = FIRST_PROOF_BLOCK
         ctx.group_claims[g] = []
     ctx.randomized.clear()
     ctx.mask_claims.clear()
+    ctx.round_claims.clear()
