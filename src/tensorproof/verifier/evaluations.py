@@ -47,22 +47,14 @@ def evaluate(k: int, table: np.ndarray, point: Sequence[Any]) -> Any:
 def eq_combination(k: int, coeffs: Sequence[Any], points: Sequence[Sequence[Any]],
                    r: Sequence[Any]) -> tuple[int, ...]:
     """sum_j coeffs[j] eq(points[j], r) in K of degree k, the points all of len(r)
-    coordinates (K elements or ints): one vector pass per coordinate, not one scalar loop per
-    point (a merge of hundreds of claims)."""
+    coordinates (K elements or ints): ``eq_split_sum`` with the whole points as heads (a
+    merge of hundreds of claims in a few vector products, not one scalar loop per point)."""
     kv, m = vec(k), len(points)
     if not m:
         return (0,) * k
-    lift = mle.lift_scalar
-    P = _k_array(kv, points)  # (m, n, k)
-    R = np.array([lift(kv, x) for x in r], dtype=np.uint64)  # (n, k)
-    acc = kv.from_scalars([lift(kv, c) for c in coeffs])
-    one = kv.from_scalars([lift(kv, 1)] * m)
-    for i in range(len(r)):
-        p_i, r_i = np.ascontiguousarray(P[:, i]), np.repeat(R[i : i + 1], m, axis=0)
-        pr = kv.mul(p_i, r_i)
-        factor = kv.add(kv.sub(kv.sub(one, p_i), r_i), kv.add(pr, pr))  # 1 - p - r + 2 p r
-        acc = kv.mul(acc, factor)
-    return tuple(int(c) for c in npfield.fsum(acc, axis=0))
+    coeffs_arr = np.array([_coeffs(k, c) for c in coeffs], dtype=np.uint64).reshape(-1, k)
+    return eq_split_sum(k, coeffs_arr, _k_array(kv, points).reshape(m, len(r), k),
+                        np.zeros(m, dtype=np.int64), r)
 
 
 TAIL_CHUNK = 8
@@ -75,8 +67,10 @@ def eq_split_sum(k: int, coeffs: np.ndarray, heads: np.ndarray, tails: np.ndarra
     (m, k) and heads (m, L, k) K arrays, tails (m,) ints below 2^(len(r) - L) whose bits
     (lowest first) are the points' remaining, Boolean coordinates. A hiding merge's weight at
     its final point (zk_opening.py), where most coordinates of the claims' points are the
-    bits of a mask slot or of an embedding: one vector pass per head coordinate, one table
-    lookup per TAIL_CHUNK tail bits."""
+    bits of a mask slot or of an embedding. The factors eq(p, r_i) = (1 - r_i) + p (2 r_i - 1)
+    of every head coordinate come from one vector product and are multiplied pairwise (log L
+    products); the tail's from one lookup per TAIL_CHUNK bits in an eq table: a few vector
+    calls whatever L, for numpy's fixed cost per call dominates at the verifier's sizes."""
     kv = vec(k)
     m, L = heads.shape[0], heads.shape[1]
     n = len(r)
@@ -88,20 +82,33 @@ def eq_split_sum(k: int, coeffs: np.ndarray, heads: np.ndarray, tails: np.ndarra
     tails = np.asarray(tails, dtype=np.int64)
     if tails.shape != (m,) or (tails < 0).any() or (tails >> (n - L)).any():
         raise ValueError(f"eq_split_sum: tails must be {m} ints below 2^{n - L}")
-    R = [_coeffs(k, x) for x in r]
+    R = np.array([_coeffs(k, x) for x in r], dtype=np.uint64).reshape(n, k)
+    one = np.zeros(k, dtype=np.uint64)
+    one[0] = 1
+    low = kv.sub(np.broadcast_to(one, R.shape), R)  # 1 - r_i
     acc = np.ascontiguousarray(coeffs, dtype=np.uint64)
-    for i in range(L):  # eq(p, r_i) = (1 - r_i) + p (2 r_i - 1)
-        x = R[i]
-        slope = _scalar(k, [(2 * x[0] - 1) % P_MOD] + [2 * c % P_MOD for c in x[1:]])
-        const = _scalar(k, [(1 - x[0]) % P_MOD] + [-c % P_MOD for c in x[1:]])
-        factor = kv.add_scalar(kv.scale(np.ascontiguousarray(heads[:, i]), slope), const)
-        acc = kv.mul(acc, factor)
+    if L:
+        slope = kv.sub(kv.add(R[:L], R[:L]), np.broadcast_to(one, (L, k)))  # 2 r_i - 1
+        factors = kv.add(kv.mul(np.ascontiguousarray(heads, dtype=np.uint64),
+                                np.broadcast_to(slope, heads.shape)),
+                         np.broadcast_to(low[:L], heads.shape))
+        acc = kv.mul(acc, _row_products(kv, factors))
     for c in range(L, n, TAIL_CHUNK):
         width = min(TAIL_CHUNK, n - c)
-        table = eq_table(k, [_scalar(k, list(x)) for x in R[c : c + width]])
-        table = table.reshape(-1, k)
+        table = eq_table(k, [tuple(int(v) for v in x) for x in R[c : c + width]]).reshape(-1, k)
         acc = kv.mul(acc, table[(tails >> (c - L)) & ((1 << width) - 1)])
     return tuple(int(c) for c in npfield.fsum(acc.reshape(m, k), axis=0))
+
+
+def _row_products(kv: VecField, factors: np.ndarray) -> np.ndarray:
+    """prod_i factors[j, i] for each row j of an (m, c, k) K array: pairwise, log2 c products."""
+    while factors.shape[1] > 1:
+        half = factors.shape[1] // 2
+        prod = kv.mul(np.ascontiguousarray(factors[:, :half]),
+                      np.ascontiguousarray(factors[:, half : 2 * half]))
+        factors = (prod if factors.shape[1] % 2 == 0
+                   else np.concatenate([prod, factors[:, 2 * half :]], axis=1))
+    return np.ascontiguousarray(factors[:, 0])
 
 
 def _coeffs(k: int, x: Any) -> tuple[int, ...]:
@@ -110,11 +117,6 @@ def _coeffs(k: int, x: Any) -> tuple[int, ...]:
     if len(t) != k or not all(0 <= c < P_MOD for c in t):
         raise ValueError(f"not a canonical element of K of degree {k}: {x!r}")
     return t
-
-
-def _scalar(k: int, coeffs: list[int]) -> Any:
-    """k coefficients as a VecField scalar (an int for k = 1)."""
-    return coeffs[0] if k == 1 else tuple(coeffs)
 
 
 def _k_array(kv: VecField, points: Sequence[Sequence[Any]]) -> np.ndarray:

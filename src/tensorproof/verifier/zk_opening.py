@@ -52,13 +52,12 @@ revealed).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from ..errors import VerificationError
-from ..poly.mle import as_ext, eq_eval_index
+from ..poly.mle import as_ext, eq_eval, eq_eval_index
 from . import evaluations as ev
 from .claims import EvalClaim
 from .merge import alpha_powers, combined_value
@@ -226,8 +225,7 @@ def selector_weights(ext, plan, point) -> tuple[list, list]:
     return [ext.sub(ext.one(), s), s], list(point[1:])
 
 
-@dataclass(frozen=True)
-class Part:
+class Part(NamedTuple):
     """One term coeff eq(z, .) of message 1's weight W on a hiding group: a claim on tensor
     ``name`` at ``point`` (its own coordinates; MODEL_VECTOR: the group's), or, with
     ``point`` None, a claim on M at round_point(slot, degree, r) (a masked round's; a value
@@ -281,9 +279,8 @@ def merge_statement(ctx) -> tuple[list, list[Part], list]:
 
 def group_weight(ext, plan, group: str, parts: list[Part], x) -> tuple:
     """sum over ``parts`` (all on ``group``) of coeff eq(z, x), x the group's coordinates
-    (message 3's W~(r)): ``evaluations.eq_split_sum`` over the tensor claims, whose points end
-    with their embedding's bits, and over M's, whose points are a few coordinates (the plane
-    point, the powers of r) and then the bits of their slot and of M's embedding."""
+    (message 3's W~(r)), by ``evaluations.eq_split_sum``: over the tensor claims, whose points
+    end with their embedding's bits, and over M's (``_mask_weight``)."""
     k, n = ext.k, len(x)
     total = ext.zero()
     tensors = [p for p in parts if p.point is not None]
@@ -291,13 +288,16 @@ def group_weight(ext, plan, group: str, parts: list[Part], x) -> tuple:
     if tensors:
         total = ext.add(total, ev.eq_split_sum(k, *_tensor_terms(ext, plan, tensors, n), x))
     if masks:
-        total = ext.add(total, ev.eq_split_sum(k, *_mask_terms(ext, plan, masks, n), x))
+        total = ext.add(total, _mask_weight(ext, plan, masks, x))
     return total
 
 
 def _k_rows(ext, values) -> np.ndarray:
     """K scalars (tuples, or ints of F) as an (m, k) uint64 array."""
-    return np.array([as_ext(ext, v) for v in values], dtype=np.uint64).reshape(-1, ext.k)
+    values = list(values)
+    if not all(isinstance(v, tuple) for v in values):
+        values = [as_ext(ext, v) for v in values]
+    return np.array(values, dtype=np.uint64).reshape(-1, ext.k)
 
 
 def _tensor_terms(ext, plan, parts: list[Part], n: int):
@@ -321,12 +321,35 @@ def _tensor_terms(ext, plan, parts: list[Part], n: int):
     return _k_rows(ext, [p.coeff for p in parts]), heads, blocks >> (width - lengths)
 
 
-def _mask_terms(ext, plan, parts: list[Part], n: int):
-    """(coeffs, heads, tails) of claims on M: heads (w, the powers r^e of the slot's degree,
-    0 for unused power coordinates), tails the slot's bits then M's embedding's."""
+def _mask_weight(ext, plan, parts: list[Part], x) -> tuple:
+    """The claims on M: every point starts with the plane point w (eq(w, x_planes) is one
+    common factor), then its power coordinates (r^e, 0 where unused), the slot's bits and M's
+    embedding's. A value slot's powers are 0 (r = 0), Boolean like the rest: its whole point
+    past w is a tail; a round's powers are its heads."""
     k, cap = ext.k, plan.zk.capacity
-    s = plan.commitments[ADVICE].packing.slot(MASKS)
-    w = np.array(plane_point(ext)[0], dtype=np.uint64).reshape(-1, k)
+    s = (k - 1).bit_length()
+    w = plane_point(ext)[0]
+    slot = plan.commitments[ADVICE].packing.slot(MASKS)
+    index_bits = cap.index_vars()
+    pv = power_vars(cap.degree)
+    tails = np.array([p.slot for p in parts], dtype=np.int64) | (
+        (slot.offset >> slot.n_vars) << index_bits)
+    coeffs = _k_rows(ext, [p.coeff for p in parts])
+    flat = np.array([p.r == 0 or not any(p.r) for p in parts], dtype=bool)  # r = 0
+    total = ext.zero()
+    if flat.any():
+        total = ev.eq_split_sum(k, coeffs[flat], np.zeros((int(flat.sum()), 0, k), np.uint64),
+                                tails[flat] << pv, x[s:])
+    if not flat.all():
+        rounds = [p for p, f in zip(parts, flat) if not f]
+        total = ext.add(total, ev.eq_split_sum(k, coeffs[~flat], _round_powers(ext, cap, rounds),
+                                               tails[~flat], x[s:]))
+    return ext.mul(total, eq_eval(ext, w, x[:s]))
+
+
+def _round_powers(ext, cap, parts: list[Part]) -> np.ndarray:
+    """(m, power_vars, k): each round claim's power coordinates r^e (e = exponents of its
+    degree), 0 where its degree leaves them unused."""
     degrees = np.array([p.degree for p in parts], dtype=np.int64)
     table = np.zeros((max(cap.degree, int(degrees.max())) + 1, power_vars(cap.degree)),
                      dtype=np.int64)  # exponent of each power coordinate per degree (0: unused)
@@ -335,17 +358,11 @@ def _mask_terms(ext, plan, parts: list[Part], n: int):
         table[d, : len(e)] = e
     exps = table[degrees]
     r = _k_rows(ext, [p.r for p in parts])
-    kv = ev.vec(k)
+    kv = ev.vec(ext.k)
     powers = [np.zeros_like(r), r]
     for _ in range(2, int(exps.max()) + 1):
         powers.append(kv.mul(powers[-1], r))
-    stack = np.stack(powers)  # (e, m, k)
-    rows = np.arange(len(parts))
-    heads = np.concatenate([np.broadcast_to(w, (len(parts), *w.shape)),
-                            stack[exps, rows[:, None]]], axis=1)
-    slots = np.array([p.slot for p in parts], dtype=np.int64)
-    tails = slots | ((s.offset >> s.n_vars) << cap.index_vars())
-    return _k_rows(ext, [p.coeff for p in parts]), np.ascontiguousarray(heads), tails
+    return np.ascontiguousarray(np.stack(powers)[exps, np.arange(len(parts))[:, None]])
 
 
 def read_block(t, plan, first: int) -> int | None:
