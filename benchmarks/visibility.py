@@ -116,8 +116,8 @@ def render(report: dict) -> str:
     lines = ["# Private and hashed inputs: what they cost", "",
              "Input visibility against the same system with the input public (masked: "
              "against private, hashed-masked: against hashed; batch 1; prove: median of the "
-             "runs; verify: a fresh process; +pw: private weights, against the same input "
-             "visibility with public weights). "
+             "runs; verify: the median of as many fresh processes' first verification; "
+             "+pw: private weights, against the same input visibility with public weights). "
              "masked: zero-knowledge (both profiles: ligero-zk, whir-zk).", "",
              "| model | system | input | prove | verify | proof | prove Δ | verify Δ | "
              "proof Δ |", "|---|---|---|---:|---:|---:|---:|---:|---:|"]
