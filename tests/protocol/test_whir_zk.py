@@ -57,6 +57,7 @@ from tensorproof.verifier.pcs.whir_zk import (
     WhirZkVerifier,
     hiding_vars,
     leak_bound,
+    mask_vars,
     security_bits,
     whir_zk_config,
 )
@@ -356,7 +357,7 @@ class Instance:
         self.table = rng.integers(0, P, 1 << n, dtype=np.uint64)
         self.forms = random_forms(rng, n, (2, 1))
         mu = hiding_vars(params, n)
-        self.n_inputs = (1 << mu) + 3 * (2 << mu)
+        self.n_inputs = (1 << mu) + 3 * (1 << mask_vars(params, mu + 1))  # R, G
         kv = ev.vec(3)
         self.values = []
         for f in self.forms:

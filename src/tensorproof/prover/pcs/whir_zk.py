@@ -3,11 +3,12 @@ specifies the messages).
 
 commit: T zero-padded to 2^mu, then R (2^mu fresh uniform F values) as the half y = 1; the
 WHIR codeword of those mu + 1 variables, its fibers' leaves salted (fresh 32-byte salts).
-open_forms: a fresh uniform K table G of mu + 1 variables, committed the same way; its OOD
-answers, the cross values, then WHIR's rounds on h = G + beta f^ (whir.py's prover) with round
-0's fibers read from both salted trees. Randomness comes from a ``Randomness`` source (the OS
-CSPRNG by default; tests inject others), never from the transcript. ``simulate_opening`` writes
-the same field messages from the statement alone.
+open_forms: a fresh uniform K table G of mu + 1 - kappa variables, committed with one value
+per salted leaf; its OOD answers, the cross values, then WHIR's rounds on h = G(X^(2^kappa)) +
+beta f^ (whir.py's prover: G's hypercube values repeated 2^kappa times, its coefficients at
+multiples of 2^kappa) with round 0's leaves read from both salted trees. Randomness comes from
+a ``Randomness`` source (the OS CSPRNG by default; tests inject others), never from the
+transcript. ``simulate_opening`` writes the same field messages from the statement alone.
 """
 
 from __future__ import annotations
@@ -41,7 +42,9 @@ from ...verifier.pcs.whir_zk import (
     absorb_forms_statement,
     claim_layout,
     hiding_vars,
+    mask_vars,
     normalize_forms,
+    ood_layout,
     whir_zk_params,
 )
 from ..merkle import MerkleTree
@@ -78,13 +81,15 @@ def _k_table(kv, table: np.ndarray) -> np.ndarray:
     return table if table.ndim == 2 else kv.from_base(table)
 
 
-def form_values(kv, table: np.ndarray, forms: Sequence[tuple[list, list]], m: int
-                ) -> list[tuple[int, ...]]:
-    """sum_l c_l X~(z_l, 0) of an F or K table X of m variables for each normalized form."""
+def form_values(kv, table: np.ndarray, forms: Sequence[tuple[list, list]], m: int,
+                skip: int = 0) -> list[tuple[int, ...]]:
+    """sum_l c_l X~(z_l, 0) of an F or K table X of m - skip variables for each normalized
+    form, X read as a table of m variables that does not vary with the first ``skip`` (G)."""
     evals = _k_table(kv, table)
     out = []
     for coefs, pts in forms:
-        vals = np.array([_mle(kv, evals, pad_point(z, m, kv.k)) for z in pts], dtype=np.uint64)
+        vals = np.array([_mle(kv, evals, pad_point(z, m, kv.k)[skip:]) for z in pts],
+                        dtype=np.uint64)
         total = kv.mul(np.array(coefs, dtype=np.uint64).reshape(-1, kv.k), vals.reshape(-1, kv.k))
         out.append(tuple(int(x) for x in sum_rows(kv, total[None])[0]))
     return out
@@ -112,15 +117,17 @@ class WhirZkPCS(WhirZkVerifier):
         raw = self.randomness.bytes(n * SALT_BYTES)
         return np.frombuffer(raw, dtype=np.uint8).reshape(n, SALT_BYTES).copy()
 
-    def _salted(self, coeffs: np.ndarray) -> _Salted:
-        """Encode (F or K coefficients) and build the salted tree over the fibers."""
+    def _salted(self, coeffs: np.ndarray, folding: int | None = None) -> _Salted:
+        """Encode (F or K coefficients) and build the salted tree over the fibers of
+        2^folding values (kappa's by default; G's leaves hold one value)."""
         prm = self.params
+        folding = prm.folding if folding is None else folding
         if coeffs.ndim == 1:
             codeword = rs_encode(coeffs, 1 << prm.log_inv_rate)
         else:
             codeword = rs_encode_ext(coeffs, 1 << prm.log_inv_rate)
-        salts = self._salts(len(codeword) >> prm.folding)
-        return _Salted(coeffs, codeword, salts, tree_of(codeword, prm.folding, salts))
+        salts = self._salts(len(codeword) >> folding)
+        return _Salted(coeffs, codeword, salts, tree_of(codeword, folding, salts))
 
     def commit(self, table: np.ndarray) -> tuple[Commitment, WhirZkProverData]:
         """Commit to an F table of length 2^n (the caller then absorbs/sends the commitment)."""
@@ -166,28 +173,37 @@ class WhirZkPCS(WhirZkVerifier):
         values = form_values(kv, data.table, terms, m)
         absorb_forms_statement(transcript, self.zk, n, terms, values)
         sch = whir_schedule(prm, m)
-        g_table = self._blind(1 << m)
+        kappa, mg = prm.folding, mask_vars(prm, m)
+        g_table = self._blind(1 << mg)
         g = self._salted(np.stack([moebius(np.ascontiguousarray(g_table[:, c]))
-                                   for c in range(k)], axis=1))
+                                   for c in range(k)], axis=1), 0)
         transcript.send_bytes(MASK_ROOT, g.tree.root)
         f_y = commitment_ood_points(data.commitment.root, m, prm)
-        g_y = commitment_ood_points(g.tree.root, m, prm)
+        g_y = commitment_ood_points(g.tree.root, mg, prm)
         transcript.send_k(MASK_OOD, _evaluate_univariate(kv, g.coeffs, g_y), k)
         f_coeffs = kv.from_base(data.coeffs)
+        f_evals = kv.from_base(data.table)
+        ood = ood_layout(kv, m, f_y, g_y, kappa)
+        f_y_lifted = f_y  # G(X^(2^kappa)) at f^'s OOD points: G at y^(2^kappa)
+        for _ in range(kappa):
+            f_y_lifted = kv.square(f_y_lifted)
         cross = np.concatenate([
-            np.array(form_values(kv, g_table, terms, m), dtype=np.uint64).reshape(-1, k),
-            _evaluate_univariate(kv, g.coeffs, f_y),
-            _evaluate_univariate(kv, f_coeffs, g_y)])
+            np.array(form_values(kv, g_table, terms, m, kappa), dtype=np.uint64).reshape(-1, k),
+            _evaluate_univariate(kv, g.coeffs, f_y_lifted),
+            np.array([_mle(kv, f_evals, p) for p in ood[len(f_y):]],
+                     dtype=np.uint64).reshape(-1, k)])
         transcript.send_k(CROSS, cross, k)
         beta = tuple(transcript.challenge_k(BETA, k))
-        evals = kv.add(g_table, kv.scale(kv.from_base(data.table), beta))
-        coeffs = kv.add(g.coeffs, kv.scale(f_coeffs, beta))
-        all_pts, layout = claim_layout(kv, terms, m, [f_y, g_y])
+        evals = kv.add(np.repeat(g_table, 1 << kappa, axis=0), kv.scale(f_evals, beta))
+        g_ext = kv.zeros(1 << m)  # G(X^(2^kappa))'s coefficients: G's at multiples of 2^kappa
+        g_ext[:: 1 << kappa] = g.coeffs
+        coeffs = kv.add(g_ext, kv.scale(f_coeffs, beta))
+        all_pts, layout = claim_layout(kv, terms, m, ood)
 
         def send0(idx: np.ndarray) -> None:
-            for codeword, salts, tree in ((g.codeword, g.salts, g.tree),
-                                          (data.codeword, data.salts, data.tree)):
-                fibers = fiber_view(codeword, prm.folding)[idx]
+            for codeword, salts, tree, fold in ((g.codeword, g.salts, g.tree, 0),
+                                                (data.codeword, data.salts, data.tree, kappa)):
+                fibers = fiber_view(codeword, fold)[idx]
                 if codeword.ndim == 1:
                     transcript.send_f(FIBERS, fibers.reshape(-1))
                 else:

@@ -2,9 +2,10 @@
 openings of linear forms (the spec; prover/pcs/whir_zk.py mirrors it). The compact profile's
 hiding commitment, as ligero-zk is the fast profile's.
 
-Construction (the "extra-variable" zkWHIR: a mask variable and a full-size blinding
-polynomial, one run of WHIR's batched opening; cf. the zkWHIR notes of the WHIR authors, and
-Chiesa-Fenzi-Weissenberg, ePrint 2026/391, for the HVZK variant with smaller masks):
+Construction (the "extra-variable" zkWHIR: a mask variable and a blinding polynomial of mu + 1
+- kappa variables, one run of WHIR's batched opening; cf. the zkWHIR notes of the WHIR
+authors, and Chiesa-Fenzi-Weissenberg, ePrint 2026/391, for the HVZK variant with smaller
+masks):
 
 Commitment. The table T (2^n F elements) is zero-padded to 2^mu (mu = ``hiding_vars``, large
 enough for the budget below) and extended by one variable y (the highest):
@@ -22,43 +23,59 @@ public coefficients and points of n coordinates (a point claim is a form of one 
 hiding opening's forms, verifier/zk_opening.py, have two to five):
   0. both sides absorb the statement ("pcs/statement": tag ‖ params ‖ n ‖ k ‖ the forms'
      terms ‖ values);
-  1. P sends the root of a fresh uniform K-valued table G of mu + 1 variables, its Merkle
-     leaves salted too ("whir-zk/mask_root"), and G's answers at its OOD points
-     (``commitment_ood_points`` of that root: "whir-zk/mask_ood");
-  2. P sends "whir-zk/cross": G's form values g_j = sum_l c_(j,l) G~(z_(j,l), 0), G at f^'s
-     OOD points and f^ at G's OOD points;
-  3. "whir-zk/beta" beta; h = G + beta f^ (whir.py's batched opening of (G, f^), beta^0 and
-     beta^1, both of mu + 1 variables) is claimed at every form (g_j + beta v_j, the points
-     padded with zeros: y = 0) and at both tables' OOD points;
+  1. P sends the root of a fresh uniform K-valued table G of mu + 1 - kappa variables
+     (``mask_vars``), committed as WHIR commits a table but with one K value per salted leaf
+     ("whir-zk/mask_root"), and G's answers at its OOD points (``commitment_ood_points`` of
+     that root: "whir-zk/mask_ood"). G enters as G_ext(X) = G(X^(2^kappa)), a table of mu + 1
+     variables that does not vary with the first kappa (whir.py's batch embedding with
+     Delta = kappa): on h's domain L, G_ext at x is G's codeword at x^(2^kappa), which is the
+     same for the 2^kappa points of one fiber of f^'s tree: leaf j of G's tree is the value
+     of every point of f^'s leaf j;
+  2. P sends "whir-zk/cross": G_ext's form values g_j = sum_l c_(j,l) G~(z_(j,l) past its
+     first kappa coordinates), G_ext at f^'s OOD points (G at y^(2^kappa)) and f^ at G's OOD
+     points (f^~(0^kappa, y, y^2, ..), the embedded point);
+  3. "whir-zk/beta" beta; h = G_ext + beta f^ (whir.py's batched opening of (G, f^), sizes
+     mu + 1 - kappa and mu + 1) is claimed at every form (g_j + beta v_j, the points padded
+     with zeros: y = 0) and at both tables' OOD points (``ood_layout``);
   4. whir.py's rounds on h with the schedule of mu + 1 variables; round 0 reads, at each
-     query, G's leaf (K values, "whir-zk/fibers"), its salt ("whir-zk/salts") and Merkle
-     path ("whir-zk/merkle"), then f^'s the same way (F values), and folds h's fiber
-     G + beta f^.
+     query j, G's leaf j (one K value, "whir-zk/fibers"), its salt ("whir-zk/salts") and
+     Merkle path ("whir-zk/merkle"), then f^'s fiber j the same way (F values), and folds h's
+     fiber G(y_j) + beta f^.
 
-Soundness: that of whir.py's batched opening of two tables of mu + 1 variables (the schedule's
-terms and ``batch_error_terms``: OOD pinning per table, BCHKS25 Thm 4.6 for the line
-G + beta f^, Schwartz-Zippel in beta), with J linear claims in the initial combination (a
-claim with several terms is still one claim: Schwartz-Zippel in gamma counts claims). The
-forms' points have y = 0 and zero padding, so each is a form on T itself (f^(z, 0) = T~(z)):
-binding as for any WHIR opening. G is the prover's (possibly malicious) table, committed before
-beta: a G far from the code makes h far except with the MCA error; a close G only shifts the
-claimed values by g_j, absorbed before beta. ``security_bits`` recomputes the level.
+Soundness: that of whir.py's batched opening of G_ext and f^ (the schedule's terms for mu + 1
+variables and ``batch_error_terms`` for sizes (mu + 1 - kappa, mu + 1): OOD pinning per table,
+BCHKS25 Thm 4.6 for the line G_ext + beta f^, Schwartz-Zippel in beta), with J linear claims
+in the initial combination (a claim with several terms is still one claim: Schwartz-Zippel in
+gamma counts claims). G's leaves hold single values rather than fibers: the same oracle (G's
+codeword on L^(2^kappa)) read one point at a time. The forms' points have y = 0 and zero
+padding, so each is a form on T itself (f^(z, 0) = T~(z)): binding as for any WHIR opening. G
+is the prover's (possibly malicious) table, committed before beta: a G far from its code makes
+h far except with the MCA error; a close G only shifts the claimed values by g_j, absorbed
+before beta. ``security_bits`` recomputes the level.
 
 Zero knowledge (honest verifier; Fiat-Shamir in the random-oracle model through the salted
 leaves, as ligero-zk, Ben-Sasson-Chiesa-Spooner TCC 2016-B). Fix T, the forms, the challenges
 and the queries. What the verifier sees about f^ alone: its OOD answers and its values at G's
-OOD points (k F coordinates each) and its round-0 fibers (2^kappa F values per query), each a
-value T(y) + y^(2^mu) R'(y) with R' (= R - T's coefficients) uniform of degree < 2^mu: at
-fewer than 2^mu distinct points (conjugates of the OOD points counted) the map R' -> those
-values is onto (Vandermonde), so they are uniform and independent of T. Over ``openings``
-openings of one commitment (a model's, zk_weights.py) the points add up: ``hiding_vars``
-takes 2^mu >= s k + openings (t_0 2^kappa + s k) (``leak_bound``). Everything else is a
-function of G's revealed values and h = G + beta f^: G uniform over K makes h uniform given
-f^, so the view is uniform on the space cut out by the claimed values v_j (a fresh G each
-opening). The simulator (``prover.pcs.whir_zk.simulate_opening``) therefore runs the prover
-on any table with the same form values. The values v_j themselves are revealed (the caller
-makes them uniform: the randomized extensions of zk_opening.py). tests/protocol/test_whir_zk.py
-checks it by exact linear algebra.
+OOD points (k F coordinates each), its round-0 fibers (2^kappa F values per query), each a
+value T(y) + y^(2^mu) R'(y) with R' (= R - T's coefficients) uniform of degree < 2^mu, and the
+part of round 0's kappa sumcheck messages that G_ext cannot mask: G_ext does not vary with the
+variables they bind, so the X^2 coefficient of each round polynomial is a functional of f^
+alone, whose R' part comes from the OOD claims' weights (nonzero on y = 1; the forms' are
+zero there). ``leak_bound`` counts all of them (2 kappa K values per opening for the
+sumcheck); at fewer than 2^mu such functionals, independent (the point values: Vandermonde,
+conjugates of the OOD points counted; the sumcheck ones: except for challenges on a
+polynomial's zeros, probability O(J + 2s)/|K|), R' makes them uniform and independent of T.
+Over ``openings`` openings of one commitment (a model's, zk_weights.py) they add up:
+``hiding_vars`` takes 2^mu > ``leak_bound``. Everything from round 1 on is a function of
+f_1 = Fold(h) = G + beta Fold(f^) (G_ext's fold is G: eq sums to 1), and G is uniform over
+K^(2^(mu + 1 - kappa)), revealed only at G's OOD points, its form values, at f^'s OOD points
+and at the t_0 queried leaves: f_1 is uniform given those and f^, so the view is uniform on
+the space cut out by the claimed values v_j (a fresh G each opening). The simulator
+(``prover.pcs.whir_zk.simulate_opening``) therefore runs the prover on any table with the same
+form values. The values v_j themselves are revealed (the caller makes them uniform: the
+randomized extensions of zk_opening.py). tests/protocol/test_whir_zk.py checks it by exact
+linear algebra (whir-zk-v1 committed a G of mu + 1 variables, read as whole fibers: 16 times
+the encoding work and 16 K values per query for the same guarantee).
 The caller must have absorbed the commitment before ``verify_forms`` and ends with check_eof.
 """
 
@@ -99,7 +116,7 @@ from .whir_params import (
     schedule,
 )
 
-SCHEME_TAG = b"whir-zk-v1"
+SCHEME_TAG = b"whir-zk-v2"
 MASK_ROOT, MASK_OOD, CROSS, BETA = ("whir-zk/mask_root", "whir-zk/mask_ood", "whir-zk/cross",
                                     "whir-zk/beta")
 FIBERS, SALTS, MERKLE = "whir-zk/fibers", "whir-zk/salts", "whir-zk/merkle"
@@ -131,10 +148,18 @@ class WhirZkParams:
 
 def leak_bound(params: WhirZkParams, mu: int) -> int:
     """F coordinates of R' that the openings reveal at most (module docstring): the committed
-    OOD answers, then per opening the round-0 fibers and f^ at G's OOD points."""
+    OOD answers, then per opening the round-0 fibers, f^ at G's OOD points and round 0's
+    2 kappa sumcheck values (G does not vary with the variables they bind)."""
     w = params.whir
     t0 = schedule(w, mu + 1).rounds[0].queries
-    return w.ood * w.k + params.openings * (t0 * (1 << w.folding) + w.ood * w.k)
+    per_opening = t0 * (1 << w.folding) + w.ood * w.k + 2 * w.folding * w.k
+    return w.ood * w.k + params.openings * per_opening
+
+
+def mask_vars(params: WhirZkParams | WhirParams, m: int) -> int:
+    """G's variables for an f^ of m variables: m - kappa (G(X^(2^kappa)) on h's domain)."""
+    w = params.whir if isinstance(params, WhirZkParams) else params
+    return m - w.folding
 
 
 def hiding_vars(params: WhirParams | WhirZkParams, n_vars: int) -> int:
@@ -168,7 +193,8 @@ def security_bits(params: WhirZkParams, n_vars: int | None = None) -> float:
     if n_vars is None:
         return min(security_bits(params, n) for n in range(max_table_vars(params) + 1))
     m = hiding_vars(params, n_vars) + 1
-    terms = error_terms(params.whir, m) + batch_error_terms(params.whir, (m, m))
+    terms = (error_terms(params.whir, m)
+             + batch_error_terms(params.whir, (mask_vars(params, m), m)))
     return min(b for _, b, _ in terms)
 
 
@@ -218,15 +244,22 @@ def absorb_forms_statement(transcript: Any, params: WhirZkParams, n_vars: int,
     transcript.absorb_bytes("pcs/statement", b"".join(out))
 
 
-def claim_layout(kv, forms: Sequence[tuple[list, list]], m: int, oods: Sequence[np.ndarray]
+def ood_layout(kv, m: int, f_y: np.ndarray, g_y: np.ndarray, kappa: int) -> np.ndarray:
+    """h's OOD points (2s, m, k): f^'s power points, then G's (of m - kappa variables) behind
+    kappa zeros (G(X^(2^kappa)) as a table of m variables: whir.py's batch embedding)."""
+    g_pts = power_points(kv, g_y, m - kappa)
+    lead = np.zeros((len(g_y), kappa, kv.k), dtype=np.uint64)
+    return np.concatenate([power_points(kv, f_y, m), np.concatenate([lead, g_pts], axis=1)])
+
+
+def claim_layout(kv, forms: Sequence[tuple[list, list]], m: int, ood: np.ndarray
                  ) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
     """h's points (P, m, k) and terms (coefficients, claim index): the forms' terms padded
-    to m coordinates (y = 0), then each table's OOD power points (one claim each)."""
+    to m coordinates (y = 0), then the OOD points (``ood_layout``, one claim each)."""
     k = kv.k
     pts = [pad_point(z, m, k) for _, zs in forms for z in zs]
     coefs = [c for cs, _ in forms for c in cs]
     claim = [j for j, (cs, _) in enumerate(forms) for _ in cs]
-    ood = np.concatenate([power_points(kv, y, m) for y in oods])
     all_pts = np.concatenate([np.array(pts, dtype=np.uint64).reshape(-1, m, k), ood])
     all_coefs = np.concatenate([np.array(coefs, dtype=np.uint64).reshape(-1, k),
                                 kv.from_base(np.ones(len(ood), dtype=np.uint64))])
@@ -290,31 +323,34 @@ class WhirZkVerifier(WhirVerifier):
         f_root, f_y = commitment.root, commitment_ood_points(commitment.root, m, prm)
         f_v = committed_answers(commitment, prm)
         g_root = transcript.recv_bytes(MASK_ROOT, HASH_BYTES)
-        g_y = commitment_ood_points(g_root, m, prm)
+        g_y = commitment_ood_points(g_root, mask_vars(prm, m), prm)
         g_v = transcript.recv_k_array(MASK_OOD, s, k)
         cross = transcript.recv_k_array(CROSS, len(terms) + 2 * s, k)
         beta = np.array(transcript.challenge_k(BETA, k), dtype=np.uint64)
         g_forms, g_at_f, f_at_g = np.split(cross, [len(terms), len(terms) + s])
-        all_pts, layout = claim_layout(kv, terms, m, [f_y, g_y])
+        all_pts, layout = claim_layout(kv, terms, m, ood_layout(kv, m, f_y, g_y, prm.folding))
         beta_rows = np.broadcast_to(beta, (len(terms) + 2 * s, k)).copy()
         f_side = np.concatenate([np.array(vals, dtype=np.uint64).reshape(-1, k), f_v, f_at_g])
         g_side = np.concatenate([g_forms, g_at_f, g_v])
         all_vals = kv.add(g_side, kv.mul(beta_rows, f_side))
-        depth = m + prm.log_inv_rate - prm.folding
+        depth = m + prm.log_inv_rate - prm.folding  # both trees: G's values, f^'s fibers
 
         def open0(idx: np.ndarray, log_domain: int, rs: list[tuple[int, ...]]) -> np.ndarray:
-            g_fib = self._read_salted(transcript, g_root, idx, depth, True)
+            g_val = self._read_salted(transcript, g_root, idx, depth, True, 0)  # (q, 1, k)
             f_fib = kv.from_base(self._read_salted(transcript, f_root, idx, depth, False))
-            fibers = kv.add(g_fib, kv.mul(f_fib, np.broadcast_to(beta, f_fib.shape).copy()))
+            fibers = kv.add(np.broadcast_to(g_val, f_fib.shape).copy(),
+                            kv.mul(f_fib, np.broadcast_to(beta, f_fib.shape).copy()))
             return fold_fibers(kv, fibers, idx, log_domain, rs)
 
         self._rounds(kv, transcript, sch, all_pts, all_vals, open0, layout)
 
     def _read_salted(self, transcript: Any, root: bytes, idx: np.ndarray, depth: int,
-                     ext: bool) -> np.ndarray:
-        """Round 0's leaves at ``idx`` of a salted tree: fibers (K values if ``ext``), salts
-        and one Merkle multi-opening, checked against ``root``."""
-        k, width = self.k, 1 << self.params.folding
+                     ext: bool, folding: int | None = None) -> np.ndarray:
+        """Round 0's leaves at ``idx`` of a salted tree: fibers of 2^folding values (kappa's
+        by default; K values if ``ext``), salts and one Merkle multi-opening, checked against
+        ``root``."""
+        k = self.k
+        width = 1 << (self.params.folding if folding is None else folding)
         if ext:
             fibers = transcript.recv_k_array(FIBERS, idx.size * width, k).reshape(-1, width, k)
         else:
