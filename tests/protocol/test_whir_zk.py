@@ -135,16 +135,18 @@ def test_the_level_is_checked_at_every_size():
 # ---- completeness and the tamper suite ----------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def honest():
-    prm = WhirZkParams()
+@pytest.fixture(scope="module", params=[1, 3], ids=["joint", "separate"])
+def honest(request):
+    """One opening (a joint commitment: G in f^'s leaves) or one of three (G committed by the
+    opening); the spans of every message, by label."""
+    prm = WhirZkParams(openings=request.param)
     rng = np.random.default_rng(5)
     table = rng.integers(0, P, 1 << 5, dtype=np.uint64)
     forms = random_forms(rng, 5, (2, 1, 4))
     commitment, values, proof, spans = prove(WhirZkPCS(prm), table, forms)
     by_label: dict = {}
     for lab, at, n in spans:
-        by_label.setdefault(lab, (at, n))
+        by_label.setdefault(lab, []).append((at, n))
     return prm, table, commitment, forms, values, proof, by_label
 
 
@@ -179,11 +181,18 @@ def test_point_claims_verify():
 @pytest.mark.parametrize("label", [MASK_ROOT, MASK_OOD, CROSS, FIBERS, SALTS, MERKLE,
                                    "whir/sumcheck", "whir/final", "whir/pow"])
 def test_every_message_tampered_is_rejected(honest, label):
+    """Every message with that label (a joint opening's round 0 sends f^'s fibers, then G's
+    values, under "whir-zk/fibers"; it has no G root or OOD answers of its own)."""
     prm, _, commitment, forms, values, proof, spans = honest
-    at, n = spans[label]
-    for pos in (at, at + n // 2, at + n - 1):
-        with pytest.raises(REJECTED):
-            verify(prm, commitment, forms, values, flip(proof, pos, 0x01))
+    if prm.openings == 1 and label in (MASK_ROOT, MASK_OOD):
+        assert label not in spans
+        return
+    if label == FIBERS:  # round 0 reads G's values and f^'s fibers, either way
+        assert len(spans[label]) == 2
+    for at, n in spans[label]:
+        for pos in (at, at + n // 2, at + n - 1):
+            with pytest.raises(REJECTED):
+                verify(prm, commitment, forms, values, flip(proof, pos, 0x01))
 
 
 def test_wrong_values_forms_and_commitments_are_rejected(honest):
@@ -203,11 +212,13 @@ def test_wrong_values_forms_and_commitments_are_rejected(honest):
     root = bytes([commitment.root[0] ^ 1]) + commitment.root[1:]
     with pytest.raises(REJECTED):
         verify(prm, Commitment(root, 5, commitment.extra), forms, values, proof)
-    extra = bytes([commitment.extra[0] ^ 1]) + commitment.extra[1:]
-    with pytest.raises(REJECTED):
-        verify(prm, Commitment(commitment.root, 5, extra), forms, values, proof)
-    with pytest.raises(REJECTED):
-        verify(WhirZkParams(openings=2), commitment, forms, values, proof)
+    for at in (0, len(commitment.extra) - 1):  # f^'s answers; a joint one's G's last
+        extra = bytearray(commitment.extra)
+        extra[at] ^= 1
+        with pytest.raises(REJECTED):
+            verify(prm, Commitment(commitment.root, 5, bytes(extra)), forms, values, proof)
+    with pytest.raises(REJECTED):  # the other kind of commitment
+        verify(WhirZkParams(openings=4 - prm.openings), commitment, forms, values, proof)
 
 
 def test_another_table_committed_is_rejected(honest):
@@ -221,7 +232,8 @@ def test_another_table_committed_is_rejected(honest):
 
 def test_truncated_extended_and_random_proofs_are_typed_errors(honest):
     prm, _, commitment, forms, values, proof, spans = honest
-    for cut in sorted({0, 1, len(proof) - 1} | {at for at, _ in spans.values()}):
+    starts = {at for occurrences in spans.values() for at, _ in occurrences}
+    for cut in sorted({0, 1, len(proof) - 1} | starts):
         with pytest.raises(REJECTED):
             verify(prm, commitment, forms, values, proof[:cut])
     with pytest.raises(ProofFormatError, match="trailing"):
@@ -286,28 +298,29 @@ def tiny_schedule(params, m):
 
 
 class FixedOod:
-    """commitment_ood_points with the challenges fixed: the first root a run meets (f^'s) gets
-    one fixed point set, the second (G's) another (their roots vary with the randomness)."""
+    """commitment_ood_points with the challenges fixed: the first (root, variables) a run
+    meets (f^'s) gets one fixed point set, the second (G's: its own root, or f^'s with fewer
+    variables in a joint commitment) another (the roots vary with the randomness)."""
 
     def __init__(self) -> None:
-        self.seen: dict[bytes, int] = {}
+        self.seen: dict[tuple[bytes, int], int] = {}
 
     def __call__(self, root, n_vars, params):
-        j = self.seen.setdefault(bytes(root), len(self.seen))
+        j = self.seen.setdefault((bytes(root), n_vars), len(self.seen))
         return np.array(fixed_k("ood", params.ood, params.k, 1000 + j), dtype=np.uint64)
 
 
 OOD = FixedOod()
 
 
-@pytest.fixture
-def tiny(monkeypatch):
+@pytest.fixture(params=[1, 2], ids=["joint", "separate"])
+def tiny(monkeypatch, request):
     for mod in (vzk, pzk):
         monkeypatch.setattr(mod, "whir_schedule", tiny_schedule)
         monkeypatch.setattr(mod, "commitment_ood_points", OOD)
     monkeypatch.setattr(vzk, "schedule", tiny_schedule)
     monkeypatch.setattr(vzk, "security_bits", lambda *a: 100.0)
-    return WhirZkParams(TINY)
+    return WhirZkParams(TINY, openings=request.param)
 
 
 class FixedChallenges(LigeroFixedChallenges):
@@ -457,11 +470,11 @@ class SaltRecorder(ProverTranscript):
         super().send_bytes(label, data)
 
 
-def assert_fresh_salts(pcs_class):
+def assert_fresh_salts(pcs_class, openings=2):
     """Every leaf of f^'s tree has its own salt, two commitments of one table share no salt
-    and no root, the mask table G's tree has salts of its own, and the opened salts of f^ are
-    the committed ones."""
-    prm = WhirZkParams()
+    and no root, the mask table G's tree (one opening of several) has salts of its own, and
+    the opened salts of f^ are the committed ones (a joint commitment's leaves hold G too)."""
+    prm = WhirZkParams(openings=openings)
     pcs = pcs_class(prm)
     table = np.random.default_rng(1).integers(0, P, 1 << 4, dtype=np.uint64)
     (c1, d1), (c2, d2) = pcs.commit(table), pcs.commit(table)
@@ -472,15 +485,20 @@ def assert_fresh_salts(pcs_class):
     t = SaltRecorder()
     absorb_commitment(t, c1)
     pcs.open_forms(d1, random_forms(np.random.default_rng(2), 4), t)
-    g_salts, f_salts = t.salts
+    if openings == 1:
+        assert len(t.salts) == 1  # one tree
+        g_salts, f_salts = b"", t.salts[0]
+    else:
+        g_salts, f_salts = t.salts
     committed = {s.tobytes() for s in d1.salts}
     opened = [f_salts[i:i + 32] for i in range(0, len(f_salts), 32)]
     assert opened and all(s in committed for s in opened), "an opened salt is not committed"
     assert not {g_salts[i:i + 32] for i in range(0, len(g_salts), 32)} & committed
 
 
-def test_salts_are_fresh_and_unique():
-    assert_fresh_salts(WhirZkPCS)
+@pytest.mark.parametrize("openings", [1, 2])
+def test_salts_are_fresh_and_unique(openings):
+    assert_fresh_salts(WhirZkPCS, openings)
 
 
 class ReusedSalt(WhirZkPCS):

@@ -42,6 +42,15 @@ hiding opening's forms, verifier/zk_opening.py, have two to five):
      Merkle path ("whir-zk/merkle"), then f^'s fiber j the same way (F values), and folds h's
      fiber G(y_j) + beta f^.
 
+Joint commitment (``joint``: a commitment of one opening, the advice's). Its one G is drawn
+at commit time and committed in f^'s leaves: leaf j = salt_j ‖ f^'s fiber j ‖ G's value j
+(``joint_leaf_bytes``), G's OOD points drawn from that root with G's variables and its answers
+after f^'s in the commitment (``joint_answers``); step 1 then sends nothing, and round 0 reads
+one leaf per query: f^'s fiber ("whir-zk/fibers", F), G's value ("whir-zk/fibers", K), the
+salt and one Merkle multi-opening. Both tables are bound before any challenge of the proof,
+earlier than step 1 binds G, and G still serves one opening: soundness and zero knowledge
+are the same (one oracle of pairs, read at the same leaf, is the two oracles read there).
+
 Soundness: that of whir.py's batched opening of G_ext and f^ (the schedule's terms for mu + 1
 variables and ``batch_error_terms`` for sizes (mu + 1 - kappa, mu + 1): OOD pinning per table,
 BCHKS25 Thm 4.6 for the line G_ext + beta f^, Schwartz-Zippel in beta), with J linear claims
@@ -89,7 +98,7 @@ from typing import Any
 import numpy as np
 
 from ...errors import ConfigError, ProofFormatError, VerificationError
-from ...field.encoding import encode_k
+from ...field.encoding import decode_f_array, encode_k
 from ...field.params import TWO_ADICITY
 from ...transcript import HASH_BYTES
 from .. import evaluations as ev
@@ -154,6 +163,12 @@ def leak_bound(params: WhirZkParams, mu: int) -> int:
     t0 = schedule(w, mu + 1).rounds[0].queries
     per_opening = t0 * (1 << w.folding) + w.ood * w.k + 2 * w.folding * w.k
     return w.ood * w.k + params.openings * per_opening
+
+
+def joint(params: WhirZkParams) -> bool:
+    """A single-opening commitment (the advice's) commits its one G with f^ (module
+    docstring, "Joint commitment"); one of several openings (a model's) commits its own."""
+    return params.openings == 1
 
 
 def mask_vars(params: WhirZkParams | WhirParams, m: int) -> int:
@@ -273,6 +288,22 @@ def salted_leaf_bytes(salts: np.ndarray, fibers: np.ndarray) -> np.ndarray:
     return fiber_leaf_bytes(fibers, salts)
 
 
+def joint_leaf_bytes(salts: np.ndarray, fibers: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """A joint tree's leaves: salt ‖ f^'s fiber ‖ G's value (big-endian u64s) -> (q, bytes)."""
+    g = np.ascontiguousarray(values, dtype=np.uint64).reshape(len(values), -1)
+    return np.concatenate([salted_leaf_bytes(salts, fibers),
+                           g.astype(">u8").view(np.uint8).reshape(len(values), -1)], axis=1)
+
+
+def joint_answers(commitment: Commitment, params: WhirParams) -> np.ndarray:
+    """A joint commitment's answers: f^'s at its OOD points, then G's at G's, (2s, k);
+    ProofFormatError unless canonical and of that length."""
+    try:
+        return decode_f_array(commitment.extra, 2 * params.ood * params.k).reshape(-1, params.k)
+    except ProofFormatError as e:
+        raise ProofFormatError(f"whir-zk commitment: {e}") from None
+
+
 def checked_vars(params: WhirZkParams, n_vars: int) -> int:
     """mu + 1 for a table of 2^n_vars entries; ProofFormatError when the size is out of the
     domain or misses the level (a key's parameters are checked at every size, so only a
@@ -321,10 +352,15 @@ class WhirZkVerifier(WhirVerifier):
         sch = whir_schedule(prm, m)
         s = prm.ood
         f_root, f_y = commitment.root, commitment_ood_points(commitment.root, m, prm)
-        f_v = committed_answers(commitment, prm)
-        g_root = transcript.recv_bytes(MASK_ROOT, HASH_BYTES)
-        g_y = commitment_ood_points(g_root, mask_vars(prm, m), prm)
-        g_v = transcript.recv_k_array(MASK_OOD, s, k)
+        if joint(self.zk):  # G's root is f^'s, its answers follow f^'s in the commitment
+            g_root = f_root
+            f_v, g_v = np.split(joint_answers(commitment, prm), 2)
+            g_y = commitment_ood_points(g_root, mask_vars(prm, m), prm)
+        else:
+            f_v = committed_answers(commitment, prm)
+            g_root = transcript.recv_bytes(MASK_ROOT, HASH_BYTES)
+            g_y = commitment_ood_points(g_root, mask_vars(prm, m), prm)
+            g_v = transcript.recv_k_array(MASK_OOD, s, k)
         cross = transcript.recv_k_array(CROSS, len(terms) + 2 * s, k)
         beta = np.array(transcript.challenge_k(BETA, k), dtype=np.uint64)
         g_forms, g_at_f, f_at_g = np.split(cross, [len(terms), len(terms) + s])
@@ -336,13 +372,33 @@ class WhirZkVerifier(WhirVerifier):
         depth = m + prm.log_inv_rate - prm.folding  # both trees: G's values, f^'s fibers
 
         def open0(idx: np.ndarray, log_domain: int, rs: list[tuple[int, ...]]) -> np.ndarray:
-            g_val = self._read_salted(transcript, g_root, idx, depth, True, 0)  # (q, 1, k)
-            f_fib = kv.from_base(self._read_salted(transcript, f_root, idx, depth, False))
+            if joint(self.zk):
+                f_raw, g_val = self._read_joint(transcript, f_root, idx, depth)
+            else:
+                g_val = self._read_salted(transcript, g_root, idx, depth, True, 0)  # (q, 1, k)
+                f_raw = self._read_salted(transcript, f_root, idx, depth, False)
+            f_fib = kv.from_base(f_raw)
             fibers = kv.add(np.broadcast_to(g_val, f_fib.shape).copy(),
                             kv.mul(f_fib, np.broadcast_to(beta, f_fib.shape).copy()))
             return fold_fibers(kv, fibers, idx, log_domain, rs)
 
         self._rounds(kv, transcript, sch, all_pts, all_vals, open0, layout)
+
+    def _read_joint(self, transcript: Any, root: bytes, idx: np.ndarray, depth: int
+                    ) -> tuple[np.ndarray, np.ndarray]:
+        """Round 0's leaves at ``idx`` of a joint tree: f^'s fibers (F), G's values (K, as
+        (q, 1, k)), salts and one Merkle multi-opening, checked against ``root``."""
+        k, width = self.k, 1 << self.params.folding
+        fibers = transcript.recv_f_array(FIBERS, idx.size * width).reshape(-1, width)
+        g_val = transcript.recv_k_array(FIBERS, idx.size, k).reshape(-1, 1, k)
+        salts = np.frombuffer(transcript.recv_bytes(SALTS, idx.size * SALT_BYTES),
+                              dtype=np.uint8).reshape(idx.size, SALT_BYTES)
+        n_nodes = multi_proof_len(depth, idx)
+        raw = transcript.recv_bytes(MERKLE, HASH_BYTES * n_nodes)
+        nodes = np.frombuffer(raw, dtype=np.uint8).reshape(n_nodes, HASH_BYTES)
+        leaf_hashes = ev.hash_rows(joint_leaf_bytes(salts, fibers, g_val), LEAF_PREFIX[0])
+        verify_multi_rows(root, depth, idx, leaf_hashes, nodes)
+        return fibers, g_val
 
     def _read_salted(self, transcript: Any, root: bytes, idx: np.ndarray, depth: int,
                      ext: bool, folding: int | None = None) -> np.ndarray:
@@ -413,8 +469,10 @@ class WhirZkScheme:
                               f"size, below the declared {params.whir.security}")
 
     def commitment_extra(self, config: dict) -> int:
-        """f^'s answers at the commitment's OOD points: ood K elements of 8k bytes."""
-        return 8 * int(config["ood"]) * int(config["k"])
+        """f^'s answers at the commitment's OOD points (ood K elements of 8k bytes), then, for
+        a joint commitment (one opening), G's at its own."""
+        one = 8 * int(config["ood"]) * int(config["k"])
+        return 2 * one if int(config["openings"]) == 1 else one
 
     def verifier(self, config: dict) -> WhirZkVerifier:
         return WhirZkVerifier(whir_zk_params(config))
