@@ -55,6 +55,7 @@ from tensorproof.verifier.pcs.whir_zk import (
     LinearForm,
     WhirZkParams,
     WhirZkVerifier,
+    blind_reveal_bound,
     hiding_vars,
     leak_bound,
     mask_vars,
@@ -103,7 +104,9 @@ def test_the_mask_covers_every_revealed_coordinate(openings):
     for n in (0, 6, 12, 20):
         mu = hiding_vars(prm, n)
         assert mu >= n and (1 << mu) > leak_bound(prm, mu)
-        assert mu == n or (1 << (mu - 1)) <= leak_bound(prm, mu - 1) or mu == 9
+        assert (1 << mask_vars(prm, mu + 1)) > blind_reveal_bound(prm, mu + 1)
+        assert mu == n or (1 << (mu - 1)) <= leak_bound(prm, mu - 1) or mu == 9 or (
+            1 << mask_vars(prm, mu)) <= blind_reveal_bound(prm, mu)  # the least such mu
         assert security_bits(prm, n) >= prm.whir.security
 
 
@@ -288,13 +291,28 @@ def test_codec_round_trip_and_corruptions():
 
 TINY = WhirParams(log_inv_rate=1, folding=1, final_vars=1, ood=1, pow_bits=0, security=80,
                   rate_cap=1)
+TINY2 = WhirParams(log_inv_rate=1, folding=2, final_vars=2, ood=1, pow_bits=0, security=80,
+                   rate_cap=1)
 
 
-def tiny_schedule(params, m):
-    """Two queries per round, one OOD sample, folding 1, down to one variable."""
-    rounds = tuple(WhirRound(m - i, m - i + 1, 2, 0, 1 if i < m - 2 else 0)
-                   for i in range(m - 1))
-    return WhirSchedule(m, rounds, 1)
+def tiny_schedule_of(queries: int, one_round: bool = False):
+    """``queries`` queries per round, folding kappa down to final_vars variables (or one
+    round: f_1 sent whole), rate 1/2."""
+    def sched(params, m):
+        kappa, rounds, mi = params.folding, [], m
+        stop = m - kappa if one_round else params.final_vars
+        while True:
+            last = mi - kappa <= stop
+            rounds.append(WhirRound(mi, mi + 1, queries, 0, 0 if last else params.ood))
+            if last:
+                return WhirSchedule(m, tuple(rounds), mi - kappa)
+            mi -= kappa
+    return sched
+
+
+ZK_SCHEDULES = {"two": (TINY, 2), "fold2": (TINY2, 3)}
+"""Tiny schedules of the exact test: (params, queries a round). Without blind_reveal_bound,
+"fold2" reveals f_1 whole and with it T~(alpha, .) at the forms' tails."""
 
 
 class FixedOod:
@@ -313,14 +331,25 @@ class FixedOod:
 OOD = FixedOod()
 
 
+def use_schedule(monkeypatch, sched) -> None:
+    for mod in (vzk, pzk):
+        monkeypatch.setattr(mod, "whir_schedule", sched)
+        monkeypatch.setattr(mod, "commitment_ood_points", OOD)
+    monkeypatch.setattr(vzk, "schedule", sched)
+    monkeypatch.setattr(vzk, "security_bits", lambda *a: 100.0)
+
+
 @pytest.fixture(params=[1, 2], ids=["joint", "separate"])
 def tiny(monkeypatch, request):
-    for mod in (vzk, pzk):
-        monkeypatch.setattr(mod, "whir_schedule", tiny_schedule)
-        monkeypatch.setattr(mod, "commitment_ood_points", OOD)
-    monkeypatch.setattr(vzk, "schedule", tiny_schedule)
-    monkeypatch.setattr(vzk, "security_bits", lambda *a: 100.0)
-    return WhirZkParams(TINY, openings=request.param)
+    """The "two" schedule, one opening (joint) or one of two (separate)."""
+    params, queries = ZK_SCHEDULES["two"]
+    use_schedule(monkeypatch, tiny_schedule_of(queries))
+    return WhirZkParams(params, openings=request.param)
+
+
+def unbounded(monkeypatch) -> None:
+    """hiding_vars without blind_reveal_bound: mu as leak_bound alone would take it."""
+    monkeypatch.setattr(vzk, "blind_reveal_bound", lambda *a: 0)
 
 
 class FixedChallenges(LigeroFixedChallenges):
@@ -446,11 +475,51 @@ def test_simulator_output_has_the_real_law(maps):
     assert same_space(real, sim)
 
 
+def test_the_least_mu_of_the_two_schedule_still_hides(tiny, monkeypatch):
+    """leak_bound's mu for the "two" schedule (what the mutations below run on): the honest
+    opening's twin has the same law there too."""
+    unbounded(monkeypatch)
+    inst = Instance(tiny)
+    assert same_space(affine_map(inst.run(), inst.n_inputs),
+                      affine_map(inst.run(table=inst.twin()), inst.n_inputs))
+
+
 @pytest.mark.parametrize("broken", [ZeroMask, ZeroBlind, BaseFieldBlind])
-def test_mutation_is_caught_by_the_zero_knowledge_test(maps, broken):
-    inst, twin, _ = maps
+def test_mutation_is_caught_by_the_zero_knowledge_test(tiny, monkeypatch, broken):
+    """On the least mu that hides the honest opening of this schedule (the test above; with a
+    larger mu R' alone would hide these mutations' extra values in so tiny an instance), each
+    mutation leaves the twin's space."""
+    unbounded(monkeypatch)
+    inst = Instance(tiny)
+    twin = inst.twin()
     a = affine_map(inst.run(broken), inst.n_inputs)
     b = affine_map(inst.run(broken, table=twin), inst.n_inputs)
+    assert not same_space(a, b)
+
+
+def test_a_schedule_that_reveals_f1_keeps_the_law_with_the_bound(monkeypatch):
+    """Folding 2, three queries a round: the later rounds reveal more of f_1 = G + beta
+    Fold(f^); with blind_reveal_bound mu is raised and the twin's law is the same."""
+    params, queries = ZK_SCHEDULES["fold2"]
+    use_schedule(monkeypatch, tiny_schedule_of(queries))
+    inst = Instance(WhirZkParams(params))
+    assert same_space(affine_map(inst.run(), inst.n_inputs),
+                      affine_map(inst.run(table=inst.twin()), inst.n_inputs))
+
+
+def test_mutation_blind_smaller_than_what_the_rounds_reveal_is_caught(monkeypatch):
+    """With ``blind_reveal_bound`` ignored, mu stops at ``leak_bound``'s and the later rounds
+    reveal f_1 = G + beta Fold(f^) whole: minus G's form values, T~(alpha, .) at the forms'
+    tails leaks (whir-zk-v2 as first written), and a twin table's view leaves the first's."""
+    params, queries = ZK_SCHEDULES["fold2"]
+    use_schedule(monkeypatch, tiny_schedule_of(queries))
+    zk = WhirZkParams(params)
+    bounded = hiding_vars(zk, 3)
+    unbounded(monkeypatch)
+    assert hiding_vars(zk, 3) < bounded  # the bound is what raised mu
+    inst = Instance(zk)
+    a = affine_map(inst.run(), inst.n_inputs)
+    b = affine_map(inst.run(table=inst.twin()), inst.n_inputs)
     assert not same_space(a, b)
 
 

@@ -76,16 +76,24 @@ conjugates of the OOD points counted; the sumcheck ones: except for challenges o
 polynomial's zeros, probability O(J + 2s)/|K|), R' makes them uniform and independent of T.
 Over ``openings`` openings of one commitment (a model's, zk_weights.py) they add up:
 ``hiding_vars`` takes 2^mu > ``leak_bound``. Everything from round 1 on is a function of
-f_1 = Fold(h) = G + beta Fold(f^) (G_ext's fold is G: eq sums to 1), and G is uniform over
-K^(2^(mu + 1 - kappa)), revealed only at G's OOD points, its form values, at f^'s OOD points
-and at the t_0 queried leaves: f_1 is uniform given those and f^, so the view is uniform on
-the space cut out by the claimed values v_j (a fresh G each opening). The simulator
-(``prover.pcs.whir_zk.simulate_opening``) therefore runs the prover on any table with the same
-form values. The values v_j themselves are revealed (the caller makes them uniform: the
-randomized extensions of zk_opening.py). tests/protocol/test_whir_zk.py checks it by exact
-linear algebra (whir-zk-v1 committed a G of mu + 1 variables, read as whole fibers: 16 times
-the encoding work and 16 K values per query for the same guarantee).
-The caller must have absorbed the commitment before ``verify_forms`` and ends with check_eof.
+f_1 = Fold(h) = G + beta Fold(f^) (G_ext's fold is G: eq sums to 1), so G's own revealed
+values (its OOD answers, form values, values at f^'s OOD points and at the t_0 queried
+leaves, its share of round 0's sumcheck) and everything the later rounds reveal of f_1 and its
+folds are functionals of the same G, which is uniform over K^(2^(mu + 1 - kappa)). Their
+count (``blind_reveal_bound``, the number of forms capped at MAX_FORMS) must stay below G's
+dimension: then, the functionals independent (except for challenges on a polynomial's zeros),
+G makes all those values uniform and independent of f^, and the view is uniform on the space
+cut out by the claimed values v_j (a fresh G each opening). At or past G's dimension the
+rounds determine f_1, and f_1~(z past kappa) - G's form value reveals beta T~(alpha, z past
+kappa), a functional of T: ``hiding_vars`` raises mu until G's 2^(mu + 1 - kappa) values
+exceed the bound (mu >= 13 at the default parameters; whir-zk-v2 as first written missed this
+for mu <= 12, found by review; the exact test's schedules of 3 and 4 queries a round catch
+it). The simulator (``prover.pcs.whir_zk.simulate_opening``) therefore runs the prover on any
+table with the same form values. The values v_j themselves are revealed (the caller makes them
+uniform: the randomized extensions of zk_opening.py). tests/protocol/test_whir_zk.py checks it
+by exact linear algebra (whir-zk-v1 committed a G of mu + 1 variables, read as whole fibers: 16
+times the encoding work and 16 K values per query for the same guarantee). The caller must have
+absorbed the commitment before ``verify_forms`` and ends with check_eof.
 """
 
 from __future__ import annotations
@@ -131,6 +139,9 @@ MASK_ROOT, MASK_OOD, CROSS, BETA = ("whir-zk/mask_root", "whir-zk/mask_ood", "wh
 FIBERS, SALTS, MERKLE = "whir-zk/fibers", "whir-zk/salts", "whir-zk/merkle"
 MAX_OPENINGS = 64
 """Openings one commitment may serve (a model's proof budget + 1; 1 for the advice)."""
+MAX_FORMS = 16
+"""Forms one opening may prove (the hiding opening's: 1 or 2): each reveals G's value there
+(``blind_reveal_bound``)."""
 
 
 @dataclass(frozen=True)
@@ -177,12 +188,33 @@ def mask_vars(params: WhirZkParams | WhirParams, m: int) -> int:
     return m - w.folding
 
 
+def blind_reveal_bound(params: WhirZkParams, m: int) -> int:
+    """K values of one opening that are functionals of its G (module docstring, Zero
+    knowledge), for an f^ of m variables: G's OOD answers, its form values (at most
+    MAX_FORMS), its values at f^'s OOD points and at round 0's t_0 leaves, round 0's 2 kappa
+    sumcheck values; then what the rounds reveal of f_1 = G + beta Fold(f^) and its folds:
+    each next oracle's OOD answers, every later round's sumcheck and fibers, the final
+    polynomial."""
+    w = params.whir
+    sch = schedule(w, m)
+    kappa = w.folding
+    total = 2 * w.ood + MAX_FORMS + sch.rounds[0].queries + 2 * kappa + (1 << sch.final_vars)
+    for i, rnd in enumerate(sch.rounds):
+        total += rnd.ood + (2 * kappa + rnd.queries * (1 << kappa) if i else 0)
+    return total
+
+
 def hiding_vars(params: WhirParams | WhirZkParams, n_vars: int) -> int:
-    """mu: T's variables padded to WHIR's minimum and until 2^mu covers ``leak_bound``."""
+    """mu: T's variables padded to WHIR's minimum and until 2^mu covers ``leak_bound`` and
+    G's 2^(mu + 1 - kappa) values exceed ``blind_reveal_bound``."""
     zk = params if isinstance(params, WhirZkParams) else WhirZkParams(params)
     mu = padded_vars(zk.whir, n_vars)
-    while (1 << mu) <= leak_bound(zk, mu):
+    while ((1 << mu) <= leak_bound(zk, mu)
+           or (1 << mask_vars(zk, mu + 1)) <= blind_reveal_bound(zk, mu + 1)):
         mu += 1
+        if mu > MAX_N_VARS:
+            raise ValueError("whir-zk: no table size hides the openings under these "
+                             "parameters (the final polynomial is as large as the blind)")
     return mu
 
 
@@ -240,9 +272,9 @@ def normalize_forms(forms: Sequence[LinearForm], n_vars: int, k: int, ood: int =
         except (TypeError, ValueError) as e:
             raise VerificationError(f"whir-zk: form {j}: {e}") from None
     terms = sum(len(p) for _, p in out)
-    if not out or terms > MAX_CLAIMS or len(out) + ood > MAX_CLAIMS:
-        raise VerificationError(f"whir-zk: 1 to {MAX_CLAIMS} terms and claims, got {terms} "
-                                f"terms in {len(out)} forms")
+    if not out or terms > MAX_CLAIMS or len(out) + ood > MAX_CLAIMS or len(out) > MAX_FORMS:
+        raise VerificationError(f"whir-zk: 1 to {MAX_FORMS} forms of at most {MAX_CLAIMS} "
+                                f"terms in all, got {terms} terms in {len(out)} forms")
     return out
 
 
