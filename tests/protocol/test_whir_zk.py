@@ -29,7 +29,13 @@ from protocol.test_ligero_zk import (
     rank_mod_p,
 )
 from protocol.zk_stream import Stream
-from tensorproof.errors import ConfigError, KeyFileError, ProofFormatError, VerificationError
+from tensorproof.errors import (
+    ConfigError,
+    KeyFileError,
+    ProofFormatError,
+    ProverError,
+    VerificationError,
+)
 from tensorproof.field import npfield
 from tensorproof.field.encoding import decode_f_array
 from tensorproof.field.linalg import kernel_vector
@@ -163,6 +169,18 @@ def test_honest_opening_verifies_with_the_true_values(honest):
             t = ev.evaluate(3, kv.from_base(table), list(z))
             want = kv.add(want, kv.mul(np.array(c, np.uint64), np.array(t, np.uint64)))
         assert tuple(int(x) for x in want) == v
+
+
+def test_a_joint_commitment_opens_once_whatever_block_is_asked():
+    """Its one G is committed with it: a second opening, even at block 0, would reuse G."""
+    pcs = WhirZkPCS(WhirZkParams(openings=1))
+    rng = np.random.default_rng(9)
+    _, data = pcs.commit(rng.integers(0, P, 1 << 3, dtype=np.uint64))
+    forms = random_forms(rng, 3, (1,))
+    pcs.open_forms(data, forms, ProverTranscript(DOMAIN), block=0)
+    for block in (0, None):
+        with pytest.raises(ProverError, match="are used"):
+            pcs.open_forms(data, forms, ProverTranscript(DOMAIN), block=block)
 
 
 def test_point_claims_verify():

@@ -196,7 +196,7 @@ class WhirZkPCS(WhirZkVerifier):
         if data.table.shape != (1 << m,):
             raise ProverError("whir-zk: the prover data does not match the commitment's size")
         block = int(data.opened[0]) if block is None else block
-        if not 0 <= block < self.zk.openings:
+        if not 0 <= block < self.zk.openings or (data.blind is not None and data.opened[0]):
             raise ProverError(f"whir-zk: this commitment's {self.zk.openings} zero-knowledge "
                               "opening(s) are used; another would reveal the table")
         data.opened[0] = max(int(data.opened[0]), block + 1)  # spent, whatever happens next
