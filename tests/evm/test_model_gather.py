@@ -256,22 +256,6 @@ def test_digits_cnn_gas(evm, verifier):
 
 
 # ---- the wiring weight alone, against wiring_forms.weight and the sparse sum -------------------
-PROBE = """
-pragma solidity ^0.8.24;
-import {StepGather} from "./StepGather.sol";
-
-contract GatherWeightProbe {
-    function weight(bytes calldata rec, uint256[] calldata z, uint256[] calldata rho)
-        external pure returns (uint256 a, uint256 used)
-    {
-        uint256 off;
-        assembly { off := rec.offset }
-        uint256 end;
-        (a, end) = StepGather.weight(z, rho, off);
-        used = end - off;
-    }
-}
-"""
 
 PATCHES = [  # kind, (C, H, W), kernel, strides, pads (top, left, bottom, right)
     ("im2col", (1, 8, 8), (3, 3), (1, 1), (1, 1, 1, 1)),
@@ -313,14 +297,10 @@ def _pack(t) -> int:
 
 
 def test_contract_weights_equal_the_python_forms(contracts):
-    from tensorproof.solidity.compiler import compile_sources, contract_sources
     from tensorproof.solidity.evm import LocalEVM
 
-    sources = contract_sources()
-    sources["GatherWeightProbe.sol"] = PROBE
-    probe = compile_sources(sources)["GatherWeightProbe"]
     evm = LocalEVM()
-    address = evm.deploy(probe.bytecode)
+    address = evm.deploy(contracts["GatherWeightProbe"].bytecode)  # tests/evm/probes
     ext, vf = ext_field(3), vec_field(3)
     rng = random.Random(11)
     cases: list[tuple] = []
