@@ -29,7 +29,13 @@ from protocol.test_ligero_zk import (
     rank_mod_p,
 )
 from protocol.zk_stream import Stream
-from tensorproof.errors import ConfigError, KeyFileError, ProofFormatError, VerificationError
+from tensorproof.errors import (
+    ConfigError,
+    KeyFileError,
+    ProofFormatError,
+    ProverError,
+    VerificationError,
+)
 from tensorproof.field import npfield
 from tensorproof.field.encoding import decode_f_array
 from tensorproof.field.linalg import kernel_vector
@@ -55,8 +61,10 @@ from tensorproof.verifier.pcs.whir_zk import (
     LinearForm,
     WhirZkParams,
     WhirZkVerifier,
+    blind_reveal_bound,
     hiding_vars,
     leak_bound,
+    mask_vars,
     security_bits,
     whir_zk_config,
 )
@@ -102,7 +110,9 @@ def test_the_mask_covers_every_revealed_coordinate(openings):
     for n in (0, 6, 12, 20):
         mu = hiding_vars(prm, n)
         assert mu >= n and (1 << mu) > leak_bound(prm, mu)
-        assert mu == n or (1 << (mu - 1)) <= leak_bound(prm, mu - 1) or mu == 9
+        assert (1 << mask_vars(prm, mu + 1)) > blind_reveal_bound(prm, mu + 1)
+        assert mu == n or (1 << (mu - 1)) <= leak_bound(prm, mu - 1) or mu == 9 or (
+            1 << mask_vars(prm, mu)) <= blind_reveal_bound(prm, mu)  # the least such mu
         assert security_bits(prm, n) >= prm.whir.security
 
 
@@ -134,16 +144,18 @@ def test_the_level_is_checked_at_every_size():
 # ---- completeness and the tamper suite ----------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def honest():
-    prm = WhirZkParams()
+@pytest.fixture(scope="module", params=[1, 3], ids=["joint", "separate"])
+def honest(request):
+    """One opening (a joint commitment: G in f^'s leaves) or one of three (G committed by the
+    opening); the spans of every message, by label."""
+    prm = WhirZkParams(openings=request.param)
     rng = np.random.default_rng(5)
     table = rng.integers(0, P, 1 << 5, dtype=np.uint64)
     forms = random_forms(rng, 5, (2, 1, 4))
     commitment, values, proof, spans = prove(WhirZkPCS(prm), table, forms)
     by_label: dict = {}
     for lab, at, n in spans:
-        by_label.setdefault(lab, (at, n))
+        by_label.setdefault(lab, []).append((at, n))
     return prm, table, commitment, forms, values, proof, by_label
 
 
@@ -157,6 +169,18 @@ def test_honest_opening_verifies_with_the_true_values(honest):
             t = ev.evaluate(3, kv.from_base(table), list(z))
             want = kv.add(want, kv.mul(np.array(c, np.uint64), np.array(t, np.uint64)))
         assert tuple(int(x) for x in want) == v
+
+
+def test_a_joint_commitment_opens_once_whatever_block_is_asked():
+    """Its one G is committed with it: a second opening, even at block 0, would reuse G."""
+    pcs = WhirZkPCS(WhirZkParams(openings=1))
+    rng = np.random.default_rng(9)
+    _, data = pcs.commit(rng.integers(0, P, 1 << 3, dtype=np.uint64))
+    forms = random_forms(rng, 3, (1,))
+    pcs.open_forms(data, forms, ProverTranscript(DOMAIN), block=0)
+    for block in (0, None):
+        with pytest.raises(ProverError, match="are used"):
+            pcs.open_forms(data, forms, ProverTranscript(DOMAIN), block=block)
 
 
 def test_point_claims_verify():
@@ -178,11 +202,18 @@ def test_point_claims_verify():
 @pytest.mark.parametrize("label", [MASK_ROOT, MASK_OOD, CROSS, FIBERS, SALTS, MERKLE,
                                    "whir/sumcheck", "whir/final", "whir/pow"])
 def test_every_message_tampered_is_rejected(honest, label):
+    """Every message with that label (a joint opening's round 0 sends f^'s fibers, then G's
+    values, under "whir-zk/fibers"; it has no G root or OOD answers of its own)."""
     prm, _, commitment, forms, values, proof, spans = honest
-    at, n = spans[label]
-    for pos in (at, at + n // 2, at + n - 1):
-        with pytest.raises(REJECTED):
-            verify(prm, commitment, forms, values, flip(proof, pos, 0x01))
+    if prm.openings == 1 and label in (MASK_ROOT, MASK_OOD):
+        assert label not in spans
+        return
+    if label == FIBERS:  # round 0 reads G's values and f^'s fibers, either way
+        assert len(spans[label]) == 2
+    for at, n in spans[label]:
+        for pos in (at, at + n // 2, at + n - 1):
+            with pytest.raises(REJECTED):
+                verify(prm, commitment, forms, values, flip(proof, pos, 0x01))
 
 
 def test_wrong_values_forms_and_commitments_are_rejected(honest):
@@ -202,11 +233,13 @@ def test_wrong_values_forms_and_commitments_are_rejected(honest):
     root = bytes([commitment.root[0] ^ 1]) + commitment.root[1:]
     with pytest.raises(REJECTED):
         verify(prm, Commitment(root, 5, commitment.extra), forms, values, proof)
-    extra = bytes([commitment.extra[0] ^ 1]) + commitment.extra[1:]
-    with pytest.raises(REJECTED):
-        verify(prm, Commitment(commitment.root, 5, extra), forms, values, proof)
-    with pytest.raises(REJECTED):
-        verify(WhirZkParams(openings=2), commitment, forms, values, proof)
+    for at in (0, len(commitment.extra) - 1):  # f^'s answers; a joint one's G's last
+        extra = bytearray(commitment.extra)
+        extra[at] ^= 1
+        with pytest.raises(REJECTED):
+            verify(prm, Commitment(commitment.root, 5, bytes(extra)), forms, values, proof)
+    with pytest.raises(REJECTED):  # the other kind of commitment
+        verify(WhirZkParams(openings=4 - prm.openings), commitment, forms, values, proof)
 
 
 def test_another_table_committed_is_rejected(honest):
@@ -220,7 +253,8 @@ def test_another_table_committed_is_rejected(honest):
 
 def test_truncated_extended_and_random_proofs_are_typed_errors(honest):
     prm, _, commitment, forms, values, proof, spans = honest
-    for cut in sorted({0, 1, len(proof) - 1} | {at for at, _ in spans.values()}):
+    starts = {at for occurrences in spans.values() for at, _ in occurrences}
+    for cut in sorted({0, 1, len(proof) - 1} | starts):
         with pytest.raises(REJECTED):
             verify(prm, commitment, forms, values, proof[:cut])
     with pytest.raises(ProofFormatError, match="trailing"):
@@ -275,38 +309,65 @@ def test_codec_round_trip_and_corruptions():
 
 TINY = WhirParams(log_inv_rate=1, folding=1, final_vars=1, ood=1, pow_bits=0, security=80,
                   rate_cap=1)
+TINY2 = WhirParams(log_inv_rate=1, folding=2, final_vars=2, ood=1, pow_bits=0, security=80,
+                   rate_cap=1)
 
 
-def tiny_schedule(params, m):
-    """Two queries per round, one OOD sample, folding 1, down to one variable."""
-    rounds = tuple(WhirRound(m - i, m - i + 1, 2, 0, 1 if i < m - 2 else 0)
-                   for i in range(m - 1))
-    return WhirSchedule(m, rounds, 1)
+def tiny_schedule_of(queries: int, one_round: bool = False):
+    """``queries`` queries per round, folding kappa down to final_vars variables (or one
+    round: f_1 sent whole), rate 1/2."""
+    def sched(params, m):
+        kappa, rounds, mi = params.folding, [], m
+        stop = m - kappa if one_round else params.final_vars
+        while True:
+            last = mi - kappa <= stop
+            rounds.append(WhirRound(mi, mi + 1, queries, 0, 0 if last else params.ood))
+            if last:
+                return WhirSchedule(m, tuple(rounds), mi - kappa)
+            mi -= kappa
+    return sched
+
+
+ZK_SCHEDULES = {"two": (TINY, 2), "fold2": (TINY2, 3)}
+"""Tiny schedules of the exact test: (params, queries a round). Without blind_reveal_bound,
+"fold2" reveals f_1 whole and with it T~(alpha, .) at the forms' tails."""
 
 
 class FixedOod:
-    """commitment_ood_points with the challenges fixed: the first root a run meets (f^'s) gets
-    one fixed point set, the second (G's) another (their roots vary with the randomness)."""
+    """commitment_ood_points with the challenges fixed: the first (root, variables) a run
+    meets (f^'s) gets one fixed point set, the second (G's: its own root, or f^'s with fewer
+    variables in a joint commitment) another (the roots vary with the randomness)."""
 
     def __init__(self) -> None:
-        self.seen: dict[bytes, int] = {}
+        self.seen: dict[tuple[bytes, int], int] = {}
 
     def __call__(self, root, n_vars, params):
-        j = self.seen.setdefault(bytes(root), len(self.seen))
+        j = self.seen.setdefault((bytes(root), n_vars), len(self.seen))
         return np.array(fixed_k("ood", params.ood, params.k, 1000 + j), dtype=np.uint64)
 
 
 OOD = FixedOod()
 
 
-@pytest.fixture
-def tiny(monkeypatch):
+def use_schedule(monkeypatch, sched) -> None:
     for mod in (vzk, pzk):
-        monkeypatch.setattr(mod, "whir_schedule", tiny_schedule)
+        monkeypatch.setattr(mod, "whir_schedule", sched)
         monkeypatch.setattr(mod, "commitment_ood_points", OOD)
-    monkeypatch.setattr(vzk, "schedule", tiny_schedule)
+    monkeypatch.setattr(vzk, "schedule", sched)
     monkeypatch.setattr(vzk, "security_bits", lambda *a: 100.0)
-    return WhirZkParams(TINY)
+
+
+@pytest.fixture(params=[1, 2], ids=["joint", "separate"])
+def tiny(monkeypatch, request):
+    """The "two" schedule, one opening (joint) or one of two (separate)."""
+    params, queries = ZK_SCHEDULES["two"]
+    use_schedule(monkeypatch, tiny_schedule_of(queries))
+    return WhirZkParams(params, openings=request.param)
+
+
+def unbounded(monkeypatch) -> None:
+    """hiding_vars without blind_reveal_bound: mu as leak_bound alone would take it."""
+    monkeypatch.setattr(vzk, "blind_reveal_bound", lambda *a: 0)
 
 
 class FixedChallenges(LigeroFixedChallenges):
@@ -356,7 +417,7 @@ class Instance:
         self.table = rng.integers(0, P, 1 << n, dtype=np.uint64)
         self.forms = random_forms(rng, n, (2, 1))
         mu = hiding_vars(params, n)
-        self.n_inputs = (1 << mu) + 3 * (2 << mu)
+        self.n_inputs = (1 << mu) + 3 * (1 << mask_vars(params, mu + 1))  # R, G
         kv = ev.vec(3)
         self.values = []
         for f in self.forms:
@@ -432,11 +493,51 @@ def test_simulator_output_has_the_real_law(maps):
     assert same_space(real, sim)
 
 
+def test_the_least_mu_of_the_two_schedule_still_hides(tiny, monkeypatch):
+    """leak_bound's mu for the "two" schedule (what the mutations below run on): the honest
+    opening's twin has the same law there too."""
+    unbounded(monkeypatch)
+    inst = Instance(tiny)
+    assert same_space(affine_map(inst.run(), inst.n_inputs),
+                      affine_map(inst.run(table=inst.twin()), inst.n_inputs))
+
+
 @pytest.mark.parametrize("broken", [ZeroMask, ZeroBlind, BaseFieldBlind])
-def test_mutation_is_caught_by_the_zero_knowledge_test(maps, broken):
-    inst, twin, _ = maps
+def test_mutation_is_caught_by_the_zero_knowledge_test(tiny, monkeypatch, broken):
+    """On the least mu that hides the honest opening of this schedule (the test above; with a
+    larger mu R' alone would hide these mutations' extra values in so tiny an instance), each
+    mutation leaves the twin's space."""
+    unbounded(monkeypatch)
+    inst = Instance(tiny)
+    twin = inst.twin()
     a = affine_map(inst.run(broken), inst.n_inputs)
     b = affine_map(inst.run(broken, table=twin), inst.n_inputs)
+    assert not same_space(a, b)
+
+
+def test_a_schedule_that_reveals_f1_keeps_the_law_with_the_bound(monkeypatch):
+    """Folding 2, three queries a round: the later rounds reveal more of f_1 = G + beta
+    Fold(f^); with blind_reveal_bound mu is raised and the twin's law is the same."""
+    params, queries = ZK_SCHEDULES["fold2"]
+    use_schedule(monkeypatch, tiny_schedule_of(queries))
+    inst = Instance(WhirZkParams(params))
+    assert same_space(affine_map(inst.run(), inst.n_inputs),
+                      affine_map(inst.run(table=inst.twin()), inst.n_inputs))
+
+
+def test_mutation_blind_smaller_than_what_the_rounds_reveal_is_caught(monkeypatch):
+    """With ``blind_reveal_bound`` ignored, mu stops at ``leak_bound``'s and the later rounds
+    reveal f_1 = G + beta Fold(f^) whole: minus G's form values, T~(alpha, .) at the forms'
+    tails leaks (whir-zk-v2 as first written), and a twin table's view leaves the first's."""
+    params, queries = ZK_SCHEDULES["fold2"]
+    use_schedule(monkeypatch, tiny_schedule_of(queries))
+    zk = WhirZkParams(params)
+    bounded = hiding_vars(zk, 3)
+    unbounded(monkeypatch)
+    assert hiding_vars(zk, 3) < bounded  # the bound is what raised mu
+    inst = Instance(zk)
+    a = affine_map(inst.run(), inst.n_inputs)
+    b = affine_map(inst.run(table=inst.twin()), inst.n_inputs)
     assert not same_space(a, b)
 
 
@@ -456,11 +557,11 @@ class SaltRecorder(ProverTranscript):
         super().send_bytes(label, data)
 
 
-def assert_fresh_salts(pcs_class):
+def assert_fresh_salts(pcs_class, openings=2):
     """Every leaf of f^'s tree has its own salt, two commitments of one table share no salt
-    and no root, the mask table G's tree has salts of its own, and the opened salts of f^ are
-    the committed ones."""
-    prm = WhirZkParams()
+    and no root, the mask table G's tree (one opening of several) has salts of its own, and
+    the opened salts of f^ are the committed ones (a joint commitment's leaves hold G too)."""
+    prm = WhirZkParams(openings=openings)
     pcs = pcs_class(prm)
     table = np.random.default_rng(1).integers(0, P, 1 << 4, dtype=np.uint64)
     (c1, d1), (c2, d2) = pcs.commit(table), pcs.commit(table)
@@ -471,15 +572,20 @@ def assert_fresh_salts(pcs_class):
     t = SaltRecorder()
     absorb_commitment(t, c1)
     pcs.open_forms(d1, random_forms(np.random.default_rng(2), 4), t)
-    g_salts, f_salts = t.salts
+    if openings == 1:
+        assert len(t.salts) == 1  # one tree
+        g_salts, f_salts = b"", t.salts[0]
+    else:
+        g_salts, f_salts = t.salts
     committed = {s.tobytes() for s in d1.salts}
     opened = [f_salts[i:i + 32] for i in range(0, len(f_salts), 32)]
     assert opened and all(s in committed for s in opened), "an opened salt is not committed"
     assert not {g_salts[i:i + 32] for i in range(0, len(g_salts), 32)} & committed
 
 
-def test_salts_are_fresh_and_unique():
-    assert_fresh_salts(WhirZkPCS)
+@pytest.mark.parametrize("openings", [1, 2])
+def test_salts_are_fresh_and_unique(openings):
+    assert_fresh_salts(WhirZkPCS, openings)
 
 
 class ReusedSalt(WhirZkPCS):

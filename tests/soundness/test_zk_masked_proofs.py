@@ -191,9 +191,12 @@ def test_two_proofs_share_no_round_message_and_a_zeroed_mask_would(k, monkeypatc
 
 HIDING_LABELS = {"fast": ("ligero-zk/u_evals", ["ligero-zk/y", "ligero-zk/u0",
                                                  "ligero-zk/u_evals", "ligero-zk/columns"]),
-                 "compact": ("whir-zk/cross", ["whir-zk/mask_root", "whir-zk/mask_ood",
-                                               "whir-zk/cross", "whir-zk/fibers",
-                                               "whir-zk/salts", "whir/sumcheck", "whir/final"])}
+                 "compact": ("whir-zk/cross", ["whir-zk/cross", "whir-zk/fibers",
+                                               "whir-zk/salts", "whir-zk/merkle",
+                                               "whir/sumcheck", "whir/final"])}
+"""The advice's hiding opening's messages: its whir-zk commitment is joint (one opening: G is
+in the commitment, no "whir-zk/mask_root" or "whir-zk/mask_ood"; a model with private
+weights has them, tests/soundness/test_private_weights.py)."""
 
 
 @pytest.fixture(scope="module", params=["fast", "compact"])
@@ -212,6 +215,8 @@ def test_both_profiles_open_the_advice_with_hiding_forms(hiding_lie):
     assert "open advice/value" in labels and HIDING_LABELS[profile][0] in labels
     assert any(lab.startswith("open masks") for lab in labels)
     assert not any(lab.startswith("open advice/round") and "mask" in lab for lab in labels)
+    if profile == "compact":  # a joint whir-zk commitment: its G is committed with it
+        assert not any(lab.startswith("whir-zk/mask") for lab in labels)
     plan = build_plan(lie.vk.graph, 2, lie.vk.zk_config)
     assert {RANDOMIZER, OPENING_MASKS} <= set(plan.commitments["advice"].members)
 

@@ -22,7 +22,7 @@ from ..poly.mle import as_ext
 from .claims import EvalClaim
 from .merge import verify_merge
 from .pcs_config import commitment_bytes
-from .plan import PER_MODEL, PER_PROOF, CommitmentGroup, Plan
+from .plan import ADVICE, PER_MODEL, PER_PROOF, CommitmentGroup, Plan
 
 
 def commitment_label(group: CommitmentGroup) -> str:
@@ -33,16 +33,28 @@ def opening_label(group: CommitmentGroup) -> str:
     return f"open {group.name}"
 
 
+def group_config(plan: Plan, group: str, config: dict) -> dict:
+    """The configuration a per-proof group is committed under: the hiding commitment's for
+    the advice of a plan with a hiding opening (zk_opening.py), the key's otherwise."""
+    zk = plan.zk
+    if group == ADVICE and zk is not None and zk.hiding is not None:
+        return zk.hiding_config
+    return config
+
+
 def read_commitments(t, plan: Plan, config: dict,
                      per_model: Mapping[str, bytes]) -> dict[str, bytes | None]:
     """Every group's commitment: PER_MODEL ones from ``per_model`` (the key's), PER_PROOF ones
-    read from the proof in order (None for an empty group: nothing to bind, no message)."""
+    read from the proof in order, each of its scheme's size (the advice's hiding one in a
+    zero-knowledge plan: ``group_config``); None for an empty group: nothing to bind, no
+    message."""
     out: dict[str, bytes | None] = {}
     for g in plan.commitments.values():
         if g.visibility == PER_MODEL:
             out[g.name] = per_model[g.name]
         elif g.visibility == PER_PROOF and g.packing.slots:
-            out[g.name] = t.recv_bytes(commitment_label(g), commitment_bytes(config))
+            out[g.name] = t.recv_bytes(commitment_label(g),
+                                       commitment_bytes(group_config(plan, g.name, config)))
         else:
             out[g.name] = None
     return out

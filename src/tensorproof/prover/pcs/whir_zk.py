@@ -3,11 +3,12 @@ specifies the messages).
 
 commit: T zero-padded to 2^mu, then R (2^mu fresh uniform F values) as the half y = 1; the
 WHIR codeword of those mu + 1 variables, its fibers' leaves salted (fresh 32-byte salts).
-open_forms: a fresh uniform K table G of mu + 1 variables, committed the same way; its OOD
-answers, the cross values, then WHIR's rounds on h = G + beta f^ (whir.py's prover) with round
-0's fibers read from both salted trees. Randomness comes from a ``Randomness`` source (the OS
-CSPRNG by default; tests inject others), never from the transcript. ``simulate_opening`` writes
-the same field messages from the statement alone.
+open_forms: a fresh uniform K table G of mu + 1 - kappa variables, committed with one value
+per salted leaf; its OOD answers, the cross values, then WHIR's rounds on h = G(X^(2^kappa)) +
+beta f^ (whir.py's prover: G's hypercube values repeated 2^kappa times, its coefficients at
+multiples of 2^kappa) with round 0's leaves read from both salted trees. Randomness comes from
+a ``Randomness`` source (the OS CSPRNG by default; tests inject others), never from the
+transcript. ``simulate_opening`` writes the same field messages from the statement alone.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from ...field.encoding import encode_k_array
 from ...field.sampling import OS_RANDOMNESS, Randomness
 from ...field.vec import check_canonical, vec_field
 from ...poly.ntt import rs_encode, rs_encode_ext
+from ...transcript.keccak_batch import keccak256_rows
+from ...verifier.merkle import LEAF_PREFIX
 from ...verifier.pcs.commitment import Commitment
 from ...verifier.pcs.ligero_zk import SALT_BYTES
 from ...verifier.pcs.whir import commitment_ood_points, pad_point, whir_schedule
@@ -41,7 +44,11 @@ from ...verifier.pcs.whir_zk import (
     absorb_forms_statement,
     claim_layout,
     hiding_vars,
+    joint,
+    joint_leaf_bytes,
+    mask_vars,
     normalize_forms,
+    ood_layout,
     whir_zk_params,
 )
 from ..merkle import MerkleTree
@@ -53,7 +60,8 @@ from .whir import WhirPCS, _evaluate_univariate, _mle, moebius, tree_of
 class WhirZkProverData:
     """What the prover keeps: f^'s hypercube values (T padded, then R), its coefficients,
     codeword, leaf salts, salted tree and ``opened`` (a (1,) uint64 count of the openings
-    made: ``leak_bound`` covers ``openings`` of them)."""
+    made: ``leak_bound`` covers ``openings`` of them); a joint commitment (one opening) also
+    G's table, coefficients and codeword (``blind``)."""
 
     commitment: Commitment
     table: np.ndarray
@@ -62,6 +70,7 @@ class WhirZkProverData:
     salts: np.ndarray
     tree: MerkleTree
     opened: np.ndarray
+    blind: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -78,13 +87,15 @@ def _k_table(kv, table: np.ndarray) -> np.ndarray:
     return table if table.ndim == 2 else kv.from_base(table)
 
 
-def form_values(kv, table: np.ndarray, forms: Sequence[tuple[list, list]], m: int
-                ) -> list[tuple[int, ...]]:
-    """sum_l c_l X~(z_l, 0) of an F or K table X of m variables for each normalized form."""
+def form_values(kv, table: np.ndarray, forms: Sequence[tuple[list, list]], m: int,
+                skip: int = 0) -> list[tuple[int, ...]]:
+    """sum_l c_l X~(z_l, 0) of an F or K table X of m - skip variables for each normalized
+    form, X read as a table of m variables that does not vary with the first ``skip`` (G)."""
     evals = _k_table(kv, table)
     out = []
     for coefs, pts in forms:
-        vals = np.array([_mle(kv, evals, pad_point(z, m, kv.k)) for z in pts], dtype=np.uint64)
+        vals = np.array([_mle(kv, evals, pad_point(z, m, kv.k)[skip:]) for z in pts],
+                        dtype=np.uint64)
         total = kv.mul(np.array(coefs, dtype=np.uint64).reshape(-1, kv.k), vals.reshape(-1, kv.k))
         out.append(tuple(int(x) for x in sum_rows(kv, total[None])[0]))
     return out
@@ -113,30 +124,56 @@ class WhirZkPCS(WhirZkVerifier):
         return np.frombuffer(raw, dtype=np.uint8).reshape(n, SALT_BYTES).copy()
 
     def _salted(self, coeffs: np.ndarray) -> _Salted:
-        """Encode (F or K coefficients) and build the salted tree over the fibers."""
+        """Encode F coefficients and build the salted tree over the fibers."""
         prm = self.params
-        if coeffs.ndim == 1:
-            codeword = rs_encode(coeffs, 1 << prm.log_inv_rate)
-        else:
-            codeword = rs_encode_ext(coeffs, 1 << prm.log_inv_rate)
+        codeword = rs_encode(coeffs, 1 << prm.log_inv_rate)
         salts = self._salts(len(codeword) >> prm.folding)
         return _Salted(coeffs, codeword, salts, tree_of(codeword, prm.folding, salts))
 
+    def _salted_values(self, codeword: np.ndarray) -> _Salted:
+        """G's own salted tree (one opening of several): one K value per leaf."""
+        salts = self._salts(len(codeword))
+        return _Salted(codeword, codeword, salts, tree_of(codeword, 0, salts))
+
+    def _blind_table(self, m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """A fresh G for an f^ of m variables: its table, coefficients and codeword."""
+        prm, k = self.params, self.k
+        g_table = self._blind(1 << mask_vars(prm, m))
+        coeffs = np.stack([moebius(np.ascontiguousarray(g_table[:, c])) for c in range(k)],
+                          axis=1)
+        return g_table, coeffs, rs_encode_ext(coeffs, 1 << prm.log_inv_rate)
+
     def commit(self, table: np.ndarray) -> tuple[Commitment, WhirZkProverData]:
-        """Commit to an F table of length 2^n (the caller then absorbs/sends the commitment)."""
+        """Commit to an F table of length 2^n (the caller then absorbs/sends the commitment);
+        a joint commitment (one opening) commits its G in the same leaves."""
         n = check_table(table)
+        prm = self.params
         mu = hiding_vars(self.zk, n)
-        whir_schedule(self.params, mu + 1)  # the size is supported at this level
+        whir_schedule(prm, mu + 1)  # the size is supported at this level
         hat = np.zeros(2 << mu, dtype=np.uint64)
         hat[: len(table)] = table
         hat[1 << mu:] = self._mask(1 << mu)
-        com = self._salted(moebius(hat))
         kv = vec_field(self.k)
-        ys = commitment_ood_points(com.tree.root, mu + 1, self.params)
+        if joint(self.zk):
+            coeffs = moebius(hat)
+            codeword = rs_encode(coeffs, 1 << prm.log_inv_rate)
+            blind = self._blind_table(mu + 1)
+            salts = self._salts(len(codeword) >> prm.folding)
+            leaves = joint_leaf_bytes(salts, fiber_view(codeword, prm.folding),
+                                      blind[2].reshape(-1, 1, self.k))
+            com = _Salted(coeffs, codeword, salts,
+                          MerkleTree.over_hashes(keccak256_rows(leaves, LEAF_PREFIX[0])))
+        else:
+            com, blind = self._salted(moebius(hat)), None
+        ys = commitment_ood_points(com.tree.root, mu + 1, prm)
         answers = _evaluate_univariate(kv, kv.from_base(com.coeffs), ys)
+        if blind is not None:  # then G's answers at its own points
+            g_y = commitment_ood_points(com.tree.root, mask_vars(prm, mu + 1), prm)
+            answers = np.concatenate([answers, _evaluate_univariate(kv, blind[1], g_y)])
         commitment = Commitment(root=com.tree.root, n_vars=n, extra=encode_k_array(answers))
         return commitment, WhirZkProverData(commitment, hat, com.coeffs, com.codeword,
-                                            com.salts, com.tree, np.zeros(1, dtype=np.uint64))
+                                            com.salts, com.tree, np.zeros(1, dtype=np.uint64),
+                                            blind)
 
     def open(self, data: WhirZkProverData, points: Sequence[Sequence[Any]],
              transcript: Any) -> list[tuple[int, ...]]:
@@ -159,35 +196,53 @@ class WhirZkPCS(WhirZkVerifier):
         if data.table.shape != (1 << m,):
             raise ProverError("whir-zk: the prover data does not match the commitment's size")
         block = int(data.opened[0]) if block is None else block
-        if not 0 <= block < self.zk.openings:
+        if not 0 <= block < self.zk.openings or (data.blind is not None and data.opened[0]):
             raise ProverError(f"whir-zk: this commitment's {self.zk.openings} zero-knowledge "
                               "opening(s) are used; another would reveal the table")
         data.opened[0] = max(int(data.opened[0]), block + 1)  # spent, whatever happens next
         values = form_values(kv, data.table, terms, m)
         absorb_forms_statement(transcript, self.zk, n, terms, values)
         sch = whir_schedule(prm, m)
-        g_table = self._blind(1 << m)
-        g = self._salted(np.stack([moebius(np.ascontiguousarray(g_table[:, c]))
-                                   for c in range(k)], axis=1))
-        transcript.send_bytes(MASK_ROOT, g.tree.root)
+        kappa, mg = prm.folding, mask_vars(prm, m)
         f_y = commitment_ood_points(data.commitment.root, m, prm)
-        g_y = commitment_ood_points(g.tree.root, m, prm)
-        transcript.send_k(MASK_OOD, _evaluate_univariate(kv, g.coeffs, g_y), k)
+        if data.blind is not None:  # joint: G committed with f^, its answers in the commitment
+            g_table, g_coeffs, g_codeword = data.blind
+            g_y = commitment_ood_points(data.commitment.root, mg, prm)
+        else:
+            g_table, g_coeffs, g_codeword = self._blind_table(m)
+            g = self._salted_values(g_codeword)
+            transcript.send_bytes(MASK_ROOT, g.tree.root)
+            g_y = commitment_ood_points(g.tree.root, mg, prm)
+            transcript.send_k(MASK_OOD, _evaluate_univariate(kv, g_coeffs, g_y), k)
         f_coeffs = kv.from_base(data.coeffs)
+        f_evals = kv.from_base(data.table)
+        ood = ood_layout(kv, m, f_y, g_y, kappa)
+        f_y_lifted = f_y  # G(X^(2^kappa)) at f^'s OOD points: G at y^(2^kappa)
+        for _ in range(kappa):
+            f_y_lifted = kv.square(f_y_lifted)
         cross = np.concatenate([
-            np.array(form_values(kv, g_table, terms, m), dtype=np.uint64).reshape(-1, k),
-            _evaluate_univariate(kv, g.coeffs, f_y),
-            _evaluate_univariate(kv, f_coeffs, g_y)])
+            np.array(form_values(kv, g_table, terms, m, kappa), dtype=np.uint64).reshape(-1, k),
+            _evaluate_univariate(kv, g_coeffs, f_y_lifted),
+            np.array([_mle(kv, f_evals, p) for p in ood[len(f_y):]],
+                     dtype=np.uint64).reshape(-1, k)])
         transcript.send_k(CROSS, cross, k)
         beta = tuple(transcript.challenge_k(BETA, k))
-        evals = kv.add(g_table, kv.scale(kv.from_base(data.table), beta))
-        coeffs = kv.add(g.coeffs, kv.scale(f_coeffs, beta))
-        all_pts, layout = claim_layout(kv, terms, m, [f_y, g_y])
+        evals = kv.add(np.repeat(g_table, 1 << kappa, axis=0), kv.scale(f_evals, beta))
+        g_ext = kv.zeros(1 << m)  # G(X^(2^kappa))'s coefficients: G's at multiples of 2^kappa
+        g_ext[:: 1 << kappa] = g_coeffs
+        coeffs = kv.add(g_ext, kv.scale(f_coeffs, beta))
+        all_pts, layout = claim_layout(kv, terms, m, ood)
 
         def send0(idx: np.ndarray) -> None:
-            for codeword, salts, tree in ((g.codeword, g.salts, g.tree),
-                                          (data.codeword, data.salts, data.tree)):
-                fibers = fiber_view(codeword, prm.folding)[idx]
+            if data.blind is not None:
+                transcript.send_f(FIBERS, fiber_view(data.codeword, kappa)[idx].reshape(-1))
+                transcript.send_k(FIBERS, g_codeword[idx], k)
+                transcript.send_bytes(SALTS, data.salts[idx].tobytes())
+                transcript.send_bytes(MERKLE, data.tree.open_multi_bytes(idx))
+                return
+            for codeword, salts, tree, fold in ((g_codeword, g.salts, g.tree, 0),
+                                                (data.codeword, data.salts, data.tree, kappa)):
+                fibers = fiber_view(codeword, fold)[idx]
                 if codeword.ndim == 1:
                     transcript.send_f(FIBERS, fibers.reshape(-1))
                 else:
@@ -253,12 +308,18 @@ class WhirZkCodec:
     value only makes the verifier reject)."""
 
     def encode(self, data: WhirZkProverData) -> dict[str, np.ndarray]:
+        if data.blind is not None:
+            raise ProverError("a joint whir-zk commitment (one opening: the advice's) is made "
+                              "per proof; a key never stores one")
         return {"hat": data.table, "salts": data.salts, "opened": data.opened,
                 **{f"tree{i}": level for i, level in enumerate(data.tree.levels)}}
 
     def decode(self, commitment: Commitment, table: np.ndarray,
                arrays: Mapping[str, np.ndarray], config: dict) -> WhirZkProverData:
         params = whir_zk_params(config)
+        if joint(params):
+            raise KeyFileError("the proving key's model commitment has a budget of one opening "
+                               "(joint whir-zk commitments are per proof)")
         prm = params.whir
         m = hiding_vars(params, commitment.n_vars) + 1
         hat, salts, opened = arrays.get("hat"), arrays.get("salts"), arrays.get("opened")

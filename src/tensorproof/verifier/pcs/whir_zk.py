@@ -2,9 +2,10 @@
 openings of linear forms (the spec; prover/pcs/whir_zk.py mirrors it). The compact profile's
 hiding commitment, as ligero-zk is the fast profile's.
 
-Construction (the "extra-variable" zkWHIR: a mask variable and a full-size blinding
-polynomial, one run of WHIR's batched opening; cf. the zkWHIR notes of the WHIR authors, and
-Chiesa-Fenzi-Weissenberg, ePrint 2026/391, for the HVZK variant with smaller masks):
+Construction (the "extra-variable" zkWHIR: a mask variable and a blinding polynomial of mu + 1
+- kappa variables, one run of WHIR's batched opening; cf. the zkWHIR notes of the WHIR
+authors, and Chiesa-Fenzi-Weissenberg, ePrint 2026/391, for the HVZK variant with smaller
+masks):
 
 Commitment. The table T (2^n F elements) is zero-padded to 2^mu (mu = ``hiding_vars``, large
 enough for the budget below) and extended by one variable y (the highest):
@@ -22,44 +23,77 @@ public coefficients and points of n coordinates (a point claim is a form of one 
 hiding opening's forms, verifier/zk_opening.py, have two to five):
   0. both sides absorb the statement ("pcs/statement": tag ‖ params ‖ n ‖ k ‖ the forms'
      terms ‖ values);
-  1. P sends the root of a fresh uniform K-valued table G of mu + 1 variables, its Merkle
-     leaves salted too ("whir-zk/mask_root"), and G's answers at its OOD points
-     (``commitment_ood_points`` of that root: "whir-zk/mask_ood");
-  2. P sends "whir-zk/cross": G's form values g_j = sum_l c_(j,l) G~(z_(j,l), 0), G at f^'s
-     OOD points and f^ at G's OOD points;
-  3. "whir-zk/beta" beta; h = G + beta f^ (whir.py's batched opening of (G, f^), beta^0 and
-     beta^1, both of mu + 1 variables) is claimed at every form (g_j + beta v_j, the points
-     padded with zeros: y = 0) and at both tables' OOD points;
+  1. P sends the root of a fresh uniform K-valued table G of mu + 1 - kappa variables
+     (``mask_vars``), committed as WHIR commits a table but with one K value per salted leaf
+     ("whir-zk/mask_root"), and G's answers at its OOD points (``commitment_ood_points`` of
+     that root: "whir-zk/mask_ood"). G enters as G_ext(X) = G(X^(2^kappa)), a table of mu + 1
+     variables that does not vary with the first kappa (whir.py's batch embedding with
+     Delta = kappa): on h's domain L, G_ext at x is G's codeword at x^(2^kappa), which is the
+     same for the 2^kappa points of one fiber of f^'s tree: leaf j of G's tree is the value
+     of every point of f^'s leaf j;
+  2. P sends "whir-zk/cross": G_ext's form values g_j = sum_l c_(j,l) G~(z_(j,l) past its
+     first kappa coordinates), G_ext at f^'s OOD points (G at y^(2^kappa)) and f^ at G's OOD
+     points (f^~(0^kappa, y, y^2, ..), the embedded point);
+  3. "whir-zk/beta" beta; h = G_ext + beta f^ (whir.py's batched opening of (G, f^), sizes
+     mu + 1 - kappa and mu + 1) is claimed at every form (g_j + beta v_j, the points padded
+     with zeros: y = 0) and at both tables' OOD points (``ood_layout``);
   4. whir.py's rounds on h with the schedule of mu + 1 variables; round 0 reads, at each
-     query, G's leaf (K values, "whir-zk/fibers"), its salt ("whir-zk/salts") and Merkle
-     path ("whir-zk/merkle"), then f^'s the same way (F values), and folds h's fiber
-     G + beta f^.
+     query j, G's leaf j (one K value, "whir-zk/fibers"), its salt ("whir-zk/salts") and
+     Merkle path ("whir-zk/merkle"), then f^'s fiber j the same way (F values), and folds h's
+     fiber G(y_j) + beta f^.
 
-Soundness: that of whir.py's batched opening of two tables of mu + 1 variables (the schedule's
-terms and ``batch_error_terms``: OOD pinning per table, BCHKS25 Thm 4.6 for the line
-G + beta f^, Schwartz-Zippel in beta), with J linear claims in the initial combination (a
-claim with several terms is still one claim: Schwartz-Zippel in gamma counts claims). The
-forms' points have y = 0 and zero padding, so each is a form on T itself (f^(z, 0) = T~(z)):
-binding as for any WHIR opening. G is the prover's (possibly malicious) table, committed before
-beta: a G far from the code makes h far except with the MCA error; a close G only shifts the
-claimed values by g_j, absorbed before beta. ``security_bits`` recomputes the level.
+Joint commitment (``joint``: a commitment of one opening, the advice's). Its one G is drawn
+at commit time and committed in f^'s leaves: leaf j = salt_j ‖ f^'s fiber j ‖ G's value j
+(``joint_leaf_bytes``), G's OOD points drawn from that root with G's variables and its answers
+after f^'s in the commitment (``joint_answers``); step 1 then sends nothing, and round 0 reads
+one leaf per query: f^'s fiber ("whir-zk/fibers", F), G's value ("whir-zk/fibers", K), the
+salt and one Merkle multi-opening. Both tables are bound before any challenge of the proof,
+earlier than step 1 binds G, and G still serves one opening: soundness and zero knowledge
+are the same (one oracle of pairs, read at the same leaf, is the two oracles read there).
+
+Soundness: that of whir.py's batched opening of G_ext and f^ (the schedule's terms for mu + 1
+variables and ``batch_error_terms`` for sizes (mu + 1 - kappa, mu + 1): OOD pinning per table,
+BCHKS25 Thm 4.6 for the line G_ext + beta f^, Schwartz-Zippel in beta), with J linear claims
+in the initial combination (a claim with several terms is still one claim: Schwartz-Zippel in
+gamma counts claims). G's leaves hold single values rather than fibers: the same oracle (G's
+codeword on L^(2^kappa)) read one point at a time. The forms' points have y = 0 and zero
+padding, so each is a form on T itself (f^(z, 0) = T~(z)): binding as for any WHIR opening. G
+is the prover's (possibly malicious) table, committed before beta: a G far from its code makes
+h far except with the MCA error; a close G only shifts the claimed values by g_j, absorbed
+before beta. ``security_bits`` recomputes the level.
 
 Zero knowledge (honest verifier; Fiat-Shamir in the random-oracle model through the salted
 leaves, as ligero-zk, Ben-Sasson-Chiesa-Spooner TCC 2016-B). Fix T, the forms, the challenges
 and the queries. What the verifier sees about f^ alone: its OOD answers and its values at G's
-OOD points (k F coordinates each) and its round-0 fibers (2^kappa F values per query), each a
-value T(y) + y^(2^mu) R'(y) with R' (= R - T's coefficients) uniform of degree < 2^mu: at
-fewer than 2^mu distinct points (conjugates of the OOD points counted) the map R' -> those
-values is onto (Vandermonde), so they are uniform and independent of T. Over ``openings``
-openings of one commitment (a model's, zk_weights.py) the points add up: ``hiding_vars``
-takes 2^mu >= s k + openings (t_0 2^kappa + s k) (``leak_bound``). Everything else is a
-function of G's revealed values and h = G + beta f^: G uniform over K makes h uniform given
-f^, so the view is uniform on the space cut out by the claimed values v_j (a fresh G each
-opening). The simulator (``prover.pcs.whir_zk.simulate_opening``) therefore runs the prover
-on any table with the same form values. The values v_j themselves are revealed (the caller
-makes them uniform: the randomized extensions of zk_opening.py). tests/protocol/test_whir_zk.py
-checks it by exact linear algebra.
-The caller must have absorbed the commitment before ``verify_forms`` and ends with check_eof.
+OOD points (k F coordinates each), its round-0 fibers (2^kappa F values per query), each a
+value T(y) + y^(2^mu) R'(y) with R' (= R - T's coefficients) uniform of degree < 2^mu, and the
+part of round 0's kappa sumcheck messages that G_ext cannot mask: G_ext does not vary with the
+variables they bind, so the X^2 coefficient of each round polynomial is a functional of f^
+alone, whose R' part comes from the OOD claims' weights (nonzero on y = 1; the forms' are
+zero there). ``leak_bound`` counts all of them (2 kappa K values per opening for the
+sumcheck); at fewer than 2^mu such functionals, independent (the point values: Vandermonde,
+conjugates of the OOD points counted; the sumcheck ones: except for challenges on a
+polynomial's zeros, probability O(J + 2s)/|K|), R' makes them uniform and independent of T.
+Over ``openings`` openings of one commitment (a model's, zk_weights.py) they add up:
+``hiding_vars`` takes 2^mu > ``leak_bound``. Everything from round 1 on is a function of
+f_1 = Fold(h) = G + beta Fold(f^) (G_ext's fold is G: eq sums to 1), so G's own revealed
+values (its OOD answers, form values, values at f^'s OOD points and at the t_0 queried
+leaves, its share of round 0's sumcheck) and everything the later rounds reveal of f_1 and its
+folds are functionals of the same G, which is uniform over K^(2^(mu + 1 - kappa)). Their
+count (``blind_reveal_bound``, the number of forms capped at MAX_FORMS) must stay below G's
+dimension: then, the functionals independent (except for challenges on a polynomial's zeros),
+G makes all those values uniform and independent of f^, and the view is uniform on the space
+cut out by the claimed values v_j (a fresh G each opening). At or past G's dimension the
+rounds determine f_1, and f_1~(z past kappa) - G's form value reveals beta T~(alpha, z past
+kappa), a functional of T: ``hiding_vars`` raises mu until G's 2^(mu + 1 - kappa) values
+exceed the bound (mu >= 13 at the default parameters; whir-zk-v2 as first written missed this
+for mu <= 12, found by review; the exact test's schedules of 3 and 4 queries a round catch
+it). The simulator (``prover.pcs.whir_zk.simulate_opening``) therefore runs the prover on any
+table with the same form values. The values v_j themselves are revealed (the caller makes them
+uniform: the randomized extensions of zk_opening.py). tests/protocol/test_whir_zk.py checks it
+by exact linear algebra (whir-zk-v1 committed a G of mu + 1 variables, read as whole fibers: 16
+times the encoding work and 16 K values per query for the same guarantee). The caller must have
+absorbed the commitment before ``verify_forms`` and ends with check_eof.
 """
 
 from __future__ import annotations
@@ -72,7 +106,7 @@ from typing import Any
 import numpy as np
 
 from ...errors import ConfigError, ProofFormatError, VerificationError
-from ...field.encoding import encode_k
+from ...field.encoding import decode_f_array, encode_k
 from ...field.params import TWO_ADICITY
 from ...transcript import HASH_BYTES
 from .. import evaluations as ev
@@ -99,12 +133,15 @@ from .whir_params import (
     schedule,
 )
 
-SCHEME_TAG = b"whir-zk-v1"
+SCHEME_TAG = b"whir-zk-v2"
 MASK_ROOT, MASK_OOD, CROSS, BETA = ("whir-zk/mask_root", "whir-zk/mask_ood", "whir-zk/cross",
                                     "whir-zk/beta")
 FIBERS, SALTS, MERKLE = "whir-zk/fibers", "whir-zk/salts", "whir-zk/merkle"
 MAX_OPENINGS = 64
 """Openings one commitment may serve (a model's proof budget + 1; 1 for the advice)."""
+MAX_FORMS = 16
+"""Forms one opening may prove (the hiding opening's: 1 or 2): each reveals G's value there
+(``blind_reveal_bound``)."""
 
 
 @dataclass(frozen=True)
@@ -131,18 +168,53 @@ class WhirZkParams:
 
 def leak_bound(params: WhirZkParams, mu: int) -> int:
     """F coordinates of R' that the openings reveal at most (module docstring): the committed
-    OOD answers, then per opening the round-0 fibers and f^ at G's OOD points."""
+    OOD answers, then per opening the round-0 fibers, f^ at G's OOD points and round 0's
+    2 kappa sumcheck values (G does not vary with the variables they bind)."""
     w = params.whir
     t0 = schedule(w, mu + 1).rounds[0].queries
-    return w.ood * w.k + params.openings * (t0 * (1 << w.folding) + w.ood * w.k)
+    per_opening = t0 * (1 << w.folding) + w.ood * w.k + 2 * w.folding * w.k
+    return w.ood * w.k + params.openings * per_opening
+
+
+def joint(params: WhirZkParams) -> bool:
+    """A single-opening commitment (the advice's) commits its one G with f^ (module
+    docstring, "Joint commitment"); one of several openings (a model's) commits its own."""
+    return params.openings == 1
+
+
+def mask_vars(params: WhirZkParams | WhirParams, m: int) -> int:
+    """G's variables for an f^ of m variables: m - kappa (G(X^(2^kappa)) on h's domain)."""
+    w = params.whir if isinstance(params, WhirZkParams) else params
+    return m - w.folding
+
+
+def blind_reveal_bound(params: WhirZkParams, m: int) -> int:
+    """K values of one opening that are functionals of its G (module docstring, Zero
+    knowledge), for an f^ of m variables: G's OOD answers, its form values (at most
+    MAX_FORMS), its values at f^'s OOD points and at round 0's t_0 leaves, round 0's 2 kappa
+    sumcheck values; then what the rounds reveal of f_1 = G + beta Fold(f^) and its folds:
+    each next oracle's OOD answers, every later round's sumcheck and fibers, the final
+    polynomial."""
+    w = params.whir
+    sch = schedule(w, m)
+    kappa = w.folding
+    total = 2 * w.ood + MAX_FORMS + sch.rounds[0].queries + 2 * kappa + (1 << sch.final_vars)
+    for i, rnd in enumerate(sch.rounds):
+        total += rnd.ood + (2 * kappa + rnd.queries * (1 << kappa) if i else 0)
+    return total
 
 
 def hiding_vars(params: WhirParams | WhirZkParams, n_vars: int) -> int:
-    """mu: T's variables padded to WHIR's minimum and until 2^mu covers ``leak_bound``."""
+    """mu: T's variables padded to WHIR's minimum and until 2^mu covers ``leak_bound`` and
+    G's 2^(mu + 1 - kappa) values exceed ``blind_reveal_bound``."""
     zk = params if isinstance(params, WhirZkParams) else WhirZkParams(params)
     mu = padded_vars(zk.whir, n_vars)
-    while (1 << mu) <= leak_bound(zk, mu):
+    while ((1 << mu) <= leak_bound(zk, mu)
+           or (1 << mask_vars(zk, mu + 1)) <= blind_reveal_bound(zk, mu + 1)):
         mu += 1
+        if mu > MAX_N_VARS:
+            raise ValueError("whir-zk: no table size hides the openings under these "
+                             "parameters (the final polynomial is as large as the blind)")
     return mu
 
 
@@ -168,7 +240,8 @@ def security_bits(params: WhirZkParams, n_vars: int | None = None) -> float:
     if n_vars is None:
         return min(security_bits(params, n) for n in range(max_table_vars(params) + 1))
     m = hiding_vars(params, n_vars) + 1
-    terms = error_terms(params.whir, m) + batch_error_terms(params.whir, (m, m))
+    terms = (error_terms(params.whir, m)
+             + batch_error_terms(params.whir, (mask_vars(params, m), m)))
     return min(b for _, b, _ in terms)
 
 
@@ -199,9 +272,9 @@ def normalize_forms(forms: Sequence[LinearForm], n_vars: int, k: int, ood: int =
         except (TypeError, ValueError) as e:
             raise VerificationError(f"whir-zk: form {j}: {e}") from None
     terms = sum(len(p) for _, p in out)
-    if not out or terms > MAX_CLAIMS or len(out) + ood > MAX_CLAIMS:
-        raise VerificationError(f"whir-zk: 1 to {MAX_CLAIMS} terms and claims, got {terms} "
-                                f"terms in {len(out)} forms")
+    if not out or terms > MAX_CLAIMS or len(out) + ood > MAX_CLAIMS or len(out) > MAX_FORMS:
+        raise VerificationError(f"whir-zk: 1 to {MAX_FORMS} forms of at most {MAX_CLAIMS} "
+                                f"terms in all, got {terms} terms in {len(out)} forms")
     return out
 
 
@@ -218,15 +291,22 @@ def absorb_forms_statement(transcript: Any, params: WhirZkParams, n_vars: int,
     transcript.absorb_bytes("pcs/statement", b"".join(out))
 
 
-def claim_layout(kv, forms: Sequence[tuple[list, list]], m: int, oods: Sequence[np.ndarray]
+def ood_layout(kv, m: int, f_y: np.ndarray, g_y: np.ndarray, kappa: int) -> np.ndarray:
+    """h's OOD points (2s, m, k): f^'s power points, then G's (of m - kappa variables) behind
+    kappa zeros (G(X^(2^kappa)) as a table of m variables: whir.py's batch embedding)."""
+    g_pts = power_points(kv, g_y, m - kappa)
+    lead = np.zeros((len(g_y), kappa, kv.k), dtype=np.uint64)
+    return np.concatenate([power_points(kv, f_y, m), np.concatenate([lead, g_pts], axis=1)])
+
+
+def claim_layout(kv, forms: Sequence[tuple[list, list]], m: int, ood: np.ndarray
                  ) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
     """h's points (P, m, k) and terms (coefficients, claim index): the forms' terms padded
-    to m coordinates (y = 0), then each table's OOD power points (one claim each)."""
+    to m coordinates (y = 0), then the OOD points (``ood_layout``, one claim each)."""
     k = kv.k
     pts = [pad_point(z, m, k) for _, zs in forms for z in zs]
     coefs = [c for cs, _ in forms for c in cs]
     claim = [j for j, (cs, _) in enumerate(forms) for _ in cs]
-    ood = np.concatenate([power_points(kv, y, m) for y in oods])
     all_pts = np.concatenate([np.array(pts, dtype=np.uint64).reshape(-1, m, k), ood])
     all_coefs = np.concatenate([np.array(coefs, dtype=np.uint64).reshape(-1, k),
                                 kv.from_base(np.ones(len(ood), dtype=np.uint64))])
@@ -238,6 +318,22 @@ def claim_layout(kv, forms: Sequence[tuple[list, list]], m: int, oods: Sequence[
 def salted_leaf_bytes(salts: np.ndarray, fibers: np.ndarray) -> np.ndarray:
     """Leaf bytes salt ‖ fiber (whir_fold.fiber_leaf_bytes) -> (q, 32 + 8 2^kappa [k])."""
     return fiber_leaf_bytes(fibers, salts)
+
+
+def joint_leaf_bytes(salts: np.ndarray, fibers: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """A joint tree's leaves: salt ‖ f^'s fiber ‖ G's value (big-endian u64s) -> (q, bytes)."""
+    g = np.ascontiguousarray(values, dtype=np.uint64).reshape(len(values), -1)
+    return np.concatenate([salted_leaf_bytes(salts, fibers),
+                           g.astype(">u8").view(np.uint8).reshape(len(values), -1)], axis=1)
+
+
+def joint_answers(commitment: Commitment, params: WhirParams) -> np.ndarray:
+    """A joint commitment's answers: f^'s at its OOD points, then G's at G's, (2s, k);
+    ProofFormatError unless canonical and of that length."""
+    try:
+        return decode_f_array(commitment.extra, 2 * params.ood * params.k).reshape(-1, params.k)
+    except ProofFormatError as e:
+        raise ProofFormatError(f"whir-zk commitment: {e}") from None
 
 
 def checked_vars(params: WhirZkParams, n_vars: int) -> int:
@@ -288,33 +384,61 @@ class WhirZkVerifier(WhirVerifier):
         sch = whir_schedule(prm, m)
         s = prm.ood
         f_root, f_y = commitment.root, commitment_ood_points(commitment.root, m, prm)
-        f_v = committed_answers(commitment, prm)
-        g_root = transcript.recv_bytes(MASK_ROOT, HASH_BYTES)
-        g_y = commitment_ood_points(g_root, m, prm)
-        g_v = transcript.recv_k_array(MASK_OOD, s, k)
+        if joint(self.zk):  # G's root is f^'s, its answers follow f^'s in the commitment
+            g_root = f_root
+            f_v, g_v = np.split(joint_answers(commitment, prm), 2)
+            g_y = commitment_ood_points(g_root, mask_vars(prm, m), prm)
+        else:
+            f_v = committed_answers(commitment, prm)
+            g_root = transcript.recv_bytes(MASK_ROOT, HASH_BYTES)
+            g_y = commitment_ood_points(g_root, mask_vars(prm, m), prm)
+            g_v = transcript.recv_k_array(MASK_OOD, s, k)
         cross = transcript.recv_k_array(CROSS, len(terms) + 2 * s, k)
         beta = np.array(transcript.challenge_k(BETA, k), dtype=np.uint64)
         g_forms, g_at_f, f_at_g = np.split(cross, [len(terms), len(terms) + s])
-        all_pts, layout = claim_layout(kv, terms, m, [f_y, g_y])
+        all_pts, layout = claim_layout(kv, terms, m, ood_layout(kv, m, f_y, g_y, prm.folding))
         beta_rows = np.broadcast_to(beta, (len(terms) + 2 * s, k)).copy()
         f_side = np.concatenate([np.array(vals, dtype=np.uint64).reshape(-1, k), f_v, f_at_g])
         g_side = np.concatenate([g_forms, g_at_f, g_v])
         all_vals = kv.add(g_side, kv.mul(beta_rows, f_side))
-        depth = m + prm.log_inv_rate - prm.folding
+        depth = m + prm.log_inv_rate - prm.folding  # both trees: G's values, f^'s fibers
 
         def open0(idx: np.ndarray, log_domain: int, rs: list[tuple[int, ...]]) -> np.ndarray:
-            g_fib = self._read_salted(transcript, g_root, idx, depth, True)
-            f_fib = kv.from_base(self._read_salted(transcript, f_root, idx, depth, False))
-            fibers = kv.add(g_fib, kv.mul(f_fib, np.broadcast_to(beta, f_fib.shape).copy()))
+            if joint(self.zk):
+                f_raw, g_val = self._read_joint(transcript, f_root, idx, depth)
+            else:
+                g_val = self._read_salted(transcript, g_root, idx, depth, True, 0)  # (q, 1, k)
+                f_raw = self._read_salted(transcript, f_root, idx, depth, False)
+            f_fib = kv.from_base(f_raw)
+            fibers = kv.add(np.broadcast_to(g_val, f_fib.shape).copy(),
+                            kv.mul(f_fib, np.broadcast_to(beta, f_fib.shape).copy()))
             return fold_fibers(kv, fibers, idx, log_domain, rs)
 
         self._rounds(kv, transcript, sch, all_pts, all_vals, open0, layout)
 
-    def _read_salted(self, transcript: Any, root: bytes, idx: np.ndarray, depth: int,
-                     ext: bool) -> np.ndarray:
-        """Round 0's leaves at ``idx`` of a salted tree: fibers (K values if ``ext``), salts
-        and one Merkle multi-opening, checked against ``root``."""
+    def _read_joint(self, transcript: Any, root: bytes, idx: np.ndarray, depth: int
+                    ) -> tuple[np.ndarray, np.ndarray]:
+        """Round 0's leaves at ``idx`` of a joint tree: f^'s fibers (F), G's values (K, as
+        (q, 1, k)), salts and one Merkle multi-opening, checked against ``root``."""
         k, width = self.k, 1 << self.params.folding
+        fibers = transcript.recv_f_array(FIBERS, idx.size * width).reshape(-1, width)
+        g_val = transcript.recv_k_array(FIBERS, idx.size, k).reshape(-1, 1, k)
+        salts = np.frombuffer(transcript.recv_bytes(SALTS, idx.size * SALT_BYTES),
+                              dtype=np.uint8).reshape(idx.size, SALT_BYTES)
+        n_nodes = multi_proof_len(depth, idx)
+        raw = transcript.recv_bytes(MERKLE, HASH_BYTES * n_nodes)
+        nodes = np.frombuffer(raw, dtype=np.uint8).reshape(n_nodes, HASH_BYTES)
+        leaf_hashes = ev.hash_rows(joint_leaf_bytes(salts, fibers, g_val), LEAF_PREFIX[0])
+        verify_multi_rows(root, depth, idx, leaf_hashes, nodes)
+        return fibers, g_val
+
+    def _read_salted(self, transcript: Any, root: bytes, idx: np.ndarray, depth: int,
+                     ext: bool, folding: int | None = None) -> np.ndarray:
+        """Round 0's leaves at ``idx`` of a salted tree: fibers of 2^folding values (kappa's
+        by default; K values if ``ext``), salts and one Merkle multi-opening, checked against
+        ``root``."""
+        k = self.k
+        width = 1 << (self.params.folding if folding is None else folding)
         if ext:
             fibers = transcript.recv_k_array(FIBERS, idx.size * width, k).reshape(-1, width, k)
         else:
@@ -377,8 +501,10 @@ class WhirZkScheme:
                               f"size, below the declared {params.whir.security}")
 
     def commitment_extra(self, config: dict) -> int:
-        """f^'s answers at the commitment's OOD points: ood K elements of 8k bytes."""
-        return 8 * int(config["ood"]) * int(config["k"])
+        """f^'s answers at the commitment's OOD points (ood K elements of 8k bytes), then, for
+        a joint commitment (one opening), G's at its own."""
+        one = 8 * int(config["ood"]) * int(config["k"])
+        return 2 * one if int(config["openings"]) == 1 else one
 
     def verifier(self, config: dict) -> WhirZkVerifier:
         return WhirZkVerifier(whir_zk_params(config))
