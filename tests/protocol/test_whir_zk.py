@@ -64,6 +64,7 @@ from tensorproof.verifier.pcs.whir_zk import (
     blind_reveal_bound,
     hiding_vars,
     leak_bound,
+    mask_shift,
     mask_vars,
     security_bits,
     whir_zk_config,
@@ -107,12 +108,16 @@ def verify(params, commitment, forms, values, proof):
 @pytest.mark.parametrize("openings", [1, 17, 64])
 def test_the_mask_covers_every_revealed_coordinate(openings):
     prm = WhirZkParams(openings=openings)
+    kappa = prm.whir.folding
     for n in (0, 6, 12, 20):
         mu = hiding_vars(prm, n)
-        assert mu >= n and (1 << mu) > leak_bound(prm, mu)
-        assert (1 << mask_vars(prm, mu + 1)) > blind_reveal_bound(prm, mu + 1)
+        shift = mask_shift(prm, mu + 1)
+        assert mu >= n and (1 << mu) > leak_bound(prm, mu) and shift in (0, kappa)
+        assert (1 << mask_vars(prm, mu + 1)) > blind_reveal_bound(prm, mu + 1, shift)
+        if shift == 0:  # v2's G (one value a leaf) would not hide at this size
+            assert (1 << (mu + 1 - kappa)) <= blind_reveal_bound(prm, mu + 1, kappa)
         assert mu == n or (1 << (mu - 1)) <= leak_bound(prm, mu - 1) or mu == 9 or (
-            1 << mask_vars(prm, mu)) <= blind_reveal_bound(prm, mu)  # the least such mu
+            mask_shift(prm, mu) is None)  # the least such mu
         assert security_bits(prm, n) >= prm.whir.security
 
 
@@ -493,48 +498,64 @@ def test_simulator_output_has_the_real_law(maps):
     assert same_space(real, sim)
 
 
-def test_the_least_mu_of_the_two_schedule_still_hides(tiny, monkeypatch):
+@pytest.fixture
+def tiny_joint(monkeypatch):
+    """The "two" schedule, one opening (a joint commitment: G in f^'s leaves): the mutations
+    run on this mode only (CI time; the honest twins above cover both)."""
+    params, queries = ZK_SCHEDULES["two"]
+    use_schedule(monkeypatch, tiny_schedule_of(queries))
+    return WhirZkParams(params, openings=1)
+
+
+def test_the_least_mu_of_the_two_schedule_still_hides(tiny_joint, monkeypatch):
     """leak_bound's mu for the "two" schedule (what the mutations below run on): the honest
     opening's twin has the same law there too."""
     unbounded(monkeypatch)
-    inst = Instance(tiny)
+    inst = Instance(tiny_joint)
     assert same_space(affine_map(inst.run(), inst.n_inputs),
                       affine_map(inst.run(table=inst.twin()), inst.n_inputs))
 
 
 @pytest.mark.parametrize("broken", [ZeroMask, ZeroBlind, BaseFieldBlind])
-def test_mutation_is_caught_by_the_zero_knowledge_test(tiny, monkeypatch, broken):
+def test_mutation_is_caught_by_the_zero_knowledge_test(tiny_joint, monkeypatch, broken):
     """On the least mu that hides the honest opening of this schedule (the test above; with a
     larger mu R' alone would hide these mutations' extra values in so tiny an instance), each
     mutation leaves the twin's space."""
     unbounded(monkeypatch)
-    inst = Instance(tiny)
+    inst = Instance(tiny_joint)
     twin = inst.twin()
     a = affine_map(inst.run(broken), inst.n_inputs)
     b = affine_map(inst.run(broken, table=twin), inst.n_inputs)
     assert not same_space(a, b)
 
 
-def test_a_schedule_that_reveals_f1_keeps_the_law_with_the_bound(monkeypatch):
+@pytest.mark.parametrize("n, shift", [(3, 0), (7, 2)], ids=["v1-blind", "v2-blind"])
+def test_a_schedule_that_reveals_f1_keeps_the_law_with_the_bound(monkeypatch, n, shift):
     """Folding 2, three queries a round: the later rounds reveal more of f_1 = G + beta
-    Fold(f^); with blind_reveal_bound mu is raised and the twin's law is the same."""
+    Fold(f^). With blind_reveal_bound the small table gets v1's G (m variables, a fiber a
+    leaf: mask_shift 0) and the larger one v2's (m - kappa variables, one value a leaf, past
+    the bound); both twins have the same law."""
     params, queries = ZK_SCHEDULES["fold2"]
     use_schedule(monkeypatch, tiny_schedule_of(queries))
-    inst = Instance(WhirZkParams(params))
+    zk = WhirZkParams(params)
+    assert mask_shift(zk, hiding_vars(zk, n) + 1) == shift
+    inst = Instance(zk, n=n)
     assert same_space(affine_map(inst.run(), inst.n_inputs),
                       affine_map(inst.run(table=inst.twin()), inst.n_inputs))
 
 
 def test_mutation_blind_smaller_than_what_the_rounds_reveal_is_caught(monkeypatch):
-    """With ``blind_reveal_bound`` ignored, mu stops at ``leak_bound``'s and the later rounds
-    reveal f_1 = G + beta Fold(f^) whole: minus G's form values, T~(alpha, .) at the forms'
-    tails leaks (whir-zk-v2 as first written), and a twin table's view leaves the first's."""
+    """With ``blind_reveal_bound`` ignored, v2's small G (one value a leaf) is taken where it
+    does not hide: the later rounds reveal f_1 = G + beta Fold(f^) whole, minus G's form
+    values T~(alpha, .) at the forms' tails leaks (whir-zk-v2 as first written), and a twin
+    table's view leaves the first's."""
     params, queries = ZK_SCHEDULES["fold2"]
     use_schedule(monkeypatch, tiny_schedule_of(queries))
     zk = WhirZkParams(params)
-    bounded = hiding_vars(zk, 3)
+    mu = hiding_vars(zk, 3)
+    assert mask_shift(zk, mu + 1) == 0  # the bound refuses v2's G here
     unbounded(monkeypatch)
-    assert hiding_vars(zk, 3) < bounded  # the bound is what raised mu
+    assert hiding_vars(zk, 3) == mu and mask_shift(zk, mu + 1) == params.folding
     inst = Instance(zk)
     a = affine_map(inst.run(), inst.n_inputs)
     b = affine_map(inst.run(table=inst.twin()), inst.n_inputs)

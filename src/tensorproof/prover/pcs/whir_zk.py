@@ -130,10 +130,11 @@ class WhirZkPCS(WhirZkVerifier):
         salts = self._salts(len(codeword) >> prm.folding)
         return _Salted(coeffs, codeword, salts, tree_of(codeword, prm.folding, salts))
 
-    def _salted_values(self, codeword: np.ndarray) -> _Salted:
-        """G's own salted tree (one opening of several): one K value per leaf."""
-        salts = self._salts(len(codeword))
-        return _Salted(codeword, codeword, salts, tree_of(codeword, 0, salts))
+    def _salted_values(self, codeword: np.ndarray, fold: int) -> _Salted:
+        """G's own salted tree (one opening of several): G's fiber of 2^fold K values per
+        leaf (one value, or a whole fiber when ``mask_shift`` is 0)."""
+        salts = self._salts(len(codeword) >> fold)
+        return _Salted(codeword, codeword, salts, tree_of(codeword, fold, salts))
 
     def _blind_table(self, m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """A fresh G for an f^ of m variables: its table, coefficients and codeword."""
@@ -158,9 +159,10 @@ class WhirZkPCS(WhirZkVerifier):
             coeffs = moebius(hat)
             codeword = rs_encode(coeffs, 1 << prm.log_inv_rate)
             blind = self._blind_table(mu + 1)
+            g_fold = prm.folding - (mu + 1 - mask_vars(prm, mu + 1))
             salts = self._salts(len(codeword) >> prm.folding)
             leaves = joint_leaf_bytes(salts, fiber_view(codeword, prm.folding),
-                                      blind[2].reshape(-1, 1, self.k))
+                                      fiber_view(blind[2], g_fold))
             com = _Salted(coeffs, codeword, salts,
                           MerkleTree.over_hashes(keccak256_rows(leaves, LEAF_PREFIX[0])))
         else:
@@ -204,43 +206,45 @@ class WhirZkPCS(WhirZkVerifier):
         absorb_forms_statement(transcript, self.zk, n, terms, values)
         sch = whir_schedule(prm, m)
         kappa, mg = prm.folding, mask_vars(prm, m)
+        shift = m - mg  # G(X^(2^shift)); G's fiber at f^'s leaf j has 2^(kappa - shift) values
         f_y = commitment_ood_points(data.commitment.root, m, prm)
         if data.blind is not None:  # joint: G committed with f^, its answers in the commitment
             g_table, g_coeffs, g_codeword = data.blind
             g_y = commitment_ood_points(data.commitment.root, mg, prm)
         else:
             g_table, g_coeffs, g_codeword = self._blind_table(m)
-            g = self._salted_values(g_codeword)
+            g = self._salted_values(g_codeword, kappa - shift)
             transcript.send_bytes(MASK_ROOT, g.tree.root)
             g_y = commitment_ood_points(g.tree.root, mg, prm)
             transcript.send_k(MASK_OOD, _evaluate_univariate(kv, g_coeffs, g_y), k)
         f_coeffs = kv.from_base(data.coeffs)
         f_evals = kv.from_base(data.table)
-        ood = ood_layout(kv, m, f_y, g_y, kappa)
-        f_y_lifted = f_y  # G(X^(2^kappa)) at f^'s OOD points: G at y^(2^kappa)
-        for _ in range(kappa):
+        ood = ood_layout(kv, m, f_y, g_y, shift)
+        f_y_lifted = f_y  # G(X^(2^shift)) at f^'s OOD points: G at y^(2^shift)
+        for _ in range(shift):
             f_y_lifted = kv.square(f_y_lifted)
         cross = np.concatenate([
-            np.array(form_values(kv, g_table, terms, m, kappa), dtype=np.uint64).reshape(-1, k),
+            np.array(form_values(kv, g_table, terms, m, shift), dtype=np.uint64).reshape(-1, k),
             _evaluate_univariate(kv, g_coeffs, f_y_lifted),
             np.array([_mle(kv, f_evals, p) for p in ood[len(f_y):]],
                      dtype=np.uint64).reshape(-1, k)])
         transcript.send_k(CROSS, cross, k)
         beta = tuple(transcript.challenge_k(BETA, k))
-        evals = kv.add(np.repeat(g_table, 1 << kappa, axis=0), kv.scale(f_evals, beta))
-        g_ext = kv.zeros(1 << m)  # G(X^(2^kappa))'s coefficients: G's at multiples of 2^kappa
-        g_ext[:: 1 << kappa] = g_coeffs
+        evals = kv.add(np.repeat(g_table, 1 << shift, axis=0), kv.scale(f_evals, beta))
+        g_ext = kv.zeros(1 << m)  # G(X^(2^shift))'s coefficients: G's at multiples of 2^shift
+        g_ext[:: 1 << shift] = g_coeffs
         coeffs = kv.add(g_ext, kv.scale(f_coeffs, beta))
         all_pts, layout = claim_layout(kv, terms, m, ood)
 
         def send0(idx: np.ndarray) -> None:
             if data.blind is not None:
                 transcript.send_f(FIBERS, fiber_view(data.codeword, kappa)[idx].reshape(-1))
-                transcript.send_k(FIBERS, g_codeword[idx], k)
+                transcript.send_k(FIBERS, fiber_view(g_codeword, kappa - shift)[idx].reshape(
+                    -1, k), k)
                 transcript.send_bytes(SALTS, data.salts[idx].tobytes())
                 transcript.send_bytes(MERKLE, data.tree.open_multi_bytes(idx))
                 return
-            for codeword, salts, tree, fold in ((g_codeword, g.salts, g.tree, 0),
+            for codeword, salts, tree, fold in ((g_codeword, g.salts, g.tree, kappa - shift),
                                                 (data.codeword, data.salts, data.tree, kappa)):
                 fibers = fiber_view(codeword, fold)[idx]
                 if codeword.ndim == 1:

@@ -24,7 +24,9 @@ hiding opening's forms, verifier/zk_opening.py, have two to five):
   0. both sides absorb the statement ("pcs/statement": tag ‖ params ‖ n ‖ k ‖ the forms'
      terms ‖ values);
   1. P sends the root of a fresh uniform K-valued table G of mu + 1 - kappa variables
-     (``mask_vars``), committed as WHIR commits a table but with one K value per salted leaf
+     (``mask_vars``; mu + 1 for small tables, ``mask_shift``: then read as f^ is, a fiber a
+     leaf, with Delta = 0 below), committed as WHIR commits a table but with one K value per
+     salted leaf
      ("whir-zk/mask_root"), and G's answers at its OOD points (``commitment_ood_points`` of
      that root: "whir-zk/mask_ood"). G enters as G_ext(X) = G(X^(2^kappa)), a table of mu + 1
      variables that does not vary with the first kappa (whir.py's batch embedding with
@@ -85,14 +87,25 @@ dimension: then, the functionals independent (except for challenges on a polynom
 G makes all those values uniform and independent of f^, and the view is uniform on the space
 cut out by the claimed values v_j (a fresh G each opening). At or past G's dimension the
 rounds determine f_1, and f_1~(z past kappa) - G's form value reveals beta T~(alpha, z past
-kappa), a functional of T: ``hiding_vars`` raises mu until G's 2^(mu + 1 - kappa) values
-exceed the bound (mu >= 13 at the default parameters; whir-zk-v2 as first written missed this
-for mu <= 12, found by review; the exact test's schedules of 3 and 4 queries a round catch
-it). The simulator (``prover.pcs.whir_zk.simulate_opening``) therefore runs the prover on any
-table with the same form values. The values v_j themselves are revealed (the caller makes them
-uniform: the randomized extensions of zk_opening.py). tests/protocol/test_whir_zk.py checks it
-by exact linear algebra (whir-zk-v1 committed a G of mu + 1 variables, read as whole fibers: 16
-times the encoding work and 16 K values per query for the same guarantee). The caller must have
+kappa), a functional of T (whir-zk-v2 as first written missed this for mu <= 12 at the
+default parameters, found by review; the exact test's folding-2 schedule catches it). Where
+G's 2^(mu + 1 - kappa) values do not exceed the bound, ``mask_shift`` takes whir-zk-v1's G
+instead: mu + 1 variables (Delta = 0 above: G_ext = G, each leaf of G's tree a whole fiber of
+2^kappa K values, read like f^'s). Then h = G + beta f^ is uniform and independent of f^ for
+any fixed beta, everything the rounds reveal (round 0's sumcheck, f_1 and the later rounds) is
+a function of h, and each value G appears in directly (its OOD answers, its values at f^'s OOD
+points, its form values, its fibers at the queried leaves) is psi(G) = psi(h) - beta psi(f^)
+for a psi(f^) the view already holds (f^ at G's OOD points, f^'s OOD answers, the v_j, f^'s
+fibers): the view is a function of h and of f^'s values that ``leak_bound`` counts, whatever
+the forms (a review's change of variables; G's form values can be functionals of Fold(G) for
+structured forms, harmlessly). The count (``blind_reveal_bound`` with 2^kappa values a leaf)
+below its 2^(mu + 1) values is kept as a margin, not needed; ``hiding_vars`` raises mu only
+when neither G hides. The simulator (``prover.pcs.whir_zk.simulate_opening``) therefore runs
+the prover on any table with the same form values. The values v_j themselves are revealed (the
+caller makes them uniform: the randomized extensions of zk_opening.py).
+tests/protocol/test_whir_zk.py checks it by exact linear algebra (whir-zk-v1 committed a G of
+mu + 1 variables, read as whole fibers: 16 times the encoding work and 16 K values per query
+for the same guarantee). The caller must have
 absorbed the commitment before ``verify_forms`` and ends with check_eof.
 """
 
@@ -182,26 +195,52 @@ def joint(params: WhirZkParams) -> bool:
     return params.openings == 1
 
 
-def mask_vars(params: WhirZkParams | WhirParams, m: int) -> int:
-    """G's variables for an f^ of m variables: m - kappa (G(X^(2^kappa)) on h's domain)."""
-    w = params.whir if isinstance(params, WhirZkParams) else params
-    return m - w.folding
+def _whir(params: WhirZkParams | WhirParams) -> WhirParams:
+    return params.whir if isinstance(params, WhirZkParams) else params
 
 
-def blind_reveal_bound(params: WhirZkParams, m: int) -> int:
+def blind_reveal_bound(params: WhirZkParams | WhirParams, m: int, shift: int) -> int:
     """K values of one opening that are functionals of its G (module docstring, Zero
-    knowledge), for an f^ of m variables: G's OOD answers, its form values (at most
-    MAX_FORMS), its values at f^'s OOD points and at round 0's t_0 leaves, round 0's 2 kappa
-    sumcheck values; then what the rounds reveal of f_1 = G + beta Fold(f^) and its folds:
-    each next oracle's OOD answers, every later round's sumcheck and fibers, the final
-    polynomial."""
-    w = params.whir
+    knowledge), for an f^ of m variables and G of m - ``shift`` variables: G's OOD answers,
+    its form values (at most MAX_FORMS), its values at f^'s OOD points and at round 0's t_0
+    leaves (2^(kappa - shift) values each), round 0's 2 kappa sumcheck values; then what the
+    rounds reveal of f_1 = G + beta Fold(f^) and its folds: each next oracle's OOD answers,
+    every later round's sumcheck and fibers, the final polynomial."""
+    w = _whir(params)
     sch = schedule(w, m)
     kappa = w.folding
-    total = 2 * w.ood + MAX_FORMS + sch.rounds[0].queries + 2 * kappa + (1 << sch.final_vars)
+    total = (2 * w.ood + MAX_FORMS + sch.rounds[0].queries * (1 << (kappa - shift))
+             + 2 * kappa + (1 << sch.final_vars))
     for i, rnd in enumerate(sch.rounds):
         total += rnd.ood + (2 * kappa + rnd.queries * (1 << kappa) if i else 0)
     return total
+
+
+def mask_shift(params: WhirZkParams | WhirParams, m: int) -> int | None:
+    """Delta: the variables of f^ (m in all) that G does not vary with, G_ext(X) =
+    G(X^(2^Delta)). kappa (whir-zk-v2: one G value per leaf of f^'s tree) when G's
+    2^(m - kappa) values exceed ``blind_reveal_bound``; else 0 (G of m variables, a fiber of
+    2^kappa values per leaf: whir-zk-v1's G) when its 2^m values do; else None.
+
+    Only these two: with Delta = kappa, f_1 = G + beta Fold(f^), so G's form values are
+    functionals of f_1's blind and the bound must cover every later round (module docstring);
+    with Delta = 0, h = G + beta f^ is uniform and each value of G the view holds is h's minus
+    beta times a value of f^ it holds too (v1's argument; the bound is a margin there). An
+    intermediate Delta would need an argument of its own and is not used."""
+    kappa = _whir(params).folding
+    for shift in (kappa, 0):
+        if (1 << (m - shift)) > blind_reveal_bound(params, m, shift):
+            return shift
+    return None
+
+
+def mask_vars(params: WhirZkParams | WhirParams, m: int) -> int:
+    """G's variables for an f^ of m variables: m - ``mask_shift`` (ValueError if none
+    hides; ``hiding_vars`` never picks such an m)."""
+    shift = mask_shift(params, m)
+    if shift is None:
+        raise ValueError(f"whir-zk: no blinding table hides an f^ of {m} variables")
+    return m - shift
 
 
 def hiding_vars(params: WhirParams | WhirZkParams, n_vars: int) -> int:
@@ -210,7 +249,7 @@ def hiding_vars(params: WhirParams | WhirZkParams, n_vars: int) -> int:
     zk = params if isinstance(params, WhirZkParams) else WhirZkParams(params)
     mu = padded_vars(zk.whir, n_vars)
     while ((1 << mu) <= leak_bound(zk, mu)
-           or (1 << mask_vars(zk, mu + 1)) <= blind_reveal_bound(zk, mu + 1)):
+           or mask_shift(zk, mu + 1) is None):
         mu += 1
         if mu > MAX_N_VARS:
             raise ValueError("whir-zk: no table size hides the openings under these "
@@ -291,11 +330,11 @@ def absorb_forms_statement(transcript: Any, params: WhirZkParams, n_vars: int,
     transcript.absorb_bytes("pcs/statement", b"".join(out))
 
 
-def ood_layout(kv, m: int, f_y: np.ndarray, g_y: np.ndarray, kappa: int) -> np.ndarray:
-    """h's OOD points (2s, m, k): f^'s power points, then G's (of m - kappa variables) behind
-    kappa zeros (G(X^(2^kappa)) as a table of m variables: whir.py's batch embedding)."""
-    g_pts = power_points(kv, g_y, m - kappa)
-    lead = np.zeros((len(g_y), kappa, kv.k), dtype=np.uint64)
+def ood_layout(kv, m: int, f_y: np.ndarray, g_y: np.ndarray, shift: int) -> np.ndarray:
+    """h's OOD points (2s, m, k): f^'s power points, then G's (of m - shift variables) behind
+    ``shift`` zeros (G(X^(2^shift)) as a table of m variables: whir.py's batch embedding)."""
+    g_pts = power_points(kv, g_y, m - shift)
+    lead = np.zeros((len(g_y), shift, kv.k), dtype=np.uint64)
     return np.concatenate([power_points(kv, f_y, m), np.concatenate([lead, g_pts], axis=1)])
 
 
@@ -321,7 +360,8 @@ def salted_leaf_bytes(salts: np.ndarray, fibers: np.ndarray) -> np.ndarray:
 
 
 def joint_leaf_bytes(salts: np.ndarray, fibers: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """A joint tree's leaves: salt ‖ f^'s fiber ‖ G's value (big-endian u64s) -> (q, bytes)."""
+    """A joint tree's leaves: salt ‖ f^'s fiber ‖ G's fiber (its values at the leaf: one, or
+    2^kappa when ``mask_shift`` is 0; big-endian u64s) -> (q, bytes)."""
     g = np.ascontiguousarray(values, dtype=np.uint64).reshape(len(values), -1)
     return np.concatenate([salted_leaf_bytes(salts, fibers),
                            g.astype(">u8").view(np.uint8).reshape(len(values), -1)], axis=1)
@@ -382,47 +422,53 @@ class WhirZkVerifier(WhirVerifier):
         absorb_forms_statement(transcript, self.zk, n, terms, vals)
         m = checked_vars(self.zk, n)
         sch = whir_schedule(prm, m)
-        s = prm.ood
+        s, mg = prm.ood, mask_vars(prm, m)
+        shift = m - mg
         f_root, f_y = commitment.root, commitment_ood_points(commitment.root, m, prm)
         if joint(self.zk):  # G's root is f^'s, its answers follow f^'s in the commitment
             g_root = f_root
             f_v, g_v = np.split(joint_answers(commitment, prm), 2)
-            g_y = commitment_ood_points(g_root, mask_vars(prm, m), prm)
+            g_y = commitment_ood_points(g_root, mg, prm)
         else:
             f_v = committed_answers(commitment, prm)
             g_root = transcript.recv_bytes(MASK_ROOT, HASH_BYTES)
-            g_y = commitment_ood_points(g_root, mask_vars(prm, m), prm)
+            g_y = commitment_ood_points(g_root, mg, prm)
             g_v = transcript.recv_k_array(MASK_OOD, s, k)
         cross = transcript.recv_k_array(CROSS, len(terms) + 2 * s, k)
         beta = np.array(transcript.challenge_k(BETA, k), dtype=np.uint64)
         g_forms, g_at_f, f_at_g = np.split(cross, [len(terms), len(terms) + s])
-        all_pts, layout = claim_layout(kv, terms, m, ood_layout(kv, m, f_y, g_y, prm.folding))
+        all_pts, layout = claim_layout(kv, terms, m, ood_layout(kv, m, f_y, g_y, shift))
         beta_rows = np.broadcast_to(beta, (len(terms) + 2 * s, k)).copy()
         f_side = np.concatenate([np.array(vals, dtype=np.uint64).reshape(-1, k), f_v, f_at_g])
         g_side = np.concatenate([g_forms, g_at_f, g_v])
         all_vals = kv.add(g_side, kv.mul(beta_rows, f_side))
-        depth = m + prm.log_inv_rate - prm.folding  # both trees: G's values, f^'s fibers
+        depth = m + prm.log_inv_rate - prm.folding  # both trees: G's fibers, f^'s fibers
+        g_fold = prm.folding - shift  # G's fiber at f^'s leaf j: 2^g_fold values
 
         def open0(idx: np.ndarray, log_domain: int, rs: list[tuple[int, ...]]) -> np.ndarray:
             if joint(self.zk):
-                f_raw, g_val = self._read_joint(transcript, f_root, idx, depth)
+                f_raw, g_fib = self._read_joint(transcript, f_root, idx, depth, g_fold)
             else:
-                g_val = self._read_salted(transcript, g_root, idx, depth, True, 0)  # (q, 1, k)
+                g_fib = self._read_salted(transcript, g_root, idx, depth, True, g_fold)
                 f_raw = self._read_salted(transcript, f_root, idx, depth, False)
             f_fib = kv.from_base(f_raw)
-            fibers = kv.add(np.broadcast_to(g_val, f_fib.shape).copy(),
+            # G_ext at fiber position l of leaf j is G's fiber value l mod 2^g_fold (module
+            # docstring, step 1): G's fiber repeated 2^shift times
+            fibers = kv.add(np.tile(g_fib, (1, 1 << shift, 1)),
                             kv.mul(f_fib, np.broadcast_to(beta, f_fib.shape).copy()))
             return fold_fibers(kv, fibers, idx, log_domain, rs)
 
         self._rounds(kv, transcript, sch, all_pts, all_vals, open0, layout)
 
-    def _read_joint(self, transcript: Any, root: bytes, idx: np.ndarray, depth: int
-                    ) -> tuple[np.ndarray, np.ndarray]:
-        """Round 0's leaves at ``idx`` of a joint tree: f^'s fibers (F), G's values (K, as
-        (q, 1, k)), salts and one Merkle multi-opening, checked against ``root``."""
+    def _read_joint(self, transcript: Any, root: bytes, idx: np.ndarray, depth: int,
+                    g_fold: int) -> tuple[np.ndarray, np.ndarray]:
+        """Round 0's leaves at ``idx`` of a joint tree: f^'s fibers (F), G's fibers of
+        2^g_fold values (K, (q, 2^g_fold, k)), salts and one Merkle multi-opening, checked
+        against ``root``."""
         k, width = self.k, 1 << self.params.folding
         fibers = transcript.recv_f_array(FIBERS, idx.size * width).reshape(-1, width)
-        g_val = transcript.recv_k_array(FIBERS, idx.size, k).reshape(-1, 1, k)
+        g_val = transcript.recv_k_array(FIBERS, idx.size << g_fold, k).reshape(
+            -1, 1 << g_fold, k)
         salts = np.frombuffer(transcript.recv_bytes(SALTS, idx.size * SALT_BYTES),
                               dtype=np.uint8).reshape(idx.size, SALT_BYTES)
         n_nodes = multi_proof_len(depth, idx)
