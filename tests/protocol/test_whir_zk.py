@@ -529,6 +529,20 @@ def test_mutation_is_caught_by_the_zero_knowledge_test(tiny_joint, monkeypatch, 
     assert not same_space(a, b)
 
 
+@pytest.mark.parametrize("broken", [ZeroBlind, BaseFieldBlind])
+def test_mutation_of_v1s_blind_is_caught(tiny_joint, monkeypatch, broken):
+    """The construction as shipped on this schedule (bound kept: mask_shift 0, v1's G of
+    mu + 1 variables read a fiber a leaf): a zero or F-valued G puts the twin's view outside
+    the first's (the review's gap: the mutations above all run on v2's G)."""
+    mu = hiding_vars(tiny_joint, 3)
+    assert mask_shift(tiny_joint, mu + 1) == 0
+    inst = Instance(tiny_joint)
+    twin = inst.twin()
+    a = affine_map(inst.run(broken), inst.n_inputs)
+    b = affine_map(inst.run(broken, table=twin), inst.n_inputs)
+    assert not same_space(a, b)
+
+
 @pytest.mark.parametrize("n, shift", [(3, 0), (7, 2)], ids=["v1-blind", "v2-blind"])
 def test_a_schedule_that_reveals_f1_keeps_the_law_with_the_bound(monkeypatch, n, shift):
     """Folding 2, three queries a round: the later rounds reveal more of f_1 = G + beta

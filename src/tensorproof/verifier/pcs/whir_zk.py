@@ -146,7 +146,9 @@ from .whir_params import (
     schedule,
 )
 
-SCHEME_TAG = b"whir-zk-v2"
+SCHEME_TAG = b"whir-zk-v3"
+"""v3: v2 (G of m - kappa variables, joint advice commitment) or v1's G where v2's is too
+small (``mask_shift``); the tag is in every opening's statement."""
 MASK_ROOT, MASK_OOD, CROSS, BETA = ("whir-zk/mask_root", "whir-zk/mask_ood", "whir-zk/cross",
                                     "whir-zk/beta")
 FIBERS, SALTS, MERKLE = "whir-zk/fibers", "whir-zk/salts", "whir-zk/merkle"
