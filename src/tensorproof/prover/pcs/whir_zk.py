@@ -3,12 +3,14 @@ specifies the messages).
 
 commit: T zero-padded to 2^mu, then R (2^mu fresh uniform F values) as the half y = 1; the
 WHIR codeword of those mu + 1 variables, its fibers' leaves salted (fresh 32-byte salts).
-open_forms: a fresh uniform K table G of mu + 1 - kappa variables, committed with one value
-per salted leaf; its OOD answers, the cross values, then WHIR's rounds on h = G(X^(2^kappa)) +
-beta f^ (whir.py's prover: G's hypercube values repeated 2^kappa times, its coefficients at
-multiples of 2^kappa) with round 0's leaves read from both salted trees. Randomness comes from
-a ``Randomness`` source (the OS CSPRNG by default; tests inject others), never from the
-transcript. ``simulate_opening`` writes the same field messages from the statement alone.
+open_forms: a fresh uniform K table G of mu + 1 - shift variables (``blind_shift``: kappa,
+one value per salted leaf; 0 for small tables, a fiber per leaf), its OOD answers, the cross
+values, then WHIR's rounds on h = G(X^(2^shift)) + beta f^ (whir.py's prover: G's hypercube
+values repeated 2^shift times, its coefficients at multiples of 2^shift) with round 0's leaves
+read from both salted trees (one tree, G's fibers in f^'s leaves, for a joint commitment).
+Randomness comes from a ``Randomness`` source (the OS CSPRNG by default; tests inject others),
+never from the transcript. ``simulate_opening`` writes the same field messages from the
+statement alone.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from ...verifier.pcs.whir_zk import (
     WhirZkParams,
     WhirZkVerifier,
     absorb_forms_statement,
+    blind_shift,
     claim_layout,
     hiding_vars,
     joint,
@@ -159,7 +162,7 @@ class WhirZkPCS(WhirZkVerifier):
             coeffs = moebius(hat)
             codeword = rs_encode(coeffs, 1 << prm.log_inv_rate)
             blind = self._blind_table(mu + 1)
-            g_fold = prm.folding - (mu + 1 - mask_vars(prm, mu + 1))
+            g_fold = prm.folding - blind_shift(prm, mu + 1)
             salts = self._salts(len(codeword) >> prm.folding)
             leaves = joint_leaf_bytes(salts, fiber_view(codeword, prm.folding),
                                       fiber_view(blind[2], g_fold))
@@ -205,8 +208,8 @@ class WhirZkPCS(WhirZkVerifier):
         values = form_values(kv, data.table, terms, m)
         absorb_forms_statement(transcript, self.zk, n, terms, values)
         sch = whir_schedule(prm, m)
-        kappa, mg = prm.folding, mask_vars(prm, m)
-        shift = m - mg  # G(X^(2^shift)); G's fiber at f^'s leaf j has 2^(kappa - shift) values
+        kappa, shift = prm.folding, blind_shift(prm, m)
+        mg = m - shift  # G(X^(2^shift)); G's fiber at f^'s leaf j has 2^(kappa - shift) values
         f_y = commitment_ood_points(data.commitment.root, m, prm)
         if data.blind is not None:  # joint: G committed with f^, its answers in the commitment
             g_table, g_coeffs, g_codeword = data.blind

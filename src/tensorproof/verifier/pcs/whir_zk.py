@@ -105,8 +105,8 @@ the prover on any table with the same form values. The values v_j themselves are
 caller makes them uniform: the randomized extensions of zk_opening.py).
 tests/protocol/test_whir_zk.py checks it by exact linear algebra (whir-zk-v1 committed a G of
 mu + 1 variables, read as whole fibers: 16 times the encoding work and 16 K values per query
-for the same guarantee). The caller must have
-absorbed the commitment before ``verify_forms`` and ends with check_eof.
+for the same guarantee). The caller must have absorbed the commitment before ``verify_forms``
+and ends with check_eof.
 """
 
 from __future__ import annotations
@@ -236,18 +236,22 @@ def mask_shift(params: WhirZkParams | WhirParams, m: int) -> int | None:
     return None
 
 
-def mask_vars(params: WhirZkParams | WhirParams, m: int) -> int:
-    """G's variables for an f^ of m variables: m - ``mask_shift`` (ValueError if none
-    hides; ``hiding_vars`` never picks such an m)."""
+def blind_shift(params: WhirZkParams | WhirParams, m: int) -> int:
+    """``mask_shift`` at an m that ``hiding_vars`` picked (ValueError if none hides there)."""
     shift = mask_shift(params, m)
     if shift is None:
         raise ValueError(f"whir-zk: no blinding table hides an f^ of {m} variables")
-    return m - shift
+    return shift
+
+
+def mask_vars(params: WhirZkParams | WhirParams, m: int) -> int:
+    """G's variables for an f^ of m variables: m - ``blind_shift``."""
+    return m - blind_shift(params, m)
 
 
 def hiding_vars(params: WhirParams | WhirZkParams, n_vars: int) -> int:
     """mu: T's variables padded to WHIR's minimum and until 2^mu covers ``leak_bound`` and
-    G's 2^(mu + 1 - kappa) values exceed ``blind_reveal_bound``."""
+    one of the two blinds hides (``mask_shift``; at the defaults v1's always does)."""
     zk = params if isinstance(params, WhirZkParams) else WhirZkParams(params)
     mu = padded_vars(zk.whir, n_vars)
     while ((1 << mu) <= leak_bound(zk, mu)
@@ -424,8 +428,8 @@ class WhirZkVerifier(WhirVerifier):
         absorb_forms_statement(transcript, self.zk, n, terms, vals)
         m = checked_vars(self.zk, n)
         sch = whir_schedule(prm, m)
-        s, mg = prm.ood, mask_vars(prm, m)
-        shift = m - mg
+        s, shift = prm.ood, blind_shift(prm, m)
+        mg = m - shift
         f_root, f_y = commitment.root, commitment_ood_points(commitment.root, m, prm)
         if joint(self.zk):  # G's root is f^'s, its answers follow f^'s in the commitment
             g_root = f_root
