@@ -39,6 +39,15 @@ def node_unavailable() -> str | None:
     return None
 
 
+def evm_unavailable() -> str | None:
+    """Why the in-process EVM tests (pyrevm, and the compiler) cannot run here, or None."""
+    try:
+        import pyrevm  # noqa: F401
+    except ImportError:
+        return "pyrevm is not installed (pip install 'tensorproof[evm]')"
+    return compiler_unavailable()
+
+
 @functools.cache
 def compact_mlp():
     """(proving key, test inputs) of the digits MLP under the compact profile (WHIR, K = F_p^3:

@@ -180,7 +180,8 @@ def test_node_and_address_errors_are_one_line(work, node, registry):
 def test_missing_tools_are_one_line_errors(work, tmp_path):
     empty_cache = tmp_path / "cache"
     r = tp("evm", "export", work / "mlp.vk", "-o", tmp_path / "x",
-           env={"PATH": str(tmp_path), "TENSORPROOF_CACHE_DIR": str(empty_cache)})
+           env={"PATH": str(tmp_path), "TENSORPROOF_CACHE_DIR": str(empty_cache),
+                "TENSORPROOF_SOLC_CACHE_DIR": str(empty_cache / "solc")})
     one_line_error(r, 2, "Node.js")
     r = tp("evm", "node", "--port", 1, env={"TENSORPROOF_ANVIL": str(tmp_path / "none")})
     one_line_error(r, 2, "TENSORPROOF_ANVIL")

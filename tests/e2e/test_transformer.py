@@ -76,6 +76,7 @@ def test_small_gpt_proves_with_per_layer_errors(layer_norm):
     assert (got.argmax(-1) == want.argmax(-1)).mean() >= 0.85
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not (CORPUS / "nanoGPT").is_dir(),
                     reason=f"EZKL example corpus not found at {CORPUS.resolve()} "
                            "(../shared/peer-corpus): nanoGPT not tested")

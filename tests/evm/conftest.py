@@ -1,5 +1,5 @@
-"""Fixtures of the EVM tests: the contracts compiled once per test worker (npm solc through
-Node.js) and an in-process EVM (pyrevm).
+"""Fixtures of the EVM tests: the contracts compiled (npm solc through Node.js; once per
+checkout, in the tests' shared solc cache: tests/conftest.py) and an in-process EVM (pyrevm).
 
 Without Node.js, the npm packages (`npm ci`) or pyrevm these tests skip with the reason, unless
 TENSORPROOF_REQUIRE_EVM=1 (set by .ci/run), where a missing tool is a failure: CI must run them.
@@ -13,25 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from tensorproof.errors import SolidityError
+from evm_chain import evm_unavailable
 
 PROBES = Path(__file__).resolve().parent / "probes"
 IMPORT = re.compile(r'import\s*\{[^}]*\}\s*from\s*"\./([^"]+)"')
-
-
-def _unavailable() -> str | None:
-    try:
-        import pyrevm  # noqa: F401
-    except ImportError:
-        return "pyrevm is not installed (pip install 'tensorproof[evm]')"
-    from tensorproof.solidity.compiler import _node, solc_package
-
-    try:
-        _node()
-        solc_package()
-    except SolidityError as e:
-        return str(e)
-    return None
 
 
 def import_closure(names, pool: dict[str, str]) -> dict[str, str]:
@@ -52,7 +37,7 @@ def contracts():
     """Every shipped contract and the test probes, compiled: the shipped set as one unit (the
     compile that `tensorproof evm export` and the on-chain judge of the tamper suites make, so
     that solc's on-disk cache serves them all), then the probes with only what they import."""
-    why = _unavailable()
+    why = evm_unavailable()
     if why is not None:
         if os.environ.get("TENSORPROOF_REQUIRE_EVM") == "1":
             pytest.fail(f"EVM tests required but unavailable: {why}")

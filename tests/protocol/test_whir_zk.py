@@ -529,6 +529,7 @@ def test_mutation_is_caught_by_the_zero_knowledge_test(tiny_joint, monkeypatch, 
     assert not same_space(a, b)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("broken", [ZeroBlind, BaseFieldBlind])
 def test_mutation_of_v1s_blind_is_caught(tiny_joint, monkeypatch, broken):
     """The construction as shipped on this schedule (bound kept: mask_shift 0, v1's G of
@@ -543,6 +544,7 @@ def test_mutation_of_v1s_blind_is_caught(tiny_joint, monkeypatch, broken):
     assert not same_space(a, b)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("n, shift", [(3, 0), (7, 2)], ids=["v1-blind", "v2-blind"])
 def test_a_schedule_that_reveals_f1_keeps_the_law_with_the_bound(monkeypatch, n, shift):
     """Folding 2, three queries a round: the later rounds reveal more of f_1 = G + beta

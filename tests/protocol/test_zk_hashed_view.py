@@ -94,6 +94,7 @@ def cut_rounds(monkeypatch):
     return pk
 
 
+@pytest.mark.slow
 def test_the_hashed_view_has_only_the_verifiers_linear_relations(cut_rounds):
     """The affine relations among the hashed part's sent values are exactly the verifier's
     linear final checks: 3 wire checks per round, chain, flat, merge and the two links (the
@@ -112,6 +113,7 @@ def absorb_hull(pk):
     return law_hull(run, settle=8)
 
 
+@pytest.mark.slow
 def test_a_slot_shared_by_two_finals_adds_a_relation(cut_rounds, monkeypatch):
     """The absorb sumcheck's messages alone have no affine relation (its check is a product);
     S and B randomized by one slot make s^ - t^ = S~(p) - B~(p) fixed: k more."""

@@ -524,6 +524,7 @@ def test_combined_view_is_uniform_on_the_verifiers_space(k, n, degree, randomize
     assert_zero_knowledge([zk_instance(k, n, degree, randomize, eq)])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("k, n, degree, randomize, eq", ZK_CASES)
 def test_composed_simulator_has_the_real_law(k, n, degree, randomize, eq):
     """simulate_zk_sumcheck with SimulatedMaskCommitter (zero-table commitment, simulated
@@ -547,6 +548,7 @@ def test_composed_simulator_has_the_real_law(k, n, degree, randomize, eq):
     assert in_span(real_rows, npfield.fsub(sim_off, real_off))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("k", [2, 3])
 def test_two_witnesses_with_one_claim_reveal_the_same_law(k):
     """Same claim, different witnesses, randomizers chosen so the finals agree: both combined
@@ -608,6 +610,7 @@ def two_sumchecks():
             Instance(k, tb, terms, degree, None, None, cb, label="b", seed=2)]
 
 
+@pytest.mark.slow
 def test_mutation_mask_reused_by_two_sumchecks_is_caught():
     """Fresh masks (each with its own commitment): jointly uniform; one mask's coefficients
     in two sumchecks (two commitments, fresh PCS randomness): rank is lost."""
@@ -640,6 +643,7 @@ class TwoBlocks(OpenedTwice):
         self._pending[label] = (transcript, pcs, data)
 
 
+@pytest.mark.slow
 def test_mutation_openings_past_the_budget_are_caught():
     tables, terms, z, Rs, claim = make_instance(2, 2, 2, False, False, 41)
     within = Instance(2, tables, terms, 2, None, None, claim, openings=2, blocks=[0, 1], seed=3)

@@ -42,7 +42,8 @@ from tensorproof.verifier.pcs_config import profile_config
 from tensorproof.verifier.plan import MODEL
 from zk_view import OPENING_PREFIXES, FixedTranscript, fixed_view, law_hull
 
-pytestmark = pytest.mark.fast_profile_only  # zero knowledge: fast-profile keys
+pytestmark = [pytest.mark.fast_profile_only,  # zero knowledge: fast-profile keys
+              pytest.mark.slow]  # hundreds of proofs per test: collected first
 
 PRIVATE_WEIGHTS = {**FAST_ZK, "private_weights": 2}
 X = np.random.default_rng(5).integers(-8, 8, (1, 3, 5))

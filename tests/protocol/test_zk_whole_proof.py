@@ -44,6 +44,8 @@ from tensorproof.quant.executor import execute
 from tensorproof.verifier.pcs_config import profile_config
 from zk_view import fixed_view, law_hull
 
+pytestmark = pytest.mark.slow  # hundreds of proofs per test: collected first (tests/conftest.py)
+
 
 def coarse_model():
     """x (3, 5) private -> linear h -> requant (shift 6: many h give one y) -> y public."""

@@ -16,15 +16,17 @@ parameters parametrizes ``profile`` itself (``indirect=["profile"]``).
 - ``lying``: ``lying(g, inputs, ints_fn=None, tables_fn=None)``, the lying prover of
   lying_prover.py (the real prove driver on a changed witness) with ``raw_config``.
 
-**On chain** (TENSORPROOF_TAMPER_ON_CHAIN=1; tests/evm/model_harness.ChainJudge): every call of
-the Python verifier in these suites is also put to the EVM verifier (ModelVerifier on pyrevm),
-which must accept exactly the proofs that Python accepts, with the results root of their
-statement; a disagreement fails the test. The compact profile's suites then prove with its real
-configuration (WHIR: what the contract opens) instead of the raw commitment; keys the contract
-does not check (the fast profile, an op not ported) are counted, not judged.
-TENSORPROOF_TAMPER_ON_CHAIN_REPORT=DIR writes each worker's counts there as JSON. A module
-marked ``fast_profile_only`` (its keys are all fast-profile ones: zero knowledge) is skipped
-there: the contract judges none of its proofs.
+**On chain** (by default wherever the EVM tests can run: pyrevm, Node.js and `npm ci`'s solc;
+TENSORPROOF_TAMPER_ON_CHAIN=1 or TENSORPROOF_REQUIRE_EVM=1 requires it, =0 turns it off;
+tests/evm/model_harness.ChainJudge): every call of the Python verifier in these suites is
+also put to the EVM verifier (ModelVerifier on pyrevm), which must accept exactly the proofs
+that Python accepts, with the results root of their statement; a disagreement fails the test.
+The compact profile's suites then prove with its real configuration (WHIR: what the contract
+opens) instead of the raw commitment. The fast profile's suites, a module marked
+``fast_profile_only`` (its keys are all fast-profile ones: zero knowledge) and the
+zero-knowledge replay (TENSORPROOF_TAMPER_ZK=1) run in Python alone: the contract checks none
+of their proofs. Compact keys it does not check (an op not ported) are counted, not judged.
+TENSORPROOF_TAMPER_ON_CHAIN_REPORT=DIR writes each worker's counts there as JSON.
 """
 
 from __future__ import annotations
@@ -82,7 +84,23 @@ def config(profile) -> dict:
     return {**profile_config(profile), "zk": True} if ZERO_KNOWLEDGE else profile_config(profile)
 
 
-ON_CHAIN = os.environ.get("TENSORPROOF_TAMPER_ON_CHAIN") == "1"
+def _on_chain() -> bool:
+    """Whether the suites judge on chain (module docstring): the EVM tools' presence unless
+    TENSORPROOF_TAMPER_ON_CHAIN says; never under zero-knowledge keys (the contract checks
+    none)."""
+    from evm_chain import evm_unavailable
+
+    wanted = os.environ.get("TENSORPROOF_TAMPER_ON_CHAIN", "auto")
+    if ZERO_KNOWLEDGE or wanted == "0":
+        return False
+    why = evm_unavailable()
+    if why is not None and "1" in (wanted, os.environ.get("TENSORPROOF_REQUIRE_EVM")):
+        raise pytest.UsageError(f"TENSORPROOF_TAMPER_ON_CHAIN=1 but the EVM tools are "
+                                f"unavailable: {why}")
+    return why is None
+
+
+ON_CHAIN = _on_chain()
 
 
 @pytest.fixture(scope="module")
@@ -140,12 +158,12 @@ def _judged(original):
 @pytest.fixture(autouse=True)
 def _verdicts_on_chain(request, monkeypatch):
     """On chain: the Python verifier, wherever these suites imported it, judged on chain too;
-    the tests of another profile than the compact one skipped (nothing to judge)."""
-    if ON_CHAIN:
-        if "profile" in request.fixturenames and request.getfixturevalue("profile") != "compact":
-            pytest.skip("on chain: the EVM verifier checks the compact profile's proofs")
-        if request.node.get_closest_marker("fast_profile_only"):
-            pytest.skip("on chain: fast-profile keys only (zero knowledge), nothing to judge")
+    the tests of another profile than the compact one, and the fast-profile-only modules, run in
+    Python alone (the EVM verifier checks the compact profile's proofs)."""
+    judged_here = ON_CHAIN and not request.node.get_closest_marker("fast_profile_only") and (
+        "profile" not in request.fixturenames
+        or request.getfixturevalue("profile") == "compact")
+    if judged_here:
         from tensorproof.verifier import verify as verify_mod
 
         original = verify_mod.verify

@@ -235,6 +235,7 @@ def test_bumped_hiding_opening_messages_are_rejected(hiding_lie, fragment):
             rejects(lie.vk, bump(lie, message))
 
 
+@pytest.mark.slow
 def test_masked_hashed_input_verifies_with_its_digests(config):
     g = replace(mlp(), visibility={"x": HASHED})
     plain = setup(compiled(g), dict(config))

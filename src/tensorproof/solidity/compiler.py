@@ -2,7 +2,10 @@
 
 Node.js runs ``solc_compile.js`` on a standard-JSON input (one process compiles every source:
 Node starts in ~0.7 s); the output is cached on disk by the SHA-256 of the compiler version and
-the input, so tests and the CLI compile each version of the contracts once. The compiler is the
+the input, so tests and the CLI compile each version of the contracts once (a process that
+finds another compiling the same input waits for its output: ``_compile_lock``). The cache is
+``$TENSORPROOF_SOLC_CACHE_DIR``, else ``solc`` under ``$TENSORPROOF_CACHE_DIR`` or
+``~/.cache/tensorproof``: content-addressed, so processes may share it. The compiler is the
 repository's pinned npm package (``package.json``, installed by ``npm ci``), found in a
 ``node_modules`` beside the working directory or the package's source tree, or at
 ``$TENSORPROOF_SOLC`` (the path of a ``solc`` npm package).
@@ -16,7 +19,8 @@ import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -85,9 +89,33 @@ def _node() -> str:
 
 
 def _cache_dir() -> Path:
+    shared = os.environ.get("TENSORPROOF_SOLC_CACHE_DIR")
+    if shared:
+        return Path(shared)
     base = os.environ.get("TENSORPROOF_CACHE_DIR") or os.path.join(
         os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "tensorproof")
     return Path(base) / "solc"
+
+
+@contextmanager
+def _compile_lock(path: Path) -> Iterator[None]:
+    """An exclusive lock on ``path`` (POSIX flock) while one process compiles an input, so that
+    a second process with the same input waits and then reads the first one's output instead
+    of compiling it again (a compile of the shipped set takes a minute). Best effort: where
+    the lock cannot be taken (no fcntl, a read-only cache) each process compiles."""
+    try:
+        import fcntl
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except (ImportError, OSError):
+        yield
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
 
 
 def standard_input(sources: Mapping[str, str], *, runs: int = 200, via_ir: bool = True) -> dict:
@@ -133,6 +161,29 @@ def _store(path: Path, text: str) -> None:
         pass
 
 
+def _load(path: Path) -> dict | None:
+    """A cached compiler output, or None (absent or unreadable: compile again)."""
+    if not path.is_file():
+        return None
+    try:
+        out = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return out if isinstance(out, dict) else None
+
+
+def _raise_errors(result: dict) -> None:
+    """SolidityError with the compiler's first error, if it reported any."""
+    errors = [e for e in result.get("errors", []) if e.get("severity") == "error"]
+    if errors:
+        e0 = errors[0]
+        loc = e0.get("sourceLocation") or {}
+        where = f"{loc['file']} (byte {loc.get('start', '?')}): " if "file" in loc else ""
+        msg = " ".join(e0.get("message", "?").split())[:300]
+        raise SolidityError(f"Solidity compile error: {where}{e0.get('type', 'Error')}: {msg}"
+                            + (f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""))
+
+
 def compile_sources(sources: Mapping[str, str], *, runs: int = 200,
                     via_ir: bool = True) -> dict[str, Contract]:
     """Compile ``sources`` (file name -> text) -> every contract and library, by name.
@@ -141,23 +192,14 @@ def compile_sources(sources: Mapping[str, str], *, runs: int = 200,
     payload = json.dumps(standard_input(sources, runs=runs, via_ir=via_ir), sort_keys=True)
     key = hashlib.sha256(f"solc {SOLC_VERSION}\n{payload}".encode()).hexdigest()
     cached = _cache_dir() / f"{key}.json"
-    result = None
-    if cached.is_file():
-        try:
-            result = json.loads(cached.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            result = None
+    result = _load(cached)
     if result is None:
-        result = _run_solc(payload)
-        errors = [e for e in result.get("errors", []) if e.get("severity") == "error"]
-        if errors:
-            e0 = errors[0]
-            loc = e0.get("sourceLocation") or {}
-            where = f"{loc['file']} (byte {loc.get('start', '?')}): " if "file" in loc else ""
-            msg = " ".join(e0.get("message", "?").split())[:300]
-            raise SolidityError(f"Solidity compile error: {where}{e0.get('type', 'Error')}: {msg}"
-                                + (f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""))
-        _store(cached, json.dumps(result))
+        with _compile_lock(cached.with_suffix(".lock")):
+            result = _load(cached)  # another process may have compiled it meanwhile
+            if result is None:
+                result = _run_solc(payload)
+                _raise_errors(result)
+                _store(cached, json.dumps(result))
     out: dict[str, Contract] = {}
     for unit in result.get("contracts", {}).values():
         for name, c in unit.items():
