@@ -59,10 +59,23 @@ def pytest_sessionfinish(session):
             proc.wait()
 
 
+EVM_LAST = ("tests/evm/", "tests/e2e/test_cli_evm.py")
+"""Tests that need the compiled contracts: collected last, so that the warm-up compile
+(``pytest_sessionstart``) is done before a worker asks for them rather than idling on its
+lock."""
+
+
 def pytest_collection_modifyitems(config, items):
-    """The tests marked ``slow`` first (a stable sort: the same order in every xdist worker),
-    so that the two workers do not end on one long test each while the other idles."""
-    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+    """The tests marked ``slow`` first, those of EVM_LAST last (a stable sort: the same order
+    in every xdist worker), so that the two workers do not end on one long test each while the
+    other idles, nor wait for the contracts' compile."""
+    def rank(item) -> int:
+        if item.get_closest_marker("slow") is not None:
+            return 0
+        path = Path(os.path.relpath(item.path, config.rootpath)).as_posix()
+        return 2 if path.startswith(EVM_LAST) else 1
+
+    items.sort(key=rank)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -69,6 +69,10 @@ def test_round_point_evaluates_the_slot_univariate(k):
             g = ext.add(ext.mul(g, r), c)
         at = as_ext(ext, evaluate(vf, masks.table, round_point(ext, cap, slot, d, r)))
         assert ext.eq(at, claim_value(ext, g))
+    for d in range(1, 10):  # the batched form (any slot order) row by row
+        order = [3, 0, 4, 1, 2]
+        assert masks.coefficients_of(order, d).tolist() == [
+            [list(c) for c in masks.coefficients(j, d)] for j in order]
 
 
 def instance(k, n, degree, eq, seed):

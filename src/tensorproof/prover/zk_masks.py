@@ -14,6 +14,7 @@ from functools import cache
 import numpy as np
 
 from ..errors import ProverError
+from ..field.kernels import fadd, fmul, fsub, kernel
 from ..field.params import HALF, P
 from ..field.sampling import OS_RANDOMNESS, Randomness
 from ..field.scalar import ExtField, ext_field
@@ -46,19 +47,49 @@ def sample_masks(k: int, capacity: MaskCapacity, rand: Randomness = OS_RANDOMNES
 
 
 @cache
-def _plane_basis(k: int) -> tuple[K, ...]:
-    """X^c in K for every plane c < 2^s (c >= k reduces modulo K's polynomial)."""
+def _plane_basis(k: int) -> np.ndarray:
+    """X^c in K for every plane c < 2^s (c >= k reduces modulo K's polynomial): row c holds its
+    k coordinates."""
     ext = ext_field(k)
     x = (0, 1) + (0,) * (k - 2)
-    return tuple(ext.pow(x, c) for c in range(1 << (k - 1).bit_length()))
+    return np.array([ext.pow(x, c) for c in range(1 << (k - 1).bit_length())], dtype=np.uint64)
 
 
 @cache
 def _monomial_of(d: int) -> np.ndarray:
     """<e, y> for every y < 2^b' (e = exponents(d)): the power of X that entry y carries."""
     e = exponents(d)
-    y = np.arange(1 << len(e))
-    return sum(((y >> j) & 1) * ej for j, ej in enumerate(e))
+    y = np.arange(1 << len(e), dtype=np.int64)
+    return np.asarray(sum(((y >> j) & 1) * ej for j, ej in enumerate(e)), dtype=np.int64)
+
+
+@kernel("void(uint64[::1], int64[::1], int64, int64, int64, int64[::1], uint64[:, ::1], "
+        "uint64[:, :, ::1])")
+def _slot_coefficients(table, slots, b, s, used, mono, basis, out):  # pragma: no cover - numba
+    """out[i] = the g coefficients of slot slots[i] (rows of 2^s planes, 2^b rows a slot): the
+    Moebius transform of its first 2^used rows gives the multilinear monomials' coefficients
+    m_S (m_S = sum_{x subset of S} (-1)^|S - x| T[x]), and monomial S of plane c adds X^c m_S
+    to the coefficient of X^mono[S]."""
+    rows, planes = 1 << used, 1 << s
+    size = (1 << b) * planes
+    m = np.empty(rows * planes, dtype=np.uint64)
+    for i in range(slots.shape[0]):
+        base = slots[i] * size
+        for t in range(rows * planes):
+            m[t] = table[base + t]
+        for bit in range(used):
+            for y in range(rows):
+                if (y >> bit) & 1:
+                    lo, hi = (y ^ (1 << bit)) * planes, y * planes
+                    for c in range(planes):
+                        m[hi + c] = fsub(m[hi + c], m[lo + c])
+        out[i, :, :] = 0
+        for y in range(rows):
+            j = mono[y]
+            for c in range(planes):
+                v = m[y * planes + c]
+                for q in range(out.shape[2]):
+                    out[i, j, q] = fadd(out[i, j, q], fmul(v, basis[c, q]))
 
 
 class ProverMasks(Slots):
@@ -76,26 +107,25 @@ class ProverMasks(Slots):
         raise ProverError(f"{msg} (the plan's mask capacity is too small: a bug)")
 
     def coefficients(self, slot: int, d: int) -> tuple[K, ...]:
-        """g's coefficients (of X^0..X^d, in K) from slot ``slot`` (verifier/zk_masks.py): the
-        Moebius transform of the slot's used rows gives the multilinear monomials' coefficients
-        m_S, and monomial S becomes X^<e, S> at the power point."""
-        ext, k = self.ext, self.ext.k
+        """g's coefficients (of X^0..X^d, in K) from slot ``slot`` (verifier/zk_masks.py)."""
+        return tuple(tuple(int(c) for c in row) for row in self.coefficients_of([slot], d)[0])
+
+    def coefficients_of(self, slots: Sequence[int], d: int) -> np.ndarray:
+        """(len(slots), d + 1, k): each slot's g coefficients (verifier/zk_masks.py), in one
+        kernel call (``_slot_coefficients``)."""
+        k = self.ext.k
         s = (k - 1).bit_length()
-        b = self.capacity.slot_vars(k) - s
-        used = len(exponents(d))
-        size = 1 << (s + b)
-        T = self.table[slot * size:(slot + 1) * size].reshape(1 << b, 1 << s)[: 1 << used]
-        m = [[int(v) for v in row] for row in T.tolist()]  # at most 2d rows: a slot
-        for bit in range(used):  # m_S = sum_{x subset of S} (-1)^|S - x| T[x]
-            for y in range(1 << used):
-                if y >> bit & 1:
-                    m[y] = [(a - c) % P for a, c in zip(m[y], m[y ^ (1 << bit)])]
-        basis = _plane_basis(k)
-        coeffs = [ext.zero() for _ in range(d + 1)]
-        for y, j in enumerate(_monomial_of(d).tolist()):
-            for c, v in enumerate(m[y]):
-                coeffs[j] = ext.add(coeffs[j], ext.mul_base(basis[c], v))
-        return tuple(coeffs)
+        out = np.empty((len(slots), d + 1, k), dtype=np.uint64)
+        _slot_coefficients(self.table, np.asarray(slots, dtype=np.int64),
+                           self.capacity.slot_vars(k) - s, s, len(exponents(d)),
+                           _monomial_of(d), _plane_basis(k), out)
+        return out
+
+    def values_of(self, slots: Sequence[int]) -> list[K]:
+        """Value slots' K values (verifier/zk_masks.value_point): their g(0)s."""
+        if not len(slots):
+            return []
+        return [tuple(int(c) for c in row) for row in self.coefficients_of(slots, 1)[:, 0]]
 
     def prove(self, transcript, vf: VecField, tables: Sequence[np.ndarray], terms: Terms,
               degree: int, label: str, eq_point=None, fused: bool = True):
@@ -107,7 +137,18 @@ class ProverMasks(Slots):
 
     def value(self, slot: int) -> K:
         """A value slot's K value (verifier/zk_masks.value_point)."""
-        return self.coefficients(slot, 1)[0]
+        return self.values_of([slot])[0]
+
+    def _round_coefficients(self, slots: Sequence[int], degrees: Sequence[int]
+                            ) -> tuple[tuple[K, ...], ...]:
+        """Each round's g coefficients (slot j of degree d), the rounds of one degree at once."""
+        out: list = [None] * len(degrees)
+        for d in set(degrees):
+            at = [i for i, di in enumerate(degrees) if di == d]
+            rows = self.coefficients_of([slots[i] for i in at], d).tolist()
+            for i, row in zip(at, rows):
+                out[i] = tuple(tuple(c) for c in row)
+        return tuple(out)
 
     def run(self, transcript, vf: VecField, n: int, degree: int, label: str,
             rounds: Callable[[MaskedTranscript], tuple[list, list]],
@@ -120,8 +161,7 @@ class ProverMasks(Slots):
         ext, k = self.ext, vf.k
         degrees = round_degrees(n, degree, last_degree, None if discharge is None else 1)
         slots = self.take(len(degrees), max(degrees), label)
-        mask = Mask(MaskLayout(len(degrees), degrees, k),
-                    tuple(self.coefficients(j, d) for j, d in zip(slots, degrees)))
+        mask = Mask(MaskLayout(len(degrees), degrees, k), self._round_coefficients(slots, degrees))
         transcript.send_k(mask_sum_label(label), [mask.total(ext)], k)
         rho = tuple(transcript.challenge_k(mask_challenge_label(label), k))
         relay = MaskedTranscript(transcript, ext, label, mask, rho)
