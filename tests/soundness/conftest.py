@@ -73,6 +73,26 @@ finals, the hiding ligero-zk or whir-zk opening), so the tamper suites run uncha
 zero-knowledge proofs (issue 13; CI runs the fast profile's, -k fast: docs/internals.md)."""
 
 
+ZK_SWITCHED = frozenset({"config", "raw_config", "lying", "zero_knowledge"})
+"""The fixtures through which TENSORPROOF_TAMPER_ZK=1 reaches a test (its keys' configuration)."""
+
+
+def pytest_collection_modifyitems(config, items):
+    """Under TENSORPROOF_TAMPER_ZK=1, the suites' tests that no ZK_SWITCHED fixture reaches
+    are deselected: they build their own keys and would only repeat the plain run."""
+    if not ZERO_KNOWLEDGE:
+        return
+    here = os.path.dirname(__file__)
+    keep, drop = [], []
+    for item in items:
+        inside = os.path.commonpath([here, str(item.path)]) == here
+        reached = ZK_SWITCHED & set(getattr(item, "fixturenames", ()))
+        (drop if inside and not reached else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
 @pytest.fixture(scope="session")
 def zero_knowledge() -> bool:
     """Whether the suites prove under zero-knowledge keys (TENSORPROOF_TAMPER_ZK=1)."""

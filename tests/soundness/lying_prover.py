@@ -9,6 +9,9 @@ conftest.py's ``lying`` fixture binds it to a profile's K (raw commitment).
 
 from __future__ import annotations
 
+import hashlib
+import pickle
+from collections import OrderedDict
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -80,6 +83,27 @@ def loose_multiplicities(plan, tables) -> dict[str, np.ndarray]:
     return {MULT_TENSOR: np.bincount(first[pos[found]], minlength=size).astype(np.int64)}
 
 
+_KEYS: OrderedDict[bytes, object] = OrderedDict()
+"""Proving keys of the lies, by (graph, configuration): a key serves any number of proofs,
+and its setup (the commitment, the weight certificate's proof) is most of a small lie's
+cost. Setup reads nothing that a lie patches (the certificate has its own transcript,
+witness and multiplicities)."""
+
+
+def _key(g, config: dict):
+    """setup(compiled(g), config), from _KEYS when made before (not with private weights:
+    each proof spends one of the key's blocks)."""
+    if config.get("private_weights"):
+        return setup(compiled(g), config)
+    fingerprint = hashlib.sha256(pickle.dumps((g, sorted(config.items(), key=str)))).digest()
+    if fingerprint not in _KEYS:
+        _KEYS[fingerprint] = setup(compiled(g), config)
+        if len(_KEYS) > 64:
+            _KEYS.popitem(last=False)
+    _KEYS.move_to_end(fingerprint)
+    return _KEYS[fingerprint]
+
+
 def lying_proof(monkeypatch, g, inputs, ints_fn=None, tables_fn=None, config=None) -> Lie:
     """Prove with the real driver after ints_fn(plan, ints) changed the witness and
     tables_fn(plan, tables) the padded tables (both in place; tables_fn must be idempotent).
@@ -103,7 +127,7 @@ def lying_proof(monkeypatch, g, inputs, ints_fn=None, tables_fn=None, config=Non
     monkeypatch.setattr(prove_mod, "_padded_all", padded_all)
     monkeypatch.setattr(prove_mod, "multiplicities", lambda plan, t, uses: {})
     monkeypatch.setattr(prove_mod, "ProverTranscript", _Recording)
-    pk = setup(compiled(g), dict(config or raw_config()))
+    pk = _key(g, dict(config or raw_config()))
     proof = prove_mod.prove(pk, inputs)
     return Lie(pk.vk, proof, _Recording.last.messages)
 
