@@ -115,8 +115,9 @@ def _on_chain() -> bool:
         return False
     why = evm_unavailable()
     if why is not None and "1" in (wanted, os.environ.get("TENSORPROOF_REQUIRE_EVM")):
-        raise pytest.UsageError(f"TENSORPROOF_TAMPER_ON_CHAIN=1 but the EVM tools are "
-                                f"unavailable: {why}")
+        raise pytest.UsageError(f"judging the tamper suites on chain is required "
+                                f"(TENSORPROOF_TAMPER_ON_CHAIN=1 or TENSORPROOF_REQUIRE_EVM=1) "
+                                f"but the EVM tools are unavailable: {why}")
     return why is None
 
 

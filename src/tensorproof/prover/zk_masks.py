@@ -123,8 +123,6 @@ class ProverMasks(Slots):
 
     def values_of(self, slots: Sequence[int]) -> list[K]:
         """Value slots' K values (verifier/zk_masks.value_point): their g(0)s."""
-        if not len(slots):
-            return []
         return [tuple(int(c) for c in row) for row in self.coefficients_of(slots, 1)[:, 0]]
 
     def prove(self, transcript, vf: VecField, tables: Sequence[np.ndarray], terms: Terms,
