@@ -47,19 +47,24 @@ def codeword_planes(codeword: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(planes)
 
 
-def fiber_leaf_bytes(fibers: np.ndarray, salts: np.ndarray | None = None) -> np.ndarray:
+def fiber_leaf_bytes(fibers: np.ndarray, salts: np.ndarray | None = None,
+                     tail: np.ndarray | None = None) -> np.ndarray:
     """Leaf bytes of fibers ((q, 2^kappa) or (q, 2^kappa, k) uint64, a view allowed) ->
     (q, 8 2^kappa k) uint8, or (q, S + 8 2^kappa k) with each row's salt first (``salts``:
-    (q, S) uint8; whir_zk.py). One strided copy (the byte swap included), however the fibers
+    (q, S) uint8; whir_zk.py), and ``tail`` (q, ...) uint64 values after the fiber (whir_zk's
+    joint leaves). One strided copy per part (the byte swap included), however the fibers
     are laid out: a 2^22-symbol K codeword's leaves in ~0.05 s where a fiber matrix, its
     big-endian copy and a concatenation took ~0.6 s."""
     q = fibers.shape[0]
-    width = 8 * (fibers.size // q if q else 0)
+    parts = [fibers] if tail is None else [fibers, tail]
+    widths = [8 * (x.size // q if q else 0) for x in parts]
     lead = 0 if salts is None else salts.shape[1]
-    out = np.empty((q, lead + width), dtype=np.uint8)
+    out = np.empty((q, lead + sum(widths)), dtype=np.uint8)
     if salts is not None:
         out[:, :lead] = salts
-    out[:, lead:].view(">u8").reshape(fibers.shape)[...] = fibers
+    for x, w in zip(parts, widths):
+        out[:, lead:lead + w].view(">u8").reshape(x.shape)[...] = x
+        lead += w
     return out
 
 

@@ -368,9 +368,7 @@ def salted_leaf_bytes(salts: np.ndarray, fibers: np.ndarray) -> np.ndarray:
 def joint_leaf_bytes(salts: np.ndarray, fibers: np.ndarray, values: np.ndarray) -> np.ndarray:
     """A joint tree's leaves: salt ‖ f^'s fiber ‖ G's fiber (its values at the leaf: one, or
     2^kappa when ``mask_shift`` is 0; big-endian u64s) -> (q, bytes)."""
-    g = np.ascontiguousarray(values, dtype=np.uint64).reshape(len(values), -1)
-    return np.concatenate([salted_leaf_bytes(salts, fibers),
-                           g.astype(">u8").view(np.uint8).reshape(len(values), -1)], axis=1)
+    return fiber_leaf_bytes(fibers, salts, values.reshape(len(values), -1))
 
 
 def joint_answers(commitment: Commitment, params: WhirParams) -> np.ndarray:
