@@ -20,7 +20,7 @@ import numpy as np
 from ...errors import KeyFileError
 from ...field.encoding import encode_k_array
 from ...field.vec import VecField, vec_field
-from ...poly.mle import eq_table, evaluate
+from ...poly.mle import boolean_suffix, eq_table, evaluate
 from ...poly.ntt import rs_encode, rs_encode_ext
 from ...transcript.keccak_batch import keccak256_gathered
 from ...verifier.merkle import LEAF_PREFIX
@@ -85,10 +85,15 @@ def tree_of(codeword: np.ndarray, folding: int, salts: np.ndarray | None = None)
 
 
 def _weight(kv: VecField, coefs: np.ndarray, pts: np.ndarray) -> np.ndarray:
-    """sum_l coefs[l] eq(pts[l], .) as a table over pts' hypercube."""
+    """sum_l coefs[l] eq(pts[l], .) as a table over pts' hypercube. A point whose last
+    coordinates are Boolean (zero padding, a packed slot's bits, y = 0 of whir-zk) adds its
+    eq table over the others into the block those bits select (``boolean_suffix``)."""
     total = kv.zeros(1 << pts.shape[1])
     for c, p in zip(kv.to_scalars(coefs), pts):
-        total = kv.add(total, eq_table(kv, kv.to_scalars(p), scale=c))
+        z = kv.to_scalars(p)
+        m, offset = boolean_suffix(z)
+        block = total[offset : offset + (1 << m)]
+        block[...] = kv.add(block, eq_table(kv, z[:m], scale=c))
     return total
 
 
@@ -105,8 +110,11 @@ def _send_leaves(transcript: Any, codeword: np.ndarray, tree: MerkleTree, idx: n
 
 
 def _mle(kv: VecField, evals: np.ndarray, point: Sequence[Any]) -> tuple[int, ...]:
-    """The multilinear extension of the (2^len(point), k) table ``evals`` at ``point``."""
-    return tuple(evaluate(kv, evals, kv.to_scalars(np.asarray(point, dtype=np.uint64))))
+    """The multilinear extension of the (2^len(point), k) table ``evals`` at ``point`` (its
+    Boolean last coordinates select a block first: ``_weight``)."""
+    z = kv.to_scalars(np.asarray(point, dtype=np.uint64))
+    m, offset = boolean_suffix(z)
+    return tuple(evaluate(kv, evals[offset : offset + (1 << m)], z[:m]))
 
 
 def _evaluate_univariate(kv: VecField, coeffs: np.ndarray, ys: np.ndarray) -> np.ndarray:
