@@ -440,9 +440,12 @@ COMPACT = {**profile_config("compact"), "zk": True, "private_weights": 2}
 
 @pytest.fixture(scope="module")
 def compact_lie():
+    """The honest compact proof the bumped-message tests copy, verified once."""
     mp = pytest.MonkeyPatch()
     try:
-        yield lying_proof(mp, mlp(), X, config=COMPACT)
+        honest = lying_proof(mp, mlp(), X, config=COMPACT)
+        verify(honest.vk, honest.proof)
+        yield honest
     finally:
         mp.undo()
 
@@ -472,7 +475,6 @@ def test_compact_private_weights_prove_the_reference_outputs(tmp_path: Path):
 def test_compact_bumped_messages_are_rejected(compact_lie, fragment):
     """The first and last of each: e_B and e_M, both whir-zk openings (the advice's first, the
     model's last), the linear layer's randomized bias and finals."""
-    verify(compact_lie.vk, compact_lie.proof)
     rejects_bumped_ends(compact_lie, fragment)
 
 
