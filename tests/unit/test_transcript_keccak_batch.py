@@ -102,6 +102,30 @@ def test_keccak256_gathered_threaded_matches_rows():
     assert np.array_equal(got, keccak256_rows(_gathered_rows(planes, 16, salts), 0))
 
 
+@pytest.mark.parametrize("tail_k, tail_groups", [(3, 1), (1, 2), (3, 16)])
+@pytest.mark.parametrize("salt", [0, 32, 35])
+def test_keccak256_gathered_with_a_tail_matches_reference(tail_k, tail_groups, salt):
+    """A tail of other planes after the fiber (whir-zk's joint leaves: salt ‖ f^'s fiber ‖
+    G's values), at several alignments: the rows built and hashed one by one."""
+    rng = np.random.default_rng(tail_k * 100 + tail_groups + salt)
+    n = 8
+    planes = rng.integers(0, P, (1, 16 * n), dtype=np.uint64)
+    tail = rng.integers(0, P, (tail_k, tail_groups * n), dtype=np.uint64)
+    salts = rng.integers(0, 256, (n, salt), dtype=np.uint8)
+    rows = np.concatenate([_gathered_rows(planes, 16, salts),
+                           _gathered_rows(tail, tail_groups, salts[:, :0])], axis=1)
+    want = [keccak256(bytes([0]) + row.tobytes()) for row in rows]
+    got = keccak256_gathered(planes, 16, salts if salt else None, 0, tail, tail_groups)
+    assert [bytes(h) for h in got] == want
+    big = rng.integers(0, P, (1, 1 << 16), dtype=np.uint64)  # threaded, offsets per block
+    big_tail = rng.integers(0, P, (3, 1 << 12), dtype=np.uint64)
+    big_salts = rng.integers(0, 256, (1 << 12, 32), dtype=np.uint8)
+    rows = np.concatenate([_gathered_rows(big, 16, big_salts),
+                           _gathered_rows(big_tail, 1, big_salts[:, :0])], axis=1)
+    assert np.array_equal(keccak256_gathered(big, 16, big_salts, 0, big_tail),
+                          keccak256_rows(rows, 0))
+
+
 def test_keccak256_gathered_rejects_bad_input():
     planes = np.zeros((2, 12), dtype=np.uint64)
     with pytest.raises(ValueError, match="groups"):
@@ -110,3 +134,5 @@ def test_keccak256_gathered_rejects_bad_input():
         keccak256_gathered(planes, 4, np.zeros((2, 8), dtype=np.uint8))
     with pytest.raises(ValueError, match="prefix"):
         keccak256_gathered(planes, 4, None, 256)
+    with pytest.raises(ValueError, match="tail"):
+        keccak256_gathered(planes, 4, None, 0, np.zeros((3, 4), dtype=np.uint64))

@@ -24,7 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 from numba import get_num_threads, njit, types
 
-from ..field.jit import kernel
+from ..field.jit import helper, kernel
 from .keccak import HASH_BYTES, RATE_BYTES
 
 _ROUNDS = 24
@@ -192,15 +192,42 @@ def _squeeze_kernel(head, m, advance, out):
 _PLANES_IN = types.Array(types.uint64, 2, "C", readonly=True)
 
 
-@kernel(types.void(_PLANES_IN, types.int64, _ROWS_IN, types.int64, types.int64, _ROWS_OUT),
-        nogil=True)
-def _keccak_gathered_kernel(planes, groups, salts, prefix, start, out):
-    """out[i] = keccak256(prefix ‖ salts[i] ‖ BE(planes[c, g n + j]) for g < groups, c < k),
-    j = start + i, n = planes.shape[1] / groups: the words are read where they lie and
-    absorbed a lane at a time (split over two lanes when unaligned), never copied to bytes."""
+@helper
+def _absorb_words(a, off, planes, groups, j):
+    """Absorb BE(planes[c, g n + j]) for g < groups, c < k (n = planes.shape[1] / groups) into
+    the sponge state ``a`` at byte offset ``off`` (permuting at each full block); the new
+    offset. The words are read where they lie, a lane at a time (split over two lanes when
+    unaligned), never copied to bytes."""
     k, width = planes.shape
     n = width // groups
     lanes = RATE_BYTES // 8
+    for g in range(groups):
+        for c in range(k):
+            w = planes[c, g * n + j]
+            v = np.uint64(0)  # the big-endian bytes of w as a little-endian lane
+            for b in range(8):
+                v |= ((w >> np.uint64(8 * b)) & np.uint64(0xFF)) << np.uint64(56 - 8 * b)
+            lane, shift = off >> 3, off & 7
+            if shift == 0:
+                a[lane] ^= v
+            else:
+                a[lane] ^= v << np.uint64(8 * shift)
+            off += 8
+            if off >= RATE_BYTES:
+                _keccak_f1600(a)
+                off -= RATE_BYTES
+                if shift:
+                    a[0] ^= v >> np.uint64(64 - 8 * shift)
+            elif shift and lane + 1 < lanes:
+                a[lane + 1] ^= v >> np.uint64(64 - 8 * shift)
+    return off
+
+
+@kernel(types.void(_PLANES_IN, types.int64, _ROWS_IN, types.int64, types.int64, _ROWS_OUT,
+                   _PLANES_IN, types.int64), nogil=True)
+def _keccak_gathered_kernel(planes, groups, salts, prefix, start, out, tail, tail_groups):
+    """out[i] = keccak256(prefix ‖ salts[i] ‖ BE(planes[c, g n + j]) for g < groups, c < k
+    ‖ the same of ``tail`` with ``tail_groups``), j = start + i (``_absorb_words``)."""
     for i in range(out.shape[0]):
         j = start + i
         a = np.zeros(25, dtype=np.uint64)
@@ -214,25 +241,9 @@ def _keccak_gathered_kernel(planes, groups, salts, prefix, start, out):
             if off == RATE_BYTES:
                 _keccak_f1600(a)
                 off = 0
-        for g in range(groups):
-            for c in range(k):
-                w = planes[c, g * n + j]
-                v = np.uint64(0)  # the big-endian bytes of w as a little-endian lane
-                for b in range(8):
-                    v |= ((w >> np.uint64(8 * b)) & np.uint64(0xFF)) << np.uint64(56 - 8 * b)
-                lane, shift = off >> 3, off & 7
-                if shift == 0:
-                    a[lane] ^= v
-                else:
-                    a[lane] ^= v << np.uint64(8 * shift)
-                off += 8
-                if off >= RATE_BYTES:
-                    _keccak_f1600(a)
-                    off -= RATE_BYTES
-                    if shift:
-                        a[0] ^= v >> np.uint64(64 - 8 * shift)
-                elif shift and lane + 1 < lanes:
-                    a[lane + 1] ^= v >> np.uint64(64 - 8 * shift)
+        off = _absorb_words(a, off, planes, groups, j)
+        if tail.shape[0]:
+            off = _absorb_words(a, off, tail, tail_groups, j)
         a[off >> 3] ^= np.uint64(0x01) << np.uint64(8 * (off & 7))
         a[(RATE_BYTES - 1) >> 3] ^= np.uint64(0x80) << np.uint64(8 * ((RATE_BYTES - 1) & 7))
         _keccak_f1600(a)
@@ -240,17 +251,29 @@ def _keccak_gathered_kernel(planes, groups, salts, prefix, start, out):
             out[i, b] = np.uint8((a[b >> 3] >> np.uint64(8 * (b & 7))) & np.uint64(0xFF))
 
 
-def keccak256_gathered(planes: np.ndarray, groups: int, salts: np.ndarray | None = None,
-                       prefix: int | None = None) -> np.ndarray:
-    """Keccak-256 of prefix ‖ salts[j] ‖ the 8-byte big-endian words planes[c, g n + j]
-    (g < groups outer, c < k inner; n = planes.shape[1] / groups) for every j < n -> (n, 32)
-    uint8: ``keccak256_rows`` of those rows without building them. A WHIR Merkle tree's leaf
-    j is the fiber {j + g n} of a codeword given as k planes (verifier/pcs/whir_fold.py)."""
+def _planes_of(planes: np.ndarray, groups: int, what: str) -> tuple[np.ndarray, int]:
     planes = np.ascontiguousarray(planes, dtype=np.uint64)
     if planes.ndim != 2 or groups < 1 or planes.shape[1] % groups:
-        raise ValueError(f"planes must be (k, groups n) uint64, got {planes.shape} for "
+        raise ValueError(f"{what} must be (k, groups n) uint64, got {planes.shape} for "
                          f"{groups} groups")
-    n = planes.shape[1] // groups
+    return planes, planes.shape[1] // groups
+
+
+def keccak256_gathered(planes: np.ndarray, groups: int, salts: np.ndarray | None = None,
+                       prefix: int | None = None, tail: np.ndarray | None = None,
+                       tail_groups: int = 1) -> np.ndarray:
+    """Keccak-256 of prefix ‖ salts[j] ‖ the 8-byte big-endian words planes[c, g n + j]
+    (g < groups outer, c < k inner; n = planes.shape[1] / groups) ‖ the same words of
+    ``tail`` (tail_groups groups of n; whir-zk's joint leaves: G's values after f^'s fiber)
+    for every j < n -> (n, 32) uint8: ``keccak256_rows`` of those rows without building them.
+    A WHIR Merkle tree's leaf j is the fiber {j + g n} of a codeword given as k planes
+    (verifier/pcs/whir_fold.py)."""
+    planes, n = _planes_of(planes, groups, "planes")
+    if tail is None:
+        tail, tail_groups = np.empty((0, n), dtype=np.uint64), 1
+    tail, n_tail = _planes_of(tail, tail_groups, "tail")
+    if n_tail != n and tail.shape[0]:
+        raise ValueError(f"tail has {n_tail} leaves, planes {n}")
     salts = np.empty((n, 0), dtype=np.uint8) if salts is None else np.ascontiguousarray(salts)
     if salts.dtype != np.uint8 or salts.shape[:1] != (n,) or salts.ndim != 2:
         raise ValueError(f"salts must be an ({n}, S) uint8 matrix, got {salts.shape}")
@@ -258,14 +281,16 @@ def keccak256_gathered(planes: np.ndarray, groups: int, salts: np.ndarray | None
         raise ValueError(f"prefix must be one byte, got {prefix}")
     pre = -1 if prefix is None else int(prefix)
     out = np.empty((n, HASH_BYTES), dtype=np.uint8)
-    n_threads = min(get_num_threads(), n) if planes.nbytes >= _PARALLEL_MIN_BYTES else 1
+    n_threads = (min(get_num_threads(), n) if planes.nbytes + tail.nbytes >= _PARALLEL_MIN_BYTES
+                 else 1)
     if n_threads <= 1:
-        _keccak_gathered_kernel(planes, groups, salts, pre, 0, out)
+        _keccak_gathered_kernel(planes, groups, salts, pre, 0, out, tail, tail_groups)
         return out
     kern = _keccak_gathered_kernel.dispatcher()
     cuts = np.linspace(0, n, n_threads + 1).astype(np.int64).tolist()
     with ThreadPoolExecutor(n_threads) as pool:
-        jobs = [pool.submit(kern, planes, groups, salts[a:b], pre, a, out[a:b])
+        jobs = [pool.submit(kern, planes, groups, salts[a:b], pre, a, out[a:b], tail,
+                            tail_groups)
                 for a, b in zip(cuts[:-1], cuts[1:])]
         for job in jobs:
             job.result()

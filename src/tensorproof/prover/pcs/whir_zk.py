@@ -26,12 +26,12 @@ from ...field.encoding import encode_k_array
 from ...field.sampling import OS_RANDOMNESS, Randomness
 from ...field.vec import check_canonical, vec_field
 from ...poly.ntt import rs_encode, rs_encode_ext
-from ...transcript.keccak_batch import keccak256_rows
+from ...transcript.keccak_batch import keccak256_gathered
 from ...verifier.merkle import LEAF_PREFIX
 from ...verifier.pcs.commitment import Commitment
 from ...verifier.pcs.ligero_zk import SALT_BYTES
 from ...verifier.pcs.whir import commitment_ood_points, pad_point, whir_schedule
-from ...verifier.pcs.whir_fold import fiber_view, sum_rows
+from ...verifier.pcs.whir_fold import codeword_planes, fiber_view, sum_rows
 from ...verifier.pcs.whir_zk import (
     BETA,
     CROSS,
@@ -48,7 +48,6 @@ from ...verifier.pcs.whir_zk import (
     claim_layout,
     hiding_vars,
     joint,
-    joint_leaf_bytes,
     mask_vars,
     normalize_forms,
     ood_layout,
@@ -164,10 +163,9 @@ class WhirZkPCS(WhirZkVerifier):
             blind = self._blind_table(mu + 1)
             g_fold = prm.folding - blind_shift(prm, mu + 1)
             salts = self._salts(len(codeword) >> prm.folding)
-            leaves = joint_leaf_bytes(salts, fiber_view(codeword, prm.folding),
-                                      fiber_view(blind[2], g_fold))
-            com = _Salted(coeffs, codeword, salts,
-                          MerkleTree.over_hashes(keccak256_rows(leaves, LEAF_PREFIX[0])))
+            hashes = keccak256_gathered(codeword_planes(codeword), 1 << prm.folding, salts,
+                                        LEAF_PREFIX[0], codeword_planes(blind[2]), 1 << g_fold)
+            com = _Salted(coeffs, codeword, salts, MerkleTree.over_hashes(hashes))
         else:
             com, blind = self._salted(moebius(hat)), None
         ys = commitment_ood_points(com.tree.root, mu + 1, prm)
