@@ -77,10 +77,14 @@ def moebius(table: np.ndarray) -> np.ndarray:
     return c
 
 
-def tree_of(codeword: np.ndarray, folding: int, salts: np.ndarray | None = None) -> MerkleTree:
+def tree_of(codeword: np.ndarray, folding: int, salts: np.ndarray | None = None,
+            tail: np.ndarray | None = None, tail_folding: int = 0) -> MerkleTree:
     """The Merkle tree over a codeword's fibers (leaf j: ``salts[j]`` ‖ fiber j when salted,
-    whir_zk.py), each leaf hashed where its values lie in the codeword's planes."""
-    hashes = keccak256_gathered(codeword_planes(codeword), 1 << folding, salts, LEAF_PREFIX[0])
+    whir_zk.py, then ``tail``'s fiber j of 2^tail_folding values: whir-zk's joint leaves),
+    each leaf hashed where its values lie in the codewords' planes."""
+    hashes = keccak256_gathered(codeword_planes(codeword), 1 << folding, salts, LEAF_PREFIX[0],
+                                None if tail is None else codeword_planes(tail),
+                                1 << tail_folding)
     return MerkleTree.over_hashes(hashes)
 
 

@@ -26,12 +26,10 @@ from ...field.encoding import encode_k_array
 from ...field.sampling import OS_RANDOMNESS, Randomness
 from ...field.vec import check_canonical, vec_field
 from ...poly.ntt import rs_encode, rs_encode_ext
-from ...transcript.keccak_batch import keccak256_gathered
-from ...verifier.merkle import LEAF_PREFIX
 from ...verifier.pcs.commitment import Commitment
 from ...verifier.pcs.ligero_zk import SALT_BYTES
 from ...verifier.pcs.whir import commitment_ood_points, pad_point, whir_schedule
-from ...verifier.pcs.whir_fold import codeword_planes, fiber_view, sum_rows
+from ...verifier.pcs.whir_fold import fiber_view, sum_rows
 from ...verifier.pcs.whir_zk import (
     BETA,
     CROSS,
@@ -125,12 +123,15 @@ class WhirZkPCS(WhirZkVerifier):
         raw = self.randomness.bytes(n * SALT_BYTES)
         return np.frombuffer(raw, dtype=np.uint8).reshape(n, SALT_BYTES).copy()
 
-    def _salted(self, coeffs: np.ndarray) -> _Salted:
-        """Encode F coefficients and build the salted tree over the fibers."""
+    def _salted(self, coeffs: np.ndarray, tail: np.ndarray | None = None,
+                tail_folding: int = 0) -> _Salted:
+        """Encode F coefficients and build the salted tree over the fibers (each leaf followed
+        by ``tail``'s: a joint commitment's G codeword, ``tree_of``)."""
         prm = self.params
         codeword = rs_encode(coeffs, 1 << prm.log_inv_rate)
         salts = self._salts(len(codeword) >> prm.folding)
-        return _Salted(coeffs, codeword, salts, tree_of(codeword, prm.folding, salts))
+        return _Salted(coeffs, codeword, salts,
+                       tree_of(codeword, prm.folding, salts, tail, tail_folding))
 
     def _salted_values(self, codeword: np.ndarray, fold: int) -> _Salted:
         """G's own salted tree (one opening of several): G's fiber of 2^fold K values per
@@ -158,14 +159,8 @@ class WhirZkPCS(WhirZkVerifier):
         hat[1 << mu:] = self._mask(1 << mu)
         kv = vec_field(self.k)
         if joint(self.zk):
-            coeffs = moebius(hat)
-            codeword = rs_encode(coeffs, 1 << prm.log_inv_rate)
             blind = self._blind_table(mu + 1)
-            g_fold = prm.folding - blind_shift(prm, mu + 1)
-            salts = self._salts(len(codeword) >> prm.folding)
-            hashes = keccak256_gathered(codeword_planes(codeword), 1 << prm.folding, salts,
-                                        LEAF_PREFIX[0], codeword_planes(blind[2]), 1 << g_fold)
-            com = _Salted(coeffs, codeword, salts, MerkleTree.over_hashes(hashes))
+            com = self._salted(moebius(hat), blind[2], prm.folding - blind_shift(prm, mu + 1))
         else:
             com, blind = self._salted(moebius(hat)), None
         ys = commitment_ood_points(com.tree.root, mu + 1, prm)
