@@ -40,12 +40,15 @@ from tensorproof.field import npfield
 from tensorproof.field.encoding import decode_f_array
 from tensorproof.field.linalg import kernel_vector
 from tensorproof.field.params import P
+from tensorproof.prover.pcs import whir as pwhir
 from tensorproof.prover.pcs import whir_zk as pzk
 from tensorproof.prover.pcs.registry import prover_scheme
+from tensorproof.prover.pcs.whir import WhirPCS
 from tensorproof.prover.pcs.whir_zk import WhirZkPCS, consistent_table
 from tensorproof.transcript import ProverTranscript, VerifierTranscript
 from tensorproof.verifier import evaluations as ev
 from tensorproof.verifier.pcs import absorb_commitment
+from tensorproof.verifier.pcs import whir as vwhir
 from tensorproof.verifier.pcs import whir_zk as vzk
 from tensorproof.verifier.pcs.commitment import Commitment
 from tensorproof.verifier.pcs.registry import verifier_scheme
@@ -57,8 +60,10 @@ from tensorproof.verifier.pcs.whir_zk import (
     MASK_OOD,
     MASK_ROOT,
     MERKLE,
+    PUBLIC_CROSS,
     SALTS,
     LinearForm,
+    PublicClaim,
     WhirZkParams,
     WhirZkVerifier,
     blind_reveal_bound,
@@ -66,6 +71,7 @@ from tensorproof.verifier.pcs.whir_zk import (
     leak_bound,
     mask_shift,
     mask_vars,
+    public_fits,
     security_bits,
     whir_zk_config,
 )
@@ -354,12 +360,19 @@ class FixedOod:
 OOD = FixedOod()
 
 
-def use_schedule(monkeypatch, sched) -> None:
-    for mod in (vzk, pzk):
+def use_schedule(monkeypatch, sched, public: bool = False) -> None:
+    """The tiny schedule and fixed OOD points everywhere an opening reads them (plain WHIR's
+    too: a batched public table is committed by it). Without ``public`` the bounds do not
+    count a public table's points (``public_points`` 0), so that each test runs at the least
+    mu that hides an opening without one, as the mutations need."""
+    for mod in (vzk, pzk, vwhir, pwhir):
         monkeypatch.setattr(mod, "whir_schedule", sched)
         monkeypatch.setattr(mod, "commitment_ood_points", OOD)
     monkeypatch.setattr(vzk, "schedule", sched)
     monkeypatch.setattr(vzk, "security_bits", lambda *a: 100.0)
+    monkeypatch.setattr(vzk, "batch_supported", lambda *a: True)
+    if not public:
+        monkeypatch.setattr(vzk, "public_points", lambda params: 0)
 
 
 @pytest.fixture(params=[1, 2], ids=["joint", "separate"])
@@ -414,13 +427,20 @@ class BaseFieldBlind(WhirZkPCS):
 
 
 class Instance:
-    """A table of 2^n entries, two forms, and the inputs (R, G) of a tiny opening."""
+    """A table of 2^n entries, two forms, and the inputs (R, G) of a tiny opening; with
+    ``public`` (its variables) a public table batched into it at a point (fixed data: its
+    commitment has no randomness)."""
 
-    def __init__(self, params, n=3, seed=0):
+    def __init__(self, params, n=3, seed=0, public=None):
         self.params, self.n = params, n
         rng = np.random.default_rng(seed)
         self.table = rng.integers(0, P, 1 << n, dtype=np.uint64)
         self.forms = random_forms(rng, n, (2, 1))
+        self.public = None
+        if public is not None:
+            _, data = WhirPCS(params.whir).commit(rng.integers(0, P, 1 << public,
+                                                               dtype=np.uint64))
+            self.public = (data, tuple(k_elem(rng) for _ in range(public)))
         mu = hiding_vars(params, n)
         self.n_inputs = (1 << mu) + 3 * (1 << mask_vars(params, mu + 1))  # R, G
         kv = ev.vec(3)
@@ -451,9 +471,12 @@ class Instance:
             commitment, data = pcs.commit(self.table if table is None else table)
             t = FixedChallenges()
             t.field.append(decode_f_array(commitment.extra, len(commitment.extra) // 8))
-            pcs.open_forms(data, self.forms, t)
+            pcs.open_forms(data, self.forms, t, **self.public_arg())
             return t.view()
         return go
+
+    def public_arg(self) -> dict:
+        return {} if self.public is None else {"public": self.public}
 
     def sim(self, x):
         """The simulator's opening, after its commitment's OOD answers (a stand-in table's:
@@ -464,7 +487,7 @@ class Instance:
         pcs = WhirZkPCS(self.params, Stream(x))
         commitment, data = pcs.commit(table)
         t.field.append(decode_f_array(commitment.extra, len(commitment.extra) // 8))
-        pcs.open_forms(data, self.forms, t)
+        pcs.open_forms(data, self.forms, t, **self.public_arg())
         return t.view()
 
 
@@ -576,6 +599,142 @@ def test_mutation_blind_smaller_than_what_the_rounds_reveal_is_caught(monkeypatc
     a = affine_map(inst.run(), inst.n_inputs)
     b = affine_map(inst.run(table=inst.twin()), inst.n_inputs)
     assert not same_space(a, b)
+
+
+# ---- a public table batched into the opening (the model's, public weights) ---------------------
+
+
+@pytest.fixture
+def tiny_public(monkeypatch):
+    """The "two" schedule with the bounds counting a public table's points, one opening."""
+    params, queries = ZK_SCHEDULES["two"]
+    use_schedule(monkeypatch, tiny_schedule_of(queries), public=True)
+    return WhirZkParams(params, openings=1)
+
+
+@pytest.mark.parametrize("public", [3, 6], ids=["shifted", "full"])
+def test_a_batched_public_table_keeps_the_law(tiny_public, public):
+    """With the model's table batched (P of fewer variables than f^'s 6, Delta > 0, or as
+    many), a twin table with the same form values, and the simulator given P, have the real
+    view's law: P's values at every point and its leaves are P's (public), f^'s and G's at
+    P's points are counted by the bounds."""
+    assert hiding_vars(tiny_public, 3) + 1 == 6
+    inst = Instance(tiny_public, public=public)
+    real = affine_map(inst.run(), inst.n_inputs)
+    assert same_space(real, affine_map(inst.run(table=inst.twin()), inst.n_inputs))
+    assert same_space(real, affine_map(inst.sim, inst.n_inputs))
+    assert rank_mod_p(real[1]) < len(real[0])
+
+
+@pytest.mark.parametrize("counted", [True, False], ids=["counted", "mutation-uncounted"])
+def test_the_public_points_must_be_counted(monkeypatch, counted):
+    """One query a round: leak_bound is 14 without a public table's points (mu = 4 would do)
+    and 20 with them (mu = 5). Had the bound ignored them (f^ revealed at P's claim and OOD
+    points), the mu it picks would leak: a twin's view leaves the first's."""
+    params, _ = ZK_SCHEDULES["two"]
+    use_schedule(monkeypatch, tiny_schedule_of(1), public=counted)
+    unbounded(monkeypatch)
+    zk = WhirZkParams(params, openings=1)
+    assert hiding_vars(zk, 3) == (5 if counted else 4)
+    assert twin_leaves_the_space(Instance(zk, public=3), WhirZkPCS) is not counted
+
+
+def test_mutation_public_points_with_zeros_is_caught(tiny_public, monkeypatch):
+    """P's points in h with zeros in the Delta variables P_ext ignores (rather than the drawn
+    lift): f^'s values there read R' on a sub-hypercube of 2^(mu - Delta) values, too few to
+    hide its 1 + s K values, and T leaks (a review of this opening found it by this test)."""
+    monkeypatch.setattr(pzk, "lift_points", lambda *a: None)
+    assert twin_leaves_the_space(Instance(tiny_public, public=3), WhirZkPCS)
+
+
+@pytest.fixture(scope="module")
+def public_honest():
+    """An advice-like table of 2^5 entries opened at three forms with a public table of 2^4
+    (plain WHIR, the same parameters) batched in at a point; spans by label."""
+    prm = WhirZkParams()
+    rng = np.random.default_rng(11)
+    table = rng.integers(0, P, 1 << 5, dtype=np.uint64)
+    forms = random_forms(rng, 5, (2, 1, 4))
+    ptable = rng.integers(0, P, 1 << 4, dtype=np.uint64)
+    pcom, pdata = WhirPCS(prm.whir).commit(ptable)
+    point = tuple(k_elem(rng) for _ in range(4))
+    value = tuple(int(x) for x in ev.evaluate(3, ev.vec(3).from_base(ptable), list(point)))
+    pcs = WhirZkPCS(prm)
+    commitment, data = pcs.commit(table)
+    pt = Recording(DOMAIN)
+    absorb_commitment(pt, commitment)
+    values = pcs.open_forms(data, forms, pt, public=(pdata, point))
+    by_label: dict = {}
+    for lab, at, n in pt.spans:
+        by_label.setdefault(lab, []).append((at, n))
+    return (prm, commitment, forms, values, PublicClaim(pcom, point, value), pt.proof_bytes(),
+            by_label, ptable)
+
+
+def verify_public(prm, commitment, forms, values, public, proof):
+    vt = VerifierTranscript(DOMAIN, proof)
+    absorb_commitment(vt, commitment)
+    WhirZkVerifier(prm).verify_forms(commitment, forms, values, vt, public=public)
+    vt.check_eof()
+
+
+def test_a_public_table_verifies_batched(public_honest):
+    prm, commitment, forms, values, public, proof, spans, _ = public_honest
+    verify_public(prm, commitment, forms, values, public, proof)
+    assert PUBLIC_CROSS in spans and "whir/fibers" in spans  # P's values, then its leaves
+    with pytest.raises(REJECTED):  # not without P, nor P claimed without its messages
+        verify(prm, commitment, forms, values, proof)
+
+
+def test_a_public_tables_wrong_claim_or_table_is_rejected(public_honest):
+    prm, commitment, forms, values, public, proof, _, ptable = public_honest
+    v = public.value
+    point = public.point
+    for bad in (PublicClaim(public.commitment, point, ((v[0] + 1) % P,) + v[1:]),
+                PublicClaim(public.commitment, ((point[0][0] + 1,) + point[0][1:],)
+                            + point[1:], v)):
+        with pytest.raises(REJECTED):
+            verify_public(prm, commitment, forms, values, bad, proof)
+    other, _ = WhirPCS(prm.whir).commit(npfield.fadd(ptable, np.ones_like(ptable)))
+    with pytest.raises(REJECTED):  # another table's commitment, the same claim
+        verify_public(prm, commitment, forms, values, PublicClaim(other, point, v), proof)
+    extra = bytearray(public.commitment.extra)
+    extra[0] ^= 1
+    with pytest.raises(REJECTED):  # its committed OOD answer
+        verify_public(prm, commitment, forms, values, PublicClaim(
+            Commitment(public.commitment.root, 4, bytes(extra)), point, v), proof)
+    with pytest.raises(REJECTED):
+        verify_public(prm, commitment, forms, values, "a claim", proof)
+
+
+@pytest.mark.parametrize("label", [PUBLIC_CROSS, "whir/fibers", "whir/merkle", CROSS, FIBERS])
+def test_a_public_openings_messages_tampered_are_rejected(public_honest, label):
+    prm, commitment, forms, values, public, proof, spans, _ = public_honest
+    for at, n in spans[label]:
+        for pos in (at, at + n - 1):
+            with pytest.raises(REJECTED):
+                verify_public(prm, commitment, forms, values, public, flip(proof, pos, 0x01))
+
+
+def test_a_public_table_that_does_not_fit_is_refused():
+    """P's variables past f^'s, or a commitment of several openings (a model's: only a joint
+    one batches), are refused on both sides."""
+    prm = WhirZkParams()
+    mu = hiding_vars(prm, 3)
+    assert public_fits(prm, 3, mu + 1) and not public_fits(prm, 3, mu + 2)
+    assert not public_fits(WhirZkParams(openings=2), 3, 3)
+    rng = np.random.default_rng(4)
+    pcom, pdata = WhirPCS(prm.whir).commit(rng.integers(0, P, 1 << (mu + 2), dtype=np.uint64))
+    pcs = WhirZkPCS(prm)
+    commitment, data = pcs.commit(rng.integers(0, P, 1 << 3, dtype=np.uint64))
+    forms = random_forms(rng, 3, (1,))
+    point = tuple(k_elem(rng) for _ in range(mu + 2))
+    with pytest.raises(ProverError, match="cannot be batched"):
+        pcs.open_forms(data, forms, ProverTranscript(DOMAIN), public=(pdata, point))
+    vt = VerifierTranscript(DOMAIN, b"")
+    with pytest.raises(VerificationError, match="cannot be batched"):
+        WhirZkVerifier(prm).verify_forms(commitment, forms, [(0, 0, 0)], vt,
+                                         public=PublicClaim(pcom, point, (0, 0, 0)))
 
 
 # ---- salts and fresh randomness ----------------------------------------------------------------

@@ -37,6 +37,7 @@ from tensorproof.prover import zk_opening as zk_witness_mod
 from tensorproof.prover.model import setup
 from tensorproof.prover.prove import prove
 from tensorproof.solidity.circuit import encode_circuit
+from tensorproof.verifier import zk_opening as zk_opening_v
 from tensorproof.verifier.context import ClaimBook
 from tensorproof.verifier.hashing import mask_rounds as hashed_mask_rounds
 from tensorproof.verifier.keys import VerifyingKey
@@ -193,10 +194,13 @@ HIDING_LABELS = {"fast": ("ligero-zk/u_evals", ["ligero-zk/y", "ligero-zk/u0",
                                                  "ligero-zk/u_evals", "ligero-zk/columns"]),
                  "compact": ("whir-zk/cross", ["whir-zk/cross", "whir-zk/fibers",
                                                "whir-zk/salts", "whir-zk/merkle",
+                                               "whir-zk/public_cross", "whir/fibers",
                                                "whir/sumcheck", "whir/final"])}
 """The advice's hiding opening's messages: its whir-zk commitment is joint (one opening: G is
 in the commitment, no "whir-zk/mask_root" or "whir-zk/mask_ood"; a model with private
-weights has them, tests/soundness/test_private_weights.py)."""
+weights has them, tests/soundness/test_private_weights.py); in the compact profile the
+model's merged claim is batched into it (its values at every point, "whir-zk/public_cross",
+and its round-0 leaves, "whir/fibers")."""
 
 
 @pytest.fixture(scope="module", params=["fast", "compact"])
@@ -217,6 +221,10 @@ def test_both_profiles_open_the_advice_with_hiding_forms(hiding_lie):
     assert not any(lab.startswith("open advice/round") and "mask" in lab for lab in labels)
     if profile == "compact":  # a joint whir-zk commitment: its G is committed with it
         assert not any(lab.startswith("whir-zk/mask") for lab in labels)
+        # the model's claims merged before the advice's opening and opened in it: one run
+        model = [i for i, lab in enumerate(labels) if lab.startswith("open model")]
+        assert model and max(model) < labels.index("whir-zk/cross")
+        assert labels.count("whir/final") == 1 and "whir-zk/public_cross" in labels
     plan = build_plan(lie.vk.graph, 2, lie.vk.zk_config)
     assert {RANDOMIZER, OPENING_MASKS} <= set(plan.commitments["advice"].members)
 
@@ -224,7 +232,7 @@ def test_both_profiles_open_the_advice_with_hiding_forms(hiding_lie):
 @pytest.mark.parametrize("fragment", ["open advice/mask sum", "open advice/round",
                                       "open advice/value", "open advice/mask values",
                                       "open masks/blind", "open masks/round",
-                                      "open masks/value", "pcs"])
+                                      "open masks/value", "open model", "pcs"])
 def test_bumped_hiding_opening_messages_are_rejected(hiding_lie, fragment):
     profile, lie = hiding_lie
     fragments = HIDING_LABELS[profile][1] if fragment == "pcs" else [fragment]
@@ -232,6 +240,22 @@ def test_bumped_hiding_opening_messages_are_rejected(hiding_lie, fragment):
         found = lie.find(frag)
         assert found, frag
         for message in found[:2]:
+            rejects(lie.vk, bump(lie, message))
+
+
+def test_a_model_too_large_to_batch_is_opened_on_its_own(monkeypatch):
+    """Where the model's table does not fit the advice's whir-zk opening (``public_fits``:
+    more WHIR variables than f^), both sides open it after, in a plain WHIR run of its own."""
+    monkeypatch.setattr(zk_opening_v, "public_fits", lambda *a: False)
+    lie = lying_proof(monkeypatch, private(mlp(), "x"), X,
+                      config=zk(profile_config("compact")))
+    verify(lie.vk, lie.proof)
+    labels = [m.label for m in lie.messages]
+    model = [i for i, lab in enumerate(labels) if lab.startswith("open model")]
+    assert "whir-zk/public_cross" not in labels and labels.count("whir/final") == 2
+    assert min(model) > labels.index("whir-zk/cross")  # merged after the hiding opening
+    for frag in ("open model", "whir/fibers"):
+        for message in lie.find(frag)[-1:]:
             rejects(lie.vk, bump(lie, message))
 
 

@@ -102,7 +102,7 @@ def prove(pk: ProvingKey, inputs: dict[str, np.ndarray], progress: Progress | No
                           "module and its declared tables disagree)")
     say("openings")
     if zk is not None and zk.hiding is not None:
-        prove_hiding_opening(ctx, committed, block=block)
+        prove_hiding_opening(ctx, committed, block=block, model_pcs=pcs)
     t.masks = None  # mirror of verify.py
     open_groups(ctx, pcs, committed)
     return Proof(k, batch, vk.model_id, public_inputs, outputs, t.proof_bytes(), hashes)

@@ -19,6 +19,7 @@ from ..verifier.zk_opening import (
     LABEL,
     MASKS_LABEL,
     advice_used,
+    batched_model,
     group_vars,
     hiding_forms,
     hiding_groups,
@@ -38,6 +39,7 @@ from ..verifier.zk_weights import (
     MODEL_VECTOR,
 )
 from ..verifier.zk_weights import randomizer_row as model_randomizer_row
+from .commitments import merged_point
 from .merge import weight_table
 from .pcs_config import PCSProver, pcs_prover
 from .sumcheck import prove_sumcheck
@@ -173,11 +175,12 @@ def prove_merge_sumcheck(ctx, vectors: dict, block: int | None):
 
 
 def prove_hiding_opening(ctx, committed, first_block: int = FIRST_PROOF_BLOCK,
-                         block: int | None = None) -> None:
+                         block: int | None = None, model_pcs: PCSProver | None = None) -> None:
     """Messages 1-5 of verifier/zk_opening.py on the advice and, with private weights, the
     model (``committed``: group -> Committed; at the reserved ``block``, or the certificate's
-    when ``first_block`` is CERTIFICATE_BLOCK); the masks are the opening's own from here,
-    off once the merge is done."""
+    when ``first_block`` is CERTIFICATE_BLOCK), with public weights that ``batched_model``
+    takes the model's claims too (``model_pcs``: the key's scheme); the masks are the
+    opening's own from here, off once the merge is done."""
     t, vf, plan = ctx.t, ctx.vf, ctx.plan
     ext, zk = ext_field(vf.k), plan.zk
     groups = hiding_groups(plan)
@@ -195,11 +198,17 @@ def prove_hiding_opening(ctx, committed, first_block: int = FIRST_PROOF_BLOCK,
     m = 1 << zk.opening_vars
     blind = np.stack([block[(c + 1) * m : (c + 2) * m] for c in range(vf.k)], axis=1)
     region = prove_blinded_merge_k(t, vf, block[:m], blind, on_opening, MASKS_LABEL)
+    public = {}
+    if model_pcs is not None and batched_model(plan, model_pcs.inner,
+                                               bool(ctx.group_claims[MODEL])):
+        c = committed[MODEL]
+        public = {"public": (c.data, merged_point(ctx, c, ctx.group_claims[MODEL]))}
+        ctx.group_claims[MODEL] = []
     z = vanishing(ext, point)
     _, x = selector_weights(ext, plan, point)
     sizes = [group_vars(plan, g) for g in groups]
     forms = hiding_forms(ext, plan, x, sizes[0], z, region)
-    hiding_pcs(zk).inner.open_forms(committed[ADVICE].data, forms, t)
+    hiding_pcs(zk).inner.open_forms(committed[ADVICE].data, forms, t, **public)
     if model_block is not None:
         form = model_form(ext, plan, x, sizes[1], model_block, z)
         pcs_prover(hiding_config(plan.model_hiding)).inner.open_forms(

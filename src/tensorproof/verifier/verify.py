@@ -121,7 +121,7 @@ def verify(vk: VerifyingKey, proof: Proof) -> dict[str, np.ndarray]:
     if left:
         raise VerificationError(f"claims on {left} were never reduced (malformed plan)")
     if zk is not None and zk.hiding is not None:  # the hiding opening (advice, private weights)
-        verify_hiding_opening(ctx, commitments)
+        verify_hiding_opening(ctx, commitments, model_pcs=pcs)
     t.masks = None  # the other openings' merges: plain
     open_groups(ctx, pcs, commitments)
     t.check_eof()

@@ -25,7 +25,12 @@ mask slots in its first region and the k planes of their K-valued blind omega in
     opening's own slots (those of message 2) -> a RegionClaim on OPENING_MASKS's regions;
  5. one ligero-zk opening of B at two row forms (``verify_forms``): (i) row weights
     eq(r_high, .) plus Z(r) on Row, column point r_low: its value is B^(r) = e; (ii) the
-    region claim's form on OPENING_MASKS's rows.
+    region claim's form on OPENING_MASKS's rows. In the compact profile (whir-zk) with
+    public weights, the model's claims are merged first (the plain merge "open model",
+    verifier/commitments.py) and its one merged claim is batched into this opening as its
+    public table (pcs/whir_zk.py, "Public table"; ``batched_model``: when the model's WHIR
+    variables fit under f^'s), so the model needs no WHIR run of its own; otherwise it is
+    merged and opened after, as every plain group is.
 
 M's claims are merged in 1-3 with the rest: the masked merge reveals nothing about what it
 merges beyond the claimed values (below), which for M are its round values, already in the
@@ -47,7 +52,8 @@ or a degenerate r: probability O(n/|K|)), so Libra's argument for the masked sum
 (verifier/zk_sumcheck.py) applies: its view is uniform on the final equation's hyperplane.
 The blinded merge reveals nothing beyond its slots' claim values (already in the proof), and
 the opening nothing beyond the two form values (e and the region claim's, both already
-revealed).
+revealed); a batched model adds the model's merge (a function of public weights and of
+claims already in the proof, as when it ran after) and its table's values, which are public.
 """
 
 from __future__ import annotations
@@ -60,11 +66,13 @@ from ..errors import VerificationError
 from ..poly.mle import as_ext, eq_eval, eq_eval_index
 from . import evaluations as ev
 from .claims import EvalClaim
+from .commitments import merged_claim
 from .merge import alpha_powers, combined_value
 from .packing import Packing
 from .pcs.hiding import hiding_config, row_vars
 from .pcs.ligero_zk import RowForm, zk_layout
-from .pcs.whir_zk import LinearForm, WhirZkParams
+from .pcs.whir import WhirVerifier
+from .pcs.whir_zk import LinearForm, PublicClaim, WhirZkParams, WhirZkVerifier, public_fits
 from .pcs_config import pcs_verifier
 from .plan import ADVICE, MODEL
 from .sumcheck import verify_sumcheck
@@ -365,6 +373,22 @@ def _round_powers(ext, cap, parts: list[Part]) -> np.ndarray:
     return np.ascontiguousarray(np.stack(powers)[exps, np.arange(len(parts))[:, None]])
 
 
+def batched_model(plan, model_pcs: Any, has_claims: bool) -> bool:
+    """Whether the model's merged claim joins the advice's whir-zk opening as its public table
+    (pcs/whir_zk.py, "Public table"): public weights opened by plain WHIR (``model_pcs``:
+    the key's commitment scheme) with the hiding opening's WHIR parameters, claims on the
+    model, and sizes that fit (``public_fits``). Both sides decide by this alone."""
+    zk = plan.zk
+    if (not has_claims or plan.model_hiding is not None or MODEL not in plan.commitments
+            or not isinstance(model_pcs, WhirVerifier) or isinstance(model_pcs, WhirZkVerifier)
+            or zk.hiding_config.get("pcs") != "whir-zk"):
+        return False
+    hid = pcs_verifier(zk.hiding_config).inner
+    return (isinstance(hid, WhirZkVerifier) and model_pcs.params == hid.params
+            and public_fits(hid.zk, group_vars(plan, ADVICE),
+                            plan.commitments[MODEL].packing.n_vars))
+
+
 def read_block(t, plan, first: int) -> int | None:
     """The model's mask block of this opening (private weights only): "open model/block", a
     u16 in [first, openings) (``first``: 1 in proofs, the certificate's block 0 otherwise)."""
@@ -377,10 +401,13 @@ def read_block(t, plan, first: int) -> int | None:
     return block
 
 
-def verify_hiding_opening(ctx, commitments, first_block: int = FIRST_PROOF_BLOCK) -> None:
+def verify_hiding_opening(ctx, commitments, first_block: int = FIRST_PROOF_BLOCK,
+                          model_pcs: Any = None) -> None:
     """Messages 1-5 (module docstring), on the advice and, with private weights, the model
     (``commitments``: group -> commitment bytes; the model's block in [first_block, B]);
-    ``ctx.t.masks`` is on when called, off on return. VerificationError on a failed check."""
+    with public weights that ``batched_model`` takes (``model_pcs``: the key's PCSVerifier),
+    the model's claims merged and opened with the advice (message 5); ``ctx.t.masks`` is on when
+    called, off on return. VerificationError on a failed check."""
     t, ext, plan = ctx.t, ctx.ext, ctx.plan
     zk, groups = plan.zk, hiding_groups(plan)
     sizes = [group_vars(plan, g) for g in groups]
@@ -402,11 +429,19 @@ def verify_hiding_opening(ctx, commitments, first_block: int = FIRST_PROOF_BLOCK
         raise VerificationError(f"{LABEL}: final value does not match")
     t.masks = None
     region = verify_blinded_merge_k(t, ext, zk.opening_vars, on_opening, MASKS_LABEL)
+    public = {}
+    if model_pcs is not None and batched_model(plan, model_pcs.inner,
+                                               bool(ctx.group_claims[MODEL])):
+        g = plan.commitments[MODEL]
+        (point,), (value,) = merged_claim(ctx, g, commitments[MODEL], ctx.group_claims[MODEL])
+        public = {"public": PublicClaim(model_pcs.parse(commitments[MODEL], g.packing.n_vars),
+                                        tuple(point), value)}
+        ctx.group_claims[MODEL] = []
     z = vanishing(ext, sub.point)
     pcs = pcs_verifier(zk.hiding_config)
     forms = hiding_forms(ext, plan, x, sizes[0], z, region)
     pcs.inner.verify_forms(pcs.parse(commitments[ADVICE], sizes[0]), forms,
-                           [es[0], region.value], t, **used_arg(plan))
+                           [es[0], region.value], t, **used_arg(plan), **public)
     if block is not None:
         model = pcs_verifier(hiding_config(plan.model_hiding))
         form = model_form(ext, plan, x, sizes[1], block, z)

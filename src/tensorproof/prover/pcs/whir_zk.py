@@ -26,9 +26,9 @@ from ...field.encoding import encode_k_array
 from ...field.sampling import OS_RANDOMNESS, Randomness
 from ...field.vec import check_canonical, vec_field
 from ...poly.ntt import rs_encode, rs_encode_ext
-from ...verifier.pcs.commitment import Commitment
+from ...verifier.pcs.commitment import Commitment, absorb_statement, normalize_points
 from ...verifier.pcs.ligero_zk import SALT_BYTES
-from ...verifier.pcs.whir import commitment_ood_points, pad_point, whir_schedule
+from ...verifier.pcs.whir import BatchLayout, commitment_ood_points, pad_point, whir_schedule
 from ...verifier.pcs.whir_fold import fiber_view, sum_rows
 from ...verifier.pcs.whir_zk import (
     BETA,
@@ -37,6 +37,9 @@ from ...verifier.pcs.whir_zk import (
     MASK_OOD,
     MASK_ROOT,
     MERKLE,
+    PUBLIC_BETA,
+    PUBLIC_CROSS,
+    PUBLIC_TAG,
     SALTS,
     LinearForm,
     WhirZkParams,
@@ -46,14 +49,26 @@ from ...verifier.pcs.whir_zk import (
     claim_layout,
     hiding_vars,
     joint,
+    lift_points,
     mask_vars,
     normalize_forms,
     ood_layout,
+    public_fits,
+    public_layout,
+    public_points,
     whir_zk_params,
 )
 from ..merkle import MerkleTree
 from .ligero import check_table
-from .whir import WhirPCS, _evaluate_univariate, _mle, moebius, tree_of
+from .whir import (
+    WhirPCS,
+    WhirProverData,
+    _evaluate_univariate,
+    _mle,
+    _send_leaves,
+    moebius,
+    tree_of,
+)
 
 
 @dataclass(frozen=True, eq=False)
@@ -181,15 +196,19 @@ class WhirZkPCS(WhirZkVerifier):
                                transcript)
 
     def open_forms(self, data: WhirZkProverData, forms: Sequence[LinearForm], transcript: Any,
-                   block: int | None = None) -> list[tuple[int, ...]]:
-        """Write the opening of ``forms`` (steps 0-4 of the spec); return their values.
-        ``block``: the opening's number, reserved by the caller (private weights:
-        prover/keyfile.reserve_block); default: the next. ProverError past ``openings``.
-        Soundness: the caller must have absorbed ``data.commitment`` before this call."""
+                   block: int | None = None,
+                   public: tuple[WhirProverData, Sequence[Any]] | None = None
+                   ) -> list[tuple[int, ...]]:
+        """Write the opening of ``forms`` (steps 0-4 of the spec) and, batched, ``public``'s
+        claim (a plain WHIR table's data and its point: the spec's "Public table"); return
+        the forms' values. ``block``: the opening's number, reserved by the caller (private
+        weights: prover/keyfile.reserve_block); default: the next. ProverError past
+        ``openings``. Soundness: the caller must have absorbed ``data.commitment`` (and the
+        public table's) before this call."""
         prm, k = self.params, self.k
         kv = vec_field(k)
         n = data.commitment.n_vars
-        terms = normalize_forms(forms, n, k, prm.ood)
+        terms = normalize_forms(forms, n, k, prm.ood + (public_points(prm) if public else 0))
         m = hiding_vars(self.zk, n) + 1
         if data.table.shape != (1 << m,):
             raise ProverError("whir-zk: the prover data does not match the commitment's size")
@@ -200,6 +219,7 @@ class WhirZkPCS(WhirZkVerifier):
         data.opened[0] = max(int(data.opened[0]), block + 1)  # spent, whatever happens next
         values = form_values(kv, data.table, terms, m)
         absorb_forms_statement(transcript, self.zk, n, terms, values)
+        pub = None if public is None else self._public_statement(transcript, *public, n, m)
         sch = whir_schedule(prm, m)
         kappa, shift = prm.folding, blind_shift(prm, m)
         mg = m - shift  # G(X^(2^shift)); G's fiber at f^'s leaf j has 2^(kappa - shift) values
@@ -225,12 +245,30 @@ class WhirZkPCS(WhirZkVerifier):
             np.array([_mle(kv, f_evals, p) for p in ood[len(f_y):]],
                      dtype=np.uint64).reshape(-1, k)])
         transcript.send_k(CROSS, cross, k)
+        all_pts, layout = claim_layout(kv, terms, m, ood)
+        if pub is not None:  # P at the forms and both OOD sets; G, then f^, at P's points
+            p_evals = kv.from_base(pub.data.table)
+            transcript.send_k(PUBLIC_CROSS, np.concatenate([
+                np.array(form_values(kv, pub.data.table, terms, m, pub.shift),
+                         dtype=np.uint64).reshape(-1, k),
+                np.array([_mle(kv, p_evals, p[pub.shift:]) for p in ood],
+                         dtype=np.uint64).reshape(-1, k),
+                np.array([_mle(kv, g_table, p[shift:]) for p in pub.points],
+                         dtype=np.uint64).reshape(-1, k),
+                np.array([_mle(kv, f_evals, p) for p in pub.points],
+                         dtype=np.uint64).reshape(-1, k)]), k)
+            all_pts, layout = public_layout(kv, all_pts, layout, pub.points)
         beta = tuple(transcript.challenge_k(BETA, k))
+        beta_p = None if pub is None else tuple(transcript.challenge_k(PUBLIC_BETA, k))
         evals = kv.add(np.repeat(g_table, 1 << shift, axis=0), kv.scale(f_evals, beta))
         g_ext = kv.zeros(1 << m)  # G(X^(2^shift))'s coefficients: G's at multiples of 2^shift
         g_ext[:: 1 << shift] = g_coeffs
         coeffs = kv.add(g_ext, kv.scale(f_coeffs, beta))
-        all_pts, layout = claim_layout(kv, terms, m, ood)
+        if pub is not None:  # + beta' P_ext (P(X^(2^Delta)): whir.py's batch embedding)
+            rep = 1 << pub.shift
+            evals = kv.add(evals, kv.scale(np.repeat(p_evals, rep, axis=0), beta_p))
+            coeffs[::rep] = kv.add(np.ascontiguousarray(coeffs[::rep]),
+                                   kv.scale(kv.from_base(moebius(pub.data.table)), beta_p))
 
         def send0(idx: np.ndarray) -> None:
             if data.blind is not None:
@@ -239,6 +277,7 @@ class WhirZkPCS(WhirZkVerifier):
                     -1, k), k)
                 transcript.send_bytes(SALTS, data.salts[idx].tobytes())
                 transcript.send_bytes(MERKLE, data.tree.open_multi_bytes(idx))
+                send_public(idx)
                 return
             for codeword, salts, tree, fold in ((g_codeword, g.salts, g.tree, kappa - shift),
                                                 (data.codeword, data.salts, data.tree, kappa)):
@@ -249,9 +288,46 @@ class WhirZkPCS(WhirZkVerifier):
                     transcript.send_k(FIBERS, fibers.reshape(-1, k), k)
                 transcript.send_bytes(SALTS, salts[idx].tobytes())
                 transcript.send_bytes(MERKLE, tree.open_multi_bytes(idx))
+            send_public(idx)
+
+        def send_public(idx: np.ndarray) -> None:
+            if pub is not None:
+                leaves, _, _ = pub.layout.leaf_map(1, idx)
+                _send_leaves(transcript, pub.data.codeword, pub.data.tree, leaves, kappa)
 
         self._whir._prove_rounds(kv, transcript, sch, all_pts, evals, coeffs, send0, layout)
         return values
+
+    def _public_statement(self, transcript: Any, data: WhirProverData, point: Sequence[Any],
+                          n: int, m: int) -> _ProverPublic:
+        """The verifier's ``_public_statement``: absorb P's claim, lay out its points."""
+        prm, k = self.params, self.k
+        com = data.commitment
+        if not public_fits(self.zk, n, com.n_vars):
+            raise ProverError("whir-zk: the public table cannot be batched into this opening")
+        kv = vec_field(k)
+        (z,) = normalize_points([point], com.n_vars, k)
+        layout = BatchLayout(prm, (m, com.n_vars))
+        m_p = layout.m_g[1]
+        value = _mle(kv, kv.from_base(data.table), pad_point(z, m_p, k))
+        absorb_statement(transcript, PUBLIC_TAG + prm.to_bytes() + com.root, com.n_vars, k,
+                         [z], [value])
+        pts, _ = layout.points(kv, [[], [z]], [np.zeros((0, k), dtype=np.uint64),
+                                               commitment_ood_points(com.root, com.n_vars,
+                                                                     prm)])
+        lift_points(transcript, pts, layout.shift[1], k)
+        return _ProverPublic(data, layout, layout.shift[1], pts)
+
+
+@dataclass(frozen=True, eq=False)
+class _ProverPublic:
+    """A batched public table: its data, layout (verifier's ``_Public``), shift Delta and
+    points in h (claim, then OOD)."""
+
+    data: WhirProverData
+    layout: BatchLayout
+    shift: int
+    points: np.ndarray
 
 
 def consistent_table(k: int, n: int, forms: Sequence[LinearForm], values: Sequence[Any],
@@ -285,15 +361,17 @@ def consistent_table(k: int, n: int, forms: Sequence[LinearForm], values: Sequen
 
 def simulate_opening(params: WhirZkParams, n: int, forms: Sequence[LinearForm],
                      values: Sequence[Any], transcript: Any,
-                     randomness: Randomness = OS_RANDOMNESS, seed: int | None = None) -> None:
+                     randomness: Randomness = OS_RANDOMNESS, seed: int | None = None,
+                     public: tuple[WhirProverData, Sequence[Any]] | None = None) -> None:
     """The witness-free simulator: commit to a stand-in table with the same form values and
-    open it. Its field messages have the real opening's law (the module docstring of the
-    verifier: the view depends on the table only through the values); its Merkle paths are
-    against the stand-in's root (in the random-oracle model the simulator programs them)."""
+    open it (with the batched ``public`` table, which is public: the simulator has it). Its
+    field messages have the real opening's law (the module docstring of the verifier: the
+    view depends on the table only through the values); its Merkle paths are against the
+    stand-in's root (in the random-oracle model the simulator programs them)."""
     table = consistent_table(params.k, n, forms, values, np.random.default_rng(seed))
     pcs = WhirZkPCS(params, randomness)
     _, data = pcs.commit(table)
-    pcs.open_forms(data, forms, transcript)
+    pcs.open_forms(data, forms, transcript, **({} if public is None else {"public": public}))
 
 
 # ---- the registry entry (prover/pcs/registry.py) and its .tpk codec --------------------------

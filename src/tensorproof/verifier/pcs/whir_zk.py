@@ -53,6 +53,36 @@ salt and one Merkle multi-opening. Both tables are bound before any challenge of
 earlier than step 1 binds G, and G still serves one opening: soundness and zero knowledge
 are the same (one oracle of pairs, read at the same leaf, is the two oracles read there).
 
+Public table (``PublicClaim``: the model's table with public weights, a plain WHIR commitment
+of the same parameters whose WHIR variables m_P do not exceed m = mu + 1; ``public_fits``).
+A joint commitment's opening may batch one claim P~(z) = v on it, so that the proof has one
+WHIR run rather than two:
+  0'. after step 0, "pcs/statement" absorbs PUBLIC_TAG ‖ params ‖ P's root, then P's n, z and
+     v; P_ext(X) = P(X^(2^Delta)) (Delta = m - m_P) does not vary with h's first Delta
+     variables, so P's points in h (its claim's, its commitment's s OOD power points) take
+     there a drawn point a ("whir-zk/public_lift", Delta K values) rather than zeros;
+  2'. after "whir-zk/cross", "whir-zk/public_cross": P_ext at the forms and at f^'s and G's
+     OOD points, then G_ext and f^ at P's 1 + s points;
+  3'. after beta, "whir-zk/public_beta" beta'; h = G_ext + beta f^ + beta' P_ext, claimed at
+     every point above (P's own values: v and its committed answers);
+  4'. round 0 reads, after the hiding tree's leaves, P's leaves as whir.py's batched opening
+     does (``BatchLayout.leaf_map``: "whir/fibers", "whir/merkle").
+Soundness, by composition: h = A + beta' P_ext with A = G_ext + beta f^; the line (A, P_ext)
+is whir.py's two-table batch (BCHKS25 Thm 4.6: mutual correlated agreement holds for every
+agreement set S at once, so for a good beta' h's agreement set is A's and P's, and for a good
+beta A's is G's and f^'s), priced by ``batch_error_terms`` for sizes (m, n_P), which
+``public_fits`` requires at the level; two independent challenges, never a curve in one (the
+curve bound of three tables is not checked against the paper: whir_params.MAX_BATCH). P's
+claim and OOD answers enter the initial combination like the others (Schwartz-Zippel in
+gamma; its OOD term is in the same batch terms).
+Zero knowledge: P is public (the simulator is given it), so its values and leaves are; f^'s
+values at P's 1 + s points are functionals of R' (``leak_bound`` counts them for every
+joint commitment, batched or not) and G's are counted in ``blind_reveal_bound``. With zeros
+in the lifted coordinates f^ at P's points would read R' on a sub-hypercube of only
+2^(mu - Delta) values, which the exact test shows leaks on a tiny schedule; the drawn a makes
+them functionals over the whole cube, as the other points'. tests/protocol/test_whir_zk.py
+checks both, and that omitting the count leaks.
+
 Soundness: that of whir.py's batched opening of G_ext and f^ (the schedule's terms for mu + 1
 variables and ``batch_error_terms`` for sizes (mu + 1 - kappa, mu + 1): OOD pinning per table,
 BCHKS25 Thm 4.6 for the line G_ext + beta f^, Schwartz-Zippel in beta), with J linear claims
@@ -124,11 +154,18 @@ from ...field.params import TWO_ADICITY
 from ...transcript import HASH_BYTES
 from .. import evaluations as ev
 from ..merkle import LEAF_PREFIX, verify_multi_rows
-from .commitment import MAX_N_VARS, Commitment, normalize_points, normalize_values
+from .commitment import (
+    MAX_N_VARS,
+    Commitment,
+    absorb_statement,
+    normalize_points,
+    normalize_values,
+)
 from .ligero import multi_proof_len
 from .ligero_zk import SALT_BYTES
 from .params import TARGET_SECURITY_BITS
 from .whir import (
+    BatchLayout,
     WhirVerifier,
     commitment_ood_points,
     committed_answers,
@@ -141,6 +178,7 @@ from .whir_params import (
     MAX_CLAIMS,
     WhirParams,
     batch_error_terms,
+    batch_supported,
     error_terms,
     padded_vars,
     schedule,
@@ -152,6 +190,10 @@ small (``mask_shift``); the tag is in every opening's statement."""
 MASK_ROOT, MASK_OOD, CROSS, BETA = ("whir-zk/mask_root", "whir-zk/mask_ood", "whir-zk/cross",
                                     "whir-zk/beta")
 FIBERS, SALTS, MERKLE = "whir-zk/fibers", "whir-zk/salts", "whir-zk/merkle"
+PUBLIC_CROSS, PUBLIC_BETA, PUBLIC_LIFT = ("whir-zk/public_cross", "whir-zk/public_beta",
+                                         "whir-zk/public_lift")
+PUBLIC_TAG = b"whir-zk-public-v1"
+"""The statement of a batched public table (its own "pcs/statement", after the forms')."""
 MAX_OPENINGS = 64
 """Openings one commitment may serve (a model's proof budget + 1; 1 for the advice)."""
 MAX_FORMS = 16
@@ -184,11 +226,19 @@ class WhirZkParams:
 def leak_bound(params: WhirZkParams, mu: int) -> int:
     """F coordinates of R' that the openings reveal at most (module docstring): the committed
     OOD answers, then per opening the round-0 fibers, f^ at G's OOD points and round 0's
-    2 kappa sumcheck values (G does not vary with the variables they bind)."""
+    2 kappa sumcheck values (G does not vary with the variables they bind); a joint
+    commitment's opening may batch a public table (``PublicClaim``): f^ at its claim and OOD
+    points, 1 + s more K values."""
     w = params.whir
     t0 = schedule(w, mu + 1).rounds[0].queries
-    per_opening = t0 * (1 << w.folding) + w.ood * w.k + 2 * w.folding * w.k
+    per_opening = (t0 * (1 << w.folding) + w.ood * w.k + 2 * w.folding * w.k
+                   + (public_points(w) * w.k if joint(params) else 0))
     return w.ood * w.k + params.openings * per_opening
+
+
+def public_points(params: WhirZkParams | WhirParams) -> int:
+    """Points of h that a batched public table adds: its claim's and its s OOD points."""
+    return 1 + _whir(params).ood
 
 
 def joint(params: WhirZkParams) -> bool:
@@ -207,12 +257,14 @@ def blind_reveal_bound(params: WhirZkParams | WhirParams, m: int, shift: int) ->
     its form values (at most MAX_FORMS), its values at f^'s OOD points and at round 0's t_0
     leaves (2^(kappa - shift) values each), round 0's 2 kappa sumcheck values; then what the
     rounds reveal of f_1 = G + beta Fold(f^) and its folds: each next oracle's OOD answers,
-    every later round's sumcheck and fibers, the final polynomial."""
+    every later round's sumcheck and fibers, the final polynomial; and G at a batched public
+    table's points (``public_points``, counted whether or not one is batched)."""
     w = _whir(params)
     sch = schedule(w, m)
     kappa = w.folding
-    total = (2 * w.ood + MAX_FORMS + sch.rounds[0].queries * (1 << (kappa - shift))
-             + 2 * kappa + (1 << sch.final_vars))
+    total = (2 * w.ood + MAX_FORMS + public_points(w)
+             + sch.rounds[0].queries * (1 << (kappa - shift)) + 2 * kappa
+             + (1 << sch.final_vars))
     for i, rnd in enumerate(sch.rounds):
         total += rnd.ood + (2 * kappa + rnd.queries * (1 << kappa) if i else 0)
     return total
@@ -291,6 +343,31 @@ def security_bits(params: WhirZkParams, n_vars: int | None = None) -> float:
 
 
 @dataclass(frozen=True)
+class PublicClaim:
+    """A public table batched into a joint opening (module docstring, "Public table"): its
+    plain WHIR commitment (the model's, public weights) and one claim T_P~(point) = value."""
+
+    commitment: Commitment
+    point: tuple
+    value: Any
+
+
+def public_fits(params: WhirZkParams, n_vars: int, public_vars: int) -> bool:
+    """Whether a joint opening of a table of 2^n_vars entries may batch a public table of
+    2^public_vars: its WHIR variables at most f^'s (mu + 1) and the batch terms of the line
+    (G_ext + beta f^, P) at the level (those of (G, f^) are the opening's own). Both sides
+    decide by this alone."""
+    if not joint(params):
+        return False
+    try:
+        m = hiding_vars(params, n_vars) + 1
+        m_p = whir_schedule(params.whir, public_vars).n_vars
+        return m_p <= m and batch_supported(params.whir, (m, public_vars))
+    except (ValueError, ProofFormatError):
+        return False
+
+
+@dataclass(frozen=True)
 class LinearForm:
     """sum_l coefs[l] T~(points[l]): K coefficients and points of n_vars K coordinates."""
 
@@ -360,6 +437,44 @@ def claim_layout(kv, forms: Sequence[tuple[list, list]], m: int, ood: np.ndarray
     return all_pts, (all_coefs, all_claims)
 
 
+@dataclass(frozen=True)
+class _Public:
+    """A batched public table in h: whir.py's layout of (f^, P) (P's shift and leaves), P's
+    points in h (claim, then OOD: (1 + s, m, k)) and its values there (claimed, answers)."""
+
+    layout: BatchLayout
+    points: np.ndarray
+    values: np.ndarray
+
+
+def lift_points(transcript: Any, pts: np.ndarray, shift: int, k: int) -> None:
+    """P_ext does not vary with h's first Delta variables: P's points in h take there one
+    drawn point a ("whir-zk/public_lift", Delta K values) rather than zeros, so that f^'s
+    values at them are functionals of R' over the whole hypercube (module docstring)."""
+    if shift:
+        pts[:, :shift] = np.array(transcript.challenges_k(PUBLIC_LIFT, shift, k),
+                                  dtype=np.uint64).reshape(shift, k)
+
+
+def public_layout(kv, pts: np.ndarray, layout: tuple[np.ndarray, np.ndarray],
+                  public_pts: np.ndarray) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
+    """``claim_layout``'s points and terms with a public table's points after (one claim
+    each, coefficient 1)."""
+    coefs, claim = layout
+    q = len(public_pts)
+    return (np.concatenate([pts, public_pts]),
+            (np.concatenate([coefs, kv.from_base(np.ones(q, dtype=np.uint64))]),
+             np.concatenate([claim, claim.max() + 1 + np.arange(q, dtype=np.int64)])))
+
+
+def _combine(kv, betas: Sequence[np.ndarray], sides: Sequence[np.ndarray]) -> np.ndarray:
+    """sides[0] + sum_i betas[i] sides[i + 1] (rows of K values): h's value at each point."""
+    out = sides[0]
+    for b, side in zip(betas, sides[1:]):
+        out = kv.add(out, kv.mul(np.broadcast_to(b, side.shape).copy(), side))
+    return out
+
+
 def salted_leaf_bytes(salts: np.ndarray, fibers: np.ndarray) -> np.ndarray:
     """Leaf bytes salt ‖ fiber (whir_fold.fiber_leaf_bytes) -> (q, 32 + 8 2^kappa [k])."""
     return fiber_leaf_bytes(fibers, salts)
@@ -414,17 +529,21 @@ class WhirZkVerifier(WhirVerifier):
         self.verify_forms(commitment, forms, values, transcript)
 
     def verify_forms(self, commitment: Commitment, forms: Sequence[LinearForm],
-                     values: Sequence[Any], transcript: Any, block: int | None = None) -> None:
-        """Check every form's value (module docstring, steps 0-4); VerificationError, or
-        ProofFormatError on malformed bytes. ``block`` is ligero-zk's and unused here (each
-        opening draws its own G; the budget is the caller's count)."""
+                     values: Sequence[Any], transcript: Any, block: int | None = None,
+                     public: PublicClaim | None = None) -> None:
+        """Check every form's value (module docstring, steps 0-4) and, batched, ``public``'s
+        claim ("Public table"); VerificationError, or ProofFormatError on malformed bytes.
+        ``block`` is ligero-zk's and unused here (each opening draws its own G; the budget is
+        the caller's count)."""
         prm, k = self.params, self.k
         kv = ev.vec(k)
         n = commitment.n_vars
-        terms = normalize_forms(forms, n, k, prm.ood)
+        terms = normalize_forms(forms, n, k, prm.ood + (public_points(prm) if public else 0))
         vals = normalize_values(values, len(terms), k)
         absorb_forms_statement(transcript, self.zk, n, terms, vals)
         m = checked_vars(self.zk, n)
+        if public is not None:
+            pub = self._public_statement(transcript, public, n, m)
         sch = whir_schedule(prm, m)
         s, shift = prm.ood, blind_shift(prm, m)
         mg = m - shift
@@ -439,13 +558,24 @@ class WhirZkVerifier(WhirVerifier):
             g_y = commitment_ood_points(g_root, mg, prm)
             g_v = transcript.recv_k_array(MASK_OOD, s, k)
         cross = transcript.recv_k_array(CROSS, len(terms) + 2 * s, k)
+        if public is not None:
+            p_cross = transcript.recv_k_array(PUBLIC_CROSS, len(terms) + 4 * s + 2, k)
         beta = np.array(transcript.challenge_k(BETA, k), dtype=np.uint64)
+        betas = [beta]
+        if public is not None:
+            betas.append(np.array(transcript.challenge_k(PUBLIC_BETA, k), dtype=np.uint64))
         g_forms, g_at_f, f_at_g = np.split(cross, [len(terms), len(terms) + s])
         all_pts, layout = claim_layout(kv, terms, m, ood_layout(kv, m, f_y, g_y, shift))
-        beta_rows = np.broadcast_to(beta, (len(terms) + 2 * s, k)).copy()
         f_side = np.concatenate([np.array(vals, dtype=np.uint64).reshape(-1, k), f_v, f_at_g])
         g_side = np.concatenate([g_forms, g_at_f, g_v])
-        all_vals = kv.add(g_side, kv.mul(beta_rows, f_side))
+        sides = [g_side, f_side]
+        if public is not None:  # P's points after, P's values at every point third
+            p_side, g_at_p, f_at_p = np.split(p_cross, [len(terms) + 2 * s,
+                                                        len(terms) + 3 * s + 1])
+            all_pts, layout = public_layout(kv, all_pts, layout, pub.points)
+            sides = [np.concatenate([g_side, g_at_p]), np.concatenate([f_side, f_at_p]),
+                     np.concatenate([p_side, pub.values])]
+        all_vals = _combine(kv, betas, sides)
         depth = m + prm.log_inv_rate - prm.folding  # both trees: G's fibers, f^'s fibers
         g_fold = prm.folding - shift  # G's fiber at f^'s leaf j: 2^g_fold values
 
@@ -460,9 +590,43 @@ class WhirZkVerifier(WhirVerifier):
             # docstring, step 1): G's fiber repeated 2^shift times
             fibers = kv.add(np.tile(g_fib, (1, 1 << shift, 1)),
                             kv.mul(f_fib, np.broadcast_to(beta, f_fib.shape).copy()))
+            if public is not None:  # beta' P_ext's values on h's fibers (whir.py's leaf map)
+                leaves, slot, pos = pub.layout.leaf_map(1, idx)
+                raw = self._read_leaves(transcript, public.commitment.root, leaves,
+                                        pub.layout.depth(1), 0)
+                picked = kv.from_base(raw[slot[:, None], pos])
+                fibers = kv.add(fibers, kv.mul(picked, np.broadcast_to(
+                    betas[1], picked.shape).copy()))
             return fold_fibers(kv, fibers, idx, log_domain, rs)
 
         self._rounds(kv, transcript, sch, all_pts, all_vals, open0, layout)
+
+    def _public_statement(self, transcript: Any, public: PublicClaim, n: int, m: int
+                          ) -> _Public:
+        """Absorb the public table's statement ("pcs/statement": PUBLIC_TAG ‖ params ‖ its
+        root, then its n, point and value); its points in h (claim, OOD) and values (the
+        claimed one, then its committed answers). VerificationError unless it fits."""
+        prm, k = self.params, self.k
+        com = getattr(public, "commitment", None)
+        if not isinstance(com, Commitment) or not public_fits(self.zk, n, com.n_vars):
+            raise VerificationError("whir-zk: the public table cannot be batched into this "
+                                    "opening")
+        try:
+            (point,) = normalize_points([public.point], com.n_vars, k)
+            (value,) = normalize_values([public.value], 1, k)
+        except (TypeError, ValueError) as e:
+            raise VerificationError(f"whir-zk: the public claim: {e}") from None
+        absorb_statement(transcript, PUBLIC_TAG + prm.to_bytes() + com.root, com.n_vars, k,
+                         [point], [value])
+        layout = BatchLayout(prm, (m, com.n_vars))
+        kv = ev.vec(k)
+        pts, _ = layout.points(kv, [[], [point]], [np.zeros((0, k), dtype=np.uint64),
+                                                   commitment_ood_points(com.root, com.n_vars,
+                                                                         prm)])
+        lift_points(transcript, pts, layout.shift[1], k)
+        values = np.concatenate([np.array(value, dtype=np.uint64).reshape(1, k),
+                                 committed_answers(com, prm)])
+        return _Public(layout, pts, values)
 
     def _read_joint(self, transcript: Any, root: bytes, idx: np.ndarray, depth: int,
                     g_fold: int) -> tuple[np.ndarray, np.ndarray]:
