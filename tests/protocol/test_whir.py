@@ -7,6 +7,7 @@ import pytest
 
 from tensorproof.errors import KeyFileError
 from tensorproof.field.params import P
+from tensorproof.field.scalar import ext_field
 from tensorproof.field.vec import vec_field
 from tensorproof.poly.mle import evaluate
 from tensorproof.poly.ntt import rs_encode_ext
@@ -16,9 +17,9 @@ from tensorproof.transcript import ProverTranscript, VerifierTranscript
 from tensorproof.verifier.pcs import absorb_commitment
 from tensorproof.verifier.pcs.whir import SCHEME, WhirVerifier, leaf_positions_points
 from tensorproof.verifier.pcs.whir_fold import (
+    coeff_eval,
     fiber_view,
     fold_fibers,
-    monomials,
     power_points,
     round_value,
 )
@@ -45,13 +46,40 @@ def open_and_verify(pcs, table, points, verifier=None):
     return values, proof
 
 
-def test_moebius_gives_the_monomial_coefficients_of_the_mle():
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_moebius_and_coeff_eval_give_the_mle(backend):
+    """coeff_eval of the Moebius coefficients (F, or lifted to K) is the MLE at each point,
+    and at a power point (y, y^2, y^4, ..) the univariate polynomial at y (Horner in ints)."""
+    kv = vec_field(3, backend)
     rng = np.random.default_rng(1)
     table = rng.integers(0, P, 1 << 6, dtype=np.uint64)
-    z = rand_k(rng, 6)
-    c = K3.from_base(moebius(table))
-    mono = monomials(K3, np.array([z], dtype=np.uint64))[0]
-    assert K3.inner(mono, c) == tuple(evaluate(K3, table, z))
+    zs = np.array([rand_k(rng, 6) for _ in range(5)], dtype=np.uint64)
+    c = moebius(table)
+    want = np.array([evaluate(K3, table, [tuple(x) for x in z]) for z in zs], dtype=np.uint64)
+    assert np.array_equal(coeff_eval(kv, c, zs), want)
+    assert np.array_equal(coeff_eval(kv, kv.from_base(c), zs), want)
+    y = rand_k(rng, 1)
+    ext = ext_field(3)
+    horner = (0, 0, 0)
+    for ci in reversed(c.tolist()):
+        horner = ext.add(ext.mul(horner, y[0]), (ci, 0, 0))
+    ys = np.array(y, dtype=np.uint64)
+    assert tuple(coeff_eval(kv, c, power_points(kv, ys, 6))[0].tolist()) == horner
+    # points in F (query points) take F products: alone and mixed with K points, in any order
+    fs = rng.integers(0, P, 4, dtype=np.uint64)
+    f_pts = power_points(kv, kv.from_base(fs), 6)
+    assert not f_pts[..., 1:].any()
+    want_f = []
+    for f in fs.tolist():
+        acc = 0
+        for ci in reversed(c.tolist()):
+            acc = (acc * f + ci) % P
+        want_f.append([acc, 0, 0])
+    assert coeff_eval(kv, c, f_pts).tolist() == want_f
+    mixed = np.concatenate([f_pts[:2], zs[:2], f_pts[2:]])
+    assert coeff_eval(kv, c, mixed).tolist() == want_f[:2] + want[:2].tolist() + want_f[2:]
+    with pytest.raises(ValueError, match="coefficients"):
+        coeff_eval(kv, c[:32], zs)
 
 
 @pytest.mark.parametrize("folding", [1, 2, 4])
@@ -68,8 +96,7 @@ def test_folding_a_fiber_evaluates_the_folded_polynomial(folding):
     idx = np.array([0, 3, 17, (1 << (log_domain - folding)) - 1])
     got = fold_fibers(K3, fiber_view(codeword, folding)[idx], idx, log_domain, alphas)
     ys = K3.from_base(np.array(leaf_positions_points(idx, log_domain, folding), dtype=np.uint64))
-    mono = monomials(K3, power_points(K3, ys, m - folding))
-    want = np.array([K3.inner(row, folded) for row in mono], dtype=np.uint64)
+    want = coeff_eval(K3, folded, power_points(K3, ys, m - folding))
     assert np.array_equal(got, want)
 
 

@@ -42,9 +42,8 @@ from ...verifier.pcs.whir import (
 )
 from ...verifier.pcs.whir_fold import (
     codeword_planes,
+    coeff_eval,
     fiber_view,
-    inner_rows,
-    monomials,
     power_points,
 )
 from ...verifier.pcs.whir_params import WhirParams, WhirSchedule, batch_supported, padded_vars
@@ -124,7 +123,7 @@ def _mle(kv: VecField, evals: np.ndarray, point: Sequence[Any]) -> tuple[int, ..
 def _evaluate_univariate(kv: VecField, coeffs: np.ndarray, ys: np.ndarray) -> np.ndarray:
     """f(y) = sum_i c_i y^i for each y of an (n, k) array -> (n, k)."""
     m = coeffs.shape[0].bit_length() - 1
-    return inner_rows(kv, monomials(kv, power_points(kv, ys, m)), coeffs)
+    return coeff_eval(kv, coeffs, power_points(kv, ys, m))
 
 
 class WhirPCS(WhirVerifier):

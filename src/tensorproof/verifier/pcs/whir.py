@@ -90,11 +90,10 @@ from .commitment import (
 )
 from .ligero import multi_proof_len
 from .whir_fold import (
+    coeff_eval,
     eq_points,
     fiber_leaf_bytes,
     fold_fibers,
-    inner_rows,
-    monomials,
     power_points,
     round_value,
     sum_rows,
@@ -201,7 +200,7 @@ class Constraints:
             head = np.array([a for rs in alphas[rnd:] for a in rs], dtype=np.uint64)
             e = eq_points(kv, pts[:, : len(head)], head.reshape(-1, kv.k))
             tail = pts[:, len(head):]
-            vals = inner_rows(kv, monomials(kv, tail), coeffs)  # f^_M(p_tail)
+            vals = coeff_eval(kv, coeffs, tail)  # f^_M(p_tail)
             total = kv.add(total, _sum(kv, kv.mul(kv.mul(coefs, e), vals)))
         return tuple(int(c) for c in total)
 
@@ -349,7 +348,7 @@ class WhirVerifier:
             y_pts = power_points(kv, query_points(kv, idx, log_domain, prm.folding), m_next)
             if last:
                 assert final is not None
-                expect = inner_rows(kv, monomials(kv, y_pts), final)
+                expect = coeff_eval(kv, final, y_pts)
                 bad = np.flatnonzero(np.any(expect != folded, axis=1))
                 if bad.size:
                     raise VerificationError(f"whir: folded value at query {int(idx[bad[0]])} of "

@@ -102,7 +102,16 @@ def fold_fibers(kv: VecField, fibers: np.ndarray, positions: np.ndarray, log_dom
 
 def power_points(kv: VecField, ys: np.ndarray, n_vars: int) -> np.ndarray:
     """(T, k) points y -> (T, n_vars, k): (y, y^2, y^4, .., y^(2^(n_vars-1))) for each, the
-    multilinear point at which f^ equals f(y)."""
+    multilinear point at which f^ equals f(y). Points in F (the query points) are squared in
+    F."""
+    if kv.k > 1 and not ys[:, 1:].any():
+        fp = vec_field(1, kv.backend)
+        out = np.zeros((ys.shape[0], n_vars, kv.k), dtype=np.uint64)
+        cur = np.ascontiguousarray(ys[:, 0], dtype=np.uint64)
+        for t in range(n_vars):
+            out[:, t, 0] = cur
+            cur = fp.square(cur)
+        return out
     out = np.empty((ys.shape[0], n_vars, kv.k), dtype=np.uint64)
     cur = np.ascontiguousarray(ys, dtype=np.uint64)
     for t in range(n_vars):
@@ -123,19 +132,41 @@ def sum_rows(kv: VecField, a: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(a[:, 0])
 
 
-def inner_rows(kv: VecField, rows: np.ndarray, vec: np.ndarray) -> np.ndarray:
-    """(T, n, k) rows and an (n, k) vector -> (T, k): each row's inner product with vec."""
-    return sum_rows(kv, kv.mul(rows, np.broadcast_to(vec, rows.shape).copy()))
+def coeff_eval(kv: VecField, coeffs: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """f^(q) for each of T points q (T, m, k) and f^'s 2^m monomial coefficients c ((2^m, k)
+    or F (2^m,): bit t of i <-> q_t) -> (T, k): sum_i c_i prod_(t in i) q_t (f(y) at a power
+    point), folding the top variable first, c = c_lo + q_t c_hi: T (2^m - 1) products, half
+    of building the monomial table and taking its inner product with c. Points in F (every
+    coordinate's extension part zero: the query points y_j and their powers) take products
+    by F elements (``mul_base``: k F products, not a K product's k^2)."""
+    c = kv.from_base(coeffs) if coeffs.ndim == 1 else coeffs
+    if c.shape[0] != 1 << points.shape[1]:
+        raise ValueError(f"coeff_eval: {c.shape[0]} coefficients for {points.shape[1]} "
+                         "variables")
+    if kv.k == 1:
+        return _fold_coeffs(kv, c, points, False)
+    base = ~points[..., 1:].any(axis=(1, 2))
+    if base.all() or not base.any():
+        return _fold_coeffs(kv, c, points, bool(base.all()))
+    out = np.empty((points.shape[0], kv.k), dtype=np.uint64)
+    out[base] = _fold_coeffs(kv, c, points[base], True)
+    out[~base] = _fold_coeffs(kv, c, points[~base], False)
+    return out
 
 
-def monomials(kv: VecField, points: np.ndarray) -> np.ndarray:
-    """(T, m, k) points q -> (T, 2^m, k): entry [s, i] = prod of q[s, t] over the bits t of i,
-    so <monomials(q), c> = f^(q) for monomial coefficients c (and f(y) at a power point)."""
-    table = np.zeros((points.shape[0], 1, kv.k), dtype=np.uint64)
-    table[:, 0, 0] = 1
-    for t in range(points.shape[1]):
-        table = np.concatenate([table, kv.mul(table, points[:, t : t + 1, :])], axis=1)
-    return table
+def _fold_coeffs(kv: VecField, c: np.ndarray, points: np.ndarray, base: bool) -> np.ndarray:
+    """``coeff_eval``'s folds for K coefficients c, with F products if ``base``."""
+    t_pts, m = points.shape[0], points.shape[1]
+    v = np.broadcast_to(c, (t_pts,) + c.shape)
+    for t in reversed(range(m)):
+        h = v.shape[1] // 2
+        hi = np.array(v[:, h:])  # copies: v may be a read-only broadcast of c
+        if base:
+            prod = kv.mul_base(hi, np.broadcast_to(points[:, t : t + 1, 0], hi.shape[:2]).copy())
+        else:
+            prod = kv.mul(hi, np.broadcast_to(points[:, t : t + 1, :], hi.shape).copy())
+        v = kv.add(np.array(v[:, :h]), prod)
+    return np.ascontiguousarray(v[:, 0])
 
 
 def eq_points(kv: VecField, a: np.ndarray, b: np.ndarray) -> np.ndarray:
