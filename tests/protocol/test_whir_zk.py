@@ -40,6 +40,7 @@ from tensorproof.field import npfield
 from tensorproof.field.encoding import decode_f_array
 from tensorproof.field.linalg import kernel_vector
 from tensorproof.field.params import P
+from tensorproof.field.scalar import ext_field
 from tensorproof.prover.pcs import whir as pwhir
 from tensorproof.prover.pcs import whir_zk as pzk
 from tensorproof.prover.pcs.registry import prover_scheme
@@ -604,20 +605,28 @@ def test_mutation_blind_smaller_than_what_the_rounds_reveal_is_caught(monkeypatc
 # ---- a public table batched into the opening (the model's, public weights) ---------------------
 
 
+PAD_FLOOR = 3
+"""The tiny schedules pad a table to at least this many variables (as WHIR's pads small
+tables up to its final size), so that a public table of 2 variables is zero-padded."""
+
+
 @pytest.fixture
 def tiny_public(monkeypatch):
-    """The "two" schedule with the bounds counting a public table's points, one opening."""
+    """The "two" schedule with the bounds counting a public table's points, one opening;
+    tables padded to PAD_FLOOR variables."""
     params, queries = ZK_SCHEDULES["two"]
-    use_schedule(monkeypatch, tiny_schedule_of(queries), public=True)
+    sched = tiny_schedule_of(queries)
+    use_schedule(monkeypatch, lambda prm, m: sched(prm, max(m, PAD_FLOOR)), public=True)
+    monkeypatch.setattr(pwhir, "padded_vars", lambda prm, n: max(n, PAD_FLOOR))
     return WhirZkParams(params, openings=1)
 
 
-@pytest.mark.parametrize("public", [3, 6], ids=["shifted", "full"])
+@pytest.mark.parametrize("public", [2, 3, 6], ids=["padded", "shifted", "full"])
 def test_a_batched_public_table_keeps_the_law(tiny_public, public):
-    """With the model's table batched (P of fewer variables than f^'s 6, Delta > 0, or as
-    many), a twin table with the same form values, and the simulator given P, have the real
-    view's law: P's values at every point and its leaves are P's (public), f^'s and G's at
-    P's points are counted by the bounds."""
+    """With the model's table batched (P zero-padded to 3 variables, P of fewer variables
+    than f^'s 6, Delta > 0, or as many), a twin table with the same form values, and the
+    simulator given P, have the real view's law: P's values at every point and its leaves
+    are P's (public), f^'s and G's at P's points are counted by the bounds."""
     assert hiding_vars(tiny_public, 3) + 1 == 6
     inst = Instance(tiny_public, public=public)
     real = affine_map(inst.run(), inst.n_inputs)
@@ -642,19 +651,36 @@ def test_the_public_points_must_be_counted(monkeypatch, counted):
 def test_mutation_public_points_with_zeros_is_caught(tiny_public, monkeypatch):
     """P's points in h with zeros in the Delta variables P_ext ignores (rather than the drawn
     lift): f^'s values there read R' on a sub-hypercube of 2^(mu - Delta) values, too few to
-    hide its 1 + s K values, and T leaks (a review of this opening found it by this test)."""
-    monkeypatch.setattr(pzk, "lift_points", lambda *a: None)
+    hide its 1 + s K values, and T leaks (found by this test while the opening was built)."""
+    monkeypatch.setattr(pzk, "lift_points", lambda *a: ext_field(3).one())
     assert twin_leaves_the_space(Instance(tiny_public, public=3), WhirZkPCS)
+
+
+def test_mutation_padding_left_zero_is_caught(tiny_public, monkeypatch):
+    """P zero-padded and its claim point's padding left 0 (only Delta lifted, the mask check
+    skipped): the point's last coordinate is f^'s mask variable y = 0, where f^ is T~ itself,
+    and the twin's view leaves the space (a review found this; the padding is now drawn)."""
+    def delta_only(transcript, pts, shift, pad, k):
+        pts[:, :shift] = np.array(transcript.challenges_k("lift", shift, k),
+                                  dtype=np.uint64).reshape(shift, k)
+        return ext_field(3).one()
+    monkeypatch.setattr(pzk, "lift_points", delta_only)
+    assert twin_leaves_the_space(Instance(tiny_public, public=2), WhirZkPCS)
+
+
+ADVICE_VARS = 14
+"""public_honest's advice: f^ of 15 variables, so that P (2^4 entries, padded to WHIR's 9
+variables) sits at Delta = 6 > kappa = 4 (one value of P's fiber per query)."""
 
 
 @pytest.fixture(scope="module")
 def public_honest():
-    """An advice-like table of 2^5 entries opened at three forms with a public table of 2^4
-    (plain WHIR, the same parameters) batched in at a point; spans by label."""
+    """An advice-like table of 2^14 entries opened at three forms with a public table of 2^4
+    (plain WHIR, the same parameters, zero-padded) batched in at a point; spans by label."""
     prm = WhirZkParams()
     rng = np.random.default_rng(11)
-    table = rng.integers(0, P, 1 << 5, dtype=np.uint64)
-    forms = random_forms(rng, 5, (2, 1, 4))
+    table = rng.integers(0, P, 1 << ADVICE_VARS, dtype=np.uint64)
+    forms = random_forms(rng, ADVICE_VARS, (2, 1, 4))
     ptable = rng.integers(0, P, 1 << 4, dtype=np.uint64)
     pcom, pdata = WhirPCS(prm.whir).commit(ptable)
     point = tuple(k_elem(rng) for _ in range(4))
@@ -680,6 +706,8 @@ def verify_public(prm, commitment, forms, values, public, proof):
 
 def test_a_public_table_verifies_batched(public_honest):
     prm, commitment, forms, values, public, proof, spans, _ = public_honest
+    m, m_p = hiding_vars(prm, ADVICE_VARS) + 1, vwhir.whir_schedule(prm.whir, 4).n_vars
+    assert m - m_p > prm.whir.folding and m_p > 4  # Delta > kappa; P zero-padded
     verify_public(prm, commitment, forms, values, public, proof)
     assert PUBLIC_CROSS in spans and "whir/fibers" in spans  # P's values, then its leaves
     with pytest.raises(REJECTED):  # not without P, nor P claimed without its messages
@@ -714,6 +742,55 @@ def test_a_public_openings_messages_tampered_are_rejected(public_honest, label):
         for pos in (at, at + n - 1):
             with pytest.raises(REJECTED):
                 verify_public(prm, commitment, forms, values, public, flip(proof, pos, 0x01))
+
+
+def test_a_consistent_lie_about_the_public_table_is_rejected(public_honest, monkeypatch):
+    """A prover that states P~(z) = v + 1 in its transcript (every message then follows from
+    that statement, as the verifier's transcript does) is still rejected."""
+    prm, commitment, forms, _, public, _, _, ptable = public_honest
+    real = pzk.absorb_statement
+
+    def lie(transcript, scheme, n, k, points, values):
+        if scheme.startswith(vzk.PUBLIC_TAG):
+            values = [((values[0][0] + 1) % P,) + tuple(values[0][1:])]
+        real(transcript, scheme, n, k, points, values)
+    monkeypatch.setattr(pzk, "absorb_statement", lie)
+    _, pdata = WhirPCS(prm.whir).commit(ptable)
+    pcs = WhirZkPCS(prm)
+    commitment, data = pcs.commit(np.random.default_rng(11).integers(
+        0, P, 1 << ADVICE_VARS, dtype=np.uint64))
+    pt = ProverTranscript(DOMAIN)
+    absorb_commitment(pt, commitment)
+    values = pcs.open_forms(data, forms, pt, public=(pdata, public.point))
+    v = public.value
+    wrong = PublicClaim(public.commitment, public.point, ((v[0] + 1) % P,) + v[1:])
+    with pytest.raises(VerificationError):
+        verify_public(prm, commitment, forms, values, wrong, pt.proof_bytes())
+
+
+def test_a_public_point_with_mask_coordinate_zero_is_refused(public_honest):
+    """No padding, no lift there: a claim point of P whose last coordinate is 0 would put f^
+    at y = 0 (T~ itself); both sides refuse it (the whole proof's fresh merge makes it a
+    1/|K| event)."""
+    prm = WhirZkParams()
+    rng = np.random.default_rng(6)
+    n = vwhir.whir_schedule(prm.whir, 9).n_vars
+    assert n == 9  # no padding
+    pcom, pdata = WhirPCS(prm.whir).commit(rng.integers(0, P, 1 << n, dtype=np.uint64))
+    point = tuple(k_elem(rng) for _ in range(n - 1)) + ((0, 0, 0),)
+    pcs = WhirZkPCS(prm)
+    commitment, data = pcs.commit(rng.integers(0, P, 1 << 10, dtype=np.uint64))
+    forms = random_forms(rng, 10, (1,))
+    pt = ProverTranscript(DOMAIN)
+    with pytest.raises(ProverError, match="mask coordinate 0"):
+        pcs.open_forms(data, forms, pt, public=(pdata, point))
+    value = tuple(int(x) for x in ev.evaluate(3, ev.vec(3).from_base(pdata.table),
+                                               list(point)))
+    vt = VerifierTranscript(DOMAIN, b"")  # refused before any message is read
+    absorb_commitment(vt, commitment)
+    with pytest.raises(VerificationError, match="mask coordinate 0"):
+        WhirZkVerifier(prm).verify_forms(commitment, forms, [(0, 0, 0)], vt,
+                                         public=PublicClaim(pcom, point, value))
 
 
 def test_a_public_table_that_does_not_fit_is_refused():

@@ -259,6 +259,16 @@ def test_a_model_too_large_to_batch_is_opened_on_its_own(monkeypatch):
             rejects(lie.vk, bump(lie, message))
 
 
+def test_a_prover_that_does_not_batch_the_model_is_rejected(monkeypatch):
+    """The prover alone deciding not to batch (its model opened in a run of its own): the
+    verifier, which batches, reads other messages and rejects."""
+    monkeypatch.setattr(zk_witness_mod, "batched_model", lambda *a: False)
+    lie = lying_proof(monkeypatch, private(mlp(), "x"), X,
+                      config=zk(profile_config("compact")))
+    assert "whir-zk/public_cross" not in [m.label for m in lie.messages]
+    rejects(lie.vk, lie.proof)
+
+
 @pytest.mark.slow
 def test_masked_hashed_input_verifies_with_its_digests(config):
     g = replace(mlp(), visibility={"x": HASHED})

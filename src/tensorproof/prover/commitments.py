@@ -76,16 +76,17 @@ def open_groups(ctx, pcs, committed: Mapping[str, Committed],
         pcs.open_batch([c.data for c, _ in pending], [[p] for _, p in pending], ctx.t)
 
 
-def merged_point(ctx, c: Committed, named, whole=()):
-    """Merge the claims on one group (``named`` on its tensors, ``whole`` on its vector): the
-    point to open at, or None without claims."""
+def merged_point(ctx, c: Committed, named, whole=(), fresh: bool = False):
+    """Merge the claims on one group (``named`` on its tensors, ``whole`` on its vector;
+    ``fresh``: verify_merge's): the point to open at, or None without claims."""
     claims = embedded_claims(ctx, c.group, named, whole)
     if not claims:
         return None
     packing = c.group.packing
     regions = ([packing.region(n) for n, _ in named]
                + [(0, 1 << packing.n_vars)] * len(whole))
-    return prove_merge(ctx.t, ctx.vf, c.vector, claims, opening_label(c.group), regions).point
+    return prove_merge(ctx.t, ctx.vf, c.vector, claims, opening_label(c.group), regions,
+                       fresh).point
 
 
 def open_group(ctx, pcs, c: Committed, named, whole=()) -> None:

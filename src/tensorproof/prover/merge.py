@@ -66,9 +66,9 @@ def _add_eq_tables(vf: VecField, w: np.ndarray, m: int, group: list) -> None:
 
 
 def prove_merge(transcript, vf: VecField, table: np.ndarray, claims: list[EvalClaim],
-                label: str, regions=None) -> EvalClaim:
+                label: str, regions=None, fresh: bool = False) -> EvalClaim:
     """Mirror of verify_merge; `table` is the F or K table the claims are about."""
-    if len(claims) == 1:
+    if len(claims) == 1 and not fresh:
         return claims[0]
     ext = ext_field(vf.k)
     n_vars = len(table).bit_length() - 1

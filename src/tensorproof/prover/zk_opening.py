@@ -202,7 +202,8 @@ def prove_hiding_opening(ctx, committed, first_block: int = FIRST_PROOF_BLOCK,
     if model_pcs is not None and batched_model(plan, model_pcs.inner,
                                                bool(ctx.group_claims[MODEL])):
         c = committed[MODEL]
-        public = {"public": (c.data, merged_point(ctx, c, ctx.group_claims[MODEL]))}
+        public = {"public": (c.data, merged_point(ctx, c, ctx.group_claims[MODEL],
+                                                  fresh=True))}
         ctx.group_claims[MODEL] = []
     z = vanishing(ext, point)
     _, x = selector_weights(ext, plan, point)

@@ -94,15 +94,17 @@ def embedded_claims(ctx, group: CommitmentGroup, named, whole) -> list[EvalClaim
             for n, c in named] + list(whole)
 
 
-def merged_claim(ctx, group: CommitmentGroup, commitment: bytes | None, named, whole=()):
-    """Merge the claims on one group: ([point], [value]) of the opening, or None without
-    claims."""
+def merged_claim(ctx, group: CommitmentGroup, commitment: bytes | None, named, whole=(),
+                 fresh: bool = False):
+    """Merge the claims on one group (``fresh``: a sumcheck even for one claim, merge.py):
+    ([point], [value]) of the opening, or None without claims."""
     claims = embedded_claims(ctx, group, named, whole)
     if not claims:
         return None
     if commitment is None:
         raise VerificationError(f"claims on the empty commitment group {group.name!r}")
-    merged = verify_merge(ctx.t, ctx.ext, group.packing.n_vars, claims, opening_label(group))
+    merged = verify_merge(ctx.t, ctx.ext, group.packing.n_vars, claims, opening_label(group),
+                          fresh)
     return [merged.point], [as_ext(ctx.ext, merged.value)]
 
 

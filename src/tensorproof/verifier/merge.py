@@ -33,10 +33,12 @@ def combined_value(ext: ExtField, powers: list, values: list):
 
 
 def verify_merge(transcript, ext: ExtField, n_vars: int, claims: list[EvalClaim],
-                 label: str) -> EvalClaim:
+                 label: str, fresh: bool = False) -> EvalClaim:
     """Reduce `claims` (all on one table of n_vars variables) to one claim; a single claim is
-    returned unchanged, with no proof."""
-    if len(claims) == 1:
+    returned unchanged, with no proof, unless ``fresh`` (the merged point then always has
+    sumcheck challenges for coordinates: whir-zk's public table needs a point whose
+    coordinates are not the prover's)."""
+    if len(claims) == 1 and not fresh:
         return claims[0]
     alpha = transcript.challenge_k(f"{label}/alpha", ext.k)
     powers = alpha_powers(ext, alpha, len(claims))

@@ -27,7 +27,8 @@ mask slots in its first region and the k planes of their K-valued blind omega in
     eq(r_high, .) plus Z(r) on Row, column point r_low: its value is B^(r) = e; (ii) the
     region claim's form on OPENING_MASKS's rows. In the compact profile (whir-zk) with
     public weights, the model's claims are merged first (the plain merge "open model",
-    verifier/commitments.py) and its one merged claim is batched into this opening as its
+    verifier/commitments.py; a sumcheck even for one claim, so that its point is drawn) and
+    its one merged claim is batched into this opening as its
     public table (pcs/whir_zk.py, "Public table"; ``batched_model``: when the model's WHIR
     variables fit under f^'s), so the model needs no WHIR run of its own; otherwise it is
     merged and opened after, as every plain group is.
@@ -53,7 +54,8 @@ or a degenerate r: probability O(n/|K|)), so Libra's argument for the masked sum
 The blinded merge reveals nothing beyond its slots' claim values (already in the proof), and
 the opening nothing beyond the two form values (e and the region claim's, both already
 revealed); a batched model adds the model's merge (a function of public weights and of
-claims already in the proof, as when it ran after) and its table's values, which are public.
+claims already in the proof, as when it ran after), its table's values and leaves, which are
+public, and f^'s and G's values at its points, which whir-zk's bounds count.
 """
 
 from __future__ import annotations
@@ -433,7 +435,8 @@ def verify_hiding_opening(ctx, commitments, first_block: int = FIRST_PROOF_BLOCK
     if model_pcs is not None and batched_model(plan, model_pcs.inner,
                                                bool(ctx.group_claims[MODEL])):
         g = plan.commitments[MODEL]
-        (point,), (value,) = merged_claim(ctx, g, commitments[MODEL], ctx.group_claims[MODEL])
+        (point,), (value,) = merged_claim(ctx, g, commitments[MODEL], ctx.group_claims[MODEL],
+                                          fresh=True)
         public = {"public": PublicClaim(model_pcs.parse(commitments[MODEL], g.packing.n_vars),
                                         tuple(point), value)}
         ctx.group_claims[MODEL] = []

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from ...errors import FieldError, KeyFileError, ProverError
+from ...errors import FieldError, KeyFileError, ProverError, VerificationError
 from ...field.encoding import encode_k_array
 from ...field.sampling import OS_RANDOMNESS, Randomness
 from ...field.vec import check_canonical, vec_field
@@ -208,7 +208,8 @@ class WhirZkPCS(WhirZkVerifier):
         prm, k = self.params, self.k
         kv = vec_field(k)
         n = data.commitment.n_vars
-        terms = normalize_forms(forms, n, k, prm.ood + (public_points(prm) if public else 0))
+        extra = 0 if public is None else public_points(prm)
+        terms = normalize_forms(forms, n, k, prm.ood + extra)
         m = hiding_vars(self.zk, n) + 1
         if data.table.shape != (1 << m,):
             raise ProverError("whir-zk: the prover data does not match the commitment's size")
@@ -315,7 +316,10 @@ class WhirZkPCS(WhirZkVerifier):
         pts, _ = layout.points(kv, [[], [z]], [np.zeros((0, k), dtype=np.uint64),
                                                commitment_ood_points(com.root, com.n_vars,
                                                                      prm)])
-        lift_points(transcript, pts, layout.shift[1], k)
+        try:
+            lift_points(transcript, pts, layout.shift[1], m_p - com.n_vars, k)
+        except VerificationError as e:
+            raise ProverError(f"{e}: draw again (probability (1 + s)/|K|)") from None
         return _ProverPublic(data, layout, layout.shift[1], pts)
 
 

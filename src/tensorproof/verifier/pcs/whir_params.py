@@ -466,19 +466,25 @@ def batch_error_terms(params: WhirParams, n_vars_list: tuple[int, ...] | list[in
     return list(_batch_terms(params, sizes))
 
 
+def embedding_list_size(params: WhirParams, n_vars: int) -> float:
+    """l_u of the "batch OOD" term: a table's own list bound plus l_cap for every code an
+    embedding may place it in (module docstring, "Batched opening")."""
+    rho = 2.0**-params.log_inv_rate
+    cap = 1.0 if params.regime == "unique" else MAX_SLACK_DIVISOR / (2.0 * rho)
+    return _plan(params, n_vars, True)[0][0].ell + (MAX_N_VARS + 1) * cap
+
+
 @cache
 def _batch_terms(params: WhirParams, sizes: tuple[int, ...]) -> tuple[Term, ...]:
     g = len(sizes)
     log_k = params.k * math.log2(P)
     codes, _ = _plan(params, max(sizes), True)
     c0 = codes[0]
-    rho = 2.0**-params.log_inv_rate
-    cap = 1.0 if params.regime == "unique" else MAX_SLACK_DIVISOR / (2.0 * rho)
     log_free = math.log2(float(P) ** params.k - 2.0**TWO_ADICITY)
     terms: list[Term] = []
     for j, n in enumerate(sizes):
         own = _plan(params, n, True)[0][0]
-        ell = own.ell + (MAX_N_VARS + 1) * cap
+        ell = embedding_list_size(params, n)
         pairs = ell * (ell - 1.0) / 2.0
         bits = -math.log2(pairs) - params.ood * (own.m - log_free)
         terms.append((f"batch OOD (table {j}, every embedding)", bits, _CITE_BATCH_OOD))

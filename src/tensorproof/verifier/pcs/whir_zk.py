@@ -60,7 +60,12 @@ WHIR run rather than two:
   0'. after step 0, "pcs/statement" absorbs PUBLIC_TAG ‖ params ‖ P's root, then P's n, z and
      v; P_ext(X) = P(X^(2^Delta)) (Delta = m - m_P) does not vary with h's first Delta
      variables, so P's points in h (its claim's, its commitment's s OOD power points) take
-     there a drawn point a ("whir-zk/public_lift", Delta K values) rather than zeros;
+     there a drawn point a ("whir-zk/public_lift", Delta K values) rather than zeros; P's
+     table is zero-padded from n_P to m_P variables, so the claim's padding coordinates take
+     a drawn r (the same draw) and its value is v prod (1 - r_i) (``lift_points``). Every P
+     point must then have a nonzero last coordinate, f^'s mask variable y (at y = 0, f^ is
+     T~ itself): both sides refuse one that has not (the whole proof's model merge is a
+     sumcheck even for one claim, ``verify_merge(fresh=True)``, so z is drawn too);
   2'. after "whir-zk/cross", "whir-zk/public_cross": P_ext at the forms and at f^'s and G's
      OOD points, then G_ext and f^ at P's 1 + s points;
   3'. after beta, "whir-zk/public_beta" beta'; h = G_ext + beta f^ + beta' P_ext, claimed at
@@ -74,14 +79,20 @@ beta A's is G's and f^'s), priced by ``batch_error_terms`` for sizes (m, n_P), w
 ``public_fits`` requires at the level; two independent challenges, never a curve in one (the
 curve bound of three tables is not checked against the paper: whir_params.MAX_BATCH). P's
 claim and OOD answers enter the initial combination like the others (Schwartz-Zippel in
-gamma; its OOD term is in the same batch terms).
+gamma; its OOD term is in the same batch terms). The lift checks a list member u of P at
+(a, z, r) rather than (0, z, 0): drawn after P's root, z and v, it differs from the value of
+u's Delta-free, zero-padded part only on a Schwartz-Zippel set, l_u (Delta + pad) / |K|
+over u's list (``public_lift_bits``; about 2^-170 at the defaults), which ``public_fits``
+requires at the level too.
 Zero knowledge: P is public (the simulator is given it), so its values and leaves are; f^'s
 values at P's 1 + s points are functionals of R' (``leak_bound`` counts them for every
 joint commitment, batched or not) and G's are counted in ``blind_reveal_bound``. With zeros
 in the lifted coordinates f^ at P's points would read R' on a sub-hypercube of only
 2^(mu - Delta) values, which the exact test shows leaks on a tiny schedule; the drawn a makes
-them functionals over the whole cube, as the other points'. tests/protocol/test_whir_zk.py
-checks both, and that omitting the count leaks.
+them functionals over the whole cube, as the other points'. With a padding coordinate left
+0 the claim point's y is 0 and f^ there is T~ itself (a review found it; the exact test
+shows the leak). tests/protocol/test_whir_zk.py checks all three, and that omitting the
+count leaks.
 
 Soundness: that of whir.py's batched opening of G_ext and f^ (the schedule's terms for mu + 1
 variables and ``batch_error_terms`` for sizes (mu + 1 - kappa, mu + 1): OOD pinning per table,
@@ -141,6 +152,7 @@ and ends with check_eof.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -150,7 +162,8 @@ import numpy as np
 
 from ...errors import ConfigError, ProofFormatError, VerificationError
 from ...field.encoding import decode_f_array, encode_k
-from ...field.params import TWO_ADICITY
+from ...field.params import TWO_ADICITY, P
+from ...field.scalar import ext_field
 from ...transcript import HASH_BYTES
 from .. import evaluations as ev
 from ..merkle import LEAF_PREFIX, verify_multi_rows
@@ -179,6 +192,7 @@ from .whir_params import (
     WhirParams,
     batch_error_terms,
     batch_supported,
+    embedding_list_size,
     error_terms,
     padded_vars,
     schedule,
@@ -362,9 +376,22 @@ def public_fits(params: WhirZkParams, n_vars: int, public_vars: int) -> bool:
     try:
         m = hiding_vars(params, n_vars) + 1
         m_p = whir_schedule(params.whir, public_vars).n_vars
-        return m_p <= m and batch_supported(params.whir, (m, public_vars))
+        return (m_p <= m and batch_supported(params.whir, (m, public_vars))
+                and public_lift_bits(params, n_vars, public_vars) >= params.whir.security)
     except (ValueError, ProofFormatError):
         return False
+
+
+def public_lift_bits(params: WhirZkParams, n_vars: int, public_vars: int) -> float:
+    """-log2 of the lift's error (module docstring, "Public table"): P's claim is checked at
+    (a, z, r) rather than (0, z, 0), drawn after P's root, z and v; for each of the l_u
+    members of P's list (whir_params.embedding_list_size) whose value there differs from its
+    Delta-free, zero-padded part's, the difference is a nonzero polynomial of degree
+    Delta + pad in (a, r): Schwartz-Zippel, l_u (Delta + pad) / |K|."""
+    w = params.whir
+    m = hiding_vars(params, n_vars) + 1
+    degree = max(1, m - public_vars)  # Delta + pad = m - n_P
+    return w.k * math.log2(P) - math.log2(embedding_list_size(w, public_vars) * degree)
 
 
 @dataclass(frozen=True)
@@ -447,13 +474,28 @@ class _Public:
     values: np.ndarray
 
 
-def lift_points(transcript: Any, pts: np.ndarray, shift: int, k: int) -> None:
-    """P_ext does not vary with h's first Delta variables: P's points in h take there one
-    drawn point a ("whir-zk/public_lift", Delta K values) rather than zeros, so that f^'s
-    values at them are functionals of R' over the whole hypercube (module docstring)."""
-    if shift:
-        pts[:, :shift] = np.array(transcript.challenges_k(PUBLIC_LIFT, shift, k),
-                                  dtype=np.uint64).reshape(shift, k)
+def lift_points(transcript: Any, pts: np.ndarray, shift: int, pad: int, k: int) -> tuple:
+    """P's points in h ((1 + s, m, k): the claim's, then the OOD power points) with their
+    fixed coordinates drawn ("whir-zk/public_lift", shift + pad K values; module docstring):
+    P_ext does not vary with h's first Delta = ``shift`` variables, which take one drawn
+    point a, and P's table is zero-padded past its n_P variables, so the claim's last ``pad``
+    coordinates take a drawn r, the claimed value then times prod (1 - r_i) (returned). Each
+    point must then have a nonzero last coordinate (f^'s mask variable y: at y = 0 f^ is
+    T~ itself); VerificationError otherwise (probability (1 + s)/|K| for honest inputs)."""
+    ext = ext_field(k)
+    factor = ext.one()
+    if shift + pad:
+        drawn = np.array(transcript.challenges_k(PUBLIC_LIFT, shift + pad, k),
+                         dtype=np.uint64).reshape(shift + pad, k)
+        pts[:, :shift] = drawn[:shift]
+        if pad:
+            pts[0, pts.shape[1] - pad:] = drawn[shift:]
+            for r in drawn[shift:].tolist():
+                factor = ext.sub(factor, ext.mul(factor, tuple(r)))
+    if not pts[:, -1].any(axis=1).all():
+        raise VerificationError("whir-zk: a public table's point has mask coordinate 0 (it "
+                                "would reveal the table)")
+    return factor
 
 
 def public_layout(kv, pts: np.ndarray, layout: tuple[np.ndarray, np.ndarray],
@@ -538,7 +580,8 @@ class WhirZkVerifier(WhirVerifier):
         prm, k = self.params, self.k
         kv = ev.vec(k)
         n = commitment.n_vars
-        terms = normalize_forms(forms, n, k, prm.ood + (public_points(prm) if public else 0))
+        extra = 0 if public is None else public_points(prm)
+        terms = normalize_forms(forms, n, k, prm.ood + extra)
         vals = normalize_values(values, len(terms), k)
         absorb_forms_statement(transcript, self.zk, n, terms, vals)
         m = checked_vars(self.zk, n)
@@ -623,8 +666,9 @@ class WhirZkVerifier(WhirVerifier):
         pts, _ = layout.points(kv, [[], [point]], [np.zeros((0, k), dtype=np.uint64),
                                                    commitment_ood_points(com.root, com.n_vars,
                                                                          prm)])
-        lift_points(transcript, pts, layout.shift[1], k)
-        values = np.concatenate([np.array(value, dtype=np.uint64).reshape(1, k),
+        factor = lift_points(transcript, pts, layout.shift[1], layout.m_g[1] - com.n_vars, k)
+        claimed = ext_field(k).mul(tuple(int(c) for c in value), factor)
+        values = np.concatenate([np.array(claimed, dtype=np.uint64).reshape(1, k),
                                  committed_answers(com, prm)])
         return _Public(layout, pts, values)
 
