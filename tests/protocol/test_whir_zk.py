@@ -652,7 +652,7 @@ def test_mutation_public_points_with_zeros_is_caught(tiny_public, monkeypatch):
     """P's points in h with zeros in the Delta variables P_ext ignores (rather than the drawn
     lift): f^'s values there read R' on a sub-hypercube of 2^(mu - Delta) values, too few to
     hide its 1 + s K values, and T leaks (found by this test while the opening was built)."""
-    monkeypatch.setattr(pzk, "lift_points", lambda *a: ext_field(3).one())
+    monkeypatch.setattr(vzk, "lift_points", lambda *a: ext_field(3).one())
     assert twin_leaves_the_space(Instance(tiny_public, public=3), WhirZkPCS)
 
 
@@ -664,7 +664,7 @@ def test_mutation_padding_left_zero_is_caught(tiny_public, monkeypatch):
         pts[:, :shift] = np.array(transcript.challenges_k("lift", shift, k),
                                   dtype=np.uint64).reshape(shift, k)
         return ext_field(3).one()
-    monkeypatch.setattr(pzk, "lift_points", delta_only)
+    monkeypatch.setattr(vzk, "lift_points", delta_only)
     assert twin_leaves_the_space(Instance(tiny_public, public=2), WhirZkPCS)
 
 

@@ -381,7 +381,7 @@ def batched_model(plan, model_pcs: Any, has_claims: bool) -> bool:
     the key's commitment scheme) with the hiding opening's WHIR parameters, claims on the
     model, and sizes that fit (``public_fits``). Both sides decide by this alone."""
     zk = plan.zk
-    if (not has_claims or plan.model_hiding is not None or MODEL not in plan.commitments
+    if (not has_claims or plan.model_hiding is not None
             or not isinstance(model_pcs, WhirVerifier) or isinstance(model_pcs, WhirZkVerifier)
             or zk.hiding_config.get("pcs") != "whir-zk"):
         return False

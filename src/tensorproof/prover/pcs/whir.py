@@ -100,6 +100,18 @@ def _weight(kv: VecField, coefs: np.ndarray, pts: np.ndarray) -> np.ndarray:
     return total
 
 
+def add_embedded(kv: VecField, evals: np.ndarray, coeffs: np.ndarray, table: np.ndarray,
+                 table_k: np.ndarray, shift: int, scale: Any) -> np.ndarray:
+    """h += scale T_ext for an F table T (``table_k``: its values lifted to K) embedded with
+    ``shift`` = Delta (T_ext(X) = T(X^(2^Delta)): each hypercube value repeated 2^Delta
+    times, its coefficients at the multiples of 2^Delta): ``coeffs`` updated in place, the
+    new ``evals`` returned."""
+    rep = 1 << shift
+    coeffs[::rep] = kv.add(np.ascontiguousarray(coeffs[::rep]),
+                           kv.scale(kv.from_base(moebius(table)), scale))
+    return kv.add(evals, kv.scale(np.repeat(table_k, rep, axis=0), scale))
+
+
 def _send_leaves(transcript: Any, codeword: np.ndarray, tree: MerkleTree, idx: np.ndarray,
                  folding: int) -> None:
     """The fibers of ``codeword`` at leaves ``idx`` ("whir/fibers": F values for an F codeword,
@@ -206,10 +218,7 @@ class WhirPCS(WhirVerifier):
         evals = kv.zeros(1 << m)
         coeffs = kv.zeros(1 << m)
         for g, (d, ev) in enumerate(zip(datas, evals_g)):
-            rep = 1 << batch.shift[g]
-            evals = kv.add(evals, kv.scale(np.repeat(ev, rep, axis=0), betas[g]))
-            coeffs[::rep] = kv.add(np.ascontiguousarray(coeffs[::rep]),
-                                   kv.scale(kv.from_base(moebius(d.table)), betas[g]))
+            evals = add_embedded(kv, evals, coeffs, d.table, ev, batch.shift[g], betas[g])
 
         def send0(idx: np.ndarray) -> None:
             for g, d in enumerate(datas):

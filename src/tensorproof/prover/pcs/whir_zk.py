@@ -49,10 +49,10 @@ from ...verifier.pcs.whir_zk import (
     claim_layout,
     hiding_vars,
     joint,
-    lift_points,
     mask_vars,
     normalize_forms,
     ood_layout,
+    place_public,
     public_fits,
     public_layout,
     public_points,
@@ -66,6 +66,7 @@ from .whir import (
     _evaluate_univariate,
     _mle,
     _send_leaves,
+    add_embedded,
     moebius,
     tree_of,
 )
@@ -248,11 +249,10 @@ class WhirZkPCS(WhirZkVerifier):
         transcript.send_k(CROSS, cross, k)
         all_pts, layout = claim_layout(kv, terms, m, ood)
         if pub is not None:  # P at the forms and both OOD sets; G, then f^, at P's points
-            p_evals = kv.from_base(pub.data.table)
             transcript.send_k(PUBLIC_CROSS, np.concatenate([
                 np.array(form_values(kv, pub.data.table, terms, m, pub.shift),
                          dtype=np.uint64).reshape(-1, k),
-                np.array([_mle(kv, p_evals, p[pub.shift:]) for p in ood],
+                np.array([_mle(kv, pub.evals, p[pub.shift:]) for p in ood],
                          dtype=np.uint64).reshape(-1, k),
                 np.array([_mle(kv, g_table, p[shift:]) for p in pub.points],
                          dtype=np.uint64).reshape(-1, k),
@@ -266,10 +266,8 @@ class WhirZkPCS(WhirZkVerifier):
         g_ext[:: 1 << shift] = g_coeffs
         coeffs = kv.add(g_ext, kv.scale(f_coeffs, beta))
         if pub is not None:  # + beta' P_ext (P(X^(2^Delta)): whir.py's batch embedding)
-            rep = 1 << pub.shift
-            evals = kv.add(evals, kv.scale(np.repeat(p_evals, rep, axis=0), beta_p))
-            coeffs[::rep] = kv.add(np.ascontiguousarray(coeffs[::rep]),
-                                   kv.scale(kv.from_base(moebius(pub.data.table)), beta_p))
+            evals = add_embedded(kv, evals, coeffs, pub.data.table, pub.evals, pub.shift,
+                                 beta_p)
 
         def send0(idx: np.ndarray) -> None:
             if data.blind is not None:
@@ -308,30 +306,31 @@ class WhirZkPCS(WhirZkVerifier):
             raise ProverError("whir-zk: the public table cannot be batched into this opening")
         kv = vec_field(k)
         (z,) = normalize_points([point], com.n_vars, k)
-        layout = BatchLayout(prm, (m, com.n_vars))
-        m_p = layout.m_g[1]
-        value = _mle(kv, kv.from_base(data.table), pad_point(z, m_p, k))
+        evals = kv.from_base(data.table)
+        value = _mle(kv, evals, pad_point(z, whir_schedule(prm, com.n_vars).n_vars, k))
         absorb_statement(transcript, PUBLIC_TAG + prm.to_bytes() + com.root, com.n_vars, k,
                          [z], [value])
-        pts, _ = layout.points(kv, [[], [z]], [np.zeros((0, k), dtype=np.uint64),
-                                               commitment_ood_points(com.root, com.n_vars,
-                                                                     prm)])
         try:
-            lift_points(transcript, pts, layout.shift[1], m_p - com.n_vars, k)
+            layout, pts, _ = place_public(transcript, prm, com, z, m)
         except VerificationError as e:
             raise ProverError(f"{e}: draw again (probability (1 + s)/|K|)") from None
-        return _ProverPublic(data, layout, layout.shift[1], pts)
+        return _ProverPublic(data, evals, layout, pts)
 
 
 @dataclass(frozen=True, eq=False)
 class _ProverPublic:
-    """A batched public table: its data, layout (verifier's ``_Public``), shift Delta and
-    points in h (claim, then OOD)."""
+    """A batched public table: its data, its values lifted to K, layout (verifier's
+    ``_Public``) and points in h (claim, then OOD)."""
 
     data: WhirProverData
+    evals: np.ndarray
     layout: BatchLayout
-    shift: int
     points: np.ndarray
+
+    @property
+    def shift(self) -> int:
+        """Delta: the variables of h that P_ext does not vary with."""
+        return self.layout.shift[1]
 
 
 def consistent_table(k: int, n: int, forms: Sequence[LinearForm], values: Sequence[Any],

@@ -304,14 +304,21 @@ class WhirVerifier:
         def open0(idx: np.ndarray, log_domain: int, rs: list[tuple[int, ...]]) -> np.ndarray:
             fibers = np.zeros((idx.size, 1 << prm.folding, k), dtype=np.uint64)
             for g, root in enumerate(roots):
-                leaves, slot, pos = batch.leaf_map(g, idx)
-                leaf_vals = self._read_leaves(transcript, root, leaves, batch.depth(g), 0)
-                picked = kv.from_base(leaf_vals[slot[:, None], pos])  # (q, 2^kappa, k)
-                fibers = kv.add(fibers, kv.mul(picked, np.broadcast_to(betas[g], picked.shape)
-                                               .copy()))
+                fibers = kv.add(fibers, self._embedded_fibers(kv, transcript, batch, g, root,
+                                                              idx, betas[g]))
             return fold_fibers(kv, fibers, idx, log_domain, rs)
 
         self._rounds(kv, transcript, batch.schedule, all_pts, all_vals, open0)
+
+    def _embedded_fibers(self, kv: VecField, transcript: Any, batch: BatchLayout, g: int,
+                         root: bytes, idx: np.ndarray, scale: np.ndarray) -> np.ndarray:
+        """Round 0 of a batched opening for table g: its leaves that the queries ``idx`` of h
+        read (``BatchLayout.leaf_map``) with their Merkle opening against ``root``, as
+        ``scale`` times T_g,ext's values on h's fibers, (q, 2^kappa, k)."""
+        leaves, slot, pos = batch.leaf_map(g, idx)
+        leaf_vals = self._read_leaves(transcript, root, leaves, batch.depth(g), 0)
+        picked = kv.from_base(leaf_vals[slot[:, None], pos])  # (q, 2^kappa, k)
+        return kv.mul(picked, np.broadcast_to(scale, picked.shape).copy())
 
     def _rounds(self, kv: VecField, transcript: Any, sch: WhirSchedule, all_pts: np.ndarray,
                 all_vals: np.ndarray, open0: Any, terms: Any = None) -> None:

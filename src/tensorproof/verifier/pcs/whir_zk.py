@@ -474,6 +474,19 @@ class _Public:
     values: np.ndarray
 
 
+def place_public(transcript: Any, prm: WhirParams, com: Commitment, point: Sequence[Any],
+                 m: int) -> tuple[BatchLayout, np.ndarray, tuple]:
+    """Both sides, after P's statement: whir.py's layout of (f^, P) in h of m variables, P's
+    points in h (claim at ``point``, then its commitment's OOD power points; ``lift_points``)
+    and the factor of its claimed value."""
+    k = prm.k
+    layout = BatchLayout(prm, (m, com.n_vars))
+    pts, _ = layout.points(ev.vec(k), [[], [point]], [
+        np.zeros((0, k), dtype=np.uint64), commitment_ood_points(com.root, com.n_vars, prm)])
+    factor = lift_points(transcript, pts, layout.shift[1], layout.m_g[1] - com.n_vars, k)
+    return layout, pts, factor
+
+
 def lift_points(transcript: Any, pts: np.ndarray, shift: int, pad: int, k: int) -> tuple:
     """P's points in h ((1 + s, m, k): the claim's, then the OOD power points) with their
     fixed coordinates drawn ("whir-zk/public_lift", shift + pad K values; module docstring):
@@ -634,12 +647,8 @@ class WhirZkVerifier(WhirVerifier):
             fibers = kv.add(np.tile(g_fib, (1, 1 << shift, 1)),
                             kv.mul(f_fib, np.broadcast_to(beta, f_fib.shape).copy()))
             if public is not None:  # beta' P_ext's values on h's fibers (whir.py's leaf map)
-                leaves, slot, pos = pub.layout.leaf_map(1, idx)
-                raw = self._read_leaves(transcript, public.commitment.root, leaves,
-                                        pub.layout.depth(1), 0)
-                picked = kv.from_base(raw[slot[:, None], pos])
-                fibers = kv.add(fibers, kv.mul(picked, np.broadcast_to(
-                    betas[1], picked.shape).copy()))
+                fibers = kv.add(fibers, self._embedded_fibers(
+                    kv, transcript, pub.layout, 1, public.commitment.root, idx, betas[1]))
             return fold_fibers(kv, fibers, idx, log_domain, rs)
 
         self._rounds(kv, transcript, sch, all_pts, all_vals, open0, layout)
@@ -661,12 +670,7 @@ class WhirZkVerifier(WhirVerifier):
             raise VerificationError(f"whir-zk: the public claim: {e}") from None
         absorb_statement(transcript, PUBLIC_TAG + prm.to_bytes() + com.root, com.n_vars, k,
                          [point], [value])
-        layout = BatchLayout(prm, (m, com.n_vars))
-        kv = ev.vec(k)
-        pts, _ = layout.points(kv, [[], [point]], [np.zeros((0, k), dtype=np.uint64),
-                                                   commitment_ood_points(com.root, com.n_vars,
-                                                                         prm)])
-        factor = lift_points(transcript, pts, layout.shift[1], layout.m_g[1] - com.n_vars, k)
+        layout, pts, factor = place_public(transcript, prm, com, point, m)
         claimed = ext_field(k).mul(tuple(int(c) for c in value), factor)
         values = np.concatenate([np.array(claimed, dtype=np.uint64).reshape(1, k),
                                  committed_answers(com, prm)])
