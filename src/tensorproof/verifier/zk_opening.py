@@ -333,27 +333,18 @@ def _tensor_terms(ext, plan, parts: list[Part], n: int):
 
 def _mask_weight(ext, plan, parts: list[Part], x) -> tuple:
     """The claims on M: every point starts with the plane point w (eq(w, x_planes) is one
-    common factor), then its power coordinates (r^e, 0 where unused), the slot's bits and M's
-    embedding's. A value slot's powers are 0 (r = 0), Boolean like the rest: its whole point
-    past w is a tail; a round's powers are its heads."""
+    common factor), then its power coordinates (r^e, 0 where unused: the heads), the slot's
+    bits and M's embedding's (the tail). A value slot's powers are all 0 (r = 0), so value
+    slots and rounds go through one ``eq_split_sum`` (numpy's fixed cost per call dominates
+    at these sizes)."""
     k, cap = ext.k, plan.zk.capacity
     s = (k - 1).bit_length()
     w = plane_point(ext)[0]
     slot = plan.commitments[ADVICE].packing.slot(MASKS)
-    index_bits = cap.index_vars()
-    pv = power_vars(cap.degree)
     tails = np.array([p.slot for p in parts], dtype=np.int64) | (
-        (slot.offset >> slot.n_vars) << index_bits)
-    coeffs = _k_rows(ext, [p.coeff for p in parts])
-    flat = np.array([p.r == 0 or not any(p.r) for p in parts], dtype=bool)  # r = 0
-    total = ext.zero()
-    if flat.any():
-        total = ev.eq_split_sum(k, coeffs[flat], np.zeros((int(flat.sum()), 0, k), np.uint64),
-                                tails[flat] << pv, x[s:])
-    if not flat.all():
-        rounds = [p for p, f in zip(parts, flat) if not f]
-        total = ext.add(total, ev.eq_split_sum(k, coeffs[~flat], _round_powers(ext, cap, rounds),
-                                               tails[~flat], x[s:]))
+        (slot.offset >> slot.n_vars) << cap.index_vars())
+    total = ev.eq_split_sum(k, _k_rows(ext, [p.coeff for p in parts]),
+                            _round_powers(ext, cap, parts), tails, x[s:])
     return ext.mul(total, eq_eval(ext, w, x[:s]))
 
 
