@@ -88,11 +88,11 @@ def measure(names: list[str], repeats: int, with_ezkl: bool | set, work: Path,
         ref = vs_ezkl.prepare(m, work / name)
         row: dict = {"name": name, "description": m.description, "systems": {}}
         for profile, configs in rows.items():
-            for config in configs:
-                system = vs_ezkl.tp_system(config)
-                rec = vs_ezkl.run_system(system, work / name, repeats, timeout)
+            systems = [vs_ezkl.tp_system(c) for c in configs]
+            recs = vs_ezkl.run_interleaved(systems, work / name, repeats, timeout)
+            for config, system in zip(configs, systems):
                 row["systems"][f"tensorproof {profile} {VIS[config]}"] = _brief(
-                    vs_ezkl.summarize(system, rec, ref))
+                    vs_ezkl.summarize(system, recs[system], ref))
         if with_ezkl is True or (isinstance(with_ezkl, set) and name in with_ezkl):
             for vis in EZKL_ROWS:
                 rec = vs_ezkl.run_system("ezkl", ezkl_folder(work / name, vis), 1, timeout)
@@ -102,8 +102,8 @@ def measure(names: list[str], repeats: int, with_ezkl: bool | set, work: Path,
 
 
 def _brief(s: dict) -> dict:
-    return {k: s.get(k) for k in ("error", "prove_s", "verify_s", "proof_bytes",
-                                  "peak_rss_mib")}
+    return {k: s.get(k) for k in ("error", "prove_s", "verify_s", "verify_warm_s",
+                                  "proof_bytes", "peak_rss_mib")}
 
 
 def _overhead(x, base) -> str:
@@ -115,25 +115,29 @@ def _overhead(x, base) -> str:
 def render(report: dict) -> str:
     lines = ["# Private and hashed inputs: what they cost", "",
              "Input visibility against the same system with the input public (masked: "
-             "against private, hashed-masked: against hashed; batch 1; prove: median of the "
-             "runs; verify: the median of as many fresh processes' first verification; "
+             "against private, hashed-masked: against hashed; batch 1; a model's "
+             "configurations interleaved, each repeat running every one in turn; prove: median "
+             "of the runs; verify: the median of as many fresh processes' first verification; "
+             "warm: the median of three more verifications in those processes; "
              "+pw: private weights, against the same input visibility with public weights). "
              "masked: zero-knowledge (both profiles: ligero-zk, whir-zk).", "",
-             "| model | system | input | prove | verify | proof | prove Δ | verify Δ | "
-             "proof Δ |", "|---|---|---|---:|---:|---:|---:|---:|---:|"]
+             "| model | system | input | prove | verify | warm | proof | prove Δ | verify Δ | "
+             "warm Δ | proof Δ |", "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for row in report["models"]:
         for key, s in row["systems"].items():
             system, vis = key.rsplit(" ", 1)
             base = row["systems"].get(f"{system} {BASE.get(vis, 'public')}", {})
             if s["error"]:
                 lines.append(f"| {row['name']} | {system} | {vis} | failed: {s['error'][:60]} "
-                             "| | | | | |")
+                             "| | | | | | | |")
                 continue
             lines.append(
                 f"| {row['name']} | {system} | {vis} | {vs_ezkl._t(s['prove_s'])} | "
-                f"{vs_ezkl._t(s['verify_s'])} | {vs_ezkl._b(s['proof_bytes'])} | "
+                f"{vs_ezkl._t(s['verify_s'])} | {vs_ezkl._t(s.get('verify_warm_s'))} | "
+                f"{vs_ezkl._b(s['proof_bytes'])} | "
                 f"{_overhead(s['prove_s'], base.get('prove_s'))} | "
                 f"{_overhead(s['verify_s'], base.get('verify_s'))} | "
+                f"{_overhead(s.get('verify_warm_s'), base.get('verify_warm_s'))} | "
                 f"{_overhead(s['proof_bytes'], base.get('proof_bytes'))} |")
     return "\n".join(lines) + "\n"
 

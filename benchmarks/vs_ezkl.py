@@ -252,6 +252,36 @@ def run_system(system: str, d: Path, repeats: int, timeout: float) -> dict:
     return rec
 
 
+def run_interleaved(systems: list[str], d: Path, repeats: int, timeout: float) -> dict:
+    """``run_system`` for several tensorproof configurations of one model, interleaved: each
+    is compiled, then every repeat proves with each in turn, then every repeat verifies with
+    each in turn, so a burst of load on a shared machine lands on all of them alike rather
+    than on one (their ratios are what the overhead tables report). A configuration stops at
+    its first failing step; the others go on. {system: its record, as run_system's}."""
+    recs: dict = {s: {"runs": {}, "error": None} for s in systems}
+    folders = {s: tp_folder(d, s) for s in systems}
+    for step in TP_STEPS:
+        for i in range(1 if step == "compile" else repeats):
+            for system in systems:
+                rec = recs[system]
+                if rec["error"]:
+                    continue
+                say(f"  {system} {step}" + (f" ({i + 1}/{repeats})" if step != "compile"
+                                           else ""))
+                load = os.getloadavg()[0]
+                f = folders[system]
+                c = run_child([__file__, "--child", step, str(f)], timeout,
+                              f / f"{system}-{step}.log")
+                c.result["load_avg_1min_before"] = load
+                if not c.ok:
+                    rec["error"] = f"{step}: {c.reason}"
+                    say(f"    failed: {c.reason}")
+                    continue
+                rec["runs"].setdefault(step, []).append({**c.result,
+                                                         "peak_rss_mib": c.peak_mib})
+    return recs
+
+
 def tp_folder(d: Path, system: str) -> Path:
     """d/<system>, holding the model's data files and that configuration's tp_config.json."""
     sub = d / system

@@ -30,3 +30,35 @@ def test_vs_ezkl_quick_writes_its_table(tmp_path: Path) -> None:
     assert tp["prove_s"] > 0 and tp["verify_s"] > 0 and tp["proof_bytes"] > 0
     assert tp["peak_rss_mib"] > 0
     assert tp["max_abs_err"] is not None and tp["max_abs_err"] < 0.25  # int8 vs float model
+
+
+def test_configurations_are_interleaved_and_a_failure_stops_only_its_own(tmp_path, monkeypatch):
+    """visibility.py's overheads compare configurations measured round-robin
+    (vs_ezkl.run_interleaved): every repeat runs each configuration's step in turn, and a
+    configuration whose step fails stops there while the others finish."""
+    sys.path.insert(0, str(BENCH.parent))
+    import vs_ezkl
+
+    calls = []
+
+    def child(cmd, timeout, log_path):
+        step, folder = cmd[2], Path(cmd[3])
+        calls.append((folder.name, step))
+        ok = not (folder.name == "tensorproof_private" and step == "prove" and
+                  sum(c == (folder.name, "prove") for c in calls) == 2)
+        return vs_ezkl.Child(ok, {f"{step}_s": 1.0}, "" if ok else "boom", 1.0)
+
+    monkeypatch.setattr(vs_ezkl, "run_child", child)
+    monkeypatch.setattr(vs_ezkl, "DATA_FILES", ())
+    recs = vs_ezkl.run_interleaved(["tensorproof", "tensorproof_private", "tensorproof_masked"],
+                                   tmp_path, 3, 10)
+    steps = [f"{s}:{n.removeprefix('tensorproof').lstrip('_') or 'int8'}" for n, s in calls]
+    assert steps == ["compile:int8", "compile:private", "compile:masked",
+                     "prove:int8", "prove:private", "prove:masked",
+                     "prove:int8", "prove:private", "prove:masked",  # private fails here
+                     "prove:int8", "prove:masked",
+                     "verify:int8", "verify:masked"] + ["verify:int8", "verify:masked"] * 2
+    assert recs["tensorproof_private"]["error"] == "prove: boom"
+    assert len(recs["tensorproof_private"]["runs"]["prove"]) == 1
+    assert recs["tensorproof_masked"]["error"] is None
+    assert len(recs["tensorproof_masked"]["runs"]["verify"]) == 3
