@@ -7,7 +7,9 @@ For each model of benchmarks/models.py (default: the vs_ezkl.py models), tensorp
 same input in the fast and compact profiles with the input public, private and hashed
 (vs_ezkl.TP_CONFIGS int8 / private / hashed, compact / compact_private / compact_hashed), and
 EZKL with input_visibility public, private and hashed (benchmarks/ezkl_runner.py, params fixed,
-output public). Every step runs in a fresh child process (vs_ezkl.run_system). The table gives,
+output public). Every step runs in a fresh child process, a model's tensorproof configurations
+in turn (vs_ezkl.run_interleaved: load on a shared machine lands on all of them alike); the
+table takes each one's least run (``--repeats``). The table gives,
 per system and visibility, prove, verify and proof size, and the overhead against the same
 system with the input public. Writes DIR/visibility.md and DIR/visibility.json (default
 benchmarks/results).
