@@ -240,16 +240,25 @@ def run_system(system: str, d: Path, repeats: int, timeout: float) -> dict:
         for i in range(n):
             cmd = ([__file__, "--child", step, str(d)] if is_tp
                    else [str(HERE / "ezkl_runner.py"), step, str(d)])
-            say(f"  {system} {step}" + (f" ({i + 1}/{n})" if n > 1 else ""))
-            load = os.getloadavg()[0]
-            c = run_child(cmd, timeout, d / f"{system}-{step}.log")
-            c.result["load_avg_1min_before"] = load
-            if not c.ok:
-                rec["error"] = f"{step}: {c.reason}"
-                say(f"    failed: {c.reason}")
+            if not _run_step(rec, system, step, cmd, d, i, n, timeout):
                 return rec
-            rec["runs"].setdefault(step, []).append({**c.result, "peak_rss_mib": c.peak_mib})
     return rec
+
+
+def _run_step(rec: dict, system: str, step: str, cmd: list[str], d: Path, i: int, n: int,
+              timeout: float) -> bool:
+    """Run one child of ``system``'s ``step`` (repeat i of n) in folder ``d``; its result
+    appended to ``rec``'s runs, or its failure set as ``rec``'s error (False)."""
+    say(f"  {system} {step}" + (f" ({i + 1}/{n})" if n > 1 else ""))
+    load = os.getloadavg()[0]
+    c = run_child(cmd, timeout, d / f"{system}-{step}.log")
+    c.result["load_avg_1min_before"] = load
+    if not c.ok:
+        rec["error"] = f"{step}: {c.reason}"
+        say(f"    failed: {c.reason}")
+        return False
+    rec["runs"].setdefault(step, []).append({**c.result, "peak_rss_mib": c.peak_mib})
+    return True
 
 
 def run_interleaved(systems: list[str], d: Path, repeats: int, timeout: float) -> dict:
@@ -261,24 +270,13 @@ def run_interleaved(systems: list[str], d: Path, repeats: int, timeout: float) -
     recs: dict = {s: {"runs": {}, "error": None} for s in systems}
     folders = {s: tp_folder(d, s) for s in systems}
     for step in TP_STEPS:
-        for i in range(1 if step == "compile" else repeats):
+        n = 1 if step == "compile" else repeats
+        for i in range(n):
             for system in systems:
-                rec = recs[system]
-                if rec["error"]:
-                    continue
-                say(f"  {system} {step}" + (f" ({i + 1}/{repeats})" if step != "compile"
-                                           else ""))
-                load = os.getloadavg()[0]
-                f = folders[system]
-                c = run_child([__file__, "--child", step, str(f)], timeout,
-                              f / f"{system}-{step}.log")
-                c.result["load_avg_1min_before"] = load
-                if not c.ok:
-                    rec["error"] = f"{step}: {c.reason}"
-                    say(f"    failed: {c.reason}")
-                    continue
-                rec["runs"].setdefault(step, []).append({**c.result,
-                                                         "peak_rss_mib": c.peak_mib})
+                if not recs[system]["error"]:
+                    f = folders[system]
+                    _run_step(recs[system], system, step, [__file__, "--child", step, str(f)],
+                              f, i, n, timeout)
     return recs
 
 

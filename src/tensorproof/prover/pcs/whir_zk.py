@@ -374,7 +374,7 @@ def simulate_opening(params: WhirZkParams, n: int, forms: Sequence[LinearForm],
     table = consistent_table(params.k, n, forms, values, np.random.default_rng(seed))
     pcs = WhirZkPCS(params, randomness)
     _, data = pcs.commit(table)
-    pcs.open_forms(data, forms, transcript, **({} if public is None else {"public": public}))
+    pcs.open_forms(data, forms, transcript, public=public)
 
 
 # ---- the registry entry (prover/pcs/registry.py) and its .tpk codec --------------------------
