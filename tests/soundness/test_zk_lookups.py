@@ -66,9 +66,11 @@ GAPS = {"split": 0, "combined": 99}  # SPLIT_GAP forcing each shape
 
 @contextmanager
 def forced(mode: str):
-    """Both sides build ``mode``'s tree(s) (verifier/zk_lookups.SPLIT_GAP) inside."""
+    """Both sides build ``mode``'s tree(s) (verifier/zk_lookups.SPLIT_GAP and
+    SPLIT_EXTRA_LEAVES) inside."""
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(vzk, "SPLIT_GAP", GAPS[mode])
+        mp.setattr(vzk, "SPLIT_EXTRA_LEAVES", -1)
         yield
 
 
@@ -158,11 +160,19 @@ def test_the_trees_and_their_roots(honest):
 
 
 def test_the_default_shape_follows_the_sides_sizes():
-    """SPLIT_GAP: two trees when m and n differ by 2 or more, else one; never when the plan
-    does not allow it (whir-zk)."""
-    for m, n, split in [(10, 10, False), (10, 9, False), (10, 8, True), (5, 12, True)]:
+    """Two trees when m and n differ by 2 or more (SPLIT_GAP) and one tree would cost more
+    than SPLIT_EXTRA_LEAVES = 2^17 extra leaves, else one; never when the plan does not allow
+    it (whir-zk)."""
+    assert vzk.SPLIT_EXTRA_LEAVES == 1 << 17
+    for m, n, split in [(10, 10, False), (10, 9, False), (10, 8, False), (5, 12, False),
+                        (17, 14, False),  # cnn_mnist: 2^18 - 2^17 - 2^14 = 114,688 extra
+                        (17, 15, False), (16, 14, False),
+                        (18, 16, True), (20, 15, True),  # lenet_5: 2^21 - 2^20 - 2^15 extra
+                        (15, 19, True),
+                        (19, 18, False)]:  # gap 1: one tree, however large
         sh = vzk.Shape(Packing((), m), 0, n)
-        assert sh.split is split and sh.s == max(m, n)
+        assert sh.extra_leaves == (2 << max(m, n)) - (1 << m) - (1 << n)
+        assert sh.split is split and sh.s == max(m, n), (m, n)
         assert vzk.Shape(Packing((), m), 0, n, may_split=False).split is False
 
 

@@ -28,6 +28,7 @@ import pytest
 from protocol.step_harness import compiled, graph, node, spec
 from soundness.lying_prover import bump, lying_proof, rejects, rejects_bumped_ends
 from soundness.test_private_tensors import private
+from soundness.test_zk_lookups import forced
 from tensorproof.poly.mle import as_ext, evaluate
 from tensorproof.prover import zk_fractions
 from tensorproof.prover.layers import step_module
@@ -182,11 +183,13 @@ def test_every_claim_on_the_advice_is_randomized(recorded):
     assert all(c[3] for c in committed), [str(c[0]) for c in committed if not c[3]]
 
 
-def test_lookup_layers_state_randomized_children(mixer_key):
-    """Every fraction-sum layer of the two trees, the roots' children included, states its
-    children's randomized values X^(rho') = X~(rho') + Z(rho') psi (zk_fractions.py), never
-    the plain ones (layer 0 over its padding variable: Z at that point, the tables
-    constant)."""
+@pytest.mark.parametrize("mode", ["split", "combined"])
+def test_lookup_layers_state_randomized_children(mode):
+    """Every fraction-sum layer states its children's randomized values X^(rho') = X~(rho')
+    + Z(rho') psi (zk_fractions.py), never the plain ones (layer 0 over its padding variable:
+    Z at that point, the tables constant): with two trees, the roots' children included; with
+    one combined tree, every layer but the root's, whose children are the two sides' sums,
+    stated in the clear (verifier/zk_lookups.py)."""
     calls = []
     real = zk_fractions.prove_randomized
 
@@ -196,11 +199,16 @@ def test_lookup_layers_state_randomized_children(mixer_key):
                       z))
         return point, finals, slots, z
 
-    with pytest.MonkeyPatch.context() as mp:
+    with forced(mode), pytest.MonkeyPatch.context() as mp:
+        key = setup(compiled(mixer()), FAST_ZK, certify=False)
         mp.setattr(zk_fractions, "prove_randomized", spy)
-        verify(mixer_key.vk, prove(mixer_key, X))
+        verify(key.vk, prove(key, X))
     randomized = [c for c in calls if c[4]]
-    assert len(randomized) == len(calls) and sum(not c[2] for c in calls) == 2  # two roots
+    roots = [c for c in calls if not c[2]]  # layer 0: no variable
+    if mode == "split":
+        assert len(randomized) == len(calls) and len(roots) == 2
+    else:
+        assert len(randomized) == len(calls) - 1 and len(roots) == 1 and not roots[0][4]
     for ctx, tables, point, finals, _, psis, z in randomized:
         ext = ctx.ext
         assert point or len(tables[0]) == 1

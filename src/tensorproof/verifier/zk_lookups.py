@@ -12,14 +12,15 @@ zk_capacity.add_zero_knowledge):
     (0, gamma);
   table tree: row y (-m_y, gamma - tag_y - beta t_y - beta^2 s_y) (the combined table's
     columns, zero beyond its rows), but the reserved row p: (-m_p - nu, delta).
-When m and n are close (|m - n| < SPLIT_GAP), or under whir-zk (``Plan.lookup_split``: the
-compact profile's proofs keep the fewer masked rounds), the two sides are instead the halves
-of one
-combined tree of 2^(s + 1) leaves, s = max(m, n), the smaller side padded with (0, gamma):
-the root must be (0, Q), and its layer-0 children, stated in the clear, are exactly the two
-trees' roots. The same statement and view; the combined tree costs fewer masked rounds, two
-trees less prover work when one side is much smaller (lenet-5: a 2^19 witness, a 2^12
-table).
+When m and n are close (|m - n| < SPLIT_GAP), or the combined tree below costs the prover
+few extra leaves (SPLIT_EXTRA_LEAVES: its fewer layers and masked rounds then save both sides
+more), or under whir-zk (``Plan.lookup_split``: the compact profile's proofs keep the fewer
+masked rounds), the two sides are instead the halves of one combined tree of 2^(s + 1)
+leaves, s = max(m, n), the smaller side padded with (0, gamma): the root must be (0, Q), and
+its layer-0 children, stated in the clear, are exactly the two trees' roots. The same
+statement and view; the combined tree costs fewer layers and masked rounds, two trees less
+prover work when one side is large and much smaller than the other (lenet-5: a 2^20
+witness, a 2^15 table).
 nu, delta, epsilon are K elements (the advice tensor LOOKUP_BLIND holds each as k F planes,
 ``blind_point``), uniform from the OS; an honest m_p is 0. The two leaves (m_p + nu, delta)
 and (-m_p - nu, delta) cancel whatever the committed values, so the sum is the witness side's
@@ -97,10 +98,22 @@ WITNESS_TREE = f"{LABEL}/zk-witness"
 TABLE_TREE = f"{LABEL}/zk-table"
 COMBINED = f"{LABEL}/combined"
 SPLIT_GAP = 2
-"""Two trees when the sides' variables m, n differ by at least this, else one combined tree
-of 2^(max(m, n) + 1) leaves (module docstring): with m = n the combined tree does the same
-prover work and costs half the masked rounds (M, hence the advice, grows with every round);
-with n <= m - 2 two trees do at most 5/8 of its work."""
+"""Two trees only when the sides' variables m, n differ by at least this (and the combined
+tree would cost SPLIT_EXTRA_LEAVES more), else one combined tree of 2^(max(m, n) + 1) leaves
+(module docstring): with m = n the combined tree does the same prover work and costs half
+the masked rounds (M, hence the advice, grows with every round)."""
+
+SPLIT_EXTRA_LEAVES = 1 << 17
+"""Two trees only when the combined tree would have more than this many leaves beyond the two
+trees' 2^m + 2^n. The combined tree has s + 1 layers where two trees have m + n, and about
+s^2/2 masked rounds where two have (m^2 + n^2)/2: every layer and every masked round costs
+both sides a fixed amount (measured on the fast profile: ~0.3 ms of prover and ~0.1 ms of
+verifier time per round, and a layer's four value slots and its discharge on top), while a
+leaf costs the prover ~0.2 us. So one tree is cheaper for both sides up to about 2^17 extra
+leaves (benchmarks/lookup_shape.py; cnn_mnist, m = 17, n = 14, 114,688 extra leaves: one tree
+proves 3 % and verifies 8 % faster, and variable_cnn's verification is 9 % faster) and
+costs the prover more past it (lenet_5, m = 20, n = 15, about 2^20 extra leaves: 21 % more
+proving time with one tree; two trees)."""
 
 
 def table_rows(uses: list[LookupUse]) -> int:
@@ -150,9 +163,16 @@ class Shape:
         return max(self.m, self.n)
 
     @property
+    def extra_leaves(self) -> int:
+        """The combined tree's leaves beyond the two trees'."""
+        return (2 << self.s) - (1 << self.m) - (1 << self.n)
+
+    @property
     def split(self) -> bool:
-        """Two trees (else one combined tree): the plan's ``lookup_split`` and ``SPLIT_GAP``."""
-        return self.may_split and abs(self.m - self.n) >= SPLIT_GAP
+        """Two trees (else one combined tree): the plan's ``lookup_split``, ``SPLIT_GAP`` and
+        ``SPLIT_EXTRA_LEAVES``."""
+        return (self.may_split and abs(self.m - self.n) >= SPLIT_GAP
+                and self.extra_leaves > SPLIT_EXTRA_LEAVES)
 
     @property
     def reserved_row(self) -> int:

@@ -427,7 +427,7 @@ def check_forms(forms: Sequence[RowForm], lay: ZkLayout, k: int
     the committed R multiply zero rows and are dropped by the caller)."""
     rows, cols = [], []
     for j, f in enumerate(forms):
-        r = np.asarray([tuple(int(c) % P for c in x) for x in f.rows], dtype=np.uint64)
+        r = _canonical_rows(f.rows, k)
         if r.shape != (1 << lay.a, k) or len(f.col_point) != lay.b:
             raise VerificationError(f"row form {j} does not fit the layout (2^{lay.a} row "
                                     f"weights and {lay.b} column coordinates)")
@@ -436,15 +436,24 @@ def check_forms(forms: Sequence[RowForm], lay: ZkLayout, k: int
     return np.stack(rows), cols
 
 
+def _canonical_rows(rows: Any, k: int) -> np.ndarray:
+    """A form's row weights as a canonical uint64 array (reduced mod p): a uint64 array as
+    it is (one vector operation), other sequences of K elements through Python ints."""
+    if isinstance(rows, np.ndarray) and rows.dtype == np.uint64 and rows.ndim == 2:
+        return rows % np.uint64(P)
+    return np.asarray([tuple(int(c) % P for c in x) for x in rows],
+                      dtype=np.uint64).reshape(-1, k)
+
+
 def absorb_forms(transcript: Any, scheme: bytes, n_vars: int, k: int, rows: np.ndarray,
                  forms: Sequence[RowForm], values: Sequence[tuple[int, ...]]) -> None:
     """Absorb what a forms opening claims (a distinct record from ``absorb_statement``'s):
     u8 |scheme| ‖ scheme ‖ u8 n_vars ‖ u8 k ‖ u32 m ‖ every row weight ‖ every column point ‖
     values."""
-    from ...field.encoding import encode_k
+    from ...field.encoding import encode_f_array, encode_k
 
     head = bytes([len(scheme)]) + scheme + bytes([n_vars, k]) + len(forms).to_bytes(4, "big")
-    weights = b"".join(encode_k(tuple(int(c) for c in x)) for r in rows for x in r)
+    weights = encode_f_array(rows)  # canonical (check_forms): every weight's k coefficients
     coords = b"".join(encode_k(tuple(int(c) for c in x)) for f in forms for x in f.col_point)
     transcript.absorb_bytes("pcs/forms", head + weights + coords
                             + b"".join(encode_k(v) for v in values))
