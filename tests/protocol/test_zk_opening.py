@@ -27,7 +27,6 @@ from tensorproof.prover.model import setup
 from tensorproof.prover.zk_masks import ProverMasks
 from tensorproof.prover.zk_opening import prove_merge_sumcheck
 from tensorproof.verifier.layers.requant import table_names
-from tensorproof.verifier.merge import combined_value
 from tensorproof.verifier.pcs_config import profile_config
 from tensorproof.verifier.plan import ADVICE
 from tensorproof.verifier.zk_masks import (
@@ -160,25 +159,27 @@ def test_group_weight_is_the_sum_of_its_parts_eq(captured):
     """The verifier's vectorized weight W~(x) (group_weight: eq_split_sum over the tensor
     claims and over M's round and value-slot claims) is sum_j c_j eq(z_j, x) computed one
     scalar eq at a time from each part's embedded point; and the merge's statement is true:
-    sum_j c_j B~(z_j) = sum_i lambda^i v_i, so the parts place every claim where its tensor
-    (or M's slot) lies in B."""
+    sum_j c_j B~(z_j) = c, the merged value (the rounds' gamma / D in one inner product), so
+    the parts place every claim where its tensor (or M's slot) lies in B."""
     ctx, B = captured
     ext, vf, plan = ctx.ext, ctx.vf, ctx.plan
     fake = SimpleNamespace(t=FixedChallenges(), ext=ext, plan=plan,
                            group_claims=ctx.group_claims, randomized=ctx.randomized,
                            mask_claims=ctx.mask_claims, round_claims=ctx.round_claims)
-    claims, parts, powers = merge_statement(fake)
+    st = merge_statement(fake)
+    parts = st.parts + st.rounds.parts()
     kinds = {(p.point is None, p.degree > 1) for p in parts}
     assert kinds == {(False, False), (True, False), (True, True)}  # tensors, slots, rounds
+    assert len(st.rounds.slots) == len(ctx.round_claims) > 0
     n = plan.commitments[ADVICE].packing.n_vars
     x = [ext.random(random.Random(7 + i)) for i in range(n)]
     want = ext.zero()
     for p in parts:
         want = ext.add(want, ext.mul(p.coeff, eq_eval(ext, list(p.embedded(ext, plan)), x)))
-    assert group_weight(ext, plan, ADVICE, parts, x) == want
-    rhs = combined_value(ext, powers, [v for v, _ in claims])
+    assert group_weight(ext, plan, ADVICE, st.parts, x, st.rounds) == want
+    assert group_weight(ext, plan, ADVICE, parts, x) == want  # rounds given as parts
     lhs = ext.zero()
     for p in parts:
         value = as_ext(ext, evaluate(vf, B, list(p.embedded(ext, plan))))
         lhs = ext.add(lhs, ext.mul(p.coeff, value))
-    assert ext.eq(lhs, rhs)
+    assert ext.eq(lhs, st.value)

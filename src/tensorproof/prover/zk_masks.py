@@ -25,7 +25,6 @@ from ..verifier.zk_masks import (
     MaskCapacity,
     RoundSink,
     Slots,
-    claim_value,
     exponents,
     round_degrees,
 )
@@ -171,7 +170,7 @@ class ProverMasks(Slots):
             point = [w, *inner]
         transcript.send_k(mask_values_label(label), relay.gammas, k)
         for j, d, r, g in zip(slots, degrees, point, relay.gammas):
-            self._claim(j, d, r, claim_value(ext, g))
+            self._claim(j, d, r, g)
         return point, finals
 
 

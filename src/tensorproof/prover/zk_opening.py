@@ -121,7 +121,8 @@ def prove_merge_sumcheck(ctx, vectors: dict, block: int | None):
     ext, zk = ext_field(vf.k), plan.zk
     groups = hiding_groups(plan)
     sizes = [group_vars(plan, g) for g in groups]
-    _, parts, _ = merge_statement(ctx)
+    st = merge_statement(ctx)
+    parts = st.parts + st.rounds.parts()
     weights, rows, bs = [], [], []
     for g, n_g in zip(groups, sizes):
         mine = [p for p in parts if p.group == g]

@@ -23,7 +23,7 @@ from .layers import step_module
 from .merge import verify_merge
 from .plan import ADVICE, Plan, Step
 from .zk_finals import value_slot, verify_hiding_merge
-from .zk_masks import MASKS, round_point
+from .zk_masks import MASKS, claim_value, round_point
 from .zk_weights import hides
 
 
@@ -48,7 +48,7 @@ class ClaimBook:
         """Claims on M alone, sum c psi = value: (value, ((c, slot), ..)) (a discharged
         randomizer, zk_finals.py; a randomized claim on a public tensor)."""
         self.round_claims: list[tuple[int, int, tuple, tuple]] = []
-        """The masked sumchecks' claims on M, (slot, degree, r, value) (``claim_round``), for
+        """The masked sumchecks' claims on M, (slot, degree, r, gamma) (``claim_round``), for
         the hiding opening."""
         self._expected: dict = defaultdict(list)
 
@@ -57,15 +57,15 @@ class ClaimBook:
         """A zero-knowledge plan with a hiding opening: its finals are randomized."""
         return self.plan.zk is not None and self.plan.zk.hiding is not None
 
-    def claim_round(self, slot: int, degree: int, r, value) -> None:
-        """A masked round's claim M~(round_point(slot, degree, r)) = value (zk_masks.py): kept
-        as is for the hiding opening, which weighs it in vectors (zk_opening.py); stated at
-        its point on M otherwise."""
+    def claim_round(self, slot: int, degree: int, r, gamma) -> None:
+        """A masked round's claim D M~(round_point(slot, degree, r)) = gamma (zk_masks.py):
+        kept as is for the hiding opening, which weighs them in vectors (zk_opening.py);
+        stated at its point on M otherwise."""
         if self.hiding:
-            self.round_claims.append((slot, degree, r, value))
+            self.round_claims.append((slot, degree, r, gamma))
         else:
             self.claim(MASKS, round_point(self.ext, self.plan.zk.capacity, slot, degree, r),
-                       value)
+                       claim_value(self.ext, gamma))
 
     def expect(self, tensor: str, slot: int, z) -> None:
         """The next claim on ``tensor`` states its randomized extension T~ + z psi, psi the

@@ -74,9 +74,10 @@ ClaimSink = Callable[[list, tuple], None]
 """Where a claim M~(point) = value goes (a claim on a mask table at a point)."""
 
 RoundSink = Callable[[int, int, Scalar, tuple], None]
-"""Where a round's mask claim goes: (slot, degree, r, value) for M~(round_point(slot,
-degree, r)) = value (the context's ``claim_round``: kept in this form, the hiding opening
-evaluates its eq weights in vectors, zk_opening.py)."""
+"""Where a round's mask claim goes: (slot, degree, r, gamma) for D M~(round_point(slot,
+degree, r)) = gamma, i.e. M~ there is ``claim_value(gamma)`` (the context's
+``claim_round``: kept in this form, the hiding opening weighs them in vectors and divides
+their combination by D once, zk_opening.py)."""
 
 
 @cache
@@ -130,7 +131,8 @@ def round_point(ext: ExtField, capacity: MaskCapacity, slot: int, degree: int,
 
 def point_sink(ext: ExtField, capacity: MaskCapacity, claim: ClaimSink) -> RoundSink:
     """A RoundSink that states each round's claim at its point (``round_point``)."""
-    return lambda slot, d, r, value: claim(round_point(ext, capacity, slot, d, r), value)
+    return lambda slot, d, r, gamma: claim(round_point(ext, capacity, slot, d, r),
+                                           claim_value(ext, gamma))
 
 
 def round_degrees(n_vars: int, degree: int, last_degree: int | None = None,
@@ -216,6 +218,6 @@ class VerifierMasks(Slots):
         gammas = transcript.recv_k(mask_values_label(label), n_vars, k)
         total = ext.zero()
         for slot, d, r, g in zip(slots, degrees, point, gammas):
-            self._claim(slot, d, r, claim_value(ext, g))
+            self._claim(slot, d, r, g)
             total = ext.add(total, g)
         return SumcheckSubclaim(point, ext.sub(running, ext.mul(rho, total)))

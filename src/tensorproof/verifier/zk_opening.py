@@ -83,6 +83,7 @@ from .zk_masks import (
     OPENING_MASKS,
     RANDOMIZER,
     VerifierMasks,
+    claim_value,
     exponents,
     point_sink,
     power_vars,
@@ -258,47 +259,89 @@ class Part(NamedTuple):
         return plan.commitments[self.group].packing.embed(self.name, tuple(pt), ext)
 
 
-def merge_statement(ctx) -> tuple[list, list[Part], list]:
+class RoundBlock(NamedTuple):
+    """Message 1's claims on M from masked rounds (``ctx.round_claims``: hundreds a proof) as
+    arrays, weighed in vectors (``_mask_weight``): claim j is D M~(round_point(slots[j],
+    degrees[j], r[j])) = gamma_j with the coefficient coeffs[j] (its power of lambda); r and
+    coeffs are (m, k) K arrays. All on the advice (M's group)."""
+
+    slots: np.ndarray
+    degrees: np.ndarray
+    r: np.ndarray
+    coeffs: np.ndarray
+
+    def parts(self) -> list[Part]:
+        """The same claims as Parts (the prover's weight table builds each one's point)."""
+        return [Part(ADVICE, MASKS, tuple(c), None, s, d, tuple(r))
+                for s, d, r, c in zip(self.slots.tolist(), self.degrees.tolist(),
+                                      self.r.tolist(), self.coeffs.tolist())]
+
+
+class MergeStatement(NamedTuple):
+    """Message 1: the merged value c = sum_j lambda^j v_j, the parts of the claims on tensors
+    and on value slots, and the masked rounds' claims as a RoundBlock."""
+
+    value: tuple
+    parts: list[Part]
+    rounds: RoundBlock
+
+
+def merge_statement(ctx) -> MergeStatement:
     """Message 1, both sides: every claim to merge as (value, parts), a part (tensor or mask
     slot, coefficient): a plain claim on a committed tensor has one part, a masked round's
-    claim on M (``ctx.round_claims``) one; a randomized one (zk_finals.py: T~(r) + sum c psi
-    = v) one more per value slot, c D M~(value point); a claim on M alone (a discharge's
-    psi*, zk_finals.py) only those. Returns (claims, parts with their lambda-weighted
-    coefficients, lambda's powers)."""
+    claim on M (``ctx.round_claims``: (slot, degree, r, gamma), value gamma / D) one; a
+    randomized one (zk_finals.py: T~(r) + sum c psi = v) one more per value slot,
+    c D M~(value point); a claim on M alone (a discharge's psi*, zk_finals.py) only those. The
+    claims are weighed by lambda's powers in that order: the group claims, the rounds, the
+    randomized claims, the claims on M alone."""
     plan, ext = ctx.plan, ctx.ext
-    d = plane_point(ext)[1]
+    k, d = ext.k, plane_point(ext)[1]
 
     def slots(randomizer):
         return [(MASKS, None, s, 1, 0, ext.mul(as_ext(ext, c), d)) for c, s in randomizer]
 
     one = ext.one()
-    claims = [(c.value, [(n, c.point, 0, 1, 0, one)])
-              for g in hiding_groups(plan) for n, c in ctx.group_claims[g]]
-    claims += [(v, [(MASKS, None, s, deg, r, one)]) for s, deg, r, v in ctx.round_claims]
-    claims += [(c.value, [(n, c.point, 0, 1, 0, one), *slots(c.randomizer)])
-               for n, c in ctx.randomized]
-    claims += [(v, slots(r)) for v, r in ctx.mask_claims]
+    head = [(c.value, [(n, c.point, 0, 1, 0, one)])
+            for g in hiding_groups(plan) for n, c in ctx.group_claims[g]]
+    tail = [(c.value, [(n, c.point, 0, 1, 0, one), *slots(c.randomizer)])
+            for n, c in ctx.randomized]
+    tail += [(v, slots(r)) for v, r in ctx.mask_claims]
+    rounds = ctx.round_claims
     lam = tuple(ctx.t.challenge_k(lambda_label(), ext.k))
-    powers = alpha_powers(ext, lam, len(claims))
+    h, m = len(head), len(rounds)
+    powers = alpha_powers(ext, lam, h + m + len(tail))
+    weighed = list(zip(powers[:h], head)) + list(zip(powers[h + m:], tail))
     parts = [Part(MODEL if name == MODEL_VECTOR else plan.group_of(name), name,
                   a if coeff is one else ext.mul(a, coeff),
                   None if pt is None else tuple(pt), slot, deg, r)
-             for a, (_, ps) in zip(powers, claims) for name, pt, slot, deg, r, coeff in ps]
-    return claims, parts, powers
+             for a, (_, ps) in weighed for name, pt, slot, deg, r, coeff in ps]
+    value = combined_value(ext, [a for a, _ in weighed], [v for _, (v, _) in weighed])
+    coeffs = _k_rows(ext, powers[h:h + m]) if m else np.zeros((0, k), dtype=np.uint64)
+    block = RoundBlock(np.array([c[0] for c in rounds], dtype=np.int64),
+                       np.array([c[1] for c in rounds], dtype=np.int64),
+                       _k_rows(ext, [c[2] for c in rounds]) if m
+                       else np.zeros((0, k), dtype=np.uint64), coeffs)
+    if m:  # sum_j lambda^j gamma_j / D over the rounds, in one inner product
+        gammas = _k_rows(ext, [c[3] for c in rounds])
+        value = ext.add(value, claim_value(ext, tuple(int(c) for c in ev.vec(k).inner(
+            coeffs, gammas))))
+    return MergeStatement(value, parts, block)
 
 
-def group_weight(ext, plan, group: str, parts: list[Part], x) -> tuple:
-    """sum over ``parts`` (all on ``group``) of coeff eq(z, x), x the group's coordinates
-    (message 3's W~(r)), by ``evaluations.eq_split_sum``: over the tensor claims, whose points
-    end with their embedding's bits, and over M's (``_mask_weight``)."""
+def group_weight(ext, plan, group: str, parts: list[Part], x,
+                 rounds: RoundBlock | None = None) -> tuple:
+    """sum over ``parts`` (all on ``group``) and ``rounds`` (on the advice) of coeff eq(z, x),
+    x the group's coordinates (message 3's W~(r)), by ``evaluations.eq_split_sum``: over the
+    tensor claims, whose points end with their embedding's bits, and over M's
+    (``_mask_weight``)."""
     k, n = ext.k, len(x)
     total = ext.zero()
     tensors = [p for p in parts if p.point is not None]
     masks = [p for p in parts if p.point is None]
     if tensors:
         total = ext.add(total, ev.eq_split_sum(k, *_tensor_terms(ext, plan, tensors, n), x))
-    if masks:
-        total = ext.add(total, _mask_weight(ext, plan, masks, x))
+    if masks or (rounds is not None and len(rounds.slots)):
+        total = ext.add(total, _mask_weight(ext, plan, masks, x, rounds))
     return total
 
 
@@ -331,39 +374,47 @@ def _tensor_terms(ext, plan, parts: list[Part], n: int):
     return _k_rows(ext, [p.coeff for p in parts]), heads, blocks >> (width - lengths)
 
 
-def _mask_weight(ext, plan, parts: list[Part], x) -> tuple:
-    """The claims on M: every point starts with the plane point w (eq(w, x_planes) is one
-    common factor), then its power coordinates (r^e, 0 where unused: the heads), the slot's
-    bits and M's embedding's (the tail). A value slot's powers are all 0 (r = 0), so value
-    slots and rounds go through one ``eq_split_sum`` (numpy's fixed cost per call dominates
-    at these sizes)."""
+def _mask_weight(ext, plan, parts: list[Part], x, rounds: RoundBlock | None = None) -> tuple:
+    """The claims on M (value slots as ``parts``, masked rounds as ``rounds``): every point
+    starts with the plane point w (eq(w, x_planes) is one common factor), then its power
+    coordinates (r^e, 0 where unused: the heads), the slot's bits and M's embedding's (the
+    tail). A value slot's powers are all 0 (r = 0), so value slots and rounds go through one
+    ``eq_split_sum`` (numpy's fixed cost per call dominates at these sizes)."""
     k, cap = ext.k, plan.zk.capacity
     s = (k - 1).bit_length()
     w = plane_point(ext)[0]
     slot = plan.commitments[ADVICE].packing.slot(MASKS)
-    tails = np.array([p.slot for p in parts], dtype=np.int64) | (
-        (slot.offset >> slot.n_vars) << cap.index_vars())
-    total = ev.eq_split_sum(k, _k_rows(ext, [p.coeff for p in parts]),
-                            _round_powers(ext, cap, parts), tails, x[s:])
+    if rounds is None:
+        rounds = RoundBlock(np.zeros(0, np.int64), np.zeros(0, np.int64),
+                            np.zeros((0, k), np.uint64), np.zeros((0, k), np.uint64))
+    if parts:
+        slots = np.concatenate([[p.slot for p in parts], rounds.slots]).astype(np.int64)
+        degrees = np.concatenate([[p.degree for p in parts], rounds.degrees]).astype(np.int64)
+        r = np.concatenate([_k_rows(ext, [p.r for p in parts]), rounds.r])
+        coeffs = np.concatenate([_k_rows(ext, [p.coeff for p in parts]), rounds.coeffs])
+    else:
+        slots, degrees, r, coeffs = rounds
+    tails = slots | ((slot.offset >> slot.n_vars) << cap.index_vars())
+    total = ev.eq_split_sum(k, np.ascontiguousarray(coeffs, dtype=np.uint64),
+                            _round_powers(ext, cap, degrees, r), tails, x[s:])
     return ext.mul(total, eq_eval(ext, w, x[:s]))
 
 
-def _round_powers(ext, cap, parts: list[Part]) -> np.ndarray:
+def _round_powers(ext, cap, degrees: np.ndarray, r: np.ndarray) -> np.ndarray:
     """(m, power_vars, k): each round claim's power coordinates r^e (e = exponents of its
     degree), 0 where its degree leaves them unused."""
-    degrees = np.array([p.degree for p in parts], dtype=np.int64)
     table = np.zeros((max(cap.degree, int(degrees.max())) + 1, power_vars(cap.degree)),
                      dtype=np.int64)  # exponent of each power coordinate per degree (0: unused)
     for d in set(degrees.tolist()):
         e = exponents(d)
         table[d, : len(e)] = e
     exps = table[degrees]
-    r = _k_rows(ext, [p.r for p in parts])
+    r = np.ascontiguousarray(r, dtype=np.uint64)
     kv = ev.vec(ext.k)
     powers = [np.zeros_like(r), r]
     for _ in range(2, int(exps.max()) + 1):
         powers.append(kv.mul(powers[-1], r))
-    return np.ascontiguousarray(np.stack(powers)[exps, np.arange(len(parts))[:, None]])
+    return np.ascontiguousarray(np.stack(powers)[exps, np.arange(len(r))[:, None]])
 
 
 def batched_model(plan, model_pcs: Any, has_claims: bool) -> bool:
@@ -408,14 +459,14 @@ def verify_hiding_opening(ctx, commitments, first_block: int = FIRST_PROOF_BLOCK
     on_opening: list[EvalClaim] = []
     t.masks = VerifierMasks(ext, zk.opening, point_sink(ext, zk.opening, lambda p, v: (
         on_opening.append(EvalClaim(zk.opening_point(ext.k, p), v)))))
-    claims, parts, powers = merge_statement(ctx)
-    sub = verify_sumcheck(t, ext, combined_value(ext, powers, [v for v, _ in claims]),
-                          opening_rounds(plan, sizes[0]), DEGREE, LABEL)
+    st = merge_statement(ctx)
+    sub = verify_sumcheck(t, ext, st.value, opening_rounds(plan, sizes[0]), DEGREE, LABEL)
     es = [tuple(e) for e in t.recv_k(value_label(), len(groups), ext.k)]
     weights, x = selector_weights(ext, plan, sub.point)
     e, w = ext.zero(), ext.zero()
     for g, n_g, sel, e_g in zip(groups, sizes, weights, es):
-        w_g = ext.mul(group_weight(ext, plan, g, [p for p in parts if p.group == g], x[:n_g]),
+        w_g = ext.mul(group_weight(ext, plan, g, [p for p in st.parts if p.group == g],
+                                   x[:n_g], st.rounds if g == ADVICE else None),
                       padding_factor(ext, x, n_g))
         e, w = ext.add(e, ext.mul(sel, e_g)), ext.add(w, ext.mul(sel, w_g))
     if not ext.eq(ext.mul(e, w), sub.value):
