@@ -282,6 +282,7 @@ def _meets(b: int, t: int, params: LigeroZkParams, widen: int = 0) -> bool:
             and _bits((1 << b) + ell, 1 << log_n, t, params.k) >= params.target_bits)
 
 
+@cache  # every layout search asks for the same row widths: a fresh verifier's first key
 def _code_for(b: int, params: LigeroZkParams, widen: int = 0
               ) -> tuple[int, int, int] | None:
     """(t, l, log_n) for rows of 2^b entries (codes ``widen`` doublings past the least): the
