@@ -14,6 +14,7 @@ from __future__ import annotations
 import random
 from types import SimpleNamespace
 
+import numpy as np
 import pytest
 
 from protocol.step_harness import compiled
@@ -23,9 +24,11 @@ from soundness.test_private_tensors import X, mlp, private
 from tensorproof.field.scalar import ext_field
 from tensorproof.poly.mle import as_ext, eq_eval, evaluate
 from tensorproof.prover import prove as prove_mod
+from tensorproof.prover.merge import weight_table
 from tensorproof.prover.model import setup
 from tensorproof.prover.zk_masks import ProverMasks
-from tensorproof.prover.zk_opening import prove_merge_sumcheck
+from tensorproof.prover.zk_opening import add_round_weights, prove_merge_sumcheck, slot_block
+from tensorproof.verifier.claims import EvalClaim
 from tensorproof.verifier.layers.requant import table_names
 from tensorproof.verifier.pcs_config import profile_config
 from tensorproof.verifier.plan import ADVICE
@@ -183,3 +186,30 @@ def test_group_weight_is_the_sum_of_its_parts_eq(captured):
         value = as_ext(ext, evaluate(vf, B, list(p.embedded(ext, plan))))
         lhs = ext.add(lhs, ext.mul(p.coeff, value))
     assert ext.eq(lhs, st.value)
+
+
+def test_the_provers_round_weights_are_their_parts_eq_tables(captured):
+    """The prover's vectorized weights of the claims on M (add_round_weights: one eq table
+    per slot of M, placed by indexed adds; the masked rounds' claims, and the value slots',
+    some in several claims) equal the merge's generic weight table of the same claims as
+    Parts (each point embedded in B, its eq built on M's region)."""
+    ctx, _ = captured
+    ext, vf, plan = ctx.ext, ctx.vf, ctx.plan
+    fake = SimpleNamespace(t=FixedChallenges(), ext=ext, plan=plan,
+                           group_claims=ctx.group_claims, randomized=ctx.randomized,
+                           mask_claims=ctx.mask_claims, round_claims=ctx.round_claims)
+    st = merge_statement(fake)
+    packing = plan.commitments[ADVICE].packing
+    n = packing.n_vars
+    slots = slot_block(ext, st.parts)
+    assert len(set(slots.slots.tolist())) < len(slots.slots)  # a slot in several claims
+    for block in (st.rounds, slots):
+        parts = block.parts()
+        assert len(parts) > 10
+        want = weight_table(vf, n, [EvalClaim(list(p.embedded(ext, plan)), ext.zero())
+                                    for p in parts], [p.coeff for p in parts],
+                            [packing.region(p.name) for p in parts])
+        got = vf.zeros(1 << n)
+        add_round_weights(vf, plan, block, got)
+        assert np.array_equal(got, want) and got.any()
+    assert {p.degree for p in st.rounds.parts()} >= {2, 3}

@@ -9,7 +9,7 @@ import numpy as np
 from ..errors import ProverError
 from ..field.sampling import OS_RANDOMNESS
 from ..field.scalar import ext_field
-from ..poly.mle import as_ext, evaluate
+from ..poly.mle import as_ext, eq_table, evaluate
 from ..verifier.claims import EvalClaim
 from ..verifier.pcs.hiding import hiding_config, row_vars
 from ..verifier.plan import ADVICE, MODEL
@@ -18,6 +18,7 @@ from ..verifier.zk_opening import (
     DEGREE,
     LABEL,
     MASKS_LABEL,
+    RoundBlock,
     advice_used,
     batched_model,
     group_vars,
@@ -27,11 +28,12 @@ from ..verifier.zk_opening import (
     model_form,
     padding_factor,
     randomizer_row,
+    round_powers,
     selector_weights,
     used_arg,
     value_label,
 )
-from ..verifier.zk_sumcheck import vanishing
+from ..verifier.zk_sumcheck import plane_point, vanishing
 from ..verifier.zk_weights import (
     BLOCK_LABEL,
     CERTIFICATE_BLOCK,
@@ -113,6 +115,49 @@ def interleaved(tables: list, n: int) -> np.ndarray:
     return out.reshape(len(tables) << n, *tables[0].shape[1:])
 
 
+def add_round_weights(vf, plan, rounds: RoundBlock, w: np.ndarray) -> None:
+    """w += sum_j coeffs[j] eq(round point j, .) over the advice (``RoundBlock``: claims on M
+    at round points, the masked rounds' and the value slots'), in vectors: claim j's eq is
+    zero outside its slot of M, where it is eq(w, planes) eq(powers_j, power coordinates)
+    (verifier/zk_masks.round_point); one indexed add per pass places the claims, a pass
+    taking each slot at most once (a value slot may be in several claims)."""
+    m, k = len(rounds.slots), vf.k
+    if not m:
+        return
+    ext, cap = ext_field(k), plan.zk.capacity
+    heads = round_powers(ext, cap, rounds.degrees, rounds.r)  # (m, b, k)
+    tables = np.ascontiguousarray(rounds.coeffs, dtype=np.uint64).reshape(m, 1, k)
+    one = vf.from_scalars([(1,) + (0,) * (k - 1)])
+    for j in range(heads.shape[1]):  # power coordinate j: the new most significant bit
+        z = np.ascontiguousarray(heads[:, j : j + 1])
+        tables = np.concatenate([vf.mul(tables, vf.sub(one, z)), vf.mul(tables, z)], axis=1)
+    plane = eq_table(vf, plane_point(ext)[0]).reshape(1, 1, -1, k)  # the lowest coordinates
+    local = vf.mul(tables[:, :, None, :], plane).reshape(m, -1, k)
+    size = local.shape[1]
+    if size != 1 << cap.slot_vars(k):
+        raise ProverError("claims on M do not fit its slots")
+    start = plan.commitments[ADVICE].packing.slot(MASKS).offset
+    slots = rounds.slots
+    while len(slots):
+        _, first = np.unique(slots, return_index=True)
+        idx = (start + slots[first, None] * size + np.arange(size)).reshape(-1)
+        w[idx] = vf.add(w[idx], local[first].reshape(-1, k))
+        keep = np.ones(len(slots), dtype=bool)
+        keep[first] = False
+        slots, local = slots[keep], local[keep]
+
+
+def slot_block(ext, parts: list) -> RoundBlock:
+    """The parts on M's value slots (point None: degree 1 at r = 0) as a RoundBlock."""
+    mine = [p for p in parts if p.point is None]
+    k = ext.k
+    return RoundBlock(np.array([p.slot for p in mine], dtype=np.int64),
+                      np.array([p.degree for p in mine], dtype=np.int64),
+                      np.array([as_ext(ext, p.r) for p in mine], dtype=np.uint64).reshape(-1, k),
+                      np.array([as_ext(ext, p.coeff) for p in mine],
+                               dtype=np.uint64).reshape(-1, k))
+
+
 def prove_merge_sumcheck(ctx, vectors: dict, block: int | None):
     """Messages 1-3 of verifier/zk_opening.py (the masked merge over the randomized groups,
     ``ctx.t.masks`` on; ``block``: the model's mask block with private weights): (the final
@@ -122,16 +167,18 @@ def prove_merge_sumcheck(ctx, vectors: dict, block: int | None):
     groups = hiding_groups(plan)
     sizes = [group_vars(plan, g) for g in groups]
     st = merge_statement(ctx)
-    parts = st.parts + st.rounds.parts()
     weights, rows, bs = [], [], []
     for g, n_g in zip(groups, sizes):
-        mine = [p for p in parts if p.group == g]
+        mine = [p for p in st.parts if p.group == g and p.point is not None]
         packing = plan.commitments[g].packing
         weights.append(weight_table(vf, n_g, [EvalClaim(list(p.embedded(ext, plan)), ext.zero())
                                               for p in mine],
                                     [p.coeff for p in mine],
                                     [(0, 1 << n_g) if p.name == MODEL_VECTOR
                                      else packing.region(p.name) for p in mine]))
+        if g == ADVICE:  # the claims on M: the value slots' and the masked rounds'
+            add_round_weights(vf, plan, slot_block(ext, st.parts), weights[-1])
+            add_round_weights(vf, plan, st.rounds, weights[-1])
         bs.append(row_vars(zk.hiding, n_g, advice_used(plan)) if g == ADVICE
                   else row_vars(plan.model_hiding, n_g))
     n = max(sizes)

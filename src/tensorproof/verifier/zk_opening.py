@@ -396,11 +396,11 @@ def _mask_weight(ext, plan, parts: list[Part], x, rounds: RoundBlock | None = No
         slots, degrees, r, coeffs = rounds
     tails = slots | ((slot.offset >> slot.n_vars) << cap.index_vars())
     total = ev.eq_split_sum(k, np.ascontiguousarray(coeffs, dtype=np.uint64),
-                            _round_powers(ext, cap, degrees, r), tails, x[s:])
+                            round_powers(ext, cap, degrees, r), tails, x[s:])
     return ext.mul(total, eq_eval(ext, w, x[:s]))
 
 
-def _round_powers(ext, cap, degrees: np.ndarray, r: np.ndarray) -> np.ndarray:
+def round_powers(ext, cap, degrees: np.ndarray, r: np.ndarray) -> np.ndarray:
     """(m, power_vars, k): each round claim's power coordinates r^e (e = exponents of its
     degree), 0 where its degree leaves them unused."""
     table = np.zeros((max(cap.degree, int(degrees.max())) + 1, power_vars(cap.degree)),
