@@ -50,7 +50,7 @@ def shape(name: str | None):
 def _sides(vk) -> zk_lookups.Shape:
     """The lookups' Shape of a zero-knowledge key's plan (m, n; ``split`` read outside
     ``shape``: the default rule)."""
-    plan = build_plan(vk.graph, vk.k, vk.zk_config)
+    plan = build_plan(vk.graph, 1, vk.zk_config)  # batch 1, as the proofs measured
     return zk_lookups.shape(plan, plan.lookup_uses)
 
 

@@ -165,9 +165,9 @@ def test_the_default_shape_follows_the_sides_sizes():
     it (whir-zk)."""
     assert vzk.SPLIT_EXTRA_LEAVES == 1 << 17
     for m, n, split in [(10, 10, False), (10, 9, False), (10, 8, False), (5, 12, False),
-                        (17, 14, False),  # cnn_mnist: 2^18 - 2^17 - 2^14 = 114,688 extra
-                        (17, 15, False), (16, 14, False),
-                        (18, 16, True), (20, 15, True),  # lenet_5: 2^21 - 2^20 - 2^15 extra
+                        (16, 14, False),  # cnn_mnist: 2^17 - 2^16 - 2^14 = 49,152 extra
+                        (17, 15, False), (17, 14, False),  # 98,304 and 114,688 extra
+                        (18, 16, True), (19, 15, True),  # lenet_5: 491,520 extra
                         (15, 19, True),
                         (19, 18, False)]:  # gap 1: one tree, however large
         sh = vzk.Shape(Packing((), m), 0, n)

@@ -19,7 +19,7 @@ masked rounds), the two sides are instead the halves of one combined tree of 2^(
 leaves, s = max(m, n), the smaller side padded with (0, gamma): the root must be (0, Q), and
 its layer-0 children, stated in the clear, are exactly the two trees' roots. The same
 statement and view; the combined tree costs fewer layers and masked rounds, two trees less
-prover work when one side is large and much smaller than the other (lenet-5: a 2^20
+prover work when one side is large and much smaller than the other (lenet-5: a 2^19
 witness, a 2^15 table).
 nu, delta, epsilon are K elements (the advice tensor LOOKUP_BLIND holds each as k F planes,
 ``blind_point``), uniform from the OS; an honest m_p is 0. The two leaves (m_p + nu, delta)
@@ -110,9 +110,9 @@ s^2/2 masked rounds where two have (m^2 + n^2)/2: every layer and every masked r
 both sides a fixed amount (measured on the fast profile: ~0.3 ms of prover and ~0.1 ms of
 verifier time per round, and a layer's four value slots and its discharge on top), while a
 leaf costs the prover ~0.2 us. So one tree is cheaper for both sides up to about 2^17 extra
-leaves (benchmarks/lookup_shape.py; cnn_mnist, m = 17, n = 14, 114,688 extra leaves: one tree
+leaves (benchmarks/lookup_shape.py; cnn_mnist, m = 16, n = 14, 49,152 extra leaves: one tree
 proves 3 % and verifies 8 % faster, and variable_cnn's verification is 9 % faster) and
-costs the prover more past it (lenet_5, m = 20, n = 15, about 2^20 extra leaves: 21 % more
+costs the prover more past it (lenet_5, m = 19, n = 15, 491,520 extra leaves: 21 % more
 proving time with one tree; two trees)."""
 
 
