@@ -158,6 +158,13 @@ def test_relation_step_finals_on_committed_tensors_are_randomized(captured):
         assert not ext.eq(as_ext(ext, evaluate(vf, ctx.tables[name], c.point)), c.value)
 
 
+def statement_of(ctx):
+    """Message 1 of the captured proof's hiding opening, with a fixed lambda."""
+    return merge_statement(SimpleNamespace(
+        t=FixedChallenges(), ext=ctx.ext, plan=ctx.plan, group_claims=ctx.group_claims,
+        randomized=ctx.randomized, mask_claims=ctx.mask_claims, round_claims=ctx.round_claims))
+
+
 def test_group_weight_is_the_sum_of_its_parts_eq(captured):
     """The verifier's vectorized weight W~(x) (group_weight: eq_split_sum over the tensor
     claims and over M's round and value-slot claims) is sum_j c_j eq(z_j, x) computed one
@@ -166,10 +173,7 @@ def test_group_weight_is_the_sum_of_its_parts_eq(captured):
     the parts place every claim where its tensor (or M's slot) lies in B."""
     ctx, B = captured
     ext, vf, plan = ctx.ext, ctx.vf, ctx.plan
-    fake = SimpleNamespace(t=FixedChallenges(), ext=ext, plan=plan,
-                           group_claims=ctx.group_claims, randomized=ctx.randomized,
-                           mask_claims=ctx.mask_claims, round_claims=ctx.round_claims)
-    st = merge_statement(fake)
+    st = statement_of(ctx)
     parts = st.parts + st.rounds.parts()
     kinds = {(p.point is None, p.degree > 1) for p in parts}
     assert kinds == {(False, False), (True, False), (True, True)}  # tensors, slots, rounds
@@ -195,10 +199,7 @@ def test_the_provers_round_weights_are_their_parts_eq_tables(captured):
     Parts (each point embedded in B, its eq built on M's region)."""
     ctx, _ = captured
     ext, vf, plan = ctx.ext, ctx.vf, ctx.plan
-    fake = SimpleNamespace(t=FixedChallenges(), ext=ext, plan=plan,
-                           group_claims=ctx.group_claims, randomized=ctx.randomized,
-                           mask_claims=ctx.mask_claims, round_claims=ctx.round_claims)
-    st = merge_statement(fake)
+    st = statement_of(ctx)
     packing = plan.commitments[ADVICE].packing
     n = packing.n_vars
     slots = slot_block(ext, st.parts)
