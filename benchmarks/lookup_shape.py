@@ -29,6 +29,7 @@ import vs_ezkl
 from tensorproof import api as tp
 from tensorproof.verifier import zk_lookups
 from tensorproof.verifier.lowering import build_plan
+from visibility import _overhead
 
 RESULTS = Path(__file__).resolve().parent / "results"
 SHAPES = {"split": (0, -1), "combined": (1 << 30, 1 << 62)}
@@ -87,14 +88,6 @@ def measure(name: str, repeats: int) -> dict:
                            "proof_bytes": len(proofs[k].to_bytes())} for k in keys}}
 
 
-def _ms(s: float) -> str:
-    return f"{s * 1e3:,.0f} ms" if s >= 0.1 else f"{s * 1e3:.1f} ms"
-
-
-def _pct(a: float, b: float) -> str:
-    return f"{100 * (a / b - 1):+.0f} %"
-
-
 def render(rows: list[dict], env: dict) -> str:
     out = ["# Zero-knowledge lookups: two trees or one", "",
            "Fast profile (ligero-zk), private input, batch 1; warm in-process runs, the least "
@@ -112,10 +105,11 @@ def render(rows: list[dict], env: dict) -> str:
             head = (f"| {r['model']} | {r['m']} | {r['n']} | {r['extra_leaves']:,} | "
                     f"{r['default']} |" if k == "private" else "| | | | | |")
             mark = " ✓" if k == r["default"] else ""
-            out.append(f"{head} {k}{mark} | {_ms(v['prove_s'])} | {_ms(v['verify_s'])} | "
-                       f"{v['proof_bytes'] / 1e3:,.0f} kB | {_pct(v['prove_s'], base['prove_s'])}"
-                       f" | {_pct(v['verify_s'], base['verify_s'])} | "
-                       f"{_pct(v['proof_bytes'], base['proof_bytes'])} |")
+            out.append(f"{head} {k}{mark} | {vs_ezkl._t(v['prove_s'])} | "
+                       f"{vs_ezkl._t(v['verify_s'])} | {vs_ezkl._b(v['proof_bytes'])} | "
+                       f"{_overhead(v['prove_s'], base['prove_s'])} | "
+                       f"{_overhead(v['verify_s'], base['verify_s'])} | "
+                       f"{_overhead(v['proof_bytes'], base['proof_bytes'])} |")
     out += ["", f"Machine: {env['machine']['cpu']}, {env['machine']['cores']} cores; commit "
             f"{env['git_commit']}. ✓: the rule's shape.", ""]
     return "\n".join(out)

@@ -27,7 +27,7 @@ from tensorproof.prover import prove as prove_mod
 from tensorproof.prover.merge import weight_table
 from tensorproof.prover.model import setup
 from tensorproof.prover.zk_masks import ProverMasks
-from tensorproof.prover.zk_opening import add_round_weights, prove_merge_sumcheck, slot_block
+from tensorproof.prover.zk_opening import add_round_weights, prove_merge_sumcheck
 from tensorproof.verifier.claims import EvalClaim
 from tensorproof.verifier.layers.requant import table_names
 from tensorproof.verifier.pcs_config import profile_config
@@ -39,7 +39,7 @@ from tensorproof.verifier.zk_masks import (
     MaskCapacity,
     value_point,
 )
-from tensorproof.verifier.zk_opening import DEGREE, group_weight, merge_statement
+from tensorproof.verifier.zk_opening import DEGREE, group_weight, merge_statement, slot_block
 from tensorproof.verifier.zk_sumcheck import plane_point
 
 

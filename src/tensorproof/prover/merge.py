@@ -43,18 +43,28 @@ def weight_table(vf: VecField, n_vars: int, claims: list[EvalClaim], powers: lis
 
 def _add_eq_tables(vf: VecField, w: np.ndarray, m: int, group: list) -> None:
     """w[o : o + 2^m] += a eq(z, .) for every (o, z, a) of ``group`` (K points of m coordinates),
-    all claims at once: the tables double per coordinate as in ``eq_table``; blocks that
-    overlap are added in successive passes."""
+    all claims at once (``add_eq_blocks``)."""
     k = vf.k
-    tables = vf.from_scalars([lift_scalar(vf, a) for _, _, a in group]).reshape(len(group), 1, k)
-    if m:
-        zs = vf.from_scalars([lift_scalar(vf, z) for _, point, _ in group for z in point])
-        zs = zs.reshape(len(group), m, 1, k)
-        one = vf.from_scalars([(1,) + (0,) * (k - 1)])
-        for j in range(m):  # z_j: the new most significant bit
-            tables = np.concatenate([vf.mul(tables, vf.sub(one, zs[:, j])),
-                                     vf.mul(tables, zs[:, j])], axis=1)
-    idx = (np.array([o for o, _, _ in group], dtype=np.int64)[:, None]
+    scales = vf.from_scalars([lift_scalar(vf, a) for _, _, a in group]).reshape(len(group), k)
+    zs = (vf.from_scalars([lift_scalar(vf, z) for _, point, _ in group for z in point])
+          if m else np.zeros(0, dtype=np.uint64))
+    add_eq_blocks(vf, w, np.array([o for o, _, _ in group], dtype=np.int64),
+                  zs.reshape(len(group), m, k), scales)
+
+
+def add_eq_blocks(vf: VecField, w: np.ndarray, offsets: np.ndarray, points: np.ndarray,
+                  scales: np.ndarray) -> None:
+    """w[o_j : o_j + 2^m] += a_j eq(z_j, .) for every j (``offsets`` (g,), K ``points``
+    (g, m, k) and ``scales`` (g, k)), all at once: the tables double per coordinate as in
+    ``eq_table``; blocks that overlap are added in successive passes."""
+    g, m, k = points.shape
+    tables = np.ascontiguousarray(scales, dtype=np.uint64).reshape(g, 1, k)
+    zs = np.ascontiguousarray(points, dtype=np.uint64).reshape(g, m, 1, k)
+    one = vf.from_scalars([(1,) + (0,) * (k - 1)])
+    for j in range(m):  # z_j: the new most significant bit
+        tables = np.concatenate([vf.mul(tables, vf.sub(one, zs[:, j])),
+                                 vf.mul(tables, zs[:, j])], axis=1)
+    idx = (np.asarray(offsets, dtype=np.int64)[:, None]
            + np.arange(1 << m, dtype=np.int64)).reshape(-1)
     values = tables.reshape(-1, k)
     while idx.size:  # each pass adds every position at most once

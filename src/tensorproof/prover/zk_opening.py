@@ -9,7 +9,7 @@ import numpy as np
 from ..errors import ProverError
 from ..field.sampling import OS_RANDOMNESS
 from ..field.scalar import ext_field
-from ..poly.mle import as_ext, eq_table, evaluate
+from ..poly.mle import as_ext, evaluate
 from ..verifier.claims import EvalClaim
 from ..verifier.pcs.hiding import hiding_config, row_vars
 from ..verifier.plan import ADVICE, MODEL
@@ -30,6 +30,7 @@ from ..verifier.zk_opening import (
     randomizer_row,
     round_powers,
     selector_weights,
+    slot_block,
     used_arg,
     value_label,
 )
@@ -42,7 +43,7 @@ from ..verifier.zk_weights import (
 )
 from ..verifier.zk_weights import randomizer_row as model_randomizer_row
 from .commitments import merged_point
-from .merge import weight_table
+from .merge import add_eq_blocks, weight_table
 from .pcs_config import PCSProver, pcs_prover
 from .sumcheck import prove_sumcheck
 from .zk_finals import ConstantRandomizer
@@ -115,47 +116,22 @@ def interleaved(tables: list, n: int) -> np.ndarray:
     return out.reshape(len(tables) << n, *tables[0].shape[1:])
 
 
-def add_round_weights(vf, plan, rounds: RoundBlock, w: np.ndarray) -> None:
-    """w += sum_j coeffs[j] eq(round point j, .) over the advice (``RoundBlock``: claims on M
-    at round points, the masked rounds' and the value slots'), in vectors: claim j's eq is
-    zero outside its slot of M, where it is eq(w, planes) eq(powers_j, power coordinates)
-    (verifier/zk_masks.round_point); one indexed add per pass places the claims, a pass
-    taking each slot at most once (a value slot may be in several claims)."""
-    m, k = len(rounds.slots), vf.k
+def add_round_weights(vf, plan, block: RoundBlock, w: np.ndarray) -> None:
+    """w += sum_j coeffs[j] eq(point j, .) over the advice for claims on M at round points
+    (``RoundBlock``: the masked rounds' and the value slots'), in vectors: claim j's eq is zero
+    outside its slot of M, where it is eq((w, powers_j), .) over the slot's plane and power
+    coordinates (verifier/zk_masks.round_point): ``merge.add_eq_blocks``."""
+    m, k = len(block.slots), vf.k
     if not m:
         return
     ext, cap = ext_field(k), plan.zk.capacity
-    heads = round_powers(ext, cap, rounds.degrees, rounds.r)  # (m, b, k)
-    tables = np.ascontiguousarray(rounds.coeffs, dtype=np.uint64).reshape(m, 1, k)
-    one = vf.from_scalars([(1,) + (0,) * (k - 1)])
-    for j in range(heads.shape[1]):  # power coordinate j: the new most significant bit
-        z = np.ascontiguousarray(heads[:, j : j + 1])
-        tables = np.concatenate([vf.mul(tables, vf.sub(one, z)), vf.mul(tables, z)], axis=1)
-    plane = eq_table(vf, plane_point(ext)[0]).reshape(1, 1, -1, k)  # the lowest coordinates
-    local = vf.mul(tables[:, :, None, :], plane).reshape(m, -1, k)
-    size = local.shape[1]
-    if size != 1 << cap.slot_vars(k):
+    plane = np.array(plane_point(ext)[0], dtype=np.uint64).reshape(1, -1, k)
+    points = np.concatenate([np.broadcast_to(plane, (m, plane.shape[1], k)),
+                             round_powers(ext, cap, block.degrees, block.r)], axis=1)
+    if points.shape[1] != cap.slot_vars(k):
         raise ProverError("claims on M do not fit its slots")
     start = plan.commitments[ADVICE].packing.slot(MASKS).offset
-    slots = rounds.slots
-    while len(slots):
-        _, first = np.unique(slots, return_index=True)
-        idx = (start + slots[first, None] * size + np.arange(size)).reshape(-1)
-        w[idx] = vf.add(w[idx], local[first].reshape(-1, k))
-        keep = np.ones(len(slots), dtype=bool)
-        keep[first] = False
-        slots, local = slots[keep], local[keep]
-
-
-def slot_block(ext, parts: list) -> RoundBlock:
-    """The parts on M's value slots (point None: degree 1 at r = 0) as a RoundBlock."""
-    mine = [p for p in parts if p.point is None]
-    k = ext.k
-    return RoundBlock(np.array([p.slot for p in mine], dtype=np.int64),
-                      np.array([p.degree for p in mine], dtype=np.int64),
-                      np.array([as_ext(ext, p.r) for p in mine], dtype=np.uint64).reshape(-1, k),
-                      np.array([as_ext(ext, p.coeff) for p in mine],
-                               dtype=np.uint64).reshape(-1, k))
+    add_eq_blocks(vf, w, start + (block.slots << points.shape[1]), points, block.coeffs)
 
 
 def prove_merge_sumcheck(ctx, vectors: dict, block: int | None):
@@ -177,8 +153,8 @@ def prove_merge_sumcheck(ctx, vectors: dict, block: int | None):
                                     [(0, 1 << n_g) if p.name == MODEL_VECTOR
                                      else packing.region(p.name) for p in mine]))
         if g == ADVICE:  # the claims on M: the value slots' and the masked rounds'
-            add_round_weights(vf, plan, slot_block(ext, st.parts), weights[-1])
-            add_round_weights(vf, plan, st.rounds, weights[-1])
+            add_round_weights(vf, plan, slot_block(ext, st.parts).joined(st.rounds),
+                              weights[-1])
         bs.append(row_vars(zk.hiding, n_g, advice_used(plan)) if g == ADVICE
                   else row_vars(plan.model_hiding, n_g))
     n = max(sizes)

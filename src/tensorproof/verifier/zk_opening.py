@@ -270,11 +270,29 @@ class RoundBlock(NamedTuple):
     r: np.ndarray
     coeffs: np.ndarray
 
+    @classmethod
+    def of(cls, ext, slots, degrees, r, coeffs) -> RoundBlock:
+        """From sequences (r and coeffs: K elements as tuples, or ints of F)."""
+        return cls(np.array(slots, dtype=np.int64).reshape(-1),
+                   np.array(degrees, dtype=np.int64).reshape(-1), _k_rows(ext, r),
+                   _k_rows(ext, coeffs))
+
+    def joined(self, other: RoundBlock) -> RoundBlock:
+        """Both blocks' claims."""
+        return RoundBlock(*(np.concatenate([a, b]) for a, b in zip(self, other)))
+
     def parts(self) -> list[Part]:
         """The same claims as Parts (the prover's weight table builds each one's point)."""
         return [Part(ADVICE, MASKS, tuple(c), None, s, d, tuple(r))
                 for s, d, r, c in zip(self.slots.tolist(), self.degrees.tolist(),
                                       self.r.tolist(), self.coeffs.tolist())]
+
+
+def slot_block(ext, parts: list[Part]) -> RoundBlock:
+    """The parts on M's value slots (point None: degree 1 at r = 0) as a RoundBlock."""
+    mine = [p for p in parts if p.point is None]
+    return RoundBlock.of(ext, [p.slot for p in mine], [p.degree for p in mine],
+                         [p.r for p in mine], [p.coeff for p in mine])
 
 
 class MergeStatement(NamedTuple):
@@ -316,15 +334,12 @@ def merge_statement(ctx) -> MergeStatement:
                   None if pt is None else tuple(pt), slot, deg, r)
              for a, (_, ps) in weighed for name, pt, slot, deg, r, coeff in ps]
     value = combined_value(ext, [a for a, _ in weighed], [v for _, (v, _) in weighed])
-    coeffs = _k_rows(ext, powers[h:h + m]) if m else np.zeros((0, k), dtype=np.uint64)
-    block = RoundBlock(np.array([c[0] for c in rounds], dtype=np.int64),
-                       np.array([c[1] for c in rounds], dtype=np.int64),
-                       _k_rows(ext, [c[2] for c in rounds]) if m
-                       else np.zeros((0, k), dtype=np.uint64), coeffs)
+    block = RoundBlock.of(ext, [c[0] for c in rounds], [c[1] for c in rounds],
+                          [c[2] for c in rounds], powers[h:h + m])
     if m:  # sum_j lambda^j gamma_j / D over the rounds, in one inner product
         gammas = _k_rows(ext, [c[3] for c in rounds])
         value = ext.add(value, claim_value(ext, tuple(int(c) for c in ev.vec(k).inner(
-            coeffs, gammas))))
+            block.coeffs, gammas))))
     return MergeStatement(value, parts, block)
 
 
@@ -337,11 +352,13 @@ def group_weight(ext, plan, group: str, parts: list[Part], x,
     k, n = ext.k, len(x)
     total = ext.zero()
     tensors = [p for p in parts if p.point is not None]
-    masks = [p for p in parts if p.point is None]
+    masks = slot_block(ext, parts)
+    if rounds is not None:
+        masks = masks.joined(rounds)
     if tensors:
         total = ext.add(total, ev.eq_split_sum(k, *_tensor_terms(ext, plan, tensors, n), x))
-    if masks or (rounds is not None and len(rounds.slots)):
-        total = ext.add(total, _mask_weight(ext, plan, masks, x, rounds))
+    if len(masks.slots):
+        total = ext.add(total, _mask_weight(ext, plan, masks, x))
     return total
 
 
@@ -374,29 +391,19 @@ def _tensor_terms(ext, plan, parts: list[Part], n: int):
     return _k_rows(ext, [p.coeff for p in parts]), heads, blocks >> (width - lengths)
 
 
-def _mask_weight(ext, plan, parts: list[Part], x, rounds: RoundBlock | None = None) -> tuple:
-    """The claims on M (value slots as ``parts``, masked rounds as ``rounds``): every point
-    starts with the plane point w (eq(w, x_planes) is one common factor), then its power
-    coordinates (r^e, 0 where unused: the heads), the slot's bits and M's embedding's (the
-    tail). A value slot's powers are all 0 (r = 0), so value slots and rounds go through one
+def _mask_weight(ext, plan, block: RoundBlock, x) -> tuple:
+    """The claims on M (value slots and masked rounds, ``block``): every point starts with
+    the plane point w (eq(w, x_planes) is one common factor), then its power coordinates
+    (r^e, 0 where unused: the heads), the slot's bits and M's embedding's (the tail). A value
+    slot's powers are all 0 (r = 0), so value slots and rounds go through one
     ``eq_split_sum`` (numpy's fixed cost per call dominates at these sizes)."""
     k, cap = ext.k, plan.zk.capacity
     s = (k - 1).bit_length()
     w = plane_point(ext)[0]
     slot = plan.commitments[ADVICE].packing.slot(MASKS)
-    if rounds is None:
-        rounds = RoundBlock(np.zeros(0, np.int64), np.zeros(0, np.int64),
-                            np.zeros((0, k), np.uint64), np.zeros((0, k), np.uint64))
-    if parts:
-        slots = np.concatenate([[p.slot for p in parts], rounds.slots]).astype(np.int64)
-        degrees = np.concatenate([[p.degree for p in parts], rounds.degrees]).astype(np.int64)
-        r = np.concatenate([_k_rows(ext, [p.r for p in parts]), rounds.r])
-        coeffs = np.concatenate([_k_rows(ext, [p.coeff for p in parts]), rounds.coeffs])
-    else:
-        slots, degrees, r, coeffs = rounds
-    tails = slots | ((slot.offset >> slot.n_vars) << cap.index_vars())
-    total = ev.eq_split_sum(k, np.ascontiguousarray(coeffs, dtype=np.uint64),
-                            round_powers(ext, cap, degrees, r), tails, x[s:])
+    tails = block.slots | ((slot.offset >> slot.n_vars) << cap.index_vars())
+    total = ev.eq_split_sum(k, block.coeffs, round_powers(ext, cap, block.degrees, block.r),
+                            tails, x[s:])
     return ext.mul(total, eq_eval(ext, w, x[:s]))
 
 
