@@ -1,8 +1,8 @@
 """The hiding WHIR PCS ``whir-zk`` (verifier/pcs/whir_zk.py, prover/pcs/whir_zk.py).
 
 Completeness for point claims and linear forms; a named tamper suite (every message, wrong
-values, forms and root, truncation, random bytes); the budget (``hiding_vars``) and the
-registry's checks; the .tpk codec.
+values, forms and root, truncation, random bytes); the budget (``table_vars``) and the
+registry's checks; the .tpk codec; the hiding region inside the table's zero tail (``used``).
 
 Zero knowledge by exact linear algebra over F_p: on a tiny schedule (two queries a round, so
 that f^ has few variables; the protocol code is the real one) and with the table, the forms and
@@ -15,6 +15,8 @@ commitment (a reused salt is caught).
 """
 
 from __future__ import annotations
+
+import os
 
 import numpy as np
 import pytest
@@ -68,12 +70,14 @@ from tensorproof.verifier.pcs.whir_zk import (
     WhirZkParams,
     WhirZkVerifier,
     blind_reveal_bound,
-    hiding_vars,
     leak_bound,
     mask_shift,
     mask_vars,
     public_fits,
+    region_start,
+    region_vars,
     security_bits,
+    table_vars,
     whir_zk_config,
 )
 from tensorproof.verifier.pcs_config import check_config, profile_config
@@ -112,20 +116,42 @@ def verify(params, commitment, forms, values, proof):
 # ---- parameters ---------------------------------------------------------------------------------
 
 
+def _hides_at(prm, n, used, m) -> bool:
+    """Whether f^ of m variables holds T's used entries and a region that hides, with a blind
+    that hides (``table_vars``' conditions, restated)."""
+    a = region_vars(prm, n, m)
+    total = 1 << n if used is None else used
+    return a < m and total + (1 << a) <= 1 << m and mask_shift(prm, m) is not None
+
+
 @pytest.mark.parametrize("openings", [1, 17, 64])
 def test_the_mask_covers_every_revealed_coordinate(openings):
     prm = WhirZkParams(openings=openings)
     kappa = prm.whir.folding
     for n in (0, 6, 12, 20):
-        mu = hiding_vars(prm, n)
-        shift = mask_shift(prm, mu + 1)
-        assert mu >= n and (1 << mu) > leak_bound(prm, mu) and shift in (0, kappa)
-        assert (1 << mask_vars(prm, mu + 1)) > blind_reveal_bound(prm, mu + 1, shift)
-        if shift == 0:  # v2's G (one value a leaf) would not hide at this size
-            assert (1 << (mu + 1 - kappa)) <= blind_reveal_bound(prm, mu + 1, kappa)
-        assert mu == n or (1 << (mu - 1)) <= leak_bound(prm, mu - 1) or mu == 9 or (
-            mask_shift(prm, mu) is None)  # the least such mu
-        assert security_bits(prm, n) >= prm.whir.security
+        for used in (None, 0, (1 << n) // 2):
+            m = table_vars(prm, n, used)
+            a, shift = region_vars(prm, n, m), mask_shift(prm, m)
+            assert m >= n and (1 << a) > leak_bound(prm, m, m == n) and shift in (0, kappa)
+            assert (1 << n if used is None else used) <= region_start(prm, n, m) < 1 << m
+            assert (1 << mask_vars(prm, m)) > blind_reveal_bound(prm, m, shift)
+            if shift == 0:  # v2's G (one value a leaf) would not hide at this size
+                assert (1 << (m - kappa)) <= blind_reveal_bound(prm, m, kappa)
+            assert m == max(n, prm.whir.final_vars + 1) or not _hides_at(prm, n, used, m - 1)
+            assert security_bits(prm, n, used) >= prm.whir.security
+
+
+def test_the_region_fits_in_the_tables_zero_tail_at_the_defaults():
+    """The advice's case: with 2^a free entries f^ has T's own size (no extra variable) and
+    the forms' values are counted; one entry fewer and f^ takes one more variable."""
+    prm = WhirZkParams()
+    n = 16
+    a = region_vars(prm, n, n)
+    assert (1 << a) > leak_bound(prm, n, True) > leak_bound(prm, n + 1)
+    assert table_vars(prm, n, (1 << n) - (1 << a)) == n
+    assert table_vars(prm, n, (1 << n) - (1 << a) + 1) == n + 1 == table_vars(prm, n)
+    with pytest.raises(ValueError):
+        table_vars(prm, n, (1 << n) + 1)
 
 
 def test_registry_round_trip_and_checks():
@@ -385,7 +411,7 @@ def tiny(monkeypatch, request):
 
 
 def unbounded(monkeypatch) -> None:
-    """hiding_vars without blind_reveal_bound: mu as leak_bound alone would take it."""
+    """table_vars without blind_reveal_bound: m as leak_bound alone would take it."""
     monkeypatch.setattr(vzk, "blind_reveal_bound", lambda *a: 0)
 
 
@@ -430,50 +456,87 @@ class BaseFieldBlind(WhirZkPCS):
 class Instance:
     """A table of 2^n entries, two forms, and the inputs (R, G) of a tiny opening; with
     ``public`` (its variables) a public table batched into it at a point (fixed data: its
-    commitment has no randomness)."""
+    commitment has no randomness); with ``used`` only the first ``used`` entries nonzero
+    (the region then inside T where it fits: the view holds the forms' values too, which
+    read R)."""
 
-    def __init__(self, params, n=3, seed=0, public=None):
-        self.params, self.n = params, n
+    def __init__(self, params, n=3, seed=0, public=None, used=None, openings=1,
+                 boolean_form=False):
+        self.params, self.n, self.used, self.openings = params, n, used, openings
         rng = np.random.default_rng(seed)
-        self.table = rng.integers(0, P, 1 << n, dtype=np.uint64)
+        self.table = self.random_table(rng)
         self.forms = random_forms(rng, n, (2, 1))
+        if boolean_form:  # the second form like the hiding opening's (ii): a Boolean high
+            f = self.forms[1]  # coordinate, so it never reads the region
+            self.forms[1] = LinearForm(f.coefs, tuple(z[:-1] + ((0, 0, 0),) for z in f.points))
         self.public = None
         if public is not None:
             _, data = WhirPCS(params.whir).commit(rng.integers(0, P, 1 << public,
                                                                dtype=np.uint64))
             self.public = (data, tuple(k_elem(rng) for _ in range(public)))
-        mu = hiding_vars(params, n)
-        self.n_inputs = (1 << mu) + 3 * (1 << mask_vars(params, mu + 1))  # R, G
+        m = table_vars(params, n, used)
+        self.inside = m == n
+        self.n_inputs = ((1 << m) - region_start(params, n, m)
+                         + openings * 3 * (1 << mask_vars(params, m)))  # R, then each G
+        self.values = self.form_values(self.table)
+
+    def random_table(self, rng) -> np.ndarray:
+        table = rng.integers(0, P, 1 << self.n, dtype=np.uint64)
+        if self.used is not None:
+            table[self.used:] = 0
+        return table
+
+    def form_values(self, table) -> list:
         kv = ev.vec(3)
-        self.values = []
+        out = []
         for f in self.forms:
             w = np.zeros(3, dtype=np.uint64)
             for c, z in zip(f.coefs, f.points):
-                t = ev.evaluate(3, kv.from_base(self.table), list(z))
+                t = ev.evaluate(3, kv.from_base(table), list(z))
                 w = kv.add(w, kv.mul(np.array(c, np.uint64), np.array(t, np.uint64)))
-            self.values.append(tuple(int(x) for x in w))
+            out.append(tuple(int(x) for x in w))
+        return out
+
+    def region_free(self, f) -> bool:
+        """Whether form f never reads the region (a point with a 0 among its last n - a
+        coordinates): with the region inside T only such forms' values tell tables apart."""
+        a = region_vars(self.params, self.n, self.n)
+        return all(not all(any(c) for c in z[a:]) for z in f.points)
 
     def twin(self) -> np.ndarray:
-        """Another table with the same form values (a kernel vector of the forms added)."""
+        """Another table with the same form values (a kernel vector of the forms added, on
+        the used entries); with the region inside T, the same values of the forms that do
+        not read it (the others read R too and must not tell the tables apart)."""
         kv, rows = ev.vec(3), []
-        for f in self.forms:
+        width = 1 << self.n if self.used is None else self.used
+        forms = ([f for f in self.forms if self.region_free(f)] if self.inside
+                 else self.forms)
+        if not forms:
+            return self.random_table(np.random.default_rng(99))
+        for f in forms:
             w = np.zeros((1 << self.n, 3), dtype=np.uint64)
             for c, z in zip(f.coefs, f.points):
                 w = kv.add(w, ev.eq_table(3, list(z), c))
-            rows += [[int(x) for x in w[:, c]] for c in range(3)]
-        delta = np.array(kernel_vector(rows, 1 << self.n), dtype=np.uint64)
+            rows += [[int(x) for x in w[:width, c]] for c in range(3)]
+        delta = np.zeros(1 << self.n, dtype=np.uint64)
+        delta[:width] = kernel_vector(rows, width)
         assert delta.any()
         return npfield.fadd(self.table, delta)
+
+    def open(self, pcs, table, t) -> np.ndarray:
+        """Commit to a copy of ``table`` (commit writes an inner region into it) and open the
+        forms: the view's field elements, then the forms' values."""
+        commitment, data = pcs.commit(table.copy(), self.used)
+        t.field.append(decode_f_array(commitment.extra, len(commitment.extra) // 8))
+        values = [pcs.open_forms(data, self.forms, t, block=b, **self.public_arg())
+                  for b in range(self.openings)]
+        return np.concatenate([t.view(), np.array(values, dtype=np.uint64).reshape(-1)])
 
     def run(self, pcs_class=WhirZkPCS, table=None):
         def go(x):
             OOD.seen.clear()
-            pcs = pcs_class(self.params, Stream(x))
-            commitment, data = pcs.commit(self.table if table is None else table)
-            t = FixedChallenges()
-            t.field.append(decode_f_array(commitment.extra, len(commitment.extra) // 8))
-            pcs.open_forms(data, self.forms, t, **self.public_arg())
-            return t.view()
+            return self.open(pcs_class(self.params, Stream(x)), self.table if table is None
+                             else table, FixedChallenges())
         return go
 
     def public_arg(self) -> dict:
@@ -481,15 +544,18 @@ class Instance:
 
     def sim(self, x):
         """The simulator's opening, after its commitment's OOD answers (a stand-in table's:
-        what the verifier of a real key sees in the model id)."""
+        what the verifier of a real key sees in the model id), given the real values (with
+        the region inside T, those of the real opening on the same randomness)."""
+        values = self.values
+        if self.inside:
+            real = self.run()(x)
+            values = [tuple(int(c) for c in v) for v in real[-6:].reshape(2, 3)]
         OOD.seen.clear()
         t = FixedChallenges()
-        table = consistent_table(3, self.n, self.forms, self.values, np.random.default_rng(4))
-        pcs = WhirZkPCS(self.params, Stream(x))
-        commitment, data = pcs.commit(table)
-        t.field.append(decode_f_array(commitment.extra, len(commitment.extra) // 8))
-        pcs.open_forms(data, self.forms, t, **self.public_arg())
-        return t.view()
+        com = pzk.simulate_opening(self.params, self.n, self.forms, values, t, Stream(x),
+                                   seed=4, public=self.public, used=self.used)
+        t.field.insert(0, decode_f_array(com.extra, len(com.extra) // 8))
+        return np.concatenate([t.view(), np.array(values, dtype=np.uint64).reshape(-1)])
 
 
 def same_space(a, b) -> bool:
@@ -563,8 +629,7 @@ def test_mutation_of_v1s_blind_is_caught(tiny_joint, monkeypatch, broken):
     """The construction as shipped on this schedule (bound kept: mask_shift 0, v1's G of
     mu + 1 variables read a fiber a leaf): a zero or F-valued G puts the twin's view outside
     the first's (the review's gap: the mutations above all run on v2's G)."""
-    mu = hiding_vars(tiny_joint, 3)
-    assert mask_shift(tiny_joint, mu + 1) == 0
+    assert mask_shift(tiny_joint, table_vars(tiny_joint, 3)) == 0
     assert twin_leaves_the_space(Instance(tiny_joint), broken)
 
 
@@ -578,7 +643,7 @@ def test_a_schedule_that_reveals_f1_keeps_the_law_with_the_bound(monkeypatch, n,
     params, queries = ZK_SCHEDULES["fold2"]
     use_schedule(monkeypatch, tiny_schedule_of(queries))
     zk = WhirZkParams(params)
-    assert mask_shift(zk, hiding_vars(zk, n) + 1) == shift
+    assert mask_shift(zk, table_vars(zk, n)) == shift
     inst = Instance(zk, n=n)
     assert same_space(affine_map(inst.run(), inst.n_inputs),
                       affine_map(inst.run(table=inst.twin()), inst.n_inputs))
@@ -592,14 +657,144 @@ def test_mutation_blind_smaller_than_what_the_rounds_reveal_is_caught(monkeypatc
     params, queries = ZK_SCHEDULES["fold2"]
     use_schedule(monkeypatch, tiny_schedule_of(queries))
     zk = WhirZkParams(params)
-    mu = hiding_vars(zk, 3)
-    assert mask_shift(zk, mu + 1) == 0  # the bound refuses v2's G here
+    m = table_vars(zk, 3)
+    assert mask_shift(zk, m) == 0  # the bound refuses v2's G here
     unbounded(monkeypatch)
-    assert hiding_vars(zk, 3) == mu and mask_shift(zk, mu + 1) == params.folding
+    assert table_vars(zk, 3) == m and mask_shift(zk, m) == params.folding
     inst = Instance(zk)
     a = affine_map(inst.run(), inst.n_inputs)
     b = affine_map(inst.run(table=inst.twin()), inst.n_inputs)
     assert not same_space(a, b)
+
+
+CLASSES = WhirParams(log_inv_rate=1, folding=2, final_vars=2, ood=4, pow_bits=0, security=80,
+                     rate_cap=1)
+"""Folding 2 and four OOD points: f^ at v2's G's OOD points (4 k values per opening) all fall
+in one residue class of R' mod 2^kappa, which has only 2^(a - kappa) coordinates."""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("bounded", [
+    pytest.param(True, marks=pytest.mark.skipif(
+        os.environ.get("TENSORPROOF_LONG_EXACT") != "1",
+        reason="about 5 minutes: set TENSORPROOF_LONG_EXACT=1 (the mutation runs always)")),
+    False], ids=["class-bound", "mutation-unbounded"])
+def test_a_residue_class_of_the_region_is_not_overdrawn(monkeypatch, bounded):
+    """Three openings of one commitment, one query a round: leak_bound (96) takes a region
+    of 2^7, but class 0 then has 32 coordinates for 3 (1 + 12) = 39 values confined to it
+    (each fiber's one, v2's G's OOD cross values); a combination cancels R and reads T (a
+    review found this in v3 too, at the defaults past 44 openings). ``class_bound`` takes
+    2^8: the twin keeps the law (1,400 randomness inputs: opt-in)."""
+    use_schedule(monkeypatch, tiny_schedule_of(1))
+    zk = WhirZkParams(CLASSES, openings=3)
+    if not bounded:
+        monkeypatch.setattr(vzk, "class_bound", lambda *a: 0)
+    m = table_vars(zk, 3)
+    assert region_vars(zk, 3, m) == (8 if bounded else 7) and mask_shift(zk, m) == 2
+    inst = Instance(zk, openings=3)
+    a = affine_map(inst.run(), inst.n_inputs)
+    b = affine_map(inst.run(table=inst.twin()), inst.n_inputs)
+    assert same_space(a, b) is bounded
+
+
+# ---- the region inside the table (its zero tail: the advice's case) ----------------------------
+
+
+INSIDE_N, INSIDE_USED = 6, 24
+"""A tiny table whose zero tail (past 24 used entries) holds the region: on the one-query
+schedule with the instance's two forms counted (MAX_FORMS patched to 2) leak_bound is 20, so
+R has 2^5 entries and f^ keeps T's 6 variables."""
+
+
+@pytest.fixture
+def tiny_inside(monkeypatch):
+    params, _ = ZK_SCHEDULES["two"]
+    use_schedule(monkeypatch, tiny_schedule_of(1))
+    monkeypatch.setattr(vzk, "MAX_FORMS", 2)
+    return WhirZkParams(params, openings=1)
+
+
+def test_a_region_inside_the_table_keeps_the_law(tiny_inside):
+    """f^ = T with R in its top entries; one form reads R (a generic point, like the hiding
+    opening's (i)) and one never does (a Boolean high coordinate, like its (ii)). The view
+    (values included) of another table with the same value of the second form, and the
+    simulator's (given the real values), have the real view's law: the first form's value
+    reveals nothing. A table that changes the second form's value (revealed by design) does
+    change the law: the test can fail."""
+    inst = Instance(tiny_inside, n=INSIDE_N, used=INSIDE_USED, boolean_form=True)
+    assert inst.inside and table_vars(tiny_inside, INSIDE_N, INSIDE_USED) == INSIDE_N
+    assert (1 << region_vars(tiny_inside, INSIDE_N, INSIDE_N)) == 32
+    assert [inst.region_free(f) for f in inst.forms] == [False, True]
+    twin = inst.twin()
+    assert inst.form_values(twin)[0] != inst.values[0]
+    assert inst.form_values(twin)[1] == inst.values[1]
+    real = affine_map(inst.run(), inst.n_inputs)
+    assert same_space(real, affine_map(inst.run(table=twin), inst.n_inputs))
+    assert same_space(real, affine_map(inst.sim, inst.n_inputs))
+    other = inst.random_table(np.random.default_rng(98))
+    assert inst.form_values(other)[1] != inst.values[1]
+    assert not same_space(real, affine_map(inst.run(table=other), inst.n_inputs))
+
+
+def test_mutation_zero_region_inside_is_caught(tiny_inside):
+    """R zero: the forms' values are T's own, and another table's view leaves the space."""
+    assert twin_leaves_the_space(Instance(tiny_inside, n=INSIDE_N, used=INSIDE_USED), ZeroMask)
+
+
+def test_mutation_forms_uncounted_inside_is_caught(tiny_inside, monkeypatch):
+    """leak_bound is 14 without the forms' values and 20 with them. Had the bound left them
+    out where they read R, its region of 2^4 would leak: another table's view leaves the
+    first's (with them, 2^5 hides: the law test above)."""
+    real = vzk.leak_bound
+    monkeypatch.setattr(vzk, "leak_bound", lambda p, m, inside=False: real(p, m))
+    assert (1 << region_vars(tiny_inside, INSIDE_N, INSIDE_N)) == 16
+    inst = Instance(tiny_inside, n=INSIDE_N, used=INSIDE_USED)
+    assert inst.inside and twin_leaves_the_space(inst, WhirZkPCS)
+
+
+def test_an_opening_with_the_region_inside_verifies():
+    """Default parameters, T of 2^11 entries of which 2^10 are used: f^ has T's own 11
+    variables, R is written into the caller's table (its top 2^10 entries), the forms' values
+    read it, and the opening (a public table batched in) verifies given ``used``; told a
+    larger ``used``, the verifier expects f^ of 12 variables and rejects. Entries past
+    ``used`` that are not zero are the prover's error."""
+    prm = WhirZkParams()
+    n, used = 11, 1 << 10
+    rng = np.random.default_rng(5)
+    table = rng.integers(0, P, 1 << n, dtype=np.uint64)
+    table[used:] = 0
+    data_part = table[:used].copy()
+    forms = random_forms(rng, n, (2, 1))
+    ptable = rng.integers(0, P, 1 << 9, dtype=np.uint64)
+    pcom, pdata = WhirPCS(prm.whir).commit(ptable)
+    point = tuple(k_elem(rng) for _ in range(9))
+    pvalue = tuple(int(x) for x in ev.evaluate(3, ev.vec(3).from_base(ptable), list(point)))
+    pcs = WhirZkPCS(prm)
+    with pytest.raises(ProverError, match="must be zero"):
+        pcs.commit(npfield.fadd(table, np.ones_like(table)), used)
+    commitment, data = pcs.commit(table, used)
+    assert commitment.n_vars == n and data.table.shape == (1 << n,)
+    assert np.array_equal(table[:used], data_part) and table[used:].all()  # R, in place
+    assert np.array_equal(data.table, table)
+    pt = ProverTranscript(DOMAIN)
+    absorb_commitment(pt, commitment)
+    values = pcs.open_forms(data, forms, pt, public=(pdata, point))
+    inst = Instance.__new__(Instance)
+    inst.forms = forms
+    assert values == inst.form_values(table)  # T~ with R
+    public = PublicClaim(pcom, point, pvalue)
+    for told, ok in ((used, True), (used + 1, False), (None, False)):
+        vt = VerifierTranscript(DOMAIN, pt.proof_bytes())
+        absorb_commitment(vt, commitment)
+        if ok:
+            WhirZkVerifier(prm).verify_forms(commitment, forms, values, vt, public=public,
+                                             used=told)
+            vt.check_eof()
+            continue
+        with pytest.raises(REJECTED):
+            WhirZkVerifier(prm).verify_forms(commitment, forms, values, vt, public=public,
+                                             used=told)
+            vt.check_eof()
 
 
 # ---- a public table batched into the opening (the model's, public weights) ---------------------
@@ -627,7 +822,7 @@ def test_a_batched_public_table_keeps_the_law(tiny_public, public):
     than f^'s 6, Delta > 0, or as many), a twin table with the same form values, and the
     simulator given P, have the real view's law: P's values at every point and its leaves
     are P's (public), f^'s and G's at P's points are counted by the bounds."""
-    assert hiding_vars(tiny_public, 3) + 1 == 6
+    assert table_vars(tiny_public, 3) == 6
     inst = Instance(tiny_public, public=public)
     real = affine_map(inst.run(), inst.n_inputs)
     assert same_space(real, affine_map(inst.run(table=inst.twin()), inst.n_inputs))
@@ -637,14 +832,15 @@ def test_a_batched_public_table_keeps_the_law(tiny_public, public):
 
 @pytest.mark.parametrize("counted", [True, False], ids=["counted", "mutation-uncounted"])
 def test_the_public_points_must_be_counted(monkeypatch, counted):
-    """One query a round: leak_bound is 14 without a public table's points (mu = 4 would do)
-    and 20 with them (mu = 5). Had the bound ignored them (f^ revealed at P's claim and OOD
-    points), the mu it picks would leak: a twin's view leaves the first's."""
+    """One query a round: leak_bound is 14 without a public table's points (a region of 2^4,
+    f^ of 5 variables, would do) and 20 with them (2^5, 6 variables). Had the bound ignored
+    them (f^ revealed at P's claim and OOD points), the size it picks would leak: a twin's
+    view leaves the first's."""
     params, _ = ZK_SCHEDULES["two"]
     use_schedule(monkeypatch, tiny_schedule_of(1), public=counted)
     unbounded(monkeypatch)
     zk = WhirZkParams(params, openings=1)
-    assert hiding_vars(zk, 3) == (5 if counted else 4)
+    assert table_vars(zk, 3) == (6 if counted else 5)
     assert twin_leaves_the_space(Instance(zk, public=3), WhirZkPCS) is not counted
 
 
@@ -660,7 +856,7 @@ def test_mutation_padding_left_zero_is_caught(tiny_public, monkeypatch):
     """P zero-padded and its claim point's padding left 0 (only Delta lifted, the mask check
     skipped): the point's last coordinate is f^'s mask variable y = 0, where f^ is T~ itself,
     and the twin's view leaves the space (a review found this; the padding is now drawn)."""
-    def delta_only(transcript, pts, shift, pad, k):
+    def delta_only(transcript, pts, shift, pad, k, high):
         pts[:, :shift] = np.array(transcript.challenges_k("lift", shift, k),
                                   dtype=np.uint64).reshape(shift, k)
         return ext_field(3).one()
@@ -706,7 +902,7 @@ def verify_public(prm, commitment, forms, values, public, proof):
 
 def test_a_public_table_verifies_batched(public_honest):
     prm, commitment, forms, values, public, proof, spans, _ = public_honest
-    m, m_p = hiding_vars(prm, ADVICE_VARS) + 1, vwhir.whir_schedule(prm.whir, 4).n_vars
+    m, m_p = table_vars(prm, ADVICE_VARS), vwhir.whir_schedule(prm.whir, 4).n_vars
     assert m - m_p > prm.whir.folding and m_p > 4  # Delta > kappa; P zero-padded
     verify_public(prm, commitment, forms, values, public, proof)
     assert PUBLIC_CROSS in spans and "whir/fibers" in spans  # P's values, then its leaves
@@ -782,30 +978,47 @@ def test_a_public_point_with_mask_coordinate_zero_is_refused(public_honest):
     commitment, data = pcs.commit(rng.integers(0, P, 1 << 10, dtype=np.uint64))
     forms = random_forms(rng, 10, (1,))
     pt = ProverTranscript(DOMAIN)
-    with pytest.raises(ProverError, match="mask coordinate 0"):
+    with pytest.raises(ProverError, match="region coordinate 0"):
         pcs.open_forms(data, forms, pt, public=(pdata, point))
     value = tuple(int(x) for x in ev.evaluate(3, ev.vec(3).from_base(pdata.table),
                                                list(point)))
     vt = VerifierTranscript(DOMAIN, b"")  # refused before any message is read
     absorb_commitment(vt, commitment)
-    with pytest.raises(VerificationError, match="mask coordinate 0"):
+    with pytest.raises(VerificationError, match="region coordinate 0"):
         WhirZkVerifier(prm).verify_forms(commitment, forms, [(0, 0, 0)], vt,
                                          public=PublicClaim(pcom, point, value))
+
+
+def test_every_region_coordinate_of_a_public_point_must_be_nonzero():
+    """With R inside a table of 13 variables (a = 10) three coordinates select R; a point
+    with any of them 0, the middle one included, reads T alone and is refused (a check of
+    the last coordinate only, v3's y, would let it through)."""
+    rng = np.random.default_rng(8)
+    pts = np.array([[k_elem(rng) for _ in range(13)] for _ in range(2)], dtype=np.uint64)
+    vzk.lift_points(None, pts.copy(), 0, 0, 3, 3)
+    for j in (10, 11, 12):
+        bad = pts.copy()
+        bad[1, j] = 0
+        with pytest.raises(VerificationError, match="region coordinate 0"):
+            vzk.lift_points(None, bad, 0, 0, 3, 3)
+    bad = pts.copy()
+    bad[0, 9] = 0  # inside R's own coordinates: allowed
+    vzk.lift_points(None, bad, 0, 0, 3, 3)
 
 
 def test_a_public_table_that_does_not_fit_is_refused():
     """P's variables past f^'s, or a commitment of several openings (a model's: only a joint
     one batches), are refused on both sides."""
     prm = WhirZkParams()
-    mu = hiding_vars(prm, 3)
-    assert public_fits(prm, 3, mu + 1) and not public_fits(prm, 3, mu + 2)
+    m = table_vars(prm, 3)
+    assert public_fits(prm, 3, m) and not public_fits(prm, 3, m + 1)
     assert not public_fits(WhirZkParams(openings=2), 3, 3)
     rng = np.random.default_rng(4)
-    pcom, pdata = WhirPCS(prm.whir).commit(rng.integers(0, P, 1 << (mu + 2), dtype=np.uint64))
+    pcom, pdata = WhirPCS(prm.whir).commit(rng.integers(0, P, 1 << (m + 1), dtype=np.uint64))
     pcs = WhirZkPCS(prm)
     commitment, data = pcs.commit(rng.integers(0, P, 1 << 3, dtype=np.uint64))
     forms = random_forms(rng, 3, (1,))
-    point = tuple(k_elem(rng) for _ in range(mu + 2))
+    point = tuple(k_elem(rng) for _ in range(m + 1))
     with pytest.raises(ProverError, match="cannot be batched"):
         pcs.open_forms(data, forms, ProverTranscript(DOMAIN), public=(pdata, point))
     vt = VerifierTranscript(DOMAIN, b"")

@@ -246,7 +246,7 @@ def test_bumped_hiding_opening_messages_are_rejected(hiding_lie, fragment):
 def test_a_model_too_large_to_batch_is_opened_on_its_own(monkeypatch):
     """Where the model's table does not fit the advice's whir-zk opening (``public_fits``:
     more WHIR variables than f^), both sides open it after, in a plain WHIR run of its own."""
-    monkeypatch.setattr(zk_opening_v, "public_fits", lambda *a: False)
+    monkeypatch.setattr(zk_opening_v, "public_fits", lambda *a, **k: False)
     lie = lying_proof(monkeypatch, private(mlp(), "x"), X,
                       config=zk(profile_config("compact")))
     verify(lie.vk, lie.proof)
@@ -328,3 +328,32 @@ def test_masked_div_round_with_randomized_finals(k):
     with pytest.MonkeyPatch.context() as mp:
         lie = lying_proof(mp, model_a(), DIV_X, ints_fn=shift, config=config)
     rejects(lie.vk, lie.proof)
+
+
+@pytest.mark.parametrize("which", ["inside", "outside"])
+def test_the_whir_zk_region_lies_past_every_advice_claim(monkeypatch, digits, which):
+    """The compact profile's hiding region (pcs/whir_zk.py: f^'s top 2^a entries) lies past
+    every slot of the advice packing, so no claim on a named tensor reaches it (soundness
+    does not depend on what a prover writes there): the digits CNN's advice has room for it
+    in its zero tail (f^ of the advice's own size); with a region forced larger than that
+    tail, f^ takes one more variable on both sides. A prover whose region is all ones still
+    proves and verifies."""
+    from tensorproof.prover.pcs.whir_zk import WhirZkPCS
+    from tensorproof.verifier.pcs import whir_zk as vzk
+    from tensorproof.verifier.plan import ADVICE
+
+    config = zk(profile_config("compact"))
+    pk = setup(digits[0], config, certify=False)
+    name = pk.model.graph.inputs[0]
+    x = {pk.vk.graph.inputs[0]: pk.model.quantize_inputs({name: digits[1][:1]})[name]}
+    plan = build_plan(pk.model.graph, 1, pk.vk.zk_config)
+    packing, hiding = plan.commitments[ADVICE].packing, plan.zk.hiding
+    n, used = packing.n_vars, packing.used
+    if which == "outside":
+        monkeypatch.setattr(vzk, "class_bound", lambda *a: (1 << n) - used + 1)
+    m = vzk.table_vars(hiding, n, used)
+    assert m == (n if which == "inside" else n + 1)
+    assert all(s.offset + s.size <= used for s in packing.slots)
+    assert used <= vzk.region_start(hiding, n, m)
+    monkeypatch.setattr(WhirZkPCS, "_mask", lambda self, size: np.ones(size, dtype=np.uint64))
+    verify(pk.vk, prove(pk, x))

@@ -196,9 +196,10 @@ def mask_rows(plan, b: int) -> int:
 
 
 def used_arg(plan) -> dict:
-    """The ``used`` keyword of the advice's ligero-zk calls (none for whir-zk)."""
-    used = advice_used(plan)
-    return {} if used is None else {"used": used}
+    """The ``used`` keyword of the advice's hiding calls (commit, open_forms, verify_forms):
+    ligero-zk commits only the rows that hold the used entries; whir-zk puts its hiding
+    region in the zero tail after them when it has room (pcs/whir_zk.py, ``table_vars``)."""
+    return {"used": plan.commitments[ADVICE].packing.used}
 
 
 def padding_factor(ext, x, n_vars: int):
@@ -437,7 +438,7 @@ def batched_model(plan, model_pcs: Any, has_claims: bool) -> bool:
     hid = pcs_verifier(zk.hiding_config).inner
     return (isinstance(hid, WhirZkVerifier) and model_pcs.params == hid.params
             and public_fits(hid.zk, group_vars(plan, ADVICE),
-                            plan.commitments[MODEL].packing.n_vars))
+                            plan.commitments[MODEL].packing.n_vars, **used_arg(plan)))
 
 
 def read_block(t, plan, first: int) -> int | None:

@@ -1,9 +1,11 @@
 """Prover of ``whir-zk``, the hiding WHIR commitment (mirrors ``verifier.pcs.whir_zk``, which
 specifies the messages).
 
-commit: T zero-padded to 2^mu, then R (2^mu fresh uniform F values) as the half y = 1; the
-WHIR codeword of those mu + 1 variables, its fibers' leaves salted (fresh 32-byte salts).
-open_forms: a fresh uniform K table G of mu + 1 - shift variables (``blind_shift``: kappa,
+commit: T zero-padded to f^'s 2^m entries, its top 2^a the hiding region R (fresh uniform F
+values; inside T's own zero tail when ``used`` leaves room, then written into the caller's
+table, whose claims read it); the WHIR codeword of those m variables, its fibers' leaves
+salted (fresh 32-byte salts).
+open_forms: a fresh uniform K table G of m - shift variables (``blind_shift``: kappa,
 one value per salted leaf; 0 for small tables, a fiber per leaf), its OOD answers, the cross
 values, then WHIR's rounds on h = G(X^(2^shift)) + beta f^ (whir.py's prover: G's hypercube
 values repeated 2^shift times, its coefficients at multiples of 2^shift) with round 0's leaves
@@ -23,8 +25,10 @@ import numpy as np
 
 from ...errors import FieldError, KeyFileError, ProverError, VerificationError
 from ...field.encoding import encode_k_array
+from ...field.params import P
 from ...field.sampling import OS_RANDOMNESS, Randomness
 from ...field.vec import check_canonical, vec_field
+from ...poly.mle import eq_table
 from ...poly.ntt import rs_encode, rs_encode_ext
 from ...verifier.pcs.commitment import Commitment, absorb_statement, normalize_points
 from ...verifier.pcs.ligero_zk import SALT_BYTES
@@ -47,15 +51,17 @@ from ...verifier.pcs.whir_zk import (
     absorb_forms_statement,
     blind_shift,
     claim_layout,
-    hiding_vars,
     joint,
     mask_vars,
     normalize_forms,
     ood_layout,
     place_public,
-    public_fits,
+    public_fits_at,
     public_layout,
     public_points,
+    region_start,
+    region_vars,
+    table_vars,
     whir_zk_params,
 )
 from ..merkle import MerkleTree
@@ -74,7 +80,7 @@ from .whir import (
 
 @dataclass(frozen=True, eq=False)
 class WhirZkProverData:
-    """What the prover keeps: f^'s hypercube values (T padded, then R), its coefficients,
+    """What the prover keeps: f^'s hypercube values (T padded, R on top), its coefficients,
     codeword, leaf salts, salted tree and ``opened`` (a (1,) uint64 count of the openings
     made: ``leak_bound`` covers ``openings`` of them); a joint commitment (one opening) also
     G's table, coefficients and codeword (``blind``)."""
@@ -128,7 +134,7 @@ class WhirZkPCS(WhirZkVerifier):
 
     # the draws of fresh randomness (tests override them to break zero knowledge)
     def _mask(self, size: int) -> np.ndarray:
-        """R: f^'s half y = 1, ``size`` uniform F values."""
+        """R: f^'s hiding region, ``size`` uniform F values."""
         return self.randomness.f_vector(size)
 
     def _blind(self, size: int) -> np.ndarray:
@@ -163,26 +169,39 @@ class WhirZkPCS(WhirZkVerifier):
                           axis=1)
         return g_table, coeffs, rs_encode_ext(coeffs, 1 << prm.log_inv_rate)
 
-    def commit(self, table: np.ndarray) -> tuple[Commitment, WhirZkProverData]:
-        """Commit to an F table of length 2^n (the caller then absorbs/sends the commitment);
-        a joint commitment (one opening) commits its G in the same leaves."""
+    def commit(self, table: np.ndarray, used: int | None = None
+               ) -> tuple[Commitment, WhirZkProverData]:
+        """Commit to an F table of length 2^n whose entries from ``used`` on are zero (the
+        caller then absorbs/sends the commitment); a joint commitment (one opening) commits
+        its G in the same leaves. When f^ has T's own size (``table_vars``) the region R is
+        written into ``table`` itself: the caller's claims on T then read it."""
         n = check_table(table)
         prm = self.params
-        mu = hiding_vars(self.zk, n)
-        whir_schedule(prm, mu + 1)  # the size is supported at this level
-        hat = np.zeros(2 << mu, dtype=np.uint64)
-        hat[: len(table)] = table
-        hat[1 << mu:] = self._mask(1 << mu)
+        try:
+            m = table_vars(self.zk, n, used)
+        except ValueError as e:
+            raise ProverError(f"{e}") from None
+        whir_schedule(prm, m)  # the size is supported at this level
+        start = region_start(self.zk, n, m)
+        if used is not None and table[used:].any():
+            raise ProverError(f"whir-zk: the table's entries past its {used} used ones must be "
+                              "zero (the hiding region lies there)")
+        if m == n:
+            hat = table
+        else:
+            hat = np.zeros(1 << m, dtype=np.uint64)
+            hat[: len(table)] = table
+        hat[start:] = self._mask((1 << m) - start)
         kv = vec_field(self.k)
         if joint(self.zk):
-            blind = self._blind_table(mu + 1)
-            com = self._salted(moebius(hat), blind[2], prm.folding - blind_shift(prm, mu + 1))
+            blind = self._blind_table(m)
+            com = self._salted(moebius(hat), blind[2], prm.folding - blind_shift(prm, m))
         else:
             com, blind = self._salted(moebius(hat)), None
-        ys = commitment_ood_points(com.tree.root, mu + 1, prm)
+        ys = commitment_ood_points(com.tree.root, m, prm)
         answers = _evaluate_univariate(kv, kv.from_base(com.coeffs), ys)
         if blind is not None:  # then G's answers at its own points
-            g_y = commitment_ood_points(com.tree.root, mask_vars(prm, mu + 1), prm)
+            g_y = commitment_ood_points(com.tree.root, mask_vars(prm, m), prm)
             answers = np.concatenate([answers, _evaluate_univariate(kv, blind[1], g_y)])
         commitment = Commitment(root=com.tree.root, n_vars=n, extra=encode_k_array(answers))
         return commitment, WhirZkProverData(commitment, hat, com.coeffs, com.codeword,
@@ -211,7 +230,7 @@ class WhirZkPCS(WhirZkVerifier):
         n = data.commitment.n_vars
         extra = 0 if public is None else public_points(prm)
         terms = normalize_forms(forms, n, k, prm.ood + extra)
-        m = hiding_vars(self.zk, n) + 1
+        m = len(data.table).bit_length() - 1  # f^'s size, fixed at commit (``table_vars``)
         if data.table.shape != (1 << m,):
             raise ProverError("whir-zk: the prover data does not match the commitment's size")
         block = int(data.opened[0]) if block is None else block
@@ -302,7 +321,7 @@ class WhirZkPCS(WhirZkVerifier):
         """The verifier's ``_public_statement``: absorb P's claim, lay out its points."""
         prm, k = self.params, self.k
         com = data.commitment
-        if not public_fits(self.zk, n, com.n_vars):
+        if not public_fits_at(self.zk, m, com.n_vars):
             raise ProverError("whir-zk: the public table cannot be batched into this opening")
         kv = vec_field(k)
         (z,) = normalize_points([point], com.n_vars, k)
@@ -311,7 +330,8 @@ class WhirZkPCS(WhirZkVerifier):
         absorb_statement(transcript, PUBLIC_TAG + prm.to_bytes() + com.root, com.n_vars, k,
                          [z], [value])
         try:
-            layout, pts, _ = place_public(transcript, prm, com, z, m)
+            layout, pts, _ = place_public(transcript, prm, com, z, m,
+                                          region_vars(self.zk, n, m))
         except VerificationError as e:
             raise ProverError(f"{e}: draw again (probability (1 + s)/|K|)") from None
         return _ProverPublic(data, evals, layout, pts)
@@ -333,55 +353,100 @@ class _ProverPublic:
         return self.layout.shift[1]
 
 
-def consistent_table(k: int, n: int, forms: Sequence[LinearForm], values: Sequence[Any],
-                     rng: np.random.Generator) -> np.ndarray:
-    """A table of 2^n F values with the given form values (random otherwise): the simulator's
-    stand-in witness. Solves the k J F-linear equations over the free coordinates."""
-    from ...field import npfield
-    from ...field.linalg import particular_solution
-    from ...field.params import P
-    from ...poly.mle import eq_table
-
+def _form_rows(k: int, n: int, forms: Sequence[LinearForm], values: Sequence[Any]
+               ) -> tuple[list[np.ndarray], list[int]]:
+    """The forms as k F-linear equations each on a table of 2^n entries: rows, right sides."""
     kv = vec_field(k)
-    terms = normalize_forms(forms, n, k)
     rows, rhs = [], []
-    for (coefs, pts), v in zip(terms, values):
+    for (coefs, pts), v in zip(normalize_forms(forms, n, k), values):
         w = kv.zeros(1 << n)
         for c, z in zip(coefs, pts):
             w = kv.add(w, eq_table(kv, z, scale=c))
         for c in range(k):
             rows.append(np.asarray(w)[:, c] if k > 1 else np.asarray(w))
             rhs.append(int(v[c]) if k > 1 else int(v if np.isscalar(v) else v[0]))
-    table = rng.integers(0, P, 1 << n, dtype=np.uint64)
-    shift = [(r - int(npfield.fsum(npfield.fmul(np.asarray(row, dtype=np.uint64), table)))) % P
-             for row, r in zip(rows, rhs)]  # a few dozen equations
+    return rows, rhs
+
+
+def consistent_table(k: int, n: int, forms: Sequence[LinearForm], values: Sequence[Any],
+                     rng: np.random.Generator, free: tuple[int, int] | None = None,
+                     start: np.ndarray | None = None, base: np.ndarray | None = None
+                     ) -> np.ndarray:
+    """A table of 2^n F values with the given form values, uniform on the tables that have
+    them (a uniform start, moved onto them by a fixed affine map): the simulator's stand-in
+    witness. ``free`` = (lo, hi): only those entries vary, the others are ``base``'s (0 by
+    default); ``start``: their uniform starting values (default drawn from ``rng``). Solves
+    the k J F-linear equations over the free coordinates."""
+    from ...field import npfield
+    from ...field.linalg import particular_solution
+
+    lo, hi = (0, 1 << n) if free is None else free
+    table = np.zeros(1 << n, dtype=np.uint64) if base is None else base.copy()
+    table[lo:hi] = 0
+    rows, rhs = _form_rows(k, n, forms, values)
+    part = rng.integers(0, P, hi - lo, dtype=np.uint64) if start is None else start
+    fixed = [int(npfield.fsum(npfield.fmul(row, table))) for row in rows]
+    shift = [(r - f - int(npfield.fsum(npfield.fmul(row[lo:hi], part)))) % P
+             for row, r, f in zip(rows, rhs, fixed)]  # a few dozen equations
     try:
-        x = particular_solution(rows, shift, 1 << n)
+        x = particular_solution([row[lo:hi] for row in rows], shift, hi - lo)
     except ValueError:
         raise ValueError("whir-zk simulator: the form values are inconsistent") from None
-    return npfield.fadd(table, np.array(x, dtype=np.uint64))
+    table[lo:hi] = npfield.fadd(part, np.array(x, dtype=np.uint64))
+    return table
+
+
+class _SolvedRegion(WhirZkPCS):
+    """whir-zk whose region R is drawn, then moved onto the regions that give the simulator's
+    form values (with its stand-in T elsewhere): uniform on them."""
+
+    def __init__(self, params: WhirZkParams, randomness: Randomness, solve: Any):
+        super().__init__(params, randomness)
+        self.solve = solve
+
+    def _mask(self, size: int) -> np.ndarray:
+        return self.solve(super()._mask(size))
 
 
 def simulate_opening(params: WhirZkParams, n: int, forms: Sequence[LinearForm],
                      values: Sequence[Any], transcript: Any,
                      randomness: Randomness = OS_RANDOMNESS, seed: int | None = None,
-                     public: tuple[WhirProverData, Sequence[Any]] | None = None) -> None:
+                     public: tuple[WhirProverData, Sequence[Any]] | None = None,
+                     used: int | None = None) -> Commitment:
     """The witness-free simulator: commit to a stand-in table with the same form values and
-    open it (with the batched ``public`` table, which is public: the simulator has it). Its
-    field messages have the real opening's law (the module docstring of the verifier: the
-    view depends on the table only through the values); its Merkle paths are against the
-    stand-in's root (in the random-oracle model the simulator programs them)."""
-    table = consistent_table(params.k, n, forms, values, np.random.default_rng(seed))
-    pcs = WhirZkPCS(params, randomness)
-    _, data = pcs.commit(table)
+    open it (returns the stand-in's commitment: the view's first message), with the batched
+    ``public`` table, which is public: the simulator has it. Its field messages have the real
+    opening's law (the module docstring of the verifier: the view depends on the table only
+    through the values); its Merkle paths are against the stand-in's root (in the
+    random-oracle model the simulator programs them). Where the region lies inside T
+    (``used`` leaves room) the forms may read R: the stand-in T has the values of the forms
+    that do not (uniform on those tables: their values are functionals of T the caller
+    reveals by design), and R is uniform on the regions that give the others'."""
+    m = table_vars(params, n, used)
+    rng = np.random.default_rng(seed)
+    if m > n:
+        table = consistent_table(params.k, n, forms, values, rng)
+        pcs = WhirZkPCS(params, randomness)
+    else:  # the forms that never read R fix a stand-in T; R then gives the others' values
+        lo = region_start(params, n, m)
+        rows, _ = _form_rows(params.k, n, forms, values)
+        k = params.k
+        free = [j for j in range(len(forms)) if not any(r[lo:].any() for r in rows[j * k:
+                                                                                  (j + 1) * k])]
+        table = consistent_table(k, n, [forms[j] for j in free], [values[j] for j in free],
+                                 rng, (0, lo if used is None else used))
+        pcs = _SolvedRegion(params, randomness, lambda r0: consistent_table(
+            k, n, forms, values, rng, (lo, 1 << n), r0, table)[lo:])
+    commitment, data = pcs.commit(table, used)
     pcs.open_forms(data, forms, transcript, public=public)
+    return commitment
 
 
 # ---- the registry entry (prover/pcs/registry.py) and its .tpk codec --------------------------
 
 
 class WhirZkCodec:
-    """Arrays ``hat`` (f^'s hypercube values: T padded, then R), ``salts``, ``opened`` and
+    """Arrays ``hat`` (f^'s hypercube values: T padded, R on top), ``salts``, ``opened`` and
     ``tree0..D``. Decoding checks the shapes, that T's part is the key's table, that R is
     canonical, the count within the budget and that the tree's levels hash up to the
     commitment's root; the codeword is recomputed. R and the salts are trusted against the
@@ -402,7 +467,10 @@ class WhirZkCodec:
             raise KeyFileError("the proving key's model commitment has a budget of one opening "
                                "(joint whir-zk commitments are per proof)")
         prm = params.whir
-        m = hiding_vars(params, commitment.n_vars) + 1
+        try:
+            m = table_vars(params, commitment.n_vars)
+        except ValueError as e:
+            raise KeyFileError(f"the proving key's model commitment: {e}") from None
         hat, salts, opened = arrays.get("hat"), arrays.get("salts"), arrays.get("opened")
         leaves = 1 << (m + prm.log_inv_rate - prm.folding)
         shapes = ((hat, (1 << m,), np.uint64), (salts, (leaves, SALT_BYTES), np.uint8),
@@ -417,9 +485,10 @@ class WhirZkCodec:
         except FieldError:
             raise KeyFileError("the proving key's commitment randomness is not canonical") \
                 from None
-        padded = np.zeros(1 << (m - 1), dtype=np.uint64)
+        start = region_start(params, commitment.n_vars, m)
+        padded = np.zeros(start, dtype=np.uint64)
         padded[: len(table)] = table
-        if not np.array_equal(hat[: 1 << (m - 1)], padded):
+        if len(table) > start or not np.array_equal(hat[:start], padded):
             raise KeyFileError("the proving key's hiding table is not its committed weights")
         coeffs = moebius(hat)
         codeword = rs_encode(coeffs, 1 << prm.log_inv_rate)

@@ -2,33 +2,40 @@
 openings of linear forms (the spec; prover/pcs/whir_zk.py mirrors it). The compact profile's
 hiding commitment, as ligero-zk is the fast profile's.
 
-Construction (the "extra-variable" zkWHIR: a mask variable and a blinding polynomial of mu + 1
-- kappa variables, one run of WHIR's batched opening; cf. the zkWHIR notes of the WHIR
-authors, and Chiesa-Fenzi-Weissenberg, ePrint 2026/391, for the HVZK variant with smaller
-masks):
+Construction (a hiding region in the committed table and a blinding polynomial of m - kappa
+variables, one run of WHIR's batched opening; cf. the zkWHIR notes of the WHIR authors, and
+Chiesa-Fenzi-Weissenberg, ePrint 2026/391, for the HVZK variant with smaller masks):
 
-Commitment. The table T (2^n F elements) is zero-padded to 2^mu (mu = ``hiding_vars``, large
-enough for the budget below) and extended by one variable y (the highest):
+Commitment. The table T (2^n F elements, of which the first ``used`` may be nonzero: the
+caller's public fact, all by default) becomes f^, a table of m variables (``table_vars``)
+whose top 2^a entries are the hiding region R, 2^a fresh uniform F values (a =
+``region_vars``, 2^a > ``leak_bound``), and whose other entries are T's, zero-padded:
 
-    f^(x, y) = (1 - y) T~(x) + y R(x),    R: 2^mu fresh uniform F values,
+    f^ = T on [0, 2^m - 2^a),    R on [2^m - 2^a, 2^m),    m = n if used + 2^a <= 2^n.
 
-so f^ = T~ on y = 0 and, as a univariate (whir_fold.py: variable i <-> X^(2^i)),
-f^(X) = T(X) + X^(2^mu) (R(X) - T(X)), whose top half of coefficients is uniform. f^ is
-committed as a WHIR table of mu + 1 variables whose Merkle leaves are salted: leaf j =
-salt_j ‖ fiber j (a fresh 32-byte salt each). The commitment carries f^'s answers at its s
-OOD points (whir.py: ``commitment_ood_points``, ``committed_answers``).
+Where T's zero tail holds R (the advice's case: m = n, whir-zk-v4) f^ is T with R written into
+it (the caller's claims then read R: prover/pcs/whir_zk.py writes it into the caller's
+table); otherwise m = n + 1 (or WHIR's least size) and R lies past T, in the half of the
+highest variable y where T's points (y = 0) never look (whir-zk-v3 took that whole half, 2^n
+values, for R: f^ twice T). As a univariate (whir_fold.py: variable i <-> X^(2^i)),
+f^(X) = A(X) + X^(2^m - 2^a) R'(X): R's entries are the hypercube points whose last m - a
+coordinates are all 1, the Moebius coefficients there are R's own transform plus a linear
+function of the other entries, so R' is uniform of degree < 2^a and independent of T. f^ is
+committed as a WHIR table of m variables whose Merkle leaves are salted: leaf j = salt_j ‖
+fiber j (a fresh 32-byte salt each). The commitment carries f^'s answers at its s OOD points
+(whir.py: ``commitment_ood_points``, ``committed_answers``).
 
 Opening of J linear forms (``verify_forms``): form j is sum_l c_(j,l) T~(z_(j,l)) = v_j, with
 public coefficients and points of n coordinates (a point claim is a form of one term; the
 hiding opening's forms, verifier/zk_opening.py, have two to five):
   0. both sides absorb the statement ("pcs/statement": tag ‖ params ‖ n ‖ k ‖ the forms'
      terms ‖ values);
-  1. P sends the root of a fresh uniform K-valued table G of mu + 1 - kappa variables
-     (``mask_vars``; mu + 1 for small tables, ``mask_shift``: then read as f^ is, a fiber a
+  1. P sends the root of a fresh uniform K-valued table G of m - kappa variables
+     (``mask_vars``; m for small tables, ``mask_shift``: then read as f^ is, a fiber a
      leaf, with Delta = 0 below), committed as WHIR commits a table but with one K value per
      salted leaf
      ("whir-zk/mask_root"), and G's answers at its OOD points (``commitment_ood_points`` of
-     that root: "whir-zk/mask_ood"). G enters as G_ext(X) = G(X^(2^kappa)), a table of mu + 1
+     that root: "whir-zk/mask_ood"). G enters as G_ext(X) = G(X^(2^kappa)), a table of m
      variables that does not vary with the first kappa (whir.py's batch embedding with
      Delta = kappa): on h's domain L, G_ext at x is G's codeword at x^(2^kappa), which is the
      same for the 2^kappa points of one fiber of f^'s tree: leaf j of G's tree is the value
@@ -37,9 +44,9 @@ hiding opening's forms, verifier/zk_opening.py, have two to five):
      first kappa coordinates), G_ext at f^'s OOD points (G at y^(2^kappa)) and f^ at G's OOD
      points (f^~(0^kappa, y, y^2, ..), the embedded point);
   3. "whir-zk/beta" beta; h = G_ext + beta f^ (whir.py's batched opening of (G, f^), sizes
-     mu + 1 - kappa and mu + 1) is claimed at every form (g_j + beta v_j, the points padded
-     with zeros: y = 0) and at both tables' OOD points (``ood_layout``);
-  4. whir.py's rounds on h with the schedule of mu + 1 variables; round 0 reads, at each
+     m - kappa and m) is claimed at every form (g_j + beta v_j, the points padded with
+     zeros to m coordinates) and at both tables' OOD points (``ood_layout``);
+  4. whir.py's rounds on h with the schedule of m variables; round 0 reads, at each
      query j, G's leaf j (one K value, "whir-zk/fibers"), its salt ("whir-zk/salts") and
      Merkle path ("whir-zk/merkle"), then f^'s fiber j the same way (F values), and folds h's
      fiber G(y_j) + beta f^.
@@ -54,7 +61,7 @@ earlier than step 1 binds G, and G still serves one opening: soundness and zero 
 are the same (one oracle of pairs, read at the same leaf, is the two oracles read there).
 
 Public table (``PublicClaim``: the model's table with public weights, a plain WHIR commitment
-of the same parameters whose WHIR variables m_P do not exceed m = mu + 1; ``public_fits``).
+of the same parameters whose WHIR variables m_P do not exceed f^'s m; ``public_fits``).
 A joint commitment's opening may batch one claim P~(z) = v on it, so that the proof has one
 WHIR run rather than two:
   0'. after step 0, "pcs/statement" absorbs PUBLIC_TAG ‖ params ‖ P's root, then P's n, z and
@@ -63,9 +70,11 @@ WHIR run rather than two:
      there a drawn point a ("whir-zk/public_lift", Delta K values) rather than zeros; P's
      table is zero-padded from n_P to m_P variables, so the claim's padding coordinates take
      a drawn r (the same draw) and its value is v prod (1 - r_i) (``lift_points``). Every P
-     point must then have a nonzero last coordinate, f^'s mask variable y (at y = 0, f^ is
-     T~ itself): both sides refuse one that has not (the whole proof's model merge is a
-     sumcheck even for one claim, ``verify_merge(fresh=True)``, so z is drawn too);
+     point must then have its last m - a coordinates nonzero, those that select R (where
+     one is 0, eq(point, R) = 0 and f^ there is a functional of T alone: with R past T, at
+     y = 0 f^ is T~ itself): both sides refuse one that has not (the whole proof's model
+     merge is a sumcheck even for one claim, ``verify_merge(fresh=True)``, so z is drawn
+     too);
   2'. after "whir-zk/cross", "whir-zk/public_cross": P_ext at the forms and at f^'s and G's
      OOD points, then G_ext and f^ at P's 1 + s points;
   3'. after beta, "whir-zk/public_beta" beta'; h = G_ext + beta f^ + beta' P_ext, claimed at
@@ -88,19 +97,22 @@ Zero knowledge: P is public (the simulator is given it), so its values and leave
 values at P's 1 + s points are functionals of R' (``leak_bound`` counts them for every
 joint commitment, batched or not) and G's are counted in ``blind_reveal_bound``. With zeros
 in the lifted coordinates f^ at P's points would read R' on a sub-hypercube of only
-2^(mu - Delta) values, which the exact test shows leaks on a tiny schedule; the drawn a makes
+2^(a - Delta) values, which the exact test shows leaks on a tiny schedule; the drawn a makes
 them functionals over the whole cube, as the other points'. With a padding coordinate left
-0 the claim point's y is 0 and f^ there is T~ itself (a review found it; the exact test
-shows the leak). tests/protocol/test_whir_zk.py checks all three, and that omitting the
-count leaks.
+0 the claim point selects no entry of R and f^ there is a functional of T alone (a review
+found it for v3's y; the exact test shows the leak). tests/protocol/test_whir_zk.py checks
+all three, and that omitting the count leaks.
 
-Soundness: that of whir.py's batched opening of G_ext and f^ (the schedule's terms for mu + 1
-variables and ``batch_error_terms`` for sizes (mu + 1 - kappa, mu + 1): OOD pinning per table,
+Soundness: that of whir.py's batched opening of G_ext and f^ (the schedule's terms for m
+variables and ``batch_error_terms`` for sizes (m - kappa, m): OOD pinning per table,
 BCHKS25 Thm 4.6 for the line G_ext + beta f^, Schwartz-Zippel in beta), with J linear claims
 in the initial combination (a claim with several terms is still one claim: Schwartz-Zippel in
 gamma counts claims). G's leaves hold single values rather than fibers: the same oracle (G's
-codeword on L^(2^kappa)) read one point at a time. The forms' points have y = 0 and zero
-padding, so each is a form on T itself (f^(z, 0) = T~(z)): binding as for any WHIR opening. G
+codeword on L^(2^kappa)) read one point at a time. The forms' points are zero-padded, so each
+is a form on f^'s first 2^n entries, T with, where m = n, R in its tail (the values the
+caller states are of that table, the one its claims were proven on: R is committed with
+it, and the caller's claims on named tensors never reach R's entries): binding as for any
+WHIR opening, whatever a malicious prover put in R. G
 is the prover's (possibly malicious) table, committed before beta: a G far from its code makes
 h far except with the MCA error; a close G only shifts the claimed values by g_j, absorbed
 before beta. ``security_bits`` recomputes the level.
@@ -109,43 +121,54 @@ Zero knowledge (honest verifier; Fiat-Shamir in the random-oracle model through 
 leaves, as ligero-zk, Ben-Sasson-Chiesa-Spooner TCC 2016-B). Fix T, the forms, the challenges
 and the queries. What the verifier sees about f^ alone: its OOD answers and its values at G's
 OOD points (k F coordinates each), its round-0 fibers (2^kappa F values per query), each a
-value T(y) + y^(2^mu) R'(y) with R' (= R - T's coefficients) uniform of degree < 2^mu, and the
+value A(y) + y^(2^m - 2^a) R'(y) with R' uniform of degree < 2^a (above), and the
 part of round 0's kappa sumcheck messages that G_ext cannot mask: G_ext does not vary with the
 variables they bind, so the X^2 coefficient of each round polynomial is a functional of f^
-alone, whose R' part comes from the OOD claims' weights (nonzero on y = 1; the forms' are
-zero there). ``leak_bound`` counts all of them (2 kappa K values per opening for the
-sumcheck); at fewer than 2^mu such functionals, independent (the point values: Vandermonde,
+alone, whose R' part comes from the OOD claims' weights (nonzero on R) and, with R inside T,
+the forms' (with R past T, zero there). With R inside T the forms' values v_j read R too, so
+they are functionals of R' as well (the caller's randomized values: zk_opening.py; any table
+then gives the same law of the values and the rest, and the simulator draws R' on the regions
+that give the v_j). ``leak_bound`` counts all of them (2 kappa K values per opening for the
+sumcheck, MAX_FORMS K values for the forms inside); at fewer than 2^a such functionals,
+independent (the point values: Vandermonde,
 conjugates of the OOD points counted; the sumcheck ones: except for challenges on a
 polynomial's zeros, probability O(J + 2s)/|K|), R' makes them uniform and independent of T.
 Over ``openings`` openings of one commitment (a model's, zk_weights.py) they add up:
-``hiding_vars`` takes 2^mu > ``leak_bound``. Everything from round 1 on is a function of
+``region_vars`` takes 2^a > ``leak_bound``. Residue classes: a count is not enough, since
+WHIR's reveals are structured. Write f^ = sum_c X^c f_c(X^(2^kappa)), c < 2^kappa: a
+round-0 fiber is an invertible transform of one value of each f_c, and f^ at v2's G's OOD
+points (kappa zero coordinates) is f_0 alone, while R' has only 2^(a - kappa) coordinates in
+each class. ``class_bound`` keeps each class's values below that (openings (t_0 + s k) in
+class 0; a review found v3 short of it past 44 openings at the defaults, and the exact
+test's three-opening, four-OOD schedule shows the leak). Everything from round 1 on is a function of
 f_1 = Fold(h) = G + beta Fold(f^) (G_ext's fold is G: eq sums to 1), so G's own revealed
 values (its OOD answers, form values, values at f^'s OOD points and at the t_0 queried
 leaves, its share of round 0's sumcheck) and everything the later rounds reveal of f_1 and its
-folds are functionals of the same G, which is uniform over K^(2^(mu + 1 - kappa)). Their
+folds are functionals of the same G, which is uniform over K^(2^(m - kappa)). Their
 count (``blind_reveal_bound``, the number of forms capped at MAX_FORMS) must stay below G's
 dimension: then, the functionals independent (except for challenges on a polynomial's zeros),
 G makes all those values uniform and independent of f^, and the view is uniform on the space
 cut out by the claimed values v_j (a fresh G each opening). At or past G's dimension the
 rounds determine f_1, and f_1~(z past kappa) - G's form value reveals beta T~(alpha, z past
-kappa), a functional of T (whir-zk-v2 as first written missed this for mu <= 12 at the
-default parameters, found by review; the exact test's folding-2 schedule catches it). Where
-G's 2^(mu + 1 - kappa) values do not exceed the bound, ``mask_shift`` takes whir-zk-v1's G
-instead: mu + 1 variables (Delta = 0 above: G_ext = G, each leaf of G's tree a whole fiber of
-2^kappa K values, read like f^'s). Then h = G + beta f^ is uniform and independent of f^ for
-any fixed beta, everything the rounds reveal (round 0's sumcheck, f_1 and the later rounds) is
-a function of h, and each value G appears in directly (its OOD answers, its values at f^'s OOD
+kappa), a functional of T (whir-zk-v2 as first written missed this for f^ of at most 13
+variables at the default parameters, found by review; the exact test's folding-2 schedule
+catches it). Where G's 2^(m - kappa) values do not exceed the bound, ``mask_shift`` takes
+whir-zk-v1's G instead: m variables (Delta = 0 above: G_ext = G, each leaf of G's tree a
+whole fiber of 2^kappa K values, read like f^'s). Then h = G + beta f^ is uniform and independent of
+f^ for any fixed beta, everything the rounds reveal (round 0's sumcheck, f_1 and the later rounds)
+is a function of h, and each value G appears in directly (its OOD answers, its values at f^'s OOD
 points, its form values, its fibers at the queried leaves) is psi(G) = psi(h) - beta psi(f^)
 for a psi(f^) the view already holds (f^ at G's OOD points, f^'s OOD answers, the v_j, f^'s
 fibers): the view is a function of h and of f^'s values that ``leak_bound`` counts, whatever
 the forms (a review's change of variables; G's form values can be functionals of Fold(G) for
 structured forms, harmlessly). The count (``blind_reveal_bound`` with 2^kappa values a leaf)
-below its 2^(mu + 1) values is kept as a margin, not needed; ``hiding_vars`` raises mu only
-when neither G hides. The simulator (``prover.pcs.whir_zk.simulate_opening``) therefore runs
-the prover on any table with the same form values. The values v_j themselves are revealed (the
-caller makes them uniform: the randomized extensions of zk_opening.py).
+below its 2^m values is kept as a margin, not needed; ``table_vars`` raises m only when
+neither G hides. The simulator (``prover.pcs.whir_zk.simulate_opening``) therefore runs the
+prover on any table with the same form values (with R inside T: a stand-in T with the values
+of the forms that never read R, then R drawn on the regions that give the others). The values v_j
+themselves are revealed (the caller makes them uniform: the randomized extensions of zk_opening.py).
 tests/protocol/test_whir_zk.py checks it by exact linear algebra (whir-zk-v1 committed a G of
-mu + 1 variables, read as whole fibers: 16 times the encoding work and 16 K values per query
+m variables, read as whole fibers: 16 times the encoding work and 16 K values per query
 for the same guarantee). The caller must have absorbed the commitment before ``verify_forms``
 and ends with check_eof.
 """
@@ -198,9 +221,11 @@ from .whir_params import (
     schedule,
 )
 
-SCHEME_TAG = b"whir-zk-v3"
-"""v3: v2 (G of m - kappa variables, joint advice commitment) or v1's G where v2's is too
-small (``mask_shift``); the tag is in every opening's statement."""
+SCHEME_TAG = b"whir-zk-v4"
+"""v4: the hiding region R is f^'s top 2^a entries, inside T's zero tail where it has room
+(v3: R was a whole extra variable, f^ twice T); G as v3: v2's (m - kappa variables, joint
+advice commitment) or v1's where v2's is too small (``mask_shift``); the tag is in every
+opening's statement."""
 MASK_ROOT, MASK_OOD, CROSS, BETA = ("whir-zk/mask_root", "whir-zk/mask_ood", "whir-zk/cross",
                                     "whir-zk/beta")
 FIBERS, SALTS, MERKLE = "whir-zk/fibers", "whir-zk/salts", "whir-zk/merkle"
@@ -237,17 +262,38 @@ class WhirZkParams:
         return self.whir.to_bytes() + bytes([self.openings])
 
 
-def leak_bound(params: WhirZkParams, mu: int) -> int:
-    """F coordinates of R' that the openings reveal at most (module docstring): the committed
-    OOD answers, then per opening the round-0 fibers, f^ at G's OOD points and round 0's
-    2 kappa sumcheck values (G does not vary with the variables they bind); a joint
-    commitment's opening may batch a public table (``PublicClaim``): f^ at its claim and OOD
-    points, 1 + s more K values."""
+def leak_bound(params: WhirZkParams, m: int, inside: bool = False) -> int:
+    """F coordinates of R' that the openings of a committed table of m variables reveal at
+    most (module docstring): the committed OOD answers, then per opening the round-0 fibers,
+    f^ at G's OOD points and round 0's 2 kappa sumcheck values (G does not vary with the
+    variables they bind), and with the region ``inside`` T (f^ of T's own size) the forms'
+    values, at most MAX_FORMS K values, which then read R too; a joint commitment's opening
+    may batch a public table (``PublicClaim``): f^ at its claim and OOD points, 1 + s more K
+    values."""
     w = params.whir
-    t0 = schedule(w, mu + 1).rounds[0].queries
+    t0 = schedule(w, m).rounds[0].queries
     per_opening = (t0 * (1 << w.folding) + w.ood * w.k + 2 * w.folding * w.k
-                   + (public_points(w) * w.k if joint(params) else 0))
+                   + (public_points(w) * w.k if joint(params) else 0)
+                   + (MAX_FORMS * w.k if inside else 0))
     return w.ood * w.k + params.openings * per_opening
+
+
+def class_bound(params: WhirZkParams, m: int) -> int:
+    """2^kappa times the revealed values of f^ confined to one residue class of its
+    coefficients (module docstring, "Residue classes"): per opening, each round-0 fiber gives
+    one value of each class mod 2^kappa, and f^ at v2's G's OOD points (kappa zero
+    coordinates: f^~(0^kappa, y, ..) = f_0(y)) k F values of class 0 per point."""
+    w = params.whir
+    t0 = schedule(w, m).rounds[0].queries
+    in_class_0 = w.ood * w.k if mask_shift(params, m) != 0 else 0
+    return (1 << w.folding) * params.openings * (t0 + in_class_0)
+
+
+def region_vars(params: WhirZkParams, n_vars: int, m: int) -> int:
+    """a: the hiding region R of a table of 2^n_vars entries in an f^ of m variables is f^'s
+    top 2^a entries, the least a with 2^a > ``leak_bound`` (inside T when m = n_vars) and
+    2^a > ``class_bound`` (each residue class of R' has 2^(a - kappa) coordinates)."""
+    return max(leak_bound(params, m, m == n_vars), class_bound(params, m)).bit_length()
 
 
 def public_points(params: WhirZkParams | WhirParams) -> int:
@@ -303,7 +349,7 @@ def mask_shift(params: WhirZkParams | WhirParams, m: int) -> int | None:
 
 
 def blind_shift(params: WhirZkParams | WhirParams, m: int) -> int:
-    """``mask_shift`` at an m that ``hiding_vars`` picked (ValueError if none hides there)."""
+    """``mask_shift`` at an m that ``table_vars`` picked (ValueError if none hides there)."""
     shift = mask_shift(params, m)
     if shift is None:
         raise ValueError(f"whir-zk: no blinding table hides an f^ of {m} variables")
@@ -315,27 +361,40 @@ def mask_vars(params: WhirZkParams | WhirParams, m: int) -> int:
     return m - blind_shift(params, m)
 
 
-def hiding_vars(params: WhirParams | WhirZkParams, n_vars: int) -> int:
-    """mu: T's variables padded to WHIR's minimum and until 2^mu covers ``leak_bound`` and
-    one of the two blinds hides (``mask_shift``; at the defaults v1's always does)."""
+def table_vars(params: WhirParams | WhirZkParams, n_vars: int, used: int | None = None
+               ) -> int:
+    """m: the variables of f^ for a table T of 2^n_vars entries, the first ``used`` of them
+    possibly nonzero (all by default): the least m >= WHIR's minimum with T's used entries
+    and the hiding region (``region_vars``) in 2^m entries and a blind that hides
+    (``mask_shift``). m = n_vars when T's zero tail holds the region, else n_vars + 1 (or
+    WHIR's minimum). ValueError if no size hides, or ``used`` is out of [0, 2^n_vars]."""
     zk = params if isinstance(params, WhirZkParams) else WhirZkParams(params)
-    mu = padded_vars(zk.whir, n_vars)
-    while ((1 << mu) <= leak_bound(zk, mu)
-           or mask_shift(zk, mu + 1) is None):
-        mu += 1
-        if mu > MAX_N_VARS:
+    total = 1 << n_vars if used is None else used
+    if not isinstance(total, int) or not 0 <= total <= 1 << n_vars:
+        raise ValueError(f"whir-zk: used {used!r} is not in [0, 2^{n_vars}]")
+    m = padded_vars(zk.whir, n_vars)
+    while True:
+        a = region_vars(zk, n_vars, m)
+        if a < m and total + (1 << a) <= 1 << m and mask_shift(zk, m) is not None:
+            return m
+        m += 1
+        if m > MAX_N_VARS + 1:
             raise ValueError("whir-zk: no table size hides the openings under these "
                              "parameters (the final polynomial is as large as the blind)")
-    return mu
+
+
+def region_start(params: WhirZkParams, n_vars: int, m: int) -> int:
+    """The first entry of the hiding region in f^'s 2^m entries (the top 2^a)."""
+    return (1 << m) - (1 << region_vars(params, n_vars, m))
 
 
 def max_table_vars(params: WhirZkParams) -> int:
-    """The largest n whose f^ (mu + 1 variables, at the rate) fits the NTT domain."""
+    """The largest n whose f^ (at the rate) fits the NTT domain, whatever its use."""
     w = params.whir
     n = 0
     while n + 1 <= MAX_N_VARS:
         try:
-            if hiding_vars(params, n + 1) + 1 + w.log_inv_rate > TWO_ADICITY:
+            if table_vars(params, n + 1) + w.log_inv_rate > TWO_ADICITY:
                 break
         except ValueError:  # WHIR's schedule itself is past the domain
             break
@@ -343,14 +402,17 @@ def max_table_vars(params: WhirZkParams) -> int:
     return n
 
 
-def security_bits(params: WhirZkParams, n_vars: int | None = None) -> float:
-    """The level of an opening of a table of 2^n_vars entries: the least of WHIR's terms for
-    mu + 1 variables and the batch terms of (G, f^) (module docstring); without n_vars the
-    worst case over every supported size (``max_table_vars``). ValueError for a size the
-    domain cannot hold."""
+def security_bits(params: WhirZkParams, n_vars: int | None = None,
+                  used: int | None = None) -> float:
+    """The level of an opening of a table of 2^n_vars entries (``used`` of them: f^'s m,
+    ``table_vars``): the least of WHIR's terms for m variables and the batch terms of (G, f^)
+    (module docstring); without n_vars the worst case over every supported size
+    (``max_table_vars``; every m a table can get). ValueError for a size the domain cannot
+    hold."""
     if n_vars is None:
-        return min(security_bits(params, n) for n in range(max_table_vars(params) + 1))
-    m = hiding_vars(params, n_vars) + 1
+        return min(security_bits(params, n, u) for n in range(max_table_vars(params) + 1)
+                   for u in (0, None))
+    m = table_vars(params, n_vars, used)
     terms = (error_terms(params.whir, m)
              + batch_error_terms(params.whir, (mask_vars(params, m), m)))
     return min(b for _, b, _ in terms)
@@ -366,30 +428,37 @@ class PublicClaim:
     value: Any
 
 
-def public_fits(params: WhirZkParams, n_vars: int, public_vars: int) -> bool:
-    """Whether a joint opening of a table of 2^n_vars entries may batch a public table of
-    2^public_vars: its WHIR variables at most f^'s (mu + 1) and the batch terms of the line
-    (G_ext + beta f^, P) at the level (those of (G, f^) are the opening's own). Both sides
+def public_fits(params: WhirZkParams, n_vars: int, public_vars: int,
+                used: int | None = None) -> bool:
+    """Whether a joint opening of a table of 2^n_vars entries (``used`` of them) may batch a
+    public table of 2^public_vars: its WHIR variables at most f^'s (m) and the batch terms of
+    the line (G_ext + beta f^, P) at the level (those of (G, f^) are the opening's own). Both sides
     decide by this alone."""
+    try:
+        return public_fits_at(params, table_vars(params, n_vars, used), public_vars)
+    except ValueError:
+        return False
+
+
+def public_fits_at(params: WhirZkParams, m: int, public_vars: int) -> bool:
+    """``public_fits`` for an f^ of m variables."""
     if not joint(params):
         return False
     try:
-        m = hiding_vars(params, n_vars) + 1
         m_p = whir_schedule(params.whir, public_vars).n_vars
         return (m_p <= m and batch_supported(params.whir, (m, public_vars))
-                and public_lift_bits(params, n_vars, public_vars) >= params.whir.security)
+                and public_lift_bits(params, m, public_vars) >= params.whir.security)
     except (ValueError, ProofFormatError):
         return False
 
 
-def public_lift_bits(params: WhirZkParams, n_vars: int, public_vars: int) -> float:
+def public_lift_bits(params: WhirZkParams, m: int, public_vars: int) -> float:
     """-log2 of the lift's error (module docstring, "Public table"): P's claim is checked at
     (a, z, r) rather than (0, z, 0), drawn after P's root, z and v; for each of the l_u
     members of P's list (whir_params.embedding_list_size) whose value there differs from its
     Delta-free, zero-padded part's, the difference is a nonzero polynomial of degree
     Delta + pad in (a, r): Schwartz-Zippel, l_u (Delta + pad) / |K|."""
     w = params.whir
-    m = hiding_vars(params, n_vars) + 1
     degree = max(1, m - public_vars)  # Delta + pad = m - n_P
     return w.k * math.log2(P) - math.log2(embedding_list_size(w, public_vars) * degree)
 
@@ -475,26 +544,29 @@ class _Public:
 
 
 def place_public(transcript: Any, prm: WhirParams, com: Commitment, point: Sequence[Any],
-                 m: int) -> tuple[BatchLayout, np.ndarray, tuple]:
-    """Both sides, after P's statement: whir.py's layout of (f^, P) in h of m variables, P's
-    points in h (claim at ``point``, then its commitment's OOD power points; ``lift_points``)
-    and the factor of its claimed value."""
+                 m: int, a: int) -> tuple[BatchLayout, np.ndarray, tuple]:
+    """Both sides, after P's statement: whir.py's layout of (f^, P) in h of m variables (the
+    region R of 2^a entries), P's points in h (claim at ``point``, then its commitment's OOD
+    power points; ``lift_points``) and the factor of its claimed value."""
     k = prm.k
     layout = BatchLayout(prm, (m, com.n_vars))
     pts, _ = layout.points(ev.vec(k), [[], [point]], [
         np.zeros((0, k), dtype=np.uint64), commitment_ood_points(com.root, com.n_vars, prm)])
-    factor = lift_points(transcript, pts, layout.shift[1], layout.m_g[1] - com.n_vars, k)
+    factor = lift_points(transcript, pts, layout.shift[1], layout.m_g[1] - com.n_vars, k,
+                         m - a)
     return layout, pts, factor
 
 
-def lift_points(transcript: Any, pts: np.ndarray, shift: int, pad: int, k: int) -> tuple:
+def lift_points(transcript: Any, pts: np.ndarray, shift: int, pad: int, k: int,
+                high: int) -> tuple:
     """P's points in h ((1 + s, m, k): the claim's, then the OOD power points) with their
     fixed coordinates drawn ("whir-zk/public_lift", shift + pad K values; module docstring):
     P_ext does not vary with h's first Delta = ``shift`` variables, which take one drawn
     point a, and P's table is zero-padded past its n_P variables, so the claim's last ``pad``
     coordinates take a drawn r, the claimed value then times prod (1 - r_i) (returned). Each
-    point must then have a nonzero last coordinate (f^'s mask variable y: at y = 0 f^ is
-    T~ itself); VerificationError otherwise (probability (1 + s)/|K| for honest inputs)."""
+    point must then have its last ``high`` coordinates nonzero (m - a: those that select
+    the hiding region R; where one is 0, eq(point, R) is 0 and f^ there is a functional of
+    T alone); VerificationError otherwise (probability (1 + s) high/|K| for honest inputs)."""
     ext = ext_field(k)
     factor = ext.one()
     if shift + pad:
@@ -505,9 +577,9 @@ def lift_points(transcript: Any, pts: np.ndarray, shift: int, pad: int, k: int) 
             pts[0, pts.shape[1] - pad:] = drawn[shift:]
             for r in drawn[shift:].tolist():
                 factor = ext.sub(factor, ext.mul(factor, tuple(r)))
-    if not pts[:, -1].any(axis=1).all():
-        raise VerificationError("whir-zk: a public table's point has mask coordinate 0 (it "
-                                "would reveal the table)")
+    if not pts[:, pts.shape[1] - high:].any(axis=2).all():
+        raise VerificationError("whir-zk: a public table's point has a region coordinate 0 "
+                                "(it would reveal the table)")
     return factor
 
 
@@ -550,13 +622,13 @@ def joint_answers(commitment: Commitment, params: WhirParams) -> np.ndarray:
         raise ProofFormatError(f"whir-zk commitment: {e}") from None
 
 
-def checked_vars(params: WhirZkParams, n_vars: int) -> int:
-    """mu + 1 for a table of 2^n_vars entries; ProofFormatError when the size is out of the
-    domain or misses the level (a key's parameters are checked at every size, so only a
-    malformed proof or key gets here)."""
+def checked_vars(params: WhirZkParams, n_vars: int, used: int | None = None) -> int:
+    """f^'s m for a table of 2^n_vars entries (``used`` of them, ``table_vars``);
+    ProofFormatError when the size is out of the domain or misses the level (a key's
+    parameters are checked at every size, so only a malformed proof or key gets here)."""
     try:
-        m = hiding_vars(params, n_vars) + 1
-        bits = security_bits(params, n_vars)
+        m = table_vars(params, n_vars, used)
+        bits = security_bits(params, n_vars, used)
     except ValueError as e:
         raise ProofFormatError(f"whir-zk: {e}") from None
     if bits < params.whir.security:
@@ -585,11 +657,12 @@ class WhirZkVerifier(WhirVerifier):
 
     def verify_forms(self, commitment: Commitment, forms: Sequence[LinearForm],
                      values: Sequence[Any], transcript: Any, block: int | None = None,
-                     public: PublicClaim | None = None) -> None:
+                     public: PublicClaim | None = None, used: int | None = None) -> None:
         """Check every form's value (module docstring, steps 0-4) and, batched, ``public``'s
         claim ("Public table"); VerificationError, or ProofFormatError on malformed bytes.
-        ``block`` is ligero-zk's and unused here (each opening draws its own G; the budget is
-        the caller's count)."""
+        ``used``: the entries of T that may be nonzero (the caller's public fact; all by
+        default), which fixes f^'s size (``table_vars``). ``block`` is ligero-zk's and unused
+        here (each opening draws its own G; the budget is the caller's count)."""
         prm, k = self.params, self.k
         kv = ev.vec(k)
         n = commitment.n_vars
@@ -597,7 +670,7 @@ class WhirZkVerifier(WhirVerifier):
         terms = normalize_forms(forms, n, k, prm.ood + extra)
         vals = normalize_values(values, len(terms), k)
         absorb_forms_statement(transcript, self.zk, n, terms, vals)
-        m = checked_vars(self.zk, n)
+        m = checked_vars(self.zk, n, used)
         if public is not None:
             pub = self._public_statement(transcript, public, n, m)
         sch = whir_schedule(prm, m)
@@ -660,7 +733,7 @@ class WhirZkVerifier(WhirVerifier):
         claimed one, then its committed answers). VerificationError unless it fits."""
         prm, k = self.params, self.k
         com = getattr(public, "commitment", None)
-        if not isinstance(com, Commitment) or not public_fits(self.zk, n, com.n_vars):
+        if not isinstance(com, Commitment) or not public_fits_at(self.zk, m, com.n_vars):
             raise VerificationError("whir-zk: the public table cannot be batched into this "
                                     "opening")
         try:
@@ -670,7 +743,8 @@ class WhirZkVerifier(WhirVerifier):
             raise VerificationError(f"whir-zk: the public claim: {e}") from None
         absorb_statement(transcript, PUBLIC_TAG + prm.to_bytes() + com.root, com.n_vars, k,
                          [point], [value])
-        layout, pts, factor = place_public(transcript, prm, com, point, m)
+        layout, pts, factor = place_public(transcript, prm, com, point, m,
+                                           region_vars(self.zk, n, m))
         claimed = ext_field(k).mul(tuple(int(c) for c in value), factor)
         values = np.concatenate([np.array(claimed, dtype=np.uint64).reshape(1, k),
                                  committed_answers(com, prm)])
@@ -735,7 +809,7 @@ def whir_zk_config(params: WhirZkParams) -> dict:
 
 class WhirZkScheme:
     """whir-zk in the registry: WHIR's fields and "openings"; the level is recomputed for
-    the worst size (the largest mu the budget can force is covered by WHIR's own check)."""
+    the worst size (the largest m the budget can force is covered by WHIR's own check)."""
 
     name = "whir-zk"
     defaults = MappingProxyType({**{f: getattr(WhirParams(), f) for f in _WHIR_FIELDS},
