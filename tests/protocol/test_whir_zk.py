@@ -797,6 +797,36 @@ def test_an_opening_with_the_region_inside_verifies():
             vt.check_eof()
 
 
+@pytest.mark.parametrize("n, used, n_forms, boolean", [
+    (11, (1 << 11) - 5, 2, False), (11, 1 << 10, 2, False), (11, 1 << 10, 2, True),
+    (4, 3, 1, False)],
+    ids=["tail-too-small", "inside-every-form-reads-R", "inside-one-form-boolean",
+         "below-whir-size"])
+def test_the_simulator_opens_any_layout(n, used, n_forms, boolean):
+    """The simulator, given only the forms and their values, writes an opening that verifies
+    against its own commitment at every layout: R past T (the tail too small, or T below
+    WHIR's least size) and R inside T with every form reading it or one that never does (its
+    value then one of a table zero past ``used``, as the caller's are)."""
+    prm = WhirZkParams()
+    assert (table_vars(prm, n, used) == n) is (n == 11 and used == 1 << 10)
+    rng = np.random.default_rng(n + used)
+    inst = Instance.__new__(Instance)
+    inst.params, inst.n, inst.used = prm, n, used
+    inst.forms = random_forms(rng, n, (2, 1)[:n_forms])
+    if boolean:
+        f = inst.forms[1]
+        inst.forms[1] = LinearForm(f.coefs, tuple(z[:-1] + ((0, 0, 0),) for z in f.points))
+        assert inst.region_free(inst.forms[1]) and not inst.region_free(inst.forms[0])
+    values = inst.form_values(inst.random_table(rng))
+    pt = Recording(DOMAIN)
+    commitment = pzk.simulate_opening(prm, n, inst.forms, values, pt, seed=3, used=used,
+                                      on_commit=lambda c: absorb_commitment(pt, c))
+    vt = VerifierTranscript(DOMAIN, pt.proof_bytes())
+    absorb_commitment(vt, commitment)
+    WhirZkVerifier(prm).verify_forms(commitment, inst.forms, values, vt, used=used)
+    vt.check_eof()
+
+
 # ---- a public table batched into the opening (the model's, public weights) ---------------------
 
 

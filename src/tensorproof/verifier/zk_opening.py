@@ -177,9 +177,10 @@ def hiding_forms(ext, plan, x, n_vars: int, z, region) -> list:
 
 
 def advice_used(plan) -> int | None:
-    """The entries of B its packing fills (the rest are zero, a public fact of the plan):
-    ligero-zk commits only the rows that hold them (``zk_layout``); None under whir-zk,
-    which commits every entry."""
+    """The entries of B its packing fills (the rest are zero, a public fact of the plan) as
+    ligero-zk's row layout needs them: it commits only the rows that hold them
+    (``zk_layout``); None under whir-zk, which commits every entry (its hiding region's
+    place takes ``used`` from ``used_arg``)."""
     if isinstance(plan.zk.hiding, WhirZkParams):
         return None
     return plan.commitments[ADVICE].packing.used

@@ -412,7 +412,7 @@ def simulate_opening(params: WhirZkParams, n: int, forms: Sequence[LinearForm],
                      values: Sequence[Any], transcript: Any,
                      randomness: Randomness = OS_RANDOMNESS, seed: int | None = None,
                      public: tuple[WhirProverData, Sequence[Any]] | None = None,
-                     used: int | None = None) -> Commitment:
+                     used: int | None = None, on_commit: Any = None) -> Commitment:
     """The witness-free simulator: commit to a stand-in table with the same form values and
     open it (returns the stand-in's commitment: the view's first message), with the batched
     ``public`` table, which is public: the simulator has it. Its field messages have the real
@@ -424,8 +424,9 @@ def simulate_opening(params: WhirZkParams, n: int, forms: Sequence[LinearForm],
     reveals by design), and R is uniform on the regions that give the others'."""
     m = table_vars(params, n, used)
     rng = np.random.default_rng(seed)
+    top = 1 << n if used is None else used
     if m > n:
-        table = consistent_table(params.k, n, forms, values, rng)
+        table = consistent_table(params.k, n, forms, values, rng, (0, top))
         pcs = WhirZkPCS(params, randomness)
     else:  # the forms that never read R fix a stand-in T; R then gives the others' values
         lo = region_start(params, n, m)
@@ -433,11 +434,13 @@ def simulate_opening(params: WhirZkParams, n: int, forms: Sequence[LinearForm],
         k = params.k
         free = [j for j in range(len(forms)) if not any(r[lo:].any() for r in rows[j * k:
                                                                                   (j + 1) * k])]
-        table = consistent_table(k, n, [forms[j] for j in free], [values[j] for j in free],
-                                 rng, (0, lo if used is None else used))
+        table = (consistent_table(k, n, [forms[j] for j in free], [values[j] for j in free],
+                                  rng, (0, top)) if free else np.zeros(1 << n, dtype=np.uint64))
         pcs = _SolvedRegion(params, randomness, lambda r0: consistent_table(
             k, n, forms, values, rng, (lo, 1 << n), r0, table)[lo:])
     commitment, data = pcs.commit(table, used)
+    if on_commit is not None:  # e.g. absorb it, as a caller absorbs a real commitment
+        on_commit(commitment)
     pcs.open_forms(data, forms, transcript, public=public)
     return commitment
 

@@ -15,9 +15,9 @@ whose top 2^a entries are the hiding region R, 2^a fresh uniform F values (a =
 
 Where T's zero tail holds R (the advice's case: m = n, whir-zk-v4) f^ is T with R written into
 it (the caller's claims then read R: prover/pcs/whir_zk.py writes it into the caller's
-table); otherwise m = n + 1 (or WHIR's least size) and R lies past T, in the half of the
-highest variable y where T's points (y = 0) never look (whir-zk-v3 took that whole half, 2^n
-values, for R: f^ twice T). As a univariate (whir_fold.py: variable i <-> X^(2^i)),
+table); otherwise m = n + 1 (or more: WHIR's least size, a blind that hides) and R lies past T, in
+the half of the highest variable y where T's points (y = 0) never look (whir-zk-v3 took that whole
+half, 2^n values, for R: f^ twice T). As a univariate (whir_fold.py: variable i <-> X^(2^i)),
 f^(X) = A(X) + X^(2^m - 2^a) R'(X): R's entries are the hypercube points whose last m - a
 coordinates are all 1, the Moebius coefficients there are R's own transform plus a linear
 function of the other entries, so R' is uniform of degree < 2^a and independent of T. f^ is
