@@ -98,6 +98,32 @@ def random_forms(rng, n, sizes=(2, 1)):
             for s in sizes]
 
 
+def values_of(forms, table) -> list:
+    """sum_l c_l T~(z_l) of each form on an F table, as K tuples."""
+    kv = ev.vec(3)
+    out = []
+    for f in forms:
+        w = np.zeros(3, dtype=np.uint64)
+        for c, z in zip(f.coefs, f.points):
+            t = ev.evaluate(3, kv.from_base(table), list(z))
+            w = kv.add(w, kv.mul(np.array(c, np.uint64), np.array(t, np.uint64)))
+        out.append(tuple(int(x) for x in w))
+    return out
+
+
+def region_free(params, n, form) -> bool:
+    """Whether a form on a table of n variables with the region inside (f^ of n variables)
+    never reads it: each point has a 0 among its last n - a coordinates."""
+    a = region_vars(params, n, n)
+    return all(not all(any(c) for c in z[a:]) for z in form.points)
+
+
+def boolean_high(form) -> LinearForm:
+    """The form with each point's last coordinate 0, like the hiding opening's form (ii): a
+    Boolean high coordinate, so that it never reads the region."""
+    return LinearForm(form.coefs, tuple(z[:-1] + ((0, 0, 0),) for z in form.points))
+
+
 def prove(pcs, table, forms):
     commitment, data = pcs.commit(table)
     pt = Recording(DOMAIN)
@@ -200,13 +226,7 @@ def honest(request):
 def test_honest_opening_verifies_with_the_true_values(honest):
     prm, table, commitment, forms, values, proof, _ = honest
     verify(prm, commitment, forms, values, proof)
-    kv = ev.vec(3)
-    for f, v in zip(forms, values):
-        want = np.zeros(3, dtype=np.uint64)
-        for c, z in zip(f.coefs, f.points):
-            t = ev.evaluate(3, kv.from_base(table), list(z))
-            want = kv.add(want, kv.mul(np.array(c, np.uint64), np.array(t, np.uint64)))
-        assert tuple(int(x) for x in want) == v
+    assert values_of(forms, table) == values
 
 
 def test_a_joint_commitment_opens_once_whatever_block_is_asked():
@@ -466,9 +486,8 @@ class Instance:
         rng = np.random.default_rng(seed)
         self.table = self.random_table(rng)
         self.forms = random_forms(rng, n, (2, 1))
-        if boolean_form:  # the second form like the hiding opening's (ii): a Boolean high
-            f = self.forms[1]  # coordinate, so it never reads the region
-            self.forms[1] = LinearForm(f.coefs, tuple(z[:-1] + ((0, 0, 0),) for z in f.points))
+        if boolean_form:
+            self.forms[1] = boolean_high(self.forms[1])
         self.public = None
         if public is not None:
             _, data = WhirPCS(params.whir).commit(rng.integers(0, P, 1 << public,
@@ -487,21 +506,12 @@ class Instance:
         return table
 
     def form_values(self, table) -> list:
-        kv = ev.vec(3)
-        out = []
-        for f in self.forms:
-            w = np.zeros(3, dtype=np.uint64)
-            for c, z in zip(f.coefs, f.points):
-                t = ev.evaluate(3, kv.from_base(table), list(z))
-                w = kv.add(w, kv.mul(np.array(c, np.uint64), np.array(t, np.uint64)))
-            out.append(tuple(int(x) for x in w))
-        return out
+        return values_of(self.forms, table)
 
     def region_free(self, f) -> bool:
-        """Whether form f never reads the region (a point with a 0 among its last n - a
-        coordinates): with the region inside T only such forms' values tell tables apart."""
-        a = region_vars(self.params, self.n, self.n)
-        return all(not all(any(c) for c in z[a:]) for z in f.points)
+        """With the region inside T only the values of forms that never read it tell tables
+        apart."""
+        return region_free(self.params, self.n, f)
 
     def twin(self) -> np.ndarray:
         """Another table with the same form values (a kernel vector of the forms added, on
@@ -803,9 +813,7 @@ def test_an_opening_with_the_region_inside_verifies():
     pt = ProverTranscript(DOMAIN)
     absorb_commitment(pt, commitment)
     values = pcs.open_forms(data, forms, pt, public=(pdata, point))
-    inst = Instance.__new__(Instance)
-    inst.forms = forms
-    assert values == inst.form_values(table)  # T~ with R
+    assert values == values_of(forms, table)  # T~ with R
     public = PublicClaim(pcom, point, pvalue)
     for told, ok in ((used, True), (used + 1, False), (None, False)):
         vt = VerifierTranscript(DOMAIN, pt.proof_bytes())
@@ -834,20 +842,19 @@ def test_the_simulator_opens_any_layout(n, used, n_forms, boolean):
     prm = WhirZkParams()
     assert (table_vars(prm, n, used) == n) is (n == 11 and used == 1 << 10)
     rng = np.random.default_rng(n + used)
-    inst = Instance.__new__(Instance)
-    inst.params, inst.n, inst.used = prm, n, used
-    inst.forms = random_forms(rng, n, (2, 1)[:n_forms])
+    forms = random_forms(rng, n, (2, 1)[:n_forms])
     if boolean:
-        f = inst.forms[1]
-        inst.forms[1] = LinearForm(f.coefs, tuple(z[:-1] + ((0, 0, 0),) for z in f.points))
-        assert inst.region_free(inst.forms[1]) and not inst.region_free(inst.forms[0])
-    values = inst.form_values(inst.random_table(rng))
+        forms[1] = boolean_high(forms[1])
+        assert region_free(prm, n, forms[1]) and not region_free(prm, n, forms[0])
+    table = rng.integers(0, P, 1 << n, dtype=np.uint64)
+    table[used:] = 0
+    values = values_of(forms, table)
     pt = Recording(DOMAIN)
-    commitment = pzk.simulate_opening(prm, n, inst.forms, values, pt, seed=3, used=used,
+    commitment = pzk.simulate_opening(prm, n, forms, values, pt, seed=3, used=used,
                                       on_commit=lambda c: absorb_commitment(pt, c))
     vt = VerifierTranscript(DOMAIN, pt.proof_bytes())
     absorb_commitment(vt, commitment)
-    WhirZkVerifier(prm).verify_forms(commitment, inst.forms, values, vt, used=used)
+    WhirZkVerifier(prm).verify_forms(commitment, forms, values, vt, used=used)
     vt.check_eof()
 
 
