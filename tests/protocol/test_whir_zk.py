@@ -481,8 +481,9 @@ class Instance:
     read R)."""
 
     def __init__(self, params, n=3, seed=0, public=None, used=None, openings=1,
-                 boolean_form=False):
+                 boolean_form=False, run=None):
         self.params, self.n, self.used, self.openings = params, n, used, openings
+        self.run_vars = run
         rng = np.random.default_rng(seed)
         self.table = self.random_table(rng)
         self.forms = random_forms(rng, n, (2, 1))
@@ -493,10 +494,10 @@ class Instance:
             _, data = WhirPCS(params.whir).commit(rng.integers(0, P, 1 << public,
                                                                dtype=np.uint64))
             self.public = (data, tuple(k_elem(rng) for _ in range(public)))
-        m = table_vars(params, n, used)
+        m = table_vars(params, n, used, run)
         self.inside = m == n
-        self.n_inputs = ((1 << m) - region_start(params, n, m)
-                         + openings * 3 * (1 << mask_vars(params, m)))  # R, then each G
+        self.n_inputs = ((1 << m) - region_start(params, n, m, run)
+                         + openings * 3 * (1 << mask_vars(params, m, run)))  # R, then each G
         self.values = self.form_values(self.table)
 
     def random_table(self, rng) -> np.ndarray:
@@ -536,7 +537,7 @@ class Instance:
     def open(self, pcs, table, t) -> np.ndarray:
         """Commit to a copy of ``table`` (commit writes an inner region into it) and open the
         forms: the view's field elements, then the forms' values."""
-        commitment, data = pcs.commit(table.copy(), self.used)
+        commitment, data = pcs.commit(table.copy(), self.used, self.run_vars)
         t.field.append(decode_f_array(commitment.extra, len(commitment.extra) // 8))
         values = [pcs.open_forms(data, self.forms, t, block=b, **self.public_arg())
                   for b in range(self.openings)]
@@ -563,7 +564,8 @@ class Instance:
         OOD.seen.clear()
         t = FixedChallenges()
         com = pzk.simulate_opening(self.params, self.n, self.forms, values, t, Stream(x),
-                                   seed=4, public=self.public, used=self.used)
+                                   seed=4, public=self.public, used=self.used,
+                                   run=self.run_vars)
         t.field.insert(0, decode_f_array(com.extra, len(com.extra) // 8))
         return np.concatenate([t.view(), np.array(values, dtype=np.uint64).reshape(-1)])
 
@@ -706,9 +708,9 @@ def test_the_residue_classes_are_not_overdrawn(params):
 
 LONG_EXACT = pytest.mark.skipif(
     os.environ.get("TENSORPROOF_LONG_EXACT") != "1",
-    reason="an exact test of 700 to 1,400 randomness inputs (2 to 5 minutes): set "
-           "TENSORPROOF_LONG_EXACT=1; test_the_residue_classes_are_not_overdrawn checks the "
-           "bound itself")
+    reason="an exact test of hundreds of randomness inputs (1 to 5 minutes): set "
+           "TENSORPROOF_LONG_EXACT=1 (test_the_residue_classes_are_not_overdrawn checks the "
+           "residue-class bound itself; the embedded runs' other cases run in CI)")
 
 
 @LONG_EXACT
@@ -780,7 +782,7 @@ def test_mutation_forms_uncounted_inside_is_caught(tiny_inside, monkeypatch):
     out where they read R, its region of 2^4 would leak: another table's view leaves the
     first's (with them, 2^5 hides: the law test above)."""
     real = vzk.leak_bound
-    monkeypatch.setattr(vzk, "leak_bound", lambda p, m, inside=False: real(p, m))
+    monkeypatch.setattr(vzk, "leak_bound", lambda p, m, inside=False, run=None: real(p, m))
     assert (1 << region_vars(tiny_inside, INSIDE_N, INSIDE_N)) == 16
     inst = Instance(tiny_inside, n=INSIDE_N, used=INSIDE_USED)
     assert inst.inside and twin_leaves_the_space(inst, WhirZkPCS)
@@ -925,6 +927,54 @@ def test_mutation_padding_left_zero_is_caught(tiny_public, monkeypatch):
     assert twin_leaves_the_space(Instance(tiny_public, public=2), WhirZkPCS)
 
 
+@pytest.mark.parametrize("schedule, run, public", [
+    pytest.param("two", 7, 7, marks=LONG_EXACT), ("two", 7, None),
+    pytest.param("fold2", 9, 9, marks=LONG_EXACT), ("fold2", 9, 8)],
+    ids=["delta1-public", "delta1-alone", "delta2-public", "delta2-shifted"])
+def test_an_embedded_table_keeps_the_law(monkeypatch, schedule, run, public):
+    """f^ embedded in a larger run (Delta_f = run - m: 1 with kappa 1, 2 with kappa 2; G of
+    run - kappa variables, 2^Delta_f of its values in each leaf of f^'s tree), with the
+    public table of the run's size batched (or zero-padded to it) or none: a twin table and
+    the simulator have the real view's law (the public cases of P's own size are opt-in,
+    TENSORPROOF_LONG_EXACT=1: 40 to 80 s; the shifted P covers both embeddings at once)."""
+    params, queries = ZK_SCHEDULES[schedule]
+    sched = tiny_schedule_of(queries)
+    use_schedule(monkeypatch, lambda prm, m: sched(prm, max(m, PAD_FLOOR)), public=True)
+    monkeypatch.setattr(pwhir, "padded_vars", lambda prm, n: max(n, PAD_FLOOR))
+    zk = WhirZkParams(params, openings=1)
+    m = table_vars(zk, 3, None, run)
+    assert 0 < run - m <= params.folding and m == table_vars(zk, 3)
+    inst = Instance(zk, public=public, run=run)
+    real = affine_map(inst.run(), inst.n_inputs)
+    assert same_space(real, affine_map(inst.run(table=inst.twin()), inst.n_inputs))
+    assert same_space(real, affine_map(inst.sim, inst.n_inputs))
+    assert rank_mod_p(real[1]) < len(real[0])
+
+
+def test_mutation_zero_blind_in_an_embedded_run_is_caught(monkeypatch):
+    """The same embedded run with G zero: the twin's view leaves the first's."""
+    params, queries = ZK_SCHEDULES["two"]
+    sched = tiny_schedule_of(queries)
+    use_schedule(monkeypatch, lambda prm, m: sched(prm, max(m, PAD_FLOOR)), public=True)
+    monkeypatch.setattr(pwhir, "padded_vars", lambda prm, n: max(n, PAD_FLOOR))
+    assert twin_leaves_the_space(Instance(WhirZkParams(params), public=7, run=7), ZeroBlind)
+
+
+def test_an_embedded_tables_g_values_are_counted_per_leaf():
+    """A leaf of an f^ embedded with Delta_f holds G's values at 2^Delta_f of h's leaves, all
+    revealed when it is queried: ``blind_reveal_bound`` counts t_0 2^Delta_f of them, and
+    ``embedded_hides`` refuses a Delta_f past kappa or a G no larger than that count."""
+    prm = WhirZkParams()
+    kappa = prm.whir.folding
+    t0 = vzk.schedule(prm.whir, 18).rounds[0].queries
+    assert (blind_reveal_bound(prm, 18, kappa, 3) - blind_reveal_bound(prm, 18, kappa, 0)
+            == t0 * 7)
+    assert vzk.embedded_hides(prm, 15, 18) and vzk.embedded_hides(prm, 14, 18)
+    assert not vzk.embedded_hides(prm, 13, 18) and not vzk.embedded_hides(prm, 18, 18)
+    with pytest.raises(ValueError):
+        table_vars(prm, 12, None, 13)  # no f^ smaller than the run hides
+
+
 ADVICE_VARS = 14
 """public_honest's advice: f^ of 15 variables, so that P (2^4 entries, padded to WHIR's 9
 variables) sits at Delta = 6 > kappa = 4 (one value of P's fiber per query)."""
@@ -999,6 +1049,81 @@ def test_a_public_openings_messages_tampered_are_rejected(public_honest, label):
         for pos in (at, at + n - 1):
             with pytest.raises(REJECTED):
                 verify_public(prm, commitment, forms, values, public, flip(proof, pos, 0x01))
+
+
+EMBEDDED_VARS = 17
+"""embedded_honest's public table: 2^17 entries, larger than the advice's f^ (15 variables:
+T of 2^14 entries, all used), which is then committed for a run of 17 (Delta_f = 2)."""
+
+
+@pytest.fixture(scope="module")
+def embedded_honest():
+    """public_honest's advice and forms, committed for the run of a larger public table
+    (``embedded_run``) and opened with it batched: one WHIR run of the public table's size."""
+    prm = WhirZkParams()
+    rng = np.random.default_rng(12)
+    table = rng.integers(0, P, 1 << ADVICE_VARS, dtype=np.uint64)
+    forms = random_forms(rng, ADVICE_VARS, (2, 1, 4))
+    ptable = rng.integers(0, P, 1 << EMBEDDED_VARS, dtype=np.uint64)
+    pcom, pdata = WhirPCS(prm.whir).commit(ptable)
+    point = tuple(k_elem(rng) for _ in range(EMBEDDED_VARS))
+    value = tuple(int(x) for x in ev.evaluate(3, ev.vec(3).from_base(ptable), list(point)))
+    run = vzk.embedded_run(prm, ADVICE_VARS, EMBEDDED_VARS)
+    pcs = WhirZkPCS(prm)
+    commitment, data = pcs.commit(table, run=run)
+    pt = Recording(DOMAIN)
+    absorb_commitment(pt, commitment)
+    values = pcs.open_forms(data, forms, pt, public=(pdata, point))
+    by_label: dict = {}
+    for lab, at, n in pt.spans:
+        by_label.setdefault(lab, []).append((at, n))
+    return (prm, commitment, forms, values, PublicClaim(pcom, point, value), pt.proof_bytes(),
+            by_label, run)
+
+
+def verify_embedded(prm, commitment, forms, values, public, proof, run):
+    vt = VerifierTranscript(DOMAIN, proof)
+    absorb_commitment(vt, commitment)
+    WhirZkVerifier(prm).verify_forms(commitment, forms, values, vt, public=public, run=run)
+    vt.check_eof()
+
+
+def test_an_embedded_table_verifies_in_the_public_tables_run(embedded_honest):
+    prm, commitment, forms, values, public, proof, spans, run = embedded_honest
+    m = table_vars(prm, ADVICE_VARS)
+    assert run == EMBEDDED_VARS and 0 < run - m <= prm.whir.folding
+    assert table_vars(prm, ADVICE_VARS, None, run) == m  # f^ keeps its size
+    verify_embedded(prm, commitment, forms, values, public, proof, run)
+    # G's values: 2^Delta_f K values for each distinct f^ leaf a query reads
+    (_, f_len), (_, g_len) = spans[FIBERS]
+    leaves = f_len // (8 << prm.whir.folding)
+    assert g_len == leaves * 24 << (run - m)
+    for bad_run in (None, run + 1, run - 3, "17"):  # the run is the caller's public fact
+        with pytest.raises(REJECTED):
+            verify_embedded(prm, commitment, forms, values, public, proof, bad_run)
+    with pytest.raises(REJECTED):  # not without the public table
+        verify_embedded(prm, commitment, forms, values, None, proof, run)
+    v = public.value
+    with pytest.raises(REJECTED):
+        verify_embedded(prm, commitment, forms, values, PublicClaim(
+            public.commitment, public.point, ((v[0] + 1) % P,) + v[1:]), proof, run)
+    bad_values = [((values[0][0] + 1) % P,) + tuple(values[0][1:])] + list(values[1:])
+    with pytest.raises(REJECTED):
+        verify_embedded(prm, commitment, forms, bad_values, public, proof, run)
+
+
+@pytest.mark.parametrize("label", [FIBERS, SALTS, MERKLE, CROSS, PUBLIC_CROSS, "whir/fibers",
+                                   "whir/merkle"])
+def test_an_embedded_openings_messages_tampered_are_rejected(embedded_honest, label):
+    """Each message, at its first and last byte and (for the leaves: f^'s fibers, then the G
+    values they carry) in the middle: one G value of a leaf changed is caught by its Merkle
+    path."""
+    prm, commitment, forms, values, public, proof, spans, run = embedded_honest
+    for at, n in spans[label]:
+        for pos in (at, at + n // 2, at + n - 1):
+            with pytest.raises(REJECTED):
+                verify_embedded(prm, commitment, forms, values, public,
+                                flip(proof, pos, 0x01), run)
 
 
 def test_a_consistent_lie_about_the_public_table_is_rejected(public_honest, monkeypatch):

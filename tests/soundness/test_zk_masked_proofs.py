@@ -25,7 +25,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from protocol.step_harness import compiled, raw_config
+from protocol.step_harness import compiled, graph, node, raw_config, spec
 from soundness.lying_prover import bump, lying_proof, rejects
 from soundness.test_private_tensors import X, mlp, private, recompute
 from soundness.test_step_div_round_tamper import Y_LO, E, V, _set_limbs, model_a
@@ -266,6 +266,55 @@ def test_a_prover_that_does_not_batch_the_model_is_rejected(monkeypatch):
     lie = lying_proof(monkeypatch, private(mlp(), "x"), X,
                       config=zk(profile_config("compact")))
     assert "whir-zk/public_cross" not in [m.label for m in lie.messages]
+    rejects(lie.vk, lie.proof)
+
+
+def wide():
+    """x (1, 256) -> linear -> h -> requant -> y: weights of 2^16 entries (a model table of
+    2^17), more than the advice's table (2^14)."""
+    w = np.random.default_rng(5).integers(-4, 5, (256, 256))
+    return graph(["x"], ["y"], [spec("x", (1, 256), -8, 7), spec("h", (1, 256), -40000, 40000),
+                                spec("y", (1, 256))],
+                 [node("linear", ["x"], "h", {"W": w, "b": np.zeros(256)}),
+                  node("requant", ["h"], "y", {"mult": [3]}, shift=9, lo=-128, hi=127,
+                       axis=-1)])
+
+
+WIDE_X = {"x": np.random.default_rng(1).integers(-8, 8, (1, 1, 256))}
+
+
+def test_a_model_larger_than_the_advice_is_opened_in_the_same_run(monkeypatch):
+    """The model's table (2^17) is larger than the advice's f^ (2^14): the advice is
+    committed for the model's run (pcs/whir_zk.py, "Embedded in a larger run": G of the run's
+    size, f^ embedded), and the model joins the hiding opening, one WHIR run in the proof."""
+    from tensorproof.verifier.pcs import whir_zk as vzk
+    from tensorproof.verifier.plan import ADVICE, MODEL
+
+    lie = lying_proof(monkeypatch, private(wide(), "x"), WIDE_X,
+                      config=zk(profile_config("compact")))
+    verify(lie.vk, lie.proof)
+    plan = build_plan(lie.vk.graph, 1, lie.vk.zk_config)
+    adv, model = plan.commitments[ADVICE].packing, plan.commitments[MODEL].packing
+    run = zk_opening_v.advice_run(plan)
+    assert run == model.n_vars > vzk.table_vars(plan.zk.hiding, adv.n_vars, adv.used)
+    assert zk_opening_v.used_arg(plan) == {"used": adv.used, "run": run}
+    labels = [m.label for m in lie.messages]
+    assert labels.count("whir/final") == 1 and "whir-zk/public_cross" in labels
+    for frag in ("open model", "whir/fibers", "whir-zk/fibers", "whir-zk/cross"):
+        for message in lie.find(frag)[:1] + lie.find(frag)[-1:]:
+            rejects(lie.vk, bump(lie, message))
+
+
+def test_a_prover_that_commits_the_advice_for_its_own_size_is_rejected(monkeypatch):
+    """The prover alone committing the advice without the model's run (so that the model
+    no longer fits and is opened on its own): the verifier reads the run's layout and
+    rejects."""
+    monkeypatch.setattr(zk_witness_mod, "used_arg", lambda plan: {
+        "used": plan.commitments["advice"].packing.used})
+    monkeypatch.setattr(zk_witness_mod, "batched_model", lambda *a: False)
+    lie = lying_proof(monkeypatch, private(wide(), "x"), WIDE_X,
+                      config=zk(profile_config("compact")))
+    assert [m.label for m in lie.messages].count("whir/final") == 2
     rejects(lie.vk, lie.proof)
 
 

@@ -74,7 +74,14 @@ from .packing import Packing
 from .pcs.hiding import hiding_config, row_vars
 from .pcs.ligero_zk import RowForm, zk_layout
 from .pcs.whir import WhirVerifier
-from .pcs.whir_zk import LinearForm, PublicClaim, WhirZkParams, WhirZkVerifier, public_fits
+from .pcs.whir_zk import (
+    LinearForm,
+    PublicClaim,
+    WhirZkParams,
+    WhirZkVerifier,
+    embedded_run,
+    public_fits,
+)
 from .pcs_config import pcs_verifier
 from .plan import ADVICE, MODEL
 from .sumcheck import verify_sumcheck
@@ -199,8 +206,25 @@ def mask_rows(plan, b: int) -> int:
 def used_arg(plan) -> dict:
     """The ``used`` keyword of the advice's hiding calls (commit, open_forms, verify_forms):
     ligero-zk commits only the rows that hold the used entries; whir-zk puts its hiding
-    region in the zero tail after them when it has room (pcs/whir_zk.py, ``table_vars``)."""
-    return {"used": plan.commitments[ADVICE].packing.used}
+    region in the zero tail after them when it has room (pcs/whir_zk.py, ``table_vars``);
+    and whir-zk's ``run`` where the model's table is larger than the advice's (``advice_run``)."""
+    used = plan.commitments[ADVICE].packing.used
+    run = advice_run(plan)
+    return {"used": used} if run is None else {"used": used, "run": run}
+
+
+def advice_run(plan) -> int | None:
+    """The run the advice's whir-zk commitment is made for (pcs/whir_zk.py, "Embedded in a
+    larger run"): the model's WHIR variables where public weights larger than f^ can join the
+    hiding opening there (``embedded_run``), so that the proof has one WHIR run, not two;
+    None otherwise. A fact of the plan, fixed before the advice is committed (G's size
+    depends on it); both sides decide by this alone."""
+    hid = plan.zk.hiding
+    if (not isinstance(hid, WhirZkParams) or plan.model_hiding is not None
+            or MODEL not in plan.commitments):
+        return None
+    return embedded_run(hid, group_vars(plan, ADVICE), plan.commitments[MODEL].packing.n_vars,
+                        plan.commitments[ADVICE].packing.used)
 
 
 def padding_factor(ext, x, n_vars: int):

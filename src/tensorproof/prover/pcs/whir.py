@@ -87,16 +87,26 @@ def tree_of(codeword: np.ndarray, folding: int, salts: np.ndarray | None = None,
     return MerkleTree.over_hashes(hashes)
 
 
+def zero_prefix(point: np.ndarray, m: int) -> int:
+    """How many of a point's first m coordinates ((n, k) uint64) lead with 0: eq(point, .)
+    is zero off the multiples of 2^d there (an embedded table's points: whir_zk.py's f^ and
+    G in a larger run)."""
+    nonzero = np.flatnonzero(point[:m].any(axis=1))
+    return int(nonzero[0]) if nonzero.size else m
+
+
 def _weight(kv: VecField, coefs: np.ndarray, pts: np.ndarray) -> np.ndarray:
     """sum_l coefs[l] eq(pts[l], .) as a table over pts' hypercube. A point whose last
     coordinates are Boolean (zero padding, a packed slot's bits, y = 0 of whir-zk) adds its
-    eq table over the others into the block those bits select (``boolean_suffix``)."""
+    eq table over the others into the block those bits select (``boolean_suffix``), and one
+    whose first d are 0 into that block's multiples of 2^d (``zero_prefix``)."""
     total = kv.zeros(1 << pts.shape[1])
     for c, p in zip(kv.to_scalars(coefs), pts):
         z = kv.to_scalars(p)
         m, offset = boolean_suffix(z)
-        block = total[offset : offset + (1 << m)]
-        block[...] = kv.add(block, eq_table(kv, z[:m], scale=c))
+        d = zero_prefix(p, m)
+        block = total[offset : offset + (1 << m) : 1 << d]
+        block[...] = kv.add(np.ascontiguousarray(block), eq_table(kv, z[d:m], scale=c))
     return total
 
 
@@ -127,9 +137,12 @@ def _send_leaves(transcript: Any, codeword: np.ndarray, tree: MerkleTree, idx: n
 def _mle(kv: VecField, evals: np.ndarray, point: Sequence[Any]) -> tuple[int, ...]:
     """The multilinear extension of the (2^len(point), k) table ``evals`` at ``point`` (its
     Boolean last coordinates select a block first: ``_weight``)."""
-    z = kv.to_scalars(np.asarray(point, dtype=np.uint64))
+    arr = np.asarray(point, dtype=np.uint64).reshape(len(point), kv.k)
+    z = kv.to_scalars(arr)
     m, offset = boolean_suffix(z)
-    return tuple(evaluate(kv, evals[offset : offset + (1 << m)], z[:m]))
+    d = zero_prefix(arr, m)  # leading zeros: the block's multiples of 2^d
+    return tuple(evaluate(kv, np.ascontiguousarray(evals[offset : offset + (1 << m) : 1 << d]),
+                          z[d:m]))
 
 
 def _evaluate_univariate(kv: VecField, coeffs: np.ndarray, ys: np.ndarray) -> np.ndarray:

@@ -51,6 +51,8 @@ from ...verifier.pcs.whir_zk import (
     absorb_forms_statement,
     blind_shift,
     claim_layout,
+    embed,
+    embedded_lanes,
     joint,
     mask_vars,
     normalize_forms,
@@ -61,6 +63,7 @@ from ...verifier.pcs.whir_zk import (
     public_points,
     region_start,
     region_vars,
+    run_size,
     table_vars,
     whir_zk_params,
 )
@@ -83,7 +86,8 @@ class WhirZkProverData:
     """What the prover keeps: f^'s hypercube values (T padded, R on top), its coefficients,
     codeword, leaf salts, salted tree and ``opened`` (a (1,) uint64 count of the openings
     made: ``leak_bound`` covers ``openings`` of them); a joint commitment (one opening) also
-    G's table, coefficients and codeword (``blind``)."""
+    G's table, coefficients and codeword (``blind``) and the variables of the run it was made
+    for (``run``: f^'s own, or a larger one's, ``embedded_run``)."""
 
     commitment: Commitment
     table: np.ndarray
@@ -93,6 +97,7 @@ class WhirZkProverData:
     tree: MerkleTree
     opened: np.ndarray
     blind: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+    run: int | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -110,14 +115,16 @@ def _k_table(kv, table: np.ndarray) -> np.ndarray:
 
 
 def form_values(kv, table: np.ndarray, forms: Sequence[tuple[list, list]], m: int,
-                skip: int = 0) -> list[tuple[int, ...]]:
-    """sum_l c_l X~(z_l, 0) of an F or K table X of m - skip variables for each normalized
-    form, X read as a table of m variables that does not vary with the first ``skip`` (G)."""
+                skip: int = 0, delta: int = 0) -> list[tuple[int, ...]]:
+    """sum_l c_l X~(0^delta, z_l, 0) of an F or K table X of m + delta - skip variables for
+    each normalized form (points of m coordinates after padding, behind ``delta`` zeros in a
+    larger run), X read as a table of m + delta variables that does not vary with the first
+    ``skip`` (G; a public table: its own shift)."""
     evals = _k_table(kv, table)
     out = []
     for coefs, pts in forms:
-        vals = np.array([_mle(kv, evals, pad_point(z, m, kv.k)[skip:]) for z in pts],
-                        dtype=np.uint64)
+        lifted = embed(np.array([pad_point(z, m, kv.k) for z in pts], dtype=np.uint64), delta)
+        vals = np.array([_mle(kv, evals, p[skip:]) for p in lifted], dtype=np.uint64)
         total = kv.mul(np.array(coefs, dtype=np.uint64).reshape(-1, kv.k), vals.reshape(-1, kv.k))
         out.append(tuple(int(x) for x in sum_rows(kv, total[None])[0]))
     return out
@@ -161,28 +168,34 @@ class WhirZkPCS(WhirZkVerifier):
         salts = self._salts(len(codeword) >> fold)
         return _Salted(codeword, codeword, salts, tree_of(codeword, fold, salts))
 
-    def _blind_table(self, m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """A fresh G for an f^ of m variables: its table, coefficients and codeword."""
+    def _blind_table(self, m: int, run: int | None = None
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """A fresh G for an f^ of m variables (in runs of ``run``): its table, coefficients
+        and codeword."""
         prm, k = self.params, self.k
-        g_table = self._blind(1 << mask_vars(prm, m))
+        g_table = self._blind(1 << mask_vars(prm, m, run))
         coeffs = np.stack([moebius(np.ascontiguousarray(g_table[:, c])) for c in range(k)],
                           axis=1)
         return g_table, coeffs, rs_encode_ext(coeffs, 1 << prm.log_inv_rate)
 
-    def commit(self, table: np.ndarray, used: int | None = None
+    def commit(self, table: np.ndarray, used: int | None = None, run: int | None = None
                ) -> tuple[Commitment, WhirZkProverData]:
         """Commit to an F table of length 2^n whose entries from ``used`` on are zero (the
         caller then absorbs/sends the commitment); a joint commitment (one opening) commits
-        its G in the same leaves. When f^ has T's own size (``table_vars``) the region R is
-        written into ``table`` itself: the caller's claims on T then read it."""
+        its G in the same leaves, sized for runs of ``run`` variables (``embedded_run``; f^'s
+        own by default). When f^ has T's own size (``table_vars``) the region R is written
+        into ``table`` itself: the caller's claims on T then read it."""
         n = check_table(table)
         prm = self.params
+        if run is not None and not joint(self.zk):
+            raise ProverError("whir-zk: only a joint commitment is made for a larger run")
         try:
-            m = table_vars(self.zk, n, used)
+            m = table_vars(self.zk, n, used, run)
         except ValueError as e:
             raise ProverError(f"{e}") from None
-        whir_schedule(prm, m)  # the size is supported at this level
-        start = region_start(self.zk, n, m)
+        size = run_size(m, run)
+        whir_schedule(prm, size)  # the size is supported at this level
+        start = region_start(self.zk, n, m, run)
         if used is not None and table[used:].any():
             raise ProverError(f"whir-zk: the table's entries past its {used} used ones must be "
                               "zero (the hiding region lies there)")
@@ -193,20 +206,21 @@ class WhirZkPCS(WhirZkVerifier):
             hat[: len(table)] = table
         hat[start:] = self._mask((1 << m) - start)
         kv = vec_field(self.k)
-        if joint(self.zk):
-            blind = self._blind_table(m)
-            com = self._salted(moebius(hat), blind[2], prm.folding - blind_shift(prm, m))
+        if joint(self.zk):  # G's values at 2^(kappa - shift + Delta_f) of h's leaves a leaf
+            blind = self._blind_table(m, run)
+            com = self._salted(moebius(hat), blind[2],
+                               prm.folding - blind_shift(prm, m, run) + size - m)
         else:
             com, blind = self._salted(moebius(hat)), None
         ys = commitment_ood_points(com.tree.root, m, prm)
         answers = _evaluate_univariate(kv, kv.from_base(com.coeffs), ys)
         if blind is not None:  # then G's answers at its own points
-            g_y = commitment_ood_points(com.tree.root, mask_vars(prm, m), prm)
+            g_y = commitment_ood_points(com.tree.root, mask_vars(prm, m, run), prm)
             answers = np.concatenate([answers, _evaluate_univariate(kv, blind[1], g_y)])
         commitment = Commitment(root=com.tree.root, n_vars=n, extra=encode_k_array(answers))
         return commitment, WhirZkProverData(commitment, hat, com.coeffs, com.codeword,
                                             com.salts, com.tree, np.zeros(1, dtype=np.uint64),
-                                            blind)
+                                            blind, run)
 
     def open(self, data: WhirZkProverData, points: Sequence[Sequence[Any]],
              transcript: Any) -> list[tuple[int, ...]]:
@@ -240,10 +254,13 @@ class WhirZkPCS(WhirZkVerifier):
         data.opened[0] = max(int(data.opened[0]), block + 1)  # spent, whatever happens next
         values = form_values(kv, data.table, terms, m)
         absorb_forms_statement(transcript, self.zk, n, terms, values)
-        pub = None if public is None else self._public_statement(transcript, *public, n, m)
-        sch = whir_schedule(prm, m)
-        kappa, shift = prm.folding, blind_shift(prm, m)
-        mg = m - shift  # G(X^(2^shift)); G's fiber at f^'s leaf j has 2^(kappa - shift) values
+        run = data.run
+        size = run_size(m, run)
+        pub = (None if public is None
+               else self._public_statement(transcript, *public, n, m, size))
+        sch = whir_schedule(prm, size)
+        kappa, shift, delta = prm.folding, blind_shift(prm, m, run), size - m
+        mg = size - shift  # G(X^(2^shift)); f^(X^(2^delta)) in a larger run
         f_y = commitment_ood_points(data.commitment.root, m, prm)
         if data.blind is not None:  # joint: G committed with f^, its answers in the commitment
             g_table, g_coeffs, g_codeword = data.blind
@@ -256,72 +273,79 @@ class WhirZkPCS(WhirZkVerifier):
             transcript.send_k(MASK_OOD, _evaluate_univariate(kv, g_coeffs, g_y), k)
         f_coeffs = kv.from_base(data.coeffs)
         f_evals = kv.from_base(data.table)
-        ood = ood_layout(kv, m, f_y, g_y, shift)
-        f_y_lifted = f_y  # G(X^(2^shift)) at f^'s OOD points: G at y^(2^shift)
-        for _ in range(shift):
+        ood = ood_layout(kv, m, f_y, g_y, shift, delta)
+        f_y_lifted = f_y  # G(X^(2^shift)) at f^'s OOD points: G at y^(2^(shift - delta))
+        for _ in range(shift - delta):
             f_y_lifted = kv.square(f_y_lifted)
         cross = np.concatenate([
-            np.array(form_values(kv, g_table, terms, m, shift), dtype=np.uint64).reshape(-1, k),
+            np.array(form_values(kv, g_table, terms, m, shift, delta),
+                     dtype=np.uint64).reshape(-1, k),
             _evaluate_univariate(kv, g_coeffs, f_y_lifted),
-            np.array([_mle(kv, f_evals, p) for p in ood[len(f_y):]],
+            np.array([_mle(kv, f_evals, p[delta:]) for p in ood[len(f_y):]],
                      dtype=np.uint64).reshape(-1, k)])
         transcript.send_k(CROSS, cross, k)
-        all_pts, layout = claim_layout(kv, terms, m, ood)
+        all_pts, layout = claim_layout(kv, terms, m, ood, delta)
         if pub is not None:  # P at the forms and both OOD sets; G, then f^, at P's points
             transcript.send_k(PUBLIC_CROSS, np.concatenate([
-                np.array(form_values(kv, pub.data.table, terms, m, pub.shift),
+                np.array(form_values(kv, pub.data.table, terms, m, pub.shift, delta),
                          dtype=np.uint64).reshape(-1, k),
                 np.array([_mle(kv, pub.evals, p[pub.shift:]) for p in ood],
                          dtype=np.uint64).reshape(-1, k),
                 np.array([_mle(kv, g_table, p[shift:]) for p in pub.points],
                          dtype=np.uint64).reshape(-1, k),
-                np.array([_mle(kv, f_evals, p) for p in pub.points],
+                np.array([_mle(kv, f_evals, p[delta:]) for p in pub.points],
                          dtype=np.uint64).reshape(-1, k)]), k)
             all_pts, layout = public_layout(kv, all_pts, layout, pub.points)
         beta = tuple(transcript.challenge_k(BETA, k))
         beta_p = None if pub is None else tuple(transcript.challenge_k(PUBLIC_BETA, k))
-        evals = kv.add(np.repeat(g_table, 1 << shift, axis=0), kv.scale(f_evals, beta))
-        g_ext = kv.zeros(1 << m)  # G(X^(2^shift))'s coefficients: G's at multiples of 2^shift
-        g_ext[:: 1 << shift] = g_coeffs
-        coeffs = kv.add(g_ext, kv.scale(f_coeffs, beta))
+        evals = np.repeat(g_table, 1 << shift, axis=0)  # G_ext, then + beta f^_ext
+        coeffs = kv.zeros(1 << size)  # G(X^(2^shift))'s coefficients: G's at multiples of 2^shift
+        coeffs[:: 1 << shift] = g_coeffs
+        if delta:
+            evals = add_embedded(kv, evals, coeffs, data.table, f_evals, delta, beta)
+        else:
+            evals = kv.add(evals, kv.scale(f_evals, beta))
+            coeffs = kv.add(coeffs, kv.scale(f_coeffs, beta))
         if pub is not None:  # + beta' P_ext (P(X^(2^Delta)): whir.py's batch embedding)
             evals = add_embedded(kv, evals, coeffs, pub.data.table, pub.evals, pub.shift,
                                  beta_p)
+        lanes = embedded_lanes(prm, size, m, shift)
 
         def send0(idx: np.ndarray) -> None:
+            leaves = lanes(idx)[0]  # f^'s leaves that h's queries read (idx when delta = 0)
             if data.blind is not None:
-                transcript.send_f(FIBERS, fiber_view(data.codeword, kappa)[idx].reshape(-1))
-                transcript.send_k(FIBERS, fiber_view(g_codeword, kappa - shift)[idx].reshape(
-                    -1, k), k)
-                transcript.send_bytes(SALTS, data.salts[idx].tobytes())
-                transcript.send_bytes(MERKLE, data.tree.open_multi_bytes(idx))
+                transcript.send_f(FIBERS, fiber_view(data.codeword, kappa)[leaves].reshape(-1))
+                transcript.send_k(FIBERS, fiber_view(g_codeword, kappa - shift + delta)[
+                    leaves].reshape(-1, k), k)
+                transcript.send_bytes(SALTS, data.salts[leaves].tobytes())
+                transcript.send_bytes(MERKLE, data.tree.open_multi_bytes(leaves))
                 send_public(idx)
                 return
             for codeword, salts, tree, fold in ((g_codeword, g.salts, g.tree, kappa - shift),
                                                 (data.codeword, data.salts, data.tree, kappa)):
-                fibers = fiber_view(codeword, fold)[idx]
+                fibers = fiber_view(codeword, fold)[leaves]
                 if codeword.ndim == 1:
                     transcript.send_f(FIBERS, fibers.reshape(-1))
                 else:
                     transcript.send_k(FIBERS, fibers.reshape(-1, k), k)
-                transcript.send_bytes(SALTS, salts[idx].tobytes())
-                transcript.send_bytes(MERKLE, tree.open_multi_bytes(idx))
+                transcript.send_bytes(SALTS, salts[leaves].tobytes())
+                transcript.send_bytes(MERKLE, tree.open_multi_bytes(leaves))
             send_public(idx)
 
         def send_public(idx: np.ndarray) -> None:
             if pub is not None:
-                leaves, _, _ = pub.layout.leaf_map(1, idx)
-                _send_leaves(transcript, pub.data.codeword, pub.data.tree, leaves, kappa)
+                p_leaves, _, _ = pub.layout.leaf_map(1, idx)
+                _send_leaves(transcript, pub.data.codeword, pub.data.tree, p_leaves, kappa)
 
         self._whir._prove_rounds(kv, transcript, sch, all_pts, evals, coeffs, send0, layout)
         return values
 
     def _public_statement(self, transcript: Any, data: WhirProverData, point: Sequence[Any],
-                          n: int, m: int) -> _ProverPublic:
+                          n: int, m: int, size: int) -> _ProverPublic:
         """The verifier's ``_public_statement``: absorb P's claim, lay out its points."""
         prm, k = self.params, self.k
         com = data.commitment
-        if not public_fits_at(self.zk, m, com.n_vars):
+        if not public_fits_at(self.zk, size, com.n_vars):
             raise ProverError("whir-zk: the public table cannot be batched into this opening")
         kv = vec_field(k)
         (z,) = normalize_points([point], com.n_vars, k)
@@ -331,7 +355,7 @@ class WhirZkPCS(WhirZkVerifier):
                          [z], [value])
         try:
             layout, pts, _ = place_public(transcript, prm, com, z, m,
-                                          region_vars(self.zk, n, m))
+                                          region_vars(self.zk, n, m, size), size)
         except VerificationError as e:
             raise ProverError(f"{e}: draw again (probability (1 + s)/|K|)") from None
         return _ProverPublic(data, evals, layout, pts)
@@ -412,7 +436,8 @@ def simulate_opening(params: WhirZkParams, n: int, forms: Sequence[LinearForm],
                      values: Sequence[Any], transcript: Any,
                      randomness: Randomness = OS_RANDOMNESS, seed: int | None = None,
                      public: tuple[WhirProverData, Sequence[Any]] | None = None,
-                     used: int | None = None, on_commit: Any = None) -> Commitment:
+                     used: int | None = None, on_commit: Any = None, run: int | None = None
+                     ) -> Commitment:
     """The witness-free simulator: commit to a stand-in table with the same form values and
     open it (returns the stand-in's commitment: the view's first message), with the batched
     ``public`` table, which is public: the simulator has it. Its field messages have the real
@@ -421,15 +446,16 @@ def simulate_opening(params: WhirZkParams, n: int, forms: Sequence[LinearForm],
     random-oracle model the simulator programs them). Where the region lies inside T
     (``used`` leaves room) the forms may read R: the stand-in T has the values of the forms
     that do not (uniform on those tables: their values are functionals of T the caller
-    reveals by design), and R is uniform on the regions that give the others'."""
-    m = table_vars(params, n, used)
+    reveals by design), and R is uniform on the regions that give the others'. ``run``: the
+    commitment's run, as the real one's (``embedded_run``)."""
+    m = table_vars(params, n, used, run)
     rng = np.random.default_rng(seed)
     top = 1 << n if used is None else used
     if m > n:
         table = consistent_table(params.k, n, forms, values, rng, (0, top))
         pcs = WhirZkPCS(params, randomness)
     else:  # the forms that never read R fix a stand-in T; R then gives the others' values
-        lo = region_start(params, n, m)
+        lo = region_start(params, n, m, run)
         rows, _ = _form_rows(params.k, n, forms, values)
         k = params.k
         free = [j for j in range(len(forms)) if not any(r[lo:].any() for r in rows[j * k:
@@ -438,7 +464,7 @@ def simulate_opening(params: WhirZkParams, n: int, forms: Sequence[LinearForm],
                                   rng, (0, top)) if free else np.zeros(1 << n, dtype=np.uint64))
         pcs = _SolvedRegion(params, randomness, lambda r0: consistent_table(
             k, n, forms, values, rng, (lo, 1 << n), r0, table)[lo:])
-    commitment, data = pcs.commit(table, used)
+    commitment, data = pcs.commit(table, used, run)
     if on_commit is not None:  # e.g. absorb it, as a caller absorbs a real commitment
         on_commit(commitment)
     pcs.open_forms(data, forms, transcript, public=public)

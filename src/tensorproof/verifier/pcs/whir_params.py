@@ -456,14 +456,17 @@ def opening_size_estimate(params: WhirParams, n_vars: int) -> int:
     return math.ceil(size)
 
 
-def batch_error_terms(params: WhirParams, n_vars_list: tuple[int, ...] | list[int]) -> list[Term]:
+def batch_error_terms(params: WhirParams, n_vars_list: tuple[int, ...] | list[int],
+                      run: int = 0) -> list[Term]:
     """The terms a batched opening of tables of 2^n_vars entries adds to the schedule of the
-    largest one (module docstring, "Batched opening"); ValueError for fewer than 2 or more than
-    MAX_BATCH tables or an unsupported size."""
+    largest one, or of a larger run of ``run`` variables that embeds them all (whir_zk.py's
+    embedded hiding table: the combination's MCA and cross terms are then the run's code's)
+    (module docstring, "Batched opening"); ValueError for fewer than 2 or more than MAX_BATCH
+    tables or an unsupported size."""
     sizes = tuple(n_vars_list)
     if not 2 <= len(sizes) <= MAX_BATCH:
         raise ValueError(f"whir: a batch of {len(sizes)} tables (2..{MAX_BATCH})")
-    return list(_batch_terms(params, sizes))
+    return list(_batch_terms(params, sizes, run))
 
 
 def embedding_list_size(params: WhirParams, n_vars: int) -> float:
@@ -475,10 +478,10 @@ def embedding_list_size(params: WhirParams, n_vars: int) -> float:
 
 
 @cache
-def _batch_terms(params: WhirParams, sizes: tuple[int, ...]) -> tuple[Term, ...]:
+def _batch_terms(params: WhirParams, sizes: tuple[int, ...], run: int) -> tuple[Term, ...]:
     g = len(sizes)
     log_k = params.k * math.log2(P)
-    codes, _ = _plan(params, max(sizes), True)
+    codes, _ = _plan(params, max(*sizes, run), True)
     c0 = codes[0]
     log_free = math.log2(float(P) ** params.k - 2.0**TWO_ADICITY)
     terms: list[Term] = []

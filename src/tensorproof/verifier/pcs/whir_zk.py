@@ -103,6 +103,40 @@ them functionals over the whole cube, as the other points'. With a padding coord
 found it for v3's y; the exact test shows the leak). tests/protocol/test_whir_zk.py checks
 all three, and that omitting the count leaks.
 
+Embedded in a larger run (``embedded_run``: a public table larger than f^, the model's
+table with public weights when it has more WHIR variables than the advice's f^). The joint
+commitment is made for a run of m_h = m + Delta_f variables, 0 < Delta_f <= kappa (the
+caller's public fact, ``run``, fixed before the commitment since G's size depends on it):
+G has m_h - kappa variables (v2's G of the run, never v1's), and f^ enters h as
+f^_ext(X) = f^(X^(2^Delta_f)), whir.py's batch embedding, f^ still committed at its own size:
+  - f^'s points in h (the forms', its OOD power points) take Delta_f zeros first (``embed``):
+    f^_ext does not vary with h's first Delta_f variables, and neither does G_ext (Delta_f
+    <= kappa), so no value of f^ or G is read on a sub-cube it varies with; P's points take
+    P's own lift (Delta_P = m_h - m_P, usually 0, and its padding drawn), and f^'s region
+    coordinates are still h's last m - a, which ``lift_points`` checks;
+  - h = G_ext + beta f^_ext + beta' P_ext in the run's schedule; round 0's query j (a leaf
+    of h's tree, 2^(m_h + r - kappa) of them) reads f^'s leaf j mod N_f and, at fiber
+    position l, f^'s value (j div N_f + l 2^Delta_f) mod 2^kappa there (whir.py's
+    ``BatchLayout.leaf_map``); G's value at h's leaf j is in the same joint leaf, which
+    holds G's values at the 2^Delta_f leaves j + i N_f (``embedded_lanes``); one multi-opening
+    of f^'s tree per round, over the distinct leaves.
+Soundness: whir.py's embedding for Delta_f <= kappa (agreement on whole fibers forces the
+Delta-free form; the "batch OOD, every embedding" term ties f^'s list to its committed
+answers), with the line (G_ext, f^_ext) priced in the run's code (``batch_error_terms(...,
+run)``) and the run's own terms, at the level (``security_bits(..., run)``); the line with P as
+above. Zero knowledge: as below with t_0 the run's. A queried leaf reveals f^'s fiber (counted
+in ``leak_bound``, the run's t_0) and G's 2^Delta_f values there (``blind_reveal_bound``
+counts t_0 2^Delta_f; ``embedded_hides`` requires G larger). f^ at G's OOD points reads
+kappa - Delta_f zero coordinates, a union of 2^Delta_f residue classes, which
+``class_bound`` counts in class 0 (more than the union needs). Round 0's sumcheck: on h's
+first Delta_f variables neither f^_ext nor G_ext varies, so those rounds are functions of
+the claimed values and of P; the next kappa - Delta_f are the 2 kappa values already
+counted. From round 1 on, f_1 = G + beta Fold(f^_ext) + beta' Fold(P): Fold(f^_ext) is f^
+folded in its first kappa - Delta_f variables, a table of m_h - kappa variables, each of
+which G varies with (G never ignores a variable f^ still varies with after round 0, which
+G of f^'s own size, embedded with Delta_f, would). The cost: 2^Delta_f K values a query;
+the gain: the public table's own WHIR run.
+
 Soundness: that of whir.py's batched opening of G_ext and f^ (the schedule's terms for m
 variables and ``batch_error_terms`` for sizes (m - kappa, m): OOD pinning per table,
 BCHKS25 Thm 4.6 for the line G_ext + beta f^, Schwartz-Zippel in beta), with J linear claims
@@ -262,38 +296,50 @@ class WhirZkParams:
         return self.whir.to_bytes() + bytes([self.openings])
 
 
-def leak_bound(params: WhirZkParams, m: int, inside: bool = False) -> int:
-    """F coordinates of R' that the openings of a committed table of m variables reveal at
-    most (module docstring): the committed OOD answers, then per opening the round-0 fibers,
+def run_size(m: int, run: int | None) -> int:
+    """h's variables: ``run`` when f^ (m variables) is embedded in a larger run ("Embedded
+    in a larger run"), else m."""
+    return m if run is None else max(m, run)
+
+
+def leak_bound(params: WhirZkParams, m: int, inside: bool = False, run: int | None = None
+               ) -> int:
+    """F coordinates of R' that the openings of a committed table of m variables (in runs of
+    ``run`` variables: their round-0 queries) reveal at most (module docstring): the committed
+    OOD answers, then per opening the round-0 fibers,
     f^ at G's OOD points and round 0's 2 kappa sumcheck values (G does not vary with the
     variables they bind), and with the region ``inside`` T (f^ of T's own size) the forms'
     values, at most MAX_FORMS K values, which then read R too; a joint commitment's opening
     may batch a public table (``PublicClaim``): f^ at its claim and OOD points, 1 + s more K
     values."""
     w = params.whir
-    t0 = schedule(w, m).rounds[0].queries
+    t0 = schedule(w, run_size(m, run)).rounds[0].queries
     per_opening = (t0 * (1 << w.folding) + w.ood * w.k + 2 * w.folding * w.k
                    + (public_points(w) * w.k if joint(params) else 0)
                    + (MAX_FORMS * w.k if inside else 0))
     return w.ood * w.k + params.openings * per_opening
 
 
-def class_bound(params: WhirZkParams, m: int) -> int:
+def class_bound(params: WhirZkParams, m: int, run: int | None = None) -> int:
     """2^kappa times the revealed values of f^ confined to one residue class of its
     coefficients (module docstring, "Residue classes"): per opening, each round-0 fiber gives
     one value of each class mod 2^kappa, and f^ at v2's G's OOD points (kappa zero
-    coordinates: f^~(0^kappa, y, ..) = f_0(y)) k F values of class 0 per point."""
+    coordinates: f^~(0^kappa, y, ..) = f_0(y); kappa - Delta in a larger run, a union of
+    classes, counted in class 0 all the same) k F values of class 0 per point."""
     w = params.whir
-    t0 = schedule(w, m).rounds[0].queries
-    in_class_0 = w.ood * w.k if mask_shift(params, m) != 0 else 0
+    size = run_size(m, run)
+    t0 = schedule(w, size).rounds[0].queries
+    in_class_0 = w.ood * w.k if size > m or mask_shift(params, m) != 0 else 0
     return (1 << w.folding) * params.openings * (t0 + in_class_0)
 
 
-def region_vars(params: WhirZkParams, n_vars: int, m: int) -> int:
-    """a: the hiding region R of a table of 2^n_vars entries in an f^ of m variables is f^'s
-    top 2^a entries, the least a with 2^a > ``leak_bound`` (inside T when m = n_vars) and
-    2^a > ``class_bound`` (each residue class of R' has 2^(a - kappa) coordinates)."""
-    return max(leak_bound(params, m, m == n_vars), class_bound(params, m)).bit_length()
+def region_vars(params: WhirZkParams, n_vars: int, m: int, run: int | None = None) -> int:
+    """a: the hiding region R of a table of 2^n_vars entries in an f^ of m variables (opened
+    in runs of ``run``) is f^'s top 2^a entries, the least a with 2^a > ``leak_bound`` (inside
+    T when m = n_vars) and 2^a > ``class_bound`` (each residue class of R' has 2^(a - kappa)
+    coordinates)."""
+    return max(leak_bound(params, m, m == n_vars, run),
+               class_bound(params, m, run)).bit_length()
 
 
 def public_points(params: WhirZkParams | WhirParams) -> int:
@@ -311,11 +357,14 @@ def _whir(params: WhirZkParams | WhirParams) -> WhirParams:
     return params.whir if isinstance(params, WhirZkParams) else params
 
 
-def blind_reveal_bound(params: WhirZkParams | WhirParams, m: int, shift: int) -> int:
+def blind_reveal_bound(params: WhirZkParams | WhirParams, m: int, shift: int,
+                       delta: int = 0) -> int:
     """K values of one opening that are functionals of its G (module docstring, Zero
-    knowledge), for an f^ of m variables and G of m - ``shift`` variables: G's OOD answers,
+    knowledge), for a run h of m variables and G of m - ``shift`` variables: G's OOD answers,
     its form values (at most MAX_FORMS), its values at f^'s OOD points and at round 0's t_0
-    leaves (2^(kappa - shift) values each), round 0's 2 kappa sumcheck values; then what the
+    leaves (2^(kappa - shift + delta) values each: a leaf of an f^ embedded with ``delta`` =
+    Delta_f holds G's values at 2^Delta_f of h's leaves), round 0's 2 kappa sumcheck values;
+    then what the
     rounds reveal of f_1 = G + beta Fold(f^) and its folds: each next oracle's OOD answers,
     every later round's sumcheck and fibers, the final polynomial; and G at a batched public
     table's points (``public_points``, counted whether or not one is batched)."""
@@ -323,7 +372,7 @@ def blind_reveal_bound(params: WhirZkParams | WhirParams, m: int, shift: int) ->
     sch = schedule(w, m)
     kappa = w.folding
     total = (2 * w.ood + MAX_FORMS + public_points(w)
-             + sch.rounds[0].queries * (1 << (kappa - shift)) + 2 * kappa
+             + sch.rounds[0].queries * (1 << (kappa - shift + delta)) + 2 * kappa
              + (1 << sch.final_vars))
     for i, rnd in enumerate(sch.rounds):
         total += rnd.ood + (2 * kappa + rnd.queries * (1 << kappa) if i else 0)
@@ -348,44 +397,68 @@ def mask_shift(params: WhirZkParams | WhirParams, m: int) -> int | None:
     return None
 
 
-def blind_shift(params: WhirZkParams | WhirParams, m: int) -> int:
-    """``mask_shift`` at an m that ``table_vars`` picked (ValueError if none hides there)."""
+def embedded_hides(params: WhirZkParams | WhirParams, m: int, run: int) -> bool:
+    """Whether an f^ of m variables may be opened embedded in a run of ``run`` variables
+    (module docstring, "Embedded in a larger run"): 0 < Delta_f = run - m <= kappa, and v2's
+    G of run - kappa variables exceeds what an opening reveals of it, 2^Delta_f values a
+    queried leaf (``blind_reveal_bound``)."""
+    kappa = _whir(params).folding
+    delta = run - m
+    return (0 < delta <= kappa
+            and (1 << (run - kappa)) > blind_reveal_bound(params, run, kappa, delta))
+
+
+def blind_shift(params: WhirZkParams | WhirParams, m: int, run: int | None = None) -> int:
+    """``mask_shift`` at an m that ``table_vars`` picked (ValueError if none hides there);
+    kappa in a larger run (v2's G, ``embedded_hides``)."""
+    if run_size(m, run) > m:
+        if not embedded_hides(params, m, run_size(m, run)):
+            raise ValueError(f"whir-zk: an f^ of {m} variables cannot be opened in a run of "
+                             f"{run}")
+        return _whir(params).folding
     shift = mask_shift(params, m)
     if shift is None:
         raise ValueError(f"whir-zk: no blinding table hides an f^ of {m} variables")
     return shift
 
 
-def mask_vars(params: WhirZkParams | WhirParams, m: int) -> int:
-    """G's variables for an f^ of m variables: m - ``blind_shift``."""
-    return m - blind_shift(params, m)
+def mask_vars(params: WhirZkParams | WhirParams, m: int, run: int | None = None) -> int:
+    """G's variables for an f^ of m variables in a run of ``run`` (m by default): the run's
+    variables - ``blind_shift``."""
+    return run_size(m, run) - blind_shift(params, m, run)
 
 
-def table_vars(params: WhirParams | WhirZkParams, n_vars: int, used: int | None = None
-               ) -> int:
+def table_vars(params: WhirParams | WhirZkParams, n_vars: int, used: int | None = None,
+               run: int | None = None) -> int:
     """m: the variables of f^ for a table T of 2^n_vars entries, the first ``used`` of them
     possibly nonzero (all by default): the least m >= WHIR's minimum with T's used entries
     and the hiding region (``region_vars``) in 2^m entries and a blind that hides
-    (``mask_shift``). m = n_vars when T's zero tail holds the region, else n_vars + 1 (or
-    WHIR's minimum). ValueError if no size hides, or ``used`` is out of [0, 2^n_vars]."""
+    (``mask_shift``; with ``run``, opened embedded in runs of that many variables:
+    ``embedded_hides``, m < run). m = n_vars when T's zero tail holds the region, else
+    n_vars + 1 (or WHIR's minimum, or what the run's kappa allows). ValueError if no size
+    hides, or ``used`` is out of [0, 2^n_vars]."""
     zk = params if isinstance(params, WhirZkParams) else WhirZkParams(params)
     total = 1 << n_vars if used is None else used
     if not isinstance(total, int) or not 0 <= total <= 1 << n_vars:
         raise ValueError(f"whir-zk: used {used!r} is not in [0, 2^{n_vars}]")
     m = padded_vars(zk.whir, n_vars)
     while True:
-        a = region_vars(zk, n_vars, m)
-        if a < m and total + (1 << a) <= 1 << m and mask_shift(zk, m) is not None:
+        a = region_vars(zk, n_vars, m, run)
+        hides = mask_shift(zk, m) is not None if run is None else embedded_hides(zk, m, run)
+        if a < m and total + (1 << a) <= 1 << m and hides:
             return m
         m += 1
+        if run is not None and m >= run:
+            raise ValueError(f"whir-zk: no table smaller than the run of {run} variables "
+                             "hides these openings")
         if m > MAX_N_VARS + 1:
             raise ValueError("whir-zk: no table size hides the openings under these "
                              "parameters (the final polynomial is as large as the blind)")
 
 
-def region_start(params: WhirZkParams, n_vars: int, m: int) -> int:
+def region_start(params: WhirZkParams, n_vars: int, m: int, run: int | None = None) -> int:
     """The first entry of the hiding region in f^'s 2^m entries (the top 2^a)."""
-    return (1 << m) - (1 << region_vars(params, n_vars, m))
+    return (1 << m) - (1 << region_vars(params, n_vars, m, run))
 
 
 def max_table_vars(params: WhirZkParams) -> int:
@@ -403,18 +476,20 @@ def max_table_vars(params: WhirZkParams) -> int:
 
 
 def security_bits(params: WhirZkParams, n_vars: int | None = None,
-                  used: int | None = None) -> float:
+                  used: int | None = None, run: int | None = None) -> float:
     """The level of an opening of a table of 2^n_vars entries (``used`` of them: f^'s m,
-    ``table_vars``): the least of WHIR's terms for m variables and the batch terms of (G, f^)
-    (module docstring); without n_vars the worst case over every supported size
-    (``max_table_vars``; every m a table can get). ValueError for a size the domain cannot
-    hold."""
+    ``table_vars``) in runs of ``run`` variables (m by default): the least of WHIR's terms
+    for the run and the batch terms of (G, f^) in the run's code (module docstring); without
+    n_vars the worst case over every supported size (``max_table_vars``; every m a table can
+    get; a larger run is checked where it is chosen, ``checked_vars``). ValueError for a size
+    the domain cannot hold."""
     if n_vars is None:
         return min(security_bits(params, n, u) for n in range(max_table_vars(params) + 1)
                    for u in (0, None))
-    m = table_vars(params, n_vars, used)
-    terms = (error_terms(params.whir, m)
-             + batch_error_terms(params.whir, (mask_vars(params, m), m)))
+    m = table_vars(params, n_vars, used, run)
+    size = run_size(m, run)
+    terms = (error_terms(params.whir, size)
+             + batch_error_terms(params.whir, (mask_vars(params, m, run), m), size))
     return min(b for _, b, _ in terms)
 
 
@@ -429,27 +504,48 @@ class PublicClaim:
 
 
 def public_fits(params: WhirZkParams, n_vars: int, public_vars: int,
-                used: int | None = None) -> bool:
-    """Whether a joint opening of a table of 2^n_vars entries (``used`` of them) may batch a
-    public table of 2^public_vars: its WHIR variables at most f^'s (m) and the batch terms of
-    the line (G_ext + beta f^, P) at the level (those of (G, f^) are the opening's own). Both sides
-    decide by this alone."""
+                used: int | None = None, run: int | None = None) -> bool:
+    """Whether a joint opening of a table of 2^n_vars entries (``used`` of them; in runs of
+    ``run`` variables) may batch a public table of 2^public_vars: its WHIR variables at most
+    the run's (f^'s m by default) and the batch terms of the line (G_ext + beta f^, P) at the
+    level (those of (G, f^) are the opening's own). Both sides decide by this alone."""
     try:
-        return public_fits_at(params, table_vars(params, n_vars, used), public_vars)
+        return public_fits_at(params, run_size(table_vars(params, n_vars, used, run), run),
+                              public_vars)
     except ValueError:
         return False
 
 
-def public_fits_at(params: WhirZkParams, m: int, public_vars: int) -> bool:
-    """``public_fits`` for an f^ of m variables."""
+def public_fits_at(params: WhirZkParams, size: int, public_vars: int) -> bool:
+    """``public_fits`` for a run of ``size`` variables."""
     if not joint(params):
         return False
     try:
         m_p = whir_schedule(params.whir, public_vars).n_vars
-        return (m_p <= m and batch_supported(params.whir, (m, public_vars))
-                and public_lift_bits(params, m, public_vars) >= params.whir.security)
+        return (m_p <= size and batch_supported(params.whir, (size, public_vars))
+                and public_lift_bits(params, size, public_vars) >= params.whir.security)
     except (ValueError, ProofFormatError):
         return False
+
+
+def embedded_run(params: WhirZkParams, n_vars: int, public_vars: int,
+                 used: int | None = None) -> int | None:
+    """The run a joint commitment of a table of 2^n_vars entries (``used`` of them) is made
+    for when a public table of 2^public_vars is to join its opening ("Embedded in a larger
+    run"): P's WHIR variables when they exceed f^'s m and f^ can be embedded there at the
+    level (``embedded_hides``, ``security_bits``, ``public_fits``); None otherwise (f^'s own
+    size: P joins only if it fits under it). Both sides decide by this alone, before the
+    commitment (G's size depends on it)."""
+    try:
+        m_p = whir_schedule(params.whir, public_vars).n_vars
+        if not joint(params) or m_p <= table_vars(params, n_vars, used):
+            return None
+        if (security_bits(params, n_vars, used, m_p) >= params.whir.security
+                and public_fits(params, n_vars, public_vars, used, m_p)):
+            return m_p
+    except (ValueError, ProofFormatError):
+        pass
+    return None
 
 
 def public_lift_bits(params: WhirZkParams, m: int, public_vars: int) -> float:
@@ -509,23 +605,34 @@ def absorb_forms_statement(transcript: Any, params: WhirZkParams, n_vars: int,
     transcript.absorb_bytes("pcs/statement", b"".join(out))
 
 
-def ood_layout(kv, m: int, f_y: np.ndarray, g_y: np.ndarray, shift: int) -> np.ndarray:
-    """h's OOD points (2s, m, k): f^'s power points, then G's (of m - shift variables) behind
-    ``shift`` zeros (G(X^(2^shift)) as a table of m variables: whir.py's batch embedding)."""
-    g_pts = power_points(kv, g_y, m - shift)
-    lead = np.zeros((len(g_y), shift, kv.k), dtype=np.uint64)
-    return np.concatenate([power_points(kv, f_y, m), np.concatenate([lead, g_pts], axis=1)])
+def embed(pts: np.ndarray, delta: int) -> np.ndarray:
+    """Points of f^ (q, m, k) as points of h: ``delta`` = Delta_f zeros first (f^_ext does
+    not vary with h's first Delta_f variables: whir.py's batch embedding)."""
+    lead = np.zeros((pts.shape[0], delta, pts.shape[2]), dtype=np.uint64)
+    return np.concatenate([lead, pts], axis=1)
 
 
-def claim_layout(kv, forms: Sequence[tuple[list, list]], m: int, ood: np.ndarray
-                 ) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
-    """h's points (P, m, k) and terms (coefficients, claim index): the forms' terms padded
-    to m coordinates (y = 0), then the OOD points (``ood_layout``, one claim each)."""
+def ood_layout(kv, m: int, f_y: np.ndarray, g_y: np.ndarray, shift: int, delta: int = 0
+               ) -> np.ndarray:
+    """h's OOD points (2s, m + delta, k): f^'s power points (behind ``delta`` zeros in a
+    larger run), then G's (of m + delta - shift variables) behind ``shift`` zeros
+    (G(X^(2^shift)) as a table of h's variables: whir.py's batch embedding)."""
+    size = m + delta
+    return np.concatenate([embed(power_points(kv, f_y, m), delta),
+                           embed(power_points(kv, g_y, size - shift), shift)])
+
+
+def claim_layout(kv, forms: Sequence[tuple[list, list]], m: int, ood: np.ndarray,
+                 delta: int = 0) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
+    """h's points (P, m + delta, k) and terms (coefficients, claim index): the forms' terms
+    padded to m coordinates (y = 0; behind ``delta`` zeros in a larger run), then the OOD
+    points (``ood_layout``, one claim each)."""
     k = kv.k
     pts = [pad_point(z, m, k) for _, zs in forms for z in zs]
     coefs = [c for cs, _ in forms for c in cs]
     claim = [j for j, (cs, _) in enumerate(forms) for _ in cs]
-    all_pts = np.concatenate([np.array(pts, dtype=np.uint64).reshape(-1, m, k), ood])
+    all_pts = np.concatenate([embed(np.array(pts, dtype=np.uint64).reshape(-1, m, k), delta),
+                              ood])
     all_coefs = np.concatenate([np.array(coefs, dtype=np.uint64).reshape(-1, k),
                                 kv.from_base(np.ones(len(ood), dtype=np.uint64))])
     all_claims = np.concatenate([np.array(claim, dtype=np.int64),
@@ -544,12 +651,14 @@ class _Public:
 
 
 def place_public(transcript: Any, prm: WhirParams, com: Commitment, point: Sequence[Any],
-                 m: int, a: int) -> tuple[BatchLayout, np.ndarray, tuple]:
-    """Both sides, after P's statement: whir.py's layout of (f^, P) in h of m variables (the
-    region R of 2^a entries), P's points in h (claim at ``point``, then its commitment's OOD
-    power points; ``lift_points``) and the factor of its claimed value."""
+                 m: int, a: int, size: int | None = None
+                 ) -> tuple[BatchLayout, np.ndarray, tuple]:
+    """Both sides, after P's statement: whir.py's layout of (h's run, P) in h of ``size``
+    variables (f^'s m by default; f^ of m variables, its region R of 2^a entries, at h's top),
+    P's points in h (claim at ``point``, then its commitment's OOD power points;
+    ``lift_points``) and the factor of its claimed value."""
     k = prm.k
-    layout = BatchLayout(prm, (m, com.n_vars))
+    layout = BatchLayout(prm, (run_size(m, size), com.n_vars))
     pts, _ = layout.points(ev.vec(k), [[], [point]], [
         np.zeros((0, k), dtype=np.uint64), commitment_ood_points(com.root, com.n_vars, prm)])
     factor = lift_points(transcript, pts, layout.shift[1], layout.m_g[1] - com.n_vars, k,
@@ -602,6 +711,29 @@ def _combine(kv, betas: Sequence[np.ndarray], sides: Sequence[np.ndarray]) -> np
     return out
 
 
+def embedded_lanes(prm: WhirParams, size: int, m: int, shift: int) -> Any:
+    """Round 0's map for a run h of ``size`` variables, f^ of m and G of size - shift:
+    queries ``idx`` (h's leaves, sorted distinct) -> the distinct leaves of f^'s tree they read
+    (j mod N_f, sorted), each query's slot in them, and (q, 2^kappa) positions of h's fiber
+    values in those leaves: f^'s (f^_ext(x) = f^(x^(2^Delta_f)), whir.py's
+    ``BatchLayout.leaf_map``) and G's among the leaf's 2^(kappa - shift + Delta_f) G values
+    (G_ext(x) = G(x^(2^shift)): codeword index (j + l N_h) mod N_G, held by leaf index mod N_f
+    at index div N_f). With f^ of the run's size and G v2's this is the identity on leaves
+    and G's one value per leaf."""
+    r, kappa = prm.log_inv_rate, prm.folding
+    n_h, n_f, n_g = (1 << (size + r - kappa), 1 << (m + r - kappa), 1 << (size + r - shift))
+    lane = np.arange(1 << kappa, dtype=np.int64)
+
+    def lanes(idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        own = idx % n_f
+        leaves = np.array(sorted(set(own.tolist())), dtype=np.int64)  # not np.unique: numpy.ma
+        slot = np.searchsorted(leaves, own)
+        points = idx[:, None] + lane[None, :] * n_h  # h's codeword indices of the fibers
+        return leaves, slot, (points % (n_f << kappa)) // n_f, (points % n_g) // n_f
+
+    return lanes
+
+
 def salted_leaf_bytes(salts: np.ndarray, fibers: np.ndarray) -> np.ndarray:
     """Leaf bytes salt ‖ fiber (whir_fold.fiber_leaf_bytes) -> (q, 32 + 8 2^kappa [k])."""
     return fiber_leaf_bytes(fibers, salts)
@@ -622,13 +754,19 @@ def joint_answers(commitment: Commitment, params: WhirParams) -> np.ndarray:
         raise ProofFormatError(f"whir-zk commitment: {e}") from None
 
 
-def checked_vars(params: WhirZkParams, n_vars: int, used: int | None = None) -> int:
-    """f^'s m for a table of 2^n_vars entries (``used`` of them, ``table_vars``);
-    ProofFormatError when the size is out of the domain or misses the level (a key's
-    parameters are checked at every size, so only a malformed proof or key gets here)."""
+def checked_vars(params: WhirZkParams, n_vars: int, used: int | None = None,
+                 run: int | None = None) -> int:
+    """f^'s m for a table of 2^n_vars entries (``used`` of them, ``table_vars``; in runs of
+    ``run`` variables); ProofFormatError when the size is out of the domain, the run does not
+    hide it or either misses the level (a key's parameters are checked at every size and the
+    caller's run chosen at the level, so only a malformed proof or key gets here)."""
+    if run is not None and (not isinstance(run, int) or not joint(params)):
+        raise ProofFormatError(f"whir-zk: a run of {run!r} variables for a commitment of "
+                               f"{params.openings} openings")
     try:
-        m = table_vars(params, n_vars, used)
-        bits = security_bits(params, n_vars, used)
+        m = table_vars(params, n_vars, used, run)
+        bits = security_bits(params, n_vars, used, run)
+        whir_schedule(params.whir, run_size(m, run))
     except ValueError as e:
         raise ProofFormatError(f"whir-zk: {e}") from None
     if bits < params.whir.security:
@@ -657,12 +795,15 @@ class WhirZkVerifier(WhirVerifier):
 
     def verify_forms(self, commitment: Commitment, forms: Sequence[LinearForm],
                      values: Sequence[Any], transcript: Any, block: int | None = None,
-                     public: PublicClaim | None = None, used: int | None = None) -> None:
+                     public: PublicClaim | None = None, used: int | None = None,
+                     run: int | None = None) -> None:
         """Check every form's value (module docstring, steps 0-4) and, batched, ``public``'s
         claim ("Public table"); VerificationError, or ProofFormatError on malformed bytes.
         ``used``: the entries of T that may be nonzero (the caller's public fact; all by
-        default), which fixes f^'s size (``table_vars``). ``block`` is ligero-zk's and unused
-        here (each opening draws its own G; the budget is the caller's count)."""
+        default), which fixes f^'s size (``table_vars``); ``run``: the variables of h when
+        the commitment was made for a larger run (the caller's public fact, ``embedded_run``;
+        f^'s own by default). ``block`` is ligero-zk's and unused here (each opening draws its
+        own G; the budget is the caller's count)."""
         prm, k = self.params, self.k
         kv = ev.vec(k)
         n = commitment.n_vars
@@ -670,12 +811,13 @@ class WhirZkVerifier(WhirVerifier):
         terms = normalize_forms(forms, n, k, prm.ood + extra)
         vals = normalize_values(values, len(terms), k)
         absorb_forms_statement(transcript, self.zk, n, terms, vals)
-        m = checked_vars(self.zk, n, used)
+        m = checked_vars(self.zk, n, used, run)
+        size = run_size(m, run)
         if public is not None:
-            pub = self._public_statement(transcript, public, n, m)
-        sch = whir_schedule(prm, m)
-        s, shift = prm.ood, blind_shift(prm, m)
-        mg = m - shift
+            pub = self._public_statement(transcript, public, n, m, size)
+        sch = whir_schedule(prm, size)
+        s, shift, delta = prm.ood, blind_shift(prm, m, run), size - m
+        mg = size - shift
         f_root, f_y = commitment.root, commitment_ood_points(commitment.root, m, prm)
         if joint(self.zk):  # G's root is f^'s, its answers follow f^'s in the commitment
             g_root = f_root
@@ -694,7 +836,8 @@ class WhirZkVerifier(WhirVerifier):
         if public is not None:
             betas.append(np.array(transcript.challenge_k(PUBLIC_BETA, k), dtype=np.uint64))
         g_forms, g_at_f, f_at_g = np.split(cross, [len(terms), len(terms) + s])
-        all_pts, layout = claim_layout(kv, terms, m, ood_layout(kv, m, f_y, g_y, shift))
+        all_pts, layout = claim_layout(kv, terms, m, ood_layout(kv, m, f_y, g_y, shift, delta),
+                                       delta)
         f_side = np.concatenate([np.array(vals, dtype=np.uint64).reshape(-1, k), f_v, f_at_g])
         g_side = np.concatenate([g_forms, g_at_f, g_v])
         sides = [g_side, f_side]
@@ -706,18 +849,20 @@ class WhirZkVerifier(WhirVerifier):
                      np.concatenate([p_side, pub.values])]
         all_vals = _combine(kv, betas, sides)
         depth = m + prm.log_inv_rate - prm.folding  # both trees: G's fibers, f^'s fibers
-        g_fold = prm.folding - shift  # G's fiber at f^'s leaf j: 2^g_fold values
+        g_fold = prm.folding - shift + delta  # G's values in f^'s leaf: 2^g_fold
+        lanes = embedded_lanes(prm, size, m, shift)
 
         def open0(idx: np.ndarray, log_domain: int, rs: list[tuple[int, ...]]) -> np.ndarray:
+            leaves, slot, f_pos, g_pos = lanes(idx)
             if joint(self.zk):
-                f_raw, g_fib = self._read_joint(transcript, f_root, idx, depth, g_fold)
+                f_raw, g_fib = self._read_joint(transcript, f_root, leaves, depth, g_fold)
             else:
-                g_fib = self._read_salted(transcript, g_root, idx, depth, True, g_fold)
-                f_raw = self._read_salted(transcript, f_root, idx, depth, False)
-            f_fib = kv.from_base(f_raw)
-            # G_ext at fiber position l of leaf j is G's fiber value l mod 2^g_fold (module
-            # docstring, step 1): G's fiber repeated 2^shift times
-            fibers = kv.add(np.tile(g_fib, (1, 1 << shift, 1)),
+                g_fib = self._read_salted(transcript, g_root, leaves, depth, True, g_fold)
+                f_raw = self._read_salted(transcript, f_root, leaves, depth, False)
+            # h's fiber value l at leaf j: G's value g_pos, f^'s f_pos in f^'s leaf j mod N_f
+            # (module docstring, step 1 and "Embedded in a larger run")
+            f_fib = kv.from_base(f_raw[slot[:, None], f_pos])
+            fibers = kv.add(g_fib[slot[:, None], g_pos],
                             kv.mul(f_fib, np.broadcast_to(beta, f_fib.shape).copy()))
             if public is not None:  # beta' P_ext's values on h's fibers (whir.py's leaf map)
                 fibers = kv.add(fibers, self._embedded_fibers(
@@ -726,14 +871,15 @@ class WhirZkVerifier(WhirVerifier):
 
         self._rounds(kv, transcript, sch, all_pts, all_vals, open0, layout)
 
-    def _public_statement(self, transcript: Any, public: PublicClaim, n: int, m: int
-                          ) -> _Public:
+    def _public_statement(self, transcript: Any, public: PublicClaim, n: int, m: int,
+                          size: int) -> _Public:
         """Absorb the public table's statement ("pcs/statement": PUBLIC_TAG ‖ params ‖ its
-        root, then its n, point and value); its points in h (claim, OOD) and values (the
-        claimed one, then its committed answers). VerificationError unless it fits."""
+        root, then its n, point and value); its points in h of ``size`` variables (claim, OOD)
+        and values (the claimed one, then its committed answers). VerificationError unless it
+        fits."""
         prm, k = self.params, self.k
         com = getattr(public, "commitment", None)
-        if not isinstance(com, Commitment) or not public_fits_at(self.zk, m, com.n_vars):
+        if not isinstance(com, Commitment) or not public_fits_at(self.zk, size, com.n_vars):
             raise VerificationError("whir-zk: the public table cannot be batched into this "
                                     "opening")
         try:
@@ -744,7 +890,7 @@ class WhirZkVerifier(WhirVerifier):
         absorb_statement(transcript, PUBLIC_TAG + prm.to_bytes() + com.root, com.n_vars, k,
                          [point], [value])
         layout, pts, factor = place_public(transcript, prm, com, point, m,
-                                           region_vars(self.zk, n, m))
+                                           region_vars(self.zk, n, m, size), size)
         claimed = ext_field(k).mul(tuple(int(c) for c in value), factor)
         values = np.concatenate([np.array(claimed, dtype=np.uint64).reshape(1, k),
                                  committed_answers(com, prm)])
