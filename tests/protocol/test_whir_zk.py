@@ -927,23 +927,34 @@ def test_mutation_padding_left_zero_is_caught(tiny_public, monkeypatch):
     assert twin_leaves_the_space(Instance(tiny_public, public=2), WhirZkPCS)
 
 
-@pytest.mark.parametrize("schedule, run, public", [
-    pytest.param("two", 7, 7, marks=LONG_EXACT), ("two", 7, None),
-    pytest.param("fold2", 9, 9, marks=LONG_EXACT), ("fold2", 9, 8)],
-    ids=["delta1-public", "delta1-alone", "delta2-public", "delta2-shifted"])
-def test_an_embedded_table_keeps_the_law(monkeypatch, schedule, run, public):
-    """f^ embedded in a larger run (Delta_f = run - m: 1 with kappa 1, 2 with kappa 2; G of
-    run - kappa variables, 2^Delta_f of its values in each leaf of f^'s tree), with the
-    public table of the run's size batched (or zero-padded to it) or none: a twin table and
-    the simulator have the real view's law (the public cases of P's own size are opt-in,
-    TENSORPROOF_LONG_EXACT=1: 40 to 80 s; the shifted P covers both embeddings at once)."""
-    params, queries = ZK_SCHEDULES[schedule]
-    sched = tiny_schedule_of(queries)
+def use_embedded(monkeypatch, schedule: str, queries: int | None = None) -> WhirZkParams:
+    """A tiny schedule (``queries`` a round: the schedule's own by default) counting a public
+    table's points, tables padded to PAD_FLOOR variables, one opening."""
+    params, default = ZK_SCHEDULES[schedule]
+    sched = tiny_schedule_of(queries or default)
     use_schedule(monkeypatch, lambda prm, m: sched(prm, max(m, PAD_FLOOR)), public=True)
     monkeypatch.setattr(pwhir, "padded_vars", lambda prm, n: max(n, PAD_FLOOR))
-    zk = WhirZkParams(params, openings=1)
+    return WhirZkParams(params, openings=1)
+
+
+@pytest.mark.parametrize("schedule, queries, run, public", [
+    pytest.param("two", None, 7, 7, marks=LONG_EXACT), ("two", None, 7, None),
+    pytest.param("fold2", None, 9, 9, marks=LONG_EXACT), ("fold2", None, 9, 8),
+    pytest.param("fold2", 2, 8, 8, marks=LONG_EXACT),
+    pytest.param("fold2", 2, 8, None, marks=LONG_EXACT), ("fold2", 2, 8, 7)],
+    ids=["delta1-public", "delta1-alone", "delta2-public", "delta2-shifted",
+         "below-kappa-public", "below-kappa-alone", "below-kappa-shifted"])
+def test_an_embedded_table_keeps_the_law(monkeypatch, schedule, queries, run, public):
+    """f^ embedded in a larger run (Delta_f = run - m: 1 with kappa 1, 2 with kappa 2, and 1
+    with kappa 2, where G's OOD points differ from f^'s and f^ at them mixes residue classes;
+    G of run - kappa variables, 2^Delta_f of its values in each leaf of f^'s tree), with the
+    public table of the run's size batched (or of fewer variables, shifted) or none: a twin
+    table and the simulator have the real view's law (four cases are opt-in,
+    TENSORPROOF_LONG_EXACT=1: 20 to 65 s each; the shifted P covers both embeddings at once;
+    a review's test added the cases below kappa)."""
+    zk = use_embedded(monkeypatch, schedule, queries)
     m = table_vars(zk, 3, None, run)
-    assert 0 < run - m <= params.folding and m == table_vars(zk, 3)
+    assert 0 < run - m <= zk.whir.folding and m == table_vars(zk, 3)
     inst = Instance(zk, public=public, run=run)
     real = affine_map(inst.run(), inst.n_inputs)
     assert same_space(real, affine_map(inst.run(table=inst.twin()), inst.n_inputs))
@@ -951,13 +962,12 @@ def test_an_embedded_table_keeps_the_law(monkeypatch, schedule, run, public):
     assert rank_mod_p(real[1]) < len(real[0])
 
 
-def test_mutation_zero_blind_in_an_embedded_run_is_caught(monkeypatch):
-    """The same embedded run with G zero: the twin's view leaves the first's."""
-    params, queries = ZK_SCHEDULES["two"]
-    sched = tiny_schedule_of(queries)
-    use_schedule(monkeypatch, lambda prm, m: sched(prm, max(m, PAD_FLOOR)), public=True)
-    monkeypatch.setattr(pwhir, "padded_vars", lambda prm, n: max(n, PAD_FLOOR))
-    assert twin_leaves_the_space(Instance(WhirZkParams(params), public=7, run=7), ZeroBlind)
+@pytest.mark.parametrize("schedule, queries, run", [("two", None, 7), ("fold2", 2, 8)],
+                         ids=["delta-kappa", "below-kappa"])
+def test_mutation_zero_blind_in_an_embedded_run_is_caught(monkeypatch, schedule, queries, run):
+    """The same embedded runs with G zero: the twin's view leaves the first's."""
+    zk = use_embedded(monkeypatch, schedule, queries)
+    assert twin_leaves_the_space(Instance(zk, public=run, run=run), ZeroBlind)
 
 
 def test_an_embedded_tables_g_values_are_counted_per_leaf():

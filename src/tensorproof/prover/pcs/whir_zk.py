@@ -253,9 +253,9 @@ class WhirZkPCS(WhirZkVerifier):
                               "opening(s) are used; another would reveal the table")
         data.opened[0] = max(int(data.opened[0]), block + 1)  # spent, whatever happens next
         values = form_values(kv, data.table, terms, m)
-        absorb_forms_statement(transcript, self.zk, n, terms, values)
         run = data.run
         size = run_size(m, run)
+        absorb_forms_statement(transcript, self.zk, n, terms, values, size)
         pub = (None if public is None
                else self._public_statement(transcript, *public, n, m, size))
         sch = whir_schedule(prm, size)

@@ -28,8 +28,8 @@ fiber j (a fresh 32-byte salt each). The commitment carries f^'s answers at its 
 Opening of J linear forms (``verify_forms``): form j is sum_l c_(j,l) T~(z_(j,l)) = v_j, with
 public coefficients and points of n coordinates (a point claim is a form of one term; the
 hiding opening's forms, verifier/zk_opening.py, have two to five):
-  0. both sides absorb the statement ("pcs/statement": tag ‖ params ‖ n ‖ k ‖ the forms'
-     terms ‖ values);
+  0. both sides absorb the statement ("pcs/statement": tag ‖ params ‖ n ‖ h's variables ‖ k
+     ‖ the forms' terms ‖ values);
   1. P sends the root of a fresh uniform K-valued table G of m - kappa variables
      (``mask_vars``; m for small tables, ``mask_shift``: then read as f^ is, a fiber a
      leaf, with Delta = 0 below), committed as WHIR commits a table but with one K value per
@@ -255,11 +255,12 @@ from .whir_params import (
     schedule,
 )
 
-SCHEME_TAG = b"whir-zk-v4"
-"""v4: the hiding region R is f^'s top 2^a entries, inside T's zero tail where it has room
-(v3: R was a whole extra variable, f^ twice T); G as v3: v2's (m - kappa variables, joint
-advice commitment) or v1's where v2's is too small (``mask_shift``); the tag is in every
-opening's statement."""
+SCHEME_TAG = b"whir-zk-v5"
+"""v5: a joint commitment may be made for a larger run ("Embedded in a larger run"), whose
+variables the statement carries; v4: the hiding region R is f^'s top 2^a entries, inside T's
+zero tail where it has room (v3: R was a whole extra variable, f^ twice T); G as v3: v2's
+(m - kappa variables, joint advice commitment) or v1's where v2's is too small
+(``mask_shift``); the tag is in every opening's statement."""
 MASK_ROOT, MASK_OOD, CROSS, BETA = ("whir-zk/mask_root", "whir-zk/mask_ood", "whir-zk/cross",
                                     "whir-zk/beta")
 FIBERS, SALTS, MERKLE = "whir-zk/fibers", "whir-zk/salts", "whir-zk/merkle"
@@ -269,6 +270,11 @@ PUBLIC_TAG = b"whir-zk-public-v1"
 """The statement of a batched public table (its own "pcs/statement", after the forms')."""
 MAX_OPENINGS = 64
 """Openings one commitment may serve (a model's proof budget + 1; 1 for the advice)."""
+EMBED_MAX_RAISE = 1
+"""How many variables f^ may gain to be embedded in a larger run (``embedded_run``): a raise
+of f^ doubles its commitment work per variable while the run saves one WHIR run; past one
+the second run is the cheaper (a review measured an advice of 2^10 raised to 2^16 for a
+run of 20: a larger proof and slower proving than two runs)."""
 MAX_FORMS = 16
 """Forms one opening may prove (the hiding opening's: 1 or 2): each reveals G's value there
 (``blind_reveal_bound``)."""
@@ -533,12 +539,15 @@ def embedded_run(params: WhirZkParams, n_vars: int, public_vars: int,
     """The run a joint commitment of a table of 2^n_vars entries (``used`` of them) is made
     for when a public table of 2^public_vars is to join its opening ("Embedded in a larger
     run"): P's WHIR variables when they exceed f^'s m and f^ can be embedded there at the
-    level (``embedded_hides``, ``security_bits``, ``public_fits``); None otherwise (f^'s own
-    size: P joins only if it fits under it). Both sides decide by this alone, before the
+    level (``embedded_hides``, ``security_bits``, ``public_fits``) with f^ at most
+    EMBED_MAX_RAISE variables larger than its own; None otherwise (f^'s own size: P joins
+    only if it fits under it). Both sides decide by this alone, before the
     commitment (G's size depends on it)."""
     try:
         m_p = whir_schedule(params.whir, public_vars).n_vars
-        if not joint(params) or m_p <= table_vars(params, n_vars, used):
+        own = table_vars(params, n_vars, used)
+        if (not joint(params) or m_p <= own
+                or table_vars(params, n_vars, used, m_p) > own + EMBED_MAX_RAISE):
             return None
         if (security_bits(params, n_vars, used, m_p) >= params.whir.security
                 and public_fits(params, n_vars, public_vars, used, m_p)):
@@ -593,11 +602,14 @@ def normalize_forms(forms: Sequence[LinearForm], n_vars: int, k: int, ood: int =
 
 
 def absorb_forms_statement(transcript: Any, params: WhirZkParams, n_vars: int,
-                           forms: Sequence[tuple[list, list]], values: Sequence[tuple]) -> None:
-    """Step 0: "pcs/statement" = u8 |tag| ‖ tag ‖ params ‖ u8 n ‖ u8 k ‖ u32 J ‖ per form
-    u32 terms ‖ coefficients ‖ points ‖, then the J values."""
+                           forms: Sequence[tuple[list, list]], values: Sequence[tuple],
+                           size: int) -> None:
+    """Step 0: "pcs/statement" = u8 |tag| ‖ tag ‖ params ‖ u8 n ‖ u8 run ‖ u8 k ‖ u32 J ‖ per
+    form u32 terms ‖ coefficients ‖ points ‖, then the J values (run: h's variables, f^'s
+    own or a larger run's)."""
     tag = SCHEME_TAG + params.to_bytes()
-    out = [bytes([len(tag)]), tag, bytes([n_vars, params.k]), len(forms).to_bytes(4, "big")]
+    out = [bytes([len(tag)]), tag, bytes([n_vars, size, params.k]),
+           len(forms).to_bytes(4, "big")]
     for coefs, pts in forms:
         out.append(len(coefs).to_bytes(4, "big"))
         out += [encode_k(c) for c in coefs] + [encode_k(x) for z in pts for x in z]
@@ -787,11 +799,13 @@ class WhirZkVerifier(WhirVerifier):
         raise VerificationError("whir-zk commitments are opened by verify_forms only")
 
     def verify(self, commitment: Commitment, points: Sequence[Sequence[Any]],
-               values: Sequence[Any], transcript: Any) -> None:
-        """Point claims T~(z_j) = v_j: one form of one term each."""
+               values: Sequence[Any], transcript: Any, used: int | None = None,
+               run: int | None = None) -> None:
+        """Point claims T~(z_j) = v_j: one form of one term each (``used``, ``run``: as
+        ``verify_forms``)."""
         k = self.k
         forms = [LinearForm(((1,) + (0,) * (k - 1),), (tuple(z),)) for z in points]
-        self.verify_forms(commitment, forms, values, transcript)
+        self.verify_forms(commitment, forms, values, transcript, used=used, run=run)
 
     def verify_forms(self, commitment: Commitment, forms: Sequence[LinearForm],
                      values: Sequence[Any], transcript: Any, block: int | None = None,
@@ -810,9 +824,9 @@ class WhirZkVerifier(WhirVerifier):
         extra = 0 if public is None else public_points(prm)
         terms = normalize_forms(forms, n, k, prm.ood + extra)
         vals = normalize_values(values, len(terms), k)
-        absorb_forms_statement(transcript, self.zk, n, terms, vals)
         m = checked_vars(self.zk, n, used, run)
         size = run_size(m, run)
+        absorb_forms_statement(transcript, self.zk, n, terms, vals, size)
         if public is not None:
             pub = self._public_statement(transcript, public, n, m, size)
         sch = whir_schedule(prm, size)
