@@ -990,20 +990,22 @@ ADVICE_VARS = 14
 variables) sits at Delta = 6 > kappa = 4 (one value of P's fiber per query)."""
 
 
-@pytest.fixture(scope="module")
-def public_honest():
-    """An advice-like table of 2^14 entries opened at three forms with a public table of 2^4
-    (plain WHIR, the same parameters, zero-padded) batched in at a point; spans by label."""
+def open_batched(seed: int, public_vars: int, embedded: bool) -> tuple:
+    """An advice-like table of 2^14 entries opened at three forms with a public table of
+    2^public_vars (plain WHIR, the same parameters) batched in at a point, the advice
+    committed for the public table's run when ``embedded`` (``embedded_run``): the opening's
+    parts, proof, spans by label, the public table and the run."""
     prm = WhirZkParams()
-    rng = np.random.default_rng(11)
+    rng = np.random.default_rng(seed)
     table = rng.integers(0, P, 1 << ADVICE_VARS, dtype=np.uint64)
     forms = random_forms(rng, ADVICE_VARS, (2, 1, 4))
-    ptable = rng.integers(0, P, 1 << 4, dtype=np.uint64)
+    ptable = rng.integers(0, P, 1 << public_vars, dtype=np.uint64)
     pcom, pdata = WhirPCS(prm.whir).commit(ptable)
-    point = tuple(k_elem(rng) for _ in range(4))
+    point = tuple(k_elem(rng) for _ in range(public_vars))
     value = tuple(int(x) for x in ev.evaluate(3, ev.vec(3).from_base(ptable), list(point)))
+    run = vzk.embedded_run(prm, ADVICE_VARS, public_vars) if embedded else None
     pcs = WhirZkPCS(prm)
-    commitment, data = pcs.commit(table)
+    commitment, data = pcs.commit(table, run=run)
     pt = Recording(DOMAIN)
     absorb_commitment(pt, commitment)
     values = pcs.open_forms(data, forms, pt, public=(pdata, point))
@@ -1011,13 +1013,19 @@ def public_honest():
     for lab, at, n in pt.spans:
         by_label.setdefault(lab, []).append((at, n))
     return (prm, commitment, forms, values, PublicClaim(pcom, point, value), pt.proof_bytes(),
-            by_label, ptable)
+            by_label, ptable, run)
 
 
-def verify_public(prm, commitment, forms, values, public, proof):
+@pytest.fixture(scope="module")
+def public_honest():
+    """``open_batched`` with a public table of 2^4 (zero-padded), batched under f^."""
+    return open_batched(11, 4, False)[:8]
+
+
+def verify_public(prm, commitment, forms, values, public, proof, run=None):
     vt = VerifierTranscript(DOMAIN, proof)
     absorb_commitment(vt, commitment)
-    WhirZkVerifier(prm).verify_forms(commitment, forms, values, vt, public=public)
+    WhirZkVerifier(prm).verify_forms(commitment, forms, values, vt, public=public, run=run)
     vt.check_eof()
 
 
@@ -1068,34 +1076,14 @@ T of 2^14 entries, all used), which is then committed for a run of 17 (Delta_f =
 
 @pytest.fixture(scope="module")
 def embedded_honest():
-    """public_honest's advice and forms, committed for the run of a larger public table
-    (``embedded_run``) and opened with it batched: one WHIR run of the public table's size."""
-    prm = WhirZkParams()
-    rng = np.random.default_rng(12)
-    table = rng.integers(0, P, 1 << ADVICE_VARS, dtype=np.uint64)
-    forms = random_forms(rng, ADVICE_VARS, (2, 1, 4))
-    ptable = rng.integers(0, P, 1 << EMBEDDED_VARS, dtype=np.uint64)
-    pcom, pdata = WhirPCS(prm.whir).commit(ptable)
-    point = tuple(k_elem(rng) for _ in range(EMBEDDED_VARS))
-    value = tuple(int(x) for x in ev.evaluate(3, ev.vec(3).from_base(ptable), list(point)))
-    run = vzk.embedded_run(prm, ADVICE_VARS, EMBEDDED_VARS)
-    pcs = WhirZkPCS(prm)
-    commitment, data = pcs.commit(table, run=run)
-    pt = Recording(DOMAIN)
-    absorb_commitment(pt, commitment)
-    values = pcs.open_forms(data, forms, pt, public=(pdata, point))
-    by_label: dict = {}
-    for lab, at, n in pt.spans:
-        by_label.setdefault(lab, []).append((at, n))
-    return (prm, commitment, forms, values, PublicClaim(pcom, point, value), pt.proof_bytes(),
-            by_label, run)
+    """``open_batched`` with the advice committed for the run of a larger public table
+    (``embedded_run``): one WHIR run of the public table's size."""
+    *opening, _, run = open_batched(12, EMBEDDED_VARS, True)
+    return (*opening, run)
 
 
 def verify_embedded(prm, commitment, forms, values, public, proof, run):
-    vt = VerifierTranscript(DOMAIN, proof)
-    absorb_commitment(vt, commitment)
-    WhirZkVerifier(prm).verify_forms(commitment, forms, values, vt, public=public, run=run)
-    vt.check_eof()
+    verify_public(prm, commitment, forms, values, public, proof, run)
 
 
 def test_an_embedded_table_verifies_in_the_public_tables_run(embedded_honest):
