@@ -879,12 +879,16 @@ def tiny_public(monkeypatch):
     return WhirZkParams(params, openings=1)
 
 
-@pytest.mark.parametrize("public", [2, 3, 6], ids=["padded", "shifted", "full"])
+@pytest.mark.parametrize("public", [pytest.param(2, marks=LONG_EXACT), 3,
+                                    pytest.param(6, marks=LONG_EXACT)],
+                         ids=["padded", "shifted", "full"])
 def test_a_batched_public_table_keeps_the_law(tiny_public, public):
     """With the model's table batched (P zero-padded to 3 variables, P of fewer variables
     than f^'s 6, Delta > 0, or as many), a twin table with the same form values, and the
     simulator given P, have the real view's law: P's values at every point and its leaves
-    are P's (public), f^'s and G's at P's points are counted by the bounds."""
+    are P's (public), f^'s and G's at P's points are counted by the bounds (CI runs the
+    shifted P; padded and full are opt-in, TENSORPROOF_LONG_EXACT=1: the padding's lift is
+    also checked by the mutation test below on every run)."""
     assert table_vars(tiny_public, 3) == 6
     inst = Instance(tiny_public, public=public)
     real = affine_map(inst.run(), inst.n_inputs)
@@ -938,8 +942,10 @@ def use_embedded(monkeypatch, schedule: str, queries: int | None = None) -> Whir
 
 
 @pytest.mark.parametrize("schedule, queries, run, public", [
-    pytest.param("two", None, 7, 7, marks=LONG_EXACT), ("two", None, 7, None),
-    pytest.param("fold2", None, 9, 9, marks=LONG_EXACT), ("fold2", None, 9, 8),
+    pytest.param("two", None, 7, 7, marks=LONG_EXACT),
+    pytest.param("two", None, 7, None, marks=LONG_EXACT),
+    pytest.param("fold2", None, 9, 9, marks=LONG_EXACT),
+    pytest.param("fold2", None, 9, 8, marks=LONG_EXACT),
     pytest.param("fold2", 2, 8, 8, marks=LONG_EXACT),
     pytest.param("fold2", 2, 8, None, marks=LONG_EXACT), ("fold2", 2, 8, 7)],
     ids=["delta1-public", "delta1-alone", "delta2-public", "delta2-shifted",
@@ -949,9 +955,10 @@ def test_an_embedded_table_keeps_the_law(monkeypatch, schedule, queries, run, pu
     with kappa 2, where G's OOD points differ from f^'s and f^ at them mixes residue classes;
     G of run - kappa variables, 2^Delta_f of its values in each leaf of f^'s tree), with the
     public table of the run's size batched (or of fewer variables, shifted) or none: a twin
-    table and the simulator have the real view's law (four cases are opt-in,
-    TENSORPROOF_LONG_EXACT=1: 20 to 65 s each; the shifted P covers both embeddings at once;
-    a review's test added the cases below kappa)."""
+    table and the simulator have the real view's law (CI runs the most general case, below
+    kappa with P shifted: both tables embedded; the others are opt-in,
+    TENSORPROOF_LONG_EXACT=1, 20 to 65 s each; a review's test added the cases below
+    kappa)."""
     zk = use_embedded(monkeypatch, schedule, queries)
     m = table_vars(zk, 3, None, run)
     assert 0 < run - m <= zk.whir.folding and m == table_vars(zk, 3)
@@ -962,8 +969,9 @@ def test_an_embedded_table_keeps_the_law(monkeypatch, schedule, queries, run, pu
     assert rank_mod_p(real[1]) < len(real[0])
 
 
-@pytest.mark.parametrize("schedule, queries, run", [("two", None, 7), ("fold2", 2, 8)],
-                         ids=["delta-kappa", "below-kappa"])
+@pytest.mark.parametrize("schedule, queries, run", [
+    pytest.param("two", None, 7, marks=LONG_EXACT), ("fold2", 2, 8)],
+    ids=["delta-kappa", "below-kappa"])
 def test_mutation_zero_blind_in_an_embedded_run_is_caught(monkeypatch, schedule, queries, run):
     """The same embedded runs with G zero: the twin's view leaves the first's."""
     zk = use_embedded(monkeypatch, schedule, queries)
