@@ -30,8 +30,9 @@ mask slots in its first region and the k planes of their K-valued blind omega in
     verifier/commitments.py; a sumcheck even for one claim, so that its point is drawn) and
     its one merged claim is batched into this opening as its
     public table (pcs/whir_zk.py, "Public table"; ``batched_model``: when the model's WHIR
-    variables fit under f^'s), so the model needs no WHIR run of its own; otherwise it is
-    merged and opened after, as every plain group is.
+    variables fit under f^'s, or when the advice was committed for the model's larger run,
+    ``advice_run``: "Embedded in a larger run"), so the model needs no WHIR run of its own;
+    otherwise it is merged and opened after, as every plain group is.
 
 M's claims are merged in 1-3 with the rest: the masked merge reveals nothing about what it
 merges beyond the claimed values (below), which for M are its round values, already in the
