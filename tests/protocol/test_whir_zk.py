@@ -868,15 +868,21 @@ PAD_FLOOR = 3
 tables up to its final size), so that a public table of 2 variables is zero-padded."""
 
 
+def use_public_schedule(monkeypatch, schedule: str, queries: int | None = None) -> WhirZkParams:
+    """A tiny schedule (``queries`` a round: the schedule's own by default) counting a public
+    table's points, tables padded to PAD_FLOOR variables, one opening."""
+    params, default = ZK_SCHEDULES[schedule]
+    sched = tiny_schedule_of(queries or default)
+    use_schedule(monkeypatch, lambda prm, m: sched(prm, max(m, PAD_FLOOR)), public=True)
+    monkeypatch.setattr(pwhir, "padded_vars", lambda prm, n: max(n, PAD_FLOOR))
+    return WhirZkParams(params, openings=1)
+
+
 @pytest.fixture
 def tiny_public(monkeypatch):
     """The "two" schedule with the bounds counting a public table's points, one opening;
     tables padded to PAD_FLOOR variables."""
-    params, queries = ZK_SCHEDULES["two"]
-    sched = tiny_schedule_of(queries)
-    use_schedule(monkeypatch, lambda prm, m: sched(prm, max(m, PAD_FLOOR)), public=True)
-    monkeypatch.setattr(pwhir, "padded_vars", lambda prm, n: max(n, PAD_FLOOR))
-    return WhirZkParams(params, openings=1)
+    return use_public_schedule(monkeypatch, "two")
 
 
 @pytest.mark.parametrize("public", [pytest.param(2, marks=LONG_EXACT), 3,
@@ -931,16 +937,6 @@ def test_mutation_padding_left_zero_is_caught(tiny_public, monkeypatch):
     assert twin_leaves_the_space(Instance(tiny_public, public=2), WhirZkPCS)
 
 
-def use_embedded(monkeypatch, schedule: str, queries: int | None = None) -> WhirZkParams:
-    """A tiny schedule (``queries`` a round: the schedule's own by default) counting a public
-    table's points, tables padded to PAD_FLOOR variables, one opening."""
-    params, default = ZK_SCHEDULES[schedule]
-    sched = tiny_schedule_of(queries or default)
-    use_schedule(monkeypatch, lambda prm, m: sched(prm, max(m, PAD_FLOOR)), public=True)
-    monkeypatch.setattr(pwhir, "padded_vars", lambda prm, n: max(n, PAD_FLOOR))
-    return WhirZkParams(params, openings=1)
-
-
 @pytest.mark.parametrize("schedule, queries, run, public", [
     pytest.param("two", None, 7, 7, marks=LONG_EXACT),
     pytest.param("two", None, 7, None, marks=LONG_EXACT),
@@ -959,7 +955,7 @@ def test_an_embedded_table_keeps_the_law(monkeypatch, schedule, queries, run, pu
     kappa with P shifted: both tables embedded; the others are opt-in,
     TENSORPROOF_LONG_EXACT=1, 20 to 65 s each; a review's test added the cases below
     kappa)."""
-    zk = use_embedded(monkeypatch, schedule, queries)
+    zk = use_public_schedule(monkeypatch, schedule, queries)
     m = table_vars(zk, 3, None, run)
     assert 0 < run - m <= zk.whir.folding and m == table_vars(zk, 3)
     inst = Instance(zk, public=public, run=run)
@@ -974,7 +970,7 @@ def test_an_embedded_table_keeps_the_law(monkeypatch, schedule, queries, run, pu
     ids=["delta-kappa", "below-kappa"])
 def test_mutation_zero_blind_in_an_embedded_run_is_caught(monkeypatch, schedule, queries, run):
     """The same embedded runs with G zero: the twin's view leaves the first's."""
-    zk = use_embedded(monkeypatch, schedule, queries)
+    zk = use_public_schedule(monkeypatch, schedule, queries)
     assert twin_leaves_the_space(Instance(zk, public=run, run=run), ZeroBlind)
 
 
@@ -1090,32 +1086,28 @@ def embedded_honest():
     return (*opening, run)
 
 
-def verify_embedded(prm, commitment, forms, values, public, proof, run):
-    verify_public(prm, commitment, forms, values, public, proof, run)
-
-
 def test_an_embedded_table_verifies_in_the_public_tables_run(embedded_honest):
     prm, commitment, forms, values, public, proof, spans, run = embedded_honest
     m = table_vars(prm, ADVICE_VARS)
     assert run == EMBEDDED_VARS and 0 < run - m <= prm.whir.folding
     assert table_vars(prm, ADVICE_VARS, None, run) == m  # f^ keeps its size
-    verify_embedded(prm, commitment, forms, values, public, proof, run)
+    verify_public(prm, commitment, forms, values, public, proof, run)
     # G's values: 2^Delta_f K values for each distinct f^ leaf a query reads
     (_, f_len), (_, g_len) = spans[FIBERS]
     leaves = f_len // (8 << prm.whir.folding)
     assert g_len == leaves * 24 << (run - m)
     for bad_run in (None, run + 1, run - 3, "17"):  # the run is the caller's public fact
         with pytest.raises(REJECTED):
-            verify_embedded(prm, commitment, forms, values, public, proof, bad_run)
+            verify_public(prm, commitment, forms, values, public, proof, bad_run)
     with pytest.raises(REJECTED):  # not without the public table
-        verify_embedded(prm, commitment, forms, values, None, proof, run)
+        verify_public(prm, commitment, forms, values, None, proof, run)
     v = public.value
     with pytest.raises(REJECTED):
-        verify_embedded(prm, commitment, forms, values, PublicClaim(
+        verify_public(prm, commitment, forms, values, PublicClaim(
             public.commitment, public.point, ((v[0] + 1) % P,) + v[1:]), proof, run)
     bad_values = [((values[0][0] + 1) % P,) + tuple(values[0][1:])] + list(values[1:])
     with pytest.raises(REJECTED):
-        verify_embedded(prm, commitment, forms, bad_values, public, proof, run)
+        verify_public(prm, commitment, forms, bad_values, public, proof, run)
 
 
 @pytest.mark.parametrize("label", [FIBERS, SALTS, MERKLE, CROSS, PUBLIC_CROSS, "whir/fibers",
@@ -1128,7 +1120,7 @@ def test_an_embedded_openings_messages_tampered_are_rejected(embedded_honest, la
     for at, n in spans[label]:
         for pos in (at, at + n // 2, at + n - 1):
             with pytest.raises(REJECTED):
-                verify_embedded(prm, commitment, forms, values, public,
+                verify_public(prm, commitment, forms, values, public,
                                 flip(proof, pos, 0x01), run)
 
 

@@ -111,15 +111,19 @@ def _weight(kv: VecField, coefs: np.ndarray, pts: np.ndarray) -> np.ndarray:
 
 
 def add_embedded(kv: VecField, evals: np.ndarray, coeffs: np.ndarray, table: np.ndarray,
-                 table_k: np.ndarray, shift: int, scale: Any) -> np.ndarray:
-    """h += scale T_ext for an F table T (``table_k``: its values lifted to K) embedded with
+                 table_k: np.ndarray, shift: int, scale: Any,
+                 table_coeffs: np.ndarray | None = None) -> np.ndarray:
+    """h += scale T_ext for an F table T (``table_k``: its values lifted to K; its F
+    coefficients ``table_coeffs`` when the caller keeps them, else computed) embedded with
     ``shift`` = Delta (T_ext(X) = T(X^(2^Delta)): each hypercube value repeated 2^Delta
     times, its coefficients at the multiples of 2^Delta): ``coeffs`` updated in place, the
     new ``evals`` returned."""
     rep = 1 << shift
+    t_coeffs = moebius(table) if table_coeffs is None else table_coeffs
     coeffs[::rep] = kv.add(np.ascontiguousarray(coeffs[::rep]),
-                           kv.scale(kv.from_base(moebius(table)), scale))
-    return kv.add(evals, kv.scale(np.repeat(table_k, rep, axis=0), scale))
+                           kv.scale(kv.from_base(t_coeffs), scale))
+    lifted = table_k if rep == 1 else np.repeat(table_k, rep, axis=0)
+    return kv.add(evals, kv.scale(lifted, scale))
 
 
 def _send_leaves(transcript: Any, codeword: np.ndarray, tree: MerkleTree, idx: np.ndarray,

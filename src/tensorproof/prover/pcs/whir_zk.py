@@ -50,6 +50,7 @@ from ...verifier.pcs.whir_zk import (
     WhirZkVerifier,
     absorb_forms_statement,
     blind_shift,
+    blind_tail,
     claim_layout,
     embed,
     embedded_lanes,
@@ -206,10 +207,9 @@ class WhirZkPCS(WhirZkVerifier):
             hat[: len(table)] = table
         hat[start:] = self._mask((1 << m) - start)
         kv = vec_field(self.k)
-        if joint(self.zk):  # G's values at 2^(kappa - shift + Delta_f) of h's leaves a leaf
+        if joint(self.zk):  # G's values at 2^blind_tail of h's leaves a leaf
             blind = self._blind_table(m, run)
-            com = self._salted(moebius(hat), blind[2],
-                               prm.folding - blind_shift(prm, m, run) + size - m)
+            com = self._salted(moebius(hat), blind[2], blind_tail(prm, m, run))
         else:
             com, blind = self._salted(moebius(hat)), None
         ys = commitment_ood_points(com.tree.root, m, prm)
@@ -271,7 +271,6 @@ class WhirZkPCS(WhirZkVerifier):
             transcript.send_bytes(MASK_ROOT, g.tree.root)
             g_y = commitment_ood_points(g.tree.root, mg, prm)
             transcript.send_k(MASK_OOD, _evaluate_univariate(kv, g_coeffs, g_y), k)
-        f_coeffs = kv.from_base(data.coeffs)
         f_evals = kv.from_base(data.table)
         ood = ood_layout(kv, m, f_y, g_y, shift, delta)
         f_y_lifted = f_y  # G(X^(2^shift)) at f^'s OOD points: G at y^(2^(shift - delta))
@@ -301,11 +300,7 @@ class WhirZkPCS(WhirZkVerifier):
         evals = np.repeat(g_table, 1 << shift, axis=0)  # G_ext, then + beta f^_ext
         coeffs = kv.zeros(1 << size)  # G(X^(2^shift))'s coefficients: G's at multiples of 2^shift
         coeffs[:: 1 << shift] = g_coeffs
-        if delta:
-            evals = add_embedded(kv, evals, coeffs, data.table, f_evals, delta, beta)
-        else:
-            evals = kv.add(evals, kv.scale(f_evals, beta))
-            coeffs = kv.add(coeffs, kv.scale(f_coeffs, beta))
+        evals = add_embedded(kv, evals, coeffs, data.table, f_evals, delta, beta, data.coeffs)
         if pub is not None:  # + beta' P_ext (P(X^(2^Delta)): whir.py's batch embedding)
             evals = add_embedded(kv, evals, coeffs, pub.data.table, pub.evals, pub.shift,
                                  beta_p)
@@ -315,7 +310,7 @@ class WhirZkPCS(WhirZkVerifier):
             leaves = lanes(idx)[0]  # f^'s leaves that h's queries read (idx when delta = 0)
             if data.blind is not None:
                 transcript.send_f(FIBERS, fiber_view(data.codeword, kappa)[leaves].reshape(-1))
-                transcript.send_k(FIBERS, fiber_view(g_codeword, kappa - shift + delta)[
+                transcript.send_k(FIBERS, fiber_view(g_codeword, blind_tail(prm, m, run))[
                     leaves].reshape(-1, k), k)
                 transcript.send_bytes(SALTS, data.salts[leaves].tobytes())
                 transcript.send_bytes(MERKLE, data.tree.open_multi_bytes(leaves))

@@ -428,6 +428,13 @@ def blind_shift(params: WhirZkParams | WhirParams, m: int, run: int | None = Non
     return shift
 
 
+def blind_tail(params: WhirZkParams | WhirParams, m: int, run: int | None = None) -> int:
+    """log2 of G's values in each leaf of a joint tree (f^ of m variables, in runs of ``run``):
+    kappa - shift + Delta_f (one value for v2's G, a fiber for v1's, 2^Delta_f in a larger
+    run: ``embedded_lanes``)."""
+    return _whir(params).folding - blind_shift(params, m, run) + run_size(m, run) - m
+
+
 def mask_vars(params: WhirZkParams | WhirParams, m: int, run: int | None = None) -> int:
     """G's variables for an f^ of m variables in a run of ``run`` (m by default): the run's
     variables - ``blind_shift``."""
@@ -727,21 +734,20 @@ def embedded_lanes(prm: WhirParams, size: int, m: int, shift: int) -> Any:
     """Round 0's map for a run h of ``size`` variables, f^ of m and G of size - shift:
     queries ``idx`` (h's leaves, sorted distinct) -> the distinct leaves of f^'s tree they read
     (j mod N_f, sorted), each query's slot in them, and (q, 2^kappa) positions of h's fiber
-    values in those leaves: f^'s (f^_ext(x) = f^(x^(2^Delta_f)), whir.py's
-    ``BatchLayout.leaf_map``) and G's among the leaf's 2^(kappa - shift + Delta_f) G values
-    (G_ext(x) = G(x^(2^shift)): codeword index (j + l N_h) mod N_G, held by leaf index mod N_f
-    at index div N_f). With f^ of the run's size and G v2's this is the identity on leaves
-    and G's one value per leaf."""
+    values in those leaves: f^'s (f^_ext(x) = f^(x^(2^Delta_f)): whir.py's
+    ``BatchLayout.leaf_map`` of f^ in the run) and G's among the leaf's ``blind_tail`` G
+    values (G_ext(x) = G(x^(2^shift)): codeword index (j + l N_h) mod N_G, held by leaf index
+    mod N_f at index div N_f). With f^ of the run's size and G v2's this is the identity on
+    leaves and G's one value per leaf."""
     r, kappa = prm.log_inv_rate, prm.folding
+    layout = BatchLayout(prm, (size, m))
     n_h, n_f, n_g = (1 << (size + r - kappa), 1 << (m + r - kappa), 1 << (size + r - shift))
     lane = np.arange(1 << kappa, dtype=np.int64)
 
     def lanes(idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        own = idx % n_f
-        leaves = np.array(sorted(set(own.tolist())), dtype=np.int64)  # not np.unique: numpy.ma
-        slot = np.searchsorted(leaves, own)
+        leaves, slot, f_pos = layout.leaf_map(1, idx)
         points = idx[:, None] + lane[None, :] * n_h  # h's codeword indices of the fibers
-        return leaves, slot, (points % (n_f << kappa)) // n_f, (points % n_g) // n_f
+        return leaves, slot, f_pos, (points % n_g) // n_f
 
     return lanes
 
@@ -863,7 +869,7 @@ class WhirZkVerifier(WhirVerifier):
                      np.concatenate([p_side, pub.values])]
         all_vals = _combine(kv, betas, sides)
         depth = m + prm.log_inv_rate - prm.folding  # both trees: G's fibers, f^'s fibers
-        g_fold = prm.folding - shift + delta  # G's values in f^'s leaf: 2^g_fold
+        g_fold = blind_tail(prm, m, run)  # G's values in f^'s leaf: 2^g_fold
         lanes = embedded_lanes(prm, size, m, shift)
 
         def open0(idx: np.ndarray, log_domain: int, rs: list[tuple[int, ...]]) -> np.ndarray:
