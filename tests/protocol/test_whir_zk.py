@@ -65,6 +65,7 @@ from tensorproof.verifier.pcs.whir_zk import (
     MERKLE,
     PUBLIC_CROSS,
     SALTS,
+    SUBTREE,
     LinearForm,
     PublicClaim,
     WhirZkParams,
@@ -994,20 +995,21 @@ ADVICE_VARS = 14
 variables) sits at Delta = 6 > kappa = 4 (one value of P's fiber per query)."""
 
 
-def open_batched(seed: int, public_vars: int, embedded: bool) -> tuple:
-    """An advice-like table of 2^14 entries opened at three forms with a public table of
-    2^public_vars (plain WHIR, the same parameters) batched in at a point, the advice
-    committed for the public table's run when ``embedded`` (``embedded_run``): the opening's
-    parts, proof, spans by label, the public table and the run."""
+def open_batched(seed: int, public_vars: int, embedded: bool,
+                 advice_vars: int = ADVICE_VARS) -> tuple:
+    """An advice-like table of 2^advice_vars entries opened at three forms with a public
+    table of 2^public_vars (plain WHIR, the same parameters) batched in at a point, the
+    advice committed for the public table's run when ``embedded`` (``embedded_run``): the
+    opening's parts, proof, spans by label, the public table and the run."""
     prm = WhirZkParams()
     rng = np.random.default_rng(seed)
-    table = rng.integers(0, P, 1 << ADVICE_VARS, dtype=np.uint64)
-    forms = random_forms(rng, ADVICE_VARS, (2, 1, 4))
+    table = rng.integers(0, P, 1 << advice_vars, dtype=np.uint64)
+    forms = random_forms(rng, advice_vars, (2, 1, 4))
     ptable = rng.integers(0, P, 1 << public_vars, dtype=np.uint64)
     pcom, pdata = WhirPCS(prm.whir).commit(ptable)
     point = tuple(k_elem(rng) for _ in range(public_vars))
     value = tuple(int(x) for x in ev.evaluate(3, ev.vec(3).from_base(ptable), list(point)))
-    run = vzk.embedded_run(prm, ADVICE_VARS, public_vars) if embedded else None
+    run = vzk.embedded_run(prm, advice_vars, public_vars) if embedded else None
     pcs = WhirZkPCS(prm)
     commitment, data = pcs.commit(table, run=run)
     pt = Recording(DOMAIN)
@@ -1092,10 +1094,13 @@ def test_an_embedded_table_verifies_in_the_public_tables_run(embedded_honest):
     assert run == EMBEDDED_VARS and 0 < run - m <= prm.whir.folding
     assert table_vars(prm, ADVICE_VARS, None, run) == m  # f^ keeps its size
     verify_public(prm, commitment, forms, values, public, proof, run)
-    # G's values: 2^Delta_f K values for each distinct f^ leaf a query reads
+    # G's values: the pairs the queries read of their leaves' 4, and the sibling pair's hash
+    # in each leaf's sub-tree where only one of its pairs is read
     (_, f_len), (_, g_len) = spans[FIBERS]
-    leaves = f_len // (8 << prm.whir.folding)
-    assert g_len == leaves * 24 << (run - m)
+    leaves, pairs = f_len // (8 << prm.whir.folding), g_len // 48
+    ((_, sub_len),) = spans[SUBTREE]
+    assert run - m == 2 and g_len == 48 * pairs and leaves <= pairs <= 2 * leaves
+    assert sub_len == 32 * (2 * leaves - pairs)
     for bad_run in (None, run + 1, run - 3, "17"):  # the run is the caller's public fact
         with pytest.raises(REJECTED):
             verify_public(prm, commitment, forms, values, public, proof, bad_run)
@@ -1110,18 +1115,51 @@ def test_an_embedded_table_verifies_in_the_public_tables_run(embedded_honest):
         verify_public(prm, commitment, forms, bad_values, public, proof, run)
 
 
-@pytest.mark.parametrize("label", [FIBERS, SALTS, MERKLE, CROSS, PUBLIC_CROSS, "whir/fibers",
-                                   "whir/merkle"])
+@pytest.mark.parametrize("label", [FIBERS, SALTS, SUBTREE, MERKLE, CROSS, PUBLIC_CROSS,
+                                   "whir/fibers", "whir/merkle"])
 def test_an_embedded_openings_messages_tampered_are_rejected(embedded_honest, label):
-    """Each message, at its first and last byte and (for the leaves: f^'s fibers, then the G
-    values they carry) in the middle: one G value of a leaf changed is caught by its Merkle
-    path."""
+    """Each message, at its first and last byte and (for the leaves: f^'s fibers, then the
+    G values they carry) in the middle: one G value of a leaf changed is caught by its Merkle
+    path (a sub-tree's opening: ``test_a_queries_g_value_is_opened_in_its_leafs_sub_tree``)."""
     prm, commitment, forms, values, public, proof, spans, run = embedded_honest
     for at, n in spans[label]:
         for pos in (at, at + n // 2, at + n - 1):
             with pytest.raises(REJECTED):
                 verify_public(prm, commitment, forms, values, public,
                                 flip(proof, pos, 0x01), run)
+
+
+@pytest.fixture(scope="module")
+def embedded_deep():
+    """``open_batched`` with an advice of 2^12 (f^ of 13 variables) in the run of a public
+    table of 2^17: Delta_f = kappa = 4, so each leaf's 16 G values sit in a sub-tree of
+    three levels over pairs."""
+    *opening, _, run = open_batched(13, EMBEDDED_VARS, True, 12)
+    return (*opening, run)
+
+
+def test_a_queries_g_value_is_opened_in_its_leafs_sub_tree(embedded_deep):
+    """Delta_f = 4: a query reveals the pair of G values it reads and three sibling hashes
+    of its leaf's sub-tree (the multi-opening shares them where queries meet), not the
+    leaf's 16 values; the opening verifies, and a changed G value, sub-tree node, or the
+    pairs of two queries swapped are rejected."""
+    prm, commitment, forms, values, public, proof, spans, run = embedded_deep
+    assert run - table_vars(prm, 12) == prm.whir.folding == 4
+    verify_public(prm, commitment, forms, values, public, proof, run)
+    (_, f_len), (g_at, g_len) = spans[FIBERS]
+    ((sub_at, sub_len),) = spans[SUBTREE]
+    leaves = f_len // (8 << prm.whir.folding)
+    pairs = g_len // 48
+    assert leaves <= pairs and g_len == 48 * pairs  # one a query (queries may share)
+    assert 0 < sub_len <= 3 * 32 * pairs and sub_len % 32 == 0
+    assert g_len + sub_len <= 144 * pairs < 384 * leaves / 2  # v5 sent 384 bytes a leaf
+    for pos in (g_at, g_at + 30, g_at + g_len - 1, sub_at, sub_at + sub_len - 1):
+        with pytest.raises(REJECTED):
+            verify_public(prm, commitment, forms, values, public, flip(proof, pos, 0x01), run)
+    swapped = bytearray(proof)
+    swapped[g_at:g_at + 96] = proof[g_at + 48:g_at + 96] + proof[g_at:g_at + 48]
+    with pytest.raises(REJECTED):
+        verify_public(prm, commitment, forms, values, public, bytes(swapped), run)
 
 
 def test_a_consistent_lie_about_the_public_table_is_rejected(public_honest, monkeypatch):

@@ -8,7 +8,7 @@ import pytest
 from tensorproof.errors import ProofFormatError, VerificationError
 from tensorproof.prover.merkle import MerkleTree, hash_leaves
 from tensorproof.transcript.keccak import keccak256
-from tensorproof.verifier.merkle import hash_leaf, hash_node, verify_multi
+from tensorproof.verifier.merkle import climb_rows, hash_leaf, hash_node, verify_multi
 from tensorproof.verifier.pcs.ligero import multi_proof_len
 
 
@@ -241,3 +241,34 @@ def test_leaf_passed_off_as_node_rejected():
     left, right = tree.levels[0][0].tobytes(), tree.levels[0][1].tobytes()
     with pytest.raises(VerificationError, match="does not match the root"):
         verify_multi(tree.root, 2, [0], [hash_leaf(left + right)], [tree.levels[1][1].tobytes()])
+
+
+@pytest.mark.parametrize("depth", [0, 1, 3])
+def test_a_forest_opens_up_to_its_roots(depth):
+    """``over_hashes(.., depth)`` stops at 2^(5 - depth) roots, each the root of the tree over
+    its own 2^depth leaves; ``open_multi_bytes`` then opens up to them (multi_proof_len's
+    count), ``climb_rows`` recomputes the distinct roots above the opened leaves and uses every
+    node; one changed node or a missing one changes a root or is refused."""
+    rng = np.random.default_rng(depth)
+    hashes = rng.integers(0, 256, (32, 32), dtype=np.uint8)
+    forest = MerkleTree.over_hashes(hashes, depth)
+    width = 1 << depth
+    assert len(forest.levels[-1]) == 32 // width
+    for j in (0, 32 // width - 1):
+        assert forest.levels[-1][j].tobytes() == MerkleTree.over_hashes(
+            hashes[j * width:(j + 1) * width]).root
+    pos = np.unique(rng.choice(32, 9, replace=False)).astype(np.int64)
+    raw = forest.open_multi_bytes(pos)
+    nodes = np.frombuffer(raw, dtype=np.uint8).reshape(-1, 32)
+    assert len(nodes) == multi_proof_len(depth, pos)
+    tops, roots, used = climb_rows(depth, pos, hashes[pos], nodes)
+    assert used == len(nodes) and np.array_equal(tops, np.unique(pos >> depth))
+    assert np.array_equal(roots, forest.levels[-1][tops])
+    if len(nodes):
+        bad = nodes.copy()
+        bad[0, 0] ^= 1
+        assert not np.array_equal(climb_rows(depth, pos, hashes[pos], bad)[1], roots)
+        with pytest.raises(VerificationError):
+            climb_rows(depth, pos, hashes[pos], nodes[:-1])
+    with pytest.raises(ValueError):
+        MerkleTree.over_hashes(hashes, 6)

@@ -51,15 +51,20 @@ class MerkleTree:
         self.levels: list[np.ndarray] = MerkleTree.over_hashes(hash_leaves(leaves)).levels
 
     @classmethod
-    def over_hashes(cls, leaf_hashes: np.ndarray) -> MerkleTree:
+    def over_hashes(cls, leaf_hashes: np.ndarray, depth: int | None = None) -> MerkleTree:
         """The tree over leaves whose hashes keccak256(0x00 ‖ leaf) are given ((n, 32) uint8):
-        for leaves hashed where they lie (``keccak256_gathered``)."""
+        for leaves hashed where they lie (``keccak256_gathered``). With ``depth`` only that
+        many levels are built: a forest of n / 2^depth equal trees, their roots the last
+        level (``open_multi_bytes`` then opens up to them: verifier.merkle.climb_rows)."""
         n = len(leaf_hashes)
         if n < 1 or n & (n - 1) or leaf_hashes.shape[1:] != (HASH_BYTES,):
             raise ValueError(f"leaf hashes must be (2^d, {HASH_BYTES}), got {leaf_hashes.shape}")
+        top = 1 if depth is None else n >> depth
+        if top < 1:
+            raise ValueError(f"a forest of depth {depth} over {n} leaves")
         tree = cls.__new__(cls)
         tree.levels = [leaf_hashes]
-        while len(tree.levels[-1]) > 1:
+        while len(tree.levels[-1]) > top:
             pairs = tree.levels[-1].reshape(-1, 2 * HASH_BYTES)
             tree.levels.append(keccak256_rows(pairs, NODE_PREFIX[0]))
         return tree

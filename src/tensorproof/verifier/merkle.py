@@ -108,14 +108,29 @@ def verify_multi_rows(
     root: bytes, depth: int, positions: np.ndarray, hashes: np.ndarray, nodes: np.ndarray
 ) -> None:
     """``verify_multi`` on checked arrays: sorted distinct int64 ``positions`` (in range, at
-    least one), their (n, 32) uint8 leaf ``hashes`` and the (m, 32) uint8 proof ``nodes``.
+    least one), their (n, 32) uint8 leaf ``hashes`` and the (m, 32) uint8 proof ``nodes``
+    (``climb_rows`` up to the root, every node used)."""
+    _, top, used = climb_rows(depth, positions, hashes, nodes)
+    if used != len(nodes):
+        raise VerificationError(f"Merkle multi-opening has {len(nodes) - used} unused proof nodes")
+    if not hmac.compare_digest(top[0].tobytes(), root):
+        raise VerificationError("Merkle multi-opening does not match the root")
+
+
+def climb_rows(
+    levels: int, positions: np.ndarray, hashes: np.ndarray, nodes: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """The first ``levels`` levels of a multi-opening's check: the known positions and hashes
+    at that level, and how many of ``nodes`` were taken (the first, in canonical order). Up to
+    the root it is ``verify_multi_rows``; fewer levels check a forest of equal trees whose
+    roots sit in a larger tree's leaves (whir-zk's sub-trees of G's values).
 
     Level by level, all hashes of a level in one ``keccak256_rows_py`` call: known positions i whose
     sibling i ^ 1 is known pair up; every other one takes the next proof node (in increasing
     order of i, the canonical order); the parents are the distinct i >> 1.
     """
     used = 0
-    for _ in range(depth):
+    for _ in range(levels):
         paired = np.zeros(len(positions), dtype=bool)
         siblings = positions[1:] == (positions[:-1] ^ 1)  # neighbours 2j, 2j + 1
         paired[:-1] |= siblings
@@ -133,7 +148,4 @@ def verify_multi_rows(
         used += len(lonely)
         positions = parent[first]
         hashes = keccak256_rows_py(pairs.reshape(len(positions), 2 * HASH_BYTES), NODE_PREFIX[0])
-    if used != len(nodes):
-        raise VerificationError(f"Merkle multi-opening has {len(nodes) - used} unused proof nodes")
-    if not hmac.compare_digest(hashes[0].tobytes(), root):
-        raise VerificationError("Merkle multi-opening does not match the root")
+    return positions, hashes, used

@@ -33,7 +33,7 @@ from ...poly.ntt import rs_encode, rs_encode_ext
 from ...verifier.pcs.commitment import Commitment, absorb_statement, normalize_points
 from ...verifier.pcs.ligero_zk import SALT_BYTES
 from ...verifier.pcs.whir import BatchLayout, commitment_ood_points, pad_point, whir_schedule
-from ...verifier.pcs.whir_fold import fiber_view, sum_rows
+from ...verifier.pcs.whir_fold import fiber_leaf_bytes, fiber_view, sum_rows
 from ...verifier.pcs.whir_zk import (
     BETA,
     CROSS,
@@ -45,12 +45,15 @@ from ...verifier.pcs.whir_zk import (
     PUBLIC_CROSS,
     PUBLIC_TAG,
     SALTS,
+    SUBTREE,
     LinearForm,
     WhirZkParams,
     WhirZkVerifier,
     absorb_forms_statement,
     blind_shift,
     blind_tail,
+    bundle_positions,
+    bundle_split,
     claim_layout,
     embed,
     embedded_lanes,
@@ -64,11 +67,12 @@ from ...verifier.pcs.whir_zk import (
     public_points,
     region_start,
     region_vars,
+    root_words,
     run_size,
     table_vars,
     whir_zk_params,
 )
-from ..merkle import MerkleTree
+from ..merkle import MerkleTree, hash_leaves
 from .ligero import check_table
 from .whir import (
     WhirPCS,
@@ -87,8 +91,9 @@ class WhirZkProverData:
     """What the prover keeps: f^'s hypercube values (T padded, R on top), its coefficients,
     codeword, leaf salts, salted tree and ``opened`` (a (1,) uint64 count of the openings
     made: ``leak_bound`` covers ``openings`` of them); a joint commitment (one opening) also
-    G's table, coefficients and codeword (``blind``) and the variables of the run it was made
-    for (``run``: f^'s own, or a larger one's, ``embedded_run``)."""
+    G's table, coefficients and codeword (``blind``), the variables of the run it was made
+    for (``run``: f^'s own, or a larger one's, ``embedded_run``) and in a larger run the
+    forest of G's sub-trees (``subtrees``, one per leaf of f^'s tree: ``bundle_subtrees``)."""
 
     commitment: Commitment
     table: np.ndarray
@@ -99,6 +104,7 @@ class WhirZkProverData:
     opened: np.ndarray
     blind: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
     run: int | None = None
+    subtrees: MerkleTree | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -156,7 +162,8 @@ class WhirZkPCS(WhirZkVerifier):
     def _salted(self, coeffs: np.ndarray, tail: np.ndarray | None = None,
                 tail_folding: int = 0) -> _Salted:
         """Encode F coefficients and build the salted tree over the fibers (each leaf followed
-        by ``tail``'s: a joint commitment's G codeword, ``tree_of``)."""
+        by ``tail``'s: a joint commitment's G codeword, or its sub-trees' roots in a larger
+        run, ``tree_of``)."""
         prm = self.params
         codeword = rs_encode(coeffs, 1 << prm.log_inv_rate)
         salts = self._salts(len(codeword) >> prm.folding)
@@ -207,7 +214,12 @@ class WhirZkPCS(WhirZkVerifier):
             hat[: len(table)] = table
         hat[start:] = self._mask((1 << m) - start)
         kv = vec_field(self.k)
-        if joint(self.zk):  # G's values at 2^blind_tail of h's leaves a leaf
+        subtrees = None
+        if joint(self.zk) and size > m:  # the roots of G's sub-trees in f^'s leaves
+            blind = self._blind_table(m, run)
+            subtrees = bundle_subtrees(blind[2], size - m)
+            com = self._salted(moebius(hat), root_words(subtrees.levels[-1]))
+        elif joint(self.zk):  # G's values at 2^blind_tail of h's leaves a leaf
             blind = self._blind_table(m, run)
             com = self._salted(moebius(hat), blind[2], blind_tail(prm, m, run))
         else:
@@ -220,7 +232,7 @@ class WhirZkPCS(WhirZkVerifier):
         commitment = Commitment(root=com.tree.root, n_vars=n, extra=encode_k_array(answers))
         return commitment, WhirZkProverData(commitment, hat, com.coeffs, com.codeword,
                                             com.salts, com.tree, np.zeros(1, dtype=np.uint64),
-                                            blind, run)
+                                            blind, run, subtrees)
 
     def open(self, data: WhirZkProverData, points: Sequence[Sequence[Any]],
              transcript: Any) -> list[tuple[int, ...]]:
@@ -307,7 +319,21 @@ class WhirZkPCS(WhirZkVerifier):
         lanes = embedded_lanes(prm, size, m, shift)
 
         def send0(idx: np.ndarray) -> None:
-            leaves = lanes(idx)[0]  # f^'s leaves that h's queries read (idx when delta = 0)
+            leaves, slot, _, g_pos = lanes(idx)  # f^'s leaves h's queries read (idx: delta 0)
+            if data.subtrees is not None:  # the sub-tree leaves of G the queries read
+                transcript.send_f(FIBERS, fiber_view(data.codeword, kappa)[leaves].reshape(-1))
+                lo, sub_depth = bundle_split(delta)
+                pos = bundle_positions(leaves[slot], g_pos[:, 0], delta)
+                bundles = fiber_view(g_codeword, delta)[pos >> sub_depth].reshape(
+                    len(pos), 1 << sub_depth, 1 << lo, k)[np.arange(len(pos)),
+                                                          pos & ((1 << sub_depth) - 1)]
+                transcript.send_k(FIBERS, bundles.reshape(-1, k), k)
+                transcript.send_bytes(SALTS, data.salts[leaves].tobytes())
+                if sub_depth:
+                    transcript.send_bytes(SUBTREE, data.subtrees.open_multi_bytes(pos))
+                transcript.send_bytes(MERKLE, data.tree.open_multi_bytes(leaves))
+                send_public(idx)
+                return
             if data.blind is not None:
                 transcript.send_f(FIBERS, fiber_view(data.codeword, kappa)[leaves].reshape(-1))
                 transcript.send_k(FIBERS, fiber_view(g_codeword, blind_tail(prm, m, run))[
@@ -370,6 +396,17 @@ class _ProverPublic:
     def shift(self) -> int:
         """Delta: the variables of h that P_ext does not vary with."""
         return self.layout.shift[1]
+
+
+def bundle_subtrees(g_codeword: np.ndarray, delta: int) -> MerkleTree:
+    """G's sub-trees in a run larger than f^ by ``delta`` (verifier module docstring,
+    "Embedded in a larger run"): for each leaf j of f^'s tree a Merkle tree over G's 2^delta
+    values there (codeword indices j + i N_f), 2^lo values a leaf (``bundle_split``), all of
+    them one forest whose last level holds the roots, leaf j's at j."""
+    lo, depth = bundle_split(delta)
+    fibers = fiber_view(g_codeword, delta)  # (N_f, 2^delta, k): row j = leaf j's values
+    leaves = fibers.reshape(-1, 1 << lo, g_codeword.shape[1])  # leaf-major (copies the view)
+    return MerkleTree.over_hashes(hash_leaves(fiber_leaf_bytes(leaves)), depth)
 
 
 def _form_rows(k: int, n: int, forms: Sequence[LinearForm], values: Sequence[Any]

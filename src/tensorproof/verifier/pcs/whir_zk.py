@@ -117,16 +117,25 @@ f^_ext(X) = f^(X^(2^Delta_f)), whir.py's batch embedding, f^ still committed at 
   - h = G_ext + beta f^_ext + beta' P_ext in the run's schedule; round 0's query j (a leaf
     of h's tree, 2^(m_h + r - kappa) of them) reads f^'s leaf j mod N_f and, at fiber
     position l, f^'s value (j div N_f + l 2^Delta_f) mod 2^kappa there (whir.py's
-    ``BatchLayout.leaf_map``); G's value at h's leaf j is in the same joint leaf, which
-    holds G's values at the 2^Delta_f leaves j + i N_f (``embedded_lanes``); one multi-opening
-    of f^'s tree per round, over the distinct leaves.
+    ``BatchLayout.leaf_map``); G's value at h's leaf j is under the same joint leaf, which
+    ends with the root of a Merkle tree over G's values at the 2^Delta_f leaves j + i N_f
+    (``embedded_lanes``), two values a leaf of it (``BUNDLE_VARS``: ``bundle_split``,
+    ``bundle_hashes``; whir-zk-v6): leaf j = salt_j ‖ f^'s fiber j ‖
+    that root. Round 0 sends f^'s fibers at the distinct leaves, the sub-tree leaf each
+    query reads ("whir-zk/fibers", K; ``bundle_positions``), the salts, the sub-trees'
+    multi-opening up to their roots ("whir-zk/subtree": the forest of every leaf's sub-tree,
+    leaf-major, ``verifier.merkle.climb_rows``; none when a sub-tree is one leaf) and f^'s
+    tree's ("whir-zk/merkle"): 48 + 32 (Delta_f - 1) bytes of G a query rather than
+    24 2^Delta_f (v5 sent every value of the leaf: 384 bytes at Delta_f = 4, 144 now).
 Soundness: whir.py's embedding for Delta_f <= kappa (agreement on whole fibers forces the
 Delta-free form; the "batch OOD, every embedding" term ties f^'s list to its committed
 answers), with the line (G_ext, f^_ext) priced in the run's code (``batch_error_terms(...,
 run)``) and the run's own terms, at the level (``security_bits(..., run)``); the line with P as
 above. Zero knowledge: as below with t_0 the run's. A queried leaf reveals f^'s fiber (counted
-in ``leak_bound``, the run's t_0) and G's 2^Delta_f values there (``blind_reveal_bound``
-counts t_0 2^Delta_f; ``embedded_hides`` requires G larger). f^ at G's OOD points reads
+in ``leak_bound``, the run's t_0) and two of G's values there with hashes of the others
+(unsalted: each a function of values the view is then taken to hold), so
+``blind_reveal_bound`` counts all 2^Delta_f values of the leaf, t_0 2^Delta_f (what v5
+revealed in the clear; ``embedded_hides`` requires G larger). f^ at G's OOD points reads
 kappa - Delta_f zero coordinates, a union of 2^Delta_f residue classes, which
 ``class_bound`` counts in class 0 (more than the union needs). Round 0's sumcheck: on h's
 first Delta_f variables neither f^_ext nor G_ext varies, so those rounds are functions of
@@ -134,8 +143,12 @@ the claimed values and of P; the next kappa - Delta_f are the 2 kappa values alr
 counted. From round 1 on, f_1 = G + beta Fold(f^_ext) + beta' Fold(P): Fold(f^_ext) is f^
 folded in its first kappa - Delta_f variables, a table of m_h - kappa variables, each of
 which G varies with (G never ignores a variable f^ still varies with after round 0, which
-G of f^'s own size, embedded with Delta_f, would). The cost: 2^Delta_f K values a query;
-the gain: the public table's own WHIR run.
+G of f^'s own size, embedded with Delta_f, would). The sub-trees change neither argument:
+a leaf's root binds its 2^Delta_f values as v5's leaf did (collision resistance; a
+sub-tree's leaf, 48 bytes under 0x00, and node, 64 bytes under 0x01, are told apart), so
+the oracle the rounds read is the same, and the view is a function of v5's. The cost: two
+K values and Delta_f - 1 hashes a query, 2^Delta_f - 1 hashes a leaf to commit; the
+gain: the public table's own WHIR run.
 
 Soundness: that of whir.py's batched opening of G_ext and f^ (the schedule's terms for m
 variables and ``batch_error_terms`` for sizes (m - kappa, m): OOD pinning per table,
@@ -223,7 +236,7 @@ from ...field.params import TWO_ADICITY, P
 from ...field.scalar import ext_field
 from ...transcript import HASH_BYTES
 from .. import evaluations as ev
-from ..merkle import LEAF_PREFIX, verify_multi_rows
+from ..merkle import LEAF_PREFIX, climb_rows, verify_multi_rows
 from .commitment import (
     MAX_N_VARS,
     Commitment,
@@ -255,8 +268,10 @@ from .whir_params import (
     schedule,
 )
 
-SCHEME_TAG = b"whir-zk-v5"
-"""v5: a joint commitment may be made for a larger run ("Embedded in a larger run"), whose
+SCHEME_TAG = b"whir-zk-v6"
+"""v6: in a larger run a joint leaf ends with the root of a Merkle tree over G's values
+there, and a query opens the sub-tree leaf it reads (v5 held and sent them all); v5: a joint
+commitment may be made for a larger run ("Embedded in a larger run"), whose
 variables the statement carries; v4: the hiding region R is f^'s top 2^a entries, inside T's
 zero tail where it has room (v3: R was a whole extra variable, f^ twice T); G as v3: v2's
 (m - kappa variables, joint advice commitment) or v1's where v2's is too small
@@ -264,6 +279,7 @@ zero tail where it has room (v3: R was a whole extra variable, f^ twice T); G as
 MASK_ROOT, MASK_OOD, CROSS, BETA = ("whir-zk/mask_root", "whir-zk/mask_ood", "whir-zk/cross",
                                     "whir-zk/beta")
 FIBERS, SALTS, MERKLE = "whir-zk/fibers", "whir-zk/salts", "whir-zk/merkle"
+SUBTREE = "whir-zk/subtree"
 PUBLIC_CROSS, PUBLIC_BETA, PUBLIC_LIFT = ("whir-zk/public_cross", "whir-zk/public_beta",
                                          "whir-zk/public_lift")
 PUBLIC_TAG = b"whir-zk-public-v1"
@@ -275,6 +291,13 @@ EMBED_MAX_RAISE = 1
 of f^ doubles its commitment work per variable while the run saves one WHIR run; past one
 the second run is the cheaper (a review measured an advice of 2^10 raised to 2^16 for a
 run of 20: a larger proof and slower proving than two runs)."""
+BUNDLE_VARS = 1
+"""log2 of G's values a leaf of a joint leaf's sub-tree in a larger run (``bundle_split``):
+pairs, 48 bytes, one Keccak block. At Delta_f = 4 a query sends 144 bytes of G (2 values,
+3 sibling hashes) where v5 sent 384; leaves of 4 values would send 160 with half the
+sub-trees' hashing at commit (measured on the 784-512-512 MLP, 2^20 values of G, median of
+six proofs: 124.4 kB against 123.5 kB, +15.6 % over the private proof rather than +14.8 %;
+proving about 0.1 s faster), of 8 values 224 (127.0 kB)."""
 MAX_FORMS = 16
 """Forms one opening may prove (the hiding opening's: 1 or 2): each reveals G's value there
 (``blind_reveal_bound``)."""
@@ -759,8 +782,38 @@ def salted_leaf_bytes(salts: np.ndarray, fibers: np.ndarray) -> np.ndarray:
 
 def joint_leaf_bytes(salts: np.ndarray, fibers: np.ndarray, values: np.ndarray) -> np.ndarray:
     """A joint tree's leaves: salt ‖ f^'s fiber ‖ G's fiber (its values at the leaf: one, or
-    2^kappa when ``mask_shift`` is 0; big-endian u64s) -> (q, bytes)."""
+    2^kappa when ``mask_shift`` is 0; in a larger run the root of their sub-tree as
+    ``root_words``; big-endian u64s) -> (q, bytes)."""
     return fiber_leaf_bytes(fibers, salts, values.reshape(len(values), -1))
+
+
+def bundle_split(delta: int) -> tuple[int, int]:
+    """(log2 of G's values a leaf of a sub-tree, the sub-tree's depth) for the 2^delta values
+    of a joint leaf in a run larger by delta (module docstring, "Embedded in a larger run"):
+    ``BUNDLE_VARS`` (fewer when delta is), the rest levels."""
+    lo = min(BUNDLE_VARS, delta)
+    return lo, delta - lo
+
+
+def bundle_positions(leaves: np.ndarray, values: np.ndarray, delta: int) -> np.ndarray:
+    """The sub-trees' leaves that queries read: one per query at f^'s leaf ``leaves`` and G's
+    value ``values`` there (its index among the leaf's 2^delta), as positions in the forest
+    of every leaf's sub-tree, leaf-major (leaf 2^depth + value div 2^lo: ``bundle_split``),
+    sorted distinct."""
+    lo, depth = bundle_split(delta)
+    return np.unique((leaves.astype(np.int64) << depth) | (values.astype(np.int64) >> lo))
+
+
+def bundle_hashes(bundles: np.ndarray) -> np.ndarray:
+    """The sub-trees' leaf hashes keccak256(0x00 ‖ G's values, big-endian u64s): (q, 2^lo, k)
+    uint64 -> (q, 32) uint8."""
+    return ev.hash_rows(fiber_leaf_bytes(bundles), LEAF_PREFIX[0])
+
+
+def root_words(hashes: np.ndarray) -> np.ndarray:
+    """(q, 32) uint8 hashes as the (q, 4) uint64 words that ``fiber_leaf_bytes`` writes back
+    big-endian (a sub-tree's root in its joint leaf)."""
+    return np.ascontiguousarray(hashes).view(">u8").astype(np.uint64)
 
 
 def joint_answers(commitment: Commitment, params: WhirParams) -> np.ndarray:
@@ -874,7 +927,10 @@ class WhirZkVerifier(WhirVerifier):
 
         def open0(idx: np.ndarray, log_domain: int, rs: list[tuple[int, ...]]) -> np.ndarray:
             leaves, slot, f_pos, g_pos = lanes(idx)
-            if joint(self.zk):
+            if joint(self.zk) and delta:
+                f_raw, g_fib = self._read_embedded(transcript, f_root, leaves, depth, delta,
+                                                   leaves[slot], g_pos[:, 0])
+            elif joint(self.zk):
                 f_raw, g_fib = self._read_joint(transcript, f_root, leaves, depth, g_fold)
             else:
                 g_fib = self._read_salted(transcript, g_root, leaves, depth, True, g_fold)
@@ -932,6 +988,42 @@ class WhirZkVerifier(WhirVerifier):
         nodes = np.frombuffer(raw, dtype=np.uint8).reshape(n_nodes, HASH_BYTES)
         leaf_hashes = ev.hash_rows(joint_leaf_bytes(salts, fibers, g_val), LEAF_PREFIX[0])
         verify_multi_rows(root, depth, idx, leaf_hashes, nodes)
+        return fibers, g_val
+
+    def _read_embedded(self, transcript: Any, root: bytes, idx: np.ndarray, depth: int,
+                       delta: int, q_leaves: np.ndarray, q_values: np.ndarray
+                       ) -> tuple[np.ndarray, np.ndarray]:
+        """Round 0's leaves at ``idx`` of a joint tree embedded with ``delta`` (module
+        docstring, "Embedded in a larger run"): f^'s fibers (F), the leaves of G's sub-trees
+        that the queries read (the query at f^'s leaf ``q_leaves`` reads value ``q_values``
+        there; K), the salts, the sub-trees' multi-opening up to their roots
+        ("whir-zk/subtree", none when a sub-tree is one leaf) and f^'s tree's, checked
+        against ``root``. G's values as (q, 2^delta, k), zero where no query reads them."""
+        k, width = self.k, 1 << self.params.folding
+        lo, sub_depth = bundle_split(delta)
+        fibers = transcript.recv_f_array(FIBERS, idx.size * width).reshape(-1, width)
+        pos = bundle_positions(q_leaves, q_values, delta)
+        bundles = transcript.recv_k_array(FIBERS, pos.size << lo, k).reshape(-1, 1 << lo, k)
+        salts = np.frombuffer(transcript.recv_bytes(SALTS, idx.size * SALT_BYTES),
+                              dtype=np.uint8).reshape(idx.size, SALT_BYTES)
+        sub_nodes = np.zeros((0, HASH_BYTES), dtype=np.uint8)
+        if sub_depth:
+            n_sub = multi_proof_len(sub_depth, pos)
+            sub_nodes = np.frombuffer(transcript.recv_bytes(SUBTREE, HASH_BYTES * n_sub),
+                                      dtype=np.uint8).reshape(n_sub, HASH_BYTES)
+        n_nodes = multi_proof_len(depth, idx)
+        raw = transcript.recv_bytes(MERKLE, HASH_BYTES * n_nodes)
+        nodes = np.frombuffer(raw, dtype=np.uint8).reshape(n_nodes, HASH_BYTES)
+        tops, roots, used = climb_rows(sub_depth, pos, bundle_hashes(bundles), sub_nodes)
+        if used != len(sub_nodes) or not np.array_equal(tops, idx):
+            raise VerificationError("whir-zk: the sub-trees' opening does not match the queries")
+        leaf_hashes = ev.hash_rows(joint_leaf_bytes(salts, fibers, root_words(roots)),
+                                   LEAF_PREFIX[0])
+        verify_multi_rows(root, depth, idx, leaf_hashes, nodes)
+        g_val = np.zeros((idx.size, 1 << delta, k), dtype=np.uint64)
+        row = np.searchsorted(idx, pos >> sub_depth)
+        first = (pos & ((1 << sub_depth) - 1)) << lo
+        g_val[row[:, None], first[:, None] + np.arange(1 << lo)] = bundles
         return fibers, g_val
 
     def _read_salted(self, transcript: Any, root: bytes, idx: np.ndarray, depth: int,
