@@ -272,3 +272,5 @@ def test_a_forest_opens_up_to_its_roots(depth):
             climb_rows(depth, pos, hashes[pos], nodes[:-1])
     with pytest.raises(ValueError):
         MerkleTree.over_hashes(hashes, 6)
+    with pytest.raises(ValueError):  # a forest has no single root
+        _ = forest.root

@@ -106,7 +106,9 @@ class MerkleTree:
 
     @property
     def root(self) -> bytes:
-        """The 32-byte root."""
+        """The 32-byte root (ValueError on a forest: ``over_hashes(.., depth)``)."""
+        if len(self.levels[-1]) != 1:
+            raise ValueError(f"a forest of {len(self.levels[-1])} trees has no single root")
         return self.levels[-1][0].tobytes()
 
     def leaf_hashes(self, indices: Sequence[int] | np.ndarray) -> list[bytes]:

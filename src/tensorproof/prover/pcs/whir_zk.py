@@ -319,7 +319,9 @@ class WhirZkPCS(WhirZkVerifier):
         lanes = embedded_lanes(prm, size, m, shift)
 
         def send0(idx: np.ndarray) -> None:
-            leaves, slot, _, g_pos = lanes(idx)  # f^'s leaves h's queries read (idx: delta 0)
+            # f^'s leaves h's queries read (idx: delta 0); in a larger run shift = kappa, and
+            # a query's lanes read one G value (embedded_lanes)
+            leaves, slot, _, g_pos = lanes(idx)
             if data.subtrees is not None:  # the sub-tree leaves of G the queries read
                 transcript.send_f(FIBERS, fiber_view(data.codeword, kappa)[leaves].reshape(-1))
                 lo, sub_depth = bundle_split(delta)

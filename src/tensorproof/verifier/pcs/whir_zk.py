@@ -145,7 +145,7 @@ folded in its first kappa - Delta_f variables, a table of m_h - kappa variables,
 which G varies with (G never ignores a variable f^ still varies with after round 0, which
 G of f^'s own size, embedded with Delta_f, would). The sub-trees change neither argument:
 a leaf's root binds its 2^Delta_f values as v5's leaf did (collision resistance; a
-sub-tree's leaf, 48 bytes under 0x00, and node, 64 bytes under 0x01, are told apart), so
+sub-tree's leaf, 16 k bytes under 0x00, and node, 64 bytes under 0x01, are told apart), so
 the oracle the rounds read is the same, and the view is a function of v5's. The cost: two
 K values and Delta_f - 1 hashes a query, 2^Delta_f - 1 hashes a leaf to commit; the
 gain: the public table's own WHIR run.
@@ -293,7 +293,8 @@ the second run is the cheaper (a review measured an advice of 2^10 raised to 2^1
 run of 20: a larger proof and slower proving than two runs)."""
 BUNDLE_VARS = 1
 """log2 of G's values a leaf of a joint leaf's sub-tree in a larger run (``bundle_split``):
-pairs, 48 bytes, one Keccak block. At Delta_f = 4 a query sends 144 bytes of G (2 values,
+pairs, 16 k bytes (48 at k = 3), one Keccak block. At Delta_f = 4 a query sends 144 bytes
+of G at k = 3 (2 values,
 3 sibling hashes) where v5 sent 384; leaves of 4 values would send 160 with half the
 sub-trees' hashing at commit (measured on the 784-512-512 MLP, 2^20 values of G, median of
 six proofs: 124.4 kB against 123.5 kB, +15.6 % over the private proof rather than +14.8 %;
@@ -454,7 +455,7 @@ def blind_shift(params: WhirZkParams | WhirParams, m: int, run: int | None = Non
 def blind_tail(params: WhirZkParams | WhirParams, m: int, run: int | None = None) -> int:
     """log2 of G's values in each leaf of a joint tree (f^ of m variables, in runs of ``run``):
     kappa - shift + Delta_f (one value for v2's G, a fiber for v1's, 2^Delta_f in a larger
-    run: ``embedded_lanes``)."""
+    run, under the leaf's sub-tree root: ``embedded_lanes``, ``bundle_split``)."""
     return _whir(params).folding - blind_shift(params, m, run) + run_size(m, run) - m
 
 
@@ -760,8 +761,9 @@ def embedded_lanes(prm: WhirParams, size: int, m: int, shift: int) -> Any:
     values in those leaves: f^'s (f^_ext(x) = f^(x^(2^Delta_f)): whir.py's
     ``BatchLayout.leaf_map`` of f^ in the run) and G's among the leaf's ``blind_tail`` G
     values (G_ext(x) = G(x^(2^shift)): codeword index (j + l N_h) mod N_G, held by leaf index
-    mod N_f at index div N_f). With f^ of the run's size and G v2's this is the identity on
-    leaves and G's one value per leaf."""
+    mod N_f at index div N_f; in a larger run under the leaf's sub-tree root, and shift =
+    kappa, so N_G = N_h and every lane of query j reads the same value, j div N_f). With f^ of
+    the run's size and G v2's this is the identity on leaves and G's one value per leaf."""
     r, kappa = prm.log_inv_rate, prm.folding
     layout = BatchLayout(prm, (size, m))
     n_h, n_f, n_g = (1 << (size + r - kappa), 1 << (m + r - kappa), 1 << (size + r - shift))
@@ -798,10 +800,12 @@ def bundle_split(delta: int) -> tuple[int, int]:
 def bundle_positions(leaves: np.ndarray, values: np.ndarray, delta: int) -> np.ndarray:
     """The sub-trees' leaves that queries read: one per query at f^'s leaf ``leaves`` and G's
     value ``values`` there (its index among the leaf's 2^delta), as positions in the forest
-    of every leaf's sub-tree, leaf-major (leaf 2^depth + value div 2^lo: ``bundle_split``),
+    of every leaf's sub-tree, leaf-major (leaf * 2^depth + value div 2^lo: ``bundle_split``),
     sorted distinct."""
     lo, depth = bundle_split(delta)
     pos = np.sort((leaves.astype(np.int64) << depth) | (values.astype(np.int64) >> lo))
+    if pos.size == 0:
+        return pos
     # not np.unique: its first call imports numpy.ma, ~10 ms of a fresh verifier process
     return pos[np.concatenate(([True], pos[1:] != pos[:-1]))]
 
@@ -929,7 +933,7 @@ class WhirZkVerifier(WhirVerifier):
 
         def open0(idx: np.ndarray, log_domain: int, rs: list[tuple[int, ...]]) -> np.ndarray:
             leaves, slot, f_pos, g_pos = lanes(idx)
-            if joint(self.zk) and delta:
+            if joint(self.zk) and delta:  # shift = kappa: a query's lanes read one G value
                 f_raw, g_fib = self._read_embedded(transcript, f_root, leaves, depth, delta,
                                                    leaves[slot], g_pos[:, 0])
             elif joint(self.zk):
@@ -1017,6 +1021,8 @@ class WhirZkVerifier(WhirVerifier):
         raw = transcript.recv_bytes(MERKLE, HASH_BYTES * n_nodes)
         nodes = np.frombuffer(raw, dtype=np.uint8).reshape(n_nodes, HASH_BYTES)
         tops, roots, used = climb_rows(sub_depth, pos, bundle_hashes(bundles), sub_nodes)
+        # defensive: both hold by construction (the node count is climb_rows', and every
+        # leaf in idx has a query)
         if used != len(sub_nodes) or not np.array_equal(tops, idx):
             raise VerificationError("whir-zk: the sub-trees' opening does not match the queries")
         leaf_hashes = ev.hash_rows(joint_leaf_bytes(salts, fibers, root_words(roots)),
