@@ -1097,13 +1097,10 @@ def test_an_embedded_table_verifies_in_the_public_tables_run(embedded_honest):
     assert run == EMBEDDED_VARS and 0 < run - m <= prm.whir.folding
     assert table_vars(prm, ADVICE_VARS, None, run) == m  # f^ keeps its size
     verify_public(prm, commitment, forms, values, public, proof, run)
-    # G's values: the pairs the queries read of their leaves' 4, and the sibling pair's hash
-    # in each leaf's sub-tree where only one of its pairs is read
+    # G's values: at Delta_f = 2 a leaf's sub-tree is one leaf of its 4 values, all sent
     (_, f_len), (_, g_len) = spans[FIBERS]
-    leaves, pairs = f_len // (8 << prm.whir.folding), g_len // 48
-    ((_, sub_len),) = spans[SUBTREE]
-    assert run - m == 2 and g_len == 48 * pairs and leaves <= pairs <= 2 * leaves
-    assert sub_len == 32 * (2 * leaves - pairs)
+    leaves = f_len // (8 << prm.whir.folding)
+    assert run - m == 2 and g_len == 4 * 24 * leaves and SUBTREE not in spans
     for bad_run in (None, run + 1, run - 3, "17"):  # the run is the caller's public fact
         with pytest.raises(REJECTED):
             verify_public(prm, commitment, forms, values, public, proof, bad_run)
@@ -1118,7 +1115,7 @@ def test_an_embedded_table_verifies_in_the_public_tables_run(embedded_honest):
         verify_public(prm, commitment, forms, bad_values, public, proof, run)
 
 
-@pytest.mark.parametrize("label", [FIBERS, SALTS, SUBTREE, MERKLE, CROSS, PUBLIC_CROSS,
+@pytest.mark.parametrize("label", [FIBERS, SALTS, MERKLE, CROSS, PUBLIC_CROSS,
                                    "whir/fibers", "whir/merkle"])
 def test_an_embedded_openings_messages_tampered_are_rejected(embedded_honest, label):
     """Each message, at its first and last byte and (for the leaves: f^'s fibers, then the
@@ -1141,26 +1138,46 @@ def embedded_deep():
     return (*opening, run)
 
 
-def test_a_queries_g_value_is_opened_in_its_leafs_sub_tree(embedded_deep):
-    """Delta_f = 4: a query reveals the pair of G values it reads and three sibling hashes
-    of its leaf's sub-tree (the multi-opening shares them where queries meet), not the
-    leaf's 16 values; the opening verifies, and a changed G value, sub-tree node, or the
-    pairs of two queries swapped are rejected."""
-    prm, commitment, forms, values, public, proof, spans, run = embedded_deep
-    assert run - table_vars(prm, 12) == prm.whir.folding == 4
+@pytest.fixture(scope="module")
+def embedded_mid():
+    """The same advice in the run of a public table of 2^16: Delta_f = 3, each leaf's 8 G
+    values in a sub-tree of one level over leaves of 4."""
+    *opening, _, run = open_batched(14, 16, True, 12)
+    return (*opening, run)
+
+
+def test_the_sub_trees_leaves_are_fours_then_pairs():
+    """``bundle_split``: a sub-tree leaf of 4 values (all of them below 4), pairs from
+    Delta_f = PAIRS_FROM on."""
+    assert [vzk.bundle_split(d) for d in (1, 2, 3, 4, 5)] == [(1, 0), (2, 0), (2, 1), (1, 3),
+                                                              (1, 4)]
+
+
+@pytest.mark.parametrize("fixture, delta", [("embedded_mid", 3), ("embedded_deep", 4)])
+def test_a_queries_g_value_is_opened_in_its_leafs_sub_tree(request, fixture, delta):
+    """A query reveals the sub-tree leaf it reads (4 G values at Delta_f = 3, a pair at 4)
+    and the sibling hashes of its leaf's sub-tree (one, three; the multi-opening shares them
+    where queries meet), not the leaf's 8 or 16 values; the opening verifies, and a changed
+    G value, sub-tree node, or the sub-tree leaves of two queries swapped are rejected by
+    the Merkle check."""
+    prm, commitment, forms, values, public, proof, spans, run = request.getfixturevalue(fixture)
+    assert run - table_vars(prm, 12) == delta
+    lo, depth = vzk.bundle_split(delta)
+    width = 24 << lo  # a sub-tree leaf's bytes (k = 3)
     verify_public(prm, commitment, forms, values, public, proof, run)
     (_, f_len), (g_at, g_len) = spans[FIBERS]
     ((sub_at, sub_len),) = spans[SUBTREE]
-    leaves = f_len // (8 << prm.whir.folding)
-    pairs = g_len // 48
-    assert leaves <= pairs and g_len == 48 * pairs  # one a query (queries may share)
-    assert 0 < sub_len <= 3 * 32 * pairs and sub_len % 32 == 0
-    assert g_len + sub_len <= 144 * pairs < 384 * leaves / 2  # v5 sent 384 bytes a leaf
+    leaves, bundles = f_len // (8 << prm.whir.folding), g_len // width
+    assert leaves <= bundles and g_len == width * bundles  # one a query (queries may share)
+    assert 0 < sub_len <= 32 * depth * bundles and sub_len % 32 == 0
+    per_query = width + 32 * depth  # v5 sent 24 2^delta: 192, 384
+    assert g_len + sub_len <= per_query * bundles < (24 << delta) * leaves * 3 / 4
     for pos in (g_at, g_at + 30, g_at + g_len - 1, sub_at, sub_at + sub_len - 1):
         with pytest.raises(VerificationError, match="Merkle"):  # the sub-tree binds them
             verify_public(prm, commitment, forms, values, public, flip(proof, pos, 0x01), run)
     swapped = bytearray(proof)
-    swapped[g_at:g_at + 96] = proof[g_at + 48:g_at + 96] + proof[g_at:g_at + 48]
+    swapped[g_at:g_at + 2 * width] = (proof[g_at + width:g_at + 2 * width]
+                                      + proof[g_at:g_at + width])
     with pytest.raises(VerificationError, match="Merkle"):
         verify_public(prm, commitment, forms, values, public, bytes(swapped), run)
 

@@ -119,20 +119,21 @@ f^_ext(X) = f^(X^(2^Delta_f)), whir.py's batch embedding, f^ still committed at 
     position l, f^'s value (j div N_f + l 2^Delta_f) mod 2^kappa there (whir.py's
     ``BatchLayout.leaf_map``); G's value at h's leaf j is under the same joint leaf, which
     ends with the root of a Merkle tree over G's values at the 2^Delta_f leaves j + i N_f
-    (``embedded_lanes``), two values a leaf of it (``BUNDLE_VARS``: ``bundle_split``,
-    ``bundle_hashes``; whir-zk-v6): leaf j = salt_j ‖ f^'s fiber j ‖
-    that root. Round 0 sends f^'s fibers at the distinct leaves, the sub-tree leaf each
-    query reads ("whir-zk/fibers", K; ``bundle_positions``), the salts, the sub-trees'
-    multi-opening up to their roots ("whir-zk/subtree": the forest of every leaf's sub-tree,
-    leaf-major, ``verifier.merkle.climb_rows``; none when a sub-tree is one leaf) and f^'s
-    tree's ("whir-zk/merkle"): 48 + 32 (Delta_f - 1) bytes of G a query rather than
-    24 2^Delta_f (v5 sent every value of the leaf: 384 bytes at Delta_f = 4, 144 now).
+    (``embedded_lanes``), 2^lo values a leaf of it (``bundle_split``: 4, or all when fewer;
+    pairs from Delta_f = 4, ``PAIRS_FROM``; ``bundle_hashes``; whir-zk-v6): leaf j = salt_j
+    ‖ f^'s fiber j ‖ that root. Round 0 sends f^'s fibers at the distinct leaves, the
+    sub-tree leaf each query reads ("whir-zk/fibers", K; ``bundle_positions``), the salts,
+    the sub-trees' multi-opening up to their roots ("whir-zk/subtree": the forest of every
+    leaf's sub-tree, leaf-major, ``verifier.merkle.climb_rows``; none when a sub-tree is one
+    leaf) and f^'s tree's ("whir-zk/merkle"): 24 2^lo + 32 (Delta_f - lo) bytes of G a query (k = 3)
+    rather than 24 2^Delta_f (v5 sent every value of the leaf: 192 bytes at Delta_f = 3,
+    128 now; 384 at Delta_f = 4, 144 now).
 Soundness: whir.py's embedding for Delta_f <= kappa (agreement on whole fibers forces the
 Delta-free form; the "batch OOD, every embedding" term ties f^'s list to its committed
 answers), with the line (G_ext, f^_ext) priced in the run's code (``batch_error_terms(...,
 run)``) and the run's own terms, at the level (``security_bits(..., run)``); the line with P as
 above. Zero knowledge: as below with t_0 the run's. A queried leaf reveals f^'s fiber (counted
-in ``leak_bound``, the run's t_0) and two of G's values there with hashes of the others
+in ``leak_bound``, the run's t_0) and 2^lo of G's values there with hashes of the others
 (unsalted: each a function of values the view is then taken to hold), so
 ``blind_reveal_bound`` counts all 2^Delta_f values of the leaf, t_0 2^Delta_f (what v5
 revealed in the clear; ``embedded_hides`` requires G larger). f^ at G's OOD points reads
@@ -145,9 +146,10 @@ folded in its first kappa - Delta_f variables, a table of m_h - kappa variables,
 which G varies with (G never ignores a variable f^ still varies with after round 0, which
 G of f^'s own size, embedded with Delta_f, would). The sub-trees change neither argument:
 a leaf's root binds its 2^Delta_f values as v5's leaf did (collision resistance; a
-sub-tree's leaf, 16 k bytes under 0x00, and node, 64 bytes under 0x01, are told apart), so
-the oracle the rounds read is the same, and the view is a function of v5's. The cost: two
-K values and Delta_f - 1 hashes a query, 2^Delta_f - 1 hashes a leaf to commit; the
+sub-tree's leaf, 8 k 2^lo bytes under 0x00, and node, 64 bytes under 0x01, are told
+apart), so
+the oracle the rounds read is the same, and the view is a function of v5's. The cost: 2^lo
+K values and Delta_f - lo hashes a query, 2^(Delta_f - lo + 1) - 1 hashes a leaf to commit; the
 gain: the public table's own WHIR run.
 
 Soundness: that of whir.py's batched opening of G_ext and f^ (the schedule's terms for m
@@ -291,14 +293,18 @@ EMBED_MAX_RAISE = 1
 of f^ doubles its commitment work per variable while the run saves one WHIR run; past one
 the second run is the cheaper (a review measured an advice of 2^10 raised to 2^16 for a
 run of 20: a larger proof and slower proving than two runs)."""
-BUNDLE_VARS = 1
-"""log2 of G's values a leaf of a joint leaf's sub-tree in a larger run (``bundle_split``):
-pairs, 16 k bytes (48 at k = 3), one Keccak block. At Delta_f = 4 a query sends 144 bytes
-of G at k = 3 (2 values,
-3 sibling hashes) where v5 sent 384; leaves of 4 values would send 160 with half the
-sub-trees' hashing at commit (measured on the 784-512-512 MLP, 2^20 values of G, median of
-six proofs: 124.4 kB against 123.5 kB, +15.6 % over the private proof rather than +14.8 %;
-proving about 0.1 s faster), of 8 values 224 (127.0 kB)."""
+BUNDLE_VARS = 2
+"""log2 of G's values a leaf of a joint leaf's sub-tree in a larger run (``bundle_split``)
+below ``PAIRS_FROM``: 4 K values, 96 bytes at k = 3, one Keccak block; at Delta_f = 3 a query
+sends 128 bytes of G (4 values, one sibling hash; v5: 192) for 3 hashes a leaf at commit.
+Pairs would send 112 for 7 hashes a leaf: measured on variable_cnn (Delta_f = 3, median of
+five warm proofs) 1.17 s against 1.08 s of proving for proofs 0.2 % smaller."""
+PAIRS_FROM = 4
+"""From this Delta_f on the sub-trees' leaves are pairs (16 k bytes, 48 at k = 3): at
+Delta_f = 4 a query sends 144 bytes of G (2 values, 3 sibling hashes; v5: 384) where leaves
+of 4 values would send 160 (measured on the 784-512-512 MLP, 2^20 values of G, median of six
+proofs: 123.5 kB against 124.4 kB, +14.8 % over the private proof rather than +15.6 %; about
+0.1 s more proving), of 8 values 224 (127.0 kB)."""
 MAX_FORMS = 16
 """Forms one opening may prove (the hiding opening's: 1 or 2): each reveals G's value there
 (``blind_reveal_bound``)."""
@@ -792,8 +798,9 @@ def joint_leaf_bytes(salts: np.ndarray, fibers: np.ndarray, values: np.ndarray) 
 def bundle_split(delta: int) -> tuple[int, int]:
     """(log2 of G's values a leaf of a sub-tree, the sub-tree's depth) for the 2^delta values
     of a joint leaf in a run larger by delta (module docstring, "Embedded in a larger run"):
-    ``BUNDLE_VARS`` (fewer when delta is), the rest levels."""
-    lo = min(BUNDLE_VARS, delta)
+    ``BUNDLE_VARS`` (all of them when fewer; pairs from ``PAIRS_FROM`` on), the rest
+    levels."""
+    lo = 1 if delta >= PAIRS_FROM else min(BUNDLE_VARS, delta)
     return lo, delta - lo
 
 
