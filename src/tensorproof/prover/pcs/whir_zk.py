@@ -322,25 +322,21 @@ class WhirZkPCS(WhirZkVerifier):
             # f^'s leaves h's queries read (idx: delta 0); in a larger run shift = kappa, and
             # a query's lanes read one G value (embedded_lanes)
             leaves, slot, _, g_pos = lanes(idx)
-            if data.subtrees is not None:  # the sub-tree leaves of G the queries read
+            if data.blind is not None:  # joint: f^'s fibers, G's values, salts, one tree
                 transcript.send_f(FIBERS, fiber_view(data.codeword, kappa)[leaves].reshape(-1))
-                lo, sub_depth = bundle_split(delta)
-                pos = bundle_positions(leaves[slot], g_pos[:, 0], delta)
-                bundles = fiber_view(g_codeword, delta)[pos >> sub_depth].reshape(
-                    len(pos), 1 << sub_depth, 1 << lo, k)[np.arange(len(pos)),
-                                                          pos & ((1 << sub_depth) - 1)]
-                transcript.send_k(FIBERS, bundles.reshape(-1, k), k)
+                sub_depth = 0
+                if data.subtrees is None:  # every G value of the leaf
+                    g_sent = fiber_view(g_codeword, blind_tail(prm, m, run))[leaves]
+                else:  # the sub-tree leaves the queries read (then their sub-trees' nodes)
+                    lo, sub_depth = bundle_split(delta)
+                    pos = bundle_positions(leaves[slot], g_pos[:, 0], delta)
+                    g_sent = fiber_view(g_codeword, delta)[pos >> sub_depth].reshape(
+                        len(pos), 1 << sub_depth, 1 << lo, k)[np.arange(len(pos)),
+                                                              pos & ((1 << sub_depth) - 1)]
+                transcript.send_k(FIBERS, g_sent.reshape(-1, k), k)
                 transcript.send_bytes(SALTS, data.salts[leaves].tobytes())
                 if sub_depth:
                     transcript.send_bytes(SUBTREE, data.subtrees.open_multi_bytes(pos))
-                transcript.send_bytes(MERKLE, data.tree.open_multi_bytes(leaves))
-                send_public(idx)
-                return
-            if data.blind is not None:
-                transcript.send_f(FIBERS, fiber_view(data.codeword, kappa)[leaves].reshape(-1))
-                transcript.send_k(FIBERS, fiber_view(g_codeword, blind_tail(prm, m, run))[
-                    leaves].reshape(-1, k), k)
-                transcript.send_bytes(SALTS, data.salts[leaves].tobytes())
                 transcript.send_bytes(MERKLE, data.tree.open_multi_bytes(leaves))
                 send_public(idx)
                 return

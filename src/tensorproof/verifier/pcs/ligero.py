@@ -68,6 +68,18 @@ def multi_proof_len(depth: int, indices: np.ndarray) -> int:
     return total
 
 
+def recv_rows(transcript: Any, label: str, n: int, width: int) -> np.ndarray:
+    """``n`` rows of ``width`` bytes under ``label`` (salts, Merkle nodes) -> (n, width) uint8."""
+    return np.frombuffer(transcript.recv_bytes(label, n * width),
+                         dtype=np.uint8).reshape(n, width)
+
+
+def recv_multi_proof(transcript: Any, label: str, depth: int, indices: np.ndarray) -> np.ndarray:
+    """The canonical multi-opening of sorted distinct ``indices`` over ``depth`` levels
+    (``multi_proof_len`` nodes) -> (m, 32) uint8."""
+    return recv_rows(transcript, label, multi_proof_len(depth, indices), HASH_BYTES)
+
+
 def distinct_queries(transcript: Any, n_queries: int, n_cols: int) -> np.ndarray:
     """Draw the t column indices (uniform in [0, N), with repetition) -> sorted distinct int64."""
     return distinct_indices(transcript, "ligero/queries", n_queries, n_cols)
@@ -116,9 +128,7 @@ class LigeroVerifier:
         idx = distinct_queries(transcript, prm.n_queries, n_cols)
         cols = transcript.recv_f_array("ligero/columns", idx.size << a).reshape(idx.size, 1 << a)
         depth = n_cols.bit_length() - 1
-        n_nodes = multi_proof_len(depth, idx)
-        raw = transcript.recv_bytes("ligero/merkle", HASH_BYTES * n_nodes)
-        nodes = np.frombuffer(raw, dtype=np.uint8).reshape(n_nodes, HASH_BYTES)
+        nodes = recv_multi_proof(transcript, "ligero/merkle", depth, idx)
         leaf_hashes = ev.hash_rows(column_leaves(cols), LEAF_PREFIX[0])
         verify_multi_rows(commitment.root, depth, idx, leaf_hashes, nodes)  # idx sorted, distinct
         self._check_columns(np.concatenate([r[None], eq_rows]), np.concatenate([u0[None], us]),

@@ -106,7 +106,6 @@ import numpy as np
 
 from ...errors import ConfigError, ProofFormatError, VerificationError
 from ...field.params import EXTENSION_DEGREES, TWO_ADICITY, P
-from ...transcript import HASH_BYTES
 from .. import evaluations as ev
 from ..merkle import LEAF_PREFIX, verify_multi_rows
 from .commitment import (
@@ -117,7 +116,13 @@ from .commitment import (
     normalize_points,
     normalize_values,
 )
-from .ligero import MAX_BLOWUP, column_leaves, multi_proof_len, statement_points
+from .ligero import (
+    MAX_BLOWUP,
+    column_leaves,
+    recv_multi_proof,
+    recv_rows,
+    statement_points,
+)
 from .params import DEFAULT_BLOWUP, TARGET_SECURITY_BITS
 
 SCHEME_TAG = b"ligero-zk-v3"
@@ -537,11 +542,8 @@ class LigeroZkVerifier:
                 raise VerificationError(f"ligero-zk: value {j} does not match the combined row")
         idx = distinct_indices(transcript, QUERIES, lay.n_queries, lay.n_cols)
         cols = transcript.recv_f_array(COLUMNS, idx.size * lay.rows).reshape(idx.size, lay.rows)
-        salts = np.frombuffer(transcript.recv_bytes(SALTS, idx.size * SALT_BYTES),
-                              dtype=np.uint8).reshape(idx.size, SALT_BYTES)
-        n_nodes = multi_proof_len(lay.log_n, idx)
-        nodes = np.frombuffer(transcript.recv_bytes(MERKLE, HASH_BYTES * n_nodes),
-                              dtype=np.uint8).reshape(n_nodes, HASH_BYTES)
+        salts = recv_rows(transcript, SALTS, idx.size, SALT_BYTES)
+        nodes = recv_multi_proof(transcript, MERKLE, lay.log_n, idx)
         leaf_hashes = ev.hash_rows(salted_leaves(salts, cols), LEAF_PREFIX[0])
         verify_multi_rows(commitment.root, lay.log_n, idx, leaf_hashes, nodes)
         coeffs = combination_coefficients(lay, block, eq_rows[:, : lay.data_rows],

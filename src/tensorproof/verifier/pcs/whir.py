@@ -88,7 +88,7 @@ from .commitment import (
     normalize_points,
     normalize_values,
 )
-from .ligero import multi_proof_len
+from .ligero import recv_multi_proof
 from .whir_fold import (
     coeff_eval,
     eq_points,
@@ -402,9 +402,7 @@ class WhirVerifier:
         else:
             fibers = transcript.recv_k_array("whir/fibers", idx.size * width, k).reshape(
                 -1, width, k)
-        n_nodes = multi_proof_len(depth, idx)
-        raw = transcript.recv_bytes("whir/merkle", HASH_BYTES * n_nodes)
-        nodes = np.frombuffer(raw, dtype=np.uint8).reshape(n_nodes, HASH_BYTES)
+        nodes = recv_multi_proof(transcript, "whir/merkle", depth, idx)
         leaf_hashes = ev.hash_rows(fiber_leaf_bytes(fibers), LEAF_PREFIX[0])
         verify_multi_rows(root, depth, idx, leaf_hashes, nodes)
         return fibers

@@ -246,7 +246,7 @@ from .commitment import (
     normalize_points,
     normalize_values,
 )
-from .ligero import multi_proof_len
+from .ligero import recv_multi_proof, recv_rows
 from .ligero_zk import SALT_BYTES
 from .params import TARGET_SECURITY_BITS
 from .whir import (
@@ -994,11 +994,8 @@ class WhirZkVerifier(WhirVerifier):
         fibers = transcript.recv_f_array(FIBERS, idx.size * width).reshape(-1, width)
         g_val = transcript.recv_k_array(FIBERS, idx.size << g_fold, k).reshape(
             -1, 1 << g_fold, k)
-        salts = np.frombuffer(transcript.recv_bytes(SALTS, idx.size * SALT_BYTES),
-                              dtype=np.uint8).reshape(idx.size, SALT_BYTES)
-        n_nodes = multi_proof_len(depth, idx)
-        raw = transcript.recv_bytes(MERKLE, HASH_BYTES * n_nodes)
-        nodes = np.frombuffer(raw, dtype=np.uint8).reshape(n_nodes, HASH_BYTES)
+        salts = recv_rows(transcript, SALTS, idx.size, SALT_BYTES)
+        nodes = recv_multi_proof(transcript, MERKLE, depth, idx)
         leaf_hashes = ev.hash_rows(joint_leaf_bytes(salts, fibers, g_val), LEAF_PREFIX[0])
         verify_multi_rows(root, depth, idx, leaf_hashes, nodes)
         return fibers, g_val
@@ -1017,16 +1014,10 @@ class WhirZkVerifier(WhirVerifier):
         fibers = transcript.recv_f_array(FIBERS, idx.size * width).reshape(-1, width)
         pos = bundle_positions(q_leaves, q_values, delta)
         bundles = transcript.recv_k_array(FIBERS, pos.size << lo, k).reshape(-1, 1 << lo, k)
-        salts = np.frombuffer(transcript.recv_bytes(SALTS, idx.size * SALT_BYTES),
-                              dtype=np.uint8).reshape(idx.size, SALT_BYTES)
-        sub_nodes = np.zeros((0, HASH_BYTES), dtype=np.uint8)
-        if sub_depth:
-            n_sub = multi_proof_len(sub_depth, pos)
-            sub_nodes = np.frombuffer(transcript.recv_bytes(SUBTREE, HASH_BYTES * n_sub),
-                                      dtype=np.uint8).reshape(n_sub, HASH_BYTES)
-        n_nodes = multi_proof_len(depth, idx)
-        raw = transcript.recv_bytes(MERKLE, HASH_BYTES * n_nodes)
-        nodes = np.frombuffer(raw, dtype=np.uint8).reshape(n_nodes, HASH_BYTES)
+        salts = recv_rows(transcript, SALTS, idx.size, SALT_BYTES)
+        sub_nodes = (recv_multi_proof(transcript, SUBTREE, sub_depth, pos)
+                     if sub_depth else np.zeros((0, HASH_BYTES), dtype=np.uint8))
+        nodes = recv_multi_proof(transcript, MERKLE, depth, idx)
         tops, roots, used = climb_rows(sub_depth, pos, bundle_hashes(bundles), sub_nodes)
         # defensive: both hold by construction (the node count is climb_rows', and every
         # leaf in idx has a query)
@@ -1052,11 +1043,8 @@ class WhirZkVerifier(WhirVerifier):
             fibers = transcript.recv_k_array(FIBERS, idx.size * width, k).reshape(-1, width, k)
         else:
             fibers = transcript.recv_f_array(FIBERS, idx.size * width).reshape(-1, width)
-        salts = np.frombuffer(transcript.recv_bytes(SALTS, idx.size * SALT_BYTES),
-                              dtype=np.uint8).reshape(idx.size, SALT_BYTES)
-        n_nodes = multi_proof_len(depth, idx)
-        raw = transcript.recv_bytes(MERKLE, HASH_BYTES * n_nodes)
-        nodes = np.frombuffer(raw, dtype=np.uint8).reshape(n_nodes, HASH_BYTES)
+        salts = recv_rows(transcript, SALTS, idx.size, SALT_BYTES)
+        nodes = recv_multi_proof(transcript, MERKLE, depth, idx)
         leaf_hashes = ev.hash_rows(salted_leaf_bytes(salts, fibers), LEAF_PREFIX[0])
         verify_multi_rows(root, depth, idx, leaf_hashes, nodes)
         return fibers
