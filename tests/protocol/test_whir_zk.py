@@ -956,8 +956,8 @@ def test_an_embedded_table_keeps_the_law(monkeypatch, schedule, queries, run, pu
     kappa with P shifted: both tables embedded; the others are opt-in,
     TENSORPROOF_LONG_EXACT=1, 20 to 65 s each; a review's test added the cases below
     kappa). The view holds all 2^Delta_f G values of each queried leaf (``BUNDLE_VARS``
-    raised to kappa: v5's layout): whir-zk-v6 sends a pair of them and hashes of the rest,
-    a function of this view, and the bound counts them all."""
+    raised to kappa: v5's layout): whir-zk-v6 sends the sub-tree leaf a query reads and
+    hashes of the rest, a function of this view, and the bound counts them all."""
     zk = use_public_schedule(monkeypatch, schedule, queries)
     monkeypatch.setattr(vzk, "BUNDLE_VARS", zk.whir.folding)  # every value of a leaf sent
     m = table_vars(zk, 3, None, run)
@@ -1083,12 +1083,18 @@ EMBEDDED_VARS = 17
 T of 2^14 entries, all used), which is then committed for a run of 17 (Delta_f = 2)."""
 
 
+def open_embedded(seed: int, public_vars: int, advice_vars: int = ADVICE_VARS) -> tuple:
+    """``open_batched`` with the advice committed for the public table's run, without the
+    public table: the opening's parts, proof, spans and the run."""
+    *opening, _, run = open_batched(seed, public_vars, True, advice_vars)
+    return (*opening, run)
+
+
 @pytest.fixture(scope="module")
 def embedded_honest():
     """``open_batched`` with the advice committed for the run of a larger public table
     (``embedded_run``): one WHIR run of the public table's size."""
-    *opening, _, run = open_batched(12, EMBEDDED_VARS, True)
-    return (*opening, run)
+    return open_embedded(12, EMBEDDED_VARS)
 
 
 def test_an_embedded_table_verifies_in_the_public_tables_run(embedded_honest):
@@ -1134,16 +1140,14 @@ def embedded_deep():
     """``open_batched`` with an advice of 2^12 (f^ of 13 variables) in the run of a public
     table of 2^17: Delta_f = kappa = 4, so each leaf's 16 G values sit in a sub-tree of
     three levels over pairs."""
-    *opening, _, run = open_batched(13, EMBEDDED_VARS, True, 12)
-    return (*opening, run)
+    return open_embedded(13, EMBEDDED_VARS, 12)
 
 
 @pytest.fixture(scope="module")
 def embedded_mid():
     """The same advice in the run of a public table of 2^16: Delta_f = 3, each leaf's 8 G
     values in a sub-tree of one level over leaves of 4."""
-    *opening, _, run = open_batched(14, 16, True, 12)
-    return (*opening, run)
+    return open_embedded(14, 16, 12)
 
 
 def test_the_sub_trees_leaves_are_fours_then_pairs():
