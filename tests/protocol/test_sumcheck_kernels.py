@@ -138,3 +138,65 @@ def test_zero_tail_is_skipped_with_the_same_bytes(k, eq, live, monkeypatch):
                              fused=fused)
         out.append((res, t.proof_bytes()))
     assert out[0] == out[1]
+
+
+TAIL_CASE = ("kfkk" "kfkk", [(1, [0, 3]), (1, [1, 2]), ((4, 6, 8), [2, 3]),
+                             (1, [4, 7]), (1, [5, 6]), ((2, 9, 5), [6, 7])], 3)
+"""Two fraction-GKR layers whose terms never mix (a masked sumcheck's split halves: the LogUp
+tree's witness half and its table half), each its own part of ``sumcheck_tails``."""
+
+
+@pytest.mark.parametrize("k", [2, 3])
+@pytest.mark.parametrize("eq", [None, "random"])
+@pytest.mark.parametrize("lives", [(5, 40), (64, 3), (17, 17), (0, 64), (33, 1)])
+def test_constant_tails_are_summed_with_the_same_bytes(k, eq, lives, monkeypatch):
+    """Tables that end in a run of one nonzero value (a LogUp tree's padding: numerator 0,
+    denominator gamma), two parts of different live prefixes, and values equal to the fill
+    inside the live prefix: the closed-form tails give the reference prover's bytes, and the
+    proof verifies."""
+    monkeypatch.setattr(sc, "FUSED_MAX_ENTRIES", 4)
+    kinds, terms, degree = TAIL_CASE
+    rng = np.random.default_rng(sum(lives) + 5 * k)
+    ext, vf = ext_field(k), vec_field(k)
+    tables = [vec_field(1 if c == "f" else k).random(64, rng) for c in kinds]
+    for j, T in enumerate(tables):
+        live = lives[j // 4]
+        fill = T[0] if j % 4 == 1 else T[-1]  # numerators 0-like for some, gamma-like others
+        T[live:] = fill
+        if live > 4:
+            T[live // 2] = fill  # the fill inside the live prefix: not part of the tail
+    z = [ext.random(rng) for _ in range(6)] if eq else None
+    degree += z is not None
+    out = []
+    for fused in (True, False):
+        t = ProverTranscript(DOMAIN)
+        res = prove_sumcheck(t, vf, tables, _lift(terms, k), degree, "sc", eq_point=z,
+                             fused=fused)
+        out.append((res, t.proof_bytes()))
+    assert out[0] == out[1]
+    claim = sum_of_products(vf, tables, _lift(terms, k), z)
+    vt = VerifierTranscript(DOMAIN, out[0][1])
+    sub = verify_sumcheck(vt, ext, claim, 6, degree, "sc")
+    check_subclaim(ext, sub, _lift(terms, k), out[0][0][1], "sc", eq_point=z)
+
+
+def test_fill_end_finds_the_last_entry_unlike_the_fill():
+    """``fill_end`` against a plain scan, for F and K tables, runs that cross the scan's blocks,
+    and tables that are all fill."""
+    from tensorproof.prover.sumcheck_tails import SCAN_BLOCK, fill_end
+
+    rng = np.random.default_rng(3)
+    n = 3 * SCAN_BLOCK
+    for k in (1, 3):
+        for end in (0, 1, 5, SCAN_BLOCK - 1, SCAN_BLOCK + 7, n - 1, n):
+            T = vec_field(k).random(n, rng) if k > 1 else vec_field(1).random(n, rng)
+            T[end:] = T[-1]
+            if 0 < end < n:  # one coefficient off the fill is enough to end the tail
+                T[end - 1] = T[-1]
+                if k == 1:
+                    T[end - 1] = (int(T[-1]) + 1) % 7
+                else:
+                    T[end - 1, 2] = (int(T[-1, 2]) + 1) % 7
+            rows = T.reshape(n, -1)
+            naive = max((i + 1 for i in range(n) if (rows[i] != rows[-1]).any()), default=0)
+            assert fill_end(T) == naive

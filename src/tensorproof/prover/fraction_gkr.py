@@ -14,7 +14,7 @@ import numpy as np
 
 from ..errors import ProverError
 from ..field.vec import VecField
-from ..poly.mle import log2_exact
+from ..poly.mle import log2_exact, split_rows
 from ..transcript import ProverTranscript
 from ..transcript.base import label_bytes
 from ..verifier.fraction_gkr import LAYER_DEGREE, layer_label, layer_terms, root_label
@@ -46,7 +46,7 @@ class FractionSumResult:
 
 def _halves(T: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(T[0::2], T[1::2]) as contiguous arrays: the children of x_0 = 0 and x_0 = 1."""
-    return np.ascontiguousarray(T[0::2]), np.ascontiguousarray(T[1::2])
+    return split_rows(T)
 
 
 def _parent(vf: VecField, N: np.ndarray, D: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

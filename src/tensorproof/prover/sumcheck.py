@@ -32,12 +32,14 @@ from ..poly.mle import (
     fold_halves,
     is_base_table,
     log2_exact,
+    split_rows,
 )
 from ..poly.univariate import interpolate_eval
 from ..verifier.sumcheck import Terms, challenge_label, evaluate_terms, max_term_degree, round_label
 from .fused_policy import fused_ready
 from .sumcheck_fused import FUSED_MAX_ENTRIES, FusedRounds, FusedState
 from .sumcheck_kernels import MAX_DEGREE
+from .sumcheck_tails import Tails
 
 __all__ = ["final_value", "prove_sumcheck", "sum_of_products"]
 
@@ -110,30 +112,38 @@ def _add(vf: VecField, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return vec_field(1).add(a, b) if a.ndim == 1 else vf.add(a, b)
 
 
-def _split(T: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Contiguous copies of T[0::2] and T[1::2]; a K table is viewed as one opaque k*8-byte item
-    per row, which numpy copies several times faster than strided (n, k) rows."""
-    if T.ndim == 1:
-        return np.ascontiguousarray(T[0::2]), np.ascontiguousarray(T[1::2])
-    k = T.shape[1]
-    rows = np.ascontiguousarray(T).view(np.dtype((np.void, 8 * k))).reshape(-1)
-    return tuple(np.ascontiguousarray(rows[j::2]).view(np.uint64).reshape(-1, k) for j in (0, 1))
-
-
 def _halves(vf: VecField, tables: list[np.ndarray]):
     """(lo, hi, diff) lists: T[0::2], T[1::2] and their difference, per table."""
-    lo, hi = zip(*(_split(T) for T in tables)) if tables else ((), ())
+    lo, hi = zip(*(split_rows(T) for T in tables)) if tables else ((), ())
     return list(lo), list(hi), [_sub(vf, h, low) for h, low in zip(hi, lo)]
 
 
-def _line_sums(vf, lo, hi, diff, terms, coeffs, n_points, s1=None, weight=None) -> list:
-    """[sum_x weight g(lo + t diff)] for t = 0..n_points-1 (t = 1 given as s1 when known)."""
-    out = [_g_sum(vf, lo, terms, coeffs, weight)]
-    out.append(_g_sum(vf, hi, terms, coeffs, weight) if s1 is None else s1(out[0]))
+def _line_sums(vf, lo, hi, diff, terms, coeffs, n_points, s1=None, weight=None,
+               parts=None) -> list:
+    """[sum_x weight g(lo + t diff)] for t = 0..n_points-1 (t = 1 given as s1 when known).
+    ``parts`` (``Tails.line_parts``): [(term indices, length, tail)], each part's terms summed
+    over the first ``length`` entries of its tables and of the weight, plus its tail; None:
+    every term over the tables' length."""
+    ext = ext_field(vf.k)
+    if parts is None:
+        parts = [(range(len(terms)), len(lo[0]), None)]
+
+    def total(values) -> Scalar:
+        acc = ext.zero()
+        for idx, length, tail in parts:
+            w = None if weight is None else weight[:length]
+            acc = ext.add(acc, _g_sum(vf, values, [terms[i] for i in idx],
+                                      [coeffs[i] for i in idx], w))
+            if tail is not None:
+                acc = ext.add(acc, tail)
+        return acc
+
+    out = [total(lo)]
+    out.append(total(hi) if s1 is None else s1(out[0]))
     cur = hi
     for _ in range(2, n_points):
         cur = [_add(vf, c, d) for c, d in zip(cur, diff)]
-        out.append(_g_sum(vf, cur, terms, coeffs, weight))
+        out.append(total(cur))
     return out
 
 
@@ -154,8 +164,9 @@ class _EqFactor:
         """The factor before round 0, without its weight table (built by the fused rounds)."""
         return cls(vf, z, build=False)
 
-    def round(self, vf, tables, terms, coeffs, degree, running, i):
-        """(evaluations s_i(0..degree), lo, diff)."""
+    def round(self, vf, tables, terms, coeffs, degree, running, i, tails=None, size=0):
+        """(evaluations s_i(0..degree), lo, diff); ``tails``: the tables' (sumcheck_tails),
+        of nominal length ``size``."""
         ext, z, alpha = self.ext, self.z[i], self.alpha
         lo, hi, diff = _halves(vf, tables)
         s1 = None
@@ -165,8 +176,8 @@ class _EqFactor:
                 rest = ext.sub(running, ext.mul(ext.mul(alpha, ext.sub(ext.one(), z)), q0))
                 return ext.mul(rest, ext.inv(ext.mul(alpha, z)))
 
-        E = self.E if len(self.E) == len(lo[0]) else self.E[: len(lo[0])]  # a live prefix
-        q = _line_sums(vf, lo, hi, diff, terms, coeffs, degree, s1, E)
+        parts = None if tails is None else tails.line_parts(vf, size, self.E)
+        q = _line_sums(vf, lo, hi, diff, terms, coeffs, degree, s1, self.E, parts)
         a0 = ext.mul(alpha, ext.sub(ext.one(), z))  # alpha eq(z, t) = a0 + t a1
         a1 = ext.mul(alpha, ext.sub(ext.add(z, z), ext.one()))
         evals = []
@@ -182,12 +193,13 @@ class _EqFactor:
             self.E = vf.add(self.E[0::2], self.E[1::2])
 
 
-def _plain_round(vf, tables, terms, coeffs, degree, running):
+def _plain_round(vf, tables, terms, coeffs, degree, running, tails=None, size=0):
     """(evaluations s_i(0..degree), lo, diff) of a round without an eq factor."""
     ext = ext_field(vf.k)
     lo, hi, diff = _halves(vf, tables)
     s1 = None if running is None else (lambda s0: ext.sub(running, s0))
-    return _line_sums(vf, lo, hi, diff, terms, coeffs, degree + 1, s1), lo, diff
+    parts = None if tails is None else tails.line_parts(vf, size, None)
+    return _line_sums(vf, lo, hi, diff, terms, coeffs, degree + 1, s1, None, parts), lo, diff
 
 
 def prove_sumcheck(
@@ -227,70 +239,37 @@ def prove_sumcheck(
         eq = _EqFactor.deferred(vf, eq_point)  # the fused rounds build their own eq weights
     else:
         eq = _EqFactor(vf, eq_point) if eq_point is not None and n_vars else None
-    tables = list(tables)
-    if fused and n_vars and len(tables[0]) > FUSED_MAX_ENTRIES:  # large: skip a zero tail
-        tables = [T[: _live_length(tables)] for T in tables]
+    # large tables: their constant tails summed in closed form (sumcheck_tails; same bytes)
+    tails = Tails(ext, tables, terms, fused and n_vars and len(tables[0]) > FUSED_MAX_ENTRIES)
+    tables = tails.trimmed(tables)
     point: list[tuple[int, ...]] = []
     running = None  # the claim C_i; round 0 computes s(1) itself
     for i in range(n_vars):
-        size = 1 << (n_vars - i)  # the tables' length (they hold a prefix; zeros after it)
+        size = 1 << (n_vars - i)  # the tables' nominal length (they hold prefixes)
         if kernel and size <= FUSED_MAX_ENTRIES:  # small tables: one call per round
             state = FusedState(i, running) if eq is None else FusedState(i, running, eq.alpha,
                                                                            eq.E)
-            rest, finals = FusedRounds(vf, [_pad(T, size) for T in tables], terms, coeffs,
+            rest, finals = FusedRounds(vf, [tails.padded(j, T, size)
+                                            for j, T in enumerate(tables)], terms, coeffs,
                                        degree, None if eq is None else eq.z,
                                        state).prove(transcript, label)
             return point + rest, finals
         if eq is None:
-            evals, lo, diff = _plain_round(vf, tables, terms, coeffs, degree, running)
+            evals, lo, diff = _plain_round(vf, tables, terms, coeffs, degree, running, tails,
+                                           size)
         else:
-            evals, lo, diff = eq.round(vf, tables, terms, coeffs, degree, running, i)
+            evals, lo, diff = eq.round(vf, tables, terms, coeffs, degree, running, i, tails,
+                                       size)
         transcript.send_k(round_label(label, i), [evals[0], *evals[2:]], vf.k)  # s(1) implied
         r = tuple(transcript.challenge_k(challenge_label(label, i), vf.k))
         point.append(r)
         running = interpolate_eval(ext, evals, r)
-        live = min(size // 2, max(2, len(lo[0]) + len(lo[0]) % 2)) if size > 2 else 1
-        tables = [_pad(fold_halves(vf, low, d, r), live) for low, d in zip(lo, diff)]
+        tails.fold(size)
+        tables = [tails.padded(j, fold_halves(vf, low, d, r), tails.live(j))
+                  for j, (low, d) in enumerate(zip(lo, diff))]
         if eq is not None:
             eq.bind(vf, i, r)
     return point, [_single_value(vf, T) for T in tables]
-
-
-def _live_length(tables) -> int:
-    """The shortest even prefix (>= 2 entries) outside which every table is zero: pairs of zero
-    entries add g(0, ..., 0) = 0 to every round sum (each term is a product), and fold to zeros,
-    so the rounds may run on the prefix alone (the packed commitment vectors end in padding)."""
-    n = len(tables[0])
-    last = 0
-    for T in tables:
-        flat = T.reshape(-1)
-        width = len(flat) // n
-        last = max(last, -(-_end_of_nonzeros(flat) // width))  # entries, rounded up
-        if last == n:
-            return n
-    return min(n, max(2, last + last % 2))
-
-
-def _end_of_nonzeros(flat: np.ndarray) -> int:
-    """1 + the index of the last nonzero of a 1-D array (0 if none), scanning blocks from the
-    end (doubling): cheap when the array ends in a value or in a long run of zeros."""
-    end, step = len(flat), 4096
-    while end > 0:
-        start = max(0, end - step)
-        block = flat[start:end]
-        if block.any():
-            return start + int(np.flatnonzero(block)[-1]) + 1
-        end, step = start, 2 * step
-    return 0
-
-
-def _pad(T: np.ndarray, n: int) -> np.ndarray:
-    """T followed by zero entries up to length n."""
-    if len(T) >= n:
-        return T
-    out = np.zeros((n, *T.shape[1:]), dtype=np.uint64)
-    out[: len(T)] = T
-    return out
 
 
 def _single_value(vf: VecField, T: np.ndarray) -> tuple[int, ...]:

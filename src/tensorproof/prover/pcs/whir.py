@@ -20,7 +20,7 @@ import numpy as np
 from ...errors import KeyFileError
 from ...field.encoding import encode_k_array
 from ...field.vec import VecField, vec_field
-from ...poly.mle import boolean_suffix, eq_table, evaluate
+from ...poly.mle import boolean_suffix, eq_table, evaluate, split_rows
 from ...poly.ntt import rs_encode, rs_encode_ext
 from ...transcript.keccak_batch import keccak256_gathered
 from ...verifier.merkle import LEAF_PREFIX
@@ -288,14 +288,15 @@ class WhirPCS(WhirVerifier):
     def _sumcheck_round(self, kv: VecField, transcript: Any, w: np.ndarray, f: np.ndarray,
                         c: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """One round of sum_b w(b) f(b): send h(0), h(2); fold w, f and the coefficients c."""
-        w_lo, w_hi = np.ascontiguousarray(w[0::2]), np.ascontiguousarray(w[1::2])
-        f_lo, f_hi = np.ascontiguousarray(f[0::2]), np.ascontiguousarray(f[1::2])
+        w_lo, w_hi = split_rows(w)
+        f_lo, f_hi = split_rows(f)
         w_d, f_d = kv.sub(w_hi, w_lo), kv.sub(f_hi, f_lo)
         h0 = kv.inner(w_lo, f_lo)
         h2 = kv.inner(kv.add(w_hi, w_d), kv.add(f_hi, f_d))  # w(2) = w_hi + (w_hi - w_lo)
         transcript.send_k("whir/sumcheck", [h0, h2], self.k)
         r = transcript.challenge_k("whir/fold", self.k)
-        c_next = kv.add(np.ascontiguousarray(c[0::2]), kv.scale(np.ascontiguousarray(c[1::2]), r))
+        c_lo, c_hi = split_rows(c)
+        c_next = kv.add(c_lo, kv.scale(c_hi, r))
         return kv.add(w_lo, kv.scale(w_d, r)), kv.add(f_lo, kv.scale(f_d, r)), c_next
 
 
