@@ -104,3 +104,29 @@ def test_transcript_labels_bind_the_proof():
 def test_soundness_error_bound_is_negligible():
     assert soundness_error_bound(20, 2) < -115
     assert soundness_error_bound(30, 3) < -180
+
+
+@pytest.mark.parametrize("kind", ["f", "k"])
+@pytest.mark.parametrize("lives", [(5000, 1), (8192, 4097), (3, 8191), (0, 0)])
+def test_tree_with_padded_blocks_matches_the_whole_computation(kind, lives):
+    """``fraction_tree`` computes a block that ends in one repeated leaf (the combined LogUp
+    tree's witness and table halves, each padded with (0, gamma)) on its live prefix: every
+    level equals the tree computed whole, for odd and empty live prefixes and a padding value
+    inside the live part."""
+    import tensorproof.prover.fraction_gkr as fg
+
+    rng = np.random.default_rng(sum(lives))
+    vf = vec_field(3)
+    n = 1 << 14
+    num, den = make_num(kind, vf, n, rng), vf.random(n, rng)
+    for b, live in enumerate(lives):
+        lo, hi = b * n // 2, (b + 1) * n // 2
+        num[lo + live : hi] = num[hi - 1] * 0 if kind == "f" else 0
+        den[lo + live : hi] = den[hi - 1]
+        if live > 10:
+            den[lo + live // 2] = den[hi - 1]  # the padding's value among the live leaves
+    levels = fg.fraction_tree(vf, num, den)
+    N, D = num, den
+    for got_n, got_d in reversed(levels[:-1]):
+        N, D = fg._parent(vf, N, D)
+        assert np.array_equal(got_n, N) and np.array_equal(got_d, D)

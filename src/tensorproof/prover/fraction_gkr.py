@@ -24,6 +24,7 @@ from .fused_kernel import EMPTY_B1, EMPTY_I1, EMPTY_U1, EMPTY_U2, fused_kernel, 
 from .fused_policy import fused_ready
 from .sumcheck import prove_sumcheck
 from .sumcheck_fused import FUSED_MAX_ENTRIES, round_constants
+from .sumcheck_tails import fill_end
 
 SMALL_LAYERS = FUSED_MAX_ENTRIES.bit_length()
 """Layers 0..SMALL_LAYERS-1 (sumchecks over at most FUSED_MAX_ENTRIES entries) run in numba."""
@@ -61,11 +62,49 @@ def _parent(vf: VecField, N: np.ndarray, D: np.ndarray) -> tuple[np.ndarray, np.
 
 
 def fraction_tree(vf: VecField, num: np.ndarray, den: np.ndarray) -> list[tuple]:
-    """Levels [(N_0, D_0), ..., (N_m, D_m)]: level l has 2^l entries, level m the leaves."""
+    """Levels [(N_0, D_0), ..., (N_m, D_m)]: level l has 2^l entries, level m the leaves.
+
+    Each of the TREE_BLOCKS blocks of a level (equal and contiguous: a block's parents are the
+    same block of the level above) that ends in a run of one leaf pair (n, d) (a LogUp tree's
+    padding, (0, gamma)) has its parents computed on its live prefix only: the run's parents
+    are all one pair, computed once and written (``sumcheck_tails.fill_end``)."""
     levels = [(num, den)]
     while len(levels[-1][1]) > 1:
-        levels.append(_parent(vf, *levels[-1]))
+        levels.append(_parent_blocks(vf, *levels[-1]))
     return levels[::-1]
+
+
+TREE_BLOCKS = 2
+"""Blocks of a level whose tails ``fraction_tree`` skips: the combined LogUp tree of the
+zero-knowledge lookups is a witness half and a table half, each padded at its end."""
+
+TAIL_MIN = 1 << 12
+"""Blocks shorter than this are computed whole (the scan would cost more than it saves)."""
+
+
+def _parent_blocks(vf: VecField, N: np.ndarray, D: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``_parent`` of (N, D), each of TREE_BLOCKS blocks on its live prefix and its tail's
+    one parent written over the rest (the same values)."""
+    size = len(D) // TREE_BLOCKS
+    if size < TAIL_MIN:
+        return _parent(vf, N, D)
+    num, den = None, None
+    for b in range(TREE_BLOCKS):
+        lo = b * size
+        Nb, Db = N[lo : lo + size], D[lo : lo + size]
+        live = max(fill_end(Nb), fill_end(Db))
+        live = min(size, max(2, live + live % 2))
+        pn, pd = _parent(vf, Nb[:live], Db[:live])
+        if num is None:
+            num = np.empty((len(D) // 2, *pn.shape[1:]), dtype=np.uint64)
+            den = np.empty((len(D) // 2, *pd.shape[1:]), dtype=np.uint64)
+        out = slice(lo // 2, lo // 2 + live // 2)
+        num[out], den[out] = pn, pd
+        if live < size:  # the tail's pairs all have the parent of (fill, fill)
+            fn, fd = _parent(vf, Nb[-2:], Db[-2:])
+            rest = slice(lo // 2 + live // 2, (lo + size) // 2)
+            num[rest], den[rest] = fn[0], fd[0]
+    return num, den
 
 
 def _check_tables(vf: VecField, num, den) -> np.ndarray:

@@ -40,41 +40,43 @@ from .zk_finals import randomizer_sum
 from .zk_fractions import prove_hiding_fraction_sum
 
 
-def _extended(vf, vec: np.ndarray, size: int, fill) -> np.ndarray:
-    """``vec`` (F or K entries) followed by ``fill`` up to ``size`` entries."""
+def _write(out: np.ndarray, vec: np.ndarray, fill) -> None:
+    """``vec`` (K entries, or F lifted) then ``fill`` to the end of ``out`` (an (n, k) view)."""
     if vec.ndim == 1:
-        out = np.zeros(size, dtype=np.uint64)
+        out[: len(vec), 0] = vec
+        out[: len(vec), 1:] = 0
     else:
-        out = np.tile(np.asarray(fill, dtype=np.uint64), (size, 1))
-    out[: len(vec)] = vec
-    return out
+        out[: len(vec)] = vec
+    out[len(vec):] = np.asarray(fill, dtype=np.uint64)
 
 
 def leaves(ctx, uses: list[LookupUse], sh, beta, gamma, tcols: list[np.ndarray]
-           ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
-    """The two sides' (numerators, denominators), K vectors (verifier/zk_lookups.py): the
-    witness side's 2^m, the table side's 2^n (each padded to 2^s for the combined tree);
-    ``tcols``: the combined table's F columns."""
+           ) -> tuple[np.ndarray, np.ndarray, int]:
+    """The leaves' numerators and denominators, K vectors (verifier/zk_lookups.py): the
+    witness side's 2^m then the table side's 2^n (each padded to 2^s for the combined tree),
+    written into one pair of arrays (a fresh process pays for every page it first touches),
+    and the witness side's length; ``tcols``: the combined table's F columns."""
     vf, ext = ctx.vf, ctx.ext
     tag, first, second, selector = witness_columns(ctx.plan, ctx.tables, uses, sh.packing)
-    den_w = lookup_denominators(vf, [tag, first, second], beta, gamma)
-    num_w = vf.from_base(selector)
     mult = ctx.tables[MULT]
     nu, delta, eps = (blind_value(ctx, i) for i in (NU, DELTA, EPSILON))
     tied = ext.add(ext.from_base(int(mult[sh.reserved_row])), nu)  # m_p + nu
+    rows, witness = (1 << sh.n, 1 << sh.m) if sh.split else (1 << sh.s, 1 << sh.s)
+    g = np.asarray(as_ext(ext, gamma), dtype=np.uint64)
+    num = np.empty((witness + rows, ext.k), dtype=np.uint64)
+    den = np.empty_like(num)
+    num_w, den_w, num_t, den_t = num[:witness], den[:witness], num[witness:], den[witness:]
+    _write(num_w, selector, 0)
+    _write(den_w, lookup_denominators(vf, [tag, first, second], beta, gamma), g)
+    _write(num_t, vf.neg(vf.from_base(mult)), 0)
+    _write(den_t, lookup_denominators(vf, tcols, beta, gamma), g)
     o = sh.packing.slot(BLIND_SLOT).offset
     num_w[o] = tied
     den_w[o] = delta
     den_w[o + 1] = eps
-    rows, witness = (1 << sh.n, 1 << sh.m) if sh.split else (1 << sh.s, 1 << sh.s)
-    g = np.asarray(as_ext(ext, gamma), dtype=np.uint64)
-    zero = np.zeros(ext.k, dtype=np.uint64)
-    den_t = _extended(vf, lookup_denominators(vf, tcols, beta, gamma), rows, g)
     den_t[sh.reserved_row] = delta
-    num_t = _extended(vf, vf.neg(vf.from_base(mult)), rows, zero)
     num_t[sh.reserved_row] = ext.neg(tied)
-    return ((_extended(vf, num_w, witness, zero), _extended(vf, den_w, witness, g)),
-            (num_t, den_t))
+    return num, den, witness
 
 
 def blind_value(ctx, index: int) -> tuple:
@@ -93,14 +95,15 @@ def prove_hiding_lookups(ctx, uses: list[LookupUse]) -> None:
     beta, gamma = lookup_challenges(t, ext.k)
     sh = shape(ctx.plan, uses)
     tcols = [from_signed(c) for c in combined_table(uses)]  # F columns, built once
-    (num_w, den_w), (num_t, den_t) = leaves(ctx, uses, sh, beta, gamma, tcols)
+    num, den, w = leaves(ctx, uses, sh, beta, gamma, tcols)
     if sh.split:
-        results = (prove_hiding_fraction_sum(ctx, num_w, den_w, WITNESS_TREE, randomize_from=0),
-                   prove_hiding_fraction_sum(ctx, num_t, den_t, TABLE_TREE, randomize_from=0))
+        results = (prove_hiding_fraction_sum(ctx, num[:w], den[:w], WITNESS_TREE,
+                                             randomize_from=0),
+                   prove_hiding_fraction_sum(ctx, num[w:], den[w:], TABLE_TREE,
+                                             randomize_from=0))
         low, low_t = results[0].point, results[1].point
     else:  # P = 0 for an honest witness
-        results = (prove_hiding_fraction_sum(ctx, np.concatenate([num_w, num_t]),
-                                             np.concatenate([den_w, den_t]), COMBINED),)
+        results = (prove_hiding_fraction_sum(ctx, num, den, COMBINED),)
         low = low_t = results[0].point[: sh.s]
     columns = []
     for j, use in enumerate(uses):
