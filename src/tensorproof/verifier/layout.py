@@ -14,6 +14,7 @@ axis (2 entries) and (y_0, y_1) the first (3 of 4 entries real).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -34,19 +35,20 @@ class Layout:
 
     shape: tuple[int, ...]
 
-    @property
+    # cached: a plan asks for them about a thousand times (fields stay the shape alone)
+    @cached_property
     def bits(self) -> tuple[int, ...]:
         return tuple(ceil_log2(d) for d in self.shape)
 
-    @property
+    @cached_property
     def padded(self) -> tuple[int, ...]:
         return tuple(1 << b for b in self.bits)
 
-    @property
+    @cached_property
     def n_vars(self) -> int:
         return sum(self.bits)
 
-    @property
+    @cached_property
     def size(self) -> int:
         return 1 << self.n_vars
 
