@@ -115,6 +115,16 @@ def test_a_transcript_subclass_sees_every_round_message():
     assert t.labels == [f"sc/round{i}" for i in range(4)]
 
 
+def _fused_and_reference(vf, tables, terms, degree, z) -> list:
+    """[(result, proof bytes)] of the fused path (tails skipped) and of the reference."""
+    out = []
+    for fused in (True, False):
+        t = ProverTranscript(DOMAIN)
+        res = prove_sumcheck(t, vf, tables, terms, degree, "sc", eq_point=z, fused=fused)
+        out.append((res, t.proof_bytes()))
+    return out
+
+
 @pytest.mark.parametrize("k", [2, 3])
 @pytest.mark.parametrize("eq", [None, "random", "boolean"])
 @pytest.mark.parametrize("live", [1, 2, 3, 17, 40, 63])
@@ -131,12 +141,7 @@ def test_zero_tail_is_skipped_with_the_same_bytes(k, eq, live, monkeypatch):
     z = {"random": [ext.random(rng) for _ in range(6)],
          "boolean": [ext.from_base(int(b)) for b in rng.integers(0, 2, 6)], None: None}[eq]
     degree += z is not None
-    out = []
-    for fused in (True, False):
-        t = ProverTranscript(DOMAIN)
-        res = prove_sumcheck(t, vf, tables, _lift(terms, k), degree, "sc", eq_point=z,
-                             fused=fused)
-        out.append((res, t.proof_bytes()))
+    out = _fused_and_reference(vf, tables, _lift(terms, k), degree, z)
     assert out[0] == out[1]
 
 
@@ -161,18 +166,13 @@ def test_constant_tails_are_summed_with_the_same_bytes(k, eq, lives, monkeypatch
     tables = [vec_field(1 if c == "f" else k).random(64, rng) for c in kinds]
     for j, T in enumerate(tables):
         live = lives[j // 4]
-        fill = T[0] if j % 4 == 1 else T[-1]  # numerators 0-like for some, gamma-like others
+        fill = T[0] if j % 4 == 1 else T[-1]  # each table its own fill value
         T[live:] = fill
         if live > 4:
             T[live // 2] = fill  # the fill inside the live prefix: not part of the tail
     z = [ext.random(rng) for _ in range(6)] if eq else None
     degree += z is not None
-    out = []
-    for fused in (True, False):
-        t = ProverTranscript(DOMAIN)
-        res = prove_sumcheck(t, vf, tables, _lift(terms, k), degree, "sc", eq_point=z,
-                             fused=fused)
-        out.append((res, t.proof_bytes()))
+    out = _fused_and_reference(vf, tables, _lift(terms, k), degree, z)
     assert out[0] == out[1]
     claim = sum_of_products(vf, tables, _lift(terms, k), z)
     vt = VerifierTranscript(DOMAIN, out[0][1])
