@@ -64,10 +64,11 @@ def _parent(vf: VecField, N: np.ndarray, D: np.ndarray) -> tuple[np.ndarray, np.
 def fraction_tree(vf: VecField, num: np.ndarray, den: np.ndarray) -> list[tuple]:
     """Levels [(N_0, D_0), ..., (N_m, D_m)]: level l has 2^l entries, level m the leaves.
 
-    Each of the TREE_BLOCKS blocks of a level (equal and contiguous: a block's parents are the
-    same block of the level above) that ends in a run of one leaf pair (n, d) (a LogUp tree's
-    padding, (0, gamma)) has its parents computed on its live prefix only: the run's parents
-    are all one pair, computed once and written (``sumcheck_tails.fill_end``)."""
+    At every level of at least TREE_BLOCKS TAIL_MIN entries, each of its TREE_BLOCKS blocks
+    (equal and contiguous: a block's parents are the same block of the level above) that ends
+    in a run of one pair (n, d) (a LogUp tree's padding, (0, gamma), and its parents) has its
+    parents computed on its live prefix only: the run's parents are all one pair, computed
+    once and written (``sumcheck_tails.fill_end``)."""
     levels = [(num, den)]
     while len(levels[-1][1]) > 1:
         levels.append(_parent_blocks(vf, *levels[-1]))
@@ -79,7 +80,8 @@ TREE_BLOCKS = 2
 zero-knowledge lookups is a witness half and a table half, each padded at its end."""
 
 TAIL_MIN = 1 << 12
-"""Blocks shorter than this are computed whole (the scan would cost more than it saves)."""
+"""Blocks shorter than this are computed whole (the scan would cost more than it saves); at
+least 2 (a block's live prefix is a whole number of pairs)."""
 
 
 def _parent_blocks(vf: VecField, N: np.ndarray, D: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

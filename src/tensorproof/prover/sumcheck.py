@@ -224,7 +224,8 @@ def prove_sumcheck(
     one more factor of every term (degree >= max |S_t| + 1; same proof bytes, ~2x less work);
     the verifier's subclaim is then eq(z, point) g(finals) (``check_subclaim(..., eq_point=z)``).
     fused=False forces the generic path (same bytes; for tests and comparisons); with fused=True
-    the kernel runs once ``fused_policy.fused_ready()`` says so.
+    the kernel runs once ``fused_policy.fused_ready()`` says so, and tables above
+    FUSED_MAX_ENTRIES entries skip their constant tails (``sumcheck_tails``) on either path.
     """
     n_vars = _check_inputs(vf, tables, terms, degree, eq_point)
     masks = getattr(transcript, "masks", None)

@@ -3,11 +3,12 @@
 Many tables end in a long run of one value: the packed commitment vectors in zeros, a LogUp
 tree's leaves in its padding (numerator 0, denominator gamma: the combined tree of the
 zero-knowledge lookups is half padding when its table is smaller than its witness). A pair
-(2y, 2y + 1) inside such a run has lo = hi = the fill, so it adds g(fills) weight(y) to every
-round value s_i(t) (weight: 1, or the eq factor's table, ``sumcheck._EqFactor``) and folds to the
-fills again, whatever r_i. The rounds can therefore run on each table's live prefix and add
-g(fills) times the weight's sum over the tail pairs: the same round values, so the same proof
-bytes, for work proportional to the live prefixes.
+(2y, 2y + 1) inside such a run has lo = hi = the fill, so it adds g(fills) weight(y) to the
+round's sum at every t (weight: 1, the sum being s_i(t); or the eq factor's table, the sum
+being Gruen's q_i(t), which ``sumcheck._EqFactor`` then multiplies by alpha_i eq(z_i, t)) and
+folds to the fills again, whatever r_i. The rounds can therefore run on each table's live
+prefix and add g(fills) times the weight's sum over the tail pairs: the same round values, so
+the same proof bytes, for work proportional to the live prefixes.
 
 Tables are grouped into *parts*, the sets of tables that terms join: the terms of different
 parts are summed apart, each part over its own prefix (a masked sumcheck's last variable is
@@ -54,7 +55,8 @@ def fill_end(T: np.ndarray) -> int:
 @dataclass
 class Part:
     """Terms (indices into the sumcheck's terms) over tables (indices) of one prefix length
-    ``live``; ``g`` = sum of those terms at the tables' fills (K)."""
+    ``live``; ``g`` = sum of those terms at the tables' fills (K), or 0 where the part has no
+    tail (``live`` the whole table, or tails not taken)."""
 
     terms: list[int]
     tables: list[int]
@@ -108,8 +110,9 @@ class Tails:
 
     def line_parts(self, vf: VecField, size: int, weight: np.ndarray | None) -> list:
         """[(term indices, half length, tail or None)] of a round over tables of nominal
-        length ``size``: the tail is g(fills) times the weight's sum over the tail pairs (their
-        count without a weight); None when the part has no tail or g(fills) = 0."""
+        length ``size``, for the parts with terms (a table in no term is only folded): the
+        tail is g(fills) times the weight's sum over the tail pairs (their count without a
+        weight); None when the part has no tail or g(fills) = 0."""
         ext, out = self.ext, []
         for p in self.parts:
             if not p.terms:
