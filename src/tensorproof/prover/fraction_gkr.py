@@ -24,7 +24,7 @@ from .fused_kernel import EMPTY_B1, EMPTY_I1, EMPTY_U1, EMPTY_U2, fused_kernel, 
 from .fused_policy import fused_ready
 from .sumcheck import prove_sumcheck
 from .sumcheck_fused import FUSED_MAX_ENTRIES, round_constants
-from .sumcheck_tails import fill_end
+from .sumcheck_tails import live_prefix
 
 SMALL_LAYERS = FUSED_MAX_ENTRIES.bit_length()
 """Layers 0..SMALL_LAYERS-1 (sumchecks over at most FUSED_MAX_ENTRIES entries) run in numba."""
@@ -45,15 +45,10 @@ class FractionSumResult:
     den_eval: K
 
 
-def _halves(T: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(T[0::2], T[1::2]) as contiguous arrays: the children of x_0 = 0 and x_0 = 1."""
-    return split_rows(T)
-
-
 def _parent(vf: VecField, N: np.ndarray, D: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """One level up: (n0 d1 + n1 d0, d0 d1); an F numerator table stays F until multiplied."""
-    n0, n1 = _halves(N)
-    d0, d1 = _halves(D)
+    n0, n1 = split_rows(N)  # the children of x_0 = 0 and x_0 = 1
+    d0, d1 = split_rows(D)
     if N.ndim == 1:
         num = vf.add(vf.mul_base(d1, n0), vf.mul_base(d0, n1))
     else:
@@ -68,7 +63,7 @@ def fraction_tree(vf: VecField, num: np.ndarray, den: np.ndarray) -> list[tuple]
     (equal and contiguous: a block's parents are the same block of the level above) that ends
     in a run of one pair (n, d) (a LogUp tree's padding, (0, gamma), and its parents) has its
     parents computed on its live prefix only: the run's parents are all one pair, computed
-    once and written (``sumcheck_tails.fill_end``)."""
+    once and written (``sumcheck_tails.live_prefix``)."""
     levels = [(num, den)]
     while len(levels[-1][1]) > 1:
         levels.append(_parent_blocks(vf, *levels[-1]))
@@ -94,8 +89,7 @@ def _parent_blocks(vf: VecField, N: np.ndarray, D: np.ndarray) -> tuple[np.ndarr
     for b in range(TREE_BLOCKS):
         lo = b * size
         Nb, Db = N[lo : lo + size], D[lo : lo + size]
-        live = max(fill_end(Nb), fill_end(Db))
-        live = min(size, max(2, live + live % 2))
+        live = live_prefix([Nb, Db])
         pn, pd = _parent(vf, Nb[:live], Db[:live])
         if num is None:
             num = np.empty((len(D) // 2, *pn.shape[1:]), dtype=np.uint64)
@@ -207,8 +201,8 @@ def _prove_layer(transcript, vf: VecField, label: str, layer: int, rho, N, D):
     """Sumcheck of layer l over the children (N, D) = level l + 1; return [mu] + rho' and claims."""
     ext_k = vf.k
     lam = tuple(transcript.challenge_k(layer_label(label, layer, "lambda"), ext_k))
-    n0, n1 = _halves(N)
-    d0, d1 = _halves(D)
+    n0, n1 = split_rows(N)  # the children of x_0 = 0 and x_0 = 1
+    d0, d1 = split_rows(D)
     rho2, finals = prove_sumcheck(
         transcript,
         vf,

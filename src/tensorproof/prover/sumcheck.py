@@ -118,15 +118,12 @@ def _halves(vf: VecField, tables: list[np.ndarray]):
     return list(lo), list(hi), [_sub(vf, h, low) for h, low in zip(hi, lo)]
 
 
-def _line_sums(vf, lo, hi, diff, terms, coeffs, n_points, s1=None, weight=None,
-               parts=None) -> list:
+def _line_sums(vf, lo, hi, diff, terms, coeffs, n_points, parts, s1=None,
+               weight=None) -> list:
     """[sum_x weight g(lo + t diff)] for t = 0..n_points-1 (t = 1 given as s1 when known).
     ``parts`` (``Tails.line_parts``): [(term indices, length, tail)], each part's terms summed
-    over the first ``length`` entries of its tables and of the weight, plus its tail; None:
-    every term over the tables' length."""
+    over the first ``length`` entries of its tables and of the weight, plus its tail."""
     ext = ext_field(vf.k)
-    if parts is None:
-        parts = [(range(len(terms)), len(lo[0]), None)]
 
     def total(values) -> Scalar:
         acc = ext.zero()
@@ -164,9 +161,9 @@ class _EqFactor:
         """The factor before round 0, without its weight table (built by the fused rounds)."""
         return cls(vf, z, build=False)
 
-    def round(self, vf, tables, terms, coeffs, degree, running, i, tails=None, size=0):
-        """(evaluations s_i(0..degree), lo, diff); ``tails``: the tables' (sumcheck_tails),
-        of nominal length ``size``."""
+    def round(self, vf, tables, terms, coeffs, degree, running, i, parts):
+        """(evaluations s_i(0..degree), lo, diff); ``parts``: ``Tails.line_parts`` at this
+        round, weighed by E."""
         ext, z, alpha = self.ext, self.z[i], self.alpha
         lo, hi, diff = _halves(vf, tables)
         s1 = None
@@ -176,8 +173,7 @@ class _EqFactor:
                 rest = ext.sub(running, ext.mul(ext.mul(alpha, ext.sub(ext.one(), z)), q0))
                 return ext.mul(rest, ext.inv(ext.mul(alpha, z)))
 
-        parts = None if tails is None else tails.line_parts(vf, size, self.E)
-        q = _line_sums(vf, lo, hi, diff, terms, coeffs, degree, s1, self.E, parts)
+        q = _line_sums(vf, lo, hi, diff, terms, coeffs, degree, parts, s1, self.E)
         a0 = ext.mul(alpha, ext.sub(ext.one(), z))  # alpha eq(z, t) = a0 + t a1
         a1 = ext.mul(alpha, ext.sub(ext.add(z, z), ext.one()))
         evals = []
@@ -193,13 +189,13 @@ class _EqFactor:
             self.E = vf.add(self.E[0::2], self.E[1::2])
 
 
-def _plain_round(vf, tables, terms, coeffs, degree, running, tails=None, size=0):
-    """(evaluations s_i(0..degree), lo, diff) of a round without an eq factor."""
+def _plain_round(vf, tables, terms, coeffs, degree, running, parts):
+    """(evaluations s_i(0..degree), lo, diff) of a round without an eq factor (``parts``:
+    ``Tails.line_parts`` at this round, unweighed)."""
     ext = ext_field(vf.k)
     lo, hi, diff = _halves(vf, tables)
     s1 = None if running is None else (lambda s0: ext.sub(running, s0))
-    parts = None if tails is None else tails.line_parts(vf, size, None)
-    return _line_sums(vf, lo, hi, diff, terms, coeffs, degree + 1, s1, None, parts), lo, diff
+    return _line_sums(vf, lo, hi, diff, terms, coeffs, degree + 1, parts, s1), lo, diff
 
 
 def prove_sumcheck(
@@ -255,12 +251,11 @@ def prove_sumcheck(
                                        degree, None if eq is None else eq.z,
                                        state).prove(transcript, label)
             return point + rest, finals
+        parts = tails.line_parts(vf, size, None if eq is None else eq.E)
         if eq is None:
-            evals, lo, diff = _plain_round(vf, tables, terms, coeffs, degree, running, tails,
-                                           size)
+            evals, lo, diff = _plain_round(vf, tables, terms, coeffs, degree, running, parts)
         else:
-            evals, lo, diff = eq.round(vf, tables, terms, coeffs, degree, running, i, tails,
-                                       size)
+            evals, lo, diff = eq.round(vf, tables, terms, coeffs, degree, running, i, parts)
         transcript.send_k(round_label(label, i), [evals[0], *evals[2:]], vf.k)  # s(1) implied
         r = tuple(transcript.challenge_k(challenge_label(label, i), vf.k))
         point.append(r)

@@ -52,14 +52,21 @@ def fill_end(T: np.ndarray) -> int:
     return 0
 
 
+def live_prefix(tables: Sequence[np.ndarray]) -> int:
+    """The even prefix (at least 2 entries, at most the tables' length) past which each of
+    ``tables`` (of one length) is its own fill: the longest ``fill_end``, rounded up."""
+    n = len(tables[0])
+    live = max(fill_end(T) for T in tables)
+    return min(n, max(2, live + live % 2))
+
+
 @dataclass
 class Part:
-    """Terms (indices into the sumcheck's terms) over tables (indices) of one prefix length
-    ``live``; ``g`` = sum of those terms at the tables' fills (K), or 0 where the part has no
-    tail (``live`` the whole table, or tails not taken)."""
+    """Terms (indices into the sumcheck's terms) over tables of one prefix length ``live``;
+    ``g`` = sum of those terms at the tables' fills (K), or 0 where the part has no tail
+    (``live`` the whole table, or tails not taken)."""
 
     terms: list[int]
-    tables: list[int]
     live: int
     g: tuple
 
@@ -72,24 +79,22 @@ class Tails:
         """``trim`` False: one part, the whole tables (the reference path, no tails)."""
         n = len(tables[0])
         self.ext = ext
+        self.part_of = [0] * len(tables)
+        self.fills: list[tuple] = []  # read only to pad a trimmed table
+        if not trim:
+            self.parts = [Part(list(range(len(terms))), n, ext.zero())]
+            return
         self.fills = [as_ext(ext, int(T[-1]) if T.ndim == 1 else tuple(int(c) for c in T[-1]))
                       for T in tables]
-        self.part_of = [0] * len(tables)
-        if not trim:
-            self.parts = [Part(list(range(len(terms))), list(range(len(tables))), n, ext.zero())]
-            return
-        groups = _joined(len(tables), terms)
-        ends = [fill_end(T) for T in tables]
         self.parts = []
-        for tabs in groups:
+        for tabs in _joined(len(tables), terms):
             idx = [t for t, (_, s) in enumerate(terms) if s[0] in tabs]
-            live = max(ends[j] for j in tabs)
-            live = min(n, max(2, live + live % 2))
+            live = live_prefix([tables[j] for j in tabs])
             g = evaluate_terms(ext, [terms[t] for t in idx], self.fills) if live < n \
                 else ext.zero()
             for j in tabs:
                 self.part_of[j] = len(self.parts)
-            self.parts.append(Part(idx, sorted(tabs), live, g))
+            self.parts.append(Part(idx, live, g))
 
     def live(self, j: int) -> int:
         """The prefix length table ``j`` is kept at."""

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from ..field.vec import VecField
+from ..poly.mle import split_rows
 from ..verifier.fraction_gkr import LAYER_DEGREE, layer_label, layer_terms
 from ..verifier.zk_finals import scaled
 from ..verifier.zk_fractions import HidingFractionSubclaim, line_randomizers
-from .fraction_gkr import _halves, tree_and_root
+from .fraction_gkr import tree_and_root
 from .zk_finals import prove_randomized
 
 K = tuple[int, ...]
@@ -24,8 +25,8 @@ def prove_hiding_fraction_sum(ctx, num, den, label: str,
     for layer in range(len(levels) - 1):
         lam = tuple(t.challenge_k(layer_label(label, layer, "lambda"), vf.k))
         N, D = levels[layer + 1]
-        n0, n1 = _halves(N)
-        d0, d1 = _halves(D)
+        n0, n1 = split_rows(N)
+        d0, d1 = split_rows(D)
         rho, finals, slots, z = prove_randomized(
             ctx, [n0, n1, d0, d1], layer_terms(lam), LAYER_DEGREE,
             layer_label(label, layer, "sumcheck"), [layer >= randomize_from] * 4, eq_point=point,
