@@ -112,6 +112,27 @@ def test_k_prod_matches_the_scalar_extension(k):
     assert NONRESIDUE[k] == ext.w
 
 
+@pytest.mark.parametrize("k", [2, 3])
+def test_k_prod_in_blocks_and_broadcast(k):
+    """Rows across ``K_BLOCK`` boundaries (every coefficient p - 1 in the first and last rows:
+    the limb sums' largest values), and broadcast operands of different shapes."""
+    ext = ext_field(k)
+    rng = np.random.default_rng(3)
+    m = 2 * npfield.K_BLOCK + 3
+    a = rng.integers(0, P, size=(m, k), dtype=np.uint64)
+    b = rng.integers(0, P, size=(m, k), dtype=np.uint64)
+    a[[0, -1]] = b[[0, -1]] = P - 1
+    got = npfield.k_prod(a, b, k)
+    pick = [0, 1, npfield.K_BLOCK - 1, npfield.K_BLOCK, m - 2, m - 1]
+    assert got.shape == (m, k)
+    assert [tuple(got[i].tolist()) for i in pick] == [
+        ext.mul(tuple(map(int, a[i])), tuple(map(int, b[i]))) for i in pick]
+    x, y = a[:6].reshape(2, 3, 1, k), b[:4].reshape(1, 1, 4, k)
+    grid = npfield.k_prod(x, y, k)
+    assert grid.shape == (2, 3, 4, k)
+    assert tuple(grid[1, 2, 3].tolist()) == ext.mul(tuple(map(int, x[1, 2, 0])),
+                                                     tuple(map(int, y[0, 0, 3])))
+
 # ---- the kernels' interface: each twin against the numba kernel of the same name --------------
 
 
