@@ -45,11 +45,13 @@ def test_eq_table_evaluate_inner(k):
 
 
 @pytest.mark.parametrize("k", [2, 3])
-@pytest.mark.parametrize(("m", "L", "n"), [(1, 0, 5), (6, 3, 11), (30, 2, 21), (4, 7, 7)])
+@pytest.mark.parametrize(("m", "L", "n"), [(1, 0, 5), (6, 3, 11), (30, 2, 21), (4, 7, 7),
+                                        (40, 1, 33)])
 def test_eq_split_sum(k, m, L, n):
-    """Heads of K values and of 0/1 (embedding bits in a head), tails over 0, 1, 2 and 3 eq
-    tables (TAIL_CHUNK = 8), and the extremes (p - 1 everywhere, the top tail) against the
-    scalar definition; eq_combination over the same whole points agrees."""
+    """Heads of K values and of 0/1 (embedding bits in a head), tails over 0 to 4 eq tables
+    (TAIL_CHUNK = 10), tails that share their high bits or are all equal, and the extremes
+    (p - 1 everywhere, the top tail) against the scalar definition; eq_combination over the
+    same whole points agrees."""
     rng, nrng = random.Random(m * n + k), np.random.default_rng(m + L + k)
     coeffs, heads = _f_vec(nrng, m, k), _f_vec(nrng, m, L, k)
     heads[: m // 2, : L // 2] = 0
@@ -60,6 +62,10 @@ def test_eq_split_sum(k, m, L, n):
     r = _k_point(rng, n, k)
     got = evaluations.eq_split_sum(k, coeffs, heads, tails, r)
     assert got == evaluations_ref.eq_split_sum(k, coeffs, heads, tails, r)
+    for shared in (tails[:1].repeat(m), (tails & 5) | ((1 << (n - L)) - 1 & ~7)):
+        # tails all equal (no table), and tails whose high bits are shared (one scalar factor)
+        assert (evaluations.eq_split_sum(k, coeffs, heads, shared, r)
+                == evaluations_ref.eq_split_sum(k, coeffs, heads, shared, r))
     points = [[tuple(int(c) for c in z) for z in heads[j]]
               + [(int(tails[j]) >> i & 1,) + (0,) * (k - 1) for i in range(n - L)]
               for j in range(m)]

@@ -112,9 +112,10 @@ def fpow_bits(a: np.ndarray, bits) -> np.ndarray:
 # ---- K = F[X]/(X^k - W) products on (..., k) arrays ------------------------------------------
 
 
-K_BLOCK = 1024
+K_BLOCK = 512
 """Rows per block of ``k_prod``: its ~20 temporaries of k^2 rows each stay in the cache (a
-product of 4,000 K3 rows is twice as fast in blocks as whole)."""
+product of 4,000 K3 rows is 2-3x as fast in blocks as whole; 1,024-row blocks are already
+twice as slow a row as 512-row ones)."""
 
 
 def k_prod(a: np.ndarray, b: np.ndarray, k: int) -> np.ndarray:

@@ -20,6 +20,7 @@ import numpy as np
 
 from ..field import npfield
 from ..field.params import P as P_MOD
+from ..field.scalar import ext_field
 from ..field.vec import VecField, vec_field
 from ..poly import mle, ntt
 from ..transcript.keccak import keccak256_rows_py
@@ -57,8 +58,9 @@ def eq_combination(k: int, coeffs: Sequence[Any], points: Sequence[Sequence[Any]
                         np.zeros(m, dtype=np.int64), r)
 
 
-TAIL_CHUNK = 8
-"""Boolean coordinates per eq table in ``eq_split_sum`` (a 2^8-entry table, one lookup)."""
+TAIL_CHUNK = 10
+"""Varying Boolean coordinates per eq table in ``eq_split_sum`` (a table of at most 2^10
+entries, one lookup)."""
 
 
 def eq_split_sum(k: int, coeffs: np.ndarray, heads: np.ndarray, tails: np.ndarray,
@@ -67,10 +69,14 @@ def eq_split_sum(k: int, coeffs: np.ndarray, heads: np.ndarray, tails: np.ndarra
     (m, k) and heads (m, L, k) K arrays, tails (m,) ints below 2^(len(r) - L) whose bits
     (lowest first) are the points' remaining, Boolean coordinates. A hiding merge's weight at
     its final point (zk_opening.py), where most coordinates of the claims' points are the
-    bits of a mask slot or of an embedding. The factors eq(p, r_i) = (1 - r_i) + p (2 r_i - 1)
-    of every head coordinate come from one vector product and are multiplied pairwise (log L
-    products); the tail's from one lookup per TAIL_CHUNK bits in an eq table: a few vector
-    calls whatever L, for numpy's fixed cost per call dominates at the verifier's sizes."""
+    bits of a mask slot or of an embedding.
+
+    Each term is one row of factors: its coefficient, eq(p, r_i) = (1 - r_i) + p (2 r_i - 1)
+    for every head coordinate (one vector product for all), and one lookup per TAIL_CHUNK of
+    the tail bits that vary between terms, in an eq table of those bits; the rows are
+    multiplied pairwise (log2 of the row's width products), and the tail bits that all terms
+    share give one scalar factor. A few vector calls whatever m and L, for numpy's fixed cost
+    per call dominates at the verifier's sizes."""
     kv = vec(k)
     m, L = heads.shape[0], heads.shape[1]
     n = len(r)
@@ -82,32 +88,42 @@ def eq_split_sum(k: int, coeffs: np.ndarray, heads: np.ndarray, tails: np.ndarra
     tails = np.asarray(tails, dtype=np.int64)
     if tails.shape != (m,) or (tails < 0).any() or (tails >> (n - L)).any():
         raise ValueError(f"eq_split_sum: tails must be {m} ints below 2^{n - L}")
-    R = np.array([_coeffs(k, x) for x in r], dtype=np.uint64).reshape(n, k)
-    one = np.zeros(k, dtype=np.uint64)
-    one[0] = 1
-    low = kv.sub(np.broadcast_to(one, R.shape), R)  # 1 - r_i
-    acc = np.ascontiguousarray(coeffs, dtype=np.uint64)
+    ext = ext_field(k)
+    rs = [_coeffs(k, x) for x in r]
+    columns = [np.ascontiguousarray(coeffs, dtype=np.uint64)[:, None]]
     if L:
-        slope = kv.sub(kv.add(R[:L], R[:L]), np.broadcast_to(one, (L, k)))  # 2 r_i - 1
-        factors = kv.add(kv.mul(np.ascontiguousarray(heads, dtype=np.uint64),
-                                np.broadcast_to(slope, heads.shape)),
-                         np.broadcast_to(low[:L], heads.shape))
-        acc = kv.mul(acc, _row_products(kv, factors))
-    for c in range(L, n, TAIL_CHUNK):
-        width = min(TAIL_CHUNK, n - c)
-        table = eq_table(k, [tuple(int(v) for v in x) for x in R[c : c + width]]).reshape(-1, k)
-        acc = kv.mul(acc, table[(tails >> (c - L)) & ((1 << width) - 1)])
-    return tuple(int(c) for c in npfield.fsum(acc.reshape(m, k), axis=0))
+        one = ext.one()
+        slope = np.array([ext.sub(ext.add(z, z), one) for z in rs[:L]], dtype=np.uint64)
+        low = np.array([ext.sub(one, z) for z in rs[:L]], dtype=np.uint64)
+        columns.append(kv.add(kv.mul(np.ascontiguousarray(heads, dtype=np.uint64),
+                                     np.broadcast_to(slope, heads.shape)),
+                              np.broadcast_to(low, heads.shape)))
+    varying = int(np.bitwise_or.reduce(tails ^ tails[0])).bit_length()
+    tail_r = rs[L:]
+    for c in range(0, varying, TAIL_CHUNK):
+        width = min(TAIL_CHUNK, varying - c)
+        table = eq_table(k, tail_r[c : c + width]).reshape(-1, k)
+        columns.append(table[(tails >> c) & ((1 << width) - 1)][:, None])
+    common = int(tails[0]) >> varying
+    shared = mle.eq_eval(ext, tail_r[varying:],
+                         [(common >> i) & 1 for i in range(len(tail_r) - varying)])
+    rows = _row_products(kv, columns[0] if len(columns) == 1
+                         else np.concatenate(columns, axis=1))
+    total = tuple(int(c) for c in npfield.fsum(rows.reshape(m, k), axis=0))
+    return ext.mul(total, shared)
 
 
 def _row_products(kv: VecField, factors: np.ndarray) -> np.ndarray:
-    """prod_i factors[j, i] for each row j of an (m, c, k) K array: pairwise, log2 c products."""
+    """prod_i factors[j, i] for each row j of an (m, c, k) K array: the first columns times
+    the last ones (the middle one kept when c is odd), log2 c products."""
     while factors.shape[1] > 1:
-        half = factors.shape[1] // 2
+        c = factors.shape[1]
+        half = c // 2
         prod = kv.mul(np.ascontiguousarray(factors[:, :half]),
-                      np.ascontiguousarray(factors[:, half : 2 * half]))
-        factors = (prod if factors.shape[1] % 2 == 0
-                   else np.concatenate([prod, factors[:, 2 * half :]], axis=1))
+                      np.ascontiguousarray(factors[:, c - half :]))
+        if c % 2:
+            prod = np.concatenate([prod, factors[:, half : half + 1]], axis=1)
+        factors = prod
     return np.ascontiguousarray(factors[:, 0])
 
 
