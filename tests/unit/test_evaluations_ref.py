@@ -73,6 +73,20 @@ def test_eq_split_sum(k, m, L, n):
         k, [tuple(int(c) for c in row) for row in coeffs], points, r)
 
 
+@pytest.mark.parametrize("k", [2, 3])
+@pytest.mark.parametrize("scalar_terms", [0, 10**9])
+def test_eq_split_sum_scalar_and_vector_paths(k, scalar_terms, monkeypatch):
+    """Either path on every size (SCALAR_TERMS 0: numpy always; huge: Python ints always)."""
+    monkeypatch.setattr(evaluations, "SCALAR_TERMS", scalar_terms)
+    for m, L, n in ((1, 0, 5), (6, 3, 11), (30, 2, 21), (3, 12, 12)):
+        rng, nrng = random.Random(m + n), np.random.default_rng(m * L + k)
+        coeffs, heads = _f_vec(nrng, m, k), _f_vec(nrng, m, L, k)
+        tails = nrng.integers(0, 1 << (n - L), size=m)
+        r = _k_point(rng, n, k)
+        assert (evaluations.eq_split_sum(k, coeffs, heads, tails, r)
+                == evaluations_ref.eq_split_sum(k, coeffs, heads, tails, r))
+
+
 def test_eq_split_sum_refuses_malformed_terms():
     one = np.array([1, 0], dtype=np.uint64)
     ok = (np.tile(one, (2, 1)), np.tile(one, (2, 3, 1)), np.array([0, 3]), [(1, 0)] * 5)
