@@ -39,7 +39,7 @@ from tensorproof.verifier.zk_masks import (
     MaskCapacity,
     value_point,
 )
-from tensorproof.verifier.zk_opening import DEGREE, group_weight, merge_statement, slot_block
+from tensorproof.verifier.zk_opening import DEGREE, group_weight, merge_statement
 from tensorproof.verifier.zk_sumcheck import plane_point
 
 
@@ -174,7 +174,7 @@ def test_group_weight_is_the_sum_of_its_parts_eq(captured):
     ctx, B = captured
     ext, vf, plan = ctx.ext, ctx.vf, ctx.plan
     st = statement_of(ctx)
-    parts = st.parts + st.rounds.parts()
+    parts = st.parts + st.slots.parts() + st.rounds.parts()
     kinds = {(p.point is None, p.degree > 1) for p in parts}
     assert kinds == {(False, False), (True, False), (True, True)}  # tensors, slots, rounds
     assert len(st.rounds.slots) == len(ctx.round_claims) > 0
@@ -183,7 +183,7 @@ def test_group_weight_is_the_sum_of_its_parts_eq(captured):
     want = ext.zero()
     for p in parts:
         want = ext.add(want, ext.mul(p.coeff, eq_eval(ext, list(p.embedded(ext, plan)), x)))
-    assert group_weight(ext, plan, ADVICE, st.parts, x, st.rounds) == want
+    assert group_weight(ext, plan, ADVICE, st.parts, x, st.masks()) == want
     assert group_weight(ext, plan, ADVICE, parts, x) == want  # rounds given as parts
     lhs = ext.zero()
     for p in parts:
@@ -202,7 +202,7 @@ def test_the_provers_round_weights_are_their_parts_eq_tables(captured):
     st = statement_of(ctx)
     packing = plan.commitments[ADVICE].packing
     n = packing.n_vars
-    slots = slot_block(ext, st.parts)
+    slots = st.slots
     assert len(set(slots.slots.tolist())) < len(slots.slots)  # a slot in several claims
     for block in (st.rounds, slots):
         parts = block.parts()

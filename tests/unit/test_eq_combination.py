@@ -11,6 +11,7 @@ from tensorproof.field.params import P
 from tensorproof.field.scalar import ext_field
 from tensorproof.poly.mle import as_ext, eq_eval
 from tensorproof.verifier import evaluations
+from tensorproof.verifier.merge import alpha_powers, power_rows
 
 
 @pytest.mark.parametrize("k", [2, 3])
@@ -46,3 +47,16 @@ def test_eq_combination_is_the_definition(k):
 
 def test_eq_combination_at_a_point_with_no_coordinates():
     assert evaluations.eq_combination(2, [(3, 4), (5, 6)], [[], []], []) == (8, 10)
+
+
+@pytest.mark.parametrize("k", [2, 3])
+@pytest.mark.parametrize("m", [0, 1, 15, 16, 17, 100, 257])
+def test_power_rows_are_alpha_powers(k, m):
+    """merge.power_rows (blocks of Python powers times one vector product) against the plain
+    scalar sequence, across block boundaries."""
+    ext = ext_field(k)
+    alpha = tuple(int(v) for v in np.random.default_rng(m + k).integers(0, P, size=k,
+                                                                         dtype=np.uint64))
+    got = power_rows(ext, alpha, m)
+    assert got.shape == (m, k) and got.dtype == np.uint64
+    assert [tuple(r) for r in got.tolist()] == alpha_powers(ext, alpha, m)

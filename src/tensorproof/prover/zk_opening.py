@@ -30,7 +30,6 @@ from ..verifier.zk_opening import (
     randomizer_row,
     round_powers,
     selector_weights,
-    slot_block,
     used_arg,
     value_label,
 )
@@ -153,8 +152,7 @@ def prove_merge_sumcheck(ctx, vectors: dict, block: int | None):
                                     [(0, 1 << n_g) if p.name == MODEL_VECTOR
                                      else packing.region(p.name) for p in mine]))
         if g == ADVICE:  # the claims on M: the value slots' and the masked rounds'
-            add_round_weights(vf, plan, slot_block(ext, st.parts).joined(st.rounds),
-                              weights[-1])
+            add_round_weights(vf, plan, st.masks(), weights[-1])
         bs.append(row_vars(zk.hiding, n_g, advice_used(plan)) if g == ADVICE
                   else row_vars(plan.model_hiding, n_g))
     n = max(sizes)

@@ -70,7 +70,7 @@ from ..poly.mle import as_ext, eq_eval, eq_eval_index
 from . import evaluations as ev
 from .claims import EvalClaim
 from .commitments import merged_claim
-from .merge import alpha_powers, combined_value
+from .merge import power_rows
 from .packing import Packing
 from .pcs.hiding import hiding_config, row_vars
 from .pcs.ligero_zk import RowForm, zk_layout
@@ -323,12 +323,18 @@ def slot_block(ext, parts: list[Part]) -> RoundBlock:
 
 
 class MergeStatement(NamedTuple):
-    """Message 1: the merged value c = sum_j lambda^j v_j, the parts of the claims on tensors
-    and on value slots, and the masked rounds' claims as a RoundBlock."""
+    """Message 1: the merged value c = sum_j lambda^j v_j, the parts of the claims on tensors,
+    and the claims on M as RoundBlocks: the value slots' (of the randomized claims and of the
+    claims on M alone) and the masked rounds'."""
 
     value: tuple
     parts: list[Part]
+    slots: RoundBlock
     rounds: RoundBlock
+
+    def masks(self) -> RoundBlock:
+        """Every claim on M: the value slots', then the rounds'."""
+        return self.slots.joined(self.rounds)
 
 
 def merge_statement(ctx) -> MergeStatement:
@@ -338,36 +344,39 @@ def merge_statement(ctx) -> MergeStatement:
     randomized one (zk_finals.py: T~(r) + sum c psi = v) one more per value slot,
     c D M~(value point); a claim on M alone (a discharge's psi*, zk_finals.py) only those. The
     claims are weighed by lambda's powers in that order: the group claims, the rounds, the
-    randomized claims, the claims on M alone."""
+    randomized claims, the claims on M alone (``merge.power_rows``: one array)."""
     plan, ext = ctx.plan, ctx.ext
     k, d = ext.k, plane_point(ext)[1]
-
-    def slots(randomizer):
-        return [(MASKS, None, s, 1, 0, ext.mul(as_ext(ext, c), d)) for c, s in randomizer]
-
-    one = ext.one()
-    head = [(c.value, [(n, c.point, 0, 1, 0, one)])
-            for g in hiding_groups(plan) for n, c in ctx.group_claims[g]]
-    tail = [(c.value, [(n, c.point, 0, 1, 0, one), *slots(c.randomizer)])
-            for n, c in ctx.randomized]
-    tail += [(v, slots(r)) for v, r in ctx.mask_claims]
+    kv = ev.vec(k)
+    head = [(n, c.point, c.value) for g in hiding_groups(plan) for n, c in ctx.group_claims[g]]
+    tail = [(n, c.point, c.value, c.randomizer) for n, c in ctx.randomized]
+    tail += [(None, None, v, r) for v, r in ctx.mask_claims]
     rounds = ctx.round_claims
     lam = tuple(ctx.t.challenge_k(lambda_label(), ext.k))
     h, m = len(head), len(rounds)
-    powers = alpha_powers(ext, lam, h + m + len(tail))
-    weighed = list(zip(powers[:h], head)) + list(zip(powers[h + m:], tail))
-    parts = [Part(MODEL if name == MODEL_VECTOR else plan.group_of(name), name,
-                  a if coeff is one else ext.mul(a, coeff),
-                  None if pt is None else tuple(pt), slot, deg, r)
-             for a, (_, ps) in weighed for name, pt, slot, deg, r, coeff in ps]
-    value = combined_value(ext, [a for a, _ in weighed], [v for _, (v, _) in weighed])
-    block = RoundBlock.of(ext, [c[0] for c in rounds], [c[1] for c in rounds],
-                          [c[2] for c in rounds], powers[h:h + m])
+    powers = power_rows(ext, lam, h + m + len(tail))
+    coeff = [tuple(c) for c in powers.tolist()]
+    parts = [Part(MODEL if name == MODEL_VECTOR else plan.group_of(name), name, coeff[j],
+                  tuple(pt)) for j, (name, pt, _) in enumerate(head)]
+    parts += [Part(plan.group_of(name), name, coeff[h + m + i], tuple(pt))
+              for i, (name, pt, _, _) in enumerate(tail) if name is not None]
+    owner = [h + m + i for i, (*_, rand) in enumerate(tail) for _ in rand]  # slot -> power
+    slot_ids = [s for *_, rand in tail for _, s in rand]
+    scale = kv.mul(_k_rows(ext, [c for *_, rand in tail for c, _ in rand]),
+                   np.array(d, dtype=np.uint64)[None])  # c D, for each value slot
+    slots = RoundBlock(np.array(slot_ids, dtype=np.int64), np.ones(len(slot_ids), np.int64),
+                       np.zeros((len(slot_ids), k), dtype=np.uint64),
+                       kv.mul(powers[owner], scale) if owner else scale)
+    plain = list(range(h)) + list(range(h + m, h + m + len(tail)))
+    values = _k_rows(ext, [c[2] for c in head] + [c[2] for c in tail])
+    value = ev.inner(k, powers[plain], values) if plain else ext.zero()
+    block = RoundBlock(np.array([c[0] for c in rounds], dtype=np.int64).reshape(-1),
+                       np.array([c[1] for c in rounds], dtype=np.int64).reshape(-1),
+                       _k_rows(ext, [c[2] for c in rounds]), powers[h:h + m])
     if m:  # sum_j lambda^j gamma_j / D over the rounds, in one inner product
         gammas = _k_rows(ext, [c[3] for c in rounds])
-        value = ext.add(value, claim_value(ext, tuple(int(c) for c in ev.vec(k).inner(
-            block.coeffs, gammas))))
-    return MergeStatement(value, parts, block)
+        value = ext.add(value, claim_value(ext, ev.inner(k, block.coeffs, gammas)))
+    return MergeStatement(value, parts, slots, block)
 
 
 def group_weight(ext, plan, group: str, parts: list[Part], x,
@@ -379,12 +388,13 @@ def group_weight(ext, plan, group: str, parts: list[Part], x,
     k, n = ext.k, len(x)
     total = ext.zero()
     tensors = [p for p in parts if p.point is not None]
-    masks = slot_block(ext, parts)
-    if rounds is not None:
-        masks = masks.joined(rounds)
+    masks = rounds
+    if len(tensors) < len(parts):
+        given = slot_block(ext, parts)
+        masks = given if masks is None else given.joined(masks)
     if tensors:
         total = ext.add(total, ev.eq_split_sum(k, *_tensor_terms(ext, plan, tensors, n), x))
-    if len(masks.slots):
+    if masks is not None and len(masks.slots):
         total = ext.add(total, _mask_weight(ext, plan, masks, x))
     return total
 
@@ -500,7 +510,7 @@ def verify_hiding_opening(ctx, commitments, first_block: int = FIRST_PROOF_BLOCK
     e, w = ext.zero(), ext.zero()
     for g, n_g, sel, e_g in zip(groups, sizes, weights, es):
         w_g = ext.mul(group_weight(ext, plan, g, [p for p in st.parts if p.group == g],
-                                   x[:n_g], st.rounds if g == ADVICE else None),
+                                   x[:n_g], st.masks() if g == ADVICE else None),
                       padding_factor(ext, x, n_g))
         e, w = ext.add(e, ext.mul(sel, e_g)), ext.add(w, ext.mul(sel, w_g))
     if not ext.eq(ext.mul(e, w), sub.value):
