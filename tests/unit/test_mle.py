@@ -218,3 +218,39 @@ def test_fold_low_is_repeated_folding(k, base):
     assert vf.to_scalars(fold_low(vf, T, z)) == vf.to_scalars(expected)
     assert vf.to_scalars(fold_low(vf, T, [])) == vf.to_scalars(
         vf.from_base(T) if T.ndim == 1 else T)
+
+
+@pytest.mark.parametrize("k", [1, 3])
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_row_products_multiply_each_row(k, backend):
+    """mle.row_products (pairwise halves, the middle column kept when odd) against the plain
+    product of each row, for every width 0..9."""
+    vf, rng = vec_field(k, backend), np.random.default_rng(k)
+    ext = ext_field(k) if k > 1 else None
+    for c in range(10):
+        shape = (5, c, k) if k > 1 else (5, c)
+        f = rng.integers(0, P, size=shape, dtype=np.uint64)
+        got = mle_module.row_products(vf, f)
+        for j in range(5):
+            want = (1,) + (0,) * (k - 1)
+            for i in range(c):
+                x = tuple(int(v) for v in np.atleast_1d(f[j, i]))
+                want = ext.mul(want, x) if ext else ((want[0] * x[0]) % P,)
+            assert tuple(int(v) for v in np.atleast_1d(got[j])) == want
+
+
+def test_whir_eq_points_is_the_product_of_eq_factors():
+    """verifier.pcs.whir_fold.eq_points (every factor in one product) against mle.eq_eval."""
+    from tensorproof.poly.mle import eq_eval
+    from tensorproof.verifier.pcs.whir_fold import eq_points
+
+    k, rng = 3, np.random.default_rng(11)
+    ext, vf = ext_field(k), vec_field(k, "numpy")
+    for n in (0, 1, 7):
+        a = rng.integers(0, P, size=(4, n, k), dtype=np.uint64)
+        a[0, : n // 2] = 0  # Boolean and F coordinates too
+        b = rng.integers(0, P, size=(n, k), dtype=np.uint64)
+        got = eq_points(vf, a, b)
+        for j in range(4):
+            want = eq_eval(ext, [tuple(map(int, z)) for z in a[j]], [tuple(map(int, z)) for z in b])
+            assert tuple(int(v) for v in got[j]) == want

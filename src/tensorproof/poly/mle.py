@@ -134,6 +134,29 @@ def split_rows(T: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return tuple(np.ascontiguousarray(rows[j::2]).view(np.uint64).reshape(-1, k) for j in (0, 1))
 
 
+def row_products(vf: VecField, factors: np.ndarray) -> np.ndarray:
+    """prod_i factors[j, i] for each row j of an (m, c, k) array of vf's field ((m, c) for
+    F): the first columns times the last ones (the middle one kept when c is odd), ceil(log2
+    c) vector products, not c (numpy's fixed cost per call dominates the verifier's small
+    products). c = 0 gives ones."""
+    if factors.shape[1] == 0:
+        out = np.zeros((factors.shape[0],) + factors.shape[2:], dtype=np.uint64)
+        if out.ndim == 1:
+            out[:] = 1
+        else:
+            out[:, 0] = 1
+        return out
+    while factors.shape[1] > 1:
+        c = factors.shape[1]
+        half = c // 2
+        prod = vf.mul(np.ascontiguousarray(factors[:, :half]),
+                      np.ascontiguousarray(factors[:, c - half :]))
+        if c % 2:
+            prod = np.concatenate([prod, factors[:, half : half + 1]], axis=1)
+        factors = prod
+    return np.ascontiguousarray(factors[:, 0])
+
+
 def fold_halves(vf: VecField, lo: np.ndarray, diff: np.ndarray, r: Scalar) -> np.ndarray:
     """lo + r * diff, where lo = T[0::2] and diff = T[1::2] - T[0::2] were already computed."""
     r = lift_scalar(vf, r)

@@ -109,8 +109,8 @@ def eq_split_sum(k: int, coeffs: np.ndarray, heads: np.ndarray, tails: np.ndarra
     common = int(tails[0]) >> varying
     shared = mle.eq_eval(ext, tail_r[varying:],
                          [(common >> i) & 1 for i in range(len(tail_r) - varying)])
-    rows = _row_products(kv, columns[0] if len(columns) == 1
-                         else np.concatenate(columns, axis=1))
+    rows = mle.row_products(kv, columns[0] if len(columns) == 1
+                            else np.concatenate(columns, axis=1))
     total = tuple(int(c) for c in npfield.fsum(rows.reshape(m, k), axis=0))
     return ext.mul(total, shared)
 
@@ -138,20 +138,6 @@ def _eq_split_sum_scalar(ext, coeffs: np.ndarray, heads: np.ndarray, tails: np.n
             acc = mul(acc, z if (tail >> i) & 1 else low[L + i])
         total = add(total, acc)
     return total
-
-
-def _row_products(kv: VecField, factors: np.ndarray) -> np.ndarray:
-    """prod_i factors[j, i] for each row j of an (m, c, k) K array: the first columns times
-    the last ones (the middle one kept when c is odd), log2 c products."""
-    while factors.shape[1] > 1:
-        c = factors.shape[1]
-        half = c // 2
-        prod = kv.mul(np.ascontiguousarray(factors[:, :half]),
-                      np.ascontiguousarray(factors[:, c - half :]))
-        if c % 2:
-            prod = np.concatenate([prod, factors[:, half : half + 1]], axis=1)
-        factors = prod
-    return np.ascontiguousarray(factors[:, 0])
 
 
 def _coeffs(k: int, x: Any) -> tuple[int, ...]:

@@ -27,6 +27,7 @@ import numpy as np
 from ...field.params import P
 from ...field.scalar import ext_field
 from ...field.vec import VecField, vec_field
+from ...poly.mle import row_products
 from ...poly.ntt import root_of_unity
 from ...poly.univariate import interpolate_eval
 
@@ -183,19 +184,15 @@ def _fold_coeffs(kv: VecField, c: np.ndarray, points: np.ndarray, base: bool) ->
 
 
 def eq_points(kv: VecField, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """prod_t eq(a_t, b_t) = prod_t (a_t b_t + (1 - a_t)(1 - b_t)) for (T, n, k) a and (n, k) b
-    -> (T, k)."""
-    out = np.zeros((a.shape[0], kv.k), dtype=np.uint64)
-    out[:, 0] = 1
+    """prod_t eq(a_t, b_t) = prod_t (1 - a_t - b_t + 2 a_t b_t) for (T, n, k) a and (n, k) b
+    -> (T, k): every factor from one vector product, then ``row_products``."""
+    a = np.ascontiguousarray(a, dtype=np.uint64)
+    bb = np.broadcast_to(np.asarray(b, dtype=np.uint64), a.shape)
     one = np.zeros(kv.k, dtype=np.uint64)
     one[0] = 1
-    for t in range(a.shape[1]):
-        ab = kv.mul(a[:, t], np.broadcast_to(b[t], a[:, t].shape))
-        # eq = 1 - a - b + 2ab
-        e = kv.add(kv.sub(kv.sub(kv.add(ab, ab), a[:, t]), np.broadcast_to(b[t], ab.shape)),
-                   np.broadcast_to(one, ab.shape))
-        out = kv.mul(out, e)
-    return out
+    ab = kv.mul(a, bb)
+    e = kv.add(kv.sub(kv.sub(kv.add(ab, ab), a), bb), np.broadcast_to(one, a.shape))
+    return row_products(kv, e)
 
 
 def round_value(kv: VecField, h0: np.ndarray, h1: np.ndarray, h2: np.ndarray,
