@@ -188,6 +188,18 @@ def test_noncanonical_field_element_rejected(ligero):
         check(pcs, commitment, points, values, bad)
 
 
+def test_normalize_points_refuses_what_its_fast_path_cannot_take():
+    """normalize_points' flat check takes only canonical K tuples; everything else goes to the
+    element-by-element path, which lifts ints and refuses bools, floats, p and wrong shapes."""
+    good = [[(1, 2, 3), (P - 1, 0, 0)], [(0, 0, 0), (5, 6, 7)]]
+    assert normalize_points(good, 2, 3) == [tuple(z) for z in good]
+    assert normalize_points([[4, (1, 2, 3)]], 2, 3) == [((4, 0, 0), (1, 2, 3))]  # F lifted
+    for bad in ([[(P, 0, 0), (1, 2, 3)]], [[(True, 0, 0), (1, 2, 3)]], [[(1.0, 0, 0), (1, 2, 3)]],
+                [[(1, 2), (1, 2, 3)]], [[(1, 2, 3)]], [[(-1, 0, 0), (1, 2, 3)]]):
+        with pytest.raises(VerificationError):
+            normalize_points(bad, 2, 3)
+
+
 # ---- Ligero: forging provers (fresh Fiat-Shamir challenges, one check left to catch them) -----
 
 

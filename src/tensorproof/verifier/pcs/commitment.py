@@ -117,12 +117,25 @@ def normalize_points(points: Sequence[Sequence[Any]], n_vars: int, k: int) -> li
         points = list(points)
     if not isinstance(points, Sequence) or len(points) == 0:
         raise VerificationError("an opening needs at least one point")
+    if _canonical_k_points(points, n_vars, k):
+        return [tuple(z) for z in points]
     out = []
     for j, z in enumerate(points):
         if not isinstance(z, Sequence | np.ndarray) or len(z) != n_vars:
             raise VerificationError(f"point {j} must have {n_vars} coordinates")
         out.append(tuple(_k_element(x, k, f"point {j} coordinate {i}") for i, x in enumerate(z)))
     return out
+
+
+def _canonical_k_points(points: Sequence, n_vars: int, k: int) -> bool:
+    """Whether every point is a sequence of n_vars k-tuples of canonical Python ints (the
+    verifier's own points: then nothing needs converting, checked in a few flat passes
+    rather than element by element)."""
+    if not all(isinstance(z, tuple | list) and len(z) == n_vars for z in points):
+        return False
+    coords = [x for z in points for x in z]
+    return (all(type(x) is tuple and len(x) == k for x in coords)
+            and all(type(c) is int and 0 <= c < P for x in coords for c in x))
 
 
 def normalize_values(values: Sequence[Any], m: int, k: int) -> list[tuple[int, ...]]:
