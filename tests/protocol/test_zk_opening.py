@@ -21,6 +21,7 @@ from protocol.step_harness import compiled
 from protocol.test_zk_sumcheck import FixedChallenges, affine_map, rank_mod_p
 from protocol.zk_stream import Stream
 from soundness.test_private_tensors import X, mlp, private
+from tensorproof.errors import VerificationError
 from tensorproof.field.scalar import ext_field
 from tensorproof.poly.mle import as_ext, eq_eval, evaluate
 from tensorproof.prover import prove as prove_mod
@@ -190,6 +191,18 @@ def test_group_weight_is_the_sum_of_its_parts_eq(captured):
         value = as_ext(ext, evaluate(vf, B, list(p.embedded(ext, plan))))
         lhs = ext.add(lhs, ext.mul(p.coeff, value))
     assert ext.eq(lhs, st.value)
+
+
+def test_a_claim_on_no_committed_group_is_refused(captured):
+    """A randomized claim whose tensor no group commits would be weighed by no group while
+    its value still counts in c: merge_statement refuses it rather than leave it unchecked
+    (a first version of the array statement dropped the model vector's claims so)."""
+    ctx, _ = captured
+    name, claim = ctx.randomized[0]
+    stray = SimpleNamespace(**{**vars(ctx), "randomized": [("not committed", claim)]})
+    with pytest.raises(VerificationError, match="no committed group"):
+        statement_of(stray)
+    assert statement_of(ctx).parts  # the captured claims all have their group
 
 
 def test_the_provers_round_weights_are_their_parts_eq_tables(captured):

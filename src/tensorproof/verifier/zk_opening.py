@@ -356,10 +356,15 @@ def merge_statement(ctx) -> MergeStatement:
     h, m = len(head), len(rounds)
     powers = power_rows(ext, lam, h + m + len(tail))
     coeff = [tuple(c) for c in powers.tolist()]
-    parts = [Part(MODEL if name == MODEL_VECTOR else plan.group_of(name), name, coeff[j],
-                  tuple(pt)) for j, (name, pt, _) in enumerate(head)]
-    parts += [Part(plan.group_of(name), name, coeff[h + m + i], tuple(pt))
+    def group(name):
+        return MODEL if name == MODEL_VECTOR else plan.group_of(name)
+
+    parts = [Part(group(name), name, coeff[j], tuple(pt)) for j, (name, pt, _) in enumerate(head)]
+    parts += [Part(group(name), name, coeff[h + m + i], tuple(pt))
               for i, (name, pt, _, _) in enumerate(tail) if name is not None]
+    stray = [p.name for p in parts if p.group not in plan.commitments]
+    if stray:  # a part no group's weight would count: its claim would go unchecked
+        raise VerificationError(f"{LABEL}: claims on {stray} are on no committed group")
     owner = [h + m + i for i, (*_, rand) in enumerate(tail) for _ in rand]  # slot -> power
     slot_ids = [s for *_, rand in tail for _, s in rand]
     scale = kv.mul(_k_rows(ext, [c for *_, rand in tail for c, _ in rand]),
