@@ -348,6 +348,10 @@ def merge_statement(ctx) -> MergeStatement:
     plan, ext = ctx.plan, ctx.ext
     k, d = ext.k, plane_point(ext)[1]
     kv = ev.vec(k)
+
+    def group(name):
+        return MODEL if name == MODEL_VECTOR else plan.group_of(name)
+
     head = [(n, c.point, c.value) for g in hiding_groups(plan) for n, c in ctx.group_claims[g]]
     tail = [(n, c.point, c.value, c.randomizer) for n, c in ctx.randomized]
     tail += [(None, None, v, r) for v, r in ctx.mask_claims]
@@ -356,9 +360,6 @@ def merge_statement(ctx) -> MergeStatement:
     h, m = len(head), len(rounds)
     powers = power_rows(ext, lam, h + m + len(tail))
     coeff = [tuple(c) for c in powers.tolist()]
-    def group(name):
-        return MODEL if name == MODEL_VECTOR else plan.group_of(name)
-
     parts = [Part(group(name), name, coeff[j], tuple(pt)) for j, (name, pt, _) in enumerate(head)]
     parts += [Part(group(name), name, coeff[h + m + i], tuple(pt))
               for i, (name, pt, _, _) in enumerate(tail) if name is not None]
