@@ -32,7 +32,7 @@ from tensorproof.prover.zk_opening import add_round_weights, prove_merge_sumchec
 from tensorproof.verifier.claims import EvalClaim
 from tensorproof.verifier.layers.requant import table_names
 from tensorproof.verifier.pcs_config import profile_config
-from tensorproof.verifier.plan import ADVICE
+from tensorproof.verifier.plan import ADVICE, MODEL
 from tensorproof.verifier.zk_masks import (
     MASKS,
     RANDOMIZER,
@@ -194,14 +194,18 @@ def test_group_weight_is_the_sum_of_its_parts_eq(captured):
 
 
 def test_a_claim_on_no_committed_group_is_refused(captured):
-    """A randomized claim whose tensor no group commits would be weighed by no group while
-    its value still counts in c: merge_statement refuses it rather than leave it unchecked
-    (a first version of the array statement dropped the model vector's claims so)."""
+    """A randomized claim whose tensor no hiding group commits (no group at all, or the public
+    weights' model group, which this opening does not merge) would be weighed by no group
+    while its value still counts in c: merge_statement refuses it rather than leave it
+    unchecked (a first version of the array statement dropped the model vector's claims so;
+    a review found the committed-but-not-hiding case)."""
     ctx, _ = captured
     name, claim = ctx.randomized[0]
-    stray = SimpleNamespace(**{**vars(ctx), "randomized": [("not committed", claim)]})
-    with pytest.raises(VerificationError, match="no committed group"):
-        statement_of(stray)
+    model = ctx.plan.commitments[MODEL].packing.slots[0].name  # committed, but not hiding
+    for other in ("not committed", model):
+        stray = SimpleNamespace(**{**vars(ctx), "randomized": [(other, claim)]})
+        with pytest.raises(VerificationError, match="no group this opening merges"):
+            statement_of(stray)
     assert statement_of(ctx).parts  # the captured claims all have their group
 
 

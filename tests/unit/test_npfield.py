@@ -132,6 +132,8 @@ def test_k_prod_in_blocks_and_broadcast(k):
     assert grid.shape == (2, 3, 4, k)
     assert tuple(grid[1, 2, 3].tolist()) == ext.mul(tuple(map(int, x[1, 2, 0])),
                                                      tuple(map(int, y[0, 0, 3])))
+    with pytest.raises(ValueError, match="last axis"):  # a broadcast coefficient axis
+        npfield.k_prod(a[:, :1], b, k)
 
 # ---- the kernels' interface: each twin against the numba kernel of the same name --------------
 

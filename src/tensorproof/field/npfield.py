@@ -129,6 +129,9 @@ def k_prod(a: np.ndarray, b: np.ndarray, k: int) -> np.ndarray:
         return fmul(a, b)
     if k not in NONRESIDUE:
         raise ValueError(f"unsupported extension degree {k}")
+    if np.shape(a)[-1:] != (k,) or np.shape(b)[-1:] != (k,):
+        raise ValueError(f"k_prod: the last axis holds the {k} coefficients, got shapes "
+                         f"{np.shape(a)} and {np.shape(b)}")
     shape = np.broadcast_shapes(np.shape(a), np.shape(b))
     a2 = np.broadcast_to(np.asarray(a, dtype=np.uint64), shape).reshape(-1, k)
     b2 = np.broadcast_to(np.asarray(b, dtype=np.uint64), shape).reshape(-1, k)

@@ -363,9 +363,11 @@ def merge_statement(ctx) -> MergeStatement:
     parts = [Part(group(name), name, coeff[j], tuple(pt)) for j, (name, pt, _) in enumerate(head)]
     parts += [Part(group(name), name, coeff[h + m + i], tuple(pt))
               for i, (name, pt, _, _) in enumerate(tail) if name is not None]
-    stray = [p.name for p in parts if p.group not in plan.commitments]
+    hiding = hiding_groups(plan)
+    stray = [p.name for p in parts if p.group not in hiding]
     if stray:  # a part no group's weight would count: its claim would go unchecked
-        raise VerificationError(f"{LABEL}: claims on {stray} are on no committed group")
+        raise VerificationError(f"{LABEL}: claims on {stray} are on no group this opening "
+                                f"merges ({', '.join(hiding)})")
     owner = [h + m + i for i, (*_, rand) in enumerate(tail) for _ in rand]  # slot -> power
     slot_ids = [s for *_, rand in tail for _, s in rand]
     scale = kv.mul(_k_rows(ext, [c for *_, rand in tail for c, _ in rand]),
