@@ -9,9 +9,8 @@ import pytest
 
 from tensorproof.field.params import P
 from tensorproof.field.scalar import ext_field
-from tensorproof.poly.mle import as_ext, eq_eval
+from tensorproof.poly.mle import alpha_powers, as_ext, eq_eval, power_rows
 from tensorproof.verifier import evaluations
-from tensorproof.verifier.merge import alpha_powers, power_rows
 
 
 @pytest.mark.parametrize("k", [2, 3])
@@ -52,7 +51,7 @@ def test_eq_combination_at_a_point_with_no_coordinates():
 @pytest.mark.parametrize("k", [2, 3])
 @pytest.mark.parametrize("m", [0, 1, 15, 16, 17, 100, 257])
 def test_power_rows_are_alpha_powers(k, m):
-    """merge.power_rows (blocks of Python powers times one vector product) against the plain
+    """mle.power_rows (blocks of Python powers times one vector product) against the plain
     scalar sequence, across block boundaries."""
     ext = ext_field(k)
     alpha = tuple(int(v) for v in np.random.default_rng(m + k).integers(0, P, size=k,

@@ -276,6 +276,62 @@ def as_ext(ext: ExtField, x: Scalar) -> tuple[int, ...]:
     return ext.from_base(int(x)) if isinstance(x, int | np.integer) else tuple(x)
 
 
+def alpha_powers(ext: ExtField, alpha, m: int) -> list:
+    """[1, α, α², …, α^(m−1)] in K."""
+    out, acc = [], ext.one()
+    for _ in range(m):
+        out.append(acc)
+        acc = ext.mul(acc, alpha)
+    return out
+
+
+POWER_BLOCK = 16
+"""``power_rows``: powers computed with Python ints per block, the blocks by one product."""
+
+
+def power_rows(ext: ExtField, alpha, m: int) -> np.ndarray:
+    """alpha_powers as an (m, k) uint64 array: the first POWER_BLOCK powers and every
+    POWER_BLOCK-th one with Python ints, their products in one vector product (a merge of
+    hundreds of claims: ~50 scalar products rather than m)."""
+    small = alpha_powers(ext, alpha, min(m, POWER_BLOCK))
+    table = np.array(small, dtype=np.uint64).reshape(-1, ext.k)
+    if m <= POWER_BLOCK:
+        return table
+    starts = alpha_powers(ext, ext.mul(small[-1], alpha), -(-m // POWER_BLOCK))
+    block_starts = np.array(starts, dtype=np.uint64).reshape(-1, 1, ext.k)
+    return npfield.k_prod(block_starts, table[None], ext.k).reshape(-1, ext.k)[:m]
+
+
+class EqAt:
+    """eq(., r) at one point r, coordinate by coordinate with Python ints, for many points:
+    a K coordinate p of a point contributes (1 - r_i) + p (2 r_i - 1), a Boolean one r_i or
+    1 - r_i, with 1 - r_i and 2 r_i - 1 computed once (the verifier's small eq sums)."""
+
+    def __init__(self, ext: ExtField, r: Sequence[Scalar]) -> None:
+        one = ext.one()
+        self.ext = ext
+        self.r = [as_ext(ext, v) for v in r]
+        self.low = [ext.sub(one, v) for v in self.r]
+        self.slope = [ext.sub(ext.add(v, v), one) for v in self.r]
+
+    def point(self, point: Sequence, acc: tuple | None = None) -> tuple[int, ...]:
+        """acc (default 1) times eq(point, r[:len(point)]), point's coordinates K elements."""
+        mul, add = self.ext.mul, self.ext.add
+        acc = self.ext.one() if acc is None else acc
+        for z, s, lo in zip(point, self.slope, self.low):
+            acc = mul(acc, add(mul(z, s), lo))
+        return acc
+
+    def bits(self, value: int, start: int, stop: int, acc: tuple | None = None
+             ) -> tuple[int, ...]:
+        """acc (default 1) times eq(bits of value (lowest first), r[start:stop])."""
+        mul = self.ext.mul
+        acc = self.ext.one() if acc is None else acc
+        for i in range(start, stop):
+            acc = mul(acc, self.r[i] if (value >> (i - start)) & 1 else self.low[i])
+        return acc
+
+
 def eq_eval(ext: ExtField, a: Sequence[Scalar], b: Sequence[Scalar]) -> tuple[int, ...]:
     """eq(a, b) = prod_j (a_j b_j + (1 - a_j)(1 - b_j)) = prod_j (1 - a_j - b_j + 2 a_j b_j)."""
     if len(a) != len(b):

@@ -123,20 +123,11 @@ about 0.3 ms whatever the size (a merge of two claims on a randomized tensor).""
 
 def _eq_split_sum_scalar(ext, coeffs: np.ndarray, heads: np.ndarray, tails: np.ndarray,
                          rs: list) -> tuple[int, ...]:
-    """``eq_split_sum`` term by term with Python ints: the head factors (1 - r_i) +
-    p (2 r_i - 1), then 1 - r_i or r_i for each tail bit."""
-    mul, add, one = ext.mul, ext.add, ext.one()
-    L = heads.shape[1]
-    slope = [ext.sub(add(z, z), one) for z in rs[:L]]
-    low = [ext.sub(one, z) for z in rs]
+    """``eq_split_sum`` term by term with Python ints (``mle.EqAt``)."""
+    eq, L, n = mle.EqAt(ext, rs), heads.shape[1], len(rs)
     total = ext.zero()
     for c, head, tail in zip(coeffs.tolist(), heads.tolist(), tails.tolist()):
-        acc = tuple(c)
-        for p, s, lo in zip(head, slope, low):
-            acc = mul(acc, add(mul(tuple(p), s), lo))
-        for i, z in enumerate(rs[L:]):
-            acc = mul(acc, z if (tail >> i) & 1 else low[L + i])
-        total = add(total, acc)
+        total = ext.add(total, eq.bits(tail, L, n, eq.point(head, tuple(c))))
     return total
 
 

@@ -9,40 +9,11 @@ A false v_i survives with probability ≤ (m − 1)/|K| (the α-combination) plu
 
 from __future__ import annotations
 
-import numpy as np
-
 from ..errors import VerificationError
-from ..field import npfield
 from ..field.scalar import ExtField
-from ..poly.mle import as_ext, eq_eval
+from ..poly.mle import alpha_powers, as_ext, eq_eval
 from .claims import EvalClaim
 from .sumcheck import verify_sumcheck
-
-
-def alpha_powers(ext: ExtField, alpha, m: int) -> list:
-    """[1, α, α², …, α^(m−1)] in K."""
-    out, acc = [], ext.one()
-    for _ in range(m):
-        out.append(acc)
-        acc = ext.mul(acc, alpha)
-    return out
-
-
-POWER_BLOCK = 16
-"""``power_rows``: powers computed with Python ints per block, the blocks by one product."""
-
-
-def power_rows(ext: ExtField, alpha, m: int) -> np.ndarray:
-    """alpha_powers as an (m, k) uint64 array: the first POWER_BLOCK powers and every
-    POWER_BLOCK-th one with Python ints, their products in one vector product (a merge of
-    hundreds of claims: ~50 scalar products rather than m)."""
-    small = alpha_powers(ext, alpha, min(m, POWER_BLOCK))
-    table = np.array(small, dtype=np.uint64).reshape(-1, ext.k)
-    if m <= POWER_BLOCK:
-        return table
-    starts = alpha_powers(ext, ext.mul(small[-1], alpha), -(-m // POWER_BLOCK))
-    block_starts = np.array(starts, dtype=np.uint64).reshape(-1, 1, ext.k)
-    return npfield.k_prod(block_starts, table[None], ext.k).reshape(-1, ext.k)[:m]
 
 
 def combined_value(ext: ExtField, powers: list, values: list):

@@ -66,11 +66,10 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..errors import VerificationError
-from ..poly.mle import as_ext, eq_eval, eq_eval_index
+from ..poly.mle import EqAt, as_ext, eq_eval, eq_eval_index, power_rows
 from . import evaluations as ev
 from .claims import EvalClaim
 from .commitments import merged_claim
-from .merge import power_rows
 from .packing import Packing
 from .pcs.hiding import hiding_config, row_vars
 from .pcs.ligero_zk import RowForm, zk_layout
@@ -344,7 +343,7 @@ def merge_statement(ctx) -> MergeStatement:
     randomized one (zk_finals.py: T~(r) + sum c psi = v) one more per value slot,
     c D M~(value point); a claim on M alone (a discharge's psi*, zk_finals.py) only those. The
     claims are weighed by lambda's powers in that order: the group claims, the rounds, the
-    randomized claims, the claims on M alone (``merge.power_rows``: one array)."""
+    randomized claims, the claims on M alone (``mle.power_rows``: one array)."""
     plan, ext = ctx.plan, ctx.ext
     k, d = ext.k, plane_point(ext)[1]
     kv = ev.vec(k)
@@ -421,11 +420,7 @@ def _tensor_weight(ext, plan, parts: list[Part], x) -> tuple:
     it; 57 claims of 4l_relu_conv_fc have 18) and eq(bits, x[len:]) once per distinct
     (length, block), with Python ints: a few hundred products, fewer than the claims'
     coordinates."""
-    n, one = len(x), ext.one()
-    mul, add = ext.mul, ext.add
-    xs = [as_ext(ext, v) for v in x]
-    low = [ext.sub(one, v) for v in xs]
-    slope = [ext.sub(add(v, v), one) for v in xs]
+    n, eq = len(x), EqAt(ext, x)
     heads: dict = {}
     tails: dict = {}
     total = ext.zero()
@@ -443,17 +438,11 @@ def _tensor_weight(ext, plan, parts: list[Part], x) -> tuple:
             raise VerificationError(f"{LABEL}: a claim's point is longer than its group's")
         head = heads.get(point)
         if head is None:
-            head = one
-            for z, sl, lo in zip(point, slope, low):
-                head = mul(head, add(mul(z, sl), lo))
-            heads[point] = head
+            head = heads[point] = eq.point(point)
         tail = tails.get((length, block))
         if tail is None:
-            tail = one
-            for i in range(length, n):
-                tail = mul(tail, xs[i] if (block >> (i - length)) & 1 else low[i])
-            tails[(length, block)] = tail
-        total = add(total, mul(p.coeff, mul(head, tail)))
+            tail = tails[(length, block)] = eq.bits(block, length, n)
+        total = ext.add(total, ext.mul(p.coeff, ext.mul(head, tail)))
     return total
 
 

@@ -76,6 +76,7 @@ from ...field.encoding import decode_f_array
 from ...field.params import TWO_ADICITY, P
 from ...field.scalar import ext_field
 from ...field.vec import VecField
+from ...poly.mle import power_rows
 from ...poly.ntt import root_of_unity
 from ...transcript import HASH_BYTES, keccak256
 from ...transcript.base import Transcript
@@ -223,13 +224,8 @@ def claim_weights(kv: VecField, gamma: tuple[int, ...], n_points: int, terms: An
 
 
 def gamma_powers(kv: VecField, gamma: tuple[int, ...], start: int, n: int) -> np.ndarray:
-    """gamma^start, .., gamma^(start + n - 1) as an (n, k) array (scalar arithmetic)."""
-    ext = ext_field(kv.k)
-    cur, out = ext.pow(tuple(gamma), start), []
-    for _ in range(n):
-        out.append(cur)
-        cur = ext.mul(cur, tuple(gamma))
-    return np.array(out, dtype=np.uint64).reshape(n, kv.k)
+    """gamma^start, .., gamma^(start + n - 1) as an (n, k) array (``mle.power_rows``)."""
+    return power_rows(ext_field(kv.k), tuple(gamma), start + n)[start:]
 
 
 class WhirVerifier:
