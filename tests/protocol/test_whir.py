@@ -15,8 +15,14 @@ from tensorproof.prover.pcs.whir import SCHEME as PROVER_SCHEME
 from tensorproof.prover.pcs.whir import WhirPCS, moebius
 from tensorproof.transcript import ProverTranscript, VerifierTranscript
 from tensorproof.verifier.pcs import absorb_commitment
-from tensorproof.verifier.pcs.whir import SCHEME, WhirVerifier, leaf_positions_points
+from tensorproof.verifier.pcs.whir import (
+    SCHEME,
+    Constraints,
+    WhirVerifier,
+    leaf_positions_points,
+)
 from tensorproof.verifier.pcs.whir_fold import (
+    BASE_EVAL_MAX_VARS,
     coeff_eval,
     fiber_view,
     fold_fibers,
@@ -80,6 +86,81 @@ def test_moebius_and_coeff_eval_give_the_mle(backend):
     assert coeff_eval(kv, c, mixed).tolist() == want_f[:2] + want[:2].tolist() + want_f[2:]
     with pytest.raises(ValueError, match="coefficients"):
         coeff_eval(kv, c[:32], zs)
+
+
+@pytest.mark.parametrize("m", [0, 1, 7, 12, BASE_EVAL_MAX_VARS + 1])
+def test_coeff_eval_in_f_is_horner_at_every_size(m):
+    """F points (the base path: monomial tables and a matrix product mod p, up to
+    BASE_EVAL_MAX_VARS variables; folded above) with the largest coefficients and points,
+    alone and interleaved with K points, against Horner in ints and the MLE."""
+    rng = np.random.default_rng(m)
+    n_pts = 3 if m > 12 else 9
+    c = rng.integers(0, P, (1 << m, 3), dtype=np.uint64)
+    c[-1] = P - 1
+    fs = rng.integers(0, P, n_pts, dtype=np.uint64)
+    fs[0], fs[1] = P - 1, 0
+    want = []
+    for f in fs.tolist():
+        acc = [0, 0, 0]
+        for ci in reversed(c.tolist()):
+            acc = [(a * f + x) % P for a, x in zip(acc, ci)]
+        want.append(acc)
+    f_pts = power_points(K3, K3.from_base(fs), m)
+    assert coeff_eval(K3, c, f_pts).tolist() == want
+    zs = np.array(rand_k(rng, 2), dtype=np.uint64)
+    z_pts = power_points(K3, zs, m)
+    mixed = np.concatenate([f_pts[:1], z_pts, f_pts[1:]])
+    got = coeff_eval(K3, c, mixed).tolist()
+    assert got[:1] + got[3:] == want
+    if m <= 7:  # the K points: the MLE of the table whose Moebius transform is c
+        ext = ext_field(3)
+        for z, v in zip(zs.tolist(), got[1:3]):
+            horner = (0, 0, 0)
+            for ci in reversed(c.tolist()):
+                horner = ext.add(ext.mul(horner, tuple(z)), tuple(ci))
+            assert tuple(v) == horner
+
+
+def test_the_final_value_sums_every_groups_terms():
+    """Constraints.final_value against its definition: sum over groups g (round rnd_g) of
+    coef eq(head, alphas[rnd_g:]) f^_M(tail), with f^_M at the extra points as well."""
+    ext, rng = ext_field(3), np.random.default_rng(11)
+    kappa, m_final = 2, 3
+    alphas = [rand_k(rng, kappa) for _ in range(3)]
+    coeffs = K3.random(1 << m_final, rng)
+    cons = Constraints(K3)
+    want = ext.zero()
+
+    def f_m(q):  # f^_M(q) = sum_i c_i prod_(t in i) q_t
+        total = ext.zero()
+        for i, ci in enumerate(coeffs.tolist()):
+            term = tuple(ci)
+            for t in range(m_final):
+                if i >> t & 1:
+                    term = ext.mul(term, q[t])
+            total = ext.add(total, term)
+        return total
+
+    for rnd, n_pts in ((0, 4), (1, 5), (2, 3)):
+        head_len = kappa * (3 - rnd)
+        pts = [rand_k(rng, head_len) + rand_k(rng, m_final) for _ in range(n_pts)]
+        y = rng.integers(0, P, n_pts, dtype=np.uint64).tolist()  # F query points in some tails
+        pts = [p[:head_len] + ([(pow(y[j], 1 << t, P), 0, 0) for t in range(m_final)]
+                               if j % 2 else p[head_len:]) for j, p in enumerate(pts)]
+        coefs = rand_k(rng, n_pts)
+        cons.add(rnd, np.array(coefs, dtype=np.uint64), np.array(pts, dtype=np.uint64))
+        head = [a for rs in alphas[rnd:] for a in rs]
+        for c, p in zip(coefs, pts):
+            e = ext.one()
+            for u, v in zip(p[:head_len], head):
+                one = ext.one()
+                e = ext.mul(e, ext.add(ext.mul(u, v), ext.mul(ext.sub(one, u), ext.sub(one, v))))
+            want = ext.add(want, ext.mul(ext.mul(c, e), f_m(p[head_len:])))
+    extra = np.array([rand_k(rng, m_final) for _ in range(2)], dtype=np.uint64)
+    value, at_extra = cons.final_value(alphas, coeffs, extra)
+    assert value == want
+    assert [tuple(v) for v in at_extra.tolist()] == [f_m([tuple(c) for c in q])
+                                                     for q in extra.tolist()]
 
 
 @pytest.mark.parametrize("folding", [1, 2, 4])

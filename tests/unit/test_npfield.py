@@ -135,6 +135,57 @@ def test_k_prod_in_blocks_and_broadcast(k):
     with pytest.raises(ValueError, match="last axis"):  # a broadcast coefficient axis
         npfield.k_prod(a[:, :1], b, k)
 
+def _matmul_ref(a: np.ndarray, b: np.ndarray) -> list:
+    al, bl = a.tolist(), b.tolist()
+    return [[sum(x * bl[t][j] for t, x in enumerate(row)) % P for j in range(b.shape[1])]
+            for row in al]
+
+
+@pytest.mark.parametrize("shape", [(1, 1, 1), (3, 5, 2), (4, 7, 8), (5, 7, 7), (33, 16, 1),
+                                   (0, 4, 3), (4, 0, 2), (40, 300, 3)])
+def test_fmatmul_is_the_exact_product_mod_p(shape):
+    """Against Python ints on every edge value, both weighings (Python ints for at most
+    MATMUL_SCALAR_OUT entries: 32 = 4 x 8; 35 and 33 past it; numpy's above)."""
+    r, n, c = shape
+    edge = np.array(EDGE, dtype=np.uint64)
+    rng = np.random.default_rng(r * 1000 + n)
+    a = edge[rng.integers(0, len(EDGE), size=(r, n))]
+    b = edge[rng.integers(0, len(EDGE), size=(n, c))]
+    got = npfield.fmatmul(a, b)
+    assert got.dtype == np.uint64 and got.shape == (r, c)
+    assert got.tolist() == _matmul_ref(a, b)
+
+
+def test_fmatmul_is_exact_at_its_longest_inner_dimension():
+    """MATMUL_MAX_INNER terms of limbs near 2^16 - 1 (x = 2^64 - 2^32 - 1 - 2^32, canonical):
+    each limb-pair sum reaches ~2^53, where a float64 would first round."""
+    n, x = npfield.MATMUL_MAX_INNER, 2**64 - 2**33 - 1
+    assert x < P
+    a = np.full((1, n), x, dtype=np.uint64)
+    assert npfield.fmatmul(a, a.T).tolist() == [[n * x * x % P]]
+    with pytest.raises(ValueError, match="inner dimension"):
+        npfield.fmatmul(np.zeros((1, n + 1), np.uint64), np.zeros((n + 1, 1), np.uint64))
+    with pytest.raises(ValueError, match="do not multiply"):
+        npfield.fmatmul(np.zeros((2, 3), np.uint64), np.zeros((2, 3), np.uint64))
+
+
+@pytest.mark.parametrize("k", [1, 2, 3])
+def test_inner_on_both_sides_of_its_matmul_threshold(k):
+    """sum_i a_i b_i by k_prod and a sum below INNER_MATMUL_ROWS rows, by fmatmul from it."""
+    mul = (lambda u, v: u[0] * v[0] % P) if k == 1 else ext_field(k).mul
+    a, b = edge_pairs()
+    a, b = rows(a, k).reshape(-1, k), rows(b, k).reshape(-1, k)
+    name = {1: "f_inner", 2: "k2_inner", 3: "k3_inner"}[k]
+    for m in (1, npfield.INNER_MATMUL_ROWS - 1, npfield.INNER_MATMUL_ROWS, 40, len(a)):
+        x, y = np.ascontiguousarray(a[-m:]), np.ascontiguousarray(b[-m:])
+        want = [0] * k
+        for u, v in zip(x.tolist(), y.tolist()):
+            prod = mul(tuple(u), tuple(v))
+            want = [(s + t) % P for s, t in zip(want, (prod,) if k == 1 else prod)]
+        got = getattr(npfield, name)(x.reshape(-1), y.reshape(-1))
+        assert np.asarray(got).reshape(-1).tolist() == want
+
+
 # ---- the kernels' interface: each twin against the numba kernel of the same name --------------
 
 

@@ -109,9 +109,13 @@ def eq_split_sum(k: int, coeffs: np.ndarray, heads: np.ndarray, tails: np.ndarra
     common = int(tails[0]) >> varying
     shared = mle.eq_eval(ext, tail_r[varying:],
                          [(common >> i) & 1 for i in range(len(tail_r) - varying)])
-    rows = mle.row_products(kv, columns[0] if len(columns) == 1
-                            else np.concatenate(columns, axis=1))
-    total = tuple(int(c) for c in npfield.fsum(rows.reshape(m, k), axis=0))
+    coeffs = columns.pop(0)[:, 0]
+    if columns:  # the factors' products, then their inner product with the coefficients
+        rows = mle.row_products(kv, columns[0] if len(columns) == 1
+                                else np.concatenate(columns, axis=1))
+        total = inner(k, coeffs, rows)
+    else:
+        total = tuple(int(c) for c in npfield.fsum(coeffs, axis=0))
     return ext.mul(total, shared)
 
 
@@ -156,7 +160,9 @@ def _k_array(kv: VecField, points: Sequence[Sequence[Any]]) -> np.ndarray:
 
 def inner_base(weights: np.ndarray, f: np.ndarray) -> tuple[int, ...]:
     """sum_i weights[i] f[i] for a K vector ``weights`` (n, k) and an F vector ``f`` (n,)."""
-    return tuple(int(c) for c in npfield.fsum(npfield.fmul(weights, f[:, None]), axis=0))
+    if not f.shape[0]:
+        return (0,) * weights.shape[1]
+    return tuple(int(c) for c in npfield.fmatmul(f[None], weights)[0])
 
 
 def inner(k: int, a: np.ndarray, b: np.ndarray) -> tuple[int, ...]:

@@ -193,17 +193,23 @@ class Constraints:
     def add(self, rnd: int, coefs: np.ndarray, points: np.ndarray) -> None:
         self.groups.append((rnd, coefs, points))
 
-    def final_value(self, alphas: list[list[tuple[int, ...]]], coeffs: np.ndarray) -> tuple:
-        """sum over terms of coef * eq(p_head, alphas since its round) * f^_M(p_tail)."""
+    def final_value(self, alphas: list[list[tuple[int, ...]]], coeffs: np.ndarray,
+                    extra: np.ndarray) -> tuple[tuple, np.ndarray]:
+        """(sum over terms of coef * eq(p_head, alphas since its round) * f^_M(p_tail), f^_M at
+        the ``extra`` points (T, m_M, k)): every tail and the extra points in one
+        ``coeff_eval`` (its fixed cost per call dominates at these sizes)."""
         kv = self.kv
+        tails = [pts[:, sum(len(rs) for rs in alphas[rnd:]):] for rnd, _, pts in self.groups]
+        vals = coeff_eval(kv, coeffs, np.concatenate([*tails, extra]))
         total = np.zeros(kv.k, dtype=np.uint64)
-        for rnd, coefs, pts in self.groups:
+        start = 0
+        for (rnd, coefs, pts), tail in zip(self.groups, tails):
             head = np.array([a for rs in alphas[rnd:] for a in rs], dtype=np.uint64)
             e = eq_points(kv, pts[:, : len(head)], head.reshape(-1, kv.k))
-            tail = pts[:, len(head):]
-            vals = coeff_eval(kv, coeffs, tail)  # f^_M(p_tail)
-            total = kv.add(total, _sum(kv, kv.mul(kv.mul(coefs, e), vals)))
-        return tuple(int(c) for c in total)
+            part = vals[start : start + len(tail)]
+            total = kv.add(total, _sum(kv, kv.mul(kv.mul(coefs, e), part)))
+            start += len(tail)
+        return tuple(int(c) for c in total), vals[start:]
 
 
 def _sum(kv: VecField, a: np.ndarray) -> np.ndarray:
@@ -330,7 +336,7 @@ class WhirVerifier:
         sigma = _sum(kv, kv.mul(gamma_powers(kv, gamma, 0, len(all_vals)), all_vals))
         root = b""
         alphas: list[list[tuple[int, ...]]] = []
-        final = None
+        final = value = None
         for i, rnd in enumerate(sch.rounds):
             last, log_domain = i == len(sch.rounds) - 1, rnd.log_domain
             sigma, rs = self._sumcheck(kv, transcript, sigma)
@@ -351,7 +357,7 @@ class WhirVerifier:
             y_pts = power_points(kv, query_points(kv, idx, log_domain, prm.folding), m_next)
             if last:
                 assert final is not None
-                expect = coeff_eval(kv, final, y_pts)
+                value, expect = cons.final_value(alphas, final, y_pts)
                 bad = np.flatnonzero(np.any(expect != folded, axis=1))
                 if bad.size:
                     raise VerificationError(f"whir: folded value at query {int(idx[bad[0]])} of "
@@ -364,8 +370,8 @@ class WhirVerifier:
             cons.add(i + 1, coefs, new_pts)
             sigma = kv.add(sigma, _sum(kv, kv.mul(coefs, new_vals)))
             root = next_root
-        assert final is not None
-        if cons.final_value(alphas, final) != tuple(int(c) for c in sigma):
+        assert value is not None  # the last round sets it
+        if value != tuple(int(c) for c in sigma):
             raise VerificationError("whir: the final sumcheck claim does not match the final "
                                     "polynomial")
 

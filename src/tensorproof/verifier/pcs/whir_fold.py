@@ -24,6 +24,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from ...field import npfield
 from ...field.params import P
 from ...field.scalar import ext_field
 from ...field.vec import VecField, vec_field
@@ -149,36 +150,52 @@ def sum_rows(kv: VecField, a: np.ndarray) -> np.ndarray:
 def coeff_eval(kv: VecField, coeffs: np.ndarray, points: np.ndarray) -> np.ndarray:
     """f^(q) for each of T points q (T, m, k) and f^'s 2^m monomial coefficients c ((2^m, k)
     or F (2^m,): bit t of i <-> q_t) -> (T, k): sum_i c_i prod_(t in i) q_t (f(y) at a power
-    point), folding the top variable first, c = c_lo + q_t c_hi: T (2^m - 1) products, half
-    of building the monomial table and taking its inner product with c. Points in F (every
-    coordinate's extension part zero: the query points y_j and their powers) take products
-    by F elements (``mul_base``: k F products, not a K product's k^2)."""
+    point). Points in F (every coordinate's extension part zero: the query points y_j and
+    their powers) take ``_base_eval``: their monomial tables in F and one matrix product mod p
+    (k times fewer products than a fold, and the sums in BLAS); the others are folded, the top
+    variable first, c = c_lo + q_t c_hi: T (2^m - 1) K products."""
     c = kv.from_base(coeffs) if coeffs.ndim == 1 else coeffs
     if c.shape[0] != 1 << points.shape[1]:
         raise ValueError(f"coeff_eval: {c.shape[0]} coefficients for {points.shape[1]} "
                          "variables")
-    if kv.k == 1:
-        return _fold_coeffs(kv, c, points, False)
     base = ~points[..., 1:].any(axis=(1, 2))
-    if base.all() or not base.any():
-        return _fold_coeffs(kv, c, points, bool(base.all()))
+    if points.shape[1] > BASE_EVAL_MAX_VARS or kv.k == 1 or not base.any():
+        return _fold_coeffs(kv, c, points)
+    if base.all():
+        return _base_eval(c, points[..., 0])
     out = np.empty((points.shape[0], kv.k), dtype=np.uint64)
-    out[base] = _fold_coeffs(kv, c, points[base], True)
-    out[~base] = _fold_coeffs(kv, c, points[~base], False)
+    out[base] = _base_eval(c, points[base][..., 0])
+    out[~base] = _fold_coeffs(kv, c, points[~base])
     return out
 
 
-def _fold_coeffs(kv: VecField, c: np.ndarray, points: np.ndarray, base: bool) -> np.ndarray:
-    """``coeff_eval``'s folds for K coefficients c, with F products if ``base``."""
+BASE_EVAL_MAX_VARS = 16
+"""``_base_eval`` up to 2^16 coefficients (T 2^m F entries of monomial tables; the verifier's
+final polynomials have at most 2^12); larger ones (the prover's) are folded."""
+
+
+def _base_eval(c: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """sum_i c_i prod_(t in i) q_t for (T, m) F points q and (2^m, k) K coefficients c: the
+    monomial table of each point (entries 2^t..2^(t+1) - 1 are those below 2^t times q_t: m
+    products), then (T, 2^m) @ (2^m, k) mod p (``npfield.fmatmul``: K's coefficients are
+    F-linear in c for F points)."""
+    t_pts, m = q.shape
+    mon = np.empty((t_pts, 1 << m), dtype=np.uint64)
+    mon[:, 0] = 1
+    for t in range(m):
+        h = 1 << t
+        mon[:, h : 2 * h] = npfield.fmul(mon[:, :h], q[:, t : t + 1])
+    return npfield.fmatmul(mon, np.ascontiguousarray(c, dtype=np.uint64))
+
+
+def _fold_coeffs(kv: VecField, c: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """``coeff_eval``'s folds for K coefficients c at (T, m, k) points."""
     t_pts, m = points.shape[0], points.shape[1]
     v = np.broadcast_to(c, (t_pts,) + c.shape)
     for t in reversed(range(m)):
         h = v.shape[1] // 2
         hi = np.array(v[:, h:])  # copies: v may be a read-only broadcast of c
-        if base:
-            prod = kv.mul_base(hi, np.broadcast_to(points[:, t : t + 1, 0], hi.shape[:2]).copy())
-        else:
-            prod = kv.mul(hi, np.broadcast_to(points[:, t : t + 1, :], hi.shape).copy())
+        prod = kv.mul(hi, np.broadcast_to(points[:, t : t + 1, :], hi.shape).copy())
         v = kv.add(np.array(v[:, :h]), prod)
     return np.ascontiguousarray(v[:, 0])
 
