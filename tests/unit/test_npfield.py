@@ -107,6 +107,10 @@ def test_k_prod_matches_the_scalar_extension(k):
     got = npfield.k_prod(a, b, k)
     assert [tuple(r) for r in got.tolist()] == [ext.mul(tuple(map(int, x)), tuple(map(int, y)))
                                                for x, y in zip(a, b)]
+    for lo in range(0, len(a), npfield.K_SCALAR_ROWS):  # every edge pair on the Python path
+        small = npfield.k_prod(a[lo : lo + npfield.K_SCALAR_ROWS],
+                               b[lo : lo + npfield.K_SCALAR_ROWS], k)
+        assert np.array_equal(small, got[lo : lo + npfield.K_SCALAR_ROWS])
     one = npfield.k_prod(a[0], b[0], k)  # a single element (shape (k,))
     assert tuple(one.tolist()) == ext.mul(tuple(map(int, a[0])), tuple(map(int, b[0])))
     assert NONRESIDUE[k] == ext.w

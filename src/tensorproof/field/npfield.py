@@ -186,10 +186,36 @@ def k_prod(a: np.ndarray, b: np.ndarray, k: int) -> np.ndarray:
     shape = np.broadcast_shapes(np.shape(a), np.shape(b))
     a2 = np.broadcast_to(np.asarray(a, dtype=np.uint64), shape).reshape(-1, k)
     b2 = np.broadcast_to(np.asarray(b, dtype=np.uint64), shape).reshape(-1, k)
+    if a2.shape[0] <= K_SCALAR_ROWS:
+        mul = _SCALAR_MUL[k]
+        return np.array([mul(x, y) for x, y in zip(a2.tolist(), b2.tolist())],
+                        dtype=np.uint64).reshape(shape)
     out = np.empty(a2.shape, dtype=np.uint64)
     for s in range(0, a2.shape[0], K_BLOCK):
         out[s : s + K_BLOCK] = _k_block(a2[s : s + K_BLOCK], b2[s : s + K_BLOCK], k).T
     return out.reshape(shape)
+
+
+K_SCALAR_ROWS = 16
+"""``k_prod`` of at most this many rows runs on Python ints (~1-2 us a product, where the
+limb path's few dozen numpy calls cost ~45 us whatever the size)."""
+
+
+def _k2_scalar(x: list, y: list) -> tuple[int, int]:
+    """(x0 + x1 X)(y0 + y1 X) mod X^2 - W in Python ints."""
+    w = NONRESIDUE[2]
+    return ((x[0] * y[0] + w * x[1] * y[1]) % P, (x[0] * y[1] + x[1] * y[0]) % P)
+
+
+def _k3_scalar(x: list, y: list) -> tuple[int, int, int]:
+    """(x0 + x1 X + x2 X^2)(y0 + y1 X + y2 X^2) mod X^3 - W in Python ints."""
+    w = NONRESIDUE[3]
+    return ((x[0] * y[0] + w * (x[1] * y[2] + x[2] * y[1])) % P,
+            (x[0] * y[1] + x[1] * y[0] + w * x[2] * y[2]) % P,
+            (x[0] * y[2] + x[1] * y[1] + x[2] * y[0]) % P)
+
+
+_SCALAR_MUL = {2: _k2_scalar, 3: _k3_scalar}
 
 
 def _k_block(a: np.ndarray, b: np.ndarray, k: int) -> np.ndarray:
