@@ -44,6 +44,22 @@ def test_eq_table_evaluate_inner(k):
         assert evaluations.inner_base(w, table) == evaluations_ref.inner_base(w, table)
 
 
+def test_inner_base_past_the_exact_matrix_product_length(monkeypatch):
+    """A vector longer than fmatmul's exact length is summed in parts of that length (the
+    bound lowered to 8 here: 8 parts and a remainder)."""
+    from tensorproof.field import npfield
+
+    monkeypatch.setattr(npfield, "MATMUL_MAX_INNER", 8)
+    rng, nrng = random.Random(5), np.random.default_rng(5)
+    z = _k_point(rng, 6, 3)
+    w, table = evaluations.eq_table(3, z), _f_vec(nrng, 64)
+    assert evaluations.inner_base(w, table) == evaluations_ref.inner_base(w, table)
+    assert evaluations.inner_base(w[:61], table[:61]) == evaluations_ref.inner_base(w[:61],
+                                                                                  table[:61])
+    with pytest.raises(ValueError, match="inner dimension"):
+        npfield.fmatmul(table[None, :9], w[:9])
+
+
 @pytest.mark.parametrize("k", [2, 3])
 @pytest.mark.parametrize(("m", "L", "n"), [(1, 0, 5), (6, 3, 11), (30, 2, 21), (4, 7, 7),
                                         (40, 1, 33)])

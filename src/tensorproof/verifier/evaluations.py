@@ -160,9 +160,12 @@ def _k_array(kv: VecField, points: Sequence[Sequence[Any]]) -> np.ndarray:
 
 def inner_base(weights: np.ndarray, f: np.ndarray) -> tuple[int, ...]:
     """sum_i weights[i] f[i] for a K vector ``weights`` (n, k) and an F vector ``f`` (n,)."""
-    if not f.shape[0]:
-        return (0,) * weights.shape[1]
-    return tuple(int(c) for c in npfield.fmatmul(f[None], weights)[0])
+    step = npfield.MATMUL_MAX_INNER  # fmatmul's exact length: longer vectors in parts
+    total = [0] * weights.shape[1]
+    for s in range(0, f.shape[0], step):
+        part = npfield.fmatmul(f[None, s : s + step], weights[s : s + step])[0].tolist()
+        total = [(a + b) % P_MOD for a, b in zip(total, part)]
+    return tuple(total)
 
 
 def inner(k: int, a: np.ndarray, b: np.ndarray) -> tuple[int, ...]:
