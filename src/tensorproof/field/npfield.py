@@ -123,7 +123,9 @@ def fmatmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """a @ b mod p for canonical (r, n) and (n, c) uint64 arrays, n <= MATMUL_MAX_INNER.
 
     One float64 matrix product (BLAS) of the 16-bit limb planes, (4r, n) @ (n, 4c): each entry
-    sums n limb products below 2^32, an integer below 2^53, so it is exact. The 16 limb
+    sums n limb products below 2^32, an integer below 2^53, so it is exact in any summation
+    order, with or without FMA (a standard GEMM: OpenBLAS, MKL, BLIS and Accelerate use no
+    Strassen-like scheme, which could round). The 16 limb
     pairs are then added by the sum s of their limb indices (seven planes, each below 2^55 < p)
     and weighed by 2^(16 s) mod p in one product and one sum. A handful of numpy calls for
     what a fold or an elementwise product and sum would take n times the memory for."""
