@@ -24,6 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from .params import EPSILON, NONRESIDUE, P
+from .scalar import ext_field
 
 _P = np.uint64(P)
 _EPS = np.uint64(EPSILON)
@@ -125,9 +126,9 @@ def fmatmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     One float64 matrix product (BLAS) of the 16-bit limb planes, (4r, n) @ (n, 4c): each entry
     sums n limb products below 2^32, an integer below 2^53, so it is exact in any summation
     order, with or without FMA (a standard GEMM: OpenBLAS, MKL, BLIS and Accelerate use no
-    Strassen-like scheme, which could round). The 16 limb
-    pairs are then added by the sum s of their limb indices (seven planes, each below 2^55 < p)
-    and weighed by 2^(16 s) mod p in one product and one sum. A handful of numpy calls for
+    Strassen-like scheme, which could round). The 16 limb pairs are then added by the sum s
+    of their limb indices (seven planes, each below 2^55 < p) and weighed by 2^(16 s) mod p
+    in one product and one sum. A handful of numpy calls for
     what a fold or an elementwise product and sum would take n times the memory for."""
     a, b = np.asarray(a, dtype=np.uint64), np.asarray(b, dtype=np.uint64)
     if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[0]:
@@ -189,7 +190,7 @@ def k_prod(a: np.ndarray, b: np.ndarray, k: int) -> np.ndarray:
     a2 = np.broadcast_to(np.asarray(a, dtype=np.uint64), shape).reshape(-1, k)
     b2 = np.broadcast_to(np.asarray(b, dtype=np.uint64), shape).reshape(-1, k)
     if a2.shape[0] <= K_SCALAR_ROWS:
-        mul = _SCALAR_MUL[k]
+        mul = ext_field(k).mul
         return np.array([mul(x, y) for x, y in zip(a2.tolist(), b2.tolist())],
                         dtype=np.uint64).reshape(shape)
     out = np.empty(a2.shape, dtype=np.uint64)
@@ -199,25 +200,9 @@ def k_prod(a: np.ndarray, b: np.ndarray, k: int) -> np.ndarray:
 
 
 K_SCALAR_ROWS = 16
-"""``k_prod`` of at most this many rows runs on Python ints (~1-2 us a product, where the
-limb path's few dozen numpy calls cost ~45 us whatever the size)."""
-
-
-def _k2_scalar(x: list, y: list) -> tuple[int, int]:
-    """(x0 + x1 X)(y0 + y1 X) mod X^2 - W in Python ints."""
-    w = NONRESIDUE[2]
-    return ((x[0] * y[0] + w * x[1] * y[1]) % P, (x[0] * y[1] + x[1] * y[0]) % P)
-
-
-def _k3_scalar(x: list, y: list) -> tuple[int, int, int]:
-    """(x0 + x1 X + x2 X^2)(y0 + y1 X + y2 X^2) mod X^3 - W in Python ints."""
-    w = NONRESIDUE[3]
-    return ((x[0] * y[0] + w * (x[1] * y[2] + x[2] * y[1])) % P,
-            (x[0] * y[1] + x[1] * y[0] + w * x[2] * y[2]) % P,
-            (x[0] * y[2] + x[1] * y[1] + x[2] * y[0]) % P)
-
-
-_SCALAR_MUL = {2: _k2_scalar, 3: _k3_scalar}
+"""``k_prod`` of at most this many rows runs on Python ints (``scalar.ext_field(k).mul``,
+~1-2 us a product, where the limb path's few dozen numpy calls cost ~45 us whatever the
+size)."""
 
 
 def _k_block(a: np.ndarray, b: np.ndarray, k: int) -> np.ndarray:

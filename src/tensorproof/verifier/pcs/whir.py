@@ -199,13 +199,14 @@ class Constraints:
         the ``extra`` points (T, m_M, k)): every tail and the extra points in one
         ``coeff_eval`` (its fixed cost per call dominates at these sizes)."""
         kv = self.kv
-        tails = [pts[:, sum(len(rs) for rs in alphas[rnd:]):] for rnd, _, pts in self.groups]
+        heads = [np.array([a for rs in alphas[rnd:] for a in rs], dtype=np.uint64).reshape(-1, kv.k)
+                 for rnd, _, _ in self.groups]
+        tails = [pts[:, len(head):] for head, (_, _, pts) in zip(heads, self.groups)]
         vals = coeff_eval(kv, coeffs, np.concatenate([*tails, extra]))
         total = np.zeros(kv.k, dtype=np.uint64)
         start = 0
-        for (rnd, coefs, pts), tail in zip(self.groups, tails):
-            head = np.array([a for rs in alphas[rnd:] for a in rs], dtype=np.uint64)
-            e = eq_points(kv, pts[:, : len(head)], head.reshape(-1, kv.k))
+        for head, (_, coefs, pts), tail in zip(heads, self.groups, tails):
+            e = eq_points(kv, pts[:, : len(head)], head)
             part = vals[start : start + len(tail)]
             total = kv.add(total, _sum(kv, kv.mul(kv.mul(coefs, e), part)))
             start += len(tail)
