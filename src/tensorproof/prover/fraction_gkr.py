@@ -20,7 +20,15 @@ from ..transcript.base import label_bytes
 from ..verifier.fraction_gkr import LAYER_DEGREE, layer_label, layer_terms, root_label
 from ..verifier.sumcheck import challenge_label, round_label
 from .fraction_gkr_kernels import layer_count_sent
-from .fused_kernel import EMPTY_B1, EMPTY_I1, EMPTY_U1, EMPTY_U2, fused_kernel, scratch_for
+from .fused_kernel import (
+    EMPTY_B1,
+    EMPTY_I1,
+    EMPTY_U1,
+    EMPTY_U2,
+    NO_MASK,
+    fused_kernel,
+    scratch_for,
+)
 from .fused_policy import fused_ready
 from .sumcheck import prove_sumcheck
 from .sumcheck_fused import FUSED_MAX_ENTRIES, round_constants
@@ -191,7 +199,7 @@ def _prove_small_layers(transcript: ProverTranscript, vf: VecField, label: str, 
                  (V, xw, frob), (EMPTY_U1, EMPTY_U1),
                  (meta, EMPTY_U1, r, EMPTY_U1, EMPTY_U2, EMPTY_U1, EMPTY_U1, EMPTY_U1),
                  (labels, lab_off, state, sent, scratch_for(names, 4 * k)),
-                 (N, D, lvl_off, np.ascontiguousarray(leaf_f), rho, claims))
+                 (N, D, lvl_off, np.ascontiguousarray(leaf_f), rho, claims), NO_MASK)
     transcript.append_external(state.tobytes(), sent.astype(">u8").tobytes())
     num_eval, den_eval = (tuple(c) for c in claims.reshape(2, k).tolist())
     return [tuple(c) for c in rho.reshape(-1, k).tolist()], num_eval, den_eval

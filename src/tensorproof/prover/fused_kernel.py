@@ -12,7 +12,9 @@ two kernels and their two levels of round functions were four copies). The array
 tuples by role (layouts: ``sumcheck_kernels`` and ``fraction_gkr_kernels``):
   tables = (tf, tk, src), terms = (tptr, tidx, coef, cone), consts = (V, xw, frob),
   eq = (zs, E), io = (meta, st, r, evals, out_tk, out_E, point, finals),
-  record = (labels, lab_off, state, sent, scratch), gkr = (N, D, lvl_off, leaf_f, rho, claims);
+  record = (labels, lab_off, state, sent, scratch), gkr = (N, D, lvl_off, leaf_f, rho, claims),
+  mask = (mp, mk, mcoef, mstate) (a masked sumcheck's relay, ``run_rounds``; empty:
+  plain rounds, and always in mode 1);
 a mode leaves the other mode's arrays empty (``EMPTY_*``). meta = [degree, has_eq, round,
 do_fold, has_running, rounds, mode, first, last]. K has degree len(r) = 2 or 3. ``scratch``
 (the sponge records' buffer): ``scratch_for(labels, words)``.
@@ -39,6 +41,7 @@ _SIG = types.void(
     types.Tuple((_I1, _U1, _U1, _U1, _U2, _U1, _U1, _U1)),  # io
     types.Tuple((_B1, _I1, _B1, _U1, _B1)),  # record
     types.Tuple((_U1, _U1, _I1, _U1, _U1, _U1)),  # gkr
+    types.UniTuple(_U1, 4),  # mask
 )
 
 EMPTY_U1 = np.empty(0, dtype=np.uint64)
@@ -47,6 +50,7 @@ EMPTY_I1 = np.empty(0, dtype=np.int64)
 EMPTY_B1 = np.empty(0, dtype=np.uint8)
 NO_GKR = (EMPTY_U1, EMPTY_U1, EMPTY_I1, EMPTY_U1, EMPTY_U1, EMPTY_U1)
 NO_RECORD = (EMPTY_B1, EMPTY_I1, EMPTY_B1, EMPTY_U1, EMPTY_B1)
+NO_MASK = (EMPTY_U1,) * 4
 
 
 def scratch_for(labels: list[bytes], words: int) -> np.ndarray:
@@ -55,7 +59,7 @@ def scratch_for(labels: list[bytes], words: int) -> np.ndarray:
 
 
 @kernel(_SIG)
-def fused_kernel(tables, terms, consts, eq, io, record, gkr):
+def fused_kernel(tables, terms, consts, eq, io, record, gkr, mask):
     """See the module docstring."""
     tf, tk, src = tables
     tptr, tidx, coef, cone = terms
@@ -84,7 +88,7 @@ def fused_kernel(tables, terms, consts, eq, io, record, gkr):
         if layer > 0 or not gkr_mode:
             run_rounds(tf, tk, src, tptr, tidx, coef, cone, zs, E, V, xw, frob, rmeta, st, r,
                        evals, out_tk, out_E, labels, lab_off, lab, state, scratch, sent, pos, point,
-                       finals, k)
+                       finals, mask, k)
             lab += 2 * rmeta[5]
             pos += (evals.shape[0] - k) * rmeta[5]  # each round sends all but s(1)
         if gkr_mode:
@@ -94,5 +98,5 @@ def fused_kernel(tables, terms, consts, eq, io, record, gkr):
             pos += 4 * k
 
 
-__all__ = ["EMPTY_B1", "EMPTY_I1", "EMPTY_U1", "EMPTY_U2", "NO_GKR", "NO_RECORD", "fused_kernel",
-           "scratch_for"]
+__all__ = ["EMPTY_B1", "EMPTY_I1", "EMPTY_U1", "EMPTY_U2", "NO_GKR", "NO_MASK", "NO_RECORD",
+           "fused_kernel", "scratch_for"]

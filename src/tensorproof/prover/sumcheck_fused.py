@@ -9,6 +9,7 @@ claim C_i and, with an eq factor, alpha_i and the weights E_i (``sumcheck._EqFac
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -23,7 +24,15 @@ from ..poly.univariate import extrapolation_weights, monomial_matrix
 from ..transcript import ProverTranscript
 from ..transcript.base import label_bytes
 from ..verifier.sumcheck import Terms, challenge_label, round_label
-from .fused_kernel import EMPTY_U1, EMPTY_U2, NO_GKR, NO_RECORD, fused_kernel, scratch_for
+from .fused_kernel import (
+    EMPTY_U1,
+    EMPTY_U2,
+    NO_GKR,
+    NO_MASK,
+    NO_RECORD,
+    fused_kernel,
+    scratch_for,
+)
 
 FUSED_MAX_ENTRIES = 1 << 10
 """Tables of at most this many entries run fused; above it the generic vectorized path is faster.
@@ -41,6 +50,42 @@ class FusedState:
     running: Any = None
     alpha: Any = None
     E: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class RelayPlan:
+    """How a relaying transcript (a masked sumcheck's, prover/zk_sumcheck.py) forwards the
+    kernel's rounds, so that the kernel runs them with the transcript inside. The mask
+    g = sum_j g_j(X_j) has n rounds; its rounds ``first``.. are the kernel's rounds 0..; round
+    q's value v at node t (t = 0, 2..d) goes to ``transcript`` as
+        scale v + rho s_i^g(t) + shift 2^(shift_exp - q)   (i = first + q; no shift: 0),
+    s_i^g(t) = 2^(n-1-i) (A_i + g_i(t)) + 2^(n-2-i) B_i (zk_sumcheck.py), under
+    ``labels[2q]``, then the challenge r_q under ``labels[2q + 1]``, after which the prefix
+    A grows by gamma_q = g_i(r_q). ``coeffs``: g's (n, W, k) coefficients (row j: g_j's,
+    lowest first, zero past its degree); ``prefix``: A_first; K elements are k-tuples.
+    ``finish(point, gammas)`` hands the relay its challenges and gammas once the kernel ran."""
+
+    transcript: ProverTranscript
+    labels: list[str]
+    scale: int
+    rho: tuple[int, ...]
+    coeffs: np.ndarray
+    first: int
+    prefix: tuple[int, ...]
+    finish: Callable[[list, list], None]
+    shift: tuple[int, ...] | None = None
+    shift_exp: int = 0
+
+    def arrays(self, rounds: int) -> tuple[np.ndarray, ...]:
+        """The kernel's ``mask`` tuple (sumcheck_kernels._relay): mp, mk, mcoef, mstate =
+        the prefix, then room for the rounds' gammas."""
+        n, width, k = self.coeffs.shape
+        mp = np.array([self.scale % P, width, n, self.first, self.shift is not None,
+                       self.shift_exp], dtype=np.uint64)
+        mk = np.array([*self.rho, *(self.shift or (0,) * k)], dtype=np.uint64)
+        mstate = np.zeros(k * (rounds + 1), dtype=np.uint64)
+        mstate[:k] = self.prefix
+        return mp, mk, np.ascontiguousarray(self.coeffs, dtype=np.uint64).reshape(-1), mstate
 
 
 @cache
@@ -104,15 +149,26 @@ class FusedRounds:
         """One round (meta[5] = 0): fold at r into out_tk, out_E if meta[3], then self.evals."""
         self._kernel(self.meta, r, out_tk, out_E, EMPTY_U1, EMPTY_U1, NO_RECORD)
 
-    def _kernel(self, meta, r, out_tk, out_E, point, finals, record) -> None:
+    def _kernel(self, meta, r, out_tk, out_E, point, finals, record, mask=NO_MASK) -> None:
         fused_kernel((self.tf, self.tk, self.src), (self.tptr, self.tidx, self.coef, self.cone),
                      (self.V, self.xw, self.frob), (self.zs, self.E),
-                     (meta, self.st, r, self.evals, out_tk, out_E, point, finals), record, NO_GKR)
+                     (meta, self.st, r, self.evals, out_tk, out_E, point, finals), record, NO_GKR,
+                     mask)
 
     def prove(self, transcript, label: str) -> tuple[list, list]:
-        """Run the rounds left on ``transcript``; return (their challenges, final values)."""
+        """Run the rounds left on ``transcript``; return (their challenges, final values).
+        A relaying transcript that offers a ``kernel_plan`` (a masked sumcheck's) is run in
+        the kernel too, through its :class:`RelayPlan`."""
+        n_rounds = self.n.bit_length() - 1
         if type(transcript) is ProverTranscript:  # a subclass may watch send_bytes: no bypass
             return self._prove_in_kernel(transcript, label)
+        planner = getattr(transcript, "kernel_plan", None)
+        plan = planner(label, self.start, n_rounds, len(self.evals) // self.k - 1) if (
+            planner is not None and n_rounds) else None
+        if plan is not None:
+            point, finals, gammas = self._prove_in_kernel(plan.transcript, label, plan)
+            plan.finish(point, gammas)
+            return point, finals
         k, m = self.k, len(self.src)
         self._call(np.zeros(k, dtype=np.uint64), EMPTY_U2, EMPTY_U1)  # this round's evaluations
         point = []
@@ -131,13 +187,17 @@ class FusedRounds:
             self.src = np.arange(m, dtype=np.int64)
         return point, [tuple(row) for row in self.tk.tolist()]
 
-    def _prove_in_kernel(self, transcript: ProverTranscript, label: str) -> tuple[list, list]:
+    def _prove_in_kernel(self, transcript: ProverTranscript, label: str,
+                         plan: RelayPlan | None = None) -> Any:
         """``prove`` with every round and its transcript records in one numba call (meta[5] > 0);
-        the transcript then takes the state and the message bytes."""
+        the transcript then takes the state and the message bytes. With a relay ``plan``, the
+        labels and values are the relay's, and the gammas come back too."""
         k, m = self.k, len(self.src)
         n_rounds = self.n.bit_length() - 1
         rounds = range(self.start, self.start + n_rounds)
-        names = [label_bytes(f(label, i)) for i in rounds for f in (round_label, challenge_label)]
+        names = ([label_bytes(x) for x in plan.labels] if plan is not None else
+                 [label_bytes(f(label, i)) for i in rounds for f in (round_label, challenge_label)])
+        mask = plan.arrays(n_rounds) if plan is not None else NO_MASK
         lab_off = np.cumsum([0] + [len(b) for b in names]).astype(np.int64)
         labels = np.frombuffer(b"".join(names), dtype=np.uint8).copy()
         state = np.frombuffer(transcript.state, dtype=np.uint8).copy()
@@ -146,7 +206,10 @@ class FusedRounds:
         finals = np.empty(m * k, dtype=np.uint64)
         meta = np.array([*self.meta[:5], n_rounds, 0, 0, 0], dtype=np.int64)
         self._kernel(meta, np.zeros(k, dtype=np.uint64), EMPTY_U2, EMPTY_U1, point, finals,
-                     (labels, lab_off, state, sent, scratch_for(names, len(self.evals))))
+                     (labels, lab_off, state, sent, scratch_for(names, len(self.evals))), mask)
         transcript.append_external(state.tobytes(), sent.astype(">u8").tobytes())
-        return ([tuple(r) for r in point.reshape(-1, k).tolist()],
-                [tuple(f) for f in finals.reshape(-1, k).tolist()])
+        out = ([tuple(r) for r in point.reshape(-1, k).tolist()],
+               [tuple(f) for f in finals.reshape(-1, k).tolist()])
+        if plan is None:
+            return out
+        return (*out, [tuple(g) for g in mask[3][k:].reshape(-1, k).tolist()])

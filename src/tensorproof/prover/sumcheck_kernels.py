@@ -310,9 +310,63 @@ def _last_fold(tf, tk, src, r, out_tk, k):
             out_tk[j, c] = fadd(t[c], a)
 
 
+
+@helper
+def _relay(msg, q, mask, k):
+    """The masked sumcheck's relay of its round i = i0 + q (``sumcheck_fused.RelayPlan``; the
+    mask's rounds i0.. are the kernel's rounds 0..): each sent value v at node t (t = 0, 2..d)
+    becomes scale v + rho (2^(n-1-i) (A_i + g_i(t)) + 2^(n-2-i) B_i) + shift 2^(e0-q) (the
+    last term with a shift only), A_i = mstate[:k] the prefix, B_i = sum_{j>i} g_j(0) + g_j(1)
+    (0 for i = n - 1). mask = (mp, mk, mcoef, mstate): mp = [scale, W, n, i0, has shift, e0],
+    mk = rho then shift (K), mcoef = the mask's (n, W, k) coefficients (row j: g_j's, lowest
+    first, zero past its degree)."""
+    k = 3 if k == 3 else 2  # a known range for LLVM (module docstring)
+    mp, mk, mcoef, mstate = mask
+    width, n, i = np.int64(mp[1]), np.int64(mp[2]), np.int64(mp[3]) + q
+    tail = np.zeros(k, dtype=np.uint64)  # B_i: g_j(0) + g_j(1) = 2 c_j0 + sum_{e>0} c_je
+    for j in range(i + 1, n):
+        for e in range(width):
+            for c in range(k):
+                x = mcoef[(j * width + e) * k + c]
+                tail[c] = fadd(tail[c], fadd(x, x) if e == 0 else x)
+    a = fpow(np.uint64(2), np.uint64(n - 1 - i))
+    b = fpow(np.uint64(2), np.uint64(n - 2 - i)) if i < n - 1 else _ZERO
+    sh = fpow(np.uint64(2), np.uint64(mp[5] - q)) if mp[4] else _ZERO
+    off = np.zeros(k, dtype=np.uint64)
+    for v in range(msg.shape[0] // k):
+        t = np.uint64(0 if v == 0 else v + 1)
+        for c in range(k):  # g_i(t) (Horner at the small integer t), then the bracket
+            g = _ZERO
+            for e in range(width - 1, -1, -1):
+                g = fadd(fmul(g, t), mcoef[(i * width + e) * k + c])
+            off[c] = fadd(fmul(a, fadd(mstate[c], g)), fmul(b, tail[c]))
+        _kmul(mk, _AT0, off, _AT0, off, _AT0, k)
+        for c in range(k):
+            w = v * k + c
+            msg[w] = fadd(fadd(fmul(mp[0], msg[w]), off[c]), fmul(sh, mk[k + c]))
+
+
+@helper
+def _mask_value(r, q, mask, k):
+    """After the challenge r of the mask's round i = i0 + q: gamma = g_i(r) (Horner in K) into
+    mstate[k (q + 1):], and the prefix mstate[:k] grows by it."""
+    k = 3 if k == 3 else 2  # a known range for LLVM (module docstring)
+    mp, mcoef, mstate = mask[0], mask[2], mask[3]
+    width, i = np.int64(mp[1]), np.int64(mp[3]) + q
+    g = np.zeros(k, dtype=np.uint64)
+    for e in range(width - 1, -1, -1):
+        _kmul(g, _AT0, r, _AT0, g, _AT0, k)
+        for c in range(k):
+            g[c] = fadd(g[c], mcoef[(i * width + e) * k + c])
+    for c in range(k):
+        mstate[(q + 1) * k + c] = g[c]
+        mstate[c] = fadd(mstate[c], g[c])
+
+
 @njit(inline="always")
 def run_rounds(tf, tk, src, tptr, tidx, coef, cone, zs, E, V, xw, frob, meta, st, r, evals,
-               out_tk, out_E, labels, lab_off, lab0, state, scratch, sent, sent0, point, finals, k):
+               out_tk, out_E, labels, lab_off, lab0, state, scratch, sent, sent0, point, finals,
+               mask, k):
     """Round meta[2], then the meta[5] rounds after it with the transcript in the loop (inlined
     into its one caller, ``fused_kernel``: no module of its own).
 
@@ -324,7 +378,9 @@ def run_rounds(tf, tk, src, tptr, tidx, coef, cone, zs, E, V, xw, frob, meta, st
     least 45 + the longest label + 8 len(evals) bytes) and draw r under label lab0 + 2j + 1.
     Writes the messages (sent, from word sent0), the challenges (point) and, when meta[5] > 0,
     the final table values (finals). meta = [degree, has_eq, round, do_fold, has_running,
-    rounds]."""
+    rounds]. ``mask`` = (mp, mk, mcoef, mstate), all empty for plain rounds, else the relay of
+    a masked sumcheck (:func:`_relay`): each sent value of round j is relayed before it is
+    absorbed, and mstate's prefix grows after each challenge (:func:`_mask_value`)."""
     k = 3 if k == 3 else 2  # a known range for LLVM (module docstring)
     degree, has_eq, start, n_rounds = meta[0], meta[1], meta[2], meta[5]
     m = src.shape[0]
@@ -332,6 +388,7 @@ def run_rounds(tf, tk, src, tptr, tidx, coef, cone, zs, E, V, xw, frob, meta, st
     acc = np.empty(width, dtype=np.uint64)
     msg = np.empty(width - k, dtype=np.uint64)  # the round's message: evals without s(1)
     flags = np.empty(4, dtype=np.int64)
+    relayed = mask[0].shape[0] > 0
     for j in range(n_rounds + 1):
         i = start + j
         n = tf.shape[1] if tk.shape[0] == 0 else tk.shape[1] // k  # entries per table
@@ -343,12 +400,16 @@ def run_rounds(tf, tk, src, tptr, tidx, coef, cone, zs, E, V, xw, frob, meta, st
                 msg[w] = evals[w]
             for w in range(2 * k, width):
                 msg[w - k] = evals[w]
+            if relayed:
+                _relay(msg, j - 1, mask, k)
             sponge_message(state, labels[lab_off[lab] : lab_off[lab + 1]], msg, scratch)
             for w in range(width - k):
                 sent[sent0 + (j - 1) * (width - k) + w] = msg[w]
             sponge_draw_f(state, labels[lab_off[lab + 1] : lab_off[lab + 2]], r, scratch)
             for c in range(k):
                 point[(j - 1) * k + c] = r[c]
+            if relayed:
+                _mask_value(r, j - 1, mask, k)
             out_tk = np.empty((m, (n // 2) * k), dtype=np.uint64)
             out_E = np.empty((n // 4) * k if E.shape[0] else 0, dtype=np.uint64)
         if do_fold:

@@ -20,7 +20,7 @@ All secrets (mask coefficients, randomizer coefficients, salts) come from a ``Ra
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any, Protocol
 
@@ -34,6 +34,7 @@ from ..field.scalar import ExtField, ext_field
 from ..field.vec import VecField
 from ..poly.mle import Scalar, as_ext, eq_eval, log2_exact
 from ..poly.univariate import interpolate_eval
+from ..transcript import ProverTranscript
 from ..verifier.claims import EvalClaim
 from ..verifier.sumcheck import Terms, challenge_label, evaluate_terms, round_label
 from ..verifier.zk_sumcheck import (
@@ -49,6 +50,7 @@ from ..verifier.zk_sumcheck import (
     vanishing,
 )
 from .sumcheck import prove_sumcheck
+from .sumcheck_fused import RelayPlan
 
 K = tuple[int, ...]
 
@@ -101,6 +103,15 @@ class Mask:
         return _poly(ext, self.coeffs[i], x)
 
     @cached_property
+    def coeff_array(self) -> np.ndarray:
+        """The coefficients as an (n, D + 1, k) array, D = max d_i (zero past d_i)."""
+        L = self.layout
+        out = np.zeros((L.n_vars, max(L.degrees) + 1, L.k), dtype=np.uint64)
+        for i, row in enumerate(self.coeffs):
+            out[i, : len(row)] = row
+        return out
+
+    @cached_property
     def nodes(self) -> tuple[tuple[K, ...], ...]:
         """g_i(0), .., g_i(d_i) for every i (what the round messages need), computed once."""
         out = []
@@ -111,11 +122,11 @@ class Mask:
         return tuple(out)
 
     def total(self, ext: ExtField) -> K:
-        """G = sum over the cube of g = 2^(n-1) sum_i (g_i(0) + g_i(1))."""
-        acc = ext.zero()
-        for at in self.nodes:
-            acc = ext.add(acc, ext.add(at[0], at[1]))
-        return ext.mul_base(acc, _two_to(self.layout.n_vars - 1))
+        """G = sum over the cube of g = 2^(n-1) sum_i (g_i(0) + g_i(1)), g_i(0) + g_i(1) =
+        2 c_i0 + sum_{j>0} c_ij."""
+        scale = _two_to(self.layout.n_vars - 1)
+        return tuple(scale * sum(row[0][m] + sum(c[m] for c in row) for row in self.coeffs) % P
+                     for m in range(self.layout.k))
 
     def table(self) -> np.ndarray:
         """The F mask table M (verifier/zk_sumcheck.py, "Mask table"): index c + 2^s (x + 2^b i),
@@ -175,17 +186,23 @@ class HashMaskCommitter:
 
 class MaskedTranscript:
     """Relays the engine's round messages, each value s_i(t) + rho s_i^g(t), and its challenges;
-    refuses anything else (the engine must speak only in rounds). Not a ``ProverTranscript``,
-    so the engine takes its per-round path (sumcheck_fused.FusedRounds.prove)."""
+    refuses anything else (the engine must speak only in rounds). Not a ``ProverTranscript``:
+    the fused engine runs its rounds in its kernel through :meth:`kernel_plan` (the same bytes,
+    ``test_zk_sumcheck.py::test_masked_rounds_in_the_kernel_send_the_relays_bytes``), the
+    generic engine round by round through ``send_k`` and ``challenge_k``."""
 
     def __init__(self, inner, ext: ExtField, label: str, mask: Mask, rho: K) -> None:
         self._inner, self._ext, self._label, self._mask, self._rho = inner, ext, label, mask, rho
         self._round, self._prefix, self.gammas = 0, ext.zero(), []
-        n, nodes = mask.layout.n_vars, mask.nodes
-        ends = [ext.add(at[0], at[1]) for at in nodes]
-        self._suffix = [ext.zero()] * n
-        for i in range(n - 2, -1, -1):
-            self._suffix[i] = ext.add(self._suffix[i + 1], ends[i + 1])
+
+    @cached_property
+    def _suffix(self) -> list[K]:
+        """B_i = sum_{j>i} (g_j(0) + g_j(1)) (the per-round path's; the kernel's are its own)."""
+        ext, nodes = self._ext, self._mask.nodes
+        out = [ext.zero()] * len(nodes)
+        for i in range(len(nodes) - 2, -1, -1):
+            out[i] = ext.add(out[i + 1], ext.add(*nodes[i + 1][:2]))
+        return out
 
     def _mask_part(self, i: int, t: int) -> K:
         ext, n = self._ext, self._mask.layout.n_vars
@@ -193,6 +210,28 @@ class MaskedTranscript:
         if i == n - 1:
             return head
         return ext.add(head, ext.mul_base(self._suffix[i], _two_to(n - 2 - i)))
+
+    def kernel_plan(self, label: str, start: int, rounds: int, degree: int) -> RelayPlan | None:
+        """The next ``rounds`` rounds (from round ``start``, of degree ``degree``) as the fused
+        kernel's relay (``sumcheck_fused.RelayPlan``: the kernel computes s_i^g from the mask's
+        coefficients). None where this relay would refuse them round by round (another label,
+        round or degree: the per-round path then raises) or where its transcript may not be
+        bypassed."""
+        L, i0 = self._mask.layout, self._round
+        if (type(self._inner) is not ProverTranscript or label != self._label or start != i0
+                or i0 + rounds > L.n_vars or any(d != degree for d in L.degrees[i0:i0 + rounds])):
+            return None
+        labels = [f(self._label, i) for i in range(i0, i0 + rounds)
+                  for f in (round_label, challenge_label)]
+        return RelayPlan(self._inner, labels, 1, self._rho, self._mask.coeff_array, i0,
+                         self._prefix, self._took)
+
+    def _took(self, point: list, gammas: list) -> None:
+        """The kernel ran ``len(point)`` rounds: their gammas join the relay's state."""
+        for g in gammas:
+            self.gammas.append(g)
+            self._prefix = self._ext.add(self._prefix, g)
+        self._round += len(point)
 
     def send_k(self, label: str, xs, k: int) -> None:
         i, ext = self._round, self._ext
@@ -233,10 +272,27 @@ class Shifted:
                 return j
         raise ProverError(f"discharging sumcheck '{self._label}': unexpected label {label!r}")
 
+    def _shift(self, j: int) -> K:
+        return self._ext.mul_base(self._c, pow(2, self._n - 1 - j, P))
+
+    def kernel_plan(self, label: str, start: int, rounds: int, degree: int) -> RelayPlan | None:
+        """The inner relay's plan for rounds start + 1.. with this relay's map v -> v/2 +
+        shift_j folded in: scale halved, and the shift inner.scale c 2^(n-1-j), j = start + q;
+        None as the inner's, or when the inner plan has a shift already."""
+        planner = getattr(self._inner, "kernel_plan", None)
+        if label != self._label or start + rounds > self._n or planner is None:
+            return None
+        inner = planner(label, start + 1, rounds, degree)
+        if inner is None or inner.shift is not None:
+            return None
+        return replace(inner, scale=inner.scale * HALF % P,
+                       shift=self._ext.mul_base(self._c, inner.scale),
+                       shift_exp=self._n - 1 - start)
+
     def send_k(self, label: str, xs, k: int) -> None:
         j = self._round_of(label, round_label)
         ext = self._ext
-        shift = ext.mul_base(self._c, pow(2, self._n - 1 - j, P))
+        shift = self._shift(j)
         rows = xs.tolist() if isinstance(xs, np.ndarray) else list(xs)
         out = [ext.add(ext.mul_base(as_ext(ext, tuple(int(c) for c in v)), HALF), shift)
                for v in rows]
