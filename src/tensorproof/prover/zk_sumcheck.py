@@ -111,22 +111,26 @@ class Mask:
             out[i, : len(row)] = row
         return out
 
-    @cached_property
-    def nodes(self) -> tuple[tuple[K, ...], ...]:
-        """g_i(0), .., g_i(d_i) for every i (what the round messages need), computed once."""
+    def node(self, i: int, t: int) -> K:
+        """g_i(t) at a small integer t (a round message's node), by Horner on plain ints."""
         out = []
-        for row in self.coeffs:  # plain ints: g_i(t)_c = sum_j c_ij,c t^j
-            powers = [[pow(t, j, P) for j in range(len(row))] for t in range(len(row))]
-            out.append(tuple(tuple(sum(pw * c[m] for pw, c in zip(tp, row)) % P
-                                   for m in range(self.layout.k)) for tp in powers))
+        for m in range(self.layout.k):
+            acc = 0
+            for c in reversed(self.coeffs[i]):
+                acc = (acc * t + c[m]) % P
+            out.append(acc)
         return tuple(out)
 
+    @cached_property
+    def ends(self) -> tuple[K, ...]:
+        """g_i(0) + g_i(1) = 2 c_i0 + sum_{j>0} c_ij for every i."""
+        return tuple(tuple((row[0][m] + sum(c[m] for c in row)) % P
+                           for m in range(self.layout.k)) for row in self.coeffs)
+
     def total(self, ext: ExtField) -> K:
-        """G = sum over the cube of g = 2^(n-1) sum_i (g_i(0) + g_i(1)), g_i(0) + g_i(1) =
-        2 c_i0 + sum_{j>0} c_ij."""
+        """G = sum over the cube of g = 2^(n-1) sum_i (g_i(0) + g_i(1))."""
         scale = _two_to(self.layout.n_vars - 1)
-        return tuple(scale * sum(row[0][m] + sum(c[m] for c in row) for row in self.coeffs) % P
-                     for m in range(self.layout.k))
+        return tuple(scale * sum(e[m] for e in self.ends) % P for m in range(self.layout.k))
 
     def table(self) -> np.ndarray:
         """The F mask table M (verifier/zk_sumcheck.py, "Mask table"): index c + 2^s (x + 2^b i),
@@ -198,15 +202,15 @@ class MaskedTranscript:
     @cached_property
     def _suffix(self) -> list[K]:
         """B_i = sum_{j>i} (g_j(0) + g_j(1)) (the per-round path's; the kernel's are its own)."""
-        ext, nodes = self._ext, self._mask.nodes
-        out = [ext.zero()] * len(nodes)
-        for i in range(len(nodes) - 2, -1, -1):
-            out[i] = ext.add(out[i + 1], ext.add(*nodes[i + 1][:2]))
+        ext, ends = self._ext, self._mask.ends
+        out = [ext.zero()] * len(ends)
+        for i in range(len(ends) - 2, -1, -1):
+            out[i] = ext.add(out[i + 1], ends[i + 1])
         return out
 
     def _mask_part(self, i: int, t: int) -> K:
         ext, n = self._ext, self._mask.layout.n_vars
-        head = ext.mul_base(ext.add(self._prefix, self._mask.nodes[i][t]), _two_to(n - 1 - i))
+        head = ext.mul_base(ext.add(self._prefix, self._mask.node(i, t)), _two_to(n - 1 - i))
         if i == n - 1:
             return head
         return ext.add(head, ext.mul_base(self._suffix[i], _two_to(n - 2 - i)))
