@@ -193,7 +193,7 @@ def test_a_discharge_plan_with_another_shift_is_rejected(part, monkeypatch):
             return None
         if part == "shift":
             return replace(plan, shift=(_bump(plan.shift[0]), *plan.shift[1:]))
-        return replace(plan, shift_exp=plan.shift_exp - 1)
+        return replace(plan, shift_exp=plan.shift_exp + 1)
 
     monkeypatch.setattr(Shifted, "kernel_plan", bumped)
     t, committer = ProverTranscript(D_DOMAIN), HashMaskCommitter()
@@ -251,3 +251,60 @@ def test_a_whole_masked_proof_is_the_same_with_the_kernel(plans, monkeypatch):
     per_round(monkeypatch)
     slow = proof_bytes()
     assert fast.to_bytes() == slow.to_bytes()
+
+
+def test_a_subclass_of_either_relay_is_never_bypassed(plans):
+    """A relay's subclass (a watcher, or a test's lying prover) may override send_k: the kernel
+    would skip it, so neither relay hands out a plan unless it is exactly itself."""
+    from tensorproof.prover.sumcheck import prove_sumcheck
+    from tensorproof.verifier.sumcheck import challenge_label, round_label
+    from tensorproof.verifier.zk_sumcheck import MaskLayout
+
+    k, n = 2, 5
+    ext = ext_field(k)
+    T = vec_field(k).random(1 << n, np.random.default_rng(2))
+    seen = []
+
+    class SpyMasked(MaskedTranscript):
+        def send_k(self, label, xs, k):
+            seen.append(label)
+            super().send_k(label, xs, k)
+
+    relay = SpyMasked(ProverTranscript(DOMAIN), ext, "L", sample_mask(MaskLayout(n, (1,) * n, k)),
+                      (1, 2))
+    prove_sumcheck(relay, vec_field(k), [T], [(1, [0])], 1, "L")
+    assert seen == [f"L/round{i}" for i in range(n)]
+
+    class SpyShifted(Shifted):
+        def send_k(self, label, xs, k):
+            seen.append(label)
+            super().send_k(label, xs, k)
+
+    seen.clear()
+    relay = MaskedTranscript(ProverTranscript(DOMAIN), ext, "L",
+                             sample_mask(MaskLayout(n + 1, (1,) * (n + 1), k)), (1, 2))
+    relay.send_k(round_label("L", 0), [(3, 4)], k)  # the discharge's w round
+    relay.challenge_k(challenge_label("L", 0), k)
+    prove_sumcheck(SpyShifted(relay, ext, "L", n, (5, 6)), vec_field(k), [T], [(1, [0])], 1, "L")
+    assert seen == [f"L/round{i}" for i in range(n)] and not plans
+
+
+@pytest.mark.parametrize("bad", ["first past the mask", "short rho", "shift exponent"])
+def test_a_plan_that_would_read_past_its_arrays_is_refused(bad, monkeypatch):
+    """The kernel does not check its indices: a plan that does not fit is refused first."""
+    k, n, degree = 2, 4, 2
+    tables, terms, z, Rs, _ = make_instance(k, n, degree, False, False, 6)
+    original = MaskedTranscript.kernel_plan
+
+    def broken(self, *args):
+        plan = original(self, *args)
+        if bad == "first past the mask":
+            return replace(plan, first=plan.first + 1)
+        if bad == "short rho":
+            return replace(plan, rho=plan.rho[:1])
+        return replace(plan, shift=(1, 2), shift_exp=len(plan.labels) // 2 - 2)
+
+    monkeypatch.setattr(MaskedTranscript, "kernel_plan", broken)
+    with pytest.raises(ValueError, match="relay plan"):
+        prove_zk_sumcheck(ProverTranscript(DOMAIN), vec_field(k), tables, terms, degree, LABEL,
+                          sample_mask(layout_of(k, n, degree, terms, Rs)), HashMaskCommitter())

@@ -78,8 +78,19 @@ class RelayPlan:
 
     def arrays(self, rounds: int) -> tuple[np.ndarray, ...]:
         """The kernel's ``mask`` tuple (sumcheck_kernels._relay): mp, mk, mcoef, mstate =
-        the prefix, then room for the rounds' gammas."""
+        the prefix, then room for the rounds' gammas. ValueError unless the plan fits the
+        kernel's reads (the kernel does not check its indices)."""
+        if self.coeffs.ndim != 3:
+            raise ValueError(f"relay plan: coefficients of shape {self.coeffs.shape}")
         n, width, k = self.coeffs.shape
+        if not (self.first >= 0 and self.first + rounds <= n and k in (2, 3)
+                and len(self.rho) == len(self.prefix) == k
+                and (self.shift is None or len(self.shift) == k)
+                and len(self.labels) == 2 * rounds and self.shift_exp >= 0
+                and (self.shift is None or rounds <= self.shift_exp + 1)):
+            raise ValueError(f"relay plan of {rounds} rounds from mask round {self.first} does "
+                             f"not fit its {n} x {width} x {k} coefficients, K elements and "
+                             f"labels")
         mp = np.array([self.scale % P, width, n, self.first, self.shift is not None,
                        self.shift_exp], dtype=np.uint64)
         mk = np.array([*self.rho, *(self.shift or (0,) * k)], dtype=np.uint64)

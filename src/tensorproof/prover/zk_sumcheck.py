@@ -192,7 +192,7 @@ class MaskedTranscript:
     """Relays the engine's round messages, each value s_i(t) + rho s_i^g(t), and its challenges;
     refuses anything else (the engine must speak only in rounds). Not a ``ProverTranscript``:
     the fused engine runs its rounds in its kernel through :meth:`kernel_plan` (the same bytes,
-    ``test_zk_sumcheck.py::test_masked_rounds_in_the_kernel_send_the_relays_bytes``), the
+    ``tests/protocol/test_zk_kernel_relay.py``), the
     generic engine round by round through ``send_k`` and ``challenge_k``."""
 
     def __init__(self, inner, ext: ExtField, label: str, mask: Mask, rho: K) -> None:
@@ -220,9 +220,10 @@ class MaskedTranscript:
         kernel's relay (``sumcheck_fused.RelayPlan``: the kernel computes s_i^g from the mask's
         coefficients). None where this relay would refuse them round by round (another label,
         round or degree: the per-round path then raises) or where its transcript may not be
-        bypassed."""
+        bypassed (a subclass of this relay or of ProverTranscript may watch the messages)."""
         L, i0 = self._mask.layout, self._round
-        if (type(self._inner) is not ProverTranscript or label != self._label or start != i0
+        if (type(self) is not MaskedTranscript or type(self._inner) is not ProverTranscript
+                or label != self._label or start != i0
                 or i0 + rounds > L.n_vars or any(d != degree for d in L.degrees[i0:i0 + rounds])):
             return None
         labels = [f(self._label, i) for i in range(i0, i0 + rounds)
@@ -284,7 +285,8 @@ class Shifted:
         shift_j folded in: scale halved, and the shift inner.scale c 2^(n-1-j), j = start + q;
         None as the inner's, or when the inner plan has a shift already."""
         planner = getattr(self._inner, "kernel_plan", None)
-        if label != self._label or start + rounds > self._n or planner is None:
+        if (type(self) is not Shifted or label != self._label or start + rounds > self._n
+                or planner is None):
             return None
         inner = planner(label, start + 1, rounds, degree)
         if inner is None or inner.shift is not None:
