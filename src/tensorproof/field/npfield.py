@@ -153,6 +153,7 @@ MATMUL_SCALAR_OUT = 32
 """``fmatmul`` weighs products of at most this many entries with Python ints (numpy's
 product and sum of the seven planes cost ~40 us whatever their size)."""
 
+
 def fpow_bits(a: np.ndarray, bits) -> np.ndarray:
     """a^e elementwise, e given by its bits, most-significant first (square and multiply)."""
     r = np.ones_like(a)

@@ -177,9 +177,7 @@ class FusedRounds:
         plan = planner(label, self.start, n_rounds, len(self.evals) // self.k - 1) if (
             planner is not None and n_rounds) else None
         if plan is not None:
-            point, finals, gammas = self._prove_in_kernel(plan.transcript, label, plan)
-            plan.finish(point, gammas)
-            return point, finals
+            return self._prove_in_kernel(plan.transcript, label, plan)
         k, m = self.k, len(self.src)
         self._call(np.zeros(k, dtype=np.uint64), EMPTY_U2, EMPTY_U1)  # this round's evaluations
         point = []
@@ -199,10 +197,10 @@ class FusedRounds:
         return point, [tuple(row) for row in self.tk.tolist()]
 
     def _prove_in_kernel(self, transcript: ProverTranscript, label: str,
-                         plan: RelayPlan | None = None) -> Any:
+                         plan: RelayPlan | None = None) -> tuple[list, list]:
         """``prove`` with every round and its transcript records in one numba call (meta[5] > 0);
         the transcript then takes the state and the message bytes. With a relay ``plan``, the
-        labels and values are the relay's, and the gammas come back too."""
+        labels and values are the relay's, and the relay gets the challenges and gammas."""
         k, m = self.k, len(self.src)
         n_rounds = self.n.bit_length() - 1
         rounds = range(self.start, self.start + n_rounds)
@@ -219,8 +217,7 @@ class FusedRounds:
         self._kernel(meta, np.zeros(k, dtype=np.uint64), EMPTY_U2, EMPTY_U1, point, finals,
                      (labels, lab_off, state, sent, scratch_for(names, len(self.evals))), mask)
         transcript.append_external(state.tobytes(), sent.astype(">u8").tobytes())
-        out = ([tuple(r) for r in point.reshape(-1, k).tolist()],
-               [tuple(f) for f in finals.reshape(-1, k).tolist()])
-        if plan is None:
-            return out
-        return (*out, [tuple(g) for g in mask[3][k:].reshape(-1, k).tolist()])
+        challenges = [tuple(r) for r in point.reshape(-1, k).tolist()]
+        if plan is not None:
+            plan.finish(challenges, [tuple(g) for g in mask[3][k:].reshape(-1, k).tolist()])
+        return challenges, [tuple(f) for f in finals.reshape(-1, k).tolist()]

@@ -310,7 +310,6 @@ def _last_fold(tf, tk, src, r, out_tk, k):
             out_tk[j, c] = fadd(t[c], a)
 
 
-
 @helper
 def _relay(msg, q, mask, k):
     """The masked sumcheck's relay of its round i = i0 + q (``sumcheck_fused.RelayPlan``; the

@@ -111,16 +111,6 @@ class Mask:
             out[i, : len(row)] = row
         return out
 
-    def node(self, i: int, t: int) -> K:
-        """g_i(t) at a small integer t (a round message's node), by Horner on plain ints."""
-        out = []
-        for m in range(self.layout.k):
-            acc = 0
-            for c in reversed(self.coeffs[i]):
-                acc = (acc * t + c[m]) % P
-            out.append(acc)
-        return tuple(out)
-
     @cached_property
     def ends(self) -> tuple[K, ...]:
         """g_i(0) + g_i(1) = 2 c_i0 + sum_{j>0} c_ij for every i."""
@@ -210,7 +200,7 @@ class MaskedTranscript:
 
     def _mask_part(self, i: int, t: int) -> K:
         ext, n = self._ext, self._mask.layout.n_vars
-        head = ext.mul_base(ext.add(self._prefix, self._mask.node(i, t)), _two_to(n - 1 - i))
+        head = ext.mul_base(ext.add(self._prefix, self._mask.g(ext, i, t)), _two_to(n - 1 - i))
         if i == n - 1:
             return head
         return ext.add(head, ext.mul_base(self._suffix[i], _two_to(n - 2 - i)))
@@ -277,9 +267,6 @@ class Shifted:
                 return j
         raise ProverError(f"discharging sumcheck '{self._label}': unexpected label {label!r}")
 
-    def _shift(self, j: int) -> K:
-        return self._ext.mul_base(self._c, pow(2, self._n - 1 - j, P))
-
     def kernel_plan(self, label: str, start: int, rounds: int, degree: int) -> RelayPlan | None:
         """The inner relay's plan for rounds start + 1.. with this relay's map v -> v/2 +
         shift_j folded in: scale halved, and the shift inner.scale c 2^(n-1-j), j = start + q;
@@ -298,7 +285,7 @@ class Shifted:
     def send_k(self, label: str, xs, k: int) -> None:
         j = self._round_of(label, round_label)
         ext = self._ext
-        shift = self._shift(j)
+        shift = ext.mul_base(self._c, pow(2, self._n - 1 - j, P))
         rows = xs.tolist() if isinstance(xs, np.ndarray) else list(xs)
         out = [ext.add(ext.mul_base(as_ext(ext, tuple(int(c) for c in v)), HALF), shift)
                for v in rows]
